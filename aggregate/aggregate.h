@@ -1,0 +1,217 @@
+/*
+ * aggregate.h -- the aggregation model: facts -> increments -> store -> queries.
+ *
+ * Analysis says what a post is (struct agg_facts); this module decides what
+ * that counts toward.  agg_batch_add() expands the facts into dimensions
+ * ("all", "topic:protest", "topic:protest|region:almaty", ...), buckets them by
+ * event time into minute and hour buckets, and coalesces them in memory so a
+ * flush sends each key once, however many posts hit it.  A store applies a
+ * batch atomically together with the source positions it covers, and answers
+ * series, top-k and distinct-count queries over any window.  Two stores share
+ * one interface: the in-process store (here) and Redis (store_redis, later).
+ * The module knows nothing of ICU, Kafka or JSON.
+ *
+ * Dimensions (the "field" of a bucket), all lower case:
+ *   all                       every post
+ *   platform:<p>  lang:<l>  region:<r>  topic:<t>  stance:<s>  mob:call
+ *   crosses: topic:<t>|region:<r>, topic:<t>|stance:<s>, stance:<s>|lang:<l>,
+ *            topic:<t>|platform:<p>
+ * stance:none is not counted (the share is taken against topic:war_ukraine or
+ * all); empty facts produce no dimension.
+ * Distinct authors (HyperLogLog, Redis's dense encoding and hash) are kept per
+ * hour for "all", each topic and each region.
+ * Top-k members per hour: hashtags, terms and channels.
+ *
+ * Time: buckets are [start, start + width) in UTC; minute = 60 000 ms,
+ * hour = 3 600 000 ms.  Query windows are [from_ms, to_ms), aligned down to
+ * the bucket width.
+ *
+ * Ownership: objects from *_new are the caller's, released with *_free.  Facts
+ * passed to agg_batch_add() are copied; nothing keeps caller pointers.  Query
+ * results are allocated by the store and released with agg_series_free(),
+ * agg_top_free() and agg_dimcounts_free().  Thread rules: one thread at a time
+ * per object.
+ */
+#ifndef KZ_AGGREGATE_H
+#define KZ_AGGREGATE_H
+
+#include <stdint.h>
+
+#include "kz.h"
+
+enum agg_gran { AGG_MINUTE = 0, AGG_HOUR = 1 };
+enum agg_top_kind { AGG_TOP_HASHTAG = 0, AGG_TOP_TERM = 1, AGG_TOP_CHANNEL = 2 };
+
+#define AGG_MINUTE_MS 60000LL
+#define AGG_HOUR_MS 3600000LL
+
+const char *agg_gran_name(enum agg_gran g);       /* "minute", "hour" */
+const char *agg_top_kind_name(enum agg_top_kind k); /* "hashtag", "term", "channel" */
+int agg_top_kind_parse(const char *s);            /* -1 if unknown */
+
+/* What analysis concluded about one post.  Empty strings mean "unknown". */
+struct agg_facts {
+    int64_t ts_ms; /* event time */
+    struct kz_str platform, lang, region, author, channel;
+    const struct kz_str *topics;
+    size_t ntopics;
+    struct kz_str stance; /* pro_ukraine, pro_russia, none or empty */
+    int mobilization;     /* non-zero: a call to action */
+    const struct kz_str *hashtags; /* normalized, without '#' */
+    size_t nhashtags;
+    const struct kz_str *terms;
+    size_t nterms;
+};
+
+/* ---------------------------------------------------------------------------
+ * Batch: coalesced increments waiting for a flush
+ * ------------------------------------------------------------------------ */
+
+struct agg_batch;
+
+int agg_batch_new(struct agg_batch **out);
+void agg_batch_free(struct agg_batch *b);
+void agg_batch_reset(struct agg_batch *b); /* empty it, keep its memory */
+
+/* Expand facts into increments and merge them.  Returns 0 or KZ_ENOMEM. */
+int agg_batch_add(struct agg_batch *b, const struct agg_facts *f);
+
+uint64_t agg_batch_posts(const struct agg_batch *b); /* posts added since reset */
+size_t agg_batch_keys(const struct agg_batch *b);    /* distinct counter keys */
+
+/* Iterate the batch's contents (order unspecified); a non-zero return stops. */
+typedef int (*agg_count_fn)(void *ctx, enum agg_gran g, int64_t bucket_ms, struct kz_str dim,
+                            int64_t n);
+typedef int (*agg_topm_fn)(void *ctx, int64_t hour_ms, enum agg_top_kind k, struct kz_str member,
+                           int64_t n);
+typedef int (*agg_author_fn)(void *ctx, int64_t hour_ms, struct kz_str dim, struct kz_str author);
+int agg_batch_foreach_count(const struct agg_batch *b, agg_count_fn fn, void *ctx);
+int agg_batch_foreach_top(const struct agg_batch *b, agg_topm_fn fn, void *ctx);
+int agg_batch_foreach_author(const struct agg_batch *b, agg_author_fn fn, void *ctx);
+
+/* ---------------------------------------------------------------------------
+ * Store interface
+ * ------------------------------------------------------------------------ */
+
+/* The last offset of one source partition that a batch covers. */
+struct agg_position {
+    const char *source; /* topic or file name, NUL-terminated */
+    int32_t partition;  /* -1 for files */
+    int64_t offset;
+};
+
+struct agg_point {
+    int64_t bucket_ms;
+    int64_t count;
+};
+struct agg_series {
+    struct agg_point *points; /* dense: one per bucket in the window, zeros included */
+    size_t n;
+    int64_t total;
+};
+
+struct agg_member {
+    char *member; /* NUL-terminated, owned by the result */
+    int64_t count;
+};
+struct agg_top {
+    struct agg_member *items; /* by count descending, then member ascending */
+    size_t n;
+};
+
+struct agg_dimcount {
+    char *dim;
+    int64_t count;
+};
+struct agg_dimcounts {
+    struct agg_dimcount *items; /* by count descending, then dim ascending */
+    size_t n;
+};
+
+struct agg_store;
+
+/* The operations every store implements; self is the implementation's state. */
+struct agg_store_ops {
+    const char *name;
+    int (*apply)(void *self, const struct agg_batch *b, const struct agg_position *pos,
+                 size_t npos, char *err, size_t errlen);
+    int (*series)(void *self, enum agg_gran g, const char *dim, int64_t from_ms, int64_t to_ms,
+                  struct agg_series *out, char *err, size_t errlen);
+    int (*topk)(void *self, enum agg_top_kind k, int64_t from_ms, int64_t to_ms, size_t limit,
+                struct agg_top *out, char *err, size_t errlen);
+    int (*distinct)(void *self, const char *dim, int64_t from_ms, int64_t to_ms, uint64_t *out,
+                    char *err, size_t errlen);
+    int (*dims)(void *self, enum agg_gran g, const char *prefix, int64_t from_ms, int64_t to_ms,
+                struct agg_dimcounts *out, char *err, size_t errlen);
+    int (*offset)(void *self, const char *source, int32_t partition, int64_t *offset, char *err,
+                  size_t errlen);
+    void (*free)(void *self);
+};
+
+/* Wrap an implementation; takes ownership of self (ops->free releases it). */
+int agg_store_wrap(const struct agg_store_ops *ops, void *self, struct agg_store **out);
+void agg_store_free(struct agg_store *s);
+const char *agg_store_name(const struct agg_store *s);
+
+/*
+ * Apply a batch atomically with the positions it covers.  Idempotent per
+ * source partition: when every given position is at or below the offset the
+ * store already holds for that partition, nothing changes and 1 is returned;
+ * 0 means applied; negative is an error (nothing applied).  An empty position
+ * list always applies.
+ */
+int agg_store_apply(struct agg_store *s, const struct agg_batch *b, const struct agg_position *pos,
+                    size_t npos, char *err, size_t errlen);
+
+/* A series for one dimension over [from_ms, to_ms). */
+int agg_store_series(struct agg_store *s, enum agg_gran g, const char *dim, int64_t from_ms,
+                     int64_t to_ms, struct agg_series *out, char *err, size_t errlen);
+/* The top `limit` members of a kind over [from_ms, to_ms) (hour granularity). */
+int agg_store_topk(struct agg_store *s, enum agg_top_kind k, int64_t from_ms, int64_t to_ms,
+                   size_t limit, struct agg_top *out, char *err, size_t errlen);
+/* Distinct authors of a dimension ("all", "topic:x", "region:y") over the hours
+ * of [from_ms, to_ms), estimated by merging the hourly HyperLogLogs. */
+int agg_store_distinct(struct agg_store *s, const char *dim, int64_t from_ms, int64_t to_ms,
+                       uint64_t *out, char *err, size_t errlen);
+/* Totals over [from_ms, to_ms) of every dimension starting with prefix
+ * ("platform:", "topic:" ...; crosses excluded unless the prefix has '|'). */
+int agg_store_dims(struct agg_store *s, enum agg_gran g, const char *prefix, int64_t from_ms,
+                   int64_t to_ms, struct agg_dimcounts *out, char *err, size_t errlen);
+/* The last applied offset of a partition; KZ_ENOTFOUND if none. */
+int agg_store_offset(struct agg_store *s, const char *source, int32_t partition, int64_t *offset,
+                     char *err, size_t errlen);
+
+void agg_series_free(struct agg_series *s);
+void agg_top_free(struct agg_top *t);
+void agg_dimcounts_free(struct agg_dimcounts *d);
+
+/* ---------------------------------------------------------------------------
+ * The in-process store
+ * ------------------------------------------------------------------------ */
+
+struct agg_mem_config {
+    int64_t minute_retention_ms; /* 0 = keep forever (default for replay) */
+    int64_t hour_retention_ms;   /* 0 = keep forever */
+};
+
+int agg_store_mem_new(const struct agg_mem_config *cfg, struct agg_store **out);
+/* The earliest and one-past-latest bucket holding data, or KZ_ENOTFOUND if empty. */
+int agg_store_mem_bounds(struct agg_store *s, int64_t *from_ms, int64_t *to_ms);
+
+/* ---------------------------------------------------------------------------
+ * HyperLogLog, compatible with Redis's (p = 14, 6-bit registers, MurmurHash64A)
+ * ------------------------------------------------------------------------ */
+
+#define AGG_HLL_REGISTERS 16384
+
+struct agg_hll {
+    uint8_t reg[AGG_HLL_REGISTERS]; /* one byte per register (dense, unpacked) */
+};
+
+void agg_hll_init(struct agg_hll *h);
+/* Returns 1 if a register changed (as PFADD does), 0 otherwise. */
+int agg_hll_add(struct agg_hll *h, const void *data, size_t len);
+void agg_hll_merge(struct agg_hll *dst, const struct agg_hll *src);
+uint64_t agg_hll_count(const struct agg_hll *h);
+
+#endif /* KZ_AGGREGATE_H */

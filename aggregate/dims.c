@@ -1,0 +1,1 @@
+/* dims.c -- placeholder, being written. */

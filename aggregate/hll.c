@@ -1,0 +1,1 @@
+/* hll.c -- placeholder, being written. */

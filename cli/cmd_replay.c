@@ -1,0 +1,1 @@
+/* cmd_replay.c -- placeholder, being written. */

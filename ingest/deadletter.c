@@ -1,0 +1,1 @@
+/* deadletter.c -- placeholder, being written. */

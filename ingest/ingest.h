@@ -1,0 +1,237 @@
+/*
+ * ingest.h -- records in, posts out: sources, decoding, dead letters.
+ *
+ * The ingest module turns bytes from somewhere (a JSONL file, possibly gzip or
+ * zstd compressed, a Telegram Desktop export, stdin; later a Kafka partition)
+ * into `struct ingest_post` values that follow the post contract of DESIGN.md,
+ * and turns everything it cannot decode into a dead letter with a reason.  It
+ * knows nothing of analysis, aggregation or Redis.
+ *
+ * Flow:   source --next--> record --decode--> 0..N posts + 0..N dead letters
+ *
+ * Ownership, stated once and followed by every function here:
+ *  - Objects returned by *_new / *_open are owned by the caller and released
+ *    with the matching *_free / *_close.
+ *  - A record returned by ingest_source_next() borrows the source's buffer; it
+ *    stays valid until the next call to ingest_source_next() or _close().
+ *  - A post or dead letter handed to a callback borrows the decoder's and the
+ *    record's memory; it is valid only during the callback.  Copy what you keep.
+ *  - Nothing here keeps a pointer to caller memory after a call returns.
+ * Thread rules: an object is used by one thread at a time; distinct objects
+ * may be used from distinct threads.
+ */
+#ifndef KZ_INGEST_H
+#define KZ_INGEST_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "kz.h"
+
+/* ---------------------------------------------------------------------------
+ * Configuration
+ * ------------------------------------------------------------------------ */
+
+enum ingest_schema {
+    INGEST_SCHEMA_AUTO = 0, /* detect per record (the default) */
+    INGEST_SCHEMA_GENERIC,  /* the post contract of DESIGN.md */
+    INGEST_SCHEMA_TELEGRAM, /* Telegram Desktop export message */
+    INGEST_SCHEMA_VK,       /* VK wall post (API object) */
+    INGEST_SCHEMA_X,        /* X API v2 tweet (bare, or {"data": {...}}) */
+};
+
+struct ingest_config {
+    enum ingest_schema schema; /* default INGEST_SCHEMA_AUTO */
+    size_t max_text;           /* bytes of text analysed; default 65536 (64 KiB).
+                                  Longer texts are cut at a UTF-8 boundary and
+                                  flagged INGEST_POST_TRUNCATED (not dead-lettered). */
+    size_t max_record;         /* largest record accepted; default 16 MiB.
+                                  Larger ones become INGEST_DL_TOO_LARGE. */
+    int64_t max_future_ms;     /* a ts later than arrival + this is dead-lettered
+                                  as INGEST_DL_FUTURE_TS; default 86400000 (1 day) */
+};
+
+/* Fill *cfg with the documented defaults. */
+void ingest_config_default(struct ingest_config *cfg);
+
+/* Parse a schema name ("auto", "generic", "telegram", "vk", "x"); -1 if unknown. */
+int ingest_schema_parse(const char *name);
+const char *ingest_schema_name(enum ingest_schema s);
+
+/* ---------------------------------------------------------------------------
+ * Records and positions
+ * ------------------------------------------------------------------------ */
+
+/*
+ * Where a post came from.  For files: the file name (or "-" for stdin) and
+ * the byte offset of the record's first byte in the decompressed stream;
+ * `index` is the element's index inside a record that holds many posts (a
+ * Telegram export's messages[], an X response's data[]), otherwise 0.  For
+ * Kafka (later): source = topic, partition in `partition`, offset = offset.
+ */
+struct ingest_pos {
+    const char *source; /* borrowed from the source object, NUL-terminated */
+    int32_t partition;  /* -1 for files */
+    uint64_t offset;
+    uint32_t index;
+};
+
+struct ingest_record {
+    const char *data; /* borrowed; not NUL-terminated */
+    size_t len;
+    struct ingest_pos pos;
+    int64_t arrival_ms;           /* when the record arrived (read time, Kafka ts) */
+    enum ingest_schema schema;    /* hint from the source: a Telegram export
+                                     file says TELEGRAM; AUTO otherwise */
+    int oversize;                 /* the record exceeded max_record: data holds
+                                     only its first max_record bytes */
+};
+
+/* ---------------------------------------------------------------------------
+ * Posts
+ * ------------------------------------------------------------------------ */
+
+enum ingest_post_flags {
+    INGEST_POST_TRUNCATED = 1 << 0,   /* text cut to max_text */
+    INGEST_POST_TS_ARRIVAL = 1 << 1,  /* ts missing or unparseable: arrival time used */
+    INGEST_POST_HAS_METRICS = 1 << 2, /* views/likes/shares present */
+};
+
+/* A decoded post.  Absent string fields have n == 0.  Strings are valid
+ * UTF-8 (validated once, here), NUL-terminated for convenience, and borrowed. */
+struct ingest_post {
+    struct kz_str id;        /* "tg:123", "vk:-1_45", "x:1790...", or as given */
+    struct kz_str platform;  /* telegram, vk, x, facebook, instagram, blog, news, ... */
+    struct kz_str author;
+    struct kz_str channel;
+    struct kz_str lang;      /* the source's language hint, if any */
+    struct kz_str region;
+    struct kz_str url;
+    struct kz_str reply_to;
+    struct kz_str repost_of;
+    struct kz_str text;      /* at most max_text bytes */
+    size_t text_full_len;    /* length before truncation */
+    int64_t ts_ms;           /* event time, ms since the epoch (UTC) */
+    int64_t views, likes, shares; /* -1 when absent */
+    unsigned flags;          /* enum ingest_post_flags */
+    enum ingest_schema schema; /* the schema actually used */
+    struct ingest_pos pos;
+};
+
+/* ---------------------------------------------------------------------------
+ * Dead letters
+ * ------------------------------------------------------------------------ */
+
+enum ingest_dl_reason {
+    INGEST_DL_BAD_JSON = 0,  /* not parseable JSON */
+    INGEST_DL_BAD_UTF8,      /* bytes are not valid UTF-8 */
+    INGEST_DL_NOT_OBJECT,    /* JSON, but not an object */
+    INGEST_DL_NO_TEXT,       /* no text field */
+    INGEST_DL_EMPTY_TEXT,    /* text present but empty or only whitespace */
+    INGEST_DL_BAD_TYPE,      /* a known field has the wrong JSON type */
+    INGEST_DL_FUTURE_TS,     /* ts more than max_future_ms after arrival */
+    INGEST_DL_TOO_LARGE,     /* record longer than max_record */
+    INGEST_DL_REASON_COUNT
+};
+
+/* Stable snake_case names used in dead-letter files, reports and Kafka headers:
+ * bad_json, bad_utf8, not_object, no_text, empty_text, bad_type, future_ts,
+ * too_large. */
+const char *ingest_dl_reason_name(enum ingest_dl_reason r);
+
+struct ingest_dead {
+    enum ingest_dl_reason reason;
+    const char *detail;      /* human detail, e.g. `field "ts": expected string or
+                                number, got boolean`; NUL-terminated, borrowed */
+    struct ingest_pos pos;
+    const char *raw;         /* the offending bytes (the record, or the element) */
+    size_t raw_len;
+};
+
+/*
+ * Write one dead letter as a JSON line:
+ *   {"reason":"bad_utf8","detail":"...","source":"a.jsonl","position":1234,
+ *    "index":0,"raw":"...","raw_b64":"..."}
+ * "raw" is the record as text: valid UTF-8 is kept, each invalid byte becomes
+ * U+FFFD; "raw_b64" (base64 of the exact bytes) is present only when the raw
+ * bytes were not valid UTF-8, so nothing is ever lost.  Returns 0 or KZ_EIO.
+ */
+int ingest_dead_write_json(FILE *f, const struct ingest_dead *d);
+
+/* ---------------------------------------------------------------------------
+ * Decoder
+ * ------------------------------------------------------------------------ */
+
+struct ingest_decoder;
+
+/* Callbacks return 0 to go on; a non-zero return stops decoding of the
+ * current record and is returned by ingest_decode(). */
+typedef int (*ingest_post_fn)(void *ctx, const struct ingest_post *post);
+typedef int (*ingest_dead_fn)(void *ctx, const struct ingest_dead *dead);
+
+/* Per-decoder counters, for the run report. */
+struct ingest_stats {
+    uint64_t records;          /* records seen */
+    uint64_t posts;            /* posts emitted */
+    uint64_t dead[INGEST_DL_REASON_COUNT];
+    uint64_t truncated;        /* posts with INGEST_POST_TRUNCATED */
+    uint64_t ts_arrival;       /* posts with INGEST_POST_TS_ARRIVAL */
+    uint64_t skipped_service;  /* Telegram service messages skipped */
+    uint64_t by_schema[5];     /* posts per enum ingest_schema */
+};
+
+int ingest_decoder_new(const struct ingest_config *cfg, struct ingest_decoder **out);
+void ingest_decoder_free(struct ingest_decoder *dec);
+
+/*
+ * Decode one record.  Calls on_post for every post and on_dead for every dead
+ * letter it contains: a JSONL line gives one of either; a Telegram export or an
+ * X response with data[] gives many.  Every byte of input ends up in exactly
+ * one post, one dead letter, or one counted skip (Telegram service messages).
+ * Returns 0, a callback's non-zero return, or KZ_ENOMEM.
+ */
+int ingest_decode(struct ingest_decoder *dec, const struct ingest_record *rec,
+                  ingest_post_fn on_post, ingest_dead_fn on_dead, void *ctx);
+
+const struct ingest_stats *ingest_decoder_stats(const struct ingest_decoder *dec);
+
+/*
+ * Parse a timestamp: RFC 3339 with any offset ("2026-03-08T14:05:00+05:00",
+ * "...Z", fractional seconds), or an epoch number: seconds when below 1e11,
+ * milliseconds otherwise.  Returns 0 and *ms, or KZ_EDECODE.
+ */
+int ingest_parse_time(const char *s, size_t n, int64_t *ms);
+int ingest_time_from_number(double v, int64_t *ms);
+
+/* Length of the longest valid UTF-8 prefix of s (== n when all valid). */
+size_t ingest_utf8_valid_prefix(const char *s, size_t n);
+
+/* ---------------------------------------------------------------------------
+ * Sources
+ * ------------------------------------------------------------------------ */
+
+struct ingest_source;
+
+/*
+ * Open a file ("-" for stdin).  Compression is detected by magic bytes (gzip
+ * 1f 8b, zstd 28 b5 2f fd), never by name.  A file whose first non-blank byte
+ * is '{' and that parses as one JSON object with a "messages" array is a
+ * Telegram Desktop export: it yields one record (the whole document, schema
+ * hint TELEGRAM) that the decoder splits into messages; anything else is JSONL,
+ * one record per line (blank lines skipped).  On failure returns KZ_EIO or
+ * KZ_EDECODE with a message in err.
+ */
+int ingest_source_open(const char *path, const struct ingest_config *cfg,
+                       struct ingest_source **out, char *err, size_t errlen);
+
+/* Next record: returns 1 and fills *rec, 0 at end of input, or a negative
+ * KZ_E* code on a read or decompression error (message in err). */
+int ingest_source_next(struct ingest_source *src, struct ingest_record *rec, char *err,
+                       size_t errlen);
+
+/* Bytes consumed so far (compressed bytes for compressed files), for progress. */
+uint64_t ingest_source_bytes(const struct ingest_source *src);
+
+void ingest_source_close(struct ingest_source *src);
+
+#endif /* KZ_INGEST_H */

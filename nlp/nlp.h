@@ -1,0 +1,156 @@
+/*
+ * nlp.h -- text in, tokens and a verdict out, for Kazakh, Russian and the
+ * Ukrainian and English beside them.
+ *
+ * An analyzer owns everything the hot path needs (its ICU word iterator, its
+ * stemmers, a scratch arena reset per post) and is reused for every post;
+ * nlp_analyze() allocates nothing per token.  Lexicons are compiled once into
+ * a shared read-only object (struct nlp_lexicon) that many analyzers may use;
+ * nlp_classify() turns an analysed document into a verdict with evidence.
+ * The module knows nothing of Kafka, Redis, files or JSON: callers hand it
+ * bytes (text, lexicon TSV contents) and read back structs.
+ *
+ * Ownership, stated once:
+ *  - nlp_analyzer_new / nlp_lexicon_compile return caller-owned objects,
+ *    released with nlp_analyzer_free / nlp_lexicon_free.
+ *  - struct nlp_doc and struct nlp_verdict filled by nlp_analyze/nlp_classify
+ *    point into the analyzer's arena and into the caller's text: they stay
+ *    valid until the next nlp_analyze() on the same analyzer, or its free, and
+ *    only while the text buffer lives.
+ *  - A lexicon must outlive every analyzer call that uses it; it is immutable
+ *    after compilation and may be shared by any number of threads.
+ * Thread rules: an analyzer is used by one thread at a time.
+ */
+#ifndef KZ_NLP_H
+#define KZ_NLP_H
+
+#include <stdint.h>
+
+#include "kz.h"
+
+enum nlp_lang { NLP_LANG_UND = 0, NLP_LANG_KK, NLP_LANG_RU, NLP_LANG_UK, NLP_LANG_EN, NLP_LANG_MIXED };
+enum nlp_script { NLP_SCRIPT_NONE = 0, NLP_SCRIPT_CYRL, NLP_SCRIPT_LATN, NLP_SCRIPT_MIXED };
+enum nlp_kind {
+    NLP_TOK_WORD = 0,
+    NLP_TOK_HASHTAG,
+    NLP_TOK_MENTION,
+    NLP_TOK_URL,
+    NLP_TOK_EMOJI,
+    NLP_TOK_NUMBER,
+    NLP_TOK_TIME,
+    NLP_TOK_DATE,
+};
+
+const char *nlp_lang_name(enum nlp_lang l);     /* kk ru uk en mixed und */
+const char *nlp_script_name(enum nlp_script s); /* cyrl latn mixed none */
+const char *nlp_kind_name(enum nlp_kind k);     /* word hashtag mention url emoji number time date */
+int nlp_lang_parse(const char *s, size_t n);    /* NLP_LANG_UND when unknown */
+
+enum nlp_token_flags {
+    NLP_TOKF_HASHTAG_PART = 1 << 0, /* a word taken from inside a hashtag */
+    NLP_TOKF_HOMOGLYPH = 1 << 1,    /* mixed-script word folded to one script */
+    NLP_TOKF_TRANSLIT = 1 << 2,     /* Kazakh Latin transliterated to Cyrillic */
+};
+
+struct nlp_token {
+    struct kz_str surface; /* the original bytes, inside the caller's text */
+    struct kz_str norm;    /* normalized: NFKC, case-folded, folded; arena */
+    struct kz_str stem;    /* stem of norm (== norm for non-words); arena */
+    uint32_t start, end;   /* byte span [start, end) in the original text */
+    uint8_t kind;          /* enum nlp_kind */
+    uint8_t lang;          /* enum nlp_lang, per token */
+    uint8_t script;        /* enum nlp_script, per token */
+    uint8_t flags;         /* enum nlp_token_flags */
+};
+
+struct nlp_doc {
+    const struct nlp_token *tokens;
+    size_t ntokens;
+    enum nlp_lang lang;
+    enum nlp_script script;
+    float lang_confidence; /* [0, 1] */
+};
+
+struct nlp_config {
+    size_t arena_bytes;  /* initial scratch arena; default 256 KiB (grows if needed) */
+    size_t max_tokens;   /* tokens kept per post; default 65536 */
+};
+
+void nlp_config_default(struct nlp_config *cfg);
+
+struct nlp_analyzer;
+
+int nlp_analyzer_new(const struct nlp_config *cfg, struct nlp_analyzer **out, char *err,
+                     size_t errlen);
+void nlp_analyzer_free(struct nlp_analyzer *a);
+
+/*
+ * Analyse one text.  Invalid UTF-8 is tolerated (each bad byte is skipped as a
+ * separator); an empty text gives an empty document.  lang_hint, if not
+ * NLP_LANG_UND, is the source's claim and is used only to break ties.
+ * Returns 0 or KZ_ENOMEM.
+ */
+int nlp_analyze(struct nlp_analyzer *a, const char *text, size_t len, enum nlp_lang lang_hint,
+                struct nlp_doc *doc);
+
+/* ---------------------------------------------------------------------------
+ * Classification
+ * ------------------------------------------------------------------------ */
+
+struct nlp_lexicon;
+
+/*
+ * Compile lexicon TSV contents (see lexicons/README.md) into a shared
+ * automaton.  `files` are (name, bytes) pairs; names appear in errors as
+ * "name:line: message".  Returns 0, KZ_EINVAL with the first error in err, or
+ * KZ_ENOMEM.  A NULL/empty set compiles to an empty lexicon.
+ */
+struct nlp_lexicon_file {
+    const char *name;
+    const char *data;
+    size_t len;
+};
+int nlp_lexicon_compile(const struct nlp_lexicon_file *files, size_t nfiles,
+                        struct nlp_lexicon **out, char *err, size_t errlen);
+void nlp_lexicon_free(struct nlp_lexicon *lx);
+
+enum nlp_stance { NLP_STANCE_NONE = 0, NLP_STANCE_PRO_UKRAINE, NLP_STANCE_PRO_RUSSIA };
+const char *nlp_stance_name(enum nlp_stance s); /* none pro_ukraine pro_russia */
+
+struct nlp_topic {
+    struct kz_str name; /* borrowed from the lexicon */
+    float score;        /* [0, 1] */
+};
+
+struct nlp_evidence {
+    struct kz_str match;    /* surface text matched */
+    struct kz_str rule;     /* the lexicon pattern or model feature */
+    struct kz_str category; /* "topic/protest", "stance/pro_russia", "model/stance" ... */
+    uint32_t start, end;    /* byte span in the original text */
+    float weight;
+};
+
+struct nlp_verdict {
+    enum nlp_lang lang;
+    enum nlp_script script;
+    const struct nlp_topic *topics;
+    size_t ntopics;
+    enum nlp_stance stance;
+    float stance_score;
+    float mob_score;
+    int call_to_action;
+    struct kz_str when, where; /* spans of the original text, empty if none */
+    struct kz_str region;      /* region id from the gazetteer, empty if none */
+    const struct nlp_evidence *evidence;
+    size_t nevidence;
+};
+
+/*
+ * Classify an analysed document with a lexicon (NULL: no lexicon, so only
+ * language and script are filled).  The verdict lives in the analyzer's arena
+ * like the document.  Returns 0 or KZ_ENOMEM.
+ */
+int nlp_classify(struct nlp_analyzer *a, const struct nlp_lexicon *lx, const struct nlp_doc *doc,
+                 struct nlp_verdict *v);
+
+#endif /* KZ_NLP_H */
