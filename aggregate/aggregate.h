@@ -17,14 +17,20 @@
  *   crosses: topic:<t>|region:<r>, topic:<t>|stance:<s>, stance:<s>|lang:<l>,
  *            topic:<t>|platform:<p>
  * stance:none is not counted (the share is taken against topic:war_ukraine or
- * all); empty facts produce no dimension.
+ * all); empty facts produce no dimension.  Values keep their bytes except that
+ * ASCII A-Z is lowered (non-ASCII is left to nlp/'s normalization) and '|'
+ * becomes '_', so '|' only ever separates a cross.  A value repeated within
+ * one post counts once: counters count posts, not mentions.
  * Distinct authors (HyperLogLog, Redis's dense encoding and hash) are kept per
  * hour for "all", each topic and each region.
- * Top-k members per hour: hashtags, terms and channels.
+ * Top-k members per hour: hashtags (a leading '#' dropped), terms and channels,
+ * folded like values.
  *
  * Time: buckets are [start, start + width) in UTC; minute = 60 000 ms,
  * hour = 3 600 000 ms.  Query windows are [from_ms, to_ms), aligned down to
- * the bucket width.
+ * the bucket width: a bucket is in the window when
+ * floor(from_ms) <= start < floor(to_ms), so [10:15, 10:45) holds no hour
+ * bucket; pass an aligned-up to_ms to include a partial bucket.
  *
  * Ownership: objects from *_new are the caller's, released with *_free.  Facts
  * passed to agg_batch_add() are copied; nothing keeps caller pointers.  Query
@@ -73,7 +79,10 @@ int agg_batch_new(struct agg_batch **out);
 void agg_batch_free(struct agg_batch *b);
 void agg_batch_reset(struct agg_batch *b); /* empty it, keep its memory */
 
-/* Expand facts into increments and merge them.  Returns 0 or KZ_ENOMEM. */
+/* Expand facts into increments and merge them.  All or nothing per post.
+ * Returns 0, KZ_ENOMEM, KZ_EINVAL (NULL, or a count with a NULL list) or
+ * KZ_ERANGE (ts_ms so close to INT64_MIN/MAX that its hour bucket's start or
+ * end is not representable).  Allocates nothing once warm. */
 int agg_batch_add(struct agg_batch *b, const struct agg_facts *f);
 
 uint64_t agg_batch_posts(const struct agg_batch *b); /* posts added since reset */
@@ -163,14 +172,17 @@ const char *agg_store_name(const struct agg_store *s);
 int agg_store_apply(struct agg_store *s, const struct agg_batch *b, const struct agg_position *pos,
                     size_t npos, char *err, size_t errlen);
 
-/* A series for one dimension over [from_ms, to_ms). */
+/* A series for one dimension over [from_ms, to_ms).  An empty window gives
+ * n = 0; the mem store refuses (KZ_ERANGE) windows over 2^24 buckets. */
 int agg_store_series(struct agg_store *s, enum agg_gran g, const char *dim, int64_t from_ms,
                      int64_t to_ms, struct agg_series *out, char *err, size_t errlen);
-/* The top `limit` members of a kind over [from_ms, to_ms) (hour granularity). */
+/* The top `limit` members (0: all) of a kind over [from_ms, to_ms) (hour
+ * granularity). */
 int agg_store_topk(struct agg_store *s, enum agg_top_kind k, int64_t from_ms, int64_t to_ms,
                    size_t limit, struct agg_top *out, char *err, size_t errlen);
 /* Distinct authors of a dimension ("all", "topic:x", "region:y") over the hours
- * of [from_ms, to_ms), estimated by merging the hourly HyperLogLogs. */
+ * of [from_ms, to_ms), estimated by merging the hourly HyperLogLogs.  0 for
+ * any other dimension. */
 int agg_store_distinct(struct agg_store *s, const char *dim, int64_t from_ms, int64_t to_ms,
                        uint64_t *out, char *err, size_t errlen);
 /* Totals over [from_ms, to_ms) of every dimension starting with prefix
@@ -189,13 +201,19 @@ void agg_dimcounts_free(struct agg_dimcounts *d);
  * The in-process store
  * ------------------------------------------------------------------------ */
 
+/* Retention R drops, after each apply, the buckets whose start is at least R
+ * before the newest bucket seen (so ceil(R / width) buckets are kept).  Top-k
+ * and author sketches live in hour buckets.  cfg NULL = all zeros. */
 struct agg_mem_config {
     int64_t minute_retention_ms; /* 0 = keep forever (default for replay) */
     int64_t hour_retention_ms;   /* 0 = keep forever */
 };
 
 int agg_store_mem_new(const struct agg_mem_config *cfg, struct agg_store **out);
-/* The earliest and one-past-latest bucket holding data, or KZ_ENOTFOUND if empty. */
+/* The earliest and one-past-latest bucket holding data, or KZ_ENOTFOUND if empty.
+ * The union over both granularities (so usually hour-aligned): a series at
+ * either granularity over [from, to) covers every stored bucket.  KZ_EINVAL
+ * if s is not a mem store. */
 int agg_store_mem_bounds(struct agg_store *s, int64_t *from_ms, int64_t *to_ms);
 
 /* ---------------------------------------------------------------------------

@@ -1,1 +1,346 @@
-/* batch.c -- placeholder, being written. */
+/* batch.c -- coalescing increments in memory between two flushes.
+ *
+ * Design: three open-addressing hash tables share one byte arena:
+ *   counts   (granularity, bucket, dimension)   -> posts
+ *   tops     (hour, kind, member)               -> posts
+ *   authors  (hour, dimension, author)          -> present (a set)
+ * Each table is a dense array of entries in insertion order (so iteration is
+ * a linear scan and replaying the same posts yields the same order) plus a
+ * power-of-two slot array of entry indices probed linearly.  A key's hash is
+ * the per-post string hash from dims.c mixed with the bucket and the kind, so
+ * the bytes of a dimension are hashed once for both granularities.
+ *
+ * agg_batch_add() first expands the post, then reserves room for the worst
+ * case (every key new) in the tables and the arena, and only then inserts:
+ * a post is either wholly counted or, on KZ_ENOMEM, not at all.  Once the
+ * tables have grown to a flush's working set, adding a post allocates nothing.
+ * agg_batch_reset() empties entries, slots and arena but keeps their memory.
+ *
+ * Invariants: the load factor of every slot array stays <= 3/4; an entry's
+ * key bytes live at arena[off, off + len) and, for authors, the first split
+ * bytes are the dimension and the rest the author.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "aggregate.h"
+#include "agg_internal.h"
+
+#define AGG_AUTHOR_SEED 0x617574686f72ULL /* "author" */
+
+struct agg_entry {
+    uint64_t hash;
+    int64_t bucket_ms;
+    int64_t count;
+    size_t off;     /* key bytes in the arena */
+    uint32_t len;   /* key length */
+    uint32_t split; /* authors: length of the dimension part; else len */
+    uint8_t sub;    /* granularity or top kind */
+};
+
+struct agg_tab {
+    struct agg_entry *e;
+    size_t n, cap;
+    uint32_t *slot; /* 0 = empty, else entry index + 1 */
+    size_t nslot;   /* power of two, or 0 before first use */
+};
+
+struct agg_batch {
+    struct agg_tab counts, tops, authors;
+    char *arena;
+    size_t alen, acap;
+    struct agg_expansion x;
+    uint64_t posts;
+};
+
+/* ---------------------------------------------------------------------------
+ * Hash tables
+ * ------------------------------------------------------------------------ */
+
+/* splitmix64's finalizer: spreads bucket and kind bits over the whole word. */
+static uint64_t mix64(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static uint64_t key_hash(uint64_t h, int64_t bucket, uint8_t sub)
+{
+    return mix64(h ^ ((uint64_t)bucket * 0x9e3779b97f4a7c15ULL) ^ ((uint64_t)sub << 56));
+}
+
+static void tab_free(struct agg_tab *t)
+{
+    free(t->e);
+    free(t->slot);
+    memset(t, 0, sizeof *t);
+}
+
+static void tab_clear(struct agg_tab *t)
+{
+    t->n = 0;
+    if (t->slot)
+        memset(t->slot, 0, t->nslot * sizeof *t->slot);
+}
+
+static void tab_place(struct agg_tab *t, size_t idx)
+{
+    size_t mask = t->nslot - 1, i = (size_t)t->e[idx].hash & mask;
+
+    while (t->slot[i])
+        i = (i + 1) & mask;
+    t->slot[i] = (uint32_t)(idx + 1);
+}
+
+/* Make room for `more` new entries without further allocation. */
+static int tab_reserve(struct agg_tab *t, size_t more)
+{
+    size_t need = t->n + more, nslot;
+
+    if (more > UINT32_MAX / 2 || need > UINT32_MAX / 2)
+        return KZ_ERANGE; /* slot indices are 32-bit */
+    if (need > t->cap) {
+        size_t cap = t->cap ? t->cap : 64;
+        struct agg_entry *e;
+
+        while (cap < need)
+            cap *= 2;
+        e = realloc(t->e, cap * sizeof *e);
+        if (!e)
+            return KZ_ENOMEM;
+        t->e = e;
+        t->cap = cap;
+    }
+    if (need * 4 <= t->nslot * 3)
+        return KZ_OK;
+    nslot = t->nslot ? t->nslot : 128;
+    while (need * 4 > nslot * 3)
+        nslot *= 2;
+    {
+        uint32_t *slot = calloc(nslot, sizeof *slot);
+
+        if (!slot)
+            return KZ_ENOMEM;
+        free(t->slot);
+        t->slot = slot;
+        t->nslot = nslot;
+    }
+    for (size_t i = 0; i < t->n; i++)
+        tab_place(t, i);
+    return KZ_OK;
+}
+
+static int arena_reserve(struct agg_batch *b, size_t more)
+{
+    size_t cap = b->acap ? b->acap : 4096;
+    char *p;
+
+    if (more > SIZE_MAX / 2 - b->alen)
+        return KZ_ENOMEM;
+    if (b->alen + more <= b->acap)
+        return KZ_OK;
+    while (cap < b->alen + more)
+        cap *= 2;
+    p = realloc(b->arena, cap);
+    if (!p)
+        return KZ_ENOMEM;
+    b->arena = p;
+    b->acap = cap;
+    return KZ_OK;
+}
+
+/* Add n to the entry for (hash, bucket, sub, a||c); room must be reserved.
+ * Returns the entry so that set semantics can ignore the count. */
+static struct agg_entry *tab_upsert(struct agg_batch *b, struct agg_tab *t, uint64_t hash,
+                                    int64_t bucket, uint8_t sub, const char *a, size_t alen,
+                                    const char *c, size_t clen, int64_t n)
+{
+    size_t mask = t->nslot - 1, i = (size_t)hash & mask;
+    size_t len = alen + clen;
+    struct agg_entry *e;
+
+    while (t->slot[i]) {
+        e = &t->e[t->slot[i] - 1];
+        if (e->hash == hash && e->bucket_ms == bucket && e->sub == sub && e->len == len &&
+            e->split == alen && memcmp(b->arena + e->off, a, alen) == 0 &&
+            (clen == 0 || memcmp(b->arena + e->off + alen, c, clen) == 0)) {
+            e->count += n;
+            return e;
+        }
+        i = (i + 1) & mask;
+    }
+    e = &t->e[t->n];
+    e->hash = hash;
+    e->bucket_ms = bucket;
+    e->count = n;
+    e->off = b->alen;
+    e->len = (uint32_t)len;
+    e->split = (uint32_t)alen;
+    e->sub = sub;
+    if (alen)
+        memcpy(b->arena + b->alen, a, alen);
+    if (clen)
+        memcpy(b->arena + b->alen + alen, c, clen);
+    b->alen += len;
+    t->slot[i] = (uint32_t)(t->n + 1);
+    t->n++;
+    return e;
+}
+
+/* ---------------------------------------------------------------------------
+ * Public API
+ * ------------------------------------------------------------------------ */
+
+int agg_batch_new(struct agg_batch **out)
+{
+    struct agg_batch *b;
+
+    if (!out)
+        return KZ_EINVAL;
+    *out = NULL;
+    b = calloc(1, sizeof *b);
+    if (!b)
+        return KZ_ENOMEM;
+    *out = b;
+    return KZ_OK;
+}
+
+void agg_batch_free(struct agg_batch *b)
+{
+    if (!b)
+        return;
+    tab_free(&b->counts);
+    tab_free(&b->tops);
+    tab_free(&b->authors);
+    agg_expansion_free(&b->x);
+    free(b->arena);
+    free(b);
+}
+
+void agg_batch_reset(struct agg_batch *b)
+{
+    if (!b)
+        return;
+    tab_clear(&b->counts);
+    tab_clear(&b->tops);
+    tab_clear(&b->authors);
+    b->alen = 0;
+    b->posts = 0;
+}
+
+int agg_batch_add(struct agg_batch *b, const struct agg_facts *f)
+{
+    struct agg_expansion *x;
+    int64_t minute, hour;
+    size_t arena_more;
+    int rc;
+
+    if (!b || !f)
+        return KZ_EINVAL;
+    if ((rc = agg_align(f->ts_ms, AGG_HOUR_MS, &hour)))
+        return rc;
+    /* A representable hour start implies a representable minute start; the
+     * end of the hour must be representable too, for the store's bounds. */
+    if (hour > INT64_MAX - AGG_HOUR_MS || (rc = agg_align(f->ts_ms, AGG_MINUTE_MS, &minute)))
+        return rc ? rc : KZ_ERANGE;
+    x = &b->x;
+    if ((rc = agg_expand(x, f)))
+        return rc;
+    if (f->author.n > UINT32_MAX / 4 || x->len > UINT32_MAX / 4)
+        return KZ_ERANGE;
+
+    /* Worst case: every key is new.  Reserve it all before touching a table. */
+    arena_more = 2 * x->bytes_count + x->bytes_top + x->bytes_author + x->n_author * f->author.n;
+    if ((rc = tab_reserve(&b->counts, 2 * x->n_count)) ||
+        (rc = tab_reserve(&b->tops, x->n_top)) ||
+        (rc = tab_reserve(&b->authors, x->n_author)) || (rc = arena_reserve(b, arena_more)))
+        return rc;
+
+    {
+        uint64_t ah = f->author.n ? agg_murmur64a(f->author.p, f->author.n, AGG_AUTHOR_SEED) : 0;
+
+        for (size_t i = 0; i < x->n; i++) {
+            const struct agg_key *k = &x->keys[i];
+            const char *p = x->buf + k->off;
+
+            switch (k->kind) {
+            case AGG_KEY_COUNT:
+                tab_upsert(b, &b->counts, key_hash(k->hash, minute, AGG_MINUTE), minute,
+                           AGG_MINUTE, p, k->len, NULL, 0, 1);
+                tab_upsert(b, &b->counts, key_hash(k->hash, hour, AGG_HOUR), hour, AGG_HOUR, p,
+                           k->len, NULL, 0, 1);
+                break;
+            case AGG_KEY_TOP:
+                tab_upsert(b, &b->tops, key_hash(k->hash, hour, k->sub), hour, k->sub, p, k->len,
+                           NULL, 0, 1);
+                break;
+            case AGG_KEY_AUTHOR: {
+                /* A set: a repeated (hour, dim, author) is merged, never re-added. */
+                uint64_t h = key_hash(k->hash ^ mix64(ah), hour, 0);
+
+                tab_upsert(b, &b->authors, h, hour, 0, p, k->len, f->author.p, f->author.n, 0);
+                break;
+            }
+            }
+        }
+    }
+    b->posts++;
+    return KZ_OK;
+}
+
+uint64_t agg_batch_posts(const struct agg_batch *b)
+{
+    return b ? b->posts : 0;
+}
+
+size_t agg_batch_keys(const struct agg_batch *b)
+{
+    return b ? b->counts.n : 0;
+}
+
+int agg_batch_foreach_count(const struct agg_batch *b, agg_count_fn fn, void *ctx)
+{
+    if (!b || !fn)
+        return KZ_EINVAL;
+    for (size_t i = 0; i < b->counts.n; i++) {
+        const struct agg_entry *e = &b->counts.e[i];
+        int rc = fn(ctx, (enum agg_gran)e->sub, e->bucket_ms,
+                    kz_str_make(b->arena + e->off, e->len), e->count);
+
+        if (rc)
+            return rc;
+    }
+    return KZ_OK;
+}
+
+int agg_batch_foreach_top(const struct agg_batch *b, agg_topm_fn fn, void *ctx)
+{
+    if (!b || !fn)
+        return KZ_EINVAL;
+    for (size_t i = 0; i < b->tops.n; i++) {
+        const struct agg_entry *e = &b->tops.e[i];
+        int rc = fn(ctx, e->bucket_ms, (enum agg_top_kind)e->sub,
+                    kz_str_make(b->arena + e->off, e->len), e->count);
+
+        if (rc)
+            return rc;
+    }
+    return KZ_OK;
+}
+
+int agg_batch_foreach_author(const struct agg_batch *b, agg_author_fn fn, void *ctx)
+{
+    if (!b || !fn)
+        return KZ_EINVAL;
+    for (size_t i = 0; i < b->authors.n; i++) {
+        const struct agg_entry *e = &b->authors.e[i];
+        const char *p = b->arena + e->off;
+        int rc = fn(ctx, e->bucket_ms, kz_str_make(p, e->split),
+                    kz_str_make(p + e->split, e->len - e->split));
+
+        if (rc)
+            return rc;
+    }
+    return KZ_OK;
+}

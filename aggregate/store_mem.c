@@ -1,1 +1,724 @@
-/* store_mem.c -- placeholder, being written. */
+/* store_mem.c -- the in-process store: counters, top-k and HyperLogLogs in memory.
+ *
+ * Design: every dimension and member is interned once into a string table
+ * and referred to by a 32-bit id (the tables are in memtab.c).  Each granularity keeps its
+ * time buckets as individually allocated records in an array sorted by start
+ * (appends are the common case; late posts insert in the middle), found by
+ * binary search.  A bucket holds small open-addressing maps id -> count for
+ * its dimensions; hour buckets also hold one map per top-k kind and a map
+ * dim id -> HyperLogLog.  Per-partition offsets are a short array searched
+ * linearly: a process owns a handful of partitions.
+ *
+ * apply is atomic by preparing before committing.  Prepare interns strings,
+ * creates missing buckets, inserts zero-valued counters, allocates empty
+ * sketches and adds not-yet-set offset slots: everything that can fail, and
+ * nothing a query can see, because queries skip zero counts, an empty sketch
+ * adds nothing to a merge, bounds() only reports buckets marked live and an
+ * offset slot is invisible until set.  Commit then only looks up what prepare
+ * made and adds to it, which cannot fail.  A failed prepare leaves harmless
+ * placeholders that a later apply reuses.
+ *
+ * Idempotency: when every given position is at or below the stored offset
+ * of its partition, apply returns 1 before touching anything; otherwise it
+ * applies and raises each stored offset to the maximum seen.
+ *
+ * Retention: after a commit, a granularity drops the buckets that are at
+ * least its retention older than the newest bucket it has seen, so a
+ * retention of R keeps ceil(R / width) buckets counting the newest.  Top-k and
+ * sketches live in hour buckets and go with them.  Interned strings are
+ * never dropped (their number is bounded by distinct dimensions and members).
+ *
+ * Query windows: a bucket is in [from, to) when floor(from) <= start <
+ * floor(to), both floored to the bucket width, as aggregate.h states.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "aggregate.h"
+#include "agg_internal.h"
+#include "memtab.h"
+
+#define MEM_MAX_POINTS (1u << 24)      /* a dense series larger than this is a caller bug */
+
+/* ---------------------------------------------------------------------------
+ * Buckets
+ * ------------------------------------------------------------------------ */
+
+struct mem_bucket {
+    int64_t start;
+    int live;            /* holds committed data (placeholders alone do not count) */
+    struct agg_imap counts;  /* dim id -> posts */
+    struct agg_imap top[3];  /* member id -> posts, per enum agg_top_kind (hour only) */
+    struct agg_imap hll_idx; /* dim id -> index into hlls (hour only) */
+    struct agg_hll **hlls;
+    size_t nhll, cap_hll;
+};
+
+struct mem_gran {
+    struct mem_bucket **b; /* sorted by start, no duplicates */
+    size_t n, cap;
+    int64_t width, retention;
+    int64_t newest; /* newest committed bucket, valid when has_newest */
+    int has_newest;
+};
+
+struct mem_offset {
+    char *source;
+    int32_t partition;
+    int set; /* 0: a prepared slot that no apply has committed yet */
+    int64_t offset;
+};
+
+struct mem_store {
+    struct mem_gran gran[2]; /* by enum agg_gran */
+    struct agg_strtab strs;
+    struct mem_offset *off;
+    size_t noff, cap_off;
+};
+
+static void bucket_free(struct mem_bucket *b)
+{
+    if (!b)
+        return;
+    agg_imap_free(&b->counts);
+    for (size_t k = 0; k < KZ_ARRAY_LEN(b->top); k++)
+        agg_imap_free(&b->top[k]);
+    agg_imap_free(&b->hll_idx);
+    for (size_t i = 0; i < b->nhll; i++)
+        free(b->hlls[i]);
+    free(b->hlls);
+    free(b);
+}
+
+/* The index of the first bucket starting at or after start. */
+static size_t lower_bound(const struct mem_gran *g, int64_t start)
+{
+    size_t lo = 0, hi = g->n;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+
+        if (g->b[mid]->start < start)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static struct mem_bucket *bucket_find(const struct mem_gran *g, int64_t start)
+{
+    size_t i;
+
+    /* Batches arrive in time order, so the newest bucket is the usual hit. */
+    if (g->n && g->b[g->n - 1]->start == start)
+        return g->b[g->n - 1];
+    i = lower_bound(g, start);
+    return i < g->n && g->b[i]->start == start ? g->b[i] : NULL;
+}
+
+static int bucket_get(struct mem_gran *g, int64_t start, struct mem_bucket **out)
+{
+    struct mem_bucket *b;
+    size_t i;
+
+    if ((*out = bucket_find(g, start)))
+        return KZ_OK;
+    if (g->n == g->cap) {
+        size_t cap = g->cap ? g->cap * 2 : 64;
+        struct mem_bucket **a = realloc(g->b, cap * sizeof *a);
+
+        if (!a)
+            return KZ_ENOMEM;
+        g->b = a;
+        g->cap = cap;
+    }
+    b = calloc(1, sizeof *b);
+    if (!b)
+        return KZ_ENOMEM;
+    b->start = start;
+    i = lower_bound(g, start);
+    memmove(g->b + i + 1, g->b + i, (g->n - i) * sizeof *g->b);
+    g->b[i] = b;
+    g->n++;
+    *out = b;
+    return KZ_OK;
+}
+
+static void gran_sweep(struct mem_gran *g)
+{
+    size_t drop = 0;
+
+    if (g->retention <= 0 || !g->has_newest)
+        return;
+    while (drop < g->n && g->b[drop]->start <= g->newest &&
+           (uint64_t)g->newest - (uint64_t)g->b[drop]->start >= (uint64_t)g->retention)
+        bucket_free(g->b[drop++]);
+    if (drop) {
+        memmove(g->b, g->b + drop, (g->n - drop) * sizeof *g->b);
+        g->n -= drop;
+    }
+}
+
+static void gran_commit(struct mem_gran *g, struct mem_bucket *b)
+{
+    b->live = 1;
+    if (!g->has_newest || b->start > g->newest) {
+        g->newest = b->start;
+        g->has_newest = 1;
+    }
+}
+
+/* Floor t to the width; clamped at the bottom of int64, where no bucket can
+ * be (agg_batch_add() refuses such times). */
+static int64_t align_clamped(int64_t t, int64_t w)
+{
+    int64_t a;
+
+    if (agg_align(t, w, &a))
+        return (INT64_MIN / w) * w;
+    return a;
+}
+
+/* The buckets of g in the window: indices [*lo, *hi). */
+static void window(const struct mem_gran *g, int64_t from, int64_t to, size_t *lo, size_t *hi)
+{
+    int64_t fa = align_clamped(from, g->width), ta = align_clamped(to, g->width);
+
+    if (ta <= fa) {
+        *lo = *hi = 0;
+        return;
+    }
+    *lo = lower_bound(g, fa);
+    *hi = lower_bound(g, ta);
+}
+
+/* ---------------------------------------------------------------------------
+ * Apply
+ * ------------------------------------------------------------------------ */
+
+struct apply_ctx {
+    struct mem_store *m;
+    int commit; /* 0: prepare (may fail), 1: commit (must not) */
+};
+
+static struct mem_offset *offset_find(const struct mem_store *m, const char *source,
+                                      int32_t partition)
+{
+    for (size_t i = 0; i < m->noff; i++)
+        if (m->off[i].partition == partition && strcmp(m->off[i].source, source) == 0)
+            return &m->off[i];
+    return NULL;
+}
+
+static int offset_prepare(struct mem_store *m, const struct agg_position *p)
+{
+    struct mem_offset *o;
+    char *src;
+    size_t n;
+
+    if (offset_find(m, p->source, p->partition))
+        return KZ_OK;
+    if (m->noff == m->cap_off) {
+        size_t cap = m->cap_off ? m->cap_off * 2 : 8;
+
+        o = realloc(m->off, cap * sizeof *o);
+        if (!o)
+            return KZ_ENOMEM;
+        m->off = o;
+        m->cap_off = cap;
+    }
+    n = strlen(p->source);
+    src = malloc(n + 1);
+    if (!src)
+        return KZ_ENOMEM;
+    memcpy(src, p->source, n + 1);
+    o = &m->off[m->noff++];
+    o->source = src;
+    o->partition = p->partition;
+    o->set = 0;
+    o->offset = 0;
+    return KZ_OK;
+}
+
+static int apply_count(void *vctx, enum agg_gran gr, int64_t bucket_ms, struct kz_str dim,
+                       int64_t n)
+{
+    struct apply_ctx *c = vctx;
+    struct mem_gran *g = &c->m->gran[gr];
+    struct mem_bucket *b;
+    uint32_t id;
+    int64_t *val;
+    int isnew, rc;
+
+    if (!c->commit) {
+        if ((rc = agg_strtab_intern(&c->m->strs, dim.p, dim.n, &id)) ||
+            (rc = bucket_get(g, bucket_ms, &b)))
+            return rc;
+        return agg_imap_upsert(&b->counts, id, &val, &isnew);
+    }
+    /* Prepare made all of these; a miss would be a bug, not a runtime error. */
+    if (!agg_strtab_find(&c->m->strs, dim.p, dim.n, &id) || !(b = bucket_find(g, bucket_ms)) ||
+        !(val = agg_imap_find(&b->counts, id)))
+        return KZ_EINVAL;
+    *val += n;
+    gran_commit(g, b);
+    return KZ_OK;
+}
+
+static int apply_top(void *vctx, int64_t hour_ms, enum agg_top_kind k, struct kz_str member,
+                     int64_t n)
+{
+    struct apply_ctx *c = vctx;
+    struct mem_gran *g = &c->m->gran[AGG_HOUR];
+    struct mem_bucket *b;
+    uint32_t id;
+    int64_t *val;
+    int isnew, rc;
+
+    if (!c->commit) {
+        if ((rc = agg_strtab_intern(&c->m->strs, member.p, member.n, &id)) ||
+            (rc = bucket_get(g, hour_ms, &b)))
+            return rc;
+        return agg_imap_upsert(&b->top[k], id, &val, &isnew);
+    }
+    if (!agg_strtab_find(&c->m->strs, member.p, member.n, &id) || !(b = bucket_find(g, hour_ms)) ||
+        !(val = agg_imap_find(&b->top[k], id)))
+        return KZ_EINVAL;
+    *val += n;
+    gran_commit(g, b);
+    return KZ_OK;
+}
+
+static int hll_prepare(struct mem_bucket *b, uint32_t id)
+{
+    struct agg_hll *h;
+    int64_t *val;
+    int isnew, rc;
+
+    if (agg_imap_find(&b->hll_idx, id))
+        return KZ_OK;
+    if (b->nhll == b->cap_hll) {
+        size_t cap = b->cap_hll ? b->cap_hll * 2 : 8;
+        struct agg_hll **a = realloc(b->hlls, cap * sizeof *a);
+
+        if (!a)
+            return KZ_ENOMEM;
+        b->hlls = a;
+        b->cap_hll = cap;
+    }
+    h = malloc(sizeof *h);
+    if (!h)
+        return KZ_ENOMEM;
+    if ((rc = agg_imap_upsert(&b->hll_idx, id, &val, &isnew))) {
+        free(h);
+        return rc;
+    }
+    agg_hll_init(h);
+    *val = (int64_t)b->nhll;
+    b->hlls[b->nhll++] = h;
+    return KZ_OK;
+}
+
+static int apply_author(void *vctx, int64_t hour_ms, struct kz_str dim, struct kz_str author)
+{
+    struct apply_ctx *c = vctx;
+    struct mem_gran *g = &c->m->gran[AGG_HOUR];
+    struct mem_bucket *b;
+    uint32_t id;
+    int64_t *val;
+    int rc;
+
+    if (!c->commit) {
+        if ((rc = agg_strtab_intern(&c->m->strs, dim.p, dim.n, &id)) ||
+            (rc = bucket_get(g, hour_ms, &b)))
+            return rc;
+        return hll_prepare(b, id);
+    }
+    if (!agg_strtab_find(&c->m->strs, dim.p, dim.n, &id) || !(b = bucket_find(g, hour_ms)) ||
+        !(val = agg_imap_find(&b->hll_idx, id)))
+        return KZ_EINVAL;
+    agg_hll_add(b->hlls[*val], author.p, author.n);
+    gran_commit(g, b);
+    return KZ_OK;
+}
+
+static int mem_apply(void *self, const struct agg_batch *batch, const struct agg_position *pos,
+                     size_t npos, char *err, size_t errlen)
+{
+    struct mem_store *m = self;
+    struct apply_ctx c = {m, 0};
+    int rc;
+
+    if (npos) {
+        int stale = 1;
+
+        for (size_t i = 0; i < npos && stale; i++) {
+            const struct mem_offset *o = offset_find(m, pos[i].source, pos[i].partition);
+
+            stale = o && o->set && pos[i].offset <= o->offset;
+        }
+        if (stale)
+            return 1;
+    }
+
+    for (size_t i = 0; i < npos; i++)
+        if ((rc = offset_prepare(m, &pos[i])))
+            return agg_errf(err, errlen, rc, "apply: preparing offset of %s/%d: %s",
+                            pos[i].source, (int)pos[i].partition, kz_strerror(rc));
+    if ((rc = agg_batch_foreach_count(batch, apply_count, &c)) ||
+        (rc = agg_batch_foreach_top(batch, apply_top, &c)) ||
+        (rc = agg_batch_foreach_author(batch, apply_author, &c)))
+        return agg_errf(err, errlen, rc, "apply: preparing %zu keys: %s (nothing applied)",
+                        agg_batch_keys(batch), kz_strerror(rc));
+
+    c.commit = 1;
+    if ((rc = agg_batch_foreach_count(batch, apply_count, &c)) ||
+        (rc = agg_batch_foreach_top(batch, apply_top, &c)) ||
+        (rc = agg_batch_foreach_author(batch, apply_author, &c)))
+        return agg_errf(err, errlen, rc, "apply: internal error: commit missed a prepared key");
+    for (size_t i = 0; i < npos; i++) {
+        struct mem_offset *o = offset_find(m, pos[i].source, pos[i].partition);
+
+        if (!o->set || pos[i].offset > o->offset)
+            o->offset = pos[i].offset;
+        o->set = 1;
+    }
+    gran_sweep(&m->gran[AGG_MINUTE]);
+    gran_sweep(&m->gran[AGG_HOUR]);
+    return KZ_OK;
+}
+
+/* ---------------------------------------------------------------------------
+ * Queries
+ * ------------------------------------------------------------------------ */
+
+static int mem_series(void *self, enum agg_gran gr, const char *dim, int64_t from_ms,
+                      int64_t to_ms, struct agg_series *out, char *err, size_t errlen)
+{
+    struct mem_store *m = self;
+    const struct mem_gran *g = &m->gran[gr];
+    int64_t fa = align_clamped(from_ms, g->width), ta = align_clamped(to_ms, g->width);
+    uint64_t n;
+    uint32_t id;
+    size_t lo, hi;
+
+    if (ta <= fa)
+        return KZ_OK;
+    n = ((uint64_t)ta - (uint64_t)fa) / (uint64_t)g->width;
+    if (n > MEM_MAX_POINTS)
+        return agg_errf(err, errlen, KZ_ERANGE,
+                        "series: window of %llu %s buckets is over the limit of %u",
+                        (unsigned long long)n, agg_gran_name(gr), MEM_MAX_POINTS);
+    out->points = calloc((size_t)n, sizeof *out->points);
+    if (!out->points)
+        return KZ_ENOMEM;
+    out->n = (size_t)n;
+    for (size_t i = 0; i < out->n; i++)
+        out->points[i].bucket_ms = fa + (int64_t)i * g->width;
+    if (!agg_strtab_find(&m->strs, dim, strlen(dim), &id))
+        return KZ_OK;
+    window(g, from_ms, to_ms, &lo, &hi);
+    for (size_t i = lo; i < hi; i++) {
+        const int64_t *v = agg_imap_find(&g->b[i]->counts, id);
+
+        if (v && *v) {
+            out->points[((uint64_t)g->b[i]->start - (uint64_t)fa) / (uint64_t)g->width].count = *v;
+            out->total += *v;
+        }
+    }
+    return KZ_OK;
+}
+
+/* A (string, count) pair for sorting; strings point into the string table. */
+struct ranked {
+    const char *s;
+    size_t len;
+    int64_t count;
+};
+
+static int ranked_cmp(const void *a, const void *b)
+{
+    const struct ranked *x = a, *y = b;
+    size_t n = x->len < y->len ? x->len : y->len;
+    int c;
+
+    if (x->count != y->count)
+        return x->count > y->count ? -1 : 1;
+    c = memcmp(x->s, y->s, n);
+    if (c)
+        return c;
+    return x->len < y->len ? -1 : x->len > y->len;
+}
+
+/* Turn accumulated id -> total into a sorted array of ranked strings. */
+static int rank(const struct mem_store *m, const struct agg_imap *acc, struct ranked **out,
+                size_t *n)
+{
+    struct ranked *r;
+    size_t k = 0;
+
+    *out = NULL;
+    *n = 0;
+    if (acc->n == 0)
+        return KZ_OK;
+    r = malloc(acc->n * sizeof *r);
+    if (!r)
+        return KZ_ENOMEM;
+    for (uint32_t i = 0; i < acc->nslot; i++) {
+        if (!acc->s[i].key || acc->s[i].val == 0)
+            continue;
+        r[k].s = agg_strtab_str(&m->strs, acc->s[i].key - 1, &r[k].len);
+        r[k].count = acc->s[i].val;
+        k++;
+    }
+    qsort(r, k, sizeof *r, ranked_cmp);
+    *out = r;
+    *n = k;
+    return KZ_OK;
+}
+
+static char *dup_str(const char *s, size_t n)
+{
+    char *d = malloc(n + 1);
+
+    if (d) {
+        memcpy(d, s, n);
+        d[n] = '\0';
+    }
+    return d;
+}
+
+/* Add every nonzero value of src into acc. */
+static int accumulate(struct agg_imap *acc, const struct agg_imap *src)
+{
+    for (uint32_t j = 0; j < src->nslot; j++) {
+        int64_t *v;
+        int isnew, rc;
+
+        if (!src->s[j].key || src->s[j].val == 0)
+            continue;
+        if ((rc = agg_imap_upsert(acc, src->s[j].key - 1, &v, &isnew)))
+            return rc;
+        *v += src->s[j].val;
+    }
+    return KZ_OK;
+}
+
+static int mem_topk(void *self, enum agg_top_kind k, int64_t from_ms, int64_t to_ms, size_t limit,
+                    struct agg_top *out, char *err, size_t errlen)
+{
+    struct mem_store *m = self;
+    const struct mem_gran *g = &m->gran[AGG_HOUR];
+    struct agg_imap acc = {0};
+    struct ranked *r = NULL;
+    size_t lo, hi, n = 0;
+    int rc = KZ_OK;
+
+    window(g, from_ms, to_ms, &lo, &hi);
+    for (size_t i = lo; i < hi && !rc; i++)
+        rc = accumulate(&acc, &g->b[i]->top[k]);
+    if (!rc)
+        rc = rank(m, &acc, &r, &n);
+    agg_imap_free(&acc);
+    if (rc)
+        return rc;
+    if (limit && n > limit)
+        n = limit;
+    if (n) {
+        out->items = calloc(n, sizeof *out->items);
+        if (!out->items) {
+            free(r);
+            return KZ_ENOMEM;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!(out->items[i].member = dup_str(r[i].s, r[i].len))) {
+            free(r);
+            return KZ_ENOMEM; /* the wrapper frees the out->n items made so far */
+        }
+        out->items[i].count = r[i].count;
+        out->n++;
+    }
+    free(r);
+    return KZ_OK;
+}
+
+static int mem_distinct(void *self, const char *dim, int64_t from_ms, int64_t to_ms,
+                        uint64_t *out, char *err, size_t errlen)
+{
+    struct mem_store *m = self;
+    const struct mem_gran *g = &m->gran[AGG_HOUR];
+    struct agg_hll *acc;
+    size_t lo, hi;
+    uint32_t id;
+
+    *out = 0;
+    if (!agg_strtab_find(&m->strs, dim, strlen(dim), &id))
+        return KZ_OK;
+    window(g, from_ms, to_ms, &lo, &hi);
+    if (lo == hi)
+        return KZ_OK;
+    acc = malloc(sizeof *acc); /* 16 KB: kept off the stack */
+    if (!acc)
+        return KZ_ENOMEM;
+    agg_hll_init(acc);
+    for (size_t i = lo; i < hi; i++) {
+        const int64_t *v = agg_imap_find(&g->b[i]->hll_idx, id);
+
+        if (v)
+            agg_hll_merge(acc, g->b[i]->hlls[*v]);
+    }
+    *out = agg_hll_count(acc);
+    free(acc);
+    return KZ_OK;
+}
+
+static int mem_dims(void *self, enum agg_gran gr, const char *prefix, int64_t from_ms,
+                    int64_t to_ms, struct agg_dimcounts *out, char *err, size_t errlen)
+{
+    struct mem_store *m = self;
+    const struct mem_gran *g = &m->gran[gr];
+    size_t plen = strlen(prefix), lo, hi, n = 0;
+    int crosses = strchr(prefix, '|') != NULL;
+    struct agg_imap acc = {0};
+    struct ranked *r = NULL;
+    int rc = KZ_OK;
+
+    window(g, from_ms, to_ms, &lo, &hi);
+    for (size_t i = lo; i < hi && !rc; i++) {
+        const struct agg_imap *c = &g->b[i]->counts;
+
+        for (uint32_t j = 0; j < c->nslot && !rc; j++) {
+            const char *s;
+            size_t len;
+            int64_t *v;
+            int isnew;
+
+            if (!c->s[j].key || c->s[j].val == 0)
+                continue;
+            s = agg_strtab_str(&m->strs, c->s[j].key - 1, &len);
+            if (len < plen || memcmp(s, prefix, plen) != 0 || (!crosses && memchr(s, '|', len)))
+                continue;
+            if (!(rc = agg_imap_upsert(&acc, c->s[j].key - 1, &v, &isnew)))
+                *v += c->s[j].val;
+        }
+    }
+    if (!rc)
+        rc = rank(m, &acc, &r, &n);
+    agg_imap_free(&acc);
+    if (rc)
+        return rc;
+    if (n) {
+        out->items = calloc(n, sizeof *out->items);
+        if (!out->items) {
+            free(r);
+            return KZ_ENOMEM;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!(out->items[i].dim = dup_str(r[i].s, r[i].len))) {
+            free(r);
+            return KZ_ENOMEM;
+        }
+        out->items[i].count = r[i].count;
+        out->n++;
+    }
+    free(r);
+    return KZ_OK;
+}
+
+static int mem_offset_get(void *self, const char *source, int32_t partition, int64_t *offset,
+                          char *err, size_t errlen)
+{
+    const struct mem_offset *o = offset_find(self, source, partition);
+
+    if (!o || !o->set)
+        return KZ_ENOTFOUND;
+    *offset = o->offset;
+    return KZ_OK;
+}
+
+static void mem_free(void *self)
+{
+    struct mem_store *m = self;
+
+    if (!m)
+        return;
+    for (size_t g = 0; g < KZ_ARRAY_LEN(m->gran); g++) {
+        for (size_t i = 0; i < m->gran[g].n; i++)
+            bucket_free(m->gran[g].b[i]);
+        free(m->gran[g].b);
+    }
+    for (size_t i = 0; i < m->noff; i++)
+        free(m->off[i].source);
+    free(m->off);
+    agg_strtab_free(&m->strs);
+    free(m);
+}
+
+static const struct agg_store_ops mem_ops = {
+    .name = "mem",
+    .apply = mem_apply,
+    .series = mem_series,
+    .topk = mem_topk,
+    .distinct = mem_distinct,
+    .dims = mem_dims,
+    .offset = mem_offset_get,
+    .free = mem_free,
+};
+
+int agg_store_mem_new(const struct agg_mem_config *cfg, struct agg_store **out)
+{
+    struct mem_store *m;
+
+    if (!out)
+        return KZ_EINVAL;
+    *out = NULL;
+    if (cfg && (cfg->minute_retention_ms < 0 || cfg->hour_retention_ms < 0))
+        return KZ_EINVAL;
+    m = calloc(1, sizeof *m);
+    if (!m)
+        return KZ_ENOMEM;
+    m->gran[AGG_MINUTE].width = AGG_MINUTE_MS;
+    m->gran[AGG_HOUR].width = AGG_HOUR_MS;
+    if (cfg) {
+        m->gran[AGG_MINUTE].retention = cfg->minute_retention_ms;
+        m->gran[AGG_HOUR].retention = cfg->hour_retention_ms;
+    }
+    return agg_store_wrap(&mem_ops, m, out);
+}
+
+int agg_store_mem_bounds(struct agg_store *s, int64_t *from_ms, int64_t *to_ms)
+{
+    const struct mem_store *m;
+    int found = 0;
+    int64_t lo = 0, hi = 0;
+
+    if (!s || !from_ms || !to_ms || agg_store_ops_of(s) != &mem_ops)
+        return KZ_EINVAL;
+    m = agg_store_self(s);
+    /* The union over both granularities, so that a series at either one
+     * over [from, to) covers every stored bucket. */
+    for (size_t gi = 0; gi < KZ_ARRAY_LEN(m->gran); gi++) {
+        const struct mem_gran *g = &m->gran[gi];
+        size_t i, j;
+
+        for (i = 0; i < g->n && !g->b[i]->live; i++)
+            ;
+        if (i == g->n)
+            continue;
+        for (j = g->n; !g->b[j - 1]->live; j--)
+            ;
+        if (!found || g->b[i]->start < lo)
+            lo = g->b[i]->start;
+        if (!found || g->b[j - 1]->start + g->width > hi)
+            hi = g->b[j - 1]->start + g->width;
+        found = 1;
+    }
+    if (!found)
+        return KZ_ENOTFOUND;
+    *from_ms = lo;
+    *to_ms = hi;
+    return KZ_OK;
+}

@@ -1,1 +1,458 @@
-/* config.c -- placeholder, being written. */
+/*
+ * config.c -- settings for every command: defaults, JSON config file, flags.
+ *
+ * Precedence is fixed: built-in defaults, then the file named by --config
+ * (read before any other flag, wherever it appears on the line), then flags in
+ * the order given.  Both the file and the flags are strict: an unknown key or
+ * flag, or a value of the wrong shape, is a one-line error that names the key
+ * or flag and what it accepts, and the command exits 2.  Kafka properties pass
+ * through untouched as `-X key=value`, as kcat does, so every librdkafka
+ * setting is reachable without kzpulse knowing it.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cli.h"
+
+void kz_config_init(struct kz_config *c)
+{
+    memset(c, 0, sizeof(*c));
+    ingest_config_default(&c->ingest);
+    c->top = 10;
+    c->flush_posts = 10000;
+    c->flush_ms = 500;
+}
+
+static void set_str(char **slot, const char *v)
+{
+    free(*slot);
+    *slot = v ? strdup(v) : NULL;
+}
+
+void kz_config_free(struct kz_config *c)
+{
+    free(c->dead_letters);
+    free(c->lexicons);
+    free(c->brokers);
+    free(c->group);
+    free(c->redis);
+    for (int i = 0; i < c->ntopics; i++)
+        free(c->topics[i]);
+    for (int i = 0; i < c->nkafka_props; i++) {
+        free(c->kafka_props[i].key);
+        free(c->kafka_props[i].value);
+    }
+    memset(c, 0, sizeof(*c));
+}
+
+/* ---------------------------------------------------------------------------
+ * Value parsers shared by the file and the flags
+ * ------------------------------------------------------------------------ */
+
+/* A size with an optional K/M/G suffix (binary units): "65536", "64K", "16M". */
+static int parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    if (!*s || *s == '-')
+        return -1;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s)
+        return -1;
+    uint64_t mul = 1;
+    if (*end == 'k' || *end == 'K')
+        mul = 1024, end++;
+    else if (*end == 'm' || *end == 'M')
+        mul = 1024 * 1024, end++;
+    else if (*end == 'g' || *end == 'G')
+        mul = 1024ULL * 1024 * 1024, end++;
+    if (*end == 'i' || *end == 'B')
+        end += (*end == 'i' && end[1] == 'B') ? 2 : 1;
+    if (*end || v > max / mul || v * mul < min || v * mul > max)
+        return -1;
+    *out = v * mul;
+    return 0;
+}
+
+static int parse_int(const char *s, long long min, long long max, long long *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || end == s || *end || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static const char schema_names[] = "auto, generic, telegram, vk, x";
+
+static int add_kafka_prop(struct kz_config *c, const char *kv, char *err, size_t errlen)
+{
+    const char *eq = strchr(kv, '=');
+    if (!eq || eq == kv) {
+        snprintf(err, errlen, "-X: expected key=value (a librdkafka property), got \"%s\"", kv);
+        return -1;
+    }
+    if (c->nkafka_props == KZ_MAX_KAFKA_PROPS) {
+        snprintf(err, errlen, "-X: at most %d properties", KZ_MAX_KAFKA_PROPS);
+        return -1;
+    }
+    struct kz_kv *p = &c->kafka_props[c->nkafka_props];
+    p->key = strndup(kv, (size_t)(eq - kv));
+    p->value = strdup(eq + 1);
+    if (!p->key || !p->value) {
+        free(p->key);
+        free(p->value);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    c->nkafka_props++;
+    return 0;
+}
+
+/* Apply one setting by option id; `what` names it in errors ("--schema" or
+ * "config key \"schema\""). */
+static int apply_opt(struct kz_config *c, enum kz_opt_id id, const char *what, const char *v,
+                     char *err, size_t errlen)
+{
+    uint64_t u;
+    long long ll;
+
+    switch (id) {
+    case OPT_SCHEMA: {
+        int s = ingest_schema_parse(v);
+        if (s < 0) {
+            snprintf(err, errlen, "%s: expected one of %s; got \"%s\"", what, schema_names, v);
+            return -1;
+        }
+        c->ingest.schema = (enum ingest_schema)s;
+        return 0;
+    }
+    case OPT_MAX_TEXT:
+        if (parse_size(v, 64, 64ULL * 1024 * 1024, &u)) {
+            snprintf(err, errlen, "%s: expected a size from 64 to 64M (e.g. 65536, 64K); got \"%s\"",
+                     what, v);
+            return -1;
+        }
+        c->ingest.max_text = (size_t)u;
+        return 0;
+    case OPT_MAX_RECORD:
+        if (parse_size(v, 1024, 1024ULL * 1024 * 1024, &u)) {
+            snprintf(err, errlen, "%s: expected a size from 1K to 1G (e.g. 16M); got \"%s\"", what,
+                     v);
+            return -1;
+        }
+        c->ingest.max_record = (size_t)u;
+        return 0;
+    case OPT_MAX_FUTURE:
+        if (parse_int(v, 0, 10LL * 365 * 86400, &ll)) {
+            snprintf(err, errlen,
+                     "%s: expected seconds from 0 to 315360000 (e.g. 86400); got \"%s\"", what, v);
+            return -1;
+        }
+        c->ingest.max_future_ms = ll * 1000;
+        return 0;
+    case OPT_DEAD_LETTERS:
+        if (!*v) {
+            snprintf(err, errlen, "%s: expected a file path (or - for stderr); got \"\"", what);
+            return -1;
+        }
+        set_str(&c->dead_letters, v);
+        return 0;
+    case OPT_LEXICONS:
+        set_str(&c->lexicons, v);
+        return 0;
+    case OPT_TOP:
+        if (parse_int(v, 1, 1000, &ll)) {
+            snprintf(err, errlen, "%s: expected an integer from 1 to 1000; got \"%s\"", what, v);
+            return -1;
+        }
+        c->top = (int)ll;
+        return 0;
+    case OPT_FLUSH_POSTS:
+        if (parse_int(v, 1, 100000000, &ll)) {
+            snprintf(err, errlen, "%s: expected an integer from 1 to 100000000; got \"%s\"", what,
+                     v);
+            return -1;
+        }
+        c->flush_posts = (uint64_t)ll;
+        return 0;
+    case OPT_KAFKA_PROP:
+        return add_kafka_prop(c, v, err, errlen);
+    case OPT_REPORT:
+        c->report_text = 1;
+        return 0;
+    case OPT_JSON:
+        c->report_json = 1;
+        return 0;
+    case OPT_HELP:
+    case OPT_CONFIG:
+        break;
+    }
+    snprintf(err, errlen, "%s: not settable here", what);
+    return -1;
+}
+
+/* ---------------------------------------------------------------------------
+ * Config file
+ * ------------------------------------------------------------------------ */
+
+static const struct {
+    const char *key;
+    enum kz_opt_id id;
+} file_keys[] = {
+    {"schema", OPT_SCHEMA},
+    {"max_text", OPT_MAX_TEXT},
+    {"max_record", OPT_MAX_RECORD},
+    {"max_future_s", OPT_MAX_FUTURE},
+    {"dead_letters", OPT_DEAD_LETTERS},
+    {"lexicons", OPT_LEXICONS},
+    {"top", OPT_TOP},
+    {"flush_posts", OPT_FLUSH_POSTS},
+};
+
+static int load_kafka_obj(struct kz_config *c, json_t *obj, char *err, size_t errlen)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach(obj, k, v)
+    {
+        if (!json_is_string(v)) {
+            snprintf(err, errlen, "config key \"kafka.%s\": expected a string value", k);
+            return -1;
+        }
+        char buf[1024];
+        int n = snprintf(buf, sizeof(buf), "%s=%s", k, json_string_value(v));
+        if (n < 0 || (size_t)n >= sizeof(buf)) {
+            snprintf(err, errlen, "config key \"kafka.%s\": value too long", k);
+            return -1;
+        }
+        if (add_kafka_prop(c, buf, err, errlen))
+            return -1;
+    }
+    return 0;
+}
+
+int kz_config_load(struct kz_config *c, const char *path, char *err, size_t errlen)
+{
+    json_error_t je;
+    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    if (!root) {
+        snprintf(err, errlen, "%s:%d:%d: %s", path, je.line, je.column, je.text);
+        return -1;
+    }
+    int rc = -1;
+    if (!json_is_object(root)) {
+        snprintf(err, errlen, "%s: expected a JSON object at the top level", path);
+        goto out;
+    }
+    const char *key;
+    json_t *val;
+    json_object_foreach(root, key, val)
+    {
+        char what[160];
+        snprintf(what, sizeof(what), "%s: config key \"%s\"", path, key);
+        if (!strcmp(key, "kafka")) {
+            if (!json_is_object(val)) {
+                snprintf(err, errlen, "%s: expected an object of librdkafka properties", what);
+                goto out;
+            }
+            if (load_kafka_obj(c, val, err, errlen))
+                goto out;
+            continue;
+        }
+        if (!strcmp(key, "brokers") || !strcmp(key, "group") || !strcmp(key, "redis")) {
+            if (!json_is_string(val)) {
+                snprintf(err, errlen, "%s: expected a string", what);
+                goto out;
+            }
+            set_str(!strcmp(key, "brokers") ? &c->brokers
+                    : !strcmp(key, "group") ? &c->group
+                                            : &c->redis,
+                    json_string_value(val));
+            continue;
+        }
+        size_t i;
+        for (i = 0; i < KZ_ARRAY_LEN(file_keys); i++)
+            if (!strcmp(key, file_keys[i].key))
+                break;
+        if (i == KZ_ARRAY_LEN(file_keys)) {
+            snprintf(err, errlen,
+                     "%s: unknown key (accepted: schema, max_text, max_record, max_future_s, "
+                     "dead_letters, lexicons, top, flush_posts, brokers, group, redis, kafka)",
+                     what);
+            goto out;
+        }
+        char num[64];
+        const char *s;
+        if (json_is_string(val)) {
+            s = json_string_value(val);
+        } else if (json_is_integer(val)) {
+            snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(val));
+            s = num;
+        } else {
+            snprintf(err, errlen, "%s: expected a string or an integer", what);
+            goto out;
+        }
+        if (apply_opt(c, file_keys[i].id, what, s, err, errlen))
+            goto out;
+    }
+    rc = 0;
+out:
+    json_decref(root);
+    return rc;
+}
+
+/* ---------------------------------------------------------------------------
+ * Flags
+ * ------------------------------------------------------------------------ */
+
+void kz_print_help(const struct kz_cmd *cmd, FILE *f)
+{
+    fprintf(f, "usage: kzpulse %s %s\n\n%s\n", cmd->name, cmd->usage, cmd->summary);
+    if (cmd->details)
+        fprintf(f, "\n%s\n", cmd->details);
+    fprintf(f, "\noptions:\n");
+    for (const struct kz_opt *o = cmd->opts; o->name; o++) {
+        char left[64];
+        if (o->shortname)
+            snprintf(left, sizeof(left), "-%c, --%s%s%s", o->shortname, o->name, o->arg ? " " : "",
+                     o->arg ? o->arg : "");
+        else
+            snprintf(left, sizeof(left), "    --%s%s%s", o->name, o->arg ? " " : "",
+                     o->arg ? o->arg : "");
+        fprintf(f, "  %-28s %s\n", left, o->help);
+    }
+    fprintf(f, "\nexit codes: 0 ok, 1 runtime failure, 2 bad usage or unreadable input\n");
+}
+
+static const struct kz_opt *find_long(const struct kz_cmd *cmd, const char *name, size_t n)
+{
+    for (const struct kz_opt *o = cmd->opts; o->name; o++)
+        if (strlen(o->name) == n && !memcmp(o->name, name, n))
+            return o;
+    return NULL;
+}
+
+static const struct kz_opt *find_short(const struct kz_cmd *cmd, char c)
+{
+    for (const struct kz_opt *o = cmd->opts; o->name; o++)
+        if (o->shortname == c)
+            return o;
+    return NULL;
+}
+
+static int usage_error(const struct kz_cmd *cmd, const char *msg)
+{
+    fprintf(stderr, "kzpulse %s: %s (see kzpulse %s --help)\n", cmd->name, msg, cmd->name);
+    return KZ_EXIT_USAGE;
+}
+
+/* Resolve argv[*i] to an option and its value; advances *i past a separate value. */
+static int next_opt(const struct kz_cmd *cmd, int argc, char **argv, int *i,
+                    const struct kz_opt **opt, const char **val, char *err, size_t errlen)
+{
+    const char *a = argv[*i];
+    const struct kz_opt *o;
+    const char *inline_val = NULL;
+
+    if (a[1] == '-') {
+        const char *name = a + 2;
+        const char *eq = strchr(name, '=');
+        size_t n = eq ? (size_t)(eq - name) : strlen(name);
+        o = find_long(cmd, name, n);
+        if (!o) {
+            snprintf(err, errlen, "unknown flag --%.*s", (int)n, name);
+            return -1;
+        }
+        if (eq)
+            inline_val = eq + 1;
+    } else {
+        o = find_short(cmd, a[1]);
+        if (!o) {
+            snprintf(err, errlen, "unknown flag -%c", a[1]);
+            return -1;
+        }
+        if (a[2])
+            inline_val = a + 2;
+    }
+    if (!o->arg) {
+        if (inline_val) {
+            snprintf(err, errlen, "--%s takes no value", o->name);
+            return -1;
+        }
+        *val = NULL;
+    } else if (inline_val) {
+        *val = inline_val;
+    } else {
+        if (*i + 1 >= argc) {
+            snprintf(err, errlen, "--%s needs a value (%s)", o->name, o->arg);
+            return -1;
+        }
+        *val = argv[++*i];
+    }
+    *opt = o;
+    return 0;
+}
+
+int kz_parse_args(const struct kz_cmd *cmd, int argc, char **argv, struct kz_config *cfg,
+                  char ***args, int *nargs)
+{
+    char err[512];
+    const struct kz_opt *o;
+    const char *v;
+
+    *args = calloc((size_t)argc + 1, sizeof(char *));
+    *nargs = 0;
+    if (!*args) {
+        fprintf(stderr, "kzpulse %s: out of memory\n", cmd->name);
+        return KZ_EXIT_FAIL;
+    }
+
+    /* Pass 1: --help and --config, so the file is applied before any flag. */
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--"))
+            break;
+        if (a[0] != '-' || !a[1])
+            continue;
+        if (next_opt(cmd, argc, argv, &i, &o, &v, err, sizeof(err)))
+            return usage_error(cmd, err);
+        if (o->id == OPT_HELP) {
+            kz_print_help(cmd, stdout);
+            return -1;
+        }
+        if (o->id == OPT_CONFIG && kz_config_load(cfg, v, err, sizeof(err))) {
+            fprintf(stderr, "kzpulse %s: --config: %s\n", cmd->name, err);
+            return KZ_EXIT_USAGE;
+        }
+    }
+
+    /* Pass 2: every other flag, in order; positional arguments collected. */
+    int only_args = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (only_args || a[0] != '-' || !a[1]) {
+            (*args)[(*nargs)++] = argv[i];
+            continue;
+        }
+        if (!strcmp(a, "--")) {
+            only_args = 1;
+            continue;
+        }
+        if (next_opt(cmd, argc, argv, &i, &o, &v, err, sizeof(err)))
+            return usage_error(cmd, err);
+        if (o->id == OPT_HELP || o->id == OPT_CONFIG)
+            continue;
+        char what[80];
+        snprintf(what, sizeof(what), "--%s", o->name);
+        if (apply_opt(cfg, o->id, what, v, err, sizeof(err)))
+            return usage_error(cmd, err);
+    }
+    return 0;
+}

@@ -1,1 +1,97 @@
-int main(void) { return 0; }
+/*
+ * main.c -- the kzpulse command line: subcommand dispatch and top-level help.
+ *
+ * Each subcommand is a row in `commands`: its name, usage, help text, option
+ * table and entry point.  Options are parsed the same way for all of them
+ * (config.c), so flags, the config file and error messages behave alike
+ * everywhere.  Only this folder may call exit(); commands return exit codes.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define OPT_HELP_ROW {OPT_HELP, "help", 'h', NULL, "show this help and exit"}
+#define OPT_CONFIG_ROW                                                                             \
+    {OPT_CONFIG, "config", 'c', "FILE", "JSON config file, applied before the flags (flags win)"}
+#define OPT_INGEST_ROWS                                                                            \
+    {OPT_SCHEMA, "schema", 0, "NAME", "input schema: auto (default), generic, telegram, vk, x"},  \
+        {OPT_MAX_TEXT, "max-text", 0, "SIZE",                                                      \
+         "bytes of text analysed per post (default 64K; longer texts are cut and flagged)"},       \
+        {OPT_MAX_RECORD, "max-record", 0, "SIZE",                                                  \
+         "largest record accepted (default 16M; larger ones are dead letters)"},                   \
+        {OPT_MAX_FUTURE, "max-future", 0, "SECONDS",                                               \
+         "how far past arrival a post's time may lie (default 86400)"},                            \
+        {OPT_DEAD_LETTERS, "dead-letters", 'd', "FILE",                                            \
+         "dead-letter file, JSON lines (default kzpulse-dead.jsonl; - for stderr)"}
+
+static const struct kz_opt replay_opts[] = {
+    OPT_HELP_ROW,
+    OPT_CONFIG_ROW,
+    OPT_INGEST_ROWS,
+    {OPT_LEXICONS, "lexicons", 'l', "DIR", "lexicon directory (TSV files) for classification"},
+    {OPT_REPORT, "report", 'r', NULL, "print the report as text (the default)"},
+    {OPT_JSON, "json", 'j', NULL, "print the report as JSON"},
+    {OPT_TOP, "top", 0, "N", "entries in each top-k list (default 10)"},
+    {OPT_FLUSH_POSTS, "flush-posts", 0, "N", "posts per batch applied to the store (default 10000)"},
+    {0, NULL, 0, NULL, NULL},
+};
+
+static const struct kz_opt tokens_opts[] = {
+    OPT_HELP_ROW,
+    OPT_CONFIG_ROW,
+    {OPT_MAX_TEXT, "max-text", 0, "SIZE", "bytes of each line analysed (default 64K)"},
+    {0, NULL, 0, NULL, NULL},
+};
+
+static const struct kz_cmd commands[] = {
+    {"replay", "[options] FILE...",
+     "Run archives through decode -> analyse -> aggregate into the in-process store and report.",
+     "FILE is a JSON-lines archive (plain, gzip or zstd: detected by content), a Telegram\n"
+     "Desktop export (result.json), or - for stdin.  Records that cannot be decoded go to the\n"
+     "dead-letter file with their reason; everything else is counted.  The report gives totals,\n"
+     "posts per hour, posts by platform, language, region and topic, top hashtags, distinct\n"
+     "authors and dead letters by reason.",
+     replay_opts, kz_cmd_replay},
+    {"tokens", "[options] [FILE|-]",
+     "Print the tokens of each input line as JSON (surface, norm, stem, lang, kind, span).",
+     "One JSON object per input line: the line's language and script, and its tokens.  Meant\n"
+     "for people writing lexicons: it shows exactly what the patterns are matched against.",
+     tokens_opts, kz_cmd_tokens},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: kzpulse COMMAND [options] [args]\n\n"
+               "kzpulse: streaming discourse analytics for the Kazakhstani internet.\n\n"
+               "commands:\n");
+    for (size_t i = 0; i < KZ_ARRAY_LEN(commands); i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\n'kzpulse COMMAND --help' describes a command's options.\n"
+               "exit codes: 0 ok, 1 runtime failure, 2 bad usage or unreadable input\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return KZ_EXIT_USAGE;
+    }
+    const char *name = argv[1];
+    if (!strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help")) {
+        usage(stdout);
+        return KZ_EXIT_OK;
+    }
+    if (!strcmp(name, "--version")) {
+        printf("kzpulse 0.1.0\n");
+        return KZ_EXIT_OK;
+    }
+    for (size_t i = 0; i < KZ_ARRAY_LEN(commands); i++)
+        if (!strcmp(name, commands[i].name))
+            return commands[i].run(&commands[i], argc - 2, argv + 2);
+    fprintf(stderr, "kzpulse: unknown command \"%s\" (accepted: ", name);
+    for (size_t i = 0; i < KZ_ARRAY_LEN(commands); i++)
+        fprintf(stderr, "%s%s", i ? ", " : "", commands[i].name);
+    fprintf(stderr, "; see kzpulse --help)\n");
+    return KZ_EXIT_USAGE;
+}

@@ -1,1 +1,397 @@
-/* pipeline.c -- placeholder, being written. */
+/*
+ * pipeline.c -- one record at a time through decode, analyse, aggregate, store.
+ *
+ * This is the loop DESIGN.md draws, for any source: records are decoded into
+ * posts (or dead letters, written as JSON lines and counted by reason), each
+ * post is analysed by the NLP analyzer and, when lexicons are loaded,
+ * classified; the verdict becomes `struct agg_facts`, which the batch expands
+ * and coalesces.  The batch is applied to the store together with the last
+ * position of every source it covers, and only at record boundaries, so a
+ * position always means "everything up to and including this record".
+ *
+ * Nothing here allocates per post once warm: the facts' string arrays and the
+ * lower-casing scratch buffer grow to the largest post seen and are reused.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define KZ_MAX_POSITIONS 64
+
+struct kz_pipeline {
+    const struct kz_config *cfg;
+    struct ingest_decoder *dec;
+    struct nlp_analyzer *nlp;
+    struct nlp_lexicon *lex;
+    struct agg_batch *batch;
+    struct agg_store *store;
+    FILE *dead;
+    struct kz_run_stats stats;
+
+    /* positions covered by the pending batch; names owned */
+    struct agg_position pos[KZ_MAX_POSITIONS];
+    int npos;
+
+    /* per-post scratch, reused */
+    struct kz_str *hashtags, *topics;
+    size_t cap_hashtags, cap_topics;
+    char *lower;
+    size_t cap_lower, used_lower;
+
+    int error; /* a failure inside a callback */
+    char errbuf[256];
+};
+
+/* ---------------------------------------------------------------------------
+ * Lexicons
+ * ------------------------------------------------------------------------ */
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int read_file(const char *path, char **data, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (n < cap)
+            break;
+        char *nb = realloc(buf, cap * 2);
+        if (!nb) {
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        buf = nb;
+        cap *= 2;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (!buf || bad) {
+        free(buf);
+        return -1;
+    }
+    *data = buf;
+    *len = n;
+    return 0;
+}
+
+int kz_lexicons_load(const char *dir, struct nlp_lexicon **out, char *err, size_t errlen)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+        return KZ_EIO;
+    }
+    char *names[256];
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) && n < KZ_ARRAY_LEN(names)) {
+        size_t l = strlen(e->d_name);
+        if (l > 4 && !strcmp(e->d_name + l - 4, ".tsv"))
+            names[n++] = strdup(e->d_name);
+    }
+    closedir(d);
+    qsort(names, n, sizeof(char *), cmp_str);
+
+    struct nlp_lexicon_file files[256];
+    char paths[256][512];
+    int rc = 0;
+    size_t loaded = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!names[i]) {
+            rc = KZ_ENOMEM;
+            break;
+        }
+        snprintf(paths[i], sizeof(paths[i]), "%s/%s", dir, names[i]);
+        char *data;
+        size_t len;
+        if (read_file(paths[i], &data, &len)) {
+            snprintf(err, errlen, "%s: %s", paths[i], strerror(errno));
+            rc = KZ_EIO;
+            break;
+        }
+        files[loaded].name = paths[i];
+        files[loaded].data = data;
+        files[loaded].len = len;
+        loaded++;
+    }
+    if (!rc)
+        rc = nlp_lexicon_compile(files, loaded, out, err, errlen);
+    for (size_t i = 0; i < loaded; i++)
+        free((char *)files[i].data);
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    return rc;
+}
+
+/* ---------------------------------------------------------------------------
+ * Post -> facts
+ * ------------------------------------------------------------------------ */
+
+static int grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return 0;
+    size_t nc = *cap ? *cap : 16;
+    while (nc < need)
+        nc *= 2;
+    void *np = realloc(*p, nc * elem);
+    if (!np)
+        return KZ_ENOMEM;
+    *p = np;
+    *cap = nc;
+    return 0;
+}
+
+/* ASCII-lowercase a metadata value into the scratch buffer.  Values such as
+ * platform and region names are identifiers; non-ASCII bytes pass unchanged. */
+static struct kz_str lower_ascii(struct kz_pipeline *p, struct kz_str s)
+{
+    if (!s.n || p->used_lower + s.n > p->cap_lower)
+        return s; /* scratch sized in advance; see facts_from() */
+    char *dst = p->lower + p->used_lower;
+    for (size_t i = 0; i < s.n; i++) {
+        unsigned char c = (unsigned char)s.p[i];
+        dst[i] = (char)((c >= 'A' && c <= 'Z') ? c + 32 : c);
+    }
+    p->used_lower += s.n;
+    return kz_str_make(dst, s.n);
+}
+
+static int same_str(struct kz_str a, struct kz_str b)
+{
+    return a.n == b.n && !memcmp(a.p, b.p, a.n);
+}
+
+static int facts_from(struct kz_pipeline *p, const struct ingest_post *post,
+                      const struct nlp_doc *doc, const struct nlp_verdict *v, struct agg_facts *f)
+{
+    size_t need = post->platform.n + post->region.n + post->lang.n + 8;
+    if (grow((void **)&p->lower, &p->cap_lower, need, 1))
+        return KZ_ENOMEM;
+    p->used_lower = 0;
+
+    memset(f, 0, sizeof(*f));
+    f->ts_ms = post->ts_ms;
+    f->platform = lower_ascii(p, post->platform);
+    f->author = post->author;
+    f->channel = post->channel;
+
+    /* Language: the analysis decides; the source's hint stands in when the
+     * analysis has no opinion. */
+    if (v->lang != NLP_LANG_UND) {
+        const char *ln = nlp_lang_name(v->lang);
+        f->lang = kz_str_make(ln, strlen(ln));
+    } else {
+        f->lang = lower_ascii(p, post->lang);
+    }
+    f->region = post->region.n ? lower_ascii(p, post->region) : v->region;
+
+    /* Hashtags: each distinct one once per post, without the '#'. */
+    size_t nh = 0;
+    for (size_t i = 0; i < doc->ntokens; i++)
+        nh += doc->tokens[i].kind == NLP_TOK_HASHTAG;
+    if (grow((void **)&p->hashtags, &p->cap_hashtags, nh + 1, sizeof(struct kz_str)))
+        return KZ_ENOMEM;
+    nh = 0;
+    for (size_t i = 0; i < doc->ntokens; i++) {
+        const struct nlp_token *t = &doc->tokens[i];
+        if (t->kind != NLP_TOK_HASHTAG || t->norm.n < 2)
+            continue;
+        struct kz_str tag = t->norm.p[0] == '#' ? kz_str_make(t->norm.p + 1, t->norm.n - 1) : t->norm;
+        size_t j;
+        for (j = 0; j < nh && !same_str(p->hashtags[j], tag); j++)
+            ;
+        if (j == nh)
+            p->hashtags[nh++] = tag;
+    }
+    f->hashtags = p->hashtags;
+    f->nhashtags = nh;
+
+    if (grow((void **)&p->topics, &p->cap_topics, v->ntopics + 1, sizeof(struct kz_str)))
+        return KZ_ENOMEM;
+    for (size_t i = 0; i < v->ntopics; i++)
+        p->topics[i] = v->topics[i].name;
+    f->topics = p->topics;
+    f->ntopics = v->ntopics;
+    if (v->stance != NLP_STANCE_NONE) {
+        const char *sn = nlp_stance_name(v->stance);
+        f->stance = kz_str_make(sn, strlen(sn));
+    }
+    f->mobilization = v->call_to_action;
+    return 0;
+}
+
+/* ---------------------------------------------------------------------------
+ * Decoder callbacks
+ * ------------------------------------------------------------------------ */
+
+static int fail(struct kz_pipeline *p, int rc, const char *what)
+{
+    snprintf(p->errbuf, sizeof(p->errbuf), "%s: %s", what, kz_strerror(rc));
+    p->error = rc;
+    return rc;
+}
+
+static int on_post(void *ctx, const struct ingest_post *post)
+{
+    struct kz_pipeline *p = ctx;
+    struct nlp_doc doc;
+    struct nlp_verdict v;
+    struct agg_facts f;
+    int rc;
+
+    enum nlp_lang hint = (enum nlp_lang)nlp_lang_parse(post->lang.p, post->lang.n);
+    if ((rc = nlp_analyze(p->nlp, post->text.p, post->text.n, hint, &doc)))
+        return fail(p, rc, "analyse");
+    if ((rc = nlp_classify(p->nlp, p->lex, &doc, &v)))
+        return fail(p, rc, "classify");
+    if ((rc = facts_from(p, post, &doc, &v, &f)))
+        return fail(p, rc, "facts");
+    if ((rc = agg_batch_add(p->batch, &f)))
+        return fail(p, rc, "aggregate");
+    p->stats.posts++;
+    return 0;
+}
+
+static int on_dead(void *ctx, const struct ingest_dead *d)
+{
+    struct kz_pipeline *p = ctx;
+    p->stats.dead_total++;
+    if (p->dead && ingest_dead_write_json(p->dead, d))
+        return fail(p, KZ_EIO, "writing the dead-letter file");
+    return 0;
+}
+
+/* ---------------------------------------------------------------------------
+ * Public
+ * ------------------------------------------------------------------------ */
+
+int kz_pipeline_new(const struct kz_config *cfg, struct agg_store *store, FILE *dead,
+                    struct kz_pipeline **out, char *err, size_t errlen)
+{
+    struct kz_pipeline *p = calloc(1, sizeof(*p));
+    if (!p)
+        return KZ_ENOMEM;
+    p->cfg = cfg;
+    p->store = store;
+    p->dead = dead;
+    int rc;
+    struct nlp_config nc;
+    nlp_config_default(&nc);
+    nc.max_tokens = nc.max_tokens ? nc.max_tokens : 65536;
+    if ((rc = ingest_decoder_new(&cfg->ingest, &p->dec))) {
+        snprintf(err, errlen, "decoder: %s", kz_strerror(rc));
+        goto fail;
+    }
+    if ((rc = nlp_analyzer_new(&nc, &p->nlp, err, errlen)))
+        goto fail;
+    if (cfg->lexicons && (rc = kz_lexicons_load(cfg->lexicons, &p->lex, err, errlen)))
+        goto fail;
+    if ((rc = agg_batch_new(&p->batch))) {
+        snprintf(err, errlen, "batch: %s", kz_strerror(rc));
+        goto fail;
+    }
+    *out = p;
+    return 0;
+fail:
+    kz_pipeline_free(p);
+    return rc;
+}
+
+void kz_pipeline_free(struct kz_pipeline *p)
+{
+    if (!p)
+        return;
+    ingest_decoder_free(p->dec);
+    nlp_analyzer_free(p->nlp);
+    nlp_lexicon_free(p->lex);
+    agg_batch_free(p->batch);
+    for (int i = 0; i < p->npos; i++)
+        free((char *)p->pos[i].source);
+    free(p->hashtags);
+    free(p->topics);
+    free(p->lower);
+    free(p);
+}
+
+/* Remember the newest position of the record's source in the pending batch. */
+static int note_position(struct kz_pipeline *p, const struct ingest_pos *pos)
+{
+    for (int i = 0; i < p->npos; i++)
+        if (p->pos[i].partition == pos->partition && !strcmp(p->pos[i].source, pos->source)) {
+            p->pos[i].offset = (int64_t)pos->offset;
+            return 0;
+        }
+    if (p->npos == KZ_MAX_POSITIONS)
+        return 1; /* caller flushes first */
+    char *name = strdup(pos->source);
+    if (!name)
+        return KZ_ENOMEM;
+    p->pos[p->npos].source = name;
+    p->pos[p->npos].partition = pos->partition;
+    p->pos[p->npos].offset = (int64_t)pos->offset;
+    p->npos++;
+    return 0;
+}
+
+int kz_pipeline_flush(struct kz_pipeline *p, char *err, size_t errlen)
+{
+    if (!agg_batch_posts(p->batch) && !p->npos)
+        return 0;
+    int rc = agg_store_apply(p->store, p->batch, p->pos, (size_t)p->npos, err, errlen);
+    if (rc < 0)
+        return rc;
+    p->stats.flushes++;
+    if (rc == 1)
+        p->stats.duplicate_batches++;
+    agg_batch_reset(p->batch);
+    for (int i = 0; i < p->npos; i++)
+        free((char *)p->pos[i].source);
+    p->npos = 0;
+    return 0;
+}
+
+int kz_pipeline_record(struct kz_pipeline *p, const struct ingest_record *rec, char *err,
+                       size_t errlen)
+{
+    int rc = note_position(p, &rec->pos);
+    if (rc == 1) {
+        if ((rc = kz_pipeline_flush(p, err, errlen)))
+            return rc;
+        rc = note_position(p, &rec->pos);
+    }
+    if (rc)
+        return rc;
+    p->stats.records++;
+    p->error = 0;
+    rc = ingest_decode(p->dec, rec, on_post, on_dead, p);
+    if (rc) {
+        snprintf(err, errlen, "%s", p->error ? p->errbuf : kz_strerror(rc));
+        return rc;
+    }
+    if (agg_batch_posts(p->batch) >= p->cfg->flush_posts)
+        return kz_pipeline_flush(p, err, errlen);
+    return 0;
+}
+
+const struct ingest_stats *kz_pipeline_ingest_stats(const struct kz_pipeline *p)
+{
+    return ingest_decoder_stats(p->dec);
+}
+
+struct kz_run_stats *kz_pipeline_run_stats(struct kz_pipeline *p)
+{
+    return &p->stats;
+}

@@ -97,8 +97,12 @@ enum ingest_post_flags {
     INGEST_POST_HAS_METRICS = 1 << 2, /* views/likes/shares present */
 };
 
-/* A decoded post.  Absent string fields have n == 0.  Strings are valid
- * UTF-8 (validated once, here), NUL-terminated for convenience, and borrowed. */
+/* A decoded post.  Absent string fields have n == 0 (JSON null and "" count as
+ * absent).  Strings are valid UTF-8 (validated once, here), NUL-terminated for
+ * convenience, and borrowed.  Numeric ids are printed in decimal; reply_to and
+ * repost_of carry the same platform prefix as id ("tg:", "vk:", "x:") when the
+ * schema builds them from ids.  A Telegram export's "date" has no offset and
+ * is read as UTC; "date_unixtime" is preferred when present. */
 struct ingest_post {
     struct kz_str id;        /* "tg:123", "vk:-1_45", "x:1790...", or as given */
     struct kz_str platform;  /* telegram, vk, x, facebook, instagram, blog, news, ... */
@@ -152,6 +156,7 @@ struct ingest_dead {
  * Write one dead letter as a JSON line:
  *   {"reason":"bad_utf8","detail":"...","source":"a.jsonl","position":1234,
  *    "index":0,"raw":"...","raw_b64":"..."}
+ * ("partition" is added after "source" when pos.partition >= 0.)
  * "raw" is the record as text: valid UTF-8 is kept, each invalid byte becomes
  * U+FFFD; "raw_b64" (base64 of the exact bytes) is present only when the raw
  * bytes were not valid UTF-8, so nothing is ever lost.  Returns 0 or KZ_EIO.
@@ -178,6 +183,11 @@ struct ingest_stats {
     uint64_t ts_arrival;       /* posts with INGEST_POST_TS_ARRIVAL */
     uint64_t skipped_service;  /* Telegram service messages skipped */
     uint64_t by_schema[5];     /* posts per enum ingest_schema */
+    uint64_t skipped_empty;    /* containers (messages[], data[]) with no element */
+    uint64_t elements;         /* units decoded: 1 per plain record, 1 per element
+                                  of a container (1 for an empty container).
+                                  Invariant: elements == posts + sum(dead) +
+                                  skipped_service + skipped_empty. */
 };
 
 int ingest_decoder_new(const struct ingest_config *cfg, struct ingest_decoder **out);
@@ -187,7 +197,8 @@ void ingest_decoder_free(struct ingest_decoder *dec);
  * Decode one record.  Calls on_post for every post and on_dead for every dead
  * letter it contains: a JSONL line gives one of either; a Telegram export or an
  * X response with data[] gives many.  Every byte of input ends up in exactly
- * one post, one dead letter, or one counted skip (Telegram service messages).
+ * one post, one dead letter, or one counted skip (Telegram service messages,
+ * empty messages[] or data[]).
  * Returns 0, a callback's non-zero return, or KZ_ENOMEM.
  */
 int ingest_decode(struct ingest_decoder *dec, const struct ingest_record *rec,
@@ -218,8 +229,12 @@ struct ingest_source;
  * is '{' and that parses as one JSON object with a "messages" array is a
  * Telegram Desktop export: it yields one record (the whole document, schema
  * hint TELEGRAM) that the decoder splits into messages; anything else is JSONL,
- * one record per line (blank lines skipped).  On failure returns KZ_EIO or
- * KZ_EDECODE with a message in err.
+ * one record per line (blank lines skipped, a trailing '\r' dropped, a UTF-8
+ * BOM at the start skipped).  A file whose first line is by itself a complete
+ * JSON object is always JSONL.  An export must fit in max_record; a larger one
+ * (first line just "{") is one oversize record.  Because the source reads
+ * ahead at open, a decompression error may be reported here already.  On
+ * failure returns KZ_EIO, KZ_EDECODE or KZ_ENOMEM with a message in err.
  */
 int ingest_source_open(const char *path, const struct ingest_config *cfg,
                        struct ingest_source **out, char *err, size_t errlen);

@@ -1,1 +1,573 @@
-/* schema.c -- placeholder, being written. */
+/*
+ * schema.c -- field mappings: generic post, Telegram export message, VK wall
+ * post, X API v2 tweet, and the detection that picks one for a JSON object.
+ *
+ * A mapping reads a jansson object and fills a struct ingest_map: strings are
+ * borrowed from jansson when they can be used as they are, and composed in the
+ * decoder's scratch buffer when they cannot ("tg:" + id, decimal forms of
+ * numeric ids, a Telegram text given as an array of entities).  A mapping
+ * never allocates beyond growing that buffer, which is reused for every post.
+ *
+ * Rules shared by every mapping, chosen so the same record always maps the
+ * same way:
+ *  - JSON null means "absent", as APIs send null for unset fields.
+ *  - A known field with another JSON type is a dead letter (bad_type) whose
+ *    detail names the field, the types accepted and the type found.
+ *  - Ids may be strings or JSON integers; integers are printed in decimal.
+ *  - Counts must be JSON integers; a negative count is treated as absent.
+ *  - A time that is present but not a time (wrong format, out of range) is not
+ *    an error: the decoder falls back to arrival time and counts it.
+ * Ids of replies and reposts get the same platform prefix as the post's own
+ * id ("tg:", "vk:", "x:"), so they can be joined against post ids.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ingest_impl.h"
+
+/* ---------------------------------------------------------------------------
+ * Schema names
+ * ------------------------------------------------------------------------ */
+
+static const char *const schema_names[] = {
+    [INGEST_SCHEMA_AUTO] = "auto", [INGEST_SCHEMA_GENERIC] = "generic",
+    [INGEST_SCHEMA_TELEGRAM] = "telegram", [INGEST_SCHEMA_VK] = "vk", [INGEST_SCHEMA_X] = "x",
+};
+
+int ingest_schema_parse(const char *name)
+{
+    if (!name)
+        return -1;
+    for (size_t i = 0; i < KZ_ARRAY_LEN(schema_names); i++)
+        if (strcmp(name, schema_names[i]) == 0)
+            return (int)i;
+    return -1;
+}
+
+const char *ingest_schema_name(enum ingest_schema s)
+{
+    if ((unsigned)s >= KZ_ARRAY_LEN(schema_names))
+        return "unknown";
+    return schema_names[s];
+}
+
+const char *ingest_json_type_name(const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: return "object";
+    case JSON_ARRAY: return "array";
+    case JSON_STRING: return "string";
+    case JSON_INTEGER: return "integer";
+    case JSON_REAL: return "real";
+    case JSON_TRUE:
+    case JSON_FALSE: return "boolean";
+    default: return "null";
+    }
+}
+
+/* ---------------------------------------------------------------------------
+ * Scratch and map helpers
+ * ------------------------------------------------------------------------ */
+
+int ingest_scratch_reserve(struct ingest_scratch *sc, size_t extra)
+{
+    if (extra <= sc->cap - sc->len)
+        return 0;
+    if (extra > SIZE_MAX / 2 - sc->len)
+        return KZ_ENOMEM;
+    size_t cap = sc->cap ? sc->cap : 256;
+    while (cap - sc->len < extra)
+        cap *= 2;
+    char *p = realloc(sc->p, cap);
+    if (!p)
+        return KZ_ENOMEM;
+    sc->p = p;
+    sc->cap = cap;
+    return 0;
+}
+
+void ingest_scratch_free(struct ingest_scratch *sc)
+{
+    free(sc->p);
+    sc->p = NULL;
+    sc->len = sc->cap = 0;
+}
+
+void ingest_map_reset(struct ingest_map *m)
+{
+    struct ingest_scratch *sc = m->sc;
+    char *detail = m->detail;
+    size_t detail_len = m->detail_len;
+
+    memset(m, 0, sizeof(*m));
+    m->sc = sc;
+    m->detail = detail;
+    m->detail_len = detail_len;
+    m->views = m->likes = m->shares = -1;
+    sc->len = 0;
+    if (detail_len)
+        detail[0] = '\0';
+}
+
+static int fail(struct ingest_map *m, enum ingest_dl_reason r)
+{
+    m->reason = r;
+    return KZ_EDECODE;
+}
+
+static int bad_type(struct ingest_map *m, const char *field, const char *want, const json_t *got)
+{
+    snprintf(m->detail, m->detail_len, "field \"%s\": expected %s, got %s", field, want,
+             ingest_json_type_name(got));
+    return fail(m, INGEST_DL_BAD_TYPE);
+}
+
+static int sc_put(struct ingest_map *m, const char *s, size_t n)
+{
+    if (ingest_scratch_reserve(m->sc, n + 1))
+        return KZ_ENOMEM;
+    memcpy(m->sc->p + m->sc->len, s, n);
+    m->sc->len += n;
+    return 0;
+}
+
+static int sc_put_cstr(struct ingest_map *m, const char *s)
+{
+    return sc_put(m, s, strlen(s));
+}
+
+/* Close the scratch string begun at `off` (NUL-terminate it) into *v. */
+static int sc_close(struct ingest_map *m, size_t off, struct ingest_val *v)
+{
+    if (ingest_scratch_reserve(m->sc, 1))
+        return KZ_ENOMEM;
+    v->p = NULL;
+    v->off = off;
+    v->n = m->sc->len - off;
+    m->sc->p[m->sc->len++] = '\0';
+    return 0;
+}
+
+static const json_t *get(const json_t *obj, const char *key)
+{
+    const json_t *v = json_object_get(obj, key);
+    return v && !json_is_null(v) ? v : NULL;
+}
+
+static struct ingest_val borrow(const json_t *str)
+{
+    struct ingest_val v = {json_string_value(str), 0, json_string_length(str)};
+    return v;
+}
+
+static struct ingest_val literal(const char *s)
+{
+    struct ingest_val v = {s, 0, strlen(s)};
+    return v;
+}
+
+/* A string field. */
+static int get_str(struct ingest_map *m, const json_t *obj, const char *key, struct ingest_val *out)
+{
+    const json_t *v = get(obj, key);
+    if (!v)
+        return 0;
+    if (!json_is_string(v))
+        return bad_type(m, key, "string", v);
+    *out = borrow(v);
+    return 0;
+}
+
+/* Append an id token (string as is, integer in decimal) to the scratch. */
+static int put_token(struct ingest_map *m, const json_t *v, const char *field)
+{
+    if (json_is_string(v))
+        return sc_put(m, json_string_value(v), json_string_length(v));
+    if (json_is_integer(v)) {
+        char buf[32];
+        int n = snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(v));
+        return sc_put(m, buf, (size_t)n);
+    }
+    return bad_type(m, field, "string or integer", v);
+}
+
+static int check_token(struct ingest_map *m, const json_t *v, const char *field)
+{
+    if (json_is_string(v) || json_is_integer(v))
+        return 0;
+    return bad_type(m, field, "string or integer", v);
+}
+
+/* An id field: string or integer, with an optional prefix. */
+static int get_id(struct ingest_map *m, const json_t *obj, const char *key, const char *prefix,
+                  struct ingest_val *out)
+{
+    const json_t *v = get(obj, key);
+    int rc;
+
+    if (!v)
+        return 0;
+    if ((rc = check_token(m, v, key)))
+        return rc;
+    if (json_is_string(v) && (!prefix || json_string_length(v) == 0)) {
+        *out = borrow(v);
+        return 0;
+    }
+    size_t off = m->sc->len;
+    if ((prefix && (rc = sc_put_cstr(m, prefix))) || (rc = put_token(m, v, key)))
+        return rc;
+    return sc_close(m, off, out);
+}
+
+/* A time field; unparseable values leave has_ts unset (arrival fallback). */
+static int get_ts(struct ingest_map *m, const json_t *obj, const char *key)
+{
+    const json_t *v = get(obj, key);
+    int64_t ms;
+    int rc;
+
+    if (!v)
+        return 0;
+    if (json_is_string(v))
+        rc = ingest_parse_time(json_string_value(v), json_string_length(v), &ms);
+    else if (json_is_integer(v))
+        rc = ingest_time_from_int(json_integer_value(v), &ms);
+    else if (json_is_real(v))
+        rc = ingest_time_from_number(json_real_value(v), &ms);
+    else
+        return bad_type(m, key, "string or number", v);
+    if (rc == 0) {
+        m->has_ts = 1;
+        m->ts_ms = ms;
+    }
+    return 0;
+}
+
+/* A count: integer; field is the dotted name used in details. */
+static int get_count(struct ingest_map *m, const json_t *obj, const char *key, const char *field,
+                     int64_t *out)
+{
+    const json_t *v = get(obj, key);
+    if (!v)
+        return 0;
+    if (!json_is_integer(v))
+        return bad_type(m, field, "integer", v);
+    if (json_integer_value(v) >= 0)
+        *out = json_integer_value(v);
+    return 0;
+}
+
+/* An object field that holds counts; NULL when absent. */
+static int get_object(struct ingest_map *m, const json_t *obj, const char *key,
+                      const json_t **out)
+{
+    const json_t *v = get(obj, key);
+    *out = NULL;
+    if (!v)
+        return 0;
+    if (!json_is_object(v))
+        return bad_type(m, key, "object", v);
+    *out = v;
+    return 0;
+}
+
+static int get_text_string(struct ingest_map *m, const json_t *obj, const char *key)
+{
+    const json_t *v = get(obj, key);
+    if (!v)
+        return 0;
+    if (!json_is_string(v))
+        return bad_type(m, key, "string", v);
+    m->text = borrow(v);
+    m->text_present = 1;
+    return 0;
+}
+
+/* ---------------------------------------------------------------------------
+ * Generic: the post contract of DESIGN.md
+ * ------------------------------------------------------------------------ */
+
+int ingest_map_generic(struct ingest_map *m, json_t *obj)
+{
+    const json_t *metrics;
+    int rc;
+
+    if ((rc = get_text_string(m, obj, "text")) || (rc = get_id(m, obj, "id", NULL, &m->id)) ||
+        (rc = get_str(m, obj, "platform", &m->platform)) ||
+        (rc = get_id(m, obj, "author", NULL, &m->author)) ||
+        (rc = get_id(m, obj, "channel", NULL, &m->channel)) ||
+        (rc = get_str(m, obj, "lang", &m->lang)) || (rc = get_str(m, obj, "region", &m->region)) ||
+        (rc = get_str(m, obj, "url", &m->url)) ||
+        (rc = get_id(m, obj, "reply_to", NULL, &m->reply_to)) ||
+        (rc = get_id(m, obj, "repost_of", NULL, &m->repost_of)) || (rc = get_ts(m, obj, "ts")) ||
+        (rc = get_object(m, obj, "metrics", &metrics)))
+        return rc;
+    if (metrics &&
+        ((rc = get_count(m, metrics, "views", "metrics.views", &m->views)) ||
+         (rc = get_count(m, metrics, "likes", "metrics.likes", &m->likes)) ||
+         (rc = get_count(m, metrics, "shares", "metrics.shares", &m->shares))))
+        return rc;
+    return 0;
+}
+
+/* ---------------------------------------------------------------------------
+ * Telegram Desktop export message
+ *
+ * {"id": 812, "type": "message", "date": "2026-03-08T14:05:00",
+ *  "date_unixtime": "1772960700", "from": "Айгүл", "from_id": "user123",
+ *  "forwarded_from": "...", "reply_to_message_id": 800,
+ *  "text": "..." or ["plain ", {"type": "hashtag", "text": "#жаңаөзен"}, ...]}
+ *
+ * "date" is the exporting computer's local time without an offset; we cannot
+ * know that zone, so it is read as UTC and used only when date_unixtime (exact)
+ * is absent or unparseable.
+ * ------------------------------------------------------------------------ */
+
+static int tg_text(struct ingest_map *m, const json_t *obj)
+{
+    const json_t *v = get(obj, "text");
+    size_t off, i;
+    json_t *el;
+    int rc;
+
+    if (!v || json_is_string(v))
+        return get_text_string(m, obj, "text");
+    if (!json_is_array(v))
+        return bad_type(m, "text", "string or array", v);
+    off = m->sc->len;
+    json_array_foreach(v, i, el) {
+        const json_t *t = el;
+        if (json_is_object(el)) {
+            t = get(el, "text");
+            if (!t)
+                continue;
+            if (!json_is_string(t)) {
+                char field[48];
+                snprintf(field, sizeof(field), "text[%zu].text", i);
+                return bad_type(m, field, "string", t);
+            }
+        } else if (!json_is_string(el)) {
+            char field[48];
+            snprintf(field, sizeof(field), "text[%zu]", i);
+            return bad_type(m, field, "string or entity object", el);
+        }
+        if ((rc = sc_put(m, json_string_value(t), json_string_length(t))))
+            return rc;
+    }
+    m->text_present = 1;
+    return sc_close(m, off, &m->text);
+}
+
+int ingest_map_telegram(struct ingest_map *m, json_t *obj)
+{
+    const json_t *type = get(obj, "type"), *date;
+    int rc;
+
+    if (type && !json_is_string(type))
+        return bad_type(m, "type", "string", type);
+    if (type && strcmp(json_string_value(type), "service") == 0) {
+        m->service = 1;
+        return 0;
+    }
+    m->platform = literal("telegram");
+    if ((rc = get_id(m, obj, "id", "tg:", &m->id)) || (rc = tg_text(m, obj)) ||
+        (rc = get_id(m, obj, "reply_to_message_id", "tg:", &m->reply_to)) ||
+        (rc = get_str(m, obj, "forwarded_from", &m->repost_of)) ||
+        (rc = get_id(m, obj, "from_id", NULL, &m->author)) ||
+        (rc = get_ts(m, obj, "date_unixtime")))
+        return rc;
+    if (m->author.n == 0 && (rc = get_str(m, obj, "from", &m->author)))
+        return rc;
+    date = get(obj, "date");
+    if (date && !json_is_string(date))
+        return bad_type(m, "date", "string", date);
+    if (!m->has_ts && date &&
+        ingest_time_parse_rfc3339(json_string_value(date), json_string_length(date), 1,
+                                  &m->ts_ms) == 0)
+        m->has_ts = 1;
+    return 0;
+}
+
+/* ---------------------------------------------------------------------------
+ * VK wall post (API object)
+ *
+ * {"id": 45, "owner_id": -1, "from_id": -1, "date": 1772960700, "text": "...",
+ *  "copy_history": [{"id": 7, "owner_id": -2, ...}], "likes": {"count": 3},
+ *  "reposts": {"count": 1}, "views": {"count": 120}}
+ *
+ * The wall's owner is the post's channel; the author is from_id, or the owner
+ * when from_id is absent (a community posting on its own wall).
+ * ------------------------------------------------------------------------ */
+
+/* Compose "<prefix><a>_<b>" from two id tokens. */
+static int vk_pair(struct ingest_map *m, const char *prefix, const json_t *a, const char *fa,
+                   const json_t *b, const char *fb, struct ingest_val *out)
+{
+    size_t off = m->sc->len;
+    int rc;
+
+    if ((rc = sc_put_cstr(m, prefix)) || (rc = put_token(m, a, fa)) || (rc = sc_put(m, "_", 1)) ||
+        (rc = put_token(m, b, fb)))
+        return rc;
+    return sc_close(m, off, out);
+}
+
+static int vk_count(struct ingest_map *m, const json_t *obj, const char *key, const char *field,
+                    int64_t *out)
+{
+    const json_t *o;
+    int rc = get_object(m, obj, key, &o);
+    if (rc || !o)
+        return rc;
+    return get_count(m, o, "count", field, out);
+}
+
+int ingest_map_vk(struct ingest_map *m, json_t *obj)
+{
+    const json_t *owner = get(obj, "owner_id"), *id = get(obj, "id"), *hist;
+    const json_t *rpost = get(obj, "reply_post_id"), *rowner = get(obj, "reply_owner_id");
+    int rc;
+
+    m->platform = literal("vk");
+    if ((owner && (rc = check_token(m, owner, "owner_id"))) ||
+        (id && (rc = check_token(m, id, "id"))) || (rc = get_text_string(m, obj, "text")) ||
+        (rc = get_ts(m, obj, "date")) || (rc = get_id(m, obj, "from_id", NULL, &m->author)) ||
+        (rc = get_id(m, obj, "owner_id", NULL, &m->channel)))
+        return rc;
+    if (owner && id &&
+        ((rc = vk_pair(m, "vk:", owner, "owner_id", id, "id", &m->id)) ||
+         (rc = vk_pair(m, "https://vk.com/wall", owner, "owner_id", id, "id", &m->url))))
+        return rc;
+    if (m->author.n == 0)
+        m->author = m->channel;
+
+    hist = get(obj, "copy_history");
+    if (hist && !json_is_array(hist))
+        return bad_type(m, "copy_history", "array", hist);
+    if (hist && json_array_size(hist) > 0) {
+        const json_t *h = json_array_get(hist, 0), *ho, *hi;
+        if (!json_is_object(h))
+            return bad_type(m, "copy_history[0]", "object", h);
+        ho = get(h, "owner_id");
+        hi = get(h, "id");
+        if (ho && hi &&
+            (rc = vk_pair(m, "vk:", ho, "copy_history[0].owner_id", hi, "copy_history[0].id",
+                          &m->repost_of)))
+            return rc;
+    }
+    if (rpost) {
+        const json_t *o = rowner ? rowner : owner;
+        if (o && (rc = vk_pair(m, "vk:", o, "reply_owner_id", rpost, "reply_post_id",
+                               &m->reply_to)))
+            return rc;
+    }
+    if ((rc = vk_count(m, obj, "likes", "likes.count", &m->likes)) ||
+        (rc = vk_count(m, obj, "reposts", "reposts.count", &m->shares)) ||
+        (rc = vk_count(m, obj, "views", "views.count", &m->views)))
+        return rc;
+    return 0;
+}
+
+/* ---------------------------------------------------------------------------
+ * X API v2 tweet
+ *
+ * {"id": "1790...", "text": "...", "author_id": "2244...", "lang": "ru",
+ *  "created_at": "2026-03-08T09:05:00.000Z",
+ *  "referenced_tweets": [{"type": "replied_to", "id": "1789..."}],
+ *  "public_metrics": {"retweet_count": 2, "like_count": 9, "impression_count": 300}}
+ *
+ * Long posts carry their full text in note_tweet.text ("text" is then cut at
+ * 280 characters), so that one is preferred when present.
+ * ------------------------------------------------------------------------ */
+
+static int x_refs(struct ingest_map *m, const json_t *refs)
+{
+    size_t i;
+    json_t *r;
+    int rc;
+
+    if (!json_is_array(refs))
+        return bad_type(m, "referenced_tweets", "array", refs);
+    json_array_foreach(refs, i, r) {
+        const json_t *type, *rid;
+        struct ingest_val *dst;
+        if (!json_is_object(r))
+            return bad_type(m, "referenced_tweets[]", "object", r);
+        type = get(r, "type");
+        rid = get(r, "id");
+        if (type && !json_is_string(type))
+            return bad_type(m, "referenced_tweets[].type", "string", type);
+        if (!type || !rid)
+            continue;
+        if (strcmp(json_string_value(type), "replied_to") == 0)
+            dst = &m->reply_to;
+        else if (strcmp(json_string_value(type), "retweeted") == 0 ||
+                 strcmp(json_string_value(type), "quoted") == 0)
+            dst = &m->repost_of;
+        else
+            continue;
+        if (dst->n)
+            continue; /* the first reference of a kind wins */
+        size_t off = m->sc->len;
+        if ((rc = sc_put(m, "x:", 2)) || (rc = put_token(m, rid, "referenced_tweets[].id")) ||
+            (rc = sc_close(m, off, dst)))
+            return rc;
+    }
+    return 0;
+}
+
+int ingest_map_x(struct ingest_map *m, json_t *obj)
+{
+    const json_t *pm, *note, *refs, *id = get(obj, "id");
+    int rc;
+
+    m->platform = literal("x");
+    if ((rc = get_id(m, obj, "id", "x:", &m->id)) || (rc = get_text_string(m, obj, "text")) ||
+        (rc = get_id(m, obj, "author_id", NULL, &m->author)) ||
+        (rc = get_str(m, obj, "lang", &m->lang)) || (rc = get_ts(m, obj, "created_at")) ||
+        (rc = get_object(m, obj, "note_tweet", &note)) ||
+        (rc = get_object(m, obj, "public_metrics", &pm)))
+        return rc;
+    if (note && (rc = get_text_string(m, note, "text")))
+        return rc;
+    if (id) {
+        size_t off = m->sc->len;
+        if ((rc = sc_put_cstr(m, "https://x.com/i/web/status/")) ||
+            (rc = put_token(m, id, "id")) || (rc = sc_close(m, off, &m->url)))
+            return rc;
+    }
+    refs = get(obj, "referenced_tweets");
+    if (refs && (rc = x_refs(m, refs)))
+        return rc;
+    if (!pm)
+        return 0;
+    if ((rc = get_count(m, pm, "impression_count", "public_metrics.impression_count", &m->views)) ||
+        (rc = get_count(m, pm, "like_count", "public_metrics.like_count", &m->likes)) ||
+        (rc = get_count(m, pm, "retweet_count", "public_metrics.retweet_count", &m->shares)))
+        return rc;
+    return 0;
+}
+
+/* ---------------------------------------------------------------------------
+ * Detection
+ * ------------------------------------------------------------------------ */
+
+enum ingest_schema ingest_schema_detect(json_t *obj)
+{
+    const json_t *type;
+
+    /* VK before Telegram: both have from_id and date, only VK has owner_id. */
+    if (get(obj, "owner_id") && get(obj, "date") && (get(obj, "from_id") || get(obj, "post_type")))
+        return INGEST_SCHEMA_VK;
+    if (get(obj, "author_id") && get(obj, "created_at"))
+        return INGEST_SCHEMA_X;
+    if (get(obj, "date_unixtime"))
+        return INGEST_SCHEMA_TELEGRAM;
+    type = get(obj, "type");
+    if (type && json_is_string(type) && get(obj, "date") &&
+        (strcmp(json_string_value(type), "message") == 0 ||
+         strcmp(json_string_value(type), "service") == 0))
+        return INGEST_SCHEMA_TELEGRAM;
+    return INGEST_SCHEMA_GENERIC;
+}

@@ -1,1 +1,252 @@
-/* time.c -- placeholder, being written. */
+/*
+ * time.c -- event times: RFC 3339 strings and epoch numbers to UTC milliseconds.
+ *
+ * RFC 3339 section 5.6 date-time: "YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM)".
+ * We accept 't' and a space for the separator and 'z' for Z (section 5.6 NOTE
+ * and ISO 8601 practice), any number of fraction digits (truncated to the
+ * millisecond), "-00:00" as UTC, and second 60 (a leap second) which, as POSIX
+ * time does, lands on the first second of the next minute.  The calendar is
+ * checked (no 31 April, 29 February only in leap years).  Days are counted with
+ * Howard Hinnant's days_from_civil (http://howardhinnant.github.io/date_algorithms.html),
+ * which needs neither timegm() nor the TZ environment, so parsing is pure.
+ *
+ * Epoch numbers are seconds when below 1e11 (year 5138 in seconds, 1973 in
+ * milliseconds, so the two ranges cannot be confused for real posts) and
+ * milliseconds otherwise.  Every result is kept within years 0000..9999 so
+ * arithmetic on it cannot overflow.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ingest_impl.h"
+
+#define EPOCH_SECONDS_LIMIT 100000000000LL  /* 1e11 */
+#define MS_MIN (-62167219200000LL)          /* 0000-01-01T00:00:00Z */
+#define MS_MAX 253402300799999LL            /* 9999-12-31T23:59:59.999Z */
+
+/* ---------------------------------------------------------------------------
+ * Calendar
+ * ------------------------------------------------------------------------ */
+
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+static unsigned days_in_month(int64_t y, unsigned m)
+{
+    static const unsigned char dim[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+        return 29;
+    return dim[m - 1];
+}
+
+/* ---------------------------------------------------------------------------
+ * RFC 3339
+ * ------------------------------------------------------------------------ */
+
+/* Read exactly `width` ASCII digits at s[*i]. */
+static int digits(const char *s, size_t n, size_t *i, int width, unsigned *out)
+{
+    unsigned v = 0;
+    if (*i + (size_t)width > n)
+        return -1;
+    for (int k = 0; k < width; k++) {
+        char c = s[*i + (size_t)k];
+        if (c < '0' || c > '9')
+            return -1;
+        v = v * 10 + (unsigned)(c - '0');
+    }
+    *i += (size_t)width;
+    *out = v;
+    return 0;
+}
+
+static int expect(const char *s, size_t n, size_t *i, char c)
+{
+    if (*i >= n || s[*i] != c)
+        return -1;
+    (*i)++;
+    return 0;
+}
+
+int ingest_time_parse_rfc3339(const char *s, size_t n, int allow_local, int64_t *ms)
+{
+    unsigned y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0, frac = 0;
+    size_t i = 0;
+    int64_t off_min = 0;
+
+    if (digits(s, n, &i, 4, &y) || expect(s, n, &i, '-') || digits(s, n, &i, 2, &mo) ||
+        expect(s, n, &i, '-') || digits(s, n, &i, 2, &d))
+        return KZ_EDECODE;
+    if (i >= n || (s[i] != 'T' && s[i] != 't' && s[i] != ' '))
+        return KZ_EDECODE;
+    i++;
+    if (digits(s, n, &i, 2, &h) || expect(s, n, &i, ':') || digits(s, n, &i, 2, &mi) ||
+        expect(s, n, &i, ':') || digits(s, n, &i, 2, &sec))
+        return KZ_EDECODE;
+    if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || sec > 60)
+        return KZ_EDECODE;
+    if (i < n && s[i] == '.') {
+        size_t start = ++i;
+        unsigned scale = 100;
+        while (i < n && s[i] >= '0' && s[i] <= '9') {
+            frac += (unsigned)(s[i] - '0') * scale;
+            scale /= 10;
+            i++;
+        }
+        if (i == start)
+            return KZ_EDECODE;
+    }
+    if (i < n && (s[i] == 'Z' || s[i] == 'z')) {
+        i++;
+    } else if (i < n && (s[i] == '+' || s[i] == '-')) {
+        int neg = s[i] == '-';
+        unsigned oh = 0, om = 0;
+        i++;
+        if (digits(s, n, &i, 2, &oh) || expect(s, n, &i, ':') || digits(s, n, &i, 2, &om) ||
+            oh > 23 || om > 59)
+            return KZ_EDECODE;
+        off_min = (int64_t)oh * 60 + om;
+        if (neg)
+            off_min = -off_min;
+    } else if (!allow_local) {
+        return KZ_EDECODE;
+    }
+    if (i != n)
+        return KZ_EDECODE;
+
+    int64_t secs = days_from_civil(y, mo, d) * 86400 + (int64_t)h * 3600 + (int64_t)mi * 60 + sec;
+    secs -= off_min * 60; /* local = UTC + offset */
+    *ms = secs * 1000 + frac;
+    return 0;
+}
+
+/* ---------------------------------------------------------------------------
+ * Epoch numbers
+ * ------------------------------------------------------------------------ */
+
+int ingest_time_from_int(int64_t v, int64_t *ms)
+{
+    if (v < EPOCH_SECONDS_LIMIT) {
+        if (v < MS_MIN / 1000)
+            return KZ_EDECODE;
+        v *= 1000;
+    }
+    if (v > MS_MAX)
+        return KZ_EDECODE;
+    *ms = v;
+    return 0;
+}
+
+int ingest_time_from_number(double v, int64_t *ms)
+{
+    if (!isfinite(v))
+        return KZ_EDECODE;
+    if (v < (double)EPOCH_SECONDS_LIMIT)
+        v *= 1000.0;
+    /* Range first, so the conversion below is defined; then round to the
+     * nearest millisecond: 1741424700.123 is 1741424700122.9998 in binary. */
+    if (v < (double)MS_MIN || v > (double)MS_MAX)
+        return KZ_EDECODE;
+    *ms = (int64_t)(v < 0 ? v - 0.5 : v + 0.5);
+    return 0;
+}
+
+/* A numeric string: -?digits(.digits)?([eE][+-]?digits)?  Pure integers are
+ * converted exactly; anything else goes through strtod. */
+static int parse_numeric(const char *s, size_t n, int64_t *ms)
+{
+    size_t i = 0, int_digits = 0;
+    int integral = 1;
+
+    if (i < n && s[i] == '-')
+        i++;
+    while (i < n && s[i] >= '0' && s[i] <= '9')
+        i++, int_digits++;
+    if (int_digits == 0)
+        return KZ_EDECODE;
+    if (i < n && s[i] == '.') {
+        size_t start = ++i;
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
+        if (i == start)
+            return KZ_EDECODE;
+        integral = 0;
+    }
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        if (i < n && (s[i] == '+' || s[i] == '-'))
+            i++;
+        size_t start = i;
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
+        if (i == start)
+            return KZ_EDECODE;
+        integral = 0;
+    }
+    if (i != n || n >= 64)
+        return KZ_EDECODE;
+
+    if (integral && int_digits <= 18) {
+        int64_t v = 0;
+        size_t k = s[0] == '-';
+        for (; k < n; k++)
+            v = v * 10 + (s[k] - '0');
+        return ingest_time_from_int(s[0] == '-' ? -v : v, ms);
+    }
+    char buf[64];
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    return ingest_time_from_number(strtod(buf, NULL), ms);
+}
+
+int ingest_parse_time(const char *s, size_t n, int64_t *ms)
+{
+    if (!s || n == 0)
+        return KZ_EDECODE;
+    /* A date-time starts with four digits and a dash; a number never has a
+     * dash in position 4. */
+    if (n >= 5 && s[4] == '-')
+        return ingest_time_parse_rfc3339(s, n, 0, ms);
+    return parse_numeric(s, n, ms);
+}
+
+/* ---------------------------------------------------------------------------
+ * Formatting (for dead-letter details)
+ * ------------------------------------------------------------------------ */
+
+void ingest_time_format(int64_t ms, char *buf, size_t n)
+{
+    int64_t days = ms / 86400000, rem = ms % 86400000;
+    if (rem < 0) {
+        rem += 86400000;
+        days--;
+    }
+    int64_t y;
+    unsigned m, d;
+    civil_from_days(days, &y, &m, &d);
+    snprintf(buf, n, "%04lld-%02u-%02uT%02u:%02u:%02u.%03uZ", (long long)y, m, d,
+             (unsigned)(rem / 3600000), (unsigned)(rem / 60000 % 60), (unsigned)(rem / 1000 % 60),
+             (unsigned)(rem % 1000));
+}

@@ -1,1 +1,134 @@
-/* utf8.c -- placeholder, being written. */
+/*
+ * utf8.c -- UTF-8 validation for ingest: the one place bytes become text.
+ *
+ * Validation follows Unicode 15 Table 3-7 ("well-formed UTF-8 byte
+ * sequences"): it rejects overlong forms (C0, C1, E0 80..9F, F0 80..8F),
+ * UTF-16 surrogates (ED A0..BF) and code points above U+10FFFF (F4 90.., F5..).
+ * Posts are mostly Cyrillic (two-byte sequences) with ASCII punctuation and
+ * JSON syntax around them, so the loop skips ASCII eight bytes at a time and
+ * decodes multi-byte sequences with a branch per lead-byte class; that is
+ * fast enough that validating every record before jansson costs little next
+ * to parsing it.
+ */
+#include <string.h>
+
+#include "ingest_impl.h"
+
+/* ---------------------------------------------------------------------------
+ * Validation
+ * ------------------------------------------------------------------------ */
+
+size_t ingest_utf8_seq_len(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0];
+
+    if (c < 0x80)
+        return 1;
+    if (c < 0xC2)
+        return 0; /* continuation byte, or overlong lead C0/C1 */
+    if (c < 0xE0) {
+        if (n < 2 || (s[1] & 0xC0) != 0x80)
+            return 0;
+        return 2;
+    }
+    if (c < 0xF0) {
+        unsigned lo = 0x80, hi = 0xBF;
+        if (c == 0xE0)
+            lo = 0xA0; /* overlong below U+0800 */
+        else if (c == 0xED)
+            hi = 0x9F; /* surrogates U+D800..DFFF */
+        if (n < 3 || s[1] < lo || s[1] > hi || (s[2] & 0xC0) != 0x80)
+            return 0;
+        return 3;
+    }
+    if (c < 0xF5) {
+        unsigned lo = 0x80, hi = 0xBF;
+        if (c == 0xF0)
+            lo = 0x90; /* overlong below U+10000 */
+        else if (c == 0xF4)
+            hi = 0x8F; /* above U+10FFFF */
+        if (n < 4 || s[1] < lo || s[1] > hi || (s[2] & 0xC0) != 0x80 ||
+            (s[3] & 0xC0) != 0x80)
+            return 0;
+        return 4;
+    }
+    return 0; /* F5..FF never appear in UTF-8 */
+}
+
+size_t ingest_utf8_valid_prefix(const char *str, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t i = 0;
+
+    while (i < n) {
+        /* ASCII fast path: eight bytes at a time while no high bit is set. */
+        while (i + 8 <= n) {
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            if (w & UINT64_C(0x8080808080808080))
+                break;
+            i += 8;
+        }
+        if (i >= n)
+            break;
+        if (s[i] < 0x80) {
+            i++;
+            continue;
+        }
+        size_t k = ingest_utf8_seq_len(s + i, n - i);
+        if (k == 0)
+            return i;
+        i += k;
+    }
+    return n;
+}
+
+/* ---------------------------------------------------------------------------
+ * Blank text
+ * ------------------------------------------------------------------------ */
+
+static uint32_t decode_cp(const unsigned char *s, size_t k)
+{
+    switch (k) {
+    case 1: return s[0];
+    case 2: return ((uint32_t)(s[0] & 0x1F) << 6) | (s[1] & 0x3F);
+    case 3: return ((uint32_t)(s[0] & 0x0F) << 12) | ((uint32_t)(s[1] & 0x3F) << 6) | (s[2] & 0x3F);
+    default:
+        return ((uint32_t)(s[0] & 0x07) << 18) | ((uint32_t)(s[1] & 0x3F) << 12) |
+               ((uint32_t)(s[2] & 0x3F) << 6) | (s[3] & 0x3F);
+    }
+}
+
+/* White_Space from PropList.txt, plus characters that render as nothing and
+ * that people paste to post "empty" messages (zero-width space/joiners, word
+ * joiner, BOM, Hangul filler). */
+static int is_blank_cp(uint32_t c)
+{
+    if (c == 0x20 || (c >= 0x09 && c <= 0x0D))
+        return 1;
+    if (c < 0x85)
+        return 0;
+    switch (c) {
+    case 0x85: case 0xA0: case 0x1680: case 0x180E: case 0x2028: case 0x2029:
+    case 0x202F: case 0x205F: case 0x2060: case 0x3000: case 0x3164: case 0xFEFF:
+        return 1;
+    default:
+        return c >= 0x2000 && c <= 0x200D;
+    }
+}
+
+int ingest_utf8_is_blank(const char *str, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t i = 0;
+
+    while (i < n) {
+        size_t k = ingest_utf8_seq_len(s + i, n - i);
+        if (k == 0)
+            return 0; /* not text at all: let the caller decide, never "blank" */
+        if (!is_blank_cp(decode_cp(s + i, k)))
+            return 0;
+        i += k;
+    }
+    return 1;
+}

@@ -1,1 +1,194 @@
-/* analyzer.c -- placeholder, being written. */
+/*
+ * analyzer.c -- analyzer lifetime and nlp_analyze(), the stage driver.
+ *
+ * nlp_analyze() runs the stages in order over one post:
+ *   1. tokenize.c: social tokens and ICU words, each normalized on emission
+ *      (normalize.c), so every token has surface, span, norm and script;
+ *   2. langid.c: language per token and per post;
+ *   3. translit.c: if the post is Kazakh in Latin script, its Latin words get
+ *      a Cyrillic norm (flag NLP_TOKF_TRANSLIT), so lexicons are written once;
+ *   4. stem.c: the stem of each word in its language.
+ * Everything a post produces lives in the arena, reset at the start of the
+ * next post; the token array is reused and grows only up to max_tokens, so
+ * once an analyzer has warmed up the hot path makes no heap allocation.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nlp_int.h"
+
+void nlp_config_default(struct nlp_config *cfg)
+{
+    cfg->arena_bytes = 256 * 1024;
+    cfg->max_tokens = 65536;
+}
+
+int nlp_analyzer_new(const struct nlp_config *cfg, struct nlp_analyzer **out, char *err,
+                     size_t errlen)
+{
+    struct nlp_analyzer *a;
+    char dummy[1];
+    int rc;
+
+    if (!err || !errlen) {
+        err = dummy;
+        errlen = sizeof(dummy);
+    }
+    err[0] = '\0';
+    *out = NULL;
+    a = calloc(1, sizeof(*a));
+    if (!a) {
+        snprintf(err, errlen, "nlp: out of memory creating analyzer");
+        return KZ_ENOMEM;
+    }
+    if (cfg)
+        a->cfg = *cfg;
+    else
+        nlp_config_default(&a->cfg);
+    if (a->cfg.max_tokens == 0)
+        a->cfg.max_tokens = 65536;
+    rc = nlp_arena_init(&a->arena, a->cfg.arena_bytes);
+    if (rc) {
+        snprintf(err, errlen, "nlp: out of memory creating the analyzer arena");
+        goto fail;
+    }
+    rc = nlp_tokenizer_init(a, err, errlen);
+    if (rc)
+        goto fail;
+    rc = nlp_stem_init(a, err, errlen);
+    if (rc)
+        goto fail;
+    rc = nlp_langid_init(a);
+    if (rc) {
+        snprintf(err, errlen, "nlp: out of memory building language-ID tables");
+        goto fail;
+    }
+    *out = a;
+    return 0;
+fail:
+    nlp_analyzer_free(a);
+    return rc;
+}
+
+void nlp_analyzer_free(struct nlp_analyzer *a)
+{
+    if (!a)
+        return;
+    nlp_langid_fini(a);
+    nlp_stem_fini(a);
+    nlp_tokenizer_fini(a);
+    nlp_arena_free(&a->arena);
+    free(a->toks);
+    free(a->cps);
+    free(a->verdict_scratch);
+    free(a);
+}
+
+int nlp_push_token(struct nlp_analyzer *a, const struct nlp_token *t)
+{
+    if (a->ntoks >= a->cfg.max_tokens)
+        return 0;
+    if (a->ntoks == a->captoks) {
+        size_t cap = a->captoks ? a->captoks * 2 : 256;
+        struct nlp_token *nt;
+
+        if (cap > a->cfg.max_tokens)
+            cap = a->cfg.max_tokens;
+        nt = realloc(a->toks, cap * sizeof(*nt));
+        if (!nt)
+            return KZ_ENOMEM;
+        a->toks = nt;
+        a->captoks = cap;
+    }
+    a->toks[a->ntoks++] = *t;
+    return 0;
+}
+
+static bool is_wordish(const struct nlp_token *t)
+{
+    return t->kind == NLP_TOK_WORD || t->kind == NLP_TOK_HASHTAG;
+}
+
+/* Stage 3: Latin-script Kazakh words get a Cyrillic norm. */
+static int translit_post(struct nlp_analyzer *a)
+{
+    for (size_t i = 0; i < a->ntoks; i++) {
+        struct nlp_token *t = &a->toks[i];
+        struct kz_str out;
+        int rc;
+
+        if (!is_wordish(t) || t->script != NLP_SCRIPT_LATN || t->lang == NLP_LANG_EN)
+            continue;
+        rc = nlp_translit_kk(a, &t->surface, &t->norm, &out);
+        if (rc)
+            return rc;
+        t->norm = t->stem = out;
+        t->lang = NLP_LANG_KK;
+        t->flags |= NLP_TOKF_TRANSLIT;
+    }
+    return 0;
+}
+
+/*
+ * A Latin "i" hidden in a Cyrillic word was folded to "і" (Kazakh and
+ * Ukrainian type it for і); in a Russian word the reader sees "и".  Same
+ * byte length, so the arena copy is rewritten in place.
+ */
+static void russian_i(struct nlp_token *t)
+{
+    char *p = (char *)t->norm.p;
+
+    for (size_t i = 0; i + 1 < t->norm.n; i++)
+        if ((unsigned char)p[i] == 0xD1 && (unsigned char)p[i + 1] == 0x96) {
+            p[i] = (char)0xD0;
+            p[i + 1] = (char)0xB8;
+        }
+    t->stem = t->norm;
+}
+
+int nlp_analyze(struct nlp_analyzer *a, const char *text, size_t len, enum nlp_lang lang_hint,
+                struct nlp_doc *doc)
+{
+    size_t nlatn_kk = 0, nkk = 0;
+    int rc;
+
+    memset(doc, 0, sizeof(*doc));
+    nlp_arena_reset(&a->arena);
+    a->ntoks = 0;
+    if (!text)
+        len = 0;
+    if (len > UINT32_MAX)
+        return KZ_ERANGE;
+    rc = nlp_tokenize(a, text, len);
+    if (rc)
+        return rc;
+    nlp_langid(a, lang_hint, doc);
+
+    for (size_t i = 0; i < a->ntoks; i++) {
+        if (a->toks[i].lang == NLP_LANG_KK && is_wordish(&a->toks[i])) {
+            nkk++;
+            nlatn_kk += a->toks[i].script == NLP_SCRIPT_LATN;
+        }
+    }
+    if ((doc->lang == NLP_LANG_KK || doc->lang == NLP_LANG_MIXED) && nlatn_kk * 2 > nkk) {
+        rc = translit_post(a);
+        if (rc)
+            return rc;
+    }
+    for (size_t i = 0; i < a->ntoks; i++) {
+        struct nlp_token *t = &a->toks[i];
+        enum nlp_lang l = t->lang != NLP_LANG_UND ? (enum nlp_lang)t->lang : doc->lang;
+
+        if (t->kind != NLP_TOK_WORD)
+            continue;
+        if ((t->flags & NLP_TOKF_HOMOGLYPH) && l == NLP_LANG_RU)
+            russian_i(t);
+        rc = nlp_stem_token(a, t, l);
+        if (rc)
+            return rc;
+    }
+    doc->tokens = a->toks;
+    doc->ntokens = a->ntoks;
+    return 0;
+}

@@ -1,0 +1,77 @@
+/*
+ * agg_internal.h -- private declarations shared by the aggregate/ files.
+ *
+ * Not part of the public API and not to be included outside aggregate/.  It
+ * holds the per-post expansion of facts into keys (dims.c), the string hash
+ * (hll.c), bucket alignment, the error-message helper and the accessors the
+ * in-process store needs from the generic wrapper (store.c).
+ */
+#ifndef KZ_AGG_INTERNAL_H
+#define KZ_AGG_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "aggregate.h"
+
+/* MurmurHash64A over len bytes (hll.c); also the batch's key hash. */
+uint64_t agg_murmur64a(const void *data, size_t len, uint64_t seed);
+
+/* Floor t to a multiple of width (> 0).  KZ_ERANGE when the result is below
+ * INT64_MIN, i.e. t lies in the partial bucket at the very bottom of int64. */
+static inline int agg_align(int64_t t, int64_t width, int64_t *out)
+{
+    int64_t q = t / width;
+
+    if (t % width < 0) {
+        if (q <= INT64_MIN / width)
+            return KZ_ERANGE;
+        q--;
+    }
+    *out = q * width;
+    return KZ_OK;
+}
+
+/* What one expanded key counts toward. */
+enum agg_key_kind {
+    AGG_KEY_COUNT = 0,  /* a counter dimension */
+    AGG_KEY_AUTHOR = 1, /* a dimension whose distinct authors are kept */
+    AGG_KEY_TOP = 2,    /* a top-k member; sub holds the enum agg_top_kind */
+};
+
+struct agg_key {
+    size_t off; /* bytes in agg_expansion.buf */
+    size_t len;
+    uint64_t hash; /* agg_murmur64a of the bytes */
+    uint8_t kind;  /* enum agg_key_kind */
+    uint8_t sub;
+};
+
+/* Scratch for one post's keys.  Reused post after post: it only allocates
+ * when a post has more or longer keys than any before it. */
+struct agg_expansion {
+    char *buf;
+    size_t len, cap;
+    struct agg_key *keys;
+    size_t n, cap_keys;
+    size_t bytes_count, bytes_author, bytes_top; /* key bytes by kind, for reservations */
+    size_t n_count, n_author, n_top;
+};
+
+/* Fill x with the keys of f (counter dims, author dims when f has an author,
+ * top members).  Resets x first.  Returns 0 or KZ_ENOMEM. */
+int agg_expand(struct agg_expansion *x, const struct agg_facts *f);
+void agg_expansion_free(struct agg_expansion *x);
+
+/* Write a one-line message to err (if any); returns rc for tail calls. */
+int agg_errf(char *err, size_t errlen, int rc, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+
+/* The implementation behind a wrapped store (store.c). */
+const struct agg_store_ops *agg_store_ops_of(const struct agg_store *s);
+void *agg_store_self(const struct agg_store *s);
+
+#endif /* KZ_AGG_INTERNAL_H */

@@ -1,0 +1,147 @@
+/*
+ * cli.h -- what the kzpulse command-line files share: configuration, option
+ * parsing, the replay pipeline and the report.  Private to cli/.
+ */
+#ifndef KZ_CLI_H
+#define KZ_CLI_H
+
+#include <stdio.h>
+
+#include "aggregate.h"
+#include "ingest.h"
+#include "kz.h"
+#include "nlp.h"
+
+/* Exit codes of every command. */
+enum { KZ_EXIT_OK = 0, KZ_EXIT_FAIL = 1, KZ_EXIT_USAGE = 2 };
+
+/* ---------------------------------------------------------------------------
+ * Configuration: defaults, then the JSON config file, then flags (flags win).
+ * ------------------------------------------------------------------------ */
+
+#define KZ_MAX_KAFKA_PROPS 64
+#define KZ_MAX_TOPICS 16
+
+struct kz_kv {
+    char *key;
+    char *value;
+};
+
+struct kz_config {
+    struct ingest_config ingest; /* schema, max_text, max_record, max_future_ms */
+    char *dead_letters;          /* dead-letter file; default "kzpulse-dead.jsonl" */
+    char *lexicons;              /* lexicon directory; NULL = none */
+    int report_json;             /* --json */
+    int report_text;             /* --report (default when neither is given) */
+    int top;                     /* top-k size in reports; default 10 */
+    uint64_t flush_posts;        /* posts per batch; default 10000 */
+    int flush_ms;                /* Kafka flush interval; default 500 */
+    char *brokers;
+    char *group;
+    char *topics[KZ_MAX_TOPICS];
+    int ntopics;
+    char *redis;
+    struct kz_kv kafka_props[KZ_MAX_KAFKA_PROPS]; /* -X key=value, in order */
+    int nkafka_props;
+};
+
+void kz_config_init(struct kz_config *c);
+void kz_config_free(struct kz_config *c);
+/* Load a JSON config file over *c.  Unknown keys and wrong types are errors. */
+int kz_config_load(struct kz_config *c, const char *path, char *err, size_t errlen);
+
+/* ---------------------------------------------------------------------------
+ * Option parsing shared by all subcommands
+ * ------------------------------------------------------------------------ */
+
+enum kz_opt_id {
+    OPT_HELP = 1,
+    OPT_CONFIG,
+    OPT_SCHEMA,
+    OPT_MAX_TEXT,
+    OPT_MAX_RECORD,
+    OPT_MAX_FUTURE,
+    OPT_DEAD_LETTERS,
+    OPT_LEXICONS,
+    OPT_REPORT,
+    OPT_JSON,
+    OPT_TOP,
+    OPT_FLUSH_POSTS,
+    OPT_KAFKA_PROP,
+};
+
+struct kz_opt {
+    enum kz_opt_id id;
+    const char *name;  /* long name without dashes */
+    char shortname;    /* 0 if none */
+    const char *arg;   /* metavariable, NULL for a boolean flag */
+    const char *help;
+};
+
+struct kz_cmd {
+    const char *name;
+    const char *usage;    /* after "kzpulse <name> " */
+    const char *summary;  /* one line */
+    const char *details;  /* paragraph printed by --help, may be NULL */
+    const struct kz_opt *opts;
+    int (*run)(const struct kz_cmd *cmd, int argc, char **argv);
+};
+
+/*
+ * Parse argv (after the subcommand name): config file first, then flags.
+ * Non-option arguments are collected into *args (caller frees the array,
+ * not the strings).  Returns 0, or KZ_EXIT_USAGE after printing a one-line
+ * error, or -1 when --help was printed (caller exits 0).
+ */
+int kz_parse_args(const struct kz_cmd *cmd, int argc, char **argv, struct kz_config *cfg,
+                  char ***args, int *nargs);
+void kz_print_help(const struct kz_cmd *cmd, FILE *f);
+
+/* ---------------------------------------------------------------------------
+ * The pipeline: records -> posts -> analysis -> facts -> batch -> store
+ * ------------------------------------------------------------------------ */
+
+struct kz_pipeline;
+
+struct kz_run_stats {
+    uint64_t records, posts, dead_total, sources_ok, sources_failed;
+    uint64_t bytes_in;
+    uint64_t flushes, duplicate_batches;
+};
+
+int kz_pipeline_new(const struct kz_config *cfg, struct agg_store *store, FILE *dead,
+                    struct kz_pipeline **out, char *err, size_t errlen);
+void kz_pipeline_free(struct kz_pipeline *p);
+/* Feed one record; flushes to the store at record boundaries once the batch
+ * holds cfg->flush_posts posts. */
+int kz_pipeline_record(struct kz_pipeline *p, const struct ingest_record *rec, char *err,
+                       size_t errlen);
+int kz_pipeline_flush(struct kz_pipeline *p, char *err, size_t errlen);
+const struct ingest_stats *kz_pipeline_ingest_stats(const struct kz_pipeline *p);
+struct kz_run_stats *kz_pipeline_run_stats(struct kz_pipeline *p);
+
+/* Load every *.tsv file of a directory into a compiled lexicon. */
+int kz_lexicons_load(const char *dir, struct nlp_lexicon **out, char *err, size_t errlen);
+
+/* ---------------------------------------------------------------------------
+ * Report
+ * ------------------------------------------------------------------------ */
+
+struct kz_report_input {
+    struct agg_store *store;
+    const struct ingest_stats *ingest;
+    const struct kz_run_stats *run;
+    const char *const *sources;
+    int nsources;
+    const char *dead_letters; /* path */
+    int top;
+};
+
+int kz_report_text(FILE *f, const struct kz_report_input *in);
+int kz_report_json(FILE *f, const struct kz_report_input *in);
+
+/* Commands */
+int kz_cmd_replay(const struct kz_cmd *cmd, int argc, char **argv);
+int kz_cmd_tokens(const struct kz_cmd *cmd, int argc, char **argv);
+
+#endif /* KZ_CLI_H */

@@ -1,0 +1,112 @@
+/*
+ * ingest_impl.h -- private declarations shared by the files of ingest/.
+ *
+ * Nothing outside ingest/ includes this header.  It holds the scratch buffer
+ * the decoder reuses between records, the "post under construction" that the
+ * schema mappings fill, and the time helpers the mappings need beyond the
+ * public ingest_parse_time().
+ *
+ * Scratch strings are addressed by offset, not by pointer, while a post is
+ * being built: the buffer may move when it grows, so pointers are resolved
+ * only once the post is complete (ingest_val_str()).
+ */
+#ifndef KZ_INGEST_IMPL_H
+#define KZ_INGEST_IMPL_H
+
+#include <jansson.h>
+
+#include "ingest.h"
+
+/* ---------------------------------------------------------------------------
+ * Scratch buffer: grows, never shrinks, reset per post.
+ * ------------------------------------------------------------------------ */
+
+struct ingest_scratch {
+    char *p;
+    size_t len, cap;
+};
+
+int ingest_scratch_reserve(struct ingest_scratch *sc, size_t extra);
+void ingest_scratch_free(struct ingest_scratch *sc);
+
+/* A string value of a post under construction: borrowed (p != NULL, e.g. a
+ * jansson string, NUL-terminated) or in the scratch buffer at `off` (p == NULL,
+ * NUL-terminated there too).  n == 0 means absent. */
+struct ingest_val {
+    const char *p;
+    size_t off;
+    size_t n;
+};
+
+static inline struct kz_str ingest_val_str(const struct ingest_val *v,
+                                           const struct ingest_scratch *sc)
+{
+    if (v->n == 0)
+        return KZ_STR_NULL;
+    return kz_str_make(v->p ? v->p : sc->p + v->off, v->n);
+}
+
+/* ---------------------------------------------------------------------------
+ * Schema mapping: JSON object -> post under construction.
+ * ------------------------------------------------------------------------ */
+
+struct ingest_map {
+    /* inputs */
+    struct ingest_scratch *sc;
+    char *detail; /* where a dead letter's detail is written */
+    size_t detail_len;
+
+    /* outputs */
+    struct ingest_val id, platform, author, channel, lang, region, url, reply_to, repost_of;
+    struct ingest_val text;
+    int text_present; /* a text field existed (possibly empty) */
+    int has_ts;       /* ts_ms holds a parsed event time */
+    int64_t ts_ms;
+    int64_t views, likes, shares;
+    int service;                  /* Telegram service message: skip it */
+    enum ingest_dl_reason reason; /* set when a mapping returns KZ_EDECODE */
+};
+
+/* Reset the outputs (and empty the scratch buffer) before mapping a post. */
+void ingest_map_reset(struct ingest_map *m);
+
+/* Each mapping returns 0, KZ_ENOMEM, or KZ_EDECODE with m->reason and
+ * m->detail set.  `obj` must be a JSON object. */
+int ingest_map_generic(struct ingest_map *m, json_t *obj);
+int ingest_map_telegram(struct ingest_map *m, json_t *obj);
+int ingest_map_vk(struct ingest_map *m, json_t *obj);
+int ingest_map_x(struct ingest_map *m, json_t *obj);
+
+/* Which single-post schema an object looks like (never AUTO). */
+enum ingest_schema ingest_schema_detect(json_t *obj);
+
+/* "object", "array", "string", "integer", "real", "boolean", "null". */
+const char *ingest_json_type_name(const json_t *v);
+
+/* ---------------------------------------------------------------------------
+ * Time
+ * ------------------------------------------------------------------------ */
+
+/* RFC 3339 date-time; with allow_local, a missing offset means UTC (Telegram
+ * export "date").  0 or KZ_EDECODE. */
+int ingest_time_parse_rfc3339(const char *s, size_t n, int allow_local, int64_t *ms);
+
+/* An integral epoch value: seconds below 1e11, milliseconds otherwise. */
+int ingest_time_from_int(int64_t v, int64_t *ms);
+
+/* Format ms as "2026-03-08T09:05:00.000Z" into buf (>= 32 bytes). */
+void ingest_time_format(int64_t ms, char *buf, size_t n);
+
+/* ---------------------------------------------------------------------------
+ * UTF-8
+ * ------------------------------------------------------------------------ */
+
+/* Length of the valid sequence starting at s[0] (1..4), or 0 when s[0] does
+ * not start a valid sequence within n bytes. */
+size_t ingest_utf8_seq_len(const unsigned char *s, size_t n);
+
+/* 1 when s holds only white space (Unicode White_Space, plus zero-width
+ * spaces and the BOM, which render as nothing). s must be valid UTF-8. */
+int ingest_utf8_is_blank(const char *s, size_t n);
+
+#endif /* KZ_INGEST_IMPL_H */

@@ -1,0 +1,113 @@
+/*
+ * nlp_int.h -- private declarations shared by the files of nlp/.
+ *
+ * Nothing outside nlp/ includes this header.  It holds the analyzer struct
+ * (what one analyzer owns), the arena, and the entry points of each stage:
+ * normalize.c (per-token normalization), social.c (URLs, mentions, hashtags,
+ * emoji, numbers, times, dates), tokenize.c (the driver and ICU segmentation),
+ * langid.c (script and language), translit.c (Kazakh Latin to Cyrillic),
+ * stem_kk.c and stem.c (stemming).
+ */
+#ifndef KZ_NLP_INT_H
+#define KZ_NLP_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libstemmer.h>
+#include <unicode/ubrk.h>
+#include <unicode/utext.h>
+
+#include "nlp.h"
+
+/* -- arena.c ---------------------------------------------------------------- */
+
+struct nlp_arena_block;
+struct nlp_arena {
+    struct nlp_arena_block *cur;
+};
+
+int nlp_arena_init(struct nlp_arena *ar, size_t initial);
+void nlp_arena_free(struct nlp_arena *ar);
+void nlp_arena_reset(struct nlp_arena *ar);
+void nlp_arena_block_chain_free(struct nlp_arena_block *b);
+void *nlp_arena_alloc(struct nlp_arena *ar, size_t n);
+char *nlp_arena_strdup(struct nlp_arena *ar, const char *s, size_t n);
+
+/* -- analyzer.c ------------------------------------------------------------- */
+
+struct nlp_wordtab;
+
+struct nlp_analyzer {
+    struct nlp_config cfg;
+    struct nlp_arena arena;
+    struct nlp_token *toks; /* reused across posts; grows up to cfg.max_tokens */
+    size_t ntoks, captoks;
+    int32_t *cps; /* normalization scratch, reused; grows only */
+    size_t capcps;
+    UBreakIterator *brk; /* the one word iterator, re-pointed per gap */
+    UText *ut;
+    struct sb_stemmer *stem_ru, *stem_en;
+    struct nlp_wordtab *words; /* language-ID word table (langid.c) */
+    void *verdict_scratch;     /* classify.c */
+};
+
+/* Append a token; silently drops it once cfg.max_tokens is reached. */
+int nlp_push_token(struct nlp_analyzer *a, const struct nlp_token *t);
+
+/* -- normalize.c ------------------------------------------------------------ */
+
+int32_t nlp_utf8_get(const char *s, size_t n, size_t *i); /* -1 and one byte on bad input */
+size_t nlp_utf8_put(char *out, int32_t cp);                /* writes 1..4 bytes */
+int nlp_script_of(int32_t cp);                             /* enum nlp_script of a letter */
+int nlp_normalize_word(struct nlp_analyzer *a, const char *s, size_t n, struct kz_str *norm,
+                       uint8_t *script, uint8_t *flags);
+int nlp_normalize_emoji(struct nlp_analyzer *a, const char *s, size_t n, struct kz_str *norm,
+                        struct kz_str *stem);
+
+/* -- social.c --------------------------------------------------------------- */
+
+struct nlp_match {
+    size_t start, end; /* byte span claimed */
+    int kind;          /* enum nlp_kind */
+    char norm[24];     /* canonical form for numbers, times and dates */
+    size_t normlen;
+};
+
+bool nlp_is_word_cp(int32_t cp);
+int32_t nlp_utf8_prev(const char *s, size_t i);
+bool nlp_at_boundary(const char *s, size_t i);
+/* Try every social matcher at byte i; lo bounds look-behind (times: "сағат 12"). */
+bool nlp_social_match(const char *s, size_t n, size_t i, size_t lo, struct nlp_match *m);
+
+/* -- tokenize.c ------------------------------------------------------------- */
+
+int nlp_tokenizer_init(struct nlp_analyzer *a, char *err, size_t errlen);
+void nlp_tokenizer_fini(struct nlp_analyzer *a);
+int nlp_tokenize(struct nlp_analyzer *a, const char *s, size_t n);
+
+/* -- langid.c --------------------------------------------------------------- */
+
+int nlp_langid_init(struct nlp_analyzer *a);
+void nlp_langid_fini(struct nlp_analyzer *a);
+/* Per-token and per-post script and language of a->toks. */
+void nlp_langid(struct nlp_analyzer *a, enum nlp_lang hint, struct nlp_doc *doc);
+
+/* -- translit.c ------------------------------------------------------------- */
+
+/* Kazakh Latin (2017, 2018, 2021, informal) to Cyrillic; out in the arena. */
+int nlp_translit_kk(struct nlp_analyzer *a, const struct kz_str *surface, const struct kz_str *in,
+                    struct kz_str *out);
+
+/* -- stem_kk.c, stem.c ------------------------------------------------------ */
+
+/* Byte length of the Kazakh stem of the case-folded Cyrillic word w; *final is
+ * a replacement for its last letter (voicing: кітаб -> кітап) or 0. */
+size_t nlp_stem_kk(const char *w, size_t n, int32_t *final);
+size_t nlp_stem_uk(const char *w, size_t n);
+int nlp_stem_init(struct nlp_analyzer *a, char *err, size_t errlen);
+void nlp_stem_fini(struct nlp_analyzer *a);
+int nlp_stem_token(struct nlp_analyzer *a, struct nlp_token *t, enum nlp_lang lang);
+
+#endif /* KZ_NLP_INT_H */

@@ -1,0 +1,316 @@
+/*
+ * normalize.c -- per-token normalization: homoglyph fold, NFKC, case fold,
+ * zero-width removal, repeated-letter folding.
+ *
+ * Normalizing whole posts with utf8proc runs at about 36 MB/s, too slow for
+ * the stage's budget, so we normalize token by token and most tokens never
+ * reach utf8proc's tables: ASCII and the Cyrillic block (U+0400..U+04FF) are
+ * already NFKC, so their code points are only case-folded inline (the fast
+ * path).  Anything else goes through utf8proc_decompose_char (NFKD + case fold
+ * + strip default-ignorables such as ZWSP and soft hyphen) and, if that
+ * happened, one utf8proc_normalize_utf32 pass recomposes to NFKC.
+ *
+ * Homoglyph folding runs first, on the original code points, because case
+ * matters for it (Latin "H" looks like Cyrillic "Н", but "h" looks like "һ").
+ * A word whose letters are both Latin and Cyrillic is folded to the script
+ * that has more letters (Cyrillic on a tie: our posts are mostly Cyrillic);
+ * only letters with a look-alike are folded, so "Zпатриот" stays mixed.
+ * Then letters repeated more than twice are cut to two ("дааааа" -> "даа")
+ * and typographic apostrophes become "'" (Kazakh Latin uses them as letters).
+ *
+ * Output goes to the analyzer's arena; the code point scratch buffer
+ * (a->cps) is reused across tokens and posts and only grows.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <utf8proc.h>
+
+#include "nlp_int.h"
+
+/* Latin look-alikes of Cyrillic letters, case-sensitive, by source code point. */
+static const struct {
+    int32_t from, to;
+} lat2cyr[] = {
+    {'A', 0x410}, {'B', 0x412}, {'C', 0x421}, {'E', 0x415}, {'H', 0x41D}, {'I', 0x406},
+    {'K', 0x41A}, {'M', 0x41C}, {'O', 0x41E}, {'P', 0x420}, {'T', 0x422}, {'X', 0x425},
+    {'Y', 0x423}, {'a', 0x430}, {'c', 0x441}, {'e', 0x435}, {'h', 0x4BB}, {'i', 0x456},
+    {'k', 0x43A}, {'o', 0x43E}, {'p', 0x440}, {'x', 0x445}, {'y', 0x443}, {0x18F, 0x4D8},
+    {0x259, 0x4D9}, {0x19F, 0x4E8}, {0x275, 0x4E9},
+};
+
+static const struct {
+    int32_t from, to;
+} cyr2lat[] = {
+    {0x405, 'S'}, {0x406, 'I'}, {0x408, 'J'}, {0x410, 'A'}, {0x412, 'B'}, {0x415, 'E'},
+    {0x41A, 'K'}, {0x41C, 'M'}, {0x41D, 'H'}, {0x41E, 'O'}, {0x420, 'P'}, {0x421, 'C'},
+    {0x422, 'T'}, {0x423, 'Y'}, {0x425, 'X'}, {0x430, 'a'}, {0x435, 'e'}, {0x43A, 'k'},
+    {0x43E, 'o'}, {0x440, 'p'}, {0x441, 'c'}, {0x443, 'y'}, {0x445, 'x'}, {0x455, 's'},
+    {0x456, 'i'}, {0x458, 'j'}, {0x4BB, 'h'},
+};
+
+int nlp_script_of(int32_t cp)
+{
+    if (cp < 0x80)
+        return ((cp | 0x20) >= 'a' && (cp | 0x20) <= 'z') ? NLP_SCRIPT_LATN : NLP_SCRIPT_NONE;
+    if (cp >= 0x400 && cp <= 0x52F)
+        return (cp >= 0x483 && cp <= 0x489) ? NLP_SCRIPT_NONE : NLP_SCRIPT_CYRL;
+    if ((cp >= 0xC0 && cp <= 0x24F && cp != 0xD7 && cp != 0xF7) || (cp >= 0x250 && cp <= 0x2AF) ||
+        (cp >= 0x1E00 && cp <= 0x1EFF))
+        return NLP_SCRIPT_LATN;
+    return NLP_SCRIPT_NONE;
+}
+
+static int32_t fold_glyph(int32_t cp, int target)
+{
+    if (target == NLP_SCRIPT_CYRL) {
+        for (size_t i = 0; i < KZ_ARRAY_LEN(lat2cyr); i++)
+            if (lat2cyr[i].from == cp)
+                return lat2cyr[i].to;
+    } else {
+        for (size_t i = 0; i < KZ_ARRAY_LEN(cyr2lat); i++)
+            if (cyr2lat[i].from == cp)
+                return cyr2lat[i].to;
+    }
+    return cp;
+}
+
+static bool is_letter(int32_t cp)
+{
+    if (cp < 0x80)
+        return ((cp | 0x20) >= 'a' && (cp | 0x20) <= 'z');
+    if (cp >= 0x400 && cp <= 0x4FF)
+        return cp < 0x482 || cp > 0x489;
+    switch (utf8proc_category(cp)) {
+    case UTF8PROC_CATEGORY_LU:
+    case UTF8PROC_CATEGORY_LL:
+    case UTF8PROC_CATEGORY_LT:
+    case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_LO:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static int ensure_cps(struct nlp_analyzer *a, size_t need)
+{
+    int32_t *p;
+    size_t cap;
+
+    if (need <= a->capcps)
+        return 0;
+    cap = a->capcps ? a->capcps : 256;
+    while (cap < need)
+        cap *= 2;
+    p = realloc(a->cps, cap * sizeof(*p));
+    if (!p)
+        return KZ_ENOMEM;
+    a->cps = p;
+    a->capcps = cap;
+    return 0;
+}
+
+size_t nlp_utf8_put(char *out, int32_t cp)
+{
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (char)(0xC0 | (cp >> 6));
+        out[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (char)(0xE0 | (cp >> 12));
+        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (char)(0xF0 | (cp >> 18));
+    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    out[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+int32_t nlp_utf8_get(const char *s, size_t n, size_t *i)
+{
+    const unsigned char *u = (const unsigned char *)s + *i;
+    size_t left = n - *i;
+    int32_t cp;
+
+    if (u[0] < 0x80) {
+        (*i)++;
+        return u[0];
+    }
+    if (u[0] >= 0xC2 && u[0] <= 0xDF && left >= 2 && (u[1] & 0xC0) == 0x80) {
+        *i += 2;
+        return ((u[0] & 0x1F) << 6) | (u[1] & 0x3F);
+    }
+    if (u[0] >= 0xE0 && u[0] <= 0xEF && left >= 3 && (u[1] & 0xC0) == 0x80 &&
+        (u[2] & 0xC0) == 0x80) {
+        cp = ((u[0] & 0x0F) << 12) | ((u[1] & 0x3F) << 6) | (u[2] & 0x3F);
+        if (cp >= 0x800 && (cp < 0xD800 || cp > 0xDFFF)) {
+            *i += 3;
+            return cp;
+        }
+    } else if (u[0] >= 0xF0 && u[0] <= 0xF4 && left >= 4 && (u[1] & 0xC0) == 0x80 &&
+               (u[2] & 0xC0) == 0x80 && (u[3] & 0xC0) == 0x80) {
+        cp = ((u[0] & 0x07) << 18) | ((u[1] & 0x3F) << 12) | ((u[2] & 0x3F) << 6) | (u[3] & 0x3F);
+        if (cp >= 0x10000 && cp <= 0x10FFFF) {
+            *i += 4;
+            return cp;
+        }
+    }
+    (*i)++;
+    return -1;
+}
+
+static bool is_apostrophe(int32_t cp)
+{
+    return cp == 0x2019 || cp == 0x2018 || cp == 0x02BC || cp == 0x0060 || cp == 0x00B4 ||
+           cp == 0x02B9 || cp == 0x2032;
+}
+
+/*
+ * Normalize a word-like token.  Fills *norm (arena) and the token's script and
+ * homoglyph flag.  The census pass counts letters per script and notes whether
+ * every code point is on the fast path.
+ */
+int nlp_normalize_word(struct nlp_analyzer *a, const char *s, size_t n, struct kz_str *norm,
+                       uint8_t *script, uint8_t *flags)
+{
+    size_t i = 0, ncp = 0, lat = 0, cyr = 0;
+    bool slow = false, folded = false;
+    int target = NLP_SCRIPT_NONE;
+    char *out;
+    size_t on = 0;
+    int rc;
+
+    /* Census. */
+    while (i < n) {
+        int32_t cp = nlp_utf8_get(s, n, &i);
+        int sc;
+
+        if (cp < 0)
+            continue;
+        ncp++;
+        sc = nlp_script_of(cp);
+        if (sc == NLP_SCRIPT_LATN)
+            lat++;
+        else if (sc == NLP_SCRIPT_CYRL)
+            cyr++;
+        if (cp >= 0x80 && !(cp >= 0x400 && cp <= 0x4FF))
+            slow = true;
+    }
+    if (lat && cyr)
+        target = cyr >= lat ? NLP_SCRIPT_CYRL : NLP_SCRIPT_LATN;
+
+    /* Worst case 18 code points per input code point (NFKC of U+FDFA). */
+    rc = ensure_cps(a, slow ? ncp * 18 + 4 : ncp + 1);
+    if (rc)
+        return rc;
+
+    ncp = 0;
+    i = 0;
+    while (i < n) {
+        int32_t cp = nlp_utf8_get(s, n, &i);
+
+        if (cp < 0)
+            continue;
+        if (target != NLP_SCRIPT_NONE) {
+            int32_t f = fold_glyph(cp, target);
+            if (f != cp) {
+                cp = f;
+                folded = true;
+            }
+        }
+        if (cp < 0x80) {
+            if (cp >= 'A' && cp <= 'Z')
+                cp += 32;
+            a->cps[ncp++] = cp;
+        } else if (cp >= 0x400 && cp <= 0x4FF) {
+            a->cps[ncp++] = utf8proc_tolower(cp);
+        } else if (is_apostrophe(cp)) {
+            a->cps[ncp++] = '\'';
+        } else {
+            int last = 0;
+            utf8proc_ssize_t k = utf8proc_decompose_char(
+                cp, a->cps + ncp, (utf8proc_ssize_t)(a->capcps - ncp),
+                UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_IGNORE | UTF8PROC_STABLE, &last);
+            if (k < 0 || (size_t)k > a->capcps - ncp)
+                continue;
+            ncp += (size_t)k;
+        }
+    }
+    if (slow && ncp) {
+        utf8proc_ssize_t k = utf8proc_normalize_utf32(a->cps, (utf8proc_ssize_t)ncp,
+                                                      UTF8PROC_COMPOSE | UTF8PROC_STABLE);
+        if (k >= 0)
+            ncp = (size_t)k;
+    }
+
+    out = nlp_arena_alloc(&a->arena, ncp * 4 + 1);
+    if (!out)
+        return KZ_ENOMEM;
+    lat = cyr = 0;
+    for (size_t k = 0, run = 0; k < ncp; k++) {
+        int32_t cp = a->cps[k];
+        int sc;
+
+        run = (k > 0 && cp == a->cps[k - 1]) ? run + 1 : 1;
+        if (run > 2 && is_letter(cp))
+            continue;
+        sc = nlp_script_of(cp);
+        if (sc == NLP_SCRIPT_LATN)
+            lat++;
+        else if (sc == NLP_SCRIPT_CYRL)
+            cyr++;
+        on += nlp_utf8_put(out + on, cp);
+    }
+    out[on] = '\0';
+    *norm = kz_str_make(out, on);
+    *script = (uint8_t)(lat && cyr ? NLP_SCRIPT_MIXED
+                        : lat      ? NLP_SCRIPT_LATN
+                        : cyr      ? NLP_SCRIPT_CYRL
+                                   : NLP_SCRIPT_NONE);
+    if (folded)
+        *flags |= NLP_TOKF_HOMOGLYPH;
+    return 0;
+}
+
+/*
+ * Emoji keep their joiners (ZWJ sequences are one emoji); only the variation
+ * selectors go from the normalized form, so "❤️" and "❤" match alike.  The
+ * stem also drops skin-tone modifiers, so one lexicon entry covers all tones.
+ */
+int nlp_normalize_emoji(struct nlp_analyzer *a, const char *s, size_t n, struct kz_str *norm,
+                        struct kz_str *stem)
+{
+    char *o1 = nlp_arena_alloc(&a->arena, 2 * n + 2), *o2;
+    size_t i = 0, n1 = 0, n2 = 0;
+
+    if (!o1)
+        return KZ_ENOMEM;
+    o2 = o1 + n + 1;
+    while (i < n) {
+        size_t st = i;
+        int32_t cp = nlp_utf8_get(s, n, &i);
+
+        if (cp < 0 || cp == 0xFE0F || cp == 0xFE0E)
+            continue;
+        memcpy(o1 + n1, s + st, i - st);
+        n1 += i - st;
+        if (cp >= 0x1F3FB && cp <= 0x1F3FF)
+            continue;
+        memcpy(o2 + n2, s + st, i - st);
+        n2 += i - st;
+    }
+    o1[n1] = '\0';
+    o2[n2] = '\0';
+    *norm = kz_str_make(o1, n1);
+    *stem = kz_str_make(o2, n2);
+    return 0;
+}

@@ -1,0 +1,587 @@
+/*
+ * social.c -- the tokens ICU does not know: URLs, @mentions, #hashtags,
+ * emoji sequences, numbers, clock times and dates.
+ *
+ * tokenize.c scans a post once and calls nlp_social_match() at each position
+ * that can start one of these (a trigger byte at a word boundary); whatever no
+ * matcher claims is left for the ICU word iterator.  Matchers are small
+ * hand-written recognisers over the UTF-8 bytes, greedy, and never read
+ * outside [0, n).  Times and dates get a canonical normalized form ("12:00",
+ * "2026-03-05", "03-08") so lexicons and the mobilization detector can use
+ * them whatever the spelling ("12.00", "сағат 12-де", "в 12 часов").
+ *
+ * URL recognition without a scheme accepts only hosts whose last label is in
+ * a short list of top-level domains seen in Kazakh social media, so "e.g." or
+ * "т.б." never become links.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <utf8proc.h>
+
+#include "nlp_int.h"
+
+static bool is_digit(int c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static bool is_alnum_ascii(int c)
+{
+    return is_digit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+}
+
+bool nlp_is_word_cp(int32_t cp)
+{
+    if (cp < 0)
+        return false;
+    if (cp < 0x80)
+        return is_alnum_ascii(cp) || cp == '_';
+    if (cp >= 0x400 && cp <= 0x4FF)
+        return true;
+    switch (utf8proc_category(cp)) {
+    case UTF8PROC_CATEGORY_LU:
+    case UTF8PROC_CATEGORY_LL:
+    case UTF8PROC_CATEGORY_LT:
+    case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_LO:
+    case UTF8PROC_CATEGORY_MN:
+    case UTF8PROC_CATEGORY_MC:
+    case UTF8PROC_CATEGORY_ND:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* The code point that ends just before byte i (or -1). */
+int32_t nlp_utf8_prev(const char *s, size_t i)
+{
+    size_t j = i, k;
+    int32_t cp;
+
+    if (i == 0)
+        return -1;
+    j--;
+    while (j > 0 && i - j < 4 && ((unsigned char)s[j] & 0xC0) == 0x80)
+        j--;
+    k = j;
+    cp = nlp_utf8_get(s, i, &k);
+    return k == i ? cp : -1;
+}
+
+bool nlp_at_boundary(const char *s, size_t i)
+{
+    return !nlp_is_word_cp(nlp_utf8_prev(s, i));
+}
+
+/* -- emoji ------------------------------------------------------------------ */
+
+static int emoji_class(int32_t cp)
+{
+    const utf8proc_property_t *p;
+
+    if (cp < 0xA9)
+        return 0;
+    p = utf8proc_get_property(cp);
+    switch (p->boundclass) {
+    case UTF8PROC_BOUNDCLASS_REGIONAL_INDICATOR:
+        return 'R';
+    case UTF8PROC_BOUNDCLASS_E_MODIFIER:
+        return 'M';
+    case UTF8PROC_BOUNDCLASS_E_BASE:
+    case UTF8PROC_BOUNDCLASS_GLUE_AFTER_ZWJ:
+    case UTF8PROC_BOUNDCLASS_E_BASE_GAZ:
+    case UTF8PROC_BOUNDCLASS_EXTENDED_PICTOGRAPHIC:
+    case UTF8PROC_BOUNDCLASS_E_ZWG:
+        return 'P';
+    default:
+        return 0;
+    }
+}
+
+/* Modifiers that stay inside an emoji: VS15/16, skin tones, keycap, tags. */
+static bool emoji_extender(int32_t cp)
+{
+    return cp == 0xFE0F || cp == 0xFE0E || (cp >= 0x1F3FB && cp <= 0x1F3FF) || cp == 0x20E3 ||
+           (cp >= 0xE0020 && cp <= 0xE007F);
+}
+
+static size_t match_emoji(const char *s, size_t n, size_t i)
+{
+    size_t j = i, k;
+    int32_t cp = nlp_utf8_get(s, n, &j);
+    int c = emoji_class(cp);
+
+    if (cp >= 0 && cp < 0x80) {
+        /* Keycap: 1️⃣ #️⃣ *️⃣ */
+        if (!(is_digit(cp) || cp == '#' || cp == '*'))
+            return 0;
+        k = j;
+        cp = nlp_utf8_get(s, n, &k);
+        if (cp == 0xFE0F) {
+            j = k;
+            cp = nlp_utf8_get(s, n, &k);
+        }
+        return cp == 0x20E3 ? k : 0;
+    }
+    if (c == 'R') {
+        k = j;
+        if (k < n && emoji_class(nlp_utf8_get(s, n, &k)) == 'R')
+            return k;
+        return j;
+    }
+    if (c != 'P' && c != 'M')
+        return 0;
+    for (;;) {
+        while (j < n) {
+            k = j;
+            cp = nlp_utf8_get(s, n, &k);
+            if (!emoji_extender(cp))
+                break;
+            j = k;
+        }
+        if (j >= n)
+            break;
+        k = j;
+        if (nlp_utf8_get(s, n, &k) != 0x200D || k >= n)
+            break;
+        {
+            size_t k2 = k;
+            if (emoji_class(nlp_utf8_get(s, n, &k2)) != 'P')
+                break;
+            j = k2;
+        }
+    }
+    return j;
+}
+
+/* -- URLs, mentions, hashtags ----------------------------------------------- */
+
+static const char *const tlds[] = {"kz", "ru", "com", "me", "org", "net", "ua", "io", "be",
+                                   "ly", "gl", "cc", "su", "tv", "info", "gov", "edu", "co",
+                                   "to", "app", "site", "online", "news", "by", "uz", "kg",
+                                   "link", "gg", "am", "ge", "tj", "az", "ms", "fm", "pro"};
+
+static bool is_tld(const char *p, size_t n)
+{
+    for (size_t i = 0; i < KZ_ARRAY_LEN(tlds); i++) {
+        size_t m = strlen(tlds[i]);
+        if (m != n)
+            continue;
+        size_t k = 0;
+        while (k < m && (p[k] | 0x20) == tlds[i][k])
+            k++;
+        if (k == m)
+            return true;
+    }
+    return false;
+}
+
+static bool url_stop(int32_t cp)
+{
+    if (cp < 0)
+        return true;
+    if (cp <= ' ' || cp == 0x7F)
+        return true;
+    if (cp < 0x80)
+        return strchr("<>\"`{}|\\^", (int)cp) != NULL;
+    /* Letters and digits of any script may appear in paths; punctuation,
+     * symbols and spaces (« » … emoji) end the link. */
+    return !nlp_is_word_cp(cp) || cp == 0xA0;
+}
+
+static size_t url_tail(const char *s, size_t n, size_t j)
+{
+    size_t k;
+
+    while (j < n) {
+        k = j;
+        if (url_stop(nlp_utf8_get(s, n, &k)))
+            break;
+        j = k;
+    }
+    while (j > 0 && strchr(".,;:!?)]}'*", s[j - 1]) && s[j - 1] != '\0')
+        j--;
+    return j;
+}
+
+static bool prefix_ci(const char *s, size_t n, size_t i, const char *p)
+{
+    size_t m = strlen(p);
+
+    if (n - i < m)
+        return false;
+    for (size_t k = 0; k < m; k++)
+        if ((s[i + k] >= 'A' && s[i + k] <= 'Z' ? s[i + k] + 32 : s[i + k]) != p[k])
+            return false;
+    return true;
+}
+
+static size_t match_url(const char *s, size_t n, size_t i)
+{
+    size_t j = i, last_label = i, labels = 0;
+
+    if (prefix_ci(s, n, i, "https://") || prefix_ci(s, n, i, "http://")) {
+        j = url_tail(s, n, i + (s[i + 4] == ':' ? 7 : 8));
+        return j > i + 8 ? j : 0;
+    }
+    if (prefix_ci(s, n, i, "www.")) {
+        j = url_tail(s, n, i + 4);
+        return j > i + 5 ? j : 0;
+    }
+    /* host.tld[/path] without a scheme: ASCII labels only. */
+    for (;;) {
+        size_t st = j;
+        while (j < n && (is_alnum_ascii(s[j]) || s[j] == '-'))
+            j++;
+        if (j == st)
+            return 0;
+        labels++;
+        last_label = st;
+        if (j + 1 < n && s[j] == '.' && is_alnum_ascii(s[j + 1])) {
+            j++;
+            continue;
+        }
+        break;
+    }
+    if (labels < 2 || !is_tld(s + last_label, j - last_label))
+        return 0;
+    if (j < n && nlp_is_word_cp(s[j]))
+        return 0;
+    if (j < n && s[j] == '/')
+        return url_tail(s, n, j);
+    return j;
+}
+
+/* @name or #tag: word characters (any script), '_' and, for mentions, inner dots. */
+static size_t match_tag(const char *s, size_t n, size_t i, bool mention)
+{
+    size_t j = i + 1, k;
+    bool letter = false;
+
+    while (j < n) {
+        k = j;
+        int32_t cp = nlp_utf8_get(s, n, &k);
+        if (cp == '.' && mention && k < n && is_alnum_ascii(s[k])) {
+            j = k;
+            continue;
+        }
+        if (!nlp_is_word_cp(cp) && cp != 0x200C && cp != 0x200D)
+            break;
+        if (!(cp >= '0' && cp <= '9'))
+            letter = true;
+        j = k;
+    }
+    if (j == i + 1 || (!mention && !letter))
+        return 0;
+    return j;
+}
+
+/* -- numbers, times, dates -------------------------------------------------- */
+
+static size_t digits(const char *s, size_t n, size_t i, unsigned *val)
+{
+    size_t j = i;
+    unsigned v = 0;
+
+    while (j < n && is_digit(s[j]) && j - i < 9)
+        v = v * 10 + (unsigned)(s[j++] - '0');
+    *val = v;
+    return j - i;
+}
+
+/* Lower-case the word at [i, n) into buf (ASCII + Cyrillic only); returns its byte end. */
+static size_t word_lower(const char *s, size_t n, size_t i, char *buf, size_t cap, size_t *blen)
+{
+    size_t j = i, o = 0;
+
+    while (j < n) {
+        size_t k = j;
+        int32_t cp = nlp_utf8_get(s, n, &k);
+        if (!nlp_is_word_cp(cp) || cp == '_' || (cp >= '0' && cp <= '9'))
+            break;
+        cp = utf8proc_tolower(cp);
+        if (o + 4 >= cap)
+            return 0;
+        o += nlp_utf8_put(buf + o, cp);
+        j = k;
+    }
+    buf[o] = '\0';
+    *blen = o;
+    return j;
+}
+
+static bool starts(const char *w, const char *p)
+{
+    return strncmp(w, p, strlen(p)) == 0;
+}
+
+/* Month number of a month word (ru/uk genitive, kk with any suffix, en), or 0. */
+static int month_of(const char *w)
+{
+    static const char *const kk[] = {"қаңтар", "ақпан", "наурыз", "сәуір", "мамыр", "маусым",
+                                     "шілде", "тамыз", "қыркүйек", "қазан", "қараша", "желтоқсан"};
+    static const char *const kk_plain[] = {"кантар", "акпан", "науруз", "сауир", "мамыр",
+                                           "маусым", "шилде", "тамыз", "кыркуйек", "казан",
+                                           "караша", "желтоксан"};
+    static const char *const ru[] = {"январ", "феврал", "март", "апрел", "ма", "июн",
+                                     "июл", "август", "сентябр", "октябр", "ноябр", "декабр"};
+    static const char *const uk[] = {"січня", "лютого", "березня", "квітня", "травня", "червня",
+                                     "липня", "серпня", "вересня", "жовтня", "листопада", "грудня"};
+    static const char *const en[] = {"january", "february", "march", "april", "may", "june",
+                                     "july", "august", "september", "october", "november",
+                                     "december"};
+
+    for (int m = 0; m < 12; m++) {
+        if (starts(w, kk[m]) || starts(w, kk_plain[m]))
+            return m + 1;
+        if (strcmp(w, en[m]) == 0 || strcmp(w, uk[m]) == 0)
+            return m + 1;
+    }
+    if (strcmp(w, "мая") == 0 || strcmp(w, "май") == 0)
+        return 5;
+    for (int m = 0; m < 12; m++)
+        if (m != 4 && starts(w, ru[m]) && strlen(w) <= strlen(ru[m]) + 4)
+            return m + 1;
+    return 0;
+}
+
+/* "-де", "-ке", "-ші": a short hyphenated Kazakh/Russian suffix after a number. */
+static size_t num_suffix(const char *s, size_t n, size_t j)
+{
+    size_t k, letters = 0, end = j;
+
+    if (j >= n || s[j] != '-')
+        return j;
+    k = j + 1;
+    while (k < n && letters < 8) {
+        size_t k2 = k;
+        int32_t cp = nlp_utf8_get(s, n, &k2);
+        if (!(nlp_is_word_cp(cp) && !(cp >= '0' && cp <= '9') && cp != '_'))
+            break;
+        letters++;
+        k = k2;
+        end = k;
+    }
+    if (letters == 0 || (k < n && nlp_is_word_cp(nlp_utf8_prev(s, k + 1)) && letters >= 8))
+        return j;
+    return end;
+}
+
+/* The word right before byte i (skipping spaces), lower-cased, must be one of cues. */
+static size_t cue_before(const char *s, size_t i, size_t lo, const char *const *cues, size_t ncues)
+{
+    size_t j = i, we;
+    char buf[32];
+    size_t blen;
+
+    while (j > lo && s[j - 1] == ' ')
+        j--;
+    if (j == i || j == lo)
+        return i;
+    we = j;
+    /* Walk back whole code points. */
+    while (j > lo) {
+        int32_t cp = nlp_utf8_prev(s, j);
+        size_t k = j - 1;
+        if (!nlp_is_word_cp(cp))
+            break;
+        while (k > lo && ((unsigned char)s[k] & 0xC0) == 0x80)
+            k--;
+        j = k;
+    }
+    if (j == we || !word_lower(s, we, j, buf, sizeof(buf), &blen))
+        return i;
+    for (size_t c = 0; c < ncues; c++)
+        if (strcmp(buf, cues[c]) == 0)
+            return j;
+    return i;
+}
+
+static void put_time(struct nlp_match *m, unsigned h, unsigned mi)
+{
+    m->kind = NLP_TOK_TIME;
+    m->normlen = (size_t)snprintf(m->norm, sizeof(m->norm), "%02u:%02u", h % 100, mi % 100);
+}
+
+static size_t skip_space(const char *s, size_t n, size_t j)
+{
+    if (j < n && s[j] == ' ')
+        return j + 1;
+    if (j + 1 < n && (unsigned char)s[j] == 0xC2 && (unsigned char)s[j + 1] == 0xA0)
+        return j + 2;
+    return j;
+}
+
+static bool match_numeric(const char *s, size_t n, size_t i, size_t lo, struct nlp_match *m)
+{
+    static const char *const kk_cues[] = {"сағат", "сағ", "сагат", "saghat", "sağat", "sagat"};
+    static const char *const ru_cues[] = {"в", "к", "с", "до", "после", "at", "by"};
+    unsigned a, b, c;
+    size_t la = digits(s, n, i, &a), j = i + la, lb, lc;
+    char w[64];
+    size_t wl, we;
+
+    m->start = i;
+    if (la == 0)
+        return false;
+    /* HH:MM */
+    if (la <= 2 && j + 2 < n && s[j] == ':' && (lb = digits(s, n, j + 1, &b)) == 2 && a <= 24 &&
+        b <= 59 && !(j + 3 < n && is_digit(s[j + 3]))) {
+        m->end = num_suffix(s, n, j + 3);
+        m->start = cue_before(s, i, lo, kk_cues, KZ_ARRAY_LEN(kk_cues));
+        put_time(m, a, b);
+        return true;
+    }
+    /* DD.MM.YYYY, DD/MM/YYYY, HH.MM, decimals */
+    if (la <= 2 && j + 1 < n && (s[j] == '.' || s[j] == '/') && is_digit(s[j + 1])) {
+        char sep = s[j];
+        lb = digits(s, n, j + 1, &b);
+        if (lb <= 2 && j + 1 + lb + 1 < n && s[j + 1 + lb] == sep &&
+            ((lc = digits(s, n, j + 2 + lb, &c)) == 4 || lc == 2) && a >= 1 && a <= 31 &&
+            b >= 1 && b <= 12) {
+            m->end = j + 2 + lb + lc;
+            m->kind = NLP_TOK_DATE;
+            m->normlen = (size_t)snprintf(m->norm, sizeof(m->norm), "%04u-%02u-%02u",
+                                          lc == 2 ? 2000 + c : c, b, a);
+            return true;
+        }
+        if (sep == '.' && lb == 2 && a <= 23 && b <= 59 &&
+            !(j + 3 < n && (is_digit(s[j + 3]) || (s[j + 3] == '.' && j + 4 < n &&
+                                                    is_digit(s[j + 4]))))) {
+            size_t cs = cue_before(s, i, lo, kk_cues, KZ_ARRAY_LEN(kk_cues));
+            size_t cr = cue_before(s, i, lo, ru_cues, KZ_ARRAY_LEN(ru_cues));
+            if (b % 5 == 0 || cs != i || cr != i) {
+                m->end = num_suffix(s, n, j + 3);
+                m->start = cs;
+                put_time(m, a, b);
+                return true;
+            }
+        }
+    }
+    /* YYYY-MM-DD */
+    if (la == 4 && j + 5 < n && s[j] == '-' && digits(s, n, j + 1, &b) == 2 && s[j + 3] == '-' &&
+        digits(s, n, j + 4, &c) == 2 && b >= 1 && b <= 12 && c >= 1 && c <= 31) {
+        m->end = j + 6;
+        m->kind = NLP_TOK_DATE;
+        m->normlen = (size_t)snprintf(m->norm, sizeof(m->norm), "%04u-%02u-%02u", a, b, c);
+        return true;
+    }
+    /* D month [YYYY] */
+    if (la <= 2 && a >= 1 && a <= 31 && (we = skip_space(s, n, j)) != j &&
+        (we = word_lower(s, n, skip_space(s, n, j), w, sizeof(w), &wl)) &&
+        we > skip_space(s, n, j)) {
+        int mon = month_of(w);
+        if (mon) {
+            size_t ye = skip_space(s, n, we);
+            unsigned y;
+            m->kind = NLP_TOK_DATE;
+            m->end = we;
+            if (ye != we && digits(s, n, ye, &y) == 4 && !(ye + 4 < n && is_digit(s[ye + 4]))) {
+                m->end = ye + 4;
+                m->normlen =
+                    (size_t)snprintf(m->norm, sizeof(m->norm), "%04u-%02u-%02u", y, mon, a);
+            } else {
+                m->normlen = (size_t)snprintf(m->norm, sizeof(m->norm), "%02u-%02u",
+                                              (unsigned)mon, a);
+            }
+            return true;
+        }
+    }
+    /* сағат 12[-де] ; в 11 часов ; 5 pm */
+    if (la <= 2 && a <= 24) {
+        size_t cs = cue_before(s, i, lo, kk_cues, KZ_ARRAY_LEN(kk_cues));
+        if (cs != i) {
+            m->start = cs;
+            m->end = num_suffix(s, n, j);
+            put_time(m, a, 0);
+            return true;
+        }
+        we = skip_space(s, n, j);
+        if (word_lower(s, n, we, w, sizeof(w), &wl) > we) {
+            size_t e2 = word_lower(s, n, we, w, sizeof(w), &wl);
+            bool hours = starts(w, "час") || strcmp(w, "ч") == 0 || strcmp(w, "утра") == 0 ||
+                         strcmp(w, "вечера") == 0 || strcmp(w, "дня") == 0;
+            bool ampm = strcmp(w, "pm") == 0 || strcmp(w, "am") == 0;
+            if (hours || ampm) {
+                size_t cr = cue_before(s, i, lo, ru_cues, KZ_ARRAY_LEN(ru_cues));
+                if (hours && cr == i && !starts(w, "час"))
+                    goto number;
+                m->start = cr;
+                m->end = e2;
+                put_time(m, ampm && w[0] == 'p' && a < 12 ? a + 12 : a, 0);
+                return true;
+            }
+        }
+    }
+number:
+    m->start = i;
+    m->kind = NLP_TOK_NUMBER;
+    while (j + 1 < n && (s[j] == '.' || s[j] == ',') && is_digit(s[j + 1])) {
+        unsigned dummy;
+        j += 1 + digits(s, n, j + 1, &dummy);
+    }
+    while (j < n && is_digit(s[j]))
+        j++;
+    m->normlen = j - i < sizeof(m->norm) ? j - i : sizeof(m->norm) - 1;
+    memcpy(m->norm, s + i, m->normlen);
+    for (size_t k = 0; k < m->normlen; k++)
+        if (m->norm[k] == ',')
+            m->norm[k] = '.';
+    m->end = num_suffix(s, n, j);
+    return true;
+}
+
+bool nlp_social_match(const char *s, size_t n, size_t i, size_t lo, struct nlp_match *m)
+{
+    unsigned char c = (unsigned char)s[i];
+    size_t e;
+
+    m->normlen = 0;
+    m->start = i;
+    if (c >= 0x80) {
+        e = match_emoji(s, n, i);
+        if (!e)
+            return false;
+        m->end = e;
+        m->kind = NLP_TOK_EMOJI;
+        return true;
+    }
+    if (!nlp_at_boundary(s, i) && c != '#' && c != '@')
+        return false;
+    if (c == '#' || c == '@') {
+        if (!nlp_at_boundary(s, i))
+            return false;
+        if (c == '#' && (e = match_emoji(s, n, i)) != 0) {
+            m->end = e;
+            m->kind = NLP_TOK_EMOJI;
+            return true;
+        }
+        e = match_tag(s, n, i, c == '@');
+        if (!e)
+            return false;
+        m->end = e;
+        m->kind = c == '#' ? NLP_TOK_HASHTAG : NLP_TOK_MENTION;
+        return true;
+    }
+    if (is_alnum_ascii(c) && (e = match_url(s, n, i)) != 0) {
+        m->end = e;
+        m->kind = NLP_TOK_URL;
+        return true;
+    }
+    if (is_digit(c)) {
+        if ((e = match_emoji(s, n, i)) != 0) {
+            m->end = e;
+            m->kind = NLP_TOK_EMOJI;
+            return true;
+        }
+        return match_numeric(s, n, i, lo, m);
+    }
+    if (c == '*' && (e = match_emoji(s, n, i)) != 0) {
+        m->end = e;
+        m->kind = NLP_TOK_EMOJI;
+        return true;
+    }
+    return false;
+}

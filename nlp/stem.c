@@ -1,0 +1,135 @@
+/*
+ * stem.c -- stems per language: Snowball for Russian and English, our own
+ * stripper for Kazakh (stem_kk.c), a light ending stripper for Ukrainian.
+ *
+ * One Snowball stemmer per language per analyzer (they are not thread-safe
+ * and keep their own buffers).  A stem that is a prefix of the normalized
+ * form is returned as a slice of it, so most words cost no arena bytes;
+ * only a stem that differs (English "happi", Kazakh "кітап" from "кітабы")
+ * is copied.  Stemmers see words in the script of their language only:
+ * Latin words in a Russian post keep their norm, and so on.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "nlp_int.h"
+
+int nlp_stem_init(struct nlp_analyzer *a, char *err, size_t errlen)
+{
+    a->stem_ru = sb_stemmer_new("russian", "UTF_8");
+    a->stem_en = sb_stemmer_new("english", "UTF_8");
+    if (!a->stem_ru || !a->stem_en) {
+        snprintf(err, errlen, "nlp: cannot create Snowball stemmers (russian, english)");
+        return KZ_ENOMEM;
+    }
+    return 0;
+}
+
+void nlp_stem_fini(struct nlp_analyzer *a)
+{
+    if (a->stem_ru)
+        sb_stemmer_delete(a->stem_ru);
+    if (a->stem_en)
+        sb_stemmer_delete(a->stem_en);
+    a->stem_ru = a->stem_en = NULL;
+}
+
+/*
+ * Ukrainian: strip the longest common inflectional ending, keeping at least
+ * three letters.  Light on purpose: it conflates case forms of nouns and
+ * adjectives and verb personal forms, and never touches the root.
+ */
+size_t nlp_stem_uk(const char *w, size_t n)
+{
+    static const char *const endings[] = {
+        "ього", "ому",  "ого",  "ими",  "ами",  "ями",  "ові",  "еві",  "ій",   "ої",
+        "ою",   "ею",   "их",   "ів",   "ах",   "ях",   "ам",   "ям",   "ом",   "ем",
+        "ти",   "ть",   "ла",   "ло",   "ли",   "ться", "ся",   "ний",  "ная",  "ного",
+        "уть",  "ють",  "ить",  "ать",  "ємо",  "имо",  "ете",  "ите",  "а",    "я",
+        "о",    "е",    "у",    "ю",    "і",    "и",    "ї",    "й",
+    };
+    size_t best = 0, ncp = 0, i = 0;
+
+    while (i < n) {
+        nlp_utf8_get(w, n, &i);
+        ncp++;
+    }
+    for (size_t k = 0; k < KZ_ARRAY_LEN(endings); k++) {
+        size_t el = strlen(endings[k]);
+        if (el > best && el < n && memcmp(w + n - el, endings[k], el) == 0 &&
+            ncp - el / 2 >= 3)
+            best = el;
+    }
+    return n - best;
+}
+
+static int set_stem(struct nlp_analyzer *a, struct nlp_token *t, const char *s, size_t n)
+{
+    char *p;
+
+    if (n <= t->norm.n && memcmp(s, t->norm.p, n) == 0) {
+        t->stem = kz_str_make(t->norm.p, n);
+        return 0;
+    }
+    p = nlp_arena_strdup(&a->arena, s, n);
+    if (!p)
+        return KZ_ENOMEM;
+    t->stem = kz_str_make(p, n);
+    return 0;
+}
+
+static bool norm_is_cyrillic(const struct kz_str *s)
+{
+    return s->n >= 2 && ((unsigned char)s->p[0] == 0xD0 || (unsigned char)s->p[0] == 0xD1 ||
+                         (unsigned char)s->p[0] == 0xD2 || (unsigned char)s->p[0] == 0xD3);
+}
+
+int nlp_stem_token(struct nlp_analyzer *a, struct nlp_token *t, enum nlp_lang lang)
+{
+    bool cyr = norm_is_cyrillic(&t->norm);
+    const sb_symbol *r;
+
+    t->stem = t->norm;
+    if (t->norm.n == 0 || t->norm.n > 256)
+        return 0;
+    switch (lang) {
+    case NLP_LANG_RU:
+        if (!cyr)
+            return 0;
+        r = sb_stemmer_stem(a->stem_ru, (const sb_symbol *)t->norm.p, (int)t->norm.n);
+        if (!r)
+            return KZ_ENOMEM;
+        return set_stem(a, t, (const char *)r, (size_t)sb_stemmer_length(a->stem_ru));
+    case NLP_LANG_EN:
+        if (cyr)
+            return 0;
+        r = sb_stemmer_stem(a->stem_en, (const sb_symbol *)t->norm.p, (int)t->norm.n);
+        if (!r)
+            return KZ_ENOMEM;
+        return set_stem(a, t, (const char *)r, (size_t)sb_stemmer_length(a->stem_en));
+    case NLP_LANG_KK: {
+        int32_t final;
+        size_t n;
+        char buf[260];
+
+        if (!cyr)
+            return 0;
+        n = nlp_stem_kk(t->norm.p, t->norm.n, &final);
+        if (!final) {
+            t->stem = kz_str_make(t->norm.p, n);
+            return 0;
+        }
+        /* Replace the last (two-byte Cyrillic) letter of the stem. */
+        if (n < 2 || n > sizeof(buf))
+            return 0;
+        memcpy(buf, t->norm.p, n - 2);
+        return set_stem(a, t, buf, n - 2 + nlp_utf8_put(buf + n - 2, final));
+    }
+    case NLP_LANG_UK:
+        if (cyr)
+            t->stem = kz_str_make(t->norm.p, nlp_stem_uk(t->norm.p, t->norm.n));
+        return 0;
+    default:
+        return 0;
+    }
+}

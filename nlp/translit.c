@@ -1,0 +1,198 @@
+/*
+ * translit.c -- Kazakh in Latin script to Cyrillic.
+ *
+ * Kazakhs type Latin in four ways, and one token may mix them:
+ *   2017 official (apostrophes): a' g' i' n' o' u' y' s' c' = ә ғ и ң ө ү у ш ч
+ *   2018 official (acutes):      á ǵ ı ń ó ú ý, sh ch   = ә ғ и ң ө ү у ш ч
+ *   2021 official (diacritics):  ä ğ ı i ñ ö ş ū ü ç    = ә ғ ы і ң ө ш ұ ү ч
+ *   informal: sh ch zh kh gh ng, q = қ, w = у, j = ж, y = ы (й after a vowel)
+ * The input is the token's normalized form (NFKC, lower case, apostrophes
+ * folded to '), so precomposed accented letters arrive as single code points.
+ * We scan left to right, trying two-letter sequences before single letters.
+ * Conflicts are resolved toward the most frequent reading: "y" is ы (2017,
+ * 2018 and informal) except after a vowel where it is й (qalay -> қалай);
+ * "i" is і; "u" is у; "ng" is ң only at the end of a word or before a
+ * consonant (tanga stays таңа... no: тан-га); "h" is х.
+ * An apostrophe after an upper-case proper noun and before a case ending is
+ * a separator, not a 2017 letter mark (Qazaqstan'da -> қазақстанда).
+ * Output is at most 2 bytes per input byte plus one, allocated in the arena.
+ */
+#include <string.h>
+
+#include "nlp_int.h"
+
+static bool lat_vowel(int32_t c)
+{
+    return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' || c == 'y' || c == 0xE4 ||
+           c == 0xF6 || c == 0xFC || c == 0x131 || c == 0x16B || c == 0xE1 || c == 0xF3 ||
+           c == 0xFA || c == 0xFD;
+}
+
+struct cp_map {
+    int32_t from, to;
+};
+
+/* Single Latin letters (and accented ones of 2018/2021). */
+static const struct cp_map single[] = {
+    {'a', 0x430},   {'b', 0x431},   {'c', 0x441},   {'d', 0x434},   {'e', 0x435},
+    {'f', 0x444},   {'g', 0x433},   {'h', 0x445},   {'i', 0x456},   {'j', 0x436},
+    {'k', 0x43A},   {'l', 0x43B},   {'m', 0x43C},   {'n', 0x43D},   {'o', 0x43E},
+    {'p', 0x43F},   {'q', 0x49B},   {'r', 0x440},   {'s', 0x441},   {'t', 0x442},
+    {'u', 0x443},   {'v', 0x432},   {'w', 0x443},   {'x', 0x445},   {'y', 0x44B},
+    {'z', 0x437},   {0xE4, 0x4D9},  {0x11F, 0x493}, {0x131, 0x44B}, {0xF1, 0x4A3},
+    {0xF6, 0x4E9},  {0x15F, 0x448}, {0x16B, 0x4B1}, {0xFC, 0x4AF},  {0xE7, 0x447},
+    {0xE1, 0x4D9},  {0x1F5, 0x493}, {0x144, 0x4A3}, {0xF3, 0x4E9},  {0xFA, 0x4AF},
+    {0xFD, 0x443},  {0x259, 0x4D9},
+};
+
+/* Letter + apostrophe (2017). */
+static const struct cp_map apos[] = {
+    {'a', 0x4D9}, {'g', 0x493}, {'i', 0x438}, {'n', 0x4A3}, {'o', 0x4E9},
+    {'u', 0x4AF}, {'y', 0x443}, {'s', 0x448}, {'c', 0x447},
+};
+
+static int32_t lookup(const struct cp_map *m, size_t n, int32_t c)
+{
+    for (size_t i = 0; i < n; i++)
+        if (m[i].from == c)
+            return m[i].to;
+    return -1;
+}
+
+static bool case_ending(const char *p, size_t n)
+{
+    static const char *const e[] = {"da",  "de",  "ta",  "te",  "dan", "den", "tan", "ten",
+                                    "nan", "nen", "ga",  "ge",  "qa",  "ke",  "na",  "ne",
+                                    "ny",  "ni",  "dy",  "di",  "ty",  "ti",  "nyn", "nin",
+                                    "dyn", "din", "tyn", "tin", "nyñ", "niñ", "men", "ben",
+                                    "pen", "ǵa",  "ğa",  "lar", "ler", "dar", "der", "tar",
+                                    "ter", "nda", "nde", "daǵy", "dağy", "dagy", "degi"};
+    for (size_t i = 0; i < KZ_ARRAY_LEN(e); i++)
+        if (strlen(e[i]) == n && memcmp(e[i], p, n) == 0)
+            return true;
+    return false;
+}
+
+/*
+ * Vowel harmony of a Latin word: +1 back (a, y, ı and no e/i), -1 front (e, i,
+ * ä, ö, ü and no a/y/ı), 0 undecided.  Informal spelling loses the letters
+ * that carry harmony (ө ү ғ қ); harmony lets us put them back: in a front
+ * word o, u are ө, ү; in a back word g, k are ғ, қ (koremin -> көремін,
+ * s'ygys -> шығыс).
+ */
+static int word_harmony(const char *s, size_t n)
+{
+    bool back = false, front = false;
+    size_t i = 0;
+
+    while (i < n) {
+        int32_t c = nlp_utf8_get(s, n, &i);
+        if (c == 'a' || c == 'y' || c == 0x131)
+            back = true;
+        else if (c == 'e' || c == 'i' || c == 0xE4 || c == 0xF6 || c == 0xFC || c == 0xE1 ||
+                 c == 0xF3 || c == 0xFA)
+            front = true;
+    }
+    return back == front ? 0 : back ? 1 : -1;
+}
+
+int nlp_translit_kk(struct nlp_analyzer *a, const struct kz_str *surface, const struct kz_str *in,
+                    struct kz_str *out)
+{
+    const char *s = in->p;
+    size_t n = in->n, i = 0, o = 0;
+    char *buf = nlp_arena_alloc(&a->arena, 2 * n + 1);
+    bool proper = surface->n > 0 && ((unsigned char)surface->p[0] >= 'A' &&
+                                     (unsigned char)surface->p[0] <= 'Z');
+    int32_t prev = 0;
+    int harm = word_harmony(s, n);
+
+    if (!buf)
+        return KZ_ENOMEM;
+    while (i < n) {
+        size_t k = i, k2;
+        int32_t c = nlp_utf8_get(s, n, &k), c2 = -1, to = -1;
+
+        if (c < 0) {
+            i = k;
+            continue;
+        }
+        k2 = k;
+        if (k < n)
+            c2 = nlp_utf8_get(s, n, &k2);
+        if (c2 == '\'') {
+            /* Qazaqstan'da: proper noun + apostrophe + case ending. */
+            if (proper && case_ending(s + k2, n - k2)) {
+                to = lookup(single, KZ_ARRAY_LEN(single), c);
+                if (to >= 0)
+                    o += nlp_utf8_put(buf + o, to);
+                i = k2;
+                prev = c;
+                continue;
+            }
+            to = lookup(apos, KZ_ARRAY_LEN(apos), c);
+            if (to >= 0) {
+                o += nlp_utf8_put(buf + o, to);
+                i = k2;
+                prev = c;
+                continue;
+            }
+        }
+        if (c2 == 'h' && (c == 's' || c == 'c' || c == 'z' || c == 'k' || c == 'g')) {
+            static const int32_t hmap[] = {['s' - 'a'] = 0x448, ['c' - 'a'] = 0x447,
+                                           ['z' - 'a'] = 0x436, ['k' - 'a'] = 0x445,
+                                           ['g' - 'a'] = 0x493};
+            o += nlp_utf8_put(buf + o, hmap[c - 'a']);
+            i = k2;
+            prev = c2;
+            continue;
+        }
+        if (c == 'n' && c2 == 'g') {
+            size_t k3 = k2;
+            int32_t c3 = k2 < n ? nlp_utf8_get(s, n, &k3) : -1;
+            if (c3 < 0 || !lat_vowel(c3)) {
+                o += nlp_utf8_put(buf + o, 0x4A3);
+                i = k2;
+                prev = c2;
+                continue;
+            }
+        }
+        if (c == '\'') {
+            i = k; /* a stray apostrophe */
+            continue;
+        }
+        if ((c == 'y' || c == 'i' || c == 0x131) && lat_vowel(prev) && (c2 < 0 || !lat_vowel(c2)))
+            to = 0x439; /* qalay, qalai -> қалай */
+        else if ((c == 'u' || c == 'w') && lat_vowel(prev))
+            to = 0x443;
+        else if (c == 'y' && c2 == 'a' && prev == 0)
+            to = 0x44F; /* ya -> я at the start: "yaǵni" */
+        if (to == 0x44F) {
+            o += nlp_utf8_put(buf + o, to);
+            i = k2;
+            prev = 'a';
+            continue;
+        }
+        if (to < 0 && harm < 0 && (c == 'o' || c == 'u'))
+            to = c == 'o' ? 0x4E9 : 0x4AF;
+        if (to < 0 && harm > 0 && (c == 'g' || c == 'k'))
+            to = c == 'g' ? 0x493 : 0x49B;
+        if (to < 0)
+            to = lookup(single, KZ_ARRAY_LEN(single), c);
+        if (to < 0) {
+            /* Not a Latin letter we know (digit, hyphen, combining dot): keep,
+             * but drop the combining dot above left by case-folding "İ". */
+            if (c != 0x307) {
+                memcpy(buf + o, s + i, k - i);
+                o += k - i;
+            }
+        } else {
+            o += nlp_utf8_put(buf + o, to);
+        }
+        prev = c;
+        i = k;
+    }
+    buf[o] = '\0';
+    *out = kz_str_make(buf, o);
+    return 0;
+}

@@ -1,0 +1,140 @@
+#!/bin/sh
+# cli_replay.sh -- `kzpulse replay` of the bundled sample gives exactly the
+# counts its generator recorded (samples/posts.manifest.json): posts, dead
+# letters by reason (each one in the dead-letter file), truncations, arrival
+# time fallbacks, posts per platform and per hour, top hashtags, and distinct
+# authors within HyperLogLog error.  Also the Telegram export, compressed
+# copies (gzip, zstd) and stdin, which must give the same totals.
+set -u
+KZ="$1"
+ROOT="${KZ_SOURCE_ROOT:-$(dirname "$0")/..}"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+
+"$KZ" replay --json -d "$tmp/dead.jsonl" "$ROOT/samples/posts.jsonl" >"$tmp/report.json" 2>"$tmp/err"
+rc=$?
+if [ $rc -ne 0 ]; then echo "FAIL: replay exit $rc"; cat "$tmp/err"; exit 1; fi
+
+python3 - "$ROOT/samples/posts.manifest.json" "$tmp/report.json" "$tmp/dead.jsonl" <<'PY' || fails=$((fails + 1))
+import base64, json, sys
+man = json.load(open(sys.argv[1]))
+rep = json.load(open(sys.argv[2]))
+bad = 0
+def check(what, got, want):
+    global bad
+    if got == want:
+        print(f"ok   {what}: {got}")
+    else:
+        bad += 1
+        print(f"FAIL: {what}: got {got!r}, want {want!r}")
+
+check("posts decoded", rep["posts"], man["valid_posts"])
+check("posts counted in the store", rep["counted"], man["valid_posts"])
+check("records", rep["records"], man["lines"])
+for reason, n in man["malformed"].items():
+    check(f"dead letters {reason}", rep["dead_letters"][reason], n)
+check("dead letters total", rep["dead_letters"]["total"], man["malformed_total"])
+check("truncated", rep["truncated"], man["truncated"])
+check("arrival-time fallbacks", rep["ts_arrival"], man["ts_fallback"])
+check("by platform", rep["by_platform"], man["platforms"])
+hours = rep["posts_per_hour"]
+for h, n in man["posts_per_hour"].items():
+    if hours.get(h) != n:
+        check(f"hour {h}", hours.get(h), n)
+extra = sum(n for h, n in hours.items() if h not in man["posts_per_hour"])
+extra += sum(hours.get(h, 0) - n for h, n in man["posts_per_hour"].items() if hours.get(h, 0) > n)
+check("posts outside the manifest's hours (the arrival-time ones)", extra, man["ts_fallback"])
+got_tags = {t["hashtag"]: t["count"] for t in rep["top_hashtags"]}
+for t in man["top_hashtags"]:
+    check(f"hashtag #{t['tag']}", got_tags.get(t["tag"]), t["posts"])
+da, want = rep["distinct_authors"], man["distinct_authors"]
+check("distinct authors within 2%", abs(da - want) <= 0.02 * want, True)
+
+# Every malformed line is in the dead-letter file, with its reason and its raw bytes.
+per = {}
+with open(sys.argv[3], "rb") as f:
+    for line in f:
+        d = json.loads(line)
+        per[d["reason"]] = per.get(d["reason"], 0) + 1
+        assert isinstance(d["position"], int) and d["source"].endswith("posts.jsonl"), d
+        if d["reason"] == "bad_utf8":
+            raw = base64.b64decode(d["raw_b64"])
+            try:
+                raw.decode("utf-8")
+                check("bad_utf8 raw_b64 holds invalid bytes", False, True)
+            except UnicodeDecodeError:
+                pass
+for reason, n in man["malformed"].items():
+    check(f"dead-letter file lines {reason}", per.get(reason, 0), n)
+sys.exit(1 if bad else 0)
+PY
+
+# The text report carries the same totals.
+"$KZ" replay --report -d "$tmp/dead2.jsonl" "$ROOT/samples/posts.jsonl" >"$tmp/report.txt" 2>&1
+want=$(python3 -c 'import json,sys; print(format(json.load(open(sys.argv[1]))["valid_posts"], ","))' "$ROOT/samples/posts.manifest.json")
+if grep -q "counted      $want posts" "$tmp/report.txt" && grep -q "Top hashtags" "$tmp/report.txt" &&
+   grep -q "Posts per hour" "$tmp/report.txt" && grep -q "bad_utf8" "$tmp/report.txt"; then
+    echo "ok   text report"
+else
+    echo "FAIL: text report"; cat "$tmp/report.txt"; fails=$((fails + 1))
+fi
+
+# Compressed copies and stdin give the same counts (compression found by magic bytes, not name).
+gzip -c "$ROOT/samples/posts.jsonl" >"$tmp/posts-gz.data"
+if command -v zstd >/dev/null; then zstd -q -c "$ROOT/samples/posts.jsonl" >"$tmp/posts-zst.data"; fi
+for f in "$tmp/posts-gz.data" "$tmp/posts-zst.data" -; do
+    [ "$f" = - ] || [ -f "$f" ] || continue
+    if [ "$f" = - ]; then
+        "$KZ" replay --json -d "$tmp/d3.jsonl" - <"$ROOT/samples/posts.jsonl" >"$tmp/r3.json" 2>&1
+    else
+        "$KZ" replay --json -d "$tmp/d3.jsonl" "$f" >"$tmp/r3.json" 2>&1
+    fi
+    if python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2])); sys.exit(0 if (a["posts"],a["dead_letters"],a["by_platform"])==(b["posts"],b["dead_letters"],b["by_platform"]) else 1)' "$tmp/report.json" "$tmp/r3.json"; then
+        echo "ok   same counts from $f"
+    else
+        echo "FAIL: counts differ for $f"; head -20 "$tmp/r3.json"; fails=$((fails + 1))
+    fi
+done
+
+# A Telegram Desktop export: messages counted, service messages skipped and counted.
+"$KZ" replay --json -d "$tmp/d4.jsonl" "$ROOT/samples/telegram_export.json" >"$tmp/r4.json" 2>&1
+python3 - "$ROOT/samples/telegram_export.json" "$tmp/r4.json" <<'PY' || fails=$((fails + 1))
+import json, sys
+exp = json.load(open(sys.argv[1]))
+rep = json.load(open(sys.argv[2]))
+msgs = [m for m in exp["messages"] if m.get("type") == "message"]
+svc = [m for m in exp["messages"] if m.get("type") == "service"]
+ok = rep["posts"] + rep["dead_letters"]["total"] == len(msgs) and rep["skipped_service"] == len(svc) \
+     and rep["by_platform"].get("telegram") == rep["posts"] and rep["posts"] > 0
+print(("ok   " if ok else "FAIL: ") + f"telegram export: {rep['posts']} posts, {rep['dead_letters']['total']} dead, "
+      f"{rep['skipped_service']} service; file has {len(msgs)} messages, {len(svc)} service")
+sys.exit(0 if ok else 1)
+PY
+
+# The same file twice in one run is counted once (positions make apply idempotent).
+"$KZ" replay --json -d "$tmp/d5.jsonl" "$ROOT/samples/posts.jsonl" "$ROOT/samples/posts.jsonl" >"$tmp/r5.json" 2>&1
+if python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2])); sys.exit(0 if a["counted"]==b["counted"] else 1)' "$tmp/report.json" "$tmp/r5.json"; then
+    echo "ok   a file given twice is counted once"
+else
+    echo "FAIL: a file given twice was counted twice"; fails=$((fails + 1))
+fi
+
+# A missing file among good ones: the good ones are processed, exit code 2.
+"$KZ" replay --json -d "$tmp/d6.jsonl" "$tmp/missing.jsonl" "$ROOT/samples/posts.jsonl" >"$tmp/r6.json" 2>"$tmp/e6"
+rc=$?
+if [ $rc -eq 2 ] && python3 -c 'import json,sys; sys.exit(0 if json.load(open(sys.argv[1]))["posts"]>0 else 1)' "$tmp/r6.json"; then
+    echo "ok   missing file: exit 2, other files still processed"
+else
+    echo "FAIL: missing file: exit $rc"; cat "$tmp/e6"; fails=$((fails + 1))
+fi
+
+# A corrupt gzip stream: a clear error, exit 2, no crash.
+head -c 2000 "$tmp/posts-gz.data" >"$tmp/cut.gz"
+"$KZ" replay -d "$tmp/d7.jsonl" "$tmp/cut.gz" >"$tmp/r7" 2>"$tmp/e7"
+rc=$?
+if [ $rc -eq 2 ] && [ -s "$tmp/e7" ]; then echo "ok   truncated gzip: exit 2: $(head -1 "$tmp/e7")"; else
+    echo "FAIL: truncated gzip: exit $rc"; cat "$tmp/e7"; fails=$((fails + 1)); fi
+
+echo "$fails failed"
+[ "$fails" -eq 0 ]

@@ -1,0 +1,131 @@
+#!/bin/bash
+# run.sh -- the one test command: dependencies, build, servers, every suite.
+#
+#   tests/run.sh            (from any directory; .ci/run calls exactly this)
+#
+# 1. installs the Debian packages the build and the tests need (apt-get, via
+#    sudo when not root; skipped when dpkg-query says all are installed);
+# 2. fetches the Kafka broker jars into the cache (tests/harness/kafka-fetch.sh);
+# 3. configures and builds build-test/ (reconfigured if present, wiped if broken);
+# 4. starts one Redis and one Kafka broker for the whole run
+#    (tests/harness/with-servers.sh, which always stops them again) and
+# 5. runs `meson test` on all suites;
+# 6. prints `N passed, M failed` as the last line (skipped tests on the line
+#    before, when there are any) and exits non-zero when M > 0.  A failed
+#    install or build prints `0 passed, 1 failed`.
+# Env: KZ_TEST_BUILD_DIR (default build-test), KZ_CACHE (jar cache),
+#      KZ_TEST_BROKERS + KZ_TEST_REDIS_PORT (reuse servers already running).
+set -eu
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+build=${KZ_TEST_BUILD_DIR:-build-test}
+t_start=$SECONDS
+
+say() {
+    echo "run.sh: $*" >&2
+}
+
+# fail_early WHAT: an install or build step failed; no test could run.
+fail_early() {
+    say "$1 failed; no tests were run"
+    echo "0 passed, 1 failed"
+    exit 1
+}
+
+# -- 1. Debian packages ----------------------------------------------------------
+packages=(meson ninja-build gcc clang lld llvm libclang-rt-14-dev pkg-config librdkafka-dev
+    libicu-dev libutf8proc-dev libhiredis-dev libjansson-dev libstemmer-dev libcurl4-openssl-dev
+    libmicrohttpd-dev zlib1g-dev libzstd-dev redis-server redis-tools valgrind maven
+    default-jre-headless python3 python3-confluent-kafka python3-redis)
+
+install_packages() {
+    local installed missing=() p sudo=()
+    installed=$(dpkg-query -W -f='${Package} ${db:Status-Abbrev}\n' "${packages[@]}" 2>/dev/null |
+        awk '$2 == "ii" { print $1 }') || true
+    for p in "${packages[@]}"; do
+        grep -qx -- "$p" <<<"$installed" || missing+=("$p")
+    done
+    if [ "${#missing[@]}" -eq 0 ]; then
+        say "all ${#packages[@]} Debian packages installed"
+        return 0
+    fi
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo >/dev/null || { say "not root and no sudo: cannot install ${missing[*]}"; return 1; }
+        sudo=(sudo)
+    fi
+    say "installing: ${missing[*]}"
+    if ! "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"; then
+        say "apt-get install failed; updating the package lists and retrying"
+        "${sudo[@]}" apt-get update &&
+            "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
+    fi
+}
+install_packages || fail_early "installing Debian packages"
+
+# -- 2. Kafka jars ------------------------------------------------------------------
+tests/harness/kafka-fetch.sh >/dev/null || fail_early "fetching the Kafka jars"
+
+# -- 3. build -----------------------------------------------------------------------
+configure() {
+    if [ -f "$build/build.ninja" ] && [ -d "$build/meson-private" ]; then
+        meson setup --reconfigure "$build" && return 0
+        say "reconfigure failed; wiping $build"
+        meson setup --wipe "$build" && return 0
+    fi
+    rm -rf "$build"
+    meson setup "$build"
+}
+t_build=$SECONDS
+configure || fail_early "meson setup"
+ninja -C "$build" || fail_early "the build"
+say "build took $((SECONDS - t_build)) s"
+
+# -- 4, 5. servers and tests ----------------------------------------------------
+testlog="$build/meson-logs/testlog.json"
+rm -f "$testlog"
+t_test=$SECONDS
+test_rc=0
+tests/harness/with-servers.sh meson test -C "$build" --print-errorlogs --num-processes 2 ||
+    test_rc=$?
+say "tests took $((SECONDS - t_test)) s (meson test exit status $test_rc); total $((SECONDS - t_start)) s"
+
+# -- 6. summary -----------------------------------------------------------------
+if [ ! -s "$testlog" ]; then
+    say "no $testlog: meson test or the server harness failed before running tests"
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+# testlog.json: one JSON object per test, "result" one of OK FAIL EXPECTEDFAIL
+# UNEXPECTEDPASS SKIP TIMEOUT ERROR.
+read -r passed failed skipped < <(python3 - "$testlog" <<'PY'
+import json, sys
+passed = failed = skipped = 0
+with open(sys.argv[1], encoding="utf-8") as f:
+    for line in f:
+        if not line.strip():
+            continue
+        t = json.loads(line)
+        r = t.get("result")
+        if r in ("OK", "EXPECTEDFAIL"):
+            passed += 1
+        elif r == "SKIP":
+            skipped += 1
+        else:
+            failed += 1
+            print("run.sh: %s: %s" % (r, t.get("name")), file=sys.stderr)
+print(passed, failed, skipped)
+PY
+) || { say "cannot read $testlog"; echo "0 passed, 1 failed"; exit 1; }
+
+if [ "$failed" -eq 0 ] && [ "$test_rc" -ne 0 ]; then
+    # Every test passed but meson or the harness did not (e.g. a server would
+    # not stop): count it, so the summary and the exit status agree.
+    say "meson test / harness exited with status $test_rc although no test failed"
+    failed=1
+fi
+if [ "$skipped" -ne 0 ]; then
+    echo "$skipped skipped"
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
