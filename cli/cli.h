@@ -41,6 +41,8 @@ struct kz_config {
     char *topics[KZ_MAX_TOPICS];
     int ntopics;
     char *redis;
+    double rate;                 /* produce: posts/s, 0 = full speed */
+    double speed;                /* produce: pace of the original times x speed, 0 = off */
     struct kz_kv kafka_props[KZ_MAX_KAFKA_PROPS]; /* -X key=value, in order */
     int nkafka_props;
 };
@@ -68,6 +70,10 @@ enum kz_opt_id {
     OPT_TOP,
     OPT_FLUSH_POSTS,
     OPT_KAFKA_PROP,
+    OPT_BROKERS,
+    OPT_TOPIC,
+    OPT_RATE,
+    OPT_SPEED,
 };
 
 struct kz_opt {
@@ -143,5 +149,6 @@ int kz_report_json(FILE *f, const struct kz_report_input *in);
 /* Commands */
 int kz_cmd_replay(const struct kz_cmd *cmd, int argc, char **argv);
 int kz_cmd_tokens(const struct kz_cmd *cmd, int argc, char **argv);
+int kz_cmd_produce(const struct kz_cmd *cmd, int argc, char **argv);
 
 #endif /* KZ_CLI_H */

@@ -184,6 +184,48 @@ static int apply_opt(struct kz_config *c, enum kz_opt_id id, const char *what, c
         return 0;
     case OPT_KAFKA_PROP:
         return add_kafka_prop(c, v, err, errlen);
+    case OPT_BROKERS:
+        if (!*v) {
+            snprintf(err, errlen, "%s: expected HOST:PORT[,HOST:PORT...]; got \"\"", what);
+            return -1;
+        }
+        set_str(&c->brokers, v);
+        return 0;
+    case OPT_TOPIC:
+        if (!*v || strlen(v) > 249 || strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                               "0123456789._-") != strlen(v)) {
+            snprintf(err, errlen,
+                     "%s: expected a Kafka topic name (1-249 of a-z A-Z 0-9 . _ -); got \"%s\"",
+                     what, v);
+            return -1;
+        }
+        if (c->ntopics == KZ_MAX_TOPICS) {
+            snprintf(err, errlen, "%s: at most %d topics", what, KZ_MAX_TOPICS);
+            return -1;
+        }
+        c->topics[c->ntopics] = strdup(v);
+        if (!c->topics[c->ntopics]) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        c->ntopics++;
+        return 0;
+    case OPT_RATE:
+    case OPT_SPEED: {
+        char *end;
+        errno = 0;
+        double d = strtod(v, &end);
+        if (errno || end == v || *end || !(d > 0) || d > 1e9) {
+            snprintf(err, errlen, "%s: expected a positive number (e.g. %s); got \"%s\"", what,
+                     id == OPT_RATE ? "5000" : "60", v);
+            return -1;
+        }
+        if (id == OPT_RATE)
+            c->rate = d;
+        else
+            c->speed = d;
+        return 0;
+    }
     case OPT_REPORT:
         c->report_text = 1;
         return 0;

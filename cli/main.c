@@ -44,6 +44,18 @@ static const struct kz_opt tokens_opts[] = {
     {0, NULL, 0, NULL, NULL},
 };
 
+static const struct kz_opt produce_opts[] = {
+    OPT_HELP_ROW,
+    OPT_CONFIG_ROW,
+    {OPT_BROKERS, "brokers", 'b', "HOST:PORT", "Kafka bootstrap servers (required)"},
+    {OPT_TOPIC, "topic", 't', "TOPIC", "topic to publish to (required)"},
+    {OPT_RATE, "rate", 0, "N", "publish at N posts/s (default: as fast as possible)"},
+    {OPT_SPEED, "speed", 0, "X", "publish at the posts' original pace, X times faster"},
+    {OPT_KAFKA_PROP, "property", 'X', "KEY=VALUE", "librdkafka producer property (repeatable)"},
+    {OPT_SCHEMA, "schema", 0, "NAME", "input schema, for keys and times: auto (default), ..."},
+    {0, NULL, 0, NULL, NULL},
+};
+
 static const struct kz_cmd commands[] = {
     {"replay", "[options] FILE...",
      "Run archives through decode -> analyse -> aggregate into the in-process store and report.",
@@ -58,6 +70,14 @@ static const struct kz_cmd commands[] = {
      "One JSON object per input line: the line's language and script, and its tokens.  Meant\n"
      "for people writing lexicons: it shows exactly what the patterns are matched against.",
      tokens_opts, kz_cmd_tokens},
+    {"produce", "--brokers HOST:PORT --topic TOPIC [options] FILE...",
+     "Publish archives to Kafka, one message per record, keyed by author.",
+     "Every record is published as it is, malformed ones included (so a consumer's dead-letter\n"
+     "path can be exercised); the key is the post's author, so one author's posts stay in\n"
+     "order in one partition.  Full speed by default, --rate N posts/s, or --speed X to follow\n"
+     "the posts' own timestamps X times faster.  Kafka settings pass through as -X key=value.\n"
+     "Telegram Desktop exports are not published (replay them instead).",
+     produce_opts, kz_cmd_produce},
 };
 
 static void usage(FILE *f)

@@ -205,40 +205,55 @@ void nlp_langid_fini(struct nlp_analyzer *a)
 
 /* -- per-token evidence ----------------------------------------------------- */
 
-static bool ends_with(const char *w, size_t n, const char *sfx)
-{
-    size_t m = strlen(sfx);
-    return n > m + 1 && memcmp(w + n - m, sfx, m) == 0;
-}
+struct ending {
+    const char *s;
+    size_t n;
+};
+#define E(lit) lit, sizeof(lit) - 1
 
-static bool ends_any(const char *w, size_t n, const char *const *list, size_t nl)
+/* Ending lists are short and scanned in full; the last byte rejects fast. */
+static bool ends_any(const char *w, size_t n, const struct ending *list, size_t nl)
 {
-    for (size_t i = 0; i < nl; i++)
-        if (ends_with(w, n, list[i]))
+    for (size_t i = 0; i < nl; i++) {
+        size_t m = list[i].n;
+        if (n > m + 1 && list[i].s[m - 1] == w[n - 1] && memcmp(w + n - m, list[i].s, m) == 0)
             return true;
+    }
     return false;
 }
 
-static const char *const kk_cyr_end[] = {
-    "лар", "лер", "дар", "дер", "тар", "тер", "ның", "нің", "дың", "дің", "тың", "тің",
-    "ға",  "ге",  "қа",  "ке",  "мыз", "міз", "сыз", "сіз", "ған", "ген", "қан", "кен",
-    "нын", "дын", "тын", "ган", "ымыз", "ыңыз", "айық", "ейік", "йды", "йді", "ады", "еді",
-    "мын", "мін", "сың", "ды", "ты", "дағы", "дегі", "нда", "лык", "лық", "лік", "дық",
-    "дік", "шы", "ші", "ылы", "ілі", "сы", "сі", "кен", "ген", "ғой", "пыз", "быз",
+static const struct ending kk_cyr_end[] = {
+    {E("лар")}, {E("лер")}, {E("дар")}, {E("дер")}, {E("тар")}, {E("тер")}, {E("ның")},
+    {E("нің")}, {E("дың")}, {E("дің")}, {E("тың")}, {E("тің")}, {E("ға")}, {E("ге")}, {E("қа")},
+    {E("ке")}, {E("мыз")}, {E("міз")}, {E("сыз")}, {E("сіз")}, {E("ған")}, {E("ген")}, {E("қан")},
+    {E("кен")}, {E("нын")}, {E("дын")}, {E("тын")}, {E("ган")}, {E("ымыз")}, {E("ыңыз")},
+    {E("айық")}, {E("ейік")}, {E("йды")}, {E("йді")}, {E("ады")}, {E("еді")}, {E("мын")},
+    {E("мін")}, {E("сың")}, {E("ды")}, {E("ты")}, {E("дағы")}, {E("дегі")}, {E("нда")},
+    {E("лык")}, {E("лық")}, {E("лік")}, {E("дық")}, {E("дік")}, {E("шы")}, {E("ші")}, {E("ылы")},
+    {E("ілі")}, {E("сы")}, {E("сі")}, {E("ғой")}, {E("пыз")}, {E("быз")},
 };
-static const char *const ru_end[] = {
-    "ость", "ение", "ание", "ться", "тся", "ого", "его", "ому", "ему", "ыми", "ими", "ая",
-    "яя",   "ые",   "ие",   "ый",   "ий",   "ой",  "ов",  "ев",  "ать", "ять", "ить", "еть",
-    "ешь",  "ет",   "ют",   "ут",   "ся",   "ах",  "ях",  "ом",  "ем",  "ию",  "ия",  "ии",
-    "ость", "ство", "ства", "ской", "ских", "ский", "ная", "ное", "ные", "ный", "ции", "ция",
+static const struct ending ru_end[] = {
+    {E("ость")}, {E("ение")}, {E("ание")}, {E("ться")}, {E("тся")}, {E("ого")}, {E("его")},
+    {E("ому")}, {E("ему")}, {E("ыми")}, {E("ими")}, {E("ая")}, {E("яя")}, {E("ые")}, {E("ие")},
+    {E("ый")}, {E("ий")}, {E("ой")}, {E("ов")}, {E("ев")}, {E("ать")}, {E("ять")}, {E("ить")},
+    {E("еть")}, {E("ешь")}, {E("ет")}, {E("ют")}, {E("ут")}, {E("ся")}, {E("ах")}, {E("ях")},
+    {E("ом")}, {E("ем")}, {E("ию")}, {E("ия")}, {E("ии")}, {E("ство")}, {E("ства")}, {E("ской")},
+    {E("ских")}, {E("ский")}, {E("ная")}, {E("ное")}, {E("ные")}, {E("ный")}, {E("ции")},
+    {E("ция")},
 };
-static const char *const en_end[] = {"ing", "tion", "ed", "ly", "ness", "ment", "ous", "ight",
-                                     "ould", "ere", "ers", "ies", "'s", "n't", "ful", "ive"};
-static const char *const kkl_end[] = {"lar", "ler", "dar", "der", "tar", "ter", "myz", "miz",
-                                      "nyn", "nin", "dyn", "din", "tyn", "tin", "ga", "ge",
-                                      "qa", "dan", "den", "gan", "gen", "qan", "ymyz", "yniz",
-                                      "aiyq", "iyq", "ady", "edi", "ity", "ty", "dy", "syz",
-                                      "siz", "yq", "yk", "ys", "ym", "ğa", "ǵa", "ǵe"};
+static const struct ending en_end[] = {
+    {E("ing")}, {E("tion")}, {E("ed")}, {E("ly")}, {E("ness")}, {E("ment")}, {E("ous")},
+    {E("ight")}, {E("ould")}, {E("ere")}, {E("ers")}, {E("ies")}, {E("'s")}, {E("n't")},
+    {E("ful")}, {E("ive")},
+};
+static const struct ending kkl_end[] = {
+    {E("lar")}, {E("ler")}, {E("dar")}, {E("der")}, {E("tar")}, {E("ter")}, {E("myz")},
+    {E("miz")}, {E("nyn")}, {E("nin")}, {E("dyn")}, {E("din")}, {E("tyn")}, {E("tin")}, {E("ga")},
+    {E("ge")}, {E("qa")}, {E("dan")}, {E("den")}, {E("gan")}, {E("gen")}, {E("qan")}, {E("ymyz")},
+    {E("yniz")}, {E("aiyq")}, {E("iyq")}, {E("ady")}, {E("edi")}, {E("ity")}, {E("ty")},
+    {E("dy")}, {E("syz")}, {E("siz")}, {E("yq")}, {E("yk")}, {E("ys")}, {E("ym")}, {E("ğa")},
+    {E("ǵa")}, {E("ǵe")},
+};
 
 struct tokscore {
     float s[NL];

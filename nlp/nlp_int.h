@@ -106,6 +106,7 @@ int nlp_translit_kk(struct nlp_analyzer *a, const struct kz_str *surface, const 
  * a replacement for its last letter (voicing: кітаб -> кітап) or 0. */
 size_t nlp_stem_kk(const char *w, size_t n, int32_t *final);
 size_t nlp_stem_uk(const char *w, size_t n);
+int nlp_stem_kk_check_tables(void); /* 0, or -(index) of the first misordered entry */
 int nlp_stem_init(struct nlp_analyzer *a, char *err, size_t errlen);
 void nlp_stem_fini(struct nlp_analyzer *a);
 int nlp_stem_token(struct nlp_analyzer *a, struct nlp_token *t, enum nlp_lang lang);

@@ -37,70 +37,191 @@ enum cond {
 
 struct sfx {
     const char *s;
+    unsigned char len; /* bytes */
     unsigned char cond;
 };
 
-/* Order does not matter: the longest applicable suffix wins each round. */
+#define S(lit) lit, (unsigned char)(sizeof(lit) - 1)
+#define S2(lit) lit, sizeof(lit) - 1
+
+/*
+ * Sorted by the last letter's UTF-8 bytes (then by bytes), so that one
+ * binary search finds the few suffixes a word can end with.  The role of
+ * each: pl plural, poss possessive, gen genitive, dat dative, acc
+ * accusative, loc locative/ablative/instrumental/similative, pers
+ * predicative personal ending, verb verbal form, plain a spelling without
+ * the special letters.  tests/test_nlp_stem.c checks the order.
+ */
 static const struct sfx suffixes[] = {
-    /* plural */
-    {"лар", ANY}, {"лер", ANY}, {"дар", ANY}, {"дер", ANY}, {"тар", ANY}, {"тер", ANY},
-    /* possessive */
-    {"ым", AFTER_CONS}, {"ім", AFTER_CONS}, {"ың", AFTER_CONS}, {"ің", AFTER_CONS},
-    {"ымыз", AFTER_CONS}, {"іміз", AFTER_CONS}, {"ыңыз", AFTER_CONS}, {"іңіз", AFTER_CONS},
-    {"ңыз", AFTER_VOWEL}, {"ңіз", AFTER_VOWEL}, {"ы", AFTER_CONS}, {"і", AFTER_CONS},
-    {"сы", AFTER_VOWEL}, {"сі", AFTER_VOWEL}, {"ларың", ANY},
-    /* genitive */
-    {"ның", AFTER_VOWEL_MNN}, {"нің", AFTER_VOWEL_MNN}, {"дың", AFTER_CONS},
-    {"дің", AFTER_CONS}, {"тың", AFTER_CONS}, {"тің", AFTER_CONS},
-    /* dative */
-    {"ға", ANY}, {"ге", ANY}, {"қа", AFTER_CONS}, {"ке", AFTER_CONS}, {"на", AFTER_POSS3},
-    {"не", AFTER_POSS3}, {"а", AFTER_POSS12}, {"е", AFTER_POSS12},
-    /* accusative */
-    {"ны", AFTER_VOWEL}, {"ні", AFTER_VOWEL}, {"ды", ANY}, {"ді", ANY},
-    {"ты", AFTER_CONS}, {"ті", AFTER_CONS}, {"н", AFTER_POSS3},
-    /* locative, ablative, instrumental, similative, adjectival locative */
-    {"да", ANY}, {"де", ANY}, {"та", AFTER_CONS}, {"те", AFTER_CONS}, {"нда", AFTER_POSS3},
-    {"нде", AFTER_POSS3}, {"дан", ANY}, {"ден", ANY}, {"тан", AFTER_CONS}, {"тен", AFTER_CONS},
-    {"нан", AFTER_VOWEL_MNN}, {"нен", AFTER_VOWEL_MNN}, {"мен", ANY}, {"бен", ANY},
-    {"пен", AFTER_CONS}, {"дай", ANY}, {"дей", ANY}, {"тай", AFTER_CONS}, {"тей", AFTER_CONS},
-    {"дағы", ANY}, {"дегі", ANY}, {"тағы", AFTER_CONS}, {"тегі", AFTER_CONS},
-    {"ндағы", AFTER_POSS3}, {"ндегі", AFTER_POSS3},
-    /* predicative personal endings */
-    {"мын", ANY}, {"мін", ANY}, {"бын", ANY}, {"бін", ANY}, {"пын", AFTER_CONS},
-    {"пін", AFTER_CONS}, {"сың", ANY}, {"сің", ANY}, {"сыз", ANY}, {"сіз", ANY},
-    {"мыз", ANY}, {"міз", ANY}, {"быз", ANY}, {"біз", ANY}, {"пыз", AFTER_CONS},
-    {"піз", AFTER_CONS}, {"сыңдар", ANY}, {"сіңдер", ANY}, {"сыздар", ANY}, {"сіздер", ANY},
-    /* verb forms people use in calls and reports */
-    {"ған", ANY}, {"ген", ANY}, {"қан", AFTER_CONS}, {"кен", AFTER_CONS}, {"ып", AFTER_CONS},
-    {"іп", AFTER_CONS}, {"атын", AFTER_CONS}, {"етін", AFTER_CONS}, {"йтын", AFTER_VOWEL},
-    {"йтін", AFTER_VOWEL}, {"айық", AFTER_CONS}, {"ейік", AFTER_CONS}, {"йық", AFTER_VOWEL},
-    {"йік", AFTER_VOWEL}, {"ыңдар", AFTER_CONS}, {"іңдер", AFTER_CONS}, {"ңдар", AFTER_VOWEL},
-    {"ңдер", AFTER_VOWEL}, {"ыңыздар", AFTER_CONS}, {"іңіздер", AFTER_CONS},
-    {"ңыздар", AFTER_VOWEL}, {"ңіздер", AFTER_VOWEL}, {"мақ", ANY}, {"мек", ANY},
-    {"бақ", ANY}, {"бек", ANY}, {"пақ", AFTER_CONS}, {"пек", AFTER_CONS}, {"ады", AFTER_CONS},
-    {"еді", AFTER_CONS}, {"йды", AFTER_VOWEL}, {"йді", AFTER_VOWEL}, {"амын", AFTER_CONS},
-    {"емін", AFTER_CONS}, {"ймын", AFTER_VOWEL}, {"ймін", AFTER_VOWEL}, {"амыз", AFTER_CONS},
-    {"еміз", AFTER_CONS}, {"ймыз", AFTER_VOWEL}, {"йміз", AFTER_VOWEL},
-    /* plain spellings, typed without the special letters */
-    {"га", ANY}, {"ка", AFTER_CONS}, {"нын", AFTER_VOWEL_MNN}, {"нин", AFTER_VOWEL_MNN},
-    {"дын", AFTER_CONS}, {"дин", AFTER_CONS}, {"тын", AFTER_CONS}, {"тин", AFTER_CONS},
-    {"ган", ANY}, {"кан", AFTER_CONS}, {"ым", AFTER_CONS}, {"им", AFTER_CONS},
-    {"ын", AFTER_CONS}, {"ин", AFTER_CONS}, {"миз", ANY}, {"сиз", ANY}, {"мин", ANY},
-    {"ди", AFTER_CONS}, {"ти", AFTER_CONS}, {"ни", AFTER_VOWEL}, {"дагы", ANY},
-    {"деги", ANY}, {"айык", AFTER_CONS}, {"ейик", AFTER_CONS},
+    {S("а"), AFTER_POSS12}, /* dat */
+    {S("га"), ANY}, /* plain */
+    {S("да"), ANY}, /* loc */
+    {S("ка"), AFTER_CONS}, /* plain */
+    {S("на"), AFTER_POSS3}, /* dat */
+    {S("нда"), AFTER_POSS3}, /* loc */
+    {S("та"), AFTER_CONS}, /* loc */
+    {S("ға"), ANY}, /* dat */
+    {S("қа"), AFTER_CONS}, /* dat */
+    {S("ге"), ANY}, /* dat */
+    {S("де"), ANY}, /* loc */
+    {S("е"), AFTER_POSS12}, /* dat */
+    {S("ке"), AFTER_CONS}, /* dat */
+    {S("нде"), AFTER_POSS3}, /* loc */
+    {S("не"), AFTER_POSS3}, /* dat */
+    {S("те"), AFTER_CONS}, /* loc */
+    {S("амыз"), AFTER_CONS}, /* verb */
+    {S("быз"), ANY}, /* pers */
+    {S("біз"), ANY}, /* pers */
+    {S("еміз"), AFTER_CONS}, /* verb */
+    {S("ймыз"), AFTER_VOWEL}, /* verb */
+    {S("йміз"), AFTER_VOWEL}, /* verb */
+    {S("миз"), ANY}, /* plain */
+    {S("мыз"), ANY}, /* pers */
+    {S("міз"), ANY}, /* pers */
+    {S("пыз"), AFTER_CONS}, /* pers */
+    {S("піз"), AFTER_CONS}, /* pers */
+    {S("сиз"), ANY}, /* plain */
+    {S("сыз"), ANY}, /* pers */
+    {S("сіз"), ANY}, /* pers */
+    {S("ымыз"), AFTER_CONS}, /* poss */
+    {S("ыңыз"), AFTER_CONS}, /* poss */
+    {S("іміз"), AFTER_CONS}, /* poss */
+    {S("іңіз"), AFTER_CONS}, /* poss */
+    {S("ңыз"), AFTER_VOWEL}, /* poss */
+    {S("ңіз"), AFTER_VOWEL}, /* poss */
+    {S("деги"), ANY}, /* plain */
+    {S("ди"), AFTER_CONS}, /* plain */
+    {S("ни"), AFTER_VOWEL}, /* plain */
+    {S("ти"), AFTER_CONS}, /* plain */
+    {S("дай"), ANY}, /* loc */
+    {S("дей"), ANY}, /* loc */
+    {S("тай"), AFTER_CONS}, /* loc */
+    {S("тей"), AFTER_CONS}, /* loc */
+    {S("айык"), AFTER_CONS}, /* plain */
+    {S("бек"), ANY}, /* verb */
+    {S("ейик"), AFTER_CONS}, /* plain */
+    {S("ейік"), AFTER_CONS}, /* verb */
+    {S("йік"), AFTER_VOWEL}, /* verb */
+    {S("мек"), ANY}, /* verb */
+    {S("пек"), AFTER_CONS}, /* verb */
+    {S("им"), AFTER_CONS}, /* plain */
+    {S("ым"), AFTER_CONS}, /* poss */
+    {S("ім"), AFTER_CONS}, /* poss */
+    {S("амын"), AFTER_CONS}, /* verb */
+    {S("атын"), AFTER_CONS}, /* verb */
+    {S("бен"), ANY}, /* loc */
+    {S("бын"), ANY}, /* pers */
+    {S("бін"), ANY}, /* pers */
+    {S("ган"), ANY}, /* plain */
+    {S("ген"), ANY}, /* verb */
+    {S("дан"), ANY}, /* loc */
+    {S("ден"), ANY}, /* loc */
+    {S("дин"), AFTER_CONS}, /* plain */
+    {S("дын"), AFTER_CONS}, /* plain */
+    {S("емін"), AFTER_CONS}, /* verb */
+    {S("етін"), AFTER_CONS}, /* verb */
+    {S("ин"), AFTER_CONS}, /* plain */
+    {S("ймын"), AFTER_VOWEL}, /* verb */
+    {S("ймін"), AFTER_VOWEL}, /* verb */
+    {S("йтын"), AFTER_VOWEL}, /* verb */
+    {S("йтін"), AFTER_VOWEL}, /* verb */
+    {S("кан"), AFTER_CONS}, /* plain */
+    {S("кен"), AFTER_CONS}, /* verb */
+    {S("мен"), ANY}, /* loc */
+    {S("мин"), ANY}, /* plain */
+    {S("мын"), ANY}, /* pers */
+    {S("мін"), ANY}, /* pers */
+    {S("н"), AFTER_POSS3}, /* acc */
+    {S("нан"), AFTER_VOWEL_MNN}, /* loc */
+    {S("нен"), AFTER_VOWEL_MNN}, /* loc */
+    {S("нин"), AFTER_VOWEL_MNN}, /* plain */
+    {S("нын"), AFTER_VOWEL_MNN}, /* plain */
+    {S("пен"), AFTER_CONS}, /* loc */
+    {S("пын"), AFTER_CONS}, /* pers */
+    {S("пін"), AFTER_CONS}, /* pers */
+    {S("тан"), AFTER_CONS}, /* loc */
+    {S("тен"), AFTER_CONS}, /* loc */
+    {S("тин"), AFTER_CONS}, /* plain */
+    {S("тын"), AFTER_CONS}, /* plain */
+    {S("ын"), AFTER_CONS}, /* plain */
+    {S("ған"), ANY}, /* verb */
+    {S("қан"), AFTER_CONS}, /* verb */
+    {S("ып"), AFTER_CONS}, /* verb */
+    {S("іп"), AFTER_CONS}, /* verb */
+    {S("дар"), ANY}, /* pl */
+    {S("дер"), ANY}, /* pl */
+    {S("лар"), ANY}, /* pl */
+    {S("лер"), ANY}, /* pl */
+    {S("сыздар"), ANY}, /* pers */
+    {S("сыңдар"), ANY}, /* pers */
+    {S("сіздер"), ANY}, /* pers */
+    {S("сіңдер"), ANY}, /* pers */
+    {S("тар"), ANY}, /* pl */
+    {S("тер"), ANY}, /* pl */
+    {S("ыңдар"), AFTER_CONS}, /* verb */
+    {S("ыңыздар"), AFTER_CONS}, /* verb */
+    {S("іңдер"), AFTER_CONS}, /* verb */
+    {S("іңіздер"), AFTER_CONS}, /* verb */
+    {S("ңдар"), AFTER_VOWEL}, /* verb */
+    {S("ңдер"), AFTER_VOWEL}, /* verb */
+    {S("ңыздар"), AFTER_VOWEL}, /* verb */
+    {S("ңіздер"), AFTER_VOWEL}, /* verb */
+    {S("ады"), AFTER_CONS}, /* verb */
+    {S("дагы"), ANY}, /* plain */
+    {S("дағы"), ANY}, /* loc */
+    {S("ды"), ANY}, /* acc */
+    {S("йды"), AFTER_VOWEL}, /* verb */
+    {S("ндағы"), AFTER_POSS3}, /* loc */
+    {S("ны"), AFTER_VOWEL}, /* acc */
+    {S("сы"), AFTER_VOWEL}, /* poss */
+    {S("тағы"), AFTER_CONS}, /* loc */
+    {S("ты"), AFTER_CONS}, /* acc */
+    {S("ы"), AFTER_CONS}, /* poss */
+    {S("дегі"), ANY}, /* loc */
+    {S("ді"), ANY}, /* acc */
+    {S("еді"), AFTER_CONS}, /* verb */
+    {S("йді"), AFTER_VOWEL}, /* verb */
+    {S("ндегі"), AFTER_POSS3}, /* loc */
+    {S("ні"), AFTER_VOWEL}, /* acc */
+    {S("сі"), AFTER_VOWEL}, /* poss */
+    {S("тегі"), AFTER_CONS}, /* loc */
+    {S("ті"), AFTER_CONS}, /* acc */
+    {S("і"), AFTER_CONS}, /* poss */
+    {S("айық"), AFTER_CONS}, /* verb */
+    {S("бақ"), ANY}, /* verb */
+    {S("йық"), AFTER_VOWEL}, /* verb */
+    {S("мақ"), ANY}, /* verb */
+    {S("пақ"), AFTER_CONS}, /* verb */
+    {S("дың"), AFTER_CONS}, /* gen */
+    {S("дің"), AFTER_CONS}, /* gen */
+    {S("ларың"), ANY}, /* poss */
+    {S("ның"), AFTER_VOWEL_MNN}, /* gen */
+    {S("нің"), AFTER_VOWEL_MNN}, /* gen */
+    {S("сың"), ANY}, /* pers */
+    {S("сің"), ANY}, /* pers */
+    {S("тың"), AFTER_CONS}, /* gen */
+    {S("тің"), AFTER_CONS}, /* gen */
+    {S("ың"), AFTER_CONS}, /* poss */
+    {S("ің"), AFTER_CONS}, /* poss */
 };
 
-/* Words that end like a suffix but are roots (or are better left whole). */
-static const char *const protected_words[] = {
-    "адам",   "алаң",    "ана",     "ата",     "бала",    "бері",    "білім",   "бүгін",
-    "дүйсенбі", "ертең", "есім",    "жақсы",   "жаксы",   "жексенбі", "жетім",  "жұма",
-    "кеше",   "керек",   "кілем",   "көше",    "қазір",   "қазан",   "қала",    "қара",
-    "ғылым",  "мектеп",  "мұнда",   "сайлау",  "сары",    "сейсенбі", "сенбі",  "сәрсенбі",
-    "бейсенбі", "тірі",  "тамыз",   "үшін",    "өлім",    "өте",     "рахмет",  "ереуіл",
-    "шеру",   "митинг",  "әлем",    "сәлем",   "төлем",   "көлем",   "ислам",   "қалам",
-    "бірге",  "бірақ",   "себебі",  "сонда",   "мында",   "онда",    "кейде",   "әрі",
-    "ірі",    "кәрі",    "ауыл",    "ағай",    "апай",    "тағы",    "және",    "немесе",
-    "азамат", "азаматтар",
+/* Words that end like a suffix but are roots (or are better left whole);
+ * sorted by bytes for binary search. */
+static const struct {
+    const char *w;
+    size_t n;
+} protected_words[] = {
+    {S2("адам")}, {S2("азамат")}, {S2("азаматтар")}, {S2("алаң")}, {S2("ана")}, {S2("апай")},
+    {S2("ата")}, {S2("ауыл")}, {S2("ағай")}, {S2("бала")}, {S2("бейсенбі")}, {S2("бері")},
+    {S2("білім")}, {S2("бірақ")}, {S2("бірге")}, {S2("бүгін")}, {S2("дүйсенбі")}, {S2("ереуіл")},
+    {S2("ертең")}, {S2("есім")}, {S2("жаксы")}, {S2("жақсы")}, {S2("жексенбі")}, {S2("жетім")},
+    {S2("жұма")}, {S2("және")}, {S2("ислам")}, {S2("кейде")}, {S2("керек")}, {S2("кеше")},
+    {S2("кілем")}, {S2("кәрі")}, {S2("көлем")}, {S2("көше")}, {S2("мектеп")}, {S2("митинг")},
+    {S2("мында")}, {S2("мұнда")}, {S2("немесе")}, {S2("онда")}, {S2("рахмет")}, {S2("сайлау")},
+    {S2("сары")}, {S2("себебі")}, {S2("сейсенбі")}, {S2("сенбі")}, {S2("сонда")}, {S2("сәлем")},
+    {S2("сәрсенбі")}, {S2("тамыз")}, {S2("тағы")}, {S2("тірі")}, {S2("төлем")}, {S2("шеру")},
+    {S2("ірі")}, {S2("ғылым")}, {S2("қазан")}, {S2("қазір")}, {S2("қала")}, {S2("қалам")},
+    {S2("қара")}, {S2("үшін")}, {S2("әлем")}, {S2("әрі")}, {S2("өлім")}, {S2("өте")},
 };
 
 static bool is_vowel(int32_t cp)
@@ -142,9 +263,9 @@ static size_t decode(const char *w, size_t n, int32_t *cps, size_t *offs, size_t
     return i == n ? k : 0;
 }
 
-static int suffix_harmony(const char *s)
+static int suffix_harmony(const char *s, size_t n)
 {
-    size_t i = 0, n = strlen(s);
+    size_t i = 0;
     int h = 0;
 
     while (i < n) {
@@ -157,9 +278,20 @@ static int suffix_harmony(const char *s)
 
 static bool is_protected(const char *w, size_t n)
 {
-    for (size_t i = 0; i < KZ_ARRAY_LEN(protected_words); i++)
-        if (strlen(protected_words[i]) == n && memcmp(protected_words[i], w, n) == 0)
+    size_t lo = 0, hi = KZ_ARRAY_LEN(protected_words);
+
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2, m = protected_words[mid].n;
+        int c = memcmp(protected_words[mid].w, w, m < n ? m : n);
+        if (c == 0)
+            c = m < n ? -1 : m > n;
+        if (c == 0)
             return true;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
     return false;
 }
 
@@ -181,6 +313,54 @@ static bool cond_ok(int cond, int32_t last)
     }
 }
 
+/* Compare the last two bytes of a suffix with a two-byte key. */
+static int last2_cmp(const struct sfx *x, const unsigned char *key)
+{
+    const unsigned char *p = (const unsigned char *)x->s + x->len - 2;
+    return p[0] != key[0] ? p[0] - key[0] : p[1] - key[1];
+}
+
+int nlp_stem_kk_check_tables(void)
+{
+    for (size_t i = 1; i < KZ_ARRAY_LEN(suffixes); i++) {
+        const struct sfx *a = &suffixes[i - 1], *b = &suffixes[i];
+        if (a->len < 2 || b->len < 2 || a->len % 2 || b->len % 2 ||
+            last2_cmp(a, (const unsigned char *)b->s + b->len - 2) > 0)
+            return -(int)i;
+    }
+    for (size_t i = 1; i < KZ_ARRAY_LEN(protected_words); i++) {
+        const char *a = protected_words[i - 1].w, *b = protected_words[i].w;
+        if (strcmp(a, b) >= 0)
+            return -1000 - (int)i;
+    }
+    return 0;
+}
+
+/* The range of suffixes whose last letter is the word's last letter. */
+static void suffix_range(const unsigned char *key, size_t *lo_out, size_t *hi_out)
+{
+    size_t lo = 0, hi = KZ_ARRAY_LEN(suffixes), l2, h2;
+
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (last2_cmp(&suffixes[mid], key) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    l2 = lo;
+    h2 = KZ_ARRAY_LEN(suffixes);
+    while (lo < h2) {
+        size_t mid = (lo + h2) / 2;
+        if (last2_cmp(&suffixes[mid], key) <= 0)
+            lo = mid + 1;
+        else
+            h2 = mid;
+    }
+    *lo_out = l2;
+    *hi_out = h2;
+}
+
 /*
  * Returns the stem's byte length; *final is set to a replacement for the
  * stem's last code point (п к қ after voicing) or 0.
@@ -198,12 +378,15 @@ size_t nlp_stem_kk(const char *w, size_t n, int32_t *final)
         return n;
     len = ncp;
     for (;;) {
-        size_t best = 0, best_cps = 0;
+        size_t best = 0, best_cps = 0, lo, hi;
         bool vowel_initial = false;
 
-        for (size_t i = 0; i < KZ_ARRAY_LEN(suffixes); i++) {
+        if (offs[len] - offs[len - 1] != 2)
+            break; /* every suffix ends in a two-byte Cyrillic letter */
+        suffix_range((const unsigned char *)w + offs[len] - 2, &lo, &hi);
+        for (size_t i = lo; i < hi; i++) {
             const char *sx = suffixes[i].s;
-            size_t sl = strlen(sx), scp = sl / 2, root;
+            size_t sl = suffixes[i].len, scp = sl / 2, root;
             int32_t last;
             int h, rh = 0;
 
@@ -218,9 +401,9 @@ size_t nlp_stem_kk(const char *w, size_t n, int32_t *final)
             if (!cond_ok(suffixes[i].cond, last))
                 continue;
             /* -стан is a place-name ending (Қазақстан), not ablative -тан. */
-            if (last == 0x441 && (memcmp(sx, "тан", sl) == 0 || memcmp(sx, "тен", sl) == 0))
+            if (last == 0x441 && ((sl == 6 && (memcmp(sx, "тан", 6) == 0 || memcmp(sx, "тен", 6) == 0))))
                 continue;
-            h = suffix_harmony(sx);
+            h = suffix_harmony(sx, sl);
             for (size_t k = root; k-- > 0;)
                 if ((rh = harmony(cps[k])) != 0)
                     break;
