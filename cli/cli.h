@@ -41,6 +41,8 @@ struct kz_config {
     char *topics[KZ_MAX_TOPICS];
     int ntopics;
     char *redis;
+    int stats_interval;          /* run: seconds between stats lines; 0 = off (default 10) */
+    int until_eof;               /* run: exit once every partition is drained */
     double rate;                 /* produce: posts/s, 0 = full speed */
     double speed;                /* produce: pace of the original times x speed, 0 = off */
     struct kz_kv kafka_props[KZ_MAX_KAFKA_PROPS]; /* -X key=value, in order */
@@ -74,6 +76,11 @@ enum kz_opt_id {
     OPT_TOPIC,
     OPT_RATE,
     OPT_SPEED,
+    OPT_GROUP,
+    OPT_REDIS,
+    OPT_FLUSH_MS,
+    OPT_STATS_INTERVAL,
+    OPT_UNTIL_EOF,
 };
 
 struct kz_opt {
@@ -115,8 +122,13 @@ struct kz_run_stats {
     uint64_t flushes, duplicate_batches;
 };
 
-int kz_pipeline_new(const struct kz_config *cfg, struct agg_store *store, FILE *dead,
-                    struct kz_pipeline **out, char *err, size_t errlen);
+/* Where dead letters go: a JSON-lines file (replay) or a Kafka topic (run).
+ * Returns 0, or a KZ_E* code that stops the pipeline. */
+typedef int (*kz_dead_sink)(void *ctx, const struct ingest_dead *d);
+int kz_dead_to_file(void *file, const struct ingest_dead *d);
+
+int kz_pipeline_new(const struct kz_config *cfg, struct agg_store *store, kz_dead_sink dead,
+                    void *dead_ctx, struct kz_pipeline **out, char *err, size_t errlen);
 void kz_pipeline_free(struct kz_pipeline *p);
 /* Feed one record; flushes to the store at record boundaries once the batch
  * holds cfg->flush_posts posts. */
@@ -124,6 +136,12 @@ int kz_pipeline_record(struct kz_pipeline *p, const struct ingest_record *rec, c
                        size_t errlen);
 int kz_pipeline_flush(struct kz_pipeline *p, char *err, size_t errlen);
 const struct ingest_stats *kz_pipeline_ingest_stats(const struct kz_pipeline *p);
+/* Replay flushes by itself every flush_posts posts; the streaming loop turns
+ * that off and decides itself, so a failed flush can be retried. */
+void kz_pipeline_set_autoflush(struct kz_pipeline *p, int on);
+uint64_t kz_pipeline_pending(const struct kz_pipeline *p); /* posts in the batch */
+/* Positions covered by the pending batch (valid until the next flush). */
+const struct agg_position *kz_pipeline_positions(const struct kz_pipeline *p, size_t *n);
 struct kz_run_stats *kz_pipeline_run_stats(struct kz_pipeline *p);
 
 /* Load every *.tsv file of a directory into a compiled lexicon. */
@@ -150,5 +168,6 @@ int kz_report_json(FILE *f, const struct kz_report_input *in);
 int kz_cmd_replay(const struct kz_cmd *cmd, int argc, char **argv);
 int kz_cmd_tokens(const struct kz_cmd *cmd, int argc, char **argv);
 int kz_cmd_produce(const struct kz_cmd *cmd, int argc, char **argv);
+int kz_cmd_run(const struct kz_cmd *cmd, int argc, char **argv);
 
 #endif /* KZ_CLI_H */

@@ -102,7 +102,7 @@ int kz_cmd_replay(const struct kz_cmd *cmd, int argc, char **argv)
         status = KZ_EXIT_FAIL;
         goto out;
     }
-    if ((rc = kz_pipeline_new(&cfg, store, dead, &p, err, sizeof(err)))) {
+    if ((rc = kz_pipeline_new(&cfg, store, kz_dead_to_file, dead, &p, err, sizeof(err)))) {
         fprintf(stderr, "kzpulse replay: %s\n", err);
         status = rc == KZ_ENOMEM ? KZ_EXIT_FAIL : KZ_EXIT_USAGE;
         goto out;

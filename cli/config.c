@@ -25,6 +25,7 @@ void kz_config_init(struct kz_config *c)
     c->top = 10;
     c->flush_posts = 10000;
     c->flush_ms = 500;
+    c->stats_interval = 10;
 }
 
 static void set_str(char **slot, const char *v)
@@ -226,6 +227,39 @@ static int apply_opt(struct kz_config *c, enum kz_opt_id id, const char *what, c
             c->speed = d;
         return 0;
     }
+    case OPT_GROUP:
+        if (!*v) {
+            snprintf(err, errlen, "%s: expected a consumer group name; got \"\"", what);
+            return -1;
+        }
+        set_str(&c->group, v);
+        return 0;
+    case OPT_REDIS:
+        if (strncmp(v, "redis://", 8) || !v[8]) {
+            snprintf(err, errlen, "%s: expected redis://HOST:PORT[/DB]; got \"%s\"", what, v);
+            return -1;
+        }
+        set_str(&c->redis, v);
+        return 0;
+    case OPT_FLUSH_MS:
+        if (parse_int(v, 1, 3600000, &ll)) {
+            snprintf(err, errlen, "%s: expected milliseconds from 1 to 3600000; got \"%s\"", what,
+                     v);
+            return -1;
+        }
+        c->flush_ms = (int)ll;
+        return 0;
+    case OPT_STATS_INTERVAL:
+        if (parse_int(v, 0, 86400, &ll)) {
+            snprintf(err, errlen, "%s: expected seconds from 0 (off) to 86400; got \"%s\"", what,
+                     v);
+            return -1;
+        }
+        c->stats_interval = (int)ll;
+        return 0;
+    case OPT_UNTIL_EOF:
+        c->until_eof = 1;
+        return 0;
     case OPT_REPORT:
         c->report_text = 1;
         return 0;
@@ -256,6 +290,8 @@ static const struct {
     {"lexicons", OPT_LEXICONS},
     {"top", OPT_TOP},
     {"flush_posts", OPT_FLUSH_POSTS},
+    {"flush_ms", OPT_FLUSH_MS},
+    {"stats_interval", OPT_STATS_INTERVAL},
 };
 
 static int load_kafka_obj(struct kz_config *c, json_t *obj, char *err, size_t errlen)
@@ -326,7 +362,8 @@ int kz_config_load(struct kz_config *c, const char *path, char *err, size_t errl
         if (i == KZ_ARRAY_LEN(file_keys)) {
             snprintf(err, errlen,
                      "%s: unknown key (accepted: schema, max_text, max_record, max_future_s, "
-                     "dead_letters, lexicons, top, flush_posts, brokers, group, redis, kafka)",
+                     "dead_letters, lexicons, top, flush_posts, flush_ms, stats_interval, brokers, "
+                     "group, redis, kafka)",
                      what);
             goto out;
         }

@@ -56,6 +56,23 @@ static const struct kz_opt produce_opts[] = {
     {0, NULL, 0, NULL, NULL},
 };
 
+static const struct kz_opt run_opts[] = {
+    OPT_HELP_ROW,
+    OPT_CONFIG_ROW,
+    {OPT_BROKERS, "brokers", 'b', "HOST:PORT", "Kafka bootstrap servers (required)"},
+    {OPT_TOPIC, "topic", 't', "TOPIC", "topic to consume (required; repeatable)"},
+    {OPT_GROUP, "group", 'g', "GROUP", "consumer group (required)"},
+    {OPT_REDIS, "redis", 0, "URL", "redis://HOST:PORT[/DB] holding the counters (required)"},
+    {OPT_FLUSH_MS, "flush-ms", 0, "MS", "apply the batch to Redis every MS ms (default 500)"},
+    {OPT_FLUSH_POSTS, "flush-posts", 0, "N", "... or every N posts, whichever first (default 10000)"},
+    {OPT_STATS_INTERVAL, "stats-interval", 0, "SECONDS", "stats line every SECONDS (default 10; 0 off)"},
+    {OPT_UNTIL_EOF, "until-eof", 0, NULL, "exit once every assigned partition is drained"},
+    {OPT_KAFKA_PROP, "property", 'X', "KEY=VALUE", "librdkafka consumer property (repeatable)"},
+    OPT_INGEST_ROWS,
+    {OPT_LEXICONS, "lexicons", 'l', "DIR", "lexicon directory (TSV files) for classification"},
+    {0, NULL, 0, NULL, NULL},
+};
+
 static const struct kz_cmd commands[] = {
     {"replay", "[options] FILE...",
      "Run archives through decode -> analyse -> aggregate into the in-process store and report.",
@@ -70,6 +87,14 @@ static const struct kz_cmd commands[] = {
      "One JSON object per input line: the line's language and script, and its tokens.  Meant\n"
      "for people writing lexicons: it shows exactly what the patterns are matched against.",
      tokens_opts, kz_cmd_tokens},
+    {"run", "--brokers HOST:PORT --topic T --group G --redis redis://HOST:PORT [options]",
+     "Consume posts from Kafka, analyse them and keep rolling counters in Redis.",
+     "Joins the consumer group, analyses each post, coalesces increments in memory and applies\n"
+     "them to Redis every --flush-ms or --flush-posts, atomically with the partitions' offsets\n"
+     "(effectively once: nothing lost, nothing counted twice across crashes and rebalances).\n"
+     "Undecodable messages go to <topic>.dlq with their reason in headers.  SIGTERM or SIGINT\n"
+     "flush, commit and exit 0.",
+     run_opts, NULL /* RUN_PENDING */},
     {"produce", "--brokers HOST:PORT --topic TOPIC [options] FILE...",
      "Publish archives to Kafka, one message per record, keyed by author.",
      "Every record is published as it is, malformed ones included (so a consumer's dead-letter\n"
@@ -107,7 +132,7 @@ int main(int argc, char **argv)
         return KZ_EXIT_OK;
     }
     for (size_t i = 0; i < KZ_ARRAY_LEN(commands); i++)
-        if (!strcmp(name, commands[i].name))
+        if (!strcmp(name, commands[i].name) && commands[i].run)
             return commands[i].run(&commands[i], argc - 2, argv + 2);
     fprintf(stderr, "kzpulse: unknown command \"%s\" (accepted: ", name);
     for (size_t i = 0; i < KZ_ARRAY_LEN(commands); i++)

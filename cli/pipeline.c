@@ -28,7 +28,8 @@ struct kz_pipeline {
     struct nlp_lexicon *lex;
     struct agg_batch *batch;
     struct agg_store *store;
-    FILE *dead;
+    kz_dead_sink dead;
+    void *dead_ctx;
     struct kz_run_stats stats;
 
     /* positions covered by the pending batch; names owned */
@@ -41,6 +42,7 @@ struct kz_pipeline {
     char *lower;
     size_t cap_lower, used_lower;
 
+    int autoflush;
     int error; /* a failure inside a callback */
     char errbuf[256];
 };
@@ -269,17 +271,21 @@ static int on_dead(void *ctx, const struct ingest_dead *d)
 {
     struct kz_pipeline *p = ctx;
     p->stats.dead_total++;
-    if (p->dead && ingest_dead_write_json(p->dead, d))
-        return fail(p, KZ_EIO, "writing the dead-letter file");
-    return 0;
+    int rc = p->dead ? p->dead(p->dead_ctx, d) : 0;
+    return rc ? fail(p, rc, "writing a dead letter") : 0;
+}
+
+int kz_dead_to_file(void *file, const struct ingest_dead *d)
+{
+    return ingest_dead_write_json(file, d) ? KZ_EIO : 0;
 }
 
 /* ---------------------------------------------------------------------------
  * Public
  * ------------------------------------------------------------------------ */
 
-int kz_pipeline_new(const struct kz_config *cfg, struct agg_store *store, FILE *dead,
-                    struct kz_pipeline **out, char *err, size_t errlen)
+int kz_pipeline_new(const struct kz_config *cfg, struct agg_store *store, kz_dead_sink dead,
+                    void *dead_ctx, struct kz_pipeline **out, char *err, size_t errlen)
 {
     struct kz_pipeline *p = calloc(1, sizeof(*p));
     if (!p)
@@ -287,6 +293,8 @@ int kz_pipeline_new(const struct kz_config *cfg, struct agg_store *store, FILE *
     p->cfg = cfg;
     p->store = store;
     p->dead = dead;
+    p->dead_ctx = dead_ctx;
+    p->autoflush = 1;
     int rc;
     struct nlp_config nc;
     nlp_config_default(&nc);
@@ -381,9 +389,25 @@ int kz_pipeline_record(struct kz_pipeline *p, const struct ingest_record *rec, c
         snprintf(err, errlen, "%s", p->error ? p->errbuf : kz_strerror(rc));
         return rc;
     }
-    if (agg_batch_posts(p->batch) >= p->cfg->flush_posts)
+    if (p->autoflush && agg_batch_posts(p->batch) >= p->cfg->flush_posts)
         return kz_pipeline_flush(p, err, errlen);
     return 0;
+}
+
+void kz_pipeline_set_autoflush(struct kz_pipeline *p, int on)
+{
+    p->autoflush = on;
+}
+
+uint64_t kz_pipeline_pending(const struct kz_pipeline *p)
+{
+    return agg_batch_posts(p->batch);
+}
+
+const struct agg_position *kz_pipeline_positions(const struct kz_pipeline *p, size_t *n)
+{
+    *n = (size_t)p->npos;
+    return p->pos;
 }
 
 const struct ingest_stats *kz_pipeline_ingest_stats(const struct kz_pipeline *p)

@@ -59,6 +59,11 @@ int nlp_analyzer_new(const struct nlp_config *cfg, struct nlp_analyzer **out, ch
     rc = nlp_stem_init(a, err, errlen);
     if (rc)
         goto fail;
+    rc = nlp_wc_init(a);
+    if (rc) {
+        snprintf(err, errlen, "nlp: out of memory creating the word cache");
+        goto fail;
+    }
     rc = nlp_langid_init(a);
     if (rc) {
         snprintf(err, errlen, "nlp: out of memory building language-ID tables");
@@ -76,6 +81,7 @@ void nlp_analyzer_free(struct nlp_analyzer *a)
     if (!a)
         return;
     nlp_langid_fini(a);
+    nlp_wc_fini(a);
     nlp_stem_fini(a);
     nlp_tokenizer_fini(a);
     nlp_arena_free(&a->arena);

@@ -32,6 +32,8 @@ enum { L_KK = 0, L_RU, L_UK, L_EN, NL };
 static const uint8_t lang_of[NL] = {NLP_LANG_KK, NLP_LANG_RU, NLP_LANG_UK, NLP_LANG_EN};
 
 enum { M_KK = 1, M_RU = 2, M_UK = 4, M_EN = 8, M_KK_PLAIN = 16 };
+/* Ending-table masks. */
+enum { E_KK = 1, E_RU = 2, E_EN = 4, E_KKL = 8 };
 
 struct wentry {
     const char *w;
@@ -40,10 +42,15 @@ struct wentry {
     uint8_t mask;
 };
 
-struct nlp_wordtab {
+struct wtab {
     struct wentry *slots;
     size_t mask; /* nslots - 1 */
-    char *pool;  /* plain-spelling copies */
+};
+
+struct nlp_wordtab {
+    struct wtab words; /* whole words */
+    struct wtab ends;  /* endings, looked up by a word's last 1..5 code points */
+    char *pool;        /* plain-spelling copies */
     size_t pool_used, pool_cap;
 };
 
@@ -56,7 +63,7 @@ static uint32_t fnv1a(const char *s, size_t n)
     return h;
 }
 
-static const struct wentry *wt_find(const struct nlp_wordtab *t, const char *w, size_t n)
+static const struct wentry *wt_find(const struct wtab *t, const char *w, size_t n)
 {
     uint32_t h = fnv1a(w, n);
 
@@ -69,7 +76,7 @@ static const struct wentry *wt_find(const struct nlp_wordtab *t, const char *w, 
     }
 }
 
-static void wt_add(struct nlp_wordtab *t, const char *w, size_t n, uint8_t mask)
+static void wt_add(struct wtab *t, const char *w, size_t n, uint8_t mask)
 {
     uint32_t h = fnv1a(w, n);
 
@@ -115,7 +122,7 @@ static size_t count_words(const char *s)
     return c;
 }
 
-static void add_list(struct nlp_wordtab *t, const char *list, uint8_t mask)
+static void add_list(struct wtab *t, const char *list, uint8_t mask)
 {
     const char *p = list;
 
@@ -149,11 +156,11 @@ static void add_plain(struct nlp_wordtab *t, const char *list)
             o += nlp_utf8_put(dst + o, f < 0 ? 0xFFFD : f);
         }
         if (changed) {
-            const struct wentry *ex = wt_find(t, dst, o);
+            const struct wentry *ex = wt_find(&t->words, dst, o);
             /* A plain spelling that is a Russian word stays Russian. */
             if (!ex || !(ex->mask & M_RU)) {
                 t->pool_used += o;
-                wt_add(t, dst, o, M_KK_PLAIN);
+                wt_add(&t->words, dst, o, M_KK_PLAIN);
             }
         }
         if (!e)
@@ -162,65 +169,11 @@ static void add_plain(struct nlp_wordtab *t, const char *list)
     }
 }
 
-int nlp_langid_init(struct nlp_analyzer *a)
-{
-    struct nlp_wordtab *t = calloc(1, sizeof(*t));
-    size_t nw, ns = 1;
-
-    if (!t)
-        return KZ_ENOMEM;
-    nw = count_words(nlp_words_kk) * 2 + count_words(nlp_words_kk_latn) +
-         count_words(nlp_words_ru) + count_words(nlp_words_uk) + count_words(nlp_words_en);
-    while (ns < nw * 2)
-        ns <<= 1;
-    t->slots = calloc(ns, sizeof(*t->slots));
-    t->pool_cap = sizeof(nlp_words_kk);
-    t->pool = malloc(t->pool_cap);
-    if (!t->slots || !t->pool) {
-        free(t->slots);
-        free(t->pool);
-        free(t);
-        return KZ_ENOMEM;
-    }
-    t->mask = ns - 1;
-    add_list(t, nlp_words_ru, M_RU);
-    add_list(t, nlp_words_uk, M_UK);
-    add_list(t, nlp_words_en, M_EN);
-    add_list(t, nlp_words_kk, M_KK);
-    add_list(t, nlp_words_kk_latn, M_KK);
-    add_plain(t, nlp_words_kk);
-    a->words = t;
-    return 0;
-}
-
-void nlp_langid_fini(struct nlp_analyzer *a)
-{
-    if (!a->words)
-        return;
-    free(a->words->slots);
-    free(a->words->pool);
-    free(a->words);
-    a->words = NULL;
-}
-
-/* -- per-token evidence ----------------------------------------------------- */
-
 struct ending {
     const char *s;
     size_t n;
 };
 #define E(lit) lit, sizeof(lit) - 1
-
-/* Ending lists are short and scanned in full; the last byte rejects fast. */
-static bool ends_any(const char *w, size_t n, const struct ending *list, size_t nl)
-{
-    for (size_t i = 0; i < nl; i++) {
-        size_t m = list[i].n;
-        if (n > m + 1 && list[i].s[m - 1] == w[n - 1] && memcmp(w + n - m, list[i].s, m) == 0)
-            return true;
-    }
-    return false;
-}
 
 static const struct ending kk_cyr_end[] = {
     {E("лар")}, {E("лер")}, {E("дар")}, {E("дер")}, {E("тар")}, {E("тер")}, {E("ның")},
@@ -255,6 +208,88 @@ static const struct ending kkl_end[] = {
     {E("ǵa")}, {E("ǵe")},
 };
 
+static void add_endings(struct wtab *t, const struct ending *list, size_t n, uint8_t mask)
+{
+    for (size_t i = 0; i < n; i++)
+        wt_add(t, list[i].s, list[i].n, mask);
+}
+
+static int wtab_init(struct wtab *t, size_t nentries)
+{
+    size_t ns = 16;
+
+    while (ns < nentries * 2)
+        ns <<= 1;
+    t->slots = calloc(ns, sizeof(*t->slots));
+    t->mask = ns - 1;
+    return t->slots ? 0 : KZ_ENOMEM;
+}
+
+int nlp_langid_init(struct nlp_analyzer *a)
+{
+    struct nlp_wordtab *t = calloc(1, sizeof(*t));
+    size_t nw, ne;
+
+    if (!t)
+        return KZ_ENOMEM;
+    a->words = t;
+    nw = count_words(nlp_words_kk) * 2 + count_words(nlp_words_kk_latn) +
+         count_words(nlp_words_ru) + count_words(nlp_words_uk) + count_words(nlp_words_en);
+    ne = KZ_ARRAY_LEN(kk_cyr_end) + KZ_ARRAY_LEN(ru_end) + KZ_ARRAY_LEN(en_end) +
+         KZ_ARRAY_LEN(kkl_end);
+    t->pool_cap = sizeof(nlp_words_kk);
+    t->pool = malloc(t->pool_cap);
+    if (!t->pool || wtab_init(&t->words, nw) || wtab_init(&t->ends, ne))
+        return KZ_ENOMEM;
+    add_list(&t->words, nlp_words_ru, M_RU);
+    add_list(&t->words, nlp_words_uk, M_UK);
+    add_list(&t->words, nlp_words_en, M_EN);
+    add_list(&t->words, nlp_words_kk, M_KK);
+    add_list(&t->words, nlp_words_kk_latn, M_KK);
+    add_plain(t, nlp_words_kk);
+    add_endings(&t->ends, kk_cyr_end, KZ_ARRAY_LEN(kk_cyr_end), E_KK);
+    add_endings(&t->ends, ru_end, KZ_ARRAY_LEN(ru_end), E_RU);
+    add_endings(&t->ends, en_end, KZ_ARRAY_LEN(en_end), E_EN);
+    add_endings(&t->ends, kkl_end, KZ_ARRAY_LEN(kkl_end), E_KKL);
+    return 0;
+}
+
+void nlp_langid_fini(struct nlp_analyzer *a)
+{
+    if (!a->words)
+        return;
+    free(a->words->words.slots);
+    free(a->words->ends.slots);
+    free(a->words->pool);
+    free(a->words);
+    a->words = NULL;
+}
+
+/*
+ * Masks of the endings of w: its last 1..5 code points looked up in the
+ * ending table, always leaving at least two bytes of stem.
+ */
+static uint8_t ending_mask(const struct nlp_wordtab *t, const char *w, size_t n)
+{
+    uint8_t m = 0;
+    size_t start = n;
+
+    for (int k = 0; k < 5 && start > 0; k++) {
+        const struct wentry *e;
+        do
+            start--;
+        while (start > 0 && ((unsigned char)w[start] & 0xC0) == 0x80);
+        if (start < 2)
+            break;
+        e = wt_find(&t->ends, w + start, n - start);
+        if (e)
+            m |= e->mask;
+    }
+    return m;
+}
+
+/* -- per-token evidence ----------------------------------------------------- */
+
 struct tokscore {
     float s[NL];
 };
@@ -265,6 +300,7 @@ static void score_cyrillic(const struct nlp_wordtab *wt, const struct kz_str *w,
     bool kk_letter = false, uk_letter = false, dotted_i = false, ru_only = false,
          uk_apos = false;
     const struct wentry *e;
+    uint8_t em;
 
     while (i < w->n) {
         int32_t cp = nlp_utf8_get(w->p, w->n, &i);
@@ -302,7 +338,7 @@ static void score_cyrillic(const struct nlp_wordtab *wt, const struct kz_str *w,
     }
     if (ru_only)
         sc->s[L_UK] -= 4;
-    e = wt_find(wt, w->p, w->n);
+    e = wt_find(&wt->words, w->p, w->n);
     if (e) {
         if (e->mask & M_KK)
             sc->s[L_KK] += 3;
@@ -314,9 +350,10 @@ static void score_cyrillic(const struct nlp_wordtab *wt, const struct kz_str *w,
             sc->s[L_UK] += 3;
         return;
     }
-    if (ends_any(w->p, w->n, kk_cyr_end, KZ_ARRAY_LEN(kk_cyr_end)))
+    em = ending_mask(wt, w->p, w->n);
+    if (em & E_KK)
         sc->s[L_KK] += 1;
-    if (ends_any(w->p, w->n, ru_end, KZ_ARRAY_LEN(ru_end)))
+    if (em & E_RU)
         sc->s[L_RU] += 1, sc->s[L_UK] += 0.3f;
 }
 
@@ -326,6 +363,7 @@ static void score_latin(const struct nlp_wordtab *wt, const struct kz_str *w, st
     int32_t prev = 0;
     bool kk_mark = false, q = false, th = false;
     const struct wentry *e;
+    uint8_t em;
 
     while (i < w->n) {
         int32_t cp = nlp_utf8_get(w->p, w->n, &i);
@@ -364,7 +402,7 @@ static void score_latin(const struct nlp_wordtab *wt, const struct kz_str *w, st
         sc->s[L_KK] += 2.5f;
     if (th)
         sc->s[L_EN] += 1.5f;
-    e = wt_find(wt, w->p, w->n);
+    e = wt_find(&wt->words, w->p, w->n);
     if (e) {
         if (e->mask & M_KK)
             sc->s[L_KK] += 3;
@@ -372,9 +410,10 @@ static void score_latin(const struct nlp_wordtab *wt, const struct kz_str *w, st
             sc->s[L_EN] += 3;
         return;
     }
-    if (ends_any(w->p, w->n, kkl_end, KZ_ARRAY_LEN(kkl_end)))
+    em = ending_mask(wt, w->p, w->n);
+    if (em & E_KKL)
         sc->s[L_KK] += 1;
-    if (ends_any(w->p, w->n, en_end, KZ_ARRAY_LEN(en_end)))
+    if (em & E_EN)
         sc->s[L_EN] += 1;
     if (!q && !kk_mark)
         sc->s[L_EN] += 0.5f; /* an unknown plain Latin word is more often English */
@@ -406,22 +445,35 @@ void nlp_langid(struct nlp_analyzer *a, enum nlp_lang hint, struct nlp_doc *doc)
         struct nlp_token *t = &a->toks[i];
         struct tokscore sc = {{0}};
         struct kz_str w = t->norm;
+        struct nlp_wc_entry *ce;
+        bool hit;
 
         t->lang = NLP_LANG_UND;
         if (t->kind == NLP_TOK_HASHTAG)
             continue; /* its parts vote */
         if (t->kind != NLP_TOK_WORD)
             continue;
-        if (t->script == NLP_SCRIPT_CYRL) {
+        if (t->script == NLP_SCRIPT_CYRL)
             ncyr++;
-            score_cyrillic(a->words, &w, &sc);
-            sc.s[L_EN] = -100;
-        } else if (t->script == NLP_SCRIPT_LATN) {
+        else if (t->script == NLP_SCRIPT_LATN)
             nlat++;
-            score_latin(a->words, &w, &sc);
-            sc.s[L_RU] = sc.s[L_UK] = -100;
-        } else {
+        else
             continue;
+        ce = nlp_wc_lookup(a, w.p, w.n, &hit);
+        if (hit && ce->has_scores) {
+            memcpy(sc.s, ce->s, sizeof(sc.s));
+        } else {
+            if (t->script == NLP_SCRIPT_CYRL) {
+                score_cyrillic(a->words, &w, &sc);
+                sc.s[L_EN] = -100;
+            } else {
+                score_latin(a->words, &w, &sc);
+                sc.s[L_RU] = sc.s[L_UK] = -100;
+            }
+            if (ce) {
+                memcpy(ce->s, sc.s, sizeof(sc.s));
+                ce->has_scores = 1;
+            }
         }
         best = argmax(sc.s, &margin);
         if (sc.s[best] > 0 && margin >= 1) {

@@ -35,6 +35,29 @@ void nlp_arena_block_chain_free(struct nlp_arena_block *b);
 void *nlp_arena_alloc(struct nlp_arena *ar, size_t n);
 char *nlp_arena_strdup(struct nlp_arena *ar, const char *s, size_t n);
 
+/* -- wordcache.c ------------------------------------------------------------ */
+
+#define NLP_WC_KEY 38 /* longest form cached, bytes */
+
+struct nlp_wc_entry {
+    uint32_t hash;
+    uint8_t klen;       /* 0: empty */
+    uint8_t has_scores; /* s[] valid */
+    uint8_t stem_lang;  /* enum nlp_lang the stem is for; 0: none */
+    uint8_t slen;
+    float s[4];         /* language scores, langid.c order */
+    char key[NLP_WC_KEY];
+    char stem[NLP_WC_KEY];
+};
+
+struct nlp_analyzer;
+uint32_t nlp_hash(const char *s, size_t n); /* FNV-1a */
+int nlp_wc_init(struct nlp_analyzer *a);
+void nlp_wc_fini(struct nlp_analyzer *a);
+/* The slot for form w: *hit if it holds w; otherwise claimed and emptied for w.
+ * NULL when w is too long to cache. */
+struct nlp_wc_entry *nlp_wc_lookup(struct nlp_analyzer *a, const char *w, size_t n, bool *hit);
+
 /* -- analyzer.c ------------------------------------------------------------- */
 
 struct nlp_wordtab;
@@ -50,6 +73,7 @@ struct nlp_analyzer {
     UText *ut;
     struct sb_stemmer *stem_ru, *stem_en;
     struct nlp_wordtab *words; /* language-ID word table (langid.c) */
+    struct nlp_wc_entry *wc;   /* word-form cache (wordcache.c) */
     void *verdict_scratch;     /* classify.c */
 };
 
@@ -58,7 +82,45 @@ int nlp_push_token(struct nlp_analyzer *a, const struct nlp_token *t);
 
 /* -- normalize.c ------------------------------------------------------------ */
 
-int32_t nlp_utf8_get(const char *s, size_t n, size_t *i); /* -1 and one byte on bad input */
+/*
+ * Decode one code point at s[*i] (i < n) and advance; a byte that does not
+ * start a valid, shortest-form sequence yields -1 and advances by one, which
+ * is how invalid UTF-8 becomes a separator.  Inline: it is the innermost loop.
+ */
+static inline int32_t nlp_utf8_get(const char *s, size_t n, size_t *i)
+{
+    const unsigned char *u = (const unsigned char *)s + *i;
+    size_t left = n - *i;
+    int32_t cp;
+
+    if (u[0] < 0x80) {
+        (*i)++;
+        return u[0];
+    }
+    if (u[0] >= 0xC2 && u[0] <= 0xDF && left >= 2 && (u[1] & 0xC0) == 0x80) {
+        *i += 2;
+        return ((u[0] & 0x1F) << 6) | (u[1] & 0x3F);
+    }
+    if (u[0] >= 0xE0 && u[0] <= 0xEF && left >= 3 && (u[1] & 0xC0) == 0x80 &&
+        (u[2] & 0xC0) == 0x80) {
+        cp = ((u[0] & 0x0F) << 12) | ((u[1] & 0x3F) << 6) | (u[2] & 0x3F);
+        if (cp >= 0x800 && (cp < 0xD800 || cp > 0xDFFF)) {
+            *i += 3;
+            return cp;
+        }
+    } else if (u[0] >= 0xF0 && u[0] <= 0xF4 && left >= 4 && (u[1] & 0xC0) == 0x80 &&
+               (u[2] & 0xC0) == 0x80 && (u[3] & 0xC0) == 0x80) {
+        cp = ((u[0] & 0x07) << 18) | ((u[1] & 0x3F) << 12) | ((u[2] & 0x3F) << 6) | (u[3] & 0x3F);
+        if (cp >= 0x10000 && cp <= 0x10FFFF) {
+            *i += 4;
+            return cp;
+        }
+    }
+    (*i)++;
+    return -1;
+}
+
+
 size_t nlp_utf8_put(char *out, int32_t cp);                /* writes 1..4 bytes */
 int nlp_script_of(int32_t cp);                             /* enum nlp_script of a letter */
 int nlp_normalize_word(struct nlp_analyzer *a, const char *s, size_t n, struct kz_str *norm,

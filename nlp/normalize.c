@@ -135,86 +135,48 @@ size_t nlp_utf8_put(char *out, int32_t cp)
     return 4;
 }
 
-int32_t nlp_utf8_get(const char *s, size_t n, size_t *i)
-{
-    const unsigned char *u = (const unsigned char *)s + *i;
-    size_t left = n - *i;
-    int32_t cp;
-
-    if (u[0] < 0x80) {
-        (*i)++;
-        return u[0];
-    }
-    if (u[0] >= 0xC2 && u[0] <= 0xDF && left >= 2 && (u[1] & 0xC0) == 0x80) {
-        *i += 2;
-        return ((u[0] & 0x1F) << 6) | (u[1] & 0x3F);
-    }
-    if (u[0] >= 0xE0 && u[0] <= 0xEF && left >= 3 && (u[1] & 0xC0) == 0x80 &&
-        (u[2] & 0xC0) == 0x80) {
-        cp = ((u[0] & 0x0F) << 12) | ((u[1] & 0x3F) << 6) | (u[2] & 0x3F);
-        if (cp >= 0x800 && (cp < 0xD800 || cp > 0xDFFF)) {
-            *i += 3;
-            return cp;
-        }
-    } else if (u[0] >= 0xF0 && u[0] <= 0xF4 && left >= 4 && (u[1] & 0xC0) == 0x80 &&
-               (u[2] & 0xC0) == 0x80 && (u[3] & 0xC0) == 0x80) {
-        cp = ((u[0] & 0x07) << 18) | ((u[1] & 0x3F) << 12) | ((u[2] & 0x3F) << 6) | (u[3] & 0x3F);
-        if (cp >= 0x10000 && cp <= 0x10FFFF) {
-            *i += 4;
-            return cp;
-        }
-    }
-    (*i)++;
-    return -1;
-}
-
 static bool is_apostrophe(int32_t cp)
 {
     return cp == 0x2019 || cp == 0x2018 || cp == 0x02BC || cp == 0x0060 || cp == 0x00B4 ||
            cp == 0x02B9 || cp == 0x2032;
 }
 
-/*
- * Normalize a word-like token.  Fills *norm (arena) and the token's script and
- * homoglyph flag.  The census pass counts letters per script and notes whether
- * every code point is on the fast path.
- */
-int nlp_normalize_word(struct nlp_analyzer *a, const char *s, size_t n, struct kz_str *norm,
-                       uint8_t *script, uint8_t *flags)
+/* Lower case of a code point of the Cyrillic block U+0400..U+04FF. */
+static inline int32_t cyr_lower(int32_t cp)
 {
-    size_t i = 0, ncp = 0, lat = 0, cyr = 0;
-    bool slow = false, folded = false;
-    int target = NLP_SCRIPT_NONE;
+    if (cp < 0x410)
+        return cp + 0x50; /* Ѐ..Џ */
+    if (cp < 0x430)
+        return cp + 0x20; /* А..Я */
+    if (cp < 0x460 || (cp >= 0x482 && cp <= 0x489))
+        return cp;
+    if (cp == 0x4C0)
+        return 0x4CF; /* palochka */
+    if (cp >= 0x4C1 && cp <= 0x4CE)
+        return (cp & 1) ? cp + 1 : cp;
+    if (cp == 0x4CF)
+        return cp;
+    return (cp & 1) ? cp : cp + 1; /* paired upper (even) / lower (odd) */
+}
+
+/*
+ * The general path: homoglyph folding, utf8proc NFKC + case fold for code
+ * points outside ASCII and the Cyrillic block, repeat folding.
+ */
+static int normalize_general(struct nlp_analyzer *a, const char *s, size_t n, size_t ncp,
+                             bool slow, int target, struct kz_str *norm, uint8_t *script,
+                             uint8_t *flags)
+{
+    size_t i = 0, on = 0, lat = 0, cyr = 0;
+    bool folded = false;
     char *out;
-    size_t on = 0;
     int rc;
-
-    /* Census. */
-    while (i < n) {
-        int32_t cp = nlp_utf8_get(s, n, &i);
-        int sc;
-
-        if (cp < 0)
-            continue;
-        ncp++;
-        sc = nlp_script_of(cp);
-        if (sc == NLP_SCRIPT_LATN)
-            lat++;
-        else if (sc == NLP_SCRIPT_CYRL)
-            cyr++;
-        if (cp >= 0x80 && !(cp >= 0x400 && cp <= 0x4FF))
-            slow = true;
-    }
-    if (lat && cyr)
-        target = cyr >= lat ? NLP_SCRIPT_CYRL : NLP_SCRIPT_LATN;
 
     /* Worst case 18 code points per input code point (NFKC of U+FDFA). */
     rc = ensure_cps(a, slow ? ncp * 18 + 4 : ncp + 1);
     if (rc)
         return rc;
-
     ncp = 0;
-    i = 0;
     while (i < n) {
         int32_t cp = nlp_utf8_get(s, n, &i);
 
@@ -232,7 +194,7 @@ int nlp_normalize_word(struct nlp_analyzer *a, const char *s, size_t n, struct k
                 cp += 32;
             a->cps[ncp++] = cp;
         } else if (cp >= 0x400 && cp <= 0x4FF) {
-            a->cps[ncp++] = utf8proc_tolower(cp);
+            a->cps[ncp++] = cyr_lower(cp);
         } else if (is_apostrophe(cp)) {
             a->cps[ncp++] = '\'';
         } else {
@@ -255,7 +217,6 @@ int nlp_normalize_word(struct nlp_analyzer *a, const char *s, size_t n, struct k
     out = nlp_arena_alloc(&a->arena, ncp * 4 + 1);
     if (!out)
         return KZ_ENOMEM;
-    lat = cyr = 0;
     for (size_t k = 0, run = 0; k < ncp; k++) {
         int32_t cp = a->cps[k];
         int sc;
@@ -278,6 +239,101 @@ int nlp_normalize_word(struct nlp_analyzer *a, const char *s, size_t n, struct k
                                    : NLP_SCRIPT_NONE);
     if (folded)
         *flags |= NLP_TOKF_HOMOGLYPH;
+    return 0;
+}
+
+/*
+ * Normalize a word-like token.  Fills *norm and the token's script and
+ * homoglyph flag.  One census pass over the bytes decides the path:
+ *  - already normalized (ASCII/Cyrillic, lower case, no triple letters, one
+ *    script): the norm is the surface itself, no copy (most tokens);
+ *  - ASCII/Cyrillic needing case or repeat folding: one byte-level pass;
+ *  - anything else (other scripts, compatibility forms, ignorables, mixed
+ *    Latin/Cyrillic): normalize_general().
+ */
+int nlp_normalize_word(struct nlp_analyzer *a, const char *s, size_t n, struct kz_str *norm,
+                       uint8_t *script, uint8_t *flags)
+{
+    size_t i = 0, ncp = 0, lat = 0, cyr = 0, run = 0;
+    int32_t prev = -1;
+    bool slow = false, changed = false;
+    char *out;
+    size_t on = 0;
+
+    while (i < n) {
+        unsigned char c = (unsigned char)s[i];
+        int32_t cp;
+
+        if (c < 0x80) {
+            cp = c;
+            i++;
+            if (c >= 'A' && c <= 'Z') {
+                changed = true;
+                lat++;
+            } else if (c >= 'a' && c <= 'z') {
+                lat++;
+            }
+        } else if (c >= 0xD0 && c <= 0xD3 && i + 1 < n &&
+                   ((unsigned char)s[i + 1] & 0xC0) == 0x80) {
+            cp = ((c & 0x1F) << 6) | ((unsigned char)s[i + 1] & 0x3F);
+            i += 2;
+            if (cp < 0x483 || cp > 0x489) {
+                cyr++;
+                if (cyr_lower(cp) != cp)
+                    changed = true;
+            }
+        } else {
+            cp = nlp_utf8_get(s, n, &i);
+            slow = true;
+        }
+        ncp++;
+        if (cp == prev) {
+            if (++run > 2)
+                changed = true;
+        } else {
+            run = 1;
+            prev = cp;
+        }
+    }
+    if (slow || (lat && cyr))
+        return normalize_general(a, s, n, ncp, slow,
+                                 lat && cyr ? (cyr >= lat ? NLP_SCRIPT_CYRL : NLP_SCRIPT_LATN)
+                                            : NLP_SCRIPT_NONE,
+                                 norm, script, flags);
+    *script = (uint8_t)(lat ? NLP_SCRIPT_LATN : cyr ? NLP_SCRIPT_CYRL : NLP_SCRIPT_NONE);
+    if (!changed) {
+        *norm = kz_str_make(s, n);
+        return 0;
+    }
+    /* Case and repeat folding keep every code point's byte length. */
+    out = nlp_arena_alloc(&a->arena, n + 1);
+    if (!out)
+        return KZ_ENOMEM;
+    i = 0;
+    prev = -1;
+    run = 0;
+    while (i < n) {
+        unsigned char c = (unsigned char)s[i];
+        int32_t cp;
+
+        if (c < 0x80) {
+            cp = (c >= 'A' && c <= 'Z') ? c + 32 : c;
+            i++;
+        } else {
+            cp = cyr_lower(((c & 0x1F) << 6) | ((unsigned char)s[i + 1] & 0x3F));
+            i += 2;
+        }
+        if (cp == prev) {
+            if (++run > 2 && is_letter(cp))
+                continue;
+        } else {
+            run = 1;
+            prev = cp;
+        }
+        on += nlp_utf8_put(out + on, cp);
+    }
+    out[on] = '\0';
+    *norm = kz_str_make(out, on);
     return 0;
 }
 

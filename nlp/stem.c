@@ -84,7 +84,33 @@ static bool norm_is_cyrillic(const struct kz_str *s)
                          (unsigned char)s->p[0] == 0xD2 || (unsigned char)s->p[0] == 0xD3);
 }
 
+static int stem_uncached(struct nlp_analyzer *a, struct nlp_token *t, enum nlp_lang lang);
+
+/* Stems go through the word cache (wordcache.c): Snowball is costly. */
 int nlp_stem_token(struct nlp_analyzer *a, struct nlp_token *t, enum nlp_lang lang)
+{
+    struct nlp_wc_entry *e;
+    bool hit;
+    int rc;
+
+    if (lang != NLP_LANG_RU && lang != NLP_LANG_EN && lang != NLP_LANG_KK &&
+        lang != NLP_LANG_UK) {
+        t->stem = t->norm;
+        return 0;
+    }
+    e = nlp_wc_lookup(a, t->norm.p, t->norm.n, &hit);
+    if (hit && e->stem_lang == lang)
+        return set_stem(a, t, e->stem, e->slen);
+    rc = stem_uncached(a, t, lang);
+    if (rc == 0 && e && t->stem.n <= NLP_WC_KEY) {
+        memcpy(e->stem, t->stem.p, t->stem.n);
+        e->slen = (uint8_t)t->stem.n;
+        e->stem_lang = (uint8_t)lang;
+    }
+    return rc;
+}
+
+static int stem_uncached(struct nlp_analyzer *a, struct nlp_token *t, enum nlp_lang lang)
 {
     bool cyr = norm_is_cyrillic(&t->norm);
     const sb_symbol *r;

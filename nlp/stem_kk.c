@@ -249,6 +249,15 @@ static int harmony(int32_t cp)
     }
 }
 
+/* Suffixes are a few bytes: an inline loop beats a call to memcmp. */
+static inline bool bytes_eq(const char *a, const char *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != b[i])
+            return false;
+    return true;
+}
+
 /* Decode the code points of w (Cyrillic is two bytes each, but be general). */
 static size_t decode(const char *w, size_t n, int32_t *cps, size_t *offs, size_t cap)
 {
@@ -370,12 +379,19 @@ size_t nlp_stem_kk(const char *w, size_t n, int32_t *final)
     int32_t cps[64];
     size_t offs[65], ncp, len;
 
+    int8_t hv[65]; /* hv[k]: harmony of the last harmonic vowel in cps[0..k) */
+
     *final = 0;
-    if (n >= 60 * 2 || is_protected(w, n))
+    if (n >= 60 * 2 || n < 8 || is_protected(w, n))
         return n;
     ncp = decode(w, n, cps, offs, 63);
     if (ncp < 4)
         return n;
+    hv[0] = 0;
+    for (size_t k = 0; k < ncp; k++) {
+        int h = harmony(cps[k]);
+        hv[k + 1] = (int8_t)(h ? h : hv[k]);
+    }
     len = ncp;
     for (;;) {
         size_t best = 0, best_cps = 0, lo, hi;
@@ -388,11 +404,11 @@ size_t nlp_stem_kk(const char *w, size_t n, int32_t *final)
             const char *sx = suffixes[i].s;
             size_t sl = suffixes[i].len, scp = sl / 2, root;
             int32_t last;
-            int h, rh = 0;
+            int h, rh;
 
             if (sl <= best || sl > offs[len])
                 continue;
-            if (memcmp(w + offs[len] - sl, sx, sl) != 0)
+            if (!bytes_eq(w + offs[len] - sl, sx, sl))
                 continue;
             if (len < scp + 3)
                 continue;
@@ -401,12 +417,10 @@ size_t nlp_stem_kk(const char *w, size_t n, int32_t *final)
             if (!cond_ok(suffixes[i].cond, last))
                 continue;
             /* -стан is a place-name ending (Қазақстан), not ablative -тан. */
-            if (last == 0x441 && ((sl == 6 && (memcmp(sx, "тан", 6) == 0 || memcmp(sx, "тен", 6) == 0))))
+            if (last == 0x441 && sl == 6 && (bytes_eq(sx, "тан", 6) || bytes_eq(sx, "тен", 6)))
                 continue;
             h = suffix_harmony(sx, sl);
-            for (size_t k = root; k-- > 0;)
-                if ((rh = harmony(cps[k])) != 0)
-                    break;
+            rh = hv[root];
             if (h && rh && h != rh)
                 continue;
             best = sl;

@@ -1,0 +1,467 @@
+/*
+ * cmd_run.c -- `kzpulse run`: a Kafka consumer group into Redis counters,
+ * effectively once.
+ *
+ * One single-threaded loop (librdkafka keeps its own threads): poll a message,
+ * run it through the pipeline (decode, analyse, coalesce), and every
+ * --flush-ms or --flush-posts apply the batch to the store together with the
+ * last offset of every partition it covers.  The store applies a batch and
+ * raises those offsets in one atomic step (a Lua script in Redis) and skips a
+ * batch whose offsets it already holds, so:
+ *  - Kafka offsets are committed only after the store has applied the batch;
+ *    the committed offset is a hint, the store's offsets are the truth;
+ *  - on assignment each partition is started at the offset after the one the
+ *    store holds, so a crash between apply and commit never counts twice, and
+ *    a crash before apply never loses (the batch is simply consumed again);
+ *  - before partitions are revoked the pending batch is flushed.
+ * A flush that fails for a transient reason (Redis down) is retried with
+ * backoff while nothing more is fetched: the batch is kept, memory stays
+ * bounded by librdkafka's local queue, and max.poll.interval.ms is raised by
+ * default so the group does not give the partitions away meanwhile.
+ * Undecodable messages go to the dead-letter topic `<topic>.dlq` (original
+ * bytes as the value; reason, detail, topic, partition and offset as headers)
+ * and their offsets advance like any other; the DLQ producer is flushed before
+ * the batch that covers them is applied, so a dead letter is never lost (it may
+ * be written twice after a crash: the DLQ is at-least-once).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "cli.h"
+
+static volatile sig_atomic_t g_stop, g_reload;
+
+static void on_signal(int sig)
+{
+    if (sig == SIGHUP)
+        g_reload = 1;
+    else
+        g_stop = 1;
+}
+
+struct run {
+    const struct kz_config *cfg;
+    rd_kafka_t *consumer, *dlq;
+    struct agg_store *store;
+    struct kz_pipeline *pipe;
+    int64_t last_flush_ms;
+    uint64_t retries, dlq_failed, dlq_sent, commits_failed;
+    double flush_ms_sum, flush_ms_max;
+    uint64_t nflush;
+    int assigned, eof_count;
+    int fatal;
+    char fatal_msg[512];
+};
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* ---------------------------------------------------------------------------
+ * Dead letters -> <topic>.dlq
+ * ------------------------------------------------------------------------ */
+
+static void dlq_delivered(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+    struct run *r = opaque;
+    if (m->err)
+        r->dlq_failed++;
+}
+
+static int dead_to_kafka(void *ctx, const struct ingest_dead *d)
+{
+    struct run *r = ctx;
+    char topic[300], part[16], off[32];
+    snprintf(topic, sizeof(topic), "%s.dlq", d->pos.source);
+    snprintf(part, sizeof(part), "%d", (int)d->pos.partition);
+    snprintf(off, sizeof(off), "%llu", (unsigned long long)d->pos.offset);
+    const char *reason = ingest_dl_reason_name(d->reason);
+    const char *detail = d->detail ? d->detail : "";
+    for (;;) {
+        rd_kafka_resp_err_t e = rd_kafka_producev(
+            r->dlq, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+            RD_KAFKA_V_VALUE((void *)d->raw, d->raw_len),
+            RD_KAFKA_V_HEADER("kzp-reason", reason, -1),
+            RD_KAFKA_V_HEADER("kzp-detail", detail, -1),
+            RD_KAFKA_V_HEADER("kzp-topic", d->pos.source, -1),
+            RD_KAFKA_V_HEADER("kzp-partition", part, -1), RD_KAFKA_V_HEADER("kzp-offset", off, -1),
+            RD_KAFKA_V_END);
+        if (!e) {
+            r->dlq_sent++;
+            return 0;
+        }
+        if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+            return KZ_EIO;
+        rd_kafka_poll(r->dlq, 100);
+    }
+}
+
+/* ---------------------------------------------------------------------------
+ * Flush: DLQ delivered, batch applied, offsets committed
+ * ------------------------------------------------------------------------ */
+
+static void commit_positions(struct run *r, const struct agg_position *pos, size_t n)
+{
+    if (!n)
+        return;
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new((int)n);
+    for (size_t i = 0; i < n; i++)
+        rd_kafka_topic_partition_list_add(l, pos[i].source, pos[i].partition)->offset =
+            pos[i].offset + 1;
+    if (rd_kafka_commit(r->consumer, l, 1 /* async: the store holds the truth */))
+        r->commits_failed++;
+    rd_kafka_topic_partition_list_destroy(l);
+}
+
+/* Apply the pending batch, retrying transient failures with backoff until it
+ * is applied or a hard stop.  Returns 0 or a KZ_E* code. */
+static int flush(struct run *r)
+{
+    char err[512];
+    int backoff = 100;
+    size_t n;
+
+    /* The dead letters this batch covers must be safe before its offsets move. */
+    while (rd_kafka_flush(r->dlq, 1000) == RD_KAFKA_RESP_ERR__TIMED_OUT) {
+        r->retries++;
+        if (g_stop > 1)
+            return KZ_EAGAIN;
+    }
+    if (r->dlq_failed) {
+        snprintf(r->fatal_msg, sizeof(r->fatal_msg), "%llu dead letters could not be written "
+                 "to the DLQ topic", (unsigned long long)r->dlq_failed);
+        return KZ_EIO;
+    }
+    const struct agg_position *pos = kz_pipeline_positions(r->pipe, &n);
+    struct agg_position copy[64];
+    if (n > KZ_ARRAY_LEN(copy))
+        n = KZ_ARRAY_LEN(copy);
+    for (size_t i = 0; i < n; i++) {
+        copy[i] = pos[i];
+        copy[i].source = strdup(pos[i].source);
+    }
+    int64_t t0 = now_ms();
+    int rc;
+    for (;;) {
+        rc = kz_pipeline_flush(r->pipe, err, sizeof(err));
+        if (rc != KZ_EAGAIN && rc != KZ_EIO)
+            break;
+        r->retries++;
+        fprintf(stderr, "kzpulse run: store: %s; retrying in %d ms\n", err, backoff);
+        if (g_stop && now_ms() - t0 > 4000)
+            break; /* shutting down and the store is gone: exit without commit, lose nothing */
+        sleep_ms(backoff);
+        backoff = backoff < 5000 ? backoff * 2 : 5000;
+    }
+    if (rc == 0) {
+        double ms = (double)(now_ms() - t0);
+        r->flush_ms_sum += ms;
+        r->flush_ms_max = ms > r->flush_ms_max ? ms : r->flush_ms_max;
+        r->nflush++;
+        commit_positions(r, copy, n);
+    } else {
+        snprintf(r->fatal_msg, sizeof(r->fatal_msg), "store: %s", err);
+    }
+    for (size_t i = 0; i < n; i++)
+        free((char *)copy[i].source);
+    r->last_flush_ms = now_ms();
+    return rc;
+}
+
+/* ---------------------------------------------------------------------------
+ * Rebalance: start where the store says, flush before giving partitions away
+ * ------------------------------------------------------------------------ */
+
+static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e,
+                         rd_kafka_topic_partition_list_t *parts, void *opaque)
+{
+    struct run *r = opaque;
+    int cooperative = !strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE");
+
+    if (e == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        for (int i = 0; i < parts->cnt; i++) {
+            rd_kafka_topic_partition_t *tp = &parts->elems[i];
+            char err[256];
+            int64_t off;
+            int rc, backoff = 100;
+            while ((rc = agg_store_offset(r->store, tp->topic, tp->partition, &off, err,
+                                          sizeof(err))) == KZ_EAGAIN && !g_stop) {
+                r->retries++;
+                fprintf(stderr, "kzpulse run: store: %s; retrying in %d ms\n", err, backoff);
+                sleep_ms(backoff);
+                backoff = backoff < 5000 ? backoff * 2 : 5000;
+            }
+            if (rc == 0)
+                tp->offset = off + 1;
+            else if (rc == KZ_ENOTFOUND)
+                tp->offset = RD_KAFKA_OFFSET_INVALID; /* committed, else auto.offset.reset */
+            else {
+                snprintf(r->fatal_msg, sizeof(r->fatal_msg), "store offsets: %s", err);
+                r->fatal = 1;
+                g_stop = 1;
+            }
+        }
+        if (cooperative)
+            rd_kafka_error_destroy(rd_kafka_incremental_assign(rk, parts));
+        else
+            rd_kafka_assign(rk, parts);
+        r->assigned += parts->cnt;
+        r->eof_count = 0;
+    } else {
+        if (kz_pipeline_pending(r->pipe) || 1) {
+            size_t n;
+            kz_pipeline_positions(r->pipe, &n);
+            if ((n || kz_pipeline_pending(r->pipe)) && flush(r)) {
+                r->fatal = 1;
+                g_stop = 1;
+            }
+        }
+        if (cooperative)
+            rd_kafka_error_destroy(rd_kafka_incremental_unassign(rk, parts));
+        else
+            rd_kafka_assign(rk, NULL);
+        r->assigned = cooperative ? r->assigned - parts->cnt : 0;
+        r->eof_count = 0;
+    }
+}
+
+/* ---------------------------------------------------------------------------
+ * Setup
+ * ------------------------------------------------------------------------ */
+
+static int set(rd_kafka_conf_t *c, const char *k, const char *v)
+{
+    char err[256];
+    if (rd_kafka_conf_set(c, k, v, err, sizeof(err)) != RD_KAFKA_CONF_OK) {
+        fprintf(stderr, "kzpulse run: -X %s: %s\n", k, err);
+        return -1;
+    }
+    return 0;
+}
+
+static rd_kafka_conf_t *base_conf(const struct kz_config *cfg, int consumer)
+{
+    rd_kafka_conf_t *c = rd_kafka_conf_new();
+    int bad = set(c, "bootstrap.servers", cfg->brokers);
+    if (consumer) {
+        bad = bad || set(c, "group.id", cfg->group) || set(c, "enable.auto.commit", "false") ||
+              set(c, "enable.auto.offset.store", "false") ||
+              set(c, "auto.offset.reset", "earliest") ||
+              set(c, "enable.partition.eof", cfg->until_eof ? "true" : "false") ||
+              set(c, "max.poll.interval.ms", "86400000") ||
+              set(c, "queued.max.messages.kbytes", "262144");
+        for (int i = 0; !bad && i < cfg->nkafka_props; i++)
+            bad = set(c, cfg->kafka_props[i].key, cfg->kafka_props[i].value);
+    } else {
+        bad = bad || set(c, "enable.idempotence", "true") || set(c, "linger.ms", "5");
+    }
+    if (bad) {
+        rd_kafka_conf_destroy(c);
+        return NULL;
+    }
+    return c;
+}
+
+static void print_stats(struct run *r, int64_t t0, uint64_t *last_posts, int64_t *last_t)
+{
+    struct kz_run_stats *rs = kz_pipeline_run_stats(r->pipe);
+    const struct ingest_stats *is = kz_pipeline_ingest_stats(r->pipe);
+    int64_t t = now_ms();
+    double dt = (double)(t - *last_t) / 1000.0;
+    fprintf(stderr,
+            "kzpulse run: %.0f posts/s, %llu posts, %llu dead (bad_json %llu, bad_utf8 %llu, "
+            "other %llu), %llu flushes, flush avg %.1f ms max %.1f ms, %llu retries, uptime %llds\n",
+            dt > 0 ? (double)(rs->posts - *last_posts) / dt : 0.0, (unsigned long long)rs->posts,
+            (unsigned long long)rs->dead_total, (unsigned long long)is->dead[INGEST_DL_BAD_JSON],
+            (unsigned long long)is->dead[INGEST_DL_BAD_UTF8],
+            (unsigned long long)(rs->dead_total - is->dead[INGEST_DL_BAD_JSON] -
+                                 is->dead[INGEST_DL_BAD_UTF8]),
+            (unsigned long long)r->nflush, r->nflush ? r->flush_ms_sum / (double)r->nflush : 0.0,
+            r->flush_ms_max, (unsigned long long)r->retries, (long long)((t - t0) / 1000));
+    *last_posts = rs->posts;
+    *last_t = t;
+}
+
+int kz_cmd_run(const struct kz_cmd *cmd, int argc, char **argv)
+{
+    struct kz_config cfg;
+    char **args = NULL;
+    int nargs = 0, status = KZ_EXIT_OK;
+    char err[512];
+    struct run r;
+
+    memset(&r, 0, sizeof(r));
+    kz_config_init(&cfg);
+    int rc = kz_parse_args(cmd, argc, argv, &cfg, &args, &nargs);
+    if (rc) {
+        status = rc < 0 ? KZ_EXIT_OK : rc;
+        goto out;
+    }
+    const char *missing = !cfg.brokers ? "--brokers" : !cfg.ntopics ? "--topic"
+                          : !cfg.group ? "--group" : !cfg.redis ? "--redis" : NULL;
+    if (missing || nargs) {
+        if (missing)
+            fprintf(stderr, "kzpulse run: %s is required (see kzpulse run --help)\n", missing);
+        else
+            fprintf(stderr, "kzpulse run: unexpected argument \"%s\" (see kzpulse run --help)\n",
+                    args[0]);
+        status = KZ_EXIT_USAGE;
+        goto out;
+    }
+    r.cfg = &cfg;
+
+    struct agg_redis_config rcfg;
+    agg_redis_config_default(&rcfg);
+    rcfg.url = cfg.redis;
+    rcfg.group = cfg.group;
+    if ((rc = agg_store_redis_new(&rcfg, &r.store, err, sizeof(err)))) {
+        fprintf(stderr, "kzpulse run: --redis: %s\n", err);
+        status = rc == KZ_EINVAL ? KZ_EXIT_USAGE : KZ_EXIT_FAIL;
+        goto out;
+    }
+    if ((rc = kz_pipeline_new(&cfg, r.store, dead_to_kafka, &r, &r.pipe, err, sizeof(err)))) {
+        fprintf(stderr, "kzpulse run: %s\n", err);
+        status = rc == KZ_ENOMEM ? KZ_EXIT_FAIL : KZ_EXIT_USAGE;
+        goto out;
+    }
+    kz_pipeline_set_autoflush(r.pipe, 0);
+
+    rd_kafka_conf_t *pc = base_conf(&cfg, 0), *cc = base_conf(&cfg, 1);
+    if (!pc || !cc) {
+        if (pc)
+            rd_kafka_conf_destroy(pc);
+        if (cc)
+            rd_kafka_conf_destroy(cc);
+        status = KZ_EXIT_USAGE;
+        goto out;
+    }
+    rd_kafka_conf_set_dr_msg_cb(pc, dlq_delivered);
+    rd_kafka_conf_set_opaque(pc, &r);
+    if (!(r.dlq = rd_kafka_new(RD_KAFKA_PRODUCER, pc, err, sizeof(err)))) {
+        fprintf(stderr, "kzpulse run: %s\n", err);
+        rd_kafka_conf_destroy(pc);
+        rd_kafka_conf_destroy(cc);
+        status = KZ_EXIT_FAIL;
+        goto out;
+    }
+    rd_kafka_conf_set_rebalance_cb(cc, on_rebalance);
+    rd_kafka_conf_set_opaque(cc, &r);
+    if (!(r.consumer = rd_kafka_new(RD_KAFKA_CONSUMER, cc, err, sizeof(err)))) {
+        fprintf(stderr, "kzpulse run: %s\n", err);
+        rd_kafka_conf_destroy(cc);
+        status = KZ_EXIT_FAIL;
+        goto out;
+    }
+    rd_kafka_poll_set_consumer(r.consumer);
+    rd_kafka_topic_partition_list_t *subs = rd_kafka_topic_partition_list_new(cfg.ntopics);
+    for (int i = 0; i < cfg.ntopics; i++)
+        rd_kafka_topic_partition_list_add(subs, cfg.topics[i], RD_KAFKA_PARTITION_UA);
+    rd_kafka_resp_err_t e = rd_kafka_subscribe(r.consumer, subs);
+    rd_kafka_topic_partition_list_destroy(subs);
+    if (e) {
+        fprintf(stderr, "kzpulse run: subscribe: %s\n", rd_kafka_err2str(e));
+        status = KZ_EXIT_FAIL;
+        goto out;
+    }
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+
+    int64_t t0 = now_ms(), last_stats = t0;
+    uint64_t last_posts = 0;
+    r.last_flush_ms = t0;
+    while (!g_stop) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(r.consumer, 50);
+        rd_kafka_poll(r.dlq, 0);
+        if (m) {
+            if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                r.eof_count++;
+            } else if (m->err) {
+                fprintf(stderr, "kzpulse run: kafka: %s\n", rd_kafka_message_errstr(m));
+            } else {
+                rd_kafka_timestamp_type_t tt;
+                int64_t ts = rd_kafka_message_timestamp(m, &tt);
+                struct ingest_record rec = {
+                    .data = m->payload ? m->payload : "",
+                    .len = m->len,
+                    .pos = {rd_kafka_topic_name(m->rkt), m->partition, (uint64_t)m->offset, 0},
+                    .arrival_ms = ts > 0 ? ts : (int64_t)time(NULL) * 1000,
+                    .schema = INGEST_SCHEMA_AUTO,
+                    .oversize = m->len > cfg.ingest.max_record,
+                };
+                if (rec.oversize)
+                    rec.len = cfg.ingest.max_record;
+                r.eof_count = 0;
+                if ((rc = kz_pipeline_record(r.pipe, &rec, err, sizeof(err)))) {
+                    snprintf(r.fatal_msg, sizeof(r.fatal_msg), "%s", err);
+                    r.fatal = 1;
+                    rd_kafka_message_destroy(m);
+                    break;
+                }
+            }
+            rd_kafka_message_destroy(m);
+        }
+        size_t npos;
+        kz_pipeline_positions(r.pipe, &npos);
+        int due = npos && (kz_pipeline_pending(r.pipe) >= cfg.flush_posts ||
+                           now_ms() - r.last_flush_ms >= cfg.flush_ms);
+        if (due && flush(&r)) {
+            r.fatal = 1;
+            break;
+        }
+        if (cfg.until_eof && r.assigned > 0 && r.eof_count >= r.assigned && !npos)
+            break;
+        if (cfg.stats_interval && now_ms() - last_stats >= cfg.stats_interval * 1000LL)
+            print_stats(&r, t0, &last_posts, &last_stats);
+        if (g_reload) {
+            g_reload = 0;
+            fprintf(stderr, "kzpulse run: SIGHUP: lexicon reload is not implemented yet\n");
+        }
+    }
+    /* Shutdown: flush what is pending, commit, leave the group. */
+    if (!r.fatal) {
+        size_t npos;
+        kz_pipeline_positions(r.pipe, &npos);
+        if (npos && flush(&r))
+            r.fatal = 1;
+    }
+    print_stats(&r, t0, &last_posts, &last_stats);
+    if (r.fatal) {
+        fprintf(stderr, "kzpulse run: stopping: %s\n", r.fatal_msg);
+        status = KZ_EXIT_FAIL;
+    }
+out:
+    if (r.consumer) {
+        if (!r.fatal)
+            rd_kafka_consumer_close(r.consumer);
+        rd_kafka_destroy(r.consumer);
+    }
+    if (r.dlq) {
+        rd_kafka_flush(r.dlq, 5000);
+        rd_kafka_destroy(r.dlq);
+    }
+    kz_pipeline_free(r.pipe);
+    agg_store_free(r.store);
+    free(args);
+    kz_config_free(&cfg);
+    return status;
+}

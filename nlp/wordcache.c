@@ -1,0 +1,63 @@
+/*
+ * wordcache.c -- per-analyzer memo of what a word form costs to work out.
+ *
+ * Word frequencies are Zipfian: a few thousand forms make up most tokens of
+ * a stream of posts, and the per-form work -- language scores (langid.c) and
+ * stems (stem.c; Snowball alone is a quarter of the stage's time without
+ * this) -- depends only on the normalized form.  So each analyzer keeps a
+ * direct-mapped table of NLP_WC_SLOTS entries keyed by the FNV-1a hash and the
+ * bytes of the form, holding its score vector and its stem in one language.
+ * A collision simply overwrites the slot: the cache is never wrong, only
+ * forgetful.  Forms longer than NLP_WC_KEY bytes bypass it.  The table is
+ * allocated once with the analyzer; lookups allocate nothing.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "nlp_int.h"
+
+#define NLP_WC_SLOTS 16384u
+
+int nlp_wc_init(struct nlp_analyzer *a)
+{
+    a->wc = calloc(NLP_WC_SLOTS, sizeof(*a->wc));
+    return a->wc ? 0 : KZ_ENOMEM;
+}
+
+void nlp_wc_fini(struct nlp_analyzer *a)
+{
+    free(a->wc);
+    a->wc = NULL;
+}
+
+uint32_t nlp_hash(const char *s, size_t n)
+{
+    uint32_t h = 2166136261u;
+
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    return h;
+}
+
+struct nlp_wc_entry *nlp_wc_lookup(struct nlp_analyzer *a, const char *w, size_t n, bool *hit)
+{
+    uint32_t h;
+    struct nlp_wc_entry *e;
+
+    *hit = false;
+    if (n == 0 || n > NLP_WC_KEY)
+        return NULL;
+    h = nlp_hash(w, n);
+    e = &a->wc[h & (NLP_WC_SLOTS - 1)];
+    if (e->klen == n && e->hash == h && memcmp(e->key, w, n) == 0) {
+        *hit = true;
+        return e;
+    }
+    /* Claim the slot for this form; callers fill what they computed. */
+    e->hash = h;
+    e->klen = (uint8_t)n;
+    e->has_scores = 0;
+    e->stem_lang = 0;
+    memcpy(e->key, w, n);
+    return e;
+}
