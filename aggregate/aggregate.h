@@ -8,7 +8,8 @@
  * flush sends each key once, however many posts hit it.  A store applies a
  * batch atomically together with the source positions it covers, and answers
  * series, top-k and distinct-count queries over any window.  Two stores share
- * one interface: the in-process store (here) and Redis (store_redis, later).
+ * one interface: the in-process store (store_mem.c) and Redis (store_redis.c,
+ * whose comment documents the Redis key schema).
  * The module knows nothing of ICU, Kafka or JSON.
  *
  * Dimensions (the "field" of a bucket), all lower case:
@@ -215,6 +216,67 @@ int agg_store_mem_new(const struct agg_mem_config *cfg, struct agg_store **out);
  * either granularity over [from, to) covers every stored bucket.  KZ_EINVAL
  * if s is not a mem store. */
 int agg_store_mem_bounds(struct agg_store *s, int64_t *from_ms, int64_t *to_ms);
+
+/* ---------------------------------------------------------------------------
+ * The Redis store
+ * ------------------------------------------------------------------------ */
+
+/* Where a Redis is: parsed from redis://[USER:PASSWORD@]HOST[:PORT][/DB].
+ * HOST is a name, an IPv4 address or an IPv6 address in brackets; the port
+ * defaults to 6379 and the database to 0.  No percent-decoding. */
+struct agg_redis_addr {
+    char host[256];     /* without brackets */
+    int port;           /* 1..65535 */
+    int db;             /* SELECTed after connecting when not 0 */
+    char user[128];     /* empty: AUTH with the password alone (if any) */
+    char password[256]; /* empty: no AUTH */
+};
+
+/* 0, or KZ_EINVAL with a message naming the URL (credentials masked). */
+int agg_redis_parse_url(const char *url, struct agg_redis_addr *out, char *err, size_t errlen);
+
+/* Configuration; strings are borrowed during agg_store_redis_new() only. */
+struct agg_redis_config {
+    const char *url;      /* redis://HOST:PORT[/DB]; default redis://127.0.0.1:6379 */
+    const char *group;    /* consumer group name for the offsets key; default "kzpulse" */
+    int64_t minute_ttl_s; /* minute keys expire at bucket start + this; default 7 days */
+    int64_t hour_ttl_s;   /* hour, top and authors keys; default 400 days; 0 = never */
+    int timeout_ms;       /* connect and command timeout; default 2000 */
+};
+
+void agg_redis_config_default(struct agg_redis_config *c);
+
+/*
+ * Connect (and SELECT, AUTH, SCRIPT LOAD) and wrap the Redis store.  Returns
+ * 0, KZ_EINVAL (bad URL or configuration), KZ_EAGAIN (Redis unreachable: the
+ * caller may retry), KZ_EIO (Redis refused AUTH or SELECT) or KZ_ENOMEM, with
+ * a message.  On error *out is NULL.
+ *
+ * Once made, the store behaves as the interface says, with Redis-specific
+ * errors: a lost or refused connection gives KZ_EAGAIN (the call had no
+ * effect, or, for an apply whose reply was lost, had all of it: a retry of the
+ * same batch then returns 1) and the next call reconnects; so does a server
+ * that answers BUSY, LOADING, TRYAGAIN, MASTERDOWN or OOM.  Any other error
+ * reply (WRONGTYPE, a script error) gives KZ_EIO with Redis's message.  An
+ * apply sends the whole batch as one script call: keep batches well under
+ * ~64 MB encoded (the default flush of 10 000 posts is a few MB); over 512 MB
+ * it is refused with KZ_ERANGE.  Every query refuses (KZ_ERANGE) windows over
+ * 2^24 buckets.
+ */
+int agg_store_redis_new(const struct agg_redis_config *cfg, struct agg_store **out, char *err,
+                        size_t errlen);
+
+/* Counters of a Redis store since it was made. */
+struct agg_redis_stats {
+    uint64_t connects;     /* successful connections, the first included */
+    uint64_t unavailable;  /* calls that returned KZ_EAGAIN */
+    uint64_t expired_keys; /* bucket keys an apply skipped: past their TTL already */
+    uint64_t noscript;     /* EVALSHA answered NOSCRIPT and EVAL was used */
+    uint64_t applied, duplicates;
+};
+
+/* KZ_EINVAL if s is not a Redis store. */
+int agg_store_redis_stats(const struct agg_store *s, struct agg_redis_stats *out);
 
 /* ---------------------------------------------------------------------------
  * HyperLogLog, compatible with Redis's (p = 14, 6-bit registers, MurmurHash64A)

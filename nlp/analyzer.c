@@ -86,6 +86,7 @@ void nlp_analyzer_free(struct nlp_analyzer *a)
     nlp_tokenizer_fini(a);
     nlp_arena_free(&a->arena);
     free(a->toks);
+    free(a->tokwc);
     free(a->cps);
     free(a->verdict_scratch);
     free(a);
@@ -101,12 +102,19 @@ int nlp_push_token(struct nlp_analyzer *a, const struct nlp_token *t)
 
         if (cap > a->cfg.max_tokens)
             cap = a->cfg.max_tokens;
+        struct nlp_wc_entry **nw;
+
         nt = realloc(a->toks, cap * sizeof(*nt));
         if (!nt)
             return KZ_ENOMEM;
         a->toks = nt;
+        nw = realloc(a->tokwc, cap * sizeof(*nw));
+        if (!nw)
+            return KZ_ENOMEM;
+        a->tokwc = nw;
         a->captoks = cap;
     }
+    a->tokwc[a->ntoks] = NULL;
     a->toks[a->ntoks++] = *t;
     return 0;
 }
@@ -190,7 +198,7 @@ int nlp_analyze(struct nlp_analyzer *a, const char *text, size_t len, enum nlp_l
             continue;
         if ((t->flags & NLP_TOKF_HOMOGLYPH) && l == NLP_LANG_RU)
             russian_i(t);
-        rc = nlp_stem_token(a, t, l);
+        rc = nlp_stem_token(a, t, l, (t->flags & NLP_TOKF_TRANSLIT) ? NULL : a->tokwc[i]);
         if (rc)
             return rc;
     }

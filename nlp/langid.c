@@ -475,6 +475,7 @@ void nlp_langid(struct nlp_analyzer *a, enum nlp_lang hint, struct nlp_doc *doc)
                 ce->has_scores = 1;
             }
         }
+        a->tokwc[i] = ce;
         best = argmax(sc.s, &margin);
         if (sc.s[best] > 0 && margin >= 1) {
             t->lang = lang_of[best];

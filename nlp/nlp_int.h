@@ -66,6 +66,7 @@ struct nlp_analyzer {
     struct nlp_config cfg;
     struct nlp_arena arena;
     struct nlp_token *toks; /* reused across posts; grows up to cfg.max_tokens */
+    struct nlp_wc_entry **tokwc; /* per token: its word-cache slot from langid, or NULL */
     size_t ntoks, captoks;
     int32_t *cps; /* normalization scratch, reused; grows only */
     size_t capcps;
@@ -171,6 +172,8 @@ size_t nlp_stem_uk(const char *w, size_t n);
 int nlp_stem_kk_check_tables(void); /* 0, or -(index) of the first misordered entry */
 int nlp_stem_init(struct nlp_analyzer *a, char *err, size_t errlen);
 void nlp_stem_fini(struct nlp_analyzer *a);
-int nlp_stem_token(struct nlp_analyzer *a, struct nlp_token *t, enum nlp_lang lang);
+/* e: the token's word-cache slot if the caller has it (else NULL). */
+int nlp_stem_token(struct nlp_analyzer *a, struct nlp_token *t, enum nlp_lang lang,
+                   struct nlp_wc_entry *e);
 
 #endif /* KZ_NLP_INT_H */

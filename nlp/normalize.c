@@ -46,7 +46,7 @@ static const struct {
     {0x41A, 'K'}, {0x41C, 'M'}, {0x41D, 'H'}, {0x41E, 'O'}, {0x420, 'P'}, {0x421, 'C'},
     {0x422, 'T'}, {0x423, 'Y'}, {0x425, 'X'}, {0x430, 'a'}, {0x435, 'e'}, {0x43A, 'k'},
     {0x43E, 'o'}, {0x440, 'p'}, {0x441, 'c'}, {0x443, 'y'}, {0x445, 'x'}, {0x455, 's'},
-    {0x456, 'i'}, {0x458, 'j'}, {0x4BB, 'h'},
+    {0x456, 'i'}, {0x458, 'j'}, {0x4BB, 'h'}, {0x4D8, 0x18F}, {0x4D9, 0x259},
 };
 
 int nlp_script_of(int32_t cp)
@@ -201,7 +201,9 @@ static int normalize_general(struct nlp_analyzer *a, const char *s, size_t n, si
             int last = 0;
             utf8proc_ssize_t k = utf8proc_decompose_char(
                 cp, a->cps + ncp, (utf8proc_ssize_t)(a->capcps - ncp),
-                UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_IGNORE | UTF8PROC_STABLE, &last);
+                UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_IGNORE |
+                    UTF8PROC_STABLE,
+                &last);
             if (k < 0 || (size_t)k > a->capcps - ncp)
                 continue;
             ncp += (size_t)k;

@@ -218,9 +218,24 @@ static bool prefix_ci(const char *s, size_t n, size_t i, const char *p)
     return true;
 }
 
+static size_t match_host(const char *s, size_t n, size_t j);
+
+/* name@host.tld: an e-mail address is a link too (kind url). */
+static size_t match_email(const char *s, size_t n, size_t i)
+{
+    size_t j = i;
+
+    while (j < n && (is_alnum_ascii(s[j]) || s[j] == '.' || s[j] == '_' || s[j] == '-' ||
+                     s[j] == '+'))
+        j++;
+    if (j == i || j >= n || s[j] != '@')
+        return 0;
+    return match_host(s, n, j + 1);
+}
+
 static size_t match_url(const char *s, size_t n, size_t i)
 {
-    size_t j = i, last_label = i, labels = 0;
+    size_t j;
 
     if (prefix_ci(s, n, i, "https://") || prefix_ci(s, n, i, "http://")) {
         j = url_tail(s, n, i + (s[i + 4] == ':' ? 7 : 8));
@@ -230,7 +245,16 @@ static size_t match_url(const char *s, size_t n, size_t i)
         j = url_tail(s, n, i + 4);
         return j > i + 5 ? j : 0;
     }
-    /* host.tld[/path] without a scheme: ASCII labels only. */
+    if ((j = match_email(s, n, i)) != 0)
+        return j;
+    return match_host(s, n, i);
+}
+
+/* host.tld[/path] without a scheme: ASCII labels only, a known TLD last. */
+static size_t match_host(const char *s, size_t n, size_t i)
+{
+    size_t j = i, last_label = i, labels = 0;
+
     for (;;) {
         size_t st = j;
         while (j < n && (is_alnum_ascii(s[j]) || s[j] == '-'))

@@ -87,10 +87,10 @@ static bool norm_is_cyrillic(const struct kz_str *s)
 static int stem_uncached(struct nlp_analyzer *a, struct nlp_token *t, enum nlp_lang lang);
 
 /* Stems go through the word cache (wordcache.c): Snowball is costly. */
-int nlp_stem_token(struct nlp_analyzer *a, struct nlp_token *t, enum nlp_lang lang)
+int nlp_stem_token(struct nlp_analyzer *a, struct nlp_token *t, enum nlp_lang lang,
+                   struct nlp_wc_entry *e)
 {
-    struct nlp_wc_entry *e;
-    bool hit;
+    bool hit = e != NULL;
     int rc;
 
     if (lang != NLP_LANG_RU && lang != NLP_LANG_EN && lang != NLP_LANG_KK &&
@@ -98,7 +98,13 @@ int nlp_stem_token(struct nlp_analyzer *a, struct nlp_token *t, enum nlp_lang la
         t->stem = t->norm;
         return 0;
     }
-    e = nlp_wc_lookup(a, t->norm.p, t->norm.n, &hit);
+    /* The slot langid used may since have been taken by another form (a
+     * collision later in the post) or the norm rewritten: check the key. */
+    if (e && !(e->klen == t->norm.n && memcmp(e->key, t->norm.p, t->norm.n) == 0))
+        e = NULL;
+    hit = e != NULL;
+    if (!e)
+        e = nlp_wc_lookup(a, t->norm.p, t->norm.n, &hit);
     if (hit && e->stem_lang == lang)
         return set_stem(a, t, e->stem, e->slen);
     rc = stem_uncached(a, t, lang);
@@ -110,7 +116,49 @@ int nlp_stem_token(struct nlp_analyzer *a, struct nlp_token *t, enum nlp_lang la
     return rc;
 }
 
+static int stem_one(struct nlp_analyzer *a, struct nlp_token *t, enum nlp_lang lang);
+
+/*
+ * A hyphenated compound (Қызыл-Орда, кто-то, Z-патриоты) inflects at its end:
+ * stem the part after the last hyphen alone, so its root-length rules see
+ * that part, and keep the head as it is.
+ */
 static int stem_uncached(struct nlp_analyzer *a, struct nlp_token *t, enum nlp_lang lang)
+{
+    const char *h = NULL;
+    struct nlp_token tail;
+    size_t head;
+    char *p;
+    int rc;
+
+    for (size_t i = t->norm.n; i-- > 0;)
+        if (t->norm.p[i] == '-') {
+            h = t->norm.p + i;
+            break;
+        }
+    if (!h || h + 1 == t->norm.p + t->norm.n)
+        return stem_one(a, t, lang);
+    head = (size_t)(h + 1 - t->norm.p);
+    tail = *t;
+    tail.norm = kz_str_make(h + 1, t->norm.n - head);
+    rc = stem_one(a, &tail, lang);
+    if (rc)
+        return rc;
+    if (tail.stem.p == tail.norm.p) {
+        t->stem = kz_str_make(t->norm.p, head + tail.stem.n);
+        return 0;
+    }
+    p = nlp_arena_alloc(&a->arena, head + tail.stem.n + 1);
+    if (!p)
+        return KZ_ENOMEM;
+    memcpy(p, t->norm.p, head);
+    memcpy(p + head, tail.stem.p, tail.stem.n);
+    p[head + tail.stem.n] = '\0';
+    t->stem = kz_str_make(p, head + tail.stem.n);
+    return 0;
+}
+
+static int stem_one(struct nlp_analyzer *a, struct nlp_token *t, enum nlp_lang lang)
 {
     bool cyr = norm_is_cyrillic(&t->norm);
     const sb_symbol *r;

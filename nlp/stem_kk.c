@@ -31,8 +31,7 @@ enum cond {
     AFTER_VOWEL = 1,     /* root ends in a vowel */
     AFTER_CONS = 2,      /* root ends in a consonant */
     AFTER_VOWEL_MNN = 3, /* vowel or м н ң (genitive/accusative н-forms) */
-    AFTER_POSS12 = 4,    /* root ends in м or ң: бала-м-а */
-    AFTER_POSS3 = 5,     /* root ends in ы or і: қала-сы-н */
+        AFTER_POSS3 = 5,     /* root ends in ы or і: қала-сы-н */
 };
 
 struct sfx {
@@ -53,7 +52,6 @@ struct sfx {
  * the special letters.  tests/test_nlp_stem.c checks the order.
  */
 static const struct sfx suffixes[] = {
-    {S("а"), AFTER_POSS12}, /* dat */
     {S("га"), ANY}, /* plain */
     {S("да"), ANY}, /* loc */
     {S("ка"), AFTER_CONS}, /* plain */
@@ -64,7 +62,6 @@ static const struct sfx suffixes[] = {
     {S("қа"), AFTER_CONS}, /* dat */
     {S("ге"), ANY}, /* dat */
     {S("де"), ANY}, /* loc */
-    {S("е"), AFTER_POSS12}, /* dat */
     {S("ке"), AFTER_CONS}, /* dat */
     {S("нде"), AFTER_POSS3}, /* loc */
     {S("не"), AFTER_POSS3}, /* dat */
@@ -90,9 +87,6 @@ static const struct sfx suffixes[] = {
     {S("ңыз"), AFTER_VOWEL}, /* poss */
     {S("ңіз"), AFTER_VOWEL}, /* poss */
     {S("деги"), ANY}, /* plain */
-    {S("ди"), AFTER_CONS}, /* plain */
-    {S("ни"), AFTER_VOWEL}, /* plain */
-    {S("ти"), AFTER_CONS}, /* plain */
     {S("дай"), ANY}, /* loc */
     {S("дей"), ANY}, /* loc */
     {S("тай"), AFTER_CONS}, /* loc */
@@ -104,7 +98,6 @@ static const struct sfx suffixes[] = {
     {S("йік"), AFTER_VOWEL}, /* verb */
     {S("мек"), ANY}, /* verb */
     {S("пек"), AFTER_CONS}, /* verb */
-    {S("им"), AFTER_CONS}, /* plain */
     {S("ым"), AFTER_CONS}, /* poss */
     {S("ім"), AFTER_CONS}, /* poss */
     {S("амын"), AFTER_CONS}, /* verb */
@@ -120,7 +113,6 @@ static const struct sfx suffixes[] = {
     {S("дын"), AFTER_CONS}, /* plain */
     {S("емін"), AFTER_CONS}, /* verb */
     {S("етін"), AFTER_CONS}, /* verb */
-    {S("ин"), AFTER_CONS}, /* plain */
     {S("ймын"), AFTER_VOWEL}, /* verb */
     {S("ймін"), AFTER_VOWEL}, /* verb */
     {S("йтын"), AFTER_VOWEL}, /* verb */
@@ -211,17 +203,19 @@ static const struct {
     const char *w;
     size_t n;
 } protected_words[] = {
-    {S2("адам")}, {S2("азамат")}, {S2("азаматтар")}, {S2("алаң")}, {S2("ана")}, {S2("апай")},
-    {S2("ата")}, {S2("ауыл")}, {S2("ағай")}, {S2("бала")}, {S2("бейсенбі")}, {S2("бері")},
-    {S2("білім")}, {S2("бірақ")}, {S2("бірге")}, {S2("бүгін")}, {S2("дүйсенбі")}, {S2("ереуіл")},
-    {S2("ертең")}, {S2("есім")}, {S2("жаксы")}, {S2("жақсы")}, {S2("жексенбі")}, {S2("жетім")},
-    {S2("жұма")}, {S2("және")}, {S2("ислам")}, {S2("кейде")}, {S2("керек")}, {S2("кеше")},
-    {S2("кілем")}, {S2("кәрі")}, {S2("көлем")}, {S2("көше")}, {S2("мектеп")}, {S2("митинг")},
-    {S2("мында")}, {S2("мұнда")}, {S2("немесе")}, {S2("онда")}, {S2("рахмет")}, {S2("сайлау")},
-    {S2("сары")}, {S2("себебі")}, {S2("сейсенбі")}, {S2("сенбі")}, {S2("сонда")}, {S2("сәлем")},
-    {S2("сәрсенбі")}, {S2("тамыз")}, {S2("тағы")}, {S2("тірі")}, {S2("төлем")}, {S2("шеру")},
-    {S2("ірі")}, {S2("ғылым")}, {S2("қазан")}, {S2("қазір")}, {S2("қала")}, {S2("қалам")},
-    {S2("қара")}, {S2("үшін")}, {S2("әлем")}, {S2("әрі")}, {S2("өлім")}, {S2("өте")},
+    {S2("адам")}, {S2("азамат")}, {S2("азаматтар")}, {S2("алаң")}, {S2("алматы")}, {S2("ана")},
+    {S2("апай")}, {S2("ата")}, {S2("ауыл")}, {S2("ағай")}, {S2("бала")}, {S2("барлығы")},
+    {S2("бейсенбі")}, {S2("бері")}, {S2("білім")}, {S2("бірақ")}, {S2("бірге")},
+    {S2("бүгін")}, {S2("бәрі")}, {S2("бәріне")}, {S2("дүйсенбі")}, {S2("ереуіл")}, {S2("ертең")},
+    {S2("есім")}, {S2("жаксы")}, {S2("жақсы")}, {S2("жексенбі")}, {S2("жетім")}, {S2("жұма")},
+    {S2("және")}, {S2("ислам")}, {S2("кейде")}, {S2("керек")}, {S2("кеше")}, {S2("кілем")},
+    {S2("кәрі")}, {S2("көлем")}, {S2("көше")}, {S2("мектеп")}, {S2("митинг")}, {S2("мында")},
+    {S2("мұнда")}, {S2("немесе")}, {S2("онда")}, {S2("отбасы")}, {S2("рахмет")}, {S2("сайлау")},
+    {S2("сары")}, {S2("себебі")}, {S2("сейсенбі")}, {S2("сенбі")}, {S2("сонда")}, {S2("сілтеме")},
+    {S2("сәлем")}, {S2("сәрсенбі")}, {S2("тамыз")}, {S2("тағы")}, {S2("тірі")},
+    {S2("төлем")}, {S2("шеру")}, {S2("ірі")}, {S2("ғылым")}, {S2("қазан")}, {S2("қазір")},
+    {S2("қала")}, {S2("қалам")}, {S2("қара")}, {S2("қосымша")}, {S2("үшін")}, {S2("әлем")},
+    {S2("әрі")}, {S2("өлім")}, {S2("өте")},
 };
 
 static bool is_vowel(int32_t cp)
@@ -313,8 +307,6 @@ static bool cond_ok(int cond, int32_t last)
         return !is_vowel(last);
     case AFTER_VOWEL_MNN:
         return is_vowel(last) || last == 0x43C || last == 0x43D || last == 0x4A3;
-    case AFTER_POSS12:
-        return last == 0x43C || last == 0x4A3;
     case AFTER_POSS3:
         return last == 0x44B || last == 0x456;
     default:

@@ -66,7 +66,9 @@ static bool case_ending(const char *p, size_t n)
                                     "ny",  "ni",  "dy",  "di",  "ty",  "ti",  "nyn", "nin",
                                     "dyn", "din", "tyn", "tin", "nyñ", "niñ", "men", "ben",
                                     "pen", "ǵa",  "ğa",  "lar", "ler", "dar", "der", "tar",
-                                    "ter", "nda", "nde", "daǵy", "dağy", "dagy", "degi"};
+                                    "ter", "nda", "nde", "daǵy", "dağy", "dagy", "degi",
+                                    "nyń", "niń", "dyń", "diń", "tyń", "tiń", "ǵa", "ǵe",
+                                    "ğe", "qa", "ke", "nan", "nen", "y", "i", "ı"};
     for (size_t i = 0; i < KZ_ARRAY_LEN(e); i++)
         if (strlen(e[i]) == n && memcmp(e[i], p, n) == 0)
             return true;
@@ -74,11 +76,12 @@ static bool case_ending(const char *p, size_t n)
 }
 
 /*
- * Vowel harmony of a Latin word: +1 back (a, y, ı and no e/i), -1 front (e, i,
- * ä, ö, ü and no a/y/ı), 0 undecided.  Informal spelling loses the letters
- * that carry harmony (ө ү ғ қ); harmony lets us put them back: in a front
- * word o, u are ө, ү; in a back word g, k are ғ, қ (koremin -> көремін,
- * s'ygys -> шығыс).
+ * Vowel harmony of a Latin word: +1 back (a, y, ı and no front vowel), -1
+ * front (e, ä, ö, ü, ə, acute á ó ú and no back vowel), 0 undecided; o, u
+ * and i say nothing, as they stand for both series in informal spelling.
+ * Informal spelling loses the letters that carry harmony (ө ү ғ қ); harmony
+ * puts some back: in a front word o is ө and a word-initial u is ү; in a
+ * back word g, k are ғ, қ (koremin -> көремін, s'ygys -> шығыс).
  */
 static int word_harmony(const char *s, size_t n)
 {
@@ -89,11 +92,36 @@ static int word_harmony(const char *s, size_t n)
         int32_t c = nlp_utf8_get(s, n, &i);
         if (c == 'a' || c == 'y' || c == 0x131)
             back = true;
-        else if (c == 'e' || c == 'i' || c == 0xE4 || c == 0xF6 || c == 0xFC || c == 0xE1 ||
+        else if (c == 'e' || c == 0xE4 || c == 0xF6 || c == 0xFC || c == 0x259 || c == 0xE1 ||
                  c == 0xF3 || c == 0xFA)
             front = true;
     }
     return back == front ? 0 : back ? 1 : -1;
+}
+
+/* The 2018 alphabet's acutes; in a word that has them, ı is и (not 2021 ы). */
+static bool has_acute(const char *s, size_t n)
+{
+    size_t i = 0;
+
+    while (i < n) {
+        int32_t c = nlp_utf8_get(s, n, &i);
+        if (c == 0xE1 || c == 0x1F5 || c == 0x144 || c == 0xF3 || c == 0xFA || c == 0xFD)
+            return true;
+    }
+    return false;
+}
+
+static bool cyr_vowel(int32_t c)
+{
+    switch (c) {
+    case 0x430: case 0x4D9: case 0x435: case 0x451: case 0x438: case 0x43E: case 0x4E9:
+    case 0x443: case 0x4B1: case 0x4AF: case 0x44B: case 0x456: case 0x44D: case 0x44E:
+    case 0x44F:
+        return true;
+    default:
+        return false;
+    }
 }
 
 int nlp_translit_kk(struct nlp_analyzer *a, const struct kz_str *surface, const struct kz_str *in,
@@ -104,14 +132,15 @@ int nlp_translit_kk(struct nlp_analyzer *a, const struct kz_str *surface, const 
     char *buf = nlp_arena_alloc(&a->arena, 2 * n + 1);
     bool proper = surface->n > 0 && ((unsigned char)surface->p[0] >= 'A' &&
                                      (unsigned char)surface->p[0] <= 'Z');
-    int32_t prev = 0;
     int harm = word_harmony(s, n);
+    bool acute = has_acute(s, n), pv = false; /* pv: the last letter written was a vowel */
 
     if (!buf)
         return KZ_ENOMEM;
     while (i < n) {
         size_t k = i, k2;
         int32_t c = nlp_utf8_get(s, n, &k), c2 = -1, to = -1;
+        size_t next = k;
 
         if (c < 0) {
             i = k;
@@ -121,62 +150,69 @@ int nlp_translit_kk(struct nlp_analyzer *a, const struct kz_str *surface, const 
         if (k < n)
             c2 = nlp_utf8_get(s, n, &k2);
         if (c2 == '\'') {
-            /* Qazaqstan'da: proper noun + apostrophe + case ending. */
             if (proper && case_ending(s + k2, n - k2)) {
+                /* Qazaqstan'da: proper noun + apostrophe + case ending. */
                 to = lookup(single, KZ_ARRAY_LEN(single), c);
-                if (to >= 0)
-                    o += nlp_utf8_put(buf + o, to);
-                i = k2;
-                prev = c;
-                continue;
-            }
-            to = lookup(apos, KZ_ARRAY_LEN(apos), c);
-            if (to >= 0) {
-                o += nlp_utf8_put(buf + o, to);
-                i = k2;
-                prev = c;
-                continue;
+                next = k2;
+            } else if ((to = lookup(apos, KZ_ARRAY_LEN(apos), c)) >= 0) {
+                next = k2;
             }
         }
-        if (c2 == 'h' && (c == 's' || c == 'c' || c == 'z' || c == 'k' || c == 'g')) {
+        if (to < 0 && c2 == 'h' && (c == 's' || c == 'c' || c == 'z' || c == 'k' || c == 'g')) {
             static const int32_t hmap[] = {['s' - 'a'] = 0x448, ['c' - 'a'] = 0x447,
                                            ['z' - 'a'] = 0x436, ['k' - 'a'] = 0x445,
                                            ['g' - 'a'] = 0x493};
-            o += nlp_utf8_put(buf + o, hmap[c - 'a']);
-            i = k2;
-            prev = c2;
-            continue;
+            to = hmap[c - 'a'];
+            next = k2;
         }
-        if (c == 'n' && c2 == 'g') {
+        if (to < 0 && c == 'n' && c2 == 'g') {
             size_t k3 = k2;
             int32_t c3 = k2 < n ? nlp_utf8_get(s, n, &k3) : -1;
             if (c3 < 0 || !lat_vowel(c3)) {
-                o += nlp_utf8_put(buf + o, 0x4A3);
-                i = k2;
-                prev = c2;
-                continue;
+                to = 0x4A3;
+                next = k2;
             }
         }
-        if (c == '\'') {
-            i = k; /* a stray apostrophe */
-            continue;
+        if (to < 0) {
+            switch (c) {
+            case '\'':
+                i = k; /* a stray apostrophe */
+                continue;
+            case 'y':
+                if (pv && (c2 < 0 || !lat_vowel(c2)))
+                    to = 0x439; /* qalay -> қалай */
+                else if (c2 == 'a' && o == 0) {
+                    to = 0x44F; /* ya -> я at the start: "yaǵni" */
+                    next = k2;
+                }
+                break;
+            case 'i':
+                if (pv)
+                    to = 0x439; /* qalai -> қалай, oiyn -> ойын */
+                break;
+            case 0x131:
+                to = pv ? 0x439 : acute ? 0x438 : 0x44B;
+                break;
+            case 'u':
+            case 'w':
+                to = (!pv && o == 0 && harm < 0) ? 0x4AF : 0x443;
+                break;
+            case 'o':
+                if (harm < 0)
+                    to = 0x4E9;
+                break;
+            case 'g':
+                if (harm > 0)
+                    to = 0x493;
+                break;
+            case 'k':
+                if (harm > 0)
+                    to = 0x49B;
+                break;
+            default:
+                break;
+            }
         }
-        if ((c == 'y' || c == 'i' || c == 0x131) && lat_vowel(prev) && (c2 < 0 || !lat_vowel(c2)))
-            to = 0x439; /* qalay, qalai -> қалай */
-        else if ((c == 'u' || c == 'w') && lat_vowel(prev))
-            to = 0x443;
-        else if (c == 'y' && c2 == 'a' && prev == 0)
-            to = 0x44F; /* ya -> я at the start: "yaǵni" */
-        if (to == 0x44F) {
-            o += nlp_utf8_put(buf + o, to);
-            i = k2;
-            prev = 'a';
-            continue;
-        }
-        if (to < 0 && harm < 0 && (c == 'o' || c == 'u'))
-            to = c == 'o' ? 0x4E9 : 0x4AF;
-        if (to < 0 && harm > 0 && (c == 'g' || c == 'k'))
-            to = c == 'g' ? 0x493 : 0x49B;
         if (to < 0)
             to = lookup(single, KZ_ARRAY_LEN(single), c);
         if (to < 0) {
@@ -186,11 +222,12 @@ int nlp_translit_kk(struct nlp_analyzer *a, const struct kz_str *surface, const 
                 memcpy(buf + o, s + i, k - i);
                 o += k - i;
             }
+            pv = false;
         } else {
             o += nlp_utf8_put(buf + o, to);
+            pv = cyr_vowel(to);
         }
-        prev = c;
-        i = k;
+        i = next;
     }
     buf[o] = '\0';
     *out = kz_str_make(buf, o);

@@ -103,9 +103,17 @@ java_args() {
 format_storage() {
     [ -f "$dir/data/meta.properties" ] && return 0
     # A cluster id is 16 random bytes, base64url without padding (what
-    # `kafka-storage random-uuid` prints); python saves one JVM start.
-    cluster_id=$(python3 -c 'import base64,os; print(base64.urlsafe_b64encode(os.urandom(16)).decode().rstrip("="))')
-    java_args kafka.tools.StorageTool format -t "$cluster_id" -c "$dir/server.properties"
+    # `kafka-storage random-uuid` prints; python saves one JVM start).  Like
+    # Kafka's Uuid.randomUuid, never start with "-": the argument parser would
+    # take it for an option (1 run in 64 failed before).
+    cluster_id=$(python3 -c '
+import base64, os
+while True:
+    s = base64.urlsafe_b64encode(os.urandom(16)).decode().rstrip("=")
+    if not s.startswith("-"):
+        print(s)
+        break')
+    java_args kafka.tools.StorageTool format "--cluster-id=$cluster_id" -c "$dir/server.properties"
     if ! "${jargs[@]}" </dev/null >"$dir/format.log" 2>&1; then
         kz_tail "$dir/format.log"
         kz_die "kafka storage format failed in $dir/data"
