@@ -2,7 +2,9 @@
 # cli_config.sh -- settings come from the JSON config file, then flags (flags
 # win); unknown keys and wrong types are one-line errors with exit code 2.
 set -u
-KZ="$1"
+KZ_BIN="$1"
+# KZ_WRAP (set by the valgrind-cli test setup) runs kzpulse under a checker.
+kz() { ${KZ_WRAP:-} "$KZ_BIN" "$@"; }
 fails=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -17,41 +19,41 @@ with open(sys.argv[1], "w", encoding="utf-8") as f:
     f.write(json.dumps({"text": "Бағалар өсіп жатыр " * 10, "ts": 1741000000}, ensure_ascii=False) + "\n")
 PY
 printf '{"max_text": 100, "dead_letters": "%s/from-config.jsonl", "top": 3}\n' "$tmp" >"$tmp/cfg.json"
-"$KZ" replay --config "$tmp/cfg.json" --json "$tmp/long.jsonl" >"$tmp/out" 2>&1
+kz replay --config "$tmp/cfg.json" --json "$tmp/long.jsonl" >"$tmp/out" 2>&1
 check "config applied (exit $?)" $?
 python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit(0 if r["truncated"]==1 and r["dead_letter_file"].endswith("from-config.jsonl") else 1)' "$tmp/out"
 check "config max_text truncates and names the dead-letter file" $?
 
 # Flags win over the file, wherever --config appears.
-"$KZ" replay --max-text 64K --config "$tmp/cfg.json" -d "$tmp/flag.jsonl" --json "$tmp/long.jsonl" >"$tmp/out" 2>&1
+kz replay --max-text 64K --config "$tmp/cfg.json" -d "$tmp/flag.jsonl" --json "$tmp/long.jsonl" >"$tmp/out" 2>&1
 python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit(0 if r["truncated"]==0 and r["dead_letter_file"].endswith("flag.jsonl") else 1)' "$tmp/out"
 check "flags win over the config file" $?
 
 printf '{"max_txt": 100}\n' >"$tmp/bad1.json"
-"$KZ" replay --config "$tmp/bad1.json" "$tmp/long.jsonl" >"$tmp/out" 2>&1
+kz replay --config "$tmp/bad1.json" "$tmp/long.jsonl" >"$tmp/out" 2>&1
 [ $? -eq 2 ] && grep -q 'config key "max_txt": unknown key' "$tmp/out"
 check "unknown config key is an error" $?
 
 printf '{"top": [1]}\n' >"$tmp/bad2.json"
-"$KZ" replay --config "$tmp/bad2.json" "$tmp/long.jsonl" >"$tmp/out" 2>&1
+kz replay --config "$tmp/bad2.json" "$tmp/long.jsonl" >"$tmp/out" 2>&1
 [ $? -eq 2 ] && grep -q 'config key "top": expected a string or an integer' "$tmp/out"
 check "wrong type in config is an error" $?
 
 printf '{"top": 5000}\n' >"$tmp/bad3.json"
-"$KZ" replay --config "$tmp/bad3.json" "$tmp/long.jsonl" >"$tmp/out" 2>&1
+kz replay --config "$tmp/bad3.json" "$tmp/long.jsonl" >"$tmp/out" 2>&1
 [ $? -eq 2 ] && grep -q '"top": expected an integer from 1 to 1000; got "5000"' "$tmp/out"
 check "out-of-range config value is an error" $?
 
 printf '{"top": 3,,}\n' >"$tmp/bad4.json"
-"$KZ" replay --config "$tmp/bad4.json" "$tmp/long.jsonl" >"$tmp/out" 2>&1
+kz replay --config "$tmp/bad4.json" "$tmp/long.jsonl" >"$tmp/out" 2>&1
 [ $? -eq 2 ] && grep -q 'bad4.json:1:' "$tmp/out"
 check "malformed config file names file:line" $?
 
-"$KZ" replay --config "$tmp/nope.json" "$tmp/long.jsonl" >"$tmp/out" 2>&1
+kz replay --config "$tmp/nope.json" "$tmp/long.jsonl" >"$tmp/out" 2>&1
 check "missing config file exits 2" $(($? != 2))
 
 printf '{"kafka": {"bootstrap.servers": "127.0.0.1:1"}, "brokers": "127.0.0.1:9092"}\n' >"$tmp/k.json"
-"$KZ" replay --config "$tmp/k.json" -d "$tmp/d" "$tmp/long.jsonl" >"$tmp/out" 2>&1
+kz replay --config "$tmp/k.json" -d "$tmp/d" "$tmp/long.jsonl" >"$tmp/out" 2>&1
 check "kafka properties and brokers accepted in the file" $?
 
 echo "$fails failed"

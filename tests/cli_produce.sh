@@ -4,7 +4,9 @@
 # included, keyed by author; -X properties pass through to librdkafka; --rate
 # paces the stream.  Read back with python3-confluent-kafka.
 set -u
-KZ="$1"
+KZ_BIN="$1"
+# KZ_WRAP (set by the valgrind-cli test setup) runs kzpulse under a checker.
+kz() { ${KZ_WRAP:-} "$KZ_BIN" "$@"; }
 ROOT="${KZ_SOURCE_ROOT:-$(dirname "$0")/..}"
 : "${KZ_TEST_BROKERS:?run under tests/harness/with-servers.sh}"
 tmp=$(mktemp -d)
@@ -12,7 +14,7 @@ trap 'rm -rf "$tmp"' EXIT
 fails=0
 topic="produce-$$-$(date +%s)"
 
-"$KZ" produce --brokers "$KZ_TEST_BROKERS" --topic "$topic" -X client.id=kz-test \
+kz produce --brokers "$KZ_TEST_BROKERS" --topic "$topic" -X client.id=kz-test \
     -Xcompression.codec=lz4 "$ROOT/samples/posts.jsonl" 2>"$tmp/err"
 rc=$?
 cat "$tmp/err"
@@ -63,19 +65,19 @@ PY
 # --rate paces: 300 records at 1000/s take at least 0.25 s.
 head -300 "$ROOT/samples/posts.jsonl" >"$tmp/300.jsonl"
 start=$(date +%s.%N)
-"$KZ" produce -b "$KZ_TEST_BROKERS" -t "$topic-rate" --rate 1000 "$tmp/300.jsonl" 2>/dev/null
+kz produce -b "$KZ_TEST_BROKERS" -t "$topic-rate" --rate 1000 "$tmp/300.jsonl" 2>/dev/null
 end=$(date +%s.%N)
 if python3 -c "import sys; sys.exit(0 if $end - $start >= 0.25 else 1)"; then echo "ok   --rate paces"; else
     echo "FAIL: --rate 1000 sent 300 records in $(python3 -c "print($end - $start)") s"; fails=$((fails + 1)); fi
 
 # Bad usage: exit 2 with a one-line error naming the flag.
-"$KZ" produce -t x "$tmp/300.jsonl" 2>"$tmp/e"; [ $? -eq 2 ] && grep -q -- "--brokers is required" "$tmp/e" ||
+kz produce -t x "$tmp/300.jsonl" 2>"$tmp/e"; [ $? -eq 2 ] && grep -q -- "--brokers is required" "$tmp/e" ||
     { echo "FAIL: missing --brokers"; fails=$((fails + 1)); }
-"$KZ" produce -b "$KZ_TEST_BROKERS" -t x -X nokey "$tmp/300.jsonl" 2>"$tmp/e"; [ $? -eq 2 ] &&
+kz produce -b "$KZ_TEST_BROKERS" -t x -X nokey "$tmp/300.jsonl" 2>"$tmp/e"; [ $? -eq 2 ] &&
     grep -q -- "-X: expected key=value" "$tmp/e" || { echo "FAIL: -X without ="; fails=$((fails + 1)); }
-"$KZ" produce -b "$KZ_TEST_BROKERS" -t x -X no.such.prop=1 "$tmp/300.jsonl" 2>"$tmp/e"; [ $? -eq 2 ] &&
+kz produce -b "$KZ_TEST_BROKERS" -t x -X no.such.prop=1 "$tmp/300.jsonl" 2>"$tmp/e"; [ $? -eq 2 ] &&
     grep -q "no.such.prop" "$tmp/e" || { echo "FAIL: unknown -X property"; fails=$((fails + 1)); }
-"$KZ" produce -b "$KZ_TEST_BROKERS" -t "bad topic" "$tmp/300.jsonl" 2>"$tmp/e"; [ $? -eq 2 ] &&
+kz produce -b "$KZ_TEST_BROKERS" -t "bad topic" "$tmp/300.jsonl" 2>"$tmp/e"; [ $? -eq 2 ] &&
     grep -q -- "--topic: expected a Kafka topic name" "$tmp/e" || { echo "FAIL: bad topic"; fails=$((fails + 1)); }
 
 echo "$fails failed"

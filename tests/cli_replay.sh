@@ -6,13 +6,15 @@
 # authors within HyperLogLog error.  Also the Telegram export, compressed
 # copies (gzip, zstd) and stdin, which must give the same totals.
 set -u
-KZ="$1"
+KZ_BIN="$1"
+# KZ_WRAP (set by the valgrind-cli test setup) runs kzpulse under a checker.
+kz() { ${KZ_WRAP:-} "$KZ_BIN" "$@"; }
 ROOT="${KZ_SOURCE_ROOT:-$(dirname "$0")/..}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fails=0
 
-"$KZ" replay --json -d "$tmp/dead.jsonl" "$ROOT/samples/posts.jsonl" >"$tmp/report.json" 2>"$tmp/err"
+kz replay --json -d "$tmp/dead.jsonl" "$ROOT/samples/posts.jsonl" >"$tmp/report.json" 2>"$tmp/err"
 rc=$?
 if [ $rc -ne 0 ]; then echo "FAIL: replay exit $rc"; cat "$tmp/err"; exit 1; fi
 
@@ -71,7 +73,7 @@ sys.exit(1 if bad else 0)
 PY
 
 # The text report carries the same totals.
-"$KZ" replay --report -d "$tmp/dead2.jsonl" "$ROOT/samples/posts.jsonl" >"$tmp/report.txt" 2>&1
+kz replay --report -d "$tmp/dead2.jsonl" "$ROOT/samples/posts.jsonl" >"$tmp/report.txt" 2>&1
 want=$(python3 -c 'import json,sys; print(format(json.load(open(sys.argv[1]))["valid_posts"], ","))' "$ROOT/samples/posts.manifest.json")
 if grep -q "counted      $want posts" "$tmp/report.txt" && grep -q "Top hashtags" "$tmp/report.txt" &&
    grep -q "Posts per hour" "$tmp/report.txt" && grep -q "bad_utf8" "$tmp/report.txt"; then
@@ -86,9 +88,9 @@ if command -v zstd >/dev/null; then zstd -q -c "$ROOT/samples/posts.jsonl" >"$tm
 for f in "$tmp/posts-gz.data" "$tmp/posts-zst.data" -; do
     [ "$f" = - ] || [ -f "$f" ] || continue
     if [ "$f" = - ]; then
-        "$KZ" replay --json -d "$tmp/d3.jsonl" - <"$ROOT/samples/posts.jsonl" >"$tmp/r3.json" 2>&1
+        kz replay --json -d "$tmp/d3.jsonl" - <"$ROOT/samples/posts.jsonl" >"$tmp/r3.json" 2>&1
     else
-        "$KZ" replay --json -d "$tmp/d3.jsonl" "$f" >"$tmp/r3.json" 2>&1
+        kz replay --json -d "$tmp/d3.jsonl" "$f" >"$tmp/r3.json" 2>&1
     fi
     if python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2])); sys.exit(0 if (a["posts"],a["dead_letters"],a["by_platform"])==(b["posts"],b["dead_letters"],b["by_platform"]) else 1)' "$tmp/report.json" "$tmp/r3.json"; then
         echo "ok   same counts from $f"
@@ -98,7 +100,7 @@ for f in "$tmp/posts-gz.data" "$tmp/posts-zst.data" -; do
 done
 
 # A Telegram Desktop export: messages counted, service messages skipped and counted.
-"$KZ" replay --json -d "$tmp/d4.jsonl" "$ROOT/samples/telegram_export.json" >"$tmp/r4.json" 2>&1
+kz replay --json -d "$tmp/d4.jsonl" "$ROOT/samples/telegram_export.json" >"$tmp/r4.json" 2>&1
 python3 - "$ROOT/samples/telegram_export.json" "$tmp/r4.json" <<'PY' || fails=$((fails + 1))
 import json, sys
 exp = json.load(open(sys.argv[1]))
@@ -113,7 +115,7 @@ sys.exit(0 if ok else 1)
 PY
 
 # The same file twice in one run is counted once (positions make apply idempotent).
-"$KZ" replay --json -d "$tmp/d5.jsonl" "$ROOT/samples/posts.jsonl" "$ROOT/samples/posts.jsonl" >"$tmp/r5.json" 2>&1
+kz replay --json -d "$tmp/d5.jsonl" "$ROOT/samples/posts.jsonl" "$ROOT/samples/posts.jsonl" >"$tmp/r5.json" 2>&1
 if python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2])); sys.exit(0 if a["counted"]==b["counted"] else 1)' "$tmp/report.json" "$tmp/r5.json"; then
     echo "ok   a file given twice is counted once"
 else
@@ -121,7 +123,7 @@ else
 fi
 
 # A missing file among good ones: the good ones are processed, exit code 2.
-"$KZ" replay --json -d "$tmp/d6.jsonl" "$tmp/missing.jsonl" "$ROOT/samples/posts.jsonl" >"$tmp/r6.json" 2>"$tmp/e6"
+kz replay --json -d "$tmp/d6.jsonl" "$tmp/missing.jsonl" "$ROOT/samples/posts.jsonl" >"$tmp/r6.json" 2>"$tmp/e6"
 rc=$?
 if [ $rc -eq 2 ] && python3 -c 'import json,sys; sys.exit(0 if json.load(open(sys.argv[1]))["posts"]>0 else 1)' "$tmp/r6.json"; then
     echo "ok   missing file: exit 2, other files still processed"
@@ -131,7 +133,7 @@ fi
 
 # A corrupt gzip stream: a clear error, exit 2, no crash.
 head -c 2000 "$tmp/posts-gz.data" >"$tmp/cut.gz"
-"$KZ" replay -d "$tmp/d7.jsonl" "$tmp/cut.gz" >"$tmp/r7" 2>"$tmp/e7"
+kz replay -d "$tmp/d7.jsonl" "$tmp/cut.gz" >"$tmp/r7" 2>"$tmp/e7"
 rc=$?
 if [ $rc -eq 2 ] && [ -s "$tmp/e7" ]; then echo "ok   truncated gzip: exit 2: $(head -1 "$tmp/e7")"; else
     echo "FAIL: truncated gzip: exit $rc"; cat "$tmp/e7"; fails=$((fails + 1)); fi

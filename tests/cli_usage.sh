@@ -3,7 +3,9 @@
 # codes (0 ok, 1 runtime failure, 2 bad usage or unreadable input) and
 # one-line errors that name the flag and the accepted values.
 set -u
-KZ="$1"
+KZ_BIN="$1"
+# KZ_WRAP (set by the valgrind-cli test setup) runs kzpulse under a checker.
+kz() { ${KZ_WRAP:-} "$KZ_BIN" "$@"; }
 fails=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -25,28 +27,28 @@ expect() {
     fi
 }
 
-expect 2 "usage: kzpulse COMMAND" "$KZ"
-expect 0 "commands:" "$KZ" --help
-expect 0 "kzpulse 0" "$KZ" --version
-expect 2 'unknown command "frobnicate"' "$KZ" frobnicate
+expect 2 "usage: kzpulse COMMAND" kz
+expect 0 "commands:" kz --help
+expect 0 "kzpulse 0" kz --version
+expect 2 'unknown command "frobnicate"' kz frobnicate
 for c in replay tokens; do
-    expect 0 "usage: kzpulse $c" "$KZ" $c --help
-    expect 0 "exit codes" "$KZ" $c -h
+    expect 0 "usage: kzpulse $c" kz $c --help
+    expect 0 "exit codes" kz $c -h
 done
-expect 2 "unknown flag --bogus" "$KZ" replay --bogus x.jsonl
-expect 2 "unknown flag -Q" "$KZ" replay -Q x.jsonl
-expect 2 "--schema: expected one of auto, generic, telegram, vk, x" "$KZ" replay --schema xml x.jsonl
-expect 2 "--max-text: expected a size" "$KZ" replay --max-text lots x.jsonl
-expect 2 "--top: expected an integer from 1 to 1000" "$KZ" replay --top 0 x.jsonl
-expect 2 "--top needs a value" "$KZ" replay --top
-expect 2 "--json takes no value" "$KZ" replay --json=yes x.jsonl
-expect 2 "no input files" "$KZ" replay
-expect 2 "cannot open\|No such file" "$KZ" replay -d "$tmp/dl" "$tmp/missing.jsonl"
-expect 2 "expected at most one FILE" "$KZ" tokens a b
-expect 2 "cannot read" "$KZ" tokens "$tmp/missing.txt"
+expect 2 "unknown flag --bogus" kz replay --bogus x.jsonl
+expect 2 "unknown flag -Q" kz replay -Q x.jsonl
+expect 2 "--schema: expected one of auto, generic, telegram, vk, x" kz replay --schema xml x.jsonl
+expect 2 "--max-text: expected a size" kz replay --max-text lots x.jsonl
+expect 2 "--top: expected an integer from 1 to 1000" kz replay --top 0 x.jsonl
+expect 2 "--top needs a value" kz replay --top
+expect 2 "--json takes no value" kz replay --json=yes x.jsonl
+expect 2 "no input files" kz replay
+expect 2 "cannot open\|No such file" kz replay -d "$tmp/dl" "$tmp/missing.jsonl"
+expect 2 "expected at most one FILE" kz tokens a b
+expect 2 "cannot read" kz tokens "$tmp/missing.txt"
 printf '{"text":"Сәлем","ts":1741000000}\n' >"$tmp/one.jsonl"
-expect 0 "1 posts decoded" "$KZ" replay -d "$tmp/dl" "$tmp/one.jsonl"
-expect 0 "1 posts decoded" "$KZ" replay --dead-letters="$tmp/dl" --top=3 "$tmp/one.jsonl"
+expect 0 "1 posts decoded" kz replay -d "$tmp/dl" "$tmp/one.jsonl"
+expect 0 "1 posts decoded" kz replay --dead-letters="$tmp/dl" --top=3 "$tmp/one.jsonl"
 
 echo "$fails failed"
 [ "$fails" -eq 0 ]
