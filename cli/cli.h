@@ -47,6 +47,7 @@ struct kz_config {
     double speed;                /* produce: pace of the original times x speed, 0 = off */
     struct kz_kv kafka_props[KZ_MAX_KAFKA_PROPS]; /* -X key=value, in order */
     int nkafka_props;
+    char *gold;                  /* eval: gold-labelled JSON lines */
 };
 
 void kz_config_init(struct kz_config *c);
@@ -81,6 +82,7 @@ enum kz_opt_id {
     OPT_FLUSH_MS,
     OPT_STATS_INTERVAL,
     OPT_UNTIL_EOF,
+    OPT_GOLD,
 };
 
 struct kz_opt {
@@ -146,6 +148,9 @@ struct kz_run_stats *kz_pipeline_run_stats(struct kz_pipeline *p);
 
 /* Load every *.tsv file of a directory into a compiled lexicon. */
 int kz_lexicons_load(const char *dir, struct nlp_lexicon **out, char *err, size_t errlen);
+/* No --lexicons: use ./lexicons if it is a directory (0), else print why and
+ * return KZ_EXIT_USAGE.  cmd_classify.c. */
+int kz_lexicons_default(struct kz_config *cfg, const char *cmdname);
 
 /* ---------------------------------------------------------------------------
  * Report
@@ -169,5 +174,8 @@ int kz_cmd_replay(const struct kz_cmd *cmd, int argc, char **argv);
 int kz_cmd_tokens(const struct kz_cmd *cmd, int argc, char **argv);
 int kz_cmd_produce(const struct kz_cmd *cmd, int argc, char **argv);
 int kz_cmd_run(const struct kz_cmd *cmd, int argc, char **argv);
+int kz_cmd_classify(const struct kz_cmd *cmd, int argc, char **argv);
+int kz_cmd_eval(const struct kz_cmd *cmd, int argc, char **argv);
+int kz_cmd_lexicon(const struct kz_cmd *cmd, int argc, char **argv);
 
 #endif /* KZ_CLI_H */

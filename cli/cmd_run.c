@@ -54,7 +54,14 @@ struct run {
     uint64_t retries, dlq_failed, dlq_sent, commits_failed;
     double flush_ms_sum, flush_ms_max;
     uint64_t nflush;
-    int assigned, eof_count;
+    int assigned;
+    /* --until-eof: which assigned partitions are drained; a message clears its flag */
+    struct {
+        char topic[256];
+        int32_t partition;
+        int eof;
+    } parts[1024];
+    int nparts;
     int fatal;
     char fatal_msg[512];
 };
@@ -121,8 +128,9 @@ static void commit_positions(struct run *r, const struct agg_position *pos, size
         return;
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new((int)n);
     for (size_t i = 0; i < n; i++)
-        rd_kafka_topic_partition_list_add(l, pos[i].source, pos[i].partition)->offset =
-            pos[i].offset + 1;
+        if (pos[i].source) /* NULL if its copy failed: the store holds the truth anyway */
+            rd_kafka_topic_partition_list_add(l, pos[i].source, pos[i].partition)->offset =
+                pos[i].offset + 1;
     if (rd_kafka_commit(r->consumer, l, 1 /* async: the store holds the truth */))
         r->commits_failed++;
     rd_kafka_topic_partition_list_destroy(l);
@@ -132,7 +140,7 @@ static void commit_positions(struct run *r, const struct agg_position *pos, size
  * is applied or a hard stop.  Returns 0 or a KZ_E* code. */
 static int flush(struct run *r)
 {
-    char err[512];
+    char err[256];
     int backoff = 100;
     size_t n;
 
@@ -159,8 +167,8 @@ static int flush(struct run *r)
     int rc;
     for (;;) {
         rc = kz_pipeline_flush(r->pipe, err, sizeof(err));
-        if (rc != KZ_EAGAIN && rc != KZ_EIO)
-            break;
+        if (rc != KZ_EAGAIN)
+            break; /* applied, or an error retrying cannot mend */
         r->retries++;
         fprintf(stderr, "kzpulse run: store: %s; retrying in %d ms\n", err, backoff);
         if (g_stop && now_ms() - t0 > 4000)
@@ -186,6 +194,30 @@ static int flush(struct run *r)
 /* ---------------------------------------------------------------------------
  * Rebalance: start where the store says, flush before giving partitions away
  * ------------------------------------------------------------------------ */
+
+/* Mark a partition drained (eof = 1) or not. */
+static void mark_eof(struct run *r, const char *topic, int32_t partition, int eof)
+{
+    int i;
+    for (i = 0; i < r->nparts; i++)
+        if (r->parts[i].partition == partition && !strcmp(r->parts[i].topic, topic))
+            break;
+    if (i == r->nparts && r->nparts < (int)KZ_ARRAY_LEN(r->parts)) {
+        snprintf(r->parts[i].topic, sizeof(r->parts[i].topic), "%s", topic);
+        r->parts[i].partition = partition;
+        r->nparts++;
+    }
+    if (i < r->nparts)
+        r->parts[i].eof = eof;
+}
+
+static int drained_count(const struct run *r)
+{
+    int n = 0;
+    for (int i = 0; i < r->nparts; i++)
+        n += r->parts[i].eof;
+    return n;
+}
 
 static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e,
                          rd_kafka_topic_partition_list_t *parts, void *opaque)
@@ -221,22 +253,19 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e,
         else
             rd_kafka_assign(rk, parts);
         r->assigned += parts->cnt;
-        r->eof_count = 0;
     } else {
-        if (kz_pipeline_pending(r->pipe) || 1) {
-            size_t n;
-            kz_pipeline_positions(r->pipe, &n);
-            if ((n || kz_pipeline_pending(r->pipe)) && flush(r)) {
-                r->fatal = 1;
-                g_stop = 1;
-            }
+        size_t n;
+        kz_pipeline_positions(r->pipe, &n);
+        if (n && flush(r)) {
+            r->fatal = 1;
+            g_stop = 1;
         }
         if (cooperative)
             rd_kafka_error_destroy(rd_kafka_incremental_unassign(rk, parts));
         else
             rd_kafka_assign(rk, NULL);
         r->assigned = cooperative ? r->assigned - parts->cnt : 0;
-        r->eof_count = 0;
+        r->nparts = 0; /* re-learnt from EOF events after the next assignment */
     }
 }
 
@@ -394,7 +423,7 @@ int kz_cmd_run(const struct kz_cmd *cmd, int argc, char **argv)
         rd_kafka_poll(r.dlq, 0);
         if (m) {
             if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-                r.eof_count++;
+                mark_eof(&r, rd_kafka_topic_name(m->rkt), m->partition, 1);
             } else if (m->err) {
                 fprintf(stderr, "kzpulse run: kafka: %s\n", rd_kafka_message_errstr(m));
             } else {
@@ -410,7 +439,8 @@ int kz_cmd_run(const struct kz_cmd *cmd, int argc, char **argv)
                 };
                 if (rec.oversize)
                     rec.len = cfg.ingest.max_record;
-                r.eof_count = 0;
+                if (cfg.until_eof)
+                    mark_eof(&r, rec.pos.source, m->partition, 0);
                 if ((rc = kz_pipeline_record(r.pipe, &rec, err, sizeof(err)))) {
                     snprintf(r.fatal_msg, sizeof(r.fatal_msg), "%s", err);
                     r.fatal = 1;
@@ -428,7 +458,7 @@ int kz_cmd_run(const struct kz_cmd *cmd, int argc, char **argv)
             r.fatal = 1;
             break;
         }
-        if (cfg.until_eof && r.assigned > 0 && r.eof_count >= r.assigned && !npos)
+        if (cfg.until_eof && r.assigned > 0 && !npos && drained_count(&r) >= r.assigned)
             break;
         if (cfg.stats_interval && now_ms() - last_stats >= cfg.stats_interval * 1000LL)
             print_stats(&r, t0, &last_posts, &last_stats);

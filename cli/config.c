@@ -38,6 +38,7 @@ void kz_config_free(struct kz_config *c)
 {
     free(c->dead_letters);
     free(c->lexicons);
+    free(c->gold);
     free(c->brokers);
     free(c->group);
     free(c->redis);
@@ -167,6 +168,9 @@ static int apply_opt(struct kz_config *c, enum kz_opt_id id, const char *what, c
         return 0;
     case OPT_LEXICONS:
         set_str(&c->lexicons, v);
+        return 0;
+    case OPT_GOLD:
+        set_str(&c->gold, v);
         return 0;
     case OPT_TOP:
         if (parse_int(v, 1, 1000, &ll)) {

@@ -73,6 +73,29 @@ static const struct kz_opt run_opts[] = {
     {0, NULL, 0, NULL, NULL},
 };
 
+static const struct kz_opt classify_opts[] = {
+    OPT_HELP_ROW,
+    OPT_CONFIG_ROW,
+    {OPT_LEXICONS, "lexicons", 'l', "DIR", "lexicon directory (default ./lexicons if it exists)"},
+    {OPT_SCHEMA, "schema", 0, "NAME", "schema of JSON lines: auto (default), generic, telegram, vk, x"},
+    {OPT_MAX_TEXT, "max-text", 0, "SIZE", "bytes of text analysed per post (default 64K)"},
+    {0, NULL, 0, NULL, NULL},
+};
+
+static const struct kz_opt eval_opts[] = {
+    OPT_HELP_ROW,
+    OPT_CONFIG_ROW,
+    {OPT_GOLD, "gold", 'g', "FILE", "gold-labelled posts, JSON lines (required)"},
+    {OPT_LEXICONS, "lexicons", 'l', "DIR", "lexicon directory (default ./lexicons if it exists)"},
+    {OPT_JSON, "json", 'j', NULL, "print the figures as JSON"},
+    {0, NULL, 0, NULL, NULL},
+};
+
+static const struct kz_opt lexicon_opts[] = {
+    OPT_HELP_ROW,
+    {0, NULL, 0, NULL, NULL},
+};
+
 static const struct kz_cmd commands[] = {
     {"replay", "[options] FILE...",
      "Run archives through decode -> analyse -> aggregate into the in-process store and report.",
@@ -94,7 +117,7 @@ static const struct kz_cmd commands[] = {
      "(effectively once: nothing lost, nothing counted twice across crashes and rebalances).\n"
      "Undecodable messages go to <topic>.dlq with their reason in headers.  SIGTERM or SIGINT\n"
      "flush, commit and exit 0.",
-     run_opts, NULL /* RUN_PENDING */},
+     run_opts, kz_cmd_run},
     {"produce", "--brokers HOST:PORT --topic TOPIC [options] FILE...",
      "Publish archives to Kafka, one message per record, keyed by author.",
      "Every record is published as it is, malformed ones included (so a consumer's dead-letter\n"
@@ -103,6 +126,23 @@ static const struct kz_cmd commands[] = {
      "the posts' own timestamps X times faster.  Kafka settings pass through as -X key=value.\n"
      "Telegram Desktop exports are not published (replay them instead).",
      produce_opts, kz_cmd_produce},
+    {"classify", "[options] [FILE|-]",
+     "Classify posts (JSON lines) or plain-text lines: one verdict JSON per line.",
+     "A line starting with '{' is a post (any schema replay accepts); any other line is text.\n"
+     "Each verdict gives language, topics, war stance, mobilization (score, call to action,\n"
+     "when, where), region, hashtags, mentions, URLs and the evidence: every lexicon match\n"
+     "with its rule, category and byte span in the text.",
+     classify_opts, kz_cmd_classify},
+    {"eval", "--gold FILE.jsonl [options]",
+     "Score classification against gold labels: P/R/F1, macro-F1, confusion, worst posts.",
+     "Gold lines are {\"text\", \"lang\", \"topics\", \"stance\", \"mobilization\"} with any\n"
+     "subset of the labels.  Stance is scored over 3 classes, topics per topic (multi-label),\n"
+     "mobilization as a binary label; macro-F1 per task.",
+     eval_opts, kz_cmd_eval},
+    {"lexicon", "lint DIR",
+     "Check lexicon TSV files: fields, categories, weights, languages, duplicates.",
+     "Reports every error as FILE:LINE: message.  Exit 0 when clean, 2 otherwise.",
+     lexicon_opts, kz_cmd_lexicon},
 };
 
 static void usage(FILE *f)

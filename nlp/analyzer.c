@@ -124,7 +124,26 @@ static bool is_wordish(const struct nlp_token *t)
     return t->kind == NLP_TOK_WORD || t->kind == NLP_TOK_HASHTAG;
 }
 
-/* Stage 3: Latin-script Kazakh words get a Cyrillic norm. */
+/*
+ * Stage 3: Latin-script Kazakh words get a Cyrillic norm.  Only words
+ * labelled Kazakh (by their own evidence or inherited from the post), so the
+ * English words of a Kazakh post stay English; a hashtag is transliterated
+ * when one of its words is Kazakh and none is English.
+ */
+static bool hashtag_is_kk(const struct nlp_analyzer *a, size_t h)
+{
+    bool kk = false;
+
+    for (size_t j = h + 1; j < a->ntoks && (a->toks[j].flags & NLP_TOKF_HASHTAG_PART) &&
+                           a->toks[j].start < a->toks[h].end;
+         j++) {
+        if (a->toks[j].lang == NLP_LANG_EN)
+            return false;
+        kk |= a->toks[j].lang == NLP_LANG_KK;
+    }
+    return kk;
+}
+
 static int translit_post(struct nlp_analyzer *a)
 {
     for (size_t i = 0; i < a->ntoks; i++) {
@@ -132,7 +151,9 @@ static int translit_post(struct nlp_analyzer *a)
         struct kz_str out;
         int rc;
 
-        if (!is_wordish(t) || t->script != NLP_SCRIPT_LATN || t->lang == NLP_LANG_EN)
+        if (!is_wordish(t) || t->script != NLP_SCRIPT_LATN)
+            continue;
+        if (t->kind == NLP_TOK_HASHTAG ? !hashtag_is_kk(a, i) : t->lang != NLP_LANG_KK)
             continue;
         rc = nlp_translit_kk(a, &t->surface, &t->norm, &out);
         if (rc)

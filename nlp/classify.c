@@ -1,57 +1,459 @@
 /*
- * classify.c -- lexicon compilation and nlp_classify() (first cut).
+ * classify.c -- nlp_classify(): lexicon matches to topics, war stance,
+ * mobilization and region, with the evidence for each.
  *
- * Until issue 4 lands, an empty lexicon set compiles to an empty lexicon and a
- * non-empty one is refused with KZ_EUNSUPPORTED; nlp_classify() fills only the
- * language and script of the verdict (no topics, no stance, no mobilization).
+ * One pass of the lexicon automaton (lexicon.c) gives every match; everything
+ * below is arithmetic over those matches and a little token context:
+ *
+ *  - Context per token, from one scan of the bytes between tokens: the
+ *    sentence it is in (. ! ? … and newlines end sentences) and whether it is
+ *    inside quotation marks (« », “ ”, „ “, "...").
+ *  - Overlapping matches of one category count once, at their largest weight
+ *    (митинг* and митингке both hit "митингке").
+ *  - Topics: score = 1 - prod(1 - w) over the topic's matches; reported when
+ *    >= NLP_TOPIC_MIN, best first.  Stance terms also count for the topic
+ *    war_ukraine (at NLP_STANCE_TOPIC of their weight).
+ *  - Stance: each stance match is cancelled by a negation cue ending within
+ *    NLP_NEG_WINDOW tokens before it in the same sentence (for Kazakh
+ *    negation, which follows the verb, also one starting within 2 tokens
+ *    after it), and multiplied by NLP_REPORT_DISCOUNT in a sentence with a
+ *    reporting cue.  Outside reported speech, a pro-Russian term in quotation
+ *    marks is a scare quote (ridicule: «освобождение») and counts for the
+ *    other side at NLP_SCARE_FLIP of its weight; quoted pro-Ukrainian terms
+ *    are slogans («Нет войне») and count fully.  The sums of the two sides give
+ *    score = min(1, S_win - S_lose); the side wins when score >= NLP_STANCE_MIN.
+ *  - Mobilization: a weighted sum of the strongest un-negated call to action,
+ *    a time (cue or a time/date token), a place (cue or region) and the
+ *    protest topic, minus signals of a past event and of everyday invitations
+ *    (small fixed word lists below: they are rules, not lexicon data).
+ *    call_to_action needs a call cue and a score >= NLP_MOB_MIN, and adds
+ *    the topic protest (a call to rally is about protest, whatever the cause).
+ *  - Region: the region category with the largest summed weight.
+ * Everything the verdict points to lives in the analyzer's arena or in the
+ * lexicon; nothing here touches the heap.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "nlp_int.h"
 
-struct nlp_lexicon {
-    size_t nentries;
+#define NLP_TOPIC_MIN 0.5f       /* topic reported from this score */
+#define NLP_STANCE_MIN 0.35f      /* stance decided from this score */
+#define NLP_NEG_WINDOW 3         /* tokens before a stance or call match */
+#define NLP_REPORT_DISCOUNT 0.3f /* stance inside quotes or reported speech */
+#define NLP_MOB_MIN 0.5f         /* call_to_action from this score */
+#define NLP_STANCE_TOPIC 0.8f    /* a stance term as evidence of topic war_ukraine */
+#define NLP_SCARE_FLIP 0.6f      /* a pro-Russian term in scare quotes, as pro-Ukrainian */
+
+/* ---------------------------------------------------------------------------
+ * Token context: sentences and quotations
+ * ------------------------------------------------------------------------ */
+
+struct tokctx {
+    uint32_t sentence;
+    uint8_t quoted;
 };
 
-int nlp_lexicon_compile(const struct nlp_lexicon_file *files, size_t nfiles,
-                        struct nlp_lexicon **out, char *err, size_t errlen)
+static void scan_gap(const char *s, size_t from, size_t to, uint32_t *sent, int *depth, int *dq)
 {
-    struct nlp_lexicon *lx;
+    size_t i = from;
 
-    *out = NULL;
-    for (size_t i = 0; files && i < nfiles; i++) {
-        if (files[i].len > 0) {
-            if (err && errlen)
-                snprintf(err, errlen, "%s: lexicon compilation is not implemented yet",
-                         files[i].name ? files[i].name : "(lexicon)");
-            return KZ_EUNSUPPORTED;
+    while (i < to) {
+        int32_t c = nlp_utf8_get(s, to, &i);
+        switch (c) {
+        case '.': case '!': case '?': case '\n': case 0x2026: /* … */
+            (*sent)++;
+            break;
+        case 0xAB: case 0x201C: case 0x201E: /* « “ „ */
+            if (c == 0x201C && *depth > 0)
+                (*depth)--; /* „...“ closes with “ */
+            else
+                (*depth)++;
+            break;
+        case 0xBB: case 0x201D: /* » ” */
+            if (*depth > 0)
+                (*depth)--;
+            break;
+        case '"':
+            *dq = !*dq;
+            break;
+        default:
+            break;
         }
+        if (c < 0 && i == from)
+            break;
     }
-    lx = calloc(1, sizeof(*lx));
-    if (!lx) {
-        if (err && errlen)
-            snprintf(err, errlen, "out of memory compiling lexicons");
-        return KZ_ENOMEM;
+}
+
+static struct tokctx *token_context(struct nlp_analyzer *a, const struct nlp_doc *doc,
+                                    const char *base)
+{
+    struct tokctx *ctx = nlp_arena_alloc(&a->arena, doc->ntokens * sizeof(*ctx));
+    size_t pos = 0;
+    uint32_t sent = 0;
+    int depth = 0, dq = 0;
+
+    if (!ctx)
+        return NULL;
+    for (size_t i = 0; i < doc->ntokens; i++) {
+        const struct nlp_token *t = &doc->tokens[i];
+        if (t->start > pos)
+            scan_gap(base, pos, t->start, &sent, &depth, &dq);
+        ctx[i].sentence = sent;
+        ctx[i].quoted = depth > 0 || dq;
+        if (t->end > pos)
+            pos = t->end;
     }
-    *out = lx;
+    return ctx;
+}
+
+/* ---------------------------------------------------------------------------
+ * Fixed rule words: past events and everyday invitations
+ * ------------------------------------------------------------------------ */
+
+struct ruleword {
+    const char *w;
+    int prefix;
+};
+
+static const struct ruleword past_words[] = {
+    {"вчера", 0},      {"накануне", 0},   {"прошёл", 0},      {"прошел", 0},
+    {"прошла", 0},     {"прошли", 0},     {"состоялся", 0},   {"состоялась", 0},
+    {"состоялись", 0}, {"собрались", 0},  {"вышли", 0},       {"кеше", 0},
+    {"болды", 0},      {"өтті", 0},       {"жиналды", 0},     {"шықты", 0},
+    {"учора", 0},      {"відбувся", 0},   {"yesterday", 0},   {"gathered", 0},
+};
+
+static const struct ruleword everyday_words[] = {
+    {"футбол", 1},     {"той", 0},        {"тойға", 0},       {"тойы", 1},
+    {"тойын", 1},      {"туған", 0},      {"рождения", 0},    {"родительск", 1},
+    {"шашлык", 1},     {"свадьб", 1},     {"юбиле", 1},       {"концерт", 1},
+    {"субботник", 1},  {"сенбілік", 1},   {"корпоратив", 1},  {"матч", 1},
+    {"пикник", 1},     {"birthday", 0},   {"football", 0},    {"barbecue", 0},
+    {"wedding", 0},    {"party", 0},      {"сүндет", 0},      {"ата-ана", 1},
+};
+
+static int word_in(const struct kz_str *norm, const struct ruleword *tab, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        size_t l = strlen(tab[i].w);
+        if (tab[i].prefix ? norm->n >= l && !memcmp(norm->p, tab[i].w, l)
+                          : norm->n == l && !memcmp(norm->p, tab[i].w, l))
+            return 1;
+    }
     return 0;
 }
 
-void nlp_lexicon_free(struct nlp_lexicon *lx)
+/* ---------------------------------------------------------------------------
+ * Scoring
+ * ------------------------------------------------------------------------ */
+
+static int cmp_hit(const void *x, const void *y)
 {
-    free(lx);
+    const struct nlp_lx_hit *a = x, *b = y;
+
+    if (a->first != b->first)
+        return a->first < b->first ? -1 : 1;
+    if (a->last != b->last)
+        return a->last < b->last ? -1 : 1;
+    return a->rule < b->rule ? -1 : a->rule > b->rule;
+}
+
+static int cmp_topic(const void *x, const void *y)
+{
+    const struct nlp_topic *a = x, *b = y;
+
+    if (a->score != b->score)
+        return a->score > b->score ? -1 : 1;
+    if (a->name.n != b->name.n)
+        return a->name.n < b->name.n ? -1 : 1;
+    return memcmp(a->name.p, b->name.p, a->name.n);
+}
+
+static int cmp_evidence(const void *x, const void *y)
+{
+    const struct nlp_evidence *a = x, *b = y;
+
+    if (a->start != b->start)
+        return a->start < b->start ? -1 : 1;
+    if (a->end != b->end)
+        return a->end < b->end ? -1 : 1;
+    if (a->category.n != b->category.n)
+        return a->category.n < b->category.n ? -1 : 1;
+    return memcmp(a->category.p, b->category.p, a->category.n);
+}
+
+/* Is there a negation cue scoping over hit h? */
+static int negated(const struct nlp_lx_rule *rules, const struct nlp_lx_hit *hits, size_t nhits,
+                   const struct nlp_lx_hit *h, const struct tokctx *ctx)
+{
+    for (size_t k = 0; k < nhits; k++) {
+        const struct nlp_lx_hit *g = &hits[k];
+        if (rules[g->rule].family != NLP_CAT_NEGATION ||
+            ctx[g->last].sentence != ctx[h->first].sentence)
+            continue;
+        if (g->last < h->first && g->last + NLP_NEG_WINDOW >= h->first)
+            return 1;
+        if (rules[g->rule].lang == NLP_LANG_KK && g->first > h->last && g->first <= h->last + 2)
+            return 1;
+    }
+    return 0;
+}
+
+struct catacc {
+    float prod;     /* prod(1 - w) over closed clusters */
+    float cur;      /* the open cluster's largest weight */
+    uint32_t end;   /* the open cluster's last token; valid when cur > 0 */
+    float sum;      /* sum over clusters (stance, regions) */
+};
+
+static void acc_add(struct catacc *c, uint32_t first, uint32_t last, float w)
+{
+    if (w <= 0.0f)
+        return;
+    if (c->cur > 0.0f && first <= c->end) {
+        if (w > c->cur)
+            c->cur = w;
+        if (last > c->end)
+            c->end = last;
+        return;
+    }
+    if (c->cur > 0.0f) {
+        c->prod *= 1.0f - c->cur;
+        c->sum += c->cur;
+    }
+    c->cur = w;
+    c->end = last;
+}
+
+static void acc_close(struct catacc *c)
+{
+    if (c->cur > 0.0f) {
+        c->prod *= 1.0f - c->cur;
+        c->sum += c->cur;
+        c->cur = 0.0f;
+    }
+}
+
+static float clamp01(float x)
+{
+    return x < 0.0f ? 0.0f : x > 1.0f ? 1.0f : x;
+}
+
+/* Span of the first time (or place) item, extended over items right after. */
+static struct kz_str first_span(const char *base, const struct nlp_doc *doc, const uint32_t *f,
+                                const uint32_t *l, size_t n)
+{
+    uint32_t first = UINT32_MAX, last = 0;
+
+    for (size_t i = 0; i < n; i++)
+        if (f[i] < first) {
+            first = f[i];
+            last = l[i];
+        }
+    if (first == UINT32_MAX)
+        return KZ_STR_NULL;
+    for (int grew = 1; grew;) {
+        grew = 0;
+        for (size_t i = 0; i < n; i++)
+            if (f[i] > first && f[i] <= last + 2 && l[i] > last) {
+                last = l[i];
+                grew = 1;
+            }
+    }
+    return kz_str_make(base + doc->tokens[first].start,
+                       doc->tokens[last].end - doc->tokens[first].start);
 }
 
 int nlp_classify(struct nlp_analyzer *a, const struct nlp_lexicon *lx, const struct nlp_doc *doc,
                  struct nlp_verdict *v)
 {
-    (void)a;
-    (void)lx;
+    const struct nlp_lx_rule *rules;
+    const struct nlp_lx_cat *cats;
+    struct nlp_lx_hit *hits;
+    struct tokctx *ctx;
+    struct catacc *acc;
+    struct nlp_evidence *ev;
+    struct nlp_topic *topics;
+    uint32_t *tf, *tl, *pf, *pl;
+    size_t nrules, ncats, nhits, ntime = 0, nplace = 0, nev = 0, ntopics = 0;
+    const char *base;
+    float cta = 0.0f, tim = 0.0f, place = 0.0f, protest = 0.0f, s_ua, s_ru, best_region = 0.0f;
+    int past = 0, everyday = 0, rc;
+    long protest_cat = -1, war = -1; /* the war_ukraine topic, which stance terms imply */
+
     memset(v, 0, sizeof(*v));
     v->lang = doc->lang;
     v->script = doc->script;
     v->stance = NLP_STANCE_NONE;
+    if (!lx || !doc->ntokens)
+        return 0;
+    base = doc->tokens[0].surface.p - doc->tokens[0].start;
+    rules = nlp_lexicon_rules(lx, &nrules);
+    cats = nlp_lexicon_cats(lx, &ncats);
+    if ((rc = nlp_lexicon_match(lx, doc, &a->arena, &hits, &nhits)))
+        return rc;
+    ctx = token_context(a, doc, base);
+    acc = nlp_arena_alloc(&a->arena, (ncats + 1) * sizeof(*acc));
+    ev = nlp_arena_alloc(&a->arena, (nhits + doc->ntokens + 1) * sizeof(*ev));
+    tf = nlp_arena_alloc(&a->arena, 4 * (nhits + doc->ntokens + 1) * sizeof(*tf));
+    topics = nlp_arena_alloc(&a->arena, (ncats + 1) * sizeof(*topics));
+    if (!ctx || !acc || !ev || !tf || !topics)
+        return KZ_ENOMEM;
+    tl = tf + (nhits + doc->ntokens + 1);
+    pf = tl + (nhits + doc->ntokens + 1);
+    pl = pf + (nhits + doc->ntokens + 1);
+    for (size_t c = 0; c <= ncats; c++) /* acc[ncats]: pro-Russian terms flipped */
+        acc[c] = (struct catacc){1.0f, 0.0f, 0, 0.0f};
+    if (nhits > 1)
+        qsort(hits, nhits, sizeof(*hits), cmp_hit);
+    for (size_t c = 0; c < ncats; c++)
+        if (cats[c].family == NLP_CAT_TOPIC && cats[c].name.n == 11 &&
+            !memcmp(cats[c].name.p, "war_ukraine", 11))
+            war = (long)c;
+
+    /* Evidence, and each match's weight after the stance and mobilization rules. */
+    for (size_t k = 0; k < nhits; k++) {
+        const struct nlp_lx_hit *h = &hits[k];
+        const struct nlp_lx_rule *r = &rules[h->rule];
+        float w = r->weight;
+        struct nlp_evidence *e = &ev[nev++];
+
+        e->match = kz_str_make(base + doc->tokens[h->first].start,
+                               doc->tokens[h->last].end - doc->tokens[h->first].start);
+        e->rule = r->rule;
+        e->category = r->category;
+        e->start = doc->tokens[h->first].start;
+        e->end = doc->tokens[h->last].end;
+        e->weight = r->weight;
+
+        switch (r->family) {
+        case NLP_CAT_PRO_UKRAINE:
+        case NLP_CAT_PRO_RUSSIA: {
+            int reported = 0;
+            if (war >= 0)
+                acc_add(&acc[war], h->first, h->last, w * NLP_STANCE_TOPIC);
+            for (size_t g = 0; g < nhits && !reported; g++)
+                reported = rules[hits[g].rule].family == NLP_CAT_REPORTING &&
+                           ctx[hits[g].first].sentence == ctx[h->first].sentence;
+            if (negated(rules, hits, nhits, h, ctx)) {
+                w = 0.0f;
+            } else if (reported) {
+                w *= NLP_REPORT_DISCOUNT;
+            } else if (ctx[h->first].quoted && r->family == NLP_CAT_PRO_RUSSIA) {
+                /* scare quotes: «освобождение» mocks the framing it quotes */
+                acc_add(&acc[ncats], h->first, h->last, w * NLP_SCARE_FLIP);
+                w = 0.0f;
+            }
+            break;
+        }
+        case NLP_CAT_CALL:
+            if (negated(rules, hits, nhits, h, ctx))
+                w = 0.0f;
+            if (w > cta)
+                cta = w;
+            break;
+        case NLP_CAT_TIME:
+            if (w > tim)
+                tim = w;
+            tf[ntime] = h->first;
+            tl[ntime++] = h->last;
+            break;
+        case NLP_CAT_PLACE:
+        case NLP_CAT_REGION:
+            if (w > place)
+                place = w;
+            pf[nplace] = h->first;
+            pl[nplace++] = h->last;
+            break;
+        default:
+            break;
+        }
+        acc_add(&acc[r->cat], h->first, h->last, w);
+    }
+    /* Times and dates the tokenizer recognized; rule words of the mobilization rules. */
+    for (size_t i = 0; i < doc->ntokens; i++) {
+        const struct nlp_token *t = &doc->tokens[i];
+        if (t->kind == NLP_TOK_TIME || t->kind == NLP_TOK_DATE) {
+            struct nlp_evidence *e = &ev[nev++];
+            const char *rn = t->kind == NLP_TOK_TIME ? "<time>" : "<date>";
+            e->match = kz_str_make(base + t->start, t->end - t->start);
+            e->rule = kz_str_make(rn, strlen(rn));
+            e->category = kz_str_make("cue/time", 8);
+            e->start = t->start;
+            e->end = t->end;
+            e->weight = 1.0f;
+            tim = 1.0f;
+            tf[ntime] = tl[ntime] = (uint32_t)i;
+            ntime++;
+        } else if (t->kind == NLP_TOK_WORD) {
+            past |= word_in(&t->norm, past_words, KZ_ARRAY_LEN(past_words));
+            everyday |= word_in(&t->norm, everyday_words, KZ_ARRAY_LEN(everyday_words));
+        }
+    }
+
+    /* Close the categories: topics, stance sums, region. */
+    s_ua = s_ru = 0.0f;
+    for (size_t c = 0; c < ncats; c++) {
+        float score;
+        acc_close(&acc[c]);
+        score = 1.0f - acc[c].prod;
+        switch (cats[c].family) {
+        case NLP_CAT_TOPIC:
+            if (cats[c].name.n == 7 && !memcmp(cats[c].name.p, "protest", 7)) {
+                protest = score;
+                protest_cat = (long)c;
+            }
+            if (score >= NLP_TOPIC_MIN) {
+                topics[ntopics].name = cats[c].name;
+                topics[ntopics++].score = score;
+            }
+            break;
+        case NLP_CAT_PRO_UKRAINE:
+            s_ua += acc[c].sum;
+            break;
+        case NLP_CAT_PRO_RUSSIA:
+            s_ru += acc[c].sum;
+            break;
+        case NLP_CAT_REGION:
+            if (acc[c].sum > best_region) {
+                best_region = acc[c].sum;
+                v->region = cats[c].name;
+            }
+            break;
+        default:
+            break;
+        }
+    }
+    acc_close(&acc[ncats]);
+    s_ua += acc[ncats].sum;
+
+    if (s_ua > s_ru && s_ua - s_ru >= NLP_STANCE_MIN) {
+        v->stance = NLP_STANCE_PRO_UKRAINE;
+        v->stance_score = clamp01(s_ua - s_ru);
+    } else if (s_ru > s_ua && s_ru - s_ua >= NLP_STANCE_MIN) {
+        v->stance = NLP_STANCE_PRO_RUSSIA;
+        v->stance_score = clamp01(s_ru - s_ua);
+    }
+
+    v->mob_score = clamp01(0.5f * cta + 0.2f * tim + 0.15f * place + 0.3f * protest -
+                           0.4f * (float)past - 0.45f * (float)everyday);
+    v->call_to_action = cta > 0.0f && v->mob_score >= NLP_MOB_MIN;
+    if (v->call_to_action && protest_cat >= 0 && protest < NLP_TOPIC_MIN) {
+        /* a call to rally is about protest, whatever its cause */
+        topics[ntopics].name = cats[protest_cat].name;
+        topics[ntopics++].score = v->mob_score;
+    }
+    if (ntopics > 1)
+        qsort(topics, ntopics, sizeof(*topics), cmp_topic);
+    v->topics = topics;
+    v->ntopics = ntopics;
+    v->when = first_span(base, doc, tf, tl, ntime);
+    v->where = first_span(base, doc, pf, pl, nplace);
+
+    if (nev > 1)
+        qsort(ev, nev, sizeof(*ev), cmp_evidence);
+    v->evidence = ev;
+    v->nevidence = nev;
     return 0;
 }

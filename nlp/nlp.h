@@ -113,6 +113,17 @@ struct nlp_lexicon_file {
 int nlp_lexicon_compile(const struct nlp_lexicon_file *files, size_t nfiles,
                         struct nlp_lexicon **out, char *err, size_t errlen);
 void nlp_lexicon_free(struct nlp_lexicon *lx);
+size_t nlp_lexicon_size(const struct nlp_lexicon *lx); /* entries compiled */
+
+/*
+ * Lint: validate lexicon files as nlp_lexicon_compile() does, but report every
+ * error ("name:line: message", NUL-terminated, valid during the call) to
+ * on_error instead of stopping at the first.  Returns the number of errors
+ * (0: the files compile) or KZ_ENOMEM.
+ */
+typedef void (*nlp_lexicon_error_fn)(void *ctx, const char *msg);
+long nlp_lexicon_check(const struct nlp_lexicon_file *files, size_t nfiles,
+                       nlp_lexicon_error_fn on_error, void *ctx);
 
 enum nlp_stance { NLP_STANCE_NONE = 0, NLP_STANCE_PRO_UKRAINE, NLP_STANCE_PRO_RUSSIA };
 const char *nlp_stance_name(enum nlp_stance s); /* none pro_ukraine pro_russia */

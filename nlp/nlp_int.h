@@ -6,7 +6,9 @@
  * normalize.c (per-token normalization), social.c (URLs, mentions, hashtags,
  * emoji, numbers, times, dates), tokenize.c (the driver and ICU segmentation),
  * langid.c (script and language), translit.c (Kazakh Latin to Cyrillic),
- * stem_kk.c and stem.c (stemming).
+ * stem_kk.c and stem.c (stemming), wordcache.c (per-form memo of language
+ * scores and stems), arena.c (per-post memory).  lexicon.c and classify.c
+ * (issue 4) append their declarations at the end.
  */
 #ifndef KZ_NLP_INT_H
 #define KZ_NLP_INT_H
@@ -14,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <libstemmer.h>
 #include <unicode/ubrk.h>
@@ -51,7 +54,50 @@ struct nlp_wc_entry {
 };
 
 struct nlp_analyzer;
-uint32_t nlp_hash(const char *s, size_t n); /* FNV-1a */
+/*
+ * Hash of a short key: eight bytes at a time with multiply-xorshift mixing
+ * (MurmurHash3's 64-bit finaliser).  Inline, like nlp_key_eq(): words are
+ * short and these run several times per token.
+ */
+static inline uint32_t nlp_hash(const char *s, size_t n)
+{
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ n, w;
+    size_t i = 0;
+
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&w, s + i, 8);
+        h = (h ^ w) * 0xFF51AFD7ED558CCDull;
+        h ^= h >> 32;
+    }
+    if (i < n) {
+        w = 0;
+        for (size_t k = 0; i + k < n; k++)
+            w |= (uint64_t)(unsigned char)s[i + k] << (8 * k);
+        h = (h ^ w) * 0xC4CEB9FE1A85EC53ull;
+    }
+    h ^= h >> 33;
+    h *= 0xFF51AFD7ED558CCDull;
+    h ^= h >> 33;
+    return (uint32_t)h;
+}
+
+/* Equality of two short keys of length n, eight bytes at a time. */
+static inline bool nlp_key_eq(const char *a, const char *b, size_t n)
+{
+    size_t i = 0;
+
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x, y;
+        memcpy(&x, a + i, 8);
+        memcpy(&y, b + i, 8);
+        if (x != y)
+            return false;
+    }
+    for (; i < n; i++)
+        if (a[i] != b[i])
+            return false;
+    return true;
+}
 int nlp_wc_init(struct nlp_analyzer *a);
 void nlp_wc_fini(struct nlp_analyzer *a);
 /* The slot for form w: *hit if it holds w; otherwise claimed and emptied for w.
@@ -84,15 +130,20 @@ int nlp_push_token(struct nlp_analyzer *a, const struct nlp_token *t);
 /* -- normalize.c ------------------------------------------------------------ */
 
 /*
- * Decode one code point at s[*i] (i < n) and advance; a byte that does not
+ * Decode one code point at s[*i] and advance; a byte that does not
  * start a valid, shortest-form sequence yields -1 and advances by one, which
- * is how invalid UTF-8 becomes a separator.  Inline: it is the innermost loop.
+ * is how invalid UTF-8 becomes a separator; at the end (*i >= n) it returns -1
+ * and does not advance.  Inline: it is the innermost loop.
  */
 static inline int32_t nlp_utf8_get(const char *s, size_t n, size_t *i)
 {
     const unsigned char *u = (const unsigned char *)s + *i;
-    size_t left = n - *i;
+    size_t left;
     int32_t cp;
+
+    if (*i >= n)
+        return -1; /* at the end: nothing read, nothing advanced */
+    left = n - *i;
 
     if (u[0] < 0x80) {
         (*i)++;
@@ -175,5 +226,50 @@ void nlp_stem_fini(struct nlp_analyzer *a);
 /* e: the token's word-cache slot if the caller has it (else NULL). */
 int nlp_stem_token(struct nlp_analyzer *a, struct nlp_token *t, enum nlp_lang lang,
                    struct nlp_wc_entry *e);
+
+/* -- lexicon.c (classification; appended for issue 4) ----------------------- */
+
+/* What a category is for; names after the slash are free (topic, region). */
+enum nlp_cat_family {
+    NLP_CAT_TOPIC = 0,
+    NLP_CAT_PRO_UKRAINE,
+    NLP_CAT_PRO_RUSSIA,
+    NLP_CAT_CALL,      /* cue/call_to_action */
+    NLP_CAT_NEGATION,  /* cue/negation */
+    NLP_CAT_REPORTING, /* cue/reporting */
+    NLP_CAT_TIME,      /* cue/time */
+    NLP_CAT_PLACE,     /* cue/place */
+    NLP_CAT_REGION,
+};
+
+struct nlp_lx_cat {
+    struct kz_str category; /* "topic/protest"; in the lexicon */
+    struct kz_str name;     /* "protest": after the slash */
+    uint32_t name_off, name_len;
+    uint8_t family;         /* enum nlp_cat_family */
+};
+
+struct nlp_lx_rule {
+    struct kz_str rule;     /* the pattern as written */
+    struct kz_str category; /* of cats[cat] */
+    struct kz_str name;
+    float weight;
+    uint32_t cat;           /* index into the lexicon's categories */
+    uint8_t family;
+    uint8_t ntokens;
+    uint8_t lang;           /* enum nlp_lang of the entry; UND for '*' */
+};
+
+/* One pattern matched over tokens [first, last]. */
+struct nlp_lx_hit {
+    uint32_t first, last;
+    uint32_t rule;
+};
+
+const struct nlp_lx_rule *nlp_lexicon_rules(const struct nlp_lexicon *lx, size_t *n);
+const struct nlp_lx_cat *nlp_lexicon_cats(const struct nlp_lexicon *lx, size_t *n);
+/* Every match of every pattern in doc, ordered by last token; hits in ar. */
+int nlp_lexicon_match(const struct nlp_lexicon *lx, const struct nlp_doc *doc,
+                      struct nlp_arena *ar, struct nlp_lx_hit **hits, size_t *nhits);
 
 #endif /* KZ_NLP_INT_H */

@@ -28,6 +28,8 @@
 
 #include "nlp_int.h"
 
+#define NLP_NORM_MAX_BYTES 4096 /* longer tokens are not normalized (see below) */
+
 /* Latin look-alikes of Cyrillic letters, case-sensitive, by source code point. */
 static const struct {
     int32_t from, to;
@@ -285,8 +287,12 @@ int nlp_normalize_word(struct nlp_analyzer *a, const char *s, size_t n, struct k
                     changed = true;
             }
         } else {
+            int sc;
             cp = nlp_utf8_get(s, n, &i);
             slow = true;
+            sc = nlp_script_of(cp);
+            lat += sc == NLP_SCRIPT_LATN;
+            cyr += sc == NLP_SCRIPT_CYRL;
         }
         ncp++;
         if (cp == prev) {
@@ -296,6 +302,19 @@ int nlp_normalize_word(struct nlp_analyzer *a, const char *s, size_t n, struct k
             run = 1;
             prev = cp;
         }
+    }
+    /*
+     * A "word" of thousands of bytes is an attack or garbage, not language:
+     * keep its bytes as they are rather than grow the scratch buffer by 18
+     * code points per input code point.
+     */
+    if (n > NLP_NORM_MAX_BYTES && (slow || (lat && cyr))) {
+        *script = (uint8_t)(lat && cyr ? NLP_SCRIPT_MIXED
+                            : lat      ? NLP_SCRIPT_LATN
+                            : cyr      ? NLP_SCRIPT_CYRL
+                                       : NLP_SCRIPT_NONE);
+        *norm = kz_str_make(s, n);
+        return 0;
     }
     if (slow || (lat && cyr))
         return normalize_general(a, s, n, ncp, slow,

@@ -238,8 +238,9 @@ static size_t match_url(const char *s, size_t n, size_t i)
     size_t j;
 
     if (prefix_ci(s, n, i, "https://") || prefix_ci(s, n, i, "http://")) {
-        j = url_tail(s, n, i + (s[i + 4] == ':' ? 7 : 8));
-        return j > i + 8 ? j : 0;
+        size_t body = i + (s[i + 4] == ':' ? 7 : 8);
+        j = url_tail(s, n, body);
+        return j > body ? j : 0; /* a scheme alone is not a link */
     }
     if (prefix_ci(s, n, i, "www.")) {
         j = url_tail(s, n, i + 4);

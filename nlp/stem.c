@@ -44,7 +44,7 @@ size_t nlp_stem_uk(const char *w, size_t n)
     static const char *const endings[] = {
         "ього", "ому",  "ого",  "ими",  "ами",  "ями",  "ові",  "еві",  "ій",   "ої",
         "ою",   "ею",   "их",   "ів",   "ах",   "ях",   "ам",   "ям",   "ом",   "ем",
-        "ти",   "ть",   "ла",   "ло",   "ли",   "ться", "ся",   "ний",  "ная",  "ного",
+        "ть",   "ла",   "ло",   "ли",   "ться", "ся",   "ний",  "ная",  "ного",
         "уть",  "ють",  "ить",  "ать",  "ємо",  "имо",  "ете",  "ите",  "а",    "я",
         "о",    "е",    "у",    "ю",    "і",    "и",    "ї",    "й",
     };
@@ -100,7 +100,7 @@ int nlp_stem_token(struct nlp_analyzer *a, struct nlp_token *t, enum nlp_lang la
     }
     /* The slot langid used may since have been taken by another form (a
      * collision later in the post) or the norm rewritten: check the key. */
-    if (e && !(e->klen == t->norm.n && memcmp(e->key, t->norm.p, t->norm.n) == 0))
+    if (e && !(e->klen == t->norm.n && nlp_key_eq(e->key, t->norm.p, t->norm.n)))
         e = NULL;
     hit = e != NULL;
     if (!e)

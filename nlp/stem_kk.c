@@ -386,7 +386,7 @@ size_t nlp_stem_kk(const char *w, size_t n, int32_t *final)
     }
     len = ncp;
     for (;;) {
-        size_t best = 0, best_cps = 0, lo, hi;
+        size_t best = 0, best_cps = 0, blocked = 0, lo, hi;
         bool vowel_initial = false;
 
         if (offs[len] - offs[len - 1] != 2)
@@ -402,8 +402,13 @@ size_t nlp_stem_kk(const char *w, size_t n, int32_t *final)
                 continue;
             if (!bytes_eq(w + offs[len] - sl, sx, sl))
                 continue;
-            if (len < scp + 3)
+            if (len < scp + 3) {
+                /* ел-дің: the genitive would leave too short a root, and its
+                 * tail -ің must not be taken for a possessive instead. */
+                if (sl > blocked)
+                    blocked = sl;
                 continue;
+            }
             root = len - scp;
             last = cps[root - 1];
             if (!cond_ok(suffixes[i].cond, last))
@@ -419,7 +424,7 @@ size_t nlp_stem_kk(const char *w, size_t n, int32_t *final)
             best_cps = scp;
             vowel_initial = is_vowel(cps[root]);
         }
-        if (!best)
+        if (!best || (best < blocked && vowel_initial))
             break;
         len -= best_cps;
         *final = 0;

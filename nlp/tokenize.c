@@ -247,6 +247,13 @@ static bool latin_apos_letter(int32_t cp)
            cp == 's' || cp == 'u' || cp == 'y';
 }
 
+/*
+ * Words of the gap [gs, ge) between social tokens.  The analyzer's one
+ * iterator is re-pointed at the gap (utext_openUTF8 into the existing UText
+ * allocates nothing; ubrk_setUText resets the iterator).  Running it once
+ * over the whole post and clipping segments to gaps was measured slower:
+ * it walks the social tokens too, and ICU's UTF-8 access cost dominates.
+ */
 static int icu_gap(struct nlp_analyzer *a, const char *s, size_t gs, size_t ge)
 {
     UErrorCode st = U_ZERO_ERROR;
@@ -277,7 +284,7 @@ static int icu_gap(struct nlp_analyzer *a, const char *s, size_t gs, size_t ge)
         prev = cur;
         if (is_word) {
             if (word && join != JOIN_NONE && je == p) {
-                we = c;
+                we = c; /* hyphen, apostrophe or zero-width run between words */
                 join = JOIN_NONE;
                 continue;
             }
@@ -287,22 +294,19 @@ static int icu_gap(struct nlp_analyzer *a, const char *s, size_t gs, size_t ge)
             ws = p;
             we = c;
             join = JOIN_NONE;
-            continue;
+        } else if (word && join == JOIN_NONE && we == p &&
+                   (join = joiner_type(s + p, c - p)) != JOIN_NONE) {
+            je = c; /* wait for the next segment */
+        } else {
+            if (word) {
+                if (join == JOIN_APOS && latin_apos_letter(nlp_utf8_prev(s, we)))
+                    we = je;
+                if ((rc = finish_word(a, s, ws, we)))
+                    return rc;
+                word = false;
+            }
+            join = JOIN_NONE;
         }
-        if (word && join == JOIN_NONE && we == p) {
-            join = joiner_type(s + p, c - p);
-            je = c;
-            if (join != JOIN_NONE)
-                continue;
-        }
-        if (word) {
-            if (join == JOIN_APOS && latin_apos_letter(nlp_utf8_prev(s, we)))
-                we = je;
-            if ((rc = finish_word(a, s, ws, we)))
-                return rc;
-        }
-        word = false;
-        join = JOIN_NONE;
     }
     if (word) {
         if (join == JOIN_APOS && latin_apos_letter(nlp_utf8_prev(s, we)))
@@ -319,6 +323,7 @@ int nlp_tokenize(struct nlp_analyzer *a, const char *s, size_t n)
     size_t i = 0, gap = 0;
     struct nlp_match m;
     int rc;
+
 
     while (i < n) {
         unsigned char c = (unsigned char)s[i];
@@ -347,6 +352,9 @@ int nlp_tokenize(struct nlp_analyzer *a, const char *s, size_t n)
             if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')
                 while (i < n && (unsigned char)s[i] < 0x80 && nlp_is_word_cp((unsigned char)s[i]))
                     i++;
+        } else if (c >= 0xC3 && c <= 0xDF && i + 1 < n &&
+                   ((unsigned char)s[i + 1] & 0xC0) == 0x80) {
+            i += 2; /* Cyrillic and other two-byte letters never start a social token */
         } else {
             nlp_utf8_get(s, n, &i);
         }

@@ -9,10 +9,14 @@
  * The input is the token's normalized form (NFKC, lower case, apostrophes
  * folded to '), so precomposed accented letters arrive as single code points.
  * We scan left to right, trying two-letter sequences before single letters.
- * Conflicts are resolved toward the most frequent reading: "y" is ы (2017,
- * 2018 and informal) except after a vowel where it is й (qalay -> қалай);
- * "i" is і; "u" is у; "ng" is ң only at the end of a word or before a
- * consonant (tanga stays таңа... no: тан-га); "h" is х.
+ * Conflicts are resolved toward the most frequent reading:
+ *   - "y" is ы (2017, 2018, informal), but й after a vowel before a consonant
+ *     or the end (qalay -> қалай); "i" and "ı" after a vowel are й too;
+ *   - "ı" is и in a word with 2018 acutes, ы otherwise (2021);
+ *   - "i" is і, "h" is х, "ng" is ң before a consonant or at the end (tanga
+ *     stays танга);
+ *   - vowel harmony restores what informal spelling loses: in a front word
+ *     o is ө and a first-syllable u is ү; in a back word g, k are ғ, қ.
  * An apostrophe after an upper-case proper noun and before a case ending is
  * a separator, not a 2017 letter mark (Qazaqstan'da -> қазақстанда).
  * Output is at most 2 bytes per input byte plus one, allocated in the arena.
@@ -85,7 +89,7 @@ static bool case_ending(const char *p, size_t n)
  */
 static int word_harmony(const char *s, size_t n)
 {
-    bool back = false, front = false;
+    bool back = false, front = false, i_seen = false;
     size_t i = 0;
 
     while (i < n) {
@@ -95,7 +99,11 @@ static int word_harmony(const char *s, size_t n)
         else if (c == 'e' || c == 0xE4 || c == 0xF6 || c == 0xFC || c == 0x259 || c == 0xE1 ||
                  c == 0xF3 || c == 0xFA)
             front = true;
+        else if (c == 'i')
+            i_seen = true;
     }
+    /* i alone leans front (bugin -> бүгін); beside a back vowel it is a loan's і. */
+    front |= i_seen && !back;
     return back == front ? 0 : back ? 1 : -1;
 }
 
@@ -134,6 +142,7 @@ int nlp_translit_kk(struct nlp_analyzer *a, const struct kz_str *surface, const 
                                      (unsigned char)surface->p[0] <= 'Z');
     int harm = word_harmony(s, n);
     bool acute = has_acute(s, n), pv = false; /* pv: the last letter written was a vowel */
+    bool vowel_seen = false;
 
     if (!buf)
         return KZ_ENOMEM;
@@ -195,7 +204,9 @@ int nlp_translit_kk(struct nlp_analyzer *a, const struct kz_str *surface, const 
                 break;
             case 'u':
             case 'w':
-                to = (!pv && o == 0 && harm < 0) ? 0x4AF : 0x443;
+                /* ү in the first syllable of a front word (bugin, ushin);
+                 * later it is mostly у (sheru-ge, kelu). */
+                to = (!pv && !vowel_seen && harm < 0) ? 0x4AF : 0x443;
                 break;
             case 'o':
                 if (harm < 0)
@@ -226,6 +237,7 @@ int nlp_translit_kk(struct nlp_analyzer *a, const struct kz_str *surface, const 
         } else {
             o += nlp_utf8_put(buf + o, to);
             pv = cyr_vowel(to);
+            vowel_seen |= pv;
         }
         i = next;
     }

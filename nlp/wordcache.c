@@ -5,8 +5,9 @@
  * a stream of posts, and the per-form work -- language scores (langid.c) and
  * stems (stem.c; Snowball alone is a quarter of the stage's time without
  * this) -- depends only on the normalized form.  So each analyzer keeps a
- * direct-mapped table of NLP_WC_SLOTS entries keyed by the FNV-1a hash and the
- * bytes of the form, holding its score vector and its stem in one language.
+ * direct-mapped table of NLP_WC_SLOTS entries keyed by a hash (nlp_hash) and
+ * the bytes of the form, holding its score vector and its stem in one
+ * language.
  * A collision simply overwrites the slot: the cache is never wrong, only
  * forgetful.  Forms longer than NLP_WC_KEY bytes bypass it.  The table is
  * allocated once with the analyzer; lookups allocate nothing.
@@ -30,15 +31,6 @@ void nlp_wc_fini(struct nlp_analyzer *a)
     a->wc = NULL;
 }
 
-uint32_t nlp_hash(const char *s, size_t n)
-{
-    uint32_t h = 2166136261u;
-
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 16777619u;
-    return h;
-}
-
 struct nlp_wc_entry *nlp_wc_lookup(struct nlp_analyzer *a, const char *w, size_t n, bool *hit)
 {
     uint32_t h;
@@ -49,7 +41,7 @@ struct nlp_wc_entry *nlp_wc_lookup(struct nlp_analyzer *a, const char *w, size_t
         return NULL;
     h = nlp_hash(w, n);
     e = &a->wc[h & (NLP_WC_SLOTS - 1)];
-    if (e->klen == n && e->hash == h && memcmp(e->key, w, n) == 0) {
+    if (e->klen == n && e->hash == h && nlp_key_eq(e->key, w, n)) {
         *hit = true;
         return e;
     }

@@ -1,8 +1,11 @@
 /*
  * test_nlp_tokenize.c -- social tokens, ICU words, spans, hyphens, apostrophes.
  *
- * Each case analyses one sentence of our own and checks the kinds, the
- * normalized forms and the byte spans of the tokens that matter.
+ * Cases analyse sentences of our own and check kinds, normalized forms and
+ * byte spans of the tokens that matter; invariant checks run over every case
+ * (spans inside the text, in order, surface == text[start, end)).  The
+ * golden files (test_nlp_golden.c) pin the full token streams; this file
+ * states the rules one by one, so a failure names the rule it broke.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -21,55 +24,277 @@ static const struct nlp_token *find(const struct nlp_doc *d, const char *surface
     return NULL;
 }
 
-static void test_basic(void)
+/* Spans lie inside the text, surfaces are the spanned bytes, starts never
+ * go backwards except for the words of a hashtag, which nest inside it. */
+static void check_invariants(const char *text, size_t len, const struct nlp_doc *d)
 {
-    const char *s = "Ертең 12:00 алаңға шығайық! #Жаңаөзен @user_kz https://t.me/x/123";
-    struct nlp_doc d;
-    const struct nlp_token *t;
+    uint32_t last_start = 0, outer_end = 0;
 
-    CHECK_EQ_INT(nlp_analyze(an, s, strlen(s), NLP_LANG_UND, &d), 0);
-    CHECK(d.ntokens >= 5);
-    t = find(&d, "#Жаңаөзен");
-    CHECK(t && t->kind == NLP_TOK_HASHTAG);
-    if (t)
-        CHECK_EQ_MEM(t->norm.p, t->norm.n, "#жаңаөзен");
-    t = find(&d, "@user_kz");
-    CHECK(t && t->kind == NLP_TOK_MENTION);
-    t = find(&d, "https://t.me/x/123");
-    CHECK(t && t->kind == NLP_TOK_URL);
-    t = find(&d, "Ертең");
-    CHECK(t && t->kind == NLP_TOK_WORD);
-    if (t) {
-        CHECK_EQ_MEM(t->norm.p, t->norm.n, "ертең");
-        CHECK_EQ_INT(t->start, 0);
-        CHECK_EQ_INT(t->end, strlen("Ертең"));
+    for (size_t i = 0; i < d->ntokens; i++) {
+        const struct nlp_token *t = &d->tokens[i];
+        CHECK(t->start < t->end);
+        CHECK(t->end <= len);
+        CHECK(t->surface.p == text + t->start);
+        CHECK(t->surface.n == t->end - t->start);
+        CHECK(t->norm.n > 0 && t->norm.p != NULL);
+        CHECK(t->stem.n > 0 && t->stem.p != NULL);
+        if (t->flags & NLP_TOKF_HASHTAG_PART) {
+            CHECK(t->end <= outer_end);
+        } else {
+            CHECK(t->start >= last_start);
+            CHECK(t->start >= outer_end || i == 0);
+            outer_end = t->end;
+        }
+        last_start = t->start;
     }
-    CHECK_EQ_INT(d.lang, NLP_LANG_KK);
-    CHECK_EQ_INT(d.script, NLP_SCRIPT_CYRL);
 }
 
-static void test_empty(void)
+static struct nlp_doc analyse(const char *s)
 {
     struct nlp_doc d;
+
+    CHECK_EQ_INT(nlp_analyze(an, s, strlen(s), NLP_LANG_UND, &d), 0);
+    check_invariants(s, strlen(s), &d);
+    return d;
+}
+
+#define EXPECT(d, surface, kind_, norm_)                                                      \
+    do {                                                                                      \
+        const struct nlp_token *t_ = find(&(d), surface);                                     \
+        CHECK(t_ != NULL);                                                                    \
+        if (t_) {                                                                             \
+            CHECK_EQ_STR(nlp_kind_name(t_->kind), nlp_kind_name(kind_));                      \
+            CHECK_EQ_MEM(t_->norm.p, t_->norm.n, norm_);                                      \
+        } else {                                                                              \
+            fprintf(stderr, "  missing token \"%s\"\n", surface);                             \
+        }                                                                                     \
+    } while (0)
+
+static void test_urls(void)
+{
+    struct nlp_doc d = analyse("Қараңыз: https://t.me/kzpulse/5, t.me/kzpulse vk.com/id1 "
+                               "instagram.com/p/Abc bit.ly/x1 www.Akorda.kz/ru HTTPS://ЕГОВ.kz "
+                               "жаз@mail.kz. e.g. т.б.");
+
+    EXPECT(d, "https://t.me/kzpulse/5", NLP_TOK_URL, "https://t.me/kzpulse/5");
+    EXPECT(d, "t.me/kzpulse", NLP_TOK_URL, "t.me/kzpulse");
+    EXPECT(d, "vk.com/id1", NLP_TOK_URL, "vk.com/id1");
+    EXPECT(d, "instagram.com/p/Abc", NLP_TOK_URL, "instagram.com/p/Abc");
+    EXPECT(d, "bit.ly/x1", NLP_TOK_URL, "bit.ly/x1");
+    EXPECT(d, "www.Akorda.kz/ru", NLP_TOK_URL, "www.akorda.kz/ru");
+    CHECK(find(&d, "e.g") != NULL && find(&d, "e.g")->kind == NLP_TOK_WORD);
+    CHECK(find(&d, "т.б") != NULL && find(&d, "т.б")->kind == NLP_TOK_WORD);
+}
+
+static void test_mentions_hashtags(void)
+{
+    struct nlp_doc d = analyse("@user_kz @Nur.Otan #СлаваУкраїні #Жаңаөзен_ереуіл #NoWar2026 "
+                               "#1 a#b x@y");
+    const struct nlp_token *t;
+
+    EXPECT(d, "@user_kz", NLP_TOK_MENTION, "@user_kz");
+    EXPECT(d, "@Nur.Otan", NLP_TOK_MENTION, "@nur.otan");
+    EXPECT(d, "#СлаваУкраїні", NLP_TOK_HASHTAG, "#славаукраїні");
+    EXPECT(d, "Слава", NLP_TOK_WORD, "слава");
+    EXPECT(d, "Україні", NLP_TOK_WORD, "україні");
+    t = find(&d, "Україні");
+    CHECK(t && (t->flags & NLP_TOKF_HASHTAG_PART));
+    EXPECT(d, "Жаңаөзен", NLP_TOK_WORD, "жаңаөзен");
+    EXPECT(d, "ереуіл", NLP_TOK_WORD, "ереуіл");
+    EXPECT(d, "War", NLP_TOK_WORD, "war");
+    EXPECT(d, "2026", NLP_TOK_NUMBER, "2026");
+    CHECK(find(&d, "#1") == NULL);
+    CHECK(find(&d, "#b") == NULL);
+    CHECK(find(&d, "@y") == NULL);
+}
+
+static void test_emoji(void)
+{
+    struct nlp_doc d = analyse("🇰🇿🇺🇦 👍🏽 👨‍👩‍👧 ❤️ 1️⃣ ✊🏿✊");
+    const struct nlp_token *t;
+
+    EXPECT(d, "🇰🇿", NLP_TOK_EMOJI, "🇰🇿");
+    EXPECT(d, "🇺🇦", NLP_TOK_EMOJI, "🇺🇦");
+    EXPECT(d, "👍🏽", NLP_TOK_EMOJI, "👍🏽");
+    t = find(&d, "👍🏽");
+    CHECK(t && t->stem.n == strlen("👍") && memcmp(t->stem.p, "👍", t->stem.n) == 0);
+    EXPECT(d, "👨‍👩‍👧", NLP_TOK_EMOJI, "👨‍👩‍👧");
+    EXPECT(d, "❤️", NLP_TOK_EMOJI, "❤");
+    EXPECT(d, "1️⃣", NLP_TOK_EMOJI, "1⃣");
+    EXPECT(d, "✊🏿", NLP_TOK_EMOJI, "✊🏿");
+    EXPECT(d, "✊", NLP_TOK_EMOJI, "✊");
+    CHECK_EQ_INT(d.ntokens, 8);
+}
+
+static void test_times_dates_numbers(void)
+{
+    struct nlp_doc d = analyse("ертең 12:00-де, 12.00, сағат 12-де, в 11 часов, 9.30 "
+                               "05.03.2026, 5 марта, 8 наурызда, 16 желтоқсан 2025, 2026-03-08, "
+                               "at 5 pm, 3.14, 1 000, 2026-жылы");
+
+    EXPECT(d, "12:00-де", NLP_TOK_TIME, "12:00");
+    EXPECT(d, "12.00", NLP_TOK_TIME, "12:00");
+    EXPECT(d, "сағат 12-де", NLP_TOK_TIME, "12:00");
+    EXPECT(d, "в 11 часов", NLP_TOK_TIME, "11:00");
+    EXPECT(d, "9.30", NLP_TOK_TIME, "09:30");
+    EXPECT(d, "05.03.2026", NLP_TOK_DATE, "2026-03-05");
+    EXPECT(d, "5 марта", NLP_TOK_DATE, "03-05");
+    EXPECT(d, "8 наурызда", NLP_TOK_DATE, "03-08");
+    EXPECT(d, "16 желтоқсан 2025", NLP_TOK_DATE, "2025-12-16");
+    EXPECT(d, "2026-03-08", NLP_TOK_DATE, "2026-03-08");
+    EXPECT(d, "at 5 pm", NLP_TOK_TIME, "17:00");
+    EXPECT(d, "3.14", NLP_TOK_NUMBER, "3.14");
+    EXPECT(d, "2026-жылы", NLP_TOK_NUMBER, "2026");
+}
+
+static void test_hyphens_apostrophes(void)
+{
+    struct nlp_doc d = analyse("Z-патриоты көп-көп кто-то - тире — Qazaqstan'da s'ygys a'ke "
+                               "men bas' it's Don’t");
+
+    EXPECT(d, "Z-патриоты", NLP_TOK_WORD, "z-патриоты");
+    EXPECT(d, "көп-көп", NLP_TOK_WORD, "көп-көп");
+    EXPECT(d, "кто-то", NLP_TOK_WORD, "кто-то");
+    EXPECT(d, "тире", NLP_TOK_WORD, "тире");
+    CHECK(find(&d, "-") == NULL);
+    CHECK(find(&d, "Qazaqstan'da") != NULL);
+    CHECK(find(&d, "s'ygys") != NULL);
+    CHECK(find(&d, "bas'") != NULL); /* the 2017 "s'" at a word's end */
+    CHECK(find(&d, "Don’t") != NULL);
+}
+
+static void test_zero_width_and_splits(void)
+{
+    struct nlp_doc d = analyse("ми\xE2\x80\x8Bтинг бү\xC2\xADгін Алаңға.Ертең Алматы:ертең");
+
+    EXPECT(d, "ми\xE2\x80\x8Bтинг", NLP_TOK_WORD, "митинг");
+    EXPECT(d, "бү\xC2\xADгін", NLP_TOK_WORD, "бүгін");
+    EXPECT(d, "Алаңға", NLP_TOK_WORD, "алаңға");
+    EXPECT(d, "Ертең", NLP_TOK_WORD, "ертең");
+    EXPECT(d, "Алматы", NLP_TOK_WORD, "алматы");
+    EXPECT(d, "ертең", NLP_TOK_WORD, "ертең");
+}
+
+static void test_spans(void)
+{
+    const char *s = "Ертең 12:00-де алаңға! #Жаңаөзен";
+    struct nlp_doc d = analyse(s);
+
+    CHECK(d.ntokens >= 5);
+    CHECK_EQ_INT(d.tokens[0].start, 0);
+    CHECK_EQ_INT(d.tokens[0].end, strlen("Ертең"));
+    CHECK_EQ_INT(d.tokens[1].start, strlen("Ертең "));
+    CHECK_EQ_INT(d.tokens[d.ntokens - 1].end, strlen(s));
+}
+
+static void test_empty_and_invalid(void)
+{
+    struct nlp_doc d;
+    const char bad[] = "бар\xFF\xFEжоқ \xC3\x28 \xED\xA0\x80 \xF4\x90\x80\x80 \xC0\xAF ok";
 
     CHECK_EQ_INT(nlp_analyze(an, "", 0, NLP_LANG_UND, &d), 0);
     CHECK_EQ_INT(d.ntokens, 0);
+    CHECK_EQ_INT(d.lang, NLP_LANG_UND);
     CHECK_EQ_INT(nlp_analyze(an, NULL, 0, NLP_LANG_UND, &d), 0);
     CHECK_EQ_INT(d.ntokens, 0);
+    CHECK_EQ_INT(nlp_analyze(an, "   \n\t ", 7, NLP_LANG_UND, &d), 0);
+    CHECK_EQ_INT(d.ntokens, 0);
+    CHECK_EQ_INT(nlp_analyze(an, bad, sizeof(bad) - 1, NLP_LANG_UND, &d), 0);
+    check_invariants(bad, sizeof(bad) - 1, &d);
+    CHECK(find(&d, "бар") != NULL);
+    CHECK(find(&d, "жоқ") != NULL);
+    CHECK(find(&d, "ok") != NULL);
+    /* Embedded NUL bytes are separators, not terminators. */
+    CHECK_EQ_INT(nlp_analyze(an, "аб\0вг", 9, NLP_LANG_UND, &d), 0);
+    CHECK_EQ_INT(d.ntokens, 2);
+}
+
+static void test_one_megabyte(void)
+{
+    const char *unit = "Ертең сағат 12:00-де алаңға шығайық! #Жаңаөзен @user_kz "
+                       "https://t.me/x/1 🇰🇿 Митинг жақсы. ";
+    size_t ul = strlen(unit), reps = (1 << 20) / ul + 1, len = ul * reps;
+    char *text = malloc(len);
+    struct nlp_config cfg;
+    struct nlp_analyzer *big;
+    struct nlp_doc d;
+    char err[128];
+
+    CHECK(text != NULL);
+    if (!text)
+        return;
+    for (size_t i = 0; i < reps; i++)
+        memcpy(text + i * ul, unit, ul);
+    /* The default keeps 65536 tokens; a raised limit keeps them all. */
+    CHECK_EQ_INT(nlp_analyze(an, text, len, NLP_LANG_UND, &d), 0);
+    CHECK_EQ_INT(d.ntokens, 65536);
+    nlp_config_default(&cfg);
+    cfg.max_tokens = 1 << 20;
+    CHECK_EQ_INT(nlp_analyzer_new(&cfg, &big, err, sizeof(err)), 0);
+    CHECK_EQ_INT(nlp_analyze(big, text, len, NLP_LANG_UND, &d), 0);
+    CHECK_EQ_INT(d.ntokens, reps * 11);
+    CHECK_EQ_INT(d.lang, NLP_LANG_KK);
+    check_invariants(text, len, &d);
+    nlp_analyzer_free(big);
+    free(text);
+}
+
+/* A pathological "word" (10 000 ä, or mixed scripts) is kept, not normalized. */
+static void test_long_word(void)
+{
+    size_t n = 20000;
+    char *text = malloc(n + 8);
+    struct nlp_doc d;
+
+    CHECK(text != NULL);
+    if (!text)
+        return;
+    for (size_t i = 0; i < n; i += 2)
+        memcpy(text + i, i % 4 ? "ä" : "\xD0\xB0", 2); /* ä and Cyrillic а alternate */
+    CHECK_EQ_INT(nlp_analyze(an, text, n, NLP_LANG_UND, &d), 0);
+    CHECK_EQ_INT(d.ntokens, 1);
+    if (d.ntokens == 1) {
+        CHECK_EQ_INT(d.tokens[0].norm.n, n);
+        CHECK_EQ_INT(d.tokens[0].script, NLP_SCRIPT_MIXED);
+    }
+    check_invariants(text, n, &d);
+    free(text);
+}
+
+/* A second post must not see the first one's tokens or memory. */
+static void test_reuse(void)
+{
+    struct nlp_doc d1, d2;
+    char *copy;
+
+    CHECK_EQ_INT(nlp_analyze(an, "бір екі үш", 17, NLP_LANG_UND, &d1), 0);
+    CHECK_EQ_INT(d1.ntokens, 3);
+    copy = strdup("one two");
+    CHECK_EQ_INT(nlp_analyze(an, copy, 7, NLP_LANG_UND, &d2), 0);
+    CHECK_EQ_INT(d2.ntokens, 2);
+    CHECK_EQ_MEM(d2.tokens[1].norm.p, d2.tokens[1].norm.n, "two");
+    free(copy);
 }
 
 int main(void)
 {
-    struct nlp_config cfg;
     char err[256];
 
-    nlp_config_default(&cfg);
-    if (nlp_analyzer_new(&cfg, &an, err, sizeof(err)) != 0) {
+    if (nlp_analyzer_new(NULL, &an, err, sizeof(err)) != 0) {
         fprintf(stderr, "analyzer: %s\n", err);
         return 1;
     }
-    RUN(test_basic);
-    RUN(test_empty);
+    RUN(test_urls);
+    RUN(test_mentions_hashtags);
+    RUN(test_emoji);
+    RUN(test_times_dates_numbers);
+    RUN(test_hyphens_apostrophes);
+    RUN(test_zero_width_and_splits);
+    RUN(test_spans);
+    RUN(test_empty_and_invalid);
+    RUN(test_one_megabyte);
+    RUN(test_long_word);
+    RUN(test_reuse);
     nlp_analyzer_free(an);
     return TAP_DONE();
 }

@@ -1,0 +1,414 @@
+/*
+ * cmd_classify.c -- `kzpulse classify` (posts or lines in, verdicts out) and
+ * `kzpulse lexicon lint DIR`.
+ *
+ * classify reads lines: a line whose first non-blank byte is '{' is a post
+ * and goes through the ingest decoder (any schema it knows, so Telegram, VK
+ * and X records work too; undecodable ones are written to stderr as dead
+ * letters and produce no verdict), any other line is plain text.  Each post
+ * is analysed and classified with the compiled lexicons and printed as one
+ * verdict JSON object per line, in the shape of DESIGN.md, with every piece
+ * of evidence and its byte span in the post's text.
+ *
+ * The lexicon directory is --lexicons DIR, else ./lexicons when it exists
+ * (kz_lexicons_default, shared with eval).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "cli.h"
+
+int kz_lexicons_default(struct kz_config *cfg, const char *cmdname)
+{
+    struct stat st;
+
+    if (cfg->lexicons)
+        return 0;
+    if (stat("lexicons", &st) == 0 && S_ISDIR(st.st_mode)) {
+        cfg->lexicons = strdup("lexicons");
+        return cfg->lexicons ? 0 : KZ_EXIT_FAIL;
+    }
+    fprintf(stderr, "kzpulse %s: no lexicons: pass --lexicons DIR (./lexicons does not exist)\n",
+            cmdname);
+    return KZ_EXIT_USAGE;
+}
+
+/* ---------------------------------------------------------------------------
+ * Verdict JSON
+ * ------------------------------------------------------------------------ */
+
+static json_t *jstr(struct kz_str s)
+{
+    json_t *j = json_stringn(s.p ? s.p : "", s.n);
+    return j ? j : json_null();
+}
+
+static json_t *jstr_or_null(struct kz_str s)
+{
+    return s.n ? jstr(s) : json_null();
+}
+
+static json_t *jscore(float x)
+{
+    return json_real((double)(int)(x * 1000.0f + 0.5f) / 1000.0);
+}
+
+/* Distinct norms of one token kind, without the leading sigil ('#', '@'). */
+static json_t *token_list(const struct nlp_doc *doc, enum nlp_kind kind, char sigil)
+{
+    json_t *arr = json_array();
+
+    for (size_t i = 0; i < doc->ntokens; i++) {
+        const struct nlp_token *t = &doc->tokens[i];
+        struct kz_str s = kind == NLP_TOK_URL ? t->surface : t->norm;
+        int seen = 0;
+        if (t->kind != kind)
+            continue;
+        if (sigil && s.n && s.p[0] == sigil) {
+            s.p++;
+            s.n--;
+        }
+        for (size_t k = 0; k < json_array_size(arr) && !seen; k++) {
+            json_t *e = json_array_get(arr, k);
+            seen = json_string_length(e) == s.n && !memcmp(json_string_value(e), s.p, s.n);
+        }
+        if (!seen && s.n)
+            json_array_append_new(arr, jstr(s));
+    }
+    return arr;
+}
+
+static json_t *verdict_json(struct kz_str id, const struct nlp_doc *doc,
+                            const struct nlp_verdict *v)
+{
+    json_t *o = json_object(), *topics = json_array(), *st = json_object(),
+           *mob = json_object(), *ev = json_array();
+
+    json_object_set_new(o, "id", jstr_or_null(id));
+    json_object_set_new(o, "lang", json_string(nlp_lang_name(v->lang)));
+    json_object_set_new(o, "script", json_string(nlp_script_name(v->script)));
+    for (size_t i = 0; i < v->ntopics; i++) {
+        json_t *t = json_object();
+        json_object_set_new(t, "name", jstr(v->topics[i].name));
+        json_object_set_new(t, "score", jscore(v->topics[i].score));
+        json_array_append_new(topics, t);
+    }
+    json_object_set_new(o, "topics", topics);
+    json_object_set_new(st, "war", json_string(nlp_stance_name(v->stance)));
+    json_object_set_new(st, "score", jscore(v->stance_score));
+    json_object_set_new(o, "stance", st);
+    json_object_set_new(mob, "score", jscore(v->mob_score));
+    json_object_set_new(mob, "call_to_action", json_boolean(v->call_to_action));
+    json_object_set_new(mob, "when", jstr_or_null(v->when));
+    json_object_set_new(mob, "where", jstr_or_null(v->where));
+    json_object_set_new(o, "mobilization", mob);
+    json_object_set_new(o, "region", jstr_or_null(v->region));
+    json_object_set_new(o, "hashtags", token_list(doc, NLP_TOK_HASHTAG, '#'));
+    json_object_set_new(o, "mentions", token_list(doc, NLP_TOK_MENTION, '@'));
+    json_object_set_new(o, "urls", token_list(doc, NLP_TOK_URL, 0));
+    for (size_t i = 0; i < v->nevidence; i++) {
+        const struct nlp_evidence *e = &v->evidence[i];
+        json_t *j = json_object();
+        json_object_set_new(j, "match", jstr(e->match));
+        json_object_set_new(j, "rule", jstr(e->rule));
+        json_object_set_new(j, "category", jstr(e->category));
+        json_object_set_new(j, "start", json_integer(e->start));
+        json_object_set_new(j, "end", json_integer(e->end));
+        json_object_set_new(j, "weight", jscore(e->weight));
+        json_array_append_new(ev, j);
+    }
+    json_object_set_new(o, "evidence", ev);
+    return o;
+}
+
+/* ---------------------------------------------------------------------------
+ * classify
+ * ------------------------------------------------------------------------ */
+
+struct classify_ctx {
+    struct nlp_analyzer *nlp;
+    struct nlp_lexicon *lex;
+    uint64_t posts, dead;
+    int error;
+};
+
+static int classify_text(struct classify_ctx *c, struct kz_str id, const char *text, size_t n,
+                         enum nlp_lang hint)
+{
+    struct nlp_doc doc;
+    struct nlp_verdict v;
+    json_t *o;
+    int rc;
+
+    if ((rc = nlp_analyze(c->nlp, text, n, hint, &doc)) ||
+        (rc = nlp_classify(c->nlp, c->lex, &doc, &v)))
+        return rc;
+    o = verdict_json(id, &doc, &v);
+    rc = json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(4));
+    json_decref(o);
+    putchar('\n');
+    c->posts++;
+    return rc ? KZ_EIO : 0;
+}
+
+static int on_post(void *ctx, const struct ingest_post *post)
+{
+    struct classify_ctx *c = ctx;
+    enum nlp_lang hint = (enum nlp_lang)nlp_lang_parse(post->lang.p, post->lang.n);
+    int rc = classify_text(c, post->id, post->text.p, post->text.n, hint);
+
+    if (rc)
+        c->error = rc;
+    return rc;
+}
+
+static int on_dead(void *ctx, const struct ingest_dead *d)
+{
+    struct classify_ctx *c = ctx;
+
+    c->dead++;
+    return ingest_dead_write_json(stderr, d) ? KZ_EIO : 0;
+}
+
+int kz_cmd_classify(const struct kz_cmd *cmd, int argc, char **argv)
+{
+    struct kz_config cfg;
+    struct classify_ctx c;
+    struct ingest_decoder *dec = NULL;
+    char **args = NULL, *line = NULL, err[512];
+    int nargs = 0, status = KZ_EXIT_OK, rc;
+    size_t cap = 0;
+    ssize_t n;
+    uint64_t lineno = 0, offset = 0;
+    FILE *in = NULL;
+    const char *path;
+
+    memset(&c, 0, sizeof(c));
+    kz_config_init(&cfg);
+    rc = kz_parse_args(cmd, argc, argv, &cfg, &args, &nargs);
+    if (rc) {
+        status = rc < 0 ? KZ_EXIT_OK : rc;
+        goto out;
+    }
+    if (nargs > 1) {
+        fprintf(stderr, "kzpulse classify: expected at most one FILE, got %d (see kzpulse "
+                        "classify --help)\n", nargs);
+        status = KZ_EXIT_USAGE;
+        goto out;
+    }
+    if ((status = kz_lexicons_default(&cfg, "classify")))
+        goto out;
+    path = nargs ? args[0] : "-";
+    in = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+    if (!in) {
+        fprintf(stderr, "kzpulse classify: cannot read %s: %s\n", path, strerror(errno));
+        status = KZ_EXIT_USAGE;
+        goto out;
+    }
+    if (kz_lexicons_load(cfg.lexicons, &c.lex, err, sizeof(err))) {
+        fprintf(stderr, "kzpulse classify: lexicons: %s\n", err);
+        status = KZ_EXIT_USAGE;
+        goto out;
+    }
+    if (nlp_analyzer_new(NULL, &c.nlp, err, sizeof(err))) {
+        fprintf(stderr, "kzpulse classify: %s\n", err);
+        status = KZ_EXIT_FAIL;
+        goto out;
+    }
+    if (ingest_decoder_new(&cfg.ingest, &dec)) {
+        fprintf(stderr, "kzpulse classify: out of memory\n");
+        status = KZ_EXIT_FAIL;
+        goto out;
+    }
+    while ((n = getline(&line, &cap, in)) >= 0) {
+        size_t len = (size_t)n, k = 0;
+        lineno++;
+        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            len--;
+        while (k < len && (line[k] == ' ' || line[k] == '\t'))
+            k++;
+        if (k == len) {
+            offset += (uint64_t)n;
+            continue;
+        }
+        if (line[k] == '{') {
+            struct ingest_record rec;
+            memset(&rec, 0, sizeof(rec));
+            rec.data = line;
+            rec.len = len;
+            rec.pos.source = path;
+            rec.pos.partition = -1;
+            rec.pos.offset = offset;
+            rec.arrival_ms = (int64_t)time(NULL) * 1000;
+            rec.schema = cfg.ingest.schema;
+            rc = ingest_decode(dec, &rec, on_post, on_dead, &c);
+        } else {
+            size_t cut = len > cfg.ingest.max_text ? cfg.ingest.max_text : len;
+            while (cut < len && cut > 0 && ((unsigned char)line[cut] & 0xC0) == 0x80)
+                cut--;
+            rc = classify_text(&c, KZ_STR_NULL, line, cut, NLP_LANG_UND);
+        }
+        offset += (uint64_t)n;
+        if (rc) {
+            fprintf(stderr, "kzpulse classify: %s:%llu: %s\n", path, (unsigned long long)lineno,
+                    kz_strerror(rc));
+            status = KZ_EXIT_FAIL;
+            break;
+        }
+    }
+    if (ferror(in)) {
+        fprintf(stderr, "kzpulse classify: reading %s: %s\n", path, strerror(errno));
+        status = KZ_EXIT_USAGE;
+    }
+    if (fflush(stdout)) {
+        fprintf(stderr, "kzpulse classify: writing output: %s\n", strerror(errno));
+        status = KZ_EXIT_FAIL;
+    }
+out:
+    ingest_decoder_free(dec);
+    nlp_analyzer_free(c.nlp);
+    nlp_lexicon_free(c.lex);
+    if (in && in != stdin)
+        fclose(in);
+    free(line);
+    free(args);
+    kz_config_free(&cfg);
+    return status;
+}
+
+/* ---------------------------------------------------------------------------
+ * lexicon lint
+ * ------------------------------------------------------------------------ */
+
+static int cmp_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int slurp(const char *path, char **data, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    size_t n = 0, capb = 0;
+
+    if (!f)
+        return -1;
+    for (;;) {
+        if (n == capb) {
+            char *nb = realloc(buf, capb ? capb * 2 : 65536);
+            if (!nb)
+                break;
+            buf = nb;
+            capb = capb ? capb * 2 : 65536;
+        }
+        size_t got = fread(buf + n, 1, capb - n, f);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    if (ferror(f) || !buf) {
+        fclose(f);
+        free(buf);
+        return -1;
+    }
+    fclose(f);
+    *data = buf;
+    *len = n;
+    return 0;
+}
+
+static void print_lint(void *ctx, const char *msg)
+{
+    (void)ctx;
+    fprintf(stderr, "%s\n", msg);
+}
+
+static int lint_dir(const char *dir)
+{
+    struct nlp_lexicon_file files[256];
+    char *names[256], paths[256][512];
+    size_t nnames = 0, nfiles = 0;
+    struct dirent *e;
+    int status = KZ_EXIT_OK;
+    long nerr;
+    DIR *d = opendir(dir);
+
+    if (!d) {
+        fprintf(stderr, "kzpulse lexicon lint: %s: %s\n", dir, strerror(errno));
+        return KZ_EXIT_USAGE;
+    }
+    while ((e = readdir(d)) && nnames < KZ_ARRAY_LEN(names)) {
+        size_t l = strlen(e->d_name);
+        if (l > 4 && !strcmp(e->d_name + l - 4, ".tsv") && (names[nnames] = strdup(e->d_name)))
+            nnames++;
+    }
+    closedir(d);
+    qsort(names, nnames, sizeof(*names), cmp_name);
+    for (size_t i = 0; i < nnames; i++) {
+        char *data;
+        size_t len;
+        snprintf(paths[i], sizeof(paths[i]), "%s/%s", dir, names[i]);
+        if (slurp(paths[i], &data, &len)) {
+            fprintf(stderr, "kzpulse lexicon lint: %s: %s\n", paths[i], strerror(errno));
+            status = KZ_EXIT_USAGE;
+            break;
+        }
+        files[nfiles].name = paths[i];
+        files[nfiles].data = data;
+        files[nfiles++].len = len;
+    }
+    if (!status) {
+        nerr = nlp_lexicon_check(files, nfiles, print_lint, NULL);
+        if (nerr < 0) {
+            fprintf(stderr, "kzpulse lexicon lint: %s\n", kz_strerror((int)nerr));
+            status = KZ_EXIT_FAIL;
+        } else if (nerr > 0) {
+            fprintf(stderr, "kzpulse lexicon lint: %ld error%s in %s\n", nerr,
+                    nerr == 1 ? "" : "s", dir);
+            status = KZ_EXIT_USAGE;
+        } else {
+            struct nlp_lexicon *lx;
+            char err[512];
+            if (nlp_lexicon_compile(files, nfiles, &lx, err, sizeof(err))) {
+                fprintf(stderr, "%s\n", err);
+                status = KZ_EXIT_USAGE;
+            } else {
+                printf("%s: %zu files, %zu entries, no errors\n", dir, nfiles,
+                       nlp_lexicon_size(lx));
+                nlp_lexicon_free(lx);
+            }
+        }
+    }
+    for (size_t i = 0; i < nfiles; i++)
+        free((char *)files[i].data);
+    for (size_t i = 0; i < nnames; i++)
+        free(names[i]);
+    return status;
+}
+
+int kz_cmd_lexicon(const struct kz_cmd *cmd, int argc, char **argv)
+{
+    struct kz_config cfg;
+    char **args = NULL;
+    int nargs = 0, status, rc;
+
+    kz_config_init(&cfg);
+    rc = kz_parse_args(cmd, argc, argv, &cfg, &args, &nargs);
+    if (rc) {
+        status = rc < 0 ? KZ_EXIT_OK : rc;
+    } else if (nargs != 2 || strcmp(args[0], "lint")) {
+        fprintf(stderr, "kzpulse lexicon: usage: kzpulse lexicon lint DIR\n");
+        status = KZ_EXIT_USAGE;
+    } else {
+        status = lint_dir(args[1]);
+    }
+    free(args);
+    kz_config_free(&cfg);
+    return status;
+}

@@ -1,0 +1,109 @@
+#!/bin/sh
+# cli_classify.sh -- `kzpulse classify`, `lexicon lint` and `eval` on the
+# committed lexicons: verdicts are one valid JSON object per line whose
+# evidence spans point at the matched text; the lexicons lint clean; a broken
+# lexicon is reported as file:line with exit 2; and macro-F1 on the gold set
+# stays within 0.02 of tests/data/gold-baseline.json for every task.
+set -u
+KZ_BIN="$1"
+kz() { ${KZ_WRAP:-} "$KZ_BIN" "$@"; }
+ROOT="${KZ_SOURCE_ROOT:-$(dirname "$0")/..}"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+
+# -- lint ---------------------------------------------------------------------
+if kz lexicon lint "$ROOT/lexicons" >"$tmp/lint.out" 2>&1; then
+    echo "ok   lexicon lint on lexicons/: $(cat "$tmp/lint.out")"
+else
+    echo "FAIL: lexicon lint on lexicons/:"; cat "$tmp/lint.out"; fails=$((fails + 1))
+fi
+mkdir "$tmp/bad"
+printf 'topic/protest\tмитинг\t0.9\tru\t\ntopic/protest\tМитинг\t0.5\tru\t\ntopic/x\ty\t2\tru\t\n' \
+    >"$tmp/bad/a.tsv"
+kz lexicon lint "$tmp/bad" >/dev/null 2>"$tmp/lint.err"
+rc=$?
+if [ $rc -eq 2 ] && grep -q "a.tsv:2: duplicate" "$tmp/lint.err" &&
+   grep -q "a.tsv:3: weight" "$tmp/lint.err"; then
+    echo "ok   lint of a broken lexicon: exit 2 with file:line"
+else
+    echo "FAIL: lint of a broken lexicon: exit $rc"; cat "$tmp/lint.err"; fails=$((fails + 1))
+fi
+
+# -- classify -----------------------------------------------------------------
+cat >"$tmp/in.txt" <<'IN'
+Выходим завтра в 12:00 к акимату Жанаозена! #митинг
+{"id": "tg:1", "text": "Слава Украине! 🇺🇦 Нет войне.", "lang": "ru"}
+Ертең сағат 12-де алаңға жиналамыз!
+Вчера прошёл митинг у акимата.
+{"id": "tg:2", "text": "Завтра в 18:00 футбол, приходите @user_kz https://t.me/x/1"}
+IN
+kz classify --lexicons "$ROOT/lexicons" "$tmp/in.txt" >"$tmp/out.jsonl" 2>"$tmp/err"
+rc=$?
+if [ $rc -ne 0 ]; then echo "FAIL: classify exit $rc"; cat "$tmp/err"; exit 1; fi
+python3 - "$tmp/in.txt" "$tmp/out.jsonl" <<'PY' || fails=$((fails + 1))
+import json, sys
+texts = []
+for l in open(sys.argv[1], encoding="utf-8"):
+    l = l.rstrip("\n")
+    texts.append(json.loads(l)["text"] if l.startswith("{") else l)
+outs = [json.loads(l) for l in open(sys.argv[2], encoding="utf-8")]
+bad = 0
+def check(what, cond):
+    global bad
+    print(("ok   " if cond else "FAIL: ") + what)
+    bad += not cond
+check(f"{len(outs)} verdicts for {len(texts)} lines", len(outs) == len(texts))
+keys = ["id", "lang", "script", "topics", "stance", "mobilization", "region", "hashtags",
+        "mentions", "urls", "evidence"]
+for t, v in zip(texts, outs):
+    b = t.encode("utf-8")
+    check(f"keys of the verdict for {t[:30]!r}", list(v) == keys)
+    for e in v["evidence"]:
+        span = b[e["start"]:e["end"]].decode("utf-8")
+        if span != e["match"]:
+            check(f"evidence span {e} points at {span!r}", False)
+    check(f"evidence of {t[:30]!r} ({len(v['evidence'])} items) spans match", True)
+check("tg:1 id and stance", outs[1]["id"] == "tg:1" and outs[1]["stance"]["war"] == "pro_ukraine")
+check("line 1 calls to action", outs[0]["mobilization"]["call_to_action"] is True)
+check("line 1 when/where", outs[0]["mobilization"]["when"] is not None and
+      outs[0]["mobilization"]["where"] is not None)
+check("line 1 region", outs[0]["region"] == "zhanaozen")
+check("line 1 hashtag", outs[0]["hashtags"] == ["митинг"])
+check("line 1 protest topic", "protest" in [t["name"] for t in outs[0]["topics"]])
+check("line 3 calls to action", outs[2]["mobilization"]["call_to_action"] is True)
+check("line 4 (past) does not", outs[3]["mobilization"]["call_to_action"] is False)
+check("line 5 (football) does not", outs[4]["mobilization"]["call_to_action"] is False)
+check("line 5 mentions and urls", outs[4]["mentions"] == ["user_kz"] and
+      outs[4]["urls"] == ["https://t.me/x/1"])
+sys.exit(1 if bad else 0)
+PY
+
+# plain text on stdin, default lexicon directory (./lexicons)
+out=$(cd "$ROOT" && echo "Нет войне" | kz classify)
+case "$out" in
+    *'"pro_ukraine"'*) echo "ok   stdin with ./lexicons" ;;
+    *) echo "FAIL: stdin with ./lexicons: $out"; fails=$((fails + 1)) ;;
+esac
+
+# -- eval against the recorded baseline ---------------------------------------
+kz eval --gold "$ROOT/tests/data/gold.jsonl" --lexicons "$ROOT/lexicons" >"$tmp/eval.txt" 2>&1 ||
+    { echo "FAIL: eval (text)"; cat "$tmp/eval.txt"; fails=$((fails + 1)); }
+grep "macro-F1" "$tmp/eval.txt"
+kz eval --json --gold "$ROOT/tests/data/gold.jsonl" --lexicons "$ROOT/lexicons" >"$tmp/eval.json" ||
+    { echo "FAIL: eval --json"; fails=$((fails + 1)); }
+python3 - "$tmp/eval.json" "$ROOT/tests/data/gold-baseline.json" <<'PY' || fails=$((fails + 1))
+import json, sys
+got = json.load(open(sys.argv[1]))
+base = json.load(open(sys.argv[2]))
+bad = 0
+for task in ("stance", "topics", "mobilization"):
+    g, b = got[task]["macro_f1"], base[task]["macro_f1"]
+    ok = g >= b - 0.02
+    print(("ok   " if ok else "FAIL: ") + f"{task} macro-F1 {g:.3f} (baseline {b:.3f})")
+    bad += not ok
+sys.exit(1 if bad else 0)
+PY
+
+[ $fails -eq 0 ] || { echo "$fails check group(s) failed"; exit 1; }
+echo "all classify checks passed"

@@ -1,0 +1,296 @@
+/*
+ * test_nlp_classify.c -- lexicon compilation, lint errors, the token-level
+ * automaton (exact words, stems, phrases, hashtags, emoji, byte spans) and
+ * the classification rules (negation, reporting, mobilization).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "nlp.h"
+#include "tap.h"
+
+static struct nlp_lexicon *compile(const char *tsv)
+{
+    struct nlp_lexicon_file f = {"test.tsv", tsv, strlen(tsv)};
+    struct nlp_lexicon *lx = NULL;
+    char err[256];
+    int rc = nlp_lexicon_compile(&f, 1, &lx, err, sizeof(err));
+
+    if (rc)
+        fprintf(stderr, "compile: %s\n", err);
+    CHECK_EQ_INT(rc, 0);
+    return lx;
+}
+
+/* The evidence of category cat and rule rule, or NULL. */
+static const struct nlp_evidence *find_ev(const struct nlp_verdict *v, const char *cat,
+                                          const char *rule)
+{
+    for (size_t i = 0; i < v->nevidence; i++) {
+        const struct nlp_evidence *e = &v->evidence[i];
+        if (e->category.n == strlen(cat) && !memcmp(e->category.p, cat, e->category.n) &&
+            e->rule.n == strlen(rule) && !memcmp(e->rule.p, rule, e->rule.n))
+            return e;
+    }
+    return NULL;
+}
+
+static int classify(struct nlp_analyzer *a, const struct nlp_lexicon *lx, const char *text,
+                    struct nlp_verdict *v)
+{
+    struct nlp_doc doc;
+    int rc = nlp_analyze(a, text, strlen(text), NLP_LANG_UND, &doc);
+
+    if (!rc)
+        rc = nlp_classify(a, lx, &doc, v);
+    CHECK_EQ_INT(rc, 0);
+    return rc;
+}
+
+/* The evidence's span points at its match, and the match is what we expect. */
+static void check_span(const char *text, const struct nlp_evidence *e, const char *want)
+{
+    CHECK(e != NULL);
+    if (!e)
+        return;
+    CHECK_EQ_MEM(text + e->start, e->end - e->start, want);
+    CHECK_EQ_MEM(e->match.p, e->match.n, want);
+}
+
+static const char lex_match[] =
+    "# matching\n"
+    "\n"
+    "topic/protest\tмитинг*\t0.9\tru\tstem\n"
+    "topic/protest\tжиналамыз\t0.6\tkk\t\n"
+    "topic/war_ukraine\t\"нет войне\"\t1.0\tru\tphrase\n"
+    "topic/war_ukraine\t\"так называем*\"\t0.3\tru\tphrase ending in a stem\n"
+    "region/zhanaozen\t#жаңаөзен\t1.0\tkk\thashtag\n"
+    "stance/pro_ukraine\t🇺🇦\t0.9\t*\tflag\n"
+    "stance/pro_ukraine\t💙💛\t0.8\t*\ttwo emoji\n";
+
+static void test_matching(struct nlp_analyzer *a)
+{
+    struct nlp_lexicon *lx = compile(lex_match);
+    struct nlp_verdict v;
+    const char *t1 = "Завтра митингующие и «нет войне» #Жаңаөзен 🇺🇦 💙💛";
+    const char *t2 = "Ертең алаңға жиналамыз, так называемые выборы";
+
+    if (!lx)
+        return;
+    CHECK_EQ_INT(nlp_lexicon_size(lx), 7);
+    if (classify(a, lx, t1, &v))
+        goto out;
+    check_span(t1, find_ev(&v, "topic/protest", "митинг*"), "митингующие");
+    check_span(t1, find_ev(&v, "topic/war_ukraine", "\"нет войне\""), "нет войне");
+    check_span(t1, find_ev(&v, "region/zhanaozen", "#жаңаөзен"), "#Жаңаөзен");
+    check_span(t1, find_ev(&v, "stance/pro_ukraine", "🇺🇦"), "🇺🇦");
+    check_span(t1, find_ev(&v, "stance/pro_ukraine", "💙💛"), "💙💛");
+    CHECK_EQ_MEM(v.region.p, v.region.n, "zhanaozen");
+    CHECK(v.ntopics >= 1);
+    CHECK_EQ_INT(v.stance, NLP_STANCE_PRO_UKRAINE);
+    /* topics sorted by score, best first */
+    for (size_t i = 1; i < v.ntopics; i++)
+        CHECK(v.topics[i - 1].score >= v.topics[i].score);
+
+    if (classify(a, lx, t2, &v))
+        goto out;
+    check_span(t2, find_ev(&v, "topic/protest", "жиналамыз"), "жиналамыз");
+    check_span(t2, find_ev(&v, "topic/war_ukraine", "\"так называем*\""), "так называемые");
+    CHECK(find_ev(&v, "topic/protest", "митинг*") == NULL);
+
+    /* Kazakh in Latin script meets the Cyrillic entry. */
+    if (classify(a, lx, "Erteñ sağat 12-de alañğa jinalamyz", &v))
+        goto out;
+    CHECK(find_ev(&v, "topic/protest", "жиналамыз") != NULL ||
+          v.nevidence > 0); /* transliteration is the analyzer's */
+
+    /* No lexicon: language only. */
+    if (classify(a, NULL, t1, &v))
+        goto out;
+    CHECK_EQ_INT(v.nevidence, 0);
+    CHECK_EQ_INT(v.ntopics, 0);
+out:
+    nlp_lexicon_free(lx);
+}
+
+static const char lex_stance[] =
+    "stance/pro_russia\tсво\t1.0\tru\t\n"
+    "stance/pro_russia\tденацификац*\t1.0\tru\t\n"
+    "stance/pro_ukraine\t\"слава украине\"\t1.0\tru\t\n"
+    "cue/negation\tне\t1.0\tru\t\n"
+    "cue/negation\t\"не поддерживаю\"\t1.0\tru\t\n"
+    "cue/reporting\t\"по словам\"\t1.0\tru\t\n";
+
+static void test_stance(struct nlp_analyzer *a)
+{
+    struct nlp_lexicon *lx = compile(lex_stance);
+    struct nlp_verdict v;
+
+    if (!lx)
+        return;
+    if (!classify(a, lx, "Поддерживаю СВО полностью", &v)) {
+        CHECK_EQ_INT(v.stance, NLP_STANCE_PRO_RUSSIA);
+        CHECK(v.stance_score > 0.5f && v.stance_score <= 1.0f);
+    }
+    if (!classify(a, lx, "Я не поддерживаю СВО.", &v)) {
+        CHECK_EQ_INT(v.stance, NLP_STANCE_NONE);
+        /* still explained: the match and the negation are evidence */
+        CHECK(find_ev(&v, "stance/pro_russia", "сво") != NULL);
+        CHECK(find_ev(&v, "cue/negation", "\"не поддерживаю\"") != NULL);
+    }
+    if (!classify(a, lx, "Не поддерживаю СВО. Слава Украине!", &v))
+        CHECK_EQ_INT(v.stance, NLP_STANCE_PRO_UKRAINE);
+    if (!classify(a, lx, "По словам МИД РФ, денацификация продолжится.", &v))
+        CHECK_EQ_INT(v.stance, NLP_STANCE_NONE);
+    if (!classify(a, lx, "Денацификация продолжится.", &v))
+        CHECK_EQ_INT(v.stance, NLP_STANCE_PRO_RUSSIA);
+    if (!classify(a, lx, "Они называют это «денацификацией».", &v))
+        CHECK(v.stance != NLP_STANCE_PRO_RUSSIA);
+    nlp_lexicon_free(lx);
+}
+
+static void test_mobilization(struct nlp_analyzer *a, const struct nlp_lexicon *lx)
+{
+    static const struct {
+        const char *text;
+        int call;
+    } cases[] = {
+        {"Ертең сағат 12-де алаңға жиналамыз!", 1},
+        {"Выходим завтра в 12:00 к акимату", 1},
+        {"Вчера прошёл митинг", 0},
+        {"Завтра в 18:00 футбол, приходите", 0},
+        {"Не выходите завтра на площадь", 0},
+    };
+    struct nlp_verdict v;
+
+    for (size_t i = 0; i < KZ_ARRAY_LEN(cases); i++) {
+        if (classify(a, lx, cases[i].text, &v))
+            continue;
+        if (v.call_to_action != cases[i].call)
+            fprintf(stderr, "mobilization of \"%s\": score %.2f\n", cases[i].text,
+                    (double)v.mob_score);
+        CHECK_EQ_INT(v.call_to_action, cases[i].call);
+        CHECK(v.mob_score >= 0.0f && v.mob_score <= 1.0f);
+    }
+    if (!classify(a, lx, "Выходим завтра в 12:00 к акимату", &v)) {
+        CHECK(v.when.n > 0);
+        CHECK(v.where.n > 0);
+        if (v.where.n)
+            CHECK_EQ_MEM(v.where.p, v.where.n, "акимату");
+    }
+}
+
+static const char lex_mob[] =
+    "cue/call_to_action\tжиналамыз\t1.0\tkk\t\n"
+    "cue/call_to_action\tвыходим\t1.0\tru\t\n"
+    "cue/call_to_action\tвыходите\t0.9\tru\t\n"
+    "cue/call_to_action\tприходите\t0.8\tru\t\n"
+    "cue/negation\tне\t1.0\tru\t\n"
+    "cue/time\tзавтра\t0.8\tru\t\n"
+    "cue/time\tертең\t0.8\tkk\t\n"
+    "cue/place\tалаң*\t0.8\tkk\t\n"
+    "cue/place\tакимат*\t0.8\tru\t\n"
+    "cue/place\tплощад*\t0.8\tru\t\n"
+    "topic/protest\tмитинг*\t0.9\tru\t\n";
+
+/* ---------------------------------------------------------------------------
+ * Lint
+ * ------------------------------------------------------------------------ */
+
+struct errs {
+    char msg[8][256];
+    int n;
+};
+
+static void collect(void *ctx, const char *msg)
+{
+    struct errs *e = ctx;
+
+    if (e->n < 8)
+        snprintf(e->msg[e->n], sizeof(e->msg[0]), "%s", msg);
+    e->n++;
+}
+
+static int has_prefix(const char *s, const char *p)
+{
+    return strncmp(s, p, strlen(p)) == 0;
+}
+
+static void test_lint(void)
+{
+    static const char bad[] =
+        "# errors on lines 2, 3, 4, 5, 6, 7, 8\n"
+        "topic/protest\tмитинг\t0.9\tru\t\n"
+        "topic/protest\tМИТИНГ\t0.5\tru\tduplicate after case folding\n"
+        "topic/protest\t…\t0.5\tru\tempty after normalization\n"
+        "topic/Protest Now\tx\t0.5\tru\tunknown category\n"
+        "cue/shout\tx\t0.5\tru\tunknown category\n"
+        "topic/protest\tстачка\t1.5\tru\tbad weight\n"
+        "topic/protest\tзабастовка\t0.5\tru\n"
+        "topic/protest\tпикет\t0\tru\tbad weight\n"
+        "topic/protest\tголодовка\t0.7\tde\tbad lang\n";
+    struct nlp_lexicon_file f = {"bad.tsv", bad, strlen(bad)};
+    struct nlp_lexicon *lx = NULL;
+    struct errs e;
+    char err[256];
+    long n;
+
+    memset(&e, 0, sizeof(e));
+    n = nlp_lexicon_check(&f, 1, collect, &e);
+    CHECK_EQ_INT(n, 8);
+    CHECK(has_prefix(e.msg[0], "bad.tsv:3: duplicate of bad.tsv:2"));
+    CHECK(has_prefix(e.msg[1], "bad.tsv:4: pattern \"…\" is empty after normalization"));
+    CHECK(has_prefix(e.msg[2], "bad.tsv:5: unknown category"));
+    CHECK(has_prefix(e.msg[3], "bad.tsv:6: unknown category"));
+    CHECK(has_prefix(e.msg[4], "bad.tsv:7: weight \"1.5\""));
+    CHECK(has_prefix(e.msg[5], "bad.tsv:8: expected 5 TAB-separated fields"));
+    CHECK(has_prefix(e.msg[6], "bad.tsv:9: weight \"0\""));
+    CHECK(has_prefix(e.msg[7], "bad.tsv:10: lang \"de\""));
+    for (int i = 0; i < e.n && i < 8; i++)
+        fprintf(stderr, "# %s\n", e.msg[i]);
+
+    /* compile stops at the first error, with the same message */
+    CHECK_EQ_INT(nlp_lexicon_compile(&f, 1, &lx, err, sizeof(err)), KZ_EINVAL);
+    CHECK(lx == NULL);
+    CHECK(has_prefix(err, "bad.tsv:3: duplicate of bad.tsv:2"));
+
+    /* a stem too short, '*' inside a word, an unquoted phrase */
+    {
+        static const char bad2[] = "topic/a\tми*\t0.5\tru\t\n"
+                                   "topic/a\tми*тинг\t0.5\tru\t\n"
+                                   "topic/a\tнет войне\t0.5\tru\t\n";
+        struct nlp_lexicon_file f2 = {"b2.tsv", bad2, strlen(bad2)};
+        memset(&e, 0, sizeof(e));
+        CHECK_EQ_INT(nlp_lexicon_check(&f2, 1, collect, &e), 3);
+        CHECK(has_prefix(e.msg[0], "b2.tsv:1: stem"));
+        CHECK(has_prefix(e.msg[1], "b2.tsv:2: '*'"));
+        CHECK(has_prefix(e.msg[2], "b2.tsv:3: pattern has spaces"));
+    }
+    /* an empty set compiles to an empty lexicon */
+    CHECK_EQ_INT(nlp_lexicon_compile(NULL, 0, &lx, err, sizeof(err)), 0);
+    CHECK(lx != NULL);
+    CHECK_EQ_INT(nlp_lexicon_size(lx), 0);
+    nlp_lexicon_free(lx);
+}
+
+int main(void)
+{
+    struct nlp_analyzer *a = NULL;
+    struct nlp_lexicon *mob;
+    char err[256];
+
+    if (nlp_analyzer_new(NULL, &a, err, sizeof(err))) {
+        fprintf(stderr, "analyzer: %s\n", err);
+        return 1;
+    }
+    test_matching(a);
+    test_stance(a);
+    mob = compile(lex_mob);
+    if (mob)
+        test_mobilization(a, mob);
+    nlp_lexicon_free(mob);
+    test_lint();
+    nlp_analyzer_free(a);
+    printf("%d checks, %d failed\n", tap_checks, tap_failed);
+    return tap_failed != 0;
+}
