@@ -112,8 +112,12 @@ static void text_dims(FILE *f, struct agg_store *s, const struct window *w, cons
     }
     if ((int)d.n > top)
         fprintf(f, "  (%zu more)\n", d.n - (size_t)top);
+    /* the rest: posts without a value (topics overlap, so they have no rest) */
+    const char *rest = !strcmp(prefix, "stance:") ? "(none)"
+                       : !strcmp(prefix, "mob:")  ? "(no call)"
+                                                  : "(unknown)";
     if (strcmp(prefix, "topic:") && total > counted)
-        fprintf(f, "  %-28s %9s  %5.1f%%\n", "(unknown)", grouped(total - counted, b1, sizeof(b1)),
+        fprintf(f, "  %-28s %9s  %5.1f%%\n", rest, grouped(total - counted, b1, sizeof(b1)),
                 100.0 * (double)(total - counted) / (double)total);
     agg_dimcounts_free(&d);
 }

@@ -294,11 +294,11 @@ static size_t match_tag(const char *s, size_t n, size_t i, bool mention)
         }
         if (!nlp_is_word_cp(cp) && cp != 0x200C && cp != 0x200D)
             break;
-        if (!(cp >= '0' && cp <= '9'))
-            letter = true;
+        if (cp != '_' && (mention || !(cp >= '0' && cp <= '9')))
+            letter = true; /* #2026 and #_ are not tags; @2gis is a name */
         j = k;
     }
-    if (j == i + 1 || (!mention && !letter))
+    if (j == i + 1 || !letter)
         return 0;
     return j;
 }

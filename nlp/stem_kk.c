@@ -36,8 +36,9 @@ enum cond {
 
 struct sfx {
     const char *s;
-    unsigned char len; /* bytes */
-    unsigned char cond;
+    unsigned char len;  /* bytes */
+    unsigned char cond; /* enum cond */
+    unsigned char slot; /* morphotactic slot, see below */
 };
 
 #define S(lit) lit, (unsigned char)(sizeof(lit) - 1)
@@ -50,151 +51,157 @@ struct sfx {
  * accusative, loc locative/ablative/instrumental/similative, pers
  * predicative personal ending, verb verbal form, plain a spelling without
  * the special letters.  tests/test_nlp_stem.c checks the order.
+ * The slot number follows the order of Kazakh morphology, stem outward:
+ * 0 participle/converb (-ған, -ып: they make a stem that declines like a
+ * noun), 1 plural, 2 possessive, 3 case, 5 finite verb or personal ending.
+ * Stripping from the end must go to strictly smaller slots (one possessive,
+ * one case per word), so басшы-сы loses -сы but not also the -ы of басшы,
+ * and бар-ған-да loses -да, then -ған.
  */
 static const struct sfx suffixes[] = {
-    {S("га"), ANY}, /* plain */
-    {S("да"), ANY}, /* loc */
-    {S("ка"), AFTER_CONS}, /* plain */
-    {S("на"), AFTER_POSS3}, /* dat */
-    {S("нда"), AFTER_POSS3}, /* loc */
-    {S("та"), AFTER_CONS}, /* loc */
-    {S("ға"), ANY}, /* dat */
-    {S("қа"), AFTER_CONS}, /* dat */
-    {S("ге"), ANY}, /* dat */
-    {S("де"), ANY}, /* loc */
-    {S("ке"), AFTER_CONS}, /* dat */
-    {S("нде"), AFTER_POSS3}, /* loc */
-    {S("не"), AFTER_POSS3}, /* dat */
-    {S("те"), AFTER_CONS}, /* loc */
-    {S("амыз"), AFTER_CONS}, /* verb */
-    {S("быз"), ANY}, /* pers */
-    {S("біз"), ANY}, /* pers */
-    {S("еміз"), AFTER_CONS}, /* verb */
-    {S("ймыз"), AFTER_VOWEL}, /* verb */
-    {S("йміз"), AFTER_VOWEL}, /* verb */
-    {S("миз"), ANY}, /* plain */
-    {S("мыз"), ANY}, /* pers */
-    {S("міз"), ANY}, /* pers */
-    {S("пыз"), AFTER_CONS}, /* pers */
-    {S("піз"), AFTER_CONS}, /* pers */
-    {S("сиз"), ANY}, /* plain */
-    {S("сыз"), ANY}, /* pers */
-    {S("сіз"), ANY}, /* pers */
-    {S("ымыз"), AFTER_CONS}, /* poss */
-    {S("ыңыз"), AFTER_CONS}, /* poss */
-    {S("іміз"), AFTER_CONS}, /* poss */
-    {S("іңіз"), AFTER_CONS}, /* poss */
-    {S("ңыз"), AFTER_VOWEL}, /* poss */
-    {S("ңіз"), AFTER_VOWEL}, /* poss */
-    {S("деги"), ANY}, /* plain */
-    {S("дай"), ANY}, /* loc */
-    {S("дей"), ANY}, /* loc */
-    {S("тай"), AFTER_CONS}, /* loc */
-    {S("тей"), AFTER_CONS}, /* loc */
-    {S("айык"), AFTER_CONS}, /* plain */
-    {S("бек"), ANY}, /* verb */
-    {S("ейик"), AFTER_CONS}, /* plain */
-    {S("ейік"), AFTER_CONS}, /* verb */
-    {S("йік"), AFTER_VOWEL}, /* verb */
-    {S("мек"), ANY}, /* verb */
-    {S("пек"), AFTER_CONS}, /* verb */
-    {S("ым"), AFTER_CONS}, /* poss */
-    {S("ім"), AFTER_CONS}, /* poss */
-    {S("амын"), AFTER_CONS}, /* verb */
-    {S("атын"), AFTER_CONS}, /* verb */
-    {S("бен"), ANY}, /* loc */
-    {S("бын"), ANY}, /* pers */
-    {S("бін"), ANY}, /* pers */
-    {S("ган"), ANY}, /* plain */
-    {S("ген"), ANY}, /* verb */
-    {S("дан"), ANY}, /* loc */
-    {S("ден"), ANY}, /* loc */
-    {S("дин"), AFTER_CONS}, /* plain */
-    {S("дын"), AFTER_CONS}, /* plain */
-    {S("емін"), AFTER_CONS}, /* verb */
-    {S("етін"), AFTER_CONS}, /* verb */
-    {S("ймын"), AFTER_VOWEL}, /* verb */
-    {S("ймін"), AFTER_VOWEL}, /* verb */
-    {S("йтын"), AFTER_VOWEL}, /* verb */
-    {S("йтін"), AFTER_VOWEL}, /* verb */
-    {S("кан"), AFTER_CONS}, /* plain */
-    {S("кен"), AFTER_CONS}, /* verb */
-    {S("мен"), ANY}, /* loc */
-    {S("мин"), ANY}, /* plain */
-    {S("мын"), ANY}, /* pers */
-    {S("мін"), ANY}, /* pers */
-    {S("н"), AFTER_POSS3}, /* acc */
-    {S("нан"), AFTER_VOWEL_MNN}, /* loc */
-    {S("нен"), AFTER_VOWEL_MNN}, /* loc */
-    {S("нин"), AFTER_VOWEL_MNN}, /* plain */
-    {S("нын"), AFTER_VOWEL_MNN}, /* plain */
-    {S("пен"), AFTER_CONS}, /* loc */
-    {S("пын"), AFTER_CONS}, /* pers */
-    {S("пін"), AFTER_CONS}, /* pers */
-    {S("тан"), AFTER_CONS}, /* loc */
-    {S("тен"), AFTER_CONS}, /* loc */
-    {S("тин"), AFTER_CONS}, /* plain */
-    {S("тын"), AFTER_CONS}, /* plain */
-    {S("ын"), AFTER_CONS}, /* plain */
-    {S("ған"), ANY}, /* verb */
-    {S("қан"), AFTER_CONS}, /* verb */
-    {S("ып"), AFTER_CONS}, /* verb */
-    {S("іп"), AFTER_CONS}, /* verb */
-    {S("дар"), ANY}, /* pl */
-    {S("дер"), ANY}, /* pl */
-    {S("лар"), ANY}, /* pl */
-    {S("лер"), ANY}, /* pl */
-    {S("сыздар"), ANY}, /* pers */
-    {S("сыңдар"), ANY}, /* pers */
-    {S("сіздер"), ANY}, /* pers */
-    {S("сіңдер"), ANY}, /* pers */
-    {S("тар"), ANY}, /* pl */
-    {S("тер"), ANY}, /* pl */
-    {S("ыңдар"), AFTER_CONS}, /* verb */
-    {S("ыңыздар"), AFTER_CONS}, /* verb */
-    {S("іңдер"), AFTER_CONS}, /* verb */
-    {S("іңіздер"), AFTER_CONS}, /* verb */
-    {S("ңдар"), AFTER_VOWEL}, /* verb */
-    {S("ңдер"), AFTER_VOWEL}, /* verb */
-    {S("ңыздар"), AFTER_VOWEL}, /* verb */
-    {S("ңіздер"), AFTER_VOWEL}, /* verb */
-    {S("ады"), AFTER_CONS}, /* verb */
-    {S("дагы"), ANY}, /* plain */
-    {S("дағы"), ANY}, /* loc */
-    {S("ды"), ANY}, /* acc */
-    {S("йды"), AFTER_VOWEL}, /* verb */
-    {S("ндағы"), AFTER_POSS3}, /* loc */
-    {S("ны"), AFTER_VOWEL}, /* acc */
-    {S("сы"), AFTER_VOWEL}, /* poss */
-    {S("тағы"), AFTER_CONS}, /* loc */
-    {S("ты"), AFTER_CONS}, /* acc */
-    {S("ы"), AFTER_CONS}, /* poss */
-    {S("дегі"), ANY}, /* loc */
-    {S("ді"), ANY}, /* acc */
-    {S("еді"), AFTER_CONS}, /* verb */
-    {S("йді"), AFTER_VOWEL}, /* verb */
-    {S("ндегі"), AFTER_POSS3}, /* loc */
-    {S("ні"), AFTER_VOWEL}, /* acc */
-    {S("сі"), AFTER_VOWEL}, /* poss */
-    {S("тегі"), AFTER_CONS}, /* loc */
-    {S("ті"), AFTER_CONS}, /* acc */
-    {S("і"), AFTER_CONS}, /* poss */
-    {S("айық"), AFTER_CONS}, /* verb */
-    {S("бақ"), ANY}, /* verb */
-    {S("йық"), AFTER_VOWEL}, /* verb */
-    {S("мақ"), ANY}, /* verb */
-    {S("пақ"), AFTER_CONS}, /* verb */
-    {S("дың"), AFTER_CONS}, /* gen */
-    {S("дің"), AFTER_CONS}, /* gen */
-    {S("ларың"), ANY}, /* poss */
-    {S("ның"), AFTER_VOWEL_MNN}, /* gen */
-    {S("нің"), AFTER_VOWEL_MNN}, /* gen */
-    {S("сың"), ANY}, /* pers */
-    {S("сің"), ANY}, /* pers */
-    {S("тың"), AFTER_CONS}, /* gen */
-    {S("тің"), AFTER_CONS}, /* gen */
-    {S("ың"), AFTER_CONS}, /* poss */
-    {S("ің"), AFTER_CONS}, /* poss */
+    {S("га"), ANY, 3}, /* plain */
+    {S("да"), ANY, 3}, /* loc */
+    {S("ка"), AFTER_CONS, 3}, /* plain */
+    {S("на"), AFTER_POSS3, 3}, /* dat */
+    {S("нда"), AFTER_POSS3, 3}, /* loc */
+    {S("та"), AFTER_CONS, 3}, /* loc */
+    {S("ға"), ANY, 3}, /* dat */
+    {S("қа"), AFTER_CONS, 3}, /* dat */
+    {S("ге"), ANY, 3}, /* dat */
+    {S("де"), ANY, 3}, /* loc */
+    {S("ке"), AFTER_CONS, 3}, /* dat */
+    {S("нде"), AFTER_POSS3, 3}, /* loc */
+    {S("не"), AFTER_POSS3, 3}, /* dat */
+    {S("те"), AFTER_CONS, 3}, /* loc */
+    {S("амыз"), AFTER_CONS, 5}, /* verb */
+    {S("быз"), ANY, 5}, /* pers */
+    {S("біз"), ANY, 5}, /* pers */
+    {S("еміз"), AFTER_CONS, 5}, /* verb */
+    {S("ймыз"), AFTER_VOWEL, 5}, /* verb */
+    {S("йміз"), AFTER_VOWEL, 5}, /* verb */
+    {S("миз"), ANY, 5}, /* plain */
+    {S("мыз"), ANY, 5}, /* pers */
+    {S("міз"), ANY, 5}, /* pers */
+    {S("пыз"), AFTER_CONS, 5}, /* pers */
+    {S("піз"), AFTER_CONS, 5}, /* pers */
+    {S("сиз"), ANY, 5}, /* plain */
+    {S("сыз"), ANY, 5}, /* pers */
+    {S("сіз"), ANY, 5}, /* pers */
+    {S("ымыз"), AFTER_CONS, 2}, /* poss */
+    {S("ыңыз"), AFTER_CONS, 2}, /* poss */
+    {S("іміз"), AFTER_CONS, 2}, /* poss */
+    {S("іңіз"), AFTER_CONS, 2}, /* poss */
+    {S("ңыз"), AFTER_VOWEL, 2}, /* poss */
+    {S("ңіз"), AFTER_VOWEL, 2}, /* poss */
+    {S("деги"), ANY, 3}, /* plain */
+    {S("дай"), ANY, 3}, /* loc */
+    {S("дей"), ANY, 3}, /* loc */
+    {S("тай"), AFTER_CONS, 3}, /* loc */
+    {S("тей"), AFTER_CONS, 3}, /* loc */
+    {S("айык"), AFTER_CONS, 5}, /* plain */
+    {S("бек"), ANY, 0}, /* verb */
+    {S("ейик"), AFTER_CONS, 5}, /* plain */
+    {S("ейік"), AFTER_CONS, 5}, /* verb */
+    {S("йік"), AFTER_VOWEL, 5}, /* verb */
+    {S("мек"), ANY, 0}, /* verb */
+    {S("пек"), AFTER_CONS, 0}, /* verb */
+    {S("ым"), AFTER_CONS, 2}, /* poss */
+    {S("ім"), AFTER_CONS, 2}, /* poss */
+    {S("амын"), AFTER_CONS, 5}, /* verb */
+    {S("атын"), AFTER_CONS, 0}, /* verb */
+    {S("бен"), ANY, 3}, /* loc */
+    {S("бын"), ANY, 5}, /* pers */
+    {S("бін"), ANY, 5}, /* pers */
+    {S("ган"), ANY, 0}, /* plain */
+    {S("ген"), ANY, 0}, /* verb */
+    {S("дан"), ANY, 3}, /* loc */
+    {S("ден"), ANY, 3}, /* loc */
+    {S("дин"), AFTER_CONS, 3}, /* plain */
+    {S("дын"), AFTER_CONS, 3}, /* plain */
+    {S("емін"), AFTER_CONS, 5}, /* verb */
+    {S("етін"), AFTER_CONS, 0}, /* verb */
+    {S("ймын"), AFTER_VOWEL, 5}, /* verb */
+    {S("ймін"), AFTER_VOWEL, 5}, /* verb */
+    {S("йтын"), AFTER_VOWEL, 0}, /* verb */
+    {S("йтін"), AFTER_VOWEL, 0}, /* verb */
+    {S("кан"), AFTER_CONS, 0}, /* plain */
+    {S("кен"), AFTER_CONS, 0}, /* verb */
+    {S("мен"), ANY, 3}, /* loc */
+    {S("мин"), ANY, 5}, /* plain */
+    {S("мын"), ANY, 5}, /* pers */
+    {S("мін"), ANY, 5}, /* pers */
+    {S("н"), AFTER_POSS3, 3}, /* acc */
+    {S("нан"), AFTER_VOWEL_MNN, 3}, /* loc */
+    {S("нен"), AFTER_VOWEL_MNN, 3}, /* loc */
+    {S("нин"), AFTER_VOWEL_MNN, 3}, /* plain */
+    {S("нын"), AFTER_VOWEL_MNN, 3}, /* plain */
+    {S("пен"), AFTER_CONS, 3}, /* loc */
+    {S("пын"), AFTER_CONS, 5}, /* pers */
+    {S("пін"), AFTER_CONS, 5}, /* pers */
+    {S("тан"), AFTER_CONS, 3}, /* loc */
+    {S("тен"), AFTER_CONS, 3}, /* loc */
+    {S("тин"), AFTER_CONS, 3}, /* plain */
+    {S("тын"), AFTER_CONS, 3}, /* plain */
+    {S("ын"), AFTER_CONS, 2}, /* plain */
+    {S("ған"), ANY, 0}, /* verb */
+    {S("қан"), AFTER_CONS, 0}, /* verb */
+    {S("ып"), AFTER_CONS, 0}, /* verb */
+    {S("іп"), AFTER_CONS, 0}, /* verb */
+    {S("дар"), ANY, 1}, /* pl */
+    {S("дер"), ANY, 1}, /* pl */
+    {S("лар"), ANY, 1}, /* pl */
+    {S("лер"), ANY, 1}, /* pl */
+    {S("сыздар"), ANY, 5}, /* pers */
+    {S("сыңдар"), ANY, 5}, /* pers */
+    {S("сіздер"), ANY, 5}, /* pers */
+    {S("сіңдер"), ANY, 5}, /* pers */
+    {S("тар"), ANY, 1}, /* pl */
+    {S("тер"), ANY, 1}, /* pl */
+    {S("ыңдар"), AFTER_CONS, 5}, /* verb */
+    {S("ыңыздар"), AFTER_CONS, 5}, /* verb */
+    {S("іңдер"), AFTER_CONS, 5}, /* verb */
+    {S("іңіздер"), AFTER_CONS, 5}, /* verb */
+    {S("ңдар"), AFTER_VOWEL, 5}, /* verb */
+    {S("ңдер"), AFTER_VOWEL, 5}, /* verb */
+    {S("ңыздар"), AFTER_VOWEL, 5}, /* verb */
+    {S("ңіздер"), AFTER_VOWEL, 5}, /* verb */
+    {S("ады"), AFTER_CONS, 5}, /* verb */
+    {S("дагы"), ANY, 3}, /* plain */
+    {S("дағы"), ANY, 3}, /* loc */
+    {S("ды"), ANY, 3}, /* acc */
+    {S("йды"), AFTER_VOWEL, 5}, /* verb */
+    {S("ндағы"), AFTER_POSS3, 3}, /* loc */
+    {S("ны"), AFTER_VOWEL, 3}, /* acc */
+    {S("сы"), AFTER_VOWEL, 2}, /* poss */
+    {S("тағы"), AFTER_CONS, 3}, /* loc */
+    {S("ты"), AFTER_CONS, 3}, /* acc */
+    {S("ы"), AFTER_CONS, 2}, /* poss */
+    {S("дегі"), ANY, 3}, /* loc */
+    {S("ді"), ANY, 3}, /* acc */
+    {S("еді"), AFTER_CONS, 5}, /* verb */
+    {S("йді"), AFTER_VOWEL, 5}, /* verb */
+    {S("ндегі"), AFTER_POSS3, 3}, /* loc */
+    {S("ні"), AFTER_VOWEL, 3}, /* acc */
+    {S("сі"), AFTER_VOWEL, 2}, /* poss */
+    {S("тегі"), AFTER_CONS, 3}, /* loc */
+    {S("ті"), AFTER_CONS, 3}, /* acc */
+    {S("і"), AFTER_CONS, 2}, /* poss */
+    {S("айық"), AFTER_CONS, 5}, /* verb */
+    {S("бақ"), ANY, 0}, /* verb */
+    {S("йық"), AFTER_VOWEL, 5}, /* verb */
+    {S("мақ"), ANY, 0}, /* verb */
+    {S("пақ"), AFTER_CONS, 0}, /* verb */
+    {S("дың"), AFTER_CONS, 3}, /* gen */
+    {S("дің"), AFTER_CONS, 3}, /* gen */
+    {S("ларың"), ANY, 2}, /* poss */
+    {S("ның"), AFTER_VOWEL_MNN, 3}, /* gen */
+    {S("нің"), AFTER_VOWEL_MNN, 3}, /* gen */
+    {S("сың"), ANY, 5}, /* pers */
+    {S("сің"), ANY, 5}, /* pers */
+    {S("тың"), AFTER_CONS, 3}, /* gen */
+    {S("тің"), AFTER_CONS, 3}, /* gen */
+    {S("ың"), AFTER_CONS, 2}, /* poss */
+    {S("ің"), AFTER_CONS, 2}, /* poss */
 };
 
 /* Words that end like a suffix but are roots (or are better left whole);
@@ -205,14 +212,14 @@ static const struct {
 } protected_words[] = {
     {S2("адам")}, {S2("азамат")}, {S2("азаматтар")}, {S2("алаң")}, {S2("алматы")}, {S2("ана")},
     {S2("апай")}, {S2("ата")}, {S2("ауыл")}, {S2("ағай")}, {S2("бала")}, {S2("барлығы")},
-    {S2("бейсенбі")}, {S2("бері")}, {S2("білім")}, {S2("бірақ")}, {S2("бірге")},
-    {S2("бүгін")}, {S2("бәрі")}, {S2("бәріне")}, {S2("дүйсенбі")}, {S2("ереуіл")}, {S2("ертең")},
-    {S2("есім")}, {S2("жаксы")}, {S2("жақсы")}, {S2("жексенбі")}, {S2("жетім")}, {S2("жұма")},
-    {S2("және")}, {S2("ислам")}, {S2("кейде")}, {S2("керек")}, {S2("кеше")}, {S2("кілем")},
-    {S2("кәрі")}, {S2("көлем")}, {S2("көше")}, {S2("мектеп")}, {S2("митинг")}, {S2("мында")},
-    {S2("мұнда")}, {S2("немесе")}, {S2("онда")}, {S2("отбасы")}, {S2("рахмет")}, {S2("сайлау")},
-    {S2("сары")}, {S2("себебі")}, {S2("сейсенбі")}, {S2("сенбі")}, {S2("сонда")}, {S2("сілтеме")},
-    {S2("сәлем")}, {S2("сәрсенбі")}, {S2("тамыз")}, {S2("тағы")}, {S2("тірі")},
+    {S2("бейсенбі")}, {S2("бері")}, {S2("білім")}, {S2("бірақ")}, {S2("бірге")}, {S2("бүгін")},
+    {S2("бәрі")}, {S2("бәріне")}, {S2("дүйсенбі")}, {S2("ереуіл")}, {S2("ертең")}, {S2("есім")},
+    {S2("жаксы")}, {S2("жақсы")}, {S2("жексенбі")}, {S2("жетім")}, {S2("жұма")}, {S2("және")},
+    {S2("ислам")}, {S2("кейде")}, {S2("керек")}, {S2("кеше")}, {S2("кілем")}, {S2("кәрі")},
+    {S2("көлем")}, {S2("көше")}, {S2("мектеп")}, {S2("митинг")}, {S2("мында")}, {S2("мұнда")},
+    {S2("немесе")}, {S2("онда")}, {S2("отбасы")}, {S2("рахмет")}, {S2("сайлау")}, {S2("сары")},
+    {S2("себебі")}, {S2("сейсенбі")}, {S2("сенбі")}, {S2("сонда")}, {S2("сілтеме")},
+    {S2("сәлем")}, {S2("сәрсенбі")}, {S2("тамыз")}, {S2("тағы")}, {S2("теңге")}, {S2("тірі")},
     {S2("төлем")}, {S2("шеру")}, {S2("ірі")}, {S2("ғылым")}, {S2("қазан")}, {S2("қазір")},
     {S2("қала")}, {S2("қалам")}, {S2("қара")}, {S2("қосымша")}, {S2("үшін")}, {S2("әлем")},
     {S2("әрі")}, {S2("өлім")}, {S2("өте")},
@@ -372,6 +379,7 @@ size_t nlp_stem_kk(const char *w, size_t n, int32_t *final)
     size_t offs[65], ncp, len;
 
     int8_t hv[65]; /* hv[k]: harmony of the last harmonic vowel in cps[0..k) */
+    unsigned slot = 6; /* suffixes still allowed: those of a smaller slot */
 
     *final = 0;
     if (n >= 60 * 2 || n < 8 || is_protected(w, n))
@@ -387,6 +395,7 @@ size_t nlp_stem_kk(const char *w, size_t n, int32_t *final)
     len = ncp;
     for (;;) {
         size_t best = 0, best_cps = 0, blocked = 0, lo, hi;
+        unsigned best_slot = 0;
         bool vowel_initial = false;
 
         if (offs[len] - offs[len - 1] != 2)
@@ -398,7 +407,7 @@ size_t nlp_stem_kk(const char *w, size_t n, int32_t *final)
             int32_t last;
             int h, rh;
 
-            if (sl <= best || sl > offs[len])
+            if (sl <= best || sl > offs[len] || suffixes[i].slot >= slot)
                 continue;
             if (!bytes_eq(w + offs[len] - sl, sx, sl))
                 continue;
@@ -422,11 +431,13 @@ size_t nlp_stem_kk(const char *w, size_t n, int32_t *final)
                 continue;
             best = sl;
             best_cps = scp;
+            best_slot = suffixes[i].slot;
             vowel_initial = is_vowel(cps[root]);
         }
         if (!best || (best < blocked && vowel_initial))
             break;
         len -= best_cps;
+        slot = best_slot;
         *final = 0;
         if (vowel_initial) {
             if (cps[len - 1] == 0x431)

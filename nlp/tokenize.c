@@ -215,11 +215,26 @@ static size_t letters_in(const char *s, size_t st, size_t en)
     return c;
 }
 
-/* Emit an ICU word, split at '.'/':' between letters where ICU kept them. */
+/*
+ * Emit an ICU word, split at '.'/':' between letters where ICU kept them.
+ * ICU's rules count "@" as a letter (for e-mail-like strings); a stray one
+ * at either end of a word is dropped, and a "word" of only '_' or '@' is none.
+ */
 static int finish_word(struct nlp_analyzer *a, const char *s, size_t st, size_t en)
 {
-    size_t i = st, ps = st;
+    size_t i, ps;
+    bool alnum = false;
     int rc;
+
+    while (st < en && s[st] == '@')
+        st++;
+    while (en > st && s[en - 1] == '@')
+        en--;
+    for (i = st; i < en && !alnum; i++)
+        alnum = s[i] != '_' && s[i] != '@';
+    if (!alnum)
+        return 0;
+    i = ps = st;
 
     while (i < en) {
         char c = s[i];

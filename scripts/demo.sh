@@ -24,5 +24,5 @@ if [ ! -f build/build.ninja ]; then
     meson setup build --buildtype=release >&2
 fi
 ninja -C build cli/kzpulse >&2
-exec build/cli/kzpulse replay --dead-letters build/sample-dead.jsonl \
+exec build/cli/kzpulse replay --lexicons lexicons --dead-letters build/sample-dead.jsonl \
     samples/posts.jsonl samples/telegram_export.json "$@"

@@ -59,6 +59,11 @@ static void test_kazakh(void)
     kk("барамын", "бар");
     kk("айтты", "айт");
     kk("ұнады", "ұна");
+    kk("барғанда", "бар");
+    kk("жиналған", "жинал");
+    /* one possessive per word: басшы-сы, not басш */
+    kk("басшысы", "басшы");
+    kk("қаладасың", "қала"); /* personal ending after case */
     /* protected words that merely end like a suffix */
     kk("білім", "білім");
     kk("жақсы", "жақсы");

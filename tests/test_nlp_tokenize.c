@@ -106,6 +106,12 @@ static void test_mentions_hashtags(void)
     CHECK(find(&d, "#1") == NULL);
     CHECK(find(&d, "#b") == NULL);
     CHECK(find(&d, "@y") == NULL);
+    /* a tag needs a letter; a name may start with a digit */
+    d = analyse("#_ @_ @2gis #2026жыл");
+    CHECK(find(&d, "#_") == NULL);
+    CHECK(find(&d, "@_") == NULL);
+    EXPECT(d, "@2gis", NLP_TOK_MENTION, "@2gis");
+    EXPECT(d, "#2026жыл", NLP_TOK_HASHTAG, "#2026жыл");
 }
 
 static void test_emoji(void)
