@@ -43,6 +43,11 @@ struct kz_config {
     char *redis;
     int stats_interval;          /* run: seconds between stats lines; 0 = off (default 10) */
     int until_eof;               /* run: exit once every partition is drained */
+    int64_t from_ms, to_ms;      /* query: window [from, to); 0 = default */
+    int gran;                    /* query: enum agg_gran */
+    int limit;                   /* query: top-k size; default 10 */
+    int64_t minute_ttl_s;        /* run: Redis retention of minute buckets; default 7 days */
+    int64_t hour_ttl_s;          /* run: ... of hour, top and authors buckets; default 400 days */
     double rate;                 /* produce: posts/s, 0 = full speed */
     double speed;                /* produce: pace of the original times x speed, 0 = off */
     struct kz_kv kafka_props[KZ_MAX_KAFKA_PROPS]; /* -X key=value, in order */
@@ -83,6 +88,12 @@ enum kz_opt_id {
     OPT_STATS_INTERVAL,
     OPT_UNTIL_EOF,
     OPT_GOLD,
+    OPT_FROM,
+    OPT_TO,
+    OPT_GRAN,
+    OPT_LIMIT,
+    OPT_MINUTE_TTL,
+    OPT_HOUR_TTL,
 };
 
 struct kz_opt {
@@ -171,6 +182,11 @@ int kz_report_json(FILE *f, const struct kz_report_input *in);
 
 /* Commands */
 int kz_cmd_replay(const struct kz_cmd *cmd, int argc, char **argv);
+int kz_cmd_query(const struct kz_cmd *cmd, int argc, char **argv);
+/* Run one file through a pipeline (replay and query share it).  Returns
+ * KZ_EXIT_OK, KZ_EXIT_USAGE for a bad input file, or KZ_EXIT_FAIL. */
+int kz_replay_file(struct kz_pipeline *p, const struct kz_config *cfg, const char *path,
+                   const char *cmdname);
 int kz_cmd_tokens(const struct kz_cmd *cmd, int argc, char **argv);
 int kz_cmd_produce(const struct kz_cmd *cmd, int argc, char **argv);
 int kz_cmd_run(const struct kz_cmd *cmd, int argc, char **argv);

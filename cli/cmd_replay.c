@@ -24,13 +24,14 @@ static int64_t now_ms(void)
 
 /* Run one file through the pipeline.  Returns KZ_EXIT_OK, KZ_EXIT_USAGE for a
  * bad input file (the run goes on), or KZ_EXIT_FAIL (the run stops). */
-static int replay_file(struct kz_pipeline *p, const struct kz_config *cfg, const char *path)
+int kz_replay_file(struct kz_pipeline *p, const struct kz_config *cfg, const char *path,
+                   const char *cmdname)
 {
     char err[512];
     struct ingest_source *src;
     int rc = ingest_source_open(path, &cfg->ingest, &src, err, sizeof(err));
     if (rc) {
-        fprintf(stderr, "kzpulse replay: %s\n", err);
+        fprintf(stderr, "kzpulse %s: %s\n", cmdname, err);
         kz_pipeline_run_stats(p)->sources_failed++;
         return KZ_EXIT_USAGE;
     }
@@ -39,13 +40,13 @@ static int replay_file(struct kz_pipeline *p, const struct kz_config *cfg, const
     while ((rc = ingest_source_next(src, &rec, err, sizeof(err))) == 1) {
         rec.arrival_ms = now_ms();
         if (kz_pipeline_record(p, &rec, err, sizeof(err))) {
-            fprintf(stderr, "kzpulse replay: %s: %s\n", path, err);
+            fprintf(stderr, "kzpulse %s: %s: %s\n", cmdname, path, err);
             status = KZ_EXIT_FAIL;
             break;
         }
     }
     if (rc < 0) {
-        fprintf(stderr, "kzpulse replay: %s\n", err);
+        fprintf(stderr, "kzpulse %s: %s\n", cmdname, err);
         status = KZ_EXIT_USAGE;
     }
     struct kz_run_stats *rs = kz_pipeline_run_stats(p);
@@ -56,7 +57,7 @@ static int replay_file(struct kz_pipeline *p, const struct kz_config *cfg, const
         rs->sources_failed++;
     /* positions name the source; apply them while it is open */
     if (status != KZ_EXIT_FAIL && kz_pipeline_flush(p, err, sizeof(err))) {
-        fprintf(stderr, "kzpulse replay: store: %s\n", err);
+        fprintf(stderr, "kzpulse %s: store: %s\n", cmdname, err);
         status = KZ_EXIT_FAIL;
     }
     ingest_source_close(src);
@@ -109,7 +110,7 @@ int kz_cmd_replay(const struct kz_cmd *cmd, int argc, char **argv)
     }
 
     for (int i = 0; i < nfiles && status != KZ_EXIT_FAIL; i++) {
-        int s = replay_file(p, &cfg, files[i]);
+        int s = kz_replay_file(p, &cfg, files[i], "replay");
         if (s > status)
             status = s;
     }

@@ -358,6 +358,8 @@ int kz_cmd_run(const struct kz_cmd *cmd, int argc, char **argv)
     agg_redis_config_default(&rcfg);
     rcfg.url = cfg.redis;
     rcfg.group = cfg.group;
+    rcfg.minute_ttl_s = cfg.minute_ttl_s;
+    rcfg.hour_ttl_s = cfg.hour_ttl_s;
     if ((rc = agg_store_redis_new(&rcfg, &r.store, err, sizeof(err)))) {
         fprintf(stderr, "kzpulse run: --redis: %s\n", err);
         status = rc == KZ_EINVAL ? KZ_EXIT_USAGE : KZ_EXIT_FAIL;

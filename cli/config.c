@@ -26,6 +26,10 @@ void kz_config_init(struct kz_config *c)
     c->flush_posts = 10000;
     c->flush_ms = 500;
     c->stats_interval = 10;
+    c->gran = AGG_HOUR;
+    c->minute_ttl_s = 7 * 86400;
+    c->hour_ttl_s = 400 * 86400;
+    c->limit = 10;
 }
 
 static void set_str(char **slot, const char *v)
@@ -264,6 +268,48 @@ static int apply_opt(struct kz_config *c, enum kz_opt_id id, const char *what, c
     case OPT_UNTIL_EOF:
         c->until_eof = 1;
         return 0;
+    case OPT_FROM:
+    case OPT_TO: {
+        int64_t ms;
+        if (ingest_parse_time(v, strlen(v), &ms)) {
+            snprintf(err, errlen,
+                     "%s: expected an RFC 3339 time (2026-03-05T14:00:00+05:00) or epoch seconds "
+                     "or milliseconds; got \"%s\"", what, v);
+            return -1;
+        }
+        if (id == OPT_FROM)
+            c->from_ms = ms;
+        else
+            c->to_ms = ms;
+        return 0;
+    }
+    case OPT_GRAN:
+        if (strcmp(v, "minute") && strcmp(v, "hour")) {
+            snprintf(err, errlen, "%s: expected one of minute, hour; got \"%s\"", what, v);
+            return -1;
+        }
+        c->gran = !strcmp(v, "hour") ? AGG_HOUR : AGG_MINUTE;
+        return 0;
+    case OPT_LIMIT:
+        if (parse_int(v, 0, 1000000, &ll)) {
+            snprintf(err, errlen, "%s: expected an integer from 0 (all) to 1000000; got \"%s\"",
+                     what, v);
+            return -1;
+        }
+        c->limit = (int)ll;
+        return 0;
+    case OPT_MINUTE_TTL:
+    case OPT_HOUR_TTL:
+        if (parse_int(v, 0, 100LL * 365 * 86400, &ll)) {
+            snprintf(err, errlen, "%s: expected seconds from 0 (keep forever) to 3153600000; "
+                     "got \"%s\"", what, v);
+            return -1;
+        }
+        if (id == OPT_MINUTE_TTL)
+            c->minute_ttl_s = ll;
+        else
+            c->hour_ttl_s = ll;
+        return 0;
     case OPT_REPORT:
         c->report_text = 1;
         return 0;
@@ -296,6 +342,8 @@ static const struct {
     {"flush_posts", OPT_FLUSH_POSTS},
     {"flush_ms", OPT_FLUSH_MS},
     {"stats_interval", OPT_STATS_INTERVAL},
+    {"minute_ttl_s", OPT_MINUTE_TTL},
+    {"hour_ttl_s", OPT_HOUR_TTL},
 };
 
 static int load_kafka_obj(struct kz_config *c, json_t *obj, char *err, size_t errlen)
@@ -366,7 +414,8 @@ int kz_config_load(struct kz_config *c, const char *path, char *err, size_t errl
         if (i == KZ_ARRAY_LEN(file_keys)) {
             snprintf(err, errlen,
                      "%s: unknown key (accepted: schema, max_text, max_record, max_future_s, "
-                     "dead_letters, lexicons, top, flush_posts, flush_ms, stats_interval, brokers, "
+                     "dead_letters, lexicons, top, flush_posts, flush_ms, stats_interval, "
+                     "minute_ttl_s, hour_ttl_s, brokers, "
                      "group, redis, kafka)",
                      what);
             goto out;

@@ -67,6 +67,8 @@ static const struct kz_opt run_opts[] = {
     {OPT_FLUSH_POSTS, "flush-posts", 0, "N", "... or every N posts, whichever first (default 10000)"},
     {OPT_STATS_INTERVAL, "stats-interval", 0, "SECONDS", "stats line every SECONDS (default 10; 0 off)"},
     {OPT_UNTIL_EOF, "until-eof", 0, NULL, "exit once every assigned partition is drained"},
+    {OPT_MINUTE_TTL, "minute-ttl", 0, "SECONDS", "keep minute buckets this long (default 604800; 0 = ever)"},
+    {OPT_HOUR_TTL, "hour-ttl", 0, "SECONDS", "keep hour buckets this long (default 34560000; 0 = ever)"},
     {OPT_KAFKA_PROP, "property", 'X', "KEY=VALUE", "librdkafka consumer property (repeatable)"},
     OPT_INGEST_ROWS,
     {OPT_LEXICONS, "lexicons", 'l', "DIR", "lexicon directory (TSV files) for classification"},
@@ -96,6 +98,20 @@ static const struct kz_opt lexicon_opts[] = {
     {0, NULL, 0, NULL, NULL},
 };
 
+static const struct kz_opt query_opts[] = {
+    OPT_HELP_ROW,
+    OPT_CONFIG_ROW,
+    {OPT_REDIS, "redis", 0, "URL", "query Redis (redis://HOST:PORT[/DB]) instead of archives"},
+    {OPT_FROM, "from", 0, "TIME", "window start, RFC 3339 or epoch (default: see above)"},
+    {OPT_TO, "to", 0, "TIME", "window end, exclusive"},
+    {OPT_GRAN, "gran", 0, "minute|hour", "series and dims granularity (default hour)"},
+    {OPT_LIMIT, "limit", 'n', "N", "top-k size (default 10; 0 = all)"},
+    {OPT_JSON, "json", 'j', NULL, "print one JSON object instead of tab-separated rows"},
+    {OPT_LEXICONS, "lexicons", 'l', "DIR", "lexicons for replaying archives"},
+    OPT_INGEST_ROWS,
+    {0, NULL, 0, NULL, NULL},
+};
+
 static const struct kz_cmd commands[] = {
     {"replay", "[options] FILE...",
      "Run archives through decode -> analyse -> aggregate into the in-process store and report.",
@@ -105,6 +121,16 @@ static const struct kz_cmd commands[] = {
      "posts per hour, posts by platform, language, region and topic, top hashtags, distinct\n"
      "authors and dead letters by reason.",
      replay_opts, kz_cmd_replay},
+    {"query", "series|top|distinct|dims ARG (--redis URL | FILE...) [options]",
+     "Read a series, a top-k, a distinct count or dimension totals from a store.",
+     "The same queries run against Redis (--redis) or against archives replayed into the\n"
+     "in-process store, with the same output either way:\n"
+     "  series DIM      posts per bucket of a dimension (all, topic:protest, lang:kk, ...)\n"
+     "  top KIND        top hashtags, terms or channels (KIND = hashtag, term, channel)\n"
+     "  distinct DIM    distinct authors (DIM = all, topic:<t>, region:<r>), HyperLogLog\n"
+     "  dims PREFIX     totals of every dimension starting with PREFIX (platform:, topic:, ...)\n"
+     "Windows are [--from, --to); defaults: the last 24 hours (Redis), the data's span (archives).",
+     query_opts, kz_cmd_query},
     {"tokens", "[options] [FILE|-]",
      "Print the tokens of each input line as JSON (surface, norm, stem, lang, kind, span).",
      "One JSON object per input line: the line's language and script, and its tokens.  Meant\n"
