@@ -54,6 +54,7 @@ void ingest_config_default(struct ingest_config *cfg)
     cfg->schema = INGEST_SCHEMA_AUTO;
     cfg->max_text = 64 * 1024;
     cfg->max_record = 16 * 1024 * 1024;
+    cfg->max_document = (size_t)1024 * 1024 * 1024;
     cfg->max_future_ms = 86400000;
 }
 
@@ -357,15 +358,19 @@ int ingest_decode(struct ingest_decoder *dec, const struct ingest_record *rec,
     int rc;
 
     dec->stats.records++;
-    if (rec->oversize || len > dec->cfg.max_record) {
+    /* A whole export document has its own, larger limit. */
+    size_t limit = rec->schema == INGEST_SCHEMA_TELEGRAM && dec->cfg.max_document > dec->cfg.max_record
+                       ? dec->cfg.max_document
+                       : dec->cfg.max_record;
+    const char *limit_name = limit == dec->cfg.max_record ? "max_record" : "max_document";
+    if (rec->oversize || len > limit) {
         dec->stats.elements++;
         if (rec->oversize)
             return deadf(&c, INGEST_DL_TOO_LARGE, 0, NULL,
-                         "record longer than max_record (%zu bytes); only its first %zu bytes kept",
-                         dec->cfg.max_record, len);
-        return deadf(&c, INGEST_DL_TOO_LARGE, 0, NULL,
-                     "record of %zu bytes exceeds max_record (%zu bytes)", len,
-                     dec->cfg.max_record);
+                         "record longer than %s (%zu bytes); only its first %zu bytes kept",
+                         limit_name, limit, len);
+        return deadf(&c, INGEST_DL_TOO_LARGE, 0, NULL, "record of %zu bytes exceeds %s (%zu bytes)",
+                     len, limit_name, limit);
     }
     bad = ingest_utf8_valid_prefix(data, len);
     if (bad != len) {

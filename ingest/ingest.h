@@ -47,6 +47,10 @@ struct ingest_config {
                                   flagged INGEST_POST_TRUNCATED (not dead-lettered). */
     size_t max_record;         /* largest record accepted; default 16 MiB.
                                   Larger ones become INGEST_DL_TOO_LARGE. */
+    size_t max_document;       /* largest whole-document record (a Telegram export,
+                                  whose messages are each still held to max_record's
+                                  spirit by max_text); default 1 GiB.  Larger exports
+                                  become INGEST_DL_TOO_LARGE. */
     int64_t max_future_ms;     /* a ts later than arrival + this is dead-lettered
                                   as INGEST_DL_FUTURE_TS; default 86400000 (1 day) */
 };

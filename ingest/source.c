@@ -18,12 +18,12 @@
  *
  * Telegram export detection, done once at open: if the first non-blank byte is
  * '{' and its line is not by itself a complete JSON object (JSONL lines are),
- * the whole document is buffered (up to max_record) and parsed; an object with
+ * the whole document is buffered (up to max_document when its first line is a
+ * bare "{", else max_record) and parsed; an object with
  * a "messages" array becomes one record with schema hint TELEGRAM, anything
  * else is read as JSONL from the same buffer.  A document whose first line is
  * just "{" (how Telegram Desktop writes result.json) and that is larger than
- * max_record is returned as one oversize record: raise max_record for big
- * exports.
+ * max_document (1 GiB by default) is returned as one oversize record.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -47,6 +47,7 @@ struct ingest_source {
     FILE *f;
     int own_f;
     size_t max_record;
+    size_t max_document; /* for a multi-line document (export) only */
 
     /* compressed input */
     enum comp comp;
@@ -220,7 +221,8 @@ static int make_room(struct ingest_source *src)
         src->beg = 0;
         return 0;
     }
-    size_t limit = src->max_record + BUF_INITIAL;
+    size_t limit = (src->max_document > src->max_record ? src->max_document : src->max_record) +
+                   BUF_INITIAL;
     size_t cap = src->cap * 2 > limit ? limit : src->cap * 2;
     if (cap <= src->cap)
         return KZ_ERANGE;
@@ -355,18 +357,22 @@ static int detect_export(struct ingest_source *src, char *err, size_t errlen)
             return 0; /* JSONL whose first line is an object */
     }
 
-    /* Buffer the whole document, up to one byte more than max_record. */
-    while (!src->eof && src->end - src->beg - q <= src->max_record) {
+    /* Buffer the whole document, up to one byte more than its limit: a
+     * pretty-printed document (a bare "{" first line) may be as large as
+     * max_document; anything else is held to max_record like a line. */
+    size_t limit = bare_brace && src->max_document > src->max_record ? src->max_document
+                                                                     : src->max_record;
+    while (!src->eof && src->end - src->beg - q <= limit) {
         if ((rc = read_more(src, err, errlen)))
             return rc;
     }
     size_t start = src->beg + q, doc_len = src->end - start;
-    if (doc_len > src->max_record) {
+    if (doc_len > limit) {
         if (!bare_brace)
             return 0;
         src->mode = MODE_EXPORT;
         src->export_start = start;
-        src->export_len = src->max_record;
+        src->export_len = limit;
         src->export_oversize = 1;
         return 0;
     }
@@ -404,6 +410,7 @@ int ingest_source_open(const char *path, const struct ingest_config *cfg,
     if (!src)
         goto nomem;
     src->max_record = cfg->max_record;
+    src->max_document = cfg->max_document;
     src->name = strdup(path);
     src->in = malloc(IN_CHUNK);
     src->cap = BUF_INITIAL;

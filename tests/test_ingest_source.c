@@ -103,8 +103,9 @@ static void recs_free(struct recs *rs)
     rs->n = 0;
 }
 
-/* Read every record of a file; returns the open result. */
-static int read_all(const char *path, size_t max_record, struct recs *rs, uint64_t *bytes)
+/* Read every record of a file with limits (0 = default); returns the open result. */
+static int read_all_limits(const char *path, size_t max_record, size_t max_document,
+                           struct recs *rs, uint64_t *bytes)
 {
     struct ingest_config cfg;
     struct ingest_source *src = NULL;
@@ -115,6 +116,8 @@ static int read_all(const char *path, size_t max_record, struct recs *rs, uint64
     ingest_config_default(&cfg);
     if (max_record)
         cfg.max_record = max_record;
+    if (max_document)
+        cfg.max_document = max_document;
     rc = ingest_source_open(path, &cfg, &src, rs->err, sizeof(rs->err));
     if (rc)
         return rc;
@@ -140,6 +143,11 @@ static int read_all(const char *path, size_t max_record, struct recs *rs, uint64
         *bytes = ingest_source_bytes(src);
     ingest_source_close(src);
     return 0;
+}
+
+static int read_all(const char *path, size_t max_record, struct recs *rs, uint64_t *bytes)
+{
+    return read_all_limits(path, max_record, 0, rs, bytes);
 }
 
 /* ---------------------------------------------------------------------------
@@ -376,15 +384,42 @@ static void test_telegram_export(void)
     ingest_decoder_free(dec);
     ingest_source_close(src);
 
-    /* Larger than max_record: one oversize record, not a flood of lines. */
+    /* Larger than max_record but within max_document: still one whole record
+     * (exports are often far larger than any single post). */
     CHECK_EQ_INT(read_all(path_of("result.json"), 100, &rs, NULL), 0);
     CHECK_EQ_INT(rs.n, 1);
     if (rs.n == 1) {
-        CHECK_EQ_INT(rs.r[0].oversize, 1);
-        CHECK_EQ_INT(rs.r[0].len, 100);
+        CHECK_EQ_INT(rs.r[0].oversize, 0);
+        CHECK_EQ_INT(rs.r[0].len, doc_len);
         CHECK_EQ_INT(rs.r[0].schema, INGEST_SCHEMA_TELEGRAM);
     }
     recs_free(&rs);
+
+    /* Larger than max_document: one oversize record, not a flood of lines. */
+    CHECK_EQ_INT(read_all_limits(path_of("result.json"), 100, 120, &rs, NULL), 0);
+    CHECK_EQ_INT(rs.n, 1);
+    if (rs.n == 1) {
+        CHECK_EQ_INT(rs.r[0].oversize, 1);
+        CHECK_EQ_INT(rs.r[0].len, 120);
+        CHECK_EQ_INT(rs.r[0].schema, INGEST_SCHEMA_TELEGRAM);
+    }
+    recs_free(&rs);
+
+    /* ... and the decoder takes a whole export up to max_document, not max_record. */
+    {
+        struct ingest_config cfg;
+        ingest_config_default(&cfg);
+        cfg.max_record = 100;
+        struct ingest_decoder *d2 = NULL;
+        int n2 = 0;
+        struct ingest_record whole = {export_doc, doc_len, {"result.json", -1, 0, 0},
+                                      1790000000000LL, INGEST_SCHEMA_TELEGRAM, 0};
+        CHECK_EQ_INT(ingest_decoder_new(&cfg, &d2), 0);
+        if (d2)
+            CHECK_EQ_INT(ingest_decode(d2, &whole, count_post, NULL, &n2), 0);
+        CHECK_EQ_INT(n2, 2);
+        ingest_decoder_free(d2);
+    }
 }
 
 static void test_not_export(void)
