@@ -98,12 +98,30 @@ int kz_lexicons_load(const char *dir, struct nlp_lexicon **out, char *err, size_
     char *names[256];
     size_t n = 0;
     struct dirent *e;
-    while ((e = readdir(d)) && n < KZ_ARRAY_LEN(names)) {
+    int too_many = 0;
+    while ((e = readdir(d))) {
         size_t l = strlen(e->d_name);
-        if (l > 4 && !strcmp(e->d_name + l - 4, ".tsv"))
-            names[n++] = strdup(e->d_name);
+        if (l <= 4 || strcmp(e->d_name + l - 4, ".tsv"))
+            continue;
+        if (n == KZ_ARRAY_LEN(names)) {
+            too_many = 1;
+            break;
+        }
+        names[n++] = strdup(e->d_name);
     }
     closedir(d);
+    if (too_many) {
+        for (size_t i = 0; i < n; i++)
+            free(names[i]);
+        snprintf(err, errlen, "%s: more than %zu .tsv files", dir, KZ_ARRAY_LEN(names));
+        return KZ_EINVAL;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!names[i]) {
+            for (size_t j = 0; j < n; j++)
+                free(names[j]);
+            return KZ_ENOMEM;
+        }
     qsort(names, n, sizeof(char *), cmp_str);
 
     struct nlp_lexicon_file files[256];
@@ -111,10 +129,6 @@ int kz_lexicons_load(const char *dir, struct nlp_lexicon **out, char *err, size_
     int rc = 0;
     size_t loaded = 0;
     for (size_t i = 0; i < n; i++) {
-        if (!names[i]) {
-            rc = KZ_ENOMEM;
-            break;
-        }
         snprintf(paths[i], sizeof(paths[i]), "%s/%s", dir, names[i]);
         char *data;
         size_t len;
