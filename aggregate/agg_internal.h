@@ -70,6 +70,16 @@ int agg_errf(char *err, size_t errlen, int rc, const char *fmt, ...)
 #endif
     ;
 
+/* A (string, count) pair of a query result.  Every store ranks with
+ * agg_ranked_cmp (store.c): count descending, then bytes ascending, so top-k
+ * and dimension lists come out identical from every store. */
+struct agg_ranked {
+    const char *s;
+    size_t len;
+    int64_t count;
+};
+int agg_ranked_cmp(const void *a, const void *b);
+
 /* The implementation behind a wrapped store (store.c). */
 const struct agg_store_ops *agg_store_ops_of(const struct agg_store *s);
 void *agg_store_self(const struct agg_store *s);

@@ -94,32 +94,10 @@ static void acc_free(struct rs_acc *a)
     free(a->sum);
 }
 
-/* A (string, total) pair for sorting; the string is borrowed from the table. */
-struct rs_ranked {
-    const char *s;
-    size_t len;
-    int64_t count;
-};
-
-/* Same order as store_mem.c: count descending, then bytes ascending. */
-static int ranked_cmp(const void *a, const void *b)
-{
-    const struct rs_ranked *x = a, *y = b;
-    size_t n = x->len < y->len ? x->len : y->len;
-    int c;
-
-    if (x->count != y->count)
-        return x->count > y->count ? -1 : 1;
-    c = memcmp(x->s, y->s, n);
-    if (c)
-        return c;
-    return x->len < y->len ? -1 : x->len > y->len;
-}
-
 /* The non-zero totals of a, ranked; strings borrowed from a. */
-static int acc_rank(const struct rs_acc *a, struct rs_ranked **out, size_t *n)
+static int acc_rank(const struct rs_acc *a, struct agg_ranked **out, size_t *n)
 {
-    struct rs_ranked *r;
+    struct agg_ranked *r;
     size_t k = 0;
 
     *out = NULL;
@@ -135,7 +113,7 @@ static int acc_rank(const struct rs_acc *a, struct rs_ranked **out, size_t *n)
         r[k].s = agg_strtab_str(&a->strs, id, &r[k].len);
         r[k++].count = a->sum[id];
     }
-    qsort(r, k, sizeof *r, ranked_cmp);
+    qsort(r, k, sizeof *r, agg_ranked_cmp);
     *out = r;
     *n = k;
     return KZ_OK;
@@ -296,7 +274,7 @@ int agg_redis_topk(void *self, enum agg_top_kind k, int64_t from_ms, int64_t to_
 {
     struct agg_redis_store *s = self;
     struct rs_query q = {.s = s, .type = AGG_RK_TOP, .sub = (int)k};
-    struct rs_ranked *r = NULL;
+    struct agg_ranked *r = NULL;
     size_t n;
     int rc;
 
@@ -474,7 +452,7 @@ int agg_redis_dims(void *self, enum agg_gran g, const char *prefix, int64_t from
     struct agg_redis_store *s = self;
     struct rs_query q = {.s = s, .type = (enum agg_redis_type)g, .prefix = prefix,
                          .plen = strlen(prefix), .crosses = strchr(prefix, '|') != NULL};
-    struct rs_ranked *r = NULL;
+    struct agg_ranked *r = NULL;
     size_t n;
     int rc;
 

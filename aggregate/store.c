@@ -235,3 +235,17 @@ void agg_dimcounts_free(struct agg_dimcounts *d)
     free(d->items);
     memset(d, 0, sizeof *d);
 }
+
+int agg_ranked_cmp(const void *a, const void *b)
+{
+    const struct agg_ranked *x = a, *y = b;
+    size_t n = x->len < y->len ? x->len : y->len;
+    int c;
+
+    if (x->count != y->count)
+        return x->count > y->count ? -1 : 1;
+    c = memcmp(x->s, y->s, n);
+    if (c)
+        return c;
+    return x->len < y->len ? -1 : x->len > y->len;
+}

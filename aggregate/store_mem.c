@@ -430,32 +430,11 @@ static int mem_series(void *self, enum agg_gran gr, const char *dim, int64_t fro
     return KZ_OK;
 }
 
-/* A (string, count) pair for sorting; strings point into the string table. */
-struct ranked {
-    const char *s;
-    size_t len;
-    int64_t count;
-};
-
-static int ranked_cmp(const void *a, const void *b)
-{
-    const struct ranked *x = a, *y = b;
-    size_t n = x->len < y->len ? x->len : y->len;
-    int c;
-
-    if (x->count != y->count)
-        return x->count > y->count ? -1 : 1;
-    c = memcmp(x->s, y->s, n);
-    if (c)
-        return c;
-    return x->len < y->len ? -1 : x->len > y->len;
-}
-
 /* Turn accumulated id -> total into a sorted array of ranked strings. */
-static int rank(const struct mem_store *m, const struct agg_imap *acc, struct ranked **out,
+static int rank(const struct mem_store *m, const struct agg_imap *acc, struct agg_ranked **out,
                 size_t *n)
 {
-    struct ranked *r;
+    struct agg_ranked *r;
     size_t k = 0;
 
     *out = NULL;
@@ -472,7 +451,7 @@ static int rank(const struct mem_store *m, const struct agg_imap *acc, struct ra
         r[k].count = acc->s[i].val;
         k++;
     }
-    qsort(r, k, sizeof *r, ranked_cmp);
+    qsort(r, k, sizeof *r, agg_ranked_cmp);
     *out = r;
     *n = k;
     return KZ_OK;
@@ -511,7 +490,7 @@ static int mem_topk(void *self, enum agg_top_kind k, int64_t from_ms, int64_t to
     struct mem_store *m = self;
     const struct mem_gran *g = &m->gran[AGG_HOUR];
     struct agg_imap acc = {0};
-    struct ranked *r = NULL;
+    struct agg_ranked *r = NULL;
     size_t lo, hi, n = 0;
     int rc = KZ_OK;
 
@@ -582,7 +561,7 @@ static int mem_dims(void *self, enum agg_gran gr, const char *prefix, int64_t fr
     size_t plen = strlen(prefix), lo, hi, n = 0;
     int crosses = strchr(prefix, '|') != NULL;
     struct agg_imap acc = {0};
-    struct ranked *r = NULL;
+    struct agg_ranked *r = NULL;
     int rc = KZ_OK;
 
     window(g, from_ms, to_ms, &lo, &hi);
