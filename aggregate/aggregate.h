@@ -103,12 +103,18 @@ int agg_batch_foreach_author(const struct agg_batch *b, agg_author_fn fn, void *
  * Store interface
  * ------------------------------------------------------------------------ */
 
-/* The last offset of one source partition that a batch covers. */
+/* The offsets of one source partition that a batch covers: first_offset to
+ * offset, both included (first_offset <= offset). */
 struct agg_position {
-    const char *source; /* topic or file name, NUL-terminated */
-    int32_t partition;  /* -1 for files */
-    int64_t offset;
+    const char *source;   /* topic or file name, NUL-terminated */
+    int32_t partition;    /* -1 for files */
+    int64_t offset;       /* the last offset covered */
+    int64_t first_offset; /* the first offset covered */
 };
+
+/* agg_store_apply() results besides 0 (applied) and negative errors. */
+#define AGG_APPLY_DUPLICATE 1
+#define AGG_APPLY_CONFLICT 2
 
 struct agg_point {
     int64_t bucket_ms;
@@ -165,10 +171,19 @@ const char *agg_store_name(const struct agg_store *s);
 
 /*
  * Apply a batch atomically with the positions it covers.  Idempotent per
- * source partition: when every given position is at or below the offset the
- * store already holds for that partition, nothing changes and 1 is returned;
- * 0 means applied; negative is an error (nothing applied).  An empty position
- * list always applies.
+ * source partition: when every given position's offset is at or below the
+ * offset the store already holds for that partition, nothing changes and
+ * AGG_APPLY_DUPLICATE (1) is returned; 0 means applied (every first_offset is
+ * above the stored offset, or none is stored) and raises the stored offsets.
+ * Fencing: when a partition's first_offset <= stored < offset (the batch
+ * overlaps what another writer applied), or the batch is a duplicate for one
+ * partition and new for another, nothing changes and AGG_APPLY_CONFLICT (2) is
+ * returned: applying it would count the overlap twice.  One writer per
+ * partition never sees a conflict; two do when a consumer was paused past its
+ * session timeout and its partitions went to another (a zombie): the caller
+ * drops its batch and resumes after the stored offsets.  Negative is an error
+ * (nothing applied; KZ_EINVAL when a first_offset is above its offset).  An
+ * empty position list always applies.
  */
 int agg_store_apply(struct agg_store *s, const struct agg_batch *b, const struct agg_position *pos,
                     size_t npos, char *err, size_t errlen);
@@ -273,6 +288,7 @@ struct agg_redis_stats {
     uint64_t expired_keys; /* bucket keys an apply skipped: past their TTL already */
     uint64_t noscript;     /* EVALSHA answered NOSCRIPT and EVAL was used */
     uint64_t applied, duplicates;
+    uint64_t conflicts;    /* applies refused by fencing (AGG_APPLY_CONFLICT) */
 };
 
 /* KZ_EINVAL if s is not a Redis store. */

@@ -112,6 +112,12 @@ int agg_store_apply(struct agg_store *s, const struct agg_batch *b, const struct
     for (size_t i = 0; i < npos; i++)
         if (!pos[i].source)
             return agg_errf(err, errlen, KZ_EINVAL, "apply: position %zu has no source", i);
+    for (size_t i = 0; i < npos; i++)
+        if (pos[i].first_offset > pos[i].offset)
+            return agg_errf(err, errlen, KZ_EINVAL,
+                            "apply: %s/%d: first offset %lld is above the last, %lld",
+                            pos[i].source, (int)pos[i].partition,
+                            (long long)pos[i].first_offset, (long long)pos[i].offset);
     if (!s->ops->apply)
         return agg_errf(err, errlen, KZ_EUNSUPPORTED, "%s: apply not supported", s->ops->name);
     return finish(s->ops->apply(s->self, b, pos, npos, err, errlen), err, errlen, "apply");

@@ -350,16 +350,23 @@ static int mem_apply(void *self, const struct agg_batch *batch, const struct agg
     struct apply_ctx c = {m, 0};
     int rc;
 
-    if (npos) {
-        int stale = 1;
+    if (npos) { /* the same rule as the Redis script: see agg_store_apply() */
+        size_t dup = 0, fresh = 0;
 
-        for (size_t i = 0; i < npos && stale; i++) {
+        for (size_t i = 0; i < npos; i++) {
             const struct mem_offset *o = offset_find(m, pos[i].source, pos[i].partition);
 
-            stale = o && o->set && pos[i].offset <= o->offset;
+            if (o && o->set && pos[i].offset <= o->offset)
+                dup++;
+            else if (o && o->set && pos[i].first_offset <= o->offset)
+                return AGG_APPLY_CONFLICT;
+            else
+                fresh++;
         }
-        if (stale)
-            return 1;
+        if (!fresh)
+            return AGG_APPLY_DUPLICATE;
+        if (dup)
+            return AGG_APPLY_CONFLICT;
     }
 
     for (size_t i = 0; i < npos; i++)

@@ -7,7 +7,9 @@
  * together by one Lua script, which Redis runs atomically.  The script first
  * compares the batch's positions with the offsets stored for the group: when
  * none is newer, the batch was applied before (a retry after a lost reply, a
- * replay after a crash) and nothing changes.  Otherwise it checks the type of
+ * replay after a crash) and nothing changes; when one overlaps what another
+ * writer applied, nothing changes either and the caller hears of the conflict
+ * (fencing; see below).  Otherwise it checks the type of
  * every key it will write (so a WRONGTYPE conflict aborts before any write),
  * applies HINCRBY, ZINCRBY, PFADD and EXPIREAT, and raises the offsets.  A
  * lost connection is KZ_EAGAIN and is remade on the next call (redis_conn.c);
@@ -42,7 +44,8 @@
  * never expires.
  *
  * The script (APPLY_LUA) takes KEYS[1] = the offsets key and an ARGV of
- *   P, then P pairs  field offset          the batch's positions
+ *   P, then P triples  field first last  the batch's positions: the first and
+ *                                        the last offset it covers
  *   then triples     "H"|"Z"|"P" key at    select the hash, zset or HLL key
  *                                          to write, expiring at `at` (0: no
  *                                          EXPIREAT)
@@ -51,7 +54,13 @@
  *                    "p" author ""         PFADD key author (the script adds 512
  *                                          per PFADD call)
  * The client groups the ops by key (a sort), so each key is named once.  It
- * returns 0 for a duplicate, 1 for applied.  Offsets are compared as decimal
+ * returns 0 for a duplicate (every last <= its stored offset), 1 for applied
+ * (every first > its stored offset, or none stored), and 2, applying nothing,
+ * for a conflict: a partition whose first <= stored < last, or a batch that
+ * is a duplicate for one partition and new for another.  Only two writers
+ * of one partition make a conflict (a zombie: a consumer paused past its
+ * session timeout whose partitions were given to another process), and
+ * applying it would count the overlap twice; see aggregate.h.  Offsets are compared as decimal
  * strings (Lua numbers are doubles).  The script is loaded with SCRIPT LOAD on
  * every new connection and called with EVALSHA; NOSCRIPT (a SCRIPT FLUSH, a
  * failover) falls back to EVAL, which caches it again.
@@ -91,13 +100,16 @@ static const char APPLY_LUA[] =
     "  if #a ~= #b then return (#a < #b) ~= na end\n"
     "  return (a < b) ~= na\n"
     "end\n"
-    "local fresh = np == 0\n"
+    "local dup, new = 0, 0\n"
     "for i = 1, np do\n"
-    "  local cur = redis.call('HGET', off, ARGV[2 * i])\n"
-    "  if not cur or lt(cur, ARGV[2 * i + 1]) then fresh = true break end\n"
+    "  local cur = redis.call('HGET', off, ARGV[3 * i - 1])\n"
+    "  if cur and not lt(cur, ARGV[3 * i + 1]) then dup = dup + 1\n" /* last <= stored */
+    "  elseif cur and not lt(cur, ARGV[3 * i]) then return 2\n"     /* first <= stored < last */
+    "  else new = new + 1 end\n"
     "end\n"
-    "if not fresh then return 0 end\n"
-    "local first, n = 2 * np + 2, #ARGV\n"
+    "if np > 0 and new == 0 then return 0 end\n"
+    "if dup > 0 then return 2 end\n"
+    "local first, n = 3 * np + 2, #ARGV\n"
     "local want = {H = 'hash', Z = 'zset', P = 'string'}\n"
     "for i = first, n, 3 do\n"
     "  local t = want[ARGV[i]]\n"
@@ -128,7 +140,7 @@ static const char APPLY_LUA[] =
     "end\n"
     "done()\n"
     "for i = 1, np do\n"
-    "  local f, o = ARGV[2 * i], ARGV[2 * i + 1]\n"
+    "  local f, o = ARGV[3 * i - 1], ARGV[3 * i + 1]\n"
     "  local cur = redis.call('HGET', off, f)\n"
     "  if not cur or lt(cur, o) then redis.call('HSET', off, f, o) end\n"
     "end\n"
@@ -305,11 +317,11 @@ static void put_num(struct encoder *e, int64_t v)
 static int encode(struct agg_redis_store *s, const struct agg_position *pos, size_t npos,
                   int64_t now_s, struct encoder *e)
 {
-    size_t nargs = 5 + 2 * npos, arena = AGG_REDIS_NUM_MAX, skip_from = SIZE_MAX;
+    size_t nargs = 5 + 3 * npos, arena = AGG_REDIS_NUM_MAX, skip_from = SIZE_MAX;
     int rc;
 
     for (size_t i = 0; i < npos; i++)
-        arena += strlen(pos[i].source) + 2 * AGG_REDIS_NUM_MAX;
+        arena += strlen(pos[i].source) + 3 * AGG_REDIS_NUM_MAX;
     for (size_t i = 0; i < s->nops; i++) {
         if (i == 0 || op_key_cmp(&s->ops[i - 1], &s->ops[i]) != 0) {
             nargs += 3;
@@ -345,6 +357,7 @@ static int encode(struct agg_redis_store *s, const struct agg_position *pos, siz
 
         e->used += n + 1;
         put(e, p, n);
+        put_num(e, pos[i].first_offset);
         put_num(e, pos[i].offset);
     }
     for (size_t i = 0; i < s->nops; i++) {
@@ -438,15 +451,17 @@ static int redis_apply(void *self, const struct agg_batch *b, const struct agg_p
     }
     if (r->type == REDIS_REPLY_ERROR)
         rc = agg_redis_reply_error(&s->conn, r, "apply", err, errlen);
-    else if (r->type == REDIS_REPLY_INTEGER && (r->integer == 0 || r->integer == 1))
-        rc = r->integer ? KZ_OK : 1;
+    else if (r->type == REDIS_REPLY_INTEGER && r->integer >= 0 && r->integer <= 2)
+        rc = r->integer == 1 ? KZ_OK : r->integer == 0 ? AGG_APPLY_DUPLICATE : AGG_APPLY_CONFLICT;
     else
         rc = agg_redis_unexpected(&s->conn, r, "apply", err, errlen);
     freeReplyObject(r);
     if (rc == KZ_OK)
         s->conn.st.applied++;
-    else if (rc == 1)
+    else if (rc == AGG_APPLY_DUPLICATE)
         s->conn.st.duplicates++;
+    else if (rc == AGG_APPLY_CONFLICT)
+        s->conn.st.conflicts++;
     return rc;
 }
 

@@ -104,7 +104,7 @@ int main(void)
             break;
         }
         if ((i + 1) % FLUSH_EVERY == 0 || i == POSTS - 1) {
-            struct agg_position pos = {"kz.posts", 0, i};
+            struct agg_position pos = {"kz.posts", 0, i, i - i % FLUSH_EVERY};
 
             if ((rc = agg_store_apply(store, batch, &pos, 1, err, sizeof err)) < 0) {
                 fprintf(stderr, "bench_aggregate: apply: %s\n", err);

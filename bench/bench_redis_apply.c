@@ -129,7 +129,7 @@ int main(int argc, char **argv)
             break;
         }
         if ((i + 1) % FLUSH_EVERY == 0) {
-            struct agg_position pos = {source, 0, i};
+            struct agg_position pos = {source, 0, i, i + 1 - FLUSH_EVERY};
             double t0 = now_s();
 
             if ((rc = agg_store_apply(store, batch, &pos, 1, err, sizeof err)) != 0) {

@@ -21,6 +21,7 @@ enum { KZ_EXIT_OK = 0, KZ_EXIT_FAIL = 1, KZ_EXIT_USAGE = 2 };
 
 #define KZ_MAX_KAFKA_PROPS 64
 #define KZ_MAX_TOPICS 16
+#define KZ_MAX_MODELS 3 /* stance, topics, mobilization */
 
 struct kz_kv {
     char *key;
@@ -43,6 +44,8 @@ struct kz_config {
     char *redis;
     int stats_interval;          /* run: seconds between stats lines; 0 = off (default 10) */
     int until_eof;               /* run: exit once every partition is drained */
+    int stats_json;              /* run: stats as JSON lines on stderr */
+    int64_t lateness_ms;         /* run: allowed lateness for the watermark; default 60000 */
     int64_t from_ms, to_ms;      /* query: window [from, to); 0 = default */
     int gran;                    /* query: enum agg_gran */
     int limit;                   /* query: top-k size; default 10 */
@@ -52,7 +55,15 @@ struct kz_config {
     double speed;                /* produce: pace of the original times x speed, 0 = off */
     struct kz_kv kafka_props[KZ_MAX_KAFKA_PROPS]; /* -X key=value, in order */
     int nkafka_props;
-    char *gold;                  /* eval: gold-labelled JSON lines */
+    char *gold;                  /* eval, train: gold-labelled JSON lines */
+    char *models[KZ_MAX_MODELS]; /* --model files, at most one per label kind */
+    int nmodels;
+    char *train_label;           /* train: stance, topics or mobilization */
+    char *train_out;             /* train: model file written */
+    uint64_t train_seed;         /* train: default 1 */
+    int train_epochs;            /* train: at most; default 30 */
+    double train_l2;             /* train: L2 penalty; default 1e-4 */
+    int train_hash_bits;         /* train: 2^bits feature buckets; default 18 */
 };
 
 void kz_config_init(struct kz_config *c);
@@ -94,6 +105,15 @@ enum kz_opt_id {
     OPT_LIMIT,
     OPT_MINUTE_TTL,
     OPT_HOUR_TTL,
+    OPT_MODEL,
+    OPT_LABEL,
+    OPT_OUT,
+    OPT_SEED,
+    OPT_EPOCHS,
+    OPT_L2,
+    OPT_HASH_BITS,
+    OPT_STATS_JSON,
+    OPT_LATENESS_MS,
 };
 
 struct kz_opt {
@@ -133,6 +153,7 @@ struct kz_run_stats {
     uint64_t records, posts, dead_total, sources_ok, sources_failed;
     uint64_t bytes_in;
     uint64_t flushes, duplicate_batches;
+    int64_t last_ts_ms; /* event time of the last post counted */
 };
 
 /* Where dead letters go: a JSON-lines file (replay) or a Kafka topic (run).
@@ -147,7 +168,15 @@ void kz_pipeline_free(struct kz_pipeline *p);
  * holds cfg->flush_posts posts. */
 int kz_pipeline_record(struct kz_pipeline *p, const struct ingest_record *rec, char *err,
                        size_t errlen);
+/* Apply the pending batch: 0 (applied, or a duplicate the store skipped),
+ * AGG_APPLY_CONFLICT (the store refused it, see agg_store_apply(); the batch
+ * is kept) or a negative KZ_E* code (kept too). */
 int kz_pipeline_flush(struct kz_pipeline *p, char *err, size_t errlen);
+/* Drop the pending batch and its positions. */
+void kz_pipeline_discard(struct kz_pipeline *p);
+/* Use lex from the next post on (call between records); returns the old one,
+ * which the caller frees. */
+struct nlp_lexicon *kz_pipeline_swap_lexicon(struct kz_pipeline *p, struct nlp_lexicon *lex);
 const struct ingest_stats *kz_pipeline_ingest_stats(const struct kz_pipeline *p);
 /* Replay flushes by itself every flush_posts posts; the streaming loop turns
  * that off and decides itself, so a failed flush can be retried. */
@@ -162,6 +191,16 @@ int kz_lexicons_load(const char *dir, struct nlp_lexicon **out, char *err, size_
 /* No --lexicons: use ./lexicons if it is a directory (0), else print why and
  * return KZ_EXIT_USAGE.  cmd_classify.c. */
 int kz_lexicons_default(struct kz_config *cfg, const char *cmdname);
+
+/*
+ * Load the --model files of cfg (cmd_train.c).  models[] receives caller-owned
+ * models (free each with nlp_model_free), one per label kind; a second model
+ * of one kind, or a file that is not a valid model, is an error naming the
+ * file.  Returns 0, KZ_EIO, KZ_EDECODE, KZ_EINVAL or KZ_ENOMEM.
+ */
+int kz_models_load(const struct kz_config *cfg, struct nlp_model *models[KZ_MAX_MODELS],
+                   size_t *nmodels, char *err, size_t errlen);
+void kz_models_free(struct nlp_model *models[KZ_MAX_MODELS], size_t nmodels);
 
 /* ---------------------------------------------------------------------------
  * Report
@@ -193,5 +232,6 @@ int kz_cmd_run(const struct kz_cmd *cmd, int argc, char **argv);
 int kz_cmd_classify(const struct kz_cmd *cmd, int argc, char **argv);
 int kz_cmd_eval(const struct kz_cmd *cmd, int argc, char **argv);
 int kz_cmd_lexicon(const struct kz_cmd *cmd, int argc, char **argv);
+int kz_cmd_train(const struct kz_cmd *cmd, int argc, char **argv);
 
 #endif /* KZ_CLI_H */

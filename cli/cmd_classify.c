@@ -11,7 +11,9 @@
  * of evidence and its byte span in the post's text.
  *
  * The lexicon directory is --lexicons DIR, else ./lexicons when it exists
- * (kz_lexicons_default, shared with eval).
+ * (kz_lexicons_default, shared with eval).  --model FILE (one per label
+ * kind) adds learned models: their labels blend model and lexicon scores and
+ * their top features appear in the evidence as "model/<label>".
  */
 #include <dirent.h>
 #include <errno.h>
@@ -134,6 +136,8 @@ static json_t *verdict_json(struct kz_str id, const struct nlp_doc *doc,
 struct classify_ctx {
     struct nlp_analyzer *nlp;
     struct nlp_lexicon *lex;
+    struct nlp_model *models[KZ_MAX_MODELS];
+    size_t nmodels;
     uint64_t posts, dead;
     int error;
 };
@@ -147,7 +151,8 @@ static int classify_text(struct classify_ctx *c, struct kz_str id, const char *t
     int rc;
 
     if ((rc = nlp_analyze(c->nlp, text, n, hint, &doc)) ||
-        (rc = nlp_classify(c->nlp, c->lex, &doc, &v)))
+        (rc = nlp_classify_with_models(c->nlp, c->lex, (const struct nlp_model *const *)c->models,
+                                       c->nmodels, &doc, &v)))
         return rc;
     o = verdict_json(id, &doc, &v);
     rc = json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(4));
@@ -216,6 +221,11 @@ int kz_cmd_classify(const struct kz_cmd *cmd, int argc, char **argv)
         status = KZ_EXIT_USAGE;
         goto out;
     }
+    if (kz_models_load(&cfg, c.models, &c.nmodels, err, sizeof(err))) {
+        fprintf(stderr, "kzpulse classify: --model %s\n", err);
+        status = KZ_EXIT_USAGE;
+        goto out;
+    }
     if (nlp_analyzer_new(NULL, &c.nlp, err, sizeof(err))) {
         fprintf(stderr, "kzpulse classify: %s\n", err);
         status = KZ_EXIT_FAIL;
@@ -274,6 +284,7 @@ out:
     ingest_decoder_free(dec);
     nlp_analyzer_free(c.nlp);
     nlp_lexicon_free(c.lex);
+    kz_models_free(c.models, c.nmodels);
     if (in && in != stdin)
         fclose(in);
     free(line);

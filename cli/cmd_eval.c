@@ -5,8 +5,8 @@
  * Each gold line is {"text": ..., "lang": "kk", "topics": [...], "stance":
  * "pro_russia", "mobilization": true} with any subset of the labels; a task
  * is scored only on the lines that carry its label.  The text is analysed
- * with "lang" as the hint and classified with the lexicons, exactly as
- * `classify` does.  Reported, as text or --json:
+ * with "lang" as the hint and classified with the lexicons (and the --model
+ * files, if any), exactly as `classify` does.  Reported, as text or --json:
  *  - stance: precision, recall, F1 per class (none, pro_ukraine, pro_russia),
  *    macro-F1 over the three, and the confusion matrix (rows gold);
  *  - topics: multi-label, P/R/F1 per topic, macro-F1 over the topics that
@@ -112,7 +112,8 @@ static json_t *topics_json(const struct nlp_verdict *v)
 
 /* Score one gold line.  Returns 0, or KZ_EDECODE with a message in err. */
 static int eval_line(struct eval *ev, struct nlp_analyzer *nlp, const struct nlp_lexicon *lx,
-                     const char *line, size_t len, char *err, size_t errlen)
+                     const struct nlp_model *const *models, size_t nmodels, const char *line,
+                     size_t len, char *err, size_t errlen)
 {
     json_error_t je;
     json_t *o = json_loadb(line, len, 0, &je), *jt, *jl, *jtop, *jst, *jmob;
@@ -138,7 +139,7 @@ static int eval_line(struct eval *ev, struct nlp_analyzer *nlp, const struct nlp
                                                              json_string_length(jl))
                              : NLP_LANG_UND;
     if ((rc = nlp_analyze(nlp, text, json_string_length(jt), hint, &doc)) ||
-        (rc = nlp_classify(nlp, lx, &doc, &v))) {
+        (rc = nlp_classify_with_models(nlp, lx, models, nmodels, &doc, &v))) {
         snprintf(err, errlen, "%s", kz_strerror(rc));
         goto out;
     }
@@ -391,9 +392,10 @@ int kz_cmd_eval(const struct kz_cmd *cmd, int argc, char **argv)
     struct eval *ev = NULL;
     struct nlp_analyzer *nlp = NULL;
     struct nlp_lexicon *lx = NULL;
+    struct nlp_model *models[KZ_MAX_MODELS] = {NULL};
     char **args = NULL, *line = NULL, err[512];
     int nargs = 0, status = KZ_EXIT_OK, rc;
-    size_t cap = 0;
+    size_t cap = 0, nmodels = 0;
     ssize_t n;
     uint64_t lineno = 0;
     FILE *in = NULL;
@@ -423,6 +425,11 @@ int kz_cmd_eval(const struct kz_cmd *cmd, int argc, char **argv)
         status = KZ_EXIT_USAGE;
         goto out;
     }
+    if (kz_models_load(&cfg, models, &nmodels, err, sizeof(err))) {
+        fprintf(stderr, "kzpulse eval: --model %s\n", err);
+        status = KZ_EXIT_USAGE;
+        goto out;
+    }
     ev = calloc(1, sizeof(*ev));
     if (!ev || nlp_analyzer_new(NULL, &nlp, err, sizeof(err))) {
         fprintf(stderr, "kzpulse eval: %s\n", ev ? err : "out of memory");
@@ -437,7 +444,8 @@ int kz_cmd_eval(const struct kz_cmd *cmd, int argc, char **argv)
             k++;
         if (k == len)
             continue;
-        if ((rc = eval_line(ev, nlp, lx, line, len, err, sizeof(err)))) {
+        if ((rc = eval_line(ev, nlp, lx, (const struct nlp_model *const *)models, nmodels, line,
+                            len, err, sizeof(err)))) {
             fprintf(stderr, "kzpulse eval: %s:%llu: %s\n", cfg.gold, (unsigned long long)lineno,
                     err);
             status = rc == KZ_EDECODE ? KZ_EXIT_USAGE : KZ_EXIT_FAIL;
@@ -469,6 +477,7 @@ out:
     }
     nlp_analyzer_free(nlp);
     nlp_lexicon_free(lx);
+    kz_models_free(models, nmodels);
     if (in && in != stdin)
         fclose(in);
     free(line);

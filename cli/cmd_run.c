@@ -23,14 +23,45 @@
  * and their offsets advance like any other; the DLQ producer is flushed before
  * the batch that covers them is applied, so a dead letter is never lost (it may
  * be written twice after a crash: the DLQ is at-least-once).
+ *
+ * Fencing: a batch carries the first and the last offset of every partition
+ * it covers, and the store refuses (AGG_APPLY_CONFLICT) one that overlaps
+ * what another process applied -- a zombie, paused past its session timeout
+ * while its partitions went elsewhere.  The loop then drops the batch and
+ * seeks those partitions to the offsets after the stored ones.
+ *
+ * SIGHUP reloads the lexicons: the new set is compiled completely first and
+ * swapped in between two records (a post is classified by one lexicon, never
+ * half by each); if it fails to load, the old one stays and the error is
+ * logged.
+ *
+ * Stats: every --stats-interval seconds a line on stderr (--stats-json: a JSON
+ * object per line) with posts/s, consumer lag (sum over the assigned
+ * partitions of high watermark - position, both from librdkafka's cache, so
+ * no request is made), dead letters by reason, flush latency, Redis retries,
+ * fencing conflicts and the watermark.
+ *
+ * Watermark (DESIGN.md, "Time"): the minimum over this process's partitions
+ * of the newest event time it has applied to Redis, less --lateness-ms
+ * (default 60000).  After a flush, at most once a second, it is published as
+ *   HSET kzp:v1:watermarks:{group}  <hostname>:<pid>  <watermark, epoch ms>
+ *   HSET kzp:v1:heartbeats:{group}  <hostname>:<pid>  <wall clock now, epoch ms>
+ * and both keys get EXPIRE 86400 (they vanish a day after the last process of
+ * the group).  A reader takes the minimum over the fields whose heartbeat is
+ * less than 30 s old (a dead process's entry is ignored after that); a clean
+ * exit deletes both fields.  Partitions that have not yielded a post yet do
+ * not count; a process without any has no field.
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <hiredis/hiredis.h>
 #include <librdkafka/rdkafka.h>
 
 #include "cli.h"
@@ -64,6 +95,22 @@ struct run {
     int nparts;
     int fatal;
     char fatal_msg[512];
+    /* fencing, reloads, stats */
+    uint64_t conflicts, reloads, reload_failed;
+    double iv_flush_sum, iv_flush_max; /* flush latency since the last stats line */
+    uint64_t iv_nflush;
+    /* watermark: newest event time per partition, consumed and applied */
+    struct {
+        char topic[256];
+        int32_t partition;
+        int64_t seen, applied; /* INT64_MIN: none */
+    } wm[1024];
+    int nwm;
+    redisContext *wmc;
+    char member[320];
+    int64_t last_wm_pub;
+    int64_t watermark; /* INT64_MIN: none */
+    uint64_t wm_failed;
 };
 
 static int64_t now_ms(void)
@@ -136,6 +183,182 @@ static void commit_positions(struct run *r, const struct agg_position *pos, size
     rd_kafka_topic_partition_list_destroy(l);
 }
 
+/* After a conflict: start the batch's partitions again after the offsets the
+ * store holds (partitions no longer assigned are ignored by librdkafka). */
+static void reseek(struct run *r, const struct agg_position *pos, size_t n)
+{
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new((int)n + 1);
+    for (size_t i = 0; i < n; i++) {
+        char err[256];
+        int64_t off;
+        int rc, tries = 0;
+        if (!pos[i].source)
+            continue;
+        while ((rc = agg_store_offset(r->store, pos[i].source, pos[i].partition, &off, err,
+                                      sizeof(err))) == KZ_EAGAIN && tries++ < 50 && !g_stop) {
+            r->retries++;
+            sleep_ms(100);
+        }
+        if (rc == 0)
+            rd_kafka_topic_partition_list_add(l, pos[i].source, pos[i].partition)->offset = off + 1;
+        else
+            fprintf(stderr, "kzpulse run: fenced: no stored offset for %s/%d: %s\n",
+                    pos[i].source, (int)pos[i].partition, rc == KZ_ENOTFOUND ? "none" : err);
+    }
+    if (l->cnt) {
+        rd_kafka_error_t *e = rd_kafka_seek_partitions(r->consumer, l, 5000);
+        if (e) {
+            fprintf(stderr, "kzpulse run: seek: %s\n", rd_kafka_error_string(e));
+            rd_kafka_error_destroy(e);
+        }
+    }
+    rd_kafka_topic_partition_list_destroy(l);
+}
+
+/* ---------------------------------------------------------------------------
+ * Watermark
+ * ------------------------------------------------------------------------ */
+
+static int wm_index(struct run *r, const char *topic, int32_t partition, int add)
+{
+    for (int i = 0; i < r->nwm; i++)
+        if (r->wm[i].partition == partition && !strcmp(r->wm[i].topic, topic))
+            return i;
+    if (!add || r->nwm == (int)KZ_ARRAY_LEN(r->wm))
+        return -1;
+    int i = r->nwm++;
+    snprintf(r->wm[i].topic, sizeof(r->wm[i].topic), "%s", topic);
+    r->wm[i].partition = partition;
+    r->wm[i].seen = r->wm[i].applied = INT64_MIN;
+    return i;
+}
+
+static void wm_seen(struct run *r, const char *topic, int32_t partition, int64_t ts)
+{
+    int i = wm_index(r, topic, partition, 1);
+    if (i >= 0 && ts > r->wm[i].seen)
+        r->wm[i].seen = ts;
+}
+
+/* Everything consumed is applied now. */
+static void wm_applied(struct run *r)
+{
+    int64_t w = INT64_MAX;
+    for (int i = 0; i < r->nwm; i++) {
+        r->wm[i].applied = r->wm[i].seen;
+        if (r->wm[i].applied != INT64_MIN && r->wm[i].applied < w)
+            w = r->wm[i].applied;
+    }
+    r->watermark = w == INT64_MAX ? INT64_MIN : w - r->cfg->lateness_ms;
+}
+
+static void wm_rollback(struct run *r)
+{
+    for (int i = 0; i < r->nwm; i++)
+        r->wm[i].seen = r->wm[i].applied;
+}
+
+/* Partitions given away no longer hold the watermark back. */
+static void wm_forget(struct run *r, const rd_kafka_topic_partition_list_t *parts)
+{
+    for (int k = 0; k < parts->cnt; k++) {
+        int i = wm_index(r, parts->elems[k].topic, parts->elems[k].partition, 0);
+        if (i >= 0)
+            r->wm[i] = r->wm[--r->nwm];
+    }
+}
+
+static redisReply *wm_cmd(struct run *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    redisReply *rep = redisvCommand(r->wmc, fmt, ap);
+    va_end(ap);
+    if (!rep || rep->type == REDIS_REPLY_ERROR) {
+        r->wm_failed++;
+        if (rep)
+            freeReplyObject(rep);
+        redisFree(r->wmc); /* reconnect next time */
+        r->wmc = NULL;
+        return NULL;
+    }
+    return rep;
+}
+
+static int wm_connect(struct run *r)
+{
+    struct agg_redis_addr a;
+    char err[256];
+    if (r->wmc)
+        return 0;
+    if (agg_redis_parse_url(r->cfg->redis, &a, err, sizeof(err)))
+        return -1;
+    struct timeval tv = {1, 0};
+    r->wmc = redisConnectWithTimeout(a.host, a.port, tv);
+    if (!r->wmc || r->wmc->err) {
+        r->wm_failed++;
+        if (r->wmc)
+            redisFree(r->wmc);
+        r->wmc = NULL;
+        return -1;
+    }
+    redisSetTimeout(r->wmc, tv);
+    redisReply *rep = NULL;
+    if (a.password[0])
+        rep = a.user[0] ? wm_cmd(r, "AUTH %s %s", a.user, a.password)
+                        : wm_cmd(r, "AUTH %s", a.password);
+    if (a.password[0] && !rep)
+        return -1;
+    if (rep)
+        freeReplyObject(rep);
+    if (a.db && !(rep = wm_cmd(r, "SELECT %d", a.db)))
+        return -1;
+    if (a.db)
+        freeReplyObject(rep);
+    return 0;
+}
+
+/* Publish the watermark (see the top comment); on exit (bye), delete it. */
+static void wm_publish(struct run *r, int bye)
+{
+    int64_t t = now_ms();
+    if (!bye && (r->watermark == INT64_MIN || t - r->last_wm_pub < 1000))
+        return;
+    r->last_wm_pub = t;
+    if (wm_connect(r))
+        return;
+    struct timespec wall;
+    clock_gettime(CLOCK_REALTIME, &wall);
+    long long wall_ms = (long long)wall.tv_sec * 1000 + wall.tv_nsec / 1000000;
+    const char *g = r->cfg->group;
+    redisReply *rep;
+    if (bye) {
+        if ((rep = wm_cmd(r, "HDEL kzp:v1:watermarks:%s %s", g, r->member)))
+            freeReplyObject(rep);
+        if (r->wmc && (rep = wm_cmd(r, "HDEL kzp:v1:heartbeats:%s %s", g, r->member)))
+            freeReplyObject(rep);
+        return;
+    }
+    redisAppendCommand(r->wmc, "HSET kzp:v1:watermarks:%s %s %lld", g, r->member,
+                       (long long)r->watermark);
+    redisAppendCommand(r->wmc, "HSET kzp:v1:heartbeats:%s %s %lld", g, r->member, wall_ms);
+    redisAppendCommand(r->wmc, "EXPIRE kzp:v1:watermarks:%s 86400", g);
+    redisAppendCommand(r->wmc, "EXPIRE kzp:v1:heartbeats:%s 86400", g);
+    for (int i = 0; i < 4 && r->wmc; i++) {
+        void *v = NULL;
+        if (redisGetReply(r->wmc, &v) != REDIS_OK || !v ||
+            ((redisReply *)v)->type == REDIS_REPLY_ERROR) {
+            r->wm_failed++;
+            if (v)
+                freeReplyObject(v);
+            redisFree(r->wmc);
+            r->wmc = NULL;
+            break;
+        }
+        freeReplyObject(v);
+    }
+}
+
 /* Apply the pending batch, retrying transient failures with backoff until it
  * is applied or a hard stop.  Returns 0 or a KZ_E* code. */
 static int flush(struct run *r)
@@ -176,12 +399,25 @@ static int flush(struct run *r)
         sleep_ms(backoff);
         backoff = backoff < 5000 ? backoff * 2 : 5000;
     }
-    if (rc == 0) {
+    if (rc == AGG_APPLY_CONFLICT) {
+        r->conflicts++;
+        fprintf(stderr, "kzpulse run: fenced: the batch overlaps offsets another process applied "
+                        "(this one was paused past its session timeout?); dropping it and "
+                        "resuming after the stored offsets\n");
+        kz_pipeline_discard(r->pipe);
+        reseek(r, copy, n);
+        wm_rollback(r);
+        rc = 0;
+    } else if (rc == 0) {
         double ms = (double)(now_ms() - t0);
         r->flush_ms_sum += ms;
         r->flush_ms_max = ms > r->flush_ms_max ? ms : r->flush_ms_max;
         r->nflush++;
+        r->iv_flush_sum += ms;
+        r->iv_flush_max = ms > r->iv_flush_max ? ms : r->iv_flush_max;
+        r->iv_nflush++;
         commit_positions(r, copy, n);
+        wm_applied(r);
     } else {
         snprintf(r->fatal_msg, sizeof(r->fatal_msg), "store: %s", err);
     }
@@ -266,6 +502,10 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e,
             rd_kafka_assign(rk, NULL);
         r->assigned = cooperative ? r->assigned - parts->cnt : 0;
         r->nparts = 0; /* re-learnt from EOF events after the next assignment */
+        if (cooperative)
+            wm_forget(r, parts);
+        else
+            r->nwm = 0;
     }
 }
 
@@ -298,6 +538,23 @@ static rd_kafka_conf_t *base_conf(const struct kz_config *cfg, int consumer)
             bad = set(c, cfg->kafka_props[i].key, cfg->kafka_props[i].value);
     } else {
         bad = bad || set(c, "enable.idempotence", "true") || set(c, "linger.ms", "5");
+        /* The DLQ producer talks to the same cluster: security and connection
+         * properties apply to it too; consumer-only ones do not. */
+        static const char *const consumer_only[] = {
+            "group.", "session.", "heartbeat.", "max.poll.", "auto.", "enable.auto.",
+            "enable.partition.eof", "fetch.", "queued.", "partition.assignment.",
+            "isolation.level", "check.crcs", "allow.auto.create.topics", "coordinator.",
+            "consume.", "offset.", "rebalance.",
+        };
+        for (int i = 0; !bad && i < cfg->nkafka_props; i++) {
+            const char *k = cfg->kafka_props[i].key;
+            size_t j;
+            for (j = 0; j < KZ_ARRAY_LEN(consumer_only); j++)
+                if (!strncmp(k, consumer_only[j], strlen(consumer_only[j])))
+                    break;
+            if (j == KZ_ARRAY_LEN(consumer_only))
+                bad = set(c, k, cfg->kafka_props[i].value);
+        }
     }
     if (bad) {
         rd_kafka_conf_destroy(c);
@@ -306,22 +563,121 @@ static rd_kafka_conf_t *base_conf(const struct kz_config *cfg, int consumer)
     return c;
 }
 
+/* librdkafka refused the configuration as a whole (rd_kafka_new): with -X
+ * properties given, that is bad usage (exit 2); without, a runtime failure. */
+static int kafka_new_failed(const struct kz_config *cfg, const char *what, const char *err)
+{
+    if (cfg->nkafka_props) {
+        fprintf(stderr, "kzpulse run: -X: librdkafka rejects the properties given with -X "
+                        "(%s): %s\n", what, err);
+        return KZ_EXIT_USAGE;
+    }
+    fprintf(stderr, "kzpulse run: %s: %s\n", what, err);
+    return KZ_EXIT_FAIL;
+}
+
+/* Sum over the assigned partitions of high watermark - position, from
+ * librdkafka's cache (no request).  -1 when nothing is known. */
+static int64_t consumer_lag(rd_kafka_t *rk)
+{
+    rd_kafka_topic_partition_list_t *a = NULL;
+    int64_t lag = -1;
+    if (rd_kafka_assignment(rk, &a) || !a)
+        return -1;
+    if (a->cnt && !rd_kafka_position(rk, a)) {
+        for (int i = 0; i < a->cnt; i++) {
+            int64_t lo, hi, pos = a->elems[i].offset;
+            if (rd_kafka_get_watermark_offsets(rk, a->elems[i].topic, a->elems[i].partition, &lo,
+                                               &hi) || hi < 0)
+                continue;
+            if (pos < 0)
+                pos = lo >= 0 ? lo : hi; /* nothing consumed yet */
+            lag = (lag < 0 ? 0 : lag) + (hi > pos ? hi - pos : 0);
+        }
+    }
+    rd_kafka_topic_partition_list_destroy(a);
+    return lag;
+}
+
+/* SIGHUP: compile the lexicons again; swap only a complete new set. */
+static void reload_lexicons(struct run *r)
+{
+    char err[512];
+    struct nlp_lexicon *lex = NULL;
+    if (!r->cfg->lexicons) {
+        fprintf(stderr, "kzpulse run: SIGHUP: no --lexicons directory to reload\n");
+        return;
+    }
+    int rc = kz_lexicons_load(r->cfg->lexicons, &lex, err, sizeof(err));
+    if (rc) {
+        r->reload_failed++;
+        fprintf(stderr, "kzpulse run: SIGHUP: lexicons from %s not reloaded, keeping the old "
+                        "ones: %s\n", r->cfg->lexicons, err);
+        return;
+    }
+    nlp_lexicon_free(kz_pipeline_swap_lexicon(r->pipe, lex));
+    r->reloads++;
+    fprintf(stderr, "kzpulse run: SIGHUP: lexicons reloaded from %s\n", r->cfg->lexicons);
+}
+
 static void print_stats(struct run *r, int64_t t0, uint64_t *last_posts, int64_t *last_t)
 {
     struct kz_run_stats *rs = kz_pipeline_run_stats(r->pipe);
     const struct ingest_stats *is = kz_pipeline_ingest_stats(r->pipe);
     int64_t t = now_ms();
     double dt = (double)(t - *last_t) / 1000.0;
-    fprintf(stderr,
-            "kzpulse run: %.0f posts/s, %llu posts, %llu dead (bad_json %llu, bad_utf8 %llu, "
-            "other %llu), %llu flushes, flush avg %.1f ms max %.1f ms, %llu retries, uptime %llds\n",
-            dt > 0 ? (double)(rs->posts - *last_posts) / dt : 0.0, (unsigned long long)rs->posts,
-            (unsigned long long)rs->dead_total, (unsigned long long)is->dead[INGEST_DL_BAD_JSON],
-            (unsigned long long)is->dead[INGEST_DL_BAD_UTF8],
-            (unsigned long long)(rs->dead_total - is->dead[INGEST_DL_BAD_JSON] -
-                                 is->dead[INGEST_DL_BAD_UTF8]),
-            (unsigned long long)r->nflush, r->nflush ? r->flush_ms_sum / (double)r->nflush : 0.0,
-            r->flush_ms_max, (unsigned long long)r->retries, (long long)((t - t0) / 1000));
+    double rate = dt > 0 ? (double)(rs->posts - *last_posts) / dt : 0.0;
+    double favg = r->iv_nflush ? r->iv_flush_sum / (double)r->iv_nflush : 0.0;
+    int64_t lag = r->consumer ? consumer_lag(r->consumer) : -1;
+    char dead[512];
+    size_t used = 0;
+    int json = r->cfg->stats_json;
+
+    dead[0] = '\0';
+    for (int i = 0; i < INGEST_DL_REASON_COUNT; i++) {
+        if (!is->dead[i] && !json)
+            continue;
+        int n = snprintf(dead + used, sizeof(dead) - used, json ? "%s\"%s\":%llu" : "%s%s %llu",
+                         used ? (json ? "," : ", ") : "",
+                         ingest_dl_reason_name((enum ingest_dl_reason)i),
+                         (unsigned long long)is->dead[i]);
+        if (n < 0 || (size_t)n >= sizeof(dead) - used)
+            break;
+        used += (size_t)n;
+    }
+    if (json) {
+        struct timespec wall;
+        clock_gettime(CLOCK_REALTIME, &wall);
+        fprintf(stderr,
+                "{\"ts\":%lld,\"uptime_s\":%lld,\"posts_per_s\":%.1f,\"posts\":%llu,"
+                "\"records\":%llu,\"lag\":%lld,\"dead\":%llu,\"dead_by_reason\":{%s},"
+                "\"dlq_sent\":%llu,\"flushes\":%llu,\"flush_ms_avg\":%.1f,\"flush_ms_max\":%.1f,"
+                "\"redis_retries\":%llu,\"conflicts\":%llu,\"duplicates\":%llu,"
+                "\"reloads\":%llu,\"watermark_ms\":%lld}\n",
+                (long long)wall.tv_sec * 1000 + wall.tv_nsec / 1000000, (long long)((t - t0) / 1000),
+                rate, (unsigned long long)rs->posts, (unsigned long long)rs->records,
+                (long long)lag, (unsigned long long)rs->dead_total, dead,
+                (unsigned long long)r->dlq_sent, (unsigned long long)r->nflush, favg,
+                r->iv_flush_max, (unsigned long long)r->retries,
+                (unsigned long long)r->conflicts, (unsigned long long)rs->duplicate_batches,
+                (unsigned long long)r->reloads,
+                (long long)(r->watermark == INT64_MIN ? -1 : r->watermark));
+    } else {
+        char lagbuf[32];
+        if (lag < 0)
+            snprintf(lagbuf, sizeof(lagbuf), "?");
+        else
+            snprintf(lagbuf, sizeof(lagbuf), "%lld", (long long)lag);
+        fprintf(stderr,
+                "kzpulse run: %.0f posts/s, %llu posts, lag %s, %llu dead (%s), %llu flushes, "
+                "flush avg %.1f ms max %.1f ms, %llu retries, %llu conflicts, uptime %llds\n",
+                rate, (unsigned long long)rs->posts, lagbuf, (unsigned long long)rs->dead_total,
+                used ? dead : "none", (unsigned long long)r->nflush, favg, r->iv_flush_max,
+                (unsigned long long)r->retries, (unsigned long long)r->conflicts,
+                (long long)((t - t0) / 1000));
+    }
+    r->iv_flush_sum = r->iv_flush_max = 0;
+    r->iv_nflush = 0;
     *last_posts = rs->posts;
     *last_t = t;
 }
@@ -353,6 +709,14 @@ int kz_cmd_run(const struct kz_cmd *cmd, int argc, char **argv)
         goto out;
     }
     r.cfg = &cfg;
+    r.watermark = INT64_MIN;
+    {
+        char host[256];
+        if (gethostname(host, sizeof(host)))
+            snprintf(host, sizeof(host), "unknown");
+        host[sizeof(host) - 1] = '\0';
+        snprintf(r.member, sizeof(r.member), "%s:%ld", host, (long)getpid());
+    }
 
     struct agg_redis_config rcfg;
     agg_redis_config_default(&rcfg);
@@ -372,7 +736,7 @@ int kz_cmd_run(const struct kz_cmd *cmd, int argc, char **argv)
     }
     kz_pipeline_set_autoflush(r.pipe, 0);
 
-    rd_kafka_conf_t *pc = base_conf(&cfg, 0), *cc = base_conf(&cfg, 1);
+    rd_kafka_conf_t *cc = base_conf(&cfg, 1), *pc = cc ? base_conf(&cfg, 0) : NULL;
     if (!pc || !cc) {
         if (pc)
             rd_kafka_conf_destroy(pc);
@@ -384,18 +748,16 @@ int kz_cmd_run(const struct kz_cmd *cmd, int argc, char **argv)
     rd_kafka_conf_set_dr_msg_cb(pc, dlq_delivered);
     rd_kafka_conf_set_opaque(pc, &r);
     if (!(r.dlq = rd_kafka_new(RD_KAFKA_PRODUCER, pc, err, sizeof(err)))) {
-        fprintf(stderr, "kzpulse run: %s\n", err);
         rd_kafka_conf_destroy(pc);
         rd_kafka_conf_destroy(cc);
-        status = KZ_EXIT_FAIL;
+        status = kafka_new_failed(&cfg, "DLQ producer", err);
         goto out;
     }
     rd_kafka_conf_set_rebalance_cb(cc, on_rebalance);
     rd_kafka_conf_set_opaque(cc, &r);
     if (!(r.consumer = rd_kafka_new(RD_KAFKA_CONSUMER, cc, err, sizeof(err)))) {
-        fprintf(stderr, "kzpulse run: %s\n", err);
         rd_kafka_conf_destroy(cc);
-        status = KZ_EXIT_FAIL;
+        status = kafka_new_failed(&cfg, "consumer", err);
         goto out;
     }
     rd_kafka_poll_set_consumer(r.consumer);
@@ -443,12 +805,16 @@ int kz_cmd_run(const struct kz_cmd *cmd, int argc, char **argv)
                     rec.len = cfg.ingest.max_record;
                 if (cfg.until_eof)
                     mark_eof(&r, rec.pos.source, m->partition, 0);
+                uint64_t before = kz_pipeline_run_stats(r.pipe)->posts;
                 if ((rc = kz_pipeline_record(r.pipe, &rec, err, sizeof(err)))) {
                     snprintf(r.fatal_msg, sizeof(r.fatal_msg), "%s", err);
                     r.fatal = 1;
                     rd_kafka_message_destroy(m);
                     break;
                 }
+                if (kz_pipeline_run_stats(r.pipe)->posts != before)
+                    wm_seen(&r, rec.pos.source, m->partition,
+                            kz_pipeline_run_stats(r.pipe)->last_ts_ms);
             }
             rd_kafka_message_destroy(m);
         }
@@ -464,10 +830,11 @@ int kz_cmd_run(const struct kz_cmd *cmd, int argc, char **argv)
             break;
         if (cfg.stats_interval && now_ms() - last_stats >= cfg.stats_interval * 1000LL)
             print_stats(&r, t0, &last_posts, &last_stats);
-        if (g_reload) {
+        if (g_reload) { /* between two records: no post is half-classified */
             g_reload = 0;
-            fprintf(stderr, "kzpulse run: SIGHUP: lexicon reload is not implemented yet\n");
+            reload_lexicons(&r);
         }
+        wm_publish(&r, 0);
     }
     /* Shutdown: flush what is pending, commit, leave the group. */
     if (!r.fatal) {
@@ -476,7 +843,9 @@ int kz_cmd_run(const struct kz_cmd *cmd, int argc, char **argv)
         if (npos && flush(&r))
             r.fatal = 1;
     }
-    print_stats(&r, t0, &last_posts, &last_stats);
+    print_stats(&r, t0, &last_posts, &last_stats); /* the final figures, always */
+    if (r.wmc || r.watermark != INT64_MIN)
+        wm_publish(&r, 1);
     if (r.fatal) {
         fprintf(stderr, "kzpulse run: stopping: %s\n", r.fatal_msg);
         status = KZ_EXIT_FAIL;
@@ -491,6 +860,8 @@ out:
         rd_kafka_flush(r.dlq, 5000);
         rd_kafka_destroy(r.dlq);
     }
+    if (r.wmc)
+        redisFree(r.wmc);
     kz_pipeline_free(r.pipe);
     agg_store_free(r.store);
     free(args);

@@ -26,10 +26,15 @@ void kz_config_init(struct kz_config *c)
     c->flush_posts = 10000;
     c->flush_ms = 500;
     c->stats_interval = 10;
+    c->lateness_ms = 60000;
     c->gran = AGG_HOUR;
     c->minute_ttl_s = 7 * 86400;
     c->hour_ttl_s = 400 * 86400;
     c->limit = 10;
+    c->train_seed = 1;
+    c->train_epochs = 30;
+    c->train_l2 = 1e-4;
+    c->train_hash_bits = 18;
 }
 
 static void set_str(char **slot, const char *v)
@@ -43,6 +48,10 @@ void kz_config_free(struct kz_config *c)
     free(c->dead_letters);
     free(c->lexicons);
     free(c->gold);
+    for (int i = 0; i < c->nmodels; i++)
+        free(c->models[i]);
+    free(c->train_label);
+    free(c->train_out);
     free(c->brokers);
     free(c->group);
     free(c->redis);
@@ -265,6 +274,17 @@ static int apply_opt(struct kz_config *c, enum kz_opt_id id, const char *what, c
         }
         c->stats_interval = (int)ll;
         return 0;
+    case OPT_STATS_JSON:
+        c->stats_json = 1;
+        return 0;
+    case OPT_LATENESS_MS:
+        if (parse_int(v, 0, 30LL * 86400000, &ll)) {
+            snprintf(err, errlen, "%s: expected milliseconds from 0 to 2592000000; got \"%s\"",
+                     what, v);
+            return -1;
+        }
+        c->lateness_ms = ll;
+        return 0;
     case OPT_UNTIL_EOF:
         c->until_eof = 1;
         return 0;
@@ -310,6 +330,71 @@ static int apply_opt(struct kz_config *c, enum kz_opt_id id, const char *what, c
         else
             c->hour_ttl_s = ll;
         return 0;
+    case OPT_MODEL:
+        if (!*v) {
+            snprintf(err, errlen, "%s: expected a model file (from kzpulse train); got \"\"",
+                     what);
+            return -1;
+        }
+        if (c->nmodels == KZ_MAX_MODELS) {
+            snprintf(err, errlen, "%s: at most %d models (one per label kind)", what,
+                     KZ_MAX_MODELS);
+            return -1;
+        }
+        if (!(c->models[c->nmodels] = strdup(v))) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        c->nmodels++;
+        return 0;
+    case OPT_LABEL:
+        if (strcmp(v, "stance") && strcmp(v, "topics") && strcmp(v, "mobilization")) {
+            snprintf(err, errlen, "%s: expected one of stance, topics, mobilization; got \"%s\"",
+                     what, v);
+            return -1;
+        }
+        set_str(&c->train_label, v);
+        return 0;
+    case OPT_OUT:
+        if (!*v) {
+            snprintf(err, errlen, "%s: expected a file path; got \"\"", what);
+            return -1;
+        }
+        set_str(&c->train_out, v);
+        return 0;
+    case OPT_SEED:
+        if (parse_int(v, 0, INT64_MAX, &ll)) {
+            snprintf(err, errlen, "%s: expected a non-negative integer; got \"%s\"", what, v);
+            return -1;
+        }
+        c->train_seed = (uint64_t)ll;
+        return 0;
+    case OPT_EPOCHS:
+        if (parse_int(v, 1, 1000, &ll)) {
+            snprintf(err, errlen, "%s: expected an integer from 1 to 1000; got \"%s\"", what, v);
+            return -1;
+        }
+        c->train_epochs = (int)ll;
+        return 0;
+    case OPT_HASH_BITS:
+        if (parse_int(v, 8, 24, &ll)) {
+            snprintf(err, errlen, "%s: expected an integer from 8 to 24; got \"%s\"", what, v);
+            return -1;
+        }
+        c->train_hash_bits = (int)ll;
+        return 0;
+    case OPT_L2: {
+        char *end;
+        errno = 0;
+        double d = strtod(v, &end);
+        if (errno || end == v || *end || !(d >= 0) || d > 1) {
+            snprintf(err, errlen, "%s: expected a number from 0 to 1 (e.g. 1e-4); got \"%s\"",
+                     what, v);
+            return -1;
+        }
+        c->train_l2 = d;
+        return 0;
+    }
     case OPT_REPORT:
         c->report_text = 1;
         return 0;

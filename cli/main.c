@@ -30,6 +30,7 @@ static const struct kz_opt replay_opts[] = {
     OPT_CONFIG_ROW,
     OPT_INGEST_ROWS,
     {OPT_LEXICONS, "lexicons", 'l', "DIR", "lexicon directory (TSV files) for classification"},
+    {OPT_MODEL, "model", 'm', "FILE", "model from kzpulse train (repeatable: one per label kind)"},
     {OPT_REPORT, "report", 'r', NULL, "print the report as text (the default)"},
     {OPT_JSON, "json", 'j', NULL, "print the report as JSON"},
     {OPT_TOP, "top", 0, "N", "entries in each top-k list (default 10)"},
@@ -67,11 +68,15 @@ static const struct kz_opt run_opts[] = {
     {OPT_FLUSH_POSTS, "flush-posts", 0, "N", "... or every N posts, whichever first (default 10000)"},
     {OPT_STATS_INTERVAL, "stats-interval", 0, "SECONDS", "stats line every SECONDS (default 10; 0 off)"},
     {OPT_UNTIL_EOF, "until-eof", 0, NULL, "exit once every assigned partition is drained"},
+    {OPT_STATS_JSON, "stats-json", 0, NULL, "print the stats lines as JSON lines (stderr)"},
+    {OPT_LATENESS_MS, "lateness-ms", 0, "MS",
+     "allowed lateness: the watermark published to Redis trails event time by MS (default 60000)"},
     {OPT_MINUTE_TTL, "minute-ttl", 0, "SECONDS", "keep minute buckets this long (default 604800; 0 = ever)"},
     {OPT_HOUR_TTL, "hour-ttl", 0, "SECONDS", "keep hour buckets this long (default 34560000; 0 = ever)"},
     {OPT_KAFKA_PROP, "property", 'X', "KEY=VALUE", "librdkafka consumer property (repeatable)"},
     OPT_INGEST_ROWS,
     {OPT_LEXICONS, "lexicons", 'l', "DIR", "lexicon directory (TSV files) for classification"},
+    {OPT_MODEL, "model", 'm', "FILE", "model from kzpulse train (repeatable: one per label kind)"},
     {0, NULL, 0, NULL, NULL},
 };
 
@@ -79,6 +84,7 @@ static const struct kz_opt classify_opts[] = {
     OPT_HELP_ROW,
     OPT_CONFIG_ROW,
     {OPT_LEXICONS, "lexicons", 'l', "DIR", "lexicon directory (default ./lexicons if it exists)"},
+    {OPT_MODEL, "model", 'm', "FILE", "model from kzpulse train (repeatable: one per label kind)"},
     {OPT_SCHEMA, "schema", 0, "NAME", "schema of JSON lines: auto (default), generic, telegram, vk, x"},
     {OPT_MAX_TEXT, "max-text", 0, "SIZE", "bytes of text analysed per post (default 64K)"},
     {0, NULL, 0, NULL, NULL},
@@ -89,7 +95,24 @@ static const struct kz_opt eval_opts[] = {
     OPT_CONFIG_ROW,
     {OPT_GOLD, "gold", 'g', "FILE", "gold-labelled posts, JSON lines (required)"},
     {OPT_LEXICONS, "lexicons", 'l', "DIR", "lexicon directory (default ./lexicons if it exists)"},
+    {OPT_MODEL, "model", 'm', "FILE", "model from kzpulse train (repeatable: one per label kind)"},
     {OPT_JSON, "json", 'j', NULL, "print the figures as JSON"},
+    {0, NULL, 0, NULL, NULL},
+};
+
+static const struct kz_opt train_opts[] = {
+    OPT_HELP_ROW,
+    OPT_CONFIG_ROW,
+    {OPT_GOLD, "gold", 'g', "FILE", "gold-labelled posts, JSON lines (required)"},
+    {OPT_LABEL, "label", 0, "KIND", "what to learn: stance, topics or mobilization (required)"},
+    {OPT_OUT, "out", 'o', "FILE", "model file to write (required)"},
+    {OPT_LEXICONS, "lexicons", 'l', "DIR", "lexicon directory (default ./lexicons if it exists)"},
+    {OPT_SEED, "seed", 0, "N", "seed of the held-out split and the shuffles (default 1)"},
+    {OPT_EPOCHS, "epochs", 0, "N", "epochs at most; early stopping may end sooner (default 30)"},
+    {OPT_L2, "l2", 0, "X", "L2 penalty (default 1e-4)"},
+    {OPT_RATE, "rate", 0, "X", "AdaGrad learning rate (default 0.2)"},
+    {OPT_HASH_BITS, "hash-bits", 0, "N", "2^N feature buckets, 8..24 (default 18)"},
+    {OPT_JSON, "json", 'j', NULL, "print the training report as JSON"},
     {0, NULL, 0, NULL, NULL},
 };
 
@@ -165,6 +188,14 @@ static const struct kz_cmd commands[] = {
      "subset of the labels.  Stance is scored over 3 classes, topics per topic (multi-label),\n"
      "mobilization as a binary label; macro-F1 per task.",
      eval_opts, kz_cmd_eval},
+    {"train", "--gold FILE.jsonl --label stance|topics|mobilization --out MODEL [options]",
+     "Train a learned model (logistic regression on hashed features) from gold posts.",
+     "Features are token stems, stem bigrams, lexicon category hits and verdict, and language,\n"
+     "hashed into 2^N buckets.  A seeded 10% of the posts is held out: training stops when its\n"
+     "loss stops improving, and the weight of the model against the lexicons is chosen on it.\n"
+     "Prints held-out figures (lexicons alone, model alone, blended).  Use the model with\n"
+     "--model in classify, eval, replay and run.",
+     train_opts, kz_cmd_train},
     {"lexicon", "lint DIR",
      "Check lexicon TSV files: fields, categories, weights, languages, duplicates.",
      "Reports every error as FILE:LINE: message.  Exit 0 when clean, 2 otherwise.",

@@ -4,8 +4,8 @@
  * This is the loop DESIGN.md draws, for any source: records are decoded into
  * posts (or dead letters, written as JSON lines and counted by reason), each
  * post is analysed by the NLP analyzer and, when lexicons are loaded,
- * classified; the verdict becomes `struct agg_facts`, which the batch expands
- * and coalesces.  The batch is applied to the store together with the last
+ * classified (with the --model files, if any, blended in); the verdict
+ * becomes `struct agg_facts`, which the batch expands and coalesces.  The batch is applied to the store together with the last
  * position of every source it covers, and only at record boundaries, so a
  * position always means "everything up to and including this record".
  *
@@ -26,6 +26,8 @@ struct kz_pipeline {
     struct ingest_decoder *dec;
     struct nlp_analyzer *nlp;
     struct nlp_lexicon *lex;
+    struct nlp_model *models[KZ_MAX_MODELS]; /* --model, one per label kind */
+    size_t nmodels;
     struct agg_batch *batch;
     struct agg_store *store;
     kz_dead_sink dead;
@@ -271,13 +273,15 @@ static int on_post(void *ctx, const struct ingest_post *post)
     enum nlp_lang hint = (enum nlp_lang)nlp_lang_parse(post->lang.p, post->lang.n);
     if ((rc = nlp_analyze(p->nlp, post->text.p, post->text.n, hint, &doc)))
         return fail(p, rc, "analyse");
-    if ((rc = nlp_classify(p->nlp, p->lex, &doc, &v)))
+    if ((rc = nlp_classify_with_models(p->nlp, p->lex, (const struct nlp_model *const *)p->models,
+                                       p->nmodels, &doc, &v)))
         return fail(p, rc, "classify");
     if ((rc = facts_from(p, post, &doc, &v, &f)))
         return fail(p, rc, "facts");
     if ((rc = agg_batch_add(p->batch, &f)))
         return fail(p, rc, "aggregate");
     p->stats.posts++;
+    p->stats.last_ts_ms = post->ts_ms;
     return 0;
 }
 
@@ -321,6 +325,8 @@ int kz_pipeline_new(const struct kz_config *cfg, struct agg_store *store, kz_dea
         goto fail;
     if (cfg->lexicons && (rc = kz_lexicons_load(cfg->lexicons, &p->lex, err, errlen)))
         goto fail;
+    if ((rc = kz_models_load(cfg, p->models, &p->nmodels, err, errlen)))
+        goto fail;
     if ((rc = agg_batch_new(&p->batch))) {
         snprintf(err, errlen, "batch: %s", kz_strerror(rc));
         goto fail;
@@ -339,6 +345,7 @@ void kz_pipeline_free(struct kz_pipeline *p)
     ingest_decoder_free(p->dec);
     nlp_analyzer_free(p->nlp);
     nlp_lexicon_free(p->lex);
+    kz_models_free(p->models, p->nmodels);
     agg_batch_free(p->batch);
     for (int i = 0; i < p->npos; i++)
         free((char *)p->pos[i].source);
@@ -364,6 +371,7 @@ static int note_position(struct kz_pipeline *p, const struct ingest_pos *pos)
     p->pos[p->npos].source = name;
     p->pos[p->npos].partition = pos->partition;
     p->pos[p->npos].offset = (int64_t)pos->offset;
+    p->pos[p->npos].first_offset = (int64_t)pos->offset;
     p->npos++;
     return 0;
 }
@@ -373,8 +381,8 @@ int kz_pipeline_flush(struct kz_pipeline *p, char *err, size_t errlen)
     if (!agg_batch_posts(p->batch) && !p->npos)
         return 0;
     int rc = agg_store_apply(p->store, p->batch, p->pos, (size_t)p->npos, err, errlen);
-    if (rc < 0)
-        return rc;
+    if (rc < 0 || rc == AGG_APPLY_CONFLICT)
+        return rc; /* the batch is kept: the caller retries or discards it */
     p->stats.flushes++;
     if (rc == 1)
         p->stats.duplicate_batches++;
@@ -406,6 +414,21 @@ int kz_pipeline_record(struct kz_pipeline *p, const struct ingest_record *rec, c
     if (p->autoflush && agg_batch_posts(p->batch) >= p->cfg->flush_posts)
         return kz_pipeline_flush(p, err, errlen);
     return 0;
+}
+
+struct nlp_lexicon *kz_pipeline_swap_lexicon(struct kz_pipeline *p, struct nlp_lexicon *lex)
+{
+    struct nlp_lexicon *old = p->lex;
+    p->lex = lex;
+    return old;
+}
+
+void kz_pipeline_discard(struct kz_pipeline *p)
+{
+    agg_batch_reset(p->batch);
+    for (int i = 0; i < p->npos; i++)
+        free((char *)p->pos[i].source);
+    p->npos = 0;
 }
 
 void kz_pipeline_set_autoflush(struct kz_pipeline *p, int on)

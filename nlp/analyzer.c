@@ -144,6 +144,40 @@ static bool hashtag_is_kk(const struct nlp_analyzer *a, size_t h)
     return kk;
 }
 
+/*
+ * Transliteration through the word cache: the key is the Latin form behind a
+ * marker byte (1, or 2 when the surface is capitalised, which changes how
+ * "Qazaqstan'da" reads), so it never meets a real form; the Cyrillic result
+ * rides in the stem field.
+ */
+static int translit_cached(struct nlp_analyzer *a, const struct nlp_token *t, struct kz_str *out)
+{
+    char key[NLP_WC_KEY];
+    struct nlp_wc_entry *e = NULL;
+    bool hit = false;
+    int rc;
+
+    if (t->norm.n + 1 <= sizeof(key)) {
+        key[0] = (char)(t->surface.n && t->surface.p[0] >= 'A' && t->surface.p[0] <= 'Z' ? 2 : 1);
+        memcpy(key + 1, t->norm.p, t->norm.n);
+        e = nlp_wc_lookup(a, key, t->norm.n + 1, &hit);
+    }
+    if (hit && e->stem_lang == NLP_WC_TRANSLIT) {
+        char *p = nlp_arena_strdup(&a->arena, e->stem, e->slen);
+        if (!p)
+            return KZ_ENOMEM;
+        *out = kz_str_make(p, e->slen);
+        return 0;
+    }
+    rc = nlp_translit_kk(a, &t->surface, &t->norm, out);
+    if (rc == 0 && e && out->n <= NLP_WC_STEM) {
+        memcpy(e->stem, out->p, out->n);
+        e->slen = (uint8_t)out->n;
+        e->stem_lang = NLP_WC_TRANSLIT;
+    }
+    return rc;
+}
+
 static int translit_post(struct nlp_analyzer *a)
 {
     for (size_t i = 0; i < a->ntoks; i++) {
@@ -155,7 +189,7 @@ static int translit_post(struct nlp_analyzer *a)
             continue;
         if (t->kind == NLP_TOK_HASHTAG ? !hashtag_is_kk(a, i) : t->lang != NLP_LANG_KK)
             continue;
-        rc = nlp_translit_kk(a, &t->surface, &t->norm, &out);
+        rc = translit_cached(a, t, &out);
         if (rc)
             return rc;
         t->norm = t->stem = out;

@@ -585,7 +585,8 @@ void nlp_langid(struct nlp_analyzer *a, enum nlp_lang hint, struct nlp_doc *doc)
             continue;
         ce = nlp_wc_lookup(a, w.p, w.n, &hit);
         if (hit && ce->has_scores) {
-            memcpy(sc.s, ce->s, sizeof(sc.s));
+            for (int l = 0; l < NL; l++)
+                sc.s[l] = (float)ce->s[l] / 64.0f;
         } else {
             if (t->script == NLP_SCRIPT_CYRL) {
                 score_cyrillic(a->words, &w, &sc);
@@ -595,7 +596,10 @@ void nlp_langid(struct nlp_analyzer *a, enum nlp_lang hint, struct nlp_doc *doc)
                 sc.s[L_RU] = sc.s[L_UK] = -100;
             }
             if (ce) {
-                memcpy(ce->s, sc.s, sizeof(sc.s));
+                for (int l = 0; l < NL; l++) {
+                    float v = sc.s[l] * 64.0f;
+                    ce->s[l] = (int16_t)(v > 32767 ? 32767 : v < -32768 ? -32768 : v);
+                }
                 ce->has_scores = 1;
             }
         }

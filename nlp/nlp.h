@@ -164,4 +164,87 @@ struct nlp_verdict {
 int nlp_classify(struct nlp_analyzer *a, const struct nlp_lexicon *lx, const struct nlp_doc *doc,
                  struct nlp_verdict *v);
 
+/* ---------------------------------------------------------------------------
+ * Learned models (model.c): logistic regression on hashed features
+ *
+ * Ownership: nlp_model_train and nlp_model_load return a caller-owned model,
+ * released with nlp_model_free.  A model is immutable once built and may be
+ * shared by any number of threads and analyzers; it must outlive every
+ * verdict that borrows its label names.  nlp_model_save returns a malloc'd
+ * buffer the caller frees.  Training borrows the examples for the call only.
+ * ------------------------------------------------------------------------ */
+
+enum nlp_model_kind { NLP_MODEL_STANCE = 1, NLP_MODEL_TOPICS, NLP_MODEL_MOBILIZATION };
+const char *nlp_model_kind_name(enum nlp_model_kind k); /* stance topics mobilization */
+int nlp_model_kind_parse(const char *s, size_t n);      /* -1 when unknown */
+
+struct nlp_model;
+
+struct nlp_train_config {
+    enum nlp_model_kind kind; /* default NLP_MODEL_STANCE */
+    unsigned hash_bits;       /* feature buckets 2^bits, 8..24; default 18 */
+    uint64_t seed;            /* split and shuffles; default 1 */
+    unsigned epochs;          /* at most; default 30 */
+    unsigned patience;        /* epochs without held-out improvement; default 3 */
+    float l2;                 /* L2 penalty; default 1e-4 */
+    float rate;               /* AdaGrad learning rate; default 0.2 */
+    float heldout;            /* fraction held out for early stopping and blend; default 0.1 */
+};
+void nlp_train_config_default(struct nlp_train_config *c);
+
+/* One labelled post; only the label of the model's kind is read. */
+struct nlp_train_example {
+    const char *text;
+    size_t len;
+    enum nlp_lang lang; /* analyzer hint */
+    enum nlp_stance stance;
+    int mobilization;
+    const struct kz_str *topics; /* ASCII snake_case names */
+    size_t ntopics;
+};
+
+struct nlp_train_report {
+    size_t ntrain, nheldout;
+    unsigned epochs_run, best_epoch;
+    double heldout_loss;       /* mean log-loss of the kept weights */
+    double heldout_macro_f1;   /* blended model + lexicons, as classification uses it */
+    double heldout_model_f1;   /* the model alone (blend 1) */
+    double heldout_lexicon_f1; /* the lexicons alone (blend 0) */
+    float blend;               /* model weight chosen on the held-out split */
+};
+
+/*
+ * Train a model of cfg->kind on examples, analysed with a and classified
+ * with lx (NULL: no lexicon features).  Deterministic for a seed.  Returns 0,
+ * KZ_EINVAL (bad configuration or labels, message in err) or KZ_ENOMEM.
+ */
+int nlp_model_train(struct nlp_analyzer *a, const struct nlp_lexicon *lx,
+                    const struct nlp_train_config *cfg, const struct nlp_train_example *ex,
+                    size_t n, struct nlp_model **out, struct nlp_train_report *rep, char *err,
+                    size_t errlen);
+/* Serialize ("KZPM" version 1, crc32-checked) into a malloc'd *buf. */
+int nlp_model_save(const struct nlp_model *m, void **buf, size_t *len);
+/* Parse and validate a serialized model.  Returns 0, KZ_EDECODE (truncated,
+ * corrupt or foreign: err says which), KZ_EUNSUPPORTED (another version),
+ * KZ_ERANGE or KZ_ENOMEM. */
+int nlp_model_load(const void *buf, size_t len, struct nlp_model **out, char *err,
+                   size_t errlen);
+void nlp_model_free(struct nlp_model *m);
+enum nlp_model_kind nlp_model_get_kind(const struct nlp_model *m);
+size_t nlp_model_labels(const struct nlp_model *m, const char *const **labels);
+float nlp_model_blend(const struct nlp_model *m);
+
+/*
+ * nlp_classify() with models: the lexicon verdict first, then each model
+ * (any order; NULL entries skipped) decides its labels from the blend of its
+ * probability and the lexicon score, and adds its top contributing features
+ * to the evidence as category "model/<label>" (rule: the feature string,
+ * weight: weight x value; token features carry their byte span).  Topics the
+ * model was not trained on stay as the lexicons decided.  With no models
+ * this is nlp_classify().  The verdict borrows label names from the models.
+ */
+int nlp_classify_with_models(struct nlp_analyzer *a, const struct nlp_lexicon *lx,
+                             const struct nlp_model *const *models, size_t nmodels,
+                             const struct nlp_doc *doc, struct nlp_verdict *v);
+
 #endif /* KZ_NLP_H */

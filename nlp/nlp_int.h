@@ -40,17 +40,21 @@ char *nlp_arena_strdup(struct nlp_arena *ar, const char *s, size_t n);
 
 /* -- wordcache.c ------------------------------------------------------------ */
 
-#define NLP_WC_KEY 38 /* longest form cached, bytes */
+#define NLP_WC_KEY 28  /* longest form cached, bytes */
+#define NLP_WC_STEM 20 /* longest stem stored when it is not a prefix of the form */
+#define NLP_WC_PREFIX 0x80 /* slen flag: the stem is the form's first (slen & 0x7F) bytes */
+#define NLP_WC_TRANSLIT 0xFF /* stem_lang of an entry holding a transliteration */
 
+/* One cache line: the table is touched once or twice per token. */
 struct nlp_wc_entry {
     uint32_t hash;
     uint8_t klen;       /* 0: empty */
     uint8_t has_scores; /* s[] valid */
     uint8_t stem_lang;  /* enum nlp_lang the stem is for; 0: none */
-    uint8_t slen;
-    float s[4];         /* language scores, langid.c order */
+    uint8_t slen;       /* stem length, or NLP_WC_PREFIX | length */
+    int16_t s[4];       /* language scores x 64, langid.c order */
     char key[NLP_WC_KEY];
-    char stem[NLP_WC_KEY];
+    char stem[NLP_WC_STEM];
 };
 
 struct nlp_analyzer;

@@ -105,13 +105,23 @@ int nlp_stem_token(struct nlp_analyzer *a, struct nlp_token *t, enum nlp_lang la
     hit = e != NULL;
     if (!e)
         e = nlp_wc_lookup(a, t->norm.p, t->norm.n, &hit);
-    if (hit && e->stem_lang == lang)
+    if (hit && e->stem_lang == lang) {
+        if (e->slen & NLP_WC_PREFIX) {
+            t->stem = kz_str_make(t->norm.p, e->slen & 0x7F);
+            return 0;
+        }
         return set_stem(a, t, e->stem, e->slen);
+    }
     rc = stem_uncached(a, t, lang);
-    if (rc == 0 && e && t->stem.n <= NLP_WC_KEY) {
-        memcpy(e->stem, t->stem.p, t->stem.n);
-        e->slen = (uint8_t)t->stem.n;
-        e->stem_lang = (uint8_t)lang;
+    if (rc == 0 && e) {
+        if (t->stem.p == t->norm.p && t->stem.n <= t->norm.n) {
+            e->slen = (uint8_t)(NLP_WC_PREFIX | t->stem.n); /* norm <= NLP_WC_KEY bytes */
+            e->stem_lang = (uint8_t)lang;
+        } else if (t->stem.n <= NLP_WC_STEM) {
+            memcpy(e->stem, t->stem.p, t->stem.n);
+            e->slen = (uint8_t)t->stem.n;
+            e->stem_lang = (uint8_t)lang;
+        }
     }
     return rc;
 }

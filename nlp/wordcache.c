@@ -9,20 +9,28 @@
  * the bytes of the form, holding its score vector and its stem in one
  * language.
  * A collision simply overwrites the slot: the cache is never wrong, only
- * forgetful.  Forms longer than NLP_WC_KEY bytes bypass it.  The table is
- * allocated once with the analyzer; lookups allocate nothing.
+ * forgetful.  Forms longer than NLP_WC_KEY bytes bypass it.  An entry is
+ * one 64-byte cache line (scores as fixed point, a stem that is a prefix of
+ * the form stored as a length); 65536 of them (4 MiB) measured fastest on
+ * the generated corpus (16384: -20%, 262144: no better).
+ * The table is allocated once with the analyzer; lookups allocate nothing.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "nlp_int.h"
 
-#define NLP_WC_SLOTS 16384u
+#define NLP_WC_SLOTS 65536u
+
+_Static_assert(sizeof(struct nlp_wc_entry) == 64, "a word-cache entry is one cache line");
 
 int nlp_wc_init(struct nlp_analyzer *a)
 {
-    a->wc = calloc(NLP_WC_SLOTS, sizeof(*a->wc));
-    return a->wc ? 0 : KZ_ENOMEM;
+    a->wc = aligned_alloc(64, NLP_WC_SLOTS * sizeof(*a->wc));
+    if (!a->wc)
+        return KZ_ENOMEM;
+    memset(a->wc, 0, NLP_WC_SLOTS * sizeof(*a->wc));
+    return 0;
 }
 
 void nlp_wc_fini(struct nlp_analyzer *a)

@@ -123,10 +123,20 @@ static void post(struct agg_batch *b, int64_t ts, const char *topic, const char 
     CHECK_EQ_INT(agg_batch_add(b, &f), 0);
 }
 
+/* Positions written {source, partition, offset} (first_offset 0) cover just
+ * that offset. */
 static int apply(struct agg_store *s, struct agg_batch *b, const struct agg_position *pos,
                  size_t npos, char *err, size_t errlen)
 {
-    int rc = agg_store_apply(s, b, pos, npos, err, errlen);
+    struct agg_position cp[16];
+    int rc;
+
+    for (size_t i = 0; i < npos && i < 16; i++) {
+        cp[i] = pos[i];
+        if (!cp[i].first_offset)
+            cp[i].first_offset = cp[i].offset;
+    }
+    rc = agg_store_apply(s, b, npos ? cp : pos, npos, err, errlen);
 
     if (rc < 0)
         fprintf(stderr, "apply (%s): %s\n", agg_store_name(s), err);
@@ -354,7 +364,7 @@ static void test_compare_random(void)
     struct agg_store *mem = NULL, *red;
     struct agg_batch *b = NULL;
     struct agg_position pos[N_PART];
-    int64_t off[N_PART] = {0};
+    int64_t off[N_PART] = {0}, first[N_PART] = {0};
     uint64_t st = 0x5eed2025ULL;
     int done = 0, batches = 0, dups = 0;
     char e1[256], e2[256];
@@ -376,12 +386,14 @@ static void test_compare_random(void)
             int p = (int)(rnd(&st) % N_PART);
 
             random_post(b, &st);
+            if (!touched[p])
+                first[p] = off[p] + 1;
             off[p] += 1 + (int64_t)(rnd(&st) % 3);
             touched[p] = 1;
         }
         for (int p = 0; p < N_PART; p++)
             if (touched[p])
-                pos[npos++] = (struct agg_position){sources[p], parts[p], off[p]};
+                pos[npos++] = (struct agg_position){sources[p], parts[p], off[p], first[p]};
         CHECK_EQ_INT(apply(mem, b, pos, npos, e1, sizeof e1), 0);
         CHECK_EQ_INT(apply(red, b, pos, npos, e2, sizeof e2), 0);
         if (rnd(&st) % 4 == 0) { /* a retry after a lost acknowledgement */
@@ -459,9 +471,9 @@ static void test_idempotency(void)
 {
     struct agg_store *s;
     struct agg_batch *b = NULL;
-    struct agg_position a[2] = {{"posts", 0, 10}, {"posts", 1, 5}};
-    struct agg_position adv[2] = {{"posts", 0, 10}, {"posts", 1, 6}};
-    struct agg_position big = {"posts", 0, 9000000000000000000LL};
+    struct agg_position a[2] = {{"posts", 0, 10, 0}, {"posts", 1, 5, 0}};
+    struct agg_position adv[2] = {{"posts", 0, 10, 0}, {"posts", 1, 6, 0}};
+    struct agg_position big = {"posts", 0, 9000000000000000000LL, 0};
     char err[256];
     int64_t off;
 
@@ -479,8 +491,12 @@ static void test_idempotency(void)
     CHECK_EQ_INT(apply(s, b, a + 1, 1, err, sizeof err), 1);
     CHECK_EQ_INT(series_total(s, AGG_HOUR, "topic:protest", BASE, BASE + HOUR), 2);
     CHECK_EQ_INT(series_total(s, AGG_MINUTE, "all", BASE, BASE + HOUR), 2);
-    /* One partition advances: the whole batch applies and both offsets are kept. */
-    CHECK_EQ_INT(apply(s, b, adv, 2, err, sizeof err), 0);
+    /* A duplicate for partition 0, new for partition 1: a conflict (two
+     * writers), nothing applies. */
+    CHECK_EQ_INT(apply(s, b, adv, 2, err, sizeof err), AGG_APPLY_CONFLICT);
+    CHECK_EQ_INT(series_total(s, AGG_HOUR, "topic:protest", BASE, BASE + HOUR), 2);
+    /* Partition 1 alone advances: it applies and both offsets are kept. */
+    CHECK_EQ_INT(apply(s, b, adv + 1, 1, err, sizeof err), 0);
     CHECK_EQ_INT(series_total(s, AGG_HOUR, "topic:protest", BASE, BASE + HOUR), 4);
     CHECK_EQ_INT(agg_store_offset(s, "posts", 0, &off, NULL, 0), 0);
     CHECK_EQ_INT(off, 10);
@@ -488,14 +504,14 @@ static void test_idempotency(void)
     CHECK_EQ_INT(off, 6);
     /* A new partition with a lower offset than others still applies. */
     {
-        struct agg_position p2 = {"posts", 2, 1};
+        struct agg_position p2 = {"posts", 2, 1, 0};
 
         CHECK_EQ_INT(apply(s, b, &p2, 1, err, sizeof err), 0);
         CHECK_EQ_INT(apply(s, b, &p2, 1, err, sizeof err), 1);
     }
     /* Offsets compare as integers, not strings: 9 < 10, and 64-bit values. */
     {
-        struct agg_position p9 = {"posts", 0, 9};
+        struct agg_position p9 = {"posts", 0, 9, 0};
 
         CHECK_EQ_INT(apply(s, b, &p9, 1, err, sizeof err), 1);
         CHECK_EQ_INT(apply(s, b, &big, 1, err, sizeof err), 0);
@@ -504,15 +520,28 @@ static void test_idempotency(void)
         CHECK_EQ_INT(agg_store_offset(s, "posts", 0, &off, NULL, 0), 0);
         CHECK_EQ_INT(off, 9000000000000000000LL);
     }
+    /* Fencing: first <= stored < last changes nothing; starting after it applies. */
+    {
+        struct agg_position ov = {"posts", 1, 20, 6}, next = {"posts", 1, 20, 7};
+
+        CHECK_EQ_INT(agg_store_apply(s, b, &ov, 1, err, sizeof err), AGG_APPLY_CONFLICT);
+        CHECK_EQ_INT(agg_store_offset(s, "posts", 1, &off, NULL, 0), 0);
+        CHECK_EQ_INT(off, 6);
+        CHECK_EQ_INT(agg_store_apply(s, b, &next, 1, err, sizeof err), 0);
+        CHECK_EQ_INT(agg_store_apply(s, b, &ov, 1, err, sizeof err), AGG_APPLY_DUPLICATE);
+        CHECK_EQ_INT(agg_store_offset(s, "posts", 1, &off, NULL, 0), 0);
+        CHECK_EQ_INT(off, 20);
+    }
     /* No positions: always applies. */
     CHECK_EQ_INT(apply(s, b, NULL, 0, err, sizeof err), 0);
-    CHECK_EQ_INT(series_total(s, AGG_HOUR, "all", BASE, BASE + HOUR), 10); /* 5 applies x 2 */
+    CHECK_EQ_INT(series_total(s, AGG_HOUR, "all", BASE, BASE + HOUR), 12); /* 6 applies x 2 */
     {
         struct agg_redis_stats st;
 
         CHECK_EQ_INT(agg_store_redis_stats(s, &st), 0);
-        CHECK_EQ_INT(st.applied, 5);
-        CHECK_EQ_INT(st.duplicates, 5);
+        CHECK_EQ_INT(st.applied, 6);
+        CHECK_EQ_INT(st.duplicates, 6);
+        CHECK_EQ_INT(st.conflicts, 2);
         CHECK_EQ_INT(st.connects, 1);
     }
 out:
@@ -529,7 +558,7 @@ static void test_ttl(void)
 {
     struct agg_store *s;
     struct agg_batch *b = NULL;
-    struct agg_position p = {"posts", 0, 1};
+    struct agg_position p = {"posts", 0, 1, 0};
     struct agg_redis_stats st;
     int64_t now = (int64_t)time(NULL) * 1000, m, h, old, ancient;
     char key[128], err[256];
@@ -591,7 +620,7 @@ static void test_wrongtype(void)
 {
     struct agg_store *s;
     struct agg_batch *b = NULL;
-    struct agg_position p = {"posts", 0, 1};
+    struct agg_position p = {"posts", 0, 1, 0};
     char key[128], mkey[128], err[256] = "";
     struct agg_series r;
     int64_t off;
@@ -642,7 +671,7 @@ static void test_noscript(void)
 {
     struct agg_store *s;
     struct agg_batch *b = NULL;
-    struct agg_position p = {"posts", 0, 1};
+    struct agg_position p = {"posts", 0, 1, 0};
     struct agg_redis_stats st;
     char err[256];
     redisReply *r;
@@ -767,7 +796,7 @@ static void test_restart(void)
     const char *hdir = getenv("KZ_TEST_HARNESS_DIR"), *root = getenv("KZ_SOURCE_ROOT");
     struct agg_store *s;
     struct agg_batch *b = NULL;
-    struct agg_position p = {"posts", 0, 1};
+    struct agg_position p = {"posts", 0, 1, 0};
     struct agg_series r;
     char cmd[1024], err[256];
     int rc;

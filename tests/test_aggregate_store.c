@@ -35,11 +35,21 @@ static void post(struct agg_batch *b, int64_t ts, const char *platform, const ch
     CHECK_EQ_INT(agg_batch_add(b, &f), 0);
 }
 
+/* Positions written {source, partition, offset} (first_offset 0) cover just
+ * that offset. */
 static int apply(struct agg_store *s, struct agg_batch *b, const struct agg_position *pos,
                  size_t npos)
 {
     char err[256] = "";
-    int rc = agg_store_apply(s, b, pos, npos, err, sizeof err);
+    struct agg_position cp[16];
+    int rc;
+
+    for (size_t i = 0; i < npos && i < 16; i++) {
+        cp[i] = pos[i];
+        if (!cp[i].first_offset)
+            cp[i].first_offset = cp[i].offset;
+    }
+    rc = agg_store_apply(s, b, npos ? cp : pos, npos, err, sizeof err);
 
     if (rc < 0)
         fprintf(stderr, "apply: %s\n", err);
@@ -306,9 +316,9 @@ static void test_dims(void)
 static void test_idempotency(void)
 {
     struct fixture fx;
-    struct agg_position p0 = {"kz.posts", 0, 100}, p1 = {"kz.posts", 1, 50};
-    struct agg_position both[2] = {{"kz.posts", 0, 100}, {"kz.posts", 1, 50}};
-    struct agg_position file = {"archive/2022-01.jsonl.zst", -1, 4096};
+    struct agg_position p0 = {"kz.posts", 0, 100, 0}, p1 = {"kz.posts", 1, 50, 0};
+    struct agg_position both[2] = {{"kz.posts", 0, 100, 0}, {"kz.posts", 1, 50, 0}};
+    struct agg_position file = {"archive/2022-01.jsonl.zst", -1, 4096, 0};
     int64_t off = -1;
     char err[128] = "";
 
@@ -332,7 +342,13 @@ static void test_idempotency(void)
     CHECK_EQ_INT(agg_store_offset(fx.s, "kz.posts", 0, &off, NULL, 0), 0);
     CHECK_EQ_INT(off, 100); /* never lowered */
 
-    /* One partition advanced (a new one): the batch applies. */
+    /* A duplicate for partition 0 and new for partition 1: a conflict (two
+     * writers), nothing changes. */
+    CHECK_EQ_INT(apply(fx.s, fx.b, both, 2), AGG_APPLY_CONFLICT);
+    CHECK_SERIES(fx.s, AGG_MINUTE, "all", 0, 2 * MIN, "1 1");
+    CHECK_EQ_INT(agg_store_offset(fx.s, "kz.posts", 1, &off, NULL, 0), KZ_ENOTFOUND);
+    /* Both partitions advanced (one a new one): the batch applies. */
+    both[0].offset = 101;
     CHECK_EQ_INT(apply(fx.s, fx.b, both, 2), 0);
     CHECK_SERIES(fx.s, AGG_MINUTE, "all", 0, 2 * MIN, "2 2");
     CHECK_EQ_INT(agg_store_offset(fx.s, "kz.posts", 1, &off, NULL, 0), 0);
@@ -340,12 +356,32 @@ static void test_idempotency(void)
     CHECK_EQ_INT(apply(fx.s, fx.b, both, 2), 1);
     p1.offset = 51;
     both[1] = p1;
-    CHECK_EQ_INT(apply(fx.s, fx.b, both, 2), 0); /* partition 1 moved on */
+    both[0].offset = 102;
+    CHECK_EQ_INT(apply(fx.s, fx.b, both, 2), 0); /* both moved on */
     CHECK_SERIES(fx.s, AGG_MINUTE, "all", 0, 2 * MIN, "3 3");
     CHECK_EQ_INT(agg_store_offset(fx.s, "kz.posts", 1, &off, NULL, 0), 0);
     CHECK_EQ_INT(off, 51);
     CHECK_EQ_INT(agg_store_offset(fx.s, "kz.posts", 0, &off, NULL, 0), 0);
-    CHECK_EQ_INT(off, 100);
+    CHECK_EQ_INT(off, 102);
+
+    /* Fencing: a batch overlapping the stored offset (first <= stored < last)
+     * changes nothing; one starting right after it applies. */
+    {
+        struct agg_position ov = {"kz.posts", 0, 150, 100}, next = {"kz.posts", 0, 150, 103};
+        char e[128];
+
+        CHECK_EQ_INT(agg_store_apply(fx.s, fx.b, &ov, 1, e, sizeof e), AGG_APPLY_CONFLICT);
+        CHECK_SERIES(fx.s, AGG_MINUTE, "all", 0, 2 * MIN, "3 3");
+        CHECK_EQ_INT(agg_store_offset(fx.s, "kz.posts", 0, &off, NULL, 0), 0);
+        CHECK_EQ_INT(off, 102);
+        CHECK_EQ_INT(agg_store_apply(fx.s, fx.b, &next, 1, e, sizeof e), 0);
+        CHECK_SERIES(fx.s, AGG_MINUTE, "all", 0, 2 * MIN, "4 4");
+        CHECK_EQ_INT(agg_store_apply(fx.s, fx.b, &ov, 1, e, sizeof e), AGG_APPLY_DUPLICATE);
+        ov.first_offset = 151; /* first above last */
+        CHECK_EQ_INT(agg_store_apply(fx.s, fx.b, &ov, 1, e, sizeof e), KZ_EINVAL);
+        CHECK_EQ_INT(agg_store_offset(fx.s, "kz.posts", 0, &off, NULL, 0), 0);
+        CHECK_EQ_INT(off, 150);
+    }
 
     /* Files use partition -1; other sources and partitions stay unknown. */
     CHECK_EQ_INT(apply(fx.s, fx.b, &file, 1), 0);
@@ -357,7 +393,7 @@ static void test_idempotency(void)
 
     /* No positions: always applies. */
     CHECK_EQ_INT(apply(fx.s, fx.b, NULL, 0), 0);
-    CHECK_SERIES(fx.s, AGG_MINUTE, "all", 0, 2 * MIN, "5 5");
+    CHECK_SERIES(fx.s, AGG_MINUTE, "all", 0, 2 * MIN, "6 6");
     {
         uint64_t n = 0;
 
@@ -369,7 +405,7 @@ static void test_idempotency(void)
     CHECK_EQ_INT(agg_store_apply(fx.s, NULL, NULL, 0, err, sizeof err), KZ_EINVAL);
     CHECK(err[0] != '\0');
     {
-        struct agg_position nosrc = {NULL, 0, 1};
+        struct agg_position nosrc = {NULL, 0, 1, 0};
 
         CHECK_EQ_INT(agg_store_apply(fx.s, fx.b, &nosrc, 1, err, sizeof err), KZ_EINVAL);
     }
@@ -516,7 +552,9 @@ static void test_randomized(void)
         if (t == 0 && r && strcmp(r, "almaty") == 0)
             pa[m]++;
         if (agg_batch_posts(fx.b) >= flush_at || i == R_POSTS - 1) {
-            struct agg_position pos = {"kz.posts", 3, offset += (int64_t)flush_at};
+            struct agg_position pos = {"kz.posts", 3, offset + (int64_t)flush_at, offset + 1};
+
+            offset += (int64_t)flush_at;
 
             ok &= apply(fx.s, fx.b, &pos, 1) == 0;
             ok &= apply(fx.s, fx.b, &pos, 1) == 1; /* redelivery is a no-op */

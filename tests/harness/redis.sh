@@ -5,6 +5,10 @@
 #   redis.sh stop DIR      SIGTERM, wait (SIGKILL after 20 s)
 #   redis.sh restart DIR   stop, then start again with the same port and data
 #
+# `start` on a DIR whose server was stopped (it holds redis.port and
+# redis.conf) starts it again on the same port with the same config and data,
+# so a test can make an outage of any length: stop, sleep, start.
+#
 # Env: KZ_REDIS_AOF=1  turn on the append-only file with appendfsync always,
 #                      so data survives `restart` (RDB snapshots are off).
 # All state (config, log, AOF) lives in DIR.  Fails with the log tail when the
@@ -83,6 +87,10 @@ running_pid() {
 
 do_start() {
     [ -z "$(running_pid)" ] || kz_die "redis already running for $dir (pid $(cat "$dir/redis.pid"))"
+    if [ -s "$dir/redis.port" ] && [ -s "$dir/redis.conf" ]; then
+        relaunch
+        return
+    fi
     for attempt in 1 2 3; do
         port=$("$KZ_HARNESS_BIN/free-port") || kz_die "free-port failed"
         write_conf "$port"
@@ -100,10 +108,8 @@ do_stop() {
     rm -f "$dir/redis.pid"
 }
 
-do_restart() {
-    [ -s "$dir/redis.port" ] && [ -s "$dir/redis.conf" ] ||
-        kz_die "no redis.port/redis.conf in $dir: use start first"
-    do_stop
+# relaunch: start again from DIR/redis.conf on the port in DIR/redis.port.
+relaunch() {
     port=$(cat "$dir/redis.port")
     # The old socket may linger briefly; redis sets SO_REUSEADDR, but retry a few
     # times anyway rather than fail a fault-injection test on a race.
@@ -114,6 +120,13 @@ do_restart() {
         sleep 1
     done
     kz_die "port $port stayed busy; cannot restart redis"
+}
+
+do_restart() {
+    [ -s "$dir/redis.port" ] && [ -s "$dir/redis.conf" ] ||
+        kz_die "no redis.port/redis.conf in $dir: use start first"
+    do_stop
+    relaunch
 }
 
 case "$cmd" in

@@ -1,0 +1,322 @@
+/*
+ * bench_classify.c -- what classification adds to the NLP stage, per post.
+ *
+ * Usage: bench_classify [--runs N] [--limit N] --lexicons DIR [--model FILE]... CORPUS.jsonl
+ * Loads every line's "text" into memory first (bench_nlp's scanner), then
+ * times three passes over all posts with one analyzer, each repeated runs
+ * times (median kept):
+ *   analyze   nlp_analyze() alone (the NLP stage)
+ *   lexicons  nlp_analyze() + nlp_classify() with the compiled lexicons
+ *   models    nlp_analyze() + nlp_classify_with_models() with the --model files
+ * and prints one line: posts/s and MB/s of each, and the time added by
+ * classification as a percentage of the NLP stage's.  MB are 10^6 bytes of
+ * post text.  It reports and never fails.
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "nlp.h"
+
+struct text {
+    size_t off, len;
+};
+
+static int hexval(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c |= 0x20;
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+static size_t put_utf8(char *o, unsigned cp)
+{
+    if (cp < 0x80) {
+        o[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        o[0] = (char)(0xC0 | (cp >> 6));
+        o[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        o[0] = (char)(0xE0 | (cp >> 12));
+        o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        o[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    o[0] = (char)(0xF0 | (cp >> 18));
+    o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    o[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+static unsigned hex4(const char *p, const char *end)
+{
+    unsigned v = 0;
+
+    if (end - p < 4)
+        return 0xFFFD;
+    for (int i = 0; i < 4; i++) {
+        int h = hexval(p[i]);
+        if (h < 0)
+            return 0xFFFD;
+        v = v * 16 + (unsigned)h;
+    }
+    return v;
+}
+
+/* Find "text": "..." in a line and unescape it into out; returns length or -1. */
+static long extract_text(const char *line, const char *end, char *out)
+{
+    const char *p = line;
+    size_t o = 0;
+
+    for (;;) {
+        p = memchr(p, '"', (size_t)(end - p));
+        if (!p || end - p < 7)
+            return -1;
+        if (memcmp(p, "\"text\"", 6) == 0) {
+            p += 6;
+            break;
+        }
+        p++;
+    }
+    while (p < end && (*p == ' ' || *p == ':'))
+        p++;
+    if (p >= end || *p != '"')
+        return -1;
+    p++;
+    while (p < end && *p != '"') {
+        if (*p != '\\') {
+            out[o++] = *p++;
+            continue;
+        }
+        if (++p >= end)
+            break;
+        switch (*p) {
+        case 'n': out[o++] = '\n'; p++; break;
+        case 't': out[o++] = '\t'; p++; break;
+        case 'r': out[o++] = '\r'; p++; break;
+        case 'b': out[o++] = '\b'; p++; break;
+        case 'f': out[o++] = '\f'; p++; break;
+        case 'u': {
+            unsigned cp = hex4(p + 1, end);
+            p += 5;
+            if (cp >= 0xD800 && cp <= 0xDBFF && end - p >= 6 && p[0] == '\\' && p[1] == 'u') {
+                unsigned lo = hex4(p + 2, end);
+                if (lo >= 0xDC00 && lo <= 0xDFFF) {
+                    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                    p += 6;
+                }
+            }
+            o += put_utf8(out + o, cp);
+            break;
+        }
+        default: out[o++] = *p++; break;
+        }
+    }
+    return (long)o;
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    long n;
+    char *b;
+
+    if (!f || fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
+        if (f)
+            fclose(f);
+        return NULL;
+    }
+    b = malloc((size_t)n + 1);
+    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
+        free(b);
+        b = NULL;
+    }
+    fclose(f);
+    *len = (size_t)n;
+    return b;
+}
+
+static int load_lexicons(const char *dir, struct nlp_lexicon **lx)
+{
+    struct nlp_lexicon_file files[256];
+    char paths[256][512], err[512];
+    size_t n = 0;
+    struct dirent *e;
+    DIR *d = opendir(dir);
+    int rc;
+
+    if (!d)
+        return -1;
+    while ((e = readdir(d)) && n < 256) {
+        size_t l = strlen(e->d_name);
+        if (l <= 4 || strcmp(e->d_name + l - 4, ".tsv"))
+            continue;
+        snprintf(paths[n], sizeof(paths[n]), "%s/%s", dir, e->d_name);
+        files[n].name = paths[n];
+        if (!(files[n].data = slurp(paths[n], &files[n].len)))
+            break;
+        n++;
+    }
+    closedir(d);
+    rc = nlp_lexicon_compile(files, n, lx, err, sizeof(err));
+    if (rc)
+        fprintf(stderr, "bench_classify: %s\n", err);
+    for (size_t i = 0; i < n; i++)
+        free((char *)files[i].data);
+    return rc;
+}
+
+enum mode { M_ANALYZE, M_LEXICONS, M_MODELS };
+
+static double pass(struct nlp_analyzer *an, const struct nlp_lexicon *lx,
+                   const struct nlp_model *const *models, size_t nmodels, enum mode mode,
+                   const char *texts, const struct text *tv, size_t nt)
+{
+    double t0 = now();
+    size_t sink = 0;
+
+    for (size_t i = 0; i < nt; i++) {
+        struct nlp_doc d;
+        struct nlp_verdict v;
+        if (nlp_analyze(an, texts + tv[i].off, tv[i].len, NLP_LANG_UND, &d))
+            continue;
+        if (mode == M_LEXICONS && !nlp_classify(an, lx, &d, &v))
+            sink += v.nevidence;
+        else if (mode == M_MODELS && !nlp_classify_with_models(an, lx, models, nmodels, &d, &v))
+            sink += v.nevidence;
+        sink += d.ntokens;
+    }
+    if (sink == (size_t)-1)
+        printf("unreachable\n");
+    return now() - t0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *path = NULL, *lexdir = NULL, *mpaths[8];
+    struct nlp_model *models[8];
+    size_t nmodels = 0, nmpaths = 0;
+    int runs = 3;
+    long limit = -1;
+    char *buf, *texts;
+    size_t fsize, nt = 0, cap = 0, tbytes = 0, used = 0;
+    struct text *tv = NULL;
+    struct nlp_analyzer *an;
+    struct nlp_lexicon *lx = NULL;
+    char err[256];
+    double med[3];
+    const char *names[3] = {"analyze", "lexicons", "models"};
+
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc)
+            runs = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--limit") == 0 && i + 1 < argc)
+            limit = atol(argv[++i]);
+        else if (strcmp(argv[i], "--lexicons") == 0 && i + 1 < argc)
+            lexdir = argv[++i];
+        else if (strcmp(argv[i], "--model") == 0 && i + 1 < argc && nmpaths < 8)
+            mpaths[nmpaths++] = argv[++i];
+        else
+            path = argv[i];
+    }
+    if (!path || !lexdir || runs < 1 || runs > 64) {
+        fprintf(stderr, "usage: bench_classify [--runs 1..64] [--limit N] --lexicons DIR "
+                        "[--model FILE]... CORPUS.jsonl\n");
+        return 2;
+    }
+    if (load_lexicons(lexdir, &lx))
+        return 1;
+    for (size_t i = 0; i < nmpaths; i++) {
+        size_t len;
+        char *b = slurp(mpaths[i], &len);
+        if (!b || nlp_model_load(b, len, &models[nmodels], err, sizeof(err))) {
+            fprintf(stderr, "bench_classify: %s: %s\n", mpaths[i], b ? err : "cannot read");
+            free(b);
+            return 1;
+        }
+        free(b);
+        nmodels++;
+    }
+    if (!(buf = slurp(path, &fsize)) || !(texts = malloc(fsize + 1))) {
+        fprintf(stderr, "bench_classify: cannot read %s\n", path);
+        return 1;
+    }
+    for (char *p = buf, *end = buf + fsize; p < end && (limit < 0 || (long)nt < limit);) {
+        char *nl = memchr(p, '\n', (size_t)(end - p));
+        long n;
+        if (!nl)
+            nl = end;
+        n = extract_text(p, nl, texts + used);
+        if (n >= 0) {
+            if (nt == cap) {
+                cap = cap ? cap * 2 : 1024;
+                if (!(tv = realloc(tv, cap * sizeof(*tv))))
+                    return 1;
+            }
+            tv[nt].off = used;
+            tv[nt].len = (size_t)n;
+            nt++;
+            used += (size_t)n;
+            tbytes += (size_t)n;
+        }
+        p = nl + 1;
+    }
+    free(buf);
+    if (nlp_analyzer_new(NULL, &an, err, sizeof(err)) != 0) {
+        fprintf(stderr, "bench_classify: %s\n", err);
+        return 1;
+    }
+    /* one warm-up pass fills the analyzer's word cache for every mode alike */
+    pass(an, lx, (const struct nlp_model *const *)models, nmodels, M_ANALYZE, texts, tv, nt);
+    for (int m = 0; m < 3; m++) {
+        double times[64];
+        if (m == M_MODELS && !nmodels) {
+            med[m] = 0.0;
+            continue;
+        }
+        for (int r = 0; r < runs; r++)
+            times[r] = pass(an, lx, (const struct nlp_model *const *)models, nmodels,
+                            (enum mode)m, texts, tv, nt);
+        qsort(times, (size_t)runs, sizeof(double), cmp_double);
+        med[m] = times[runs / 2];
+    }
+    printf("classify: %zu posts, %zu models;", nt, nmodels);
+    for (int m = 0; m < 3; m++)
+        if (med[m] > 0.0)
+            printf(" %s %.0f posts/s %.1f MB/s%s", names[m], (double)nt / med[m],
+                   (double)tbytes / 1e6 / med[m], m == 2 ? "" : ";");
+    printf(" added: lexicons +%.1f%%", 100.0 * (med[1] - med[0]) / med[0]);
+    if (med[2] > 0.0)
+        printf(", lexicons+models +%.1f%%", 100.0 * (med[2] - med[0]) / med[0]);
+    printf("\n");
+    nlp_analyzer_free(an);
+    nlp_lexicon_free(lx);
+    for (size_t i = 0; i < nmodels; i++)
+        nlp_model_free(models[i]);
+    free(texts);
+    free(tv);
+    return 0;
+}
