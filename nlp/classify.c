@@ -108,43 +108,6 @@ static struct tokctx *token_context(struct nlp_analyzer *a, const struct nlp_doc
 }
 
 /* ---------------------------------------------------------------------------
- * Fixed rule words: past events and everyday invitations
- * ------------------------------------------------------------------------ */
-
-struct ruleword {
-    const char *w;
-    int prefix;
-};
-
-static const struct ruleword past_words[] = {
-    {"вчера", 0},      {"накануне", 0},   {"прошёл", 0},      {"прошел", 0},
-    {"прошла", 0},     {"прошли", 0},     {"состоялся", 0},   {"состоялась", 0},
-    {"состоялись", 0}, {"собрались", 0},  {"вышли", 0},       {"кеше", 0},
-    {"болды", 0},      {"өтті", 0},       {"жиналды", 0},     {"шықты", 0},
-    {"учора", 0},      {"відбувся", 0},   {"yesterday", 0},   {"gathered", 0},
-};
-
-static const struct ruleword everyday_words[] = {
-    {"футбол", 1},     {"той", 0},        {"тойға", 0},       {"тойы", 1},
-    {"тойын", 1},      {"туған", 0},      {"рождения", 0},    {"родительск", 1},
-    {"шашлык", 1},     {"свадьб", 1},     {"юбиле", 1},       {"концерт", 1},
-    {"субботник", 1},  {"сенбілік", 1},   {"корпоратив", 1},  {"матч", 1},
-    {"пикник", 1},     {"birthday", 0},   {"football", 0},    {"barbecue", 0},
-    {"wedding", 0},    {"party", 0},      {"сүндет", 0},      {"ата-ана", 1},
-};
-
-static int word_in(const struct kz_str *norm, const struct ruleword *tab, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        size_t l = strlen(tab[i].w);
-        if (tab[i].prefix ? norm->n >= l && !memcmp(norm->p, tab[i].w, l)
-                          : norm->n == l && !memcmp(norm->p, tab[i].w, l))
-            return 1;
-    }
-    return 0;
-}
-
-/* ---------------------------------------------------------------------------
  * Scoring
  * ------------------------------------------------------------------------ */
 
@@ -279,7 +242,8 @@ int nlp_classify(struct nlp_analyzer *a, const struct nlp_lexicon *lx, const str
     size_t nrules, ncats, nhits, ntime = 0, nplace = 0, nev = 0, ntopics = 0;
     const char *base;
     float cta = 0.0f, tim = 0.0f, place = 0.0f, protest = 0.0f, s_ua, s_ru, best_region = 0.0f;
-    int past = 0, everyday = 0, rc;
+    float past = 0.0f, everyday = 0.0f;
+    int rc;
     long protest_cat = -1, war = -1; /* the war_ukraine topic, which stance terms imply */
 
     memset(v, 0, sizeof(*v));
@@ -359,6 +323,14 @@ int nlp_classify(struct nlp_analyzer *a, const struct nlp_lexicon *lx, const str
             tf[ntime] = h->first;
             tl[ntime++] = h->last;
             break;
+        case NLP_CAT_PAST:
+            if (w > past)
+                past = w;
+            break;
+        case NLP_CAT_EVERYDAY:
+            if (w > everyday)
+                everyday = w;
+            break;
         case NLP_CAT_PLACE:
         case NLP_CAT_REGION:
             if (w > place)
@@ -386,9 +358,6 @@ int nlp_classify(struct nlp_analyzer *a, const struct nlp_lexicon *lx, const str
             tim = 1.0f;
             tf[ntime] = tl[ntime] = (uint32_t)i;
             ntime++;
-        } else if (t->kind == NLP_TOK_WORD) {
-            past |= word_in(&t->norm, past_words, KZ_ARRAY_LEN(past_words));
-            everyday |= word_in(&t->norm, everyday_words, KZ_ARRAY_LEN(everyday_words));
         }
     }
 
@@ -437,7 +406,7 @@ int nlp_classify(struct nlp_analyzer *a, const struct nlp_lexicon *lx, const str
     }
 
     v->mob_score = clamp01(0.5f * cta + 0.2f * tim + 0.15f * place + 0.3f * protest -
-                           0.4f * (float)past - 0.45f * (float)everyday);
+                           0.4f * past - 0.45f * everyday);
     v->call_to_action = cta > 0.0f && v->mob_score >= NLP_MOB_MIN;
     if (v->call_to_action && protest_cat >= 0 && protest < NLP_TOPIC_MIN) {
         /* a call to rally is about protest, whatever its cause */

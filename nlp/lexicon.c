@@ -85,6 +85,8 @@ struct nlp_lexicon {
     char *pool; /* every string: categories, rules, symbols */
     size_t npool, cappool;
     struct symtab words, prefixes;
+    struct symtab heads; /* the first NLP_LX_MIN_PREFIX code points of every prefix:
+                            a token whose head is not here needs no prefix lookups */
     uint32_t nsyms;
     uint32_t max_prefix; /* longest stem prefix, in code points */
     struct edgetab edges;
@@ -321,7 +323,8 @@ static int category_family(const char *s, size_t n)
         {"stance/pro_ukraine", NLP_CAT_PRO_UKRAINE}, {"stance/pro_russia", NLP_CAT_PRO_RUSSIA},
         {"cue/call_to_action", NLP_CAT_CALL},        {"cue/negation", NLP_CAT_NEGATION},
         {"cue/reporting", NLP_CAT_REPORTING},        {"cue/time", NLP_CAT_TIME},
-        {"cue/place", NLP_CAT_PLACE},
+        {"cue/place", NLP_CAT_PLACE},                {"cue/past", NLP_CAT_PAST},
+        {"cue/everyday", NLP_CAT_EVERYDAY},
     };
 
     for (size_t i = 0; i < KZ_ARRAY_LEN(fixed); i++)
@@ -495,7 +498,7 @@ static int add_entry(struct lx_build *b, size_t fileno, const char *const f[5], 
     family = category_family(f[0], fl[0]);
     if (family < 0) {
         report(b, "unknown category \"%.*s\" (expected topic/<name>, stance/pro_ukraine, "
-                  "stance/pro_russia, cue/call_to_action|negation|reporting|time|place or "
+                  "stance/pro_russia, cue/call_to_action|negation|reporting|time|place|past|everyday or "
                   "region/<id>, names in ASCII snake_case)",
                (int)fl[0], f[0]);
         return 0;
@@ -563,11 +566,22 @@ static int insert_seq(struct lx_build *b, const struct pat_sym *syms, int nsym, 
     b->dup = 0;
     for (int i = 0; i < nsym; i++) {
         uint32_t sym, child;
-        rc = symtab_intern(lx, syms[i].prefix ? &lx->prefixes : &lx->words,
-                           written ? syms[i].w : syms[i].s, written ? syms[i].wn : syms[i].n,
-                           &sym);
+        const char *ps = written ? syms[i].w : syms[i].s;
+        size_t pn = written ? syms[i].wn : syms[i].n;
+        rc = symtab_intern(lx, syms[i].prefix ? &lx->prefixes : &lx->words, ps, pn, &sym);
         if (rc)
             return rc;
+        if (syms[i].prefix) {
+            size_t j = 0, from;
+            uint32_t head;
+            for (int cps = 0; cps < NLP_LX_MIN_PREFIX && j < pn; cps++) {
+                from = j;
+                if (nlp_utf8_get(ps, pn, &j) < 0 && j == from)
+                    break;
+            }
+            if ((rc = symtab_intern(lx, &lx->heads, ps, j, &head)))
+                return rc;
+        }
         child = edge_find(&lx->edges, state, sym);
         if (!child) {
             if ((rc = grow_array((void **)&lx->out, &lx->capstates, (size_t)lx->nstates + 1,
@@ -793,6 +807,7 @@ void nlp_lexicon_free(struct nlp_lexicon *lx)
     free(lx->pool);
     free(lx->words.slot);
     free(lx->prefixes.slot);
+    free(lx->heads.slot);
     free(lx->edges.slot);
     free(lx->out);
     free(lx->rules);
@@ -840,7 +855,9 @@ static size_t token_symbols(const struct nlp_lexicon *lx, const struct kz_str *n
         if (nlp_utf8_get(norm->p, norm->n, &i) < 0 && i == from)
             break;
         h = fnv_step(h, norm->p + from, i - from);
-        if (++cps >= NLP_LX_MIN_PREFIX && (id = symtab_find(lx, &lx->prefixes, h, norm->p, i)))
+        if (++cps == NLP_LX_MIN_PREFIX && !symtab_find(lx, &lx->heads, h, norm->p, i))
+            break; /* no stem prefix starts like this token */
+        if (cps >= NLP_LX_MIN_PREFIX && (id = symtab_find(lx, &lx->prefixes, h, norm->p, i)))
             syms[ns++] = id;
     }
     return ns;

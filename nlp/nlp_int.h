@@ -244,6 +244,8 @@ enum nlp_cat_family {
     NLP_CAT_TIME,      /* cue/time */
     NLP_CAT_PLACE,     /* cue/place */
     NLP_CAT_REGION,
+    NLP_CAT_PAST,      /* cue/past: a report of a past event */
+    NLP_CAT_EVERYDAY,  /* cue/everyday: an everyday invitation (той, football) */
 };
 
 struct nlp_lx_cat {

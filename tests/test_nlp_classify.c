@@ -191,6 +191,9 @@ static const char lex_mob[] =
     "cue/place\tалаң*\t0.8\tkk\t\n"
     "cue/place\tакимат*\t0.8\tru\t\n"
     "cue/place\tплощад*\t0.8\tru\t\n"
+    "cue/past\tвчера\t1.0\tru\t\n"
+    "cue/past\tпрошёл\t1.0\tru\t\n"
+    "cue/everyday\tфутбол*\t1.0\tru\t\n"
     "topic/protest\tмитинг*\t0.9\tru\t\n";
 
 /* ---------------------------------------------------------------------------
