@@ -40,6 +40,7 @@ char *nlp_arena_strdup(struct nlp_arena *ar, const char *s, size_t n);
 
 /* -- wordcache.c ------------------------------------------------------------ */
 
+#define NLP_WC_SLOTS 65536u /* entries, a power of two (see wordcache.c) */
 #define NLP_WC_KEY 28  /* longest form cached, bytes */
 #define NLP_WC_STEM 20 /* longest stem stored when it is not a prefix of the form */
 #define NLP_WC_PREFIX 0x80 /* slen flag: the stem is the form's first (slen & 0x7F) bytes */

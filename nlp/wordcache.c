@@ -20,7 +20,6 @@
 
 #include "nlp_int.h"
 
-#define NLP_WC_SLOTS 65536u
 
 _Static_assert(sizeof(struct nlp_wc_entry) == 64, "a word-cache entry is one cache line");
 
