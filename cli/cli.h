@@ -64,6 +64,7 @@ struct kz_config {
     int train_epochs;            /* train: at most; default 30 */
     double train_l2;             /* train: L2 penalty; default 1e-4 */
     int train_hash_bits;         /* train: 2^bits feature buckets; default 18 */
+    int train_char_ngrams;       /* train: character 3-5-gram features; default 0 */
 };
 
 void kz_config_init(struct kz_config *c);
@@ -114,6 +115,7 @@ enum kz_opt_id {
     OPT_HASH_BITS,
     OPT_STATS_JSON,
     OPT_LATENESS_MS,
+    OPT_CHAR_NGRAMS,
 };
 
 struct kz_opt {

@@ -356,6 +356,7 @@ int kz_cmd_train(const struct kz_cmd *cmd, int argc, char **argv)
     tc.epochs = (unsigned)cfg.train_epochs;
     tc.l2 = (float)cfg.train_l2;
     tc.hash_bits = (unsigned)cfg.train_hash_bits;
+    tc.char_ngrams = cfg.train_char_ngrams;
     if (cfg.rate > 0)
         tc.rate = (float)cfg.rate;
     clock_gettime(CLOCK_MONOTONIC, &t0);

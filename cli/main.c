@@ -112,6 +112,7 @@ static const struct kz_opt train_opts[] = {
     {OPT_L2, "l2", 0, "X", "L2 penalty (default 1e-4)"},
     {OPT_RATE, "rate", 0, "X", "AdaGrad learning rate (default 0.2)"},
     {OPT_HASH_BITS, "hash-bits", 0, "N", "2^N feature buckets, 8..24 (default 18)"},
+    {OPT_CHAR_NGRAMS, "char-ngrams", 0, NULL, "add character 3-5-grams of words (off by default)"},
     {OPT_JSON, "json", 'j', NULL, "print the training report as JSON"},
     {0, NULL, 0, NULL, NULL},
 };
@@ -190,7 +191,8 @@ static const struct kz_cmd commands[] = {
      eval_opts, kz_cmd_eval},
     {"train", "--gold FILE.jsonl --label stance|topics|mobilization --out MODEL [options]",
      "Train a learned model (logistic regression on hashed features) from gold posts.",
-     "Features are token stems, stem bigrams, lexicon category hits and verdict, and language,\n"
+     "Features are token stems, stem bigrams, hashtags, mentions, emoji, URL hosts (character\n"
+     "3-5-grams with --char-ngrams), lexicon category hits and verdict, and language,\n"
      "hashed into 2^N buckets.  A seeded 10% of the posts is held out: training stops when its\n"
      "loss stops improving, and the weight of the model against the lexicons is chosen on it.\n"
      "Prints held-out figures (lexicons alone, model alone, blended).  Use the model with\n"

@@ -5,15 +5,23 @@
  * Features.  A post is analysed (nlp_analyze) and classified by the lexicons
  * (nlp_classify) first; its features are then read off the tokens and the
  * lexicon verdict:
- *   w:<stem>  h:<#hashtag>  e:<emoji>  k:<time|date|number>   one per distinct token
- *   b:<stem> <stem>                                          adjacent token pairs
+ *   w:<stem>  h:<#hashtag>  e:<emoji>  m:<@mention>  k:<time|date|number>
+ *   u:<host>                          the host of a URL ("www." dropped)
+ *   b:<stem> <stem>                   adjacent tokens (words inside a hashtag
+ *                                     give unigrams, not bigrams)
+ *   with the feature flag NLP_MODEL_F_CHAR (kzpulse train --char-ngrams):
+ *   n:<norm>                          a word's norm where it differs from its stem
+ *   c:<n-gram>                        character 3-5-grams (code points) of each
+ *                                     word's norm and hashtag within "<" ">"
  *   x:<category>                      every lexicon category hit ("x:cue/negation")
  *   v:stance/<side> (score), v:mob (score), v:cta, v:topic/<name> (score):
  *                                     the lexicon verdict itself, rules included
  *   lang:<lang>, script:<script>
- * Token and bigram features are binary and scaled together to unit L2 norm
- * (long posts do not outvote short ones); lexicon and language features keep
- * their value.  Each feature string is hashed (64-bit FNV-1a with a final
+ * Text features are counted per post, dampened to log(1 + count), and the
+ * word block (w h e m k u b n) and the character block (c) are each scaled
+ * to unit L2 norm, so long posts do not outvote short ones and the many
+ * character n-grams do not drown the words; lexicon and language features
+ * keep their value.  Each feature string is hashed (64-bit FNV-1a with a final
  * mix, defined here so model files never depend on another hash) into 2^bits
  * buckets; one bit of the hash gives a sign, so collisions cancel in
  * expectation instead of adding up (Weinberger et al., "Feature Hashing for
@@ -46,9 +54,11 @@
  * the model too (x:, v: features), so the model learns how far to trust each
  * lexicon signal; the blend only guards the cases the model has not seen.
  *
- * File format (little-endian), version 1:
+ * File format (little-endian), version 2 (version 1, whose byte 9 was
+ * reserved and whose features differ, is refused as unsupported):
  *   "KZPM" u16 version, u8 kind, u8 hash_bits, u8 encoding (0 dense, 1
- *   sparse), u8 reserved (0), u16 nlabels, f32 blend, u32 nentries,
+ *   sparse), u8 feature flags (bit 0: character n-grams; other bits must be
+ *   0), u16 nlabels, f32 blend, u32 nentries,
  *   nlabels x (u8 len, bytes), nlabels x f32 bias,
  *   dense: 2^bits * nlabels x f32;  sparse: nentries x (u32 index, f32 value),
  *   indexes strictly increasing;  u32 crc32 (zlib) of every byte before it.
@@ -65,7 +75,7 @@
 #include "nlp_int.h"
 
 #define NLP_MODEL_MAGIC "KZPM"
-#define NLP_MODEL_VERSION 1
+#define NLP_MODEL_VERSION 2
 #define NLP_MODEL_MIN_BITS 8
 #define NLP_MODEL_MAX_BITS 24
 #define NLP_MODEL_MAX_LABELS 64
@@ -73,10 +83,16 @@
 #define NLP_MODEL_MAX_CW 10.0f         /* largest class weight */
 #define NLP_MODEL_TOP_EVIDENCE 5       /* model features listed per decided label */
 #define NLP_MODEL_HEADER 20
+#define NLP_MODEL_F_CHAR 1u            /* feature flag: character n-grams and norms */
+#define NLP_MODEL_F_ALL NLP_MODEL_F_CHAR
+#define NLP_MODEL_CHAR_MIN 3           /* character n-grams of 3..5 code points */
+#define NLP_MODEL_CHAR_MAX 5
+#define NLP_MODEL_CHAR_MAXCP 40        /* longer tokens give no character n-grams */
 
 struct nlp_model {
     enum nlp_model_kind kind;
     unsigned bits;
+    unsigned flags; /* NLP_MODEL_F_* */
     size_t nlabels;
     char *labels[NLP_MODEL_MAX_LABELS]; /* NUL-terminated, owned */
     size_t label_len[NLP_MODEL_MAX_LABELS];
@@ -136,6 +152,7 @@ void nlp_train_config_default(struct nlp_train_config *c)
     c->l2 = 1e-4f;
     c->rate = 0.2f;
     c->heldout = 0.1f;
+    c->char_ngrams = 0;
 }
 
 void nlp_model_free(struct nlp_model *m)
@@ -152,8 +169,8 @@ void nlp_model_free(struct nlp_model *m)
 }
 
 /* An empty model with its labels; weights zeroed. */
-static int model_alloc(enum nlp_model_kind kind, unsigned bits, const struct kz_str *labels,
-                       size_t nlabels, struct nlp_model **out)
+static int model_alloc(enum nlp_model_kind kind, unsigned bits, unsigned flags,
+                       const struct kz_str *labels, size_t nlabels, struct nlp_model **out)
 {
     struct nlp_model *m = calloc(1, sizeof(*m));
     size_t cells = ((size_t)1 << bits) * nlabels;
@@ -163,6 +180,7 @@ static int model_alloc(enum nlp_model_kind kind, unsigned bits, const struct kz_
         return KZ_ENOMEM;
     m->kind = kind;
     m->bits = bits;
+    m->flags = flags;
     m->blend = 1.0f;
     m->bias = calloc(nlabels, sizeof(*m->bias));
     m->w = calloc(cells, sizeof(*m->w));
@@ -199,8 +217,11 @@ static int is_softmax(const struct nlp_model *m)
  * ------------------------------------------------------------------------ */
 
 enum feat_src {
-    FS_WORD = 0, /* token a: w:<stem>, h:<norm>, e:<norm>, k:<kind> */
+    FS_WORD = 0, /* token a: w:<stem>, h:<norm>, e:<norm>, m:<norm>, k:<kind> */
+    FS_NORM,     /* token a: n:<norm>, a word whose stem differs from its norm */
     FS_BIGRAM,   /* tokens a, b */
+    FS_DOMAIN,   /* token a: u:<host of the URL> */
+    FS_CHAR,     /* token a: c:<n-gram>, b = start | len << 16 in "<norm>" */
     FS_EVIDENCE, /* verdict evidence a: x:<category> */
     FS_VSTANCE,  /* v:stance/<side> */
     FS_VMOB,     /* v:mob */
@@ -259,6 +280,33 @@ static void part_c(struct fparts *fp, const char *s)
     part(fp, s, strlen(s));
 }
 
+/* The host of a URL token's norm: after "scheme://", up to '/', '?', '#' or
+ * ':', without a leading "www.". */
+static struct kz_str url_host(struct kz_str u)
+{
+    size_t i = 0, j;
+
+    for (size_t k = 0; k + 2 < u.n; k++)
+        if (u.p[k] == ':' && u.p[k + 1] == '/' && u.p[k + 2] == '/') {
+            i = k + 3;
+            break;
+        }
+    if (u.n - i > 4 && !memcmp(u.p + i, "www.", 4))
+        i += 4;
+    for (j = i; j < u.n && u.p[j] != '/' && u.p[j] != '?' && u.p[j] != '#' && u.p[j] != ':'; j++)
+        ;
+    return kz_str_make(u.p + i, j - i);
+}
+
+/* The text a character n-gram is taken from: a word's norm, a hashtag's
+ * without its '#'. */
+static struct kz_str char_base(const struct nlp_token *t)
+{
+    if (t->kind == NLP_TOK_HASHTAG && t->norm.n && t->norm.p[0] == '#')
+        return kz_str_make(t->norm.p + 1, t->norm.n - 1);
+    return t->norm;
+}
+
 static void feat_parts(const struct nlp_doc *doc, const struct nlp_verdict *v,
                        const struct feat *f, struct fparts *fp)
 {
@@ -272,8 +320,14 @@ static void feat_parts(const struct nlp_doc *doc, const struct nlp_verdict *v,
         case NLP_TOK_WORD: part_c(fp, "w:"); part(fp, t->stem.p, t->stem.n); break;
         case NLP_TOK_HASHTAG: part_c(fp, "h:"); part(fp, t->norm.p, t->norm.n); break;
         case NLP_TOK_EMOJI: part_c(fp, "e:"); part(fp, t->norm.p, t->norm.n); break;
+        case NLP_TOK_MENTION: part_c(fp, "m:"); part(fp, t->norm.p, t->norm.n); break;
         default: part_c(fp, "k:"); part_c(fp, nlp_kind_name((enum nlp_kind)t->kind)); break;
         }
+        break;
+    case FS_NORM:
+        t = &doc->tokens[f->a];
+        part_c(fp, "n:");
+        part(fp, t->norm.p, t->norm.n);
         break;
     case FS_BIGRAM:
         part_c(fp, "b:");
@@ -281,6 +335,27 @@ static void feat_parts(const struct nlp_doc *doc, const struct nlp_verdict *v,
         part_c(fp, " ");
         part(fp, doc->tokens[f->b].stem.p, doc->tokens[f->b].stem.n);
         break;
+    case FS_DOMAIN: {
+        struct kz_str h = url_host(doc->tokens[f->a].norm);
+        part_c(fp, "u:");
+        part(fp, h.p, h.n);
+        break;
+    }
+    case FS_CHAR: {
+        /* positions in the virtual string "<" base ">" */
+        struct kz_str s = char_base(&doc->tokens[f->a]);
+        size_t st = f->b & 0xFFFF, en = st + (f->b >> 16);
+        part_c(fp, "c:");
+        if (st == 0)
+            part_c(fp, "<");
+        {
+            size_t bs = st ? st - 1 : 0, be = en > s.n + 1 ? s.n : en - 1;
+            part(fp, s.p + bs, be - bs);
+        }
+        if (en == s.n + 2)
+            part_c(fp, ">");
+        break;
+    }
     case FS_EVIDENCE:
         part_c(fp, "x:");
         part(fp, v->evidence[f->a].category.p, v->evidence[f->a].category.n);
@@ -329,53 +404,133 @@ static int cmp_feat(const void *x, const void *y)
     return a->b < b->b ? -1 : a->b > b->b;
 }
 
+/* Token features and the block they are scaled in: 1 words, 2 characters. */
 static int token_feature(const struct nlp_token *t)
 {
     return t->kind == NLP_TOK_WORD || t->kind == NLP_TOK_HASHTAG || t->kind == NLP_TOK_EMOJI ||
-           t->kind == NLP_TOK_NUMBER || t->kind == NLP_TOK_TIME || t->kind == NLP_TOK_DATE;
+           t->kind == NLP_TOK_MENTION || t->kind == NLP_TOK_NUMBER || t->kind == NLP_TOK_TIME ||
+           t->kind == NLP_TOK_DATE;
+}
+
+static int block_of(uint8_t src)
+{
+    return src == FS_CHAR ? 2 : src <= FS_DOMAIN ? 1 : 0;
+}
+
+/* Code points of s, at most NLP_MODEL_CHAR_MAXCP (longer words give no
+ * character n-grams: they are URLs, hashes or noise). */
+static size_t cp_offsets(struct kz_str s, uint32_t *off)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < s.n; i++)
+        if (((unsigned char)s.p[i] & 0xC0) != 0x80) {
+            if (n == NLP_MODEL_CHAR_MAXCP)
+                return 0;
+            off[n++] = (uint32_t)i;
+        }
+    off[n] = (uint32_t)s.n;
+    return n;
+}
+
+static int char_feature(const struct nlp_token *t)
+{
+    return (t->kind == NLP_TOK_WORD || t->kind == NLP_TOK_HASHTAG) && t->norm.n;
 }
 
 /*
  * The features of an analysed, lexicon-classified post, merged by bucket
- * and sorted.  Token features are deduplicated by string before hashing
- * (two tokens with one stem count once), then scaled to unit norm.
+ * and sorted.  Text features (word and character blocks) are counted by
+ * bucket and sign, dampened to log(1 + count), and each block is scaled to
+ * unit L2 norm (long posts do not outvote short ones, and the many character
+ * n-grams do not drown the words); lexicon and language features keep their
+ * value.
  */
 static int extract(struct nlp_arena *ar, const struct nlp_doc *doc, const struct nlp_verdict *v,
-                   unsigned bits, struct featset *fs)
+                   unsigned bits, unsigned flags, struct featset *fs)
 {
-    size_t cap = 2 * doc->ntokens + v->nevidence + v->ntopics + 8, n = 0, ntext = 0, m = 0;
-    struct feat *f = nlp_arena_alloc(ar, cap * sizeof(*f));
+    size_t cap = 4 * doc->ntokens + v->nevidence + v->ntopics + 8, n = 0, ntext, m = 0;
+    struct feat *f;
     long prev = -1;
-    float scale;
+    uint32_t off[NLP_MODEL_CHAR_MAXCP + 1];
+    double norm2[3] = {0, 0, 0};
 
+    if (flags & NLP_MODEL_F_CHAR)
+        for (size_t i = 0; i < doc->ntokens; i++)
+            if (char_feature(&doc->tokens[i])) {
+                size_t L = cp_offsets(char_base(&doc->tokens[i]), off) + 2;
+                for (unsigned g = NLP_MODEL_CHAR_MIN; g <= NLP_MODEL_CHAR_MAX && L > 2; g++)
+                    cap += L >= g ? L - g + 1 : 0;
+            }
+    f = nlp_arena_alloc(ar, cap * sizeof(*f));
     fs->f = f;
     fs->n = 0;
     if (!f)
         return KZ_ENOMEM;
     for (size_t i = 0; i < doc->ntokens; i++) {
         const struct nlp_token *t = &doc->tokens[i];
+        if (t->kind == NLP_TOK_URL && t->norm.n) {
+            if (url_host(t->norm).n) {
+                f[n] = (struct feat){0, 0.0f, (uint32_t)i, 0, FS_DOMAIN};
+                feat_hash(doc, v, &f[n++], bits, 1.0f);
+            }
+            prev = -1;
+            continue;
+        }
         if (!token_feature(t) || !t->norm.n) {
             prev = -1;
             continue;
         }
         f[n] = (struct feat){0, 0.0f, (uint32_t)i, 0, FS_WORD};
         feat_hash(doc, v, &f[n++], bits, 1.0f);
+        if ((flags & NLP_MODEL_F_CHAR) && t->kind == NLP_TOK_WORD &&
+            (t->norm.n != t->stem.n || memcmp(t->norm.p, t->stem.p, t->norm.n))) {
+            f[n] = (struct feat){0, 0.0f, (uint32_t)i, 0, FS_NORM};
+            feat_hash(doc, v, &f[n++], bits, 1.0f);
+        }
+        if ((flags & NLP_MODEL_F_CHAR) && char_feature(t)) {
+            size_t L = cp_offsets(char_base(t), off);
+            /* virtual string "<" s ">": position p is off[p - 1] + 1 bytes in,
+             * position 0 is "<", position L + 1 is ">" */
+            for (unsigned g = NLP_MODEL_CHAR_MIN; L && g <= NLP_MODEL_CHAR_MAX; g++)
+                for (size_t s0 = 0; s0 + g <= L + 2; s0++) {
+                    size_t e0 = s0 + g; /* code points [s0, e0) of the virtual string */
+                    uint32_t bs = s0 ? off[s0 - 1] + 1 : 0;
+                    uint32_t be = e0 == L + 2 ? off[L] + 2 : off[e0 - 1] + 1;
+                    if (be - bs > 0xFFFF)
+                        continue;
+                    f[n] = (struct feat){0, 0.0f, (uint32_t)i, bs | (be - bs) << 16, FS_CHAR};
+                    feat_hash(doc, v, &f[n++], bits, 1.0f);
+                }
+        }
+        /* bigrams along the post's own words (not inside hashtags) */
+        if (t->flags & NLP_TOKF_HASHTAG_PART)
+            continue;
         if (prev >= 0 && t->kind != NLP_TOK_NUMBER) {
             f[n] = (struct feat){0, 0.0f, (uint32_t)prev, (uint32_t)i, FS_BIGRAM};
             feat_hash(doc, v, &f[n++], bits, 1.0f);
         }
         prev = t->kind == NLP_TOK_NUMBER ? -1 : (long)i;
     }
-    /* binary token features: duplicates (same bucket and sign) count once */
+    /* counts by bucket and sign, dampened: log(1 + count) */
     if (n > 1)
         qsort(f, n, sizeof(*f), cmp_feat);
-    for (size_t i = 0; i < n; i++)
-        if (!m || f[i].idx != f[m - 1].idx || (f[i].val > 0) != (f[m - 1].val > 0))
-            f[m++] = f[i];
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && f[j].idx == f[i].idx && (f[j].val > 0) == (f[i].val > 0) &&
+               block_of(f[j].src) == block_of(f[i].src))
+            j++;
+        f[m] = f[i];
+        f[m].val = (f[i].val > 0 ? 1.0f : -1.0f) * log1pf((float)(j - i));
+        norm2[block_of(f[m].src)] += (double)f[m].val * f[m].val;
+        m++;
+        i = j;
+    }
     ntext = n = m;
-    scale = ntext ? 1.0f / sqrtf((float)ntext) : 0.0f;
-    for (size_t i = 0; i < ntext; i++)
-        f[i].val *= scale;
+    for (size_t i = 0; i < ntext; i++) {
+        double nb = norm2[block_of(f[i].src)];
+        f[i].val *= nb > 0 ? (float)(1.0 / sqrt(nb)) : 0.0f;
+    }
 
     for (size_t e = 0; e < v->nevidence; e++) {
         int seen = 0;
@@ -653,7 +808,7 @@ int nlp_classify_with_models(struct nlp_analyzer *a, const struct nlp_lexicon *l
     struct nlp_verdict lexv;
     struct featset fs = {NULL, 0};
     struct nlp_evidence *ev;
-    unsigned bits = 0;
+    unsigned bits = 0, flags = 0;
     size_t nev;
     int rc;
 
@@ -672,9 +827,11 @@ int nlp_classify_with_models(struct nlp_analyzer *a, const struct nlp_lexicon *l
     for (size_t i = 0; i < nmodels; i++) {
         if (!models[i])
             continue;
-        if (models[i]->bits != bits) { /* features are shared by models of one width */
+        if (models[i]->bits != bits || models[i]->flags != flags) {
+            /* features are shared by models of one width and feature set */
             bits = models[i]->bits;
-            if ((rc = extract(&a->arena, doc, &lexv, bits, &fs)))
+            flags = models[i]->flags;
+            if ((rc = extract(&a->arena, doc, &lexv, bits, flags, &fs)))
                 return rc;
         }
         if ((rc = apply_model(a, models[i], doc, &lexv, v, &fs, ev, &nev)))
@@ -1025,7 +1182,8 @@ int nlp_model_train(struct nlp_analyzer *a, const struct nlp_lexicon *lx,
                  cfg->hash_bits, nlabels, NLP_MODEL_MAX_CELLS);
         return KZ_ERANGE;
     }
-    if ((rc = model_alloc(cfg->kind, cfg->hash_bits, labels, nlabels, &m)))
+    if ((rc = model_alloc(cfg->kind, cfg->hash_bits, cfg->char_ngrams ? NLP_MODEL_F_CHAR : 0,
+                          labels, nlabels, &m)))
         goto fail;
     K = nlabels;
 
@@ -1044,7 +1202,7 @@ int nlp_model_train(struct nlp_analyzer *a, const struct nlp_lexicon *lx,
         struct featset fs;
         if ((rc = nlp_analyze(a, ex[i].text, ex[i].len, ex[i].lang, &doc)) ||
             (rc = nlp_classify(a, lx, &doc, &v)) ||
-            (rc = extract(&a->arena, &doc, &v, cfg->hash_bits, &fs)))
+            (rc = extract(&a->arena, &doc, &v, cfg->hash_bits, m->flags, &fs)))
             goto fail;
         t.off[t.n] = t.nf;
         if ((rc = tset_push(&t, &fs)))
@@ -1213,7 +1371,7 @@ int nlp_model_save(const struct nlp_model *m, void **buf, size_t *len)
     p[6] = (unsigned char)m->kind;
     p[7] = (unsigned char)m->bits;
     p[8] = (unsigned char)sparse;
-    p[9] = 0;
+    p[9] = (unsigned char)m->flags;
     put_u16(p + 10, (uint16_t)m->nlabels);
     put_f32(p + 12, m->blend);
     put_u32(p + 16, (uint32_t)(sparse ? nnz : cells));
@@ -1255,7 +1413,7 @@ int nlp_model_load(const void *buf, size_t len, struct nlp_model **out, char *er
     struct kz_str labels[NLP_MODEL_MAX_LABELS];
     struct nlp_model *m = NULL;
     size_t pos, nlabels, cells, nent, need;
-    unsigned kind, bits, enc;
+    unsigned kind, bits, enc, flags;
     char dummy[1];
     float blend;
     int rc = 0;
@@ -1279,6 +1437,7 @@ int nlp_model_load(const void *buf, size_t len, struct nlp_model **out, char *er
     kind = p[6];
     bits = p[7];
     enc = p[8];
+    flags = p[9];
     nlabels = get_u16(p + 10);
     blend = get_f32(p + 12);
     nent = get_u32(p + 16);
@@ -1288,9 +1447,9 @@ int nlp_model_load(const void *buf, size_t len, struct nlp_model **out, char *er
     if (bits < NLP_MODEL_MIN_BITS || bits > NLP_MODEL_MAX_BITS)
         LOAD_FAIL(KZ_EDECODE, "hash bits %u outside %d-%d", bits, NLP_MODEL_MIN_BITS,
                   NLP_MODEL_MAX_BITS);
-    if (enc > 1 || p[9])
-        LOAD_FAIL(KZ_EDECODE, "unknown weight encoding %u (0 dense, 1 sparse) or flags %u", enc,
-                  p[9]);
+    if (enc > 1 || (flags & ~NLP_MODEL_F_ALL))
+        LOAD_FAIL(KZ_EDECODE, "unknown weight encoding %u (0 dense, 1 sparse) or feature flags %u",
+                  enc, flags);
     if (!nlabels || nlabels > NLP_MODEL_MAX_LABELS ||
         (kind == NLP_MODEL_STANCE && nlabels != 3) ||
         (kind == NLP_MODEL_MOBILIZATION && nlabels != 1))
@@ -1334,7 +1493,7 @@ int nlp_model_load(const void *buf, size_t len, struct nlp_model **out, char *er
     need = pos + 4 * nlabels + (enc ? 8 * nent : 4 * nent) + 4;
     if (need != len)
         LOAD_FAIL(KZ_EDECODE, "model is %zu bytes, its header describes %zu", len, need);
-    if ((rc = model_alloc((enum nlp_model_kind)kind, bits, labels, nlabels, &m)))
+    if ((rc = model_alloc((enum nlp_model_kind)kind, bits, flags, labels, nlabels, &m)))
         LOAD_FAIL(rc, "loading model: %s", kz_strerror(rc));
     m->blend = blend;
     for (size_t k = 0; k < nlabels; k++, pos += 4)

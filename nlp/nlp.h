@@ -189,6 +189,7 @@ struct nlp_train_config {
     float l2;                 /* L2 penalty; default 1e-4 */
     float rate;               /* AdaGrad learning rate; default 0.2 */
     float heldout;            /* fraction held out for early stopping and blend; default 0.1 */
+    int char_ngrams;          /* character 3-5-grams of words and norms; default 0 */
 };
 void nlp_train_config_default(struct nlp_train_config *c);
 
@@ -222,7 +223,7 @@ int nlp_model_train(struct nlp_analyzer *a, const struct nlp_lexicon *lx,
                     const struct nlp_train_config *cfg, const struct nlp_train_example *ex,
                     size_t n, struct nlp_model **out, struct nlp_train_report *rep, char *err,
                     size_t errlen);
-/* Serialize ("KZPM" version 1, crc32-checked) into a malloc'd *buf. */
+/* Serialize ("KZPM" version 2, crc32-checked) into a malloc'd *buf. */
 int nlp_model_save(const struct nlp_model *m, void **buf, size_t *len);
 /* Parse and validate a serialized model.  Returns 0, KZ_EDECODE (truncated,
  * corrupt or foreign: err says which), KZ_EUNSUPPORTED (another version),

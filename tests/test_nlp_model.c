@@ -90,6 +90,8 @@ static struct nlp_train_example *examples(struct kz_str *topics)
     return ex;
 }
 
+static int g_char_ngrams; /* train with character n-grams */
+
 static struct nlp_model *train(struct nlp_analyzer *a, enum nlp_model_kind kind, uint64_t seed)
 {
     struct kz_str topics[KZ_ARRAY_LEN(train_rows)];
@@ -106,6 +108,7 @@ static struct nlp_model *train(struct nlp_analyzer *a, enum nlp_model_kind kind,
     cfg.hash_bits = 12;
     cfg.heldout = 0.0f; /* the set is tiny: train on all, test on heldout_rows */
     cfg.epochs = 40;
+    cfg.char_ngrams = g_char_ngrams;
     rc = nlp_model_train(a, NULL, &cfg, ex, KZ_ARRAY_LEN(train_rows), &m, &rep, err, sizeof(err));
     if (rc)
         fprintf(stderr, "train: %s\n", err);
@@ -270,10 +273,17 @@ static void test_file_format(void)
     /* foreign: a gzip header, a JSON file */
     expect_reject("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03", 10, KZ_EDECODE, "magic");
     expect_reject("{\"kind\": \"stance\"}", 18, KZ_EDECODE, "magic");
-    /* a future version */
+    /* a future version, and version 1 (other features: its weights would not fit) */
     memcpy(bad, buf, len);
-    bad[4] = 2;
-    expect_reject(bad, len, KZ_EUNSUPPORTED, "version 2");
+    bad[4] = 3;
+    expect_reject(bad, len, KZ_EUNSUPPORTED, "version 3");
+    bad[4] = 1;
+    expect_reject(bad, len, KZ_EUNSUPPORTED, "version 1");
+    /* the feature flags: word features only by default; unknown flags are refused */
+    CHECK_EQ_INT(((unsigned char *)buf)[9], 0);
+    memcpy(bad, buf, len);
+    bad[9] = 0x80;
+    expect_reject(bad, len, KZ_EDECODE, "feature flags");
     /* a valid checksum over a wrong field is caught by the field checks */
     memcpy(bad, buf, len);
     bad[6] = 9; /* kind */
@@ -317,10 +327,58 @@ static void test_bad_training_input(void)
     nlp_analyzer_free(a);
 }
 
+/* Character n-grams: a flag in the file, round trip, and evidence whose
+ * feature strings and spans are well formed. */
+static void test_char_ngrams(void)
+{
+    struct nlp_analyzer *a = NULL;
+    struct nlp_model *m, *m2 = NULL;
+    void *buf = NULL, *buf2 = NULL;
+    size_t len = 0, len2 = 0, ok = 0;
+    char err[256];
+
+    CHECK_EQ_INT(nlp_analyzer_new(NULL, &a, err, sizeof(err)), 0);
+    g_char_ngrams = 1;
+    m = train(a, NLP_MODEL_STANCE, 5);
+    g_char_ngrams = 0;
+    CHECK(m != NULL);
+    if (!m)
+        goto out;
+    CHECK_EQ_INT(nlp_model_save(m, &buf, &len), 0);
+    CHECK(buf && ((unsigned char *)buf)[9] == 1);
+    CHECK_EQ_INT(nlp_model_load(buf, len, &m2, err, sizeof(err)), 0);
+    if (m2) {
+        CHECK_EQ_INT(nlp_model_save(m2, &buf2, &len2), 0);
+        CHECK(len2 == len && buf2 && !memcmp(buf, buf2, len));
+    }
+    for (size_t i = 0; i < KZ_ARRAY_LEN(heldout_rows); i++) {
+        const struct row *r = &heldout_rows[i];
+        struct nlp_verdict v;
+        classify(a, m2 ? m2 : m, r->text, &v);
+        ok += (int)v.stance == (int)r->stance;
+        for (size_t e = 0; e < v.nevidence; e++) {
+            const struct nlp_evidence *ev = &v.evidence[e];
+            CHECK(ev->rule.n > 2 && memchr(ev->rule.p, ':', ev->rule.n) &&
+                  strlen(ev->rule.p) == ev->rule.n);
+            if (ev->match.n)
+                CHECK(!memcmp(r->text + ev->start, ev->match.p, ev->match.n));
+        }
+    }
+    /* a tiny set: most, not necessarily all, held-out posts right */
+    CHECK(ok * 3 >= KZ_ARRAY_LEN(heldout_rows) * 2);
+out:
+    free(buf);
+    free(buf2);
+    nlp_model_free(m);
+    nlp_model_free(m2);
+    nlp_analyzer_free(a);
+}
+
 int main(void)
 {
     RUN(test_predicts_heldout);
     RUN(test_file_format);
+    RUN(test_char_ngrams);
     RUN(test_bad_training_input);
     return TAP_DONE();
 }

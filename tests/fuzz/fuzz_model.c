@@ -11,6 +11,8 @@
  * canonical, and always to bytes that load again.
  *   CC=clang meson setup build-fuzz -Dfuzz=true && ninja -C build-fuzz tests/fuzz/fuzz_model
  *   kzpulse train --gold tests/data/gold.jsonl --label stance --hash-bits 8 --out /tmp/fz/seed
+ *   kzpulse train --gold tests/data/gold.jsonl --label topics --hash-bits 8 --char-ngrams \
+ *       --out /tmp/fz/seed2   (a model with feature flags set)
  *   build-fuzz/tests/fuzz/fuzz_model -max_total_time=600 /tmp/fz
  */
 #include <stdint.h>
