@@ -1,16 +1,22 @@
 /*
  * langid_eval.c -- language-identification accuracy on labelled JSONL files.
  *
- * Usage: langid_eval [-v] FILE.jsonl...
- * Each line is a JSON object with "text" and a gold "lang".  Posts are split
- * by length in whitespace-separated words (1-4 words, >= 5 words), and the
- * tool prints, per file and overall, the accuracy of nlp_analyze()'s post
- * language in each bucket, plus what the misses were labelled as.  With -v it
- * also prints every miss.  No hint is passed to the analyzer: the gold label
- * is only compared against.  Like every benchmark it reports and never fails.
- * Reproduce the figures in bench/README.md with:
- *   langid_eval ../shared/data/kazsandra-kk.val.jsonl \
+ * Usage: langid_eval [-v] [-m] FILE.jsonl...
+ * Each line is a JSON object with "text" and a gold "lang" (kk ru uk en
+ * mixed): the shared data files and the project's gold set
+ * (tests/data/gold.jsonl) alike.  Posts are bucketed by length in
+ * whitespace-separated words; per file and overall the tool prints the
+ * accuracy of nlp_analyze()'s post language for 1-4 words and >= 5 words
+ * (the two buckets the targets are stated for), then the finer buckets 1,
+ * 2-4, 5-9, 10-19 and 20+ words, and what the misses were called.  With -m
+ * it also prints a confusion matrix (rows gold, columns predicted) per file
+ * and overall, for >= 5 words and for all lengths; with -v every miss.  No
+ * hint is passed to the analyzer: the gold label is only compared against.
+ * Like every benchmark it reports and never fails.  Reproduce the figures
+ * in bench/README.md with:
+ *   langid_eval -m ../shared/data/kazsandra-kk.val.jsonl \
  *       ../shared/data/sensitive-topics-ru.val.jsonl ../shared/data/ruw-stance-en.val.jsonl
+ *   langid_eval -m tests/data/gold.jsonl
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,9 +26,20 @@
 
 #include "nlp.h"
 
+#define NL (NLP_LANG_MIXED + 1)
+
+/* Fine buckets: 1, 2-4, 5-9, 10-19, 20+ words. */
+enum { B1, B2_4, B5_9, B10_19, B20, NB };
+static const char *const bucket_name[NB] = {"1w", "2-4w", "5-9w", "10-19w", "20+w"};
+
 struct bucket {
     long n, ok;
-    long as[NLP_LANG_MIXED + 1];
+    long as[NL];
+};
+
+struct stats {
+    struct bucket fine[NB];
+    long conf[2][NL][NL]; /* [all lengths, >= 5 words][gold][predicted] */
 };
 
 static size_t count_words(const char *s, size_t n)
@@ -39,29 +56,85 @@ static size_t count_words(const char *s, size_t n)
     return w;
 }
 
+static int bucket_of(size_t w)
+{
+    return w == 1 ? B1 : w <= 4 ? B2_4 : w <= 9 ? B5_9 : w <= 19 ? B10_19 : B20;
+}
+
+static void add_bucket(struct bucket *dst, const struct bucket *src)
+{
+    dst->n += src->n;
+    dst->ok += src->ok;
+    for (int l = 0; l < NL; l++)
+        dst->as[l] += src->as[l];
+}
+
 static void print_bucket(const char *name, const char *label, const struct bucket *b)
 {
-    printf("%-40s %-6s n=%-5ld acc=%6.2f%%  misses:", name, label, b->n,
-           b->n ? 100.0 * (double)b->ok / (double)b->n : 0.0);
-    for (int l = 0; l <= NLP_LANG_MIXED; l++)
+    if (!b->n)
+        return;
+    printf("%-32s %-7s n=%-5ld acc=%6.2f%%  misses:", name, label, b->n,
+           100.0 * (double)b->ok / (double)b->n);
+    for (int l = 0; l < NL; l++)
         if (b->as[l])
             printf(" %s=%ld", nlp_lang_name((enum nlp_lang)l), b->as[l]);
     printf("\n");
 }
 
+static void print_matrix(const char *name, const char *label, long m[NL][NL])
+{
+    static const int order[] = {NLP_LANG_KK, NLP_LANG_RU, NLP_LANG_UK, NLP_LANG_EN,
+                                NLP_LANG_MIXED, NLP_LANG_UND};
+    printf("%s, %s: rows gold, columns predicted\n%8s", name, label, "");
+    for (int j = 0; j < NL; j++)
+        printf(" %6s", nlp_lang_name((enum nlp_lang)order[j]));
+    printf("\n");
+    for (int i = 0; i < NL; i++) {
+        long row = 0;
+        for (int j = 0; j < NL; j++)
+            row += m[order[i]][order[j]];
+        if (!row)
+            continue;
+        printf("%8s", nlp_lang_name((enum nlp_lang)order[i]));
+        for (int j = 0; j < NL; j++)
+            printf(" %6ld", m[order[i]][order[j]]);
+        printf("\n");
+    }
+}
+
+static void report(const char *name, const struct stats *st, int matrix)
+{
+    struct bucket shortb = {0}, longb = {0};
+
+    for (int k = 0; k < NB; k++)
+        add_bucket(k < B5_9 ? &shortb : &longb, &st->fine[k]);
+    print_bucket(name, "1-4w", &shortb);
+    print_bucket(name, ">=5w", &longb);
+    for (int k = 0; k < NB; k++)
+        print_bucket(name, bucket_name[k], &st->fine[k]);
+    if (matrix) {
+        print_matrix(name, ">=5 words", (long(*)[NL])st->conf[1]);
+        print_matrix(name, "all lengths", (long(*)[NL])st->conf[0]);
+    }
+}
+
 int main(int argc, char **argv)
 {
     struct nlp_analyzer *an;
-    struct bucket total[2] = {{0}};
+    static struct stats total;
     char err[256];
-    int verbose = 0, first = 1;
+    int verbose = 0, matrix = 0, first = 1;
 
-    if (argc > 1 && strcmp(argv[1], "-v") == 0) {
-        verbose = 1;
-        first = 2;
+    for (; first < argc && argv[first][0] == '-'; first++) {
+        if (strcmp(argv[first], "-v") == 0)
+            verbose = 1;
+        else if (strcmp(argv[first], "-m") == 0)
+            matrix = 1;
+        else
+            break;
     }
     if (argc <= first) {
-        fprintf(stderr, "usage: langid_eval [-v] FILE.jsonl...\n");
+        fprintf(stderr, "usage: langid_eval [-v] [-m] FILE.jsonl...\n");
         return 2;
     }
     if (nlp_analyzer_new(NULL, &an, err, sizeof(err)) != 0) {
@@ -70,11 +143,12 @@ int main(int argc, char **argv)
     }
     for (int f = first; f < argc; f++) {
         FILE *fp = fopen(argv[f], "r");
-        struct bucket b[2] = {{0}};
+        static struct stats st;
         char *line = NULL;
         size_t cap = 0;
         ssize_t len;
 
+        memset(&st, 0, sizeof(st));
         if (!fp) {
             perror(argv[f]);
             continue;
@@ -83,7 +157,7 @@ int main(int argc, char **argv)
             json_error_t je;
             json_t *o = json_loadb(line, (size_t)len, 0, &je);
             const char *text, *lang;
-            size_t tn;
+            size_t tn, w;
             struct nlp_doc d;
             int gold, k;
 
@@ -97,22 +171,23 @@ int main(int argc, char **argv)
             }
             tn = json_string_length(json_object_get(o, "text"));
             gold = nlp_lang_parse(lang, strlen(lang));
-            if (nlp_analyze(an, text, tn, NLP_LANG_UND, &d) == 0) {
-                size_t w = count_words(text, tn);
-                if (w == 0) {
-                    json_decref(o);
-                    continue;
-                }
-                k = w >= 5;
-                b[k].n++;
-                if ((int)d.lang == gold) {
-                    b[k].ok++;
-                } else {
-                    b[k].as[d.lang]++;
-                    if (verbose)
-                        printf("MISS %s->%s: %.*s\n", lang, nlp_lang_name(d.lang),
-                               (int)(tn > 200 ? 200 : tn), text);
-                }
+            w = count_words(text, tn);
+            if (w == 0 || nlp_analyze(an, text, tn, NLP_LANG_UND, &d) != 0) {
+                json_decref(o);
+                continue;
+            }
+            k = bucket_of(w);
+            st.fine[k].n++;
+            st.conf[0][gold][d.lang]++;
+            if (w >= 5)
+                st.conf[1][gold][d.lang]++;
+            if ((int)d.lang == gold) {
+                st.fine[k].ok++;
+            } else {
+                st.fine[k].as[d.lang]++;
+                if (verbose)
+                    printf("MISS %s->%s: %.*s\n", lang, nlp_lang_name(d.lang),
+                           (int)(tn > 200 ? 200 : tn), text);
             }
             json_decref(o);
         }
@@ -121,18 +196,17 @@ int main(int argc, char **argv)
         {
             const char *base = strrchr(argv[f], '/');
             base = base ? base + 1 : argv[f];
-            print_bucket(base, "1-4w", &b[0]);
-            print_bucket(base, ">=5w", &b[1]);
+            report(base, &st, matrix);
         }
-        for (int k = 0; k < 2; k++) {
-            total[k].n += b[k].n;
-            total[k].ok += b[k].ok;
-            for (int l = 0; l <= NLP_LANG_MIXED; l++)
-                total[k].as[l] += b[k].as[l];
-        }
+        for (int k = 0; k < NB; k++)
+            add_bucket(&total.fine[k], &st.fine[k]);
+        for (int a = 0; a < 2; a++)
+            for (int i = 0; i < NL; i++)
+                for (int j = 0; j < NL; j++)
+                    total.conf[a][i][j] += st.conf[a][i][j];
     }
-    print_bucket("all", "1-4w", &total[0]);
-    print_bucket("all", ">=5w", &total[1]);
+    if (argc - first > 1)
+        report("all", &total, matrix);
     nlp_analyzer_free(an);
     return 0;
 }

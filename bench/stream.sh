@@ -18,6 +18,8 @@
 #      time): p50 / p99.  Same for the peer (its offsets are in the same
 #      MULTI) at PEER_RATE (default 2000/s: it saturates far below RATE).
 # Prints a summary; the figures go into bench/README.md by hand.
+# Env: LAT_ONLY=1 skips the throughput part; LAT_JOBS="kzpulse" skips the
+# peer's latency; LAT_FLAGS="--flush-ms 250" adds flags to the latency run.
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 if [ -z "${KZ_TEST_BROKERS:-}" ]; then
@@ -60,6 +62,7 @@ run1() { # DB GROUP LOG
         --redis "redis://127.0.0.1:$R/$1" --lexicons "$ROOT/lexicons" --until-eof \
         --stats-interval 0 -d /dev/null 2>"$3"
 }
+if [ -z "${LAT_ONLY:-}" ]; then
 t0=$(now); run1 1 one "$tmp/one"; t1=$(now)
 w1=$(el "$t0" "$t1")
 echo "kzpulse run, 1 process: $N posts in $w1 s = $(awk -v n="$N" -v w="$w1" 'BEGIN { printf "%.0f", n / w }') posts/s, peak RSS $(rss "$tmp/one.time") MB"
@@ -77,11 +80,12 @@ t0=$(now)
 wp=$(el "$t0" "$(now)")
 echo "peer (Python), 1 process: $N posts in $wp s = $(awk -v n="$N" -v w="$wp" 'BEGIN { printf "%.0f", n / w }') posts/s, peak RSS $(rss "$tmp/peer.time") MB"
 echo "ratio kzpulse/peer (1 process): $(awk -v a="$wp" -v b="$w1" 'BEGIN { printf "%.1f", a / b }')x"
+fi
 
 # Latency at a fixed rate: 20 s of posts.  The peer saturates far below
 # RATE, so it is measured at PEER_RATE (default 2000 posts/s), below its own
 # saturation.
-for job in kzpulse peer; do
+for job in ${LAT_JOBS:-kzpulse peer}; do
     rate=$RATE
     [ $job = kzpulse ] || rate=${PEER_RATE:-2000}
     M=$((rate * 20))
@@ -91,7 +95,7 @@ for job in kzpulse peer; do
     mktopic "$topic" message.timestamp.type=LogAppendTime
     if [ $job = kzpulse ]; then
         "$K" run --brokers "$B" --topic "$topic" --group "lat" --redis "redis://127.0.0.1:$R/4" \
-            --lexicons "$ROOT/lexicons" --stats-interval 0 -d /dev/null 2>"$tmp/lat-run" &
+            --lexicons "$ROOT/lexicons" --stats-interval 0 ${LAT_FLAGS:-} -d /dev/null 2>"$tmp/lat-run" &
         key="kzp:v1:offsets:lat"
     else
         "$PY" "$ROOT/bench/peer/peer.py" --brokers "$B" --topic "$topic" --group lat \

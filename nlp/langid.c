@@ -22,8 +22,8 @@
  * The post's language is the argmax of the summed token scores (each token's
  * contribution is capped so one long word cannot outvote a sentence); the
  * source's hint breaks ties and decides when there is no evidence.  A post is
- * "mixed" when enough of its words lean to a second language (thresholds
- * below).  Tokens without evidence of their own inherit the post language if
+ * "mixed" when Kazakh and Russian both carry a real share of its leaning
+ * words (thresholds below).  Tokens without evidence of their own inherit the post language if
  * their script allows it (in a mixed post, the last labelled word's).  The
  * word, ending and trigram tables are open-addressing hashes owned by the
  * analyzer (no globals), built once at analyzer creation.
@@ -41,14 +41,17 @@ enum { L_KK = 0, L_RU, L_UK, L_EN, NL };
 /*
  * Code-switching thresholds, tuned with bench/langid_eval on the shared data
  * (Kazakh reviews that borrow Russian words must stay kk) and the project's
- * gold set (posts that switch clauses must be mixed).  A token "leans" to a
- * language when it leads by LEAN_MARGIN; a post is mixed when at least
- * MIX_MIN leaning tokens, and MIX_PCT tenths of them, go to its second
- * language (two tenths when the post mixes scripts).
+ * gold set (posts that switch clauses must be mixed); the rule itself is
+ * explained where it runs, in nlp_langid().  A Cyrillic word "leans" to
+ * Kazakh or to the Slavic pair when its score leads the other by LEAN_MARGIN.
  */
 #define LEAN_MARGIN 0.5f
 #define MIX_MIN 3
-#define MIX_PCT 3
+#define MIX_SHARE 0.25f  /* kk against ru/uk: the minority's share of the two */
+#define MIX_SHARE_SCRIPTS 0.2f /* the same, English beside Cyrillic */
+#define KK_STRONG 6.0f   /* a Kazakh score this high means Kazakh-only letters */
+#define KK_STRONG_MIN 2
+#define KKL_STRONG 5.0f  /* the same for Kazakh Latin: Kazakh marks */
 static const uint8_t lang_of[NL] = {NLP_LANG_KK, NLP_LANG_RU, NLP_LANG_UK, NLP_LANG_EN};
 
 enum { M_KK = 1, M_RU = 2, M_UK = 4, M_EN = 8, M_KK_PLAIN = 16 };
@@ -560,7 +563,7 @@ static int argmax(const float *s, float *margin)
 void nlp_langid(struct nlp_analyzer *a, enum nlp_lang hint, struct nlp_doc *doc)
 {
     float total[NL] = {0};
-    size_t votes[NL] = {0}, nconf = 0, nlean = 0, nlat = 0, ncyr = 0;
+    size_t nconf = 0, nlat = 0, ncyr = 0, fam_kk = 0, fam_sl = 0, kk_strong = 0, en_lean = 0, kkl_lean = 0, kkl_strong = 0;
     float margin;
     int best;
     enum nlp_lang last[2] = {NLP_LANG_UND, NLP_LANG_UND}; /* per script: Cyrillic, Latin */
@@ -609,9 +612,19 @@ void nlp_langid(struct nlp_analyzer *a, enum nlp_lang hint, struct nlp_doc *doc)
             t->lang = lang_of[best];
             nconf++;
         }
-        if (sc.s[best] > 0 && margin >= LEAN_MARGIN) {
-            votes[best]++;
-            nlean++;
+        if (t->script == NLP_SCRIPT_LATN && sc.s[best] > 0 && margin >= LEAN_MARGIN) {
+            en_lean += best == L_EN;
+            kkl_lean += best == L_KK;
+            kkl_strong += best == L_KK && sc.s[L_KK] >= KKL_STRONG;
+        }
+        if (t->script == NLP_SCRIPT_CYRL) {
+            float sl = sc.s[L_RU] > sc.s[L_UK] ? sc.s[L_RU] : sc.s[L_UK];
+            if (sc.s[L_KK] > 0 && sc.s[L_KK] - sl >= LEAN_MARGIN) {
+                fam_kk++;
+                kk_strong += sc.s[L_KK] >= KK_STRONG;
+            } else if (sl > 0 && sl - sc.s[L_KK] >= LEAN_MARGIN) {
+                fam_sl++;
+            }
         }
         for (int l = 0; l < NL; l++) {
             float v = sc.s[l];
@@ -654,20 +667,38 @@ void nlp_langid(struct nlp_analyzer *a, enum nlp_lang hint, struct nlp_doc *doc)
         doc->lang_confidence = sum > 0 ? total[best] / sum : 0;
     }
 
-    /* Code switching: two languages with real shares of the confident tokens. */
-    if (nlean >= 4) {
-        size_t first = 0, second = 0;
-        for (int l = 0; l < NL; l++) {
-            if (votes[l] > first) {
-                second = first;
-                first = votes[l];
-            } else if (votes[l] > second) {
-                second = votes[l];
-            }
-        }
-        /* Two scripts in one post are themselves a sign of switching. */
-        size_t pct = doc->script == NLP_SCRIPT_MIXED ? 2 : MIX_PCT;
-        if (second >= MIX_MIN && second * 10 >= nlean * pct)
+    /*
+     * Code switching.  Kazakh against Russian is decided between the two
+     * families, on Cyrillic words only: a word counts for Kazakh when its
+     * Kazakh score leads the better of Russian and Ukrainian, for "Slavic"
+     * when that one leads Kazakh (a Russian word without ы э ъ ё scores
+     * about as Ukrainian, so comparing it with Russian alone would lose it).
+     * The post is mixed when the minority family has MIX_MIN words and
+     * MIX_SHARE of the two, or, when Kazakh is the minority, KK_STRONG_MIN
+     * words with Kazakh-only letters: a Russian post may borrow a Kazakh
+     * word, rarely two with ә ғ қ ң ө ұ ү һ і.  Russian against Ukrainian is
+     * never "mixed": the two share too many words for word votes to tell a
+     * switch from shared vocabulary, so the post's argmax decides.  English
+     * beside Kazakh or Russian is mixed by the same counts, English-leaning
+     * words against the other leaning words.
+     */
+    {
+        size_t mn = fam_kk < fam_sl ? fam_kk : fam_sl;
+        bool enough = mn >= MIX_MIN || (fam_kk < fam_sl && kk_strong >= KK_STRONG_MIN);
+
+        if (enough && (float)mn >= MIX_SHARE * (float)(fam_kk + fam_sl))
+            doc->lang = NLP_LANG_MIXED;
+        /* English beside Kazakh or Russian: English-leaning words against
+         * the other leaning words (Cyrillic of either family, Kazakh Latin);
+         * two scripts in one post lower the share needed.  In a post all in
+         * Latin letters only Kazakh words with Kazakh marks (ä ö ü ğ ş ı ñ,
+         * the acutes, the 2017 apostrophes) count: informal Kazakh Latin
+         * ("jaksy", "Reseyge") leans English word by word too often. */
+        size_t other = fam_kk + fam_sl + (ncyr ? kkl_lean : kkl_strong);
+        mn = en_lean < other ? en_lean : other;
+        if (mn >= MIX_MIN && (float)mn >= (doc->script == NLP_SCRIPT_MIXED ? MIX_SHARE_SCRIPTS
+                                                                          : MIX_SHARE) *
+                                             (float)(en_lean + other))
             doc->lang = NLP_LANG_MIXED;
     }
 

@@ -205,6 +205,14 @@ bool nlp_social_match(const char *s, size_t n, size_t i, size_t lo, struct nlp_m
 int nlp_tokenizer_init(struct nlp_analyzer *a, char *err, size_t errlen);
 void nlp_tokenizer_fini(struct nlp_analyzer *a);
 int nlp_tokenize(struct nlp_analyzer *a, const char *s, size_t n);
+/*
+ * Segment s[0, n) as the tokenizer segments a gap between social tokens:
+ * the fast segmenter when every character allows it (*fast), else ICU, or
+ * ICU always with force_icu.  Fills up to cap segment ends and word flags;
+ * *nseg is the full count.  For tests comparing the two segmenters.
+ */
+int nlp_segment_gap(struct nlp_analyzer *a, const char *s, size_t n, bool force_icu,
+                    size_t *ends, bool *words, size_t cap, size_t *nseg, bool *fast);
 
 /* -- langid.c --------------------------------------------------------------- */
 

@@ -255,6 +255,56 @@ static int normalize_general(struct nlp_analyzer *a, const char *s, size_t n, si
  *  - anything else (other scripts, compatibility forms, ignorables, mixed
  *    Latin/Cyrillic): normalize_general().
  */
+/*
+ * The commonest case first: a word of lower-case ASCII (and ASCII digits and
+ * punctuation) or lower-case Cyrillic letters, in one script, with no
+ * character three times in a row, is its own norm.  One tight pass over the
+ * bytes says so; anything else (an upper-case letter, another block, a
+ * triple) returns false and the full census below decides.
+ */
+static bool already_normal(const char *s, size_t n, uint8_t *script)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    unsigned p1 = 0x10000, p2 = 0x20000, lat = 0, cyr = 0;
+    size_t i = 0;
+
+    while (i < n) {
+        unsigned c = u[i], k;
+
+        if (c < 0x80) {
+            if (c - 'A' < 26u)
+                return false;
+            lat |= c - 'a' < 26u;
+            k = c;
+            i++;
+        } else {
+            unsigned b;
+            if (i + 1 >= n)
+                return false;
+            b = u[i + 1];
+            if (c == 0xD0 ? b - 0xB0u < 0x10u              /* а..п */
+                : c == 0xD1 ? b - 0x80u < 0x20u            /* р..я ѐ..џ */
+                : c == 0xD2 ? b - 0x8Au < 0x36u && (b & 1) /* ғ қ ң ү ұ һ ... */
+                : c == 0xD3 ? b - 0x90u < 0x30u && (b & 1) /* ә ө ... */
+                            : false) {
+                cyr = 1;
+                k = c << 8 | b;
+                i += 2;
+            } else {
+                return false;
+            }
+        }
+        if (k == p1 && k == p2)
+            return false;
+        p2 = p1;
+        p1 = k;
+    }
+    if (lat && cyr)
+        return false;
+    *script = (uint8_t)(lat ? NLP_SCRIPT_LATN : cyr ? NLP_SCRIPT_CYRL : NLP_SCRIPT_NONE);
+    return true;
+}
+
 int nlp_normalize_word(struct nlp_analyzer *a, const char *s, size_t n, struct kz_str *norm,
                        uint8_t *script, uint8_t *flags)
 {
@@ -264,6 +314,10 @@ int nlp_normalize_word(struct nlp_analyzer *a, const char *s, size_t n, struct k
     char *out;
     size_t on = 0;
 
+    if (already_normal(s, n, script)) {
+        *norm = kz_str_make(s, n);
+        return 0;
+    }
     while (i < n) {
         unsigned char c = (unsigned char)s[i];
         int32_t cp;

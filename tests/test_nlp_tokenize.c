@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nlp.h"
+#include "nlp_int.h"
 #include "tap.h"
 
 static struct nlp_analyzer *an;
@@ -282,6 +282,88 @@ static void test_reuse(void)
     free(copy);
 }
 
+/*
+ * The fast segmenter (tokenize.c) must cut exactly where ICU does and agree
+ * on which segments are words, for every string it accepts.  Random strings
+ * over its character classes, weighted to the hard cases (mid-word '.', ':',
+ * ',', apostrophes between letters and digits, CR LF, runs of spaces).
+ */
+static int seg_compare(const char *s, size_t n)
+{
+    size_t e1[512], e2[512], n1, n2;
+    bool w1[512], w2[512], fast, fast2;
+
+    CHECK_EQ_INT(nlp_segment_gap(an, s, n, false, e1, w1, 512, &n1, &fast), 0);
+    CHECK_EQ_INT(nlp_segment_gap(an, s, n, true, e2, w2, 512, &n2, &fast2), 0);
+    CHECK(!fast2);
+    if (!fast)
+        return 0;
+    CHECK_EQ_INT(n1, n2);
+    if (n1 != n2 || n1 > 512) {
+        fprintf(stderr, "segment count differs on |%.*s|\n", (int)n, s);
+        return 1;
+    }
+    for (size_t i = 0; i < n1; i++) {
+        if (e1[i] != e2[i] || w1[i] != w2[i]) {
+            fprintf(stderr, "segment %zu differs on |%.*s|: fast %zu/%d, ICU %zu/%d\n", i,
+                    (int)n, s, e1[i], w1[i], e2[i], w2[i]);
+            CHECK(0);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void test_fast_segmenter(void)
+{
+    static const char *const alphabet[] = {
+        "a", "Z", "q", "д", "Ж", "ә", "Қ", "ң", "і", "ї", "ё", "é", "ğ", "ş", "ı", "ǵ", "ә",
+        "ә", "1", "9", "0", ".", ":", ",", ";", "'", "\xE2\x80\x99", "\xE2\x80\x98", " ",
+        "  ", "\t", "\n", "\r", "\r\n", "\v", "\f", "-", "!", "?", "\"", "(", ")", "/", "«",
+        "»", "\xE2\x80\x94", "\xE2\x80\x93", "\xE2\x80\xA6", "\xE2\x80\x9C", "\xE2\x80\x9D",
+        "\xE2\x80\x9E", "\xC2\xA0", "\xE2\x84\x96", "%", "+", "*", "&", "`", "~", "#", "$",
+        "Ѐ", "џ", "Ѡ", "ѿ", "Ҋ", "ӿ", "Ԁ", "ԯ", "À", "ÿ", "ɐ", "ʯ", "\x01", "\x7F",
+    };
+    static const char *const cases[] = {
+        "Қазақстан'да s'ózder", "e.g. т.б. 1.5 1,5 1;5 a:b a::b", "12:00 12.00 1'000",
+        "a.1 1.a a1b 1a2 ab.'cd", "көп-көп Z-патриоты из-за", "«Жаңаөзен» — ереуіл…",
+        "\r\n\r\n \t  x", "don't rock’n’roll ‘quoted’", "№5 а.\u00A0б", "",
+    };
+    uint64_t x = 0x2545F4914F6CDD1Dull;
+    char buf[256];
+    int bad = 0;
+
+    for (size_t i = 0; i < KZ_ARRAY_LEN(cases); i++)
+        bad += seg_compare(cases[i], strlen(cases[i]));
+    for (int iter = 0; iter < 20000 && bad < 5; iter++) {
+        size_t n = 0, len;
+
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        len = 1 + (size_t)(x % 24);
+        for (size_t k = 0; k < len; k++) {
+            const char *piece;
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            piece = alphabet[x % KZ_ARRAY_LEN(alphabet)];
+            if (n + strlen(piece) >= sizeof(buf))
+                break;
+            memcpy(buf + n, piece, strlen(piece));
+            n += strlen(piece);
+        }
+        bad += seg_compare(buf, n);
+    }
+    /* Outside the fast classes the gap goes to ICU. */
+    {
+        size_t e[8], nseg;
+        bool w[8], fast;
+        CHECK_EQ_INT(nlp_segment_gap(an, "a\xCC\x81 b", 4, false, e, w, 8, &nseg, &fast), 0);
+        CHECK(!fast);
+        CHECK_EQ_INT(nlp_segment_gap(an, "ab_c", 4, false, e, w, 8, &nseg, &fast), 0);
+        CHECK(!fast);
+        CHECK_EQ_INT(nlp_segment_gap(an, "ab c", 4, false, e, w, 8, &nseg, &fast), 0);
+        CHECK(fast);
+    }
+}
+
 int main(void)
 {
     char err[256];
@@ -301,6 +383,7 @@ int main(void)
     RUN(test_one_megabyte);
     RUN(test_long_word);
     RUN(test_reuse);
+    RUN(test_fast_segmenter);
     nlp_analyzer_free(an);
     return TAP_DONE();
 }
