@@ -35,26 +35,11 @@
  * half by each); if it fails to load, the old one stays and the error is
  * logged.
  *
- * Stats: every --stats-interval seconds a line on stderr (--stats-json: a JSON
- * object per line) with posts/s, consumer lag (sum over the assigned
- * partitions of high watermark - position, both from librdkafka's cache, so
- * no request is made), dead letters by reason, flush latency, Redis retries,
- * fencing conflicts and the watermark.
- *
- * Watermark (DESIGN.md, "Time"): the minimum over this process's partitions
- * of the newest event time it has applied to Redis, less --lateness-ms
- * (default 60000).  After a flush, at most once a second, it is published as
- *   HSET kzp:v1:watermarks:{group}  <hostname>:<pid>  <watermark, epoch ms>
- *   HSET kzp:v1:heartbeats:{group}  <hostname>:<pid>  <wall clock now, epoch ms>
- * and both keys get EXPIRE 86400 (they vanish a day after the last process of
- * the group).  A reader takes the minimum over the fields whose heartbeat is
- * less than 30 s old (a dead process's entry is ignored after that); a clean
- * exit deletes both fields.  Partitions that have not yielded a post yet do
- * not count; a process without any has no field.
+ * Stats lines and the watermark are published by run_stats.c (its top
+ * comment has the details); run_int.h holds the state the two files share.
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,7 +49,7 @@
 #include <hiredis/hiredis.h>
 #include <librdkafka/rdkafka.h>
 
-#include "cli.h"
+#include "run_int.h"
 
 static volatile sig_atomic_t g_stop, g_reload;
 
@@ -76,44 +61,7 @@ static void on_signal(int sig)
         g_stop = 1;
 }
 
-struct run {
-    const struct kz_config *cfg;
-    rd_kafka_t *consumer, *dlq;
-    struct agg_store *store;
-    struct kz_pipeline *pipe;
-    int64_t last_flush_ms;
-    uint64_t retries, dlq_failed, dlq_sent, commits_failed;
-    double flush_ms_sum, flush_ms_max;
-    uint64_t nflush;
-    int assigned;
-    /* --until-eof: which assigned partitions are drained; a message clears its flag */
-    struct {
-        char topic[256];
-        int32_t partition;
-        int eof;
-    } parts[1024];
-    int nparts;
-    int fatal;
-    char fatal_msg[512];
-    /* fencing, reloads, stats */
-    uint64_t conflicts, reloads, reload_failed;
-    double iv_flush_sum, iv_flush_max; /* flush latency since the last stats line */
-    uint64_t iv_nflush;
-    /* watermark: newest event time per partition, consumed and applied */
-    struct {
-        char topic[256];
-        int32_t partition;
-        int64_t seen, applied; /* INT64_MIN: none */
-    } wm[1024];
-    int nwm;
-    redisContext *wmc;
-    char member[320];
-    int64_t last_wm_pub;
-    int64_t watermark; /* INT64_MIN: none */
-    uint64_t wm_failed;
-};
-
-static int64_t now_ms(void)
+int64_t kz_run_now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -215,150 +163,6 @@ static void reseek(struct run *r, const struct agg_position *pos, size_t n)
     rd_kafka_topic_partition_list_destroy(l);
 }
 
-/* ---------------------------------------------------------------------------
- * Watermark
- * ------------------------------------------------------------------------ */
-
-static int wm_index(struct run *r, const char *topic, int32_t partition, int add)
-{
-    for (int i = 0; i < r->nwm; i++)
-        if (r->wm[i].partition == partition && !strcmp(r->wm[i].topic, topic))
-            return i;
-    if (!add || r->nwm == (int)KZ_ARRAY_LEN(r->wm))
-        return -1;
-    int i = r->nwm++;
-    snprintf(r->wm[i].topic, sizeof(r->wm[i].topic), "%s", topic);
-    r->wm[i].partition = partition;
-    r->wm[i].seen = r->wm[i].applied = INT64_MIN;
-    return i;
-}
-
-static void wm_seen(struct run *r, const char *topic, int32_t partition, int64_t ts)
-{
-    int i = wm_index(r, topic, partition, 1);
-    if (i >= 0 && ts > r->wm[i].seen)
-        r->wm[i].seen = ts;
-}
-
-/* Everything consumed is applied now. */
-static void wm_applied(struct run *r)
-{
-    int64_t w = INT64_MAX;
-    for (int i = 0; i < r->nwm; i++) {
-        r->wm[i].applied = r->wm[i].seen;
-        if (r->wm[i].applied != INT64_MIN && r->wm[i].applied < w)
-            w = r->wm[i].applied;
-    }
-    r->watermark = w == INT64_MAX ? INT64_MIN : w - r->cfg->lateness_ms;
-}
-
-static void wm_rollback(struct run *r)
-{
-    for (int i = 0; i < r->nwm; i++)
-        r->wm[i].seen = r->wm[i].applied;
-}
-
-/* Partitions given away no longer hold the watermark back. */
-static void wm_forget(struct run *r, const rd_kafka_topic_partition_list_t *parts)
-{
-    for (int k = 0; k < parts->cnt; k++) {
-        int i = wm_index(r, parts->elems[k].topic, parts->elems[k].partition, 0);
-        if (i >= 0)
-            r->wm[i] = r->wm[--r->nwm];
-    }
-}
-
-static redisReply *wm_cmd(struct run *r, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    redisReply *rep = redisvCommand(r->wmc, fmt, ap);
-    va_end(ap);
-    if (!rep || rep->type == REDIS_REPLY_ERROR) {
-        r->wm_failed++;
-        if (rep)
-            freeReplyObject(rep);
-        redisFree(r->wmc); /* reconnect next time */
-        r->wmc = NULL;
-        return NULL;
-    }
-    return rep;
-}
-
-static int wm_connect(struct run *r)
-{
-    struct agg_redis_addr a;
-    char err[256];
-    if (r->wmc)
-        return 0;
-    if (agg_redis_parse_url(r->cfg->redis, &a, err, sizeof(err)))
-        return -1;
-    struct timeval tv = {1, 0};
-    r->wmc = redisConnectWithTimeout(a.host, a.port, tv);
-    if (!r->wmc || r->wmc->err) {
-        r->wm_failed++;
-        if (r->wmc)
-            redisFree(r->wmc);
-        r->wmc = NULL;
-        return -1;
-    }
-    redisSetTimeout(r->wmc, tv);
-    redisReply *rep = NULL;
-    if (a.password[0])
-        rep = a.user[0] ? wm_cmd(r, "AUTH %s %s", a.user, a.password)
-                        : wm_cmd(r, "AUTH %s", a.password);
-    if (a.password[0] && !rep)
-        return -1;
-    if (rep)
-        freeReplyObject(rep);
-    if (a.db && !(rep = wm_cmd(r, "SELECT %d", a.db)))
-        return -1;
-    if (a.db)
-        freeReplyObject(rep);
-    return 0;
-}
-
-/* Publish the watermark (see the top comment); on exit (bye), delete it. */
-static void wm_publish(struct run *r, int bye)
-{
-    int64_t t = now_ms();
-    if (!bye && (r->watermark == INT64_MIN || t - r->last_wm_pub < 1000))
-        return;
-    r->last_wm_pub = t;
-    if (wm_connect(r))
-        return;
-    struct timespec wall;
-    clock_gettime(CLOCK_REALTIME, &wall);
-    long long wall_ms = (long long)wall.tv_sec * 1000 + wall.tv_nsec / 1000000;
-    const char *g = r->cfg->group;
-    redisReply *rep;
-    if (bye) {
-        if ((rep = wm_cmd(r, "HDEL kzp:v1:watermarks:%s %s", g, r->member)))
-            freeReplyObject(rep);
-        if (r->wmc && (rep = wm_cmd(r, "HDEL kzp:v1:heartbeats:%s %s", g, r->member)))
-            freeReplyObject(rep);
-        return;
-    }
-    redisAppendCommand(r->wmc, "HSET kzp:v1:watermarks:%s %s %lld", g, r->member,
-                       (long long)r->watermark);
-    redisAppendCommand(r->wmc, "HSET kzp:v1:heartbeats:%s %s %lld", g, r->member, wall_ms);
-    redisAppendCommand(r->wmc, "EXPIRE kzp:v1:watermarks:%s 86400", g);
-    redisAppendCommand(r->wmc, "EXPIRE kzp:v1:heartbeats:%s 86400", g);
-    for (int i = 0; i < 4 && r->wmc; i++) {
-        void *v = NULL;
-        if (redisGetReply(r->wmc, &v) != REDIS_OK || !v ||
-            ((redisReply *)v)->type == REDIS_REPLY_ERROR) {
-            r->wm_failed++;
-            if (v)
-                freeReplyObject(v);
-            redisFree(r->wmc);
-            r->wmc = NULL;
-            break;
-        }
-        freeReplyObject(v);
-    }
-}
-
 /* Apply the pending batch, retrying transient failures with backoff until it
  * is applied or a hard stop.  Returns 0 or a KZ_E* code. */
 static int flush(struct run *r)
@@ -386,7 +190,7 @@ static int flush(struct run *r)
         copy[i] = pos[i];
         copy[i].source = strdup(pos[i].source);
     }
-    int64_t t0 = now_ms();
+    int64_t t0 = kz_run_now_ms();
     int rc;
     for (;;) {
         rc = kz_pipeline_flush(r->pipe, err, sizeof(err));
@@ -394,7 +198,7 @@ static int flush(struct run *r)
             break; /* applied, or an error retrying cannot mend */
         r->retries++;
         fprintf(stderr, "kzpulse run: store: %s; retrying in %d ms\n", err, backoff);
-        if (g_stop && now_ms() - t0 > 4000)
+        if (g_stop && kz_run_now_ms() - t0 > 4000)
             break; /* shutting down and the store is gone: exit without commit, lose nothing */
         sleep_ms(backoff);
         backoff = backoff < 5000 ? backoff * 2 : 5000;
@@ -406,10 +210,10 @@ static int flush(struct run *r)
                         "resuming after the stored offsets\n");
         kz_pipeline_discard(r->pipe);
         reseek(r, copy, n);
-        wm_rollback(r);
+        kz_run_wm_rollback(r);
         rc = 0;
     } else if (rc == 0) {
-        double ms = (double)(now_ms() - t0);
+        double ms = (double)(kz_run_now_ms() - t0);
         r->flush_ms_sum += ms;
         r->flush_ms_max = ms > r->flush_ms_max ? ms : r->flush_ms_max;
         r->nflush++;
@@ -417,13 +221,13 @@ static int flush(struct run *r)
         r->iv_flush_max = ms > r->iv_flush_max ? ms : r->iv_flush_max;
         r->iv_nflush++;
         commit_positions(r, copy, n);
-        wm_applied(r);
+        kz_run_wm_applied(r);
     } else {
         snprintf(r->fatal_msg, sizeof(r->fatal_msg), "store: %s", err);
     }
     for (size_t i = 0; i < n; i++)
         free((char *)copy[i].source);
-    r->last_flush_ms = now_ms();
+    r->last_flush_ms = kz_run_now_ms();
     return rc;
 }
 
@@ -503,7 +307,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e,
         r->assigned = cooperative ? r->assigned - parts->cnt : 0;
         r->nparts = 0; /* re-learnt from EOF events after the next assignment */
         if (cooperative)
-            wm_forget(r, parts);
+            kz_run_wm_forget(r, parts);
         else
             r->nwm = 0;
     }
@@ -576,29 +380,6 @@ static int kafka_new_failed(const struct kz_config *cfg, const char *what, const
     return KZ_EXIT_FAIL;
 }
 
-/* Sum over the assigned partitions of high watermark - position, from
- * librdkafka's cache (no request).  -1 when nothing is known. */
-static int64_t consumer_lag(rd_kafka_t *rk)
-{
-    rd_kafka_topic_partition_list_t *a = NULL;
-    int64_t lag = -1;
-    if (rd_kafka_assignment(rk, &a) || !a)
-        return -1;
-    if (a->cnt && !rd_kafka_position(rk, a)) {
-        for (int i = 0; i < a->cnt; i++) {
-            int64_t lo, hi, pos = a->elems[i].offset;
-            if (rd_kafka_get_watermark_offsets(rk, a->elems[i].topic, a->elems[i].partition, &lo,
-                                               &hi) || hi < 0)
-                continue;
-            if (pos < 0)
-                pos = lo >= 0 ? lo : hi; /* nothing consumed yet */
-            lag = (lag < 0 ? 0 : lag) + (hi > pos ? hi - pos : 0);
-        }
-    }
-    rd_kafka_topic_partition_list_destroy(a);
-    return lag;
-}
-
 /* SIGHUP: compile the lexicons again; swap only a complete new set. */
 static void reload_lexicons(struct run *r)
 {
@@ -618,68 +399,6 @@ static void reload_lexicons(struct run *r)
     nlp_lexicon_free(kz_pipeline_swap_lexicon(r->pipe, lex));
     r->reloads++;
     fprintf(stderr, "kzpulse run: SIGHUP: lexicons reloaded from %s\n", r->cfg->lexicons);
-}
-
-static void print_stats(struct run *r, int64_t t0, uint64_t *last_posts, int64_t *last_t)
-{
-    struct kz_run_stats *rs = kz_pipeline_run_stats(r->pipe);
-    const struct ingest_stats *is = kz_pipeline_ingest_stats(r->pipe);
-    int64_t t = now_ms();
-    double dt = (double)(t - *last_t) / 1000.0;
-    double rate = dt > 0 ? (double)(rs->posts - *last_posts) / dt : 0.0;
-    double favg = r->iv_nflush ? r->iv_flush_sum / (double)r->iv_nflush : 0.0;
-    int64_t lag = r->consumer ? consumer_lag(r->consumer) : -1;
-    char dead[512];
-    size_t used = 0;
-    int json = r->cfg->stats_json;
-
-    dead[0] = '\0';
-    for (int i = 0; i < INGEST_DL_REASON_COUNT; i++) {
-        if (!is->dead[i] && !json)
-            continue;
-        int n = snprintf(dead + used, sizeof(dead) - used, json ? "%s\"%s\":%llu" : "%s%s %llu",
-                         used ? (json ? "," : ", ") : "",
-                         ingest_dl_reason_name((enum ingest_dl_reason)i),
-                         (unsigned long long)is->dead[i]);
-        if (n < 0 || (size_t)n >= sizeof(dead) - used)
-            break;
-        used += (size_t)n;
-    }
-    if (json) {
-        struct timespec wall;
-        clock_gettime(CLOCK_REALTIME, &wall);
-        fprintf(stderr,
-                "{\"ts\":%lld,\"uptime_s\":%lld,\"posts_per_s\":%.1f,\"posts\":%llu,"
-                "\"records\":%llu,\"lag\":%lld,\"dead\":%llu,\"dead_by_reason\":{%s},"
-                "\"dlq_sent\":%llu,\"flushes\":%llu,\"flush_ms_avg\":%.1f,\"flush_ms_max\":%.1f,"
-                "\"redis_retries\":%llu,\"conflicts\":%llu,\"duplicates\":%llu,"
-                "\"reloads\":%llu,\"watermark_ms\":%lld}\n",
-                (long long)wall.tv_sec * 1000 + wall.tv_nsec / 1000000, (long long)((t - t0) / 1000),
-                rate, (unsigned long long)rs->posts, (unsigned long long)rs->records,
-                (long long)lag, (unsigned long long)rs->dead_total, dead,
-                (unsigned long long)r->dlq_sent, (unsigned long long)r->nflush, favg,
-                r->iv_flush_max, (unsigned long long)r->retries,
-                (unsigned long long)r->conflicts, (unsigned long long)rs->duplicate_batches,
-                (unsigned long long)r->reloads,
-                (long long)(r->watermark == INT64_MIN ? -1 : r->watermark));
-    } else {
-        char lagbuf[32];
-        if (lag < 0)
-            snprintf(lagbuf, sizeof(lagbuf), "?");
-        else
-            snprintf(lagbuf, sizeof(lagbuf), "%lld", (long long)lag);
-        fprintf(stderr,
-                "kzpulse run: %.0f posts/s, %llu posts, lag %s, %llu dead (%s), %llu flushes, "
-                "flush avg %.1f ms max %.1f ms, %llu retries, %llu conflicts, uptime %llds\n",
-                rate, (unsigned long long)rs->posts, lagbuf, (unsigned long long)rs->dead_total,
-                used ? dead : "none", (unsigned long long)r->nflush, favg, r->iv_flush_max,
-                (unsigned long long)r->retries, (unsigned long long)r->conflicts,
-                (long long)((t - t0) / 1000));
-    }
-    r->iv_flush_sum = r->iv_flush_max = 0;
-    r->iv_nflush = 0;
-    *last_posts = rs->posts;
-    *last_t = t;
 }
 
 int kz_cmd_run(const struct kz_cmd *cmd, int argc, char **argv)
@@ -779,7 +498,7 @@ int kz_cmd_run(const struct kz_cmd *cmd, int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
 
-    int64_t t0 = now_ms(), last_stats = t0;
+    int64_t t0 = kz_run_now_ms(), last_stats = t0;
     uint64_t last_posts = 0;
     r.last_flush_ms = t0;
     while (!g_stop) {
@@ -813,28 +532,28 @@ int kz_cmd_run(const struct kz_cmd *cmd, int argc, char **argv)
                     break;
                 }
                 if (kz_pipeline_run_stats(r.pipe)->posts != before)
-                    wm_seen(&r, rec.pos.source, m->partition,
-                            kz_pipeline_run_stats(r.pipe)->last_ts_ms);
+                    kz_run_wm_seen(&r, rec.pos.source, m->partition,
+                                   kz_pipeline_run_stats(r.pipe)->last_ts_ms);
             }
             rd_kafka_message_destroy(m);
         }
         size_t npos;
         kz_pipeline_positions(r.pipe, &npos);
         int due = npos && (kz_pipeline_pending(r.pipe) >= cfg.flush_posts ||
-                           now_ms() - r.last_flush_ms >= cfg.flush_ms);
+                           kz_run_now_ms() - r.last_flush_ms >= cfg.flush_ms);
         if (due && flush(&r)) {
             r.fatal = 1;
             break;
         }
         if (cfg.until_eof && r.assigned > 0 && !npos && drained_count(&r) >= r.assigned)
             break;
-        if (cfg.stats_interval && now_ms() - last_stats >= cfg.stats_interval * 1000LL)
-            print_stats(&r, t0, &last_posts, &last_stats);
+        if (cfg.stats_interval && kz_run_now_ms() - last_stats >= cfg.stats_interval * 1000LL)
+            kz_run_print_stats(&r, t0, &last_posts, &last_stats);
         if (g_reload) { /* between two records: no post is half-classified */
             g_reload = 0;
             reload_lexicons(&r);
         }
-        wm_publish(&r, 0);
+        kz_run_wm_publish(&r, 0);
     }
     /* Shutdown: flush what is pending, commit, leave the group. */
     if (!r.fatal) {
@@ -843,9 +562,9 @@ int kz_cmd_run(const struct kz_cmd *cmd, int argc, char **argv)
         if (npos && flush(&r))
             r.fatal = 1;
     }
-    print_stats(&r, t0, &last_posts, &last_stats); /* the final figures, always */
+    kz_run_print_stats(&r, t0, &last_posts, &last_stats); /* the final figures, always */
     if (r.wmc || r.watermark != INT64_MIN)
-        wm_publish(&r, 1);
+        kz_run_wm_publish(&r, 1);
     if (r.fatal) {
         fprintf(stderr, "kzpulse run: stopping: %s\n", r.fatal_msg);
         status = KZ_EXIT_FAIL;

@@ -2,7 +2,7 @@
  * classify.c -- nlp_classify(): lexicon matches to topics, war stance,
  * mobilization and region, with the evidence for each.
  *
- * One pass of the lexicon automaton (lexicon.c) gives every match; everything
+ * One pass of the lexicon automaton (lexicon_match.c) gives every match; everything
  * below is arithmetic over those matches and a little token context:
  *
  *  - Context per token, from one scan of the bytes between tokens: the

@@ -1,6 +1,7 @@
 /*
- * lexicon.c -- lexicon TSV parsing, validation, and the token-level
- * Aho-Corasick matcher that nlp_classify() runs once per post.
+ * lexicon.c -- lexicon TSV parsing, validation, and compilation into the
+ * token-level Aho-Corasick automaton that lexicon_match.c runs once per post
+ * (the automaton and the matching are described there).
  *
  * Compilation.  Every entry `category<TAB>pattern<TAB>weight<TAB>lang<TAB>note`
  * is validated (five fields, a known category family, a weight in (0, 1], a
@@ -19,27 +20,8 @@
  * (word -> symbol id), each distinct stem prefix into a second one (prefix ->
  * symbol id, ids from the same space).  A pattern is a sequence of symbols.
  *
- * Automaton.  All patterns go into one trie over symbols: the goto function
- * of Aho-Corasick, stored as one open-addressing hash table keyed by
- * (state, symbol), with each state's outputs (patterns ending there) chained.
- * A token may carry several symbols at once (its exact word and every stem
- * prefix it starts with), so the single current state of classic
- * Aho-Corasick becomes a set of active (state, first token) pairs: at each
- * token the root is added to the set (a match may start there) and every
- * active state follows each of the token's symbols; states without an edge
- * die.  This is the automaton without failure links, simulated as an NFA:
- * failure links summarize "the longest suffix that is also a path" only when
- * each position has one symbol, which prefix symbols break.
- *
- * Complexity.  Compilation is O(total pattern tokens) after analysis.
- * Matching a post of n tokens costs, per token, one word lookup plus at most
- * NLP_LX_MAX_PREFIX prefix lookups (prefix hashes are computed incrementally,
- * FNV-1a over the norm's bytes, so each is O(1) expected), then
- * O(|active| x |symbols|) edge lookups; |active| is bounded by the longest
- * pattern (in tokens) times the symbol ambiguity, in practice a handful, and
- * hard-capped at NLP_LX_MAX_ACTIVE.  Total O(n) for a fixed lexicon.  Working
- * memory comes from the analyzer's arena; the lexicon is immutable after
- * compilation and may be shared by any number of threads.
+ * The compiled lexicon (struct nlp_lexicon, lexicon_int.h) is immutable
+ * once nlp_lexicon_compile() returns.
  */
 #include <ctype.h>
 #include <math.h>
@@ -48,77 +30,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nlp_int.h"
+#include "lexicon_int.h"
 
-#define NLP_LX_MAX_PREFIX 32  /* code points of a token tried as stem prefixes */
-#define NLP_LX_MIN_PREFIX 3   /* shortest stem accepted, in code points */
-#define NLP_LX_MAX_SYMS 24    /* symbols one token may carry */
-#define NLP_LX_MAX_ACTIVE 512 /* active (state, start) pairs; more are dropped */
 #define NLP_LX_MAX_PATTOK 16  /* tokens in one pattern */
 
 /* ---------------------------------------------------------------------------
  * Hash tables: string -> symbol id, and (state, symbol) -> state
  * ------------------------------------------------------------------------ */
-
-struct symslot {
-    uint32_t hash;
-    uint32_t off, len; /* in the lexicon's pool */
-    uint32_t id;       /* 0: empty */
-};
-
-struct symtab {
-    struct symslot *slot;
-    size_t cap, n; /* cap a power of two, or 0 */
-};
-
-struct edgeslot {
-    uint64_t key; /* (state << 32) | symbol; 0: empty (symbols start at 1) */
-    uint32_t child;
-};
-
-struct edgetab {
-    struct edgeslot *slot;
-    size_t cap, n;
-};
-
-struct nlp_lexicon {
-    char *pool; /* every string: categories, rules, symbols */
-    size_t npool, cappool;
-    struct symtab words, prefixes;
-    struct symtab heads; /* the first NLP_LX_MIN_PREFIX code points of every prefix:
-                            a token whose head is not here needs no prefix lookups */
-    uint32_t nsyms;
-    uint32_t max_prefix; /* longest stem prefix, in code points */
-    struct edgetab edges;
-    uint32_t *out; /* per state: first pattern index + 1, or 0 */
-    uint32_t nstates;
-    size_t capstates;
-    struct nlp_lx_rule *rules; /* per pattern; strings resolved at the end */
-    uint32_t *next_out;        /* per pattern: next pattern index + 1 at its state */
-    uint32_t *rule_off;        /* per pattern: offsets of rule, category in pool */
-    size_t nrules, caprules;
-    struct nlp_lx_cat *cats;
-    size_t ncats, capcats;
-};
-
-static uint32_t fnv_step(uint32_t h, const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 16777619u;
-    }
-    return h;
-}
-
-#define FNV_INIT 2166136261u
-
-static uint64_t mix64(uint64_t k)
-{
-    k ^= k >> 33;
-    k *= 0xff51afd7ed558ccdULL;
-    k ^= k >> 33;
-    return k;
-}
 
 static int grow_array(void **p, size_t *cap, size_t need, size_t elem)
 {
@@ -152,20 +70,6 @@ static int pool_add(struct nlp_lexicon *lx, const char *s, size_t n, uint32_t *o
     return 0;
 }
 
-static uint32_t symtab_find(const struct nlp_lexicon *lx, const struct symtab *t, uint32_t h,
-                            const char *s, size_t n)
-{
-    if (!t->cap)
-        return 0;
-    for (size_t i = h & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
-        const struct symslot *e = &t->slot[i];
-        if (!e->id)
-            return 0;
-        if (e->hash == h && e->len == n && !memcmp(lx->pool + e->off, s, n))
-            return e->id;
-    }
-}
-
 static int symtab_rehash(struct symtab *t, size_t cap)
 {
     struct symslot *ns = calloc(cap, sizeof(*ns));
@@ -190,11 +94,11 @@ static int symtab_rehash(struct symtab *t, size_t cap)
 static int symtab_intern(struct nlp_lexicon *lx, struct symtab *t, const char *s, size_t n,
                          uint32_t *id)
 {
-    uint32_t h = fnv_step(FNV_INIT, s, n), off;
+    uint32_t h = nlp_lx_fnv_step(NLP_LX_FNV_INIT, s, n), off;
     size_t j;
     int rc;
 
-    if ((*id = symtab_find(lx, t, h, s, n)))
+    if ((*id = nlp_lx_symtab_find(lx, t, h, s, n)))
         return 0;
     if ((t->n + 1) * 2 > t->cap && (rc = symtab_rehash(t, t->cap ? t->cap * 2 : 256)))
         return rc;
@@ -210,20 +114,6 @@ static int symtab_intern(struct nlp_lexicon *lx, struct symtab *t, const char *s
     return 0;
 }
 
-static uint32_t edge_find(const struct edgetab *t, uint32_t state, uint32_t sym)
-{
-    uint64_t key = ((uint64_t)state << 32) | sym;
-
-    if (!t->cap)
-        return 0;
-    for (size_t i = mix64(key) & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
-        if (t->slot[i].key == key)
-            return t->slot[i].child;
-        if (!t->slot[i].key)
-            return 0;
-    }
-}
-
 static int edge_add(struct edgetab *t, uint32_t state, uint32_t sym, uint32_t child)
 {
     uint64_t key = ((uint64_t)state << 32) | sym;
@@ -237,7 +127,7 @@ static int edge_add(struct edgetab *t, uint32_t state, uint32_t sym, uint32_t ch
         for (size_t k = 0; k < t->cap; k++) {
             if (!t->slot[k].key)
                 continue;
-            for (i = mix64(t->slot[k].key) & (cap - 1); ns[i].key; i = (i + 1) & (cap - 1))
+            for (i = nlp_lx_mix64(t->slot[k].key) & (cap - 1); ns[i].key; i = (i + 1) & (cap - 1))
                 ;
             ns[i] = t->slot[k];
         }
@@ -245,7 +135,7 @@ static int edge_add(struct edgetab *t, uint32_t state, uint32_t sym, uint32_t ch
         t->slot = ns;
         t->cap = cap;
     }
-    for (i = mix64(key) & (t->cap - 1); t->slot[i].key; i = (i + 1) & (t->cap - 1))
+    for (i = nlp_lx_mix64(key) & (t->cap - 1); t->slot[i].key; i = (i + 1) & (t->cap - 1))
         ;
     t->slot[i].key = key;
     t->slot[i].child = child;
@@ -582,7 +472,7 @@ static int insert_seq(struct lx_build *b, const struct pat_sym *syms, int nsym, 
             if ((rc = symtab_intern(lx, &lx->heads, ps, j, &head)))
                 return rc;
         }
-        child = edge_find(&lx->edges, state, sym);
+        child = nlp_lx_edge_find(&lx->edges, state, sym);
         if (!child) {
             if ((rc = grow_array((void **)&lx->out, &lx->capstates, (size_t)lx->nstates + 1,
                                  sizeof(*lx->out))))
@@ -820,116 +710,4 @@ void nlp_lexicon_free(struct nlp_lexicon *lx)
 size_t nlp_lexicon_size(const struct nlp_lexicon *lx)
 {
     return lx ? lx->nrules : 0;
-}
-
-/* ---------------------------------------------------------------------------
- * Matching
- * ------------------------------------------------------------------------ */
-
-const struct nlp_lx_rule *nlp_lexicon_rules(const struct nlp_lexicon *lx, size_t *n)
-{
-    *n = lx->nrules;
-    return lx->rules;
-}
-
-const struct nlp_lx_cat *nlp_lexicon_cats(const struct nlp_lexicon *lx, size_t *n)
-{
-    *n = lx->ncats;
-    return lx->cats;
-}
-
-/* Symbols of one token: its exact word, then every stem prefix it starts with. */
-static size_t token_symbols(const struct nlp_lexicon *lx, const struct kz_str *norm,
-                            uint32_t *syms)
-{
-    size_t ns = 0, i = 0, cps = 0;
-    uint32_t h = FNV_INIT, id;
-
-    id = symtab_find(lx, &lx->words, fnv_step(FNV_INIT, norm->p, norm->n), norm->p, norm->n);
-    if (id)
-        syms[ns++] = id;
-    if (!lx->prefixes.n)
-        return ns;
-    while (i < norm->n && cps < lx->max_prefix && ns < NLP_LX_MAX_SYMS) {
-        size_t from = i;
-        if (nlp_utf8_get(norm->p, norm->n, &i) < 0 && i == from)
-            break;
-        h = fnv_step(h, norm->p + from, i - from);
-        if (++cps == NLP_LX_MIN_PREFIX && !symtab_find(lx, &lx->heads, h, norm->p, i))
-            break; /* no stem prefix starts like this token */
-        if (cps >= NLP_LX_MIN_PREFIX && (id = symtab_find(lx, &lx->prefixes, h, norm->p, i)))
-            syms[ns++] = id;
-    }
-    return ns;
-}
-
-struct active {
-    uint32_t state, first;
-};
-
-static int push_active(struct active *set, size_t *n, uint32_t state, uint32_t first)
-{
-    for (size_t i = 0; i < *n; i++)
-        if (set[i].state == state && set[i].first == first)
-            return 0;
-    if (*n == NLP_LX_MAX_ACTIVE)
-        return 0;
-    set[*n].state = state;
-    set[*n].first = first;
-    (*n)++;
-    return 1;
-}
-
-int nlp_lexicon_match(const struct nlp_lexicon *lx, const struct nlp_doc *doc,
-                      struct nlp_arena *ar, struct nlp_lx_hit **hits, size_t *nhits)
-{
-    struct active *cur, *next, *tmp;
-    struct nlp_lx_hit *h = NULL;
-    size_t ncur = 0, nh = 0, caph = 0;
-    uint32_t syms[NLP_LX_MAX_SYMS];
-
-    *hits = NULL;
-    *nhits = 0;
-    if (!lx || !lx->nrules || !doc->ntokens)
-        return 0;
-    cur = nlp_arena_alloc(ar, 2 * NLP_LX_MAX_ACTIVE * sizeof(*cur));
-    if (!cur)
-        return KZ_ENOMEM;
-    next = cur + NLP_LX_MAX_ACTIVE;
-    for (size_t i = 0; i < doc->ntokens; i++) {
-        size_t nsyms = token_symbols(lx, &doc->tokens[i].norm, syms), nnext = 0;
-
-        if (nsyms && ncur < NLP_LX_MAX_ACTIVE)
-            cur[ncur++] = (struct active){0, (uint32_t)i};
-        for (size_t k = 0; k < ncur; k++) {
-            for (size_t s = 0; s < nsyms; s++) {
-                uint32_t child = edge_find(&lx->edges, cur[k].state, syms[s]);
-                if (!child || !push_active(next, &nnext, child, cur[k].first))
-                    continue;
-                for (uint32_t o = lx->out[child]; o; o = lx->next_out[o - 1]) {
-                    if (nh == caph) {
-                        size_t nc = caph ? caph * 2 : 32;
-                        struct nlp_lx_hit *nhp = nlp_arena_alloc(ar, nc * sizeof(*nhp));
-                        if (!nhp)
-                            return KZ_ENOMEM;
-                        if (nh)
-                            memcpy(nhp, h, nh * sizeof(*h));
-                        h = nhp;
-                        caph = nc;
-                    }
-                    h[nh].first = cur[k].first;
-                    h[nh].last = (uint32_t)i;
-                    h[nh].rule = o - 1;
-                    nh++;
-                }
-            }
-        }
-        tmp = cur;
-        cur = next;
-        next = tmp;
-        ncur = nnext;
-    }
-    *hits = h;
-    *nhits = nh;
-    return 0;
 }

@@ -1,0 +1,116 @@
+/*
+ * lexicon_int.h -- the compiled lexicon, shared by lexicon.c (which builds
+ * it) and lexicon_match.c (which runs it); nothing else includes this header.
+ *
+ * A lexicon is one string pool, two symbol tables (word -> symbol id, stem
+ * prefix -> symbol id) plus the table of prefix heads, and the trie of all
+ * patterns as one open-addressing hash table keyed by (state, symbol), with
+ * each state's patterns chained; rules and categories point into the pool.
+ * The lookups below are the matcher's inner loop, so they are static inline
+ * here rather than calls into lexicon.c.  The lexicon owns every array and
+ * is immutable after compilation (nlp_lexicon_free releases it).
+ */
+#ifndef KZ_NLP_LEXICON_INT_H
+#define KZ_NLP_LEXICON_INT_H
+
+#include <stdint.h>
+#include <string.h>
+
+#include "nlp_int.h"
+
+#define NLP_LX_MAX_PREFIX 32  /* code points of a token tried as stem prefixes */
+#define NLP_LX_MIN_PREFIX 3   /* shortest stem accepted, in code points */
+
+/* ---------------------------------------------------------------------------
+ * Hash tables: string -> symbol id, and (state, symbol) -> state
+ * ------------------------------------------------------------------------ */
+
+struct symslot {
+    uint32_t hash;
+    uint32_t off, len; /* in the lexicon's pool */
+    uint32_t id;       /* 0: empty */
+};
+
+struct symtab {
+    struct symslot *slot;
+    size_t cap, n; /* cap a power of two, or 0 */
+};
+
+struct edgeslot {
+    uint64_t key; /* (state << 32) | symbol; 0: empty (symbols start at 1) */
+    uint32_t child;
+};
+
+struct edgetab {
+    struct edgeslot *slot;
+    size_t cap, n;
+};
+
+struct nlp_lexicon {
+    char *pool; /* every string: categories, rules, symbols */
+    size_t npool, cappool;
+    struct symtab words, prefixes;
+    struct symtab heads; /* the first NLP_LX_MIN_PREFIX code points of every prefix:
+                            a token whose head is not here needs no prefix lookups */
+    uint32_t nsyms;
+    uint32_t max_prefix; /* longest stem prefix, in code points */
+    struct edgetab edges;
+    uint32_t *out; /* per state: first pattern index + 1, or 0 */
+    uint32_t nstates;
+    size_t capstates;
+    struct nlp_lx_rule *rules; /* per pattern; strings resolved at the end */
+    uint32_t *next_out;        /* per pattern: next pattern index + 1 at its state */
+    uint32_t *rule_off;        /* per pattern: offsets of rule, category in pool */
+    size_t nrules, caprules;
+    struct nlp_lx_cat *cats;
+    size_t ncats, capcats;
+};
+
+static inline uint32_t nlp_lx_fnv_step(uint32_t h, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 16777619u;
+    }
+    return h;
+}
+
+#define NLP_LX_FNV_INIT 2166136261u
+
+static inline uint64_t nlp_lx_mix64(uint64_t k)
+{
+    k ^= k >> 33;
+    k *= 0xff51afd7ed558ccdULL;
+    k ^= k >> 33;
+    return k;
+}
+
+static inline uint32_t nlp_lx_symtab_find(const struct nlp_lexicon *lx, const struct symtab *t,
+                                          uint32_t h, const char *s, size_t n)
+{
+    if (!t->cap)
+        return 0;
+    for (size_t i = h & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
+        const struct symslot *e = &t->slot[i];
+        if (!e->id)
+            return 0;
+        if (e->hash == h && e->len == n && !memcmp(lx->pool + e->off, s, n))
+            return e->id;
+    }
+}
+
+static inline uint32_t nlp_lx_edge_find(const struct edgetab *t, uint32_t state, uint32_t sym)
+{
+    uint64_t key = ((uint64_t)state << 32) | sym;
+
+    if (!t->cap)
+        return 0;
+    for (size_t i = nlp_lx_mix64(key) & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
+        if (t->slot[i].key == key)
+            return t->slot[i].child;
+        if (!t->slot[i].key)
+            return 0;
+    }
+}
+
+#endif

@@ -1,0 +1,372 @@
+/*
+ * model_features.c -- the features of a post for the learned models, hashed
+ * into 2^bits buckets.
+ *
+ * Features.  A post is analysed (nlp_analyze) and classified by the lexicons
+ * (nlp_classify) first; its features are then read off the tokens and the
+ * lexicon verdict:
+ *   w:<stem>  h:<#hashtag>  e:<emoji>  m:<@mention>  k:<time|date|number>
+ *   u:<host>                          the host of a URL ("www." dropped)
+ *   b:<stem> <stem>                   adjacent tokens (words inside a hashtag
+ *                                     give unigrams, not bigrams)
+ *   with the feature flag NLP_MODEL_F_CHAR (kzpulse train --char-ngrams):
+ *   n:<norm>                          a word's norm where it differs from its stem
+ *   c:<n-gram>                        character 3-5-grams (code points) of each
+ *                                     word's norm and hashtag within "<" ">"
+ *   x:<category>                      every lexicon category hit ("x:cue/negation")
+ *   v:stance/<side> (score), v:mob (score), v:cta, v:topic/<name> (score):
+ *                                     the lexicon verdict itself, rules included
+ *   lang:<lang>, script:<script>
+ * Text features are counted per post, dampened to log(1 + count), and the
+ * word block (w h e m k u b n) and the character block (c) are each scaled
+ * to unit L2 norm, so long posts do not outvote short ones and the many
+ * character n-grams do not drown the words; lexicon and language features
+ * keep their value.  Each feature string is hashed (64-bit FNV-1a with a final
+ * mix, defined here so model files never depend on another hash) into 2^bits
+ * buckets; one bit of the hash gives a sign, so collisions cancel in
+ * expectation instead of adding up (Weinberger et al., "Feature Hashing for
+ * Large Scale Multitask Learning", ICML 2009).  Features of a post live in
+ * the analyzer's arena; each keeps where it came from (token, evidence), so
+ * the strings of the few top contributing features are rebuilt for evidence
+ * without a reverse map of the whole table.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model_int.h"
+
+#define NLP_MODEL_CHAR_MIN 3           /* character n-grams of 3..5 code points */
+#define NLP_MODEL_CHAR_MAX 5
+#define NLP_MODEL_CHAR_MAXCP 40        /* longer tokens give no character n-grams */
+
+#define FNV64_INIT 0xCBF29CE484222325ull
+
+static uint64_t fnv64(uint64_t h, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 0x100000001B3ull;
+    }
+    return h;
+}
+
+static uint64_t fmix64(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= 0xFF51AFD7ED558CCDull;
+    h ^= h >> 33;
+    h *= 0xC4CEB9FE1A85EC53ull;
+    h ^= h >> 33;
+    return h;
+}
+
+static void part(struct fparts *fp, const char *s, size_t n)
+{
+    fp->p[fp->n++] = kz_str_make(s, n);
+}
+
+static void part_c(struct fparts *fp, const char *s)
+{
+    part(fp, s, strlen(s));
+}
+
+/* The host of a URL token's norm: after "scheme://", up to '/', '?', '#' or
+ * ':', without a leading "www.". */
+static struct kz_str url_host(struct kz_str u)
+{
+    size_t i = 0, j;
+
+    for (size_t k = 0; k + 2 < u.n; k++)
+        if (u.p[k] == ':' && u.p[k + 1] == '/' && u.p[k + 2] == '/') {
+            i = k + 3;
+            break;
+        }
+    if (u.n - i > 4 && !memcmp(u.p + i, "www.", 4))
+        i += 4;
+    for (j = i; j < u.n && u.p[j] != '/' && u.p[j] != '?' && u.p[j] != '#' && u.p[j] != ':'; j++)
+        ;
+    return kz_str_make(u.p + i, j - i);
+}
+
+/* The text a character n-gram is taken from: a word's norm, a hashtag's
+ * without its '#'. */
+static struct kz_str char_base(const struct nlp_token *t)
+{
+    if (t->kind == NLP_TOK_HASHTAG && t->norm.n && t->norm.p[0] == '#')
+        return kz_str_make(t->norm.p + 1, t->norm.n - 1);
+    return t->norm;
+}
+
+void nlp_feat_parts(const struct nlp_doc *doc, const struct nlp_verdict *v,
+                    const struct feat *f, struct fparts *fp)
+{
+    const struct nlp_token *t;
+
+    fp->n = 0;
+    switch (f->src) {
+    case FS_WORD:
+        t = &doc->tokens[f->a];
+        switch (t->kind) {
+        case NLP_TOK_WORD: part_c(fp, "w:"); part(fp, t->stem.p, t->stem.n); break;
+        case NLP_TOK_HASHTAG: part_c(fp, "h:"); part(fp, t->norm.p, t->norm.n); break;
+        case NLP_TOK_EMOJI: part_c(fp, "e:"); part(fp, t->norm.p, t->norm.n); break;
+        case NLP_TOK_MENTION: part_c(fp, "m:"); part(fp, t->norm.p, t->norm.n); break;
+        default: part_c(fp, "k:"); part_c(fp, nlp_kind_name((enum nlp_kind)t->kind)); break;
+        }
+        break;
+    case FS_NORM:
+        t = &doc->tokens[f->a];
+        part_c(fp, "n:");
+        part(fp, t->norm.p, t->norm.n);
+        break;
+    case FS_BIGRAM:
+        part_c(fp, "b:");
+        part(fp, doc->tokens[f->a].stem.p, doc->tokens[f->a].stem.n);
+        part_c(fp, " ");
+        part(fp, doc->tokens[f->b].stem.p, doc->tokens[f->b].stem.n);
+        break;
+    case FS_DOMAIN: {
+        struct kz_str h = url_host(doc->tokens[f->a].norm);
+        part_c(fp, "u:");
+        part(fp, h.p, h.n);
+        break;
+    }
+    case FS_CHAR: {
+        /* positions in the virtual string "<" base ">" */
+        struct kz_str s = char_base(&doc->tokens[f->a]);
+        size_t st = f->b & 0xFFFF, en = st + (f->b >> 16);
+        part_c(fp, "c:");
+        if (st == 0)
+            part_c(fp, "<");
+        {
+            size_t bs = st ? st - 1 : 0, be = en > s.n + 1 ? s.n : en - 1;
+            part(fp, s.p + bs, be - bs);
+        }
+        if (en == s.n + 2)
+            part_c(fp, ">");
+        break;
+    }
+    case FS_EVIDENCE:
+        part_c(fp, "x:");
+        part(fp, v->evidence[f->a].category.p, v->evidence[f->a].category.n);
+        break;
+    case FS_VSTANCE:
+        part_c(fp, "v:stance/");
+        part_c(fp, nlp_stance_name(v->stance));
+        break;
+    case FS_VMOB: part_c(fp, "v:mob"); break;
+    case FS_VCTA: part_c(fp, "v:cta"); break;
+    case FS_VTOPIC:
+        part_c(fp, "v:topic/");
+        part(fp, v->topics[f->a].name.p, v->topics[f->a].name.n);
+        break;
+    case FS_LANG: part_c(fp, "lang:"); part_c(fp, nlp_lang_name(doc->lang)); break;
+    case FS_SCRIPT: part_c(fp, "script:"); part_c(fp, nlp_script_name(doc->script)); break;
+    default: break;
+    }
+}
+
+static void feat_hash(const struct nlp_doc *doc, const struct nlp_verdict *v, struct feat *f,
+                      unsigned bits, float val)
+{
+    struct fparts fp;
+    uint64_t h = FNV64_INIT;
+
+    nlp_feat_parts(doc, v, f, &fp);
+    for (int i = 0; i < fp.n; i++)
+        h = fnv64(h, fp.p[i].p, fp.p[i].n);
+    h = fmix64(h);
+    f->idx = (uint32_t)(h & ((1ull << bits) - 1));
+    f->val = (h >> 63) ? -val : val;
+}
+
+static int cmp_feat(const void *x, const void *y)
+{
+    const struct feat *a = x, *b = y;
+
+    if (a->idx != b->idx)
+        return a->idx < b->idx ? -1 : 1;
+    /* the same bucket: keep the earliest source first, for evidence */
+    if (a->src != b->src)
+        return a->src < b->src ? -1 : 1;
+    if (a->a != b->a)
+        return a->a < b->a ? -1 : 1;
+    return a->b < b->b ? -1 : a->b > b->b;
+}
+
+/* Token features and the block they are scaled in: 1 words, 2 characters. */
+static int token_feature(const struct nlp_token *t)
+{
+    return t->kind == NLP_TOK_WORD || t->kind == NLP_TOK_HASHTAG || t->kind == NLP_TOK_EMOJI ||
+           t->kind == NLP_TOK_MENTION || t->kind == NLP_TOK_NUMBER || t->kind == NLP_TOK_TIME ||
+           t->kind == NLP_TOK_DATE;
+}
+
+static int block_of(uint8_t src)
+{
+    return src == FS_CHAR ? 2 : src <= FS_DOMAIN ? 1 : 0;
+}
+
+/* Code points of s, at most NLP_MODEL_CHAR_MAXCP (longer words give no
+ * character n-grams: they are URLs, hashes or noise). */
+static size_t cp_offsets(struct kz_str s, uint32_t *off)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < s.n; i++)
+        if (((unsigned char)s.p[i] & 0xC0) != 0x80) {
+            if (n == NLP_MODEL_CHAR_MAXCP)
+                return 0;
+            off[n++] = (uint32_t)i;
+        }
+    off[n] = (uint32_t)s.n;
+    return n;
+}
+
+static int char_feature(const struct nlp_token *t)
+{
+    return (t->kind == NLP_TOK_WORD || t->kind == NLP_TOK_HASHTAG) && t->norm.n;
+}
+
+/*
+ * The features of an analysed, lexicon-classified post, merged by bucket
+ * and sorted.  Text features (word and character blocks) are counted by
+ * bucket and sign, dampened to log(1 + count), and each block is scaled to
+ * unit L2 norm (long posts do not outvote short ones, and the many character
+ * n-grams do not drown the words); lexicon and language features keep their
+ * value.
+ */
+int nlp_feat_extract(struct nlp_arena *ar, const struct nlp_doc *doc, const struct nlp_verdict *v,
+                     unsigned bits, unsigned flags, struct featset *fs)
+{
+    size_t cap = 4 * doc->ntokens + v->nevidence + v->ntopics + 8, n = 0, ntext, m = 0;
+    struct feat *f;
+    long prev = -1;
+    uint32_t off[NLP_MODEL_CHAR_MAXCP + 1];
+    double norm2[3] = {0, 0, 0};
+
+    if (flags & NLP_MODEL_F_CHAR)
+        for (size_t i = 0; i < doc->ntokens; i++)
+            if (char_feature(&doc->tokens[i])) {
+                size_t L = cp_offsets(char_base(&doc->tokens[i]), off) + 2;
+                for (unsigned g = NLP_MODEL_CHAR_MIN; g <= NLP_MODEL_CHAR_MAX && L > 2; g++)
+                    cap += L >= g ? L - g + 1 : 0;
+            }
+    f = nlp_arena_alloc(ar, cap * sizeof(*f));
+    fs->f = f;
+    fs->n = 0;
+    if (!f)
+        return KZ_ENOMEM;
+    for (size_t i = 0; i < doc->ntokens; i++) {
+        const struct nlp_token *t = &doc->tokens[i];
+        if (t->kind == NLP_TOK_URL && t->norm.n) {
+            if (url_host(t->norm).n) {
+                f[n] = (struct feat){0, 0.0f, (uint32_t)i, 0, FS_DOMAIN};
+                feat_hash(doc, v, &f[n++], bits, 1.0f);
+            }
+            prev = -1;
+            continue;
+        }
+        if (!token_feature(t) || !t->norm.n) {
+            prev = -1;
+            continue;
+        }
+        f[n] = (struct feat){0, 0.0f, (uint32_t)i, 0, FS_WORD};
+        feat_hash(doc, v, &f[n++], bits, 1.0f);
+        if ((flags & NLP_MODEL_F_CHAR) && t->kind == NLP_TOK_WORD &&
+            (t->norm.n != t->stem.n || memcmp(t->norm.p, t->stem.p, t->norm.n))) {
+            f[n] = (struct feat){0, 0.0f, (uint32_t)i, 0, FS_NORM};
+            feat_hash(doc, v, &f[n++], bits, 1.0f);
+        }
+        if ((flags & NLP_MODEL_F_CHAR) && char_feature(t)) {
+            size_t L = cp_offsets(char_base(t), off);
+            /* virtual string "<" s ">": position p is off[p - 1] + 1 bytes in,
+             * position 0 is "<", position L + 1 is ">" */
+            for (unsigned g = NLP_MODEL_CHAR_MIN; L && g <= NLP_MODEL_CHAR_MAX; g++)
+                for (size_t s0 = 0; s0 + g <= L + 2; s0++) {
+                    size_t e0 = s0 + g; /* code points [s0, e0) of the virtual string */
+                    uint32_t bs = s0 ? off[s0 - 1] + 1 : 0;
+                    uint32_t be = e0 == L + 2 ? off[L] + 2 : off[e0 - 1] + 1;
+                    if (be - bs > 0xFFFF)
+                        continue;
+                    f[n] = (struct feat){0, 0.0f, (uint32_t)i, bs | (be - bs) << 16, FS_CHAR};
+                    feat_hash(doc, v, &f[n++], bits, 1.0f);
+                }
+        }
+        /* bigrams along the post's own words (not inside hashtags) */
+        if (t->flags & NLP_TOKF_HASHTAG_PART)
+            continue;
+        if (prev >= 0 && t->kind != NLP_TOK_NUMBER) {
+            f[n] = (struct feat){0, 0.0f, (uint32_t)prev, (uint32_t)i, FS_BIGRAM};
+            feat_hash(doc, v, &f[n++], bits, 1.0f);
+        }
+        prev = t->kind == NLP_TOK_NUMBER ? -1 : (long)i;
+    }
+    /* counts by bucket and sign, dampened: log(1 + count) */
+    if (n > 1)
+        qsort(f, n, sizeof(*f), cmp_feat);
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && f[j].idx == f[i].idx && (f[j].val > 0) == (f[i].val > 0) &&
+               block_of(f[j].src) == block_of(f[i].src))
+            j++;
+        f[m] = f[i];
+        f[m].val = (f[i].val > 0 ? 1.0f : -1.0f) * log1pf((float)(j - i));
+        norm2[block_of(f[m].src)] += (double)f[m].val * f[m].val;
+        m++;
+        i = j;
+    }
+    ntext = n = m;
+    for (size_t i = 0; i < ntext; i++) {
+        double nb = norm2[block_of(f[i].src)];
+        f[i].val *= nb > 0 ? (float)(1.0 / sqrt(nb)) : 0.0f;
+    }
+
+    for (size_t e = 0; e < v->nevidence; e++) {
+        int seen = 0;
+        for (size_t k = 0; k < e && !seen; k++)
+            seen = v->evidence[k].category.n == v->evidence[e].category.n &&
+                   !memcmp(v->evidence[k].category.p, v->evidence[e].category.p,
+                           v->evidence[e].category.n);
+        if (seen || !v->evidence[e].category.n)
+            continue;
+        f[n] = (struct feat){0, 0.0f, (uint32_t)e, 0, FS_EVIDENCE};
+        feat_hash(doc, v, &f[n++], bits, 1.0f);
+    }
+    if (v->stance != NLP_STANCE_NONE) {
+        f[n] = (struct feat){0, 0.0f, 0, 0, FS_VSTANCE};
+        feat_hash(doc, v, &f[n++], bits, 0.5f + 0.5f * v->stance_score);
+    }
+    if (v->mob_score > 0.0f) {
+        f[n] = (struct feat){0, 0.0f, 0, 0, FS_VMOB};
+        feat_hash(doc, v, &f[n++], bits, v->mob_score);
+    }
+    if (v->call_to_action) {
+        f[n] = (struct feat){0, 0.0f, 0, 0, FS_VCTA};
+        feat_hash(doc, v, &f[n++], bits, 1.0f);
+    }
+    for (size_t k = 0; k < v->ntopics; k++) {
+        f[n] = (struct feat){0, 0.0f, (uint32_t)k, 0, FS_VTOPIC};
+        feat_hash(doc, v, &f[n++], bits, v->topics[k].score);
+    }
+    f[n] = (struct feat){0, 0.0f, 0, 0, FS_LANG};
+    feat_hash(doc, v, &f[n++], bits, 1.0f);
+    f[n] = (struct feat){0, 0.0f, 0, 0, FS_SCRIPT};
+    feat_hash(doc, v, &f[n++], bits, 1.0f);
+    if (n > cap)
+        return KZ_ERANGE; /* not reached: cap counts every source */
+
+    /* merge equal buckets (collisions add, as hashing intends) */
+    if (n > 1)
+        qsort(f, n, sizeof(*f), cmp_feat);
+    m = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (m && f[i].idx == f[m - 1].idx)
+            f[m - 1].val += f[i].val;
+        else
+            f[m++] = f[i];
+    }
+    fs->n = m;
+    return 0;
+}

@@ -1,0 +1,99 @@
+/*
+ * model_int.h -- private declarations shared by the files of the learned
+ * models: model.c (the runtime), model_features.c, model_train.c, model_io.c.
+ *
+ * Nothing else includes this header.  It holds the limits the files agree
+ * on, the model struct (it owns its labels, categories, bias and weights:
+ * nlp_model_free), the features of a post (they live in the arena they were
+ * extracted into, and each keeps the token or evidence it came from, so the
+ * strings of the few top contributing features can be rebuilt for evidence),
+ * and the scoring functions training shares with classification.
+ */
+#ifndef KZ_NLP_MODEL_INT_H
+#define KZ_NLP_MODEL_INT_H
+
+#include "nlp_int.h"
+
+#define NLP_MODEL_MIN_BITS 8
+#define NLP_MODEL_MAX_BITS 24
+#define NLP_MODEL_MAX_LABELS 64
+#define NLP_MODEL_MAX_CELLS (1u << 25) /* buckets x labels: 128 MiB of weights */
+#define NLP_MODEL_F_CHAR 1u            /* feature flag: character n-grams and norms */
+#define NLP_MODEL_F_ALL NLP_MODEL_F_CHAR
+
+struct nlp_model {
+    enum nlp_model_kind kind;
+    unsigned bits;
+    unsigned flags; /* NLP_MODEL_F_* */
+    size_t nlabels;
+    char *labels[NLP_MODEL_MAX_LABELS]; /* NUL-terminated, owned */
+    size_t label_len[NLP_MODEL_MAX_LABELS];
+    char *category[NLP_MODEL_MAX_LABELS]; /* "model/<label>", owned */
+    float blend;
+    float *bias; /* [nlabels] */
+    float *w;    /* [2^bits * nlabels], feature-major */
+};
+
+extern const char *const nlp_model_stance_labels[3];
+
+/* -- model_features.c ------------------------------------------------------- */
+
+enum feat_src {
+    FS_WORD = 0, /* token a: w:<stem>, h:<norm>, e:<norm>, m:<norm>, k:<kind> */
+    FS_NORM,     /* token a: n:<norm>, a word whose stem differs from its norm */
+    FS_BIGRAM,   /* tokens a, b */
+    FS_DOMAIN,   /* token a: u:<host of the URL> */
+    FS_CHAR,     /* token a: c:<n-gram>, b = start | len << 16 in "<norm>" */
+    FS_EVIDENCE, /* verdict evidence a: x:<category> */
+    FS_VSTANCE,  /* v:stance/<side> */
+    FS_VMOB,     /* v:mob */
+    FS_VCTA,     /* v:cta */
+    FS_VTOPIC,   /* verdict topic a */
+    FS_LANG,
+    FS_SCRIPT,
+};
+
+struct feat {
+    uint32_t idx; /* bucket */
+    float val;    /* signed value */
+    uint32_t a, b;
+    uint8_t src;
+};
+
+struct featset {
+    struct feat *f;
+    size_t n;
+};
+
+/* The parts of a feature's string: up to four pieces, concatenated. */
+struct fparts {
+    struct kz_str p[4];
+    int n;
+};
+
+/* The string of feature f, in up to four pieces borrowed from doc and v. */
+void nlp_feat_parts(const struct nlp_doc *doc, const struct nlp_verdict *v,
+                    const struct feat *f, struct fparts *fp);
+/* The features of an analysed, lexicon-classified post, merged by bucket and
+ * sorted, into fs (memory from ar). */
+int nlp_feat_extract(struct nlp_arena *ar, const struct nlp_doc *doc, const struct nlp_verdict *v,
+                     unsigned bits, unsigned flags, struct featset *fs);
+
+/* -- model.c: allocation and scoring ---------------------------------------- */
+
+/* An empty model with its labels; weights zeroed.  Free with nlp_model_free. */
+int nlp_model_alloc(enum nlp_model_kind kind, unsigned bits, unsigned flags,
+                    const struct kz_str *labels, size_t nlabels, struct nlp_model **out);
+/* Stance is one softmax; topics and mobilization are independent logistic outputs. */
+int nlp_model_is_softmax(const struct nlp_model *m);
+/* Model probabilities p[nlabels] from features f[nf], weights w and bias. */
+void nlp_model_predict(const struct nlp_model *m, const float *w, const float *bias,
+                       const struct feat *f, size_t nf, float *p);
+/* The lexicon's score for each of the model's labels, into s[nlabels]. */
+void nlp_model_lexicon_scores(const struct nlp_model *m, const struct nlp_verdict *v, float *s);
+/* out[k] = blend * p[k] + (1 - blend) * lex[k] for k < K. */
+void nlp_model_blend_scores(float blend, const float *p, const float *lex, size_t K, float *out);
+/* The index of the largest of s[0..K), the first on ties. */
+size_t nlp_model_argmax(const float *s, size_t K);
+
+#endif
