@@ -401,6 +401,28 @@ static void reload_lexicons(struct run *r)
     fprintf(stderr, "kzpulse run: SIGHUP: lexicons reloaded from %s\n", r->cfg->lexicons);
 }
 
+/*
+ * Ask for the DLQ topics' metadata once at start-up: a topic that does not
+ * exist yet is created then (by the broker's auto-creation), not on the first
+ * dead letter, whose flush would otherwise wait a second or two for it and
+ * hold up every post of that batch.  Failure is harmless: the first dead
+ * letter simply pays that cost.
+ */
+static void warm_dlq_topics(rd_kafka_t *dlq, const struct kz_config *cfg)
+{
+    for (int i = 0; i < cfg->ntopics; i++) {
+        char name[300];
+        const struct rd_kafka_metadata *md = NULL;
+        snprintf(name, sizeof(name), "%s.dlq", cfg->topics[i]);
+        rd_kafka_topic_t *t = rd_kafka_topic_new(dlq, name, NULL);
+        if (!t)
+            continue;
+        if (rd_kafka_metadata(dlq, 0, t, &md, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR)
+            rd_kafka_metadata_destroy(md);
+        rd_kafka_topic_destroy(t);
+    }
+}
+
 int kz_cmd_run(const struct kz_cmd *cmd, int argc, char **argv)
 {
     struct kz_config cfg;
@@ -472,6 +494,7 @@ int kz_cmd_run(const struct kz_cmd *cmd, int argc, char **argv)
         status = kafka_new_failed(&cfg, "DLQ producer", err);
         goto out;
     }
+    warm_dlq_topics(r.dlq, &cfg);
     rd_kafka_conf_set_rebalance_cb(cc, on_rebalance);
     rd_kafka_conf_set_opaque(cc, &r);
     if (!(r.consumer = rd_kafka_new(RD_KAFKA_CONSUMER, cc, err, sizeof(err)))) {
