@@ -147,11 +147,18 @@ static void reseek(struct run *r, const struct agg_position *pos, size_t n)
             r->retries++;
             sleep_ms(100);
         }
-        if (rc == 0)
-            rd_kafka_topic_partition_list_add(l, pos[i].source, pos[i].partition)->offset = off + 1;
-        else
+        if (rc == 0) {
+            off += 1;
+        } else if (rc == KZ_ENOTFOUND) {
+            /* Nobody has applied this partition yet: read the dropped batch's
+             * part of it again, or those posts would be skipped for good. */
+            off = pos[i].first_offset;
+        } else {
             fprintf(stderr, "kzpulse run: fenced: no stored offset for %s/%d: %s\n",
-                    pos[i].source, (int)pos[i].partition, rc == KZ_ENOTFOUND ? "none" : err);
+                    pos[i].source, (int)pos[i].partition, err);
+            continue;
+        }
+        rd_kafka_topic_partition_list_add(l, pos[i].source, pos[i].partition)->offset = off;
     }
     if (l->cnt) {
         rd_kafka_error_t *e = rd_kafka_seek_partitions(r->consumer, l, 5000);
