@@ -18,125 +18,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "corpus.h"
 #include "nlp.h"
-
-struct text {
-    size_t off, len;
-};
-
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c |= 0x20;
-    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-static size_t put_utf8(char *o, unsigned cp)
-{
-    if (cp < 0x80) {
-        o[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        o[0] = (char)(0xC0 | (cp >> 6));
-        o[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        o[0] = (char)(0xE0 | (cp >> 12));
-        o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        o[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    o[0] = (char)(0xF0 | (cp >> 18));
-    o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    o[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
-static unsigned hex4(const char *p, const char *end)
-{
-    unsigned v = 0;
-
-    if (end - p < 4)
-        return 0xFFFD;
-    for (int i = 0; i < 4; i++) {
-        int h = hexval(p[i]);
-        if (h < 0)
-            return 0xFFFD;
-        v = v * 16 + (unsigned)h;
-    }
-    return v;
-}
-
-/* Find "text": "..." in a line and unescape it into out; returns length or -1. */
-static long extract_text(const char *line, const char *end, char *out)
-{
-    const char *p = line;
-    size_t o = 0;
-
-    for (;;) {
-        p = memchr(p, '"', (size_t)(end - p));
-        if (!p || end - p < 7)
-            return -1;
-        if (memcmp(p, "\"text\"", 6) == 0) {
-            p += 6;
-            break;
-        }
-        p++;
-    }
-    while (p < end && (*p == ' ' || *p == ':'))
-        p++;
-    if (p >= end || *p != '"')
-        return -1;
-    p++;
-    while (p < end && *p != '"') {
-        if (*p != '\\') {
-            out[o++] = *p++;
-            continue;
-        }
-        if (++p >= end)
-            break;
-        switch (*p) {
-        case 'n': out[o++] = '\n'; p++; break;
-        case 't': out[o++] = '\t'; p++; break;
-        case 'r': out[o++] = '\r'; p++; break;
-        case 'b': out[o++] = '\b'; p++; break;
-        case 'f': out[o++] = '\f'; p++; break;
-        case 'u': {
-            unsigned cp = hex4(p + 1, end);
-            p += 5;
-            if (cp >= 0xD800 && cp <= 0xDBFF && end - p >= 6 && p[0] == '\\' && p[1] == 'u') {
-                unsigned lo = hex4(p + 2, end);
-                if (lo >= 0xDC00 && lo <= 0xDFFF) {
-                    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-                    p += 6;
-                }
-            }
-            o += put_utf8(out + o, cp);
-            break;
-        }
-        default: out[o++] = *p++; break;
-        }
-    }
-    return (long)o;
-}
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 
 static char *slurp(const char *path, size_t *len)
 {
@@ -193,15 +76,15 @@ enum mode { M_ANALYZE, M_LEXICONS, M_MODELS };
 
 static double pass(struct nlp_analyzer *an, const struct nlp_lexicon *lx,
                    const struct nlp_model *const *models, size_t nmodels, enum mode mode,
-                   const char *texts, const struct text *tv, size_t nt)
+                   const struct bench_corpus *c)
 {
-    double t0 = now();
+    double t0 = bench_now();
     size_t sink = 0;
 
-    for (size_t i = 0; i < nt; i++) {
+    for (size_t i = 0; i < c->n; i++) {
         struct nlp_doc d;
         struct nlp_verdict v;
-        if (nlp_analyze(an, texts + tv[i].off, tv[i].len, NLP_LANG_UND, &d))
+        if (nlp_analyze(an, c->texts + c->tv[i].off, c->tv[i].len, NLP_LANG_UND, &d))
             continue;
         if (mode == M_LEXICONS && !nlp_classify(an, lx, &d, &v))
             sink += v.nevidence;
@@ -211,7 +94,7 @@ static double pass(struct nlp_analyzer *an, const struct nlp_lexicon *lx,
     }
     if (sink == (size_t)-1)
         printf("unreachable\n");
-    return now() - t0;
+    return bench_now() - t0;
 }
 
 int main(int argc, char **argv)
@@ -221,9 +104,6 @@ int main(int argc, char **argv)
     size_t nmodels = 0, nmpaths = 0;
     int runs = 3;
     long limit = -1;
-    char *buf, *texts;
-    size_t fsize, nt = 0, cap = 0, tbytes = 0, used = 0;
-    struct text *tv = NULL;
     struct nlp_analyzer *an;
     struct nlp_lexicon *lx = NULL;
     char err[256];
@@ -260,37 +140,15 @@ int main(int argc, char **argv)
         free(b);
         nmodels++;
     }
-    if (!(buf = slurp(path, &fsize)) || !(texts = malloc(fsize + 1))) {
-        fprintf(stderr, "bench_classify: cannot read %s\n", path);
+    struct bench_corpus c;
+    if (bench_corpus_load(path, limit, &c))
         return 1;
-    }
-    for (char *p = buf, *end = buf + fsize; p < end && (limit < 0 || (long)nt < limit);) {
-        char *nl = memchr(p, '\n', (size_t)(end - p));
-        long n;
-        if (!nl)
-            nl = end;
-        n = extract_text(p, nl, texts + used);
-        if (n >= 0) {
-            if (nt == cap) {
-                cap = cap ? cap * 2 : 1024;
-                if (!(tv = realloc(tv, cap * sizeof(*tv))))
-                    return 1;
-            }
-            tv[nt].off = used;
-            tv[nt].len = (size_t)n;
-            nt++;
-            used += (size_t)n;
-            tbytes += (size_t)n;
-        }
-        p = nl + 1;
-    }
-    free(buf);
     if (nlp_analyzer_new(NULL, &an, err, sizeof(err)) != 0) {
         fprintf(stderr, "bench_classify: %s\n", err);
         return 1;
     }
     /* one warm-up pass fills the analyzer's word cache for every mode alike */
-    pass(an, lx, (const struct nlp_model *const *)models, nmodels, M_ANALYZE, texts, tv, nt);
+    pass(an, lx, (const struct nlp_model *const *)models, nmodels, M_ANALYZE, &c);
     for (int m = 0; m < 3; m++) {
         double times[64];
         if (m == M_MODELS && !nmodels) {
@@ -299,15 +157,15 @@ int main(int argc, char **argv)
         }
         for (int r = 0; r < runs; r++)
             times[r] = pass(an, lx, (const struct nlp_model *const *)models, nmodels,
-                            (enum mode)m, texts, tv, nt);
-        qsort(times, (size_t)runs, sizeof(double), cmp_double);
+                            (enum mode)m, &c);
+        qsort(times, (size_t)runs, sizeof(double), bench_cmp_double);
         med[m] = times[runs / 2];
     }
-    printf("classify: %zu posts, %zu models;", nt, nmodels);
+    printf("classify: %zu posts, %zu models;", c.n, nmodels);
     for (int m = 0; m < 3; m++)
         if (med[m] > 0.0)
-            printf(" %s %.0f posts/s %.1f MB/s%s", names[m], (double)nt / med[m],
-                   (double)tbytes / 1e6 / med[m], m == 2 ? "" : ";");
+            printf(" %s %.0f posts/s %.1f MB/s%s", names[m], (double)c.n / med[m],
+                   (double)c.bytes / 1e6 / med[m], m == 2 ? "" : ";");
     printf(" added: lexicons +%.1f%%", 100.0 * (med[1] - med[0]) / med[0]);
     if (med[2] > 0.0)
         printf(", lexicons+models +%.1f%%", 100.0 * (med[2] - med[0]) / med[0]);
@@ -316,7 +174,6 @@ int main(int argc, char **argv)
     nlp_lexicon_free(lx);
     for (size_t i = 0; i < nmodels; i++)
         nlp_model_free(models[i]);
-    free(texts);
-    free(tv);
+    bench_corpus_free(&c);
     return 0;
 }
