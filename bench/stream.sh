@@ -60,7 +60,7 @@ echo "produce: $N posts in $(el "$t0" "$(now)") s"
 run1() { # DB GROUP LOG
     /usr/bin/time -v -o "$3.time" "$K" run --brokers "$B" --topic "bench-$st" --group "$2" \
         --redis "redis://127.0.0.1:$R/$1" --lexicons "$ROOT/lexicons" --until-eof \
-        --stats-interval 0 -d /dev/null 2>"$3"
+        --stats-interval 0 2>"$3"
 }
 if [ -z "${LAT_ONLY:-}" ]; then
 t0=$(now); run1 1 one "$tmp/one"; t1=$(now)
@@ -95,7 +95,7 @@ for job in ${LAT_JOBS:-kzpulse peer}; do
     mktopic "$topic" message.timestamp.type=LogAppendTime
     if [ $job = kzpulse ]; then
         "$K" run --brokers "$B" --topic "$topic" --group "lat" --redis "redis://127.0.0.1:$R/4" \
-            --lexicons "$ROOT/lexicons" --stats-interval 0 ${LAT_FLAGS:-} -d /dev/null 2>"$tmp/lat-run" &
+            --lexicons "$ROOT/lexicons" --stats-interval 0 ${LAT_FLAGS:-} 2>"$tmp/lat-run" &
         key="kzp:v1:offsets:lat"
     else
         "$PY" "$ROOT/bench/peer/peer.py" --brokers "$B" --topic "$topic" --group lat \

@@ -37,7 +37,7 @@ echo "produce: ${M}M records in $(($(date +%s) - t0)) s"
 t0=$(date +%s.%N)
 /usr/bin/time -v -o "$tmp/time" "$K" run --brokers "$KZ_TEST_BROKERS" --topic "$topic" --group "g-$topic" \
     --redis "redis://127.0.0.1:$KZ_TEST_REDIS_PORT/1" --lexicons "$ROOT/lexicons" --until-eof \
-    --stats-interval 0 -d /dev/null 2>"$tmp/run.err" &
+    --stats-interval 0 2>"$tmp/run.err" &
 tpid=$!
 sleep 1
 pid=$(pgrep -P "$tpid" kzpulse || true)

@@ -21,14 +21,18 @@
         {OPT_MAX_RECORD, "max-record", 0, "SIZE",                                                  \
          "largest record accepted (default 16M; larger ones are dead letters)"},                   \
         {OPT_MAX_FUTURE, "max-future", 0, "SECONDS",                                               \
-         "how far past arrival a post's time may lie (default 86400)"},                            \
-        {OPT_DEAD_LETTERS, "dead-letters", 'd', "FILE",                                            \
-         "dead-letter file, JSON lines (default kzpulse-dead.jsonl; - for stderr)"}
+         "how far past arrival a post's time may lie (default 86400)"}
+/* Only replay writes a dead-letter file: run sends dead letters to <topic>.dlq,
+ * and query's archives are read for counting only. */
+#define OPT_DEAD_LETTERS_ROW                                                                       \
+    {OPT_DEAD_LETTERS, "dead-letters", 'd', "FILE",                                                \
+     "dead-letter file, JSON lines (default kzpulse-dead.jsonl; - for stderr)"}
 
 static const struct kz_opt replay_opts[] = {
     OPT_HELP_ROW,
     OPT_CONFIG_ROW,
     OPT_INGEST_ROWS,
+    OPT_DEAD_LETTERS_ROW,
     {OPT_LEXICONS, "lexicons", 'l', "DIR", "lexicon directory (TSV files) for classification"},
     {OPT_MODEL, "model", 'm', "FILE", "model from kzpulse train (repeatable: one per label kind)"},
     {OPT_REPORT, "report", 'r', NULL, "print the report as text (the default)"},

@@ -80,7 +80,7 @@ run_until_eof() { # DB TOPIC GROUP [extra flags]
     shift 3
     timeout 120 "$KZ_BIN" run --brokers "$KZ_TEST_BROKERS" --topic "$topic" --group "$group" \
         --redis "redis://127.0.0.1:$KZ_TEST_REDIS_PORT/$db" --until-eof --stats-interval 0 \
-        -d /dev/null "$@"
+        "$@"
 }
 
 # -- 1. straight through --------------------------------------------------------------
@@ -113,7 +113,7 @@ for i in 1 2 3 4 5; do
     "$KZ_BIN" run --brokers "$KZ_TEST_BROKERS" --topic "$topic2" --group "k-$stamp" \
         --redis "redis://127.0.0.1:$KZ_TEST_REDIS_PORT/4" --flush-posts 50 --flush-ms 20 \
         --stats-interval 0 -X session.timeout.ms=6000 -X heartbeat.interval.ms=1000 \
-        -d /dev/null 2>>"$tmp/kill.err" &
+        2>>"$tmp/kill.err" &
     pid=$!
     # wait until this process has applied something, then kill it at a random moment
     before=$(applied)

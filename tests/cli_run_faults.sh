@@ -48,7 +48,7 @@ run_bg() {
     shift 5
     "$KZ_BIN" run --brokers "$B" --topic "$topic" --group "$group" \
         --redis "redis://127.0.0.1:$port/$db" --lexicons "$ROOT/lexicons" \
-        --stats-interval 0 -d /dev/null -X session.timeout.ms=6000 -X heartbeat.interval.ms=500 \
+        --stats-interval 0 -X session.timeout.ms=6000 -X heartbeat.interval.ms=500 \
         "$@" 2>>"$tmp/$name.err" &
     eval "${name}_pid=$!"
 }
@@ -102,7 +102,7 @@ flush "$R" 5
 for i in 1 2; do
     "$KZ_BIN" run --brokers "$B" --topic "$ta" --group "ga-$stamp" \
         --redis "redis://127.0.0.1:$R/5" --lexicons "$ROOT/lexicons" --until-eof \
-        --stats-interval 0 -d /dev/null 2>"$tmp/a$i.err" &
+        --stats-interval 0 2>"$tmp/a$i.err" &
     eval "a${i}_pid=$!"
 done
 for i in 1 2; do
@@ -129,7 +129,7 @@ check topic "$B" "$tref" 4
 "$KZ_BIN" produce -b "$B" -t "$tref" "$tmp/s.jsonl" 2>/dev/null || fail "produce ref"
 flush "$R" 6
 "$KZ_BIN" run --brokers "$B" --topic "$tref" --group "gref-$stamp" --redis "redis://127.0.0.1:$R/6" \
-    --lexicons "$ROOT/lexicons" --until-eof --stats-interval 0 -d /dev/null 2>"$tmp/ref.err" ||
+    --lexicons "$ROOT/lexicons" --until-eof --stats-interval 0 2>"$tmp/ref.err" ||
     fail "reference run"
 check compare "$R" 6 "$tmp/s.replay.json" "reference run"
 "$PY" "$CHECK" dump "$R" 6 "$tmp/ref.dump.json" >/dev/null
@@ -255,7 +255,7 @@ mkdir -p "$tmp/lex"
 cp "$ROOT"/lexicons/*.tsv "$tmp/lex/"
 stream h
 "$KZ_BIN" run --brokers "$B" --topic "$topic" --group "gh-$stamp" --redis "redis://127.0.0.1:$R/10" \
-    --lexicons "$tmp/lex" --stats-interval 1 --stats-json --lateness-ms 60000 -d /dev/null \
+    --lexicons "$tmp/lex" --stats-interval 1 --stats-json --lateness-ms 60000 \
     --flush-ms 100 2>"$tmp/h1.err" &
 h1_pid=$!
 live="h1"

@@ -45,6 +45,9 @@ expect 2 "--json takes no value" kz replay --json=yes x.jsonl
 expect 2 "no input files" kz replay
 expect 2 "cannot open\|No such file" kz replay -d "$tmp/dl" "$tmp/missing.jsonl"
 expect 2 "expected at most one FILE" kz tokens a b
+# run writes dead letters to <topic>.dlq and query counts only: no dead-letter file flag
+expect 2 "unknown flag -d" kz run -b 127.0.0.1:1 -t t -g g --redis redis://127.0.0.1:1 -d x
+expect 2 "unknown flag --dead-letters" kz query series all --dead-letters=x a.jsonl
 expect 2 "cannot read" kz tokens "$tmp/missing.txt"
 printf '{"text":"Сәлем","ts":1741000000}\n' >"$tmp/one.jsonl"
 expect 0 "1 posts decoded" kz replay -d "$tmp/dl" "$tmp/one.jsonl"
