@@ -241,53 +241,44 @@ static int offset_prepare(struct mem_store *m, const struct agg_position *p)
     return KZ_OK;
 }
 
-static int apply_count(void *vctx, enum agg_gran gr, int64_t bucket_ms, struct kz_str dim,
-                       int64_t n)
+/* One increment of a bucket's counters (top_kind < 0) or of one of its top-k
+ * maps.  Prepare (c->commit == 0) creates every entry the increment needs;
+ * commit only adds, so it cannot fail once prepare succeeded. */
+static int apply_to(struct apply_ctx *c, struct mem_gran *g, int64_t bucket_ms, struct kz_str key,
+                    int top_kind, int64_t n)
 {
-    struct apply_ctx *c = vctx;
-    struct mem_gran *g = &c->m->gran[gr];
     struct mem_bucket *b;
     uint32_t id;
     int64_t *val;
     int isnew, rc;
 
     if (!c->commit) {
-        if ((rc = agg_strtab_intern(&c->m->strs, dim.p, dim.n, &id)) ||
+        if ((rc = agg_strtab_intern(&c->m->strs, key.p, key.n, &id)) ||
             (rc = bucket_get(g, bucket_ms, &b)))
             return rc;
-        return agg_imap_upsert(&b->counts, id, &val, &isnew);
+        return agg_imap_upsert(top_kind < 0 ? &b->counts : &b->top[top_kind], id, &val, &isnew);
     }
     /* Prepare made all of these; a miss would be a bug, not a runtime error. */
-    if (!agg_strtab_find(&c->m->strs, dim.p, dim.n, &id) || !(b = bucket_find(g, bucket_ms)) ||
-        !(val = agg_imap_find(&b->counts, id)))
+    if (!agg_strtab_find(&c->m->strs, key.p, key.n, &id) || !(b = bucket_find(g, bucket_ms)) ||
+        !(val = agg_imap_find(top_kind < 0 ? &b->counts : &b->top[top_kind], id)))
         return KZ_EINVAL;
     *val += n;
     gran_commit(g, b);
     return KZ_OK;
 }
 
+static int apply_count(void *vctx, enum agg_gran gr, int64_t bucket_ms, struct kz_str dim,
+                       int64_t n)
+{
+    struct apply_ctx *c = vctx;
+    return apply_to(c, &c->m->gran[gr], bucket_ms, dim, -1, n);
+}
+
 static int apply_top(void *vctx, int64_t hour_ms, enum agg_top_kind k, struct kz_str member,
                      int64_t n)
 {
     struct apply_ctx *c = vctx;
-    struct mem_gran *g = &c->m->gran[AGG_HOUR];
-    struct mem_bucket *b;
-    uint32_t id;
-    int64_t *val;
-    int isnew, rc;
-
-    if (!c->commit) {
-        if ((rc = agg_strtab_intern(&c->m->strs, member.p, member.n, &id)) ||
-            (rc = bucket_get(g, hour_ms, &b)))
-            return rc;
-        return agg_imap_upsert(&b->top[k], id, &val, &isnew);
-    }
-    if (!agg_strtab_find(&c->m->strs, member.p, member.n, &id) || !(b = bucket_find(g, hour_ms)) ||
-        !(val = agg_imap_find(&b->top[k], id)))
-        return KZ_EINVAL;
-    *val += n;
-    gran_commit(g, b);
-    return KZ_OK;
+    return apply_to(c, &c->m->gran[AGG_HOUR], hour_ms, member, (int)k, n);
 }
 
 static int hll_prepare(struct mem_bucket *b, uint32_t id)
