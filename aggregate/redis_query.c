@@ -247,26 +247,37 @@ static int parse_score(const char *p, size_t n, int64_t *out)
     return 0;
 }
 
-static int on_zrange(void *ctx, size_t i, const redisReply *r, char *err, size_t errlen)
+/* Sum a flat [name, value, name, value, ...] reply (ZRANGE WITHSCORES,
+ * HGETALL) into q->acc; with `filter`, only names under q's dimension prefix
+ * (crosses only if asked for).  Values are parsed by `parse`. */
+static int pairs_to_acc(struct rs_query *q, const redisReply *r, const char *what, int filter,
+                        int (*parse)(const char *, size_t, int64_t *), char *err, size_t errlen)
 {
-    struct rs_query *q = ctx;
     struct agg_redis_store *s = q->s;
 
     if (r->type != REDIS_REPLY_ARRAY || r->elements % 2)
-        return agg_redis_unexpected(&s->conn, r, "topk: ZRANGE", err, errlen);
+        return agg_redis_unexpected(&s->conn, r, what, err, errlen);
     for (size_t j = 0; j < r->elements; j += 2) {
-        const redisReply *m = r->element[j], *sc = r->element[j + 1];
-        int64_t v;
+        const redisReply *f = r->element[j], *v = r->element[j + 1];
+        int64_t n;
         int rc;
 
-        if (!m || !sc || m->type != REDIS_REPLY_STRING || sc->type != REDIS_REPLY_STRING ||
-            parse_score(sc->str, sc->len, &v))
-            return agg_redis_unexpected(&s->conn, m && m->type != REDIS_REPLY_STRING ? m : sc,
-                                        "topk: ZRANGE", err, errlen);
-        if ((rc = acc_add(&q->acc, m->str, m->len, v)))
+        if (!f || !v || f->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING ||
+            parse(v->str, v->len, &n))
+            return agg_redis_unexpected(&s->conn, f && f->type != REDIS_REPLY_STRING ? f : v,
+                                        what, err, errlen);
+        if (filter && (f->len < q->plen || memcmp(f->str, q->prefix, q->plen) != 0 ||
+                       (!q->crosses && memchr(f->str, '|', f->len))))
+            continue;
+        if ((rc = acc_add(&q->acc, f->str, f->len, n)))
             return rc;
     }
     return KZ_OK;
+}
+
+static int on_zrange(void *ctx, size_t i, const redisReply *r, char *err, size_t errlen)
+{
+    return pairs_to_acc(ctx, r, "topk: ZRANGE", 0, parse_score, err, errlen);
 }
 
 int agg_redis_topk(void *self, enum agg_top_kind k, int64_t from_ms, int64_t to_ms, size_t limit,
@@ -423,27 +434,7 @@ static int build_hgetall(void *ctx, size_t i, const char **argv, size_t *lens, i
 
 static int on_hgetall(void *ctx, size_t i, const redisReply *r, char *err, size_t errlen)
 {
-    struct rs_query *q = ctx;
-    struct agg_redis_store *s = q->s;
-
-    if (r->type != REDIS_REPLY_ARRAY || r->elements % 2)
-        return agg_redis_unexpected(&s->conn, r, "dims: HGETALL", err, errlen);
-    for (size_t j = 0; j < r->elements; j += 2) {
-        const redisReply *f = r->element[j], *v = r->element[j + 1];
-        int64_t n;
-        int rc;
-
-        if (!f || !v || f->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING ||
-            agg_redis_parse_i64(v->str, v->len, &n))
-            return agg_redis_unexpected(&s->conn, f && f->type != REDIS_REPLY_STRING ? f : v,
-                                        "dims: HGETALL", err, errlen);
-        if (f->len < q->plen || memcmp(f->str, q->prefix, q->plen) != 0 ||
-            (!q->crosses && memchr(f->str, '|', f->len)))
-            continue;
-        if ((rc = acc_add(&q->acc, f->str, f->len, n)))
-            return rc;
-    }
-    return KZ_OK;
+    return pairs_to_acc(ctx, r, "dims: HGETALL", 1, agg_redis_parse_i64, err, errlen);
 }
 
 int agg_redis_dims(void *self, enum agg_gran g, const char *prefix, int64_t from_ms, int64_t to_ms,
