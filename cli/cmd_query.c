@@ -207,6 +207,11 @@ int kz_cmd_query(const struct kz_cmd *cmd, int argc, char **argv)
         }
         if (status != KZ_EXIT_OK)
             goto out;
+        uint64_t dead = kz_pipeline_run_stats(p)->dead_total;
+        if (dead)
+            fprintf(stderr, "kzpulse query: %llu records could not be decoded and are not "
+                            "counted (kzpulse replay writes them with their reasons)\n",
+                    (unsigned long long)dead);
         int64_t b0 = 0, b1 = 0;
         if (agg_store_mem_bounds(st, &b0, &b1) == 0) {
             if (!from)

@@ -28,14 +28,17 @@ win=(--from 2026-03-01T00:00:00Z --to 2026-03-09T00:00:00Z)
 same() { # DESC QUERY...
     local desc=$1
     shift
-    kz query "${win[@]}" "$@" --redis "$url" >"$tmp/redis.out" 2>&1
+    kz query "${win[@]}" "$@" --redis "$url" >"$tmp/redis.out" 2>"$tmp/redis.err"
     local r1=$?
-    kz query "${win[@]}" "$@" --lexicons "$ROOT/lexicons" "$archive" >"$tmp/mem.out" 2>&1
+    kz query "${win[@]}" "$@" --lexicons "$ROOT/lexicons" "$archive" >"$tmp/mem.out" 2>"$tmp/mem.err"
     local r2=$?
     if [ $r1 -eq 0 ] && [ $r2 -eq 0 ] && [ -s "$tmp/mem.out" ] && cmp -s "$tmp/redis.out" "$tmp/mem.out"; then
         echo "ok   $desc ($(wc -l <"$tmp/mem.out") lines)"
+        # the archive's malformed lines are reported, not silently left out
+        grep -q "168 records could not be decoded" "$tmp/mem.err" ||
+            { echo "FAIL: $desc: dead letters not reported: $(cat "$tmp/mem.err")"; fails=$((fails + 1)); }
     else
-        echo "FAIL: $desc (exit $r1/$r2)"; diff "$tmp/redis.out" "$tmp/mem.out" | head -10
+        echo "FAIL: $desc (exit $r1/$r2)"; cat "$tmp/redis.err" "$tmp/mem.err"; diff "$tmp/redis.out" "$tmp/mem.out" | head -10
         fails=$((fails + 1))
     fi
 }
