@@ -1,16 +1,19 @@
 /*
  * bench_classify.c -- what classification adds to the NLP stage, per post.
  *
- * Usage: bench_classify [--runs N] [--limit N] --lexicons DIR [--model FILE]... CORPUS.jsonl
- * Loads every line's "text" into memory first (bench_nlp's scanner), then
- * times three passes over all posts with one analyzer, each repeated runs
- * times (median kept):
+ * Usage: bench_classify [--runs N] [--limit N] [--only MODE] --lexicons DIR
+ *                       [--model FILE]... CORPUS.jsonl
+ * Loads every line's "text" into memory first (bench/corpus.c), runs one
+ * warm-up pass, then times three passes over all posts with one analyzer,
+ * in runs rounds of one pass per mode (interleaved, so load elsewhere on the
+ * machine falls on every mode alike; the median per mode is kept):
  *   analyze   nlp_analyze() alone (the NLP stage)
  *   lexicons  nlp_analyze() + nlp_classify() with the compiled lexicons
  *   models    nlp_analyze() + nlp_classify_with_models() with the --model files
  * and prints one line: posts/s and MB/s of each, and the time added by
  * classification as a percentage of the NLP stage's.  MB are 10^6 bytes of
- * post text.  It reports and never fails.
+ * post text.  --only MODE times that mode alone (for perf stat / perf
+ * record).  It reports and never fails.
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -107,7 +110,8 @@ int main(int argc, char **argv)
     struct nlp_analyzer *an;
     struct nlp_lexicon *lx = NULL;
     char err[256];
-    double med[3];
+    double med[3], times[3][64];
+    int only = -1;
     const char *names[3] = {"analyze", "lexicons", "models"};
 
     for (int i = 1; i < argc; i++) {
@@ -115,7 +119,17 @@ int main(int argc, char **argv)
             runs = atoi(argv[++i]);
         else if (strcmp(argv[i], "--limit") == 0 && i + 1 < argc)
             limit = atol(argv[++i]);
-        else if (strcmp(argv[i], "--lexicons") == 0 && i + 1 < argc)
+        else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
+            only = -1;
+            for (int m = 0; m < 3; m++)
+                if (strcmp(argv[i + 1], names[m]) == 0)
+                    only = m;
+            if (only < 0) {
+                fprintf(stderr, "bench_classify: --only analyze|lexicons|models\n");
+                return 2;
+            }
+            i++;
+        } else if (strcmp(argv[i], "--lexicons") == 0 && i + 1 < argc)
             lexdir = argv[++i];
         else if (strcmp(argv[i], "--model") == 0 && i + 1 < argc && nmpaths < 8)
             mpaths[nmpaths++] = argv[++i];
@@ -123,7 +137,7 @@ int main(int argc, char **argv)
             path = argv[i];
     }
     if (!path || !lexdir || runs < 1 || runs > 64) {
-        fprintf(stderr, "usage: bench_classify [--runs 1..64] [--limit N] --lexicons DIR "
+        fprintf(stderr, "usage: bench_classify [--runs 1..64] [--limit N] [--only MODE] --lexicons DIR "
                         "[--model FILE]... CORPUS.jsonl\n");
         return 2;
     }
@@ -149,17 +163,25 @@ int main(int argc, char **argv)
     }
     /* one warm-up pass fills the analyzer's word cache for every mode alike */
     pass(an, lx, (const struct nlp_model *const *)models, nmodels, M_ANALYZE, &c);
-    for (int m = 0; m < 3; m++) {
-        double times[64];
-        if (m == M_MODELS && !nmodels) {
-            med[m] = 0.0;
-            continue;
+    /* Rounds interleave the modes, so a burst of load elsewhere on the
+     * machine slows every mode of a round instead of only one mode. */
+    for (int r = 0; r < runs; r++)
+        for (int m = 0; m < 3; m++) {
+            if ((m == M_MODELS && !nmodels) || (only >= 0 && m != only))
+                continue;
+            times[m][r] = pass(an, lx, (const struct nlp_model *const *)models, nmodels,
+                               (enum mode)m, &c);
         }
-        for (int r = 0; r < runs; r++)
-            times[r] = pass(an, lx, (const struct nlp_model *const *)models, nmodels,
-                            (enum mode)m, &c);
-        qsort(times, (size_t)runs, sizeof(double), bench_cmp_double);
-        med[m] = times[runs / 2];
+    for (int m = 0; m < 3; m++) {
+        med[m] = 0.0;
+        if ((m == M_MODELS && !nmodels) || (only >= 0 && m != only))
+            continue;
+        qsort(times[m], (size_t)runs, sizeof(double), bench_cmp_double);
+        med[m] = times[m][runs / 2];
+    }
+    if (only >= 0) {
+        printf("classify: %zu posts, %s %.0f posts/s\n", c.n, names[only], (double)c.n / med[only]);
+        goto out;
     }
     printf("classify: %zu posts, %zu models;", c.n, nmodels);
     for (int m = 0; m < 3; m++)
@@ -170,6 +192,7 @@ int main(int argc, char **argv)
     if (med[2] > 0.0)
         printf(", lexicons+models +%.1f%%", 100.0 * (med[2] - med[0]) / med[0]);
     printf("\n");
+out:
     nlp_analyzer_free(an);
     nlp_lexicon_free(lx);
     for (size_t i = 0; i < nmodels; i++)

@@ -136,6 +136,7 @@ static int cmp_topic(const void *x, const void *y)
 static int cmp_evidence(const void *x, const void *y)
 {
     const struct nlp_evidence *a = x, *b = y;
+    int c;
 
     if (a->start != b->start)
         return a->start < b->start ? -1 : 1;
@@ -143,8 +144,37 @@ static int cmp_evidence(const void *x, const void *y)
         return a->end < b->end ? -1 : 1;
     if (a->category.n != b->category.n)
         return a->category.n < b->category.n ? -1 : 1;
-    return memcmp(a->category.p, b->category.p, a->category.n);
+    if ((c = memcmp(a->category.p, b->category.p, a->category.n)))
+        return c;
+    if (a->rule.n != b->rule.n)
+        return a->rule.n < b->rule.n ? -1 : 1;
+    return memcmp(a->rule.p, b->rule.p, a->rule.n);
 }
+
+/*
+ * Stable insertion sorts for the few items of one post (qsort's call per
+ * comparison dominated); long lists go to qsort, which is a merge sort,
+ * stable too, in glibc.
+ */
+#define SMALL_SORT 24
+#define DEFINE_SORT(name, type, cmp)                                                         \
+    static void name(type *x, size_t n)                                                      \
+    {                                                                                        \
+        if (n > SMALL_SORT) {                                                                \
+            qsort(x, n, sizeof(*x), cmp);                                                    \
+            return;                                                                          \
+        }                                                                                    \
+        for (size_t i = 1; i < n; i++) {                                                     \
+            type t = x[i];                                                                   \
+            size_t j = i;                                                                    \
+            for (; j > 0 && cmp(&x[j - 1], &t) > 0; j--)                                     \
+                x[j] = x[j - 1];                                                             \
+            x[j] = t;                                                                        \
+        }                                                                                    \
+    }
+DEFINE_SORT(sort_hits, struct nlp_lx_hit, cmp_hit)
+DEFINE_SORT(sort_topics, struct nlp_topic, cmp_topic)
+DEFINE_SORT(sort_evidence, struct nlp_evidence, cmp_evidence)
 
 /* Is there a negation cue scoping over hit h? */
 static int negated(const struct nlp_lx_rule *rules, const struct nlp_lx_hit *hits, size_t nhits,
@@ -170,6 +200,25 @@ struct catacc {
     float sum;      /* sum over clusters (stance, regions) */
 };
 
+/* A post's category accumulators; only the categories it touches are
+ * initialized and closed (a post hits a few of the lexicon's ~90). */
+struct accs {
+    struct catacc *acc; /* per category, + 1: pro-Russian terms flipped */
+    uint32_t *touched;  /* categories in acc, in order of first touch */
+    uint8_t *seen;
+    size_t ntouched;
+};
+
+static struct catacc *acc_of(struct accs *s, size_t c)
+{
+    if (!s->seen[c]) {
+        s->seen[c] = 1;
+        s->acc[c] = (struct catacc){1.0f, 0.0f, 0, 0.0f};
+        s->touched[s->ntouched++] = (uint32_t)c;
+    }
+    return &s->acc[c];
+}
+
 static void acc_add(struct catacc *c, uint32_t first, uint32_t last, float w)
 {
     if (w <= 0.0f)
@@ -187,6 +236,12 @@ static void acc_add(struct catacc *c, uint32_t first, uint32_t last, float w)
     }
     c->cur = w;
     c->end = last;
+}
+
+static void add(struct accs *s, size_t c, uint32_t first, uint32_t last, float w)
+{
+    if (w > 0.0f)
+        acc_add(acc_of(s, c), first, last, w);
 }
 
 static void acc_close(struct catacc *c)
@@ -235,7 +290,7 @@ int nlp_classify(struct nlp_analyzer *a, const struct nlp_lexicon *lx, const str
     const struct nlp_lx_cat *cats;
     struct nlp_lx_hit *hits;
     struct tokctx *ctx;
-    struct catacc *acc;
+    struct accs as = {0};
     struct nlp_evidence *ev;
     struct nlp_topic *topics;
     uint32_t *tf, *tl, *pf, *pl;
@@ -244,7 +299,8 @@ int nlp_classify(struct nlp_analyzer *a, const struct nlp_lexicon *lx, const str
     float cta = 0.0f, tim = 0.0f, place = 0.0f, protest = 0.0f, s_ua, s_ru, best_region = 0.0f;
     float past = 0.0f, everyday = 0.0f;
     int rc;
-    long protest_cat = -1, war = -1; /* the war_ukraine topic, which stance terms imply */
+    long protest_cat, war; /* the protest topic; war_ukraine, which stance terms imply */
+    size_t best_region_cat = SIZE_MAX;
 
     memset(v, 0, sizeof(*v));
     v->lang = doc->lang;
@@ -255,26 +311,24 @@ int nlp_classify(struct nlp_analyzer *a, const struct nlp_lexicon *lx, const str
     base = doc->tokens[0].surface.p - doc->tokens[0].start;
     rules = nlp_lexicon_rules(lx, &nrules);
     cats = nlp_lexicon_cats(lx, &ncats);
-    if ((rc = nlp_lexicon_match(lx, doc, &a->arena, &hits, &nhits)))
+    if ((rc = nlp_lexicon_match(lx, a, doc, &hits, &nhits)))
         return rc;
-    ctx = token_context(a, doc, base);
-    acc = nlp_arena_alloc(&a->arena, (ncats + 1) * sizeof(*acc));
+    ctx = NULL; /* sentences and quotes: only stance and call rules need them */
+    as.acc = nlp_arena_alloc(&a->arena, (ncats + 1) * sizeof(*as.acc));
+    as.touched = nlp_arena_alloc(&a->arena, (ncats + 1) * sizeof(*as.touched));
+    as.seen = nlp_arena_alloc(&a->arena, ncats + 1);
     ev = nlp_arena_alloc(&a->arena, (nhits + doc->ntokens + 1) * sizeof(*ev));
     tf = nlp_arena_alloc(&a->arena, 4 * (nhits + doc->ntokens + 1) * sizeof(*tf));
     topics = nlp_arena_alloc(&a->arena, (ncats + 1) * sizeof(*topics));
-    if (!ctx || !acc || !ev || !tf || !topics)
+    if (!as.acc || !as.touched || !as.seen || !ev || !tf || !topics)
         return KZ_ENOMEM;
+    memset(as.seen, 0, ncats + 1);
     tl = tf + (nhits + doc->ntokens + 1);
     pf = tl + (nhits + doc->ntokens + 1);
     pl = pf + (nhits + doc->ntokens + 1);
-    for (size_t c = 0; c <= ncats; c++) /* acc[ncats]: pro-Russian terms flipped */
-        acc[c] = (struct catacc){1.0f, 0.0f, 0, 0.0f};
     if (nhits > 1)
-        qsort(hits, nhits, sizeof(*hits), cmp_hit);
-    for (size_t c = 0; c < ncats; c++)
-        if (cats[c].family == NLP_CAT_TOPIC && cats[c].name.n == 11 &&
-            !memcmp(cats[c].name.p, "war_ukraine", 11))
-            war = (long)c;
+        sort_hits(hits, nhits);
+    nlp_lexicon_topic_cats(lx, &war, &protest_cat);
 
     /* Evidence, and each match's weight after the stance and mobilization rules. */
     for (size_t k = 0; k < nhits; k++) {
@@ -291,12 +345,16 @@ int nlp_classify(struct nlp_analyzer *a, const struct nlp_lexicon *lx, const str
         e->end = doc->tokens[h->last].end;
         e->weight = r->weight;
 
+        if ((r->family == NLP_CAT_PRO_UKRAINE || r->family == NLP_CAT_PRO_RUSSIA ||
+             r->family == NLP_CAT_CALL) &&
+            !ctx && !(ctx = token_context(a, doc, base)))
+            return KZ_ENOMEM;
         switch (r->family) {
         case NLP_CAT_PRO_UKRAINE:
         case NLP_CAT_PRO_RUSSIA: {
             int reported = 0;
             if (war >= 0)
-                acc_add(&acc[war], h->first, h->last, w * NLP_STANCE_TOPIC);
+                add(&as, (size_t)war, h->first, h->last, w * NLP_STANCE_TOPIC);
             for (size_t g = 0; g < nhits && !reported; g++)
                 reported = rules[hits[g].rule].family == NLP_CAT_REPORTING &&
                            ctx[hits[g].first].sentence == ctx[h->first].sentence;
@@ -306,7 +364,7 @@ int nlp_classify(struct nlp_analyzer *a, const struct nlp_lexicon *lx, const str
                 w *= NLP_REPORT_DISCOUNT;
             } else if (ctx[h->first].quoted && r->family == NLP_CAT_PRO_RUSSIA) {
                 /* scare quotes: «освобождение» mocks the framing it quotes */
-                acc_add(&acc[ncats], h->first, h->last, w * NLP_SCARE_FLIP);
+                add(&as, ncats, h->first, h->last, w * NLP_SCARE_FLIP);
                 w = 0.0f;
             }
             break;
@@ -341,7 +399,7 @@ int nlp_classify(struct nlp_analyzer *a, const struct nlp_lexicon *lx, const str
         default:
             break;
         }
-        acc_add(&acc[r->cat], h->first, h->last, w);
+        add(&as, r->cat, h->first, h->last, w);
     }
     /* Times and dates the tokenizer recognized; rule words of the mobilization rules. */
     for (size_t i = 0; i < doc->ntokens; i++) {
@@ -361,32 +419,40 @@ int nlp_classify(struct nlp_analyzer *a, const struct nlp_lexicon *lx, const str
         }
     }
 
-    /* Close the categories: topics, stance sums, region. */
+    /* Close the categories: topics, stance sums, region (ties go to the
+     * category listed first, as if every category were visited in order). */
     s_ua = s_ru = 0.0f;
-    for (size_t c = 0; c < ncats; c++) {
+    for (size_t k = 0; k < as.ntouched; k++) {
+        size_t c = as.touched[k];
+        struct catacc *acc = &as.acc[c];
         float score;
-        acc_close(&acc[c]);
-        score = 1.0f - acc[c].prod;
+
+        acc_close(acc);
+        if (c == ncats) { /* pro-Russian terms in scare quotes */
+            s_ua += acc->sum;
+            continue;
+        }
+        score = 1.0f - acc->prod;
         switch (cats[c].family) {
         case NLP_CAT_TOPIC:
-            if (cats[c].name.n == 7 && !memcmp(cats[c].name.p, "protest", 7)) {
+            if ((long)c == protest_cat)
                 protest = score;
-                protest_cat = (long)c;
-            }
             if (score >= NLP_TOPIC_MIN) {
                 topics[ntopics].name = cats[c].name;
                 topics[ntopics++].score = score;
             }
             break;
         case NLP_CAT_PRO_UKRAINE:
-            s_ua += acc[c].sum;
+            s_ua += acc->sum;
             break;
         case NLP_CAT_PRO_RUSSIA:
-            s_ru += acc[c].sum;
+            s_ru += acc->sum;
             break;
         case NLP_CAT_REGION:
-            if (acc[c].sum > best_region) {
-                best_region = acc[c].sum;
+            if (acc->sum > best_region || (acc->sum == best_region && acc->sum > 0.0f &&
+                                           c < best_region_cat)) {
+                best_region = acc->sum;
+                best_region_cat = c;
                 v->region = cats[c].name;
             }
             break;
@@ -394,8 +460,6 @@ int nlp_classify(struct nlp_analyzer *a, const struct nlp_lexicon *lx, const str
             break;
         }
     }
-    acc_close(&acc[ncats]);
-    s_ua += acc[ncats].sum;
 
     if (s_ua > s_ru && s_ua - s_ru >= NLP_STANCE_MIN) {
         v->stance = NLP_STANCE_PRO_UKRAINE;
@@ -414,14 +478,14 @@ int nlp_classify(struct nlp_analyzer *a, const struct nlp_lexicon *lx, const str
         topics[ntopics++].score = v->mob_score;
     }
     if (ntopics > 1)
-        qsort(topics, ntopics, sizeof(*topics), cmp_topic);
+        sort_topics(topics, ntopics);
     v->topics = topics;
     v->ntopics = ntopics;
     v->when = first_span(base, doc, tf, tl, ntime);
     v->where = first_span(base, doc, pf, pl, nplace);
 
     if (nev > 1)
-        qsort(ev, nev, sizeof(*ev), cmp_evidence);
+        sort_evidence(ev, nev);
     v->evidence = ev;
     v->nevidence = nev;
     return 0;

@@ -26,6 +26,7 @@
 #include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,18 @@ static int grow_array(void **p, size_t *cap, size_t need, size_t elem)
 }
 
 /* Copy s into the pool; *off receives its offset.  NUL-terminated for debug. */
+/* A fresh lexicon id: 1, 2, ...; wraps past 0 after 2^32 compilations, far
+ * beyond any process's reloads. */
+static uint32_t lexicon_id(void)
+{
+    static atomic_uint next;
+    uint32_t id;
+
+    while ((id = (uint32_t)atomic_fetch_add(&next, 1) + 1) == 0)
+        ;
+    return id;
+}
+
 static int pool_add(struct nlp_lexicon *lx, const char *s, size_t n, uint32_t *off)
 {
     if (lx->npool + n + 1 > UINT32_MAX)
@@ -94,10 +107,14 @@ static int symtab_rehash(struct symtab *t, size_t cap)
 static int symtab_intern(struct nlp_lexicon *lx, struct symtab *t, const char *s, size_t n,
                          uint32_t *id)
 {
-    uint32_t h = nlp_lx_fnv_step(NLP_LX_FNV_INIT, s, n), off;
+    uint32_t h = nlp_hash(s, n), off;
     size_t j;
     int rc;
 
+    if (t != &lx->prefixes) {
+        uint32_t bit = h >> (32 - NLP_LX_FILTER_LOG2);
+        lx->filter[bit >> 6] |= 1ull << (bit & 63);
+    }
     if ((*id = nlp_lx_symtab_find(lx, t, h, s, n)))
         return 0;
     if ((t->n + 1) * 2 > t->cap && (rc = symtab_rehash(t, t->cap ? t->cap * 2 : 256)))
@@ -583,14 +600,24 @@ static int parse_file(struct lx_build *b, size_t fileno)
     return 0;
 }
 
+static bool str_is(struct kz_str s, const char *lit)
+{
+    return s.n == strlen(lit) && !memcmp(s.p, lit, s.n);
+}
+
 /* Resolve pool offsets into the rules' strings once the pool stops moving. */
 static void finish(struct nlp_lexicon *lx)
 {
+    lx->war_cat = lx->protest_cat = -1;
     for (size_t i = 0; i < lx->ncats; i++) {
         struct nlp_lx_cat *c = &lx->cats[i];
         const char *slash = memchr(lx->pool + c->name_off, '/', c->name_len);
         c->category = kz_str_make(lx->pool + c->name_off, c->name_len);
         c->name = kz_str_make(slash + 1, c->name_len - (size_t)(slash + 1 - c->category.p));
+        if (str_is(c->category, "topic/war_ukraine"))
+            lx->war_cat = (long)i;
+        else if (str_is(c->category, "topic/protest"))
+            lx->protest_cat = (long)i;
     }
     for (size_t i = 0; i < lx->nrules; i++) {
         lx->rules[i].rule.p = lx->pool + lx->rule_off[i];
@@ -607,9 +634,11 @@ static int build(const struct nlp_lexicon_file *files, size_t nfiles, struct lx_
     b->lx = calloc(1, sizeof(*b->lx));
     if (!b->lx)
         return KZ_ENOMEM;
+    b->lx->id = lexicon_id();
     /* state 0: the root */
     b->lx->out = calloc(64, sizeof(*b->lx->out));
-    if (!b->lx->out)
+    b->lx->filter = calloc((size_t)1 << (NLP_LX_FILTER_LOG2 - 6), sizeof(uint64_t));
+    if (!b->lx->out || !b->lx->filter)
         return KZ_ENOMEM;
     b->lx->capstates = 64;
     b->lx->nstates = 1;
@@ -698,6 +727,7 @@ void nlp_lexicon_free(struct nlp_lexicon *lx)
     free(lx->words.slot);
     free(lx->prefixes.slot);
     free(lx->heads.slot);
+    free(lx->filter);
     free(lx->edges.slot);
     free(lx->out);
     free(lx->rules);

@@ -3,9 +3,10 @@
  * it) and lexicon_match.c (which runs it); nothing else includes this header.
  *
  * A lexicon is one string pool, two symbol tables (word -> symbol id, stem
- * prefix -> symbol id) plus the table of prefix heads, and the trie of all
- * patterns as one open-addressing hash table keyed by (state, symbol), with
- * each state's patterns chained; rules and categories point into the pool.
+ * prefix -> symbol id) plus the table of prefix heads, a bit filter in front
+ * of the word and head tables, and the trie of all patterns as one
+ * open-addressing hash table keyed by (state, symbol), with each state's
+ * patterns chained; rules and categories point into the pool.
  * The lookups below are the matcher's inner loop, so they are static inline
  * here rather than calls into lexicon.c.  The lexicon owns every array and
  * is immutable after compilation (nlp_lexicon_free releases it).
@@ -20,6 +21,7 @@
 
 #define NLP_LX_MAX_PREFIX 32  /* code points of a token tried as stem prefixes */
 #define NLP_LX_MIN_PREFIX 3   /* shortest stem accepted, in code points */
+#define NLP_LX_FILTER_LOG2 16 /* bits in the word/head filter: 2^16 = 8 KiB */
 
 /* ---------------------------------------------------------------------------
  * Hash tables: string -> symbol id, and (state, symbol) -> state
@@ -47,11 +49,17 @@ struct edgetab {
 };
 
 struct nlp_lexicon {
+    uint32_t id; /* unique per compiled lexicon in the process, never 0: names
+                    it in the analyzers' symbol caches */
     char *pool; /* every string: categories, rules, symbols */
     size_t npool, cappool;
     struct symtab words, prefixes;
     struct symtab heads; /* the first NLP_LX_MIN_PREFIX code points of every prefix:
                             a token whose head is not here needs no prefix lookups */
+    uint64_t *filter;    /* one bit per (hash >> (32 - NLP_LX_FILTER_LOG2)), set for
+                            every word and head: most tokens are in neither table,
+                            and this answers them from 8 KiB that stay in L1
+                            instead of a probe that misses it */
     uint32_t nsyms;
     uint32_t max_prefix; /* longest stem prefix, in code points */
     struct edgetab edges;
@@ -64,18 +72,17 @@ struct nlp_lexicon {
     size_t nrules, caprules;
     struct nlp_lx_cat *cats;
     size_t ncats, capcats;
+    long war_cat, protest_cat; /* topic/war_ukraine, topic/protest; -1: absent */
 };
 
-static inline uint32_t nlp_lx_fnv_step(uint32_t h, const char *s, size_t n)
+/* Symbol tables hash with nlp_hash (eight bytes per step); the high bits of
+ * the same hash index the filter, the low bits the table. */
+static inline bool nlp_lx_filter_has(const struct nlp_lexicon *lx, uint32_t h)
 {
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 16777619u;
-    }
-    return h;
-}
+    uint32_t b = h >> (32 - NLP_LX_FILTER_LOG2);
 
-#define NLP_LX_FNV_INIT 2166136261u
+    return (lx->filter[b >> 6] >> (b & 63)) & 1;
+}
 
 static inline uint64_t nlp_lx_mix64(uint64_t k)
 {

@@ -15,15 +15,17 @@
  * each position has one symbol, which prefix symbols break.
  *
  * Complexity.  Compilation is O(total pattern tokens) after analysis.
- * Matching a post of n tokens costs, per token, one word lookup plus at most
- * NLP_LX_MAX_PREFIX prefix lookups (prefix hashes are computed incrementally,
- * FNV-1a over the norm's bytes, so each is O(1) expected), then
+ * Matching a post of n tokens costs, per token, one hash of the word and
+ * one of its head, two tests of the lexicon's 8 KiB bit filter (a table
+ * probe only when a test passes), and, for a token whose head starts some
+ * stem prefix, at most NLP_LX_MAX_PREFIX prefix lookups; then
  * O(|active| x |symbols|) edge lookups; |active| is bounded by the longest
  * pattern (in tokens) times the symbol ambiguity, in practice a handful, and
  * hard-capped at NLP_LX_MAX_ACTIVE.  Total O(n) for a fixed lexicon.  Working
  * memory comes from the analyzer's arena; the lexicon is immutable after
  * compilation and may be shared by any number of threads.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "lexicon_int.h"
@@ -43,30 +45,113 @@ const struct nlp_lx_cat *nlp_lexicon_cats(const struct nlp_lexicon *lx, size_t *
     return lx->cats;
 }
 
-/* Symbols of one token: its exact word, then every stem prefix it starts with. */
+void nlp_lexicon_topic_cats(const struct nlp_lexicon *lx, long *war, long *protest)
+{
+    *war = lx->war_cat;
+    *protest = lx->protest_cat;
+}
+
+/*
+ * Symbols of one token: its exact word, then every stem prefix it starts
+ * with.  The filter answers most tokens (in no table) without a probe; stem
+ * prefixes are tried only when the token's first NLP_LX_MIN_PREFIX code
+ * points are the head of some prefix.
+ */
 static size_t token_symbols(const struct nlp_lexicon *lx, const struct kz_str *norm,
                             uint32_t *syms)
 {
     size_t ns = 0, i = 0, cps = 0;
-    uint32_t h = NLP_LX_FNV_INIT, id;
+    uint32_t h = nlp_hash(norm->p, norm->n), id;
 
-    id = nlp_lx_symtab_find(lx, &lx->words, nlp_lx_fnv_step(NLP_LX_FNV_INIT, norm->p, norm->n),
-                            norm->p, norm->n);
-    if (id)
+    if (nlp_lx_filter_has(lx, h) && (id = nlp_lx_symtab_find(lx, &lx->words, h, norm->p, norm->n)))
         syms[ns++] = id;
     if (!lx->prefixes.n)
         return ns;
-    while (i < norm->n && cps < lx->max_prefix && ns < NLP_LX_MAX_SYMS) {
+    while (cps < NLP_LX_MIN_PREFIX && i < norm->n) {
+        size_t from = i;
+        if (nlp_utf8_get(norm->p, norm->n, &i) < 0 && i == from)
+            return ns;
+        cps++;
+    }
+    if (cps < NLP_LX_MIN_PREFIX)
+        return ns;
+    h = nlp_hash(norm->p, i);
+    if (!nlp_lx_filter_has(lx, h) || !nlp_lx_symtab_find(lx, &lx->heads, h, norm->p, i))
+        return ns; /* no stem prefix starts like this token */
+    for (;;) {
+        if ((id = nlp_lx_symtab_find(lx, &lx->prefixes, nlp_hash(norm->p, i), norm->p, i)))
+            syms[ns++] = id;
+        if (i >= norm->n || cps >= lx->max_prefix || ns >= NLP_LX_MAX_SYMS)
+            break;
         size_t from = i;
         if (nlp_utf8_get(norm->p, norm->n, &i) < 0 && i == from)
             break;
-        h = nlp_lx_fnv_step(h, norm->p + from, i - from);
-        if (++cps == NLP_LX_MIN_PREFIX && !nlp_lx_symtab_find(lx, &lx->heads, h, norm->p, i))
-            break; /* no stem prefix starts like this token */
-        if (cps >= NLP_LX_MIN_PREFIX && (id = nlp_lx_symtab_find(lx, &lx->prefixes, h, norm->p, i)))
-            syms[ns++] = id;
+        cps++;
     }
     return ns;
+}
+
+/*
+ * Symbols of token i through the symbol cache: the word-cache slot langid
+ * used for the token (a->tokwc[i]) names its form, once the slot is checked
+ * to still hold exactly this norm (it may have been claimed by another form
+ * since, or the norm rewritten by transliteration); other tokens find or
+ * claim the slot of their norm.  The word beside the slot holds the form's
+ * symbol for the current epoch.  A form too long for the word cache, or with
+ * more than one symbol, is looked up each time.
+ */
+static size_t cached_symbols(const struct nlp_lexicon *lx, struct nlp_analyzer *a, size_t i,
+                             const struct kz_str *norm, uint32_t *syms)
+{
+    const struct nlp_wc_entry *e = a->tokwc[i];
+    uint32_t *c, sym;
+    size_t ns;
+    bool hit;
+
+    if (!e || e->klen != norm->n || !nlp_key_eq(e->key, norm->p, norm->n)) {
+        /* not a word langid scored (a hashtag, emoji, number...), or a
+         * transliterated one: the form takes a slot of its own */
+        e = nlp_wc_lookup(a, norm->p, norm->n, &hit);
+        if (!e)
+            return token_symbols(lx, norm, syms);
+    }
+    c = &a->sc[e - a->wc];
+    if ((*c & ((1u << NLP_SC_EPOCH_BITS) - 1)) == a->sc_epoch) {
+        sym = *c >> NLP_SC_EPOCH_BITS;
+        if (sym == NLP_SC_MANY)
+            return token_symbols(lx, norm, syms);
+        syms[0] = sym;
+        return sym != 0;
+    }
+    ns = token_symbols(lx, norm, syms);
+    sym = ns == 0 ? 0 : ns == 1 && syms[0] < NLP_SC_MANY ? syms[0] : NLP_SC_MANY;
+    *c = sym << NLP_SC_EPOCH_BITS | a->sc_epoch;
+    return ns;
+}
+
+/*
+ * Point a's symbol cache at lexicon lx: a new epoch when lx is not the one
+ * it was filled for, so entries of the previous lexicon read as empty; when
+ * the epochs wrap, every entry is emptied first.  Allocated on first use;
+ * false when that fails (every token is then looked up).
+ */
+static bool cache_for(struct nlp_analyzer *a, const struct nlp_lexicon *lx)
+{
+    if (!a->sc) {
+        a->sc = calloc(NLP_WC_SLOTS, sizeof(*a->sc));
+        if (!a->sc)
+            return false;
+        a->sc_epoch = 0;
+        a->sc_lexid = 0;
+    }
+    if (a->sc_lexid != lx->id || a->sc_epoch == 0) {
+        if (++a->sc_epoch == 1u << NLP_SC_EPOCH_BITS) {
+            memset(a->sc, 0, NLP_WC_SLOTS * sizeof(*a->sc));
+            a->sc_epoch = 1;
+        }
+        a->sc_lexid = lx->id;
+    }
+    return true;
 }
 
 struct active {
@@ -86,24 +171,30 @@ static int push_active(struct active *set, size_t *n, uint32_t state, uint32_t f
     return 1;
 }
 
-int nlp_lexicon_match(const struct nlp_lexicon *lx, const struct nlp_doc *doc,
-                      struct nlp_arena *ar, struct nlp_lx_hit **hits, size_t *nhits)
+int nlp_lexicon_match(const struct nlp_lexicon *lx, struct nlp_analyzer *a,
+                      const struct nlp_doc *doc, struct nlp_lx_hit **hits, size_t *nhits)
 {
+    struct nlp_arena *ar = &a->arena;
     struct active *cur, *next, *tmp;
     struct nlp_lx_hit *h = NULL;
     size_t ncur = 0, nh = 0, caph = 0;
     uint32_t syms[NLP_LX_MAX_SYMS];
+    bool cached;
 
     *hits = NULL;
     *nhits = 0;
     if (!lx || !lx->nrules || !doc->ntokens)
         return 0;
+    /* The cache applies to a's own latest analysis only. */
+    cached = doc->tokens == a->toks && doc->ntokens <= a->ntoks && cache_for(a, lx);
     cur = nlp_arena_alloc(ar, 2 * NLP_LX_MAX_ACTIVE * sizeof(*cur));
     if (!cur)
         return KZ_ENOMEM;
     next = cur + NLP_LX_MAX_ACTIVE;
     for (size_t i = 0; i < doc->ntokens; i++) {
-        size_t nsyms = token_symbols(lx, &doc->tokens[i].norm, syms), nnext = 0;
+        const struct kz_str *norm = &doc->tokens[i].norm;
+        size_t nsyms = cached ? cached_symbols(lx, a, i, norm, syms) : token_symbols(lx, norm, syms);
+        size_t nnext = 0;
 
         if (nsyms && ncur < NLP_LX_MAX_ACTIVE)
             cur[ncur++] = (struct active){0, (uint32_t)i};

@@ -58,50 +58,83 @@ struct nlp_wc_entry {
     char stem[NLP_WC_STEM];
 };
 
+/*
+ * Beside each word-cache slot, the lexicon symbol of its form
+ * (lexicon_match.c), one 32-bit word: the low NLP_SC_EPOCH_BITS bits say
+ * which lexicon it is for (the analyzer's sc_epoch when it was written; 0:
+ * empty), the rest hold the symbol id, 0 when the form has no symbol and
+ * NLP_SC_MANY when it has more than one (it is then looked up each time).
+ * Four bytes, so the table (256 KiB) stays mostly in L2 next to the word
+ * cache.  Claiming a word-cache slot for a new form empties its entry.
+ */
+#define NLP_SC_EPOCH_BITS 8
+#define NLP_SC_MANY ((UINT32_MAX >> NLP_SC_EPOCH_BITS))
+
 struct nlp_analyzer;
 /*
  * Hash of a short key: eight bytes at a time with multiply-xorshift mixing
- * (MurmurHash3's 64-bit finaliser).  Inline, like nlp_key_eq(): words are
- * short and these run several times per token.
+ * (MurmurHash3's 64-bit finaliser).  The last partial word is read as
+ * overlapping loads instead of byte by byte (a loop whose trip count changes
+ * with every word is a branch mispredicted per call): the last eight bytes
+ * of a key of eight or more, the first and last four of a key of four to
+ * seven, bytes 0, n/2 and n-1 of a shorter one; the length is mixed in
+ * first, so keys of different lengths still differ.  Inline, like
+ * nlp_key_eq(): words are short and these run several times per token.
  */
+static inline uint64_t nlp_load64(const char *s)
+{
+    uint64_t w;
+
+    memcpy(&w, s, 8);
+    return w;
+}
+
+static inline uint32_t nlp_load32(const char *s)
+{
+    uint32_t w;
+
+    memcpy(&w, s, 4);
+    return w;
+}
+
+/* The last n % 8 bytes of s (n > 0) as one word, as described above. */
+static inline uint64_t nlp_tail64(const char *s, size_t n)
+{
+    if (n >= 8)
+        return nlp_load64(s + n - 8);
+    if (n >= 4)
+        return nlp_load32(s) | (uint64_t)nlp_load32(s + n - 4) << 32;
+    return (uint64_t)(unsigned char)s[0] | (uint64_t)(unsigned char)s[n / 2] << 8 |
+           (uint64_t)(unsigned char)s[n - 1] << 16;
+}
+
 static inline uint32_t nlp_hash(const char *s, size_t n)
 {
-    uint64_t h = 0x9E3779B97F4A7C15ull ^ n, w;
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ n;
     size_t i = 0;
 
     for (; i + 8 <= n; i += 8) {
-        memcpy(&w, s + i, 8);
-        h = (h ^ w) * 0xFF51AFD7ED558CCDull;
+        h = (h ^ nlp_load64(s + i)) * 0xFF51AFD7ED558CCDull;
         h ^= h >> 32;
     }
-    if (i < n) {
-        w = 0;
-        for (size_t k = 0; i + k < n; k++)
-            w |= (uint64_t)(unsigned char)s[i + k] << (8 * k);
-        h = (h ^ w) * 0xC4CEB9FE1A85EC53ull;
-    }
+    if (i < n)
+        h = (h ^ nlp_tail64(s, n)) * 0xC4CEB9FE1A85EC53ull;
     h ^= h >> 33;
     h *= 0xFF51AFD7ED558CCDull;
     h ^= h >> 33;
     return (uint32_t)h;
 }
 
-/* Equality of two short keys of length n, eight bytes at a time. */
+/* Equality of two short keys of length n, eight bytes at a time, the tail
+ * by the same overlapping loads as nlp_hash. */
 static inline bool nlp_key_eq(const char *a, const char *b, size_t n)
 {
     size_t i = 0;
 
-    for (; i + 8 <= n; i += 8) {
-        uint64_t x, y;
-        memcpy(&x, a + i, 8);
-        memcpy(&y, b + i, 8);
-        if (x != y)
+    for (; i + 8 <= n; i += 8)
+        if (nlp_load64(a + i) != nlp_load64(b + i))
             return false;
-    }
-    for (; i < n; i++)
-        if (a[i] != b[i])
-            return false;
-    return true;
+    return i == n || nlp_tail64(a, n) == nlp_tail64(b, n);
 }
 int nlp_wc_init(struct nlp_analyzer *a);
 void nlp_wc_fini(struct nlp_analyzer *a);
@@ -126,6 +159,10 @@ struct nlp_analyzer {
     struct sb_stemmer *stem_ru, *stem_en;
     struct nlp_wordtab *words; /* language-ID word table (langid.c) */
     struct nlp_wc_entry *wc;   /* word-form cache (wordcache.c) */
+    uint32_t *sc;              /* per wc slot: its lexicon symbol (lexicon_match.c);
+                                  allocated by the first match */
+    uint32_t sc_lexid;         /* the lexicon whose symbols sc holds, */
+    uint32_t sc_epoch;         /* under this epoch (1 .. 2^NLP_SC_EPOCH_BITS - 1) */
     void *verdict_scratch;     /* classify.c */
 };
 
@@ -283,8 +320,12 @@ struct nlp_lx_hit {
 
 const struct nlp_lx_rule *nlp_lexicon_rules(const struct nlp_lexicon *lx, size_t *n);
 const struct nlp_lx_cat *nlp_lexicon_cats(const struct nlp_lexicon *lx, size_t *n);
-/* Every match of every pattern in doc, ordered by last token; hits in ar. */
-int nlp_lexicon_match(const struct nlp_lexicon *lx, const struct nlp_doc *doc,
-                      struct nlp_arena *ar, struct nlp_lx_hit **hits, size_t *nhits);
+/* Indices of the topics the rules know by name (war_ukraine, protest); -1: absent. */
+void nlp_lexicon_topic_cats(const struct nlp_lexicon *lx, long *war, long *protest);
+/* Every match of every pattern in doc, ordered by last token; hits in a's
+ * arena.  When doc is a's latest analysis, the symbols of each word form are
+ * memoized beside a's word cache. */
+int nlp_lexicon_match(const struct nlp_lexicon *lx, struct nlp_analyzer *a,
+                      const struct nlp_doc *doc, struct nlp_lx_hit **hits, size_t *nhits);
 
 #endif /* KZ_NLP_INT_H */

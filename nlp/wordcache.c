@@ -35,7 +35,9 @@ int nlp_wc_init(struct nlp_analyzer *a)
 void nlp_wc_fini(struct nlp_analyzer *a)
 {
     free(a->wc);
+    free(a->sc);
     a->wc = NULL;
+    a->sc = NULL;
 }
 
 struct nlp_wc_entry *nlp_wc_lookup(struct nlp_analyzer *a, const char *w, size_t n, bool *hit)
@@ -53,6 +55,8 @@ struct nlp_wc_entry *nlp_wc_lookup(struct nlp_analyzer *a, const char *w, size_t
         return e;
     }
     /* Claim the slot for this form; callers fill what they computed. */
+    if (a->sc)
+        a->sc[e - a->wc] = 0;
     e->hash = h;
     e->klen = (uint8_t)n;
     e->has_scores = 0;
