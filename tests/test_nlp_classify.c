@@ -276,6 +276,99 @@ static void test_lint(void)
     nlp_lexicon_free(lx);
 }
 
+/*
+ * The analyzer memoizes each word form's lexicon symbols: switching between
+ * lexicons (as a SIGHUP reload does), more switches than the cache has
+ * epochs, a lexicon freed and another compiled in its place, and a document
+ * analyzed by another analyzer must all match exactly what a fresh analyzer
+ * matches.
+ */
+static const char lex_a[] = "topic/protest\tмитинг*\t0.9\tru\t\n"
+                            "topic/ecology\tқоқыс\t0.9\tkk\t\n"
+                            "stance/pro_ukraine\t🇺🇦\t0.9\t*\t\n";
+static const char lex_b[] = "topic/economy\tмитинг\t0.9\tru\t\n"
+                            "topic/ecology\tмитингующие\t0.9\tru\t\n"
+                            "region/aktau\t#ақтау\t1.0\tkk\t\n";
+
+static size_t count_ev(const struct nlp_verdict *v, const char *cat)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < v->nevidence; i++)
+        n += v->evidence[i].category.n == strlen(cat) &&
+             !memcmp(v->evidence[i].category.p, cat, strlen(cat));
+    return n;
+}
+
+static void test_symbol_cache(struct nlp_analyzer *a)
+{
+    static const char text[] = "Митинг и митингующие, қоқыс 🇺🇦 #Ақтау митингующие";
+    struct nlp_lexicon *la = compile(lex_a), *lb = compile(lex_b);
+    struct nlp_analyzer *other = NULL;
+    struct nlp_verdict v;
+    struct nlp_doc doc;
+    char err[256];
+    int bad = 0;
+
+    if (!la || !lb)
+        goto out;
+    for (int round = 0; round < 600; round++) {
+        const struct nlp_lexicon *lx = round % 2 ? lb : la;
+        if (classify(a, lx, text, &v))
+            goto out;
+        if (lx == la)
+            bad += count_ev(&v, "topic/protest") != 3 || count_ev(&v, "topic/ecology") != 1 ||
+                   count_ev(&v, "stance/pro_ukraine") != 1 || count_ev(&v, "region/aktau") != 0;
+        else
+            bad += count_ev(&v, "topic/economy") != 1 || count_ev(&v, "topic/ecology") != 2 ||
+                   count_ev(&v, "region/aktau") != 1 || count_ev(&v, "topic/protest") != 0;
+    }
+    CHECK_EQ_INT(bad, 0);
+
+    /* A new lexicon in the old one's place (a reload). */
+    nlp_lexicon_free(la);
+    la = compile(lex_b);
+    if (!la || classify(a, la, text, &v))
+        goto out;
+    CHECK_EQ_INT(count_ev(&v, "topic/economy"), 1);
+    CHECK_EQ_INT(count_ev(&v, "topic/protest"), 0);
+
+    /* Forms that later take the cached forms' word-cache slots must not
+     * inherit their symbols: 300,000 made-up words cycle through every slot. */
+    if (classify(a, lb, "митинг митингующие", &v))
+        goto out;
+    {
+        static char buf[16384];
+        size_t hits = 0;
+        for (int t = 0, w = 0; t < 300; t++) {
+            size_t n = 0;
+            for (int k = 0; k < 1000; k++, w++) {
+                for (int x = w, d = 0; d < 5; d++, x /= 26)
+                    buf[n++] = (char)('a' + x % 26);
+                buf[n++] = ' ';
+            }
+            buf[n] = '\0';
+            if (classify(a, lb, buf, &v))
+                goto out;
+            hits += v.nevidence;
+        }
+        CHECK_EQ_INT(hits, 0);
+    }
+
+    /* A document from another analyzer: matched without a's cache. */
+    CHECK_EQ_INT(nlp_analyzer_new(NULL, &other, err, sizeof(err)), 0);
+    if (!other)
+        goto out;
+    CHECK_EQ_INT(nlp_analyze(other, text, strlen(text), NLP_LANG_UND, &doc), 0);
+    CHECK_EQ_INT(nlp_classify(a, lb, &doc, &v), 0);
+    CHECK_EQ_INT(count_ev(&v, "topic/ecology"), 2);
+    CHECK_EQ_INT(count_ev(&v, "region/aktau"), 1);
+out:
+    nlp_analyzer_free(other);
+    nlp_lexicon_free(la);
+    nlp_lexicon_free(lb);
+}
+
 int main(void)
 {
     struct nlp_analyzer *a = NULL;
@@ -288,6 +381,7 @@ int main(void)
     }
     test_matching(a);
     test_stance(a);
+    test_symbol_cache(a);
     mob = compile(lex_mob);
     if (mob)
         test_mobilization(a, mob);
