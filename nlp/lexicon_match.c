@@ -96,15 +96,15 @@ static size_t token_symbols(const struct nlp_lexicon *lx, const struct kz_str *n
  * used for the token (a->tokwc[i]) names its form, once the slot is checked
  * to still hold exactly this norm (it may have been claimed by another form
  * since, or the norm rewritten by transliteration); other tokens find or
- * claim the slot of their norm.  The word beside the slot holds the form's
- * symbol for the current epoch.  A form too long for the word cache, or with
+ * claim the slot of their norm.  The slot holds the form's symbol for the
+ * current epoch.  A form too long for the word cache, or with
  * more than one symbol, is looked up each time.
  */
 static size_t cached_symbols(const struct nlp_lexicon *lx, struct nlp_analyzer *a, size_t i,
                              const struct kz_str *norm, uint32_t *syms)
 {
-    const struct nlp_wc_entry *e = a->tokwc[i];
-    uint32_t *c, sym;
+    struct nlp_wc_entry *e = a->tokwc[i];
+    uint32_t sym;
     size_t ns;
     bool hit;
 
@@ -115,9 +115,8 @@ static size_t cached_symbols(const struct nlp_lexicon *lx, struct nlp_analyzer *
         if (!e)
             return token_symbols(lx, norm, syms);
     }
-    c = &a->sc[e - a->wc];
-    if ((*c & ((1u << NLP_SC_EPOCH_BITS) - 1)) == a->sc_epoch) {
-        sym = *c >> NLP_SC_EPOCH_BITS;
+    if ((e->lxsym & ((1u << NLP_SC_EPOCH_BITS) - 1)) == a->sc_epoch) {
+        sym = e->lxsym >> NLP_SC_EPOCH_BITS;
         if (sym == NLP_SC_MANY)
             return token_symbols(lx, norm, syms);
         syms[0] = sym;
@@ -125,33 +124,25 @@ static size_t cached_symbols(const struct nlp_lexicon *lx, struct nlp_analyzer *
     }
     ns = token_symbols(lx, norm, syms);
     sym = ns == 0 ? 0 : ns == 1 && syms[0] < NLP_SC_MANY ? syms[0] : NLP_SC_MANY;
-    *c = sym << NLP_SC_EPOCH_BITS | a->sc_epoch;
+    e->lxsym = sym << NLP_SC_EPOCH_BITS | a->sc_epoch;
     return ns;
 }
 
 /*
  * Point a's symbol cache at lexicon lx: a new epoch when lx is not the one
- * it was filled for, so entries of the previous lexicon read as empty; when
- * the epochs wrap, every entry is emptied first.  Allocated on first use;
- * false when that fails (every token is then looked up).
+ * it was filled for, so symbols of the previous lexicon read as none; when
+ * the epochs wrap, every entry's symbol is emptied first.
  */
-static bool cache_for(struct nlp_analyzer *a, const struct nlp_lexicon *lx)
+static void cache_for(struct nlp_analyzer *a, const struct nlp_lexicon *lx)
 {
-    if (!a->sc) {
-        a->sc = calloc(NLP_WC_SLOTS, sizeof(*a->sc));
-        if (!a->sc)
-            return false;
-        a->sc_epoch = 0;
-        a->sc_lexid = 0;
+    if (a->sc_lexid == lx->id && a->sc_epoch != 0)
+        return;
+    if (++a->sc_epoch == 1u << NLP_SC_EPOCH_BITS) {
+        for (size_t k = 0; k < NLP_WC_SLOTS; k++)
+            a->wc[k].lxsym = 0;
+        a->sc_epoch = 1;
     }
-    if (a->sc_lexid != lx->id || a->sc_epoch == 0) {
-        if (++a->sc_epoch == 1u << NLP_SC_EPOCH_BITS) {
-            memset(a->sc, 0, NLP_WC_SLOTS * sizeof(*a->sc));
-            a->sc_epoch = 1;
-        }
-        a->sc_lexid = lx->id;
-    }
-    return true;
+    a->sc_lexid = lx->id;
 }
 
 struct active {
@@ -186,7 +177,9 @@ int nlp_lexicon_match(const struct nlp_lexicon *lx, struct nlp_analyzer *a,
     if (!lx || !lx->nrules || !doc->ntokens)
         return 0;
     /* The cache applies to a's own latest analysis only. */
-    cached = doc->tokens == a->toks && doc->ntokens <= a->ntoks && cache_for(a, lx);
+    cached = doc->tokens == a->toks && doc->ntokens <= a->ntoks;
+    if (cached)
+        cache_for(a, lx);
     cur = nlp_arena_alloc(ar, 2 * NLP_LX_MAX_ACTIVE * sizeof(*cur));
     if (!cur)
         return KZ_ENOMEM;

@@ -48,7 +48,9 @@ char *nlp_arena_strdup(struct nlp_arena *ar, const char *s, size_t n);
 
 /* One cache line: the table is touched once or twice per token. */
 struct nlp_wc_entry {
-    uint32_t hash;
+    uint32_t lxsym;     /* the form's lexicon symbol (lexicon_match.c): the
+                           low NLP_SC_EPOCH_BITS bits the analyzer's sc_epoch it
+                           was written under (0: none), the rest the symbol */
     uint8_t klen;       /* 0: empty */
     uint8_t has_scores; /* s[] valid */
     uint8_t stem_lang;  /* enum nlp_lang the stem is for; 0: none */
@@ -59,13 +61,13 @@ struct nlp_wc_entry {
 };
 
 /*
- * Beside each word-cache slot, the lexicon symbol of its form
- * (lexicon_match.c), one 32-bit word: the low NLP_SC_EPOCH_BITS bits say
+ * A word-cache entry also holds its form's lexicon symbol for one lexicon
+ * (lexicon_match.c), as one 32-bit word: the low NLP_SC_EPOCH_BITS bits say
  * which lexicon it is for (the analyzer's sc_epoch when it was written; 0:
- * empty), the rest hold the symbol id, 0 when the form has no symbol and
+ * none), the rest hold the symbol id, 0 when the form has no symbol and
  * NLP_SC_MANY when it has more than one (it is then looked up each time).
- * Four bytes, so the table (256 KiB) stays mostly in L2 next to the word
- * cache.  Claiming a word-cache slot for a new form empties its entry.
+ * In the entry, the symbol costs no memory access that the analysis has not
+ * just made.  Claiming a slot for a new form empties it.
  */
 #define NLP_SC_EPOCH_BITS 8
 #define NLP_SC_MANY ((UINT32_MAX >> NLP_SC_EPOCH_BITS))
@@ -125,17 +127,23 @@ static inline uint32_t nlp_hash(const char *s, size_t n)
     return (uint32_t)h;
 }
 
-/* Equality of two short keys of length n, eight bytes at a time, the tail
- * by the same overlapping loads as nlp_hash. */
+/* Equality of two short keys of length n: without a loop up to 16 bytes
+ * (most words), eight bytes at a time beyond; tails by the same overlapping
+ * loads as nlp_hash. */
 static inline bool nlp_key_eq(const char *a, const char *b, size_t n)
 {
     size_t i = 0;
 
+    if (n <= 8)
+        return n == 0 || nlp_tail64(a, n) == nlp_tail64(b, n);
+    if (n <= 16)
+        return ((nlp_load64(a) ^ nlp_load64(b)) | (nlp_load64(a + n - 8) ^ nlp_load64(b + n - 8))) == 0;
     for (; i + 8 <= n; i += 8)
         if (nlp_load64(a + i) != nlp_load64(b + i))
             return false;
-    return i == n || nlp_tail64(a, n) == nlp_tail64(b, n);
+    return i == n || nlp_load64(a + n - 8) == nlp_load64(b + n - 8);
 }
+
 int nlp_wc_init(struct nlp_analyzer *a);
 void nlp_wc_fini(struct nlp_analyzer *a);
 /* The slot for form w: *hit if it holds w; otherwise claimed and emptied for w.
@@ -159,9 +167,7 @@ struct nlp_analyzer {
     struct sb_stemmer *stem_ru, *stem_en;
     struct nlp_wordtab *words; /* language-ID word table (langid.c) */
     struct nlp_wc_entry *wc;   /* word-form cache (wordcache.c) */
-    uint32_t *sc;              /* per wc slot: its lexicon symbol (lexicon_match.c);
-                                  allocated by the first match */
-    uint32_t sc_lexid;         /* the lexicon whose symbols sc holds, */
+    uint32_t sc_lexid;         /* the lexicon whose symbols wc[].lxsym hold, */
     uint32_t sc_epoch;         /* under this epoch (1 .. 2^NLP_SC_EPOCH_BITS - 1) */
     void *verdict_scratch;     /* classify.c */
 };

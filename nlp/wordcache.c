@@ -5,9 +5,9 @@
  * a stream of posts, and the per-form work -- language scores (langid.c) and
  * stems (stem.c; Snowball alone is a quarter of the stage's time without
  * this) -- depends only on the normalized form.  So each analyzer keeps a
- * direct-mapped table of NLP_WC_SLOTS entries keyed by a hash (nlp_hash) and
- * the bytes of the form, holding its score vector and its stem in one
- * language.
+ * direct-mapped table of NLP_WC_SLOTS entries, the slot chosen by a hash
+ * (nlp_hash) and checked by the bytes of the form, holding its score
+ * vector, its stem in one language and its lexicon symbol (lexicon_match.c).
  * A collision simply overwrites the slot: the cache is never wrong, only
  * forgetful.  Forms longer than NLP_WC_KEY bytes bypass it.  An entry is
  * one 64-byte cache line (scores as fixed point, a stem that is a prefix of
@@ -35,9 +35,7 @@ int nlp_wc_init(struct nlp_analyzer *a)
 void nlp_wc_fini(struct nlp_analyzer *a)
 {
     free(a->wc);
-    free(a->sc);
     a->wc = NULL;
-    a->sc = NULL;
 }
 
 struct nlp_wc_entry *nlp_wc_lookup(struct nlp_analyzer *a, const char *w, size_t n, bool *hit)
@@ -50,14 +48,12 @@ struct nlp_wc_entry *nlp_wc_lookup(struct nlp_analyzer *a, const char *w, size_t
         return NULL;
     h = nlp_hash(w, n);
     e = &a->wc[h & (NLP_WC_SLOTS - 1)];
-    if (e->klen == n && e->hash == h && nlp_key_eq(e->key, w, n)) {
+    if (e->klen == n && nlp_key_eq(e->key, w, n)) {
         *hit = true;
         return e;
     }
     /* Claim the slot for this form; callers fill what they computed. */
-    if (a->sc)
-        a->sc[e - a->wc] = 0;
-    e->hash = h;
+    e->lxsym = 0;
     e->klen = (uint8_t)n;
     e->has_scores = 0;
     e->stem_lang = 0;
