@@ -37,6 +37,8 @@
 
 #include "nlp_int.h"
 
+_Static_assert(NLP_TOK_DATE == NLP_TOK_TIME + 1, "time and date kinds are adjacent");
+
 #define NLP_TOPIC_MIN 0.5f       /* topic reported from this score */
 #define NLP_STANCE_MIN 0.35f      /* stance decided from this score */
 #define NLP_NEG_WINDOW 3         /* tokens before a stance or call match */
@@ -293,8 +295,8 @@ int nlp_classify(struct nlp_analyzer *a, const struct nlp_lexicon *lx, const str
     struct accs as = {0};
     struct nlp_evidence *ev;
     struct nlp_topic *topics;
-    uint32_t *tf, *tl, *pf, *pl;
-    size_t nrules, ncats, nhits, ntime = 0, nplace = 0, nev = 0, ntopics = 0;
+    uint32_t *tf, *tl, *pf, *pl, *td;
+    size_t ntd, nrules, ncats, nhits, ntime = 0, nplace = 0, nev = 0, ntopics = 0;
     const char *base;
     float cta = 0.0f, tim = 0.0f, place = 0.0f, protest = 0.0f, s_ua, s_ru, best_region = 0.0f;
     float past = 0.0f, everyday = 0.0f;
@@ -317,10 +319,11 @@ int nlp_classify(struct nlp_analyzer *a, const struct nlp_lexicon *lx, const str
     as.acc = nlp_arena_alloc(&a->arena, (ncats + 1) * sizeof(*as.acc));
     as.touched = nlp_arena_alloc(&a->arena, (ncats + 1) * sizeof(*as.touched));
     as.seen = nlp_arena_alloc(&a->arena, ncats + 1);
+    td = nlp_arena_alloc(&a->arena, doc->ntokens * sizeof(*td));
     ev = nlp_arena_alloc(&a->arena, (nhits + doc->ntokens + 1) * sizeof(*ev));
     tf = nlp_arena_alloc(&a->arena, 4 * (nhits + doc->ntokens + 1) * sizeof(*tf));
     topics = nlp_arena_alloc(&a->arena, (ncats + 1) * sizeof(*topics));
-    if (!as.acc || !as.touched || !as.seen || !ev || !tf || !topics)
+    if (!as.acc || !as.touched || !as.seen || !td || !ev || !tf || !topics)
         return KZ_ENOMEM;
     memset(as.seen, 0, ncats + 1);
     tl = tf + (nhits + doc->ntokens + 1);
@@ -402,21 +405,26 @@ int nlp_classify(struct nlp_analyzer *a, const struct nlp_lexicon *lx, const str
         add(&as, r->cat, h->first, h->last, w);
     }
     /* Times and dates the tokenizer recognized; rule words of the mobilization rules. */
+    ntd = 0; /* their indices first, without a branch per token */
     for (size_t i = 0; i < doc->ntokens; i++) {
-        const struct nlp_token *t = &doc->tokens[i];
-        if (t->kind == NLP_TOK_TIME || t->kind == NLP_TOK_DATE) {
-            struct nlp_evidence *e = &ev[nev++];
-            const char *rn = t->kind == NLP_TOK_TIME ? "<time>" : "<date>";
-            e->match = kz_str_make(base + t->start, t->end - t->start);
-            e->rule = kz_str_make(rn, strlen(rn));
-            e->category = kz_str_make("cue/time", 8);
-            e->start = t->start;
-            e->end = t->end;
-            e->weight = 1.0f;
-            tim = 1.0f;
-            tf[ntime] = tl[ntime] = (uint32_t)i;
-            ntime++;
-        }
+        unsigned k = doc->tokens[i].kind;
+        td[ntd] = (uint32_t)i;
+        ntd += k - NLP_TOK_TIME <= 1u; /* NLP_TOK_TIME or NLP_TOK_DATE */
+    }
+    for (size_t j = 0; j < ntd; j++) {
+        const struct nlp_token *t = &doc->tokens[td[j]];
+        struct nlp_evidence *e = &ev[nev++];
+        const char *rn = t->kind == NLP_TOK_TIME ? "<time>" : "<date>";
+
+        e->match = kz_str_make(base + t->start, t->end - t->start);
+        e->rule = kz_str_make(rn, strlen(rn));
+        e->category = kz_str_make("cue/time", 8);
+        e->start = t->start;
+        e->end = t->end;
+        e->weight = 1.0f;
+        tim = 1.0f;
+        tf[ntime] = tl[ntime] = td[j];
+        ntime++;
     }
 
     /* Close the categories: topics, stance sums, region (ties go to the

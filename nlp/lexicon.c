@@ -605,9 +605,22 @@ static bool str_is(struct kz_str s, const char *lit)
     return s.n == strlen(lit) && !memcmp(s.p, lit, s.n);
 }
 
-/* Resolve pool offsets into the rules' strings once the pool stops moving. */
-static void finish(struct nlp_lexicon *lx)
+/* Resolve pool offsets into the rules' strings once the pool stops moving;
+ * index the root's edges by symbol; mark the states with edges out. */
+static int finish(struct nlp_lexicon *lx)
 {
+    lx->root_child = calloc((size_t)lx->nsyms + 1, sizeof(*lx->root_child));
+    lx->inner = calloc(lx->nstates, 1);
+    if (!lx->root_child || !lx->inner)
+        return KZ_ENOMEM;
+    for (size_t i = 0; i < lx->edges.cap; i++) {
+        uint64_t key = lx->edges.slot[i].key;
+        if (!key)
+            continue;
+        lx->inner[key >> 32] = 1;
+        if ((key >> 32) == 0)
+            lx->root_child[(uint32_t)key] = lx->edges.slot[i].child;
+    }
     lx->war_cat = lx->protest_cat = -1;
     for (size_t i = 0; i < lx->ncats; i++) {
         struct nlp_lx_cat *c = &lx->cats[i];
@@ -624,6 +637,7 @@ static void finish(struct nlp_lexicon *lx)
         lx->rules[i].category = lx->cats[lx->rules[i].cat].category;
         lx->rules[i].name = lx->cats[lx->rules[i].cat].name;
     }
+    return 0;
 }
 
 static int build(const struct nlp_lexicon_file *files, size_t nfiles, struct lx_build *b)
@@ -653,8 +667,7 @@ static int build(const struct nlp_lexicon_file *files, size_t nfiles, struct lx_
         if (b->nerrors && b->stop_at_first)
             return 0;
     }
-    finish(b->lx);
-    return 0;
+    return finish(b->lx);
 }
 
 /* ---------------------------------------------------------------------------
@@ -729,6 +742,8 @@ void nlp_lexicon_free(struct nlp_lexicon *lx)
     free(lx->heads.slot);
     free(lx->filter);
     free(lx->edges.slot);
+    free(lx->root_child);
+    free(lx->inner);
     free(lx->out);
     free(lx->rules);
     free(lx->next_out);

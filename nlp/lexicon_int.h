@@ -63,6 +63,10 @@ struct nlp_lexicon {
     uint32_t nsyms;
     uint32_t max_prefix; /* longest stem prefix, in code points */
     struct edgetab edges;
+    uint8_t *inner;       /* per state: 1 if it has edges out */
+    uint32_t *root_child; /* per symbol (1 .. nsyms): the root's child, or 0;
+                             every match starts with this edge, so it is an
+                             array rather than a probe of edges */
     uint32_t *out; /* per state: first pattern index + 1, or 0 */
     uint32_t nstates;
     size_t capstates;

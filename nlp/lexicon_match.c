@@ -162,6 +162,29 @@ static int push_active(struct active *set, size_t *n, uint32_t state, uint32_t f
     return 1;
 }
 
+/* Hits of every pattern ending at state child, matched over [first, last]. */
+static int emit(const struct nlp_lexicon *lx, struct nlp_arena *ar, struct nlp_lx_hit **h,
+                size_t *nh, size_t *caph, uint32_t child, uint32_t first, uint32_t last)
+{
+    for (uint32_t o = lx->out[child]; o; o = lx->next_out[o - 1]) {
+        if (*nh == *caph) {
+            size_t nc = *caph ? *caph * 2 : 32;
+            struct nlp_lx_hit *nhp = nlp_arena_alloc(ar, nc * sizeof(*nhp));
+            if (!nhp)
+                return KZ_ENOMEM;
+            if (*nh)
+                memcpy(nhp, *h, *nh * sizeof(**h));
+            *h = nhp;
+            *caph = nc;
+        }
+        (*h)[*nh].first = first;
+        (*h)[*nh].last = last;
+        (*h)[*nh].rule = o - 1;
+        (*nh)++;
+    }
+    return 0;
+}
+
 int nlp_lexicon_match(const struct nlp_lexicon *lx, struct nlp_analyzer *a,
                       const struct nlp_doc *doc, struct nlp_lx_hit **hits, size_t *nhits)
 {
@@ -171,6 +194,7 @@ int nlp_lexicon_match(const struct nlp_lexicon *lx, struct nlp_analyzer *a,
     size_t ncur = 0, nh = 0, caph = 0;
     uint32_t syms[NLP_LX_MAX_SYMS];
     bool cached;
+    int rc;
 
     *hits = NULL;
     *nhits = 0;
@@ -189,30 +213,24 @@ int nlp_lexicon_match(const struct nlp_lexicon *lx, struct nlp_analyzer *a,
         size_t nsyms = cached ? cached_symbols(lx, a, i, norm, syms) : token_symbols(lx, norm, syms);
         size_t nnext = 0;
 
-        if (nsyms && ncur < NLP_LX_MAX_ACTIVE)
-            cur[ncur++] = (struct active){0, (uint32_t)i};
+        /* Matches under way go on (or die) ...  Only states with edges out
+         * stay active: a single-word pattern's state is reported and left. */
         for (size_t k = 0; k < ncur; k++) {
             for (size_t s = 0; s < nsyms; s++) {
                 uint32_t child = nlp_lx_edge_find(&lx->edges, cur[k].state, syms[s]);
-                if (!child || !push_active(next, &nnext, child, cur[k].first))
+                if (!child || (lx->inner[child] && !push_active(next, &nnext, child, cur[k].first)))
                     continue;
-                for (uint32_t o = lx->out[child]; o; o = lx->next_out[o - 1]) {
-                    if (nh == caph) {
-                        size_t nc = caph ? caph * 2 : 32;
-                        struct nlp_lx_hit *nhp = nlp_arena_alloc(ar, nc * sizeof(*nhp));
-                        if (!nhp)
-                            return KZ_ENOMEM;
-                        if (nh)
-                            memcpy(nhp, h, nh * sizeof(*h));
-                        h = nhp;
-                        caph = nc;
-                    }
-                    h[nh].first = cur[k].first;
-                    h[nh].last = (uint32_t)i;
-                    h[nh].rule = o - 1;
-                    nh++;
-                }
+                if ((rc = emit(lx, ar, &h, &nh, &caph, child, cur[k].first, (uint32_t)i)))
+                    return rc;
             }
+        }
+        /* ... and new ones start here, through the root's direct table. */
+        for (size_t s = 0; s < nsyms; s++) {
+            uint32_t child = lx->root_child[syms[s]];
+            if (!child || (lx->inner[child] && !push_active(next, &nnext, child, (uint32_t)i)))
+                continue;
+            if ((rc = emit(lx, ar, &h, &nh, &caph, child, (uint32_t)i, (uint32_t)i)))
+                return rc;
         }
         tmp = cur;
         cur = next;
