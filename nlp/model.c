@@ -164,6 +164,9 @@ void nlp_model_predict(const struct nlp_model *m, const float *w, const float *b
         p[k] = bias[k];
     for (size_t i = 0; i < nf; i++) {
         const float *row = w + (size_t)f[i].idx * K;
+        /* rows are scattered over megabytes: ask for one a few features ahead */
+        if (i + 6 < nf)
+            __builtin_prefetch(w + (size_t)f[i + 6].idx * K);
         for (size_t k = 0; k < K; k++)
             p[k] += row[k] * f[i].val;
     }
