@@ -65,6 +65,7 @@ struct kz_config {
     double train_l2;             /* train: L2 penalty; default 1e-4 */
     int train_hash_bits;         /* train: 2^bits feature buckets; default 18 */
     int train_char_ngrams;       /* train: character 3-5-gram features; default 0 */
+    int train_target_features;   /* train: word x named-side features; default 0 */
 };
 
 void kz_config_init(struct kz_config *c);
@@ -116,6 +117,7 @@ enum kz_opt_id {
     OPT_STATS_JSON,
     OPT_LATENESS_MS,
     OPT_CHAR_NGRAMS,
+    OPT_TARGET_FEATURES,
 };
 
 struct kz_opt {

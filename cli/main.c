@@ -117,6 +117,8 @@ static const struct kz_opt train_opts[] = {
     {OPT_RATE, "rate", 0, "X", "AdaGrad learning rate (default 0.2)"},
     {OPT_HASH_BITS, "hash-bits", 0, "N", "2^N feature buckets, 8..24 (default 18)"},
     {OPT_CHAR_NGRAMS, "char-ngrams", 0, NULL, "add character 3-5-grams of words (off by default)"},
+    {OPT_TARGET_FEATURES, "target-features", 0, NULL,
+     "pair words with the war side named near them (cue/target_* lexicons; off by default)"},
     {OPT_JSON, "json", 'j', NULL, "print the training report as JSON"},
     {0, NULL, 0, NULL, NULL},
 };

@@ -231,7 +231,9 @@ static int category_family(const char *s, size_t n)
         {"cue/call_to_action", NLP_CAT_CALL},        {"cue/negation", NLP_CAT_NEGATION},
         {"cue/reporting", NLP_CAT_REPORTING},        {"cue/time", NLP_CAT_TIME},
         {"cue/place", NLP_CAT_PLACE},                {"cue/past", NLP_CAT_PAST},
-        {"cue/everyday", NLP_CAT_EVERYDAY},
+        {"cue/everyday", NLP_CAT_EVERYDAY},          {"cue/target_russia", NLP_CAT_TARGET_RU},
+        {"cue/target_ukraine", NLP_CAT_TARGET_UA},   {"cue/target_west", NLP_CAT_TARGET_WEST},
+        {"cue/positive", NLP_CAT_POSITIVE},          {"cue/negative", NLP_CAT_NEGATIVE},
     };
 
     for (size_t i = 0; i < KZ_ARRAY_LEN(fixed); i++)
@@ -405,7 +407,8 @@ static int add_entry(struct lx_build *b, size_t fileno, const char *const f[5], 
     family = category_family(f[0], fl[0]);
     if (family < 0) {
         report(b, "unknown category \"%.*s\" (expected topic/<name>, stance/pro_ukraine, "
-                  "stance/pro_russia, cue/call_to_action|negation|reporting|time|place|past|everyday or "
+                  "stance/pro_russia, cue/call_to_action|negation|reporting|time|place|past|"
+                  "everyday|target_russia|target_ukraine|target_west|positive|negative or "
                   "region/<id>, names in ASCII snake_case)",
                (int)fl[0], f[0]);
         return 0;

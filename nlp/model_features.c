@@ -98,6 +98,88 @@ static struct kz_str char_base(const struct nlp_token *t)
     return t->norm;
 }
 
+/* ---------------------------------------------------------------------------
+ * Target features (NLP_MODEL_F_TARGET, kzpulse train --target-features)
+ *
+ * A stance is a view of a side: "the army is collapsing" is for Ukraine when
+ * the army is Russia's and for Russia when it is Ukraine's.  A bag of words
+ * cannot tell the two apart; pairing each word with the side named nearest to
+ * it can.  The sides come from the lexicons' cue/target_russia,
+ * cue/target_ukraine and cue/target_west hits, praise and blame from
+ * cue/positive and cue/negative, negation from cue/negation.  Features:
+ *   t:<S>:<stem>      a word (hashtag: its norm) with the side S (R, U, W)
+ *                     named nearest to it within NLP_TGT_WINDOW tokens
+ *   ts:<S>:<pos|neg>  a praise/blame word near side S, flipped when a
+ *                     negation ends within 3 tokens before it
+ *   ts:<S><S|O>:...   the same, and whether the side was named before the
+ *                     word (subject-like) or after it (object-like)
+ *   s:<pos|neg>       every praise/blame word, unflipped
+ *   tc:<S><0-3>       how often each side is named (3: three or more)
+ *   tv:<-|0|+>        Russia's side named less, as often, more than Ukraine's
+ *   tf:<S>            the side named first
+ * They form their own block, scaled to unit L2 norm like the word block.
+ * ------------------------------------------------------------------------ */
+
+#define NLP_TGT_WINDOW 10 /* tokens between a word and the side it is paired with */
+#define NLP_TGT_MAX 64    /* target and sentiment hits used per post */
+
+enum { TK_WORD, TK_SENT, TK_SENTPOS, TK_COUNT, TK_BAL, TK_FIRST, TK_PLAIN };
+
+static const char *const side_name[3] = {"R", "U", "W"};
+
+static void target_parts(const struct nlp_doc *doc, const struct feat *f, struct fparts *fp)
+{
+    unsigned kind = f->b >> 8, side = (f->b >> 4) & 0xF, x = f->b & 0xF;
+    static const char *const pol[2] = {"pos", "neg"}, *const bal[3] = {"-", "0", "+"};
+    static const char *const digit[4] = {"0", "1", "2", "3"};
+    const struct nlp_token *t;
+
+    switch (kind) {
+    case TK_WORD:
+        t = &doc->tokens[f->a];
+        part_c(fp, "t:");
+        part_c(fp, side_name[side % 3]);
+        if (t->kind == NLP_TOK_WORD) {
+            part_c(fp, ":");
+            part(fp, t->stem.p, t->stem.n);
+        } else {
+            part_c(fp, ":");
+            part(fp, t->norm.p, t->norm.n);
+        }
+        break;
+    case TK_SENT:
+        part_c(fp, "ts:");
+        part_c(fp, side_name[side % 3]);
+        part_c(fp, x ? ":neg" : ":pos");
+        break;
+    case TK_SENTPOS:
+        part_c(fp, "ts:");
+        part_c(fp, side_name[side % 3]);
+        part_c(fp, (x >> 1) ? "S:" : "O:");
+        part_c(fp, pol[x & 1]);
+        break;
+    case TK_COUNT:
+        part_c(fp, "tc:");
+        part_c(fp, side_name[side % 3]);
+        part_c(fp, digit[x & 3]);
+        break;
+    case TK_BAL:
+        part_c(fp, "tv:");
+        part_c(fp, bal[x % 3]);
+        break;
+    case TK_FIRST:
+        part_c(fp, "tf:");
+        part_c(fp, side_name[side % 3]);
+        break;
+    case TK_PLAIN:
+        part_c(fp, "s:");
+        part_c(fp, pol[x & 1]);
+        break;
+    default:
+        break;
+    }
+}
+
 void nlp_feat_parts(const struct nlp_doc *doc, const struct nlp_verdict *v,
                     const struct feat *f, struct fparts *fp)
 {
@@ -163,6 +245,7 @@ void nlp_feat_parts(const struct nlp_doc *doc, const struct nlp_verdict *v,
         break;
     case FS_LANG: part_c(fp, "lang:"); part_c(fp, nlp_lang_name(doc->lang)); break;
     case FS_SCRIPT: part_c(fp, "script:"); part_c(fp, nlp_script_name(doc->script)); break;
+    case FS_TARGET: target_parts(doc, f, fp); break;
     default: break;
     }
 }
@@ -252,7 +335,7 @@ static int token_feature(const struct nlp_token *t)
 
 static int block_of(uint8_t src)
 {
-    return src == FS_CHAR ? 2 : src <= FS_DOMAIN ? 1 : 0;
+    return src == FS_TARGET ? 3 : src == FS_CHAR ? 2 : src <= FS_DOMAIN ? 1 : 0;
 }
 
 /* Code points of s, at most NLP_MODEL_CHAR_MAXCP (longer words give no
@@ -276,6 +359,140 @@ static int char_feature(const struct nlp_token *t)
     return (t->kind == NLP_TOK_WORD || t->kind == NLP_TOK_HASHTAG) && t->norm.n;
 }
 
+/* What an evidence item is to the target features: a side (0 R, 1 U, 2 W),
+ * 3 praise, 4 blame, 5 negation, or -1. */
+static int target_role(const struct nlp_evidence *e)
+{
+    static const struct {
+        const char *cat;
+        int role;
+    } roles[] = {{"cue/target_russia", 0}, {"cue/target_ukraine", 1}, {"cue/target_west", 2},
+                 {"cue/positive", 3},      {"cue/negative", 4},       {"cue/negation", 5}};
+
+    for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
+        if (e->category.n == strlen(roles[i].cat) && !memcmp(e->category.p, roles[i].cat, e->category.n))
+            return roles[i].role;
+    return -1;
+}
+
+/* The token an evidence item starts at (tokens are in text order). */
+static size_t token_at(const struct nlp_doc *doc, uint32_t start)
+{
+    size_t lo = 0, hi = doc->ntokens;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (doc->tokens[mid].start < start)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < doc->ntokens ? lo : doc->ntokens - 1;
+}
+
+struct tgt {
+    uint32_t first, last;
+    int role;
+};
+
+/* The side named nearest to token i within NLP_TGT_WINDOW tokens (not
+ * counting a mention covering i), or -1; *before: whether it was named
+ * before i.  Ties go to the earlier mention. */
+static int nearest(const struct tgt *side, size_t nside, uint32_t i, bool *before)
+{
+    uint32_t bd = UINT32_MAX;
+    int best = -1;
+
+    *before = false;
+    for (size_t k = 0; k < nside; k++) {
+        bool b = side[k].last < i;
+        uint32_t d;
+        if (i >= side[k].first && i <= side[k].last)
+            continue;
+        d = b ? i - side[k].last : side[k].first - i;
+        if (d <= NLP_TGT_WINDOW && (d < bd || (d == bd && b))) {
+            bd = d;
+            best = side[k].role;
+            *before = b;
+        }
+    }
+    return best;
+}
+
+static void tfeat(struct feat *f, size_t *n, uint32_t a, unsigned kind, unsigned side, unsigned x)
+{
+    f[*n] = (struct feat){0, 0.0f, a, kind << 8 | side << 4 | x, FS_TARGET};
+    (*n)++;
+}
+
+/* The target features of a post into f[*n...] (hashed by the caller). */
+static void target_features(const struct nlp_doc *doc, const struct nlp_verdict *v, struct feat *f,
+                            size_t *n)
+{
+    struct tgt side[NLP_TGT_MAX], sent[NLP_TGT_MAX];
+    uint32_t neg[NLP_TGT_MAX];
+    size_t nside = 0, nsent = 0, nneg = 0, count[3] = {0, 0, 0};
+
+    if (!doc->ntokens)
+        return;
+    for (size_t e = 0; e < v->nevidence; e++) {
+        int role = target_role(&v->evidence[e]);
+        size_t a, b;
+        if (role < 0)
+            continue;
+        a = token_at(doc, v->evidence[e].start);
+        for (b = a; b + 1 < doc->ntokens && doc->tokens[b].end < v->evidence[e].end; b++)
+            ;
+        if (role <= 2 && nside < NLP_TGT_MAX) {
+            side[nside++] = (struct tgt){(uint32_t)a, (uint32_t)b, role};
+            count[role]++;
+        } else if ((role == 3 || role == 4) && nsent < NLP_TGT_MAX) {
+            sent[nsent++] = (struct tgt){(uint32_t)a, (uint32_t)b, role - 3};
+        } else if (role == 5 && nneg < NLP_TGT_MAX) {
+            neg[nneg++] = (uint32_t)b;
+        }
+    }
+    for (unsigned s = 0; s < 3; s++)
+        tfeat(f, n, 0, TK_COUNT, s, count[s] > 3 ? 3 : (unsigned)count[s]);
+    tfeat(f, n, 0, TK_BAL, 0, count[0] < count[1] ? 0 : count[0] == count[1] ? 1 : 2);
+    if (nside) {
+        size_t first = 0;
+        for (size_t k = 1; k < nside; k++)
+            if (side[k].first < side[first].first)
+                first = k;
+        tfeat(f, n, 0, TK_FIRST, (unsigned)side[first].role, 0);
+    }
+    for (size_t i = 0; nside && i < doc->ntokens; i++) {
+        const struct nlp_token *t = &doc->tokens[i];
+        int best;
+        bool before, inside = false;
+        if ((t->kind != NLP_TOK_WORD && t->kind != NLP_TOK_HASHTAG) || !t->norm.n)
+            continue;
+        for (size_t k = 0; k < nside && !inside; k++)
+            inside = i >= side[k].first && i <= side[k].last;
+        if (inside)
+            continue;
+        best = nearest(side, nside, (uint32_t)i, &before);
+        if (best >= 0)
+            tfeat(f, n, (uint32_t)i, TK_WORD, (unsigned)best, 0);
+    }
+    for (size_t k = 0; k < nsent; k++) {
+        uint32_t at = sent[k].first;
+        unsigned pol = (unsigned)sent[k].role, flip = 0;
+        int best;
+        bool before = false;
+        tfeat(f, n, at, TK_PLAIN, 0, pol);
+        for (size_t j = 0; j < nneg; j++)
+            flip |= neg[j] < at && neg[j] + 3 >= at;
+        best = nearest(side, nside, at, &before);
+        if (best < 0)
+            continue;
+        pol ^= flip;
+        tfeat(f, n, at, TK_SENT, (unsigned)best, pol);
+        tfeat(f, n, at, TK_SENTPOS, (unsigned)best, pol | (before ? 2u : 0u));
+    }
+}
+
 /*
  * The features of an analysed, lexicon-classified post, merged by bucket
  * and sorted.  Text features (word and character blocks) are counted by
@@ -288,10 +505,11 @@ int nlp_feat_extract(struct nlp_arena *ar, const struct nlp_doc *doc, const stru
                      unsigned bits, unsigned flags, struct featset *fs)
 {
     size_t cap = 4 * doc->ntokens + v->nevidence + v->ntopics + 8, n = 0, ntext, m = 0;
+    size_t ntgt0;
     struct feat *f;
     long prev = -1;
     uint32_t off[NLP_MODEL_CHAR_MAXCP + 1];
-    double norm2[3] = {0, 0, 0};
+    double norm2[4] = {0, 0, 0, 0};
 
     if (flags & NLP_MODEL_F_CHAR)
         for (size_t i = 0; i < doc->ntokens; i++)
@@ -300,6 +518,8 @@ int nlp_feat_extract(struct nlp_arena *ar, const struct nlp_doc *doc, const stru
                 for (unsigned g = NLP_MODEL_CHAR_MIN; g <= NLP_MODEL_CHAR_MAX && L > 2; g++)
                     cap += L >= g ? L - g + 1 : 0;
             }
+    if (flags & NLP_MODEL_F_TARGET)
+        cap += doc->ntokens + 3 * NLP_TGT_MAX + 8;
     f = nlp_arena_alloc(ar, cap * sizeof(*f));
     fs->f = f;
     fs->n = 0;
@@ -349,6 +569,12 @@ int nlp_feat_extract(struct nlp_arena *ar, const struct nlp_doc *doc, const stru
             feat_hash(doc, v, &f[n++], bits, 1.0f);
         }
         prev = t->kind == NLP_TOK_NUMBER ? -1 : (long)i;
+    }
+    if (flags & NLP_MODEL_F_TARGET) {
+        ntgt0 = n;
+        target_features(doc, v, f, &n);
+        for (size_t i = ntgt0; i < n; i++)
+            feat_hash(doc, v, &f[i], bits, 1.0f);
     }
     /* counts by bucket and sign, dampened: log(1 + count) */
     if (n > 1)

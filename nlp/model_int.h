@@ -19,7 +19,8 @@
 #define NLP_MODEL_MAX_LABELS 64
 #define NLP_MODEL_MAX_CELLS (1u << 25) /* buckets x labels: 128 MiB of weights */
 #define NLP_MODEL_F_CHAR 1u            /* feature flag: character n-grams and norms */
-#define NLP_MODEL_F_ALL NLP_MODEL_F_CHAR
+#define NLP_MODEL_F_TARGET 2u          /* feature flag: words paired with the side named near them */
+#define NLP_MODEL_F_ALL (NLP_MODEL_F_CHAR | NLP_MODEL_F_TARGET)
 
 struct nlp_model {
     enum nlp_model_kind kind;
@@ -51,6 +52,7 @@ enum feat_src {
     FS_VTOPIC,   /* verdict topic a */
     FS_LANG,
     FS_SCRIPT,
+    FS_TARGET, /* b = kind << 8 | side << 4 | x, a = token (see model_features.c) */
 };
 
 struct feat {

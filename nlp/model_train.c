@@ -358,7 +358,8 @@ int nlp_model_train(struct nlp_analyzer *a, const struct nlp_lexicon *lx,
                  cfg->hash_bits, nlabels, NLP_MODEL_MAX_CELLS);
         return KZ_ERANGE;
     }
-    if ((rc = nlp_model_alloc(cfg->kind, cfg->hash_bits, cfg->char_ngrams ? NLP_MODEL_F_CHAR : 0,
+    if ((rc = nlp_model_alloc(cfg->kind, cfg->hash_bits, (cfg->char_ngrams ? NLP_MODEL_F_CHAR : 0) |
+                                                        (cfg->target_features ? NLP_MODEL_F_TARGET : 0),
                               labels, nlabels, &m)))
         goto fail;
     K = nlabels;

@@ -190,6 +190,7 @@ struct nlp_train_config {
     float rate;               /* AdaGrad learning rate; default 0.2 */
     float heldout;            /* fraction held out for early stopping and blend; default 0.1 */
     int char_ngrams;          /* character 3-5-grams of words and norms; default 0 */
+    int target_features;      /* words paired with the side named near them; default 0 */
 };
 void nlp_train_config_default(struct nlp_train_config *c);
 

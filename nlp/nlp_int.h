@@ -298,6 +298,12 @@ enum nlp_cat_family {
     NLP_CAT_REGION,
     NLP_CAT_PAST,      /* cue/past: a report of a past event */
     NLP_CAT_EVERYDAY,  /* cue/everyday: an everyday invitation (той, football) */
+    /* read only by the models' target features (model_features.c): */
+    NLP_CAT_TARGET_RU,   /* cue/target_russia: Russia's side named (Russia, Putin, Kremlin) */
+    NLP_CAT_TARGET_UA,   /* cue/target_ukraine: Ukraine's side named (Ukraine, Zelensky, Kyiv) */
+    NLP_CAT_TARGET_WEST, /* cue/target_west: the West named (NATO, the US, the EU) */
+    NLP_CAT_POSITIVE,    /* cue/positive: a word that praises (victory, brave, liberate) */
+    NLP_CAT_NEGATIVE,    /* cue/negative: a word that condemns (crime, invader, collapse) */
 };
 
 struct nlp_lx_cat {

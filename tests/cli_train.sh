@@ -86,6 +86,19 @@ kz eval --gold "$tmp/test.jsonl" --lexicons "$LEX" -m "$tmp/stance.kzpm" -m "$tm
 rc=$?
 if [ $rc -eq 2 ] && grep -q "second stance model" "$tmp/err"; then ok "two stance models rejected"
 else fail "two stance models: exit $rc: $(cat "$tmp/err")"; fi
+# feature flags, alone and together: each trains, and classify reads the model back
+for flags in "--char-ngrams" "--target-features" "--char-ngrams --target-features"; do
+    # shellcheck disable=SC2086
+    if kz train --gold "$tmp/train.jsonl" --label stance --out "$tmp/flags.kzpm" \
+            --lexicons "$LEX" $flags >"$tmp/flags.out" 2>&1 &&
+        echo "Russia's army is collapsing, glory to Ukraine" |
+            kz classify --lexicons "$LEX" -m "$tmp/flags.kzpm" >"$tmp/flags.json" 2>&1 &&
+        grep -q '"model/' "$tmp/flags.json"; then
+        ok "train $flags"
+    else
+        fail "train $flags"; cat "$tmp/flags.out" "$tmp/flags.json"
+    fi
+done
 kz train --gold "$tmp/train.jsonl" --label sentiment --out "$tmp/x" >/dev/null 2>"$tmp/err"
 [ $? -eq 2 ] && ok "train --label sentiment rejected" || fail "train --label sentiment accepted"
 

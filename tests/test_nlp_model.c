@@ -374,11 +374,134 @@ out:
     nlp_analyzer_free(a);
 }
 
+/*
+ * Target features: the same words are for one side when said of the other.
+ * "Russia's army is collapsing" is pro-Ukrainian and "Ukraine's army is
+ * collapsing" pro-Russian; every word (and the sides' names) occurs equally
+ * often under both labels, so a bag of words is at chance, while words paired
+ * with the side named next to them (--target-features) separate the two.
+ */
+static const char lex_targets[] =
+    "cue/target_russia\trussia*\t1.0\ten\t\n"
+    "cue/target_russia\tросси*\t1.0\tru\t\n"
+    "cue/target_ukraine\tukrain*\t1.0\ten\t\n"
+    "cue/target_ukraine\tукраин*\t1.0\tru\t\n"
+    "cue/positive\tadvanc*\t1.0\ten\t\n"
+    "cue/positive\tнаступ*\t1.0\tru\t\n"
+    "cue/negative\tcollaps*\t1.0\ten\t\n"
+    "cue/negative\tотступ*\t1.0\tru\t\n"
+    "cue/negation\tnot\t1.0\ten\t\n";
+
+static const struct row target_rows[] = {
+    {"The Russian army is collapsing near the river", NLP_STANCE_PRO_UKRAINE, 0, NULL},
+    {"The Ukrainian army is collapsing near the river", NLP_STANCE_PRO_RUSSIA, 0, NULL},
+    {"The Ukrainian brigades are advancing in the south", NLP_STANCE_PRO_UKRAINE, 0, NULL},
+    {"The Russian brigades are advancing in the south", NLP_STANCE_PRO_RUSSIA, 0, NULL},
+    {"Russia's front is collapsing again this week", NLP_STANCE_PRO_UKRAINE, 0, NULL},
+    {"Ukraine's front is collapsing again this week", NLP_STANCE_PRO_RUSSIA, 0, NULL},
+    {"Ukraine's tanks are advancing toward the city", NLP_STANCE_PRO_UKRAINE, 0, NULL},
+    {"Russia's tanks are advancing toward the city", NLP_STANCE_PRO_RUSSIA, 0, NULL},
+    {"Российские войска отступают от реки", NLP_STANCE_PRO_UKRAINE, 0, NULL},
+    {"Украинские войска отступают от реки", NLP_STANCE_PRO_RUSSIA, 0, NULL},
+    {"Украинские части наступают на юге", NLP_STANCE_PRO_UKRAINE, 0, NULL},
+    {"Российские части наступают на юге", NLP_STANCE_PRO_RUSSIA, 0, NULL},
+    {"Russian lines collapsing, soldiers flee the village", NLP_STANCE_PRO_UKRAINE, 0, NULL},
+    {"Ukrainian lines collapsing, soldiers flee the village", NLP_STANCE_PRO_RUSSIA, 0, NULL},
+    {"Ukrainian units advancing fast along the road", NLP_STANCE_PRO_UKRAINE, 0, NULL},
+    {"Russian units advancing fast along the road", NLP_STANCE_PRO_RUSSIA, 0, NULL},
+};
+
+static const struct row target_heldout[] = {
+    {"Russian defence collapsing in the east", NLP_STANCE_PRO_UKRAINE, 0, NULL},
+    {"Ukrainian defence collapsing in the east", NLP_STANCE_PRO_RUSSIA, 0, NULL},
+    {"Ukrainian paratroopers advancing past the bridge", NLP_STANCE_PRO_UKRAINE, 0, NULL},
+    {"Russian paratroopers advancing past the bridge", NLP_STANCE_PRO_RUSSIA, 0, NULL},
+    {"Российская оборона отступает под огнём", NLP_STANCE_PRO_UKRAINE, 0, NULL},
+    {"Украинская оборона отступает под огнём", NLP_STANCE_PRO_RUSSIA, 0, NULL},
+    {"Украинская пехота наступает у моста", NLP_STANCE_PRO_UKRAINE, 0, NULL},
+    {"Российская пехота наступает у моста", NLP_STANCE_PRO_RUSSIA, 0, NULL},
+};
+
+static size_t target_accuracy(struct nlp_analyzer *a, const struct nlp_lexicon *lx, int target,
+                              struct nlp_model **keep)
+{
+    size_t n = KZ_ARRAY_LEN(target_rows), ok = 0;
+    struct nlp_train_example ex[KZ_ARRAY_LEN(target_rows)];
+    struct nlp_train_config cfg;
+    struct nlp_train_report rep;
+    struct nlp_model *m = NULL;
+    char err[256] = "";
+
+    memset(ex, 0, sizeof(ex));
+    for (size_t i = 0; i < n; i++) {
+        ex[i].text = target_rows[i].text;
+        ex[i].len = strlen(target_rows[i].text);
+        ex[i].stance = target_rows[i].stance;
+    }
+    nlp_train_config_default(&cfg);
+    cfg.kind = NLP_MODEL_STANCE;
+    cfg.seed = 3;
+    cfg.hash_bits = 14;
+    cfg.heldout = 0.0f;
+    cfg.epochs = 40;
+    cfg.target_features = target;
+    CHECK_EQ_INT(nlp_model_train(a, lx, &cfg, ex, n, &m, &rep, err, sizeof(err)), 0);
+    if (!m)
+        return 0;
+    for (size_t i = 0; i < KZ_ARRAY_LEN(target_heldout); i++) {
+        const struct nlp_model *ms[1] = {m};
+        struct nlp_doc doc;
+        struct nlp_verdict v;
+        const char *t = target_heldout[i].text;
+        CHECK_EQ_INT(nlp_analyze(a, t, strlen(t), NLP_LANG_UND, &doc), 0);
+        CHECK_EQ_INT(nlp_classify_with_models(a, lx, ms, 1, &doc, &v), 0);
+        ok += v.stance == target_heldout[i].stance;
+    }
+    if (keep)
+        *keep = m;
+    else
+        nlp_model_free(m);
+    return ok;
+}
+
+static void test_target_features(void)
+{
+    struct nlp_lexicon_file f = {"targets.tsv", lex_targets, strlen(lex_targets)};
+    struct nlp_lexicon *lx = NULL;
+    struct nlp_analyzer *a = NULL;
+    struct nlp_model *m = NULL;
+    void *buf = NULL;
+    size_t len = 0, plain, paired;
+    char err[256];
+
+    CHECK_EQ_INT(nlp_analyzer_new(NULL, &a, err, sizeof(err)), 0);
+    CHECK_EQ_INT(nlp_lexicon_compile(&f, 1, &lx, err, sizeof(err)), 0);
+    if (!a || !lx)
+        goto out;
+    plain = target_accuracy(a, lx, 0, NULL);
+    paired = target_accuracy(a, lx, 1, &m);
+    fprintf(stderr, "# held out right: %zu of %zu with words alone, %zu with target features\n",
+            plain, KZ_ARRAY_LEN(target_heldout), paired);
+    CHECK(paired == KZ_ARRAY_LEN(target_heldout));
+    CHECK(plain <= KZ_ARRAY_LEN(target_heldout) * 3 / 4);
+    if (m) {
+        /* the flag is in the file: a model reads posts as it was trained */
+        CHECK_EQ_INT(nlp_model_save(m, &buf, &len), 0);
+        CHECK(buf && len > 10 && ((unsigned char *)buf)[9] == 2);
+    }
+out:
+    free(buf);
+    nlp_model_free(m);
+    nlp_lexicon_free(lx);
+    nlp_analyzer_free(a);
+}
+
 int main(void)
 {
     RUN(test_predicts_heldout);
     RUN(test_file_format);
     RUN(test_char_ngrams);
+    RUN(test_target_features);
     RUN(test_bad_training_input);
     return TAP_DONE();
 }
