@@ -96,10 +96,48 @@ static size_t token_symbols(const struct nlp_lexicon *lx, const struct kz_str *n
  * used for the token (a->tokwc[i]) names its form, once the slot is checked
  * to still hold exactly this norm (it may have been claimed by another form
  * since, or the norm rewritten by transliteration); other tokens find or
- * claim the slot of their norm.  The slot holds the form's symbol for the
- * current epoch.  A form too long for the word cache, or with
- * more than one symbol, is looked up each time.
+ * claim the slot of their norm.  The slot holds the form's symbols for the
+ * current epoch.  A form too long for the word cache is looked up each time.
  */
+/* A new epoch: every form's symbols read as unknown, the lists are empty;
+ * when the epochs wrap, every entry is emptied first. */
+static void new_epoch(struct nlp_analyzer *a)
+{
+    a->nsymset = 0;
+    if (++a->sc_epoch == 1u << NLP_SC_EPOCH_BITS) {
+        for (size_t k = 0; k < NLP_WC_SLOTS; k++)
+            a->wc[k].lxsym = 0;
+        a->sc_epoch = 1;
+    }
+}
+
+/* A form's several symbols, kept in a->symset: NLP_SC_SET | their index, or
+ * NLP_SC_MANY when the table cannot grow.  Forms pushed out of the word
+ * cache leave their lists behind; when the table is full, a new epoch starts
+ * the cache afresh (rare: once per ~10^5 distinct multi-symbol forms). */
+static uint32_t remember_set(struct nlp_analyzer *a, const uint32_t *syms, size_t ns)
+{
+    uint32_t at;
+
+    if (a->nsymset + ns + 1 > NLP_SC_SETS_MAX)
+        new_epoch(a);
+    if (a->nsymset + ns + 1 > a->capsymset) {
+        size_t cap = a->capsymset ? a->capsymset * 2 : 1024;
+        uint32_t *p;
+        while (cap < a->nsymset + ns + 1)
+            cap *= 2;
+        if (!(p = realloc(a->symset, cap * sizeof(*p))))
+            return NLP_SC_MANY;
+        a->symset = p;
+        a->capsymset = cap;
+    }
+    at = (uint32_t)a->nsymset;
+    a->symset[at] = (uint32_t)ns;
+    memcpy(a->symset + at + 1, syms, ns * sizeof(*syms));
+    a->nsymset += ns + 1;
+    return NLP_SC_SET | at;
+}
+
 static size_t cached_symbols(const struct nlp_lexicon *lx, struct nlp_analyzer *a, size_t i,
                              const struct kz_str *norm, uint32_t *syms)
 {
@@ -119,11 +157,21 @@ static size_t cached_symbols(const struct nlp_lexicon *lx, struct nlp_analyzer *
         sym = e->lxsym >> NLP_SC_EPOCH_BITS;
         if (sym == NLP_SC_MANY)
             return token_symbols(lx, norm, syms);
+        if (sym & NLP_SC_SET) {
+            const uint32_t *set = a->symset + (sym & ~NLP_SC_SET);
+            memcpy(syms, set + 1, set[0] * sizeof(*syms));
+            return set[0];
+        }
         syms[0] = sym;
         return sym != 0;
     }
     ns = token_symbols(lx, norm, syms);
-    sym = ns == 0 ? 0 : ns == 1 && syms[0] < NLP_SC_MANY ? syms[0] : NLP_SC_MANY;
+    if (ns == 0)
+        sym = 0;
+    else if (ns == 1 && syms[0] < NLP_SC_SET)
+        sym = syms[0];
+    else
+        sym = remember_set(a, syms, ns);
     e->lxsym = sym << NLP_SC_EPOCH_BITS | a->sc_epoch;
     return ns;
 }
@@ -137,11 +185,7 @@ static void cache_for(struct nlp_analyzer *a, const struct nlp_lexicon *lx)
 {
     if (a->sc_lexid == lx->id && a->sc_epoch != 0)
         return;
-    if (++a->sc_epoch == 1u << NLP_SC_EPOCH_BITS) {
-        for (size_t k = 0; k < NLP_WC_SLOTS; k++)
-            a->wc[k].lxsym = 0;
-        a->sc_epoch = 1;
-    }
+    new_epoch(a);
     a->sc_lexid = lx->id;
 }
 

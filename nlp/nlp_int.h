@@ -61,15 +61,19 @@ struct nlp_wc_entry {
 };
 
 /*
- * A word-cache entry also holds its form's lexicon symbol for one lexicon
+ * A word-cache entry also holds its form's lexicon symbols for one lexicon
  * (lexicon_match.c), as one 32-bit word: the low NLP_SC_EPOCH_BITS bits say
  * which lexicon it is for (the analyzer's sc_epoch when it was written; 0:
- * none), the rest hold the symbol id, 0 when the form has no symbol and
- * NLP_SC_MANY when it has more than one (it is then looked up each time).
- * In the entry, the symbol costs no memory access that the analysis has not
- * just made.  Claiming a slot for a new form empties it.
+ * none), the other 24 bits v are 0 when the form has no symbol, the symbol
+ * itself when it has one (below NLP_SC_SET), NLP_SC_SET | i when it has
+ * several, listed at a->symset[i] (count, then the symbols), and NLP_SC_MANY
+ * when they did not fit (they are then looked up each time).  In the entry,
+ * the symbols cost no memory access that the analysis has not just made.
+ * Claiming a slot for a new form empties it.
  */
 #define NLP_SC_EPOCH_BITS 8
+#define NLP_SC_SET 0x800000u
+#define NLP_SC_SETS_MAX (1u << 20) /* words of a->symset, at most */
 #define NLP_SC_MANY ((UINT32_MAX >> NLP_SC_EPOCH_BITS))
 
 struct nlp_analyzer;
@@ -169,6 +173,8 @@ struct nlp_analyzer {
     struct nlp_wc_entry *wc;   /* word-form cache (wordcache.c) */
     uint32_t sc_lexid;         /* the lexicon whose symbols wc[].lxsym hold, */
     uint32_t sc_epoch;         /* under this epoch (1 .. 2^NLP_SC_EPOCH_BITS - 1) */
+    uint32_t *symset;          /* forms' symbol lists, for this epoch (lexicon_match.c) */
+    size_t nsymset, capsymset;
     void *verdict_scratch;     /* classify.c */
 };
 

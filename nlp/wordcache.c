@@ -35,7 +35,9 @@ int nlp_wc_init(struct nlp_analyzer *a)
 void nlp_wc_fini(struct nlp_analyzer *a)
 {
     free(a->wc);
+    free(a->symset);
     a->wc = NULL;
+    a->symset = NULL;
 }
 
 struct nlp_wc_entry *nlp_wc_lookup(struct nlp_analyzer *a, const char *w, size_t n, bool *hit)

@@ -284,6 +284,7 @@ static void test_lint(void)
  * matches.
  */
 static const char lex_a[] = "topic/protest\tмитинг*\t0.9\tru\t\n"
+                            "topic/economy\tмитинг\t0.5\tru\ta form with two symbols\n"
                             "topic/ecology\tқоқыс\t0.9\tkk\t\n"
                             "stance/pro_ukraine\t🇺🇦\t0.9\t*\t\n";
 static const char lex_b[] = "topic/economy\tмитинг\t0.9\tru\t\n"
@@ -318,6 +319,7 @@ static void test_symbol_cache(struct nlp_analyzer *a)
             goto out;
         if (lx == la)
             bad += count_ev(&v, "topic/protest") != 3 || count_ev(&v, "topic/ecology") != 1 ||
+                   count_ev(&v, "topic/economy") != 1 ||
                    count_ev(&v, "stance/pro_ukraine") != 1 || count_ev(&v, "region/aktau") != 0;
         else
             bad += count_ev(&v, "topic/economy") != 1 || count_ev(&v, "topic/ecology") != 2 ||
