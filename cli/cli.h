@@ -66,6 +66,7 @@ struct kz_config {
     int train_hash_bits;         /* train: 2^bits feature buckets; default 18 */
     int train_char_ngrams;       /* train: character 3-5-gram features; default 0 */
     int train_target_features;   /* train: word x named-side features; default 0 */
+    int train_refit;             /* train: refit on all posts after early stopping; default 0 */
 };
 
 void kz_config_init(struct kz_config *c);
@@ -118,6 +119,7 @@ enum kz_opt_id {
     OPT_LATENESS_MS,
     OPT_CHAR_NGRAMS,
     OPT_TARGET_FEATURES,
+    OPT_REFIT,
 };
 
 struct kz_opt {

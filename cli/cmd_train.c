@@ -358,6 +358,7 @@ int kz_cmd_train(const struct kz_cmd *cmd, int argc, char **argv)
     tc.hash_bits = (unsigned)cfg.train_hash_bits;
     tc.char_ngrams = cfg.train_char_ngrams;
     tc.target_features = cfg.train_target_features;
+    tc.refit = cfg.train_refit;
     if (cfg.rate > 0)
         tc.rate = (float)cfg.rate;
     clock_gettime(CLOCK_MONOTONIC, &t0);

@@ -401,6 +401,9 @@ static int apply_opt(struct kz_config *c, enum kz_opt_id id, const char *what, c
     case OPT_TARGET_FEATURES:
         c->train_target_features = 1;
         return 0;
+    case OPT_REFIT:
+        c->train_refit = 1;
+        return 0;
     case OPT_REPORT:
         c->report_text = 1;
         return 0;

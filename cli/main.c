@@ -119,6 +119,8 @@ static const struct kz_opt train_opts[] = {
     {OPT_CHAR_NGRAMS, "char-ngrams", 0, NULL, "add character 3-5-grams of words (off by default)"},
     {OPT_TARGET_FEATURES, "target-features", 0, NULL,
      "pair words with the war side named near them (cue/target_* lexicons; off by default)"},
+    {OPT_REFIT, "refit", 0, NULL,
+     "after early stopping on the held-out part, train again on all posts for as many epochs"},
     {OPT_JSON, "json", 'j', NULL, "print the training report as JSON"},
     {0, NULL, 0, NULL, NULL},
 };

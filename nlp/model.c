@@ -83,6 +83,7 @@ void nlp_train_config_default(struct nlp_train_config *c)
     c->heldout = 0.1f;
     c->char_ngrams = 0;
     c->target_features = 0;
+    c->refit = 0;
 }
 
 void nlp_model_free(struct nlp_model *m)

@@ -191,6 +191,8 @@ struct nlp_train_config {
     float heldout;            /* fraction held out for early stopping and blend; default 0.1 */
     int char_ngrams;          /* character 3-5-grams of words and norms; default 0 */
     int target_features;      /* words paired with the side named near them; default 0 */
+    int refit;                /* after choosing the epochs and blend on the held-out part,
+                                 train again on every example; default 0 */
 };
 void nlp_train_config_default(struct nlp_train_config *c);
 

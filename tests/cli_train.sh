@@ -87,7 +87,8 @@ rc=$?
 if [ $rc -eq 2 ] && grep -q "second stance model" "$tmp/err"; then ok "two stance models rejected"
 else fail "two stance models: exit $rc: $(cat "$tmp/err")"; fi
 # feature flags, alone and together: each trains, and classify reads the model back
-for flags in "--char-ngrams" "--target-features" "--char-ngrams --target-features"; do
+for flags in "--char-ngrams" "--target-features" "--char-ngrams --target-features" \
+    "--target-features --refit --rate 0.1"; do
     # shellcheck disable=SC2086
     if kz train --gold "$tmp/train.jsonl" --label stance --out "$tmp/flags.kzpm" \
             --lexicons "$LEX" $flags >"$tmp/flags.out" 2>&1 &&

@@ -478,6 +478,40 @@ static void test_target_features(void)
     CHECK_EQ_INT(nlp_lexicon_compile(&f, 1, &lx, err, sizeof(err)), 0);
     if (!a || !lx)
         goto out;
+    /* --refit: the held-out part chooses the epochs, then every post trains */
+    {
+        struct nlp_train_example ex[KZ_ARRAY_LEN(target_rows)];
+        struct nlp_train_config cfg;
+        struct nlp_train_report rep;
+        struct nlp_model *r1 = NULL, *r2 = NULL;
+        void *b1 = NULL, *b2 = NULL;
+        size_t l1 = 0, l2 = 0;
+        memset(ex, 0, sizeof(ex));
+        for (size_t i = 0; i < KZ_ARRAY_LEN(target_rows); i++) {
+            ex[i].text = target_rows[i].text;
+            ex[i].len = strlen(target_rows[i].text);
+            ex[i].stance = target_rows[i].stance;
+        }
+        nlp_train_config_default(&cfg);
+        cfg.kind = NLP_MODEL_STANCE;
+        cfg.hash_bits = 12;
+        cfg.heldout = 0.25f;
+        cfg.refit = 1;
+        cfg.target_features = 1;
+        CHECK_EQ_INT(nlp_model_train(a, lx, &cfg, ex, KZ_ARRAY_LEN(ex), &r1, &rep, err,
+                                     sizeof(err)), 0);
+        CHECK_EQ_INT(rep.nheldout, 4);
+        CHECK_EQ_INT(rep.ntrain, KZ_ARRAY_LEN(ex));
+        CHECK(rep.best_epoch >= 1);
+        CHECK_EQ_INT(nlp_model_train(a, lx, &cfg, ex, KZ_ARRAY_LEN(ex), &r2, &rep, err,
+                                     sizeof(err)), 0);
+        if (r1 && r2 && !nlp_model_save(r1, &b1, &l1) && !nlp_model_save(r2, &b2, &l2))
+            CHECK(l1 == l2 && !memcmp(b1, b2, l1)); /* deterministic */
+        free(b1);
+        free(b2);
+        nlp_model_free(r1);
+        nlp_model_free(r2);
+    }
     plain = target_accuracy(a, lx, 0, NULL);
     paired = target_accuracy(a, lx, 1, &m);
     fprintf(stderr, "# held out right: %zu of %zu with words alone, %zu with target features\n",
