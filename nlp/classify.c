@@ -154,9 +154,9 @@ static int cmp_evidence(const void *x, const void *y)
 }
 
 /*
- * Stable insertion sorts for the few items of one post (qsort's call per
- * comparison dominated); long lists go to qsort, which is a merge sort,
- * stable too, in glibc.
+ * Insertion sorts for the few items of one post (qsort's call per comparison
+ * dominated); long lists go to qsort.  The comparators are total orders, so
+ * the result does not depend on the algorithm.
  */
 #define SMALL_SORT 24
 #define DEFINE_SORT(name, type, cmp)                                                         \

@@ -14,11 +14,16 @@
  * failure links summarize "the longest suffix that is also a path" only when
  * each position has one symbol, which prefix symbols break.
  *
+ * Symbol cache.  What symbols a token carries depends only on its norm, so
+ * each analyzer memoizes it in its word cache (wordcache.c), per lexicon:
+ * a frequent word costs one look at the cache line langid has just read.
+ *
  * Complexity.  Compilation is O(total pattern tokens) after analysis.
- * Matching a post of n tokens costs, per token, one hash of the word and
- * one of its head, two tests of the lexicon's 8 KiB bit filter (a table
- * probe only when a test passes), and, for a token whose head starts some
- * stem prefix, at most NLP_LX_MAX_PREFIX prefix lookups; then
+ * Matching a post of n tokens costs, per token not yet in the symbol cache,
+ * one hash of the word and one of its head, two tests of the lexicon's
+ * 8 KiB bit filter (a table probe only when a test passes), and, for a token
+ * whose head starts some stem prefix, at most NLP_LX_MAX_PREFIX prefix
+ * lookups; then
  * O(|active| x |symbols|) edge lookups; |active| is bounded by the longest
  * pattern (in tokens) times the symbol ambiguity, in practice a handful, and
  * hard-capped at NLP_LX_MAX_ACTIVE.  Total O(n) for a fixed lexicon.  Working
@@ -91,14 +96,6 @@ static size_t token_symbols(const struct nlp_lexicon *lx, const struct kz_str *n
     return ns;
 }
 
-/*
- * Symbols of token i through the symbol cache: the word-cache slot langid
- * used for the token (a->tokwc[i]) names its form, once the slot is checked
- * to still hold exactly this norm (it may have been claimed by another form
- * since, or the norm rewritten by transliteration); other tokens find or
- * claim the slot of their norm.  The slot holds the form's symbols for the
- * current epoch.  A form too long for the word cache is looked up each time.
- */
 /* A new epoch: every form's symbols read as unknown, the lists are empty;
  * when the epochs wrap, every entry is emptied first. */
 static void new_epoch(struct nlp_analyzer *a)
@@ -138,6 +135,14 @@ static uint32_t remember_set(struct nlp_analyzer *a, const uint32_t *syms, size_
     return NLP_SC_SET | at;
 }
 
+/*
+ * Symbols of token i through the symbol cache: the word-cache slot langid
+ * used for the token (a->tokwc[i]) names its form, once the slot is checked
+ * to still hold exactly this norm (it may have been claimed by another form
+ * since, or the norm rewritten by transliteration); other tokens find or
+ * claim the slot of their norm.  The slot holds the form's symbols for the
+ * current epoch.  A form too long for the word cache is looked up each time.
+ */
 static size_t cached_symbols(const struct nlp_lexicon *lx, struct nlp_analyzer *a, size_t i,
                              const struct kz_str *norm, uint32_t *syms)
 {
