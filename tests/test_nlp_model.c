@@ -422,6 +422,20 @@ static const struct row target_heldout[] = {
     {"Российская пехота наступает у моста", NLP_STANCE_PRO_RUSSIA, 0, NULL},
 };
 
+/* The target rows as training examples, and a stance training config. */
+static void target_setup(struct nlp_train_example *ex, struct nlp_train_config *cfg)
+{
+    memset(ex, 0, KZ_ARRAY_LEN(target_rows) * sizeof(*ex));
+    for (size_t i = 0; i < KZ_ARRAY_LEN(target_rows); i++) {
+        ex[i].text = target_rows[i].text;
+        ex[i].len = strlen(target_rows[i].text);
+        ex[i].stance = target_rows[i].stance;
+    }
+    nlp_train_config_default(cfg);
+    cfg->kind = NLP_MODEL_STANCE;
+    cfg->target_features = 1;
+}
+
 static size_t target_accuracy(struct nlp_analyzer *a, const struct nlp_lexicon *lx, int target,
                               struct nlp_model **keep)
 {
@@ -432,14 +446,7 @@ static size_t target_accuracy(struct nlp_analyzer *a, const struct nlp_lexicon *
     struct nlp_model *m = NULL;
     char err[256] = "";
 
-    memset(ex, 0, sizeof(ex));
-    for (size_t i = 0; i < n; i++) {
-        ex[i].text = target_rows[i].text;
-        ex[i].len = strlen(target_rows[i].text);
-        ex[i].stance = target_rows[i].stance;
-    }
-    nlp_train_config_default(&cfg);
-    cfg.kind = NLP_MODEL_STANCE;
+    target_setup(ex, &cfg);
     cfg.seed = 3;
     cfg.hash_bits = 14;
     cfg.heldout = 0.0f;
@@ -464,6 +471,35 @@ static size_t target_accuracy(struct nlp_analyzer *a, const struct nlp_lexicon *
     return ok;
 }
 
+/* --refit: the held-out part chooses the epochs, then every post trains;
+ * deterministic like any training. */
+static void test_refit(struct nlp_analyzer *a, const struct nlp_lexicon *lx)
+{
+    struct nlp_train_example ex[KZ_ARRAY_LEN(target_rows)];
+    struct nlp_train_config cfg;
+    struct nlp_train_report rep;
+    struct nlp_model *r1 = NULL, *r2 = NULL;
+    void *b1 = NULL, *b2 = NULL;
+    size_t l1 = 0, l2 = 0;
+    char err[256];
+
+    target_setup(ex, &cfg);
+    cfg.hash_bits = 12;
+    cfg.heldout = 0.25f;
+    cfg.refit = 1;
+    CHECK_EQ_INT(nlp_model_train(a, lx, &cfg, ex, KZ_ARRAY_LEN(ex), &r1, &rep, err, sizeof(err)), 0);
+    CHECK_EQ_INT(rep.nheldout, 4);
+    CHECK_EQ_INT(rep.ntrain, KZ_ARRAY_LEN(ex));
+    CHECK(rep.best_epoch >= 1);
+    CHECK_EQ_INT(nlp_model_train(a, lx, &cfg, ex, KZ_ARRAY_LEN(ex), &r2, &rep, err, sizeof(err)), 0);
+    if (r1 && r2 && !nlp_model_save(r1, &b1, &l1) && !nlp_model_save(r2, &b2, &l2))
+        CHECK(l1 == l2 && !memcmp(b1, b2, l1));
+    free(b1);
+    free(b2);
+    nlp_model_free(r1);
+    nlp_model_free(r2);
+}
+
 static void test_target_features(void)
 {
     struct nlp_lexicon_file f = {"targets.tsv", lex_targets, strlen(lex_targets)};
@@ -478,40 +514,7 @@ static void test_target_features(void)
     CHECK_EQ_INT(nlp_lexicon_compile(&f, 1, &lx, err, sizeof(err)), 0);
     if (!a || !lx)
         goto out;
-    /* --refit: the held-out part chooses the epochs, then every post trains */
-    {
-        struct nlp_train_example ex[KZ_ARRAY_LEN(target_rows)];
-        struct nlp_train_config cfg;
-        struct nlp_train_report rep;
-        struct nlp_model *r1 = NULL, *r2 = NULL;
-        void *b1 = NULL, *b2 = NULL;
-        size_t l1 = 0, l2 = 0;
-        memset(ex, 0, sizeof(ex));
-        for (size_t i = 0; i < KZ_ARRAY_LEN(target_rows); i++) {
-            ex[i].text = target_rows[i].text;
-            ex[i].len = strlen(target_rows[i].text);
-            ex[i].stance = target_rows[i].stance;
-        }
-        nlp_train_config_default(&cfg);
-        cfg.kind = NLP_MODEL_STANCE;
-        cfg.hash_bits = 12;
-        cfg.heldout = 0.25f;
-        cfg.refit = 1;
-        cfg.target_features = 1;
-        CHECK_EQ_INT(nlp_model_train(a, lx, &cfg, ex, KZ_ARRAY_LEN(ex), &r1, &rep, err,
-                                     sizeof(err)), 0);
-        CHECK_EQ_INT(rep.nheldout, 4);
-        CHECK_EQ_INT(rep.ntrain, KZ_ARRAY_LEN(ex));
-        CHECK(rep.best_epoch >= 1);
-        CHECK_EQ_INT(nlp_model_train(a, lx, &cfg, ex, KZ_ARRAY_LEN(ex), &r2, &rep, err,
-                                     sizeof(err)), 0);
-        if (r1 && r2 && !nlp_model_save(r1, &b1, &l1) && !nlp_model_save(r2, &b2, &l2))
-            CHECK(l1 == l2 && !memcmp(b1, b2, l1)); /* deterministic */
-        free(b1);
-        free(b2);
-        nlp_model_free(r1);
-        nlp_model_free(r2);
-    }
+    test_refit(a, lx);
     plain = target_accuracy(a, lx, 0, NULL);
     paired = target_accuracy(a, lx, 1, &m);
     fprintf(stderr, "# held out right: %zu of %zu with words alone, %zu with target features\n",
