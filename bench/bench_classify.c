@@ -137,7 +137,8 @@ int main(int argc, char **argv)
             path = argv[i];
     }
     if (!path || !lexdir || runs < 1 || runs > 64) {
-        fprintf(stderr, "usage: bench_classify [--runs 1..64] [--limit N] [--only MODE] --lexicons DIR "
+        fprintf(stderr, "usage: bench_classify [--runs 1..64] [--limit N] [--only MODE] "
+                        "--lexicons DIR "
                         "[--model FILE]... CORPUS.jsonl\n");
         return 2;
     }

@@ -259,7 +259,8 @@ int nlp_lexicon_match(const struct nlp_lexicon *lx, struct nlp_analyzer *a,
     next = cur + NLP_LX_MAX_ACTIVE;
     for (size_t i = 0; i < doc->ntokens; i++) {
         const struct kz_str *norm = &doc->tokens[i].norm;
-        size_t nsyms = cached ? cached_symbols(lx, a, i, norm, syms) : token_symbols(lx, norm, syms);
+        size_t nsyms = cached ? cached_symbols(lx, a, i, norm, syms)
+                              : token_symbols(lx, norm, syms);
         size_t nnext = 0;
 
         /* Matches under way go on (or die) ...  Only states with edges out

@@ -370,7 +370,8 @@ static int target_role(const struct nlp_evidence *e)
                  {"cue/positive", 3},      {"cue/negative", 4},       {"cue/negation", 5}};
 
     for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
-        if (e->category.n == strlen(roles[i].cat) && !memcmp(e->category.p, roles[i].cat, e->category.n))
+        if (e->category.n == strlen(roles[i].cat) &&
+            !memcmp(e->category.p, roles[i].cat, e->category.n))
             return roles[i].role;
     return -1;
 }

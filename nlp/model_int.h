@@ -19,7 +19,7 @@
 #define NLP_MODEL_MAX_LABELS 64
 #define NLP_MODEL_MAX_CELLS (1u << 25) /* buckets x labels: 128 MiB of weights */
 #define NLP_MODEL_F_CHAR 1u            /* feature flag: character n-grams and norms */
-#define NLP_MODEL_F_TARGET 2u          /* feature flag: words paired with the side named near them */
+#define NLP_MODEL_F_TARGET 2u          /* feature flag: words paired with the side named nearby */
 #define NLP_MODEL_F_ALL (NLP_MODEL_F_CHAR | NLP_MODEL_F_TARGET)
 
 struct nlp_model {

@@ -328,7 +328,7 @@ int nlp_model_train(struct nlp_analyzer *a, const struct nlp_lexicon *lx,
     float cw[2 * NLP_MODEL_MAX_LABELS];
     struct feat *scratch = NULL;
     double best_loss = INFINITY;
-    unsigned since = 0;
+    unsigned since = 0, flags;
     uint64_t rng = cfg->seed ? cfg->seed : 0x9E3779B97F4A7C15ull;
     int rc;
 
@@ -358,9 +358,9 @@ int nlp_model_train(struct nlp_analyzer *a, const struct nlp_lexicon *lx,
                  cfg->hash_bits, nlabels, NLP_MODEL_MAX_CELLS);
         return KZ_ERANGE;
     }
-    if ((rc = nlp_model_alloc(cfg->kind, cfg->hash_bits, (cfg->char_ngrams ? NLP_MODEL_F_CHAR : 0) |
-                                                        (cfg->target_features ? NLP_MODEL_F_TARGET : 0),
-                              labels, nlabels, &m)))
+    flags = (cfg->char_ngrams ? NLP_MODEL_F_CHAR : 0) |
+            (cfg->target_features ? NLP_MODEL_F_TARGET : 0);
+    if ((rc = nlp_model_alloc(cfg->kind, cfg->hash_bits, flags, labels, nlabels, &m)))
         goto fail;
     K = nlabels;
 

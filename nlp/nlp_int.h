@@ -141,7 +141,8 @@ static inline bool nlp_key_eq(const char *a, const char *b, size_t n)
     if (n <= 8)
         return n == 0 || nlp_tail64(a, n) == nlp_tail64(b, n);
     if (n <= 16)
-        return ((nlp_load64(a) ^ nlp_load64(b)) | (nlp_load64(a + n - 8) ^ nlp_load64(b + n - 8))) == 0;
+        return ((nlp_load64(a) ^ nlp_load64(b)) |
+                (nlp_load64(a + n - 8) ^ nlp_load64(b + n - 8))) == 0;
     for (; i + 8 <= n; i += 8)
         if (nlp_load64(a + i) != nlp_load64(b + i))
             return false;

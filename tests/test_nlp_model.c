@@ -487,11 +487,13 @@ static void test_refit(struct nlp_analyzer *a, const struct nlp_lexicon *lx)
     cfg.hash_bits = 12;
     cfg.heldout = 0.25f;
     cfg.refit = 1;
-    CHECK_EQ_INT(nlp_model_train(a, lx, &cfg, ex, KZ_ARRAY_LEN(ex), &r1, &rep, err, sizeof(err)), 0);
+    CHECK_EQ_INT(nlp_model_train(a, lx, &cfg, ex, KZ_ARRAY_LEN(ex), &r1, &rep, err, sizeof(err)),
+                 0);
     CHECK_EQ_INT(rep.nheldout, 4);
     CHECK_EQ_INT(rep.ntrain, KZ_ARRAY_LEN(ex));
     CHECK(rep.best_epoch >= 1);
-    CHECK_EQ_INT(nlp_model_train(a, lx, &cfg, ex, KZ_ARRAY_LEN(ex), &r2, &rep, err, sizeof(err)), 0);
+    CHECK_EQ_INT(nlp_model_train(a, lx, &cfg, ex, KZ_ARRAY_LEN(ex), &r2, &rep, err, sizeof(err)),
+                 0);
     if (r1 && r2 && !nlp_model_save(r1, &b1, &l1) && !nlp_model_save(r2, &b2, &l2))
         CHECK(l1 == l2 && !memcmp(b1, b2, l1));
     free(b1);
