@@ -8,6 +8,7 @@
 # (kzpulse train, seed 1, its own 10% held-out split inside) and both the
 # lexicons alone and lexicons + models are scored on the fold (kzpulse eval).
 # Prints the mean macro-F1 of each task over the folds, one line per setting.
+# TRAIN_OPTS adds options to every `kzpulse train` (e.g. "--target-features").
 # A measurement, not a test: it never fails on the figures.
 set -eu
 KZ="$1"
@@ -22,7 +23,7 @@ while [ $f -lt "$FOLDS" ]; do
     awk -v k="$FOLDS" -v f=$f 'NR % k == f' "$GOLD" >"$tmp/test.jsonl"
     for label in stance topics mobilization; do
         "$KZ" train --gold "$tmp/train.jsonl" --label $label --out "$tmp/$label.kzpm" \
-            --lexicons "$LEX" --seed 1 >/dev/null
+            --lexicons "$LEX" --seed 1 ${TRAIN_OPTS:-} >/dev/null
     done
     "$KZ" eval --json --gold "$tmp/test.jsonl" --lexicons "$LEX" >"$tmp/lex.$f.json"
     "$KZ" eval --json --gold "$tmp/test.jsonl" --lexicons "$LEX" -m "$tmp/stance.kzpm" \
