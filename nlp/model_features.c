@@ -265,8 +265,8 @@ static void feat_hash(const struct nlp_doc *doc, const struct nlp_verdict *v, st
 }
 
 /* Feature order: by bucket, then (for evidence) the earliest source first.
- * Keys are unique (one feature per source and position), so any correct
- * sort gives the same order. */
+ * Features with equal keys are equal in every field (the same source at the
+ * same position), so any correct sort gives the same result. */
 static inline bool feat_less(const struct feat *x, const struct feat *y)
 {
     if (x->idx != y->idx)

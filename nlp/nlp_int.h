@@ -48,9 +48,8 @@ char *nlp_arena_strdup(struct nlp_arena *ar, const char *s, size_t n);
 
 /* One cache line: the table is touched once or twice per token. */
 struct nlp_wc_entry {
-    uint32_t lxsym;     /* the form's lexicon symbol (lexicon_match.c): the
-                           low NLP_SC_EPOCH_BITS bits the analyzer's sc_epoch it
-                           was written under (0: none), the rest the symbol */
+    uint32_t lxsym;     /* the form's lexicon symbols (lexicon_match.c, and
+                           the comment above NLP_SC_EPOCH_BITS) */
     uint8_t klen;       /* 0: empty */
     uint8_t has_scores; /* s[] valid */
     uint8_t stem_lang;  /* enum nlp_lang the stem is for; 0: none */
