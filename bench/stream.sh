@@ -34,7 +34,7 @@ PY=/usr/bin/python3
 B=$KZ_TEST_BROKERS
 R=$KZ_TEST_REDIS_PORT
 tmp=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"; true' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$tmp"' EXIT
 st=$$
 now() { date +%s.%N; }
 el() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }

@@ -19,7 +19,7 @@ M=${2:-10}
 K="$BUILD/cli/kzpulse"
 PY=/usr/bin/python3
 tmp=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"; true' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$tmp"' EXIT
 topic="rss-$$"
 "$PY" - "$KZ_TEST_BROKERS" "$topic" <<'PY'
 import sys
