@@ -5,6 +5,7 @@
 #ifndef KZ_CLI_H
 #define KZ_CLI_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "aggregate.h"
@@ -148,6 +149,20 @@ struct kz_cmd {
 int kz_parse_args(const struct kz_cmd *cmd, int argc, char **argv, struct kz_config *cfg,
                   char ***args, int *nargs);
 void kz_print_help(const struct kz_cmd *cmd, FILE *f);
+
+/* The one optional FILE of a line-reading command (classify, tokens): "-"
+ * (stdin) when none.  Returns 0, or KZ_EXIT_USAGE after printing a one-line
+ * error when there are more. */
+int kz_input_arg(const char *cmdname, char **args, int nargs, const char **path);
+
+/* Is the line blank (only spaces, tabs and line ends)? */
+static inline bool kz_blank_line(const char *s, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        if (s[k] != ' ' && s[k] != '\t' && s[k] != '\n' && s[k] != '\r')
+            return false;
+    return true;
+}
 
 /* ---------------------------------------------------------------------------
  * The pipeline: records -> posts -> analysis -> facts -> batch -> store

@@ -201,15 +201,9 @@ int kz_cmd_classify(const struct kz_cmd *cmd, int argc, char **argv)
         status = rc < 0 ? KZ_EXIT_OK : rc;
         goto out;
     }
-    if (nargs > 1) {
-        fprintf(stderr, "kzpulse classify: expected at most one FILE, got %d (see kzpulse "
-                        "classify --help)\n", nargs);
-        status = KZ_EXIT_USAGE;
+    if ((status = kz_input_arg("classify", args, nargs, &path)) ||
+        (status = kz_lexicons_default(&cfg, "classify")))
         goto out;
-    }
-    if ((status = kz_lexicons_default(&cfg, "classify")))
-        goto out;
-    path = nargs ? args[0] : "-";
     in = strcmp(path, "-") ? fopen(path, "rb") : stdin;
     if (!in) {
         fprintf(stderr, "kzpulse classify: cannot read %s: %s\n", path, strerror(errno));

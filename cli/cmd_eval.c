@@ -437,12 +437,9 @@ int kz_cmd_eval(const struct kz_cmd *cmd, int argc, char **argv)
         goto out;
     }
     while ((n = getline(&line, &cap, in)) >= 0) {
-        size_t len = (size_t)n, k = 0;
+        size_t len = (size_t)n;
         lineno++;
-        while (k < len && (line[k] == ' ' || line[k] == '\t' || line[k] == '\n' ||
-                           line[k] == '\r'))
-            k++;
-        if (k == len)
+        if (kz_blank_line(line, len))
             continue;
         if ((rc = eval_line(ev, nlp, lx, (const struct nlp_model *const *)models, nmodels, line,
                             len, err, sizeof(err)))) {

@@ -71,13 +71,9 @@ int kz_cmd_tokens(const struct kz_cmd *cmd, int argc, char **argv)
         status = rc < 0 ? KZ_EXIT_OK : rc;
         goto out;
     }
-    if (nargs > 1) {
-        fprintf(stderr, "kzpulse tokens: expected at most one FILE, got %d (see kzpulse tokens "
-                        "--help)\n", nargs);
-        status = KZ_EXIT_USAGE;
+    const char *path;
+    if ((status = kz_input_arg("tokens", args, nargs, &path)))
         goto out;
-    }
-    const char *path = nargs ? args[0] : "-";
     in = strcmp(path, "-") ? fopen(path, "rb") : stdin;
     if (!in) {
         fprintf(stderr, "kzpulse tokens: cannot read %s: %s\n", path, strerror(errno));

@@ -250,12 +250,9 @@ static int read_gold(const char *path, enum nlp_model_kind kind, struct gold *g)
         return KZ_EXIT_USAGE;
     }
     while ((n = getline(&line, &cap, in)) >= 0) {
-        size_t len = (size_t)n, k = 0;
+        size_t len = (size_t)n;
         lineno++;
-        while (k < len && (line[k] == ' ' || line[k] == '\t' || line[k] == '\n' ||
-                           line[k] == '\r'))
-            k++;
-        if (k == len)
+        if (kz_blank_line(line, len))
             continue;
         if ((rc = gold_line(g, kind, line, len, err, sizeof(err)))) {
             if (rc == KZ_ENOMEM)

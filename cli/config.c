@@ -682,3 +682,14 @@ int kz_parse_args(const struct kz_cmd *cmd, int argc, char **argv, struct kz_con
     }
     return 0;
 }
+
+int kz_input_arg(const char *cmdname, char **args, int nargs, const char **path)
+{
+    if (nargs > 1) {
+        fprintf(stderr, "kzpulse %s: expected at most one FILE, got %d (see kzpulse %s --help)\n",
+                cmdname, nargs, cmdname);
+        return KZ_EXIT_USAGE;
+    }
+    *path = nargs ? args[0] : "-";
+    return 0;
+}
