@@ -119,17 +119,6 @@ static int acc_rank(const struct rs_acc *a, struct agg_ranked **out, size_t *n)
     return KZ_OK;
 }
 
-static char *dup_str(const char *s, size_t n)
-{
-    char *d = malloc(n + 1);
-
-    if (d) {
-        memcpy(d, s, n);
-        d[n] = '\0';
-    }
-    return d;
-}
-
 /* ---------------------------------------------------------------------------
  * Queries
  * ------------------------------------------------------------------------ */
@@ -300,7 +289,7 @@ int agg_redis_topk(void *self, enum agg_top_kind k, int64_t from_ms, int64_t to_
     if (!rc && n && !(out->items = calloc(n, sizeof *out->items)))
         rc = KZ_ENOMEM;
     for (size_t i = 0; i < n && !rc; i++) {
-        if (!(out->items[i].member = dup_str(r[i].s, r[i].len)))
+        if (!(out->items[i].member = strndup(r[i].s, r[i].len)))
             rc = KZ_ENOMEM; /* the wrapper frees the out->n items made so far */
         else
             out->items[out->n++].count = r[i].count;
@@ -345,7 +334,7 @@ static int on_exists(void *ctx, size_t i, const redisReply *r, char *err, size_t
         return KZ_OK;
     if ((rc = agg_redis_key(s, AGG_RK_AUTHORS, q_bucket(&d->q, i), 0, d->q.dim, &len)))
         return rc;
-    if (!(d->keys[d->n] = dup_str(s->kbuf, len)))
+    if (!(d->keys[d->n] = strndup(s->kbuf, len)))
         return KZ_ENOMEM;
     d->n++;
     return KZ_OK;
@@ -375,7 +364,7 @@ int agg_redis_distinct(void *self, const char *dim, int64_t from_ms, int64_t to_
 
             if ((rc = agg_redis_key(s, AGG_RK_AUTHORS, q_bucket(&d.q, i), 0, d.q.dim, &len)))
                 break;
-            if (!(d.keys[d.n] = dup_str(s->kbuf, len)))
+            if (!(d.keys[d.n] = strndup(s->kbuf, len)))
                 rc = KZ_ENOMEM;
             else
                 d.n++;
@@ -456,7 +445,7 @@ int agg_redis_dims(void *self, enum agg_gran g, const char *prefix, int64_t from
     if (!rc && n && !(out->items = calloc(n, sizeof *out->items)))
         rc = KZ_ENOMEM;
     for (size_t i = 0; i < n && !rc; i++) {
-        if (!(out->items[i].dim = dup_str(r[i].s, r[i].len)))
+        if (!(out->items[i].dim = strndup(r[i].s, r[i].len)))
             rc = KZ_ENOMEM; /* the wrapper frees the out->n items made so far */
         else
             out->items[out->n++].count = r[i].count;

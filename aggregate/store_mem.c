@@ -455,17 +455,6 @@ static int rank(const struct mem_store *m, const struct agg_imap *acc, struct ag
     return KZ_OK;
 }
 
-static char *dup_str(const char *s, size_t n)
-{
-    char *d = malloc(n + 1);
-
-    if (d) {
-        memcpy(d, s, n);
-        d[n] = '\0';
-    }
-    return d;
-}
-
 /* Add every nonzero value of src into acc. */
 static int accumulate(struct agg_imap *acc, const struct agg_imap *src)
 {
@@ -510,7 +499,7 @@ static int mem_topk(void *self, enum agg_top_kind k, int64_t from_ms, int64_t to
         }
     }
     for (size_t i = 0; i < n; i++) {
-        if (!(out->items[i].member = dup_str(r[i].s, r[i].len))) {
+        if (!(out->items[i].member = strndup(r[i].s, r[i].len))) {
             free(r);
             return KZ_ENOMEM; /* the wrapper frees the out->n items made so far */
         }
@@ -594,7 +583,7 @@ static int mem_dims(void *self, enum agg_gran gr, const char *prefix, int64_t fr
         }
     }
     for (size_t i = 0; i < n; i++) {
-        if (!(out->items[i].dim = dup_str(r[i].s, r[i].len))) {
+        if (!(out->items[i].dim = strndup(r[i].s, r[i].len))) {
             free(r);
             return KZ_ENOMEM;
         }
