@@ -86,6 +86,25 @@ case "$out" in
     *) echo "FAIL: stdin with ./lexicons: $out"; fails=$((fails + 1)) ;;
 esac
 
+# -- topic cases: false friends of short stems, everyday topic vocabulary ----
+python3 - "$KZ_BIN" "$ROOT/lexicons" "$ROOT/tests/data/topic-cases.tsv" <<'PY' || fails=$((fails + 1))
+import json, os, shlex, subprocess, sys
+kz, lex, cases = sys.argv[1:4]
+rows = [l.rstrip("\n").split("\t") for l in open(cases, encoding="utf-8")
+        if l.strip() and not l.startswith("#")]
+cmd = shlex.split(os.environ.get("KZ_WRAP", "")) + [kz, "classify", "--lexicons", lex, "-"]
+out = subprocess.run(cmd, input="\n".join(r[2] for r in rows) + "\n", capture_output=True,
+                     text=True, check=True).stdout.splitlines()
+bad = 0 if len(out) == len(rows) else 1
+for (exp, topic, text), line in zip(rows, out):
+    got = [t["name"] for t in json.loads(line)["topics"]]
+    if (topic in got) != (exp == "+"):
+        print(f"FAIL: {exp}{topic} {text!r}: topics {got}")
+        bad += 1
+print(("ok   " if not bad else "FAIL: ") + f"{len(rows) - bad} of {len(rows)} topic cases")
+sys.exit(1 if bad else 0)
+PY
+
 # -- eval against the recorded baseline ---------------------------------------
 kz eval --gold "$ROOT/tests/data/gold.jsonl" --lexicons "$ROOT/lexicons" >"$tmp/eval.txt" 2>&1 ||
     { echo "FAIL: eval (text)"; cat "$tmp/eval.txt"; fails=$((fails + 1)); }
