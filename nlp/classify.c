@@ -261,6 +261,21 @@ static float clamp01(float x)
 }
 
 /* Span of the first time (or place) item, extended over items right after. */
+/* Whether a sentence ends in the bytes between tokens i and j (i < j). */
+static int sentence_ends(const char *base, const struct nlp_doc *doc, uint32_t i, uint32_t j)
+{
+    uint32_t sent = 0;
+    int depth = 0, dq = 0;
+
+    for (uint32_t k = i + 1; k <= j && !sent; k++)
+        if (doc->tokens[k].start > doc->tokens[k - 1].end)
+            scan_gap(base, doc->tokens[k - 1].end, doc->tokens[k].start, &sent, &depth, &dq);
+    return sent != 0;
+}
+
+/* The span of the first cue hit, grown over the hits that start within one
+ * token of its end in the same sentence ("Республика алаңына", "к акимату,
+ * на площадь"). */
 static struct kz_str first_span(const char *base, const struct nlp_doc *doc, const uint32_t *f,
                                 const uint32_t *l, size_t n)
 {
@@ -276,7 +291,8 @@ static struct kz_str first_span(const char *base, const struct nlp_doc *doc, con
     for (int grew = 1; grew;) {
         grew = 0;
         for (size_t i = 0; i < n; i++)
-            if (f[i] > first && f[i] <= last + 2 && l[i] > last) {
+            if (f[i] > first && f[i] <= last + 2 && l[i] > last &&
+                (f[i] <= last || !sentence_ends(base, doc, last, f[i]))) {
                 last = l[i];
                 grew = 1;
             }

@@ -178,6 +178,17 @@ static void test_mobilization(struct nlp_analyzer *a, const struct nlp_lexicon *
         if (v.where.n)
             CHECK_EQ_MEM(v.where.p, v.where.n, "акимату");
     }
+    /* nearby places join into one span, but never across a sentence end */
+    if (!classify(a, lx, "Ертең алаңға жиналамыз! Акиматқа хат жаздық.", &v)) {
+        CHECK(v.where.n > 0);
+        if (v.where.n)
+            CHECK_EQ_MEM(v.where.p, v.where.n, "алаңға");
+    }
+    if (!classify(a, lx, "Завтра выходим к акимату, на площадь.", &v)) {
+        CHECK(v.where.n > 0);
+        if (v.where.n)
+            CHECK_EQ_MEM(v.where.p, v.where.n, "акимату, на площадь");
+    }
 }
 
 static const char lex_mob[] =
