@@ -608,10 +608,107 @@ static bool str_is(struct kz_str s, const char *lit)
     return s.n == strlen(lit) && !memcmp(s.p, lit, s.n);
 }
 
+/* ---------------------------------------------------------------------------
+ * Folded keys (lexicon_int.h, nlp_lx_fold; lexicon_match.c, "Folded matching")
+ * ------------------------------------------------------------------------ */
+
+/* Add sym under the folded key s[0..n) of t: the key's id becomes sym, or a
+ * list in fsets when another symbol folds alike (a new list replaces the old
+ * one; the old stays unused, which only compilation pays for). */
+static int fold_add(struct nlp_lexicon *lx, struct symtab *t, const char *s, size_t n,
+                    uint32_t sym, bool filter)
+{
+    uint32_t h = nlp_hash(s, n), old = 0, *set = NULL, cnt = 1, off;
+    size_t j;
+    int rc;
+
+    if (filter) {
+        uint32_t bit = h >> (32 - NLP_LX_FILTER_LOG2);
+        lx->filter[bit >> 6] |= 1ull << (bit & 63);
+    }
+    if ((t->n + 1) * 2 > t->cap && (rc = symtab_rehash(t, t->cap ? t->cap * 2 : 256)))
+        return rc;
+    for (j = h & (t->cap - 1); t->slot[j].id; j = (j + 1) & (t->cap - 1))
+        if (t->slot[j].hash == h && t->slot[j].len == n &&
+            !memcmp(lx->pool + t->slot[j].off, s, n)) {
+            old = t->slot[j].id;
+            break;
+        }
+    if (!old) {
+        if ((rc = pool_add(lx, s, n, &off)))
+            return rc;
+        t->slot[j].hash = h;
+        t->slot[j].off = off;
+        t->slot[j].len = (uint32_t)n;
+        t->slot[j].id = sym;
+        t->n++;
+        return 0;
+    }
+    if (old == sym)
+        return 0;
+    if (old & NLP_LX_FSET) {
+        set = lx->fsets + (old & ~NLP_LX_FSET);
+        cnt = set[0];
+        for (uint32_t k = 1; k <= cnt; k++)
+            if (set[k] == sym)
+                return 0;
+    }
+    if (lx->nfsets + cnt + 2 >= NLP_LX_FSET)
+        return KZ_ERANGE;
+    if ((rc = grow_array((void **)&lx->fsets, &lx->capfsets, lx->nfsets + cnt + 2,
+                         sizeof(*lx->fsets))))
+        return rc;
+    uint32_t *ns = lx->fsets + lx->nfsets;
+    if (old & NLP_LX_FSET)
+        memcpy(ns + 1, lx->fsets + (old & ~NLP_LX_FSET) + 1, cnt * sizeof(*ns));
+    else
+        ns[1] = old;
+    ns[cnt + 1] = sym;
+    ns[0] = cnt + 1;
+    t->slot[j].id = NLP_LX_FSET | (uint32_t)lx->nfsets;
+    lx->nfsets += cnt + 2;
+    return 0;
+}
+
+/* Every word and stem prefix again under its folded key; prefixes' folded
+ * heads too.  Keys are copied out of the pool first: adding to it moves it. */
+static int build_folded(struct nlp_lexicon *lx)
+{
+    const struct symtab *src[2] = {&lx->words, &lx->prefixes};
+    struct symtab *dst[2] = {&lx->fwords, &lx->fprefixes};
+    char buf[4 * NLP_LX_MAX_PREFIX + 256];
+    int rc;
+
+    for (int t = 0; t < 2; t++)
+        for (size_t i = 0; i < src[t]->cap; i++) {
+            const struct symslot *e = &src[t]->slot[i];
+            size_t n = e->len, j = 0, from;
+            if (!e->id || n > sizeof(buf))
+                continue;
+            nlp_lx_fold(lx->pool + e->off, n, buf);
+            if ((rc = fold_add(lx, dst[t], buf, n, e->id, t == 0)))
+                return rc;
+            if (t == 0)
+                continue;
+            for (int cps = 0; cps < NLP_LX_MIN_PREFIX && j < n; cps++) {
+                from = j;
+                if (nlp_utf8_get(buf, n, &j) < 0 && j == from)
+                    break;
+            }
+            if ((rc = fold_add(lx, &lx->fheads, buf, j, 1, true)))
+                return rc;
+        }
+    return 0;
+}
+
 /* Resolve pool offsets into the rules' strings once the pool stops moving;
  * index the root's edges by symbol; mark the states with edges out. */
 static int finish(struct nlp_lexicon *lx)
 {
+    int rc;
+
+    if ((rc = build_folded(lx)))
+        return rc;
     lx->root_child = calloc((size_t)lx->nsyms + 1, sizeof(*lx->root_child));
     lx->inner = calloc(lx->nstates, 1);
     if (!lx->root_child || !lx->inner)
@@ -743,6 +840,10 @@ void nlp_lexicon_free(struct nlp_lexicon *lx)
     free(lx->words.slot);
     free(lx->prefixes.slot);
     free(lx->heads.slot);
+    free(lx->fwords.slot);
+    free(lx->fprefixes.slot);
+    free(lx->fheads.slot);
+    free(lx->fsets);
     free(lx->filter);
     free(lx->edges.slot);
     free(lx->root_child);

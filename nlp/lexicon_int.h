@@ -62,6 +62,14 @@ struct nlp_lexicon {
                             instead of a probe that misses it */
     uint32_t nsyms;
     uint32_t max_prefix; /* longest stem prefix, in code points */
+    /* Kazakh written without its own letters ("ertén" typed "erten", "алаңға"
+     * typed "аланга"): every word, prefix and head again under its folded
+     * key (nlp_lx_fold), whose id is the symbol itself or, when several
+     * symbols fold alike, NLP_LX_FSET | i for the list at fsets[i] (count,
+     * then the symbols).  See lexicon_match.c, "Folded matching". */
+    struct symtab fwords, fprefixes, fheads;
+    uint32_t *fsets;
+    size_t nfsets, capfsets;
     struct edgetab edges;
     uint8_t *inner;       /* per state: 1 if it has edges out */
     uint32_t *root_child; /* per symbol (1 .. nsyms): the root's child, or 0;
@@ -78,6 +86,57 @@ struct nlp_lexicon {
     size_t ncats, capcats;
     long war_cat, protest_cat; /* topic/war_ukraine, topic/protest; -1: absent */
 };
+
+#define NLP_LX_FSET 0x80000000u /* a folded key's id that names a list in fsets */
+
+/*
+ * The folded form of a Cyrillic norm: the nine letters Kazakh has beside
+ * Russian's become the Russian letters people type for them (ә а, ғ г, қ к,
+ * ң н, ө о, ұ ү у, һ х, і и).  Each is two bytes in UTF-8 and so is its
+ * replacement, so out has n bytes.  Returns how many letters were folded.
+ */
+static inline size_t nlp_lx_fold(const char *s, size_t n, char *out)
+{
+    size_t folded = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i], d = i + 1 < n ? (unsigned char)s[i + 1] : 0;
+        const char *to = NULL;
+
+        if (c == 0xD2)
+            to = d == 0x93 ? "\xD0\xB3" : d == 0x9B ? "\xD0\xBA" : d == 0xA3 ? "\xD0\xBD"
+               : d == 0xB1 || d == 0xAF ? "\xD1\x83" : d == 0xBB ? "\xD1\x85" : NULL;
+        else if (c == 0xD3)
+            to = d == 0x99 ? "\xD0\xB0" : d == 0xA9 ? "\xD0\xBE" : NULL;
+        else if (c == 0xD1 && d == 0x96)
+            to = "\xD0\xB8";
+        if (to) {
+            out[i] = to[0];
+            out[i + 1] = to[1];
+            i++;
+            folded++;
+        } else {
+            out[i] = (char)c;
+        }
+    }
+    return folded;
+}
+
+/* Whether s[0..n) holds a letter nlp_lx_fold would fold (without folding). */
+static inline bool nlp_lx_foldable(const char *s, size_t n)
+{
+    for (size_t i = 0; i + 1 < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0xD1 || c > 0xD3)
+            continue;
+        unsigned char d = (unsigned char)s[i + 1];
+        if (c == 0xD2 ? d == 0x93 || d == 0x9B || d == 0xA3 || d == 0xB1 || d == 0xAF || d == 0xBB
+            : c == 0xD3 ? d == 0x99 || d == 0xA9
+                        : d == 0x96)
+            return true;
+    }
+    return false;
+}
 
 /* Symbol tables hash with nlp_hash (eight bytes per step); the high bits of
  * the same hash index the filter, the low bits the table. */

@@ -56,44 +56,125 @@ void nlp_lexicon_topic_cats(const struct nlp_lexicon *lx, long *war, long *prote
     *protest = lx->protest_cat;
 }
 
+/* Append symbol id (or, for a folded key, the symbols of its list) to syms,
+ * once each: a folded key names symbols the exact lookup may have found. */
+static size_t put_syms(const struct nlp_lexicon *lx, uint32_t id, bool folded, uint32_t *syms,
+                       size_t ns)
+{
+    const uint32_t *set = &id;
+    uint32_t cnt = 1;
+
+    if (!folded) {
+        syms[ns] = id;
+        return ns + 1;
+    }
+    if (id & NLP_LX_FSET) {
+        set = lx->fsets + (id & ~NLP_LX_FSET);
+        cnt = *set++;
+    }
+    for (uint32_t k = 0; k < cnt && ns < NLP_LX_MAX_SYMS; k++) {
+        size_t q = 0;
+        while (q < ns && syms[q] != set[k])
+            q++;
+        if (q == ns)
+            syms[ns++] = set[k];
+    }
+    return ns;
+}
+
 /*
- * Symbols of one token: its exact word, then every stem prefix it starts
- * with.  The filter answers most tokens (in no table) without a probe; stem
- * prefixes are tried only when the token's first NLP_LX_MIN_PREFIX code
+ * Symbols of one key s[0..n) in one set of tables (the exact ones, or the
+ * folded ones), appended to syms[0..ns): its word, then every stem prefix it
+ * starts with.  The filter answers most keys (in no table) without a probe;
+ * stem prefixes are tried only when the key's first NLP_LX_MIN_PREFIX code
  * points are the head of some prefix.
  */
-static size_t token_symbols(const struct nlp_lexicon *lx, const struct kz_str *norm,
-                            uint32_t *syms)
+static inline size_t key_symbols(const struct nlp_lexicon *lx, bool folded, const char *s,
+                                 size_t n, uint32_t *syms, size_t ns)
 {
-    size_t ns = 0, i = 0, cps = 0;
-    uint32_t h = nlp_hash(norm->p, norm->n), id;
+    const struct symtab *words = folded ? &lx->fwords : &lx->words;
+    const struct symtab *prefixes = folded ? &lx->fprefixes : &lx->prefixes;
+    const struct symtab *heads = folded ? &lx->fheads : &lx->heads;
+    size_t i = 0, cps = 0;
+    uint32_t h = nlp_hash(s, n), id;
 
-    if (nlp_lx_filter_has(lx, h) && (id = nlp_lx_symtab_find(lx, &lx->words, h, norm->p, norm->n)))
-        syms[ns++] = id;
-    if (!lx->prefixes.n)
+    if (nlp_lx_filter_has(lx, h) && (id = nlp_lx_symtab_find(lx, words, h, s, n)))
+        ns = put_syms(lx, id, folded, syms, ns);
+    if (!prefixes->n)
         return ns;
-    while (cps < NLP_LX_MIN_PREFIX && i < norm->n) {
+    while (cps < NLP_LX_MIN_PREFIX && i < n) {
         size_t from = i;
-        if (nlp_utf8_get(norm->p, norm->n, &i) < 0 && i == from)
+        if (nlp_utf8_get(s, n, &i) < 0 && i == from)
             return ns;
         cps++;
     }
     if (cps < NLP_LX_MIN_PREFIX)
         return ns;
-    h = nlp_hash(norm->p, i);
-    if (!nlp_lx_filter_has(lx, h) || !nlp_lx_symtab_find(lx, &lx->heads, h, norm->p, i))
-        return ns; /* no stem prefix starts like this token */
+    h = nlp_hash(s, i);
+    if (!nlp_lx_filter_has(lx, h) || !nlp_lx_symtab_find(lx, heads, h, s, i))
+        return ns; /* no stem prefix starts like this key */
     for (;;) {
-        if ((id = nlp_lx_symtab_find(lx, &lx->prefixes, nlp_hash(norm->p, i), norm->p, i)))
-            syms[ns++] = id;
-        if (i >= norm->n || cps >= lx->max_prefix || ns >= NLP_LX_MAX_SYMS)
+        if ((id = nlp_lx_symtab_find(lx, prefixes, nlp_hash(s, i), s, i)))
+            ns = put_syms(lx, id, folded, syms, ns);
+        if (i >= n || cps >= lx->max_prefix || ns >= NLP_LX_MAX_SYMS)
             break;
         size_t from = i;
-        if (nlp_utf8_get(norm->p, norm->n, &i) < 0 && i == from)
+        if (nlp_utf8_get(s, n, &i) < 0 && i == from)
             break;
         cps++;
     }
     return ns;
+}
+
+/* Symbols of one token's norm in the exact tables. */
+static size_t token_symbols(const struct nlp_lexicon *lx, const struct kz_str *norm,
+                            uint32_t *syms)
+{
+    return key_symbols(lx, false, norm->p, norm->n, syms, 0);
+}
+
+/*
+ * Folded matching.  Kazakh is often typed without its nine own letters: in
+ * Cyrillic on a Russian keyboard ("ертен аланга жиналамыз"), and in plain
+ * ASCII Latin, whose transliteration must guess them ("akimat" becomes
+ * ақімат, "erten" ертен).  A Kazakh word token that shows none of them (a
+ * Cyrillic norm with nothing to fold; a Latin surface of ASCII only) gets,
+ * besides its exact symbols, the symbols of every lexicon word and prefix
+ * whose folded key equals its own folded norm: ертен finds ертең, ақімат
+ * finds акимат, жіналамыз finds жиналамыз.  A word written with the letters
+ * (қол, көл) is matched exactly, so folding never merges two words whose
+ * writer told them apart.  Only tokens the analyzer called Kazakh are
+ * folded; a Russian кол stays кол.
+ *
+ * The folded symbols depend on the form alone, so they are looked up with
+ * the exact ones and memoized beside them (after them in the form's list);
+ * whether a token may use them is the per-token test below.
+ */
+static size_t form_symbols(const struct nlp_lexicon *lx, const struct kz_str *norm,
+                           bool folded, uint32_t *syms, size_t *nexact)
+{
+    char buf[256];
+    size_t ns = token_symbols(lx, norm, syms);
+
+    *nexact = ns;
+    if (!folded || !lx->fwords.n || norm->n > sizeof(buf) || ns >= NLP_LX_MAX_SYMS)
+        return ns;
+    nlp_lx_fold(norm->p, norm->n, buf);
+    return key_symbols(lx, true, buf, norm->n, syms, ns);
+}
+
+/* Whether token t may take its form's folded symbols. */
+static bool token_folds(const struct nlp_token *t)
+{
+    if (t->lang != NLP_LANG_KK || t->kind != NLP_TOK_WORD)
+        return false;
+    if (t->script == NLP_SCRIPT_LATN) {
+        for (size_t i = 0; i < t->surface.n; i++)
+            if ((unsigned char)t->surface.p[i] >= 0x80)
+                return false; /* diacritics: the transliteration is exact */
+        return true;
+    }
+    return !nlp_lx_foldable(t->norm.p, t->norm.n); /* no Kazakh letter written */
 }
 
 /* A new epoch: every form's symbols read as unknown, the lists are empty;
@@ -109,10 +190,13 @@ static void new_epoch(struct nlp_analyzer *a)
 }
 
 /* A form's several symbols, kept in a->symset: NLP_SC_SET | their index, or
- * NLP_SC_MANY when the table cannot grow.  Forms pushed out of the word
- * cache leave their lists behind; when the table is full, a new epoch starts
- * the cache afresh (rare: once per ~10^5 distinct multi-symbol forms). */
-static uint32_t remember_set(struct nlp_analyzer *a, const uint32_t *syms, size_t ns)
+ * NLP_SC_MANY when the table cannot grow.  The list is a header (the number
+ * of exact symbols | the number of all << 8), the exact symbols, then the
+ * folded ones.  Forms pushed out of the word cache leave their lists behind;
+ * when the table is full, a new epoch starts the cache afresh (rare: once
+ * per ~10^5 distinct multi-symbol forms). */
+static uint32_t remember_set(struct nlp_analyzer *a, const uint32_t *syms, size_t ns,
+                             size_t nexact)
 {
     uint32_t at;
 
@@ -129,7 +213,7 @@ static uint32_t remember_set(struct nlp_analyzer *a, const uint32_t *syms, size_
         a->capsymset = cap;
     }
     at = (uint32_t)a->nsymset;
-    a->symset[at] = (uint32_t)ns;
+    a->symset[at] = (uint32_t)(nexact | ns << 8);
     memcpy(a->symset + at + 1, syms, ns * sizeof(*syms));
     a->nsymset += ns + 1;
     return NLP_SC_SET | at;
@@ -141,11 +225,13 @@ static uint32_t remember_set(struct nlp_analyzer *a, const uint32_t *syms, size_
  * to still hold exactly this norm (it may have been claimed by another form
  * since, or the norm rewritten by transliteration); other tokens find or
  * claim the slot of their norm.  The slot holds the form's symbols for the
- * current epoch.  A form too long for the word cache is looked up each time.
+ * current epoch: the exact ones (*nexact) and then the folded ones.  A form
+ * too long for the word cache is looked up each time.
  */
 static size_t cached_symbols(const struct nlp_lexicon *lx, struct nlp_analyzer *a, size_t i,
-                             const struct kz_str *norm, uint32_t *syms)
+                             const struct nlp_token *t, uint32_t *syms, size_t *nexact)
 {
+    const struct kz_str *norm = &t->norm;
     struct nlp_wc_entry *e = a->tokwc[i];
     uint32_t sym;
     size_t ns;
@@ -156,27 +242,29 @@ static size_t cached_symbols(const struct nlp_lexicon *lx, struct nlp_analyzer *
          * transliterated one: the form takes a slot of its own */
         e = nlp_wc_lookup(a, norm->p, norm->n, &hit);
         if (!e)
-            return token_symbols(lx, norm, syms);
+            return form_symbols(lx, norm, token_folds(t), syms, nexact);
     }
     if ((e->lxsym & ((1u << NLP_SC_EPOCH_BITS) - 1)) == a->sc_epoch) {
         sym = e->lxsym >> NLP_SC_EPOCH_BITS;
         if (sym == NLP_SC_MANY)
-            return token_symbols(lx, norm, syms);
+            return form_symbols(lx, norm, token_folds(t), syms, nexact);
         if (sym & NLP_SC_SET) {
             const uint32_t *set = a->symset + (sym & ~NLP_SC_SET);
-            memcpy(syms, set + 1, set[0] * sizeof(*syms));
-            return set[0];
+            ns = set[0] >> 8;
+            *nexact = set[0] & 0xFF;
+            memcpy(syms, set + 1, ns * sizeof(*syms));
+            return ns;
         }
         syms[0] = sym;
-        return sym != 0;
+        return *nexact = sym != 0;
     }
-    ns = token_symbols(lx, norm, syms);
+    ns = form_symbols(lx, norm, true, syms, nexact);
     if (ns == 0)
         sym = 0;
-    else if (ns == 1 && syms[0] < NLP_SC_SET)
+    else if (ns == 1 && *nexact == 1 && syms[0] < NLP_SC_SET)
         sym = syms[0];
     else
-        sym = remember_set(a, syms, ns);
+        sym = remember_set(a, syms, ns, *nexact);
     e->lxsym = sym << NLP_SC_EPOCH_BITS | a->sc_epoch;
     return ns;
 }
@@ -258,10 +346,13 @@ int nlp_lexicon_match(const struct nlp_lexicon *lx, struct nlp_analyzer *a,
         return KZ_ENOMEM;
     next = cur + NLP_LX_MAX_ACTIVE;
     for (size_t i = 0; i < doc->ntokens; i++) {
-        const struct kz_str *norm = &doc->tokens[i].norm;
-        size_t nsyms = cached ? cached_symbols(lx, a, i, norm, syms)
-                              : token_symbols(lx, norm, syms);
+        const struct nlp_token *t = &doc->tokens[i];
+        size_t nexact, nsyms = cached ? cached_symbols(lx, a, i, t, syms, &nexact)
+                                      : form_symbols(lx, &t->norm, token_folds(t), syms, &nexact);
         size_t nnext = 0;
+
+        if (nsyms > nexact && !token_folds(t))
+            nsyms = nexact;
 
         /* Matches under way go on (or die) ...  Only states with edges out
          * stay active: a single-word pattern's state is reported and left. */

@@ -65,8 +65,9 @@ struct nlp_wc_entry {
  * which lexicon it is for (the analyzer's sc_epoch when it was written; 0:
  * none), the other 24 bits v are 0 when the form has no symbol, the symbol
  * itself when it has one (below NLP_SC_SET), NLP_SC_SET | i when it has
- * several, listed at a->symset[i] (count, then the symbols), and NLP_SC_MANY
- * when they did not fit (they are then looked up each time).  In the entry,
+ * several, listed at a->symset[i] (a header, then the exact symbols, then
+ * the folded ones), and NLP_SC_MANY when they did not fit (they are then
+ * looked up each time).  In the entry,
  * the symbols cost no memory access that the analysis has not just made.
  * Claiming a slot for a new form empties it.
  */

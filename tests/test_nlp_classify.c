@@ -382,6 +382,69 @@ out:
     nlp_lexicon_free(lb);
 }
 
+/* ---------------------------------------------------------------------------
+ * Folded matching: Kazakh typed without its own letters
+ * ------------------------------------------------------------------------ */
+
+static const char lex_fold[] = "cue/time\tертең\t1.0\tkk\t\n"
+                               "cue/place\tалаң*\t1.0\tkk\t\n"
+                               "cue/place\tакимат*\t1.0\tru\t\n"
+                               "cue/call_to_action\tжиналамыз\t1.0\tkk\t\n"
+                               "topic/ecology\tкөл*\t0.9\tkk\t\n"
+                               "topic/economy\tқол*\t0.9\tkk\t\n"
+                               "topic/protest\t\"ереуілге шық*\"\t0.9\tkk\t\n";
+
+static void test_folded(struct nlp_analyzer *a)
+{
+    static const struct {
+        const char *text, *cat, *rule, *match; /* match NULL: must not hit */
+    } cases[] = {
+        /* Cyrillic typed on a Russian keyboard */
+        {"Ертен кешке аланга жиналамыз, бәріміз барамыз", "cue/time", "ертең", "Ертен"},
+        {"Ертен кешке аланга жиналамыз, бәріміз барамыз", "cue/place", "алаң*", "аланга"},
+        {"Кеше мунайшылар ереуилге шыкты, жалакы аз", "topic/protest", "\"ереуілге шық*\"",
+         "ереуилге шыкты"},
+        /* plain ASCII Latin, whose transliteration guesses the letters */
+        {"Erten akimat aldyna jinalamyz, bari kelinder", "cue/time", "ертең", "Erten"},
+        {"Erten akimat aldyna jinalamyz, bari kelinder", "cue/place", "акимат*", "akimat"},
+        {"Erten akimat aldyna jinalamyz, bari kelinder", "cue/call_to_action", "жиналамыз",
+         "jinalamyz"},
+        /* a word written with its letters is matched as written */
+        {"Біз қолымызды көтердік, бәріміз келістік", "topic/economy", "қол*", "қолымызды"},
+        {"Біз қолымызды көтердік, бәріміз келістік", "topic/ecology", "көл*", NULL},
+        /* a Russian word is never folded */
+        {"Он вбил кол в землю у дороги", "topic/economy", "қол*", NULL},
+        {"Он вбил кол в землю у дороги", "topic/ecology", "көл*", NULL},
+    };
+    struct nlp_lexicon *lx = compile(lex_fold);
+    struct nlp_verdict v;
+
+    if (!lx)
+        return;
+    for (size_t i = 0; i < KZ_ARRAY_LEN(cases); i++) {
+        const struct nlp_evidence *e;
+        if (classify(a, lx, cases[i].text, &v))
+            continue;
+        e = find_ev(&v, cases[i].cat, cases[i].rule);
+        if (!cases[i].match) {
+            if (e)
+                fprintf(stderr, "folded: %s hit %s in \"%s\"\n", cases[i].rule,
+                        cases[i].cat, cases[i].text);
+            CHECK(e == NULL);
+        } else {
+            if (!e)
+                fprintf(stderr, "folded: %s missed in \"%s\"\n", cases[i].rule, cases[i].text);
+            check_span(cases[i].text, e, cases[i].match);
+        }
+    }
+    /* an ambiguous folded form finds every word it may be: кол is қол or көл */
+    if (!classify(a, lx, "Бугин колге барамыз, кол жаксы", &v)) {
+        CHECK(find_ev(&v, "topic/economy", "қол*") != NULL);
+        CHECK(find_ev(&v, "topic/ecology", "көл*") != NULL);
+    }
+    nlp_lexicon_free(lx);
+}
+
 int main(void)
 {
     struct nlp_analyzer *a = NULL;
@@ -395,6 +458,7 @@ int main(void)
     test_matching(a);
     test_stance(a);
     test_symbol_cache(a);
+    test_folded(a);
     mob = compile(lex_mob);
     if (mob)
         test_mobilization(a, mob);
