@@ -332,19 +332,32 @@ int nlp_classify(struct nlp_analyzer *a, const struct nlp_lexicon *lx, const str
     if ((rc = nlp_lexicon_match(lx, a, doc, &hits, &nhits)))
         return rc;
     ctx = NULL; /* sentences and quotes: only stance and call rules need them */
-    as.acc = nlp_arena_alloc(&a->arena, (ncats + 1) * sizeof(*as.acc));
-    as.touched = nlp_arena_alloc(&a->arena, (ncats + 1) * sizeof(*as.touched));
-    as.seen = nlp_arena_alloc(&a->arena, ncats + 1);
-    td = nlp_arena_alloc(&a->arena, doc->ntokens * sizeof(*td));
-    ev = nlp_arena_alloc(&a->arena, (nhits + doc->ntokens + 1) * sizeof(*ev));
-    tf = nlp_arena_alloc(&a->arena, 4 * (nhits + doc->ntokens + 1) * sizeof(*tf));
-    topics = nlp_arena_alloc(&a->arena, (ncats + 1) * sizeof(*topics));
-    if (!as.acc || !as.touched || !as.seen || !td || !ev || !tf || !topics)
-        return KZ_ENOMEM;
+    {
+        /* one block for the working arrays, largest alignment first */
+        size_t nc = ncats + 1, nx = nhits + doc->ntokens + 1;
+        char *p = nlp_arena_alloc(&a->arena, nc * sizeof(*as.acc) + nx * sizeof(*ev) +
+                                                 nc * sizeof(*topics) +
+                                                 (4 * nx + doc->ntokens + nc) * sizeof(*tf) + nc);
+        _Static_assert(_Alignof(struct nlp_evidence) <= 8 && _Alignof(struct catacc) <= 8 &&
+                           _Alignof(struct nlp_topic) <= 8,
+                       "the arena aligns to 8");
+        if (!p)
+            return KZ_ENOMEM;
+        ev = (struct nlp_evidence *)p;
+        p += nx * sizeof(*ev);
+        topics = (struct nlp_topic *)p;
+        p += nc * sizeof(*topics);
+        as.acc = (struct catacc *)p;
+        p += nc * sizeof(*as.acc);
+        tf = (uint32_t *)p;
+        tl = tf + nx;
+        pf = tl + nx;
+        pl = pf + nx;
+        td = pl + nx;
+        as.touched = td + doc->ntokens;
+        as.seen = (uint8_t *)(as.touched + nc);
+    }
     memset(as.seen, 0, ncats + 1);
-    tl = tf + (nhits + doc->ntokens + 1);
-    pf = tl + (nhits + doc->ntokens + 1);
-    pl = pf + (nhits + doc->ntokens + 1);
     if (nhits > 1)
         sort_hits(hits, nhits);
     nlp_lexicon_topic_cats(lx, &war, &protest_cat);
@@ -505,8 +518,8 @@ int nlp_classify(struct nlp_analyzer *a, const struct nlp_lexicon *lx, const str
         sort_topics(topics, ntopics);
     v->topics = topics;
     v->ntopics = ntopics;
-    v->when = first_span(base, doc, tf, tl, ntime);
-    v->where = first_span(base, doc, pf, pl, nplace);
+    v->when = ntime ? first_span(base, doc, tf, tl, ntime) : KZ_STR_NULL;
+    v->where = nplace ? first_span(base, doc, pf, pl, nplace) : KZ_STR_NULL;
 
     if (nev > 1)
         sort_evidence(ev, nev);

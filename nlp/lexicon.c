@@ -624,7 +624,7 @@ static int fold_add(struct nlp_lexicon *lx, struct symtab *t, const char *s, siz
 
     if (filter) {
         uint32_t bit = h >> (32 - NLP_LX_FILTER_LOG2);
-        lx->filter[bit >> 6] |= 1ull << (bit & 63);
+        lx->ffilter[bit >> 6] |= 1ull << (bit & 63);
     }
     if ((t->n + 1) * 2 > t->cap && (rc = symtab_rehash(t, t->cap ? t->cap * 2 : 256)))
         return rc;
@@ -752,7 +752,8 @@ static int build(const struct nlp_lexicon_file *files, size_t nfiles, struct lx_
     /* state 0: the root */
     b->lx->out = calloc(64, sizeof(*b->lx->out));
     b->lx->filter = calloc((size_t)1 << (NLP_LX_FILTER_LOG2 - 6), sizeof(uint64_t));
-    if (!b->lx->out || !b->lx->filter)
+    b->lx->ffilter = calloc((size_t)1 << (NLP_LX_FILTER_LOG2 - 6), sizeof(uint64_t));
+    if (!b->lx->out || !b->lx->filter || !b->lx->ffilter)
         return KZ_ENOMEM;
     b->lx->capstates = 64;
     b->lx->nstates = 1;
@@ -845,6 +846,7 @@ void nlp_lexicon_free(struct nlp_lexicon *lx)
     free(lx->fheads.slot);
     free(lx->fsets);
     free(lx->filter);
+    free(lx->ffilter);
     free(lx->edges.slot);
     free(lx->root_child);
     free(lx->inner);

@@ -68,6 +68,7 @@ struct nlp_lexicon {
      * symbols fold alike, NLP_LX_FSET | i for the list at fsets[i] (count,
      * then the symbols).  See lexicon_match.c, "Folded matching". */
     struct symtab fwords, fprefixes, fheads;
+    uint64_t *ffilter; /* the filter of fwords and fheads, as filter is of words and heads */
     uint32_t *fsets;
     size_t nfsets, capfsets;
     struct edgetab edges;
@@ -140,11 +141,11 @@ static inline bool nlp_lx_foldable(const char *s, size_t n)
 
 /* Symbol tables hash with nlp_hash (eight bytes per step); the high bits of
  * the same hash index the filter, the low bits the table. */
-static inline bool nlp_lx_filter_has(const struct nlp_lexicon *lx, uint32_t h)
+static inline bool nlp_lx_filter_has(const uint64_t *filter, uint32_t h)
 {
     uint32_t b = h >> (32 - NLP_LX_FILTER_LOG2);
 
-    return (lx->filter[b >> 6] >> (b & 63)) & 1;
+    return (filter[b >> 6] >> (b & 63)) & 1;
 }
 
 static inline uint64_t nlp_lx_mix64(uint64_t k)

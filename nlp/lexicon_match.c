@@ -95,10 +95,11 @@ static inline size_t key_symbols(const struct nlp_lexicon *lx, bool folded, cons
     const struct symtab *words = folded ? &lx->fwords : &lx->words;
     const struct symtab *prefixes = folded ? &lx->fprefixes : &lx->prefixes;
     const struct symtab *heads = folded ? &lx->fheads : &lx->heads;
+    const uint64_t *filter = folded ? lx->ffilter : lx->filter;
     size_t i = 0, cps = 0;
     uint32_t h = nlp_hash(s, n), id;
 
-    if (nlp_lx_filter_has(lx, h) && (id = nlp_lx_symtab_find(lx, words, h, s, n)))
+    if (nlp_lx_filter_has(filter, h) && (id = nlp_lx_symtab_find(lx, words, h, s, n)))
         ns = put_syms(lx, id, folded, syms, ns);
     if (!prefixes->n)
         return ns;
@@ -111,7 +112,7 @@ static inline size_t key_symbols(const struct nlp_lexicon *lx, bool folded, cons
     if (cps < NLP_LX_MIN_PREFIX)
         return ns;
     h = nlp_hash(s, i);
-    if (!nlp_lx_filter_has(lx, h) || !nlp_lx_symtab_find(lx, heads, h, s, i))
+    if (!nlp_lx_filter_has(filter, h) || !nlp_lx_symtab_find(lx, heads, h, s, i))
         return ns; /* no stem prefix starts like this key */
     for (;;) {
         if ((id = nlp_lx_symtab_find(lx, prefixes, nlp_hash(s, i), s, i)))
@@ -133,50 +134,6 @@ static size_t token_symbols(const struct nlp_lexicon *lx, const struct kz_str *n
     return key_symbols(lx, false, norm->p, norm->n, syms, 0);
 }
 
-/*
- * Folded matching.  Kazakh is often typed without its nine own letters: in
- * Cyrillic on a Russian keyboard ("ертен аланга жиналамыз"), and in plain
- * ASCII Latin, whose transliteration must guess them ("akimat" becomes
- * ақімат, "erten" ертен).  A Kazakh word token that shows none of them (a
- * Cyrillic norm with nothing to fold; a Latin surface of ASCII only) gets,
- * besides its exact symbols, the symbols of every lexicon word and prefix
- * whose folded key equals its own folded norm: ертен finds ертең, ақімат
- * finds акимат, жіналамыз finds жиналамыз.  A word written with the letters
- * (қол, көл) is matched exactly, so folding never merges two words whose
- * writer told them apart.  Only tokens the analyzer called Kazakh are
- * folded; a Russian кол stays кол.
- *
- * The folded symbols depend on the form alone, so they are looked up with
- * the exact ones and memoized beside them (after them in the form's list);
- * whether a token may use them is the per-token test below.
- */
-static size_t form_symbols(const struct nlp_lexicon *lx, const struct kz_str *norm,
-                           bool folded, uint32_t *syms, size_t *nexact)
-{
-    char buf[256];
-    size_t ns = token_symbols(lx, norm, syms);
-
-    *nexact = ns;
-    if (!folded || !lx->fwords.n || norm->n > sizeof(buf) || ns >= NLP_LX_MAX_SYMS)
-        return ns;
-    nlp_lx_fold(norm->p, norm->n, buf);
-    return key_symbols(lx, true, buf, norm->n, syms, ns);
-}
-
-/* Whether token t may take its form's folded symbols. */
-static bool token_folds(const struct nlp_token *t)
-{
-    if (t->lang != NLP_LANG_KK || t->kind != NLP_TOK_WORD)
-        return false;
-    if (t->script == NLP_SCRIPT_LATN) {
-        for (size_t i = 0; i < t->surface.n; i++)
-            if ((unsigned char)t->surface.p[i] >= 0x80)
-                return false; /* diacritics: the transliteration is exact */
-        return true;
-    }
-    return !nlp_lx_foldable(t->norm.p, t->norm.n); /* no Kazakh letter written */
-}
-
 /* A new epoch: every form's symbols read as unknown, the lists are empty;
  * when the epochs wrap, every entry is emptied first. */
 static void new_epoch(struct nlp_analyzer *a)
@@ -190,13 +147,10 @@ static void new_epoch(struct nlp_analyzer *a)
 }
 
 /* A form's several symbols, kept in a->symset: NLP_SC_SET | their index, or
- * NLP_SC_MANY when the table cannot grow.  The list is a header (the number
- * of exact symbols | the number of all << 8), the exact symbols, then the
- * folded ones.  Forms pushed out of the word cache leave their lists behind;
- * when the table is full, a new epoch starts the cache afresh (rare: once
- * per ~10^5 distinct multi-symbol forms). */
-static uint32_t remember_set(struct nlp_analyzer *a, const uint32_t *syms, size_t ns,
-                             size_t nexact)
+ * NLP_SC_MANY when the table cannot grow.  Forms pushed out of the word
+ * cache leave their lists behind; when the table is full, a new epoch starts
+ * the cache afresh (rare: once per ~10^5 distinct multi-symbol forms). */
+static uint32_t remember_set(struct nlp_analyzer *a, const uint32_t *syms, size_t ns)
 {
     uint32_t at;
 
@@ -213,7 +167,7 @@ static uint32_t remember_set(struct nlp_analyzer *a, const uint32_t *syms, size_
         a->capsymset = cap;
     }
     at = (uint32_t)a->nsymset;
-    a->symset[at] = (uint32_t)(nexact | ns << 8);
+    a->symset[at] = (uint32_t)ns;
     memcpy(a->symset + at + 1, syms, ns * sizeof(*syms));
     a->nsymset += ns + 1;
     return NLP_SC_SET | at;
@@ -225,13 +179,13 @@ static uint32_t remember_set(struct nlp_analyzer *a, const uint32_t *syms, size_
  * to still hold exactly this norm (it may have been claimed by another form
  * since, or the norm rewritten by transliteration); other tokens find or
  * claim the slot of their norm.  The slot holds the form's symbols for the
- * current epoch: the exact ones (*nexact) and then the folded ones.  A form
- * too long for the word cache is looked up each time.
+ * current epoch; *slot receives it (NULL: a form too long for the word
+ * cache, or with too many symbols, looked up each time).
  */
 static size_t cached_symbols(const struct nlp_lexicon *lx, struct nlp_analyzer *a, size_t i,
-                             const struct nlp_token *t, uint32_t *syms, size_t *nexact)
+                             const struct kz_str *norm, uint32_t *syms,
+                             struct nlp_wc_entry **slot)
 {
-    const struct kz_str *norm = &t->norm;
     struct nlp_wc_entry *e = a->tokwc[i];
     uint32_t sym;
     size_t ns;
@@ -242,31 +196,115 @@ static size_t cached_symbols(const struct nlp_lexicon *lx, struct nlp_analyzer *
          * transliterated one: the form takes a slot of its own */
         e = nlp_wc_lookup(a, norm->p, norm->n, &hit);
         if (!e)
-            return form_symbols(lx, norm, token_folds(t), syms, nexact);
+            return token_symbols(lx, norm, syms);
     }
     if ((e->lxsym & ((1u << NLP_SC_EPOCH_BITS) - 1)) == a->sc_epoch) {
         sym = e->lxsym >> NLP_SC_EPOCH_BITS;
         if (sym == NLP_SC_MANY)
-            return form_symbols(lx, norm, token_folds(t), syms, nexact);
+            return token_symbols(lx, norm, syms);
+        *slot = e;
+        sym &= ~(NLP_SC_FOLDK | NLP_SC_FOLDX);
         if (sym & NLP_SC_SET) {
             const uint32_t *set = a->symset + (sym & ~NLP_SC_SET);
-            ns = set[0] >> 8;
-            *nexact = set[0] & 0xFF;
-            memcpy(syms, set + 1, ns * sizeof(*syms));
-            return ns;
+            memcpy(syms, set + 1, set[0] * sizeof(*syms));
+            return set[0];
         }
         syms[0] = sym;
-        return *nexact = sym != 0;
+        return sym != 0;
     }
-    ns = form_symbols(lx, norm, true, syms, nexact);
+    ns = token_symbols(lx, norm, syms);
     if (ns == 0)
         sym = 0;
-    else if (ns == 1 && *nexact == 1 && syms[0] < NLP_SC_SET)
+    else if (ns == 1 && syms[0] < NLP_SC_FOLDX)
         sym = syms[0];
     else
-        sym = remember_set(a, syms, ns, *nexact);
+        sym = remember_set(a, syms, ns);
     e->lxsym = sym << NLP_SC_EPOCH_BITS | a->sc_epoch;
+    if (sym != NLP_SC_MANY)
+        *slot = e;
     return ns;
+}
+
+/*
+ * Folded matching.  Kazakh is often typed without its nine own letters: in
+ * Cyrillic on a Russian keyboard ("ертен аланга жиналамыз"), and in plain
+ * ASCII Latin, whose transliteration must guess them ("akimat" becomes
+ * ақімат, "erten" ертен).  A Kazakh word token that shows none of them (a
+ * Cyrillic norm with nothing to fold; a Latin surface of ASCII only) gets,
+ * besides its exact symbols, the symbols of every lexicon word and prefix
+ * whose folded key (nlp_lx_fold) equals its own folded norm: ертен finds
+ * ертең, ақімат finds акимат, жіналамыз finds жиналамыз.  A word written
+ * with the letters (қол, көл) is matched exactly, so folding never merges
+ * two words whose writer told them apart.  Only tokens the analyzer called
+ * Kazakh are folded; a Russian кол stays кол.
+ *
+ * The folded symbols depend on the form alone.  They are looked up the first
+ * time a Kazakh token has the form and kept beside its word-cache slot:
+ * NLP_SC_FOLDK in the slot says they are known, NLP_SC_FOLDX that there are
+ * some, listed at a->symset[a->wcfold[slot]].  Tokens of other languages
+ * never pay for them, and a Kazakh token tests whether it folds only when
+ * its form has folded symbols.
+ */
+static bool token_folds(const struct nlp_token *t)
+{
+    if (t->lang != NLP_LANG_KK || t->kind != NLP_TOK_WORD)
+        return false;
+    if (t->script == NLP_SCRIPT_LATN) {
+        for (size_t i = 0; i < t->surface.n; i++)
+            if ((unsigned char)t->surface.p[i] >= 0x80)
+                return false; /* diacritics: the transliteration is exact */
+        return true;
+    }
+    return !nlp_lx_foldable(t->norm.p, t->norm.n); /* no Kazakh letter written */
+}
+
+/* Append the folded symbols of norm (those not among syms[0..ns)) to syms. */
+static size_t lookup_folded(const struct nlp_lexicon *lx, const struct kz_str *norm,
+                            uint32_t *syms, size_t ns)
+{
+    char buf[256];
+
+    if (norm->n > sizeof(buf))
+        return ns;
+    nlp_lx_fold(norm->p, norm->n, buf);
+    return key_symbols(lx, true, buf, norm->n, syms, ns);
+}
+
+/* Token t's folded symbols appended to its exact ones syms[0..ns), through
+ * its form's slot e when it has one. */
+static size_t folded_symbols(const struct nlp_lexicon *lx, struct nlp_analyzer *a,
+                             struct nlp_wc_entry *e, const struct nlp_token *t, uint32_t *syms,
+                             size_t ns)
+{
+    uint32_t v, at, epoch = a->sc_epoch;
+    size_t k, nf;
+
+    if (!e)
+        return token_folds(t) ? lookup_folded(lx, &t->norm, syms, ns) : ns;
+    k = (size_t)(e - a->wc);
+    v = e->lxsym >> NLP_SC_EPOCH_BITS;
+    if (v & NLP_SC_FOLDK) {
+        const uint32_t *set;
+        if (!(v & NLP_SC_FOLDX) || !token_folds(t))
+            return ns;
+        set = a->symset + a->wcfold[k];
+        memcpy(syms + ns, set + 1, set[0] * sizeof(*syms));
+        return ns + set[0];
+    }
+    /* the form's first Kazakh token: look its folded symbols up once */
+    nf = lookup_folded(lx, &t->norm, syms, ns);
+    if (nf == ns) {
+        e->lxsym |= NLP_SC_FOLDK << NLP_SC_EPOCH_BITS;
+        return ns;
+    }
+    if (a->wcfold || (a->wcfold = malloc(NLP_WC_SLOTS * sizeof(*a->wcfold)))) {
+        at = remember_set(a, syms + ns, nf - ns);
+        if (at != NLP_SC_MANY && a->sc_epoch == epoch) { /* else not memoized */
+            a->wcfold[k] = at & ~NLP_SC_SET;
+            e->lxsym |= (NLP_SC_FOLDK | NLP_SC_FOLDX) << NLP_SC_EPOCH_BITS;
+        }
+    }
+    return token_folds(t) ? nf : ns;
 }
 
 /*
@@ -347,12 +385,13 @@ int nlp_lexicon_match(const struct nlp_lexicon *lx, struct nlp_analyzer *a,
     next = cur + NLP_LX_MAX_ACTIVE;
     for (size_t i = 0; i < doc->ntokens; i++) {
         const struct nlp_token *t = &doc->tokens[i];
-        size_t nexact, nsyms = cached ? cached_symbols(lx, a, i, t, syms, &nexact)
-                                      : form_symbols(lx, &t->norm, token_folds(t), syms, &nexact);
+        struct nlp_wc_entry *slot = NULL;
+        size_t nsyms = cached ? cached_symbols(lx, a, i, &t->norm, syms, &slot)
+                              : token_symbols(lx, &t->norm, syms);
         size_t nnext = 0;
 
-        if (nsyms > nexact && !token_folds(t))
-            nsyms = nexact;
+        if (t->lang == NLP_LANG_KK && lx->fwords.n && nsyms < NLP_LX_MAX_SYMS)
+            nsyms = folded_symbols(lx, a, slot, t, syms, nsyms);
 
         /* Matches under way go on (or die) ...  Only states with edges out
          * stay active: a single-word pattern's state is reported and left. */

@@ -65,14 +65,18 @@ struct nlp_wc_entry {
  * which lexicon it is for (the analyzer's sc_epoch when it was written; 0:
  * none), the other 24 bits v are 0 when the form has no symbol, the symbol
  * itself when it has one (below NLP_SC_SET), NLP_SC_SET | i when it has
- * several, listed at a->symset[i] (a header, then the exact symbols, then
- * the folded ones), and NLP_SC_MANY when they did not fit (they are then
- * looked up each time).  In the entry,
+ * several, listed at a->symset[i] (count, then the symbols), and NLP_SC_MANY
+ * when they did not fit (they are then looked up each time); v |
+ * NLP_SC_FOLDK once the form's folded symbols are known too, | NLP_SC_FOLDX
+ * when it has some, listed at a->symset[a->wcfold[slot]] (lexicon_match.c,
+ * "Folded matching").  In the entry,
  * the symbols cost no memory access that the analysis has not just made.
  * Claiming a slot for a new form empties it.
  */
 #define NLP_SC_EPOCH_BITS 8
 #define NLP_SC_SET 0x800000u
+#define NLP_SC_FOLDK 0x400000u
+#define NLP_SC_FOLDX 0x200000u /* single symbols are below it */
 #define NLP_SC_SETS_MAX (1u << 20) /* words of a->symset, at most */
 #define NLP_SC_MANY ((UINT32_MAX >> NLP_SC_EPOCH_BITS))
 
@@ -175,6 +179,8 @@ struct nlp_analyzer {
     uint32_t sc_lexid;         /* the lexicon whose symbols wc[].lxsym hold, */
     uint32_t sc_epoch;         /* under this epoch (1 .. 2^NLP_SC_EPOCH_BITS - 1) */
     uint32_t *symset;          /* forms' symbol lists, for this epoch (lexicon_match.c) */
+    uint32_t *wcfold;          /* per wc slot: its form's folded symbols (NLP_SC_FOLDX),
+                                  allocated when first needed */
     size_t nsymset, capsymset;
     void *verdict_scratch;     /* classify.c */
 };

@@ -36,8 +36,10 @@ void nlp_wc_fini(struct nlp_analyzer *a)
 {
     free(a->wc);
     free(a->symset);
+    free(a->wcfold);
     a->wc = NULL;
     a->symset = NULL;
+    a->wcfold = NULL;
 }
 
 struct nlp_wc_entry *nlp_wc_lookup(struct nlp_analyzer *a, const char *w, size_t n, bool *hit)
