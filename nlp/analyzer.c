@@ -225,6 +225,7 @@ int nlp_analyze(struct nlp_analyzer *a, const char *text, size_t len, enum nlp_l
     memset(doc, 0, sizeof(*doc));
     nlp_arena_reset(&a->arena);
     a->ntoks = 0;
+    a->ntimes = 0;
     if (!text)
         len = 0;
     if (len > UINT32_MAX)
@@ -249,8 +250,10 @@ int nlp_analyze(struct nlp_analyzer *a, const char *text, size_t len, enum nlp_l
         struct nlp_token *t = &a->toks[i];
         enum nlp_lang l = t->lang != NLP_LANG_UND ? (enum nlp_lang)t->lang : doc->lang;
 
-        if (t->kind != NLP_TOK_WORD)
+        if (t->kind != NLP_TOK_WORD) {
+            a->ntimes += t->kind == NLP_TOK_TIME || t->kind == NLP_TOK_DATE;
             continue;
+        }
         if ((t->flags & NLP_TOKF_HOMOGLYPH) && l == NLP_LANG_RU)
             russian_i(t);
         rc = nlp_stem_token(a, t, l, (t->flags & NLP_TOKF_TRANSLIT) ? NULL : a->tokwc[i]);

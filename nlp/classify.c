@@ -434,8 +434,9 @@ int nlp_classify(struct nlp_analyzer *a, const struct nlp_lexicon *lx, const str
         add(&as, r->cat, h->first, h->last, w);
     }
     /* Times and dates the tokenizer recognized; rule words of the mobilization rules. */
-    ntd = 0; /* their indices first, without a branch per token */
-    for (size_t i = 0; i < doc->ntokens; i++) {
+    ntd = 0; /* their indices first, without a branch per token (none to look for
+                when the analyzer counted none in its own document) */
+    for (size_t i = 0, n = doc->tokens == a->toks && !a->ntimes ? 0 : doc->ntokens; i < n; i++) {
         unsigned k = doc->tokens[i].kind;
         td[ntd] = (uint32_t)i;
         ntd += k - NLP_TOK_TIME <= 1u; /* NLP_TOK_TIME or NLP_TOK_DATE */

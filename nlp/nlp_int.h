@@ -168,6 +168,7 @@ struct nlp_analyzer {
     struct nlp_arena arena;
     struct nlp_token *toks; /* reused across posts; grows up to cfg.max_tokens */
     struct nlp_wc_entry **tokwc; /* per token: its word-cache slot from langid, or NULL */
+    size_t ntimes;               /* time and date tokens among toks (the latest analysis) */
     size_t ntoks, captoks;
     int32_t *cps; /* normalization scratch, reused; grows only */
     size_t capcps;

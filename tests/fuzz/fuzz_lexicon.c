@@ -7,7 +7,8 @@
  * and compile agree (compile succeeds exactly when lint finds no error, and a
  * failure says why); a compiled lexicon classifies a fixed mixed-language
  * post and the input itself (as post text) twice with the same evidence, the
- * second time through the analyzer's symbol cache, and every evidence span
+ * second time through the analyzer's symbol cache (and its memo of folded
+ * symbols: the post has Kazakh typed without its letters), and every evidence span
  * lies inside its text.
  *   CC=clang meson setup build-fuzz -Dfuzz=true && ninja -C build-fuzz tests/fuzz/fuzz_lexicon
  *   build-fuzz/tests/fuzz/fuzz_lexicon -max_total_time=600 /tmp/fz-lex tests/fuzz/corpus_lexicon
@@ -25,7 +26,8 @@ static struct nlp_analyzer *g_an;
 
 static const char post[] =
     "Ертең сағат 12-де алаңға жиналамыз! Митинг против войны, Russia's army is collapsing, "
-    "слава Україні 🇺🇦 #Жаңаөзен @akimat https://example.kz/a не поддерживаю СВО";
+    "слава Україні 🇺🇦 #Жаңаөзен @akimat https://example.kz/a не поддерживаю СВО. "
+    "Erten akimat aldyna jinalamyz, ертен аланга барамыз, кол жаксы";
 
 static size_t check_text(const struct nlp_lexicon *lx, const char *text, size_t len)
 {
