@@ -260,7 +260,6 @@ static float clamp01(float x)
     return x < 0.0f ? 0.0f : x > 1.0f ? 1.0f : x;
 }
 
-/* Span of the first time (or place) item, extended over items right after. */
 /* Whether a sentence ends in the bytes between tokens i and j (i < j). */
 static int sentence_ends(const char *base, const struct nlp_doc *doc, uint32_t i, uint32_t j)
 {

@@ -62,8 +62,8 @@ struct nlp_lexicon {
                             instead of a probe that misses it */
     uint32_t nsyms;
     uint32_t max_prefix; /* longest stem prefix, in code points */
-    /* Kazakh written without its own letters ("ertén" typed "erten", "алаңға"
-     * typed "аланга"): every word, prefix and head again under its folded
+    /* Kazakh written without its own letters ("ертең" typed "ертен" or
+     * "erten", "алаңға" typed "аланга"): every word, prefix and head again under its folded
      * key (nlp_lx_fold), whose id is the symbol itself or, when several
      * symbols fold alike, NLP_LX_FSET | i for the list at fsets[i] (count,
      * then the symbols).  See lexicon_match.c, "Folded matching". */
@@ -94,12 +94,10 @@ struct nlp_lexicon {
  * The folded form of a Cyrillic norm: the nine letters Kazakh has beside
  * Russian's become the Russian letters people type for them (ә а, ғ г, қ к,
  * ң н, ө о, ұ ү у, һ х, і и).  Each is two bytes in UTF-8 and so is its
- * replacement, so out has n bytes.  Returns how many letters were folded.
+ * replacement, so out has n bytes.
  */
-static inline size_t nlp_lx_fold(const char *s, size_t n, char *out)
+static inline void nlp_lx_fold(const char *s, size_t n, char *out)
 {
-    size_t folded = 0;
-
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i], d = i + 1 < n ? (unsigned char)s[i + 1] : 0;
         const char *to = NULL;
@@ -115,12 +113,10 @@ static inline size_t nlp_lx_fold(const char *s, size_t n, char *out)
             out[i] = to[0];
             out[i + 1] = to[1];
             i++;
-            folded++;
         } else {
             out[i] = (char)c;
         }
     }
-    return folded;
 }
 
 /* Whether s[0..n) holds a letter nlp_lx_fold would fold (without folding). */

@@ -17,6 +17,8 @@
  * Symbol cache.  What symbols a token carries depends only on its norm, so
  * each analyzer memoizes it in its word cache (wordcache.c), per lexicon:
  * a frequent word costs one look at the cache line langid has just read.
+ * Kazakh tokens typed without Kazakh letters also carry the symbols of the
+ * patterns they equal once folded ("Folded matching" below), memoized too.
  *
  * Complexity.  Compilation is O(total pattern tokens) after analysis.
  * Matching a post of n tokens costs, per token not yet in the symbol cache,
