@@ -676,7 +676,7 @@ static int build_folded(struct nlp_lexicon *lx)
 {
     const struct symtab *src[2] = {&lx->words, &lx->prefixes};
     struct symtab *dst[2] = {&lx->fwords, &lx->fprefixes};
-    char buf[4 * NLP_LX_MAX_PREFIX + 256];
+    char buf[NLP_LX_FOLD_MAX];
     int rc;
 
     for (int t = 0; t < 2; t++)

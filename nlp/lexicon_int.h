@@ -90,48 +90,45 @@ struct nlp_lexicon {
 
 #define NLP_LX_FSET 0x80000000u /* a folded key's id that names a list in fsets */
 
+#define NLP_LX_FOLD_MAX 256 /* longest key folded, bytes (longer ones match exactly only) */
+
 /*
- * The folded form of a Cyrillic norm: the nine letters Kazakh has beside
- * Russian's become the Russian letters people type for them (ә а, ғ г, қ к,
- * ң н, ө о, ұ ү у, һ х, і и).  Each is two bytes in UTF-8 and so is its
- * replacement, so out has n bytes.
+ * Folding: the nine letters Kazakh has beside Russian's become the Russian
+ * letters people type for them (ә а, ғ г, қ к, ң н, ө о, ұ ү у, һ х, і и).
+ * Each is two bytes in UTF-8 and so is its replacement.  nlp_lx_fold_pair
+ * gives the replacement of the two bytes c d, or NULL when they are not one
+ * of the nine.
  */
+static inline const char *nlp_lx_fold_pair(unsigned char c, unsigned char d)
+{
+    if (c == 0xD2)
+        return d == 0x93 ? "\xD0\xB3" : d == 0x9B ? "\xD0\xBA" : d == 0xA3 ? "\xD0\xBD"
+             : d == 0xB1 || d == 0xAF ? "\xD1\x83" : d == 0xBB ? "\xD1\x85" : NULL;
+    if (c == 0xD3)
+        return d == 0x99 ? "\xD0\xB0" : d == 0xA9 ? "\xD0\xBE" : NULL;
+    return c == 0xD1 && d == 0x96 ? "\xD0\xB8" : NULL;
+}
+
+/* The folded form of s[0..n) into out[0..n). */
 static inline void nlp_lx_fold(const char *s, size_t n, char *out)
 {
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i], d = i + 1 < n ? (unsigned char)s[i + 1] : 0;
-        const char *to = NULL;
-
-        if (c == 0xD2)
-            to = d == 0x93 ? "\xD0\xB3" : d == 0x9B ? "\xD0\xBA" : d == 0xA3 ? "\xD0\xBD"
-               : d == 0xB1 || d == 0xAF ? "\xD1\x83" : d == 0xBB ? "\xD1\x85" : NULL;
-        else if (c == 0xD3)
-            to = d == 0x99 ? "\xD0\xB0" : d == 0xA9 ? "\xD0\xBE" : NULL;
-        else if (c == 0xD1 && d == 0x96)
-            to = "\xD0\xB8";
+    memcpy(out, s, n);
+    for (size_t i = 0; i + 1 < n; i++) {
+        const char *to = nlp_lx_fold_pair((unsigned char)s[i], (unsigned char)s[i + 1]);
         if (to) {
             out[i] = to[0];
-            out[i + 1] = to[1];
-            i++;
-        } else {
-            out[i] = (char)c;
+            out[++i] = to[1];
         }
     }
 }
 
-/* Whether s[0..n) holds a letter nlp_lx_fold would fold (without folding). */
+/* Whether s[0..n) holds a letter nlp_lx_fold would fold. */
 static inline bool nlp_lx_foldable(const char *s, size_t n)
 {
-    for (size_t i = 0; i + 1 < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c < 0xD1 || c > 0xD3)
-            continue;
-        unsigned char d = (unsigned char)s[i + 1];
-        if (c == 0xD2 ? d == 0x93 || d == 0x9B || d == 0xA3 || d == 0xB1 || d == 0xAF || d == 0xBB
-            : c == 0xD3 ? d == 0x99 || d == 0xA9
-                        : d == 0x96)
+    for (size_t i = 0; i + 1 < n; i++)
+        if ((unsigned char)s[i] >= 0xD1 && (unsigned char)s[i] <= 0xD3 &&
+            nlp_lx_fold_pair((unsigned char)s[i], (unsigned char)s[i + 1]))
             return true;
-    }
     return false;
 }
 

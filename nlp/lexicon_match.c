@@ -264,7 +264,7 @@ static bool token_folds(const struct nlp_token *t)
 static size_t lookup_folded(const struct nlp_lexicon *lx, const struct kz_str *norm,
                             uint32_t *syms, size_t ns)
 {
-    char buf[256];
+    char buf[NLP_LX_FOLD_MAX];
 
     if (norm->n > sizeof(buf))
         return ns;
