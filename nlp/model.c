@@ -10,8 +10,10 @@
  *
  * Models.  stance: a 3-class softmax (none, pro_ukraine, pro_russia).
  * topics: one-vs-rest logistic outputs, one per topic seen in training.
- * mobilization: one logistic output.  Weights are dense, feature-major
- * (w[bucket * nout + k]) so a post touches one short row per feature.
+ * mobilization: one logistic output.  Weights are feature-major
+ * (w[bucket * nout + k]) so a post touches one short row per feature; they
+ * are trained dense, and classification reads them packed (nlp_model_pack:
+ * only the non-zero rows, found through a bitmap with ranks).
  *
  * Blending.  The final score of a label is
  *     s = blend * p_model + (1 - blend) * s_lexicon
@@ -96,7 +98,58 @@ void nlp_model_free(struct nlp_model *m)
     }
     free(m->bias);
     free(m->w);
+    free(m->nzmap);
+    free(m->nzrank);
+    free(m->rows);
     free(m);
+}
+
+int nlp_model_pack(struct nlp_model *m, int drop_dense)
+{
+    size_t D = (size_t)1 << m->bits, K = m->nlabels, words = D / 64, nnz = 0;
+    uint64_t *map;
+    uint32_t *rank;
+    float *rows;
+
+    if (!m->w)
+        return m->nzmap ? 0 : KZ_EINVAL;
+    map = calloc(words, sizeof(*map));
+    rank = calloc(words, sizeof(*rank));
+    if (!map || !rank)
+        goto nomem;
+    for (size_t i = 0; i < D; i++)
+        for (size_t k = 0; k < K; k++)
+            if (m->w[i * K + k] != 0.0f) {
+                map[i >> 6] |= 1ull << (i & 63);
+                nnz++;
+                break;
+            }
+    rows = malloc((nnz ? nnz : 1) * K * sizeof(*rows));
+    if (!rows)
+        goto nomem;
+    nnz = 0;
+    for (size_t wd = 0; wd < words; wd++) {
+        rank[wd] = (uint32_t)nnz;
+        for (uint64_t b = map[wd]; b; b &= b - 1) {
+            size_t i = wd * 64 + (size_t)__builtin_ctzll(b);
+            memcpy(rows + nnz++ * K, m->w + i * K, K * sizeof(*rows));
+        }
+    }
+    free(m->nzmap);
+    free(m->nzrank);
+    free(m->rows);
+    m->nzmap = map;
+    m->nzrank = rank;
+    m->rows = rows;
+    if (drop_dense) {
+        free(m->w);
+        m->w = NULL;
+    }
+    return 0;
+nomem:
+    free(map);
+    free(rank);
+    return KZ_ENOMEM;
 }
 
 /* An empty model with its labels; weights zeroed. */
@@ -155,8 +208,28 @@ static float sigmoid(float z)
     return e / (1.0f + e);
 }
 
-/* Model probabilities p[nlabels] from features; weights w (the model's or a
- * training copy). */
+/* Model logits p[K] (bias included) to probabilities. */
+static void finish_scores(const struct nlp_model *m, float *p)
+{
+    size_t K = m->nlabels;
+
+    if (nlp_model_is_softmax(m)) {
+        float mx = p[0], s = 0.0f;
+        for (size_t k = 1; k < K; k++)
+            if (p[k] > mx)
+                mx = p[k];
+        for (size_t k = 0; k < K; k++)
+            s += (p[k] = expf(p[k] - mx));
+        for (size_t k = 0; k < K; k++)
+            p[k] /= s;
+    } else {
+        for (size_t k = 0; k < K; k++)
+            p[k] = sigmoid(p[k]);
+    }
+}
+
+/* Model probabilities p[nlabels] from features; dense weights w (the
+ * model's or a training copy). */
 void nlp_model_predict(const struct nlp_model *m, const float *w, const float *bias,
                        const struct feat *f, size_t nf, float *p)
 {
@@ -172,19 +245,35 @@ void nlp_model_predict(const struct nlp_model *m, const float *w, const float *b
         for (size_t k = 0; k < K; k++)
             p[k] += row[k] * f[i].val;
     }
-    if (nlp_model_is_softmax(m)) {
-        float mx = p[0], s = 0.0f;
-        for (size_t k = 1; k < K; k++)
-            if (p[k] > mx)
-                mx = p[k];
+    finish_scores(m, p);
+}
+
+/* The rows of a post's features, rows[i] NULL where bucket f[i] has only
+ * zero weights (they add nothing: skipping them changes no sum), each
+ * fetched ahead of its use. */
+static void feature_rows(const struct nlp_model *m, const struct featset *fs, const float **rows)
+{
+    for (size_t i = 0; i < fs->n; i++)
+        if ((rows[i] = nlp_model_row(m, fs->f[i].idx)))
+            __builtin_prefetch(rows[i]);
+}
+
+/* The same sums as nlp_model_predict, over the rows found. */
+static void model_scores(const struct nlp_model *m, const struct featset *fs,
+                         const float *const *rows, float *p)
+{
+    size_t K = m->nlabels;
+
+    for (size_t k = 0; k < K; k++)
+        p[k] = m->bias[k];
+    for (size_t i = 0; i < fs->n; i++) {
+        const float *row = rows[i];
+        if (!row)
+            continue;
         for (size_t k = 0; k < K; k++)
-            s += (p[k] = expf(p[k] - mx));
-        for (size_t k = 0; k < K; k++)
-            p[k] /= s;
-    } else {
-        for (size_t k = 0; k < K; k++)
-            p[k] = sigmoid(p[k]);
+            p[k] += row[k] * fs->f[i].val;
     }
+    finish_scores(m, p);
 }
 
 /* The lexicon's score for each of the model's labels. */
@@ -243,15 +332,19 @@ struct contrib {
 /* Append the top contributing features of label k to the evidence list. */
 static void add_evidence(struct nlp_analyzer *a, const struct nlp_model *m,
                          const struct nlp_doc *doc, const struct nlp_verdict *v,
-                         const struct featset *fs, size_t k, struct nlp_evidence *ev, size_t *nev)
+                         const struct featset *fs, const float *const *rows, size_t k,
+                         struct nlp_evidence *ev, size_t *nev)
 {
     struct contrib top[NLP_MODEL_TOP_EVIDENCE];
     size_t ntop = 0, K = m->nlabels;
     const char *base = doc->ntokens ? doc->tokens[0].surface.p - doc->tokens[0].start : NULL;
 
     for (size_t i = 0; i < fs->n; i++) {
-        const float *row = m->w + (size_t)fs->f[i].idx * K;
-        float c = row[k] * fs->f[i].val;
+        const float *row = rows[i];
+        float c;
+        if (!row)
+            continue;
+        c = row[k] * fs->f[i].val;
         if (nlp_model_is_softmax(m)) /* relative to the other classes' mean */
             for (size_t q = 0; q < K; q++)
                 if (q != k)
@@ -313,8 +406,12 @@ static int apply_model(struct nlp_analyzer *a, const struct nlp_model *m,
 {
     float p[NLP_MODEL_MAX_LABELS], lex[NLP_MODEL_MAX_LABELS], s[NLP_MODEL_MAX_LABELS];
     size_t K = m->nlabels;
+    const float **rows = nlp_arena_alloc(&a->arena, (fs->n ? fs->n : 1) * sizeof(*rows));
 
-    nlp_model_predict(m, m->w, m->bias, fs->f, fs->n, p);
+    if (!rows)
+        return KZ_ENOMEM;
+    feature_rows(m, fs, rows);
+    model_scores(m, fs, rows, p);
     nlp_model_lexicon_scores(m, lexv, lex);
     nlp_model_blend_scores(m->blend, p, lex, K, s);
     switch (m->kind) {
@@ -323,14 +420,14 @@ static int apply_model(struct nlp_analyzer *a, const struct nlp_model *m,
         v->stance = (enum nlp_stance)k;
         v->stance_score = k ? s[k] : 0.0f;
         if (k)
-            add_evidence(a, m, doc, lexv, fs, k, ev, nev);
+            add_evidence(a, m, doc, lexv, fs, rows, k, ev, nev);
         break;
     }
     case NLP_MODEL_MOBILIZATION:
         v->mob_score = s[0];
         v->call_to_action = s[0] >= 0.5f;
         if (v->call_to_action)
-            add_evidence(a, m, doc, lexv, fs, 0, ev, nev);
+            add_evidence(a, m, doc, lexv, fs, rows, 0, ev, nev);
         break;
     case NLP_MODEL_TOPICS: {
         /* lexicon topics the model does not know stay; known ones are decided */
@@ -350,7 +447,7 @@ static int apply_model(struct nlp_analyzer *a, const struct nlp_model *m,
             if (s[k] >= 0.5f) {
                 t[nt].name = kz_str_make(m->labels[k], m->label_len[k]);
                 t[nt++].score = s[k];
-                add_evidence(a, m, doc, lexv, fs, k, ev, nev);
+                add_evidence(a, m, doc, lexv, fs, rows, k, ev, nev);
             }
         /* best first, as nlp_classify orders them */
         for (size_t i = 1; i < nt; i++)

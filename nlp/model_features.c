@@ -325,6 +325,22 @@ static void feat_sort(struct feat *f, size_t n)
     }
 }
 
+/* log(1 + count) for the small counts of one post's features, as log1pf
+ * gives them with glibc (test_nlp_model compares the two); larger counts
+ * call log1pf. */
+static const float log1p_small[32] = {
+    0x0p+0f,      0x1.62e43p-1f, 0x1.193ea8p+0f, 0x1.62e43p+0f,  0x1.9c042p+0f,  0x1.cab0cp+0f,
+    0x1.f2272cp+0f, 0x1.0a2b24p+1f, 0x1.193ea8p+1f, 0x1.26bb1cp+1f, 0x1.32ee3cp+1f, 0x1.3e116cp+1f,
+    0x1.485042p+1f, 0x1.51cca2p+1f, 0x1.5aa164p+1f, 0x1.62e43p+1f,  0x1.6aa6bcp+1f, 0x1.71f7b4p+1f,
+    0x1.78e36p+1f,  0x1.7f7428p+1f, 0x1.85b2eap+1f, 0x1.8ba748p+1f, 0x1.9157ep+1f,  0x1.96ca78p+1f,
+    0x1.9c042p+1f,  0x1.a1094ep+1f, 0x1.a5ddfcp+1f, 0x1.aa85aep+1f, 0x1.af038cp+1f, 0x1.b35a7p+1f,
+    0x1.b78ce4p+1f, 0x1.bb9d3cp+1f};
+
+float nlp_feat_log1p(size_t count)
+{
+    return count < 32 ? log1p_small[count] : log1pf((float)count);
+}
+
 /* Token features and the block they are scaled in: 1 words, 2 characters. */
 static int token_feature(const struct nlp_token *t)
 {
@@ -586,7 +602,7 @@ int nlp_feat_extract(struct nlp_arena *ar, const struct nlp_doc *doc, const stru
                block_of(f[j].src) == block_of(f[i].src))
             j++;
         f[m] = f[i];
-        f[m].val = (f[i].val > 0 ? 1.0f : -1.0f) * log1pf((float)(j - i));
+        f[m].val = (f[i].val > 0 ? 1.0f : -1.0f) * nlp_feat_log1p(j - i);
         norm2[block_of(f[m].src)] += (double)f[m].val * f[m].val;
         m++;
         i = j;

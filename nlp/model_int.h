@@ -2,7 +2,7 @@
  * model_int.h -- private declarations shared by the files of the learned
  * models: model.c (the runtime), model_features.c, model_train.c, model_io.c.
  *
- * Nothing else includes this header.  It holds the limits the files agree
+ * Nothing else includes this header but test_nlp_model.c.  It holds the limits the files agree
  * on, the model struct (it owns its labels, categories, bias and weights:
  * nlp_model_free), the features of a post (they live in the arena they were
  * extracted into, and each keeps the token or evidence it came from, so the
@@ -32,8 +32,39 @@ struct nlp_model {
     char *category[NLP_MODEL_MAX_LABELS]; /* "model/<label>", owned */
     float blend;
     float *bias; /* [nlabels] */
-    float *w;    /* [2^bits * nlabels], feature-major */
+    float *w;    /* [2^bits * nlabels], feature-major; NULL once packed without it */
+    /* Packed rows (nlp_model_pack), what classification reads: a gold-trained
+     * model has non-zero weights in a few percent of its buckets, so the
+     * non-zero rows are kept together (a topic model's 17 MiB dense table
+     * becomes 0.7 MiB) and found through a bitmap with a rank per word. */
+    uint64_t *nzmap;  /* [2^bits / 64]: bit set for a bucket with a non-zero weight */
+    uint32_t *nzrank; /* [2^bits / 64]: set bits in the words before */
+    float *rows;      /* [set bits * nlabels], in bucket order */
 };
+
+/* Set bits of x (no popcnt instruction is assumed: the generic build would
+ * call libgcc for __builtin_popcountll). */
+static inline unsigned nlp_popcount64(uint64_t x)
+{
+    x = x - ((x >> 1) & 0x5555555555555555ull);
+    x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0Full;
+    return (unsigned)((x * 0x0101010101010101ull) >> 56);
+}
+
+/* Row of bucket idx (nlabels weights), or NULL when all its weights are 0. */
+static inline const float *nlp_model_row(const struct nlp_model *m, uint32_t idx)
+{
+    if (m->nzmap) {
+        uint64_t word = m->nzmap[idx >> 6], bit = 1ull << (idx & 63);
+        if (!(word & bit))
+            return NULL;
+        return m->rows +
+               ((size_t)m->nzrank[idx >> 6] + (size_t)nlp_popcount64(word & (bit - 1))) *
+                   m->nlabels;
+    }
+    return m->w + (size_t)idx * m->nlabels;
+}
 
 extern const char *const nlp_model_stance_labels[3];
 
@@ -76,6 +107,8 @@ struct fparts {
 /* The string of feature f, in up to four pieces borrowed from doc and v. */
 void nlp_feat_parts(const struct nlp_doc *doc, const struct nlp_verdict *v,
                     const struct feat *f, struct fparts *fp);
+/* log(1 + count), the dampened value of a feature seen count times. */
+float nlp_feat_log1p(size_t count);
 /* The features of an analysed, lexicon-classified post, merged by bucket and
  * sorted, into fs (memory from ar). */
 int nlp_feat_extract(struct nlp_arena *ar, const struct nlp_doc *doc, const struct nlp_verdict *v,
@@ -86,9 +119,13 @@ int nlp_feat_extract(struct nlp_arena *ar, const struct nlp_doc *doc, const stru
 /* An empty model with its labels; weights zeroed.  Free with nlp_model_free. */
 int nlp_model_alloc(enum nlp_model_kind kind, unsigned bits, unsigned flags,
                     const struct kz_str *labels, size_t nlabels, struct nlp_model **out);
+/* Build the packed rows from the dense weights; drop_dense frees those (a
+ * loaded model is only read through nlp_model_row).  Rebuilds if packed. */
+int nlp_model_pack(struct nlp_model *m, int drop_dense);
 /* Stance is one softmax; topics and mobilization are independent logistic outputs. */
 int nlp_model_is_softmax(const struct nlp_model *m);
-/* Model probabilities p[nlabels] from features f[nf], weights w and bias. */
+/* Model probabilities p[nlabels] from features f[nf], dense weights w and
+ * bias (training). */
 void nlp_model_predict(const struct nlp_model *m, const float *w, const float *bias,
                        const struct feat *f, size_t nf, float *p);
 /* The lexicon's score for each of the model's labels, into s[nlabels]. */

@@ -11,6 +11,8 @@
  *   indexes strictly increasing;  u32 crc32 (zlib) of every byte before it.
  * The smaller encoding is written.  Loading checks the magic, the version,
  * the length, the checksum, then every field, and names the first problem.
+ * A loaded model holds its packed rows only (nlp_model_pack; a sparse file
+ * is packed straight from its entries, without the dense table).
  */
 #include <math.h>
 #include <stdio.h>
@@ -67,14 +69,17 @@ static float get_f32(const unsigned char *p)
 
 int nlp_model_save(const struct nlp_model *m, void **buf, size_t *len)
 {
-    size_t cells = ((size_t)1 << m->bits) * m->nlabels, nnz = 0, size, pos;
+    size_t D = (size_t)1 << m->bits, K = m->nlabels, cells = D * K, nnz = 0, size, pos;
     unsigned char *p;
     int sparse;
 
     *buf = NULL;
     *len = 0;
-    for (size_t i = 0; i < cells; i++)
-        nnz += m->w[i] != 0.0f;
+    for (size_t i = 0; i < D; i++) {
+        const float *row = nlp_model_row(m, (uint32_t)i);
+        for (size_t k = 0; row && k < K; k++)
+            nnz += row[k] != 0.0f;
+    }
     sparse = nnz * 8 < cells * 4;
     size = NLP_MODEL_HEADER + 4 * m->nlabels + (sparse ? nnz * 8 : cells * 4) + 4;
     for (size_t k = 0; k < m->nlabels; k++)
@@ -100,13 +105,15 @@ int nlp_model_save(const struct nlp_model *m, void **buf, size_t *len)
     for (size_t k = 0; k < m->nlabels; k++, pos += 4)
         put_f32(p + pos, m->bias[k]);
     for (size_t i = 0; i < cells; i++) {
-        if (sparse && m->w[i] == 0.0f)
+        const float *row = nlp_model_row(m, (uint32_t)(i / K));
+        float w = row ? row[i % K] : 0.0f;
+        if (sparse && w == 0.0f)
             continue;
         if (sparse) {
             put_u32(p + pos, (uint32_t)i);
             pos += 4;
         }
-        put_f32(p + pos, m->w[i]);
+        put_f32(p + pos, w);
         pos += 4;
     }
     put_u32(p + pos, (uint32_t)crc32(0L, p, (uInt)pos));
@@ -114,6 +121,46 @@ int nlp_model_save(const struct nlp_model *m, void **buf, size_t *len)
     *buf = p;
     *len = pos;
     return 0;
+}
+
+/* The packed rows of a model straight from its validated sparse entries
+ * (cell index, weight; indices increasing), without the dense table. */
+static int pack_sparse(struct nlp_model *m, const unsigned char *e, size_t nent)
+{
+    size_t D = (size_t)1 << m->bits, K = m->nlabels, words = D / 64, nrows = 0;
+    uint64_t *map = calloc(words, sizeof(*map));
+    uint32_t *rank = calloc(words, sizeof(*rank));
+    float *rows = NULL;
+
+    if (!map || !rank)
+        goto nomem;
+    for (size_t i = 0; i < nent; i++) {
+        size_t r = get_u32(e + 8 * i) / K;
+        map[r >> 6] |= 1ull << (r & 63);
+    }
+    for (size_t wd = 0; wd < words; wd++) {
+        rank[wd] = (uint32_t)nrows;
+        nrows += nlp_popcount64(map[wd]);
+    }
+    rows = calloc((nrows ? nrows : 1) * K, sizeof(*rows));
+    if (!rows)
+        goto nomem;
+    for (size_t i = 0; i < nent; i++) {
+        size_t at = get_u32(e + 8 * i), r = at / K;
+        uint64_t bit = 1ull << (r & 63);
+        size_t slot = rank[r >> 6] + nlp_popcount64(map[r >> 6] & (bit - 1));
+        rows[slot * K + at % K] = get_f32(e + 8 * i + 4);
+    }
+    free(m->w);
+    m->w = NULL;
+    m->nzmap = map;
+    m->nzrank = rank;
+    m->rows = rows;
+    return 0;
+nomem:
+    free(map);
+    free(rank);
+    return KZ_ENOMEM;
 }
 
 #define LOAD_FAIL(code, ...)                                                                       \
@@ -216,22 +263,30 @@ int nlp_model_load(const void *buf, size_t len, struct nlp_model **out, char *er
     for (size_t k = 0; k < nlabels; k++, pos += 4)
         if (!isfinite(m->bias[k] = get_f32(p + pos)))
             LOAD_FAIL(KZ_EDECODE, "bias %zu is not a finite number", k + 1);
-    for (size_t i = 0; i < nent; i++) {
+    /* validate every entry first: index order and range, finite weights */
+    for (size_t i = 0, q = pos; i < nent; i++) {
         size_t at = i;
-        float w;
         if (enc) {
-            at = get_u32(p + pos);
-            pos += 4;
-            if (at >= cells || (i && at <= get_u32(p + pos - 12)))
+            at = get_u32(p + q);
+            q += 4;
+            if (at >= cells || (i && at <= get_u32(p + q - 12)))
                 LOAD_FAIL(KZ_EDECODE, "sparse entry %zu: index %zu out of order or range", i + 1,
                           at);
         }
-        w = get_f32(p + pos);
-        pos += 4;
-        if (!isfinite(w))
+        if (!isfinite(get_f32(p + q)))
             LOAD_FAIL(KZ_EDECODE, "weight %zu is not a finite number", i + 1);
-        m->w[at] = w;
+        q += 4;
     }
+    /* classification reads the packed rows only */
+    if (enc)
+        rc = pack_sparse(m, p + pos, nent);
+    else {
+        for (size_t i = 0; i < nent; i++, pos += 4)
+            m->w[i] = get_f32(p + pos);
+        rc = nlp_model_pack(m, 1);
+    }
+    if (rc)
+        LOAD_FAIL(rc, "loading model: %s", kz_strerror(rc));
     *out = m;
     return 0;
 fail:

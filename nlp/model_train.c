@@ -483,6 +483,8 @@ int nlp_model_train(struct nlp_analyzer *a, const struct nlp_lexicon *lx,
     rep->ntrain = ntrain;
     rep->nheldout = nheld;
     rep->blend = m->blend;
+    if ((rc = nlp_model_pack(m, 0)))
+        goto fail;
     *out = m;
     m = NULL;
     rc = 0;

@@ -2,12 +2,15 @@
  * test_nlp_model.c -- learned models (nlp/model.c): training on a small set
  * of the project's own sentences predicts unseen ones; the model file
  * round-trips bit-exactly and rejects truncated, corrupt, foreign and
- * future files with a message; the same seed gives the same bytes; and
- * classification with models explains its labels with model evidence.
+ * future files with a message; the same seed gives the same bytes;
+ * classification with models explains its labels with model evidence; and
+ * the packed rows classification reads hold exactly the dense weights.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "model_int.h" /* the packed rows and the log table, checked against their sources */
 #include "nlp.h"
 #include "tap.h"
 
@@ -90,7 +93,8 @@ static struct nlp_train_example *examples(struct kz_str *topics)
     return ex;
 }
 
-static int g_char_ngrams; /* train with character n-grams */
+static int g_char_ngrams;       /* train with character n-grams */
+static unsigned g_bits = 12; /* hash bits of train() */
 
 static struct nlp_model *train(struct nlp_analyzer *a, enum nlp_model_kind kind, uint64_t seed)
 {
@@ -105,7 +109,7 @@ static struct nlp_model *train(struct nlp_analyzer *a, enum nlp_model_kind kind,
     nlp_train_config_default(&cfg);
     cfg.kind = kind;
     cfg.seed = seed;
-    cfg.hash_bits = 12;
+    cfg.hash_bits = g_bits;
     cfg.heldout = 0.0f; /* the set is tiny: train on all, test on heldout_rows */
     cfg.epochs = 40;
     cfg.char_ngrams = g_char_ngrams;
@@ -535,10 +539,93 @@ out:
     nlp_analyzer_free(a);
 }
 
+/* The packed rows are the dense rows, zero rows are absent; a loaded model
+ * (packed only, from a sparse or a dense file) scores exactly as the trained
+ * one (dense kept). */
+static void check_packed(struct nlp_analyzer *a, unsigned bits, int dense_file)
+{
+    struct nlp_model *m = NULL, *m2 = NULL;
+    void *buf = NULL;
+    size_t len = 0, nonzero = 0, D;
+    char err[256];
+    static const char *const texts[] = {
+        "Украина победит, слава героям", "Спецоперация по плану, своих не бросаем",
+        "Ертең алаңға жиналамыз, бағалар өсті", "Цены на хлеб выросли", "",
+    };
+
+    g_bits = bits;
+    m = train(a, NLP_MODEL_TOPICS, 5);
+    g_bits = 12;
+    CHECK(m != NULL && m->w != NULL && m->nzmap != NULL);
+    if (!m || !m->w || !m->nzmap)
+        goto out;
+    D = (size_t)1 << m->bits;
+    for (size_t i = 0; i < D; i++) {
+        const float *row = nlp_model_row(m, (uint32_t)i), *dense = m->w + i * m->nlabels;
+        int zero = 1;
+        for (size_t k = 0; k < m->nlabels; k++)
+            zero &= dense[k] == 0.0f;
+        if (zero) {
+            CHECK(row == NULL);
+            continue;
+        }
+        nonzero++;
+        CHECK(row != NULL && !memcmp(row, dense, m->nlabels * sizeof(*row)));
+    }
+    CHECK(nonzero > 0 && nonzero < D);
+    CHECK_EQ_INT(nlp_model_save(m, &buf, &len), 0);
+    CHECK(len > 8 && ((unsigned char *)buf)[8] == (dense_file ? 0 : 1)); /* the encoding */
+    CHECK_EQ_INT(nlp_model_load(buf, len, &m2, err, sizeof(err)), 0);
+    CHECK(m2 && m2->w == NULL); /* a loaded model keeps the packed rows only */
+    for (size_t i = 0; m2 && i < D; i++) {
+        const float *r1 = nlp_model_row(m, (uint32_t)i), *r2 = nlp_model_row(m2, (uint32_t)i);
+        CHECK((r1 == NULL) == (r2 == NULL));
+        if (r1 && r2)
+            CHECK(!memcmp(r1, r2, m->nlabels * sizeof(*r1)));
+    }
+    for (size_t t = 0; m2 && t < KZ_ARRAY_LEN(texts); t++) {
+        struct nlp_verdict v1, v2;
+        float s1[NLP_MODEL_MAX_LABELS];
+        size_t n1;
+        classify(a, m, texts[t], &v1);
+        n1 = v1.ntopics;
+        for (size_t i = 0; i < n1; i++)
+            s1[i] = v1.topics[i].score;
+        classify(a, m2, texts[t], &v2);
+        CHECK_EQ_INT(v2.ntopics, n1);
+        for (size_t i = 0; i < n1 && i < v2.ntopics; i++)
+            CHECK(v2.topics[i].score == s1[i]);
+    }
+out:
+    free(buf);
+    nlp_model_free(m);
+    nlp_model_free(m2);
+}
+
+/* Packed rows from sparse and dense files; the log table is log1pf; the
+ * popcount. */
+static void test_packed_rows(void)
+{
+    struct nlp_analyzer *a = NULL;
+    char err[256];
+
+    for (size_t c = 0; c < 200; c++)
+        CHECK(nlp_feat_log1p(c) == log1pf((float)c));
+    CHECK_EQ_INT(nlp_popcount64(0), 0);
+    CHECK_EQ_INT(nlp_popcount64(~0ull), 64);
+    CHECK_EQ_INT(nlp_popcount64(0x8000000000000001ull), 2);
+    CHECK_EQ_INT(nlp_popcount64(0x00FF00FF00FF00FFull), 32);
+    CHECK_EQ_INT(nlp_analyzer_new(NULL, &a, err, sizeof(err)), 0);
+    check_packed(a, 12, 0); /* sparse file */
+    check_packed(a, 8, 1);  /* 256 buckets, most of them used: a dense file */
+    nlp_analyzer_free(a);
+}
+
 int main(void)
 {
     RUN(test_predicts_heldout);
     RUN(test_file_format);
+    RUN(test_packed_rows);
     RUN(test_char_ngrams);
     RUN(test_target_features);
     RUN(test_bad_training_input);
