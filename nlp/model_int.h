@@ -2,7 +2,8 @@
  * model_int.h -- private declarations shared by the files of the learned
  * models: model.c (the runtime), model_features.c, model_train.c, model_io.c.
  *
- * Nothing else includes this header but test_nlp_model.c.  It holds the limits the files agree
+ * Nothing else includes this header but test_nlp_model.c (which checks the
+ * packed rows against the dense ones).  It holds the limits the files agree
  * on, the model struct (it owns its labels, categories, bias and weights:
  * nlp_model_free), the features of a post (they live in the arena they were
  * extracted into, and each keeps the token or evidence it came from, so the
@@ -119,8 +120,10 @@ int nlp_feat_extract(struct nlp_arena *ar, const struct nlp_doc *doc, const stru
 /* An empty model with its labels; weights zeroed.  Free with nlp_model_free. */
 int nlp_model_alloc(enum nlp_model_kind kind, unsigned bits, unsigned flags,
                     const struct kz_str *labels, size_t nlabels, struct nlp_model **out);
-/* Build the packed rows from the dense weights; drop_dense frees those (a
- * loaded model is only read through nlp_model_row).  Rebuilds if packed. */
+/* Build the packed rows from the dense weights (again, if they are packed
+ * already); drop_dense then frees the dense table (a loaded model is only
+ * read through nlp_model_row).  A model packed without its dense table is
+ * left as it is. */
 int nlp_model_pack(struct nlp_model *m, int drop_dense);
 /* Stance is one softmax; topics and mobilization are independent logistic outputs. */
 int nlp_model_is_softmax(const struct nlp_model *m);
