@@ -250,15 +250,30 @@ void nlp_feat_parts(const struct nlp_doc *doc, const struct nlp_verdict *v,
     }
 }
 
+/* FNV-1a states after "w:" and "b:", the prefixes of the two most common
+ * features (the same hash as through nlp_feat_parts, without building the
+ * parts). */
+#define FNV_W (((FNV64_INIT ^ 'w') * 0x100000001B3ull ^ ':') * 0x100000001B3ull)
+#define FNV_B (((FNV64_INIT ^ 'b') * 0x100000001B3ull ^ ':') * 0x100000001B3ull)
+
 static void feat_hash(const struct nlp_doc *doc, const struct nlp_verdict *v, struct feat *f,
                       unsigned bits, float val)
 {
     struct fparts fp;
     uint64_t h = FNV64_INIT;
+    const struct nlp_token *t = f->src == FS_WORD || f->src == FS_BIGRAM ? &doc->tokens[f->a] : NULL;
 
-    nlp_feat_parts(doc, v, f, &fp);
-    for (int i = 0; i < fp.n; i++)
-        h = fnv64(h, fp.p[i].p, fp.p[i].n);
+    if (f->src == FS_WORD && t->kind == NLP_TOK_WORD) {
+        h = fnv64(FNV_W, t->stem.p, t->stem.n);
+    } else if (f->src == FS_BIGRAM) {
+        h = fnv64(FNV_B, t->stem.p, t->stem.n);
+        h = fnv64(h, " ", 1);
+        h = fnv64(h, doc->tokens[f->b].stem.p, doc->tokens[f->b].stem.n);
+    } else {
+        nlp_feat_parts(doc, v, f, &fp);
+        for (int i = 0; i < fp.n; i++)
+            h = fnv64(h, fp.p[i].p, fp.p[i].n);
+    }
     h = fmix64(h);
     f->idx = (uint32_t)(h & ((1ull << bits) - 1));
     f->val = (h >> 63) ? -val : val;
