@@ -104,36 +104,25 @@ void nlp_model_free(struct nlp_model *m)
     free(m);
 }
 
-int nlp_model_pack(struct nlp_model *m, int drop_dense)
+int nlp_model_set_map(struct nlp_model *m, uint64_t *map)
 {
-    size_t D = (size_t)1 << m->bits, K = m->nlabels, words = D / 64, nnz = 0;
-    uint64_t *map;
-    uint32_t *rank;
+    size_t words = ((size_t)1 << m->bits) / 64, nrows = 0;
+    uint32_t *rank = calloc(words, sizeof(*rank));
     float *rows;
 
-    if (!m->w)
-        return m->nzmap ? 0 : KZ_EINVAL;
-    map = calloc(words, sizeof(*map));
-    rank = calloc(words, sizeof(*rank));
-    if (!map || !rank)
-        goto nomem;
-    for (size_t i = 0; i < D; i++)
-        for (size_t k = 0; k < K; k++)
-            if (m->w[i * K + k] != 0.0f) {
-                map[i >> 6] |= 1ull << (i & 63);
-                nnz++;
-                break;
-            }
-    rows = malloc((nnz ? nnz : 1) * K * sizeof(*rows));
-    if (!rows)
-        goto nomem;
-    nnz = 0;
+    if (!rank) {
+        free(map);
+        return KZ_ENOMEM;
+    }
     for (size_t wd = 0; wd < words; wd++) {
-        rank[wd] = (uint32_t)nnz;
-        for (uint64_t b = map[wd]; b; b &= b - 1) {
-            size_t i = wd * 64 + (size_t)__builtin_ctzll(b);
-            memcpy(rows + nnz++ * K, m->w + i * K, K * sizeof(*rows));
-        }
+        rank[wd] = (uint32_t)nrows;
+        nrows += nlp_popcount64(map[wd]);
+    }
+    rows = calloc((nrows ? nrows : 1) * m->nlabels, sizeof(*rows));
+    if (!rows) {
+        free(map);
+        free(rank);
+        return KZ_ENOMEM;
     }
     free(m->nzmap);
     free(m->nzrank);
@@ -141,15 +130,37 @@ int nlp_model_pack(struct nlp_model *m, int drop_dense)
     m->nzmap = map;
     m->nzrank = rank;
     m->rows = rows;
+    return 0;
+}
+
+int nlp_model_pack(struct nlp_model *m, int drop_dense)
+{
+    size_t D = (size_t)1 << m->bits, K = m->nlabels;
+    uint64_t *map;
+    int rc;
+
+    if (!m->w)
+        return m->nzmap ? 0 : KZ_EINVAL;
+    if (!(map = calloc(D / 64, sizeof(*map))))
+        return KZ_ENOMEM;
+    for (size_t i = 0; i < D; i++)
+        for (size_t k = 0; k < K; k++)
+            if (m->w[i * K + k] != 0.0f) {
+                map[i >> 6] |= 1ull << (i & 63);
+                break;
+            }
+    if ((rc = nlp_model_set_map(m, map)))
+        return rc;
+    for (size_t i = 0; i < D; i++) {
+        float *row = (float *)nlp_model_row(m, (uint32_t)i); /* the model's own rows */
+        if (row)
+            memcpy(row, m->w + i * K, K * sizeof(*row));
+    }
     if (drop_dense) {
         free(m->w);
         m->w = NULL;
     }
     return 0;
-nomem:
-    free(map);
-    free(rank);
-    return KZ_ENOMEM;
 }
 
 /* An empty model with its labels; weights zeroed. */

@@ -125,6 +125,10 @@ int nlp_model_alloc(enum nlp_model_kind kind, unsigned bits, unsigned flags,
  * read through nlp_model_row).  A model packed without its dense table is
  * left as it is. */
 int nlp_model_pack(struct nlp_model *m, int drop_dense);
+/* Packing from a bitmap of the buckets with a row (taken over; freed on
+ * failure): ranks computed, rows allocated zeroed for the caller to fill,
+ * replacing any packing before.  The dense table is left as it is. */
+int nlp_model_set_map(struct nlp_model *m, uint64_t *map);
 /* Stance is one softmax; topics and mobilization are independent logistic outputs. */
 int nlp_model_is_softmax(const struct nlp_model *m);
 /* Model probabilities p[nlabels] from features f[nf], dense weights w and

@@ -127,40 +127,26 @@ int nlp_model_save(const struct nlp_model *m, void **buf, size_t *len)
  * (cell index, weight; indices increasing), without the dense table. */
 static int pack_sparse(struct nlp_model *m, const unsigned char *e, size_t nent)
 {
-    size_t D = (size_t)1 << m->bits, K = m->nlabels, words = D / 64, nrows = 0;
-    uint64_t *map = calloc(words, sizeof(*map));
-    uint32_t *rank = calloc(words, sizeof(*rank));
-    float *rows = NULL;
+    size_t K = m->nlabels;
+    uint64_t *map = calloc(((size_t)1 << m->bits) / 64, sizeof(*map));
+    int rc;
 
-    if (!map || !rank)
-        goto nomem;
+    if (!map)
+        return KZ_ENOMEM;
     for (size_t i = 0; i < nent; i++) {
         size_t r = get_u32(e + 8 * i) / K;
         map[r >> 6] |= 1ull << (r & 63);
     }
-    for (size_t wd = 0; wd < words; wd++) {
-        rank[wd] = (uint32_t)nrows;
-        nrows += nlp_popcount64(map[wd]);
-    }
-    rows = calloc((nrows ? nrows : 1) * K, sizeof(*rows));
-    if (!rows)
-        goto nomem;
+    if ((rc = nlp_model_set_map(m, map)))
+        return rc;
     for (size_t i = 0; i < nent; i++) {
-        size_t at = get_u32(e + 8 * i), r = at / K;
-        uint64_t bit = 1ull << (r & 63);
-        size_t slot = rank[r >> 6] + nlp_popcount64(map[r >> 6] & (bit - 1));
-        rows[slot * K + at % K] = get_f32(e + 8 * i + 4);
+        size_t at = get_u32(e + 8 * i);
+        float *row = (float *)nlp_model_row(m, (uint32_t)(at / K)); /* the model's own rows */
+        row[at % K] = get_f32(e + 8 * i + 4);
     }
     free(m->w);
     m->w = NULL;
-    m->nzmap = map;
-    m->nzrank = rank;
-    m->rows = rows;
     return 0;
-nomem:
-    free(map);
-    free(rank);
-    return KZ_ENOMEM;
 }
 
 #define LOAD_FAIL(code, ...)                                                                       \
