@@ -394,11 +394,11 @@ static size_t num_suffix(const char *s, size_t n, size_t j)
     return end;
 }
 
-/* The word right before byte i (skipping spaces), lower-cased, must be one of cues. */
-static size_t cue_before(const char *s, size_t i, size_t lo, const char *const *cues, size_t ncues)
+/* The word right before byte i (skipping spaces), lower-cased into buf; its
+ * start, or i when there is none (or it does not fit buf). */
+static size_t word_before(const char *s, size_t i, size_t lo, char *buf, size_t cap)
 {
     size_t j = i, we;
-    char buf[32];
     size_t blen;
 
     while (j > lo && s[j - 1] == ' ')
@@ -416,12 +416,102 @@ static size_t cue_before(const char *s, size_t i, size_t lo, const char *const *
             k--;
         j = k;
     }
-    if (j == we || !word_lower(s, we, j, buf, sizeof(buf), &blen))
+    if (j == we || !word_lower(s, we, j, buf, cap, &blen))
+        return i;
+    return j;
+}
+
+/* The word right before byte i must be one of cues: its start, or i. */
+static size_t cue_before(const char *s, size_t i, size_t lo, const char *const *cues, size_t ncues)
+{
+    char buf[32];
+    size_t j = word_before(s, i, lo, buf, sizeof(buf));
+
+    if (j == i)
         return i;
     for (size_t c = 0; c < ncues; c++)
         if (strcmp(buf, cues[c]) == 0)
             return j;
     return i;
+}
+
+/* Words before a clock hour that make a number a time. */
+static const char *const kk_cues[] = {"сағат", "сағ", "сагат", "saghat", "sağat", "sagat"};
+static const char *const ru_cues[] = {"в", "к", "с", "до", "после", "at", "by"};
+
+/* Parts of the day that move a clock hour to the 24-hour clock. */
+enum part_of_day { POD_NONE, POD_MORNING, POD_AFTERNOON, POD_EVENING, POD_NIGHT };
+
+/* Russian genitives after the hour: "в 7 вечера", "в 6 часов утра". */
+static enum part_of_day pod_after_word(const char *w)
+{
+    if (strcmp(w, "утра") == 0)
+        return POD_MORNING;
+    if (strcmp(w, "дня") == 0)
+        return POD_AFTERNOON;
+    if (strcmp(w, "вечера") == 0)
+        return POD_EVENING;
+    if (strcmp(w, "ночи") == 0)
+        return POD_NIGHT;
+    return POD_NONE;
+}
+
+/* Words before the hour: Kazakh ("кешкі сағат 7-де", "таңғы 9-да") as
+ * written, typed without the Kazakh letters and in Latin; Russian before
+ * "в" ("вечером в 7"). */
+static enum part_of_day pod_before_word(const char *w)
+{
+    static const struct {
+        const char *w;
+        enum part_of_day pod;
+    } words[] = {
+        {"таңғы", POD_MORNING},   {"тангы", POD_MORNING},   {"таңертең", POD_MORNING},
+        {"танертен", POD_MORNING}, {"tańǵy", POD_MORNING}, {"tangy", POD_MORNING},
+        {"түскі", POD_AFTERNOON}, {"туски", POD_AFTERNOON}, {"тускі", POD_AFTERNOON},
+        {"túski", POD_AFTERNOON}, {"tuski", POD_AFTERNOON}, {"кешкі", POD_EVENING},
+        {"кешки", POD_EVENING},   {"кешке", POD_EVENING},   {"кешкісін", POD_EVENING},
+        {"keshki", POD_EVENING},  {"keshke", POD_EVENING},  {"түнгі", POD_NIGHT},
+        {"тунги", POD_NIGHT},     {"тунгі", POD_NIGHT},     {"түнде", POD_NIGHT},
+        {"тунде", POD_NIGHT},     {"túngi", POD_NIGHT},     {"tungi", POD_NIGHT},
+        {"túnde", POD_NIGHT},     {"tunde", POD_NIGHT},     {"утром", POD_MORNING},
+        {"днём", POD_AFTERNOON},  {"днем", POD_AFTERNOON},  {"вечером", POD_EVENING},
+        {"ночью", POD_NIGHT},
+    };
+
+    for (size_t k = 0; k < KZ_ARRAY_LEN(words); k++)
+        if (strcmp(w, words[k].w) == 0)
+            return words[k].pod;
+    return POD_NONE;
+}
+
+/* The hour h (0-24) said with a part of the day, on the 24-hour clock.  An
+ * hour past 12 is already there ("19:00 вечера"). */
+static unsigned pod_hour(unsigned h, enum part_of_day pod)
+{
+    if (h > 12)
+        return h;
+    switch (pod) {
+    case POD_AFTERNOON: /* "в 3 дня", "түскі 2-де"; "в 12 дня" is noon */
+        return h >= 1 && h <= 7 ? h + 12 : h;
+    case POD_EVENING:
+        return h >= 1 && h < 12 ? h + 12 : h;
+    case POD_NIGHT: /* "в 2 ночи"; "в 11 ночи" is 23:00, "в 12 ночи" midnight */
+        return h == 12 ? 0 : h >= 9 ? h + 12 : h;
+    case POD_MORNING:
+    case POD_NONE:
+        break;
+    }
+    return h;
+}
+
+/* A part-of-day word right before byte i: its start (or i), *pod. */
+static size_t pod_before(const char *s, size_t i, size_t lo, enum part_of_day *pod)
+{
+    char buf[32];
+    size_t j = word_before(s, i, lo, buf, sizeof(buf));
+
+    *pod = j == i ? POD_NONE : pod_before_word(buf);
+    return *pod == POD_NONE ? i : j;
 }
 
 static void put_time(struct nlp_match *m, unsigned h, unsigned mi)
@@ -439,10 +529,57 @@ static size_t skip_space(const char *s, size_t n, size_t j)
     return j;
 }
 
+/* A Kazakh case ending on a bare hour that makes it a time: "9-да", "7-ге",
+ * "8-ден" (at, until, from), not "5-і" (the fifth of them). */
+static bool time_suffix(const char *s, size_t n, size_t j, size_t end)
+{
+    size_t k = j + 1;
+    int32_t cp;
+
+    if (end <= k || s[j] != '-')
+        return false;
+    cp = utf8proc_tolower(nlp_utf8_get(s, n, &k));
+    return cp == 0x434 /* д */ || cp == 0x442 /* т */ || cp == 0x433 /* г */ ||
+           cp == 0x493 /* ғ */ || cp == 0x43A /* к */ || cp == 0x49B /* қ */ || cp == 'd' ||
+           cp == 't' || cp == 'g' || cp == 'k';
+}
+
+/* A clock time at hour h, minute mi spanning m->start..m->end: a Russian
+ * part of the day right after it ("вечера"), am/pm, or a Kazakh one right
+ * before it ("кешкі") joins the token and puts h on the 24-hour clock. */
+static void put_clock(const char *s, size_t n, size_t lo, struct nlp_match *m, unsigned h,
+                      unsigned mi)
+{
+    enum part_of_day pod = POD_NONE;
+    size_t we = skip_space(s, n, m->end), e, wl;
+    char w[32];
+
+    if ((e = word_lower(s, n, we, w, sizeof(w), &wl)) > we) {
+        if ((pod = pod_after_word(w)) != POD_NONE) {
+            m->end = e;
+        } else if (strcmp(w, "pm") == 0 || strcmp(w, "am") == 0) {
+            m->end = e;
+            if (w[0] == 'p' && h < 12)
+                h += 12;
+            else if (w[0] == 'a' && h == 12)
+                h = 0;
+            put_time(m, h, mi);
+            return;
+        }
+    }
+    if (pod == POD_NONE) { /* кешкі сағат 7-де; вечером в 7:30 */
+        size_t st = pod_before(s, m->start, lo, &pod), cr;
+        if (pod == POD_NONE &&
+            (cr = cue_before(s, m->start, lo, ru_cues, KZ_ARRAY_LEN(ru_cues))) != m->start &&
+            (st = pod_before(s, cr, lo, &pod)) == cr)
+            st = m->start;
+        m->start = st;
+    }
+    put_time(m, pod_hour(h, pod), mi);
+}
+
 static bool match_numeric(const char *s, size_t n, size_t i, size_t lo, struct nlp_match *m)
 {
-    static const char *const kk_cues[] = {"сағат", "сағ", "сагат", "saghat", "sağat", "sagat"};
-    static const char *const ru_cues[] = {"в", "к", "с", "до", "после", "at", "by"};
     unsigned a, b, c;
     size_t la = digits(s, n, i, &a), j = i + la, lb, lc;
     char w[64];
@@ -456,7 +593,7 @@ static bool match_numeric(const char *s, size_t n, size_t i, size_t lo, struct n
         b <= 59 && !(j + 3 < n && is_digit(s[j + 3]))) {
         m->end = num_suffix(s, n, j + 3);
         m->start = cue_before(s, i, lo, kk_cues, KZ_ARRAY_LEN(kk_cues));
-        put_time(m, a, b);
+        put_clock(s, n, lo, m, a, b);
         return true;
     }
     /* DD.MM.YYYY, DD/MM/YYYY, HH.MM, decimals */
@@ -480,7 +617,7 @@ static bool match_numeric(const char *s, size_t n, size_t i, size_t lo, struct n
             if (b % 5 == 0 || cs != i || cr != i) {
                 m->end = num_suffix(s, n, j + 3);
                 m->start = cs;
-                put_time(m, a, b);
+                put_clock(s, n, lo, m, a, b);
                 return true;
             }
         }
@@ -514,30 +651,46 @@ static bool match_numeric(const char *s, size_t n, size_t i, size_t lo, struct n
             return true;
         }
     }
-    /* сағат 12[-де] ; в 11 часов ; 5 pm */
+    /* сағат 12[-де] ; в 11 часов ; в 7 вечера ; 5 pm ; вечером в 7 ; таңғы 9-да */
     if (la <= 2 && a <= 24) {
         size_t cs = cue_before(s, i, lo, kk_cues, KZ_ARRAY_LEN(kk_cues));
+        size_t cr = cue_before(s, i, lo, ru_cues, KZ_ARRAY_LEN(ru_cues)), e2;
+        enum part_of_day pod;
         if (cs != i) {
             m->start = cs;
             m->end = num_suffix(s, n, j);
-            put_time(m, a, 0);
+            put_clock(s, n, lo, m, a, 0);
             return true;
         }
         we = skip_space(s, n, j);
-        if (word_lower(s, n, we, w, sizeof(w), &wl) > we) {
-            size_t e2 = word_lower(s, n, we, w, sizeof(w), &wl);
-            bool hours = starts(w, "час") || strcmp(w, "ч") == 0 || strcmp(w, "утра") == 0 ||
-                         strcmp(w, "вечера") == 0 || strcmp(w, "дня") == 0;
+        if ((e2 = word_lower(s, n, we, w, sizeof(w), &wl)) > we) {
+            bool clock = starts(w, "час") || strcmp(w, "ч") == 0;
+            bool day = pod_after_word(w) != POD_NONE;
             bool ampm = strcmp(w, "pm") == 0 || strcmp(w, "am") == 0;
-            if (hours || ampm) {
-                size_t cr = cue_before(s, i, lo, ru_cues, KZ_ARRAY_LEN(ru_cues));
-                if (hours && cr == i && !starts(w, "час"))
+            if (clock || day || ampm) {
+                if (day && cr == i) /* "3 дня" is three days; "в 3 дня", 15:00 */
                     goto number;
                 m->start = cr;
-                m->end = e2;
-                put_time(m, ampm && w[0] == 'p' && a < 12 ? a + 12 : a, 0);
+                m->end = clock ? e2 : j;
+                put_clock(s, n, lo, m, a, 0);
                 return true;
             }
+        } else {
+            w[0] = '\0';
+        }
+        /* вечером в 7; not "утром в 2 раза больше" (twice as many) */
+        if (cr != i && pod_before(s, cr, lo, &pod) != cr && !starts(w, "раз")) {
+            m->start = cr;
+            m->end = j;
+            put_clock(s, n, lo, m, a, 0);
+            return true;
+        }
+        /* таңғы 9-да: a case ending makes the bare hour a time */
+        if (pod_before(s, i, lo, &pod) != i && time_suffix(s, n, j, num_suffix(s, n, j))) {
+            m->start = i;
+            m->end = num_suffix(s, n, j);
+            put_clock(s, n, lo, m, a, 0);
+            return true;
         }
     }
 number:

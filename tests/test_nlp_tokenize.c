@@ -153,6 +153,58 @@ static void test_times_dates_numbers(void)
     EXPECT(d, "2026-жылы", NLP_TOK_NUMBER, "2026");
 }
 
+/* A part of the day moves a clock hour to the 24-hour clock: Russian words
+ * after the time ("в 7 вечера", "в 6 часов утра"), Kazakh words before it
+ * ("кешкі сағат 7-де", "таңғы 9-да", "вечером в 7"), English am/pm; the token spans them
+ * ("в" before a clock time with minutes stays a word, as elsewhere). */
+static void test_times_part_of_day(void)
+{
+    struct nlp_doc d = analyse("в 7 вечера, в 3 дня, в 12 дня, в 11 утра, в 2 ночи, в 11 ночи, "
+                               "в 12 ночи, в 7 часов вечера, в 6 часов утра, в 7:30 вечера, "
+                               "19:00 вечера, 18.30 вечера, кешкі сағат 7-де, таңғы 9-да, "
+                               "түскі 2-де, түнгі 11-де, кешке 8-де, keshki saghat 6-da, "
+                               "at 12 pm, at 12 am, 7pm, 9 вечеров, дня 3");
+
+    EXPECT(d, "в 7 вечера", NLP_TOK_TIME, "19:00");
+    EXPECT(d, "в 3 дня", NLP_TOK_TIME, "15:00");
+    EXPECT(d, "в 12 дня", NLP_TOK_TIME, "12:00");
+    EXPECT(d, "в 11 утра", NLP_TOK_TIME, "11:00");
+    EXPECT(d, "в 2 ночи", NLP_TOK_TIME, "02:00");
+    EXPECT(d, "в 11 ночи", NLP_TOK_TIME, "23:00");
+    EXPECT(d, "в 12 ночи", NLP_TOK_TIME, "00:00");
+    EXPECT(d, "в 7 часов вечера", NLP_TOK_TIME, "19:00");
+    EXPECT(d, "в 6 часов утра", NLP_TOK_TIME, "06:00");
+    EXPECT(d, "7:30 вечера", NLP_TOK_TIME, "19:30");
+    EXPECT(d, "19:00 вечера", NLP_TOK_TIME, "19:00");
+    EXPECT(d, "18.30 вечера", NLP_TOK_TIME, "18:30");
+    EXPECT(d, "кешкі сағат 7-де", NLP_TOK_TIME, "19:00");
+    EXPECT(d, "таңғы 9-да", NLP_TOK_TIME, "09:00");
+    EXPECT(d, "түскі 2-де", NLP_TOK_TIME, "14:00");
+    EXPECT(d, "түнгі 11-де", NLP_TOK_TIME, "23:00");
+    EXPECT(d, "кешке 8-де", NLP_TOK_TIME, "20:00");
+    EXPECT(d, "keshki saghat 6-da", NLP_TOK_TIME, "18:00");
+    EXPECT(d, "at 12 pm", NLP_TOK_TIME, "12:00");
+    EXPECT(d, "at 12 am", NLP_TOK_TIME, "00:00");
+    EXPECT(d, "7pm", NLP_TOK_TIME, "19:00");
+    d = analyse("сегодня вечером в 7 у акимата, утром в 9:30, ночью в 11, днём в 2 часа, "
+                "вечером в 8:30 на площади, утром в 2 раза больше");
+    EXPECT(d, "вечером в 7", NLP_TOK_TIME, "19:00");
+    EXPECT(d, "утром в 9:30", NLP_TOK_TIME, "09:30");
+    EXPECT(d, "ночью в 11", NLP_TOK_TIME, "23:00");
+    EXPECT(d, "днём в 2 часа", NLP_TOK_TIME, "14:00");
+    EXPECT(d, "вечером в 8:30", NLP_TOK_TIME, "20:30");
+    EXPECT(d, "2", NLP_TOK_NUMBER, "2"); /* "в 2 раза": twice */
+    d = analyse("в 7 вечера, в 3 дня, в 12 дня, в 11 утра, в 2 ночи, в 11 ночи, "
+                "в 12 ночи, в 7 часов вечера, в 6 часов утра, в 7:30 вечера, "
+                "19:00 вечера, 18.30 вечера, кешкі сағат 7-де, таңғы 9-да, "
+                "түскі 2-де, түнгі 11-де, кешке 8-де, keshki saghat 6-da, "
+                "at 12 pm, at 12 am, 7pm, 9 вечеров, дня 3");
+    /* not a part of the day: a plural noun, and a word before a bare number */
+    EXPECT(d, "9", NLP_TOK_NUMBER, "9");
+    EXPECT(d, "вечеров", NLP_TOK_WORD, "вечеров");
+    EXPECT(d, "3", NLP_TOK_NUMBER, "3");
+}
+
 static void test_hyphens_apostrophes(void)
 {
     struct nlp_doc d = analyse("Z-патриоты көп-көп кто-то - тире — Qazaqstan'da s'ygys a'ke "
@@ -376,6 +428,7 @@ int main(void)
     RUN(test_mentions_hashtags);
     RUN(test_emoji);
     RUN(test_times_dates_numbers);
+    RUN(test_times_part_of_day);
     RUN(test_hyphens_apostrophes);
     RUN(test_zero_width_and_splits);
     RUN(test_spans);
