@@ -6,7 +6,7 @@
  * below is arithmetic over those matches and a little token context:
  *
  *  - Context per token, from one scan of the bytes between tokens: the
- *    sentence it is in (. ! ? … and newlines end sentences) and whether it is
+ *    sentence it is in (. ! ? … and newlines end sentences), its clause, and whether it is
  *    inside quotation marks (« », “ ”, „ “, "...").
  *  - Overlapping matches of one category count once, at their largest weight
  *    (митинг* and митингке both hit "митингке").
@@ -14,9 +14,10 @@
  *    >= NLP_TOPIC_MIN, best first.  Stance terms also count for the topic
  *    war_ukraine (at NLP_STANCE_TOPIC of their weight).
  *  - Stance: each stance match is cancelled by a negation cue ending within
- *    NLP_NEG_WINDOW tokens before it in the same sentence (for Kazakh
- *    negation, which follows the verb, also one starting within 2 tokens
- *    after it), and multiplied by NLP_REPORT_DISCOUNT in a sentence with a
+ *    NLP_NEG_WINDOW tokens before it in the same clause (commas, colons,
+ *    semicolons, brackets and dashes end clauses; for Kazakh negation, which
+ *    follows the verb, also one starting within 2 tokens after it), unless
+ *    the match holds a negation itself (a slogan: "нет войне"), and multiplied by NLP_REPORT_DISCOUNT in a sentence with a
  *    reporting cue.  Outside reported speech, a pro-Russian term in quotation
  *    marks is a scare quote (ridicule: «освобождение») and counts for the
  *    other side at NLP_SCARE_FLIP of its weight; quoted pro-Ukrainian terms
@@ -48,23 +49,34 @@ _Static_assert(NLP_TOK_DATE == NLP_TOK_TIME + 1, "time and date kinds are adjace
 #define NLP_SCARE_FLIP 0.6f      /* a pro-Russian term in scare quotes, as pro-Ukrainian */
 
 /* ---------------------------------------------------------------------------
- * Token context: sentences and quotations
+ * Token context: sentences, clauses and quotations
  * ------------------------------------------------------------------------ */
 
 struct tokctx {
     uint32_t sentence;
+    uint32_t clause; /* sentences, cut further at , ; : ( ) and dashes */
     uint8_t quoted;
 };
 
-static void scan_gap(const char *s, size_t from, size_t to, uint32_t *sent, int *depth, int *dq)
+static void scan_gap(const char *s, size_t from, size_t to, uint32_t *sent, uint32_t *clause,
+                     int *depth, int *dq)
 {
     size_t i = from;
+    int32_t prev = 0;
 
     while (i < to) {
         int32_t c = nlp_utf8_get(s, to, &i);
         switch (c) {
         case '.': case '!': case '?': case '\n': case 0x2026: /* … */
             (*sent)++;
+            (*clause)++;
+            break;
+        case ',': case ';': case ':': case '(': case ')': case 0x2013: case 0x2014: /* – — */
+            (*clause)++;
+            break;
+        case '-': /* a dash, not a minus: " - " */
+            if (prev == ' ')
+                (*clause)++;
             break;
         case 0xAB: case 0x201C: case 0x201E: /* « “ „ */
             if (c == 0x201C && *depth > 0)
@@ -84,6 +96,7 @@ static void scan_gap(const char *s, size_t from, size_t to, uint32_t *sent, int 
         }
         if (c < 0 && i == from)
             break;
+        prev = c;
     }
 }
 
@@ -92,7 +105,7 @@ static struct tokctx *token_context(struct nlp_analyzer *a, const struct nlp_doc
 {
     struct tokctx *ctx = nlp_arena_alloc(&a->arena, doc->ntokens * sizeof(*ctx));
     size_t pos = 0;
-    uint32_t sent = 0;
+    uint32_t sent = 0, clause = 0;
     int depth = 0, dq = 0;
 
     if (!ctx)
@@ -100,8 +113,9 @@ static struct tokctx *token_context(struct nlp_analyzer *a, const struct nlp_doc
     for (size_t i = 0; i < doc->ntokens; i++) {
         const struct nlp_token *t = &doc->tokens[i];
         if (t->start > pos)
-            scan_gap(base, pos, t->start, &sent, &depth, &dq);
+            scan_gap(base, pos, t->start, &sent, &clause, &depth, &dq);
         ctx[i].sentence = sent;
+        ctx[i].clause = clause;
         ctx[i].quoted = depth > 0 || dq;
         if (t->end > pos)
             pos = t->end;
@@ -182,17 +196,22 @@ DEFINE_SORT(sort_evidence, struct nlp_evidence, cmp_evidence)
 static int negated(const struct nlp_lx_rule *rules, const struct nlp_lx_hit *hits, size_t nhits,
                    const struct nlp_lx_hit *h, const struct tokctx *ctx)
 {
+    int neg = 0;
+
     for (size_t k = 0; k < nhits; k++) {
         const struct nlp_lx_hit *g = &hits[k];
-        if (rules[g->rule].family != NLP_CAT_NEGATION ||
-            ctx[g->last].sentence != ctx[h->first].sentence)
+        if (rules[g->rule].family != NLP_CAT_NEGATION)
             continue;
-        if (g->last < h->first && g->last + NLP_NEG_WINDOW >= h->first)
-            return 1;
-        if (rules[g->rule].lang == NLP_LANG_KK && g->first > h->last && g->first <= h->last + 2)
-            return 1;
+        if (g->first >= h->first && g->last <= h->last)
+            return 0; /* "нет войне", "соғысқа жоқ": a negation already */
+        if (g->last < h->first && g->last + NLP_NEG_WINDOW >= h->first &&
+            ctx[g->last].clause == ctx[h->first].clause)
+            neg = 1;
+        if (rules[g->rule].lang == NLP_LANG_KK && g->first > h->last &&
+            g->first <= h->last + 2 && ctx[g->first].clause == ctx[h->last].clause)
+            neg = 1;
     }
-    return 0;
+    return neg;
 }
 
 struct catacc {
@@ -263,12 +282,13 @@ static float clamp01(float x)
 /* Whether a sentence ends in the bytes between tokens i and j (i < j). */
 static int sentence_ends(const char *base, const struct nlp_doc *doc, uint32_t i, uint32_t j)
 {
-    uint32_t sent = 0;
+    uint32_t sent = 0, clause = 0;
     int depth = 0, dq = 0;
 
     for (uint32_t k = i + 1; k <= j && !sent; k++)
         if (doc->tokens[k].start > doc->tokens[k - 1].end)
-            scan_gap(base, doc->tokens[k - 1].end, doc->tokens[k].start, &sent, &depth, &dq);
+            scan_gap(base, doc->tokens[k - 1].end, doc->tokens[k].start, &sent, &clause, &depth,
+                     &dq);
     return sent != 0;
 }
 

@@ -119,6 +119,9 @@ static const char lex_stance[] =
     "stance/pro_ukraine\t\"слава украине\"\t1.0\tru\t\n"
     "cue/negation\tне\t1.0\tru\t\n"
     "cue/negation\t\"не поддерживаю\"\t1.0\tru\t\n"
+    "cue/negation\tнет\t1.0\tru\t\n"
+    "cue/negation\tпротив\t0.9\tru\t\n"
+    "stance/pro_ukraine\t\"нет войне\"\t0.9\tru\t\n"
     "cue/reporting\t\"по словам\"\t1.0\tru\t\n";
 
 static void test_stance(struct nlp_analyzer *a)
@@ -146,6 +149,21 @@ static void test_stance(struct nlp_analyzer *a)
         CHECK_EQ_INT(v.stance, NLP_STANCE_PRO_RUSSIA);
     if (!classify(a, lx, "Они называют это «денацификацией».", &v))
         CHECK(v.stance != NLP_STANCE_PRO_RUSSIA);
+    /* A negation reaches no further than its clause: a comma, a colon or a
+     * dash ends it ... */
+    if (!classify(a, lx, "Нет, денацификация продолжится, и это правильно.", &v))
+        CHECK_EQ_INT(v.stance, NLP_STANCE_PRO_RUSSIA);
+    if (!classify(a, lx, "Не поддерживаю СВО и никогда не поддержу, нет войне.", &v))
+        CHECK_EQ_INT(v.stance, NLP_STANCE_PRO_UKRAINE);
+    if (!classify(a, lx, "Не — денацификация это, а оккупация.", &v))
+        CHECK_EQ_INT(v.stance, NLP_STANCE_PRO_RUSSIA); /* the dash ends it too */
+    if (!classify(a, lx, "Не денацификация, а оккупация.", &v))
+        CHECK_EQ_INT(v.stance, NLP_STANCE_NONE);
+    /* ... and a slogan that is a negation itself is not negated again */
+    if (!classify(a, lx, "Я против войны нет войне", &v))
+        CHECK_EQ_INT(v.stance, NLP_STANCE_PRO_UKRAINE);
+    if (!classify(a, lx, "Нет войне!", &v))
+        CHECK_EQ_INT(v.stance, NLP_STANCE_PRO_UKRAINE);
     nlp_lexicon_free(lx);
 }
 
