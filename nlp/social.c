@@ -436,7 +436,7 @@ static size_t cue_before(const char *s, size_t i, size_t lo, const char *const *
 }
 
 /* Words before a clock hour that make a number a time. */
-static const char *const kk_cues[] = {"сағат", "сағ", "сагат", "saghat", "sağat", "sagat"};
+static const char *const kk_cues[] = {"сағат", "сағ", "сагат", "saghat", "sağat", "saǵat", "sagat"};
 static const char *const ru_cues[] = {"в", "к", "с", "до", "после", "at", "by"};
 
 /* Parts of the day that move a clock hour to the 24-hour clock. */

@@ -163,7 +163,7 @@ static void test_times_part_of_day(void)
                                "в 12 ночи, в 7 часов вечера, в 6 часов утра, в 7:30 вечера, "
                                "19:00 вечера, 18.30 вечера, кешкі сағат 7-де, таңғы 9-да, "
                                "түскі 2-де, түнгі 11-де, кешке 8-де, keshki saghat 6-da, "
-                               "at 12 pm, at 12 am, 7pm, 9 вечеров, дня 3");
+                               "at 12 pm, at 12 am, 7pm, Saǵat 10-da");
 
     EXPECT(d, "в 7 вечера", NLP_TOK_TIME, "19:00");
     EXPECT(d, "в 3 дня", NLP_TOK_TIME, "15:00");
@@ -183,6 +183,7 @@ static void test_times_part_of_day(void)
     EXPECT(d, "түнгі 11-де", NLP_TOK_TIME, "23:00");
     EXPECT(d, "кешке 8-де", NLP_TOK_TIME, "20:00");
     EXPECT(d, "keshki saghat 6-da", NLP_TOK_TIME, "18:00");
+    EXPECT(d, "Saǵat 10-da", NLP_TOK_TIME, "10:00"); /* the 2021 Latin alphabet */
     EXPECT(d, "at 12 pm", NLP_TOK_TIME, "12:00");
     EXPECT(d, "at 12 am", NLP_TOK_TIME, "00:00");
     EXPECT(d, "7pm", NLP_TOK_TIME, "19:00");
@@ -194,11 +195,7 @@ static void test_times_part_of_day(void)
     EXPECT(d, "днём в 2 часа", NLP_TOK_TIME, "14:00");
     EXPECT(d, "вечером в 8:30", NLP_TOK_TIME, "20:30");
     EXPECT(d, "2", NLP_TOK_NUMBER, "2"); /* "в 2 раза": twice */
-    d = analyse("в 7 вечера, в 3 дня, в 12 дня, в 11 утра, в 2 ночи, в 11 ночи, "
-                "в 12 ночи, в 7 часов вечера, в 6 часов утра, в 7:30 вечера, "
-                "19:00 вечера, 18.30 вечера, кешкі сағат 7-де, таңғы 9-да, "
-                "түскі 2-де, түнгі 11-де, кешке 8-де, keshki saghat 6-da, "
-                "at 12 pm, at 12 am, 7pm, 9 вечеров, дня 3");
+    d = analyse("9 вечеров, дня 3");
     /* not a part of the day: a plural noun, and a word before a bare number */
     EXPECT(d, "9", NLP_TOK_NUMBER, "9");
     EXPECT(d, "вечеров", NLP_TOK_WORD, "вечеров");
