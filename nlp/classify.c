@@ -17,8 +17,10 @@
  *    NLP_NEG_WINDOW tokens before it in the same clause (commas, colons,
  *    semicolons, brackets and dashes end clauses; for Kazakh negation, which
  *    follows the verb, also one starting within 2 tokens after it), unless
- *    the match holds a negation itself (a slogan: "нет войне"), and multiplied by NLP_REPORT_DISCOUNT in a sentence with a
- *    reporting cue.  Outside reported speech, a pro-Russian term in quotation
+ *    the match holds a negation itself (a slogan: "нет войне"); an
+ *    opposition cue ("против") cancels only terms no cue/negative word
+ *    covers (see negated()).  A match is multiplied by NLP_REPORT_DISCOUNT
+ *    in a sentence with a reporting cue.  Outside reported speech, a pro-Russian term in quotation
  *    marks is a scare quote (ridicule: «освобождение») and counts for the
  *    other side at NLP_SCARE_FLIP of its weight; quoted pro-Ukrainian terms
  *    are slogans («Нет войне») and count fully.  The sums of the two sides give
@@ -193,23 +195,44 @@ DEFINE_SORT(sort_topics, struct nlp_topic, cmp_topic)
 DEFINE_SORT(sort_evidence, struct nlp_evidence, cmp_evidence)
 
 /* Is there a negation cue scoping over hit h? */
+/* Whether match h (a stance term, or a call when call is set) is negated.
+ * A negation cue cancels it from within NLP_NEG_WINDOW tokens before it in
+ * its clause (a Kazakh one also from 2 tokens after it); an opposition cue
+ * ("против", "against", "қарсы") does the same to a term of support but
+ * not to a term of blame (one a cue/negative word covers: opposing the
+ * "occupiers" is the stance itself), and never to a call ("против
+ * коррупции выходим").  A match holding a negation is a negation already
+ * ("нет войне", "соғысқа жоқ"). */
 static int negated(const struct nlp_lx_rule *rules, const struct nlp_lx_hit *hits, size_t nhits,
-                   const struct nlp_lx_hit *h, const struct tokctx *ctx)
+                   const struct nlp_lx_hit *h, const struct tokctx *ctx, int call)
 {
-    int neg = 0;
+    int neg = 0, blame = -1;
 
     for (size_t k = 0; k < nhits; k++) {
         const struct nlp_lx_hit *g = &hits[k];
-        if (rules[g->rule].family != NLP_CAT_NEGATION)
+        int fam = rules[g->rule].family;
+        if (fam != NLP_CAT_NEGATION && fam != NLP_CAT_OPPOSITION)
             continue;
         if (g->first >= h->first && g->last <= h->last)
             return 0; /* "нет войне", "соғысқа жоқ": a negation already */
-        if (g->last < h->first && g->last + NLP_NEG_WINDOW >= h->first &&
-            ctx[g->last].clause == ctx[h->first].clause)
-            neg = 1;
-        if (rules[g->rule].lang == NLP_LANG_KK && g->first > h->last &&
-            g->first <= h->last + 2 && ctx[g->first].clause == ctx[h->last].clause)
-            neg = 1;
+        if (!(g->last < h->first && g->last + NLP_NEG_WINDOW >= h->first &&
+              ctx[g->last].clause == ctx[h->first].clause) &&
+            !(rules[g->rule].lang == NLP_LANG_KK && g->first > h->last &&
+              g->first <= h->last + 2 && ctx[g->first].clause == ctx[h->last].clause))
+            continue;
+        if (fam == NLP_CAT_OPPOSITION) {
+            if (call)
+                continue;
+            if (blame < 0) {
+                blame = 0;
+                for (size_t q = 0; q < nhits && !blame; q++)
+                    blame = rules[hits[q].rule].family == NLP_CAT_NEGATIVE &&
+                            hits[q].first <= h->last && hits[q].last >= h->first;
+            }
+            if (blame)
+                continue;
+        }
+        neg = 1;
     }
     return neg;
 }
@@ -409,7 +432,7 @@ int nlp_classify(struct nlp_analyzer *a, const struct nlp_lexicon *lx, const str
             for (size_t g = 0; g < nhits && !reported; g++)
                 reported = rules[hits[g].rule].family == NLP_CAT_REPORTING &&
                            ctx[hits[g].first].sentence == ctx[h->first].sentence;
-            if (negated(rules, hits, nhits, h, ctx)) {
+            if (negated(rules, hits, nhits, h, ctx, 0)) {
                 w = 0.0f;
             } else if (reported) {
                 w *= NLP_REPORT_DISCOUNT;
@@ -421,7 +444,7 @@ int nlp_classify(struct nlp_analyzer *a, const struct nlp_lexicon *lx, const str
             break;
         }
         case NLP_CAT_CALL:
-            if (negated(rules, hits, nhits, h, ctx))
+            if (negated(rules, hits, nhits, h, ctx, 1))
                 w = 0.0f;
             if (w > cta)
                 cta = w;

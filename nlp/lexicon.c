@@ -234,6 +234,7 @@ static int category_family(const char *s, size_t n)
         {"cue/everyday", NLP_CAT_EVERYDAY},          {"cue/target_russia", NLP_CAT_TARGET_RU},
         {"cue/target_ukraine", NLP_CAT_TARGET_UA},   {"cue/target_west", NLP_CAT_TARGET_WEST},
         {"cue/positive", NLP_CAT_POSITIVE},          {"cue/negative", NLP_CAT_NEGATIVE},
+        {"cue/opposition", NLP_CAT_OPPOSITION},
     };
 
     for (size_t i = 0; i < KZ_ARRAY_LEN(fixed); i++)
@@ -407,9 +408,9 @@ static int add_entry(struct lx_build *b, size_t fileno, const char *const f[5], 
     family = category_family(f[0], fl[0]);
     if (family < 0) {
         report(b, "unknown category \"%.*s\" (expected topic/<name>, stance/pro_ukraine, "
-                  "stance/pro_russia, cue/call_to_action|negation|reporting|time|place|past|"
-                  "everyday|target_russia|target_ukraine|target_west|positive|negative or "
-                  "region/<id>, names in ASCII snake_case)",
+                  "stance/pro_russia, cue/call_to_action|negation|opposition|reporting|time|"
+                  "place|past|everyday|target_russia|target_ukraine|target_west|positive|"
+                  "negative or region/<id>, names in ASCII snake_case)",
                (int)fl[0], f[0]);
         return 0;
     }

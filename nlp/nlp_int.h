@@ -318,6 +318,7 @@ enum nlp_cat_family {
     NLP_CAT_TARGET_WEST, /* cue/target_west: the West named (NATO, the US, the EU) */
     NLP_CAT_POSITIVE,    /* cue/positive: a word that praises (victory, brave, liberate) */
     NLP_CAT_NEGATIVE,    /* cue/negative: a word that condemns (crime, invader, collapse) */
+    NLP_CAT_OPPOSITION,  /* cue/opposition: против, against, қарсы, осуждаю (classify.c) */
 };
 
 struct nlp_lx_cat {

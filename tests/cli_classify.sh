@@ -86,7 +86,7 @@ case "$out" in
     *) echo "FAIL: stdin with ./lexicons: $out"; fails=$((fails + 1)) ;;
 esac
 
-# -- topic cases: false friends of short stems, everyday topic vocabulary ----
+# -- topic cases: false friends of short stems, everyday topic vocabulary, stance rules
 python3 - "$KZ_BIN" "$ROOT/lexicons" "$ROOT/tests/data/topic-cases.tsv" <<'PY' || fails=$((fails + 1))
 import json, os, shlex, subprocess, sys
 kz, lex, cases = sys.argv[1:4]
@@ -97,7 +97,14 @@ out = subprocess.run(cmd, input="\n".join(r[2] for r in rows) + "\n", capture_ou
                      text=True, check=True).stdout.splitlines()
 bad = 0 if len(out) == len(rows) else 1
 for (exp, topic, text), line in zip(rows, out):
-    got = [t["name"] for t in json.loads(line)["topics"]]
+    v = json.loads(line)
+    if topic.startswith("stance:"):  # "+ stance:pro_ukraine": the war stance given
+        got = v["stance"]["war"]
+        if (got == topic[7:]) != (exp == "+"):
+            print(f"FAIL: {exp}{topic} {text!r}: stance {got}")
+            bad += 1
+        continue
+    got = [t["name"] for t in v["topics"]]
     if (topic in got) != (exp == "+"):
         print(f"FAIL: {exp}{topic} {text!r}: topics {got}")
         bad += 1

@@ -120,8 +120,20 @@ static const char lex_stance[] =
     "cue/negation\tне\t1.0\tru\t\n"
     "cue/negation\t\"не поддерживаю\"\t1.0\tru\t\n"
     "cue/negation\tнет\t1.0\tru\t\n"
-    "cue/negation\tпротив\t0.9\tru\t\n"
+    "cue/opposition\tпротив\t0.9\tru\t\n"
     "stance/pro_ukraine\t\"нет войне\"\t0.9\tru\t\n"
+    "cue/opposition\tборьба\t0.8\tru\t\n"
+    "cue/opposition\tқарсы\t0.9\tkk\t\n"
+    "cue/opposition\tagainst\t0.9\ten\t\n"
+    "stance/pro_ukraine\tоккупант*\t0.9\tru\t\n"
+    "cue/negative\tоккупант*\t1.0\tru\t\n"
+    "stance/pro_ukraine\tбасқыншы*\t0.7\tkk\t\n"
+    "cue/negative\tбасқыншы*\t1.0\tkk\t\n"
+    "stance/pro_ukraine\t\"russian aggression\"\t0.8\ten\t\n"
+    "cue/negative\taggression\t1.0\ten\t\n"
+    "stance/pro_russia\tукронацист*\t1.0\tru\t\n"
+    "cue/negative\tукронацист*\t1.0\tru\t\n"
+    "stance/pro_russia\t\"русский мир\"\t0.9\tru\t\n"
     "cue/reporting\t\"по словам\"\t1.0\tru\t\n";
 
 static void test_stance(struct nlp_analyzer *a)
@@ -164,6 +176,24 @@ static void test_stance(struct nlp_analyzer *a)
         CHECK_EQ_INT(v.stance, NLP_STANCE_PRO_UKRAINE);
     if (!classify(a, lx, "Нет войне!", &v))
         CHECK_EQ_INT(v.stance, NLP_STANCE_PRO_UKRAINE);
+    /* Opposition ("against", "против", "қарсы") cancels a term of support
+     * but not one of blame (a term that is also a cue/negative word):
+     * fighting the occupiers is for Ukraine, fighting "ukronazis" for Russia. */
+    if (!classify(a, lx, "Борьба с оккупантами продолжается.", &v))
+        CHECK_EQ_INT(v.stance, NLP_STANCE_PRO_UKRAINE);
+    if (!classify(a, lx, "Борьба против укронацистов продолжается.", &v))
+        CHECK_EQ_INT(v.stance, NLP_STANCE_PRO_RUSSIA);
+    if (!classify(a, lx, "We stand united against Russian aggression.", &v))
+        CHECK_EQ_INT(v.stance, NLP_STANCE_PRO_UKRAINE);
+    if (!classify(a, lx, "Басқыншыларға қарсы тұрамыз.", &v))
+        CHECK_EQ_INT(v.stance, NLP_STANCE_PRO_UKRAINE);
+    if (!classify(a, lx, "Борьба против «русский мир» идёт.", &v))
+        CHECK(v.stance != NLP_STANCE_PRO_RUSSIA);
+    if (!classify(a, lx, "Мы против русский мир", &v))
+        CHECK(v.stance != NLP_STANCE_PRO_RUSSIA);
+    /* a plain negation still cancels a term of blame: "they are not occupiers" */
+    if (!classify(a, lx, "Это не оккупанты.", &v))
+        CHECK_EQ_INT(v.stance, NLP_STANCE_NONE);
     nlp_lexicon_free(lx);
 }
 
@@ -178,6 +208,7 @@ static void test_mobilization(struct nlp_analyzer *a, const struct nlp_lexicon *
         {"Вчера прошёл митинг", 0},
         {"Завтра в 18:00 футбол, приходите", 0},
         {"Не выходите завтра на площадь", 0},
+        {"Против коррупции выходим завтра на площадь!", 1}, /* opposition is no negation of a call */
     };
     struct nlp_verdict v;
 
@@ -215,6 +246,7 @@ static const char lex_mob[] =
     "cue/call_to_action\tвыходите\t0.9\tru\t\n"
     "cue/call_to_action\tприходите\t0.8\tru\t\n"
     "cue/negation\tне\t1.0\tru\t\n"
+    "cue/opposition\tпротив\t0.9\tru\t\n"
     "cue/time\tзавтра\t0.8\tru\t\n"
     "cue/time\tертең\t0.8\tkk\t\n"
     "cue/place\tалаң*\t0.8\tkk\t\n"
