@@ -86,6 +86,17 @@ case "$out" in
     *) echo "FAIL: stdin with ./lexicons: $out"; fails=$((fails + 1)) ;;
 esac
 
+# when and where of a call, as the analyst reads them
+out=$(cd "$ROOT" && printf '%s\n' "Кешкі сағат 7-де әкімдік алдына жиналамыз, келіңіздер!" \
+    "Сегодня вечером в 7 все к акимату, хватит терпеть!" | kz classify)
+for want in '"when":"Кешкі сағат 7-де","where":"әкімдік алдына"' \
+            '"when":"Сегодня вечером в 7","where":"акимату"'; do
+    case "$out" in
+        *"$want"*) echo "ok   $want" ;;
+        *) echo "FAIL: want $want in: $out"; fails=$((fails + 1)) ;;
+    esac
+done
+
 # -- topic cases: false friends of short stems, everyday topic vocabulary, stance rules
 python3 - "$KZ_BIN" "$ROOT/lexicons" "$ROOT/tests/data/topic-cases.tsv" <<'PY' || fails=$((fails + 1))
 import json, os, shlex, subprocess, sys
