@@ -88,16 +88,20 @@ static void dlq_delivered(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opa
 static int dead_to_kafka(void *ctx, const struct ingest_dead *d)
 {
     struct run *r = ctx;
-    char topic[300], part[16], off[32];
+    char topic[300], part[16], off[32], key[48];
     snprintf(topic, sizeof(topic), "%s.dlq", d->pos.source);
     snprintf(part, sizeof(part), "%d", (int)d->pos.partition);
     snprintf(off, sizeof(off), "%llu", (unsigned long long)d->pos.offset);
+    /* Keyed by the source position: a dead letter written twice (after a
+     * crash) lands in the same DLQ partition under the same key, so a
+     * compacted DLQ topic, or a reader deduplicating by key, keeps one. */
+    int keylen = snprintf(key, sizeof(key), "%s:%s", part, off);
     const char *reason = ingest_dl_reason_name(d->reason);
     const char *detail = d->detail ? d->detail : "";
     for (;;) {
         rd_kafka_resp_err_t e = rd_kafka_producev(
             r->dlq, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-            RD_KAFKA_V_VALUE((void *)d->raw, d->raw_len),
+            RD_KAFKA_V_VALUE((void *)d->raw, d->raw_len), RD_KAFKA_V_KEY(key, (size_t)keylen),
             RD_KAFKA_V_HEADER("kzp-reason", reason, -1),
             RD_KAFKA_V_HEADER("kzp-detail", detail, -1),
             RD_KAFKA_V_HEADER("kzp-topic", d->pos.source, -1),

@@ -64,6 +64,10 @@ while len(seen) < want_total and time.time() < deadline:
             continue
         hd = {k: v.decode() for k, v in (m.headers() or [])}
         key = (hd.get("kzp-partition"), hd.get("kzp-offset"))
+        # keyed by the source position, so a compacted DLQ keeps one of each
+        check_key = (m.key() or b"").decode() == f"{key[0]}:{key[1]}"
+        if not check_key:
+            check("dead letter key", (m.key() or b"").decode(), f"{key[0]}:{key[1]}")
         if key in seen:
             continue  # the DLQ is at-least-once: a crash may write one twice
         seen.add(key)
