@@ -478,8 +478,12 @@ static enum part_of_day pod_before_word(const char *w)
         {"ночью", POD_NIGHT},
     };
 
+    size_t n = strlen(w);
+
+    if (n < 5 || n > 16) /* the table's shortest and longest words, in bytes */
+        return POD_NONE;
     for (size_t k = 0; k < KZ_ARRAY_LEN(words); k++)
-        if (strcmp(w, words[k].w) == 0)
+        if (w[0] == words[k].w[0] && strcmp(w, words[k].w) == 0)
             return words[k].pod;
     return POD_NONE;
 }
@@ -516,8 +520,16 @@ static size_t pod_before(const char *s, size_t i, size_t lo, enum part_of_day *p
 
 static void put_time(struct nlp_match *m, unsigned h, unsigned mi)
 {
+    h %= 100;
+    mi %= 100;
     m->kind = NLP_TOK_TIME;
-    m->normlen = (size_t)snprintf(m->norm, sizeof(m->norm), "%02u:%02u", h % 100, mi % 100);
+    m->norm[0] = (char)('0' + h / 10);
+    m->norm[1] = (char)('0' + h % 10);
+    m->norm[2] = ':';
+    m->norm[3] = (char)('0' + mi / 10);
+    m->norm[4] = (char)('0' + mi % 10);
+    m->norm[5] = '\0';
+    m->normlen = 5;
 }
 
 static size_t skip_space(const char *s, size_t n, size_t j)
