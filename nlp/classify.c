@@ -29,6 +29,8 @@
  *    a time (cue or a time/date token), a place (cue or region) and the
  *    protest topic, minus signals of a past event and of everyday invitations
  *    (small fixed word lists below: they are rules, not lexicon data).
+ *    A post with no topic scores NLP_MOB_BARE less and needs a place: a
+ *    call and a time alone are plans ("сенбіде шығайық").
  *    call_to_action needs a call cue and a score >= NLP_MOB_MIN, and adds
  *    the topic protest (a call to rally is about protest, whatever the cause).
  *  - Region: the region category with the largest summed weight.
@@ -47,6 +49,7 @@ _Static_assert(NLP_TOK_DATE == NLP_TOK_TIME + 1, "time and date kinds are adjace
 #define NLP_NEG_WINDOW 3         /* tokens before a stance or call match */
 #define NLP_REPORT_DISCOUNT 0.3f /* stance inside quotes or reported speech */
 #define NLP_MOB_MIN 0.5f         /* call_to_action from this score */
+#define NLP_MOB_BARE 0.15f       /* less mobilization score for a post with no topic */
 #define NLP_STANCE_TOPIC 0.8f    /* a stance term as evidence of topic war_ukraine */
 #define NLP_SCARE_FLIP 0.6f      /* a pro-Russian term in scare quotes, as pro-Ukrainian */
 
@@ -358,6 +361,7 @@ int nlp_classify(struct nlp_analyzer *a, const struct nlp_lexicon *lx, const str
     const char *base;
     float cta = 0.0f, tim = 0.0f, place = 0.0f, protest = 0.0f, s_ua, s_ru, best_region = 0.0f;
     float past = 0.0f, everyday = 0.0f;
+    bool bare;
     int rc;
     long protest_cat, war; /* the protest topic; war_ukraine, which stance terms imply */
     size_t best_region_cat = SIZE_MAX;
@@ -549,9 +553,13 @@ int nlp_classify(struct nlp_analyzer *a, const struct nlp_lexicon *lx, const str
         v->stance_score = clamp01(s_ru - s_ua);
     }
 
+    /* A call and a time alone are plans ("сенбіде шығайық", "в пятницу
+     * собираемся у Ерлана"): a post with no topic scores NLP_MOB_BARE less,
+     * and calls to action only with a place. */
+    bare = ntopics == 0;
     v->mob_score = clamp01(0.5f * cta + 0.2f * tim + 0.15f * place + 0.3f * protest -
-                           0.4f * past - 0.45f * everyday);
-    v->call_to_action = cta > 0.0f && v->mob_score >= NLP_MOB_MIN;
+                           0.4f * past - 0.45f * everyday - (bare ? NLP_MOB_BARE : 0.0f));
+    v->call_to_action = cta > 0.0f && v->mob_score >= NLP_MOB_MIN && (!bare || place > 0.0f);
     if (v->call_to_action && protest_cat >= 0 && protest < NLP_TOPIC_MIN) {
         /* a call to rally is about protest, whatever its cause */
         topics[ntopics].name = cats[protest_cat].name;

@@ -209,6 +209,11 @@ static void test_mobilization(struct nlp_analyzer *a, const struct nlp_lexicon *
         {"Завтра в 18:00 футбол, приходите", 0},
         {"Не выходите завтра на площадь", 0},
         {"Против коррупции выходим завтра на площадь!", 1}, /* opposition is no negation of a call */
+        /* a call and a time alone are plans, not mobilization: a place or a
+         * topic must say what it is about */
+        {"Выходим завтра в 12:00, кто с нами?", 0},
+        {"Завтра в 12:00 выходим на митинг", 1},
+        {"Приходите завтра в парк", 0}, /* a weak call, a weak place, no topic */
     };
     struct nlp_verdict v;
 
@@ -252,6 +257,7 @@ static const char lex_mob[] =
     "cue/place\tалаң*\t0.8\tkk\t\n"
     "cue/place\tакимат*\t0.8\tru\t\n"
     "cue/place\tплощад*\t0.8\tru\t\n"
+    "cue/place\tпарк*\t0.5\tru\t\n"
     "cue/past\tвчера\t1.0\tru\t\n"
     "cue/past\tпрошёл\t1.0\tru\t\n"
     "cue/everyday\tфутбол*\t1.0\tru\t\n"
