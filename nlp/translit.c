@@ -4,7 +4,7 @@
  * Kazakhs type Latin in four ways, and one token may mix them:
  *   2017 official (apostrophes): a' g' i' n' o' u' y' s' c' = ә ғ и ң ө ү у ш ч
  *   2018 official (acutes):      á ǵ ı ń ó ú ý, sh ch   = ә ғ и ң ө ү у ш ч
- *   2021 official (diacritics):  ä ğ ı i ñ ö ş ū ü ç    = ә ғ ы і ң ө ш ұ ү ч
+ *   2021 official (diacritics):  ä ğ ı i y ñ ö ş ū ü ç  = ә ғ і и ы ң ө ш ұ ү ч
  *   informal: sh ch zh kh gh ng, q = қ, w = у, j = ж, y = ы (й after a vowel)
  * The input is the token's normalized form (NFKC, lower case, apostrophes
  * folded to '), so precomposed accented letters arrive as single code points.
@@ -12,8 +12,12 @@
  * Conflicts are resolved toward the most frequent reading:
  *   - "y" is ы (2017, 2018, informal), but й after a vowel before a consonant
  *     or the end (qalay -> қалай); "i" and "ı" after a vowel are й too;
- *   - "ı" is и in a word with 2018 acutes, ы otherwise (2021);
- *   - "i" is і, "h" is х, "ng" is ң before a consonant or at the end (tanga
+ *   - "ı" is и in a word with 2018 acutes (й after a vowel), і otherwise
+ *     (2021: bır -> бір, kelıp -> келіп);
+ *   - "i" is і, but и in a word whose ı marks it as 2021 (tiıs -> тиіс; not
+ *     beside sh, ch, zh, which 2021 writes ş, ç, j);
+ *     a word with only other diacritics keeps і (ükimet -> үкімет), as
+ *     people mix the alphabets; "h" is х, "ng" is ң before a consonant or at the end (tanga
  *     stays танга);
  *   - vowel harmony restores what informal spelling loses: in a front word
  *     o is ө and a first-syllable u is ү; in a back word g, k are ғ, қ.
@@ -43,7 +47,7 @@ static const struct cp_map single[] = {
     {'k', 0x43A},   {'l', 0x43B},   {'m', 0x43C},   {'n', 0x43D},   {'o', 0x43E},
     {'p', 0x43F},   {'q', 0x49B},   {'r', 0x440},   {'s', 0x441},   {'t', 0x442},
     {'u', 0x443},   {'v', 0x432},   {'w', 0x443},   {'x', 0x445},   {'y', 0x44B},
-    {'z', 0x437},   {0xE4, 0x4D9},  {0x11F, 0x493}, {0x131, 0x44B}, {0xF1, 0x4A3},
+    {'z', 0x437},   {0xE4, 0x4D9},  {0x11F, 0x493}, {0x131, 0x456}, {0xF1, 0x4A3},
     {0xF6, 0x4E9},  {0x15F, 0x448}, {0x16B, 0x4B1}, {0xFC, 0x4AF},  {0xE7, 0x447},
     {0xE1, 0x4D9},  {0x1F5, 0x493}, {0x144, 0x4A3}, {0xF3, 0x4E9},  {0xFA, 0x4AF},
     {0xFD, 0x443},  {0x259, 0x4D9},
@@ -80,24 +84,25 @@ static bool case_ending(const char *p, size_t n)
 }
 
 /*
- * Vowel harmony of a Latin word: +1 back (a, y, ı and no front vowel), -1
- * front (e, ä, ö, ü, ə, acute á ó ú and no back vowel), 0 undecided; o, u
- * and i say nothing, as they stand for both series in informal spelling.
+ * Vowel harmony of a Latin word: +1 back (a, y and no front vowel), -1
+ * front (e, ä, ö, ü, ə, acute á ó ú, and the 2021 ı, and no back vowel), 0
+ * undecided; o, u and i say nothing, as they stand for both series in
+ * informal spelling, nor does ı in a 2018 word (и there).
  * Informal spelling loses the letters that carry harmony (ө ү ғ қ); harmony
  * puts some back: in a front word o is ө and a word-initial u is ү; in a
  * back word g, k are ғ, қ (koremin -> көремін, s'ygys -> шығыс).
  */
-static int word_harmony(const char *s, size_t n)
+static int word_harmony(const char *s, size_t n, bool acute)
 {
     bool back = false, front = false, i_seen = false;
     size_t i = 0;
 
     while (i < n) {
         int32_t c = nlp_utf8_get(s, n, &i);
-        if (c == 'a' || c == 'y' || c == 0x131)
+        if (c == 'a' || c == 'y')
             back = true;
         else if (c == 'e' || c == 0xE4 || c == 0xF6 || c == 0xFC || c == 0x259 || c == 0xE1 ||
-                 c == 0xF3 || c == 0xFA)
+                 c == 0xF3 || c == 0xFA || (c == 0x131 && !acute))
             front = true;
         else if (c == 'i')
             i_seen = true;
@@ -107,7 +112,7 @@ static int word_harmony(const char *s, size_t n)
     return back == front ? 0 : back ? 1 : -1;
 }
 
-/* The 2018 alphabet's acutes; in a word that has them, ı is и (not 2021 ы). */
+/* The 2018 alphabet's acutes; in a word that has them, ı is и (not 2021 і). */
 static bool has_acute(const char *s, size_t n)
 {
     size_t i = 0;
@@ -140,8 +145,12 @@ int nlp_translit_kk(struct nlp_analyzer *a, const struct kz_str *surface, const 
     char *buf = nlp_arena_alloc(&a->arena, 2 * n + 1);
     bool proper = surface->n > 0 && ((unsigned char)surface->p[0] >= 'A' &&
                                      (unsigned char)surface->p[0] <= 'Z');
-    int harm = word_harmony(s, n);
     bool acute = has_acute(s, n), pv = false; /* pv: the last letter written was a vowel */
+    /* ı marks a 2021 word, unless 2018 acutes or the digraphs 2021 does not
+     * use (sh ch zh: ıshki is і and і, not і and и) say otherwise */
+    bool dotless = memmem(s, n, "\xC4\xB1", 2) != NULL && !memmem(s, n, "sh", 2) &&
+                   !memmem(s, n, "ch", 2) && !memmem(s, n, "zh", 2);
+    int harm = word_harmony(s, n, acute);
     bool vowel_seen = false;
 
     if (!buf)
@@ -198,9 +207,11 @@ int nlp_translit_kk(struct nlp_analyzer *a, const struct kz_str *surface, const 
             case 'i':
                 if (pv)
                     to = 0x439; /* qalai -> қалай, oiyn -> ойын */
+                else if (dotless && !acute)
+                    to = 0x438; /* 2021: tiıs -> тиіс */
                 break;
             case 0x131:
-                to = pv ? 0x439 : acute ? 0x438 : 0x44B;
+                to = acute ? (pv ? 0x439 : 0x438) : 0x456; /* 2018 и, й; 2021 і */
                 break;
             case 'u':
             case 'w':

@@ -66,6 +66,18 @@ static void test_2021(void)
     tr(s, "şyndyq", "шындық", 1);
     tr(s, "añyz", "аңыз", 1);
     tr(s, "ūlt", "ұлт", 1);
+    /* 2021: ı is і, y is ы, i is й after a vowel */
+    s = "Bır danyşpan kısı kelıp aitty: bügın äkımdık aldynda tiıs jinalamyz, üiıne Reseidıñ";
+    tr(s, "Bır", "бір", 1);
+    tr(s, "danyşpan", "данышпан", 1);
+    tr(s, "kısı", "кісі", 1);
+    tr(s, "kelıp", "келіп", 1);
+    tr(s, "aitty", "айтты", 1);
+    tr(s, "bügın", "бүгін", 1);
+    tr(s, "äkımdık", "әкімдік", 1);
+    tr(s, "tiıs", "тиіс", 1);
+    tr(s, "üiıne", "үйіне", 1);
+    tr(s, "Reseidıñ", "ресейдің", 1);
 }
 
 static void test_informal(void)
