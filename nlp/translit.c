@@ -155,6 +155,15 @@ int nlp_translit_kk(struct nlp_analyzer *a, const struct kz_str *surface, const 
 
     if (!buf)
         return KZ_ENOMEM;
+    /* Loans keep their Russian spelling; the one that matters most here
+     * would otherwise read уқрайна (i between vowels is й, as in oiyn). */
+    if (n >= 6 && !memcmp(s, "ukrain", 6)) {
+        memcpy(buf, "\xD1\x83\xD0\xBA\xD1\x80\xD0\xB0\xD0\xB8\xD0\xBD", 12); /* украин */
+        o = 12;
+        i = 6;
+        vowel_seen = true;
+        harm = 1; /* its endings are back, after the final а: Украинаға */
+    }
     while (i < n) {
         size_t k = i, k2;
         int32_t c = nlp_utf8_get(s, n, &k), c2 = -1, to = -1;

@@ -78,6 +78,12 @@ static void test_2021(void)
     tr(s, "tiıs", "тиіс", 1);
     tr(s, "üiıne", "үйіне", 1);
     tr(s, "Reseidıñ", "ресейдің", 1);
+    /* a loan keeps its Russian spelling: not уқрайна */
+    s = "Bız Ukrainany qoldaimyz, Ukrainağa kömek kerek, Ukraina jeñedı";
+    tr(s, "Ukrainany", "украинаны", 1);
+    tr(s, "Ukrainağa", "украинаға", 1);
+    tr(s, "Ukraina", "украина", 1);
+    tr("Ukrainaga komek jinaimyz, bari keliniz", "Ukrainaga", "украинаға", 1);
 }
 
 static void test_informal(void)
