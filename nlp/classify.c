@@ -6,8 +6,8 @@
  * below is arithmetic over those matches and a little token context:
  *
  *  - Context per token, from one scan of the bytes between tokens: the
- *    sentence it is in (. ! ? … and newlines end sentences), its clause, and whether it is
- *    inside quotation marks (« », “ ”, „ “, "...").
+ *    sentence it is in (. ! ? … and newlines end sentences), its clause,
+ *    and whether it is inside quotation marks (« », “ ”, „ “, "...").
  *  - Overlapping matches of one category count once, at their largest weight
  *    (митинг* and митингке both hit "митингке").
  *  - Topics: score = 1 - prod(1 - w) over the topic's matches; reported when
@@ -20,10 +20,11 @@
  *    the match holds a negation itself (a slogan: "нет войне"); an
  *    opposition cue ("против") cancels only terms no cue/negative word
  *    covers (see negated()).  A match is multiplied by NLP_REPORT_DISCOUNT
- *    in a sentence with a reporting cue.  Outside reported speech, a pro-Russian term in quotation
- *    marks is a scare quote (ridicule: «освобождение») and counts for the
- *    other side at NLP_SCARE_FLIP of its weight; quoted pro-Ukrainian terms
- *    are slogans («Нет войне») and count fully.  The sums of the two sides give
+ *    in a sentence with a reporting cue.  Outside reported speech, a
+ *    pro-Russian term in quotation marks is a scare quote (ridicule:
+ *    «освобождение») and counts for the other side at NLP_SCARE_FLIP of its
+ *    weight; quoted pro-Ukrainian terms are slogans («Нет войне») and count
+ *    fully.  The sums of the two sides give
  *    score = min(1, S_win - S_lose); the side wins when score >= NLP_STANCE_MIN.
  *  - Mobilization: a weighted sum of the strongest un-negated call to action,
  *    a time (cue or a time/date token), a place (cue or region) and the
@@ -197,7 +198,6 @@ DEFINE_SORT(sort_hits, struct nlp_lx_hit, cmp_hit)
 DEFINE_SORT(sort_topics, struct nlp_topic, cmp_topic)
 DEFINE_SORT(sort_evidence, struct nlp_evidence, cmp_evidence)
 
-/* Is there a negation cue scoping over hit h? */
 /* Whether match h (a stance term, or a call when call is set) is negated.
  * A negation cue cancels it from within NLP_NEG_WINDOW tokens before it in
  * its clause (a Kazakh one also from 2 tokens after it); an opposition cue

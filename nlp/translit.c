@@ -15,10 +15,11 @@
  *   - "ı" is и in a word with 2018 acutes (й after a vowel), і otherwise
  *     (2021: bır -> бір, kelıp -> келіп);
  *   - "i" is і, but и in a word whose ı marks it as 2021 (tiıs -> тиіс; not
- *     beside sh, ch, zh, which 2021 writes ş, ç, j);
- *     a word with only other diacritics keeps і (ükimet -> үкімет), as
- *     people mix the alphabets; "h" is х, "ng" is ң before a consonant or at the end (tanga
- *     stays танга);
+ *     beside sh, ch, zh, which 2021 writes ş, ç, j); a word with only other
+ *     diacritics keeps і (ükimet -> үкімет), as people mix the alphabets;
+ *   - "h" is х, "ng" is ң before a consonant or at the end (tanga stays
+ *     танга);
+ *   - "ukrain..." keeps the Russian spelling of the loan (украина);
  *   - vowel harmony restores what informal spelling loses: in a front word
  *     o is ө and a first-syllable u is ү; in a back word g, k are ғ, қ.
  * An apostrophe after an upper-case proper noun and before a case ending is

@@ -208,7 +208,8 @@ static void test_mobilization(struct nlp_analyzer *a, const struct nlp_lexicon *
         {"Вчера прошёл митинг", 0},
         {"Завтра в 18:00 футбол, приходите", 0},
         {"Не выходите завтра на площадь", 0},
-        {"Против коррупции выходим завтра на площадь!", 1}, /* opposition is no negation of a call */
+        /* opposition is no negation of a call */
+        {"Против коррупции выходим завтра на площадь!", 1},
         /* a call and a time alone are plans, not mobilization: a place or a
          * topic must say what it is about */
         {"Выходим завтра в 12:00, кто с нами?", 0},
