@@ -19,9 +19,11 @@
  *     s = blend * p_model + (1 - blend) * s_lexicon
  * where s_lexicon is the lexicon's own score for the label (topic score,
  * mobilization score; for stance, 0.5 + score/2 for the side the lexicons
- * chose and the rest for none).  blend is chosen on the held-out split: the
- * value in {0, 0.05, ..., 1} with the best held-out macro-F1 (ties: the
- * larger blend), and stored in the model.  The lexicon verdict is an input of
+ * chose and the rest for none).  blend is the value in {0, 0.05, ..., 1}
+ * with the best macro-F1 (ties: the larger blend), stored in the model: on
+ * the held-out split for stance and mobilization; for topics on every
+ * example, out of fold (model_train.c, oof_predict), as a tenth of the
+ * posts holds too few of each of many topics to rank the blends by.  The lexicon verdict is an input of
  * the model too (x:, v: features), so the model learns how far to trust each
  * lexicon signal; the blend only guards the cases the model has not seen.
  */

@@ -506,6 +506,47 @@ static void test_refit(struct nlp_analyzer *a, const struct nlp_lexicon *lx)
     nlp_model_free(r2);
 }
 
+/* Topics choose their blend on every post, out of fold (a tenth of the
+ * posts holds too few of each topic): the path is deterministic, and with
+ * no lexicon to lean on the model is what decides. */
+static void test_topics_blend(void)
+{
+    struct kz_str topics[KZ_ARRAY_LEN(train_rows)];
+    struct nlp_train_example *ex = examples(topics);
+    struct nlp_analyzer *a = NULL;
+    struct nlp_model *m[2] = {NULL, NULL};
+    struct nlp_train_config cfg;
+    struct nlp_train_report rep;
+    void *b[2] = {NULL, NULL};
+    size_t l[2] = {0, 0};
+    char err[256];
+
+    CHECK_EQ_INT(nlp_analyzer_new(NULL, &a, err, sizeof(err)), 0);
+    nlp_train_config_default(&cfg);
+    cfg.kind = NLP_MODEL_TOPICS;
+    cfg.hash_bits = 12;
+    cfg.heldout = 0.25f;
+    for (int i = 0; i < 2 && ex && a; i++) {
+        CHECK_EQ_INT(nlp_model_train(a, NULL, &cfg, ex, KZ_ARRAY_LEN(train_rows), &m[i], &rep,
+                                     err, sizeof(err)),
+                     0);
+        CHECK(rep.best_epoch >= 1);
+        CHECK(rep.heldout_macro_f1 >= 0.0 && rep.heldout_macro_f1 <= 1.0);
+        if (m[i])
+            CHECK_EQ_INT(nlp_model_save(m[i], &b[i], &l[i]), 0);
+    }
+    if (m[0] && m[1]) {
+        CHECK(l[0] == l[1] && !memcmp(b[0], b[1], l[0]));
+        CHECK(nlp_model_blend(m[0]) >= 0.5f); /* no lexicon: the lexicon side scores 0 */
+    }
+    for (int i = 0; i < 2; i++) {
+        free(b[i]);
+        nlp_model_free(m[i]);
+    }
+    nlp_analyzer_free(a);
+    free(ex);
+}
+
 static void test_target_features(void)
 {
     struct nlp_lexicon_file f = {"targets.tsv", lex_targets, strlen(lex_targets)};
@@ -628,6 +669,7 @@ int main(void)
     RUN(test_packed_rows);
     RUN(test_char_ngrams);
     RUN(test_target_features);
+    RUN(test_topics_blend);
     RUN(test_bad_training_input);
     return TAP_DONE();
 }
