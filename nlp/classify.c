@@ -318,11 +318,66 @@ static int sentence_ends(const char *base, const struct nlp_doc *doc, uint32_t i
     return sent != 0;
 }
 
+/* Whether a clause (or a sentence) ends between tokens i and j (i < j). */
+static int clause_ends(const char *base, const struct nlp_doc *doc, uint32_t i, uint32_t j)
+{
+    uint32_t sent = 0, clause = 0;
+    int depth = 0, dq = 0;
+
+    for (uint32_t k = i + 1; k <= j && !clause; k++)
+        if (doc->tokens[k].start > doc->tokens[k - 1].end)
+            scan_gap(base, doc->tokens[k - 1].end, doc->tokens[k].start, &sent, &clause, &depth,
+                     &dq);
+    return clause != 0;
+}
+
+static bool ends_with(struct kz_str s, const char *suf)
+{
+    size_t n = strlen(suf);
+
+    return s.n >= n && !memcmp(s.p + s.n - n, suf, n);
+}
+
+/* Kazakh postpositions of place, as written and typed without the Kazakh
+ * letters ("алдына": in front of; "маңында": near; "жанында": beside). */
+static bool kk_postposition(const struct nlp_token *t)
+{
+    static const char *const words[] = {
+        "алдына", "алдында", "алдынан", "маңында", "маңына", "манында", "манына",
+        "жанында", "жанына", "қасында", "қасына", "касында", "касына",
+    };
+
+    if (t->kind != NLP_TOK_WORD)
+        return false;
+    for (size_t i = 0; i < KZ_ARRAY_LEN(words); i++)
+        if (t->norm.n == strlen(words[i]) && !memcmp(t->norm.p, words[i], t->norm.n))
+            return true;
+    return false;
+}
+
+/* A genitive ending (-ның -нің -дың -дің -тың -тің, or typed without the
+ * Kazakh letters): "елшілігінің алдына", the embassy's front. */
+static bool kk_genitive(const struct nlp_token *t)
+{
+    static const char *const ends[] = {"ның", "нің", "дың", "дің", "тың", "тің",
+                                       "нын", "нин", "дын", "дин", "тын", "тин"};
+
+    if (t->kind != NLP_TOK_WORD)
+        return false;
+    for (size_t i = 0; i < KZ_ARRAY_LEN(ends); i++)
+        if (ends_with(t->norm, ends[i]))
+            return true;
+    return false;
+}
+
 /* The span of the first cue hit, grown over the hits that start within one
  * token of its end in the same sentence ("Республика алаңына", "к акимату,
- * на площадь"). */
+ * на площадь").  With postpos, a span that starts at a Kazakh postposition
+ * takes the word before it, and that word's possessor when the word is in
+ * the genitive ("мектеп алдында", "Украина елшілігінің алдына"), within the
+ * clause. */
 static struct kz_str first_span(const char *base, const struct nlp_doc *doc, const uint32_t *f,
-                                const uint32_t *l, size_t n)
+                                const uint32_t *l, size_t n, bool postpos)
 {
     uint32_t first = UINT32_MAX, last = 0;
 
@@ -341,6 +396,16 @@ static struct kz_str first_span(const char *base, const struct nlp_doc *doc, con
                 last = l[i];
                 grew = 1;
             }
+    }
+    if (postpos && kk_postposition(&doc->tokens[first])) {
+        for (int words = 0; words < 2 && first > 0; words++) {
+            const struct nlp_token *p = &doc->tokens[first - 1];
+            if (p->kind != NLP_TOK_WORD || clause_ends(base, doc, first - 1, first))
+                break;
+            first--;
+            if (!kk_genitive(p))
+                break;
+        }
     }
     return kz_str_make(base + doc->tokens[first].start,
                        doc->tokens[last].end - doc->tokens[first].start);
@@ -569,8 +634,8 @@ int nlp_classify(struct nlp_analyzer *a, const struct nlp_lexicon *lx, const str
         sort_topics(topics, ntopics);
     v->topics = topics;
     v->ntopics = ntopics;
-    v->when = ntime ? first_span(base, doc, tf, tl, ntime) : KZ_STR_NULL;
-    v->where = nplace ? first_span(base, doc, pf, pl, nplace) : KZ_STR_NULL;
+    v->when = ntime ? first_span(base, doc, tf, tl, ntime, false) : KZ_STR_NULL;
+    v->where = nplace ? first_span(base, doc, pf, pl, nplace, true) : KZ_STR_NULL;
 
     if (nev > 1)
         sort_evidence(ev, nev);

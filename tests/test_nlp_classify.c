@@ -244,6 +244,22 @@ static void test_mobilization(struct nlp_analyzer *a, const struct nlp_lexicon *
         if (v.where.n)
             CHECK_EQ_MEM(v.where.p, v.where.n, "акимату, на площадь");
     }
+    /* a Kazakh postposition takes the noun before it, and that noun's
+     * possessor when the noun is in the genitive; a comma stops it */
+    static const struct {
+        const char *text, *where;
+    } post[] = {
+        {"Ертең Украина елшілігінің алдына жиналамыз!", "Украина елшілігінің алдына"},
+        {"Ертең мектеп алдында жиналамыз!", "мектеп алдында"},
+        {"Ертең, алдына жиналамыз!", "алдына"},
+    };
+    for (size_t i = 0; i < KZ_ARRAY_LEN(post); i++) {
+        if (classify(a, lx, post[i].text, &v))
+            continue;
+        CHECK(v.where.n > 0);
+        if (v.where.n)
+            CHECK_EQ_MEM(v.where.p, v.where.n, post[i].where);
+    }
 }
 
 static const char lex_mob[] =
@@ -259,6 +275,8 @@ static const char lex_mob[] =
     "cue/place\tакимат*\t0.8\tru\t\n"
     "cue/place\tплощад*\t0.8\tru\t\n"
     "cue/place\tпарк*\t0.5\tru\t\n"
+    "cue/place\tалдына\t0.5\tkk\t\n"
+    "cue/place\tалдында\t0.5\tkk\t\n"
     "cue/past\tвчера\t1.0\tru\t\n"
     "cue/past\tпрошёл\t1.0\tru\t\n"
     "cue/everyday\tфутбол*\t1.0\tru\t\n"
