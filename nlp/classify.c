@@ -305,30 +305,18 @@ static float clamp01(float x)
     return x < 0.0f ? 0.0f : x > 1.0f ? 1.0f : x;
 }
 
-/* Whether a sentence ends in the bytes between tokens i and j (i < j). */
-static int sentence_ends(const char *base, const struct nlp_doc *doc, uint32_t i, uint32_t j)
+/* Whether a sentence ends in the bytes between tokens i and j (i < j); with
+ * clause, whether a clause ends (a sentence end is one too). */
+static int ends_between(const char *base, const struct nlp_doc *doc, uint32_t i, uint32_t j,
+                        bool clause)
 {
-    uint32_t sent = 0, clause = 0;
+    uint32_t sent = 0, cl = 0;
     int depth = 0, dq = 0;
 
-    for (uint32_t k = i + 1; k <= j && !sent; k++)
+    for (uint32_t k = i + 1; k <= j && !(clause ? cl : sent); k++)
         if (doc->tokens[k].start > doc->tokens[k - 1].end)
-            scan_gap(base, doc->tokens[k - 1].end, doc->tokens[k].start, &sent, &clause, &depth,
-                     &dq);
-    return sent != 0;
-}
-
-/* Whether a clause (or a sentence) ends between tokens i and j (i < j). */
-static int clause_ends(const char *base, const struct nlp_doc *doc, uint32_t i, uint32_t j)
-{
-    uint32_t sent = 0, clause = 0;
-    int depth = 0, dq = 0;
-
-    for (uint32_t k = i + 1; k <= j && !clause; k++)
-        if (doc->tokens[k].start > doc->tokens[k - 1].end)
-            scan_gap(base, doc->tokens[k - 1].end, doc->tokens[k].start, &sent, &clause, &depth,
-                     &dq);
-    return clause != 0;
+            scan_gap(base, doc->tokens[k - 1].end, doc->tokens[k].start, &sent, &cl, &depth, &dq);
+    return (clause ? cl : sent) != 0;
 }
 
 static bool ends_with(struct kz_str s, const char *suf)
@@ -392,7 +380,7 @@ static struct kz_str first_span(const char *base, const struct nlp_doc *doc, con
         grew = 0;
         for (size_t i = 0; i < n; i++)
             if (f[i] > first && f[i] <= last + 2 && l[i] > last &&
-                (f[i] <= last || !sentence_ends(base, doc, last, f[i]))) {
+                (f[i] <= last || !ends_between(base, doc, last, f[i], false))) {
                 last = l[i];
                 grew = 1;
             }
@@ -400,7 +388,7 @@ static struct kz_str first_span(const char *base, const struct nlp_doc *doc, con
     if (postpos && kk_postposition(&doc->tokens[first])) {
         for (int words = 0; words < 2 && first > 0; words++) {
             const struct nlp_token *p = &doc->tokens[first - 1];
-            if (p->kind != NLP_TOK_WORD || clause_ends(base, doc, first - 1, first))
+            if (p->kind != NLP_TOK_WORD || ends_between(base, doc, first - 1, first, true))
                 break;
             first--;
             if (!kk_genitive(p))
