@@ -320,6 +320,38 @@ static void epoch(const struct nlp_train_config *cfg, const struct nlp_model *m,
     }
 }
 
+/* Fisher-Yates shuffle of a[0..n) with the training generator. */
+static void shuffle(size_t *a, size_t n, uint64_t *rng)
+{
+    for (size_t i = n - 1; n > 1 && i > 0; i--) {
+        size_t j = (size_t)(xorshift(rng) % (i + 1)), tmp = a[i];
+        a[i] = a[j];
+        a[j] = tmp;
+    }
+}
+
+/* Weights w, bias fitted from zero to order[0..n) for `epochs` epochs, the
+ * order reshuffled before each, class weights from those examples; G, Gb
+ * are the AdaGrad sums (D * K and K floats), zeroed here too. */
+static void fit_from_zero(const struct nlp_train_config *cfg, const struct nlp_model *m,
+                          float *w, float *bias, float *G, float *Gb, const struct tset *t,
+                          size_t *order, size_t n, unsigned epochs, uint64_t *rng,
+                          struct feat *scratch)
+{
+    size_t DK = ((size_t)1 << m->bits) * m->nlabels;
+    float cw[2 * NLP_MODEL_MAX_LABELS];
+
+    memset(w, 0, DK * sizeof(*w));
+    memset(bias, 0, m->nlabels * sizeof(*bias));
+    memset(G, 0, DK * sizeof(*G));
+    memset(Gb, 0, m->nlabels * sizeof(*Gb));
+    class_weights(m, t, order, n, cw);
+    for (unsigned ep = 0; ep < epochs; ep++) {
+        shuffle(order, n, rng);
+        epoch(cfg, m, w, bias, G, Gb, t, order, n, cw, scratch);
+    }
+}
+
 /*
  * Out-of-fold probabilities of every example, for choosing the blend on all
  * of them rather than on the held-out part alone: NLP_MODEL_BLEND_FOLDS
@@ -332,7 +364,7 @@ static int oof_predict(const struct nlp_train_config *cfg, const struct nlp_mode
 {
     size_t K = m->nlabels, D = (size_t)1 << m->bits, n = t->n, F = NLP_MODEL_BLEND_FOLDS;
     float *w = malloc(D * K * sizeof(*w)), *G = malloc(D * K * sizeof(*G));
-    float bias[NLP_MODEL_MAX_LABELS], Gb[NLP_MODEL_MAX_LABELS], cw[2 * NLP_MODEL_MAX_LABELS];
+    float bias[NLP_MODEL_MAX_LABELS], Gb[NLP_MODEL_MAX_LABELS];
     size_t *tr = malloc(n * sizeof(*tr));
     int rc = 0;
 
@@ -345,19 +377,7 @@ static int oof_predict(const struct nlp_train_config *cfg, const struct nlp_mode
         for (size_t i = 0; i < n; i++)
             if (i < lo || i >= hi)
                 tr[ntr++] = perm[i];
-        memset(w, 0, D * K * sizeof(*w));
-        memset(G, 0, D * K * sizeof(*G));
-        memset(bias, 0, sizeof(bias));
-        memset(Gb, 0, sizeof(Gb));
-        class_weights(m, t, tr, ntr, cw);
-        for (unsigned ep = 0; ep < epochs; ep++) {
-            for (size_t i = ntr - 1; ntr > 1 && i > 0; i--) {
-                size_t j = (size_t)(xorshift(rng) % (i + 1)), tmp = tr[i];
-                tr[i] = tr[j];
-                tr[j] = tmp;
-            }
-            epoch(cfg, m, w, bias, G, Gb, t, tr, ntr, cw, scratch);
-        }
+        fit_from_zero(cfg, m, w, bias, G, Gb, t, tr, ntr, epochs, rng, scratch);
         predict_set(m, w, bias, t, perm + lo, hi - lo, P + lo * K, scratch);
     }
 out:
@@ -447,11 +467,7 @@ int nlp_model_train(struct nlp_analyzer *a, const struct nlp_lexicon *lx,
     /* The seeded split: a Fisher-Yates shuffle, the first nheld held out. */
     for (size_t i = 0; i < t.n; i++)
         order[i] = i;
-    for (size_t i = t.n - 1; i > 0; i--) {
-        size_t j = (size_t)(xorshift(&rng) % (i + 1)), tmp = order[i];
-        order[i] = order[j];
-        order[j] = tmp;
-    }
+    shuffle(order, t.n, &rng);
     nheld = (size_t)((double)t.n * cfg->heldout + 0.5);
     if (cfg->heldout > 0.0f && nheld == 0)
         nheld = 1;
@@ -473,12 +489,7 @@ int nlp_model_train(struct nlp_analyzer *a, const struct nlp_lexicon *lx,
     for (unsigned ep = 1; ep <= cfg->epochs; ep++) {
         size_t *tr = order + nheld;
         double loss;
-        /* reshuffle the training part each epoch */
-        for (size_t i = ntrain - 1; ntrain > 1 && i > 0; i--) {
-            size_t j = (size_t)(xorshift(&rng) % (i + 1)), tmp = tr[i];
-            tr[i] = tr[j];
-            tr[j] = tmp;
-        }
+        shuffle(tr, ntrain, &rng); /* the training part, each epoch */
         epoch(cfg, m, m->w, m->bias, G, Gb, &t, tr, ntrain, cw, scratch);
         rep->epochs_run = ep;
         if (!nheld) {
@@ -531,19 +542,8 @@ int nlp_model_train(struct nlp_analyzer *a, const struct nlp_lexicon *lx,
         /* Again from zero on every example, for the epochs the held-out part
          * chose; the blend chosen stays.  (The held-out figures above are
          * those of the first fit: the refit has nothing left to score on.) */
-        memset(m->w, 0, D * K * sizeof(*m->w));
-        memset(m->bias, 0, K * sizeof(*m->bias));
-        memset(G, 0, D * K * sizeof(*G));
-        memset(Gb, 0, K * sizeof(*Gb));
-        class_weights(m, &t, order, t.n, cw);
-        for (unsigned ep = 1; ep <= rep->best_epoch; ep++) {
-            for (size_t i = t.n - 1; t.n > 1 && i > 0; i--) {
-                size_t j = (size_t)(xorshift(&rng) % (i + 1)), tmp = order[i];
-                order[i] = order[j];
-                order[j] = tmp;
-            }
-            epoch(cfg, m, m->w, m->bias, G, Gb, &t, order, t.n, cw, scratch);
-        }
+        fit_from_zero(cfg, m, m->w, m->bias, G, Gb, &t, order, t.n, rep->best_epoch, &rng,
+                      scratch);
         ntrain = t.n;
     }
     rep->ntrain = ntrain;
