@@ -582,9 +582,11 @@ static void put_clock(const char *s, size_t n, size_t lo, struct nlp_match *m, u
     if (pod == POD_NONE) { /* кешкі сағат 7-де; вечером в 7:30 */
         size_t st = pod_before(s, m->start, lo, &pod), cr;
         if (pod == POD_NONE &&
-            (cr = cue_before(s, m->start, lo, ru_cues, KZ_ARRAY_LEN(ru_cues))) != m->start &&
-            (st = pod_before(s, cr, lo, &pod)) == cr)
-            st = m->start;
+            (cr = cue_before(s, m->start, lo, ru_cues, KZ_ARRAY_LEN(ru_cues))) != m->start) {
+            st = pod_before(s, cr, lo, &pod);
+            if (pod == POD_NONE)
+                st = m->start; /* "в 7:30" alone: the token starts at the number */
+        }
         m->start = st;
     }
     put_time(m, pod_hour(h, pod), mi);
@@ -697,10 +699,12 @@ static bool match_numeric(const char *s, size_t n, size_t i, size_t lo, struct n
             put_clock(s, n, lo, m, a, 0);
             return true;
         }
-        /* таңғы 9-да: a case ending makes the bare hour a time */
-        if (pod_before(s, i, lo, &pod) != i && time_suffix(s, n, j, num_suffix(s, n, j))) {
+        /* таңғы 9-да: a case ending makes the bare hour a time (the cheap
+         * test first: most numbers have none) */
+        e2 = num_suffix(s, n, j);
+        if (time_suffix(s, n, j, e2) && pod_before(s, i, lo, &pod) != i) {
             m->start = i;
-            m->end = num_suffix(s, n, j);
+            m->end = e2;
             put_clock(s, n, lo, m, a, 0);
             return true;
         }
