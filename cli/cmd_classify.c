@@ -11,7 +11,8 @@
  * of evidence and its byte span in the post's text.
  *
  * The lexicon directory is --lexicons DIR, else ./lexicons when it exists
- * (kz_lexicons_default, shared with eval).  --model FILE (one per label
+ * (pipeline_lexicons_default).  The pipeline walks the lines, with no store;
+ * this file only prints each verdict.  --model FILE (one per label
  * kind) adds learned models: their labels blend model and lexicon scores and
  * their top features appear in the evidence as "model/<label>".
  */
@@ -25,21 +26,6 @@
 #include <jansson.h>
 
 #include "cli.h"
-
-int kz_lexicons_default(struct kz_config *cfg, const char *cmdname)
-{
-    struct stat st;
-
-    if (cfg->lexicons)
-        return 0;
-    if (stat("lexicons", &st) == 0 && S_ISDIR(st.st_mode)) {
-        cfg->lexicons = strdup("lexicons");
-        return cfg->lexicons ? 0 : KZ_EXIT_FAIL;
-    }
-    fprintf(stderr, "kzpulse %s: no lexicons: pass --lexicons DIR (./lexicons does not exist)\n",
-            cmdname);
-    return KZ_EXIT_USAGE;
-}
 
 /* ---------------------------------------------------------------------------
  * Verdict JSON
@@ -133,155 +119,64 @@ static json_t *verdict_json(struct kz_str id, const struct nlp_doc *doc,
  * classify
  * ------------------------------------------------------------------------ */
 
-struct classify_ctx {
-    struct nlp_analyzer *nlp;
-    struct nlp_lexicon *lex;
-    struct nlp_model *models[KZ_MAX_MODELS];
-    size_t nmodels;
-    uint64_t posts, dead;
-    int error;
-};
-
-static int classify_text(struct classify_ctx *c, struct kz_str id, const char *text, size_t n,
-                         enum nlp_lang hint)
+static int print_verdict(void *ctx, const struct ingest_post *post, const struct nlp_doc *doc,
+                         const struct nlp_verdict *v)
 {
-    struct nlp_doc doc;
-    struct nlp_verdict v;
-    json_t *o;
-    int rc;
-
-    if ((rc = nlp_analyze(c->nlp, text, n, hint, &doc)) ||
-        (rc = nlp_classify_with_models(c->nlp, c->lex, (const struct nlp_model *const *)c->models,
-                                       c->nmodels, &doc, &v)))
-        return rc;
-    o = verdict_json(id, &doc, &v);
-    rc = json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(4));
+    json_t *o = verdict_json(post ? post->id : KZ_STR_NULL, doc, v);
+    int rc = json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(4));
     json_decref(o);
     putchar('\n');
-    c->posts++;
     return rc ? KZ_EIO : 0;
-}
-
-static int on_post(void *ctx, const struct ingest_post *post)
-{
-    struct classify_ctx *c = ctx;
-    enum nlp_lang hint = (enum nlp_lang)nlp_lang_parse(post->lang.p, post->lang.n);
-    int rc = classify_text(c, post->id, post->text.p, post->text.n, hint);
-
-    if (rc)
-        c->error = rc;
-    return rc;
-}
-
-static int on_dead(void *ctx, const struct ingest_dead *d)
-{
-    struct classify_ctx *c = ctx;
-
-    c->dead++;
-    return ingest_dead_write_json(stderr, d) ? KZ_EIO : 0;
 }
 
 int kz_cmd_classify(const struct kz_cmd *cmd, int argc, char **argv)
 {
     struct kz_config cfg;
-    struct classify_ctx c;
-    struct ingest_decoder *dec = NULL;
-    char **args = NULL, *line = NULL, err[512];
+    struct pipeline *p = NULL;
+    char **args = NULL, err[768];
     int nargs = 0, status = KZ_EXIT_OK, rc;
-    size_t cap = 0;
-    ssize_t n;
-    uint64_t lineno = 0, offset = 0;
     FILE *in = NULL;
     const char *path;
 
-    memset(&c, 0, sizeof(c));
     kz_config_init(&cfg);
     rc = kz_parse_args(cmd, argc, argv, &cfg, &args, &nargs);
     if (rc) {
         status = rc < 0 ? KZ_EXIT_OK : rc;
         goto out;
     }
-    if ((status = kz_input_arg("classify", args, nargs, &path)) ||
-        (status = kz_lexicons_default(&cfg, "classify")))
+    if ((status = kz_input_arg("classify", args, nargs, &path)))
         goto out;
+    if (pipeline_lexicons_default(&cfg, err, sizeof(err))) {
+        fprintf(stderr, "kzpulse classify: %s\n", err);
+        status = KZ_EXIT_USAGE;
+        goto out;
+    }
     in = strcmp(path, "-") ? fopen(path, "rb") : stdin;
     if (!in) {
         fprintf(stderr, "kzpulse classify: cannot read %s: %s\n", path, strerror(errno));
         status = KZ_EXIT_USAGE;
         goto out;
     }
-    if (kz_lexicons_load(cfg.lexicons, &c.lex, err, sizeof(err))) {
-        fprintf(stderr, "kzpulse classify: lexicons: %s\n", err);
-        status = KZ_EXIT_USAGE;
-        goto out;
-    }
-    if (kz_models_load(&cfg, c.models, &c.nmodels, err, sizeof(err))) {
-        fprintf(stderr, "kzpulse classify: --model %s\n", err);
-        status = KZ_EXIT_USAGE;
-        goto out;
-    }
-    if (nlp_analyzer_new(NULL, &c.nlp, err, sizeof(err))) {
+    /* No store: verdicts are printed, not counted; dead letters go to stderr. */
+    if ((rc = pipeline_new(&cfg, NULL, pipeline_dead_to_file, stderr, &p, err, sizeof(err)))) {
         fprintf(stderr, "kzpulse classify: %s\n", err);
-        status = KZ_EXIT_FAIL;
+        status = rc == KZ_ENOMEM ? KZ_EXIT_FAIL : KZ_EXIT_USAGE;
         goto out;
     }
-    if (ingest_decoder_new(&cfg.ingest, &dec)) {
-        fprintf(stderr, "kzpulse classify: out of memory\n");
-        status = KZ_EXIT_FAIL;
-        goto out;
-    }
-    while ((n = getline(&line, &cap, in)) >= 0) {
-        size_t len = (size_t)n, k = 0;
-        lineno++;
-        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-            len--;
-        while (k < len && (line[k] == ' ' || line[k] == '\t'))
-            k++;
-        if (k == len) {
-            offset += (uint64_t)n;
-            continue;
-        }
-        if (line[k] == '{') {
-            struct ingest_record rec;
-            memset(&rec, 0, sizeof(rec));
-            rec.data = line;
-            rec.len = len;
-            rec.pos.source = path;
-            rec.pos.partition = -1;
-            rec.pos.offset = offset;
-            rec.arrival_ms = (int64_t)time(NULL) * 1000;
-            rec.schema = cfg.ingest.schema;
-            rc = ingest_decode(dec, &rec, on_post, on_dead, &c);
-        } else {
-            size_t cut = len > cfg.ingest.max_text ? cfg.ingest.max_text : len;
-            while (cut < len && cut > 0 && ((unsigned char)line[cut] & 0xC0) == 0x80)
-                cut--;
-            rc = classify_text(&c, KZ_STR_NULL, line, cut, NLP_LANG_UND);
-        }
-        offset += (uint64_t)n;
-        if (rc) {
-            fprintf(stderr, "kzpulse classify: %s:%llu: %s\n", path, (unsigned long long)lineno,
-                    kz_strerror(rc));
-            status = KZ_EXIT_FAIL;
-            break;
-        }
-    }
-    if (ferror(in)) {
-        fprintf(stderr, "kzpulse classify: reading %s: %s\n", path, strerror(errno));
-        status = KZ_EXIT_USAGE;
+    pipeline_on_verdict(p, print_verdict, NULL);
+    rc = pipeline_walk_lines(p, in, path, err, sizeof(err));
+    if (rc) {
+        fprintf(stderr, "kzpulse classify: %s\n", err);
+        status = rc == PIPELINE_BAD_SOURCE ? KZ_EXIT_USAGE : KZ_EXIT_FAIL;
     }
     if (fflush(stdout)) {
         fprintf(stderr, "kzpulse classify: writing output: %s\n", strerror(errno));
         status = KZ_EXIT_FAIL;
     }
 out:
-    ingest_decoder_free(dec);
-    nlp_analyzer_free(c.nlp);
-    nlp_lexicon_free(c.lex);
-    kz_models_free(c.models, c.nmodels);
+    pipeline_free(p);
     if (in && in != stdin)
         fclose(in);
-    free(line);
     free(args);
     kz_config_free(&cfg);
     return status;

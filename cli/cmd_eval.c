@@ -412,20 +412,23 @@ int kz_cmd_eval(const struct kz_cmd *cmd, int argc, char **argv)
         status = KZ_EXIT_USAGE;
         goto out;
     }
-    if ((status = kz_lexicons_default(&cfg, "eval")))
+    if (pipeline_lexicons_default(&cfg, err, sizeof(err))) {
+        fprintf(stderr, "kzpulse eval: %s\n", err);
+        status = KZ_EXIT_USAGE;
         goto out;
+    }
     in = strcmp(cfg.gold, "-") ? fopen(cfg.gold, "rb") : stdin;
     if (!in) {
         fprintf(stderr, "kzpulse eval: cannot read %s: %s\n", cfg.gold, strerror(errno));
         status = KZ_EXIT_USAGE;
         goto out;
     }
-    if (kz_lexicons_load(cfg.lexicons, &lx, err, sizeof(err))) {
+    if (pipeline_lexicons_load(cfg.lexicons, &lx, err, sizeof(err))) {
         fprintf(stderr, "kzpulse eval: lexicons: %s\n", err);
         status = KZ_EXIT_USAGE;
         goto out;
     }
-    if (kz_models_load(&cfg, models, &nmodels, err, sizeof(err))) {
+    if (pipeline_models_load(&cfg, models, &nmodels, err, sizeof(err))) {
         fprintf(stderr, "kzpulse eval: --model %s\n", err);
         status = KZ_EXIT_USAGE;
         goto out;
@@ -474,7 +477,7 @@ out:
     }
     nlp_analyzer_free(nlp);
     nlp_lexicon_free(lx);
-    kz_models_free(models, nmodels);
+    pipeline_models_free(models, nmodels);
     if (in && in != stdin)
         fclose(in);
     free(line);

@@ -150,7 +150,7 @@ int kz_cmd_query(const struct kz_cmd *cmd, int argc, char **argv)
     int nargs = 0, status = KZ_EXIT_OK, rc;
     char err[512];
     struct agg_store *st = NULL;
-    struct kz_pipeline *p = NULL;
+    struct pipeline *p = NULL;
 
     kz_config_init(&cfg);
     if ((rc = kz_parse_args(cmd, argc, argv, &cfg, &args, &nargs))) {
@@ -195,19 +195,22 @@ int kz_cmd_query(const struct kz_cmd *cmd, int argc, char **argv)
             status = KZ_EXIT_FAIL;
             goto out;
         }
-        if ((rc = kz_pipeline_new(&cfg, st, NULL, NULL, &p, err, sizeof(err)))) {
+        if ((rc = pipeline_new(&cfg, st, NULL, NULL, &p, err, sizeof(err)))) {
             fprintf(stderr, "kzpulse query: %s\n", err);
             status = rc == KZ_ENOMEM ? KZ_EXIT_FAIL : KZ_EXIT_USAGE;
             goto out;
         }
         for (int i = 2; i < nargs && status != KZ_EXIT_FAIL; i++) {
-            int s = kz_replay_file(p, &cfg, args[i], "query");
-            if (s > status)
-                status = s;
+            char why[768];
+            if ((rc = pipeline_walk_file(p, args[i], why, sizeof(why)))) {
+                fprintf(stderr, "kzpulse query: %s\n", why);
+                status = rc == PIPELINE_BAD_SOURCE && status != KZ_EXIT_FAIL ? KZ_EXIT_USAGE
+                                                                            : KZ_EXIT_FAIL;
+            }
         }
         if (status != KZ_EXIT_OK)
             goto out;
-        uint64_t dead = kz_pipeline_run_stats(p)->dead_total;
+        uint64_t dead = pipeline_stats(p)->dead_total;
         if (dead)
             fprintf(stderr, "kzpulse query: %llu records could not be decoded and are not "
                             "counted (kzpulse replay writes them with their reasons)\n",
@@ -227,7 +230,7 @@ int kz_cmd_query(const struct kz_cmd *cmd, int argc, char **argv)
     }
     status = do_query(st, &cfg, args[0], args[1], from, to, cfg.report_json);
 out:
-    kz_pipeline_free(p);
+    pipeline_free(p);
     agg_store_free(st);
     free(args);
     kz_config_free(&cfg);

@@ -11,57 +11,18 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli.h"
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Run one file through the pipeline.  Returns KZ_EXIT_OK, KZ_EXIT_USAGE for a
  * bad input file (the run goes on), or KZ_EXIT_FAIL (the run stops). */
-int kz_replay_file(struct kz_pipeline *p, const struct kz_config *cfg, const char *path,
-                   const char *cmdname)
+static int replay_file(struct pipeline *p, const char *path)
 {
-    char err[512];
-    struct ingest_source *src;
-    int rc = ingest_source_open(path, &cfg->ingest, &src, err, sizeof(err));
-    if (rc) {
-        fprintf(stderr, "kzpulse %s: %s\n", cmdname, err);
-        kz_pipeline_run_stats(p)->sources_failed++;
-        return KZ_EXIT_USAGE;
-    }
-    int status = KZ_EXIT_OK;
-    struct ingest_record rec;
-    while ((rc = ingest_source_next(src, &rec, err, sizeof(err))) == 1) {
-        rec.arrival_ms = now_ms();
-        if (kz_pipeline_record(p, &rec, err, sizeof(err))) {
-            fprintf(stderr, "kzpulse %s: %s: %s\n", cmdname, path, err);
-            status = KZ_EXIT_FAIL;
-            break;
-        }
-    }
-    if (rc < 0) {
-        fprintf(stderr, "kzpulse %s: %s\n", cmdname, err);
-        status = KZ_EXIT_USAGE;
-    }
-    struct kz_run_stats *rs = kz_pipeline_run_stats(p);
-    rs->bytes_in += ingest_source_bytes(src);
-    if (status == KZ_EXIT_OK)
-        rs->sources_ok++;
-    else
-        rs->sources_failed++;
-    /* positions name the source; apply them while it is open */
-    if (status != KZ_EXIT_FAIL && kz_pipeline_flush(p, err, sizeof(err))) {
-        fprintf(stderr, "kzpulse %s: store: %s\n", cmdname, err);
-        status = KZ_EXIT_FAIL;
-    }
-    ingest_source_close(src);
-    return status;
+    char err[768];
+    int rc = pipeline_walk_file(p, path, err, sizeof(err));
+    if (rc)
+        fprintf(stderr, "kzpulse replay: %s\n", err);
+    return rc == 0 ? KZ_EXIT_OK : rc == PIPELINE_BAD_SOURCE ? KZ_EXIT_USAGE : KZ_EXIT_FAIL;
 }
 
 int kz_cmd_replay(const struct kz_cmd *cmd, int argc, char **argv)
@@ -72,7 +33,7 @@ int kz_cmd_replay(const struct kz_cmd *cmd, int argc, char **argv)
     char err[512];
     FILE *dead = NULL;
     struct agg_store *store = NULL;
-    struct kz_pipeline *p = NULL;
+    struct pipeline *p = NULL;
 
     kz_config_init(&cfg);
     int rc = kz_parse_args(cmd, argc, argv, &cfg, &files, &nfiles);
@@ -103,14 +64,14 @@ int kz_cmd_replay(const struct kz_cmd *cmd, int argc, char **argv)
         status = KZ_EXIT_FAIL;
         goto out;
     }
-    if ((rc = kz_pipeline_new(&cfg, store, kz_dead_to_file, dead, &p, err, sizeof(err)))) {
+    if ((rc = pipeline_new(&cfg, store, pipeline_dead_to_file, dead, &p, err, sizeof(err)))) {
         fprintf(stderr, "kzpulse replay: %s\n", err);
         status = rc == KZ_ENOMEM ? KZ_EXIT_FAIL : KZ_EXIT_USAGE;
         goto out;
     }
 
     for (int i = 0; i < nfiles && status != KZ_EXIT_FAIL; i++) {
-        int s = kz_replay_file(p, &cfg, files[i], "replay");
+        int s = replay_file(p, files[i]);
         if (s > status)
             status = s;
     }
@@ -121,8 +82,8 @@ int kz_cmd_replay(const struct kz_cmd *cmd, int argc, char **argv)
     if (status != KZ_EXIT_FAIL) {
         struct kz_report_input in = {
             .store = store,
-            .ingest = kz_pipeline_ingest_stats(p),
-            .run = kz_pipeline_run_stats(p),
+            .ingest = pipeline_ingest_stats(p),
+            .run = pipeline_stats(p),
             .sources = (const char *const *)files,
             .nsources = nfiles,
             .dead_letters = cfg.dead_letters,
@@ -138,7 +99,7 @@ int kz_cmd_replay(const struct kz_cmd *cmd, int argc, char **argv)
         }
     }
 out:
-    kz_pipeline_free(p);
+    pipeline_free(p);
     agg_store_free(store);
     if (dead && dead != stderr && fclose(dead) && status == KZ_EXIT_OK) {
         fprintf(stderr, "kzpulse replay: %s: %s\n", cfg.dead_letters, strerror(errno));

@@ -193,7 +193,7 @@ static int flush(struct run *r)
                  "to the DLQ topic", (unsigned long long)r->dlq_failed);
         return KZ_EIO;
     }
-    const struct agg_position *pos = kz_pipeline_positions(r->pipe, &n);
+    const struct agg_position *pos = pipeline_positions(r->pipe, &n);
     struct agg_position copy[64];
     if (n > KZ_ARRAY_LEN(copy))
         n = KZ_ARRAY_LEN(copy);
@@ -204,7 +204,7 @@ static int flush(struct run *r)
     int64_t t0 = kz_run_now_ms();
     int rc;
     for (;;) {
-        rc = kz_pipeline_flush(r->pipe, err, sizeof(err));
+        rc = pipeline_flush(r->pipe, err, sizeof(err));
         if (rc != KZ_EAGAIN)
             break; /* applied, or an error retrying cannot mend */
         r->retries++;
@@ -219,7 +219,7 @@ static int flush(struct run *r)
         fprintf(stderr, "kzpulse run: fenced: the batch overlaps offsets another process applied "
                         "(this one was paused past its session timeout?); dropping it and "
                         "resuming after the stored offsets\n");
-        kz_pipeline_discard(r->pipe);
+        pipeline_discard(r->pipe);
         reseek(r, copy, n);
         kz_run_wm_rollback(r);
         rc = 0;
@@ -306,7 +306,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e,
         r->assigned += parts->cnt;
     } else {
         size_t n;
-        kz_pipeline_positions(r->pipe, &n);
+        pipeline_positions(r->pipe, &n);
         if (n && flush(r)) {
             r->fatal = 1;
             g_stop = 1;
@@ -400,14 +400,14 @@ static void reload_lexicons(struct run *r)
         fprintf(stderr, "kzpulse run: SIGHUP: no --lexicons directory to reload\n");
         return;
     }
-    int rc = kz_lexicons_load(r->cfg->lexicons, &lex, err, sizeof(err));
+    int rc = pipeline_lexicons_load(r->cfg->lexicons, &lex, err, sizeof(err));
     if (rc) {
         r->reload_failed++;
         fprintf(stderr, "kzpulse run: SIGHUP: lexicons from %s not reloaded, keeping the old "
                         "ones: %s\n", r->cfg->lexicons, err);
         return;
     }
-    nlp_lexicon_free(kz_pipeline_swap_lexicon(r->pipe, lex));
+    nlp_lexicon_free(pipeline_swap_lexicon(r->pipe, lex));
     r->reloads++;
     fprintf(stderr, "kzpulse run: SIGHUP: lexicons reloaded from %s\n", r->cfg->lexicons);
 }
@@ -481,12 +481,12 @@ int kz_cmd_run(const struct kz_cmd *cmd, int argc, char **argv)
         status = rc == KZ_EINVAL ? KZ_EXIT_USAGE : KZ_EXIT_FAIL;
         goto out;
     }
-    if ((rc = kz_pipeline_new(&cfg, r.store, dead_to_kafka, &r, &r.pipe, err, sizeof(err)))) {
+    if ((rc = pipeline_new(&cfg, r.store, dead_to_kafka, &r, &r.pipe, err, sizeof(err)))) {
         fprintf(stderr, "kzpulse run: %s\n", err);
         status = rc == KZ_ENOMEM ? KZ_EXIT_FAIL : KZ_EXIT_USAGE;
         goto out;
     }
-    kz_pipeline_set_autoflush(r.pipe, 0);
+    pipeline_set_autoflush(r.pipe, 0);
 
     rd_kafka_conf_t *cc = base_conf(&cfg, 1), *pc = cc ? base_conf(&cfg, 0) : NULL;
     if (!pc || !cc) {
@@ -558,22 +558,22 @@ int kz_cmd_run(const struct kz_cmd *cmd, int argc, char **argv)
                     rec.len = cfg.ingest.max_record;
                 if (cfg.until_eof)
                     mark_eof(&r, rec.pos.source, m->partition, 0);
-                uint64_t before = kz_pipeline_run_stats(r.pipe)->posts;
-                if ((rc = kz_pipeline_record(r.pipe, &rec, err, sizeof(err)))) {
+                uint64_t before = pipeline_stats(r.pipe)->posts;
+                if ((rc = pipeline_record(r.pipe, &rec, err, sizeof(err)))) {
                     snprintf(r.fatal_msg, sizeof(r.fatal_msg), "%s", err);
                     r.fatal = 1;
                     rd_kafka_message_destroy(m);
                     break;
                 }
-                if (kz_pipeline_run_stats(r.pipe)->posts != before)
+                if (pipeline_stats(r.pipe)->posts != before)
                     kz_run_wm_seen(&r, rec.pos.source, m->partition,
-                                   kz_pipeline_run_stats(r.pipe)->last_ts_ms);
+                                   pipeline_stats(r.pipe)->last_ts_ms);
             }
             rd_kafka_message_destroy(m);
         }
         size_t npos;
-        kz_pipeline_positions(r.pipe, &npos);
-        int due = npos && (kz_pipeline_pending(r.pipe) >= cfg.flush_posts ||
+        pipeline_positions(r.pipe, &npos);
+        int due = npos && (pipeline_pending(r.pipe) >= cfg.flush_posts ||
                            kz_run_now_ms() - r.last_flush_ms >= cfg.flush_ms);
         if (due && flush(&r)) {
             r.fatal = 1;
@@ -592,7 +592,7 @@ int kz_cmd_run(const struct kz_cmd *cmd, int argc, char **argv)
     /* Shutdown: flush what is pending, commit, leave the group. */
     if (!r.fatal) {
         size_t npos;
-        kz_pipeline_positions(r.pipe, &npos);
+        pipeline_positions(r.pipe, &npos);
         if (npos && flush(&r))
             r.fatal = 1;
     }
@@ -615,7 +615,7 @@ out:
     }
     if (r.wmc)
         redisFree(r.wmc);
-    kz_pipeline_free(r.pipe);
+    pipeline_free(r.pipe);
     agg_store_free(r.store);
     free(args);
     kz_config_free(&cfg);

@@ -21,93 +21,6 @@
 #include "cli.h"
 
 /* ---------------------------------------------------------------------------
- * --model
- * ------------------------------------------------------------------------ */
-
-static int slurp_file(const char *path, unsigned char **data, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    unsigned char *buf = NULL;
-    size_t n = 0, cap = 0;
-
-    if (!f)
-        return KZ_EIO;
-    for (;;) {
-        if (n == cap) {
-            unsigned char *nb = realloc(buf, cap ? cap * 2 : 1 << 16);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return KZ_ENOMEM;
-            }
-            buf = nb;
-            cap = cap ? cap * 2 : 1 << 16;
-        }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (!got)
-            break;
-    }
-    if (ferror(f)) {
-        free(buf);
-        fclose(f);
-        return KZ_EIO;
-    }
-    fclose(f);
-    *data = buf;
-    *len = n;
-    return 0;
-}
-
-void kz_models_free(struct nlp_model *models[KZ_MAX_MODELS], size_t nmodels)
-{
-    for (size_t i = 0; i < nmodels; i++) {
-        nlp_model_free(models[i]);
-        models[i] = NULL;
-    }
-}
-
-int kz_models_load(const struct kz_config *cfg, struct nlp_model *models[KZ_MAX_MODELS],
-                   size_t *nmodels, char *err, size_t errlen)
-{
-    char merr[256];
-    int rc = 0;
-
-    *nmodels = 0;
-    for (int i = 0; i < cfg->nmodels && !rc; i++) {
-        unsigned char *data = NULL;
-        size_t len = 0;
-        struct nlp_model *m = NULL;
-
-        if ((rc = slurp_file(cfg->models[i], &data, &len))) {
-            snprintf(err, errlen, "%s: %s", cfg->models[i],
-                     rc == KZ_EIO ? strerror(errno) : kz_strerror(rc));
-            break;
-        }
-        rc = nlp_model_load(data, len, &m, merr, sizeof(merr));
-        free(data);
-        if (rc) {
-            snprintf(err, errlen, "%s: %s", cfg->models[i], merr);
-            break;
-        }
-        for (size_t k = 0; k < *nmodels; k++)
-            if (nlp_model_get_kind(models[k]) == nlp_model_get_kind(m)) {
-                snprintf(err, errlen, "%s: a second %s model (give one per label kind)",
-                         cfg->models[i], nlp_model_kind_name(nlp_model_get_kind(m)));
-                rc = KZ_EINVAL;
-            }
-        if (rc) {
-            nlp_model_free(m);
-            break;
-        }
-        models[(*nmodels)++] = m;
-    }
-    if (rc)
-        kz_models_free(models, *nmodels), *nmodels = 0;
-    return rc;
-}
-
-/* ---------------------------------------------------------------------------
  * train
  * ------------------------------------------------------------------------ */
 
@@ -333,9 +246,12 @@ int kz_cmd_train(const struct kz_cmd *cmd, int argc, char **argv)
         goto out;
     }
     kind = nlp_model_kind_parse(cfg.train_label, strlen(cfg.train_label));
-    if ((status = kz_lexicons_default(&cfg, "train")))
+    if (pipeline_lexicons_default(&cfg, err, sizeof(err))) {
+        fprintf(stderr, "kzpulse train: %s\n", err);
+        status = KZ_EXIT_USAGE;
         goto out;
-    if (kz_lexicons_load(cfg.lexicons, &lx, err, sizeof(err))) {
+    }
+    if (pipeline_lexicons_load(cfg.lexicons, &lx, err, sizeof(err))) {
         fprintf(stderr, "kzpulse train: lexicons: %s\n", err);
         status = KZ_EXIT_USAGE;
         goto out;

@@ -22,7 +22,7 @@ struct run {
     const struct kz_config *cfg;
     rd_kafka_t *consumer, *dlq;
     struct agg_store *store;
-    struct kz_pipeline *pipe;
+    struct pipeline *pipe;
     int64_t last_flush_ms;
     uint64_t retries, dlq_failed, dlq_sent, commits_failed;
     double flush_ms_sum, flush_ms_max;

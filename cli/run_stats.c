@@ -200,8 +200,8 @@ static int64_t consumer_lag(rd_kafka_t *rk)
 
 void kz_run_print_stats(struct run *r, int64_t t0, uint64_t *last_posts, int64_t *last_t)
 {
-    struct kz_run_stats *rs = kz_pipeline_run_stats(r->pipe);
-    const struct ingest_stats *is = kz_pipeline_ingest_stats(r->pipe);
+    struct pipeline_stats *rs = pipeline_stats(r->pipe);
+    const struct ingest_stats *is = pipeline_ingest_stats(r->pipe);
     int64_t t = kz_run_now_ms();
     double dt = (double)(t - *last_t) / 1000.0;
     double rate = dt > 0 ? (double)(rs->posts - *last_posts) / dt : 0.0;

@@ -1,27 +1,29 @@
 /*
- * pipeline.c -- one record at a time through decode, analyse, aggregate, store.
+ * pipeline.c -- one record at a time through decode, analyse, classify,
+ * aggregate, store.
  *
  * This is the loop DESIGN.md draws, for any source: records are decoded into
- * posts (or dead letters, written as JSON lines and counted by reason), each
- * post is analysed by the NLP analyzer and, when lexicons are loaded,
- * classified (with the --model files, if any, blended in); the verdict
- * becomes `struct agg_facts`, which the batch expands and coalesces.  The batch is applied to the store together with the last
+ * posts (or dead letters, handed to the dead-letter sink and counted by
+ * reason), each post is analysed by the NLP analyzer and, when lexicons are
+ * loaded, classified (with the --model files, if any, blended in).  A verdict
+ * goes to the verdict callback, if any (classify prints it), and, when the
+ * pipeline has a store, becomes `struct agg_facts`, which the batch expands
+ * and coalesces.  The batch is applied to the store together with the last
  * position of every source it covers, and only at record boundaries, so a
  * position always means "everything up to and including this record".
  *
  * Nothing here allocates per post once warm: the facts' string arrays and the
  * lower-casing scratch buffer grow to the largest post seen and are reused.
  */
-#include <dirent.h>
-#include <errno.h>
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "pipeline.h"
 
 #define KZ_MAX_POSITIONS 64
 
-struct kz_pipeline {
+struct pipeline {
     const struct kz_config *cfg;
     struct ingest_decoder *dec;
     struct nlp_analyzer *nlp;
@@ -30,9 +32,11 @@ struct kz_pipeline {
     size_t nmodels;
     struct agg_batch *batch;
     struct agg_store *store;
-    kz_dead_sink dead;
+    pipeline_dead_fn dead;
     void *dead_ctx;
-    struct kz_run_stats stats;
+    pipeline_verdict_fn verdict;
+    void *verdict_ctx;
+    struct pipeline_stats stats;
 
     /* positions covered by the pending batch; names owned */
     struct agg_position pos[KZ_MAX_POSITIONS];
@@ -48,110 +52,6 @@ struct kz_pipeline {
     int error; /* a failure inside a callback */
     char errbuf[256];
 };
-
-/* ---------------------------------------------------------------------------
- * Lexicons
- * ------------------------------------------------------------------------ */
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int read_file(const char *path, char **data, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return -1;
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (n < cap)
-            break;
-        char *nb = realloc(buf, cap * 2);
-        if (!nb) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        buf = nb;
-        cap *= 2;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (!buf || bad) {
-        free(buf);
-        return -1;
-    }
-    *data = buf;
-    *len = n;
-    return 0;
-}
-
-int kz_lexicons_load(const char *dir, struct nlp_lexicon **out, char *err, size_t errlen)
-{
-    DIR *d = opendir(dir);
-    if (!d) {
-        snprintf(err, errlen, "%s: %s", dir, strerror(errno));
-        return KZ_EIO;
-    }
-    char *names[256];
-    size_t n = 0;
-    struct dirent *e;
-    int too_many = 0;
-    while ((e = readdir(d))) {
-        size_t l = strlen(e->d_name);
-        if (l <= 4 || strcmp(e->d_name + l - 4, ".tsv"))
-            continue;
-        if (n == KZ_ARRAY_LEN(names)) {
-            too_many = 1;
-            break;
-        }
-        names[n++] = strdup(e->d_name);
-    }
-    closedir(d);
-    if (too_many) {
-        for (size_t i = 0; i < n; i++)
-            free(names[i]);
-        snprintf(err, errlen, "%s: more than %zu .tsv files", dir, KZ_ARRAY_LEN(names));
-        return KZ_EINVAL;
-    }
-    for (size_t i = 0; i < n; i++)
-        if (!names[i]) {
-            for (size_t j = 0; j < n; j++)
-                free(names[j]);
-            return KZ_ENOMEM;
-        }
-    qsort(names, n, sizeof(char *), cmp_str);
-
-    struct nlp_lexicon_file files[256];
-    char paths[256][512];
-    int rc = 0;
-    size_t loaded = 0;
-    for (size_t i = 0; i < n; i++) {
-        snprintf(paths[i], sizeof(paths[i]), "%s/%s", dir, names[i]);
-        char *data;
-        size_t len;
-        if (read_file(paths[i], &data, &len)) {
-            snprintf(err, errlen, "%s: %s", paths[i], strerror(errno));
-            rc = KZ_EIO;
-            break;
-        }
-        files[loaded].name = paths[i];
-        files[loaded].data = data;
-        files[loaded].len = len;
-        loaded++;
-    }
-    if (!rc)
-        rc = nlp_lexicon_compile(files, loaded, out, err, errlen);
-    for (size_t i = 0; i < loaded; i++)
-        free((char *)files[i].data);
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    return rc;
-}
 
 /* ---------------------------------------------------------------------------
  * Post -> facts
@@ -174,7 +74,7 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem)
 
 /* ASCII-lowercase a metadata value into the scratch buffer.  Values such as
  * platform and region names are identifiers; non-ASCII bytes pass unchanged. */
-static struct kz_str lower_ascii(struct kz_pipeline *p, struct kz_str s)
+static struct kz_str lower_ascii(struct pipeline *p, struct kz_str s)
 {
     if (!s.n || p->used_lower + s.n > p->cap_lower)
         return s; /* scratch sized in advance; see facts_from() */
@@ -192,7 +92,7 @@ static int same_str(struct kz_str a, struct kz_str b)
     return a.n == b.n && !memcmp(a.p, b.p, a.n);
 }
 
-static int facts_from(struct kz_pipeline *p, const struct ingest_post *post,
+static int facts_from(struct pipeline *p, const struct ingest_post *post,
                       const struct nlp_doc *doc, const struct nlp_verdict *v, struct agg_facts *f)
 {
     size_t need = post->platform.n + post->region.n + post->lang.n + 8;
@@ -255,7 +155,7 @@ static int facts_from(struct kz_pipeline *p, const struct ingest_post *post,
  * Decoder callbacks
  * ------------------------------------------------------------------------ */
 
-static int fail(struct kz_pipeline *p, int rc, const char *what)
+static int fail(struct pipeline *p, int rc, const char *what)
 {
     snprintf(p->errbuf, sizeof(p->errbuf), "%s: %s", what, kz_strerror(rc));
     p->error = rc;
@@ -264,7 +164,7 @@ static int fail(struct kz_pipeline *p, int rc, const char *what)
 
 static int on_post(void *ctx, const struct ingest_post *post)
 {
-    struct kz_pipeline *p = ctx;
+    struct pipeline *p = ctx;
     struct nlp_doc doc;
     struct nlp_verdict v;
     struct agg_facts f;
@@ -276,10 +176,14 @@ static int on_post(void *ctx, const struct ingest_post *post)
     if ((rc = nlp_classify_with_models(p->nlp, p->lex, (const struct nlp_model *const *)p->models,
                                        p->nmodels, &doc, &v)))
         return fail(p, rc, "classify");
-    if ((rc = facts_from(p, post, &doc, &v, &f)))
-        return fail(p, rc, "facts");
-    if ((rc = agg_batch_add(p->batch, &f)))
-        return fail(p, rc, "aggregate");
+    if (p->verdict && (rc = p->verdict(p->verdict_ctx, post, &doc, &v)))
+        return fail(p, rc, "verdict");
+    if (p->batch) {
+        if ((rc = facts_from(p, post, &doc, &v, &f)))
+            return fail(p, rc, "facts");
+        if ((rc = agg_batch_add(p->batch, &f)))
+            return fail(p, rc, "aggregate");
+    }
     p->stats.posts++;
     p->stats.last_ts_ms = post->ts_ms;
     return 0;
@@ -287,13 +191,13 @@ static int on_post(void *ctx, const struct ingest_post *post)
 
 static int on_dead(void *ctx, const struct ingest_dead *d)
 {
-    struct kz_pipeline *p = ctx;
+    struct pipeline *p = ctx;
     p->stats.dead_total++;
     int rc = p->dead ? p->dead(p->dead_ctx, d) : 0;
     return rc ? fail(p, rc, "writing a dead letter") : 0;
 }
 
-int kz_dead_to_file(void *file, const struct ingest_dead *d)
+int pipeline_dead_to_file(void *file, const struct ingest_dead *d)
 {
     return ingest_dead_write_json(file, d) ? KZ_EIO : 0;
 }
@@ -302,10 +206,10 @@ int kz_dead_to_file(void *file, const struct ingest_dead *d)
  * Public
  * ------------------------------------------------------------------------ */
 
-int kz_pipeline_new(const struct kz_config *cfg, struct agg_store *store, kz_dead_sink dead,
-                    void *dead_ctx, struct kz_pipeline **out, char *err, size_t errlen)
+int pipeline_new(const struct kz_config *cfg, struct agg_store *store, pipeline_dead_fn dead,
+                    void *dead_ctx, struct pipeline **out, char *err, size_t errlen)
 {
-    struct kz_pipeline *p = calloc(1, sizeof(*p));
+    struct pipeline *p = calloc(1, sizeof(*p));
     if (!p)
         return KZ_ENOMEM;
     p->cfg = cfg;
@@ -323,29 +227,29 @@ int kz_pipeline_new(const struct kz_config *cfg, struct agg_store *store, kz_dea
     }
     if ((rc = nlp_analyzer_new(&nc, &p->nlp, err, errlen)))
         goto fail;
-    if (cfg->lexicons && (rc = kz_lexicons_load(cfg->lexicons, &p->lex, err, errlen)))
+    if (cfg->lexicons && (rc = pipeline_lexicons_load(cfg->lexicons, &p->lex, err, errlen)))
         goto fail;
-    if ((rc = kz_models_load(cfg, p->models, &p->nmodels, err, errlen)))
+    if ((rc = pipeline_models_load(cfg, p->models, &p->nmodels, err, errlen)))
         goto fail;
-    if ((rc = agg_batch_new(&p->batch))) {
+    if (store && (rc = agg_batch_new(&p->batch))) {
         snprintf(err, errlen, "batch: %s", kz_strerror(rc));
         goto fail;
     }
     *out = p;
     return 0;
 fail:
-    kz_pipeline_free(p);
+    pipeline_free(p);
     return rc;
 }
 
-void kz_pipeline_free(struct kz_pipeline *p)
+void pipeline_free(struct pipeline *p)
 {
     if (!p)
         return;
     ingest_decoder_free(p->dec);
     nlp_analyzer_free(p->nlp);
     nlp_lexicon_free(p->lex);
-    kz_models_free(p->models, p->nmodels);
+    pipeline_models_free(p->models, p->nmodels);
     agg_batch_free(p->batch);
     for (int i = 0; i < p->npos; i++)
         free((char *)p->pos[i].source);
@@ -356,7 +260,7 @@ void kz_pipeline_free(struct kz_pipeline *p)
 }
 
 /* Remember the newest position of the record's source in the pending batch. */
-static int note_position(struct kz_pipeline *p, const struct ingest_pos *pos)
+static int note_position(struct pipeline *p, const struct ingest_pos *pos)
 {
     for (int i = 0; i < p->npos; i++)
         if (p->pos[i].partition == pos->partition && !strcmp(p->pos[i].source, pos->source)) {
@@ -376,9 +280,9 @@ static int note_position(struct kz_pipeline *p, const struct ingest_pos *pos)
     return 0;
 }
 
-int kz_pipeline_flush(struct kz_pipeline *p, char *err, size_t errlen)
+int pipeline_flush(struct pipeline *p, char *err, size_t errlen)
 {
-    if (!agg_batch_posts(p->batch) && !p->npos)
+    if (!p->batch || (!agg_batch_posts(p->batch) && !p->npos))
         return 0;
     int rc = agg_store_apply(p->store, p->batch, p->pos, (size_t)p->npos, err, errlen);
     if (rc < 0 || rc == AGG_APPLY_CONFLICT)
@@ -393,12 +297,12 @@ int kz_pipeline_flush(struct kz_pipeline *p, char *err, size_t errlen)
     return 0;
 }
 
-int kz_pipeline_record(struct kz_pipeline *p, const struct ingest_record *rec, char *err,
+int pipeline_record(struct pipeline *p, const struct ingest_record *rec, char *err,
                        size_t errlen)
 {
-    int rc = note_position(p, &rec->pos);
+    int rc = p->batch ? note_position(p, &rec->pos) : 0;
     if (rc == 1) {
-        if ((rc = kz_pipeline_flush(p, err, errlen)))
+        if ((rc = pipeline_flush(p, err, errlen)))
             return rc;
         rc = note_position(p, &rec->pos);
     }
@@ -411,48 +315,92 @@ int kz_pipeline_record(struct kz_pipeline *p, const struct ingest_record *rec, c
         snprintf(err, errlen, "%s", p->error ? p->errbuf : kz_strerror(rc));
         return rc;
     }
-    if (p->autoflush && agg_batch_posts(p->batch) >= p->cfg->flush_posts)
-        return kz_pipeline_flush(p, err, errlen);
+    if (p->batch && p->autoflush && agg_batch_posts(p->batch) >= p->cfg->flush_posts)
+        return pipeline_flush(p, err, errlen);
     return 0;
 }
 
-struct nlp_lexicon *kz_pipeline_swap_lexicon(struct kz_pipeline *p, struct nlp_lexicon *lex)
+struct nlp_lexicon *pipeline_swap_lexicon(struct pipeline *p, struct nlp_lexicon *lex)
 {
     struct nlp_lexicon *old = p->lex;
     p->lex = lex;
     return old;
 }
 
-void kz_pipeline_discard(struct kz_pipeline *p)
+void pipeline_discard(struct pipeline *p)
 {
-    agg_batch_reset(p->batch);
+    if (p->batch)
+        agg_batch_reset(p->batch);
     for (int i = 0; i < p->npos; i++)
         free((char *)p->pos[i].source);
     p->npos = 0;
 }
 
-void kz_pipeline_set_autoflush(struct kz_pipeline *p, int on)
+int pipeline_reload_lexicons(struct pipeline *p, char *err, size_t errlen)
+{
+    struct nlp_lexicon *lex = NULL;
+    if (!p->cfg->lexicons) {
+        snprintf(err, errlen, "no lexicon directory to reload");
+        return KZ_EINVAL;
+    }
+    int rc = pipeline_lexicons_load(p->cfg->lexicons, &lex, err, errlen);
+    if (rc)
+        return rc;
+    nlp_lexicon_free(pipeline_swap_lexicon(p, lex));
+    return 0;
+}
+
+void pipeline_on_verdict(struct pipeline *p, pipeline_verdict_fn fn, void *ctx)
+{
+    p->verdict = fn;
+    p->verdict_ctx = ctx;
+}
+
+int pipeline_text(struct pipeline *p, const char *text, size_t n, char *err, size_t errlen)
+{
+    struct nlp_doc doc;
+    struct nlp_verdict v;
+    int rc;
+
+    assert(!p->batch); /* a text has no position to apply it at */
+    if ((rc = nlp_analyze(p->nlp, text, n, NLP_LANG_UND, &doc)) ||
+        (rc = nlp_classify_with_models(p->nlp, p->lex, (const struct nlp_model *const *)p->models,
+                                       p->nmodels, &doc, &v)) ||
+        (p->verdict && (rc = p->verdict(p->verdict_ctx, NULL, &doc, &v)))) {
+        snprintf(err, errlen, "%s", kz_strerror(rc));
+        return rc;
+    }
+    p->stats.posts++;
+    return 0;
+}
+
+void pipeline_set_autoflush(struct pipeline *p, int on)
 {
     p->autoflush = on;
 }
 
-uint64_t kz_pipeline_pending(const struct kz_pipeline *p)
+uint64_t pipeline_pending(const struct pipeline *p)
 {
-    return agg_batch_posts(p->batch);
+    return p->batch ? agg_batch_posts(p->batch) : 0;
 }
 
-const struct agg_position *kz_pipeline_positions(const struct kz_pipeline *p, size_t *n)
+const struct agg_position *pipeline_positions(const struct pipeline *p, size_t *n)
 {
     *n = (size_t)p->npos;
     return p->pos;
 }
 
-const struct ingest_stats *kz_pipeline_ingest_stats(const struct kz_pipeline *p)
+const struct ingest_stats *pipeline_ingest_stats(const struct pipeline *p)
 {
     return ingest_decoder_stats(p->dec);
 }
 
-struct kz_run_stats *kz_pipeline_run_stats(struct kz_pipeline *p)
+struct pipeline_stats *pipeline_stats(struct pipeline *p)
 {
     return &p->stats;
+}
+
+const struct kz_config *pipeline_config(const struct pipeline *p)
+{
+    return p->cfg;
 }

@@ -1,0 +1,171 @@
+/*
+ * options.c -- command-line flags of every command, over struct kz_config.
+ *
+ * Precedence is fixed: built-in defaults, then the file named by --config
+ * (read before any other flag, wherever it appears on the line), then flags in
+ * the order given; each value goes through kz_config_set (pipeline/config.c),
+ * the same setter the config file uses, so a flag and a key accept the same
+ * values and fail with the same message.  An unknown flag or a bad value is a
+ * one-line error naming the flag and what it accepts, and the command exits 2.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+
+void kz_print_help(const struct kz_cmd *cmd, FILE *f)
+{
+    fprintf(f, "usage: kzpulse %s %s\n\n%s\n", cmd->name, cmd->usage, cmd->summary);
+    if (cmd->details)
+        fprintf(f, "\n%s\n", cmd->details);
+    fprintf(f, "\noptions:\n");
+    for (const struct kz_opt *o = cmd->opts; o->name; o++) {
+        char left[64];
+        if (o->shortname)
+            snprintf(left, sizeof(left), "-%c, --%s%s%s", o->shortname, o->name, o->arg ? " " : "",
+                     o->arg ? o->arg : "");
+        else
+            snprintf(left, sizeof(left), "    --%s%s%s", o->name, o->arg ? " " : "",
+                     o->arg ? o->arg : "");
+        fprintf(f, "  %-28s %s\n", left, o->help);
+    }
+    fprintf(f, "\nexit codes: 0 ok, 1 runtime failure, 2 bad usage or unreadable input\n");
+}
+
+static const struct kz_opt *find_long(const struct kz_cmd *cmd, const char *name, size_t n)
+{
+    for (const struct kz_opt *o = cmd->opts; o->name; o++)
+        if (strlen(o->name) == n && !memcmp(o->name, name, n))
+            return o;
+    return NULL;
+}
+
+static const struct kz_opt *find_short(const struct kz_cmd *cmd, char c)
+{
+    for (const struct kz_opt *o = cmd->opts; o->name; o++)
+        if (o->shortname == c)
+            return o;
+    return NULL;
+}
+
+static int usage_error(const struct kz_cmd *cmd, const char *msg)
+{
+    fprintf(stderr, "kzpulse %s: %s (see kzpulse %s --help)\n", cmd->name, msg, cmd->name);
+    return KZ_EXIT_USAGE;
+}
+
+/* Resolve argv[*i] to an option and its value; advances *i past a separate value. */
+static int next_opt(const struct kz_cmd *cmd, int argc, char **argv, int *i,
+                    const struct kz_opt **opt, const char **val, char *err, size_t errlen)
+{
+    const char *a = argv[*i];
+    const struct kz_opt *o;
+    const char *inline_val = NULL;
+
+    if (a[1] == '-') {
+        const char *name = a + 2;
+        const char *eq = strchr(name, '=');
+        size_t n = eq ? (size_t)(eq - name) : strlen(name);
+        o = find_long(cmd, name, n);
+        if (!o) {
+            snprintf(err, errlen, "unknown flag --%.*s", (int)n, name);
+            return -1;
+        }
+        if (eq)
+            inline_val = eq + 1;
+    } else {
+        o = find_short(cmd, a[1]);
+        if (!o) {
+            snprintf(err, errlen, "unknown flag -%c", a[1]);
+            return -1;
+        }
+        if (a[2])
+            inline_val = a + 2;
+    }
+    if (!o->arg) {
+        if (inline_val) {
+            snprintf(err, errlen, "--%s takes no value", o->name);
+            return -1;
+        }
+        *val = NULL;
+    } else if (inline_val) {
+        *val = inline_val;
+    } else {
+        if (*i + 1 >= argc) {
+            snprintf(err, errlen, "--%s needs a value (%s)", o->name, o->arg);
+            return -1;
+        }
+        *val = argv[++*i];
+    }
+    *opt = o;
+    return 0;
+}
+
+int kz_parse_args(const struct kz_cmd *cmd, int argc, char **argv, struct kz_config *cfg,
+                  char ***args, int *nargs)
+{
+    char err[512];
+    const struct kz_opt *o;
+    const char *v;
+
+    *args = calloc((size_t)argc + 1, sizeof(char *));
+    *nargs = 0;
+    if (!*args) {
+        fprintf(stderr, "kzpulse %s: out of memory\n", cmd->name);
+        return KZ_EXIT_FAIL;
+    }
+
+    /* Pass 1: --help and --config, so the file is applied before any flag. */
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--"))
+            break;
+        if (a[0] != '-' || !a[1])
+            continue;
+        if (next_opt(cmd, argc, argv, &i, &o, &v, err, sizeof(err)))
+            return usage_error(cmd, err);
+        if (o->id == OPT_HELP) {
+            kz_print_help(cmd, stdout);
+            return -1;
+        }
+        if (o->id == OPT_CONFIG && kz_config_load(cfg, v, err, sizeof(err))) {
+            fprintf(stderr, "kzpulse %s: --config: %s\n", cmd->name, err);
+            return KZ_EXIT_USAGE;
+        }
+    }
+
+    /* Pass 2: every other flag, in order; positional arguments collected. */
+    int only_args = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (only_args || a[0] != '-' || !a[1]) {
+            (*args)[(*nargs)++] = argv[i];
+            continue;
+        }
+        if (!strcmp(a, "--")) {
+            only_args = 1;
+            continue;
+        }
+        if (next_opt(cmd, argc, argv, &i, &o, &v, err, sizeof(err)))
+            return usage_error(cmd, err);
+        if (o->id == OPT_HELP || o->id == OPT_CONFIG)
+            continue;
+        char what[80];
+        snprintf(what, sizeof(what), "--%s", o->name);
+        if (kz_config_set(cfg, o->id, what, v, err, sizeof(err)))
+            return usage_error(cmd, err);
+    }
+    return 0;
+}
+
+int kz_input_arg(const char *cmdname, char **args, int nargs, const char **path)
+{
+    if (nargs > 1) {
+        fprintf(stderr, "kzpulse %s: expected at most one FILE, got %d (see kzpulse %s --help)\n",
+                cmdname, nargs, cmdname);
+        return KZ_EXIT_USAGE;
+    }
+    *path = nargs ? args[0] : "-";
+    return 0;
+}

@@ -1,0 +1,258 @@
+/*
+ * pipeline.h -- kzpulse's pipeline as a library: the configuration every
+ * command shares, the loader of lexicons and models, and the walker that
+ * takes records through decode -> analyse -> classify -> facts -> batch ->
+ * store.
+ *
+ * DESIGN.md draws the pipeline; this module wires ingest/, nlp/ and
+ * aggregate/ together so that every command -- replay, run, query over
+ * archives, classify, eval, train, and the alert and serve commands to come
+ * -- runs the same code.  cli/ parses options and calls in here; it holds no
+ * pipeline logic of its own.
+ *
+ * Ownership: struct kz_config owns its strings (kz_config_free releases
+ * them).  A pipeline borrows its config and its store for its whole life and
+ * owns everything else it creates (decoder, analyzer, lexicon, models,
+ * batch).  Errors: functions return 0 or a negative KZ_E* code and write a
+ * message a person can act on into err.
+ */
+#ifndef KZ_PIPELINE_H
+#define KZ_PIPELINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "aggregate.h"
+#include "ingest.h"
+#include "kz.h"
+#include "nlp.h"
+
+/* ---------------------------------------------------------------------------
+ * Configuration: defaults, then the JSON config file, then flags (flags win).
+ * ------------------------------------------------------------------------ */
+
+#define KZ_MAX_KAFKA_PROPS 64
+#define KZ_MAX_TOPICS 16
+#define KZ_MAX_MODELS 3 /* stance, topics, mobilization */
+
+struct kz_kv {
+    char *key;
+    char *value;
+};
+
+struct kz_config {
+    struct ingest_config ingest; /* schema, max_text, max_record, max_future_ms */
+    char *dead_letters;          /* dead-letter file; default "kzpulse-dead.jsonl" */
+    char *lexicons;              /* lexicon directory; NULL = none */
+    int report_json;             /* --json */
+    int report_text;             /* --report (default when neither is given) */
+    int top;                     /* top-k size in reports; default 10 */
+    uint64_t flush_posts;        /* posts per batch; default 10000 */
+    int flush_ms;                /* Kafka flush interval; default 500 */
+    char *brokers;
+    char *group;
+    char *topics[KZ_MAX_TOPICS];
+    int ntopics;
+    char *redis;
+    int stats_interval;          /* run: seconds between stats lines; 0 = off (default 10) */
+    int until_eof;               /* run: exit once every partition is drained */
+    int stats_json;              /* run: stats as JSON lines on stderr */
+    int64_t lateness_ms;         /* run: allowed lateness for the watermark; default 60000 */
+    int64_t from_ms, to_ms;      /* query: window [from, to); 0 = default */
+    int gran;                    /* query: enum agg_gran */
+    int limit;                   /* query: top-k size; default 10 */
+    int64_t minute_ttl_s;        /* run: Redis retention of minute buckets; default 7 days */
+    int64_t hour_ttl_s;          /* run: ... of hour, top and authors buckets; default 400 days */
+    double rate;                 /* produce: posts/s, 0 = full speed */
+    double speed;                /* produce: pace of the original times x speed, 0 = off */
+    struct kz_kv kafka_props[KZ_MAX_KAFKA_PROPS]; /* -X key=value, in order */
+    int nkafka_props;
+    char *gold;                  /* eval, train: gold-labelled JSON lines */
+    char *models[KZ_MAX_MODELS]; /* --model files, at most one per label kind */
+    int nmodels;
+    char *train_label;           /* train: stance, topics or mobilization */
+    char *train_out;             /* train: model file written */
+    uint64_t train_seed;         /* train: default 1 */
+    int train_epochs;            /* train: at most; default 30 */
+    double train_l2;             /* train: L2 penalty; default 1e-4 */
+    int train_hash_bits;         /* train: 2^bits feature buckets; default 18 */
+    int train_char_ngrams;       /* train: character 3-5-gram features; default 0 */
+    int train_target_features;   /* train: word x named-side features; default 0 */
+    int train_refit;             /* train: refit on all posts after early stopping; default 0 */
+};
+
+void kz_config_init(struct kz_config *c);
+void kz_config_free(struct kz_config *c);
+/* Load a JSON config file over *c.  Unknown keys and wrong types are errors. */
+int kz_config_load(struct kz_config *c, const char *path, char *err, size_t errlen);
+
+/* Every setting a command line or a config file can change. */
+enum kz_opt_id {
+    OPT_HELP = 1,
+    OPT_CONFIG,
+    OPT_SCHEMA,
+    OPT_MAX_TEXT,
+    OPT_MAX_RECORD,
+    OPT_MAX_FUTURE,
+    OPT_DEAD_LETTERS,
+    OPT_LEXICONS,
+    OPT_REPORT,
+    OPT_JSON,
+    OPT_TOP,
+    OPT_FLUSH_POSTS,
+    OPT_KAFKA_PROP,
+    OPT_BROKERS,
+    OPT_TOPIC,
+    OPT_RATE,
+    OPT_SPEED,
+    OPT_GROUP,
+    OPT_REDIS,
+    OPT_FLUSH_MS,
+    OPT_STATS_INTERVAL,
+    OPT_UNTIL_EOF,
+    OPT_GOLD,
+    OPT_FROM,
+    OPT_TO,
+    OPT_GRAN,
+    OPT_LIMIT,
+    OPT_MINUTE_TTL,
+    OPT_HOUR_TTL,
+    OPT_MODEL,
+    OPT_LABEL,
+    OPT_OUT,
+    OPT_SEED,
+    OPT_EPOCHS,
+    OPT_L2,
+    OPT_HASH_BITS,
+    OPT_STATS_JSON,
+    OPT_LATENESS_MS,
+    OPT_CHAR_NGRAMS,
+    OPT_TARGET_FEATURES,
+    OPT_REFIT,
+};
+
+/*
+ * Apply one setting given as text (a flag's value or a config-file value);
+ * `what` names it in errors ("--schema" or "file: config key \"schema\"").
+ * Returns 0, or -1 with a one-line error in err.
+ */
+int kz_config_set(struct kz_config *c, enum kz_opt_id id, const char *what, const char *v,
+                  char *err, size_t errlen);
+
+/* ---------------------------------------------------------------------------
+ * Loading: lexicons and models
+ * ------------------------------------------------------------------------ */
+
+/* Load every *.tsv file of a directory, in name order, into one compiled
+ * lexicon (caller frees it with nlp_lexicon_free). */
+int pipeline_lexicons_load(const char *dir, struct nlp_lexicon **out, char *err, size_t errlen);
+
+/* No --lexicons: use ./lexicons if it is a directory (0, cfg->lexicons set);
+ * else KZ_ENOTFOUND with the reason in err. */
+int pipeline_lexicons_default(struct kz_config *cfg, char *err, size_t errlen);
+
+/*
+ * Load the --model files of cfg.  models[] receives caller-owned models (free
+ * with pipeline_models_free), one per label kind; a second model of one kind,
+ * or a file that is not a valid model, is an error naming the file.  Returns
+ * 0, KZ_EIO, KZ_EDECODE, KZ_EINVAL or KZ_ENOMEM.
+ */
+int pipeline_models_load(const struct kz_config *cfg, struct nlp_model *models[KZ_MAX_MODELS],
+                         size_t *nmodels, char *err, size_t errlen);
+void pipeline_models_free(struct nlp_model *models[KZ_MAX_MODELS], size_t nmodels);
+
+/* ---------------------------------------------------------------------------
+ * The pipeline: records -> posts -> analysis -> facts -> batch -> store
+ * ------------------------------------------------------------------------ */
+
+struct pipeline;
+
+struct pipeline_stats {
+    uint64_t records, posts, dead_total, sources_ok, sources_failed;
+    uint64_t bytes_in;
+    uint64_t flushes, duplicate_batches;
+    int64_t last_ts_ms; /* event time of the last post counted */
+};
+
+/* Where dead letters go: a JSON-lines file (replay, classify) or a Kafka
+ * topic (run).  Returns 0, or a KZ_E* code that stops the pipeline. */
+typedef int (*pipeline_dead_fn)(void *ctx, const struct ingest_dead *d);
+/* A dead-letter sink writing JSON lines to a FILE * (ctx). */
+int pipeline_dead_to_file(void *file, const struct ingest_dead *d);
+
+/* Each classified post, for commands that print verdicts (classify).  post is
+ * NULL for a plain-text line.  Everything is borrowed for the call only.
+ * Returns 0, or a KZ_E* code that stops the pipeline. */
+typedef int (*pipeline_verdict_fn)(void *ctx, const struct ingest_post *post,
+                                   const struct nlp_doc *doc, const struct nlp_verdict *v);
+
+/*
+ * A pipeline over cfg (borrowed): a decoder, an analyzer, the lexicons of
+ * cfg->lexicons (none when NULL) and the --model files.  With a store
+ * (borrowed), each post's verdict becomes facts in a batch applied to it;
+ * without one (NULL), verdicts only go to the verdict callback.
+ */
+int pipeline_new(const struct kz_config *cfg, struct agg_store *store, pipeline_dead_fn dead,
+                 void *dead_ctx, struct pipeline **out, char *err, size_t errlen);
+void pipeline_free(struct pipeline *p);
+void pipeline_on_verdict(struct pipeline *p, pipeline_verdict_fn fn, void *ctx);
+
+/* Feed one record; with autoflush on (the default), applies the batch at
+ * record boundaries once it holds cfg->flush_posts posts. */
+int pipeline_record(struct pipeline *p, const struct ingest_record *rec, char *err,
+                    size_t errlen);
+/* Analyse and classify a plain text (no record, no metadata): the verdict
+ * callback sees it with post NULL and id as given.  Store-less pipelines only. */
+int pipeline_text(struct pipeline *p, const char *text, size_t n, char *err, size_t errlen);
+
+/* Apply the pending batch: 0 (applied, or a duplicate the store skipped),
+ * AGG_APPLY_CONFLICT (the store refused it, see agg_store_apply(); the batch
+ * is kept) or a negative KZ_E* code (kept too). */
+int pipeline_flush(struct pipeline *p, char *err, size_t errlen);
+/* Drop the pending batch and its positions. */
+void pipeline_discard(struct pipeline *p);
+/* Use lex from the next post on (call between records); returns the old one,
+ * which the caller frees. */
+struct nlp_lexicon *pipeline_swap_lexicon(struct pipeline *p, struct nlp_lexicon *lex);
+/* Compile cfg->lexicons again and swap them in between two records; on any
+ * error the old set stays and err says why. */
+int pipeline_reload_lexicons(struct pipeline *p, char *err, size_t errlen);
+/* The streaming loop turns autoflush off and decides itself when to flush,
+ * so that a failed flush can be retried. */
+void pipeline_set_autoflush(struct pipeline *p, int on);
+uint64_t pipeline_pending(const struct pipeline *p); /* posts in the batch */
+/* Positions covered by the pending batch (valid until the next flush). */
+const struct agg_position *pipeline_positions(const struct pipeline *p, size_t *n);
+const struct ingest_stats *pipeline_ingest_stats(const struct pipeline *p);
+struct pipeline_stats *pipeline_stats(struct pipeline *p);
+const struct kz_config *pipeline_config(const struct pipeline *p);
+
+/* ---------------------------------------------------------------------------
+ * Walkers: a whole source through the pipeline
+ * ------------------------------------------------------------------------ */
+
+/* What a walker returns besides 0 and the fatal KZ_E* codes: the source was
+ * unreadable or corrupt (err says why); the pipeline is intact, the caller
+ * may go on with the next source. */
+#define PIPELINE_BAD_SOURCE 1
+
+/*
+ * Run one archive (a file, .gz, .zst, a Telegram export, or "-" for stdin)
+ * through the pipeline, record by record, and apply what it left pending.
+ * Returns 0, PIPELINE_BAD_SOURCE, or a negative KZ_E* code (stop the run).
+ */
+int pipeline_walk_file(struct pipeline *p, const char *path, char *err, size_t errlen);
+
+/*
+ * Read lines from in (named path in positions and errors): a line whose first
+ * non-blank byte is '{' is a record and goes through the decoder (any schema
+ * it knows); any other non-blank line is plain text (pipeline_text), cut to
+ * cfg->ingest.max_text at a character boundary.  Store-less pipelines only.
+ * Returns 0, PIPELINE_BAD_SOURCE (a read error), or a negative KZ_E* code
+ * with "path:line: why" in err.
+ */
+int pipeline_walk_lines(struct pipeline *p, FILE *in, const char *path, char *err,
+                        size_t errlen);
+
+#endif /* KZ_PIPELINE_H */
