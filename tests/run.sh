@@ -6,10 +6,14 @@
 # 1. installs the Debian packages the build and the tests need (apt-get, via
 #    sudo when not root; skipped when dpkg-query says all are installed);
 # 2. fetches the Kafka broker jars into the cache (tests/harness/kafka-fetch.sh);
-# 3. configures and builds build-test/ (reconfigured if present, wiped if broken);
+# 3. configures and builds build-test/ with warnings as errors (reconfigured if
+#    present, wiped if broken), and build-test-asan/ the same with
+#    AddressSanitizer and UndefinedBehaviorSanitizer;
 # 4. starts one Redis and one Kafka broker for the whole run
 #    (tests/harness/with-servers.sh, which always stops them again) and
-# 5. runs `meson test` on all suites;
+# 5. runs `meson test` on all suites, then the unit suite (C unit tests and
+#    command-line tests, no servers) again on the sanitizer build, where any
+#    sanitizer report fails the test;
 # 6. prints `N passed, M failed` as the last line (skipped tests on the line
 #    before, when there are any) and exits non-zero when M > 0.  A failed
 #    install or build prints `0 passed, 1 failed`.
@@ -34,7 +38,7 @@ fail_early() {
 }
 
 # -- 1. Debian packages ----------------------------------------------------------
-packages=(meson ninja-build gcc clang lld llvm libclang-rt-14-dev pkg-config librdkafka-dev
+packages=(meson ninja-build gcc clang lld llvm libclang-rt-14-dev clang-format pkg-config librdkafka-dev
     libicu-dev libutf8proc-dev libhiredis-dev libjansson-dev libstemmer-dev libcurl4-openssl-dev
     libmicrohttpd-dev zlib1g-dev libzstd-dev redis-server redis-tools valgrind maven
     default-jre-headless python3 python3-confluent-kafka python3-redis)
@@ -67,27 +71,38 @@ install_packages || fail_early "installing Debian packages"
 tests/harness/kafka-fetch.sh >/dev/null || fail_early "fetching the Kafka jars"
 
 # -- 3. build -----------------------------------------------------------------------
+# configure DIR [OPTION...]: set up DIR with -Dwerror=true and the options.
 configure() {
-    if [ -f "$build/build.ninja" ] && [ -d "$build/meson-private" ]; then
-        meson setup --reconfigure "$build" && return 0
-        say "reconfigure failed; wiping $build"
-        meson setup --wipe "$build" && return 0
+    local dir=$1
+    shift
+    if [ -f "$dir/build.ninja" ] && [ -d "$dir/meson-private" ]; then
+        meson setup --reconfigure "$dir" -Dwerror=true "$@" && return 0
+        say "reconfigure failed; wiping $dir"
+        meson setup --wipe "$dir" -Dwerror=true "$@" && return 0
     fi
-    rm -rf "$build"
-    meson setup "$build"
+    rm -rf "$dir"
+    meson setup "$dir" -Dwerror=true "$@"
 }
+asan="$build-asan"
 t_build=$SECONDS
-configure || fail_early "meson setup"
+configure "$build" || fail_early "meson setup"
 ninja -C "$build" || fail_early "the build"
+configure "$asan" -Db_sanitize=address,undefined || fail_early "meson setup (sanitizers)"
+ninja -C "$asan" || fail_early "the sanitizer build"
 say "build took $((SECONDS - t_build)) s"
 
 # -- 4, 5. servers and tests ----------------------------------------------------
 testlog="$build/meson-logs/testlog.json"
-rm -f "$testlog"
+asanlog="$asan/meson-logs/testlog.json"
+rm -f "$testlog" "$asanlog"
 t_test=$SECONDS
 test_rc=0
 tests/harness/with-servers.sh meson test -C "$build" --print-errorlogs --num-processes 2 ||
     test_rc=$?
+say "sanitizer build: the unit suite"
+ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1 \
+    UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1 \
+    meson test -C "$asan" --suite unit --print-errorlogs --num-processes 2 || test_rc=$?
 say "tests took $((SECONDS - t_test)) s (meson test exit status $test_rc); total $((SECONDS - t_start)) s"
 
 # -- 6. summary -----------------------------------------------------------------
@@ -98,22 +113,30 @@ if [ ! -s "$testlog" ]; then
 fi
 # testlog.json: one JSON object per test, "result" one of OK FAIL EXPECTEDFAIL
 # UNEXPECTEDPASS SKIP TIMEOUT ERROR.
-read -r passed failed skipped < <(python3 - "$testlog" <<'PY'
-import json, sys
+# The sanitizer run's tests count as tests of their own ("asan/<name>"); a
+# missing sanitizer log counts as one failure.
+read -r passed failed skipped < <(python3 - "$testlog" "$asanlog" <<'PY'
+import json, os, sys
 passed = failed = skipped = 0
-with open(sys.argv[1], encoding="utf-8") as f:
-    for line in f:
-        if not line.strip():
-            continue
-        t = json.loads(line)
-        r = t.get("result")
-        if r in ("OK", "EXPECTEDFAIL"):
-            passed += 1
-        elif r == "SKIP":
-            skipped += 1
-        else:
-            failed += 1
-            print("run.sh: %s: %s" % (r, t.get("name")), file=sys.stderr)
+for path, prefix in ((sys.argv[1], ""), (sys.argv[2], "asan/")):
+    if not os.path.exists(path):
+        failed += 1
+        print("run.sh: no %s" % path, file=sys.stderr)
+        continue
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if not line.strip():
+                continue
+            t = json.loads(line)
+            r = t.get("result")
+            if r in ("OK", "EXPECTEDFAIL"):
+                passed += 1
+            elif r == "SKIP":
+                skipped += 1
+                print("run.sh: skipped: %s%s" % (prefix, t.get("name")), file=sys.stderr)
+            else:
+                failed += 1
+                print("run.sh: %s: %s%s" % (r, prefix, t.get("name")), file=sys.stderr)
 print(passed, failed, skipped)
 PY
 ) || { say "cannot read $testlog"; echo "0 passed, 1 failed"; exit 1; }
