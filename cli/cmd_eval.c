@@ -243,6 +243,9 @@ static json_t *prf_json(const struct prf *c)
     json_object_set_new(o, "recall", json_real(r));
     json_object_set_new(o, "f1", json_real(f));
     json_object_set_new(o, "support", json_integer((json_int_t)(c->tp + c->fn)));
+    json_object_set_new(o, "tp", json_integer((json_int_t)c->tp));
+    json_object_set_new(o, "fp", json_integer((json_int_t)c->fp));
+    json_object_set_new(o, "fn", json_integer((json_int_t)c->fn));
     return o;
 }
 

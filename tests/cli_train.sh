@@ -2,8 +2,8 @@
 # cli_train.sh -- `kzpulse train` and `--model`: models trained on four fifths
 # of tests/data/gold.jsonl (lines not divisible by 5) are scored on the other
 # fifth, with and without them.  The stance model must improve macro-F1 over
-# the lexicons alone; the topic and mobilization models must hold it (within
-# 0.03 on these 142 posts, where one post moves F1 by about 0.01).  Training
+# the lexicons alone (fewer wrong decisions); the topic and mobilization
+# models must hold it (at most one more wrong decision on these 142 posts).  Training
 # is deterministic (same seed, same bytes); classify explains model labels
 # with "model/<label>" evidence; bad model files and a second model of one
 # kind are usage errors that name the file.
@@ -47,11 +47,21 @@ python3 - "$tmp/lex.json" "$tmp/model.json" <<'PY' || fails=$((fails + 1))
 import json, sys
 lex, mod = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
 bad = 0
-for task, slack in (("stance", 0.0), ("topics", 0.03), ("mobilization", 0.03)):
+def errors(d, task):
+    # stance and mobilization give each post one label, so a wrong verdict is
+    # one false negative (and one false positive of another label); topics
+    # are a decision per label
+    labels = d[task]["labels"].values()
+    return sum(l["fn"] + (l["fp"] if task == "topics" else 0) for l in labels)
+for task in ("stance", "topics", "mobilization"):
     a, b = lex[task]["macro_f1"], mod[task]["macro_f1"]
-    ok = b > a if slack == 0.0 else b >= a - slack
+    ea, eb = errors(lex, task), errors(mod, task)
+    # stance: the model must mend something; topics and mobilization: it may
+    # cost at most one wrong decision
+    ok = eb < ea if task == "stance" else eb <= ea + 1
     print(("ok   " if ok else "FAIL: ") +
-          f"{task}: held-out macro-F1 lexicons {a:.3f}, lexicons + model {b:.3f}")
+          f"{task}: held-out lexicons {ea} wrong (macro-F1 {a:.3f}), "
+          f"lexicons + model {eb} (macro-F1 {b:.3f})")
     bad += not ok
 sys.exit(1 if bad else 0)
 PY

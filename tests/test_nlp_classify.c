@@ -520,6 +520,68 @@ static void test_folded(struct nlp_analyzer *a)
     nlp_lexicon_free(lx);
 }
 
+/* ---------------------------------------------------------------------------
+ * Thresholds, pinned at their boundaries: a score exactly at a threshold
+ * decides, a score just below it does not.  The weights are chosen so that
+ * the score is exact in float (0.5 = 1 - (1 - 0.5); 0.5 * 1.0).
+ * ------------------------------------------------------------------------ */
+
+static int has_topic(const struct nlp_verdict *v, const char *name)
+{
+    for (size_t i = 0; i < v->ntopics; i++)
+        if (v->topics[i].name.n == strlen(name) && !memcmp(v->topics[i].name.p, name, v->topics[i].name.n))
+            return 1;
+    return 0;
+}
+
+static void check_one_threshold(struct nlp_analyzer *a, const char *tsv, const char *text,
+                                const char *what, int want_topic, int want_stance, int want_call)
+{
+    struct nlp_lexicon *lx = compile(tsv);
+    struct nlp_verdict v;
+
+    if (!lx)
+        return;
+    if (classify(a, lx, text, &v) == 0) {
+        if (want_topic >= 0 && has_topic(&v, "economy") != want_topic) {
+            fprintf(stderr, "threshold: %s: topic %s\n", what, want_topic ? "missing" : "reported");
+            CHECK(0);
+        }
+        if (want_stance >= 0)
+            CHECK_EQ_INT(v.stance, want_stance ? NLP_STANCE_PRO_UKRAINE : NLP_STANCE_NONE);
+        if (want_call >= 0) {
+            if (v.call_to_action != want_call)
+                fprintf(stderr, "threshold: %s: mob_score %.4f\n", what, v.mob_score);
+            CHECK_EQ_INT(v.call_to_action, want_call);
+        }
+    }
+    nlp_lexicon_free(lx);
+}
+
+static void test_thresholds(struct nlp_analyzer *a)
+{
+    /* topic: reported from a score of 0.5 */
+    check_one_threshold(a, "topic/economy\tбағалар\t0.5\tkk\t\n", "Бағалар тағы өсті.",
+                        "topic at 0.5", 1, -1, -1);
+    check_one_threshold(a, "topic/economy\tбағалар\t0.49\tkk\t\n", "Бағалар тағы өсті.",
+                        "topic at 0.49", 0, -1, -1);
+    /* stance: decided from a margin of 0.35 */
+    check_one_threshold(a, "stance/pro_ukraine\tсолидарность\t0.35\tru\t\n",
+                        "Наша солидарность с соседями.", "stance at 0.35", -1, 1, -1);
+    check_one_threshold(a, "stance/pro_ukraine\tсолидарность\t0.34\tru\t\n",
+                        "Наша солидарность с соседями.", "stance at 0.34", -1, 0, -1);
+    /* call to action: from a mobilization score of 0.5, which a call cue of
+     * weight 1.0 alone gives a post that has a topic (not protest) */
+    check_one_threshold(a,
+                        "topic/economy\tбағалар\t1.0\tkk\t\n"
+                        "cue/call_to_action\tшығайық\t1.0\tkk\t\n",
+                        "Бағалар үшін шығайық.", "call at 0.5", 1, -1, 1);
+    check_one_threshold(a,
+                        "topic/economy\tбағалар\t1.0\tkk\t\n"
+                        "cue/call_to_action\tшығайық\t0.98\tkk\t\n",
+                        "Бағалар үшін шығайық.", "call at 0.49", 1, -1, 0);
+}
+
 int main(void)
 {
     struct nlp_analyzer *a = NULL;
@@ -534,6 +596,7 @@ int main(void)
     test_stance(a);
     test_symbol_cache(a);
     test_folded(a);
+    test_thresholds(a);
     mob = compile(lex_mob);
     if (mob)
         test_mobilization(a, mob);
