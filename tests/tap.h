@@ -3,8 +3,11 @@
  *
  * CHECK(cond) records a failure with file:line and goes on; CHECK_EQ_INT and
  * CHECK_EQ_STR print both sides.  A test file's main() runs its cases with
- * RUN(fn) and returns TAP_DONE(), non-zero when any check failed, which is
- * what meson reads.  No globals leak between test files: each is its own
+ * RUN(fn) and returns TAP_DONE(), which is what meson reads: 1 when any check
+ * failed, and 1 too when no check ran at all (a test that checks nothing
+ * passes nothing); 0 otherwise.  A test that cannot run here (a server it
+ * needs is missing) returns TAP_SKIP(why): exit status 77, which meson
+ * reports as skipped, never as passed.  No globals leak between test files: each is its own
  * executable.
  */
 #ifndef KZ_TAP_H
@@ -67,6 +70,10 @@ static int tap_failed, tap_checks;
     } while (0)
 
 #define TAP_DONE()                                                                            \
-    (fprintf(stderr, "%d checks, %d failed\n", tap_checks, tap_failed), tap_failed ? 1 : 0)
+    (fprintf(stderr, "%d checks, %d failed%s\n", tap_checks, tap_failed,                      \
+             tap_checks ? "" : " (no check ran: a failure)"),                                 \
+     tap_failed || !tap_checks ? 1 : 0)
+
+#define TAP_SKIP(why) (fprintf(stderr, "skipped: %s\n", (why)), 77)
 
 #endif /* KZ_TAP_H */

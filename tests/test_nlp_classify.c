@@ -603,6 +603,5 @@ int main(void)
     nlp_lexicon_free(mob);
     test_lint();
     nlp_analyzer_free(a);
-    printf("%d checks, %d failed\n", tap_checks, tap_failed);
-    return tap_failed != 0;
+    return TAP_DONE();
 }
