@@ -272,8 +272,8 @@ int kz_cmd_train(const struct kz_cmd *cmd, int argc, char **argv)
     tc.char_ngrams = cfg.train_char_ngrams;
     tc.target_features = cfg.train_target_features;
     tc.refit = cfg.train_refit;
-    if (cfg.rate > 0)
-        tc.rate = (float)cfg.rate;
+    if (cfg.train_rate > 0)
+        tc.rate = (float)cfg.train_rate;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     rc = nlp_model_train(nlp, lx, &tc, g.ex, g.n, &m, &rep, err, sizeof(err));
     clock_gettime(CLOCK_MONOTONIC, &t1);

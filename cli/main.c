@@ -114,7 +114,7 @@ static const struct kz_opt train_opts[] = {
     {OPT_SEED, "seed", 0, "N", "seed of the held-out split and the shuffles (default 1)"},
     {OPT_EPOCHS, "epochs", 0, "N", "epochs at most; early stopping may end sooner (default 30)"},
     {OPT_L2, "l2", 0, "X", "L2 penalty (default 1e-4)"},
-    {OPT_RATE, "rate", 0, "X", "AdaGrad learning rate (default 0.2)"},
+    {OPT_LEARN_RATE, "rate", 0, "X", "AdaGrad learning rate (default 0.2)"},
     {OPT_HASH_BITS, "hash-bits", 0, "N", "2^N feature buckets, 8..24 (default 18)"},
     {OPT_CHAR_NGRAMS, "char-ngrams", 0, NULL, "add character 3-5-grams of words (off by default)"},
     {OPT_TARGET_FEATURES, "target-features", 0, NULL,

@@ -226,19 +226,22 @@ int kz_config_set(struct kz_config *c, enum kz_opt_id id, const char *what, cons
         c->ntopics++;
         return 0;
     case OPT_RATE:
-    case OPT_SPEED: {
+    case OPT_SPEED:
+    case OPT_LEARN_RATE: {
         char *end;
         errno = 0;
         double d = strtod(v, &end);
         if (errno || end == v || *end || !(d > 0) || d > 1e9) {
             snprintf(err, errlen, "%s: expected a positive number (e.g. %s); got \"%s\"", what,
-                     id == OPT_RATE ? "5000" : "60", v);
+                     id == OPT_RATE ? "5000" : id == OPT_SPEED ? "60" : "0.2", v);
             return -1;
         }
         if (id == OPT_RATE)
             c->rate = d;
-        else
+        else if (id == OPT_SPEED)
             c->speed = d;
+        else
+            c->train_rate = d;
         return 0;
     }
     case OPT_GROUP:

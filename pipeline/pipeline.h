@@ -76,6 +76,7 @@ struct kz_config {
     uint64_t train_seed;         /* train: default 1 */
     int train_epochs;            /* train: at most; default 30 */
     double train_l2;             /* train: L2 penalty; default 1e-4 */
+    double train_rate;           /* train: AdaGrad learning rate; 0 = the trainer's (0.2) */
     int train_hash_bits;         /* train: 2^bits feature buckets; default 18 */
     int train_char_ngrams;       /* train: character 3-5-gram features; default 0 */
     int train_target_features;   /* train: word x named-side features; default 0 */
@@ -124,6 +125,7 @@ enum kz_opt_id {
     OPT_SEED,
     OPT_EPOCHS,
     OPT_L2,
+    OPT_LEARN_RATE,
     OPT_HASH_BITS,
     OPT_STATS_JSON,
     OPT_LATENESS_MS,
