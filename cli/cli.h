@@ -22,13 +22,11 @@ enum { KZ_EXIT_OK = 0, KZ_EXIT_FAIL = 1, KZ_EXIT_USAGE = 2 };
  * Option parsing shared by all subcommands
  * ------------------------------------------------------------------------ */
 
-
-
-struct kz_opt {
+/* One option of a command: a row of kz_options[] (pipeline.h), and the
+ * command's own wording of its help line when the table's does not fit
+ * (NULL: the table's).  A command's list ends with {0}. */
+struct kz_cmd_opt {
     enum kz_opt_id id;
-    const char *name;  /* long name without dashes */
-    char shortname;    /* 0 if none */
-    const char *arg;   /* metavariable, NULL for a boolean flag */
     const char *help;
 };
 
@@ -37,7 +35,7 @@ struct kz_cmd {
     const char *usage;    /* after "kzpulse <name> " */
     const char *summary;  /* one line */
     const char *details;  /* paragraph printed by --help, may be NULL */
-    const struct kz_opt *opts;
+    const struct kz_cmd_opt *opts; /* in --help order */
     int (*run)(const struct kz_cmd *cmd, int argc, char **argv);
 };
 

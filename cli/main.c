@@ -1,147 +1,78 @@
 /*
  * main.c -- the kzpulse command line: subcommand dispatch and top-level help.
  *
- * Each subcommand is a row in `commands`: its name, usage, help text, option
- * table and entry point.  Options are parsed the same way for all of them
- * (config.c), so flags, the config file and error messages behave alike
- * everywhere.  Only this folder may call exit(); commands return exit codes.
+ * Each subcommand is a row in `commands`: its name, usage, help text, the
+ * options it takes (rows of the one option table, pipeline/options.c) and its
+ * entry point.  Options are parsed the same way for all of them (options.c),
+ * so flags, the config file and error messages behave alike everywhere.
+ * Only this folder may call exit(); commands return exit codes.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 
-#define OPT_HELP_ROW {OPT_HELP, "help", 'h', NULL, "show this help and exit"}
-#define OPT_CONFIG_ROW                                                                             \
-    {OPT_CONFIG, "config", 'c', "FILE", "JSON config file, applied before the flags (flags win)"}
-#define OPT_INGEST_ROWS                                                                            \
-    {OPT_SCHEMA, "schema", 0, "NAME", "input schema: auto (default), generic, telegram, vk, x"},  \
-        {OPT_MAX_TEXT, "max-text", 0, "SIZE",                                                      \
-         "bytes of text analysed per post (default 64K; longer texts are cut and flagged)"},       \
-        {OPT_MAX_RECORD, "max-record", 0, "SIZE",                                                  \
-         "largest record accepted (default 16M; larger ones are dead letters)"},                   \
-        {OPT_MAX_FUTURE, "max-future", 0, "SECONDS",                                               \
-         "how far past arrival a post's time may lie (default 86400)"}
+/* The options each command takes, in its --help order: rows of the option
+ * table (pipeline/options.c), WORDED with the command's own help line where
+ * the table's general one would not say what the flag does here. */
+#define OPT(id) {OPT_##id, NULL}
+#define WORDED(id, help) {OPT_##id, help}
+#define END {0, NULL}
+#define INGEST_OPTS OPT(SCHEMA), OPT(MAX_TEXT), OPT(MAX_RECORD), OPT(MAX_FUTURE)
+#define LEXICONS_OR_DEFAULT WORDED(LEXICONS, "lexicon directory (default ./lexicons if it exists)")
+
 /* Only replay writes a dead-letter file: run sends dead letters to <topic>.dlq,
  * and query's archives are read for counting only. */
-#define OPT_DEAD_LETTERS_ROW                                                                       \
-    {OPT_DEAD_LETTERS, "dead-letters", 'd', "FILE",                                                \
-     "dead-letter file, JSON lines (default kzpulse-dead.jsonl; - for stderr)"}
-
-static const struct kz_opt replay_opts[] = {
-    OPT_HELP_ROW,
-    OPT_CONFIG_ROW,
-    OPT_INGEST_ROWS,
-    OPT_DEAD_LETTERS_ROW,
-    {OPT_LEXICONS, "lexicons", 'l', "DIR", "lexicon directory (TSV files) for classification"},
-    {OPT_MODEL, "model", 'm', "FILE", "model from kzpulse train (repeatable: one per label kind)"},
-    {OPT_REPORT, "report", 'r', NULL, "print the report as text (the default)"},
-    {OPT_JSON, "json", 'j', NULL, "print the report as JSON"},
-    {OPT_TOP, "top", 0, "N", "entries in each top-k list (default 10)"},
-    {OPT_FLUSH_POSTS, "flush-posts", 0, "N", "posts per batch applied to the store (default 10000)"},
-    {0, NULL, 0, NULL, NULL},
+static const struct kz_cmd_opt replay_opts[] = {
+    OPT(HELP), OPT(CONFIG), INGEST_OPTS, OPT(DEAD_LETTERS), OPT(LEXICONS), OPT(MODEL),
+    OPT(REPORT), OPT(JSON), OPT(TOP), OPT(FLUSH_POSTS), END,
 };
 
-static const struct kz_opt tokens_opts[] = {
-    OPT_HELP_ROW,
-    OPT_CONFIG_ROW,
-    {OPT_MAX_TEXT, "max-text", 0, "SIZE", "bytes of each line analysed (default 64K)"},
-    {0, NULL, 0, NULL, NULL},
+static const struct kz_cmd_opt tokens_opts[] = {
+    OPT(HELP), OPT(CONFIG), WORDED(MAX_TEXT, "bytes of each line analysed (default 64K)"), END,
 };
 
-static const struct kz_opt produce_opts[] = {
-    OPT_HELP_ROW,
-    OPT_CONFIG_ROW,
-    {OPT_BROKERS, "brokers", 'b', "HOST:PORT", "Kafka bootstrap servers (required)"},
-    {OPT_TOPIC, "topic", 't', "TOPIC", "topic to publish to (required)"},
-    {OPT_RATE, "rate", 0, "N", "publish at N posts/s (default: as fast as possible)"},
-    {OPT_SPEED, "speed", 0, "X", "publish at the posts' original pace, X times faster"},
-    {OPT_KAFKA_PROP, "property", 'X', "KEY=VALUE", "librdkafka producer property (repeatable)"},
-    {OPT_SCHEMA, "schema", 0, "NAME", "input schema, for keys and times: auto (default), ..."},
-    {0, NULL, 0, NULL, NULL},
+static const struct kz_cmd_opt produce_opts[] = {
+    OPT(HELP), OPT(CONFIG), OPT(BROKERS), WORDED(TOPIC, "topic to publish to (required)"),
+    OPT(RATE), OPT(SPEED), WORDED(KAFKA_PROP, "librdkafka producer property (repeatable)"),
+    WORDED(SCHEMA, "input schema, for keys and times: auto (default), ..."), END,
 };
 
-static const struct kz_opt run_opts[] = {
-    OPT_HELP_ROW,
-    OPT_CONFIG_ROW,
-    {OPT_BROKERS, "brokers", 'b', "HOST:PORT", "Kafka bootstrap servers (required)"},
-    {OPT_TOPIC, "topic", 't', "TOPIC", "topic to consume (required; repeatable)"},
-    {OPT_GROUP, "group", 'g', "GROUP", "consumer group (required)"},
-    {OPT_REDIS, "redis", 0, "URL", "redis://HOST:PORT[/DB] holding the counters (required)"},
-    {OPT_FLUSH_MS, "flush-ms", 0, "MS", "apply the batch to Redis every MS ms (default 500)"},
-    {OPT_FLUSH_POSTS, "flush-posts", 0, "N", "... or every N posts, whichever first (default 10000)"},
-    {OPT_STATS_INTERVAL, "stats-interval", 0, "SECONDS", "stats line every SECONDS (default 10; 0 off)"},
-    {OPT_UNTIL_EOF, "until-eof", 0, NULL, "exit once every assigned partition is drained"},
-    {OPT_STATS_JSON, "stats-json", 0, NULL, "print the stats lines as JSON lines (stderr)"},
-    {OPT_LATENESS_MS, "lateness-ms", 0, "MS",
-     "allowed lateness: the watermark published to Redis trails event time by MS (default 60000)"},
-    {OPT_MINUTE_TTL, "minute-ttl", 0, "SECONDS", "keep minute buckets this long (default 604800; 0 = ever)"},
-    {OPT_HOUR_TTL, "hour-ttl", 0, "SECONDS", "keep hour buckets this long (default 34560000; 0 = ever)"},
-    {OPT_KAFKA_PROP, "property", 'X', "KEY=VALUE", "librdkafka consumer property (repeatable)"},
-    OPT_INGEST_ROWS,
-    {OPT_LEXICONS, "lexicons", 'l', "DIR", "lexicon directory (TSV files) for classification"},
-    {OPT_MODEL, "model", 'm', "FILE", "model from kzpulse train (repeatable: one per label kind)"},
-    {0, NULL, 0, NULL, NULL},
+static const struct kz_cmd_opt run_opts[] = {
+    OPT(HELP), OPT(CONFIG), OPT(BROKERS), OPT(TOPIC), OPT(GROUP), OPT(REDIS),
+    OPT(FLUSH_MS), WORDED(FLUSH_POSTS, "... or every N posts, whichever first (default 10000)"),
+    OPT(STATS_INTERVAL), OPT(UNTIL_EOF), OPT(STATS_JSON), OPT(LATENESS_MS),
+    OPT(MINUTE_TTL), OPT(HOUR_TTL), OPT(KAFKA_PROP), INGEST_OPTS, OPT(LEXICONS),
+    OPT(MODEL), END,
 };
 
-static const struct kz_opt classify_opts[] = {
-    OPT_HELP_ROW,
-    OPT_CONFIG_ROW,
-    {OPT_LEXICONS, "lexicons", 'l', "DIR", "lexicon directory (default ./lexicons if it exists)"},
-    {OPT_MODEL, "model", 'm', "FILE", "model from kzpulse train (repeatable: one per label kind)"},
-    {OPT_SCHEMA, "schema", 0, "NAME", "schema of JSON lines: auto (default), generic, telegram, vk, x"},
-    {OPT_MAX_TEXT, "max-text", 0, "SIZE", "bytes of text analysed per post (default 64K)"},
-    {0, NULL, 0, NULL, NULL},
+static const struct kz_cmd_opt classify_opts[] = {
+    OPT(HELP), OPT(CONFIG), LEXICONS_OR_DEFAULT, OPT(MODEL),
+    WORDED(SCHEMA, "schema of JSON lines: auto (default), generic, telegram, vk, x"),
+    WORDED(MAX_TEXT, "bytes of text analysed per post (default 64K)"), END,
 };
 
-static const struct kz_opt eval_opts[] = {
-    OPT_HELP_ROW,
-    OPT_CONFIG_ROW,
-    {OPT_GOLD, "gold", 'g', "FILE", "gold-labelled posts, JSON lines (required)"},
-    {OPT_LEXICONS, "lexicons", 'l', "DIR", "lexicon directory (default ./lexicons if it exists)"},
-    {OPT_MODEL, "model", 'm', "FILE", "model from kzpulse train (repeatable: one per label kind)"},
-    {OPT_JSON, "json", 'j', NULL, "print the figures as JSON"},
-    {0, NULL, 0, NULL, NULL},
+static const struct kz_cmd_opt eval_opts[] = {
+    OPT(HELP), OPT(CONFIG), OPT(GOLD), LEXICONS_OR_DEFAULT, OPT(MODEL),
+    WORDED(JSON, "print the figures as JSON"), END,
 };
 
-static const struct kz_opt train_opts[] = {
-    OPT_HELP_ROW,
-    OPT_CONFIG_ROW,
-    {OPT_GOLD, "gold", 'g', "FILE", "gold-labelled posts, JSON lines (required)"},
-    {OPT_LABEL, "label", 0, "KIND", "what to learn: stance, topics or mobilization (required)"},
-    {OPT_OUT, "out", 'o', "FILE", "model file to write (required)"},
-    {OPT_LEXICONS, "lexicons", 'l', "DIR", "lexicon directory (default ./lexicons if it exists)"},
-    {OPT_SEED, "seed", 0, "N", "seed of the held-out split and the shuffles (default 1)"},
-    {OPT_EPOCHS, "epochs", 0, "N", "epochs at most; early stopping may end sooner (default 30)"},
-    {OPT_L2, "l2", 0, "X", "L2 penalty (default 1e-4)"},
-    {OPT_LEARN_RATE, "rate", 0, "X", "AdaGrad learning rate (default 0.2)"},
-    {OPT_HASH_BITS, "hash-bits", 0, "N", "2^N feature buckets, 8..24 (default 18)"},
-    {OPT_CHAR_NGRAMS, "char-ngrams", 0, NULL, "add character 3-5-grams of words (off by default)"},
-    {OPT_TARGET_FEATURES, "target-features", 0, NULL,
-     "pair words with the war side named near them (cue/target_* lexicons; off by default)"},
-    {OPT_REFIT, "refit", 0, NULL,
-     "after early stopping on the held-out part, train again on all posts for as many epochs"},
-    {OPT_JSON, "json", 'j', NULL, "print the training report as JSON"},
-    {0, NULL, 0, NULL, NULL},
+static const struct kz_cmd_opt train_opts[] = {
+    OPT(HELP), OPT(CONFIG), OPT(GOLD), OPT(LABEL), OPT(OUT), LEXICONS_OR_DEFAULT,
+    OPT(SEED), OPT(EPOCHS), OPT(L2), OPT(LEARN_RATE), OPT(HASH_BITS), OPT(CHAR_NGRAMS),
+    OPT(TARGET_FEATURES), OPT(REFIT), WORDED(JSON, "print the training report as JSON"), END,
 };
 
-static const struct kz_opt lexicon_opts[] = {
-    OPT_HELP_ROW,
-    {0, NULL, 0, NULL, NULL},
+static const struct kz_cmd_opt lexicon_opts[] = {
+    OPT(HELP), END,
 };
 
-static const struct kz_opt query_opts[] = {
-    OPT_HELP_ROW,
-    OPT_CONFIG_ROW,
-    {OPT_REDIS, "redis", 0, "URL", "query Redis (redis://HOST:PORT[/DB]) instead of archives"},
-    {OPT_FROM, "from", 0, "TIME", "window start, RFC 3339 or epoch (default: see above)"},
-    {OPT_TO, "to", 0, "TIME", "window end, exclusive"},
-    {OPT_GRAN, "gran", 0, "minute|hour", "series and dims granularity (default hour)"},
-    {OPT_LIMIT, "limit", 'n', "N", "top-k size (default 10; 0 = all)"},
-    {OPT_JSON, "json", 'j', NULL, "print one JSON object instead of tab-separated rows"},
-    {OPT_LEXICONS, "lexicons", 'l', "DIR", "lexicons for replaying archives"},
-    OPT_INGEST_ROWS,
-    {0, NULL, 0, NULL, NULL},
+static const struct kz_cmd_opt query_opts[] = {
+    OPT(HELP), OPT(CONFIG),
+    WORDED(REDIS, "query Redis (redis://HOST:PORT[/DB]) instead of archives"),
+    OPT(FROM), OPT(TO), OPT(GRAN), OPT(LIMIT),
+    WORDED(JSON, "print one JSON object instead of tab-separated rows"),
+    WORDED(LEXICONS, "lexicons for replaying archives"), INGEST_OPTS, END,
 };
 
 static const struct kz_cmd commands[] = {

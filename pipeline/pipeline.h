@@ -85,12 +85,26 @@ struct kz_config {
 
 void kz_config_init(struct kz_config *c);
 void kz_config_free(struct kz_config *c);
-/* Load a JSON config file over *c.  Unknown keys and wrong types are errors. */
+/* Load a JSON config file over *c: each key of kz_options[] through its setter
+ * (an object of librdkafka properties for "kafka").  Unknown keys and wrong
+ * types are errors. */
 int kz_config_load(struct kz_config *c, const char *path, char *err, size_t errlen);
 
-/* Every setting a command line or a config file can change. */
+/*
+ * Options: every setting a flag or a config-file key can change is one row of
+ * kz_options[], indexed by enum kz_opt_id: its flag (long and short name,
+ * the value's metavariable), its --help line, its setter with the field and
+ * bounds it sets, and its config-file key if it has one.  Commands choose
+ * their flags from these rows (cli/main.c) and print their help from them;
+ * kz_config_load() takes its keys from them; both set values through
+ * kz_config_set(), so a flag and a key accept the same values and fail with
+ * the same message.
+ *
+ * The rows with a config-file key come first, in the order the loader lists
+ * them in its "unknown key" error.
+ */
 enum kz_opt_id {
-    OPT_HELP = 1,
+    OPT_HELP = 1, /* 0 ends a command's list of options */
     OPT_CONFIG,
     OPT_SCHEMA,
     OPT_MAX_TEXT,
@@ -98,27 +112,30 @@ enum kz_opt_id {
     OPT_MAX_FUTURE,
     OPT_DEAD_LETTERS,
     OPT_LEXICONS,
-    OPT_REPORT,
-    OPT_JSON,
     OPT_TOP,
     OPT_FLUSH_POSTS,
-    OPT_KAFKA_PROP,
+    OPT_FLUSH_MS,
+    OPT_STATS_INTERVAL,
+    OPT_MINUTE_TTL,
+    OPT_HOUR_TTL,
     OPT_BROKERS,
+    OPT_GROUP,
+    OPT_REDIS,
+    OPT_KAFKA_PROP,
+    /* flags only */
+    OPT_REPORT,
+    OPT_JSON,
     OPT_TOPIC,
     OPT_RATE,
     OPT_SPEED,
-    OPT_GROUP,
-    OPT_REDIS,
-    OPT_FLUSH_MS,
-    OPT_STATS_INTERVAL,
     OPT_UNTIL_EOF,
-    OPT_GOLD,
+    OPT_STATS_JSON,
+    OPT_LATENESS_MS,
     OPT_FROM,
     OPT_TO,
     OPT_GRAN,
     OPT_LIMIT,
-    OPT_MINUTE_TTL,
-    OPT_HOUR_TTL,
+    OPT_GOLD,
     OPT_MODEL,
     OPT_LABEL,
     OPT_OUT,
@@ -127,12 +144,33 @@ enum kz_opt_id {
     OPT_L2,
     OPT_LEARN_RATE,
     OPT_HASH_BITS,
-    OPT_STATS_JSON,
-    OPT_LATENESS_MS,
     OPT_CHAR_NGRAMS,
     OPT_TARGET_FEATURES,
     OPT_REFIT,
+    KZ_OPT_COUNT
 };
+
+struct kz_option;
+
+/* Set o's field of c from the text v; `what` names the setting in errors.
+ * Returns 0, or -1 with a one-line error in err. */
+typedef int (*kz_option_set_fn)(struct kz_config *c, const struct kz_option *o,
+                                const char *what, const char *v, char *err, size_t errlen);
+
+struct kz_option {
+    const char *name;     /* long flag, without its dashes: "max-text" */
+    char shortname;       /* one-letter flag, or 0; unique within a command only */
+    const char *arg;      /* metavariable of the value; NULL for a switch without one */
+    const char *help;     /* the --help line (a command may word its own) */
+    kz_option_set_fn set; /* NULL for the parser's own: --help, --config */
+    size_t off;           /* offset of the struct kz_config field set */
+    long long min, max;   /* bounds of a number; a string: min 1 = not empty */
+    const char *expects;  /* what a bad value's error says is expected */
+    const char *key;      /* config-file key; NULL for a flag only */
+};
+
+/* The table, indexed by enum kz_opt_id (row 0 is empty). */
+extern const struct kz_option kz_options[KZ_OPT_COUNT];
 
 /*
  * Apply one setting given as text (a flag's value or a config-file value);
