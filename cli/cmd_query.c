@@ -143,21 +143,14 @@ fail:
     return rc == KZ_ERANGE || rc == KZ_EINVAL ? KZ_EXIT_USAGE : KZ_EXIT_FAIL;
 }
 
-int kz_cmd_query(const struct kz_cmd *cmd, int argc, char **argv)
+int kz_cmd_query(struct kz_config *cfg, char **args, int nargs)
 {
-    struct kz_config cfg;
-    char **args = NULL;
-    int nargs = 0, status = KZ_EXIT_OK, rc;
+    int status = KZ_EXIT_OK, rc;
     char err[512];
     struct agg_store *st = NULL;
     struct pipeline *p = NULL;
 
-    kz_config_init(&cfg);
-    if ((rc = kz_parse_args(cmd, argc, argv, &cfg, &args, &nargs))) {
-        status = rc < 0 ? KZ_EXIT_OK : rc;
-        goto out;
-    }
-    if (nargs < 2 || (cfg.redis && nargs > 2) || (!cfg.redis && nargs < 3)) {
+    if (nargs < 2 || (cfg->redis && nargs > 2) || (!cfg->redis && nargs < 3)) {
         fprintf(stderr, "kzpulse query: expected QUERY ARG and either --redis URL or archive "
                         "FILE... (see kzpulse query --help)\n");
         status = KZ_EXIT_USAGE;
@@ -173,13 +166,13 @@ int kz_cmd_query(const struct kz_cmd *cmd, int argc, char **argv)
         status = KZ_EXIT_USAGE;
         goto out;
     }
-    int64_t from = cfg.from_ms, to = cfg.to_ms;
-    if (cfg.redis) {
+    int64_t from = cfg->from_ms, to = cfg->to_ms;
+    if (cfg->redis) {
         struct agg_redis_config rc_cfg;
         agg_redis_config_default(&rc_cfg);
-        rc_cfg.url = cfg.redis;
-        if (cfg.group)
-            rc_cfg.group = cfg.group;
+        rc_cfg.url = cfg->redis;
+        if (cfg->group)
+            rc_cfg.group = cfg->group;
         if ((rc = agg_store_redis_new(&rc_cfg, &st, err, sizeof(err)))) {
             fprintf(stderr, "kzpulse query: --redis: %s\n", err);
             status = rc == KZ_EINVAL ? KZ_EXIT_USAGE : KZ_EXIT_FAIL;
@@ -195,7 +188,7 @@ int kz_cmd_query(const struct kz_cmd *cmd, int argc, char **argv)
             status = KZ_EXIT_FAIL;
             goto out;
         }
-        if ((rc = pipeline_new(&cfg, st, NULL, NULL, &p, err, sizeof(err)))) {
+        if ((rc = pipeline_new(cfg, st, NULL, NULL, &p, err, sizeof(err)))) {
             fprintf(stderr, "kzpulse query: %s\n", err);
             status = rc == KZ_ENOMEM ? KZ_EXIT_FAIL : KZ_EXIT_USAGE;
             goto out;
@@ -228,11 +221,9 @@ int kz_cmd_query(const struct kz_cmd *cmd, int argc, char **argv)
         status = KZ_EXIT_USAGE;
         goto out;
     }
-    status = do_query(st, &cfg, args[0], args[1], from, to, cfg.report_json);
+    status = do_query(st, cfg, args[0], args[1], from, to, cfg->report_json);
 out:
     pipeline_free(p);
     agg_store_free(st);
-    free(args);
-    kz_config_free(&cfg);
     return status;
 }

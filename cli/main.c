@@ -2,15 +2,18 @@
  * main.c -- the kzpulse command line: subcommand dispatch and top-level help.
  *
  * Each subcommand is a row in `commands`: its name, usage, help text, the
- * options it takes (rows of the one option table, pipeline/options.c) and its
- * entry point.  Options are parsed the same way for all of them (options.c),
- * so flags, the config file and error messages behave alike everywhere.
- * Only this folder may call exit(); commands return exit codes.
+ * options it takes (rows of the one option table, pipeline/options.c), what
+ * arguments it takes and its entry point.  main.c parses every command's line
+ * the same way (opts.c) into a struct kz_config and the positional
+ * arguments, so flags, the config file and error messages behave alike
+ * everywhere, then calls the command with them and frees them after; this is
+ * the only cli/ file that calls another.  Only this folder may call exit();
+ * commands return exit codes.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "opts.h"
 
 /* The options each command takes, in its --help order: rows of the option
  * table (pipeline/options.c), WORDED with the command's own help line where
@@ -83,7 +86,7 @@ static const struct kz_cmd commands[] = {
      "dead-letter file with their reason; everything else is counted.  The report gives totals,\n"
      "posts per hour, posts by platform, language, region and topic, top hashtags, distinct\n"
      "authors and dead letters by reason.",
-     replay_opts, kz_cmd_replay},
+     replay_opts, KZ_ARGS_ANY, kz_cmd_replay},
     {"query", "series|top|distinct|dims ARG (--redis URL | FILE...) [options]",
      "Read a series, a top-k, a distinct count or dimension totals from a store.",
      "The same queries run against Redis (--redis) or against archives replayed into the\n"
@@ -93,12 +96,12 @@ static const struct kz_cmd commands[] = {
      "  distinct DIM    distinct authors (DIM = all, topic:<t>, region:<r>), HyperLogLog\n"
      "  dims PREFIX     totals of every dimension starting with PREFIX (platform:, topic:, ...)\n"
      "Windows are [--from, --to); defaults: the last 24 hours (Redis), the data's span (archives).",
-     query_opts, kz_cmd_query},
+     query_opts, KZ_ARGS_ANY, kz_cmd_query},
     {"tokens", "[options] [FILE|-]",
      "Print the tokens of each input line as JSON (surface, norm, stem, lang, kind, span).",
      "One JSON object per input line: the line's language and script, and its tokens.  Meant\n"
      "for people writing lexicons: it shows exactly what the patterns are matched against.",
-     tokens_opts, kz_cmd_tokens},
+     tokens_opts, KZ_ARGS_INPUT, kz_cmd_tokens},
     {"run", "--brokers HOST:PORT --topic T --group G --redis redis://HOST:PORT [options]",
      "Consume posts from Kafka, analyse them and keep rolling counters in Redis.",
      "Joins the consumer group, analyses each post, coalesces increments in memory and applies\n"
@@ -106,7 +109,7 @@ static const struct kz_cmd commands[] = {
      "(effectively once: nothing lost, nothing counted twice across crashes and rebalances).\n"
      "Undecodable messages go to <topic>.dlq with their reason in headers.  SIGTERM or SIGINT\n"
      "flush, commit and exit 0.",
-     run_opts, kz_cmd_run},
+     run_opts, KZ_ARGS_ANY, kz_cmd_run},
     {"produce", "--brokers HOST:PORT --topic TOPIC [options] FILE...",
      "Publish archives to Kafka, one message per record, keyed by author.",
      "Every record is published as it is, malformed ones included (so a consumer's dead-letter\n"
@@ -114,20 +117,20 @@ static const struct kz_cmd commands[] = {
      "order in one partition.  Full speed by default, --rate N posts/s, or --speed X to follow\n"
      "the posts' own timestamps X times faster.  Kafka settings pass through as -X key=value.\n"
      "Telegram Desktop exports are not published (replay them instead).",
-     produce_opts, kz_cmd_produce},
+     produce_opts, KZ_ARGS_ANY, kz_cmd_produce},
     {"classify", "[options] [FILE|-]",
      "Classify posts (JSON lines) or plain-text lines: one verdict JSON per line.",
      "A line starting with '{' is a post (any schema replay accepts); any other line is text.\n"
      "Each verdict gives language, topics, war stance, mobilization (score, call to action,\n"
      "when, where), region, hashtags, mentions, URLs and the evidence: every lexicon match\n"
      "with its rule, category and byte span in the text.",
-     classify_opts, kz_cmd_classify},
+     classify_opts, KZ_ARGS_INPUT, kz_cmd_classify},
     {"eval", "--gold FILE.jsonl [options]",
      "Score classification against gold labels: P/R/F1, macro-F1, confusion, worst posts.",
      "Gold lines are {\"text\", \"lang\", \"topics\", \"stance\", \"mobilization\"} with any\n"
      "subset of the labels.  Stance is scored over 3 classes, topics per topic (multi-label),\n"
      "mobilization as a binary label; macro-F1 per task.",
-     eval_opts, kz_cmd_eval},
+     eval_opts, KZ_ARGS_ANY, kz_cmd_eval},
     {"train", "--gold FILE.jsonl --label stance|topics|mobilization --out MODEL [options]",
      "Train a learned model (logistic regression on hashed features) from gold posts.",
      "Features are token stems, stem bigrams, hashtags, mentions, emoji, URL hosts (character\n"
@@ -136,11 +139,11 @@ static const struct kz_cmd commands[] = {
      "loss stops improving, and the weight of the model against the lexicons is chosen on it.\n"
      "Prints held-out figures (lexicons alone, model alone, blended).  Use the model with\n"
      "--model in classify, eval, replay and run.",
-     train_opts, kz_cmd_train},
+     train_opts, KZ_ARGS_ANY, kz_cmd_train},
     {"lexicon", "lint DIR",
      "Check lexicon TSV files: fields, categories, weights, languages, duplicates.",
      "Reports every error as FILE:LINE: message.  Exit 0 when clean, 2 otherwise.",
-     lexicon_opts, kz_cmd_lexicon},
+     lexicon_opts, KZ_ARGS_ANY, kz_cmd_lexicon},
 };
 
 static void usage(FILE *f)
@@ -152,6 +155,24 @@ static void usage(FILE *f)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\n'kzpulse COMMAND --help' describes a command's options.\n"
                "exit codes: 0 ok, 1 runtime failure, 2 bad usage or unreadable input\n");
+}
+
+/* Parse the command's options into a config, run it, release both. */
+static int run_command(const struct kz_cmd *cmd, int argc, char **argv)
+{
+    struct kz_config cfg;
+    char **args = NULL;
+    int nargs = 0;
+
+    kz_config_init(&cfg);
+    int status = kz_parse_args(cmd, argc, argv, &cfg, &args, &nargs);
+    if (status == 0)
+        status = cmd->run(&cfg, args, nargs);
+    else if (status < 0) /* --help */
+        status = KZ_EXIT_OK;
+    free(args);
+    kz_config_free(&cfg);
+    return status;
 }
 
 int main(int argc, char **argv)
@@ -170,8 +191,8 @@ int main(int argc, char **argv)
         return KZ_EXIT_OK;
     }
     for (size_t i = 0; i < KZ_ARRAY_LEN(commands); i++)
-        if (!strcmp(name, commands[i].name) && commands[i].run)
-            return commands[i].run(&commands[i], argc - 2, argv + 2);
+        if (!strcmp(name, commands[i].name))
+            return run_command(&commands[i], argc - 2, argv + 2);
     fprintf(stderr, "kzpulse: unknown command \"%s\" (accepted: ", name);
     for (size_t i = 0; i < KZ_ARRAY_LEN(commands); i++)
         fprintf(stderr, "%s%s", i ? ", " : "", commands[i].name);

@@ -295,4 +295,14 @@ int pipeline_walk_file(struct pipeline *p, const char *path, char *err, size_t e
 int pipeline_walk_lines(struct pipeline *p, FILE *in, const char *path, char *err,
                         size_t errlen);
 
+/* Is the line blank (only spaces, tabs and line ends)?  Readers of JSON lines
+ * (eval and train read gold files) skip such lines. */
+static inline bool pipeline_blank_line(const char *s, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        if (s[k] != ' ' && s[k] != '\t' && s[k] != '\n' && s[k] != '\r')
+            return false;
+    return true;
+}
+
 #endif /* KZ_PIPELINE_H */

@@ -1,5 +1,5 @@
 /*
- * options.c -- command-line flags of every command, over struct kz_config.
+ * opts.c -- command-line flags of every command, over struct kz_config.
  *
  * A command's flags are the rows of the option table (pipeline/options.c)
  * its list in main.c names; names are looked up in that list only, so two
@@ -10,13 +10,14 @@
  * through kz_config_set, the row's setter, which the config file uses too, so
  * a flag and a key accept the same values and fail with the same message.  An
  * unknown flag or a bad value is a one-line error naming the flag and what it
- * accepts, and the command exits 2.
+ * accepts, and the command exits 2.  A command that reads one input (classify,
+ * tokens) gets exactly one argument: the FILE given, or "-" for stdin.
  */
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "opts.h"
 
 void kz_print_help(const struct kz_cmd *cmd, FILE *f)
 {
@@ -181,16 +182,14 @@ int kz_parse_args(const struct kz_cmd *cmd, int argc, char **argv, struct kz_con
         if (kz_config_set(cfg, (enum kz_opt_id)(o - kz_options), what, v, err, sizeof(err)))
             return usage_error(cmd, err);
     }
-    return 0;
-}
-
-int kz_input_arg(const char *cmdname, char **args, int nargs, const char **path)
-{
-    if (nargs > 1) {
-        fprintf(stderr, "kzpulse %s: expected at most one FILE, got %d (see kzpulse %s --help)\n",
-                cmdname, nargs, cmdname);
-        return KZ_EXIT_USAGE;
+    if (cmd->args == KZ_ARGS_INPUT) {
+        if (*nargs > 1) {
+            fprintf(stderr, "kzpulse %s: expected at most one FILE, got %d (see kzpulse %s --help)\n",
+                    cmd->name, *nargs, cmd->name);
+            return KZ_EXIT_USAGE;
+        }
+        if (*nargs == 0)
+            (*args)[(*nargs)++] = (char *)"-";
     }
-    *path = nargs ? args[0] : "-";
     return 0;
 }
