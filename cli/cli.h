@@ -24,23 +24,6 @@
 /* Exit codes of every command. */
 enum { KZ_EXIT_OK = 0, KZ_EXIT_FAIL = 1, KZ_EXIT_USAGE = 2 };
 
-/* ---------------------------------------------------------------------------
- * Report (report.c, for replay)
- * ------------------------------------------------------------------------ */
-
-struct kz_report_input {
-    struct agg_store *store;
-    const struct ingest_stats *ingest;
-    const struct pipeline_stats *run;
-    const char *const *sources;
-    int nsources;
-    const char *dead_letters; /* path */
-    int top;
-};
-
-int kz_report_text(FILE *f, const struct kz_report_input *in);
-int kz_report_json(FILE *f, const struct kz_report_input *in);
-
 /*
  * Commands: cfg holds the defaults, the config file and the flags; args are
  * the positional arguments (borrowed from argv, valid for the call).  Each

@@ -72,19 +72,18 @@ int kz_cmd_replay(struct kz_config *cfg, char **files, int nfiles)
         status = KZ_EXIT_FAIL;
     }
     if (status != KZ_EXIT_FAIL) {
-        struct kz_report_input in = {
+        struct pipeline_report in = {
             .store = store,
             .ingest = pipeline_ingest_stats(p),
-            .run = pipeline_stats(p),
             .sources = (const char *const *)files,
             .nsources = nfiles,
             .dead_letters = cfg->dead_letters,
             .top = cfg->top,
         };
         if (cfg->report_text || !cfg->report_json)
-            rc = kz_report_text(stdout, &in);
+            rc = pipeline_render_report(stdout, PIPELINE_TEXT, &in);
         if (cfg->report_json)
-            rc = kz_report_json(stdout, &in) || rc;
+            rc = pipeline_render_report(stdout, PIPELINE_JSON, &in) || rc;
         if (rc || fflush(stdout)) {
             fprintf(stderr, "kzpulse replay: writing the report: %s\n", strerror(errno));
             status = KZ_EXIT_FAIL;

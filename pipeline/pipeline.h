@@ -1,8 +1,9 @@
 /*
  * pipeline.h -- kzpulse's pipeline as a library: the configuration every
- * command shares, the loader of lexicons and models, and the walker that
- * takes records through decode -> analyse -> classify -> facts -> batch ->
- * store.
+ * command shares (and the one table of its options), the loader of lexicons
+ * and models, the walker that takes records through decode -> analyse ->
+ * classify -> facts -> batch -> store, and the rendering of what the store
+ * answers (query answers, the replay report).
  *
  * DESIGN.md draws the pipeline; this module wires ingest/, nlp/ and
  * aggregate/ together so that every command -- replay, run, query over
@@ -304,5 +305,67 @@ static inline bool pipeline_blank_line(const char *s, size_t n)
             return false;
     return true;
 }
+
+/* ---------------------------------------------------------------------------
+ * Rendering: query answers and the replay report, as text or JSON
+ *
+ * One place turns store answers into output, so `kzpulse query`, `kzpulse
+ * replay` and the HTTP API print the same bytes for the same answer.  Every
+ * renderer writes to f and returns 0, KZ_ENOMEM, or KZ_EIO once a write to f
+ * has failed (ferror); it neither flushes nor closes f.
+ * ------------------------------------------------------------------------ */
+
+enum pipeline_format {
+    PIPELINE_TEXT, /* query: tab-separated rows (series: then a total); report: a page */
+    PIPELINE_JSON, /* query: one compact JSON object a line; report: indented JSON */
+};
+
+/* A query over a store.  Strings are borrowed. */
+struct pipeline_query {
+    const char *what;       /* "series", "top", "distinct" or "dims" */
+    const char *arg;        /* a dimension (series, distinct), a top-k kind (hashtag,
+                               term, channel) or a dimension prefix (dims) */
+    enum agg_gran gran;     /* series and dims */
+    int64_t from_ms, to_ms; /* the window [from, to) */
+    size_t limit;           /* top: at most this many members, 0 = all */
+};
+
+/* Is what the name of a query? */
+bool pipeline_query_known(const char *what);
+
+/*
+ * Run q against the store and render the answer to f: what `kzpulse query`
+ * prints.  Returns 0; KZ_EINVAL for an unknown query or top-k kind (err says
+ * what is accepted); the store's error, with "what arg: why" in err; or
+ * KZ_EIO when writing failed.
+ */
+int pipeline_query_render(struct agg_store *st, const struct pipeline_query *q,
+                          enum pipeline_format fmt, FILE *f, char *err, size_t errlen);
+
+/* The renderers alone, for answers already read from a store.  The JSON
+ * objects name q's query, argument and window (and gran for a series). */
+int pipeline_render_series(FILE *f, enum pipeline_format fmt, const struct pipeline_query *q,
+                           const struct agg_series *s);
+int pipeline_render_top(FILE *f, enum pipeline_format fmt, const struct pipeline_query *q,
+                        const struct agg_top *t);
+int pipeline_render_distinct(FILE *f, enum pipeline_format fmt, const struct pipeline_query *q,
+                             uint64_t n);
+int pipeline_render_dims(FILE *f, enum pipeline_format fmt, const struct pipeline_query *q,
+                         const struct agg_dimcounts *d);
+
+/* What the replay report covers; everything is borrowed. */
+struct pipeline_report {
+    struct agg_store *store;           /* in-process: its bounds are the report's window */
+    const struct ingest_stats *ingest; /* records, dead letters, flags */
+    const char *const *sources;        /* the files replayed, as named */
+    int nsources;
+    const char *dead_letters;          /* where the dead letters went */
+    int top;                           /* entries in each top-k list */
+};
+
+/* The replay report: totals, flags, dead letters by reason, posts per hour,
+ * posts by platform, language, region, topic, stance and mobilization, and
+ * the top hashtags, every count read back from the store. */
+int pipeline_render_report(FILE *f, enum pipeline_format fmt, const struct pipeline_report *r);
 
 #endif /* KZ_PIPELINE_H */
