@@ -182,6 +182,10 @@ int main(int argc, char **argv)
         return KZ_EXIT_USAGE;
     }
     const char *name = argv[1];
+    char *help_flag[] = {(char *)"--help", NULL};
+    bool help = !strcmp(name, "help") && argc > 2; /* kzpulse help COMMAND = COMMAND --help */
+    if (help)
+        name = argv[2];
     if (!strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help")) {
         usage(stdout);
         return KZ_EXIT_OK;
@@ -192,7 +196,8 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < KZ_ARRAY_LEN(commands); i++)
         if (!strcmp(name, commands[i].name))
-            return run_command(&commands[i], argc - 2, argv + 2);
+            return help ? run_command(&commands[i], 1, help_flag)
+                        : run_command(&commands[i], argc - 2, argv + 2);
     fprintf(stderr, "kzpulse: unknown command \"%s\" (accepted: ", name);
     for (size_t i = 0; i < KZ_ARRAY_LEN(commands); i++)
         fprintf(stderr, "%s%s", i ? ", " : "", commands[i].name);
