@@ -184,7 +184,8 @@ int kz_parse_args(const struct kz_cmd *cmd, int argc, char **argv, struct kz_con
     }
     if (cmd->args == KZ_ARGS_INPUT) {
         if (*nargs > 1) {
-            fprintf(stderr, "kzpulse %s: expected at most one FILE, got %d (see kzpulse %s --help)\n",
+            fprintf(stderr,
+                    "kzpulse %s: expected at most one FILE, got %d (see kzpulse %s --help)\n",
                     cmd->name, *nargs, cmd->name);
             return KZ_EXIT_USAGE;
         }

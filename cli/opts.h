@@ -25,9 +25,9 @@ enum kz_cmd_args {
 
 struct kz_cmd {
     const char *name;
-    const char *usage;    /* after "kzpulse <name> " */
-    const char *summary;  /* one line */
-    const char *details;  /* paragraph printed by --help, may be NULL */
+    const char *usage;             /* after "kzpulse <name> " */
+    const char *summary;           /* one line */
+    const char *details;           /* paragraph printed by --help, may be NULL */
     const struct kz_cmd_opt *opts; /* in --help order */
     enum kz_cmd_args args;
     int (*run)(struct kz_config *cfg, char **args, int nargs);

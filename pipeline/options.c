@@ -82,8 +82,7 @@ static int parse_real(const char *s, double *out)
 
 #define FIELD(c, o, type) ((type *)((char *)(c) + (o)->off))
 
-static int bad(const struct kz_option *o, const char *what, const char *v, char *err,
-               size_t errlen)
+static int bad(const struct kz_option *o, const char *what, const char *v, char *err, size_t errlen)
 {
     snprintf(err, errlen, "%s: expected %s; got \"%s\"", what, o->expects, v);
     return -1;
@@ -96,8 +95,8 @@ static int oom(char *err, size_t errlen)
 }
 
 /* A string (char *), owned by the config; min 1: not empty. */
-static int set_str(struct kz_config *c, const struct kz_option *o, const char *what,
-                   const char *v, char *err, size_t errlen)
+static int set_str(struct kz_config *c, const struct kz_option *o, const char *what, const char *v,
+                   char *err, size_t errlen)
 {
     if (strlen(v) < (size_t)o->min)
         return bad(o, what, v, err, errlen);
@@ -109,8 +108,8 @@ static int set_str(struct kz_config *c, const struct kz_option *o, const char *w
     return 0;
 }
 
-static int set_int(struct kz_config *c, const struct kz_option *o, const char *what,
-                   const char *v, char *err, size_t errlen)
+static int set_int(struct kz_config *c, const struct kz_option *o, const char *what, const char *v,
+                   char *err, size_t errlen)
 {
     long long ll;
     if (parse_int(v, o->min, o->max, &ll))
@@ -119,8 +118,8 @@ static int set_int(struct kz_config *c, const struct kz_option *o, const char *w
     return 0;
 }
 
-static int set_i64(struct kz_config *c, const struct kz_option *o, const char *what,
-                   const char *v, char *err, size_t errlen)
+static int set_i64(struct kz_config *c, const struct kz_option *o, const char *what, const char *v,
+                   char *err, size_t errlen)
 {
     long long ll;
     if (parse_int(v, o->min, o->max, &ll))
@@ -129,8 +128,8 @@ static int set_i64(struct kz_config *c, const struct kz_option *o, const char *w
     return 0;
 }
 
-static int set_u64(struct kz_config *c, const struct kz_option *o, const char *what,
-                   const char *v, char *err, size_t errlen)
+static int set_u64(struct kz_config *c, const struct kz_option *o, const char *what, const char *v,
+                   char *err, size_t errlen)
 {
     long long ll;
     if (parse_int(v, o->min, o->max, &ll))
@@ -151,8 +150,8 @@ static int set_ms_of_s(struct kz_config *c, const struct kz_option *o, const cha
 }
 
 /* A byte count (size_t) with an optional K/M/G suffix. */
-static int set_size(struct kz_config *c, const struct kz_option *o, const char *what,
-                    const char *v, char *err, size_t errlen)
+static int set_size(struct kz_config *c, const struct kz_option *o, const char *what, const char *v,
+                    char *err, size_t errlen)
 {
     uint64_t u;
     if (parse_size(v, (uint64_t)o->min, (uint64_t)o->max, &u))
@@ -162,8 +161,8 @@ static int set_size(struct kz_config *c, const struct kz_option *o, const char *
 }
 
 /* A double in [min, max]. */
-static int set_real(struct kz_config *c, const struct kz_option *o, const char *what,
-                    const char *v, char *err, size_t errlen)
+static int set_real(struct kz_config *c, const struct kz_option *o, const char *what, const char *v,
+                    char *err, size_t errlen)
 {
     double d;
     if (parse_real(v, &d) || !(d >= (double)o->min) || d > (double)o->max)
@@ -184,8 +183,8 @@ static int set_positive(struct kz_config *c, const struct kz_option *o, const ch
 }
 
 /* A switch: the flag takes no value and sets an int to 1. */
-static int set_on(struct kz_config *c, const struct kz_option *o, const char *what,
-                  const char *v, char *err, size_t errlen)
+static int set_on(struct kz_config *c, const struct kz_option *o, const char *what, const char *v,
+                  char *err, size_t errlen)
 {
     *FIELD(c, o, int) = 1;
     return 0;
@@ -201,8 +200,8 @@ static int set_schema(struct kz_config *c, const struct kz_option *o, const char
     return 0;
 }
 
-static int set_gran(struct kz_config *c, const struct kz_option *o, const char *what,
-                    const char *v, char *err, size_t errlen)
+static int set_gran(struct kz_config *c, const struct kz_option *o, const char *what, const char *v,
+                    char *err, size_t errlen)
 {
     if (strcmp(v, "minute") && strcmp(v, "hour"))
         return bad(o, what, v, err, errlen);
@@ -211,8 +210,8 @@ static int set_gran(struct kz_config *c, const struct kz_option *o, const char *
 }
 
 /* RFC 3339, epoch seconds or epoch milliseconds, kept as epoch ms. */
-static int set_time(struct kz_config *c, const struct kz_option *o, const char *what,
-                    const char *v, char *err, size_t errlen)
+static int set_time(struct kz_config *c, const struct kz_option *o, const char *what, const char *v,
+                    char *err, size_t errlen)
 {
     int64_t ms;
     if (ingest_parse_time(v, strlen(v), &ms))
@@ -304,19 +303,23 @@ static int set_model(struct kz_config *c, const struct kz_option *o, const char 
 /* The offset of a field of struct kz_config, which must have the type the
  * setter writes (a mismatch is a "distinct pointer types" warning). */
 #define F(type, field)                                                                             \
-    (offsetof(struct kz_config, field) +                                                           \
-     0 * sizeof((type *)0 == &((struct kz_config *)0)->field))
+    (offsetof(struct kz_config, field) + 0 * sizeof((type *)0 == &((struct kz_config *)0)->field))
 
 #define K 1024LL
 #define DAY_S 86400LL
 
 /* name, short, metavar, help,
  *   setter, field, min, max, expected (in errors), config-file key */
+/* clang-format off */
 const struct kz_option kz_options[KZ_OPT_COUNT] = {
-    [OPT_HELP] = {"help", 'h', NULL, "show this help and exit", NULL, 0, 0, 0, NULL, NULL},
-    [OPT_CONFIG] = {"config", 'c', "FILE", "JSON config file, applied before the flags (flags win)",
+    [OPT_HELP] = {"help", 'h', NULL,
+        "show this help and exit",
         NULL, 0, 0, 0, NULL, NULL},
-    [OPT_SCHEMA] = {"schema", 0, "NAME", "input schema: auto (default), generic, telegram, vk, x",
+    [OPT_CONFIG] = {"config", 'c', "FILE",
+        "JSON config file, applied before the flags (flags win)",
+        NULL, 0, 0, 0, NULL, NULL},
+    [OPT_SCHEMA] = {"schema", 0, "NAME",
+        "input schema: auto (default), generic, telegram, vk, x",
         set_schema, F(enum ingest_schema, ingest.schema), 0, 0,
         "one of auto, generic, telegram, vk, x", "schema"},
     [OPT_MAX_TEXT] = {"max-text", 0, "SIZE",
@@ -334,19 +337,23 @@ const struct kz_option kz_options[KZ_OPT_COUNT] = {
     [OPT_DEAD_LETTERS] = {"dead-letters", 'd', "FILE",
         "dead-letter file, JSON lines (default kzpulse-dead.jsonl; - for stderr)",
         set_str, F(char *, dead_letters), 1, 0, "a file path (or - for stderr)", "dead_letters"},
-    [OPT_LEXICONS] = {"lexicons", 'l', "DIR", "lexicon directory (TSV files) for classification",
+    [OPT_LEXICONS] = {"lexicons", 'l', "DIR",
+        "lexicon directory (TSV files) for classification",
         set_str, F(char *, lexicons), 0, 0, NULL, "lexicons"},
-    [OPT_TOP] = {"top", 0, "N", "entries in each top-k list (default 10)",
+    [OPT_TOP] = {"top", 0, "N",
+        "entries in each top-k list (default 10)",
         set_int, F(int, top), 1, 1000, "an integer from 1 to 1000", "top"},
-    [OPT_FLUSH_POSTS] = {"flush-posts", 0, "N", "posts per batch applied to the store (default 10000)",
-        set_u64, F(uint64_t, flush_posts), 1, 100000000, "an integer from 1 to 100000000",
-        "flush_posts"},
-    [OPT_FLUSH_MS] = {"flush-ms", 0, "MS", "apply the batch to Redis every MS ms (default 500)",
+    [OPT_FLUSH_POSTS] = {"flush-posts", 0, "N",
+        "posts per batch applied to the store (default 10000)",
+        set_u64, F(uint64_t, flush_posts), 1, 100000000,
+        "an integer from 1 to 100000000", "flush_posts"},
+    [OPT_FLUSH_MS] = {"flush-ms", 0, "MS",
+        "apply the batch to Redis every MS ms (default 500)",
         set_int, F(int, flush_ms), 1, 3600000, "milliseconds from 1 to 3600000", "flush_ms"},
     [OPT_STATS_INTERVAL] = {"stats-interval", 0, "SECONDS",
         "stats line every SECONDS (default 10; 0 off)",
-        set_int, F(int, stats_interval), 0, DAY_S, "seconds from 0 (off) to 86400",
-        "stats_interval"},
+        set_int, F(int, stats_interval), 0, DAY_S,
+        "seconds from 0 (off) to 86400", "stats_interval"},
     [OPT_MINUTE_TTL] = {"minute-ttl", 0, "SECONDS",
         "keep minute buckets this long (default 604800; 0 = forever)",
         set_i64, F(int64_t, minute_ttl_s), 0, 100 * 365 * DAY_S,
@@ -355,60 +362,88 @@ const struct kz_option kz_options[KZ_OPT_COUNT] = {
         "keep hour buckets this long (default 34560000; 0 = forever)",
         set_i64, F(int64_t, hour_ttl_s), 0, 100 * 365 * DAY_S,
         "seconds from 0 (keep forever) to 3153600000", "hour_ttl_s"},
-    [OPT_BROKERS] = {"brokers", 'b', "HOST:PORT", "Kafka bootstrap servers (required)",
+    [OPT_BROKERS] = {"brokers", 'b', "HOST:PORT",
+        "Kafka bootstrap servers (required)",
         set_str, F(char *, brokers), 1, 0, "HOST:PORT[,HOST:PORT...]", "brokers"},
-    [OPT_GROUP] = {"group", 'g', "GROUP", "consumer group (required)",
+    [OPT_GROUP] = {"group", 'g', "GROUP",
+        "consumer group (required)",
         set_str, F(char *, group), 1, 0, "a consumer group name", "group"},
-    [OPT_REDIS] = {"redis", 0, "URL", "redis://HOST:PORT[/DB] holding the counters (required)",
+    [OPT_REDIS] = {"redis", 0, "URL",
+        "redis://HOST:PORT[/DB] holding the counters (required)",
         set_redis, F(char *, redis), 1, 0, "redis://HOST:PORT[/DB]", "redis"},
-    [OPT_KAFKA_PROP] = {"property", 'X', "KEY=VALUE", "librdkafka consumer property (repeatable)",
+    [OPT_KAFKA_PROP] = {"property", 'X', "KEY=VALUE",
+        "librdkafka consumer property (repeatable)",
         set_kafka_prop, 0, 0, 0, "key=value (a librdkafka property)", "kafka"},
-
-    [OPT_REPORT] = {"report", 'r', NULL, "print the report as text (the default)",
+    /* flags only */
+    [OPT_REPORT] = {"report", 'r', NULL,
+        "print the report as text (the default)",
         set_on, F(int, report_text), 0, 0, NULL, NULL},
-    [OPT_JSON] = {"json", 'j', NULL, "print the report as JSON", set_on, F(int, report_json), 0, 0, NULL, NULL},
-    [OPT_TOPIC] = {"topic", 't', "TOPIC", "topic to consume (required; repeatable)",
+    [OPT_JSON] = {"json", 'j', NULL,
+        "print the report as JSON",
+        set_on, F(int, report_json), 0, 0, NULL, NULL},
+    [OPT_TOPIC] = {"topic", 't', "TOPIC",
+        "topic to consume (required; repeatable)",
         set_topic, 0, 0, 0, "a Kafka topic name (1-249 of a-z A-Z 0-9 . _ -)", NULL},
-    [OPT_RATE] = {"rate", 0, "N", "publish at N posts/s (default: as fast as possible)",
+    [OPT_RATE] = {"rate", 0, "N",
+        "publish at N posts/s (default: as fast as possible)",
         set_positive, F(double, rate), 0, 1000000000, "a positive number (e.g. 5000)", NULL},
-    [OPT_SPEED] = {"speed", 0, "X", "publish at the posts' original pace, X times faster",
+    [OPT_SPEED] = {"speed", 0, "X",
+        "publish at the posts' original pace, X times faster",
         set_positive, F(double, speed), 0, 1000000000, "a positive number (e.g. 60)", NULL},
-    [OPT_UNTIL_EOF] = {"until-eof", 0, NULL, "exit once every assigned partition is drained",
+    [OPT_UNTIL_EOF] = {"until-eof", 0, NULL,
+        "exit once every assigned partition is drained",
         set_on, F(int, until_eof), 0, 0, NULL, NULL},
-    [OPT_STATS_JSON] = {"stats-json", 0, NULL, "print the stats lines as JSON lines (stderr)",
+    [OPT_STATS_JSON] = {"stats-json", 0, NULL,
+        "print the stats lines as JSON lines (stderr)",
         set_on, F(int, stats_json), 0, 0, NULL, NULL},
     [OPT_LATENESS_MS] = {"lateness-ms", 0, "MS",
-        "allowed lateness: the watermark published to Redis trails event time by MS (default 60000)",
-        set_i64, F(int64_t, lateness_ms), 0, 30 * DAY_S * 1000, "milliseconds from 0 to 2592000000", NULL},
-    [OPT_FROM] = {"from", 0, "TIME", "window start, RFC 3339 or epoch (default: see above)",
+        "allowed lateness: the watermark published to Redis trails event time by MS "
+        "(default 60000)",
+        set_i64, F(int64_t, lateness_ms), 0, 30 * DAY_S * 1000,
+        "milliseconds from 0 to 2592000000", NULL},
+    [OPT_FROM] = {"from", 0, "TIME",
+        "window start, RFC 3339 or epoch (default: see above)",
         set_time, F(int64_t, from_ms), 0, 0,
         "an RFC 3339 time (2026-03-05T14:00:00+05:00) or epoch seconds or milliseconds", NULL},
-    [OPT_TO] = {"to", 0, "TIME", "window end, exclusive",
+    [OPT_TO] = {"to", 0, "TIME",
+        "window end, exclusive",
         set_time, F(int64_t, to_ms), 0, 0,
         "an RFC 3339 time (2026-03-05T14:00:00+05:00) or epoch seconds or milliseconds", NULL},
-    [OPT_GRAN] = {"gran", 0, "minute|hour", "series and dims granularity (default hour)",
+    [OPT_GRAN] = {"gran", 0, "minute|hour",
+        "series and dims granularity (default hour)",
         set_gran, F(int, gran), 0, 0, "one of minute, hour", NULL},
-    [OPT_LIMIT] = {"limit", 'n', "N", "top-k size (default 10; 0 = all)",
+    [OPT_LIMIT] = {"limit", 'n', "N",
+        "top-k size (default 10; 0 = all)",
         set_int, F(int, limit), 0, 1000000, "an integer from 0 (all) to 1000000", NULL},
-    [OPT_GOLD] = {"gold", 'g', "FILE", "gold-labelled posts, JSON lines (required)",
+    [OPT_GOLD] = {"gold", 'g', "FILE",
+        "gold-labelled posts, JSON lines (required)",
         set_str, F(char *, gold), 0, 0, NULL, NULL},
-    [OPT_MODEL] = {"model", 'm', "FILE", "model from kzpulse train (repeatable: one per label kind)",
+    [OPT_MODEL] = {"model", 'm', "FILE",
+        "model from kzpulse train (repeatable: one per label kind)",
         set_model, 0, 0, 0, "a model file (from kzpulse train)", NULL},
-    [OPT_LABEL] = {"label", 0, "KIND", "what to learn: stance, topics or mobilization (required)",
+    [OPT_LABEL] = {"label", 0, "KIND",
+        "what to learn: stance, topics or mobilization (required)",
         set_label, F(char *, train_label), 0, 0, "one of stance, topics, mobilization", NULL},
-    [OPT_OUT] = {"out", 'o', "FILE", "model file to write (required)",
+    [OPT_OUT] = {"out", 'o', "FILE",
+        "model file to write (required)",
         set_str, F(char *, train_out), 1, 0, "a file path", NULL},
-    [OPT_SEED] = {"seed", 0, "N", "seed of the held-out split and the shuffles (default 1)",
+    [OPT_SEED] = {"seed", 0, "N",
+        "seed of the held-out split and the shuffles (default 1)",
         set_u64, F(uint64_t, train_seed), 0, INT64_MAX, "a non-negative integer", NULL},
-    [OPT_EPOCHS] = {"epochs", 0, "N", "epochs at most; early stopping may end sooner (default 30)",
+    [OPT_EPOCHS] = {"epochs", 0, "N",
+        "epochs at most; early stopping may end sooner (default 30)",
         set_int, F(int, train_epochs), 1, 1000, "an integer from 1 to 1000", NULL},
-    [OPT_L2] = {"l2", 0, "X", "L2 penalty (default 1e-4)",
+    [OPT_L2] = {"l2", 0, "X",
+        "L2 penalty (default 1e-4)",
         set_real, F(double, train_l2), 0, 1, "a number from 0 to 1 (e.g. 1e-4)", NULL},
-    [OPT_LEARN_RATE] = {"rate", 0, "X", "AdaGrad learning rate (default 0.2)",
+    [OPT_LEARN_RATE] = {"rate", 0, "X",
+        "AdaGrad learning rate (default 0.2)",
         set_positive, F(double, train_rate), 0, 1000000000, "a positive number (e.g. 0.2)", NULL},
-    [OPT_HASH_BITS] = {"hash-bits", 0, "N", "2^N feature buckets, 8..24 (default 18)",
+    [OPT_HASH_BITS] = {"hash-bits", 0, "N",
+        "2^N feature buckets, 8..24 (default 18)",
         set_int, F(int, train_hash_bits), 8, 24, "an integer from 8 to 24", NULL},
-    [OPT_CHAR_NGRAMS] = {"char-ngrams", 0, NULL, "add character 3-5-grams of words (off by default)",
+    [OPT_CHAR_NGRAMS] = {"char-ngrams", 0, NULL,
+        "add character 3-5-grams of words (off by default)",
         set_on, F(int, train_char_ngrams), 0, 0, NULL, NULL},
     [OPT_TARGET_FEATURES] = {"target-features", 0, NULL,
         "pair words with the war side named near them (cue/target_* lexicons; off by default)",
@@ -417,6 +452,7 @@ const struct kz_option kz_options[KZ_OPT_COUNT] = {
         "after early stopping on the held-out part, train again on all posts for as many epochs",
         set_on, F(int, train_refit), 0, 0, NULL, NULL},
 };
+/* clang-format on */
 
 int kz_config_set(struct kz_config *c, enum kz_opt_id id, const char *what, const char *v,
                   char *err, size_t errlen)

@@ -54,8 +54,7 @@ static json_t *window_json(const struct pipeline_query *q)
     char a[32], b[32];
     fmt_time(q->from_ms, a, sizeof(a), ISO_SECOND);
     fmt_time(q->to_ms, b, sizeof(b), ISO_SECOND);
-    return json_pack("{s:s, s:s, s:s, s:s}", "query", q->what, "arg", q->arg, "from", a, "to",
-                     b);
+    return json_pack("{s:s, s:s, s:s, s:s}", "query", q->what, "arg", q->arg, "from", a, "to", b);
 }
 
 /* One line of compact JSON; takes the reference to o. */
@@ -150,12 +149,12 @@ static int query_series(struct agg_store *st, const struct pipeline_query *q,
     return rc;
 }
 
-static int query_top(struct agg_store *st, const struct pipeline_query *q,
-                     enum pipeline_format fmt, FILE *f, char *err, size_t errlen)
+static int query_top(struct agg_store *st, const struct pipeline_query *q, enum pipeline_format fmt,
+                     FILE *f, char *err, size_t errlen)
 {
     struct agg_top t = {0};
-    int rc = agg_store_topk(st, (enum agg_top_kind)agg_top_kind_parse(q->arg), q->from_ms,
-                            q->to_ms, q->limit, &t, err, errlen);
+    int rc = agg_store_topk(st, (enum agg_top_kind)agg_top_kind_parse(q->arg), q->from_ms, q->to_ms,
+                            q->limit, &t, err, errlen);
     if (rc == 0)
         rc = pipeline_render_top(f, fmt, q, &t);
     agg_top_free(&t);
@@ -457,7 +456,8 @@ static json_t *json_dims(struct agg_store *s, const struct window *w, const char
     json_t *o = json_object();
     struct agg_dimcounts d = {0};
     char err[256];
-    if (!w->empty && agg_store_dims(s, AGG_HOUR, prefix, w->from, w->to, &d, err, sizeof(err)) == 0) {
+    if (!w->empty &&
+        agg_store_dims(s, AGG_HOUR, prefix, w->from, w->to, &d, err, sizeof(err)) == 0) {
         for (size_t i = 0; i < d.n; i++)
             json_object_set_new(o, d.items[i].dim + strlen(prefix), json_integer(d.items[i].count));
         agg_dimcounts_free(&d);

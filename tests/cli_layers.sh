@@ -32,7 +32,7 @@ for def in *.c; do
     done
 done
 if grep -n 'static inline' *.h; then
-    echo "FAIL: a cli/ header defines a function (above): logic shared by commands belongs in pipeline/"
+    echo "FAIL: a cli/ header defines a function (above): shared logic belongs in pipeline/"
     fails=$((fails + 1))
 fi
 if grep -ln '"opts.h"' *.c | grep -Evx 'main.c|opts.c'; then

@@ -44,7 +44,8 @@ cat >"$tmp/want.jsonl" <<'EOF'
 EOF
 kz tokens "$tmp/in.txt" >"$tmp/got" 2>"$tmp/err"
 rc=$?
-[ $rc -eq 0 ] && [ ! -s "$tmp/err" ] && ok "tokens FILE: exit 0, nothing on stderr" || fail "tokens FILE: exit $rc"
+if [ $rc -eq 0 ] && [ ! -s "$tmp/err" ]; then ok "tokens FILE: exit 0, nothing on stderr"; else
+    fail "tokens FILE: exit $rc"; fi
 same "tokens FILE: the exact tokens" "$tmp/want.jsonl" "$tmp/got"
 kz tokens <"$tmp/in.txt" >"$tmp/got" 2>&1
 same "tokens on stdin (no FILE)" "$tmp/want.jsonl" "$tmp/got"
@@ -68,7 +69,9 @@ printf 'word word word word word word word word word word word word word tail\n'
 kz tokens "$tmp/long.txt" | grep -q '"surface":"tail"' && ok "a short line is analysed whole" ||
     fail "a short line is analysed whole"
 kz tokens --max-text 64 "$tmp/long.txt" >"$tmp/got" 2>&1
-if [ $? -eq 0 ] && ! grep -q '"surface":"tail"' "$tmp/got" && [ "$(grep -o '"surface":"word"' "$tmp/got" | wc -l)" -eq 13 ]; then
+rc=$?
+words=$(grep -o '"surface":"word"' "$tmp/got" | wc -l)
+if [ $rc -eq 0 ] && ! grep -q '"surface":"tail"' "$tmp/got" && [ "$words" -eq 13 ]; then
     ok "--max-text 64: bytes past 64 are not analysed"
 else
     fail "--max-text 64"; head -c 300 "$tmp/got"; echo

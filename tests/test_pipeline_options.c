@@ -108,9 +108,12 @@ static void check_same(enum kz_opt_id id, const char *v)
 static void test_flag_and_key_agree(void)
 {
     static const char *const values[] = {
-        "", "0", "1", "-1", "7", "64", "1000", "1001", "64K", "16M", "2G", "lots",
-        "auto", "telegram", "xml", "redis://127.0.0.1:6379/2", "redis://", "h:9092",
-        "86400", "315360001", "3600000",
+        "",         "0",        "1",     "-1",
+        "7",        "64",       "1000",  "1001",
+        "64K",      "16M",      "2G",    "lots",
+        "auto",     "telegram", "xml",   "redis://127.0.0.1:6379/2",
+        "redis://", "h:9092",   "86400", "315360001",
+        "3600000",
     };
     for (int id = 1; id < KZ_OPT_COUNT; id++) {
         if (!kz_options[id].key || id == OPT_KAFKA_PROP)
