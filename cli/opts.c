@@ -58,8 +58,10 @@ static const struct kz_cmd_opt *find_short(const struct kz_cmd *cmd, char c)
     return NULL;
 }
 
+#ifndef NDEBUG
 /* A command's flags must be unambiguous: no long or short name twice (the
- * table reuses -g, and "rate" has two rows, for commands that never share). */
+ * table reuses -g, and "rate" has two rows, for commands that never share).
+ * cli_usage.sh parses --help of every command, which checks this. */
 static bool opts_unambiguous(const struct kz_cmd *cmd)
 {
     for (const struct kz_cmd_opt *a = cmd->opts; a->id; a++)
@@ -70,6 +72,7 @@ static bool opts_unambiguous(const struct kz_cmd *cmd)
                 return false;
     return true;
 }
+#endif
 
 static int usage_error(const struct kz_cmd *cmd, const char *msg)
 {
