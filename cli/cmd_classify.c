@@ -129,24 +129,15 @@ static int print_verdict(void *ctx, const struct ingest_post *post, const struct
     return rc ? KZ_EIO : 0;
 }
 
-int kz_cmd_classify(const struct kz_cmd *cmd, int argc, char **argv)
+int kz_cmd_classify(struct kz_config *cfg, char **args, int nargs)
 {
-    struct kz_config cfg;
     struct pipeline *p = NULL;
-    char **args = NULL, err[768];
-    int nargs = 0, status = KZ_EXIT_OK, rc;
+    char err[768];
+    int status = KZ_EXIT_OK, rc;
     FILE *in = NULL;
-    const char *path;
+    const char *path = args[0]; /* main.c makes it exactly one, "-" by default */
 
-    kz_config_init(&cfg);
-    rc = kz_parse_args(cmd, argc, argv, &cfg, &args, &nargs);
-    if (rc) {
-        status = rc < 0 ? KZ_EXIT_OK : rc;
-        goto out;
-    }
-    if ((status = kz_input_arg("classify", args, nargs, &path)))
-        goto out;
-    if (pipeline_lexicons_default(&cfg, err, sizeof(err))) {
+    if (pipeline_lexicons_default(cfg, err, sizeof(err))) {
         fprintf(stderr, "kzpulse classify: %s\n", err);
         status = KZ_EXIT_USAGE;
         goto out;
@@ -158,7 +149,7 @@ int kz_cmd_classify(const struct kz_cmd *cmd, int argc, char **argv)
         goto out;
     }
     /* No store: verdicts are printed, not counted; dead letters go to stderr. */
-    if ((rc = pipeline_new(&cfg, NULL, pipeline_dead_to_file, stderr, &p, err, sizeof(err)))) {
+    if ((rc = pipeline_new(cfg, NULL, pipeline_dead_to_file, stderr, &p, err, sizeof(err)))) {
         fprintf(stderr, "kzpulse classify: %s\n", err);
         status = rc == KZ_ENOMEM ? KZ_EXIT_FAIL : KZ_EXIT_USAGE;
         goto out;
@@ -177,8 +168,6 @@ out:
     pipeline_free(p);
     if (in && in != stdin)
         fclose(in);
-    free(args);
-    kz_config_free(&cfg);
     return status;
 }
 
@@ -292,23 +281,11 @@ static int lint_dir(const char *dir)
     return status;
 }
 
-int kz_cmd_lexicon(const struct kz_cmd *cmd, int argc, char **argv)
+int kz_cmd_lexicon(struct kz_config *cfg, char **args, int nargs)
 {
-    struct kz_config cfg;
-    char **args = NULL;
-    int nargs = 0, status, rc;
-
-    kz_config_init(&cfg);
-    rc = kz_parse_args(cmd, argc, argv, &cfg, &args, &nargs);
-    if (rc) {
-        status = rc < 0 ? KZ_EXIT_OK : rc;
-    } else if (nargs != 2 || strcmp(args[0], "lint")) {
+    if (nargs != 2 || strcmp(args[0], "lint")) {
         fprintf(stderr, "kzpulse lexicon: usage: kzpulse lexicon lint DIR\n");
-        status = KZ_EXIT_USAGE;
-    } else {
-        status = lint_dir(args[1]);
+        return KZ_EXIT_USAGE;
     }
-    free(args);
-    kz_config_free(&cfg);
-    return status;
+    return lint_dir(args[1]);
 }

@@ -389,49 +389,42 @@ static void print_text(json_t *r, const char *gold)
     }
 }
 
-int kz_cmd_eval(const struct kz_cmd *cmd, int argc, char **argv)
+int kz_cmd_eval(struct kz_config *cfg, char **args, int nargs)
 {
-    struct kz_config cfg;
     struct eval *ev = NULL;
     struct nlp_analyzer *nlp = NULL;
     struct nlp_lexicon *lx = NULL;
     struct nlp_model *models[KZ_MAX_MODELS] = {NULL};
-    char **args = NULL, *line = NULL, err[512];
-    int nargs = 0, status = KZ_EXIT_OK, rc;
+    char *line = NULL, err[512];
+    int status = KZ_EXIT_OK, rc;
     size_t cap = 0, nmodels = 0;
     ssize_t n;
     uint64_t lineno = 0;
     FILE *in = NULL;
 
-    kz_config_init(&cfg);
-    rc = kz_parse_args(cmd, argc, argv, &cfg, &args, &nargs);
-    if (rc) {
-        status = rc < 0 ? KZ_EXIT_OK : rc;
-        goto out;
-    }
-    if (!cfg.gold || nargs) {
+    if (!cfg->gold || nargs) {
         fprintf(stderr, "kzpulse eval: usage: kzpulse eval --gold FILE.jsonl [--json] "
                         "[--lexicons DIR]\n");
         status = KZ_EXIT_USAGE;
         goto out;
     }
-    if (pipeline_lexicons_default(&cfg, err, sizeof(err))) {
+    if (pipeline_lexicons_default(cfg, err, sizeof(err))) {
         fprintf(stderr, "kzpulse eval: %s\n", err);
         status = KZ_EXIT_USAGE;
         goto out;
     }
-    in = strcmp(cfg.gold, "-") ? fopen(cfg.gold, "rb") : stdin;
+    in = strcmp(cfg->gold, "-") ? fopen(cfg->gold, "rb") : stdin;
     if (!in) {
-        fprintf(stderr, "kzpulse eval: cannot read %s: %s\n", cfg.gold, strerror(errno));
+        fprintf(stderr, "kzpulse eval: cannot read %s: %s\n", cfg->gold, strerror(errno));
         status = KZ_EXIT_USAGE;
         goto out;
     }
-    if (pipeline_lexicons_load(cfg.lexicons, &lx, err, sizeof(err))) {
+    if (pipeline_lexicons_load(cfg->lexicons, &lx, err, sizeof(err))) {
         fprintf(stderr, "kzpulse eval: lexicons: %s\n", err);
         status = KZ_EXIT_USAGE;
         goto out;
     }
-    if (pipeline_models_load(&cfg, models, &nmodels, err, sizeof(err))) {
+    if (pipeline_models_load(cfg, models, &nmodels, err, sizeof(err))) {
         fprintf(stderr, "kzpulse eval: --model %s\n", err);
         status = KZ_EXIT_USAGE;
         goto out;
@@ -445,28 +438,28 @@ int kz_cmd_eval(const struct kz_cmd *cmd, int argc, char **argv)
     while ((n = getline(&line, &cap, in)) >= 0) {
         size_t len = (size_t)n;
         lineno++;
-        if (kz_blank_line(line, len))
+        if (pipeline_blank_line(line, len))
             continue;
         if ((rc = eval_line(ev, nlp, lx, (const struct nlp_model *const *)models, nmodels, line,
                             len, err, sizeof(err)))) {
-            fprintf(stderr, "kzpulse eval: %s:%llu: %s\n", cfg.gold, (unsigned long long)lineno,
+            fprintf(stderr, "kzpulse eval: %s:%llu: %s\n", cfg->gold, (unsigned long long)lineno,
                     err);
             status = rc == KZ_EDECODE ? KZ_EXIT_USAGE : KZ_EXIT_FAIL;
             goto out;
         }
     }
     if (ferror(in)) {
-        fprintf(stderr, "kzpulse eval: reading %s: %s\n", cfg.gold, strerror(errno));
+        fprintf(stderr, "kzpulse eval: reading %s: %s\n", cfg->gold, strerror(errno));
         status = KZ_EXIT_USAGE;
         goto out;
     }
     {
         json_t *r = report(ev);
-        if (cfg.report_json) {
+        if (cfg->report_json) {
             json_dumpf(r, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(4));
             putchar('\n');
         } else {
-            print_text(r, cfg.gold);
+            print_text(r, cfg->gold);
         }
         json_decref(r);
     }
@@ -484,7 +477,5 @@ out:
     if (in && in != stdin)
         fclose(in);
     free(line);
-    free(args);
-    kz_config_free(&cfg);
     return status;
 }

@@ -189,47 +189,39 @@ static int produce_file(rd_kafka_t *rk, const struct kz_config *cfg, struct inge
     return status;
 }
 
-int kz_cmd_produce(const struct kz_cmd *cmd, int argc, char **argv)
+int kz_cmd_produce(struct kz_config *cfg, char **files, int nfiles)
 {
-    struct kz_config cfg;
-    char **files = NULL;
-    int nfiles = 0, status = KZ_EXIT_OK;
+    int status = KZ_EXIT_OK;
     struct produce_state st;
     rd_kafka_t *rk = NULL;
     struct ingest_decoder *dec = NULL;
 
     memset(&st, 0, sizeof(st));
-    kz_config_init(&cfg);
-    int rc = kz_parse_args(cmd, argc, argv, &cfg, &files, &nfiles);
-    if (rc) {
-        status = rc < 0 ? KZ_EXIT_OK : rc;
-        goto out;
-    }
-    const char *missing = !cfg.brokers ? "--brokers" : !cfg.ntopics ? "--topic" : NULL;
+    const char *missing = !cfg->brokers ? "--brokers" : !cfg->ntopics ? "--topic" : NULL;
     if (missing || !nfiles) {
         fprintf(stderr, "kzpulse produce: %s is required (see kzpulse produce --help)\n",
                 missing ? missing : "FILE");
         status = KZ_EXIT_USAGE;
         goto out;
     }
-    if (cfg.ntopics > 1 || (cfg.rate > 0 && cfg.speed > 0)) {
+    if (cfg->ntopics > 1 || (cfg->rate > 0 && cfg->speed > 0)) {
         fprintf(stderr, "kzpulse produce: %s (see kzpulse produce --help)\n",
-                cfg.ntopics > 1 ? "--topic: give exactly one topic"
+                cfg->ntopics > 1 ? "--topic: give exactly one topic"
                                 : "--rate and --speed exclude each other");
         status = KZ_EXIT_USAGE;
         goto out;
     }
-    if (!(rk = make_producer(&cfg, &st))) {
+    if (!(rk = make_producer(cfg, &st))) {
         status = KZ_EXIT_USAGE;
         goto out;
     }
-    if (ingest_decoder_new(&cfg.ingest, &dec)) {
+    if (ingest_decoder_new(&cfg->ingest, &dec)) {
         status = KZ_EXIT_FAIL;
         goto out;
     }
     double start = mono_s();
     for (int i = 0; i < nfiles && status != KZ_EXIT_FAIL; i++) {
-        int s = produce_file(rk, &cfg, dec, files[i], &st, start);
+        int s = produce_file(rk, cfg, dec, files[i], &st, start);
         if (s > status)
             status = s;
     }
@@ -241,7 +233,7 @@ int kz_cmd_produce(const struct kz_cmd *cmd, int argc, char **argv)
     fprintf(stderr,
             "kzpulse produce: %llu messages (%.1f MB) to %s in %.2f s: %.0f msg/s; %llu delivered, "
             "%llu failed%s%s\n",
-            (unsigned long long)st.sent, (double)st.bytes / 1e6, cfg.topics[0], secs,
+            (unsigned long long)st.sent, (double)st.bytes / 1e6, cfg->topics[0], secs,
             secs > 0 ? (double)st.sent / secs : 0.0, (unsigned long long)st.delivered,
             (unsigned long long)st.failed, st.failed ? ": " : "", st.last_error);
     if (st.failed && status == KZ_EXIT_OK)
@@ -250,7 +242,5 @@ out:
     if (rk)
         rd_kafka_destroy(rk);
     ingest_decoder_free(dec);
-    free(files);
-    kz_config_free(&cfg);
     return status;
 }

@@ -25,34 +25,26 @@ static int replay_file(struct pipeline *p, const char *path)
     return rc == 0 ? KZ_EXIT_OK : rc == PIPELINE_BAD_SOURCE ? KZ_EXIT_USAGE : KZ_EXIT_FAIL;
 }
 
-int kz_cmd_replay(const struct kz_cmd *cmd, int argc, char **argv)
+int kz_cmd_replay(struct kz_config *cfg, char **files, int nfiles)
 {
-    struct kz_config cfg;
-    char **files = NULL;
-    int nfiles = 0, status = KZ_EXIT_OK;
+    int status = KZ_EXIT_OK, rc;
     char err[512];
     FILE *dead = NULL;
     struct agg_store *store = NULL;
     struct pipeline *p = NULL;
 
-    kz_config_init(&cfg);
-    int rc = kz_parse_args(cmd, argc, argv, &cfg, &files, &nfiles);
-    if (rc) {
-        status = rc < 0 ? KZ_EXIT_OK : rc;
-        goto out;
-    }
     if (nfiles == 0) {
         fprintf(stderr, "kzpulse replay: no input files (give FILE... or - for stdin; see "
                         "kzpulse replay --help)\n");
         status = KZ_EXIT_USAGE;
         goto out;
     }
-    if (!cfg.dead_letters)
-        cfg.dead_letters = strdup("kzpulse-dead.jsonl");
-    if (!strcmp(cfg.dead_letters, "-")) {
+    if (!cfg->dead_letters)
+        cfg->dead_letters = strdup("kzpulse-dead.jsonl");
+    if (!strcmp(cfg->dead_letters, "-")) {
         dead = stderr;
-    } else if (!(dead = fopen(cfg.dead_letters, "w"))) {
-        fprintf(stderr, "kzpulse replay: --dead-letters: cannot write %s: %s\n", cfg.dead_letters,
+    } else if (!(dead = fopen(cfg->dead_letters, "w"))) {
+        fprintf(stderr, "kzpulse replay: --dead-letters: cannot write %s: %s\n", cfg->dead_letters,
                 strerror(errno));
         status = KZ_EXIT_USAGE;
         goto out;
@@ -64,7 +56,7 @@ int kz_cmd_replay(const struct kz_cmd *cmd, int argc, char **argv)
         status = KZ_EXIT_FAIL;
         goto out;
     }
-    if ((rc = pipeline_new(&cfg, store, pipeline_dead_to_file, dead, &p, err, sizeof(err)))) {
+    if ((rc = pipeline_new(cfg, store, pipeline_dead_to_file, dead, &p, err, sizeof(err)))) {
         fprintf(stderr, "kzpulse replay: %s\n", err);
         status = rc == KZ_ENOMEM ? KZ_EXIT_FAIL : KZ_EXIT_USAGE;
         goto out;
@@ -76,23 +68,22 @@ int kz_cmd_replay(const struct kz_cmd *cmd, int argc, char **argv)
             status = s;
     }
     if (status != KZ_EXIT_FAIL && fflush(dead)) {
-        fprintf(stderr, "kzpulse replay: %s: %s\n", cfg.dead_letters, strerror(errno));
+        fprintf(stderr, "kzpulse replay: %s: %s\n", cfg->dead_letters, strerror(errno));
         status = KZ_EXIT_FAIL;
     }
     if (status != KZ_EXIT_FAIL) {
-        struct kz_report_input in = {
+        struct pipeline_report in = {
             .store = store,
             .ingest = pipeline_ingest_stats(p),
-            .run = pipeline_stats(p),
             .sources = (const char *const *)files,
             .nsources = nfiles,
-            .dead_letters = cfg.dead_letters,
-            .top = cfg.top,
+            .dead_letters = cfg->dead_letters,
+            .top = cfg->top,
         };
-        if (cfg.report_text || !cfg.report_json)
-            rc = kz_report_text(stdout, &in);
-        if (cfg.report_json)
-            rc = kz_report_json(stdout, &in) || rc;
+        if (cfg->report_text || !cfg->report_json)
+            rc = pipeline_render_report(stdout, PIPELINE_TEXT, &in);
+        if (cfg->report_json)
+            rc = pipeline_render_report(stdout, PIPELINE_JSON, &in) || rc;
         if (rc || fflush(stdout)) {
             fprintf(stderr, "kzpulse replay: writing the report: %s\n", strerror(errno));
             status = KZ_EXIT_FAIL;
@@ -102,10 +93,8 @@ out:
     pipeline_free(p);
     agg_store_free(store);
     if (dead && dead != stderr && fclose(dead) && status == KZ_EXIT_OK) {
-        fprintf(stderr, "kzpulse replay: %s: %s\n", cfg.dead_letters, strerror(errno));
+        fprintf(stderr, "kzpulse replay: %s: %s\n", cfg->dead_letters, strerror(errno));
         status = KZ_EXIT_FAIL;
     }
-    free(files);
-    kz_config_free(&cfg);
     return status;
 }

@@ -434,23 +434,15 @@ static void warm_dlq_topics(rd_kafka_t *dlq, const struct kz_config *cfg)
     }
 }
 
-int kz_cmd_run(const struct kz_cmd *cmd, int argc, char **argv)
+int kz_cmd_run(struct kz_config *cfg, char **args, int nargs)
 {
-    struct kz_config cfg;
-    char **args = NULL;
-    int nargs = 0, status = KZ_EXIT_OK;
+    int status = KZ_EXIT_OK, rc;
     char err[512];
     struct run r;
 
     memset(&r, 0, sizeof(r));
-    kz_config_init(&cfg);
-    int rc = kz_parse_args(cmd, argc, argv, &cfg, &args, &nargs);
-    if (rc) {
-        status = rc < 0 ? KZ_EXIT_OK : rc;
-        goto out;
-    }
-    const char *missing = !cfg.brokers ? "--brokers" : !cfg.ntopics ? "--topic"
-                          : !cfg.group ? "--group" : !cfg.redis ? "--redis" : NULL;
+    const char *missing = !cfg->brokers ? "--brokers" : !cfg->ntopics ? "--topic"
+                          : !cfg->group ? "--group" : !cfg->redis ? "--redis" : NULL;
     if (missing || nargs) {
         if (missing)
             fprintf(stderr, "kzpulse run: %s is required (see kzpulse run --help)\n", missing);
@@ -460,7 +452,7 @@ int kz_cmd_run(const struct kz_cmd *cmd, int argc, char **argv)
         status = KZ_EXIT_USAGE;
         goto out;
     }
-    r.cfg = &cfg;
+    r.cfg = cfg;
     r.watermark = INT64_MIN;
     {
         char host[256];
@@ -472,23 +464,23 @@ int kz_cmd_run(const struct kz_cmd *cmd, int argc, char **argv)
 
     struct agg_redis_config rcfg;
     agg_redis_config_default(&rcfg);
-    rcfg.url = cfg.redis;
-    rcfg.group = cfg.group;
-    rcfg.minute_ttl_s = cfg.minute_ttl_s;
-    rcfg.hour_ttl_s = cfg.hour_ttl_s;
+    rcfg.url = cfg->redis;
+    rcfg.group = cfg->group;
+    rcfg.minute_ttl_s = cfg->minute_ttl_s;
+    rcfg.hour_ttl_s = cfg->hour_ttl_s;
     if ((rc = agg_store_redis_new(&rcfg, &r.store, err, sizeof(err)))) {
         fprintf(stderr, "kzpulse run: --redis: %s\n", err);
         status = rc == KZ_EINVAL ? KZ_EXIT_USAGE : KZ_EXIT_FAIL;
         goto out;
     }
-    if ((rc = pipeline_new(&cfg, r.store, dead_to_kafka, &r, &r.pipe, err, sizeof(err)))) {
+    if ((rc = pipeline_new(cfg, r.store, dead_to_kafka, &r, &r.pipe, err, sizeof(err)))) {
         fprintf(stderr, "kzpulse run: %s\n", err);
         status = rc == KZ_ENOMEM ? KZ_EXIT_FAIL : KZ_EXIT_USAGE;
         goto out;
     }
     pipeline_set_autoflush(r.pipe, 0);
 
-    rd_kafka_conf_t *cc = base_conf(&cfg, 1), *pc = cc ? base_conf(&cfg, 0) : NULL;
+    rd_kafka_conf_t *cc = base_conf(cfg, 1), *pc = cc ? base_conf(cfg, 0) : NULL;
     if (!pc || !cc) {
         if (pc)
             rd_kafka_conf_destroy(pc);
@@ -502,21 +494,21 @@ int kz_cmd_run(const struct kz_cmd *cmd, int argc, char **argv)
     if (!(r.dlq = rd_kafka_new(RD_KAFKA_PRODUCER, pc, err, sizeof(err)))) {
         rd_kafka_conf_destroy(pc);
         rd_kafka_conf_destroy(cc);
-        status = kafka_new_failed(&cfg, "DLQ producer", err);
+        status = kafka_new_failed(cfg, "DLQ producer", err);
         goto out;
     }
-    warm_dlq_topics(r.dlq, &cfg);
+    warm_dlq_topics(r.dlq, cfg);
     rd_kafka_conf_set_rebalance_cb(cc, on_rebalance);
     rd_kafka_conf_set_opaque(cc, &r);
     if (!(r.consumer = rd_kafka_new(RD_KAFKA_CONSUMER, cc, err, sizeof(err)))) {
         rd_kafka_conf_destroy(cc);
-        status = kafka_new_failed(&cfg, "consumer", err);
+        status = kafka_new_failed(cfg, "consumer", err);
         goto out;
     }
     rd_kafka_poll_set_consumer(r.consumer);
-    rd_kafka_topic_partition_list_t *subs = rd_kafka_topic_partition_list_new(cfg.ntopics);
-    for (int i = 0; i < cfg.ntopics; i++)
-        rd_kafka_topic_partition_list_add(subs, cfg.topics[i], RD_KAFKA_PARTITION_UA);
+    rd_kafka_topic_partition_list_t *subs = rd_kafka_topic_partition_list_new(cfg->ntopics);
+    for (int i = 0; i < cfg->ntopics; i++)
+        rd_kafka_topic_partition_list_add(subs, cfg->topics[i], RD_KAFKA_PARTITION_UA);
     rd_kafka_resp_err_t e = rd_kafka_subscribe(r.consumer, subs);
     rd_kafka_topic_partition_list_destroy(subs);
     if (e) {
@@ -552,11 +544,11 @@ int kz_cmd_run(const struct kz_cmd *cmd, int argc, char **argv)
                     .pos = {rd_kafka_topic_name(m->rkt), m->partition, (uint64_t)m->offset, 0},
                     .arrival_ms = ts > 0 ? ts : (int64_t)time(NULL) * 1000,
                     .schema = INGEST_SCHEMA_AUTO,
-                    .oversize = m->len > cfg.ingest.max_record,
+                    .oversize = m->len > cfg->ingest.max_record,
                 };
                 if (rec.oversize)
-                    rec.len = cfg.ingest.max_record;
-                if (cfg.until_eof)
+                    rec.len = cfg->ingest.max_record;
+                if (cfg->until_eof)
                     mark_eof(&r, rec.pos.source, m->partition, 0);
                 uint64_t before = pipeline_stats(r.pipe)->posts;
                 if ((rc = pipeline_record(r.pipe, &rec, err, sizeof(err)))) {
@@ -573,15 +565,15 @@ int kz_cmd_run(const struct kz_cmd *cmd, int argc, char **argv)
         }
         size_t npos;
         pipeline_positions(r.pipe, &npos);
-        int due = npos && (pipeline_pending(r.pipe) >= cfg.flush_posts ||
-                           kz_run_now_ms() - r.last_flush_ms >= cfg.flush_ms);
+        int due = npos && (pipeline_pending(r.pipe) >= cfg->flush_posts ||
+                           kz_run_now_ms() - r.last_flush_ms >= cfg->flush_ms);
         if (due && flush(&r)) {
             r.fatal = 1;
             break;
         }
-        if (cfg.until_eof && r.assigned > 0 && !npos && drained_count(&r) >= r.assigned)
+        if (cfg->until_eof && r.assigned > 0 && !npos && drained_count(&r) >= r.assigned)
             break;
-        if (cfg.stats_interval && kz_run_now_ms() - last_stats >= cfg.stats_interval * 1000LL)
+        if (cfg->stats_interval && kz_run_now_ms() - last_stats >= cfg->stats_interval * 1000LL)
             kz_run_print_stats(&r, t0, &last_posts, &last_stats);
         if (g_reload) { /* between two records: no post is half-classified */
             g_reload = 0;
@@ -617,7 +609,5 @@ out:
         redisFree(r.wmc);
     pipeline_free(r.pipe);
     agg_store_free(r.store);
-    free(args);
-    kz_config_free(&cfg);
     return status;
 }

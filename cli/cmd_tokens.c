@@ -54,26 +54,16 @@ static int print_doc(const struct nlp_doc *doc, uint64_t line)
     return rc;
 }
 
-int kz_cmd_tokens(const struct kz_cmd *cmd, int argc, char **argv)
+int kz_cmd_tokens(struct kz_config *cfg, char **args, int nargs)
 {
-    struct kz_config cfg;
-    char **args = NULL;
-    int nargs = 0, status = KZ_EXIT_OK;
+    int status = KZ_EXIT_OK;
     char err[512];
     struct nlp_analyzer *a = NULL;
     FILE *in = NULL;
     char *line = NULL;
     size_t cap = 0;
+    const char *path = args[0]; /* main.c makes it exactly one, "-" by default */
 
-    kz_config_init(&cfg);
-    int rc = kz_parse_args(cmd, argc, argv, &cfg, &args, &nargs);
-    if (rc) {
-        status = rc < 0 ? KZ_EXIT_OK : rc;
-        goto out;
-    }
-    const char *path;
-    if ((status = kz_input_arg("tokens", args, nargs, &path)))
-        goto out;
     in = strcmp(path, "-") ? fopen(path, "rb") : stdin;
     if (!in) {
         fprintf(stderr, "kzpulse tokens: cannot read %s: %s\n", path, strerror(errno));
@@ -94,7 +84,7 @@ int kz_cmd_tokens(const struct kz_cmd *cmd, int argc, char **argv)
         size_t len = (size_t)n;
         while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
             len--;
-        size_t cut = len > cfg.ingest.max_text ? cfg.ingest.max_text : len;
+        size_t cut = len > cfg->ingest.max_text ? cfg->ingest.max_text : len;
         /* never cut inside a UTF-8 sequence */
         while (cut < len && cut > 0 && ((unsigned char)line[cut] & 0xC0) == 0x80)
             cut--;
@@ -119,7 +109,5 @@ out:
     if (in && in != stdin)
         fclose(in);
     free(line);
-    free(args);
-    kz_config_free(&cfg);
     return status;
 }

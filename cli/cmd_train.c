@@ -1,6 +1,5 @@
 /*
- * cmd_train.c -- `kzpulse train`: fit a learned model on gold posts, and the
- * --model loading that classify, eval, replay and run share.
+ * cmd_train.c -- `kzpulse train`: fit a learned model on gold posts.
  *
  * train reads gold lines in eval's format ({"text", "lang", "topics",
  * "stance", "mobilization"}), keeps the lines that carry the requested label
@@ -165,7 +164,7 @@ static int read_gold(const char *path, enum nlp_model_kind kind, struct gold *g)
     while ((n = getline(&line, &cap, in)) >= 0) {
         size_t len = (size_t)n;
         lineno++;
-        if (kz_blank_line(line, len))
+        if (pipeline_blank_line(line, len))
             continue;
         if ((rc = gold_line(g, kind, line, len, err, sizeof(err)))) {
             if (rc == KZ_ENOMEM)
@@ -217,9 +216,8 @@ static int write_model(const char *path, const void *buf, size_t len, char *err,
     return 0;
 }
 
-int kz_cmd_train(const struct kz_cmd *cmd, int argc, char **argv)
+int kz_cmd_train(struct kz_config *cfg, char **args, int nargs)
 {
-    struct kz_config cfg;
     struct gold g;
     struct nlp_analyzer *nlp = NULL;
     struct nlp_lexicon *lx = NULL;
@@ -227,36 +225,30 @@ int kz_cmd_train(const struct kz_cmd *cmd, int argc, char **argv)
     struct nlp_train_config tc;
     struct nlp_train_report rep;
     struct timespec t0, t1;
-    char **args = NULL, err[512];
+    char err[512];
     void *buf = NULL;
     size_t len = 0;
-    int nargs = 0, status = KZ_EXIT_OK, rc, kind;
+    int status = KZ_EXIT_OK, rc, kind;
 
     memset(&g, 0, sizeof(g));
-    kz_config_init(&cfg);
-    rc = kz_parse_args(cmd, argc, argv, &cfg, &args, &nargs);
-    if (rc) {
-        status = rc < 0 ? KZ_EXIT_OK : rc;
-        goto out;
-    }
-    if (!cfg.gold || !cfg.train_label || !cfg.train_out || nargs) {
+    if (!cfg->gold || !cfg->train_label || !cfg->train_out || nargs) {
         fprintf(stderr, "kzpulse train: usage: kzpulse train --gold FILE.jsonl --label "
                         "stance|topics|mobilization --out MODEL [options] (see --help)\n");
         status = KZ_EXIT_USAGE;
         goto out;
     }
-    kind = nlp_model_kind_parse(cfg.train_label, strlen(cfg.train_label));
-    if (pipeline_lexicons_default(&cfg, err, sizeof(err))) {
+    kind = nlp_model_kind_parse(cfg->train_label, strlen(cfg->train_label));
+    if (pipeline_lexicons_default(cfg, err, sizeof(err))) {
         fprintf(stderr, "kzpulse train: %s\n", err);
         status = KZ_EXIT_USAGE;
         goto out;
     }
-    if (pipeline_lexicons_load(cfg.lexicons, &lx, err, sizeof(err))) {
+    if (pipeline_lexicons_load(cfg->lexicons, &lx, err, sizeof(err))) {
         fprintf(stderr, "kzpulse train: lexicons: %s\n", err);
         status = KZ_EXIT_USAGE;
         goto out;
     }
-    if ((status = read_gold(cfg.gold, (enum nlp_model_kind)kind, &g)))
+    if ((status = read_gold(cfg->gold, (enum nlp_model_kind)kind, &g)))
         goto out;
     if (nlp_analyzer_new(NULL, &nlp, err, sizeof(err))) {
         fprintf(stderr, "kzpulse train: %s\n", err);
@@ -265,20 +257,20 @@ int kz_cmd_train(const struct kz_cmd *cmd, int argc, char **argv)
     }
     nlp_train_config_default(&tc);
     tc.kind = (enum nlp_model_kind)kind;
-    tc.seed = cfg.train_seed;
-    tc.epochs = (unsigned)cfg.train_epochs;
-    tc.l2 = (float)cfg.train_l2;
-    tc.hash_bits = (unsigned)cfg.train_hash_bits;
-    tc.char_ngrams = cfg.train_char_ngrams;
-    tc.target_features = cfg.train_target_features;
-    tc.refit = cfg.train_refit;
-    if (cfg.rate > 0)
-        tc.rate = (float)cfg.rate;
+    tc.seed = cfg->train_seed;
+    tc.epochs = (unsigned)cfg->train_epochs;
+    tc.l2 = (float)cfg->train_l2;
+    tc.hash_bits = (unsigned)cfg->train_hash_bits;
+    tc.char_ngrams = cfg->train_char_ngrams;
+    tc.target_features = cfg->train_target_features;
+    tc.refit = cfg->train_refit;
+    if (cfg->train_rate > 0)
+        tc.rate = (float)cfg->train_rate;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     rc = nlp_model_train(nlp, lx, &tc, g.ex, g.n, &m, &rep, err, sizeof(err));
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (rc) {
-        fprintf(stderr, "kzpulse train: %s: %s\n", cfg.gold, err);
+        fprintf(stderr, "kzpulse train: %s: %s\n", cfg->gold, err);
         status = rc == KZ_ENOMEM ? KZ_EXIT_FAIL : KZ_EXIT_USAGE;
         goto out;
     }
@@ -287,17 +279,17 @@ int kz_cmd_train(const struct kz_cmd *cmd, int argc, char **argv)
         status = KZ_EXIT_FAIL;
         goto out;
     }
-    if (write_model(cfg.train_out, buf, len, err, sizeof(err))) {
+    if (write_model(cfg->train_out, buf, len, err, sizeof(err))) {
         fprintf(stderr, "kzpulse train: %s\n", err);
         status = KZ_EXIT_FAIL;
         goto out;
     }
     {
         double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-        if (cfg.report_json) {
+        if (cfg->report_json) {
             json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:i, s:i, s:f, s:f, s:f, s:f, "
                                   "s:f, s:I, s:f}",
-                                  "label", cfg.train_label, "model", cfg.train_out,
+                                  "label", cfg->train_label, "model", cfg->train_out,
                                   "posts", (json_int_t)g.n, "skipped", (json_int_t)g.skipped,
                                   "train", (json_int_t)rep.ntrain,
                                   "heldout", (json_int_t)rep.nheldout, "epochs",
@@ -315,14 +307,14 @@ int kz_cmd_train(const struct kz_cmd *cmd, int argc, char **argv)
         } else {
             printf("trained %s model on %zu posts (%zu held out, %zu without the label "
                    "skipped) in %.2f s\n",
-                   cfg.train_label, rep.ntrain, rep.nheldout, g.skipped, secs);
+                   cfg->train_label, rep.ntrain, rep.nheldout, g.skipped, secs);
             printf("epochs %u (best %u), held-out log-loss %.4f\n", rep.epochs_run,
                    rep.best_epoch, rep.heldout_loss);
             printf("held-out macro-F1: lexicons %.3f, model %.3f, blended %.3f (model weight "
                    "%.2f)\n",
                    rep.heldout_lexicon_f1, rep.heldout_model_f1, rep.heldout_macro_f1,
                    (double)rep.blend);
-            printf("wrote %s (%zu bytes)\n", cfg.train_out, len);
+            printf("wrote %s (%zu bytes)\n", cfg->train_out, len);
         }
     }
 out:
@@ -331,7 +323,5 @@ out:
     nlp_analyzer_free(nlp);
     nlp_lexicon_free(lx);
     gold_free(&g);
-    free(args);
-    kz_config_free(&cfg);
     return status;
 }

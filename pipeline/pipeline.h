@@ -1,8 +1,9 @@
 /*
  * pipeline.h -- kzpulse's pipeline as a library: the configuration every
- * command shares, the loader of lexicons and models, and the walker that
- * takes records through decode -> analyse -> classify -> facts -> batch ->
- * store.
+ * command shares (and the one table of its options), the loader of lexicons
+ * and models, the walker that takes records through decode -> analyse ->
+ * classify -> facts -> batch -> store, and the rendering of what the store
+ * answers (query answers, the replay report).
  *
  * DESIGN.md draws the pipeline; this module wires ingest/, nlp/ and
  * aggregate/ together so that every command -- replay, run, query over
@@ -76,6 +77,7 @@ struct kz_config {
     uint64_t train_seed;         /* train: default 1 */
     int train_epochs;            /* train: at most; default 30 */
     double train_l2;             /* train: L2 penalty; default 1e-4 */
+    double train_rate;           /* train: AdaGrad learning rate; 0 = the trainer's (0.2) */
     int train_hash_bits;         /* train: 2^bits feature buckets; default 18 */
     int train_char_ngrams;       /* train: character 3-5-gram features; default 0 */
     int train_target_features;   /* train: word x named-side features; default 0 */
@@ -84,12 +86,26 @@ struct kz_config {
 
 void kz_config_init(struct kz_config *c);
 void kz_config_free(struct kz_config *c);
-/* Load a JSON config file over *c.  Unknown keys and wrong types are errors. */
+/* Load a JSON config file over *c: each key of kz_options[] through its setter
+ * (an object of librdkafka properties for "kafka").  Unknown keys and wrong
+ * types are errors. */
 int kz_config_load(struct kz_config *c, const char *path, char *err, size_t errlen);
 
-/* Every setting a command line or a config file can change. */
+/*
+ * Options: every setting a flag or a config-file key can change is one row of
+ * kz_options[], indexed by enum kz_opt_id: its flag (long and short name,
+ * the value's metavariable), its --help line, its setter with the field and
+ * bounds it sets, and its config-file key if it has one.  Commands choose
+ * their flags from these rows (cli/main.c) and print their help from them;
+ * kz_config_load() takes its keys from them; both set values through
+ * kz_config_set(), so a flag and a key accept the same values and fail with
+ * the same message.
+ *
+ * The rows with a config-file key come first, in the order the loader lists
+ * them in its "unknown key" error.
+ */
 enum kz_opt_id {
-    OPT_HELP = 1,
+    OPT_HELP = 1, /* 0 ends a command's list of options */
     OPT_CONFIG,
     OPT_SCHEMA,
     OPT_MAX_TEXT,
@@ -97,40 +113,65 @@ enum kz_opt_id {
     OPT_MAX_FUTURE,
     OPT_DEAD_LETTERS,
     OPT_LEXICONS,
-    OPT_REPORT,
-    OPT_JSON,
     OPT_TOP,
     OPT_FLUSH_POSTS,
-    OPT_KAFKA_PROP,
+    OPT_FLUSH_MS,
+    OPT_STATS_INTERVAL,
+    OPT_MINUTE_TTL,
+    OPT_HOUR_TTL,
     OPT_BROKERS,
+    OPT_GROUP,
+    OPT_REDIS,
+    OPT_KAFKA_PROP,
+    /* flags only */
+    OPT_REPORT,
+    OPT_JSON,
     OPT_TOPIC,
     OPT_RATE,
     OPT_SPEED,
-    OPT_GROUP,
-    OPT_REDIS,
-    OPT_FLUSH_MS,
-    OPT_STATS_INTERVAL,
     OPT_UNTIL_EOF,
-    OPT_GOLD,
+    OPT_STATS_JSON,
+    OPT_LATENESS_MS,
     OPT_FROM,
     OPT_TO,
     OPT_GRAN,
     OPT_LIMIT,
-    OPT_MINUTE_TTL,
-    OPT_HOUR_TTL,
+    OPT_GOLD,
     OPT_MODEL,
     OPT_LABEL,
     OPT_OUT,
     OPT_SEED,
     OPT_EPOCHS,
     OPT_L2,
+    OPT_LEARN_RATE,
     OPT_HASH_BITS,
-    OPT_STATS_JSON,
-    OPT_LATENESS_MS,
     OPT_CHAR_NGRAMS,
     OPT_TARGET_FEATURES,
     OPT_REFIT,
+    KZ_OPT_COUNT
 };
+
+struct kz_option;
+
+/* Set o's field of c from the text v; `what` names the setting in errors.
+ * Returns 0, or -1 with a one-line error in err. */
+typedef int (*kz_option_set_fn)(struct kz_config *c, const struct kz_option *o,
+                                const char *what, const char *v, char *err, size_t errlen);
+
+struct kz_option {
+    const char *name;     /* long flag, without its dashes: "max-text" */
+    char shortname;       /* one-letter flag, or 0; unique within a command only */
+    const char *arg;      /* metavariable of the value; NULL for a switch without one */
+    const char *help;     /* the --help line (a command may word its own) */
+    kz_option_set_fn set; /* NULL for the parser's own: --help, --config */
+    size_t off;           /* offset of the struct kz_config field set */
+    long long min, max;   /* bounds of a number; a string: min 1 = not empty */
+    const char *expects;  /* what a bad value's error says is expected */
+    const char *key;      /* config-file key; NULL for a flag only */
+};
+
+/* The table, indexed by enum kz_opt_id (row 0 is empty). */
+extern const struct kz_option kz_options[KZ_OPT_COUNT];
 
 /*
  * Apply one setting given as text (a flag's value or a config-file value);
@@ -254,5 +295,77 @@ int pipeline_walk_file(struct pipeline *p, const char *path, char *err, size_t e
  */
 int pipeline_walk_lines(struct pipeline *p, FILE *in, const char *path, char *err,
                         size_t errlen);
+
+/* Is the line blank (only spaces, tabs and line ends)?  Readers of JSON lines
+ * (eval and train read gold files) skip such lines. */
+static inline bool pipeline_blank_line(const char *s, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        if (s[k] != ' ' && s[k] != '\t' && s[k] != '\n' && s[k] != '\r')
+            return false;
+    return true;
+}
+
+/* ---------------------------------------------------------------------------
+ * Rendering: query answers and the replay report, as text or JSON
+ *
+ * One place turns store answers into output, so `kzpulse query`, `kzpulse
+ * replay` and the HTTP API print the same bytes for the same answer.  Every
+ * renderer writes to f and returns 0, KZ_ENOMEM, or KZ_EIO once a write to f
+ * has failed (ferror); it neither flushes nor closes f.
+ * ------------------------------------------------------------------------ */
+
+enum pipeline_format {
+    PIPELINE_TEXT, /* query: tab-separated rows (series: then a total); report: a page */
+    PIPELINE_JSON, /* query: one compact JSON object a line; report: indented JSON */
+};
+
+/* A query over a store.  Strings are borrowed. */
+struct pipeline_query {
+    const char *what;       /* "series", "top", "distinct" or "dims" */
+    const char *arg;        /* a dimension (series, distinct), a top-k kind (hashtag,
+                               term, channel) or a dimension prefix (dims) */
+    enum agg_gran gran;     /* series and dims */
+    int64_t from_ms, to_ms; /* the window [from, to) */
+    size_t limit;           /* top: at most this many members, 0 = all */
+};
+
+/* Is what the name of a query? */
+bool pipeline_query_known(const char *what);
+
+/*
+ * Run q against the store and render the answer to f: what `kzpulse query`
+ * prints.  Returns 0; KZ_EINVAL for an unknown query or top-k kind (err says
+ * what is accepted); the store's error, with "what arg: why" in err; or
+ * KZ_EIO when writing failed.
+ */
+int pipeline_query_render(struct agg_store *st, const struct pipeline_query *q,
+                          enum pipeline_format fmt, FILE *f, char *err, size_t errlen);
+
+/* The renderers alone, for answers already read from a store.  The JSON
+ * objects name q's query, argument and window (and gran for a series). */
+int pipeline_render_series(FILE *f, enum pipeline_format fmt, const struct pipeline_query *q,
+                           const struct agg_series *s);
+int pipeline_render_top(FILE *f, enum pipeline_format fmt, const struct pipeline_query *q,
+                        const struct agg_top *t);
+int pipeline_render_distinct(FILE *f, enum pipeline_format fmt, const struct pipeline_query *q,
+                             uint64_t n);
+int pipeline_render_dims(FILE *f, enum pipeline_format fmt, const struct pipeline_query *q,
+                         const struct agg_dimcounts *d);
+
+/* What the replay report covers; everything is borrowed. */
+struct pipeline_report {
+    struct agg_store *store;           /* in-process: its bounds are the report's window */
+    const struct ingest_stats *ingest; /* records, dead letters, flags */
+    const char *const *sources;        /* the files replayed, as named */
+    int nsources;
+    const char *dead_letters;          /* where the dead letters went */
+    int top;                           /* entries in each top-k list */
+};
+
+/* The replay report: totals, flags, dead letters by reason, posts per hour,
+ * posts by platform, language, region, topic, stance and mobilization, and
+ * the top hashtags, every count read back from the store. */
+int pipeline_render_report(FILE *f, enum pipeline_format fmt, const struct pipeline_report *r);
 
 #endif /* KZ_PIPELINE_H */

@@ -52,6 +52,15 @@ check "malformed config file names file:line" $?
 kz replay --config "$tmp/nope.json" "$tmp/long.jsonl" >"$tmp/out" 2>&1
 check "missing config file exits 2" $(($? != 2))
 
+# A key and its flag are one setting: the same check, the same words.
+printf '{"redis": "localhost:6379"}\n' >"$tmp/bad5.json"
+kz replay --config "$tmp/bad5.json" "$tmp/long.jsonl" >"$tmp/out" 2>&1
+[ $? -eq 2 ] && grep -q 'config key "redis": expected redis://HOST:PORT\[/DB\]; got "localhost:6379"' "$tmp/out"
+check "config redis checked as --redis is" $?
+kz query series all --redis localhost:6379 >"$tmp/out" 2>&1
+[ $? -eq 2 ] && grep -q -- '--redis: expected redis://HOST:PORT\[/DB\]; got "localhost:6379"' "$tmp/out"
+check "--redis gives the same message" $?
+
 printf '{"kafka": {"bootstrap.servers": "127.0.0.1:1"}, "brokers": "127.0.0.1:9092"}\n' >"$tmp/k.json"
 kz replay --config "$tmp/k.json" -d "$tmp/d" "$tmp/long.jsonl" >"$tmp/out" 2>&1
 check "kafka properties and brokers accepted in the file" $?

@@ -31,10 +31,22 @@ expect 2 "usage: kzpulse COMMAND" kz
 expect 0 "commands:" kz --help
 expect 0 "kzpulse 0" kz --version
 expect 2 'unknown command "frobnicate"' kz frobnicate
-for c in replay tokens; do
+for c in replay query tokens run produce classify eval train lexicon; do
     expect 0 "usage: kzpulse $c" kz $c --help
     expect 0 "exit codes" kz $c -h
 done
+# kzpulse help COMMAND is COMMAND --help, byte for byte
+for c in replay query run lexicon; do
+    kz help $c >"$tmp/h1" 2>&1; r1=$?
+    kz $c --help >"$tmp/h2" 2>&1; r2=$?
+    if [ $r1 -eq 0 ] && [ $r2 -eq 0 ] && cmp -s "$tmp/h1" "$tmp/h2" && grep -q "usage: kzpulse $c" "$tmp/h1"; then
+        echo "ok   kz help $c"
+    else
+        echo "FAIL: kz help $c (exit $r1) differs from kz $c --help (exit $r2)"; fails=$((fails + 1))
+    fi
+done
+expect 0 "commands:" kz help
+expect 2 'unknown command "frobnicate"' kz help frobnicate
 expect 2 "unknown flag --bogus" kz replay --bogus x.jsonl
 expect 2 "unknown flag -Q" kz replay -Q x.jsonl
 expect 2 "--schema: expected one of auto, generic, telegram, vk, x" kz replay --schema xml x.jsonl

@@ -1,11 +1,18 @@
 /*
- * report.c -- the replay report, as text for people and as JSON for scripts.
+ * render.c -- what the store answers, as text for people and as JSON for
+ * scripts: query answers (a series, a top-k, a distinct count, dimension
+ * totals) and the replay report.
  *
- * Everything counted comes back out of the store through its query interface
- * (series, dims, top-k, distinct), never from side counters, so the report is
- * also a check that the store holds what was fed in.  Input accounting (records,
- * dead letters by reason, truncations, arrival-time fallbacks) comes from the
- * decoder's statistics.  Both formats carry the same facts.
+ * This is the one place that turns store answers into output, so that
+ * `kzpulse query`, `kzpulse replay` and the HTTP API print the same bytes for
+ * the same answer.  Query answers are tab-separated rows (and a total) or one
+ * compact JSON object that names the query and its window; the report is a
+ * page of text or one indented JSON object.  Everything counted in the report
+ * comes back out of the store through its query interface (series, dims,
+ * top-k, distinct), never from side counters, so the report is also a check
+ * that the store holds what was fed in; input accounting (records, dead
+ * letters by reason, truncations, arrival-time fallbacks) comes from the
+ * decoder's statistics.  Both formats carry the same facts.  Times are UTC.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -14,20 +21,215 @@
 
 #include <jansson.h>
 
-#include "cli.h"
+#include "pipeline.h"
 
-static const char *const dim_sections[][2] = {
-    {"platform:", "platform"}, {"lang:", "language"}, {"region:", "region"},
-    {"topic:", "topic"},       {"stance:", "stance"}, {"mob:", "mobilization"},
-};
+/* ---------------------------------------------------------------------------
+ * Formatting
+ * ------------------------------------------------------------------------ */
 
-static void fmt_hour(int64_t ms, char *buf, size_t n, const char *fmt)
+/* An epoch-ms instant as UTC text in a strftime format. */
+static void fmt_time(int64_t ms, char *buf, size_t n, const char *fmt)
 {
     time_t t = (time_t)(ms / 1000);
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(buf, n, fmt, &tm);
 }
+
+#define ISO_SECOND "%Y-%m-%dT%H:%M:%SZ" /* RFC 3339, as query answers give times */
+
+/* 0, or KZ_EIO when a write to f has failed. */
+static int written(FILE *f)
+{
+    return ferror(f) ? KZ_EIO : 0;
+}
+
+/* ---------------------------------------------------------------------------
+ * Query answers
+ * ------------------------------------------------------------------------ */
+
+/* {"query": ..., "arg": ..., "from": ..., "to": ...}: what every answer starts with. */
+static json_t *window_json(const struct pipeline_query *q)
+{
+    char a[32], b[32];
+    fmt_time(q->from_ms, a, sizeof(a), ISO_SECOND);
+    fmt_time(q->to_ms, b, sizeof(b), ISO_SECOND);
+    return json_pack("{s:s, s:s, s:s, s:s}", "query", q->what, "arg", q->arg, "from", a, "to", b);
+}
+
+/* One line of compact JSON; takes the reference to o. */
+static int put_json(FILE *f, json_t *o)
+{
+    if (!o)
+        return KZ_ENOMEM;
+    int rc = json_dumpf(o, f, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    fputc('\n', f);
+    json_decref(o);
+    return rc ? KZ_EIO : written(f);
+}
+
+int pipeline_render_series(FILE *f, enum pipeline_format fmt, const struct pipeline_query *q,
+                           const struct agg_series *s)
+{
+    char t[32];
+    if (fmt == PIPELINE_TEXT) {
+        for (size_t i = 0; i < s->n; i++) {
+            fmt_time(s->points[i].bucket_ms, t, sizeof(t), ISO_SECOND);
+            fprintf(f, "%s\t%lld\n", t, (long long)s->points[i].count);
+        }
+        fprintf(f, "total\t%lld\n", (long long)s->total);
+        return written(f);
+    }
+    json_t *o = window_json(q), *pts = json_array();
+    for (size_t i = 0; i < s->n; i++) {
+        fmt_time(s->points[i].bucket_ms, t, sizeof(t), ISO_SECOND);
+        json_array_append_new(pts, json_pack("[s, I]", t, (json_int_t)s->points[i].count));
+    }
+    json_object_set_new(o, "gran", json_string(agg_gran_name(q->gran)));
+    json_object_set_new(o, "points", pts);
+    json_object_set_new(o, "total", json_integer(s->total));
+    return put_json(f, o);
+}
+
+int pipeline_render_top(FILE *f, enum pipeline_format fmt, const struct pipeline_query *q,
+                        const struct agg_top *t)
+{
+    if (fmt == PIPELINE_TEXT) {
+        for (size_t i = 0; i < t->n; i++)
+            fprintf(f, "%s\t%lld\n", t->items[i].member, (long long)t->items[i].count);
+        return written(f);
+    }
+    json_t *o = window_json(q), *items = json_array();
+    for (size_t i = 0; i < t->n; i++)
+        json_array_append_new(items, json_pack("[s, I]", t->items[i].member,
+                                               (json_int_t)t->items[i].count));
+    json_object_set_new(o, "items", items);
+    return put_json(f, o);
+}
+
+int pipeline_render_distinct(FILE *f, enum pipeline_format fmt, const struct pipeline_query *q,
+                             uint64_t n)
+{
+    if (fmt == PIPELINE_TEXT) {
+        fprintf(f, "%llu\n", (unsigned long long)n);
+        return written(f);
+    }
+    json_t *o = window_json(q);
+    json_object_set_new(o, "distinct", json_integer((json_int_t)n));
+    return put_json(f, o);
+}
+
+int pipeline_render_dims(FILE *f, enum pipeline_format fmt, const struct pipeline_query *q,
+                         const struct agg_dimcounts *d)
+{
+    if (fmt == PIPELINE_TEXT) {
+        for (size_t i = 0; i < d->n; i++)
+            fprintf(f, "%s\t%lld\n", d->items[i].dim, (long long)d->items[i].count);
+        return written(f);
+    }
+    json_t *o = window_json(q), *items = json_object();
+    for (size_t i = 0; i < d->n; i++)
+        json_object_set_new(items, d->items[i].dim, json_integer(d->items[i].count));
+    json_object_set_new(o, "dims", items);
+    return put_json(f, o);
+}
+
+/* ---------------------------------------------------------------------------
+ * Named queries: read the store, render the answer
+ * ------------------------------------------------------------------------ */
+
+static int query_series(struct agg_store *st, const struct pipeline_query *q,
+                        enum pipeline_format fmt, FILE *f, char *err, size_t errlen)
+{
+    struct agg_series s = {0};
+    int rc = agg_store_series(st, q->gran, q->arg, q->from_ms, q->to_ms, &s, err, errlen);
+    if (rc == 0)
+        rc = pipeline_render_series(f, fmt, q, &s);
+    agg_series_free(&s);
+    return rc;
+}
+
+static int query_top(struct agg_store *st, const struct pipeline_query *q, enum pipeline_format fmt,
+                     FILE *f, char *err, size_t errlen)
+{
+    struct agg_top t = {0};
+    int rc = agg_store_topk(st, (enum agg_top_kind)agg_top_kind_parse(q->arg), q->from_ms, q->to_ms,
+                            q->limit, &t, err, errlen);
+    if (rc == 0)
+        rc = pipeline_render_top(f, fmt, q, &t);
+    agg_top_free(&t);
+    return rc;
+}
+
+static int query_distinct(struct agg_store *st, const struct pipeline_query *q,
+                          enum pipeline_format fmt, FILE *f, char *err, size_t errlen)
+{
+    uint64_t n = 0;
+    int rc = agg_store_distinct(st, q->arg, q->from_ms, q->to_ms, &n, err, errlen);
+    return rc ? rc : pipeline_render_distinct(f, fmt, q, n);
+}
+
+static int query_dims(struct agg_store *st, const struct pipeline_query *q,
+                      enum pipeline_format fmt, FILE *f, char *err, size_t errlen)
+{
+    struct agg_dimcounts d = {0};
+    int rc = agg_store_dims(st, q->gran, q->arg, q->from_ms, q->to_ms, &d, err, errlen);
+    if (rc == 0)
+        rc = pipeline_render_dims(f, fmt, q, &d);
+    agg_dimcounts_free(&d);
+    return rc;
+}
+
+static const struct {
+    const char *name;
+    int (*run)(struct agg_store *st, const struct pipeline_query *q, enum pipeline_format fmt,
+               FILE *f, char *err, size_t errlen);
+} queries[] = {
+    {"series", query_series},
+    {"top", query_top},
+    {"distinct", query_distinct},
+    {"dims", query_dims},
+};
+
+bool pipeline_query_known(const char *what)
+{
+    for (size_t i = 0; i < KZ_ARRAY_LEN(queries); i++)
+        if (!strcmp(what, queries[i].name))
+            return true;
+    return false;
+}
+
+int pipeline_query_render(struct agg_store *st, const struct pipeline_query *q,
+                          enum pipeline_format fmt, FILE *f, char *err, size_t errlen)
+{
+    size_t i;
+    for (i = 0; i < KZ_ARRAY_LEN(queries) && strcmp(q->what, queries[i].name); i++)
+        ;
+    if (i == KZ_ARRAY_LEN(queries)) {
+        snprintf(err, errlen, "expected one of series, top, distinct, dims; got \"%s\"", q->what);
+        return KZ_EINVAL;
+    }
+    if (!strcmp(q->what, "top") && agg_top_kind_parse(q->arg) < 0) {
+        snprintf(err, errlen, "top: expected one of hashtag, term, channel; got \"%s\"", q->arg);
+        return KZ_EINVAL;
+    }
+    char why[512] = "";
+    int rc = queries[i].run(st, q, fmt, f, why, sizeof(why));
+    if (rc) /* the store says why; a renderer does not */
+        snprintf(err, errlen, "%s %s: %s", q->what, q->arg,
+                 why[0] ? why : ferror(f) ? "writing the answer failed" : kz_strerror(rc));
+    return rc;
+}
+
+/* ---------------------------------------------------------------------------
+ * The replay report: totals, flags, dead letters, posts per hour, posts by
+ * dimension, top hashtags
+ * ------------------------------------------------------------------------ */
+
+static const char *const dim_sections[][2] = {
+    {"platform:", "platform"}, {"lang:", "language"}, {"region:", "region"},
+    {"topic:", "topic"},       {"stance:", "stance"}, {"mob:", "mobilization"},
+};
 
 /* 1234567 -> "1,234,567" */
 static const char *grouped(int64_t v, char *buf, size_t n)
@@ -75,7 +277,7 @@ static struct window window_of(struct agg_store *s)
 }
 
 /* ---------------------------------------------------------------------------
- * Text
+ * The replay report as text
  * ------------------------------------------------------------------------ */
 
 static void bar(FILE *f, int64_t v, int64_t max, int width)
@@ -134,7 +336,7 @@ static void text_hours(FILE *f, const struct agg_series *h)
     char day[32], b1[32];
     fprintf(f, "\nPosts per hour (UTC; one cell an hour, 00..23; peak %s at ",
             grouped(max, b1, sizeof(b1)));
-    fmt_hour(peak_ms, day, sizeof(day), "%Y-%m-%d %H:00");
+    fmt_time(peak_ms, day, sizeof(day), "%Y-%m-%d %H:00");
     fprintf(f, "%s)\n", day);
     size_t i = 0;
     int64_t skipped = 0;
@@ -157,7 +359,7 @@ static void text_hours(FILE *f, const struct agg_series *h)
             fprintf(f, "  %s days without posts\n", grouped(skipped, b1, sizeof(b1)));
             skipped = 0;
         }
-        fmt_hour(day_start, day, sizeof(day), "%Y-%m-%d");
+        fmt_time(day_start, day, sizeof(day), "%Y-%m-%d");
         fprintf(f, "  %s |", day);
         int64_t sum = 0;
         for (int hr = 0; hr < 24; hr++) {
@@ -176,7 +378,7 @@ static void text_hours(FILE *f, const struct agg_series *h)
     }
 }
 
-int kz_report_text(FILE *f, const struct kz_report_input *in)
+static int report_text(FILE *f, const struct pipeline_report *in)
 {
     struct window w = window_of(in->store);
     char err[256], b1[32], b2[32], t1[32], t2[32];
@@ -191,8 +393,8 @@ int kz_report_text(FILE *f, const struct kz_report_input *in)
             grouped((int64_t)is->posts, b2, 32));
     if (!w.empty &&
         agg_store_series(in->store, AGG_HOUR, "all", w.from, w.to, &all, err, sizeof(err)) == 0) {
-        fmt_hour(w.from, t1, sizeof(t1), "%Y-%m-%d %H:00");
-        fmt_hour(w.to, t2, sizeof(t2), "%Y-%m-%d %H:00");
+        fmt_time(w.from, t1, sizeof(t1), "%Y-%m-%d %H:00");
+        fmt_time(w.to, t2, sizeof(t2), "%Y-%m-%d %H:00");
         fprintf(f, "counted      %s posts, %s .. %s UTC\n", grouped(all.total, b1, 32), t1, t2);
         uint64_t authors = 0;
         if (agg_store_distinct(in->store, "all", w.from, w.to, &authors, err, sizeof(err)) == 0)
@@ -242,11 +444,11 @@ int kz_report_text(FILE *f, const struct kz_report_input *in)
         agg_top_free(&top);
     }
     agg_series_free(&all);
-    return ferror(f) ? KZ_EIO : 0;
+    return written(f);
 }
 
 /* ---------------------------------------------------------------------------
- * JSON
+ * The replay report as JSON
  * ------------------------------------------------------------------------ */
 
 static json_t *json_dims(struct agg_store *s, const struct window *w, const char *prefix)
@@ -254,7 +456,8 @@ static json_t *json_dims(struct agg_store *s, const struct window *w, const char
     json_t *o = json_object();
     struct agg_dimcounts d = {0};
     char err[256];
-    if (!w->empty && agg_store_dims(s, AGG_HOUR, prefix, w->from, w->to, &d, err, sizeof(err)) == 0) {
+    if (!w->empty &&
+        agg_store_dims(s, AGG_HOUR, prefix, w->from, w->to, &d, err, sizeof(err)) == 0) {
         for (size_t i = 0; i < d.n; i++)
             json_object_set_new(o, d.items[i].dim + strlen(prefix), json_integer(d.items[i].count));
         agg_dimcounts_free(&d);
@@ -262,7 +465,7 @@ static json_t *json_dims(struct agg_store *s, const struct window *w, const char
     return o;
 }
 
-int kz_report_json(FILE *f, const struct kz_report_input *in)
+static int report_json(FILE *f, const struct pipeline_report *in)
 {
     struct window w = window_of(in->store);
     const struct ingest_stats *is = in->ingest;
@@ -297,12 +500,12 @@ int kz_report_json(FILE *f, const struct kz_report_input *in)
         for (size_t i = 0; i < all.n; i++) {
             if (!all.points[i].count)
                 continue;
-            fmt_hour(all.points[i].bucket_ms, t, sizeof(t), "%Y-%m-%dT%H");
+            fmt_time(all.points[i].bucket_ms, t, sizeof(t), "%Y-%m-%dT%H");
             json_object_set_new(hours, t, json_integer(all.points[i].count));
         }
-        fmt_hour(w.from, t, sizeof(t), "%Y-%m-%dT%H:00:00Z");
+        fmt_time(w.from, t, sizeof(t), "%Y-%m-%dT%H:00:00Z");
         json_object_set_new(root, "from", json_string(t));
-        fmt_hour(w.to, t, sizeof(t), "%Y-%m-%dT%H:00:00Z");
+        fmt_time(w.to, t, sizeof(t), "%Y-%m-%dT%H:00:00Z");
         json_object_set_new(root, "to", json_string(t));
     }
     json_object_set_new(root, "counted", json_integer(all.total));
@@ -334,4 +537,9 @@ int kz_report_json(FILE *f, const struct kz_report_input *in)
     fputc('\n', f);
     json_decref(root);
     return rc || ferror(f) ? KZ_EIO : 0;
+}
+
+int pipeline_render_report(FILE *f, enum pipeline_format fmt, const struct pipeline_report *r)
+{
+    return fmt == PIPELINE_JSON ? report_json(f, r) : report_text(f, r);
 }

@@ -1,18 +1,23 @@
 /*
- * options.c -- command-line flags of every command, over struct kz_config.
+ * opts.c -- command-line flags of every command, over struct kz_config.
  *
- * Precedence is fixed: built-in defaults, then the file named by --config
- * (read before any other flag, wherever it appears on the line), then flags in
- * the order given; each value goes through kz_config_set (pipeline/config.c),
- * the same setter the config file uses, so a flag and a key accept the same
- * values and fail with the same message.  An unknown flag or a bad value is a
- * one-line error naming the flag and what it accepts, and the command exits 2.
+ * A command's flags are the rows of the option table (pipeline/options.c)
+ * its list in main.c names; names are looked up in that list only, so two
+ * commands may give one letter to different settings (-g).  --help prints the
+ * list in its order, from the rows.  Precedence is fixed: built-in defaults,
+ * then the file named by --config (read before any other flag, wherever it
+ * appears on the line), then flags in the order given; each value goes
+ * through kz_config_set, the row's setter, which the config file uses too, so
+ * a flag and a key accept the same values and fail with the same message.  An
+ * unknown flag or a bad value is a one-line error naming the flag and what it
+ * accepts, and the command exits 2.  A command that reads one input (classify,
+ * tokens) gets exactly one argument: the FILE given, or "-" for stdin.
  */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-
+#include "opts.h"
 
 void kz_print_help(const struct kz_cmd *cmd, FILE *f)
 {
@@ -20,7 +25,8 @@ void kz_print_help(const struct kz_cmd *cmd, FILE *f)
     if (cmd->details)
         fprintf(f, "\n%s\n", cmd->details);
     fprintf(f, "\noptions:\n");
-    for (const struct kz_opt *o = cmd->opts; o->name; o++) {
+    for (const struct kz_cmd_opt *co = cmd->opts; co->id; co++) {
+        const struct kz_option *o = &kz_options[co->id];
         char left[64];
         if (o->shortname)
             snprintf(left, sizeof(left), "-%c, --%s%s%s", o->shortname, o->name, o->arg ? " " : "",
@@ -28,26 +34,45 @@ void kz_print_help(const struct kz_cmd *cmd, FILE *f)
         else
             snprintf(left, sizeof(left), "    --%s%s%s", o->name, o->arg ? " " : "",
                      o->arg ? o->arg : "");
-        fprintf(f, "  %-28s %s\n", left, o->help);
+        fprintf(f, "  %-28s %s\n", left, co->help ? co->help : o->help);
     }
     fprintf(f, "\nexit codes: 0 ok, 1 runtime failure, 2 bad usage or unreadable input\n");
 }
 
-static const struct kz_opt *find_long(const struct kz_cmd *cmd, const char *name, size_t n)
+/* The command's option of that long name, or NULL. */
+static const struct kz_cmd_opt *find_long(const struct kz_cmd *cmd, const char *name, size_t n)
 {
-    for (const struct kz_opt *o = cmd->opts; o->name; o++)
-        if (strlen(o->name) == n && !memcmp(o->name, name, n))
-            return o;
+    for (const struct kz_cmd_opt *co = cmd->opts; co->id; co++) {
+        const char *o = kz_options[co->id].name;
+        if (strlen(o) == n && !memcmp(o, name, n))
+            return co;
+    }
     return NULL;
 }
 
-static const struct kz_opt *find_short(const struct kz_cmd *cmd, char c)
+static const struct kz_cmd_opt *find_short(const struct kz_cmd *cmd, char c)
 {
-    for (const struct kz_opt *o = cmd->opts; o->name; o++)
-        if (o->shortname == c)
-            return o;
+    for (const struct kz_cmd_opt *co = cmd->opts; co->id; co++)
+        if (kz_options[co->id].shortname == c)
+            return co;
     return NULL;
 }
+
+#ifndef NDEBUG
+/* A command's flags must be unambiguous: no long or short name twice (the
+ * table reuses -g, and "rate" has two rows, for commands that never share).
+ * cli_usage.sh parses --help of every command, which checks this. */
+static bool opts_unambiguous(const struct kz_cmd *cmd)
+{
+    for (const struct kz_cmd_opt *a = cmd->opts; a->id; a++)
+        for (const struct kz_cmd_opt *b = a + 1; b->id; b++)
+            if (!strcmp(kz_options[a->id].name, kz_options[b->id].name) ||
+                (kz_options[a->id].shortname &&
+                 kz_options[a->id].shortname == kz_options[b->id].shortname))
+                return false;
+    return true;
+}
+#endif
 
 static int usage_error(const struct kz_cmd *cmd, const char *msg)
 {
@@ -57,32 +82,34 @@ static int usage_error(const struct kz_cmd *cmd, const char *msg)
 
 /* Resolve argv[*i] to an option and its value; advances *i past a separate value. */
 static int next_opt(const struct kz_cmd *cmd, int argc, char **argv, int *i,
-                    const struct kz_opt **opt, const char **val, char *err, size_t errlen)
+                    const struct kz_option **opt, const char **val, char *err, size_t errlen)
 {
     const char *a = argv[*i];
-    const struct kz_opt *o;
+    const struct kz_cmd_opt *co;
+    const struct kz_option *o;
     const char *inline_val = NULL;
 
     if (a[1] == '-') {
         const char *name = a + 2;
         const char *eq = strchr(name, '=');
         size_t n = eq ? (size_t)(eq - name) : strlen(name);
-        o = find_long(cmd, name, n);
-        if (!o) {
+        co = find_long(cmd, name, n);
+        if (!co) {
             snprintf(err, errlen, "unknown flag --%.*s", (int)n, name);
             return -1;
         }
         if (eq)
             inline_val = eq + 1;
     } else {
-        o = find_short(cmd, a[1]);
-        if (!o) {
+        co = find_short(cmd, a[1]);
+        if (!co) {
             snprintf(err, errlen, "unknown flag -%c", a[1]);
             return -1;
         }
         if (a[2])
             inline_val = a + 2;
     }
+    o = &kz_options[co->id];
     if (!o->arg) {
         if (inline_val) {
             snprintf(err, errlen, "--%s takes no value", o->name);
@@ -106,8 +133,10 @@ int kz_parse_args(const struct kz_cmd *cmd, int argc, char **argv, struct kz_con
                   char ***args, int *nargs)
 {
     char err[512];
-    const struct kz_opt *o;
+    const struct kz_option *o;
     const char *v;
+
+    assert(opts_unambiguous(cmd));
 
     *args = calloc((size_t)argc + 1, sizeof(char *));
     *nargs = 0;
@@ -125,11 +154,11 @@ int kz_parse_args(const struct kz_cmd *cmd, int argc, char **argv, struct kz_con
             continue;
         if (next_opt(cmd, argc, argv, &i, &o, &v, err, sizeof(err)))
             return usage_error(cmd, err);
-        if (o->id == OPT_HELP) {
+        if (o == &kz_options[OPT_HELP]) {
             kz_print_help(cmd, stdout);
             return -1;
         }
-        if (o->id == OPT_CONFIG && kz_config_load(cfg, v, err, sizeof(err))) {
+        if (o == &kz_options[OPT_CONFIG] && kz_config_load(cfg, v, err, sizeof(err))) {
             fprintf(stderr, "kzpulse %s: --config: %s\n", cmd->name, err);
             return KZ_EXIT_USAGE;
         }
@@ -149,23 +178,22 @@ int kz_parse_args(const struct kz_cmd *cmd, int argc, char **argv, struct kz_con
         }
         if (next_opt(cmd, argc, argv, &i, &o, &v, err, sizeof(err)))
             return usage_error(cmd, err);
-        if (o->id == OPT_HELP || o->id == OPT_CONFIG)
+        if (!o->set) /* --help, --config: done in pass 1 */
             continue;
         char what[80];
         snprintf(what, sizeof(what), "--%s", o->name);
-        if (kz_config_set(cfg, o->id, what, v, err, sizeof(err)))
+        if (kz_config_set(cfg, (enum kz_opt_id)(o - kz_options), what, v, err, sizeof(err)))
             return usage_error(cmd, err);
     }
-    return 0;
-}
-
-int kz_input_arg(const char *cmdname, char **args, int nargs, const char **path)
-{
-    if (nargs > 1) {
-        fprintf(stderr, "kzpulse %s: expected at most one FILE, got %d (see kzpulse %s --help)\n",
-                cmdname, nargs, cmdname);
-        return KZ_EXIT_USAGE;
+    if (cmd->args == KZ_ARGS_INPUT) {
+        if (*nargs > 1) {
+            fprintf(stderr,
+                    "kzpulse %s: expected at most one FILE, got %d (see kzpulse %s --help)\n",
+                    cmd->name, *nargs, cmd->name);
+            return KZ_EXIT_USAGE;
+        }
+        if (*nargs == 0)
+            (*args)[(*nargs)++] = (char *)"-";
     }
-    *path = nargs ? args[0] : "-";
     return 0;
 }
