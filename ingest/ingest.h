@@ -42,9 +42,10 @@ enum ingest_schema {
 
 struct ingest_config {
     enum ingest_schema schema; /* default INGEST_SCHEMA_AUTO */
-    size_t max_text;           /* bytes of text analysed; default 65536 (64 KiB).
-                                  Longer texts are cut at a UTF-8 boundary and
-                                  flagged INGEST_POST_TRUNCATED (not dead-lettered). */
+    size_t max_text;           /* bytes of text analysed; default 65536 (64 KiB),
+                                  at least INGEST_MAX_TEXT_MIN.  Longer texts are
+                                  cut at a UTF-8 boundary and flagged
+                                  INGEST_POST_TRUNCATED (not dead-lettered). */
     size_t max_record;         /* largest record accepted; default 16 MiB.
                                   Larger ones become INGEST_DL_TOO_LARGE. */
     size_t max_document;       /* largest whole-document record (a Telegram export,
@@ -55,8 +56,24 @@ struct ingest_config {
                                   as INGEST_DL_FUTURE_TS; default 86400000 (1 day) */
 };
 
+/*
+ * The smallest max_text accepted: 4 bytes, the longest UTF-8 character.  A cut
+ * keeps whole characters only, so below 4 bytes a text that starts with a
+ * long character (an emoji, a CJK ideograph outside the BMP) would keep
+ * nothing, and a post would come out with no text.  Refusing such a limit is
+ * the rule; the cut also keeps the first character whole whatever the limit,
+ * so no post ever has empty text.
+ */
+#define INGEST_MAX_TEXT_MIN 4
+
 /* Fill *cfg with the documented defaults. */
 void ingest_config_default(struct ingest_config *cfg);
+
+/* Check a configuration: 0, or KZ_EINVAL with a message in err naming the
+ * field, the value and the accepted range (err may be NULL).  Refused: an
+ * unknown schema, max_text below INGEST_MAX_TEXT_MIN, max_record 0, a
+ * negative max_future_ms.  ingest_decoder_new() applies the same check. */
+int ingest_config_check(const struct ingest_config *cfg, char *err, size_t errlen);
 
 /* Parse a schema name ("auto", "generic", "telegram", "vk", "x"); -1 if unknown. */
 int ingest_schema_parse(const char *name);
@@ -194,6 +211,8 @@ struct ingest_stats {
                                   skipped_service + skipped_empty. */
 };
 
+/* A decoder for cfg (NULL: the defaults).  KZ_EINVAL when cfg fails
+ * ingest_config_check() (call that for the message), or KZ_ENOMEM. */
 int ingest_decoder_new(const struct ingest_config *cfg, struct ingest_decoder **out);
 void ingest_decoder_free(struct ingest_decoder *dec);
 

@@ -712,6 +712,103 @@ static void test_truncation(void)
     ingest_decoder_free(dec);
 }
 
+/* The longest prefix of t (n bytes, valid UTF-8) that fits in max bytes
+ * without splitting a character: what truncation must keep. */
+static size_t whole_prefix(const char *t, size_t n, size_t max)
+{
+    size_t cut = 0;
+    while (cut < n) {
+        size_t len = 1;
+        while (cut + len < n && ((unsigned char)t[cut + len] & 0xC0) == 0x80)
+            len++;
+        if (cut + len > max)
+            break;
+        cut += len;
+    }
+    return cut;
+}
+
+/* A max_text below the longest UTF-8 character (4 bytes) could leave no whole
+ * character to keep: a text starting with U+29A69 (4 bytes) cut at 3 bytes
+ * used to come out empty.  Such a limit is refused, and at every limit from 4
+ * up the cut keeps whole characters and never empties a text. */
+static void test_truncation_keeps_a_character(void)
+{
+    static const char bug[] = "{\"text\":\"\xF0\xA9\xA9\xA9l5;\"}";
+    struct ingest_config cfg;
+    struct ingest_decoder *dec = NULL;
+    struct sink s = {0};
+
+    ingest_config_default(&cfg);
+    cfg.max_text = 3;
+    CHECK_EQ_INT(ingest_decoder_new(&cfg, &dec), KZ_EINVAL);
+    CHECK(dec == NULL);
+    if (dec) {
+        /* Accepted after all: at least the post must not be empty. */
+        CHECK_EQ_INT(decode(dec, bug, &s), 0);
+        CHECK_EQ_INT(s.nposts, 1);
+        CHECK(s.nposts == 1 && s.post[0].text_len > 0);
+        sink_free(&s);
+        ingest_decoder_free(dec);
+    }
+    /* The check says why, in words a person can act on. */
+    char err[256];
+    CHECK_EQ_INT(ingest_config_check(&cfg, err, sizeof(err)), KZ_EINVAL);
+    CHECK(strstr(err, "max_text: 3 bytes is below the minimum of 4") == err);
+    CHECK_EQ_INT(ingest_config_check(&cfg, NULL, 0), KZ_EINVAL);
+    cfg.max_text = 1;
+    CHECK_EQ_INT(ingest_decoder_new(&cfg, &dec), KZ_EINVAL);
+    CHECK(dec == NULL);
+    ingest_decoder_free(dec);
+    cfg.max_text = INGEST_MAX_TEXT_MIN;
+    CHECK_EQ_INT(ingest_config_check(&cfg, err, sizeof(err)), 0);
+    CHECK_EQ_STR(err, "");
+
+    /* 4 bytes is the floor: the four-byte character is kept whole. */
+    dec = new_decoder(INGEST_SCHEMA_AUTO, 4);
+    CHECK_EQ_INT(decode(dec, bug, &s), 0);
+    CHECK_EQ_INT(s.nposts, 1);
+    if (s.nposts == 1) {
+        CHECK_EQ_STR(s.post[0].text, "\xF0\xA9\xA9\xA9");
+        CHECK_EQ_INT(s.post[0].text_full_len, 7);
+        CHECK(s.post[0].flags & INGEST_POST_TRUNCATED);
+    }
+    sink_free(&s);
+    ingest_decoder_free(dec);
+
+    /* Every limit from the floor to past the end, on texts mixing characters
+     * of one to four bytes, four-byte ones first and last. */
+    static const char *const texts[] = {
+        "\xF0\xA9\xA9\xA9l5;",
+        "Қала \xF0\x9F\x94\xA5 тыныш €5",
+        "€\xF0\x9F\x87\xB0\xF0\x9F\x87\xBF Ақ",
+        "a\xF0\x9F\x94\xA5",
+        "\xF0\x9F\x94\xA5",
+    };
+    for (size_t i = 0; i < KZ_ARRAY_LEN(texts); i++) {
+        const char *t = texts[i];
+        size_t n = strlen(t);
+        char json[128];
+        snprintf(json, sizeof(json), "{\"text\":\"%s\"}", t);
+        for (size_t max = 4; max <= n + 1; max++) {
+            dec = new_decoder(INGEST_SCHEMA_AUTO, max);
+            CHECK_EQ_INT(decode(dec, json, &s), 0);
+            CHECK_EQ_INT(s.nposts, 1);
+            if (s.nposts == 1) {
+                const struct cpost *p = &s.post[0];
+                CHECK(p->text_len > 0);
+                CHECK(p->text_len <= max);
+                CHECK_EQ_INT(p->text_len, whole_prefix(t, n, max));
+                CHECK(p->text && memcmp(p->text, t, p->text_len) == 0);
+                CHECK_EQ_INT(p->text_full_len, n);
+                CHECK_EQ_INT(!!(p->flags & INGEST_POST_TRUNCATED), p->text_len < n);
+            }
+            sink_free(&s);
+            ingest_decoder_free(dec);
+        }
+    }
+}
+
 static void test_ten_megabytes(void)
 {
     static const char sentence[] = "Алматыда жаңбыр жауып тұр, көшелерде су көп. ";
@@ -814,6 +911,25 @@ static void test_config(void)
     ingest_decoder_free(dec);
     ingest_decoder_free(NULL);
 
+    /* Every refusal names the field and the value. */
+    char err[256];
+    ingest_config_default(&cfg);
+    CHECK_EQ_INT(ingest_config_check(&cfg, err, sizeof(err)), 0);
+    cfg.schema = (enum ingest_schema)99;
+    CHECK_EQ_INT(ingest_config_check(&cfg, err, sizeof(err)), KZ_EINVAL);
+    CHECK_EQ_STR(err, "schema: 99 is not a known schema");
+    CHECK_EQ_INT(ingest_decoder_new(&cfg, &dec), KZ_EINVAL);
+    ingest_config_default(&cfg);
+    cfg.max_record = 0;
+    CHECK_EQ_INT(ingest_config_check(&cfg, err, sizeof(err)), KZ_EINVAL);
+    CHECK_EQ_STR(err, "max_record: must be at least 1 byte, got 0");
+    ingest_config_default(&cfg);
+    cfg.max_future_ms = -1;
+    CHECK_EQ_INT(ingest_config_check(&cfg, err, sizeof(err)), KZ_EINVAL);
+    CHECK_EQ_STR(err, "max_future_ms: must be 0 or more, got -1");
+    CHECK_EQ_INT(ingest_decoder_new(&cfg, &dec), KZ_EINVAL);
+    CHECK(dec == NULL);
+
     CHECK_EQ_INT(ingest_schema_parse("auto"), INGEST_SCHEMA_AUTO);
     CHECK_EQ_INT(ingest_schema_parse("generic"), INGEST_SCHEMA_GENERIC);
     CHECK_EQ_INT(ingest_schema_parse("telegram"), INGEST_SCHEMA_TELEGRAM);
@@ -868,6 +984,7 @@ int main(void)
     RUN(test_dead_reasons);
     RUN(test_too_large);
     RUN(test_truncation);
+    RUN(test_truncation_keeps_a_character);
     RUN(test_ten_megabytes);
     RUN(test_stats_exact);
     RUN(test_callback_stop);

@@ -3,10 +3,12 @@
  *
  * Each input is decoded by one decoder per schema (auto, generic, telegram,
  * vk, x) and with the Telegram-export hint, with a small max_text so the
- * truncation path runs often and a max_record just below some inputs so
- * too_large runs too.  Every post handed out is checked against the contract
- * (NUL-terminated, valid UTF-8, text within max_text) and every dead letter
- * goes through the JSON writer to /dev/null.  Decoders live for the whole run,
+ * truncation path runs often (one decoder at INGEST_MAX_TEXT_MIN, the floor,
+ * where a text starting with a four-byte character is cut to just that
+ * character) and a max_record just below some inputs so too_large runs too.
+ * Every post handed out is checked against the contract (NUL-terminated,
+ * valid UTF-8, non-empty text within max_text) and every dead letter goes
+ * through the JSON writer to /dev/null.  Decoders live for the whole run,
  * like in the pipeline, so scratch-buffer reuse between records is exercised.
  * The first byte of the input picks nothing: all configurations see all input.
  */
@@ -34,7 +36,7 @@ static struct fuzz_state *state(void)
             struct ingest_config cfg;
             ingest_config_default(&cfg);
             cfg.schema = (enum ingest_schema)(i % 5);
-            cfg.max_text = i == 5 ? 3 : 17 + (size_t)i * 5;
+            cfg.max_text = i == 5 ? INGEST_MAX_TEXT_MIN : 17 + (size_t)i * 5;
             cfg.max_record = i == 5 ? 64 : 1 << 20;
             st.max_text[i] = cfg.max_text;
             if (ingest_decoder_new(&cfg, &st.dec[i]))
