@@ -594,6 +594,70 @@ static void test_x(void)
     ingest_decoder_free(dec);
 }
 
+/* Detection when one object carries the marks of more than one schema: VK
+ * wins over X and Telegram, X over Telegram; a near miss is generic. */
+static void test_detect_order(void)
+{
+    static const struct {
+        const char *json;
+        enum ingest_schema want;
+    } cases[] = {
+        /* VK and Telegram: both have from_id and date, only VK has owner_id. */
+        {"{\"id\":3,\"owner_id\":-5,\"from_id\":7,\"date\":1772960700,"
+         "\"date_unixtime\":\"1772960700\",\"type\":\"message\","
+         "\"text\":\"Жол жөндеу келесі аптада бітеді\"}",
+         INGEST_SCHEMA_VK},
+        /* VK and X. */
+        {"{\"id\":4,\"owner_id\":-5,\"post_type\":\"post\",\"date\":1772960700,"
+         "\"author_id\":\"44\",\"created_at\":\"2026-03-08T09:05:00.000Z\","
+         "\"text\":\"Завтра в городе обещают сильный ветер\"}",
+         INGEST_SCHEMA_VK},
+        /* X and Telegram. */
+        {"{\"id\":\"5\",\"author_id\":\"44\",\"created_at\":\"2026-03-08T09:05:00.000Z\","
+         "\"date_unixtime\":\"1772960700\",\"text\":\"Кешке қарай жаңбыр басылды\"}",
+         INGEST_SCHEMA_X},
+        /* Telegram by either of its marks. */
+        {"{\"id\":6,\"date_unixtime\":\"1772960700\",\"text\":\"Бүгін базар ашық\"}",
+         INGEST_SCHEMA_TELEGRAM},
+        {"{\"id\":7,\"type\":\"message\",\"date\":\"2026-03-08T09:05:00\","
+         "\"text\":\"Автобус кешігіп келді\"}",
+         INGEST_SCHEMA_TELEGRAM},
+        /* Near misses. */
+        {"{\"id\":8,\"owner_id\":-5,\"date\":1772960700,\"text\":\"Су жоқ\"}",
+         INGEST_SCHEMA_GENERIC},
+        {"{\"id\":9,\"author_id\":\"44\",\"text\":\"Пойду пешком\"}", INGEST_SCHEMA_GENERIC},
+        {"{\"id\":10,\"type\":\"message\",\"text\":\"Хабар жоқ\"}", INGEST_SCHEMA_GENERIC},
+        {"{\"id\":11,\"type\":\"photo\",\"date\":\"2026-03-08T09:05:00\","
+         "\"text\":\"Суретте көпір\"}",
+         INGEST_SCHEMA_GENERIC},
+    };
+    struct ingest_decoder *dec = new_decoder(INGEST_SCHEMA_AUTO, 0);
+    for (size_t i = 0; i < KZ_ARRAY_LEN(cases); i++) {
+        struct sink s = {0};
+        CHECK_EQ_INT(decode(dec, cases[i].json, &s), 0);
+        CHECK_EQ_INT(s.nposts, 1);
+        if (s.nposts == 1)
+            CHECK_EQ_STR(ingest_schema_name(s.post[0].schema), ingest_schema_name(cases[i].want));
+        sink_free(&s);
+    }
+
+    /* A document that looks like both containers is a Telegram export. */
+    struct sink s = {0};
+    CHECK_EQ_INT(decode(dec,
+                        "{\"name\":\"Ауыл\",\"messages\":[{\"id\":1,\"type\":\"message\","
+                        "\"date_unixtime\":\"1772960700\",\"text\":\"Мектеп жөнделді\"}],"
+                        "\"data\":{\"id\":\"2\",\"text\":\"Бұл оқылмайды\"}}",
+                        &s),
+                 0);
+    CHECK_EQ_INT(s.nposts, 1);
+    if (s.nposts == 1) {
+        CHECK_EQ_INT(s.post[0].schema, INGEST_SCHEMA_TELEGRAM);
+        CHECK_EQ_STR(s.post[0].channel, "Ауыл");
+    }
+    sink_free(&s);
+    ingest_decoder_free(dec);
+}
+
 /* ---------------------------------------------------------------------------
  * Dead letters
  * ------------------------------------------------------------------------ */
@@ -981,6 +1045,7 @@ int main(void)
     RUN(test_telegram_export);
     RUN(test_vk);
     RUN(test_x);
+    RUN(test_detect_order);
     RUN(test_dead_reasons);
     RUN(test_too_large);
     RUN(test_truncation);
