@@ -14,7 +14,10 @@
  *
  * Schema choice: the decoder's configured schema if not AUTO, else the
  * record's hint (a Telegram export file), else detection per object
- * (ingest_schema_detect() and the container shapes below).
+ * (ingest_schema_detect() and the container shapes below).  Each schema's
+ * mapping and detector come from the schema table in schema.c; only the two
+ * container documents -- a Telegram export and an X API response, which wrap
+ * posts rather than being one -- are known here by name.
  *
  * Truncation: a text longer than max_text is cut at the last character
  * boundary at or before max_text bytes.  max_text is at least
@@ -77,7 +80,7 @@ int ingest_config_check(const struct ingest_config *cfg, char *err, size_t errle
         errlen = sizeof(dummy);
     }
     err[0] = '\0';
-    if ((unsigned)cfg->schema > INGEST_SCHEMA_X) {
+    if ((unsigned)cfg->schema >= INGEST_SCHEMA_COUNT) {
         snprintf(err, errlen, "schema: %d is not a known schema", (int)cfg->schema);
         return KZ_EINVAL;
     }
@@ -184,18 +187,6 @@ static int deadf(struct call *c, enum ingest_dl_reason reason, uint32_t index, c
  * One post
  * ------------------------------------------------------------------------ */
 
-typedef int (*map_fn)(struct ingest_map *m, json_t *obj);
-
-static map_fn mapping(enum ingest_schema s)
-{
-    switch (s) {
-    case INGEST_SCHEMA_TELEGRAM: return ingest_map_telegram;
-    case INGEST_SCHEMA_VK: return ingest_map_vk;
-    case INGEST_SCHEMA_X: return ingest_map_x;
-    default: return ingest_map_generic;
-    }
-}
-
 /* Cut the text to max_text bytes at a UTF-8 boundary, NUL-terminated; at
  * least one whole character is kept (see the top of the file). */
 static int truncate_text(struct ingest_decoder *dec, struct ingest_map *m)
@@ -238,10 +229,12 @@ static int decode_post(struct call *c, json_t *obj, enum ingest_schema schema, u
     struct ingest_post p;
     int rc;
 
+    /* Auto is resolved (forced, hinted or detected) before a post is mapped. */
+    assert(schema != INGEST_SCHEMA_AUTO && (unsigned)schema < INGEST_SCHEMA_COUNT);
     ingest_map_reset(m);
     if (channel)
         m->channel = *channel;
-    rc = mapping(schema)(m, obj);
+    rc = ingest_schema_mapping(schema)(m, obj);
     if (rc == KZ_EDECODE)
         return dead(c, m->reason, index, el);
     if (rc)
@@ -357,7 +350,7 @@ static int decode_object(struct call *c, json_t *obj)
 
     if (s == INGEST_SCHEMA_AUTO)
         s = c->rec->schema;
-    if ((unsigned)s > INGEST_SCHEMA_X)
+    if ((unsigned)s >= INGEST_SCHEMA_COUNT)
         s = INGEST_SCHEMA_AUTO;
 
     /* A Telegram Desktop export: {"name": ..., "messages": [...]}. */

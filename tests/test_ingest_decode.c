@@ -1018,6 +1018,74 @@ static void test_config(void)
     ingest_decoder_free(dec);
 }
 
+/* The schema table seen through the public API: every value has a name that
+ * parses back to it and a line of help; the list is what help and errors
+ * print. */
+static void test_schema_table(void)
+{
+    for (int s = 0; s < INGEST_SCHEMA_COUNT; s++) {
+        const char *name = ingest_schema_name((enum ingest_schema)s);
+        const char *about = ingest_schema_about((enum ingest_schema)s);
+        CHECK(name != NULL && name[0] != '\0' && strcmp(name, "unknown") != 0);
+        CHECK_EQ_INT(ingest_schema_parse(name), s);
+        CHECK_EQ_INT(ingest_schema_by_name(name, strlen(name)), s);
+        CHECK(about != NULL && about[0] != '\0');
+    }
+    CHECK_EQ_STR(ingest_schema_name(INGEST_SCHEMA_COUNT), "unknown");
+    CHECK(ingest_schema_about(INGEST_SCHEMA_COUNT) == NULL);
+    CHECK_EQ_STR(ingest_schema_name((enum ingest_schema)-1), "unknown");
+
+    /* Explicit lengths: a name need not end where the buffer does. */
+    CHECK_EQ_INT(ingest_schema_by_name("vkontakte", 2), INGEST_SCHEMA_VK);
+    CHECK_EQ_INT(ingest_schema_by_name("telegram", 4), KZ_ENOTFOUND);
+    CHECK_EQ_INT(ingest_schema_by_name("", 0), KZ_ENOTFOUND);
+    CHECK_EQ_INT(ingest_schema_by_name(NULL, 0), KZ_ENOTFOUND);
+    CHECK_EQ_INT(ingest_schema_parse(NULL), -1);
+    CHECK_EQ_INT(ingest_schema_parse("Telegram"), -1);
+    CHECK_EQ_INT(ingest_schema_parse(""), -1);
+
+    /* The list, in enum order, as the command line spells it today. */
+    char buf[64];
+    const char *want = "auto, generic, telegram, vk, x";
+    CHECK_EQ_INT(ingest_schema_list(buf, sizeof(buf), ", "), strlen(want));
+    CHECK_EQ_STR(buf, want);
+    CHECK_EQ_INT(ingest_schema_list(buf, sizeof(buf), "|"), strlen("auto|generic|telegram|vk|x"));
+    CHECK_EQ_STR(buf, "auto|generic|telegram|vk|x");
+    /* Too small: cut, still NUL-terminated, and the length tells how much. */
+    CHECK_EQ_INT(ingest_schema_list(buf, 8, ", "), strlen(want));
+    CHECK_EQ_STR(buf, "auto, g");
+    CHECK_EQ_INT(ingest_schema_list(buf, 1, ", "), strlen(want));
+    CHECK_EQ_STR(buf, "");
+    CHECK_EQ_INT(ingest_schema_list(NULL, 0, ", "), strlen(want));
+
+    /* Each schema forced on a decoder maps with its own mapping. */
+    static const struct {
+        enum ingest_schema schema;
+        const char *platform;
+    } forced[] = {
+        {INGEST_SCHEMA_GENERIC, NULL},
+        {INGEST_SCHEMA_TELEGRAM, "telegram"},
+        {INGEST_SCHEMA_VK, "vk"},
+        {INGEST_SCHEMA_X, "x"},
+    };
+    for (size_t i = 0; i < KZ_ARRAY_LEN(forced); i++) {
+        struct ingest_decoder *dec = new_decoder(forced[i].schema, 0);
+        struct sink s = {0};
+        CHECK_EQ_INT(decode(dec, "{\"id\":12,\"text\":\"Көктем ерте келді\"}", &s), 0);
+        CHECK_EQ_INT(s.nposts, 1);
+        if (s.nposts == 1) {
+            CHECK_EQ_INT(s.post[0].schema, forced[i].schema);
+            if (forced[i].platform)
+                CHECK_EQ_STR(s.post[0].platform, forced[i].platform);
+            else
+                CHECK(s.post[0].platform == NULL);
+        }
+        CHECK_EQ_INT(ingest_decoder_stats(dec)->by_schema[forced[i].schema], 1);
+        sink_free(&s);
+        ingest_decoder_free(dec);
+    }
+}
+
 static void test_utf8_validator(void)
 {
     CHECK_EQ_INT(ingest_utf8_valid_prefix("", 0), 0);
@@ -1054,6 +1122,7 @@ int main(void)
     RUN(test_stats_exact);
     RUN(test_callback_stop);
     RUN(test_config);
+    RUN(test_schema_table);
     RUN(test_utf8_validator);
     return TAP_DONE();
 }
