@@ -14,7 +14,19 @@
  *
  * Schema choice: the decoder's configured schema if not AUTO, else the
  * record's hint (a Telegram export file), else detection per object
- * (ingest_schema_detect() and the container shapes below).
+ * (ingest_schema_detect() and the container shapes below).  Each schema's
+ * mapping and detector come from the schema table in schema.c; only the two
+ * container documents -- a Telegram export and an X API response, which wrap
+ * posts rather than being one -- are known here by name.
+ *
+ * Truncation: a text longer than max_text is cut at the last character
+ * boundary at or before max_text bytes.  max_text is at least
+ * INGEST_MAX_TEXT_MIN (4 bytes, the longest UTF-8 character), so the character
+ * holding byte max_text starts at byte 1 or later and the cut keeps at least
+ * one whole character.  A decoder cannot be made with a smaller limit; the cut
+ * keeps the first character whole all the same (a few bytes over the limit)
+ * rather than hand out a post with empty text, which every consumer may
+ * assume never happens.
  *
  * Memory: post strings are borrowed from the jansson tree or composed in one
  * scratch buffer, and dead-letter raw text in another; both are reused for
@@ -24,6 +36,7 @@
  * dead letter or one counted skip (elements == posts + sum(dead) +
  * skipped_service + skipped_empty).
  */
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,13 +71,44 @@ void ingest_config_default(struct ingest_config *cfg)
     cfg->max_future_ms = 86400000;
 }
 
+int ingest_config_check(const struct ingest_config *cfg, char *err, size_t errlen)
+{
+    char dummy[1];
+
+    if (!err || errlen == 0) {
+        err = dummy;
+        errlen = sizeof(dummy);
+    }
+    err[0] = '\0';
+    if ((unsigned)cfg->schema >= INGEST_SCHEMA_COUNT) {
+        snprintf(err, errlen, "schema: %d is not a known schema", (int)cfg->schema);
+        return KZ_EINVAL;
+    }
+    if (cfg->max_text < INGEST_MAX_TEXT_MIN) {
+        snprintf(err, errlen,
+                 "max_text: %zu bytes is below the minimum of %d, the longest UTF-8 character "
+                 "(a shorter limit could cut every character and leave no text)",
+                 cfg->max_text, INGEST_MAX_TEXT_MIN);
+        return KZ_EINVAL;
+    }
+    if (cfg->max_record == 0) {
+        snprintf(err, errlen, "max_record: must be at least 1 byte, got 0");
+        return KZ_EINVAL;
+    }
+    if (cfg->max_future_ms < 0) {
+        snprintf(err, errlen, "max_future_ms: must be 0 or more, got %lld",
+                 (long long)cfg->max_future_ms);
+        return KZ_EINVAL;
+    }
+    return 0;
+}
+
 int ingest_decoder_new(const struct ingest_config *cfg, struct ingest_decoder **out)
 {
     struct ingest_decoder *dec;
 
     *out = NULL;
-    if (cfg && ((unsigned)cfg->schema > INGEST_SCHEMA_X || cfg->max_text == 0 ||
-                cfg->max_record == 0 || cfg->max_future_ms < 0))
+    if (cfg && ingest_config_check(cfg, NULL, 0))
         return KZ_EINVAL;
     dec = calloc(1, sizeof(*dec));
     if (!dec)
@@ -143,28 +187,22 @@ static int deadf(struct call *c, enum ingest_dl_reason reason, uint32_t index, c
  * One post
  * ------------------------------------------------------------------------ */
 
-typedef int (*map_fn)(struct ingest_map *m, json_t *obj);
-
-static map_fn mapping(enum ingest_schema s)
-{
-    switch (s) {
-    case INGEST_SCHEMA_TELEGRAM: return ingest_map_telegram;
-    case INGEST_SCHEMA_VK: return ingest_map_vk;
-    case INGEST_SCHEMA_X: return ingest_map_x;
-    default: return ingest_map_generic;
-    }
-}
-
-/* Cut the text to max_text bytes at a UTF-8 boundary, NUL-terminated. */
+/* Cut the text to max_text bytes at a UTF-8 boundary, NUL-terminated; at
+ * least one whole character is kept (see the top of the file). */
 static int truncate_text(struct ingest_decoder *dec, struct ingest_map *m)
 {
     const char *t = m->text.p ? m->text.p : dec->sc.p + m->text.off;
     size_t cut = dec->cfg.max_text;
 
+    assert(cut < m->text.n);
     /* The text is valid UTF-8, so backing off over continuation bytes (at
      * most three) lands on the first byte of a character. */
     while (cut > 0 && ((unsigned char)t[cut] & 0xC0) == 0x80)
         cut--;
+    if (cut == 0) /* only with max_text below INGEST_MAX_TEXT_MIN */
+        cut = ingest_utf8_seq_len((const unsigned char *)t, m->text.n);
+    assert(cut > 0 && cut <= m->text.n);
+    assert(cut == m->text.n || ((unsigned char)t[cut] & 0xC0) != 0x80);
     if (m->text.p) {
         /* Borrowed from jansson: copy, because the post's text must be
          * NUL-terminated where it ends. */
@@ -191,10 +229,12 @@ static int decode_post(struct call *c, json_t *obj, enum ingest_schema schema, u
     struct ingest_post p;
     int rc;
 
+    /* Auto is resolved (forced, hinted or detected) before a post is mapped. */
+    assert(schema != INGEST_SCHEMA_AUTO && (unsigned)schema < INGEST_SCHEMA_COUNT);
     ingest_map_reset(m);
     if (channel)
         m->channel = *channel;
-    rc = mapping(schema)(m, obj);
+    rc = ingest_schema_mapping(schema)(m, obj);
     if (rc == KZ_EDECODE)
         return dead(c, m->reason, index, el);
     if (rc)
@@ -233,7 +273,8 @@ static int decode_post(struct call *c, json_t *obj, enum ingest_schema schema, u
     if (m->text.n > dec->cfg.max_text) {
         if ((rc = truncate_text(dec, m)))
             return rc;
-        p.flags |= INGEST_POST_TRUNCATED;
+        if (m->text.n < p.text_full_len)
+            p.flags |= INGEST_POST_TRUNCATED;
     }
 
     /* The scratch buffer no longer moves: resolve offsets to pointers. */
@@ -309,7 +350,7 @@ static int decode_object(struct call *c, json_t *obj)
 
     if (s == INGEST_SCHEMA_AUTO)
         s = c->rec->schema;
-    if ((unsigned)s > INGEST_SCHEMA_X)
+    if ((unsigned)s >= INGEST_SCHEMA_COUNT)
         s = INGEST_SCHEMA_AUTO;
 
     /* A Telegram Desktop export: {"name": ..., "messages": [...]}. */

@@ -32,19 +32,25 @@
  * Configuration
  * ------------------------------------------------------------------------ */
 
+/* Input schemas.  Each value has one row in the schema table (ingest/schema.c)
+ * that gives its name, help line, detection and mapping; adding a schema is a
+ * value here (before INGEST_SCHEMA_COUNT) and a row there.  The values are
+ * stable: they index ingest_stats.by_schema. */
 enum ingest_schema {
     INGEST_SCHEMA_AUTO = 0, /* detect per record (the default) */
     INGEST_SCHEMA_GENERIC,  /* the post contract of DESIGN.md */
     INGEST_SCHEMA_TELEGRAM, /* Telegram Desktop export message */
     INGEST_SCHEMA_VK,       /* VK wall post (API object) */
     INGEST_SCHEMA_X,        /* X API v2 tweet (bare, or {"data": {...}}) */
+    INGEST_SCHEMA_COUNT
 };
 
 struct ingest_config {
     enum ingest_schema schema; /* default INGEST_SCHEMA_AUTO */
-    size_t max_text;           /* bytes of text analysed; default 65536 (64 KiB).
-                                  Longer texts are cut at a UTF-8 boundary and
-                                  flagged INGEST_POST_TRUNCATED (not dead-lettered). */
+    size_t max_text;           /* bytes of text analysed; default 65536 (64 KiB),
+                                  at least INGEST_MAX_TEXT_MIN.  Longer texts are
+                                  cut at a UTF-8 boundary and flagged
+                                  INGEST_POST_TRUNCATED (not dead-lettered). */
     size_t max_record;         /* largest record accepted; default 16 MiB.
                                   Larger ones become INGEST_DL_TOO_LARGE. */
     size_t max_document;       /* largest whole-document record (a Telegram export,
@@ -55,12 +61,48 @@ struct ingest_config {
                                   as INGEST_DL_FUTURE_TS; default 86400000 (1 day) */
 };
 
+/*
+ * The smallest max_text accepted: 4 bytes, the longest UTF-8 character.  A cut
+ * keeps whole characters only, so below 4 bytes a text that starts with a
+ * long character (an emoji, a CJK ideograph outside the BMP) would keep
+ * nothing, and a post would come out with no text.  Refusing such a limit is
+ * the rule; the cut also keeps the first character whole whatever the limit,
+ * so no post ever has empty text.
+ */
+#define INGEST_MAX_TEXT_MIN 4
+
 /* Fill *cfg with the documented defaults. */
 void ingest_config_default(struct ingest_config *cfg);
 
-/* Parse a schema name ("auto", "generic", "telegram", "vk", "x"); -1 if unknown. */
+/* Check a configuration: 0, or KZ_EINVAL with a message in err naming the
+ * field, the value and the accepted range (err may be NULL).  Refused: an
+ * unknown schema, max_text below INGEST_MAX_TEXT_MIN, max_record 0, a
+ * negative max_future_ms.  ingest_decoder_new() applies the same check. */
+int ingest_config_check(const struct ingest_config *cfg, char *err, size_t errlen);
+
+/*
+ * Schema names, from the schema table.  To go through every schema:
+ *     for (int s = 0; s < INGEST_SCHEMA_COUNT; s++) ... ingest_schema_name(s) ...
+ * ("auto" included, as value 0).  Names are matched exactly (case counts).
+ */
+
+/* The schema called name[0..n), or KZ_ENOTFOUND. */
+int ingest_schema_by_name(const char *name, size_t n);
+
+/* The same for a NUL-terminated name: the schema, or -1 if unknown or NULL. */
 int ingest_schema_parse(const char *name);
+
+/* "auto", "generic", "telegram", ...; "unknown" for a value out of range. */
 const char *ingest_schema_name(enum ingest_schema s);
+
+/* One line on what the schema reads, for help text; NULL out of range. */
+const char *ingest_schema_about(enum ingest_schema s);
+
+/* Every schema name in enum order joined by sep ("auto, generic, telegram,
+ * vk, x" with ", "), written to buf as far as it fits in size bytes and
+ * NUL-terminated when size > 0.  Returns the length of the whole list, like
+ * snprintf: a return >= size means buf was too small. */
+size_t ingest_schema_list(char *buf, size_t size, const char *sep);
 
 /* ---------------------------------------------------------------------------
  * Records and positions
@@ -186,7 +228,7 @@ struct ingest_stats {
     uint64_t truncated;        /* posts with INGEST_POST_TRUNCATED */
     uint64_t ts_arrival;       /* posts with INGEST_POST_TS_ARRIVAL */
     uint64_t skipped_service;  /* Telegram service messages skipped */
-    uint64_t by_schema[5];     /* posts per enum ingest_schema */
+    uint64_t by_schema[INGEST_SCHEMA_COUNT]; /* posts per enum ingest_schema */
     uint64_t skipped_empty;    /* containers (messages[], data[]) with no element */
     uint64_t elements;         /* units decoded: 1 per plain record, 1 per element
                                   of a container (1 for an empty container).
@@ -194,6 +236,8 @@ struct ingest_stats {
                                   skipped_service + skipped_empty. */
 };
 
+/* A decoder for cfg (NULL: the defaults).  KZ_EINVAL when cfg fails
+ * ingest_config_check() (call that for the message), or KZ_ENOMEM. */
 int ingest_decoder_new(const struct ingest_config *cfg, struct ingest_decoder **out);
 void ingest_decoder_free(struct ingest_decoder *dec);
 

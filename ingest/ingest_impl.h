@@ -70,14 +70,17 @@ struct ingest_map {
 /* Reset the outputs (and empty the scratch buffer) before mapping a post. */
 void ingest_map_reset(struct ingest_map *m);
 
-/* Each mapping returns 0, KZ_ENOMEM, or KZ_EDECODE with m->reason and
- * m->detail set.  `obj` must be a JSON object. */
-int ingest_map_generic(struct ingest_map *m, json_t *obj);
-int ingest_map_telegram(struct ingest_map *m, json_t *obj);
-int ingest_map_vk(struct ingest_map *m, json_t *obj);
-int ingest_map_x(struct ingest_map *m, json_t *obj);
+/* A mapping returns 0, KZ_ENOMEM, or KZ_EDECODE with m->reason and m->detail
+ * set.  `obj` must be a JSON object.  The mappings live in schema.c, each
+ * registered in the schema table there. */
+typedef int (*ingest_map_fn)(struct ingest_map *m, json_t *obj);
 
-/* Which single-post schema an object looks like (never AUTO). */
+/* The mapping of schema s (never NULL: auto, which the decoder resolves
+ * before mapping, and values out of range map as generic). */
+ingest_map_fn ingest_schema_mapping(enum ingest_schema s);
+
+/* Which single-post schema an object looks like (never AUTO): the first
+ * detector of the schema table that accepts it, else generic. */
 enum ingest_schema ingest_schema_detect(json_t *obj);
 
 /* "object", "array", "string", "integer", "real", "boolean", "null". */

@@ -1,6 +1,13 @@
 /*
- * schema.c -- field mappings: generic post, Telegram export message, VK wall
- * post, X API v2 tweet, and the detection that picks one for a JSON object.
+ * schema.c -- the input schemas: one table that registers them, their field
+ * mappings (generic post, Telegram export message, VK wall post, X API v2
+ * tweet) and the detection that picks one for a JSON object.
+ *
+ * Every schema is one row of `schemas` at the end of this file: its name, a
+ * line of help, the test that recognises its objects and the mapping that
+ * reads them.  Names, parsing, the lists in help and errors, detection and
+ * forced-schema decoding all come from the table, so adding a schema is a
+ * value in enum ingest_schema, a row, and its mapping and detector here.
  *
  * A mapping reads a jansson object and fills a struct ingest_map: strings are
  * borrowed from jansson when they can be used as they are, and composed in the
@@ -20,6 +27,7 @@
  * Ids of replies and reposts get the same platform prefix as the post's own
  * id ("tg:", "vk:", "x:"), so they can be joined against post ids.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,30 +35,8 @@
 #include "ingest_impl.h"
 
 /* ---------------------------------------------------------------------------
- * Schema names
+ * JSON type names
  * ------------------------------------------------------------------------ */
-
-static const char *const schema_names[] = {
-    [INGEST_SCHEMA_AUTO] = "auto", [INGEST_SCHEMA_GENERIC] = "generic",
-    [INGEST_SCHEMA_TELEGRAM] = "telegram", [INGEST_SCHEMA_VK] = "vk", [INGEST_SCHEMA_X] = "x",
-};
-
-int ingest_schema_parse(const char *name)
-{
-    if (!name)
-        return -1;
-    for (size_t i = 0; i < KZ_ARRAY_LEN(schema_names); i++)
-        if (strcmp(name, schema_names[i]) == 0)
-            return (int)i;
-    return -1;
-}
-
-const char *ingest_schema_name(enum ingest_schema s)
-{
-    if ((unsigned)s >= KZ_ARRAY_LEN(schema_names))
-        return "unknown";
-    return schema_names[s];
-}
 
 const char *ingest_json_type_name(const json_t *v)
 {
@@ -140,6 +126,7 @@ static int sc_put_cstr(struct ingest_map *m, const char *s)
 /* Close the scratch string begun at `off` (NUL-terminate it) into *v. */
 static int sc_close(struct ingest_map *m, size_t off, struct ingest_val *v)
 {
+    assert(off <= m->sc->len);
     if (ingest_scratch_reserve(m->sc, 1))
         return KZ_ENOMEM;
     v->p = NULL;
@@ -288,7 +275,7 @@ static int get_text_string(struct ingest_map *m, const json_t *obj, const char *
  * Generic: the post contract of DESIGN.md
  * ------------------------------------------------------------------------ */
 
-int ingest_map_generic(struct ingest_map *m, json_t *obj)
+static int map_generic(struct ingest_map *m, json_t *obj)
 {
     const json_t *metrics;
     int rc;
@@ -359,7 +346,7 @@ static int tg_text(struct ingest_map *m, const json_t *obj)
     return sc_close(m, off, &m->text);
 }
 
-int ingest_map_telegram(struct ingest_map *m, json_t *obj)
+static int map_telegram(struct ingest_map *m, json_t *obj)
 {
     const json_t *type = get(obj, "type"), *date;
     int rc;
@@ -423,7 +410,7 @@ static int vk_count(struct ingest_map *m, const json_t *obj, const char *key, co
     return get_count(m, o, "count", field, out);
 }
 
-int ingest_map_vk(struct ingest_map *m, json_t *obj)
+static int map_vk(struct ingest_map *m, json_t *obj)
 {
     const json_t *owner = get(obj, "owner_id"), *id = get(obj, "id"), *hist;
     const json_t *rpost = get(obj, "reply_post_id"), *rowner = get(obj, "reply_owner_id");
@@ -517,7 +504,7 @@ static int x_refs(struct ingest_map *m, const json_t *refs)
     return 0;
 }
 
-int ingest_map_x(struct ingest_map *m, json_t *obj)
+static int map_x(struct ingest_map *m, json_t *obj)
 {
     const json_t *pm, *note, *refs, *id = get(obj, "id");
     int rc;
@@ -550,24 +537,147 @@ int ingest_map_x(struct ingest_map *m, json_t *obj)
 }
 
 /* ---------------------------------------------------------------------------
- * Detection
+ * Detectors: does an object look like a post of this schema?  Each looks only
+ * for its own marks; where two schemas' marks can meet in one object, the
+ * table's row order settles it.
  * ------------------------------------------------------------------------ */
+
+/* A wall post has its wall's owner_id and a date, and from_id or post_type. */
+static int detect_vk(const json_t *obj)
+{
+    return get(obj, "owner_id") && get(obj, "date") &&
+           (get(obj, "from_id") || get(obj, "post_type"));
+}
+
+static int detect_x(const json_t *obj)
+{
+    return get(obj, "author_id") && get(obj, "created_at");
+}
+
+/* date_unixtime is Telegram's own; otherwise a "message" or "service" type
+ * with a date. */
+static int detect_telegram(const json_t *obj)
+{
+    const json_t *type = get(obj, "type");
+
+    if (get(obj, "date_unixtime"))
+        return 1;
+    return type && json_is_string(type) && get(obj, "date") &&
+           (strcmp(json_string_value(type), "message") == 0 ||
+            strcmp(json_string_value(type), "service") == 0);
+}
+
+/* ---------------------------------------------------------------------------
+ * The schema table
+ *
+ * One row per value of enum ingest_schema (checked at compile time for the
+ * count, and by row() for each value).  Rows are in detection order: in auto
+ * mode the first row whose detect() accepts an object wins, so a schema goes
+ * above any schema whose marks its objects may also carry (a VK wall post has
+ * from_id and date, as a Telegram message does; only VK has owner_id).
+ * A row without detect() is never detected: "auto" is a mode, not a format,
+ * and "generic" is what an object is when no detector accepts it.
+ * Lists (ingest_schema_list(), help) go in enum order, not row order.
+ * ------------------------------------------------------------------------ */
+
+struct schema_def {
+    enum ingest_schema id;
+    const char *name;                 /* --schema, config "schema", reports */
+    const char *about;                /* one line for help text */
+    int (*detect)(const json_t *obj); /* 1: obj is one of ours; NULL: never detected */
+    ingest_map_fn map;                /* NULL only for auto */
+};
+
+static const struct schema_def schemas[] = {
+    {INGEST_SCHEMA_AUTO, "auto", "detect the schema of each record (the default)", NULL, NULL},
+    {INGEST_SCHEMA_VK, "vk", "VK wall post (API object)", detect_vk, map_vk},
+    {INGEST_SCHEMA_X, "x", "X API v2 tweet (bare, or in {\"data\": ...})", detect_x, map_x},
+    {INGEST_SCHEMA_TELEGRAM, "telegram", "Telegram Desktop export message", detect_telegram,
+     map_telegram},
+    {INGEST_SCHEMA_GENERIC, "generic", "the post contract (id, text, ts, platform, ...)", NULL,
+     map_generic},
+};
+
+_Static_assert(KZ_ARRAY_LEN(schemas) == INGEST_SCHEMA_COUNT,
+               "one row in schemas[] per value of enum ingest_schema");
+
+/* The row of schema s; NULL when s is not a schema. */
+static const struct schema_def *row(enum ingest_schema s)
+{
+    if ((unsigned)s >= INGEST_SCHEMA_COUNT)
+        return NULL;
+    for (size_t i = 0; i < KZ_ARRAY_LEN(schemas); i++)
+        if (schemas[i].id == s)
+            return &schemas[i];
+    assert(!"a value of enum ingest_schema has no row in schemas[]");
+    return NULL;
+}
 
 enum ingest_schema ingest_schema_detect(json_t *obj)
 {
-    const json_t *type;
-
-    /* VK before Telegram: both have from_id and date, only VK has owner_id. */
-    if (get(obj, "owner_id") && get(obj, "date") && (get(obj, "from_id") || get(obj, "post_type")))
-        return INGEST_SCHEMA_VK;
-    if (get(obj, "author_id") && get(obj, "created_at"))
-        return INGEST_SCHEMA_X;
-    if (get(obj, "date_unixtime"))
-        return INGEST_SCHEMA_TELEGRAM;
-    type = get(obj, "type");
-    if (type && json_is_string(type) && get(obj, "date") &&
-        (strcmp(json_string_value(type), "message") == 0 ||
-         strcmp(json_string_value(type), "service") == 0))
-        return INGEST_SCHEMA_TELEGRAM;
+    for (size_t i = 0; i < KZ_ARRAY_LEN(schemas); i++)
+        if (schemas[i].detect && schemas[i].detect(obj))
+            return schemas[i].id;
     return INGEST_SCHEMA_GENERIC;
+}
+
+ingest_map_fn ingest_schema_mapping(enum ingest_schema s)
+{
+    const struct schema_def *r = row(s);
+    return r && r->map ? r->map : map_generic;
+}
+
+int ingest_schema_by_name(const char *name, size_t n)
+{
+    if (!name)
+        return KZ_ENOTFOUND;
+    for (size_t i = 0; i < KZ_ARRAY_LEN(schemas); i++)
+        if (strlen(schemas[i].name) == n && memcmp(schemas[i].name, name, n) == 0)
+            return (int)schemas[i].id;
+    return KZ_ENOTFOUND;
+}
+
+int ingest_schema_parse(const char *name)
+{
+    int s = name ? ingest_schema_by_name(name, strlen(name)) : KZ_ENOTFOUND;
+    return s < 0 ? -1 : s;
+}
+
+const char *ingest_schema_name(enum ingest_schema s)
+{
+    const struct schema_def *r = row(s);
+    return r ? r->name : "unknown";
+}
+
+const char *ingest_schema_about(enum ingest_schema s)
+{
+    const struct schema_def *r = row(s);
+    return r ? r->about : NULL;
+}
+
+/* Append s to buf (size bytes) at len, as far as it fits, NUL-terminated;
+ * returns the length the whole would have. */
+static size_t put(char *buf, size_t size, size_t len, const char *s)
+{
+    size_t n = strlen(s);
+    if (len < size) {
+        size_t k = n < size - len - 1 ? n : size - len - 1;
+        memcpy(buf + len, s, k);
+        buf[len + k] = '\0';
+    }
+    return len + n;
+}
+
+size_t ingest_schema_list(char *buf, size_t size, const char *sep)
+{
+    size_t len = 0;
+
+    if (size)
+        buf[0] = '\0';
+    for (int s = 0; s < INGEST_SCHEMA_COUNT; s++) {
+        if (s)
+            len = put(buf, size, len, sep);
+        len = put(buf, size, len, ingest_schema_name((enum ingest_schema)s));
+    }
+    return len;
 }

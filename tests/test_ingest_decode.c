@@ -594,6 +594,70 @@ static void test_x(void)
     ingest_decoder_free(dec);
 }
 
+/* Detection when one object carries the marks of more than one schema: VK
+ * wins over X and Telegram, X over Telegram; a near miss is generic. */
+static void test_detect_order(void)
+{
+    static const struct {
+        const char *json;
+        enum ingest_schema want;
+    } cases[] = {
+        /* VK and Telegram: both have from_id and date, only VK has owner_id. */
+        {"{\"id\":3,\"owner_id\":-5,\"from_id\":7,\"date\":1772960700,"
+         "\"date_unixtime\":\"1772960700\",\"type\":\"message\","
+         "\"text\":\"Жол жөндеу келесі аптада бітеді\"}",
+         INGEST_SCHEMA_VK},
+        /* VK and X. */
+        {"{\"id\":4,\"owner_id\":-5,\"post_type\":\"post\",\"date\":1772960700,"
+         "\"author_id\":\"44\",\"created_at\":\"2026-03-08T09:05:00.000Z\","
+         "\"text\":\"Завтра в городе обещают сильный ветер\"}",
+         INGEST_SCHEMA_VK},
+        /* X and Telegram. */
+        {"{\"id\":\"5\",\"author_id\":\"44\",\"created_at\":\"2026-03-08T09:05:00.000Z\","
+         "\"date_unixtime\":\"1772960700\",\"text\":\"Кешке қарай жаңбыр басылды\"}",
+         INGEST_SCHEMA_X},
+        /* Telegram by either of its marks. */
+        {"{\"id\":6,\"date_unixtime\":\"1772960700\",\"text\":\"Бүгін базар ашық\"}",
+         INGEST_SCHEMA_TELEGRAM},
+        {"{\"id\":7,\"type\":\"message\",\"date\":\"2026-03-08T09:05:00\","
+         "\"text\":\"Автобус кешігіп келді\"}",
+         INGEST_SCHEMA_TELEGRAM},
+        /* Near misses. */
+        {"{\"id\":8,\"owner_id\":-5,\"date\":1772960700,\"text\":\"Су жоқ\"}",
+         INGEST_SCHEMA_GENERIC},
+        {"{\"id\":9,\"author_id\":\"44\",\"text\":\"Пойду пешком\"}", INGEST_SCHEMA_GENERIC},
+        {"{\"id\":10,\"type\":\"message\",\"text\":\"Хабар жоқ\"}", INGEST_SCHEMA_GENERIC},
+        {"{\"id\":11,\"type\":\"photo\",\"date\":\"2026-03-08T09:05:00\","
+         "\"text\":\"Суретте көпір\"}",
+         INGEST_SCHEMA_GENERIC},
+    };
+    struct ingest_decoder *dec = new_decoder(INGEST_SCHEMA_AUTO, 0);
+    for (size_t i = 0; i < KZ_ARRAY_LEN(cases); i++) {
+        struct sink s = {0};
+        CHECK_EQ_INT(decode(dec, cases[i].json, &s), 0);
+        CHECK_EQ_INT(s.nposts, 1);
+        if (s.nposts == 1)
+            CHECK_EQ_STR(ingest_schema_name(s.post[0].schema), ingest_schema_name(cases[i].want));
+        sink_free(&s);
+    }
+
+    /* A document that looks like both containers is a Telegram export. */
+    struct sink s = {0};
+    CHECK_EQ_INT(decode(dec,
+                        "{\"name\":\"Ауыл\",\"messages\":[{\"id\":1,\"type\":\"message\","
+                        "\"date_unixtime\":\"1772960700\",\"text\":\"Мектеп жөнделді\"}],"
+                        "\"data\":{\"id\":\"2\",\"text\":\"Бұл оқылмайды\"}}",
+                        &s),
+                 0);
+    CHECK_EQ_INT(s.nposts, 1);
+    if (s.nposts == 1) {
+        CHECK_EQ_INT(s.post[0].schema, INGEST_SCHEMA_TELEGRAM);
+        CHECK_EQ_STR(s.post[0].channel, "Ауыл");
+    }
+    sink_free(&s);
+    ingest_decoder_free(dec);
+}
+
 /* ---------------------------------------------------------------------------
  * Dead letters
  * ------------------------------------------------------------------------ */
@@ -712,6 +776,103 @@ static void test_truncation(void)
     ingest_decoder_free(dec);
 }
 
+/* The longest prefix of t (n bytes, valid UTF-8) that fits in max bytes
+ * without splitting a character: what truncation must keep. */
+static size_t whole_prefix(const char *t, size_t n, size_t max)
+{
+    size_t cut = 0;
+    while (cut < n) {
+        size_t len = 1;
+        while (cut + len < n && ((unsigned char)t[cut + len] & 0xC0) == 0x80)
+            len++;
+        if (cut + len > max)
+            break;
+        cut += len;
+    }
+    return cut;
+}
+
+/* A max_text below the longest UTF-8 character (4 bytes) could leave no whole
+ * character to keep: a text starting with U+29A69 (4 bytes) cut at 3 bytes
+ * used to come out empty.  Such a limit is refused, and at every limit from 4
+ * up the cut keeps whole characters and never empties a text. */
+static void test_truncation_keeps_a_character(void)
+{
+    static const char bug[] = "{\"text\":\"\xF0\xA9\xA9\xA9l5;\"}";
+    struct ingest_config cfg;
+    struct ingest_decoder *dec = NULL;
+    struct sink s = {0};
+
+    ingest_config_default(&cfg);
+    cfg.max_text = 3;
+    CHECK_EQ_INT(ingest_decoder_new(&cfg, &dec), KZ_EINVAL);
+    CHECK(dec == NULL);
+    if (dec) {
+        /* Accepted after all: at least the post must not be empty. */
+        CHECK_EQ_INT(decode(dec, bug, &s), 0);
+        CHECK_EQ_INT(s.nposts, 1);
+        CHECK(s.nposts == 1 && s.post[0].text_len > 0);
+        sink_free(&s);
+        ingest_decoder_free(dec);
+    }
+    /* The check says why, in words a person can act on. */
+    char err[256];
+    CHECK_EQ_INT(ingest_config_check(&cfg, err, sizeof(err)), KZ_EINVAL);
+    CHECK(strstr(err, "max_text: 3 bytes is below the minimum of 4") == err);
+    CHECK_EQ_INT(ingest_config_check(&cfg, NULL, 0), KZ_EINVAL);
+    cfg.max_text = 1;
+    CHECK_EQ_INT(ingest_decoder_new(&cfg, &dec), KZ_EINVAL);
+    CHECK(dec == NULL);
+    ingest_decoder_free(dec);
+    cfg.max_text = INGEST_MAX_TEXT_MIN;
+    CHECK_EQ_INT(ingest_config_check(&cfg, err, sizeof(err)), 0);
+    CHECK_EQ_STR(err, "");
+
+    /* 4 bytes is the floor: the four-byte character is kept whole. */
+    dec = new_decoder(INGEST_SCHEMA_AUTO, 4);
+    CHECK_EQ_INT(decode(dec, bug, &s), 0);
+    CHECK_EQ_INT(s.nposts, 1);
+    if (s.nposts == 1) {
+        CHECK_EQ_STR(s.post[0].text, "\xF0\xA9\xA9\xA9");
+        CHECK_EQ_INT(s.post[0].text_full_len, 7);
+        CHECK(s.post[0].flags & INGEST_POST_TRUNCATED);
+    }
+    sink_free(&s);
+    ingest_decoder_free(dec);
+
+    /* Every limit from the floor to past the end, on texts mixing characters
+     * of one to four bytes, four-byte ones first and last. */
+    static const char *const texts[] = {
+        "\xF0\xA9\xA9\xA9l5;",
+        "Қала \xF0\x9F\x94\xA5 тыныш €5",
+        "€\xF0\x9F\x87\xB0\xF0\x9F\x87\xBF Ақ",
+        "a\xF0\x9F\x94\xA5",
+        "\xF0\x9F\x94\xA5",
+    };
+    for (size_t i = 0; i < KZ_ARRAY_LEN(texts); i++) {
+        const char *t = texts[i];
+        size_t n = strlen(t);
+        char json[128];
+        snprintf(json, sizeof(json), "{\"text\":\"%s\"}", t);
+        for (size_t max = 4; max <= n + 1; max++) {
+            dec = new_decoder(INGEST_SCHEMA_AUTO, max);
+            CHECK_EQ_INT(decode(dec, json, &s), 0);
+            CHECK_EQ_INT(s.nposts, 1);
+            if (s.nposts == 1) {
+                const struct cpost *p = &s.post[0];
+                CHECK(p->text_len > 0);
+                CHECK(p->text_len <= max);
+                CHECK_EQ_INT(p->text_len, whole_prefix(t, n, max));
+                CHECK(p->text && memcmp(p->text, t, p->text_len) == 0);
+                CHECK_EQ_INT(p->text_full_len, n);
+                CHECK_EQ_INT(!!(p->flags & INGEST_POST_TRUNCATED), p->text_len < n);
+            }
+            sink_free(&s);
+            ingest_decoder_free(dec);
+        }
+    }
+}
+
 static void test_ten_megabytes(void)
 {
     static const char sentence[] = "Алматыда жаңбыр жауып тұр, көшелерде су көп. ";
@@ -814,6 +975,25 @@ static void test_config(void)
     ingest_decoder_free(dec);
     ingest_decoder_free(NULL);
 
+    /* Every refusal names the field and the value. */
+    char err[256];
+    ingest_config_default(&cfg);
+    CHECK_EQ_INT(ingest_config_check(&cfg, err, sizeof(err)), 0);
+    cfg.schema = (enum ingest_schema)99;
+    CHECK_EQ_INT(ingest_config_check(&cfg, err, sizeof(err)), KZ_EINVAL);
+    CHECK_EQ_STR(err, "schema: 99 is not a known schema");
+    CHECK_EQ_INT(ingest_decoder_new(&cfg, &dec), KZ_EINVAL);
+    ingest_config_default(&cfg);
+    cfg.max_record = 0;
+    CHECK_EQ_INT(ingest_config_check(&cfg, err, sizeof(err)), KZ_EINVAL);
+    CHECK_EQ_STR(err, "max_record: must be at least 1 byte, got 0");
+    ingest_config_default(&cfg);
+    cfg.max_future_ms = -1;
+    CHECK_EQ_INT(ingest_config_check(&cfg, err, sizeof(err)), KZ_EINVAL);
+    CHECK_EQ_STR(err, "max_future_ms: must be 0 or more, got -1");
+    CHECK_EQ_INT(ingest_decoder_new(&cfg, &dec), KZ_EINVAL);
+    CHECK(dec == NULL);
+
     CHECK_EQ_INT(ingest_schema_parse("auto"), INGEST_SCHEMA_AUTO);
     CHECK_EQ_INT(ingest_schema_parse("generic"), INGEST_SCHEMA_GENERIC);
     CHECK_EQ_INT(ingest_schema_parse("telegram"), INGEST_SCHEMA_TELEGRAM);
@@ -836,6 +1016,74 @@ static void test_config(void)
     CHECK_EQ_INT(s.post[0].schema, INGEST_SCHEMA_GENERIC);
     sink_free(&s);
     ingest_decoder_free(dec);
+}
+
+/* The schema table seen through the public API: every value has a name that
+ * parses back to it and a line of help; the list is what help and errors
+ * print. */
+static void test_schema_table(void)
+{
+    for (int s = 0; s < INGEST_SCHEMA_COUNT; s++) {
+        const char *name = ingest_schema_name((enum ingest_schema)s);
+        const char *about = ingest_schema_about((enum ingest_schema)s);
+        CHECK(name != NULL && name[0] != '\0' && strcmp(name, "unknown") != 0);
+        CHECK_EQ_INT(ingest_schema_parse(name), s);
+        CHECK_EQ_INT(ingest_schema_by_name(name, strlen(name)), s);
+        CHECK(about != NULL && about[0] != '\0');
+    }
+    CHECK_EQ_STR(ingest_schema_name(INGEST_SCHEMA_COUNT), "unknown");
+    CHECK(ingest_schema_about(INGEST_SCHEMA_COUNT) == NULL);
+    CHECK_EQ_STR(ingest_schema_name((enum ingest_schema)-1), "unknown");
+
+    /* Explicit lengths: a name need not end where the buffer does. */
+    CHECK_EQ_INT(ingest_schema_by_name("vkontakte", 2), INGEST_SCHEMA_VK);
+    CHECK_EQ_INT(ingest_schema_by_name("telegram", 4), KZ_ENOTFOUND);
+    CHECK_EQ_INT(ingest_schema_by_name("", 0), KZ_ENOTFOUND);
+    CHECK_EQ_INT(ingest_schema_by_name(NULL, 0), KZ_ENOTFOUND);
+    CHECK_EQ_INT(ingest_schema_parse(NULL), -1);
+    CHECK_EQ_INT(ingest_schema_parse("Telegram"), -1);
+    CHECK_EQ_INT(ingest_schema_parse(""), -1);
+
+    /* The list, in enum order, as the command line spells it today. */
+    char buf[64];
+    const char *want = "auto, generic, telegram, vk, x";
+    CHECK_EQ_INT(ingest_schema_list(buf, sizeof(buf), ", "), strlen(want));
+    CHECK_EQ_STR(buf, want);
+    CHECK_EQ_INT(ingest_schema_list(buf, sizeof(buf), "|"), strlen("auto|generic|telegram|vk|x"));
+    CHECK_EQ_STR(buf, "auto|generic|telegram|vk|x");
+    /* Too small: cut, still NUL-terminated, and the length tells how much. */
+    CHECK_EQ_INT(ingest_schema_list(buf, 8, ", "), strlen(want));
+    CHECK_EQ_STR(buf, "auto, g");
+    CHECK_EQ_INT(ingest_schema_list(buf, 1, ", "), strlen(want));
+    CHECK_EQ_STR(buf, "");
+    CHECK_EQ_INT(ingest_schema_list(NULL, 0, ", "), strlen(want));
+
+    /* Each schema forced on a decoder maps with its own mapping. */
+    static const struct {
+        enum ingest_schema schema;
+        const char *platform;
+    } forced[] = {
+        {INGEST_SCHEMA_GENERIC, NULL},
+        {INGEST_SCHEMA_TELEGRAM, "telegram"},
+        {INGEST_SCHEMA_VK, "vk"},
+        {INGEST_SCHEMA_X, "x"},
+    };
+    for (size_t i = 0; i < KZ_ARRAY_LEN(forced); i++) {
+        struct ingest_decoder *dec = new_decoder(forced[i].schema, 0);
+        struct sink s = {0};
+        CHECK_EQ_INT(decode(dec, "{\"id\":12,\"text\":\"Көктем ерте келді\"}", &s), 0);
+        CHECK_EQ_INT(s.nposts, 1);
+        if (s.nposts == 1) {
+            CHECK_EQ_INT(s.post[0].schema, forced[i].schema);
+            if (forced[i].platform)
+                CHECK_EQ_STR(s.post[0].platform, forced[i].platform);
+            else
+                CHECK(s.post[0].platform == NULL);
+        }
+        CHECK_EQ_INT(ingest_decoder_stats(dec)->by_schema[forced[i].schema], 1);
+        sink_free(&s);
+        ingest_decoder_free(dec);
+    }
 }
 
 static void test_utf8_validator(void)
@@ -865,13 +1113,16 @@ int main(void)
     RUN(test_telegram_export);
     RUN(test_vk);
     RUN(test_x);
+    RUN(test_detect_order);
     RUN(test_dead_reasons);
     RUN(test_too_large);
     RUN(test_truncation);
+    RUN(test_truncation_keeps_a_character);
     RUN(test_ten_megabytes);
     RUN(test_stats_exact);
     RUN(test_callback_stop);
     RUN(test_config);
+    RUN(test_schema_table);
     RUN(test_utf8_validator);
     return TAP_DONE();
 }

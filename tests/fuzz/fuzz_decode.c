@@ -1,12 +1,15 @@
 /*
  * fuzz_decode.c -- libFuzzer target: arbitrary bytes as one ingest record.
  *
- * Each input is decoded by one decoder per schema (auto, generic, telegram,
- * vk, x) and with the Telegram-export hint, with a small max_text so the
- * truncation path runs often and a max_record just below some inputs so
- * too_large runs too.  Every post handed out is checked against the contract
- * (NUL-terminated, valid UTF-8, text within max_text) and every dead letter
- * goes through the JSON writer to /dev/null.  Decoders live for the whole run,
+ * Each input is decoded by one decoder per schema of the schema table (auto,
+ * generic, telegram, vk, x), by one more in auto mode with the tightest limits,
+ * and with the Telegram-export hint.  max_text is small so the truncation path
+ * runs often; the extra decoder's is INGEST_MAX_TEXT_MIN, the floor, where a
+ * text starting with a four-byte character is cut to just that character,
+ * and its max_record is just below some inputs so too_large runs too.
+ * Every post handed out is checked against the contract (NUL-terminated,
+ * valid UTF-8, non-empty text within max_text) and every dead letter goes
+ * through the JSON writer to /dev/null.  Decoders live for the whole run,
  * like in the pipeline, so scratch-buffer reuse between records is exercised.
  * The first byte of the input picks nothing: all configurations see all input.
  */
@@ -17,7 +20,7 @@
 
 #include "ingest.h"
 
-#define NDEC 6
+#define NDEC (INGEST_SCHEMA_COUNT + 1)
 
 struct fuzz_state {
     struct ingest_decoder *dec[NDEC];
@@ -33,9 +36,9 @@ static struct fuzz_state *state(void)
         for (int i = 0; i < NDEC; i++) {
             struct ingest_config cfg;
             ingest_config_default(&cfg);
-            cfg.schema = (enum ingest_schema)(i % 5);
-            cfg.max_text = i == 5 ? 3 : 17 + (size_t)i * 5;
-            cfg.max_record = i == 5 ? 64 : 1 << 20;
+            cfg.schema = (enum ingest_schema)(i % INGEST_SCHEMA_COUNT);
+            cfg.max_text = i == NDEC - 1 ? INGEST_MAX_TEXT_MIN : 17 + (size_t)i * 5;
+            cfg.max_record = i == NDEC - 1 ? 64 : 1 << 20;
             st.max_text[i] = cfg.max_text;
             if (ingest_decoder_new(&cfg, &st.dec[i]))
                 abort();
