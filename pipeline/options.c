@@ -194,8 +194,12 @@ static int set_schema(struct kz_config *c, const struct kz_option *o, const char
                       const char *v, char *err, size_t errlen)
 {
     int s = ingest_schema_parse(v);
-    if (s < 0)
-        return bad(o, what, v, err, errlen);
+    if (s < 0) {
+        char names[256]; /* from the schema table: a new schema needs no edit here */
+        ingest_schema_list(names, sizeof(names), ", ");
+        snprintf(err, errlen, "%s: expected one of %s; got \"%s\"", what, names, v);
+        return -1;
+    }
     *FIELD(c, o, enum ingest_schema) = (enum ingest_schema)s;
     return 0;
 }
@@ -321,7 +325,7 @@ const struct kz_option kz_options[KZ_OPT_COUNT] = {
     [OPT_SCHEMA] = {"schema", 0, "NAME",
         "input schema: auto (default), generic, telegram, vk, x",
         set_schema, F(enum ingest_schema, ingest.schema), 0, 0,
-        "one of auto, generic, telegram, vk, x", "schema"},
+        "one of the schema table's names", "schema"},
     [OPT_MAX_TEXT] = {"max-text", 0, "SIZE",
         "bytes of text analysed per post (default 64K; longer texts are cut and flagged)",
         set_size, F(size_t, ingest.max_text), 64, 64 * K * K,
