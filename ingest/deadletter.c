@@ -15,6 +15,7 @@
  * plain bytes are written with one fwrite each.  I/O errors are collected with
  * ferror() once at the end rather than after every call.
  */
+#include <assert.h>
 #include <string.h>
 
 #include "ingest_impl.h"
@@ -30,6 +31,7 @@ const char *ingest_dl_reason_name(enum ingest_dl_reason r)
 {
     if ((unsigned)r >= INGEST_DL_REASON_COUNT)
         return "unknown";
+    assert(reason_names[r] != NULL); /* every reason has a name */
     return reason_names[r];
 }
 
@@ -122,6 +124,7 @@ static void write_base64(FILE *f, const unsigned char *s, size_t n)
             o = 0;
         }
     }
+    assert(o + 4 <= sizeof(out)); /* o is a multiple of 4, flushed when full */
     if (n - i == 1) {
         uint32_t v = (uint32_t)s[i] << 16;
         out[o++] = b64[v >> 18];

@@ -149,6 +149,7 @@ static int dead(struct call *c, enum ingest_dl_reason reason, uint32_t index, co
     struct ingest_decoder *dec = c->dec;
     struct ingest_dead d = {reason, dec->detail, c->rec->pos, c->rec->data, c->rec->len};
 
+    assert((unsigned)reason < INGEST_DL_REASON_COUNT);
     if (!d.raw)
         d.raw_len = 0;
     d.pos.index = index;
@@ -388,8 +389,8 @@ static int decode_object(struct call *c, json_t *obj)
  * Records
  * ------------------------------------------------------------------------ */
 
-int ingest_decode(struct ingest_decoder *dec, const struct ingest_record *rec,
-                  ingest_post_fn on_post, ingest_dead_fn on_dead, void *ctx)
+static int decode_record(struct ingest_decoder *dec, const struct ingest_record *rec,
+                         ingest_post_fn on_post, ingest_dead_fn on_dead, void *ctx)
 {
     struct call c = {dec, rec, on_post, on_dead, ctx};
     const char *data = rec->data ? rec->data : "";
@@ -440,5 +441,28 @@ int ingest_decode(struct ingest_decoder *dec, const struct ingest_record *rec,
         rc = decode_object(&c, root);
     }
     json_decref(root);
+    return rc;
+}
+
+#ifndef NDEBUG
+/* The accounting invariant of the top of the file. */
+static int stats_balanced(const struct ingest_stats *st)
+{
+    uint64_t dead = 0;
+    for (int r = 0; r < INGEST_DL_REASON_COUNT; r++)
+        dead += st->dead[r];
+    return st->elements == st->posts + dead + st->skipped_service + st->skipped_empty;
+}
+#endif
+
+int ingest_decode(struct ingest_decoder *dec, const struct ingest_record *rec,
+                  ingest_post_fn on_post, ingest_dead_fn on_dead, void *ctx)
+{
+    int rc = decode_record(dec, rec, on_post, on_dead, ctx);
+
+    /* Out of memory may leave an element counted with no outcome; a stop
+     * asked by a callback never does, as outcomes are counted before the
+     * callback is called. */
+    assert(rc == KZ_ENOMEM || stats_balanced(&dec->stats));
     return rc;
 }

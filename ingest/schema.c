@@ -70,6 +70,7 @@ int ingest_scratch_reserve(struct ingest_scratch *sc, size_t extra)
         return KZ_ENOMEM;
     sc->p = p;
     sc->cap = cap;
+    assert(sc->cap - sc->len >= extra);
     return 0;
 }
 

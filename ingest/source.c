@@ -25,6 +25,7 @@
  * just "{" (how Telegram Desktop writes result.json) and that is larger than
  * max_document (1 GiB by default) is returned as one oversize record.
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -123,6 +124,7 @@ static int in_exhausted(const struct ingest_source *src)
  * caller guarantees end < cap. */
 static int fill(struct ingest_source *src, char *err, size_t errlen)
 {
+    assert(src->end < src->cap);
     for (;;) {
         size_t room = src->cap - src->end;
         int rc = read_raw(src, err, errlen);
@@ -236,6 +238,7 @@ static int make_room(struct ingest_source *src)
 
 static void advance(struct ingest_source *src, size_t n)
 {
+    assert(n <= src->end - src->beg);
     src->beg += n;
     src->beg_off += n;
     if (src->scan < src->beg)
@@ -478,6 +481,8 @@ uint64_t ingest_source_bytes(const struct ingest_source *src)
 static int fill_record(struct ingest_source *src, struct ingest_record *rec, size_t start,
                        size_t len, int oversize, enum ingest_schema hint)
 {
+    /* A record lies within the unconsumed part of the buffer. */
+    assert(start >= src->beg && start <= src->end && len <= src->end - start);
     memset(rec, 0, sizeof(*rec));
     rec->data = src->buf + start;
     rec->len = len;
@@ -505,6 +510,7 @@ int ingest_source_next(struct ingest_source *src, struct ingest_record *rec, cha
                            INGEST_SCHEMA_TELEGRAM);
     }
     for (;;) {
+        assert(src->beg <= src->scan && src->scan <= src->end && src->end <= src->cap);
         if (src->skipping) {
             char *p = memchr(src->buf + src->beg, '\n', src->end - src->beg);
             if (p) {

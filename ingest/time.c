@@ -15,6 +15,7 @@
  * milliseconds otherwise.  Every result is kept within years 0000..9999 so
  * arithmetic on it cannot overflow.
  */
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +57,7 @@ static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
 static unsigned days_in_month(int64_t y, unsigned m)
 {
     static const unsigned char dim[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    assert(m >= 1 && m <= 12);
     if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
         return 29;
     return dim[m - 1];
@@ -238,6 +240,7 @@ int ingest_parse_time(const char *s, size_t n, int64_t *ms)
 
 void ingest_time_format(int64_t ms, char *buf, size_t n)
 {
+    assert(buf && n >= 32);
     int64_t days = ms / 86400000, rem = ms % 86400000;
     if (rem < 0) {
         rem += 86400000;

@@ -10,6 +10,7 @@
  * fast enough that validating every record before jansson costs little next
  * to parsing it.
  */
+#include <assert.h>
 #include <string.h>
 
 #include "ingest_impl.h"
@@ -20,7 +21,10 @@
 
 size_t ingest_utf8_seq_len(const unsigned char *s, size_t n)
 {
-    unsigned c = s[0];
+    unsigned c;
+
+    assert(n > 0);
+    c = s[0];
 
     if (c < 0x80)
         return 1;
@@ -89,6 +93,7 @@ size_t ingest_utf8_valid_prefix(const char *str, size_t n)
 
 static uint32_t decode_cp(const unsigned char *s, size_t k)
 {
+    assert(k >= 1 && k <= 4);
     switch (k) {
     case 1: return s[0];
     case 2: return ((uint32_t)(s[0] & 0x1F) << 6) | (s[1] & 0x3F);
