@@ -2,13 +2,14 @@
  * model_int.h -- private declarations shared by the files of the learned
  * models: model.c (the runtime), model_features.c, model_train.c, model_io.c.
  *
- * Nothing else includes this header but test_nlp_model.c (which checks the
- * packed rows against the dense ones).  It holds the limits the files agree
- * on, the model struct (it owns its labels, categories, bias and weights:
- * nlp_model_free), the features of a post (they live in the arena they were
- * extracted into, and each keeps the token or evidence it came from, so the
- * strings of the few top contributing features can be rebuilt for evidence),
- * and the scoring functions training shares with classification.
+ * Nothing else includes this header but nlp_test.c, which hands
+ * test_nlp_model.c the packed and the dense rows to compare (nlp_test.h).
+ * It holds the limits the files agree on, the model struct (it owns its
+ * labels, categories, bias and weights: nlp_model_free), the features of a
+ * post (they live in the arena they were extracted into, and each keeps the
+ * token or evidence it came from, so the strings of the few top contributing
+ * features can be rebuilt for evidence), and the scoring functions training
+ * shares with classification.
  */
 #ifndef KZ_NLP_MODEL_INT_H
 #define KZ_NLP_MODEL_INT_H

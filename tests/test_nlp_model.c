@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model_int.h" /* the packed rows and the log table, checked against their sources */
 #include "nlp.h"
+#include "nlp_test.h" /* the packed rows and the log table, checked against their sources */
 #include "tap.h"
 
 struct row {
@@ -586,6 +586,7 @@ out:
 static void check_packed(struct nlp_analyzer *a, unsigned bits, int dense_file)
 {
     struct nlp_model *m = NULL, *m2 = NULL;
+    struct nlp_test_model_tables tm;
     void *buf = NULL;
     size_t len = 0, nonzero = 0, D;
     char err[256];
@@ -597,36 +598,39 @@ static void check_packed(struct nlp_analyzer *a, unsigned bits, int dense_file)
     g_bits = bits;
     m = train(a, NLP_MODEL_TOPICS, 5);
     g_bits = 12;
-    CHECK(m != NULL && m->w != NULL && m->nzmap != NULL);
-    if (!m || !m->w || !m->nzmap)
+    tm = nlp_test_model_tables(m);
+    CHECK(m != NULL && tm.w != NULL && tm.packed);
+    if (!m || !tm.w || !tm.packed)
         goto out;
-    D = (size_t)1 << m->bits;
+    D = (size_t)1 << tm.bits;
     for (size_t i = 0; i < D; i++) {
-        const float *row = nlp_model_row(m, (uint32_t)i), *dense = m->w + i * m->nlabels;
+        const float *row = nlp_test_model_row(m, (uint32_t)i), *dense = tm.w + i * tm.nlabels;
         int zero = 1;
-        for (size_t k = 0; k < m->nlabels; k++)
+        for (size_t k = 0; k < tm.nlabels; k++)
             zero &= dense[k] == 0.0f;
         if (zero) {
             CHECK(row == NULL);
             continue;
         }
         nonzero++;
-        CHECK(row != NULL && !memcmp(row, dense, m->nlabels * sizeof(*row)));
+        CHECK(row != NULL && !memcmp(row, dense, tm.nlabels * sizeof(*row)));
     }
     CHECK(nonzero > 0 && nonzero < D);
     CHECK_EQ_INT(nlp_model_save(m, &buf, &len), 0);
     CHECK(len > 8 && ((unsigned char *)buf)[8] == (dense_file ? 0 : 1)); /* the encoding */
     CHECK_EQ_INT(nlp_model_load(buf, len, &m2, err, sizeof(err)), 0);
-    CHECK(m2 && m2->w == NULL); /* a loaded model keeps the packed rows only */
+    /* a loaded model keeps the packed rows only */
+    CHECK(m2 && nlp_test_model_tables(m2).w == NULL);
     for (size_t i = 0; m2 && i < D; i++) {
-        const float *r1 = nlp_model_row(m, (uint32_t)i), *r2 = nlp_model_row(m2, (uint32_t)i);
+        const float *r1 = nlp_test_model_row(m, (uint32_t)i);
+        const float *r2 = nlp_test_model_row(m2, (uint32_t)i);
         CHECK((r1 == NULL) == (r2 == NULL));
         if (r1 && r2)
-            CHECK(!memcmp(r1, r2, m->nlabels * sizeof(*r1)));
+            CHECK(!memcmp(r1, r2, tm.nlabels * sizeof(*r1)));
     }
     for (size_t t = 0; m2 && t < KZ_ARRAY_LEN(texts); t++) {
         struct nlp_verdict v1, v2;
-        float s1[NLP_MODEL_MAX_LABELS];
+        float s1[NLP_TEST_MODEL_MAX_LABELS];
         size_t n1;
         classify(a, m, texts[t], &v1);
         n1 = v1.ntopics;
@@ -652,10 +656,10 @@ static void test_packed_rows(void)
 
     for (size_t c = 0; c < 200; c++)
         CHECK(nlp_feat_log1p(c) == log1pf((float)c));
-    CHECK_EQ_INT(nlp_popcount64(0), 0);
-    CHECK_EQ_INT(nlp_popcount64(~0ull), 64);
-    CHECK_EQ_INT(nlp_popcount64(0x8000000000000001ull), 2);
-    CHECK_EQ_INT(nlp_popcount64(0x00FF00FF00FF00FFull), 32);
+    CHECK_EQ_INT(nlp_test_popcount64(0), 0);
+    CHECK_EQ_INT(nlp_test_popcount64(~0ull), 64);
+    CHECK_EQ_INT(nlp_test_popcount64(0x8000000000000001ull), 2);
+    CHECK_EQ_INT(nlp_test_popcount64(0x00FF00FF00FF00FFull), 32);
     CHECK_EQ_INT(nlp_analyzer_new(NULL, &a, err, sizeof(err)), 0);
     check_packed(a, 12, 0); /* sparse file */
     check_packed(a, 8, 1);  /* 256 buckets, most of them used: a dense file */

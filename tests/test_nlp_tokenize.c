@@ -10,7 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nlp_int.h"
+#include "nlp.h"
+#include "nlp_test.h" /* nlp_segment_gap: the fast segmenter against ICU */
 #include "tap.h"
 
 static struct nlp_analyzer *an;
