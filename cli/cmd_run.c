@@ -6,7 +6,8 @@
  * signal handlers and hand over to the streaming job, pipeline_stream_run()
  * (pipeline/stream.c, which holds the loop, the flushes, the rebalances, the
  * watermark and the stats; the Kafka source is ingest/source_kafka.c).
- * SIGTERM and SIGINT ask the job to stop, SIGHUP to reload the lexicons.
+ * SIGTERM and SIGINT ask the job to stop (a second one: to stop now, see
+ * struct pipeline_signals), SIGHUP to reload the lexicons.
  * Exit codes: 0 stopped cleanly, 1 a runtime failure, 2 bad usage (a missing
  * option, or a -X property, lexicon or model the job refuses).
  */
@@ -18,12 +19,13 @@
 
 static struct pipeline_signals g_sig;
 
+/* A first SIGTERM or SIGINT asks for a stop, a second one for a stop now. */
 static void on_signal(int sig)
 {
     if (sig == SIGHUP)
         g_sig.reload = 1;
-    else
-        g_sig.stop = 1;
+    else if (g_sig.stop < 2)
+        g_sig.stop++;
 }
 
 static void install_handlers(void)
@@ -32,6 +34,7 @@ static void install_handlers(void)
 
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
+    sigfillset(&sa.sa_mask); /* one handler at a time: no count is lost */
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);

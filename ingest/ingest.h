@@ -386,11 +386,12 @@ void ingest_kafka_dlq_purge(struct ingest_kafka *k);
 int64_t ingest_kafka_lag(struct ingest_kafka *k);
 const struct ingest_kafka_stats *ingest_kafka_stats(const struct ingest_kafka *k);
 
-/* Leave the group: the revoke hook runs, then the group is told (this waits
- * for the coordinator: up to session.timeout.ms when it is unreachable). */
+/* Leave the group: the revoke hook runs, positions not yet committed are
+ * sent, then the group is told (a coordinator that does not answer is given
+ * up after about 5 s). */
 int ingest_kafka_close(struct ingest_kafka *k);
-/* Destroy (leaving the group as ingest_kafka_close() does, if not done yet).
- * Waits up to 5 s for dead letters still unconfirmed (none after
+/* Destroy; without a completed close, the group is not told and no hook
+ * runs.  Waits up to 5 s for dead letters still unconfirmed (none after
  * ingest_kafka_dlq_purge()). */
 void ingest_kafka_free(struct ingest_kafka *k);
 

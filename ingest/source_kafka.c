@@ -27,9 +27,20 @@
  * and a message from it marks it live again; the source is drained when every
  * assigned partition is (the table is relearnt after each revocation).
  *
+ * Commits are asynchronous, one in flight at a time: positions handed over
+ * meanwhile are gathered (the highest per partition) and go with the next,
+ * sent when the result of the last one is served (or 5 s after it went
+ * without one), before partitions are revoked, and on close.  So a broker
+ * that does not answer never faces a pile of requests, which destroying the
+ * consumer would have to fail one by one.  A source freed without a close
+ * does not leave the group (RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE): no hook
+ * runs then, and the group gives its partitions away after
+ * session.timeout.ms.  Closing waits for the coordinator, at most about 5 s
+ * when it does not answer (librdkafka's LeaveGroup timeout).
+ *
  * librdkafka 2.0 (Debian 12).  The rebalance callback, and so the hooks, run
- * inside rd_kafka_consumer_poll(); a hook's failure is kept and returned by
- * the poll that ran it.
+ * inside rd_kafka_consumer_poll() and ingest_kafka_close(); a hook's failure
+ * is kept and returned by the poll that ran it.
  */
 #include <assert.h>
 #include <stdarg.h>
@@ -43,6 +54,7 @@
 #include "ingest.h"
 
 #define KAFKA_MAX_PARTS 1024 /* partitions tracked for --until-eof */
+#define COMMIT_WAIT_MS 5000  /* a commit without a result no longer holds the next back */
 
 struct kafka_part {
     char topic[256];
@@ -63,6 +75,9 @@ struct ingest_kafka {
     struct kafka_part parts[KAFKA_MAX_PARTS];
     int nparts;
     rd_kafka_topic_partition_list_t *paused;
+    rd_kafka_topic_partition_list_t *to_commit; /* positions not sent yet */
+    int commits_inflight;                       /* sent, result not served yet */
+    int64_t commit_sent_ms;                     /* when the last one went */
     int closed;
     struct ingest_kafka_stats stats;
 };
@@ -83,6 +98,18 @@ static int errf(char *err, size_t errlen, int rc, const char *fmt, ...)
         va_end(ap);
     }
     return rc;
+}
+
+static int send_commits(struct ingest_kafka *k);
+static void on_committed(rd_kafka_t *rk, rd_kafka_resp_err_t e,
+                         rd_kafka_topic_partition_list_t *offsets, void *opaque);
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static int cancelled(struct ingest_kafka *k)
@@ -181,6 +208,7 @@ static void revoke(struct ingest_kafka *k, rd_kafka_t *rk, rd_kafka_topic_partit
             free(p);
         }
     }
+    send_commits(k); /* while this generation still owns the partitions */
     if (cooperative)
         rd_kafka_error_destroy(rd_kafka_incremental_unassign(rk, parts));
     else
@@ -355,6 +383,7 @@ int ingest_kafka_new(const struct ingest_kafka_config *cfg, const struct ingest_
     }
     warm_dlq_topics(k->dlq, cfg);
     rd_kafka_conf_set_rebalance_cb(cc, on_rebalance);
+    rd_kafka_conf_set_offset_commit_cb(cc, on_committed);
     rd_kafka_conf_set_opaque(cc, k);
     if (!(k->consumer = rd_kafka_new(RD_KAFKA_CONSUMER, cc, why, sizeof why))) {
         rd_kafka_conf_destroy(cc);
@@ -439,24 +468,62 @@ int ingest_kafka_poll(struct ingest_kafka *k, int timeout_ms, struct ingest_reco
  * Positions: commit, seek, pause
  * ------------------------------------------------------------------------ */
 
-int ingest_kafka_commit(struct ingest_kafka *k, const struct ingest_pos *pos, size_t n)
+/* Send the positions gathered so far as one asynchronous commit. */
+static int send_commits(struct ingest_kafka *k)
 {
-    rd_kafka_topic_partition_list_t *l;
     int rc = 0;
 
-    if (!n)
+    if (!k->to_commit || !k->to_commit->cnt)
         return 0;
-    l = rd_kafka_topic_partition_list_new((int)n);
-    for (size_t i = 0; i < n; i++)
-        if (pos[i].source)
-            rd_kafka_topic_partition_list_add(l, pos[i].source, pos[i].partition)->offset =
-                (int64_t)pos[i].offset + 1;
-    if (rd_kafka_commit(k->consumer, l, 1 /* async: the caller's store holds the truth */)) {
+    /* async: the caller's store holds the truth, a commit is a hint */
+    if (rd_kafka_commit(k->consumer, k->to_commit, 1)) {
         k->stats.commits_failed++;
         rc = KZ_EIO;
+    } else {
+        k->commits_inflight++;
+        k->commit_sent_ms = mono_ms();
     }
-    rd_kafka_topic_partition_list_destroy(l);
+    rd_kafka_topic_partition_list_destroy(k->to_commit);
+    k->to_commit = NULL;
     return rc;
+}
+
+/* A commit's result (served by the poll): the next one may go. */
+static void on_committed(rd_kafka_t *rk, rd_kafka_resp_err_t e,
+                         rd_kafka_topic_partition_list_t *offsets, void *opaque)
+{
+    struct ingest_kafka *k = opaque;
+
+    if (k->commits_inflight > 0)
+        k->commits_inflight--;
+    if (!k->commits_inflight)
+        send_commits(k);
+}
+
+int ingest_kafka_commit(struct ingest_kafka *k, const struct ingest_pos *pos, size_t n)
+{
+    if (!n)
+        return 0;
+    if (!k->to_commit && !(k->to_commit = rd_kafka_topic_partition_list_new((int)n)))
+        return KZ_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        rd_kafka_topic_partition_t *tp;
+
+        if (!pos[i].source)
+            continue;
+        tp = rd_kafka_topic_partition_list_find(k->to_commit, pos[i].source, pos[i].partition);
+        if (!tp)
+            tp = rd_kafka_topic_partition_list_add(k->to_commit, pos[i].source, pos[i].partition);
+        if ((int64_t)pos[i].offset + 1 > tp->offset || tp->offset < 0)
+            tp->offset = (int64_t)pos[i].offset + 1;
+    }
+    /* One commit in flight at a time: while the broker does not answer, the
+     * positions gather here instead of piling up requests (which a shutdown
+     * would have to wait for).  A result that never comes holds them back
+     * COMMIT_WAIT_MS at most. */
+    if (k->commits_inflight && mono_ms() - k->commit_sent_ms < COMMIT_WAIT_MS)
+        return 0;
+    return send_commits(k);
 }
 
 int ingest_kafka_seek(struct ingest_kafka *k, const struct ingest_pos *pos, size_t n, char *err,
@@ -606,6 +673,7 @@ int ingest_kafka_close(struct ingest_kafka *k)
         rd_kafka_message_destroy(k->msg);
         k->msg = NULL;
     }
+    send_commits(k);
     k->closed = 1;
     return rd_kafka_consumer_close(k->consumer) ? KZ_EIO : 0;
 }
@@ -618,8 +686,10 @@ void ingest_kafka_free(struct ingest_kafka *k)
         rd_kafka_message_destroy(k->msg);
     if (k->paused)
         rd_kafka_topic_partition_list_destroy(k->paused);
+    if (k->to_commit)
+        rd_kafka_topic_partition_list_destroy(k->to_commit);
     if (k->consumer)
-        rd_kafka_destroy(k->consumer);
+        rd_kafka_destroy_flags(k->consumer, k->closed ? 0 : RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
     if (k->dlq) {
         rd_kafka_flush(k->dlq, 5000);
         rd_kafka_destroy(k->dlq);

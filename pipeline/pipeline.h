@@ -266,12 +266,18 @@ int pipeline_walk_lines(struct pipeline *p, FILE *in, const char *path, char *er
  * job reads it between records and while it waits on Kafka or the store.
  */
 struct pipeline_signals {
-    /* non-zero: stop -- flush and commit what is pending, leave the group,
-     * return. */
+    /* 1: stop -- flush and commit what is pending, leave the group, return.
+     * 2 or more (a second signal): stop now, even when that flush waits on a
+     * broker or a store that does not answer. */
     volatile sig_atomic_t stop;
     /* 1: reload cfg->lexicons between two records; the job clears it. */
     volatile sig_atomic_t reload;
 };
+
+/* After a first stop, how long the job still waits for a broker that has not
+ * confirmed the dead letters of the last batch before it gives up as on a
+ * second stop (ms). */
+#define PIPELINE_STOP_GRACE_MS 2000
 
 /*
  * Run the streaming job of cfg: consume cfg->topics in the consumer group
@@ -289,9 +295,11 @@ struct pipeline_signals {
  * published through the store as member "<host>:<pid>" of cfg->group and
  * retired at the end.  See stream.c for the design.
  *
- * When a stop comes while the store is down, the job gives the flush 4 s
- * from its start, then returns without applying that batch or committing
- * its offsets: a restart reads it again.
+ * When a stop comes while the last flush cannot complete -- the store down,
+ * or dead letters the broker does not confirm -- the job waits
+ * PIPELINE_STOP_GRACE_MS (the store: 4 s from the flush's start), or until a
+ * second stop, then returns without applying that batch or committing its
+ * offsets: a restart reads it again.
  *
  * Returns 0 (stopped, everything consumed applied), KZ_EINVAL when the
  * configuration was refused before anything ran (a Kafka property, the

@@ -37,7 +37,13 @@
  * reload compiles the lexicons again (pipeline_reload_lexicons) and swaps
  * them in between two records (a post is classified by one lexicon, never
  * half by each); if they fail to load, the old ones stay and the error is
- * logged.
+ * logged.  The waits of the last flush are bounded: for the broker to
+ * confirm the dead letters it covers, PIPELINE_STOP_GRACE_MS after the stop
+ * was first seen; for the store, 4 s from the flush's start; either, until a
+ * second stop.  Giving up on that flush applies nothing and commits nothing
+ * (the dead letters not yet confirmed are dropped from the producer), and the
+ * job ends as failed without leaving the group: a restart reads the batch
+ * again and sends its dead letters again.
  *
  * The watermark and the stats line are stream_report.c's; stream_int.h holds
  * the state the two files share.
@@ -77,10 +83,24 @@ static void say(const char *fmt, ...)
     fputc('\n', stderr);
 }
 
-/* Has a stop been asked for? */
-static int stopping(const struct stream *s)
+/* Has a stop been asked for?  Notes when it was first seen. */
+static int stopping(struct stream *s)
 {
-    return s->sig->stop != 0;
+    if (!s->sig->stop)
+        return 0;
+    if (!s->stop_seen) {
+        s->stop_seen = 1;
+        s->stop_seen_ms = stream_now_ms();
+    }
+    return 1;
+}
+
+/* Must a wait end now: a second stop, or the grace after the first is over? */
+static int stop_now(struct stream *s)
+{
+    if (!stopping(s))
+        return 0;
+    return s->sig->stop > 1 || stream_now_ms() - s->stop_seen_ms >= PIPELINE_STOP_GRACE_MS;
 }
 
 /* Sleep ms, or less when a signal changes the stop flag (as a signal would
@@ -170,16 +190,28 @@ static void reseek(struct stream *s, const struct agg_position *pos, size_t n)
         say("%s", err);
 }
 
-/* The dead letters this batch covers must be safe before its offsets move. */
+/* The dead letters this batch covers must be safe before its offsets move.
+ * Waits in short slices, so that a stop is seen at once; counts a retry per
+ * second of waiting. */
 static int dlq_wait(struct stream *s)
 {
+    int64_t t0 = stream_now_ms(), counted = 0;
     char err[256];
     int rc;
 
-    while ((rc = ingest_kafka_dlq_flush(s->src, 1000, err, sizeof err)) == KZ_EAGAIN) {
-        s->retries++;
-        if (s->sig->stop > 1)
+    while ((rc = ingest_kafka_dlq_flush(s->src, 100, err, sizeof err)) == KZ_EAGAIN) {
+        int64_t waited = stream_now_ms() - t0;
+
+        for (; counted + 1000 <= waited; counted += 1000)
+            s->retries++;
+        if (stop_now(s)) {
+            ingest_kafka_dlq_purge(s->src);
+            set_fatal(s, "the broker did not confirm the dead letters of the last batch "
+                         "within %lld ms of the stop; the batch is not applied and its "
+                         "offsets are not committed: the next start reads it again",
+                      (long long)(stream_now_ms() - s->stop_seen_ms));
             return KZ_EAGAIN;
+        }
     }
     if (rc)
         set_fatal(s, "%s", err);
@@ -215,7 +247,7 @@ static int flush(struct stream *s)
         say("store: %s; retrying in %d ms", err, backoff);
         if (!paused)
             paused = ingest_kafka_pause(s->src) == 0; /* fetch nothing more meanwhile */
-        if (stopping(s) && stream_now_ms() - t0 > 4000)
+        if (stopping(s) && (s->sig->stop > 1 || stream_now_ms() - t0 > 4000))
             break; /* shutting down and the store is gone: exit without commit, lose nothing */
         nap(s, backoff);
         backoff = backoff < 5000 ? backoff * 2 : 5000;
@@ -292,6 +324,11 @@ static int on_revoke(void *ctx, const struct ingest_kafka_partition *parts, size
         snprintf(err, errlen, "%s", s->fatal_msg);
     stream_wm_forget(s, parts, n, all);
     return rc;
+}
+
+static int on_cancel(void *ctx)
+{
+    return stop_now(ctx);
 }
 
 static void on_log(void *ctx, const char *msg)
@@ -394,6 +431,7 @@ static int start(struct stream *s, char *err, size_t errlen)
     static const struct ingest_kafka_hooks hooks = {
         .start = on_start,
         .revoke = on_revoke,
+        .cancel = on_cancel,
         .log = on_log,
     };
     char host[256];

@@ -23,6 +23,8 @@ struct stream {
     struct pipeline *pipe;
     struct ingest_kafka *src;
     struct pipeline_signals *sig;
+    int stop_seen;        /* the job has seen sig->stop set ... */
+    int64_t stop_seen_ms; /* ... first at this time */
     int64_t t0, last_flush_ms;
     int fatal;
     char fatal_msg[512];
