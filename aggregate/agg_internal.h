@@ -80,6 +80,35 @@ struct agg_ranked {
 };
 int agg_ranked_cmp(const void *a, const void *b);
 
+/* The in-process store's watermarks (wmtab.c): one entry per (group, member),
+ * found by a linear search -- a group has a handful of members.  A zeroed
+ * struct is an empty table; agg_wmtab_free() releases it. */
+struct agg_wm_entry {
+    char *group, *member; /* owned */
+    int64_t watermark_ms, heartbeat_ms;
+};
+struct agg_wmtab {
+    struct agg_wm_entry *e;
+    size_t n, cap;
+};
+/* 0 or KZ_ENOMEM */
+int agg_wmtab_publish(struct agg_wmtab *t, const char *group, const char *member,
+                      int64_t watermark_ms, int64_t now_ms);
+void agg_wmtab_retire(struct agg_wmtab *t, const char *group, const char *member);
+/* 0 or KZ_ENOTFOUND (no live member) */
+int agg_wmtab_min(const struct agg_wmtab *t, const char *group, int64_t max_age_ms, int64_t now_ms,
+                  int64_t *watermark_ms);
+void agg_wmtab_free(struct agg_wmtab *t);
+
+/* Is a member whose heartbeat is hb live at now, for a reader allowing max_age?
+ * (Shared by both stores, so they agree at the boundary.) */
+static inline int agg_wm_live(int64_t hb, int64_t now_ms, int64_t max_age_ms)
+{
+    if (hb >= now_ms) /* a clock ahead of the reader's: live */
+        return 1;
+    return (uint64_t)now_ms - (uint64_t)hb < (uint64_t)max_age_ms; /* exact: now_ms > hb */
+}
+
 /* The implementation behind a wrapped store (store.c). */
 const struct agg_store_ops *agg_store_ops_of(const struct agg_store *s);
 void *agg_store_self(const struct agg_store *s);

@@ -161,6 +161,11 @@ struct agg_store_ops {
                 struct agg_dimcounts *out, char *err, size_t errlen);
     int (*offset)(void *self, const char *source, int32_t partition, int64_t *offset, char *err,
                   size_t errlen);
+    int (*publish_watermark)(void *self, const char *group, const char *member,
+                             int64_t watermark_ms, int64_t now_ms, char *err, size_t errlen);
+    int (*retire)(void *self, const char *group, const char *member, char *err, size_t errlen);
+    int (*watermark)(void *self, const char *group, int64_t max_age_ms, int64_t now_ms,
+                     int64_t *watermark_ms, char *err, size_t errlen);
     void (*free)(void *self);
 };
 
@@ -208,6 +213,32 @@ int agg_store_dims(struct agg_store *s, enum agg_gran g, const char *prefix, int
 /* The last applied offset of a partition; KZ_ENOTFOUND if none. */
 int agg_store_offset(struct agg_store *s, const char *source, int32_t partition, int64_t *offset,
                      char *err, size_t errlen);
+
+/*
+ * Watermarks (DESIGN.md, "Time").  Every process of a consumer group -- a
+ * member, named "<host>:<pid>" -- publishes its watermark: the oldest of the
+ * newest event times it has applied over its partitions, less the allowed
+ * lateness, so that every post before it has been counted.  Each publication
+ * also records the member's heartbeat, now_ms, its wall-clock time in epoch
+ * ms.  A reader of the group's watermark takes the minimum over the live
+ * members, those whose heartbeat is less than max_age_ms before its own now_ms
+ * (a member that died stops holding the group back after max_age_ms); a clean
+ * exit retires the member, deleting both.  The Redis store keeps them in
+ * kzp:v1:watermarks:{group} and kzp:v1:heartbeats:{group} (store_redis.c),
+ * the in-process store in memory.
+ *
+ * publish: 0 or a negative KZ_E* (KZ_EAGAIN when Redis is unreachable: the
+ * next publication makes up for it).  retire: 0 also when the member was not
+ * there.  watermark: 0 and *watermark_ms, KZ_ENOTFOUND when no member is
+ * live, or a negative KZ_E* (KZ_EIO when an entry is not a decimal integer).
+ * group and member are non-empty NUL-terminated strings; max_age_ms >= 0.
+ */
+int agg_store_publish_watermark(struct agg_store *s, const char *group, const char *member,
+                                int64_t watermark_ms, int64_t now_ms, char *err, size_t errlen);
+int agg_store_retire(struct agg_store *s, const char *group, const char *member, char *err,
+                     size_t errlen);
+int agg_store_watermark(struct agg_store *s, const char *group, int64_t max_age_ms, int64_t now_ms,
+                        int64_t *watermark_ms, char *err, size_t errlen);
 
 void agg_series_free(struct agg_series *s);
 void agg_top_free(struct agg_top *t);

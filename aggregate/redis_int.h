@@ -4,8 +4,9 @@
  * Not part of the public API.  store_redis.c holds the key schema, the apply
  * script and the store's life cycle; redis_conn.c the connection (URLs,
  * connect, commands, pipelines, mapping Redis errors to KZ_E*); redis_query.c
- * the read-only queries.  Every function here returns 0 or a negative KZ_E*
- * and writes err (if any) on failure.
+ * the read-only queries; redis_wm.c the group members' watermarks.  Every
+ * function here returns 0 or a negative KZ_E* and writes err (if any) on
+ * failure.
  */
 #ifndef KZ_AGG_REDIS_INT_H
 #define KZ_AGG_REDIS_INT_H
@@ -140,5 +141,13 @@ int agg_redis_dims(void *self, enum agg_gran g, const char *prefix, int64_t from
                    struct agg_dimcounts *out, char *err, size_t errlen);
 int agg_redis_offset(void *self, const char *source, int32_t partition, int64_t *offset,
                      char *err, size_t errlen);
+
+/* -- redis_wm.c: watermarks and heartbeats, as struct agg_store_ops wants them */
+
+int agg_redis_publish_watermark(void *self, const char *group, const char *member,
+                                int64_t watermark_ms, int64_t now_ms, char *err, size_t errlen);
+int agg_redis_retire(void *self, const char *group, const char *member, char *err, size_t errlen);
+int agg_redis_watermark(void *self, const char *group, int64_t max_age_ms, int64_t now_ms,
+                        int64_t *watermark_ms, char *err, size_t errlen);
 
 #endif /* KZ_AGG_REDIS_INT_H */

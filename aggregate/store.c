@@ -214,6 +214,71 @@ int agg_store_offset(struct agg_store *s, const char *source, int32_t partition,
     return rc == KZ_ENOTFOUND ? rc : finish(rc, err, errlen, "offset");
 }
 
+/* A group or member name: non-empty. */
+static int check_name(const char *what, const char *v, char *err, size_t errlen)
+{
+    if (!v || !v[0])
+        return agg_errf(err, errlen, KZ_EINVAL, "watermark: missing %s name", what);
+    return KZ_OK;
+}
+
+int agg_store_publish_watermark(struct agg_store *s, const char *group, const char *member,
+                                int64_t watermark_ms, int64_t now_ms, char *err, size_t errlen)
+{
+    int rc;
+
+    clear_err(err, errlen);
+    if (!s)
+        return agg_errf(err, errlen, KZ_EINVAL, "watermark: missing store");
+    if ((rc = check_name("group", group, err, errlen)) ||
+        (rc = check_name("member", member, err, errlen)))
+        return rc;
+    if (!s->ops->publish_watermark)
+        return agg_errf(err, errlen, KZ_EUNSUPPORTED, "%s: watermarks not supported",
+                        s->ops->name);
+    return finish(s->ops->publish_watermark(s->self, group, member, watermark_ms, now_ms, err,
+                                            errlen),
+                  err, errlen, "publish watermark");
+}
+
+int agg_store_retire(struct agg_store *s, const char *group, const char *member, char *err,
+                     size_t errlen)
+{
+    int rc;
+
+    clear_err(err, errlen);
+    if (!s)
+        return agg_errf(err, errlen, KZ_EINVAL, "retire: missing store");
+    if ((rc = check_name("group", group, err, errlen)) ||
+        (rc = check_name("member", member, err, errlen)))
+        return rc;
+    if (!s->ops->retire)
+        return agg_errf(err, errlen, KZ_EUNSUPPORTED, "%s: watermarks not supported",
+                        s->ops->name);
+    return finish(s->ops->retire(s->self, group, member, err, errlen), err, errlen, "retire");
+}
+
+int agg_store_watermark(struct agg_store *s, const char *group, int64_t max_age_ms, int64_t now_ms,
+                        int64_t *watermark_ms, char *err, size_t errlen)
+{
+    int rc;
+
+    clear_err(err, errlen);
+    if (!s || !watermark_ms)
+        return agg_errf(err, errlen, KZ_EINVAL, "watermark: missing store or result");
+    if ((rc = check_name("group", group, err, errlen)))
+        return rc;
+    if (max_age_ms < 0)
+        return agg_errf(err, errlen, KZ_EINVAL, "watermark: negative maximum age %lld ms",
+                        (long long)max_age_ms);
+    if (!s->ops->watermark)
+        return agg_errf(err, errlen, KZ_EUNSUPPORTED, "%s: watermarks not supported",
+                        s->ops->name);
+    rc = s->ops->watermark(s->self, group, max_age_ms, now_ms, watermark_ms, err, errlen);
+    /* "No live member" is an answer, not a failure: no message unless one was given. */
+    return rc == KZ_ENOTFOUND ? rc : finish(rc, err, errlen, "watermark");
+}
+
 void agg_series_free(struct agg_series *s)
 {
     if (!s)

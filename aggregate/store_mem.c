@@ -7,7 +7,8 @@
  * binary search.  A bucket holds small open-addressing maps id -> count for
  * its dimensions; hour buckets also hold one map per top-k kind and a map
  * dim id -> HyperLogLog.  Per-partition offsets are a short array searched
- * linearly: a process owns a handful of partitions.
+ * linearly: a process owns a handful of partitions.  The group members'
+ * watermarks and heartbeats are a table of their own (wmtab.c).
  *
  * apply is atomic by preparing before committing.  Prepare interns strings,
  * creates missing buckets, inserts zero-valued counters, allocates empty
@@ -74,6 +75,7 @@ struct mem_store {
     struct agg_strtab strs;
     struct mem_offset *off;
     size_t noff, cap_off;
+    struct agg_wmtab wm; /* watermarks and heartbeats (wmtab.c) */
 };
 
 static void bucket_free(struct mem_bucket *b)
@@ -605,6 +607,30 @@ static int mem_offset_get(void *self, const char *source, int32_t partition, int
     return KZ_OK;
 }
 
+static int mem_publish_watermark(void *self, const char *group, const char *member,
+                                 int64_t watermark_ms, int64_t now_ms, char *err, size_t errlen)
+{
+    struct mem_store *m = self;
+
+    return agg_wmtab_publish(&m->wm, group, member, watermark_ms, now_ms);
+}
+
+static int mem_retire(void *self, const char *group, const char *member, char *err, size_t errlen)
+{
+    struct mem_store *m = self;
+
+    agg_wmtab_retire(&m->wm, group, member);
+    return KZ_OK;
+}
+
+static int mem_watermark(void *self, const char *group, int64_t max_age_ms, int64_t now_ms,
+                         int64_t *watermark_ms, char *err, size_t errlen)
+{
+    const struct mem_store *m = self;
+
+    return agg_wmtab_min(&m->wm, group, max_age_ms, now_ms, watermark_ms);
+}
+
 static void mem_free(void *self)
 {
     struct mem_store *m = self;
@@ -620,6 +646,7 @@ static void mem_free(void *self)
         free(m->off[i].source);
     free(m->off);
     agg_strtab_free(&m->strs);
+    agg_wmtab_free(&m->wm);
     free(m);
 }
 
@@ -631,6 +658,9 @@ static const struct agg_store_ops mem_ops = {
     .distinct = mem_distinct,
     .dims = mem_dims,
     .offset = mem_offset_get,
+    .publish_watermark = mem_publish_watermark,
+    .retire = mem_retire,
+    .watermark = mem_watermark,
     .free = mem_free,
 };
 

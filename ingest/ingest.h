@@ -2,10 +2,12 @@
  * ingest.h -- records in, posts out: sources, decoding, dead letters.
  *
  * The ingest module turns bytes from somewhere (a JSONL file, possibly gzip or
- * zstd compressed, a Telegram Desktop export, stdin; later a Kafka partition)
+ * zstd compressed, a Telegram Desktop export, stdin, a Kafka consumer group)
  * into `struct ingest_post` values that follow the post contract of DESIGN.md,
  * and turns everything it cannot decode into a dead letter with a reason.  It
- * knows nothing of analysis, aggregation or Redis.
+ * knows nothing of analysis, aggregation or Redis: the Kafka source asks its
+ * caller, through hooks, where a partition starts and when pending work must
+ * be made safe, and commits only the positions its caller hands back.
  *
  * Flow:   source --next--> record --decode--> 0..N posts + 0..N dead letters
  *
@@ -113,7 +115,7 @@ size_t ingest_schema_list(char *buf, size_t size, const char *sep);
  * the byte offset of the record's first byte in the decompressed stream;
  * `index` is the element's index inside a record that holds many posts (a
  * Telegram export's messages[], an X response's data[]), otherwise 0.  For
- * Kafka (later): source = topic, partition in `partition`, offset = offset.
+ * Kafka: source = topic, partition in `partition`, offset = offset.
  */
 struct ingest_pos {
     const char *source; /* borrowed from the source object, NUL-terminated */
@@ -296,5 +298,145 @@ int ingest_source_next(struct ingest_source *src, struct ingest_record *rec, cha
 uint64_t ingest_source_bytes(const struct ingest_source *src);
 
 void ingest_source_close(struct ingest_source *src);
+
+/* ---------------------------------------------------------------------------
+ * Kafka source (source_kafka.c): a consumer group, and the dead-letter topics
+ * ------------------------------------------------------------------------ */
+
+/*
+ * One consumer in a Kafka consumer group and one idempotent producer for the
+ * dead letters, which go to "<topic>.dlq" of the record's topic.  The caller
+ * drives it: ingest_kafka_poll() yields records; the caller applies them
+ * somewhere and then hands the positions back to ingest_kafka_commit().
+ * Nothing is committed otherwise (enable.auto.commit and
+ * enable.auto.offset.store are off), so the caller's store can hold the truth
+ * and the committed offsets are a hint.  Rebalances happen inside
+ * ingest_kafka_poll() and ingest_kafka_close() and call the hooks.
+ *
+ * Ownership: a record from ingest_kafka_poll() borrows the consumed message,
+ * valid until the next poll or free; positions and dead letters given to the
+ * other calls are borrowed for the call.  The configuration's strings are
+ * borrowed during ingest_kafka_new() only.  Errors: 0 or a negative KZ_E*,
+ * with a message in err where there is one.
+ */
+struct ingest_kafka;
+
+struct ingest_kafka_prop {
+    const char *key, *value;
+};
+
+struct ingest_kafka_config {
+    const char *brokers;          /* bootstrap.servers */
+    const char *group;            /* group.id */
+    const char *const *topics;    /* subscribed; dead letters of T go to "T.dlq" */
+    int ntopics;
+    /* librdkafka properties (-X key=value), set in order after the defaults:
+     * the consumer takes them all, the DLQ producer those that are not
+     * consumer-only (group.*, session.*, fetch.*, auto.*, ...). */
+    const struct ingest_kafka_prop *props;
+    int nprops;
+    size_t max_record;            /* longer messages are cut and flagged oversize */
+    int track_eof;                /* report partition ends (--until-eof) */
+};
+
+/* A partition, as the revoke hook sees it (topic borrowed for the call). */
+struct ingest_kafka_partition {
+    const char *topic;
+    int32_t partition;
+};
+
+/* What the caller decides; any hook may be NULL.  Hooks run on the caller's
+ * thread, inside ingest_kafka_poll() or ingest_kafka_close(). */
+struct ingest_kafka_hooks {
+    /* A partition is being assigned: 0 with *next = the offset to read first;
+     * KZ_ENOTFOUND to start at the group's committed offset (else the
+     * earliest); another KZ_E* code (message in err) fails the source:
+     * ingest_kafka_poll() returns it.  NULL: committed offsets. */
+    int (*start)(void *ctx, const char *topic, int32_t partition, int64_t *next, char *err,
+                 size_t errlen);
+    /* Partitions are about to be taken away (all: the whole assignment):
+     * make what was read from them safe now.  Non-zero fails the source. */
+    int (*revoke)(void *ctx, const struct ingest_kafka_partition *parts, size_t n, int all,
+                  char *err, size_t errlen);
+    /* Asked while a call waits on the broker (a full DLQ queue): non-zero
+     * ends the wait (KZ_EAGAIN). */
+    int (*cancel)(void *ctx);
+    /* A consumer error worth a log line; the source goes on. */
+    void (*log)(void *ctx, const char *msg);
+};
+
+/* Counters since the source was made. */
+struct ingest_kafka_stats {
+    uint64_t dlq_sent;       /* dead letters handed to the producer */
+    uint64_t dlq_failed;     /* dead letters the broker did not take in the end */
+    uint64_t commits_failed; /* commit requests refused locally */
+};
+
+/*
+ * Make the DLQ producer (asking the broker once for every "<topic>.dlq", so a
+ * missing one is created now and not on the first dead letter) and the
+ * consumer, and subscribe.  Returns 0, KZ_EINVAL (a property librdkafka
+ * refuses; err names it, as "-X key: why"), KZ_EIO (the client could not be
+ * made, or the subscription failed) or KZ_ENOMEM.
+ */
+int ingest_kafka_new(const struct ingest_kafka_config *cfg, const struct ingest_kafka_hooks *hooks,
+                     void *ctx, struct ingest_kafka **out, char *err, size_t errlen);
+
+/* Wait up to timeout_ms for the next message: 1 and *rec (schema AUTO,
+ * arrival = the message's timestamp, else now), 0 when there was none (or
+ * only a partition end, or a consumer error given to the log hook), or a
+ * negative KZ_E* when a hook failed during a rebalance (its message in err). */
+int ingest_kafka_poll(struct ingest_kafka *k, int timeout_ms, struct ingest_record *rec,
+                      char *err, size_t errlen);
+
+/* With track_eof: has every assigned partition been read to its end?  (0
+ * while nothing is assigned; a message read after an end clears it.) */
+int ingest_kafka_drained(const struct ingest_kafka *k);
+
+/* Commit, asynchronously, pos[i].offset + 1 for each position (those with a
+ * NULL source are skipped): the caller has applied everything up to pos[i].
+ * 0, or KZ_EIO when the request was refused (counted; the next commit covers
+ * it). */
+int ingest_kafka_commit(struct ingest_kafka *k, const struct ingest_pos *pos, size_t n);
+
+/* Read the given partitions again from pos[i].offset (partitions no longer
+ * assigned are ignored).  0 or KZ_EIO with a message. */
+int ingest_kafka_seek(struct ingest_kafka *k, const struct ingest_pos *pos, size_t n, char *err,
+                      size_t errlen);
+
+/* Stop fetching every assigned partition, and start again: what was fetched
+ * but not yet polled is dropped and fetched again after the last record
+ * polled, so nothing is skipped.  0 or KZ_EIO. */
+int ingest_kafka_pause(struct ingest_kafka *k);
+int ingest_kafka_resume(struct ingest_kafka *k);
+
+/* Send a dead letter to "<d->pos.source>.dlq": the record's bytes as the
+ * value, the key "<partition>:<offset>", headers kzp-reason, kzp-detail,
+ * kzp-topic, kzp-partition, kzp-offset.  kafka is the struct ingest_kafka
+ * (the signature is that of ingest_dead_fn).  0, KZ_EAGAIN (the local queue
+ * stayed full and the cancel hook said stop) or KZ_EIO. */
+int ingest_kafka_dead(void *kafka, const struct ingest_dead *d);
+
+/* Wait up to timeout_ms for the broker to confirm every dead letter sent so
+ * far: 0, KZ_EAGAIN (some are still unconfirmed), or KZ_EIO with a message
+ * when any could not be written at all. */
+int ingest_kafka_dlq_flush(struct ingest_kafka *k, int timeout_ms, char *err, size_t errlen);
+/* Drop the dead letters not yet confirmed (the records they came from will
+ * be read and sent again). */
+void ingest_kafka_dlq_purge(struct ingest_kafka *k);
+
+/* Consumer lag: over the assigned partitions, high watermark - position,
+ * from librdkafka's cache (no request); -1 when nothing is known. */
+int64_t ingest_kafka_lag(struct ingest_kafka *k);
+const struct ingest_kafka_stats *ingest_kafka_stats(const struct ingest_kafka *k);
+
+/* Leave the group: the revoke hook runs, positions not yet committed are
+ * sent, then the group is told (a coordinator that does not answer is given
+ * up after about 5 s). */
+int ingest_kafka_close(struct ingest_kafka *k);
+/* Destroy; without a completed close, the group is not told and no hook
+ * runs.  Waits up to 5 s for dead letters still unconfirmed (none after
+ * ingest_kafka_dlq_purge()). */
+void ingest_kafka_free(struct ingest_kafka *k);
 
 #endif /* KZ_INGEST_H */

@@ -9,7 +9,8 @@
  * aggregate/ together so that every command -- replay, run, query over
  * archives, classify, eval, train, and the alert and serve commands to come
  * -- runs the same code.  cli/ parses options and calls in here; it holds no
- * pipeline logic of its own.
+ * pipeline logic of its own.  The streaming job of `kzpulse run` (a Kafka
+ * consumer group into a store, effectively once) is pipeline_stream_run().
  *
  * Ownership: struct kz_config owns its strings (kz_config_free releases
  * them).  A pipeline borrows its config and its store for its whole life and
@@ -20,6 +21,7 @@
 #ifndef KZ_PIPELINE_H
 #define KZ_PIPELINE_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -367,5 +369,57 @@ struct pipeline_report {
  * posts by platform, language, region, topic, stance and mobilization, and
  * the top hashtags, every count read back from the store. */
 int pipeline_render_report(FILE *f, enum pipeline_format fmt, const struct pipeline_report *r);
+
+/* ---------------------------------------------------------------------------
+ * The streaming job: a Kafka consumer group through the pipeline into a store
+ * ------------------------------------------------------------------------ */
+
+/*
+ * What the caller's signal handlers set (the job installs none itself).  The
+ * job reads it between records and while it waits on Kafka or the store.
+ */
+struct pipeline_signals {
+    /* 1: stop -- flush and commit what is pending, leave the group, return.
+     * 2 or more (a second signal): stop now, even when that flush waits on a
+     * broker or a store that does not answer. */
+    volatile sig_atomic_t stop;
+    /* 1: reload cfg->lexicons between two records; the job clears it. */
+    volatile sig_atomic_t reload;
+};
+
+/* After a first stop, how long the job still waits for a broker that has not
+ * confirmed the dead letters of the last batch before it gives up as on a
+ * second stop (ms). */
+#define PIPELINE_STOP_GRACE_MS 2000
+
+/*
+ * Run the streaming job of cfg: consume cfg->topics in the consumer group
+ * cfg->group from cfg->brokers (with cfg->kafka_props), take every message
+ * through the pipeline, and every cfg->flush_ms or cfg->flush_posts apply the
+ * batch to store (borrowed) with the offsets it covers, then commit them to
+ * Kafka.  Dead letters go to "<topic>.dlq" before the batch that covers them
+ * is applied.  A flush the store cannot take (KZ_EAGAIN) is retried with
+ * backoff while nothing more is fetched; a batch the store refuses as
+ * overlapping another writer's (fencing) is dropped and its partitions read
+ * again after the stored offsets.  Each partition starts after the offset the
+ * store holds.  Runs until sig->stop, or with cfg->until_eof until every
+ * assigned partition is drained, or a failure.  Stats lines (cfg->stats_json:
+ * JSON lines) and events go to stderr; the watermark (cfg->lateness_ms) is
+ * published through the store as member "<host>:<pid>" of cfg->group and
+ * retired at the end.  See stream.c for the design.
+ *
+ * When a stop comes while the last flush cannot complete -- the store down,
+ * or dead letters the broker does not confirm -- the job waits
+ * PIPELINE_STOP_GRACE_MS (the store: 4 s from the flush's start), or until a
+ * second stop, then returns without applying that batch or committing its
+ * offsets: a restart reads it again.
+ *
+ * Returns 0 (stopped, everything consumed applied), KZ_EINVAL when the
+ * configuration was refused before anything ran (a Kafka property, the
+ * lexicons or the models; err says which), or another negative KZ_E* with
+ * err saying why (for a failure while running: "stopping: <why>").
+ */
+int pipeline_stream_run(const struct kz_config *cfg, struct agg_store *store,
+                        struct pipeline_signals *sig, char *err, size_t errlen);
 
 #endif /* KZ_PIPELINE_H */

@@ -13,7 +13,9 @@
  * distinct authors, offsets.  Others pin idempotency, TTLs and retention by
  * event time, errors (WRONGTYPE, bad URLs, a flushed script cache) and a
  * Redis restart (KZ_EAGAIN while it is down, success after; skipped only
- * without KZ_TEST_HARNESS_DIR).
+ * without KZ_TEST_HARNESS_DIR).  Watermarks run the cases of wm_steps.h (as
+ * the in-process store does) and then look at the keys themselves: fields,
+ * values, the day-long EXPIRE, retiring, an entry that is not a number.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -25,6 +27,7 @@
 
 #include "aggregate.h"
 #include "tap.h"
+#include "wm_steps.h"
 
 #define DB 5
 #define MIN AGG_MINUTE_MS
@@ -791,6 +794,74 @@ static void test_windows(void)
     agg_store_free(s);
 }
 
+/* One field of a hash on the raw connection, or "" (caller's buffer). */
+static const char *hget(const char *key, const char *field, char *buf, size_t size)
+{
+    redisReply *r = redisCommand(raw, "HGET %s %s", key, field);
+
+    snprintf(buf, size, "%s", r && r->type == REDIS_REPLY_STRING ? r->str : "");
+    if (r)
+        freeReplyObject(r);
+    return buf;
+}
+
+static void test_watermarks(void)
+{
+    struct agg_store *s;
+    char err[256] = "", buf[64];
+    int64_t wm = 0;
+    long long t;
+
+    flushdb();
+    s = redis_store(YEARS_100, YEARS_100);
+    if (!s)
+        return;
+    wm_run_steps(s, "t-");
+
+    /* The keys and fields the schema names, and their retention. */
+    CHECK_EQ_INT(agg_store_publish_watermark(s, "t-g4", "kz-1.example:4242", T0 - 61000, T0, err,
+                                             sizeof err),
+                 0);
+    CHECK_EQ_STR(hget("kzp:v1:watermarks:t-g4", "kz-1.example:4242", buf, sizeof buf),
+                 "1767225539000");
+    CHECK_EQ_STR(hget("kzp:v1:heartbeats:t-g4", "kz-1.example:4242", buf, sizeof buf),
+                 "1767225600000");
+    t = ttl_of("kzp:v1:watermarks:t-g4");
+    CHECK(t > 86300 && t <= 86400);
+    t = ttl_of("kzp:v1:heartbeats:t-g4");
+    CHECK(t > 86300 && t <= 86400);
+    CHECK_EQ_INT(agg_store_retire(s, "t-g4", "kz-1.example:4242", err, sizeof err), 0);
+    CHECK_EQ_INT(rint_cmd("EXISTS %s", "kzp:v1:watermarks:t-g4"), 0); /* last field gone */
+    CHECK_EQ_INT(rint_cmd("EXISTS %s", "kzp:v1:heartbeats:t-g4"), 0);
+
+    /* A watermark without a heartbeat is not live; a value that is no number is an error. */
+    freeReplyObject(redisCommand(raw, "HSET kzp:v1:watermarks:t-g5 ghost:1 5"));
+    CHECK_EQ_INT(agg_store_watermark(s, "t-g5", 3600000, T0, &wm, err, sizeof err), KZ_ENOTFOUND);
+    freeReplyObject(redisCommand(raw, "HSET kzp:v1:watermarks:t-g5 bad:2 soon"));
+    freeReplyObject(redisCommand(raw, "HSET kzp:v1:heartbeats:t-g5 bad:2 %lld", (long long)T0));
+    CHECK_EQ_INT(agg_store_watermark(s, "t-g5", 3600000, T0, &wm, err, sizeof err), KZ_EIO);
+    fprintf(stderr, "  (expected) %s\n", err);
+    CHECK(strstr(err, "bad:2") != NULL && strstr(err, "soon") != NULL);
+    /* ... and a key of the wrong type is Redis's WRONGTYPE, not a crash. */
+    freeReplyObject(redisCommand(raw, "SET kzp:v1:watermarks:t-g6 x"));
+    CHECK_EQ_INT(agg_store_publish_watermark(s, "t-g6", "m:1", 1, T0, err, sizeof err), KZ_EIO);
+    CHECK(strstr(err, "WRONGTYPE") != NULL);
+    CHECK_EQ_INT(agg_store_watermark(s, "t-g6", 1000, T0, &wm, err, sizeof err), KZ_EIO);
+    /* The store's connection is still good for counting. */
+    {
+        struct agg_batch *b = NULL;
+        struct agg_position p = {"wm-posts", 0, 7, 0};
+
+        CHECK_EQ_INT(agg_batch_new(&b), 0);
+        if (b) {
+            post(b, BASE, "protest", "a1", "x");
+            CHECK_EQ_INT(apply(s, b, &p, 1, err, sizeof err), 0);
+            agg_batch_free(b);
+        }
+    }
+    agg_store_free(s);
+}
+
 static void test_restart(void)
 {
     const char *hdir = getenv("KZ_TEST_HARNESS_DIR"), *root = getenv("KZ_SOURCE_ROOT");
@@ -874,6 +945,7 @@ int main(void)
     RUN(test_wrongtype);
     RUN(test_noscript);
     RUN(test_compare_random);
+    RUN(test_watermarks);
     RUN(test_restart);
     if (raw)
         redisFree(raw);

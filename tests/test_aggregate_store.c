@@ -3,7 +3,8 @@
  * Posts are realistic (protest and war coverage across Kazakh regions) and
  * small enough to count by hand, except the last case: 100 000 random posts
  * flushed in random batch sizes, whose series are compared with a naive
- * per-minute count kept by the test itself.
+ * per-minute count kept by the test itself.  Watermarks run the cases of
+ * wm_steps.h, which the Redis store passes too.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 
 #include "aggregate.h"
 #include "tap.h"
+#include "wm_steps.h"
 
 #define S(lit) kz_str_make(lit, sizeof(lit) - 1)
 #define MIN AGG_MINUTE_MS
@@ -488,6 +490,11 @@ static void test_wrapper(void)
                  KZ_EUNSUPPORTED);
     CHECK(strstr(err, "nop") != NULL);
     CHECK_EQ_INT(agg_store_offset(s, "kz.posts", 0, &off, err, sizeof err), KZ_EUNSUPPORTED);
+    CHECK_EQ_INT(agg_store_publish_watermark(s, "g", "m", 0, 0, err, sizeof err),
+                 KZ_EUNSUPPORTED);
+    CHECK(strstr(err, "nop") != NULL);
+    CHECK_EQ_INT(agg_store_retire(s, "g", "m", err, sizeof err), KZ_EUNSUPPORTED);
+    CHECK_EQ_INT(agg_store_watermark(s, "g", 0, 0, &off, err, sizeof err), KZ_EUNSUPPORTED);
     CHECK_EQ_INT(agg_store_mem_bounds(s, &a, &z), KZ_EINVAL); /* not a mem store */
     agg_store_free(s);
     CHECK_EQ_INT(agg_store_mem_new(&bad, &s), KZ_EINVAL);
@@ -497,6 +504,48 @@ static void test_wrapper(void)
     agg_series_free(NULL);
     agg_top_free(NULL);
     agg_dimcounts_free(NULL);
+}
+
+/* ---------------------------------------------------------------------------
+ * Watermarks: the cases of wm_steps.h
+ * ------------------------------------------------------------------------ */
+
+static void test_watermarks(void)
+{
+    struct agg_store *s = NULL;
+    char err[128] = "";
+    int64_t wm;
+
+    CHECK_EQ_INT(agg_store_mem_new(NULL, &s), 0);
+    if (!s)
+        return;
+    wm_run_steps(s, "");
+    CHECK_EQ_INT(agg_store_watermark(s, "g2", 1000, T0, NULL, err, sizeof err), KZ_EINVAL);
+    CHECK_EQ_INT(agg_store_watermark(NULL, "g2", 1000, T0, &wm, err, sizeof err), KZ_EINVAL);
+    /* Many members, and a member of the same name in two groups. */
+    for (int i = 0; i < 100; i++) {
+        char m[32];
+
+        snprintf(m, sizeof m, "host-%d:%d", i % 7, 1000 + i);
+        CHECK_EQ_INT(agg_store_publish_watermark(s, "big", m, T0 + 1000 * (i % 13), T0, err,
+                                                 sizeof err),
+                     0);
+    }
+    CHECK_EQ_INT(agg_store_publish_watermark(s, "other", "host-0:1000", -1, T0, err, sizeof err),
+                 0);
+    CHECK_EQ_INT(agg_store_watermark(s, "big", 1000, T0, &wm, err, sizeof err), 0);
+    CHECK_EQ_INT(wm, T0);
+    for (int i = 0; i < 100; i += 13) { /* the members holding T0 leave */
+        char m[32];
+
+        snprintf(m, sizeof m, "host-%d:%d", i % 7, 1000 + i);
+        CHECK_EQ_INT(agg_store_retire(s, "big", m, err, sizeof err), 0);
+    }
+    CHECK_EQ_INT(agg_store_watermark(s, "big", 1000, T0, &wm, err, sizeof err), 0);
+    CHECK_EQ_INT(wm, T0 + 1000);
+    CHECK_EQ_INT(agg_store_watermark(s, "other", 1000, T0, &wm, err, sizeof err), 0);
+    CHECK_EQ_INT(wm, -1);
+    agg_store_free(s);
 }
 
 /* ---------------------------------------------------------------------------
@@ -632,6 +681,7 @@ int main(void)
     RUN(test_idempotency);
     RUN(test_retention_and_bounds);
     RUN(test_wrapper);
+    RUN(test_watermarks);
     RUN(test_randomized);
     return TAP_DONE();
 }
