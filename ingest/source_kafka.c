@@ -136,6 +136,7 @@ static void mark_eof(struct ingest_kafka *k, const char *topic, int32_t partitio
     }
     if (i < k->nparts)
         k->parts[i].eof = eof;
+    assert(k->nparts <= KAFKA_MAX_PARTS);
 }
 
 int ingest_kafka_drained(const struct ingest_kafka *k)
@@ -417,6 +418,7 @@ int ingest_kafka_poll(struct ingest_kafka *k, int timeout_ms, struct ingest_reco
         rd_kafka_message_destroy(k->msg);
         k->msg = NULL;
     }
+    assert(!k->msg); /* a record borrows one message at a time */
     m = rd_kafka_consumer_poll(k->consumer, timeout_ms);
     rd_kafka_poll(k->dlq, 0); /* delivery reports */
     if (k->failed) {
@@ -494,6 +496,7 @@ static void on_committed(rd_kafka_t *rk, rd_kafka_resp_err_t e,
 {
     struct ingest_kafka *k = opaque;
 
+    assert(k->commits_inflight >= 0);
     if (k->commits_inflight > 0)
         k->commits_inflight--;
     if (!k->commits_inflight)

@@ -100,6 +100,7 @@ static int stop_now(struct stream *s)
 {
     if (!stopping(s))
         return 0;
+    assert(s->stop_seen);
     return s->sig->stop > 1 || stream_now_ms() - s->stop_seen_ms >= PIPELINE_STOP_GRACE_MS;
 }
 
@@ -259,12 +260,16 @@ static int flush(struct stream *s)
         say("fenced: the batch overlaps offsets another process applied (this one was paused "
             "past its session timeout?); dropping it and resuming after the stored offsets");
         pipeline_discard(s->pipe);
+        assert(pipeline_pending(s->pipe) == 0);
         reseek(s, copy, n);
         stream_wm_rollback(s);
         rc = 0;
     } else if (rc == 0) {
         double ms = (double)(stream_now_ms() - t0);
+        size_t left;
 
+        pipeline_positions(s->pipe, &left);
+        assert(left == 0 && pipeline_pending(s->pipe) == 0); /* applied: nothing pending */
         s->flush_ms_sum += ms;
         s->flush_ms_max = ms > s->flush_ms_max ? ms : s->flush_ms_max;
         s->nflush++;

@@ -68,6 +68,7 @@ void stream_wm_applied(struct stream *s)
             w = s->wm[i].applied;
     }
     s->watermark = w == INT64_MAX ? INT64_MIN : w - s->cfg->lateness_ms;
+    assert(s->watermark == INT64_MIN || s->watermark <= w);
 }
 
 void stream_wm_rollback(struct stream *s)
