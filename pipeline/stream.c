@@ -270,7 +270,6 @@ static int flush(struct stream *s)
 
         pipeline_positions(s->pipe, &left);
         assert(left == 0 && pipeline_pending(s->pipe) == 0); /* applied: nothing pending */
-
         s->flush_ms_sum += ms;
         s->flush_ms_max = ms > s->flush_ms_max ? ms : s->flush_ms_max;
         s->nflush++;
