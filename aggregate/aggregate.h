@@ -52,9 +52,9 @@ enum agg_top_kind { AGG_TOP_HASHTAG = 0, AGG_TOP_TERM = 1, AGG_TOP_CHANNEL = 2 }
 #define AGG_MINUTE_MS 60000LL
 #define AGG_HOUR_MS 3600000LL
 
-const char *agg_gran_name(enum agg_gran g);       /* "minute", "hour" */
+const char *agg_gran_name(enum agg_gran g);         /* "minute", "hour" */
 const char *agg_top_kind_name(enum agg_top_kind k); /* "hashtag", "term", "channel" */
-int agg_top_kind_parse(const char *s);            /* -1 if unknown */
+int agg_top_kind_parse(const char *s);              /* -1 if unknown */
 
 /* What analysis concluded about one post.  Empty strings mean "unknown". */
 struct agg_facts {
@@ -62,8 +62,8 @@ struct agg_facts {
     struct kz_str platform, lang, region, author, channel;
     const struct kz_str *topics;
     size_t ntopics;
-    struct kz_str stance; /* pro_ukraine, pro_russia, none or empty */
-    int mobilization;     /* non-zero: a call to action */
+    struct kz_str stance;          /* pro_ukraine, pro_russia, none or empty */
+    int mobilization;              /* non-zero: a call to action */
     const struct kz_str *hashtags; /* normalized, without '#' */
     size_t nhashtags;
     const struct kz_str *terms;
@@ -149,8 +149,8 @@ struct agg_store;
 /* The operations every store implements; self is the implementation's state. */
 struct agg_store_ops {
     const char *name;
-    int (*apply)(void *self, const struct agg_batch *b, const struct agg_position *pos,
-                 size_t npos, char *err, size_t errlen);
+    int (*apply)(void *self, const struct agg_batch *b, const struct agg_position *pos, size_t npos,
+                 char *err, size_t errlen);
     int (*series)(void *self, enum agg_gran g, const char *dim, int64_t from_ms, int64_t to_ms,
                   struct agg_series *out, char *err, size_t errlen);
     int (*topk)(void *self, enum agg_top_kind k, int64_t from_ms, int64_t to_ms, size_t limit,
@@ -319,7 +319,7 @@ struct agg_redis_stats {
     uint64_t expired_keys; /* bucket keys an apply skipped: past their TTL already */
     uint64_t noscript;     /* EVALSHA answered NOSCRIPT and EVAL was used */
     uint64_t applied, duplicates;
-    uint64_t conflicts;    /* applies refused by fencing (AGG_APPLY_CONFLICT) */
+    uint64_t conflicts; /* applies refused by fencing (AGG_APPLY_CONFLICT) */
 };
 
 /* KZ_EINVAL if s is not a Redis store. */

@@ -252,8 +252,7 @@ int agg_batch_add(struct agg_batch *b, const struct agg_facts *f)
 
     /* Worst case: every key is new.  Reserve it all before touching a table. */
     arena_more = 2 * x->bytes_count + x->bytes_top + x->bytes_author + x->n_author * f->author.n;
-    if ((rc = tab_reserve(&b->counts, 2 * x->n_count)) ||
-        (rc = tab_reserve(&b->tops, x->n_top)) ||
+    if ((rc = tab_reserve(&b->counts, 2 * x->n_count)) || (rc = tab_reserve(&b->tops, x->n_top)) ||
         (rc = tab_reserve(&b->authors, x->n_author)) || (rc = arena_reserve(b, arena_more)))
         return rc;
 
@@ -266,8 +265,8 @@ int agg_batch_add(struct agg_batch *b, const struct agg_facts *f)
 
             switch (k->kind) {
             case AGG_KEY_COUNT:
-                tab_upsert(b, &b->counts, key_hash(k->hash, minute, AGG_MINUTE), minute,
-                           AGG_MINUTE, p, k->len, NULL, 0, 1);
+                tab_upsert(b, &b->counts, key_hash(k->hash, minute, AGG_MINUTE), minute, AGG_MINUTE,
+                           p, k->len, NULL, 0, 1);
                 tab_upsert(b, &b->counts, key_hash(k->hash, hour, AGG_HOUR), hour, AGG_HOUR, p,
                            k->len, NULL, 0, 1);
                 break;

@@ -31,8 +31,10 @@
 const char *agg_gran_name(enum agg_gran g)
 {
     switch (g) {
-    case AGG_MINUTE: return "minute";
-    case AGG_HOUR: return "hour";
+    case AGG_MINUTE:
+        return "minute";
+    case AGG_HOUR:
+        return "hour";
     }
     return "unknown";
 }
@@ -40,9 +42,12 @@ const char *agg_gran_name(enum agg_gran g)
 const char *agg_top_kind_name(enum agg_top_kind k)
 {
     switch (k) {
-    case AGG_TOP_HASHTAG: return "hashtag";
-    case AGG_TOP_TERM: return "term";
-    case AGG_TOP_CHANNEL: return "channel";
+    case AGG_TOP_HASHTAG:
+        return "hashtag";
+    case AGG_TOP_TERM:
+        return "term";
+    case AGG_TOP_CHANNEL:
+        return "channel";
     }
     return "unknown";
 }
@@ -208,7 +213,7 @@ static int push_(struct agg_expansion *x, enum agg_key_kind kind, uint8_t sub, c
     return KZ_OK;
 }
 
-#define push(x, kind, sub, p1, v1, p2, v2)                                                  \
+#define push(x, kind, sub, p1, v1, p2, v2)                                                         \
     push_(x, kind, sub, p1, sizeof(p1) - 1, v1, p2, sizeof(p2) - 1, v2)
 #define push1(x, kind, p, v) push_(x, kind, 0, p, sizeof(p) - 1, v, NULL, 0, KZ_STR_NULL)
 
@@ -314,8 +319,8 @@ int agg_expand(struct agg_expansion *x, const struct agg_facts *f)
     if ((rc = expand_list(x, AGG_TOP_HASHTAG, f->hashtags, f->nhashtags, 1)) ||
         (rc = expand_list(x, AGG_TOP_TERM, f->terms, f->nterms, 0)))
         return rc;
-    if (f->channel.n && (rc = push_(x, AGG_KEY_TOP, AGG_TOP_CHANNEL, "", 0, f->channel, NULL, 0,
-                                    KZ_STR_NULL)))
+    if (f->channel.n &&
+        (rc = push_(x, AGG_KEY_TOP, AGG_TOP_CHANNEL, "", 0, f->channel, NULL, 0, KZ_STR_NULL)))
         return rc;
     return KZ_OK;
 }

@@ -59,17 +59,24 @@ uint64_t agg_murmur64a(const void *data, size_t len, uint64_t seed)
     }
     /* The tail folds the last 1..7 bytes in, highest first, as the reference does. */
     switch (len & 7) {
-    case 7: h ^= (uint64_t)p[6] << 48; /* fall through */
-    case 6: h ^= (uint64_t)p[5] << 40; /* fall through */
-    case 5: h ^= (uint64_t)p[4] << 32; /* fall through */
-    case 4: h ^= (uint64_t)p[3] << 24; /* fall through */
-    case 3: h ^= (uint64_t)p[2] << 16; /* fall through */
-    case 2: h ^= (uint64_t)p[1] << 8;  /* fall through */
+    case 7:
+        h ^= (uint64_t)p[6] << 48; /* fall through */
+    case 6:
+        h ^= (uint64_t)p[5] << 40; /* fall through */
+    case 5:
+        h ^= (uint64_t)p[4] << 32; /* fall through */
+    case 4:
+        h ^= (uint64_t)p[3] << 24; /* fall through */
+    case 3:
+        h ^= (uint64_t)p[2] << 16; /* fall through */
+    case 2:
+        h ^= (uint64_t)p[1] << 8; /* fall through */
     case 1:
         h ^= (uint64_t)p[0];
         h *= m;
         break;
-    default: break;
+    default:
+        break;
     }
     h ^= h >> r;
     h *= m;

@@ -231,16 +231,16 @@ int agg_redis_reply_error(struct agg_redis_conn *c, const redisReply *r, const c
     return agg_errf(err, errlen, rc, "redis %s: %s: %.*s", c->where, what, (int)r->len, r->str);
 }
 
-int agg_redis_unexpected(struct agg_redis_conn *c, const redisReply *r, const char *what,
-                         char *err, size_t errlen)
+int agg_redis_unexpected(struct agg_redis_conn *c, const redisReply *r, const char *what, char *err,
+                         size_t errlen)
 {
-    return agg_errf(err, errlen, KZ_EIO, "redis %s: %s: unexpected reply (type %d)", c->where,
-                    what, r ? r->type : -1);
+    return agg_errf(err, errlen, KZ_EIO, "redis %s: %s: unexpected reply (type %d)", c->where, what,
+                    r ? r->type : -1);
 }
 
 /* An error reply is turned into its code here (and freed). */
 redisReply *agg_redis_call(struct agg_redis_conn *c, int argc, const char **argv,
-                          const size_t *lens)
+                           const size_t *lens)
 {
     struct sigpipe_guard g;
     redisReply *r;

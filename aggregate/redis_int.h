@@ -20,9 +20,9 @@
 #include "aggregate.h"
 
 #define AGG_REDIS_PREFIX "kzp:v1:"
-#define AGG_REDIS_KEY_MAX 48   /* bytes of a key besides its dimension, NUL included */
-#define AGG_REDIS_NUM_MAX 24   /* bytes of a decimal int64, NUL included */
-#define AGG_REDIS_CMD_ARGS 5   /* arguments of a pipelined command, at most */
+#define AGG_REDIS_KEY_MAX 48    /* bytes of a key besides its dimension, NUL included */
+#define AGG_REDIS_NUM_MAX 24    /* bytes of a decimal int64, NUL included */
+#define AGG_REDIS_CMD_ARGS 5    /* arguments of a pipelined command, at most */
 #define AGG_REDIS_PIPELINE 1024 /* commands in flight per round trip */
 
 /* One connection, made and remade on demand. */
@@ -87,13 +87,13 @@ int agg_redis_lost(struct agg_redis_conn *c, const char *what, char *err, size_t
 int agg_redis_reply_error(struct agg_redis_conn *c, const redisReply *r, const char *what,
                           char *err, size_t errlen);
 /* A reply of the wrong shape: KZ_EIO. */
-int agg_redis_unexpected(struct agg_redis_conn *c, const redisReply *r, const char *what,
-                         char *err, size_t errlen);
+int agg_redis_unexpected(struct agg_redis_conn *c, const redisReply *r, const char *what, char *err,
+                         size_t errlen);
 /* One command on the current connection, SIGPIPE-safe (redis_conn.c): the
  * reply as hiredis gives it (an error reply included), or NULL when the
  * connection failed (see c->c->err). */
 redisReply *agg_redis_call(struct agg_redis_conn *c, int argc, const char **argv,
-                          const size_t *lens);
+                           const size_t *lens);
 /* One command on the current connection; *out (never an error reply) is the
  * caller's to free with freeReplyObject(). */
 int agg_redis_command(struct agg_redis_conn *c, int argc, const char **argv, const size_t *lens,
@@ -101,8 +101,7 @@ int agg_redis_command(struct agg_redis_conn *c, int argc, const char **argv, con
 
 /* Builds command i of a pipeline (at most AGG_REDIS_CMD_ARGS arguments, which
  * must stay valid until the next call). */
-typedef int (*agg_redis_build_fn)(void *ctx, size_t i, const char **argv, size_t *lens,
-                                  int *argc);
+typedef int (*agg_redis_build_fn)(void *ctx, size_t i, const char **argv, size_t *lens, int *argc);
 /* Consumes reply i: never an error reply, not to be kept. */
 typedef int (*agg_redis_reply_fn)(void *ctx, size_t i, const redisReply *r, char *err,
                                   size_t errlen);
@@ -139,8 +138,8 @@ int agg_redis_distinct(void *self, const char *dim, int64_t from_ms, int64_t to_
                        char *err, size_t errlen);
 int agg_redis_dims(void *self, enum agg_gran g, const char *prefix, int64_t from_ms, int64_t to_ms,
                    struct agg_dimcounts *out, char *err, size_t errlen);
-int agg_redis_offset(void *self, const char *source, int32_t partition, int64_t *offset,
-                     char *err, size_t errlen);
+int agg_redis_offset(void *self, const char *source, int32_t partition, int64_t *offset, char *err,
+                     size_t errlen);
 
 /* -- redis_wm.c: watermarks and heartbeats, as struct agg_store_ops wants them */
 

@@ -28,8 +28,8 @@
 #include "memtab.h"
 #include "redis_int.h"
 
-#define RS_MAX_BUCKETS (1u << 24)  /* the in-process store's limit on a series */
-#define RS_PFCOUNT_DIRECT 4096     /* hours */
+#define RS_MAX_BUCKETS (1u << 24) /* the in-process store's limit on a series */
+#define RS_PFCOUNT_DIRECT 4096    /* hours */
 
 /* ---------------------------------------------------------------------------
  * Windows, totals and ranking
@@ -58,10 +58,9 @@ static int rs_window(const char *what, int64_t from, int64_t to, int64_t w, int6
         return KZ_OK;
     k = ((uint64_t)ta - (uint64_t)fa) / (uint64_t)w;
     if (k > RS_MAX_BUCKETS)
-        return agg_errf(err, errlen, KZ_ERANGE,
-                        "%s: window of %llu %s buckets is over the limit of %u", what,
-                        (unsigned long long)k, w == AGG_MINUTE_MS ? "minute" : "hour",
-                        RS_MAX_BUCKETS);
+        return agg_errf(
+            err, errlen, KZ_ERANGE, "%s: window of %llu %s buckets is over the limit of %u", what,
+            (unsigned long long)k, w == AGG_MINUTE_MS ? "minute" : "hour", RS_MAX_BUCKETS);
     *n = (size_t)k;
     return KZ_OK;
 }
@@ -178,13 +177,12 @@ int agg_redis_series(void *self, enum agg_gran g, const char *dim, int64_t from_
                      struct agg_series *out, char *err, size_t errlen)
 {
     struct agg_redis_store *s = self;
-    struct rs_query q = {.s = s, .type = (enum agg_redis_type)g,
-                         .dim = kz_str_make(dim, strlen(dim))};
+    struct rs_query q = {
+        .s = s, .type = (enum agg_redis_type)g, .dim = kz_str_make(dim, strlen(dim))};
     size_t n;
     int rc;
 
-    if ((rc = rs_window("series", from_ms, to_ms, agg_redis_width[g], &q.first, &n, err,
-                         errlen)) ||
+    if ((rc = rs_window("series", from_ms, to_ms, agg_redis_width[g], &q.first, &n, err, errlen)) ||
         n == 0)
         return rc;
     out->points = calloc(n, sizeof *out->points);
@@ -253,8 +251,8 @@ static int pairs_to_acc(struct rs_query *q, const redisReply *r, const char *wha
 
         if (!f || !v || f->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING ||
             parse(v->str, v->len, &n))
-            return agg_redis_unexpected(&s->conn, f && f->type != REDIS_REPLY_STRING ? f : v,
-                                        what, err, errlen);
+            return agg_redis_unexpected(&s->conn, f && f->type != REDIS_REPLY_STRING ? f : v, what,
+                                        err, errlen);
         if (filter && (f->len < q->plen || memcmp(f->str, q->prefix, q->plen) != 0 ||
                        (!q->crosses && memchr(f->str, '|', f->len))))
             continue;
@@ -278,8 +276,7 @@ int agg_redis_topk(void *self, enum agg_top_kind k, int64_t from_ms, int64_t to_
     size_t n;
     int rc;
 
-    if ((rc = rs_window("topk", from_ms, to_ms, AGG_HOUR_MS, &q.first, &n, err, errlen)) ||
-        n == 0)
+    if ((rc = rs_window("topk", from_ms, to_ms, AGG_HOUR_MS, &q.first, &n, err, errlen)) || n == 0)
         return rc;
     rc = agg_redis_pipeline(&s->conn, n, build_zrange, on_zrange, &q, "topk", err, errlen);
     if (!rc)
@@ -389,8 +386,8 @@ int agg_redis_distinct(void *self, const char *dim, int64_t from_ms, int64_t to_
         goto out;
     }
     if ((rc = agg_redis_connect(&s->conn, err, errlen)) ||
-        (rc = agg_redis_command(&s->conn, (int)d.n + 1, argv, lens, "distinct: PFCOUNT", &r,
-                                err, errlen)))
+        (rc = agg_redis_command(&s->conn, (int)d.n + 1, argv, lens, "distinct: PFCOUNT", &r, err,
+                                errlen)))
         goto out;
     if (r->type != REDIS_REPLY_INTEGER || r->integer < 0)
         rc = agg_redis_unexpected(&s->conn, r, "distinct: PFCOUNT", err, errlen);
@@ -430,8 +427,11 @@ int agg_redis_dims(void *self, enum agg_gran g, const char *prefix, int64_t from
                    struct agg_dimcounts *out, char *err, size_t errlen)
 {
     struct agg_redis_store *s = self;
-    struct rs_query q = {.s = s, .type = (enum agg_redis_type)g, .prefix = prefix,
-                         .plen = strlen(prefix), .crosses = strchr(prefix, '|') != NULL};
+    struct rs_query q = {.s = s,
+                         .type = (enum agg_redis_type)g,
+                         .prefix = prefix,
+                         .plen = strlen(prefix),
+                         .crosses = strchr(prefix, '|') != NULL};
     struct agg_ranked *r = NULL;
     size_t n;
     int rc;
@@ -455,8 +455,8 @@ int agg_redis_dims(void *self, enum agg_gran g, const char *prefix, int64_t from
     return rc;
 }
 
-int agg_redis_offset(void *self, const char *source, int32_t partition, int64_t *offset,
-                     char *err, size_t errlen)
+int agg_redis_offset(void *self, const char *source, int32_t partition, int64_t *offset, char *err,
+                     size_t errlen)
 {
     struct agg_redis_store *s = self;
     size_t n = strlen(source);
@@ -488,4 +488,3 @@ int agg_redis_offset(void *self, const char *source, int32_t partition, int64_t 
     freeReplyObject(r);
     return rc;
 }
-

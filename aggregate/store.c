@@ -116,8 +116,8 @@ int agg_store_apply(struct agg_store *s, const struct agg_batch *b, const struct
         if (pos[i].first_offset > pos[i].offset)
             return agg_errf(err, errlen, KZ_EINVAL,
                             "apply: %s/%d: first offset %lld is above the last, %lld",
-                            pos[i].source, (int)pos[i].partition,
-                            (long long)pos[i].first_offset, (long long)pos[i].offset);
+                            pos[i].source, (int)pos[i].partition, (long long)pos[i].first_offset,
+                            (long long)pos[i].offset);
     if (!s->ops->apply)
         return agg_errf(err, errlen, KZ_EUNSUPPORTED, "%s: apply not supported", s->ops->name);
     return finish(s->ops->apply(s->self, b, pos, npos, err, errlen), err, errlen, "apply");
@@ -173,8 +173,7 @@ int agg_store_distinct(struct agg_store *s, const char *dim, int64_t from_ms, in
     if (!s || !dim || !out)
         return agg_errf(err, errlen, KZ_EINVAL, "distinct: missing store, dimension or result");
     if (!s->ops->distinct)
-        return agg_errf(err, errlen, KZ_EUNSUPPORTED, "%s: distinct not supported",
-                        s->ops->name);
+        return agg_errf(err, errlen, KZ_EUNSUPPORTED, "%s: distinct not supported", s->ops->name);
     return finish(s->ops->distinct(s->self, dim, from_ms, to_ms, out, err, errlen), err, errlen,
                   "distinct");
 }
@@ -234,11 +233,10 @@ int agg_store_publish_watermark(struct agg_store *s, const char *group, const ch
         (rc = check_name("member", member, err, errlen)))
         return rc;
     if (!s->ops->publish_watermark)
-        return agg_errf(err, errlen, KZ_EUNSUPPORTED, "%s: watermarks not supported",
-                        s->ops->name);
-    return finish(s->ops->publish_watermark(s->self, group, member, watermark_ms, now_ms, err,
-                                            errlen),
-                  err, errlen, "publish watermark");
+        return agg_errf(err, errlen, KZ_EUNSUPPORTED, "%s: watermarks not supported", s->ops->name);
+    return finish(
+        s->ops->publish_watermark(s->self, group, member, watermark_ms, now_ms, err, errlen), err,
+        errlen, "publish watermark");
 }
 
 int agg_store_retire(struct agg_store *s, const char *group, const char *member, char *err,
@@ -253,8 +251,7 @@ int agg_store_retire(struct agg_store *s, const char *group, const char *member,
         (rc = check_name("member", member, err, errlen)))
         return rc;
     if (!s->ops->retire)
-        return agg_errf(err, errlen, KZ_EUNSUPPORTED, "%s: watermarks not supported",
-                        s->ops->name);
+        return agg_errf(err, errlen, KZ_EUNSUPPORTED, "%s: watermarks not supported", s->ops->name);
     return finish(s->ops->retire(s->self, group, member, err, errlen), err, errlen, "retire");
 }
 
@@ -272,8 +269,7 @@ int agg_store_watermark(struct agg_store *s, const char *group, int64_t max_age_
         return agg_errf(err, errlen, KZ_EINVAL, "watermark: negative maximum age %lld ms",
                         (long long)max_age_ms);
     if (!s->ops->watermark)
-        return agg_errf(err, errlen, KZ_EUNSUPPORTED, "%s: watermarks not supported",
-                        s->ops->name);
+        return agg_errf(err, errlen, KZ_EUNSUPPORTED, "%s: watermarks not supported", s->ops->name);
     rc = s->ops->watermark(s->self, group, max_age_ms, now_ms, watermark_ms, err, errlen);
     /* "No live member" is an answer, not a failure: no message unless one was given. */
     return rc == KZ_ENOTFOUND ? rc : finish(rc, err, errlen, "watermark");

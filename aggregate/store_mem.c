@@ -39,7 +39,7 @@
 #include "agg_internal.h"
 #include "memtab.h"
 
-#define MEM_MAX_POINTS (1u << 24)      /* a dense series larger than this is a caller bug */
+#define MEM_MAX_POINTS (1u << 24) /* a dense series larger than this is a caller bug */
 
 /* ---------------------------------------------------------------------------
  * Buckets
@@ -47,7 +47,7 @@
 
 struct mem_bucket {
     int64_t start;
-    int live;            /* holds committed data (placeholders alone do not count) */
+    int live;                /* holds committed data (placeholders alone do not count) */
     struct agg_imap counts;  /* dim id -> posts */
     struct agg_imap top[3];  /* member id -> posts, per enum agg_top_kind (hour only) */
     struct agg_imap hll_idx; /* dim id -> index into hlls (hour only) */
@@ -364,8 +364,8 @@ static int mem_apply(void *self, const struct agg_batch *batch, const struct agg
 
     for (size_t i = 0; i < npos; i++)
         if ((rc = offset_prepare(m, &pos[i])))
-            return agg_errf(err, errlen, rc, "apply: preparing offset of %s/%d: %s",
-                            pos[i].source, (int)pos[i].partition, kz_strerror(rc));
+            return agg_errf(err, errlen, rc, "apply: preparing offset of %s/%d: %s", pos[i].source,
+                            (int)pos[i].partition, kz_strerror(rc));
     if ((rc = agg_batch_foreach_count(batch, apply_count, &c)) ||
         (rc = agg_batch_foreach_top(batch, apply_top, &c)) ||
         (rc = agg_batch_foreach_author(batch, apply_author, &c)))
@@ -393,8 +393,8 @@ static int mem_apply(void *self, const struct agg_batch *batch, const struct agg
  * Queries
  * ------------------------------------------------------------------------ */
 
-static int mem_series(void *self, enum agg_gran gr, const char *dim, int64_t from_ms,
-                      int64_t to_ms, struct agg_series *out, char *err, size_t errlen)
+static int mem_series(void *self, enum agg_gran gr, const char *dim, int64_t from_ms, int64_t to_ms,
+                      struct agg_series *out, char *err, size_t errlen)
 {
     struct mem_store *m = self;
     const struct mem_gran *g = &m->gran[gr];
@@ -512,8 +512,8 @@ static int mem_topk(void *self, enum agg_top_kind k, int64_t from_ms, int64_t to
     return KZ_OK;
 }
 
-static int mem_distinct(void *self, const char *dim, int64_t from_ms, int64_t to_ms,
-                        uint64_t *out, char *err, size_t errlen)
+static int mem_distinct(void *self, const char *dim, int64_t from_ms, int64_t to_ms, uint64_t *out,
+                        char *err, size_t errlen)
 {
     struct mem_store *m = self;
     const struct mem_gran *g = &m->gran[AGG_HOUR];

@@ -125,7 +125,7 @@ static const char APPLY_LUA[] =
     "for i = 1, np do\n"
     "  local cur = redis.call('HGET', off, ARGV[3 * i - 1])\n"
     "  if cur and not lt(cur, ARGV[3 * i + 1]) then dup = dup + 1\n" /* last <= stored */
-    "  elseif cur and not lt(cur, ARGV[3 * i]) then return 2\n"     /* first <= stored < last */
+    "  elseif cur and not lt(cur, ARGV[3 * i]) then return 2\n"      /* first <= stored < last */
     "  else new = new + 1 end\n"
     "end\n"
     "if np > 0 and new == 0 then return 0 end\n"
@@ -265,8 +265,7 @@ static int op_add(struct agg_redis_store *s, struct agg_redis_op op)
     return KZ_OK;
 }
 
-static int gather_count(void *ctx, enum agg_gran g, int64_t bucket_ms, struct kz_str dim,
-                        int64_t n)
+static int gather_count(void *ctx, enum agg_gran g, int64_t bucket_ms, struct kz_str dim, int64_t n)
 {
     struct agg_redis_op op = {bucket_ms, KZ_STR_NULL, dim, n, (uint8_t)g, 0};
 
@@ -555,8 +554,8 @@ int agg_store_redis_new(const struct agg_redis_config *cfg, struct agg_store **o
         return rc;
     }
     v6 = strchr(c->addr.host, ':') != NULL;
-    snprintf(c->where, sizeof c->where, "%s%s%s:%d/%d", v6 ? "[" : "", c->addr.host,
-             v6 ? "]" : "", c->addr.port, c->addr.db);
+    snprintf(c->where, sizeof c->where, "%s%s%s:%d/%d", v6 ? "[" : "", c->addr.host, v6 ? "]" : "",
+             c->addr.port, c->addr.db);
     c->script = APPLY_LUA;
     c->script_len = sizeof APPLY_LUA - 1;
     glen = strlen(cfg->group);

@@ -170,8 +170,8 @@ int main(int argc, char **argv)
         for (int m = 0; m < 3; m++) {
             if ((m == M_MODELS && !nmodels) || (only >= 0 && m != only))
                 continue;
-            times[m][r] = pass(an, lx, (const struct nlp_model *const *)models, nmodels,
-                               (enum mode)m, &c);
+            times[m][r] =
+                pass(an, lx, (const struct nlp_model *const *)models, nmodels, (enum mode)m, &c);
         }
     for (int m = 0; m < 3; m++) {
         med[m] = 0.0;

@@ -62,8 +62,7 @@ int main(int argc, char **argv)
     agg_redis_config_default(&cfg);
     cfg.url = argv[1];
     cfg.group = "bench";
-    if ((rc = agg_store_redis_new(&cfg, &store, err, sizeof err)) ||
-        (rc = agg_batch_new(&batch))) {
+    if ((rc = agg_store_redis_new(&cfg, &store, err, sizeof err)) || (rc = agg_batch_new(&batch))) {
         fprintf(stderr, "bench_redis_apply: setup: %s\n", err[0] ? err : kz_strerror(rc));
         agg_store_free(store);
         return 1;

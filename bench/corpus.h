@@ -12,10 +12,10 @@ struct bench_text {
 };
 
 struct bench_corpus {
-    char *texts;             /* every text, back to back (not NUL-separated) */
+    char *texts; /* every text, back to back (not NUL-separated) */
     struct bench_text *tv;
-    size_t n;                /* texts loaded */
-    size_t bytes;            /* their total length */
+    size_t n;     /* texts loaded */
+    size_t bytes; /* their total length */
 };
 
 /* Load at most limit texts (limit < 0: all).  Lines that are not JSON objects

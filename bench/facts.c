@@ -6,10 +6,10 @@
 
 #include "facts.h"
 
-static const char *const topics[] = {"protest", "war_ukraine", "prices", "mobilization",
-                                     "elections", "corruption", "energy", "ecology"};
-static const char *const regions[] = {"almaty", "astana", "mangystau", "atyrau", "shymkent",
-                                      "karaganda", "aktobe", "zhambyl", "turkistan", ""};
+static const char *const topics[] = {"protest",   "war_ukraine", "prices", "mobilization",
+                                     "elections", "corruption",  "energy", "ecology"};
+static const char *const regions[] = {"almaty",    "astana", "mangystau", "atyrau",    "shymkent",
+                                      "karaganda", "aktobe", "zhambyl",   "turkistan", ""};
 static const char *const platforms[] = {"telegram", "vk", "x", "instagram"};
 static const char *const langs[] = {"kk", "ru", "mixed", "en"};
 static const char *const stances[] = {"pro_ukraine", "pro_russia", "none"};

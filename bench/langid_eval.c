@@ -83,8 +83,8 @@ static void print_bucket(const char *name, const char *label, const struct bucke
 
 static void print_matrix(const char *name, const char *label, long m[NL][NL])
 {
-    static const int order[] = {NLP_LANG_KK, NLP_LANG_RU, NLP_LANG_UK, NLP_LANG_EN,
-                                NLP_LANG_MIXED, NLP_LANG_UND};
+    static const int order[] = {NLP_LANG_KK, NLP_LANG_RU,    NLP_LANG_UK,
+                                NLP_LANG_EN, NLP_LANG_MIXED, NLP_LANG_UND};
     printf("%s, %s: rows gold, columns predicted\n%8s", name, label, "");
     for (int j = 0; j < NL; j++)
         printf(" %6s", nlp_lang_name((enum nlp_lang)order[j]));

@@ -75,8 +75,8 @@ static json_t *token_list(const struct nlp_doc *doc, enum nlp_kind kind, char si
 static json_t *verdict_json(struct kz_str id, const struct nlp_doc *doc,
                             const struct nlp_verdict *v)
 {
-    json_t *o = json_object(), *topics = json_array(), *st = json_object(),
-           *mob = json_object(), *ev = json_array();
+    json_t *o = json_object(), *topics = json_array(), *st = json_object(), *mob = json_object(),
+           *ev = json_array();
 
     json_object_set_new(o, "id", jstr_or_null(id));
     json_object_set_new(o, "lang", json_string(nlp_lang_name(v->lang)));
@@ -258,8 +258,8 @@ static int lint_dir(const char *dir)
             fprintf(stderr, "kzpulse lexicon lint: %s\n", kz_strerror((int)nerr));
             status = KZ_EXIT_FAIL;
         } else if (nerr > 0) {
-            fprintf(stderr, "kzpulse lexicon lint: %ld error%s in %s\n", nerr,
-                    nerr == 1 ? "" : "s", dir);
+            fprintf(stderr, "kzpulse lexicon lint: %ld error%s in %s\n", nerr, nerr == 1 ? "" : "s",
+                    dir);
             status = KZ_EXIT_USAGE;
         } else {
             struct nlp_lexicon *lx;

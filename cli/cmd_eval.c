@@ -134,10 +134,9 @@ static int eval_line(struct eval *ev, struct nlp_analyzer *nlp, const struct nlp
     }
     text = json_string_value(jt);
     jl = json_object_get(o, "lang");
-    enum nlp_lang hint = json_is_string(jl)
-                             ? (enum nlp_lang)nlp_lang_parse(json_string_value(jl),
-                                                             json_string_length(jl))
-                             : NLP_LANG_UND;
+    enum nlp_lang hint = json_is_string(jl) ? (enum nlp_lang)nlp_lang_parse(json_string_value(jl),
+                                                                            json_string_length(jl))
+                                            : NLP_LANG_UND;
     if ((rc = nlp_analyze(nlp, text, json_string_length(jt), hint, &doc)) ||
         (rc = nlp_classify_with_models(nlp, lx, models, nmodels, &doc, &v))) {
         snprintf(err, errlen, "%s", kz_strerror(rc));
@@ -167,9 +166,9 @@ static int eval_line(struct eval *ev, struct nlp_analyzer *nlp, const struct nlp
             goto out;
         }
         ev->n_topics++;
-        json_array_foreach(jtop, i, e) {
-            int k = json_is_string(e) ? topic_index(ev, json_string_value(e),
-                                                    json_string_length(e))
+        json_array_foreach(jtop, i, e)
+        {
+            int k = json_is_string(e) ? topic_index(ev, json_string_value(e), json_string_length(e))
                                       : -1;
             if (k < 0) {
                 snprintf(err, errlen, "field \"topics\": bad or too many topic names");
@@ -269,9 +268,9 @@ static struct prf stance_prf(const struct eval *ev, int c)
 
 static json_t *report(const struct eval *ev)
 {
-    json_t *o = json_object(), *st = json_object(), *labels = json_object(),
-           *conf = json_object(), *tp = json_object(), *tl = json_object(),
-           *mob = json_object(), *ml = json_object(), *worst = json_array();
+    json_t *o = json_object(), *st = json_object(), *labels = json_object(), *conf = json_object(),
+           *tp = json_object(), *tl = json_object(), *mob = json_object(), *ml = json_object(),
+           *worst = json_array();
     double macro = 0.0, p, r, f;
     struct prf micro = {0, 0, 0};
     size_t nt = 0;
@@ -336,7 +335,8 @@ static void print_labels(json_t *labels)
     json_t *v;
 
     printf("  %-18s %9s %9s %9s %8s\n", "label", "precision", "recall", "F1", "support");
-    json_object_foreach(labels, k, v) {
+    json_object_foreach(labels, k, v)
+    {
         printf("  %-18s %9.3f %9.3f %9.3f %8lld\n", k,
                json_real_value(json_object_get(v, "precision")),
                json_real_value(json_object_get(v, "recall")),
@@ -358,8 +358,8 @@ static void print_text(json_t *r, const char *gold)
            (long long)json_integer_value(json_object_get(st, "posts")),
            json_real_value(json_object_get(st, "macro_f1")));
     print_labels(json_object_get(st, "labels"));
-    printf("  confusion (rows gold, columns predicted):\n  %-18s %11s %11s %11s\n", "",
-           "none", "pro_ukraine", "pro_russia");
+    printf("  confusion (rows gold, columns predicted):\n  %-18s %11s %11s %11s\n", "", "none",
+           "pro_ukraine", "pro_russia");
     for (int g = 0; g < 3; g++) {
         json_t *row = json_object_get(conf, nlp_stance_name((enum nlp_stance)g));
         printf("  %-18s", nlp_stance_name((enum nlp_stance)g));
@@ -378,7 +378,8 @@ static void print_text(json_t *r, const char *gold)
            json_real_value(json_object_get(mob, "macro_f1")));
     print_labels(json_object_get(mob, "labels"));
     printf("\nworst classified:\n");
-    json_array_foreach(json_object_get(r, "worst"), i, w) {
+    json_array_foreach(json_object_get(r, "worst"), i, w)
+    {
         char *g = json_dumps(json_object_get(w, "gold"), JSON_COMPACT | JSON_PRESERVE_ORDER);
         char *p = json_dumps(json_object_get(w, "predicted"), JSON_COMPACT | JSON_PRESERVE_ORDER);
         printf("%2zu. [%.2f] %s\n    gold      %s\n    predicted %s\n", i + 1,

@@ -150,8 +150,10 @@ static int produce_file(rd_kafka_t *rk, const struct kz_config *cfg, struct inge
     double last_due = start;
     while ((rc = ingest_source_next(src, &rec, err, sizeof(err))) == 1) {
         if (rec.schema == INGEST_SCHEMA_TELEGRAM) {
-            fprintf(stderr, "kzpulse produce: %s: a Telegram export is one document, not a "
-                            "stream of posts; replay it instead\n", path);
+            fprintf(stderr,
+                    "kzpulse produce: %s: a Telegram export is one document, not a "
+                    "stream of posts; replay it instead\n",
+                    path);
             status = KZ_EXIT_USAGE;
             break;
         }
@@ -207,7 +209,7 @@ int kz_cmd_produce(struct kz_config *cfg, char **files, int nfiles)
     if (cfg->ntopics > 1 || (cfg->rate > 0 && cfg->speed > 0)) {
         fprintf(stderr, "kzpulse produce: %s (see kzpulse produce --help)\n",
                 cfg->ntopics > 1 ? "--topic: give exactly one topic"
-                                : "--rate and --speed exclude each other");
+                                 : "--rate and --speed exclude each other");
         status = KZ_EXIT_USAGE;
         goto out;
     }

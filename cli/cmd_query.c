@@ -38,8 +38,10 @@ int kz_cmd_query(struct kz_config *cfg, char **args, int nargs)
         goto out;
     }
     if (!pipeline_query_known(args[0])) {
-        fprintf(stderr, "kzpulse query: expected one of series, top, distinct, dims; got \"%s\" "
-                        "(see kzpulse query --help)\n", args[0]);
+        fprintf(stderr,
+                "kzpulse query: expected one of series, top, distinct, dims; got \"%s\" "
+                "(see kzpulse query --help)\n",
+                args[0]);
         status = KZ_EXIT_USAGE;
         goto out;
     }
@@ -75,15 +77,16 @@ int kz_cmd_query(struct kz_config *cfg, char **args, int nargs)
             if ((rc = pipeline_walk_file(p, args[i], why, sizeof(why)))) {
                 fprintf(stderr, "kzpulse query: %s\n", why);
                 status = rc == PIPELINE_BAD_SOURCE && status != KZ_EXIT_FAIL ? KZ_EXIT_USAGE
-                                                                            : KZ_EXIT_FAIL;
+                                                                             : KZ_EXIT_FAIL;
             }
         }
         if (status != KZ_EXIT_OK)
             goto out;
         uint64_t dead = pipeline_stats(p)->dead_total;
         if (dead)
-            fprintf(stderr, "kzpulse query: %llu records could not be decoded and are not "
-                            "counted (kzpulse replay writes them with their reasons)\n",
+            fprintf(stderr,
+                    "kzpulse query: %llu records could not be decoded and are not "
+                    "counted (kzpulse replay writes them with their reasons)\n",
                     (unsigned long long)dead);
         int64_t b0 = 0, b1 = 0;
         if (agg_store_mem_bounds(st, &b0, &b1) == 0) {

@@ -47,8 +47,11 @@ int kz_cmd_run(struct kz_config *cfg, char **args, int nargs)
     int status = KZ_EXIT_OK, rc;
     char err[768];
 
-    const char *missing = !cfg->brokers ? "--brokers" : !cfg->ntopics ? "--topic"
-                          : !cfg->group ? "--group" : !cfg->redis ? "--redis" : NULL;
+    const char *missing = !cfg->brokers   ? "--brokers"
+                          : !cfg->ntopics ? "--topic"
+                          : !cfg->group   ? "--group"
+                          : !cfg->redis   ? "--redis"
+                                          : NULL;
     if (missing || nargs) {
         if (missing)
             fprintf(stderr, "kzpulse run: %s is required (see kzpulse run --help)\n", missing);

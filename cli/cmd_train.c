@@ -79,9 +79,9 @@ static int gold_line(struct gold *g, enum nlp_model_kind kind, const char *line,
     e.text = json_string_value(jt);
     e.len = json_string_length(jt);
     jl = json_object_get(o, "lang");
-    e.lang = json_is_string(jl) ? (enum nlp_lang)nlp_lang_parse(json_string_value(jl),
-                                                                json_string_length(jl))
-                                : NLP_LANG_UND;
+    e.lang = json_is_string(jl)
+                 ? (enum nlp_lang)nlp_lang_parse(json_string_value(jl), json_string_length(jl))
+                 : NLP_LANG_UND;
     lab = json_object_get(o, kind == NLP_MODEL_STANCE   ? "stance"
                              : kind == NLP_MODEL_TOPICS ? "topics"
                                                         : "mobilization");
@@ -124,7 +124,8 @@ static int gold_line(struct gold *g, enum nlp_model_kind kind, const char *line,
             return KZ_ENOMEM;
         }
         e.ntopics = 0;
-        json_array_foreach(lab, i, t) {
+        json_array_foreach(lab, i, t)
+        {
             if (!json_is_string(t)) {
                 json_decref(o);
                 snprintf(err, errlen, "field \"topics\": expected an array of names");
@@ -169,8 +170,7 @@ static int read_gold(const char *path, enum nlp_model_kind kind, struct gold *g)
         if ((rc = gold_line(g, kind, line, len, err, sizeof(err)))) {
             if (rc == KZ_ENOMEM)
                 snprintf(err, sizeof(err), "out of memory");
-            fprintf(stderr, "kzpulse train: %s:%llu: %s\n", path, (unsigned long long)lineno,
-                    err);
+            fprintf(stderr, "kzpulse train: %s:%llu: %s\n", path, (unsigned long long)lineno, err);
             break;
         }
     }
@@ -289,18 +289,16 @@ int kz_cmd_train(struct kz_config *cfg, char **args, int nargs)
         if (cfg->report_json) {
             json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:i, s:i, s:f, s:f, s:f, s:f, "
                                   "s:f, s:I, s:f}",
-                                  "label", cfg->train_label, "model", cfg->train_out,
-                                  "posts", (json_int_t)g.n, "skipped", (json_int_t)g.skipped,
-                                  "train", (json_int_t)rep.ntrain,
-                                  "heldout", (json_int_t)rep.nheldout, "epochs",
-                                  (int)rep.epochs_run, "best_epoch", (int)rep.best_epoch,
+                                  "label", cfg->train_label, "model", cfg->train_out, "posts",
+                                  (json_int_t)g.n, "skipped", (json_int_t)g.skipped, "train",
+                                  (json_int_t)rep.ntrain, "heldout", (json_int_t)rep.nheldout,
+                                  "epochs", (int)rep.epochs_run, "best_epoch", (int)rep.best_epoch,
                                   "heldout_loss", rep.heldout_loss, "heldout_lexicon_f1",
-                                  rep.heldout_lexicon_f1, "heldout_model_f1",
-                                  rep.heldout_model_f1, "heldout_macro_f1",
-                                  rep.heldout_macro_f1, "blend", (double)rep.blend, "bytes",
-                                  (json_int_t)len, "seconds", secs);
-            if (!o || json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER |
-                                                JSON_REAL_PRECISION(4)))
+                                  rep.heldout_lexicon_f1, "heldout_model_f1", rep.heldout_model_f1,
+                                  "heldout_macro_f1", rep.heldout_macro_f1, "blend",
+                                  (double)rep.blend, "bytes", (json_int_t)len, "seconds", secs);
+            if (!o ||
+                json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(4)))
                 status = KZ_EXIT_FAIL;
             putchar('\n');
             json_decref(o);
@@ -308,8 +306,8 @@ int kz_cmd_train(struct kz_config *cfg, char **args, int nargs)
             printf("trained %s model on %zu posts (%zu held out, %zu without the label "
                    "skipped) in %.2f s\n",
                    cfg->train_label, rep.ntrain, rep.nheldout, g.skipped, secs);
-            printf("epochs %u (best %u), held-out log-loss %.4f\n", rep.epochs_run,
-                   rep.best_epoch, rep.heldout_loss);
+            printf("epochs %u (best %u), held-out log-loss %.4f\n", rep.epochs_run, rep.best_epoch,
+                   rep.heldout_loss);
             printf("held-out macro-F1: lexicons %.3f, model %.3f, blended %.3f (model weight "
                    "%.2f)\n",
                    rep.heldout_lexicon_f1, rep.heldout_model_f1, rep.heldout_macro_f1,

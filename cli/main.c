@@ -18,64 +18,122 @@
 /* The options each command takes, in its --help order: rows of the option
  * table (pipeline/options.c), WORDED with the command's own help line where
  * the table's general one would not say what the flag does here. */
-#define OPT(id) {OPT_##id, NULL}
-#define WORDED(id, help) {OPT_##id, help}
-#define END {0, NULL}
+#define OPT(id)                                                                                    \
+    {                                                                                              \
+        OPT_##id, NULL                                                                             \
+    }
+#define WORDED(id, help)                                                                           \
+    {                                                                                              \
+        OPT_##id, help                                                                             \
+    }
+#define END                                                                                        \
+    {                                                                                              \
+        0, NULL                                                                                    \
+    }
 #define INGEST_OPTS OPT(SCHEMA), OPT(MAX_TEXT), OPT(MAX_RECORD), OPT(MAX_FUTURE)
 #define LEXICONS_OR_DEFAULT WORDED(LEXICONS, "lexicon directory (default ./lexicons if it exists)")
 
 /* Only replay writes a dead-letter file: run sends dead letters to <topic>.dlq,
  * and query's archives are read for counting only. */
 static const struct kz_cmd_opt replay_opts[] = {
-    OPT(HELP), OPT(CONFIG), INGEST_OPTS, OPT(DEAD_LETTERS), OPT(LEXICONS), OPT(MODEL),
-    OPT(REPORT), OPT(JSON), OPT(TOP), OPT(FLUSH_POSTS), END,
+    OPT(HELP),   OPT(CONFIG), INGEST_OPTS, OPT(DEAD_LETTERS), OPT(LEXICONS), OPT(MODEL),
+    OPT(REPORT), OPT(JSON),   OPT(TOP),    OPT(FLUSH_POSTS),  END,
 };
 
 static const struct kz_cmd_opt tokens_opts[] = {
-    OPT(HELP), OPT(CONFIG), WORDED(MAX_TEXT, "bytes of each line analysed (default 64K)"), END,
+    OPT(HELP),
+    OPT(CONFIG),
+    WORDED(MAX_TEXT, "bytes of each line analysed (default 64K)"),
+    END,
 };
 
 static const struct kz_cmd_opt produce_opts[] = {
-    OPT(HELP), OPT(CONFIG), OPT(BROKERS), WORDED(TOPIC, "topic to publish to (required)"),
-    OPT(RATE), OPT(SPEED), WORDED(KAFKA_PROP, "librdkafka producer property (repeatable)"),
-    WORDED(SCHEMA, "input schema, for keys and times: auto (default), ..."), END,
+    OPT(HELP),
+    OPT(CONFIG),
+    OPT(BROKERS),
+    WORDED(TOPIC, "topic to publish to (required)"),
+    OPT(RATE),
+    OPT(SPEED),
+    WORDED(KAFKA_PROP, "librdkafka producer property (repeatable)"),
+    WORDED(SCHEMA, "input schema, for keys and times: auto (default), ..."),
+    END,
 };
 
 static const struct kz_cmd_opt run_opts[] = {
-    OPT(HELP), OPT(CONFIG), OPT(BROKERS), OPT(TOPIC), OPT(GROUP), OPT(REDIS),
-    OPT(FLUSH_MS), WORDED(FLUSH_POSTS, "... or every N posts, whichever first (default 10000)"),
-    OPT(STATS_INTERVAL), OPT(UNTIL_EOF), OPT(STATS_JSON), OPT(LATENESS_MS),
-    OPT(MINUTE_TTL), OPT(HOUR_TTL), OPT(KAFKA_PROP), INGEST_OPTS, OPT(LEXICONS),
-    OPT(MODEL), END,
+    OPT(HELP),
+    OPT(CONFIG),
+    OPT(BROKERS),
+    OPT(TOPIC),
+    OPT(GROUP),
+    OPT(REDIS),
+    OPT(FLUSH_MS),
+    WORDED(FLUSH_POSTS, "... or every N posts, whichever first (default 10000)"),
+    OPT(STATS_INTERVAL),
+    OPT(UNTIL_EOF),
+    OPT(STATS_JSON),
+    OPT(LATENESS_MS),
+    OPT(MINUTE_TTL),
+    OPT(HOUR_TTL),
+    OPT(KAFKA_PROP),
+    INGEST_OPTS,
+    OPT(LEXICONS),
+    OPT(MODEL),
+    END,
 };
 
 static const struct kz_cmd_opt classify_opts[] = {
-    OPT(HELP), OPT(CONFIG), LEXICONS_OR_DEFAULT, OPT(MODEL),
+    OPT(HELP),
+    OPT(CONFIG),
+    LEXICONS_OR_DEFAULT,
+    OPT(MODEL),
     WORDED(SCHEMA, "schema of JSON lines: auto (default), generic, telegram, vk, x"),
-    WORDED(MAX_TEXT, "bytes of text analysed per post (default 64K)"), END,
+    WORDED(MAX_TEXT, "bytes of text analysed per post (default 64K)"),
+    END,
 };
 
 static const struct kz_cmd_opt eval_opts[] = {
-    OPT(HELP), OPT(CONFIG), OPT(GOLD), LEXICONS_OR_DEFAULT, OPT(MODEL),
-    WORDED(JSON, "print the figures as JSON"), END,
+    OPT(HELP),  OPT(CONFIG),
+    OPT(GOLD),  LEXICONS_OR_DEFAULT,
+    OPT(MODEL), WORDED(JSON, "print the figures as JSON"),
+    END,
 };
 
 static const struct kz_cmd_opt train_opts[] = {
-    OPT(HELP), OPT(CONFIG), OPT(GOLD), OPT(LABEL), OPT(OUT), LEXICONS_OR_DEFAULT,
-    OPT(SEED), OPT(EPOCHS), OPT(L2), OPT(LEARN_RATE), OPT(HASH_BITS), OPT(CHAR_NGRAMS),
-    OPT(TARGET_FEATURES), OPT(REFIT), WORDED(JSON, "print the training report as JSON"), END,
+    OPT(HELP),
+    OPT(CONFIG),
+    OPT(GOLD),
+    OPT(LABEL),
+    OPT(OUT),
+    LEXICONS_OR_DEFAULT,
+    OPT(SEED),
+    OPT(EPOCHS),
+    OPT(L2),
+    OPT(LEARN_RATE),
+    OPT(HASH_BITS),
+    OPT(CHAR_NGRAMS),
+    OPT(TARGET_FEATURES),
+    OPT(REFIT),
+    WORDED(JSON, "print the training report as JSON"),
+    END,
 };
 
 static const struct kz_cmd_opt lexicon_opts[] = {
-    OPT(HELP), END,
+    OPT(HELP),
+    END,
 };
 
 static const struct kz_cmd_opt query_opts[] = {
-    OPT(HELP), OPT(CONFIG),
+    OPT(HELP),
+    OPT(CONFIG),
     WORDED(REDIS, "query Redis (redis://HOST:PORT[/DB]) instead of archives"),
-    OPT(FROM), OPT(TO), OPT(GRAN), OPT(LIMIT),
+    OPT(FROM),
+    OPT(TO),
+    OPT(GRAN),
+    OPT(LIMIT),
     WORDED(JSON, "print one JSON object instead of tab-separated rows"),
-    WORDED(LEXICONS, "lexicons for replaying archives"), INGEST_OPTS, END,
+    WORDED(LEXICONS, "lexicons for replaying archives"),
+    INGEST_OPTS,
+    END,
 };
 
 static const struct kz_cmd commands[] = {
@@ -142,8 +200,8 @@ static const struct kz_cmd commands[] = {
      train_opts, KZ_ARGS_ANY, kz_cmd_train},
     {"lexicon", "lint DIR",
      "Check lexicon TSV files: fields, categories, weights, languages, duplicates.",
-     "Reports every error as FILE:LINE: message.  Exit 0 when clean, 2 otherwise.",
-     lexicon_opts, KZ_ARGS_ANY, kz_cmd_lexicon},
+     "Reports every error as FILE:LINE: message.  Exit 0 when clean, 2 otherwise.", lexicon_opts,
+     KZ_ARGS_ANY, kz_cmd_lexicon},
 };
 
 static void usage(FILE *f)

@@ -30,16 +30,26 @@ enum kz_err {
 static inline const char *kz_strerror(int rc)
 {
     switch (rc) {
-    case KZ_OK: return "ok";
-    case KZ_ENOMEM: return "out of memory";
-    case KZ_EINVAL: return "invalid argument";
-    case KZ_EIO: return "i/o error";
-    case KZ_EDECODE: return "undecodable input";
-    case KZ_ERANGE: return "out of range";
-    case KZ_ENOTFOUND: return "not found";
-    case KZ_EAGAIN: return "temporary failure";
-    case KZ_EUNSUPPORTED: return "unsupported";
-    default: return "unknown error";
+    case KZ_OK:
+        return "ok";
+    case KZ_ENOMEM:
+        return "out of memory";
+    case KZ_EINVAL:
+        return "invalid argument";
+    case KZ_EIO:
+        return "i/o error";
+    case KZ_EDECODE:
+        return "undecodable input";
+    case KZ_ERANGE:
+        return "out of range";
+    case KZ_ENOTFOUND:
+        return "not found";
+    case KZ_EAGAIN:
+        return "temporary failure";
+    case KZ_EUNSUPPORTED:
+        return "unsupported";
+    default:
+        return "unknown error";
     }
 }
 

@@ -68,11 +68,21 @@ static void write_escaped(FILE *f, const char *str, size_t n)
             esc = "\\\\";
         } else if (c < 0x20 || c == 0x7F) {
             switch (c) {
-            case '\b': esc = "\\b"; break;
-            case '\f': esc = "\\f"; break;
-            case '\n': esc = "\\n"; break;
-            case '\r': esc = "\\r"; break;
-            case '\t': esc = "\\t"; break;
+            case '\b':
+                esc = "\\b";
+                break;
+            case '\f':
+                esc = "\\f";
+                break;
+            case '\n':
+                esc = "\\n";
+                break;
+            case '\r':
+                esc = "\\r";
+                break;
+            case '\t':
+                esc = "\\t";
+                break;
             default:
                 memcpy(ubuf, "\\u00", 4);
                 ubuf[4] = hex[c >> 4];

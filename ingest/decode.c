@@ -331,12 +331,11 @@ static int decode_array(struct call *c, const json_t *arr, enum ingest_schema sc
         dec->stats.elements++;
         if (!json_is_object(el))
             rc = deadf(c, INGEST_DL_NOT_OBJECT, index, el,
-                       "element %zu: expected a JSON object, got %s", i,
-                       ingest_json_type_name(el));
+                       "element %zu: expected a JSON object, got %s", i, ingest_json_type_name(el));
         else
-            rc = decode_post(c, el,
-                             schema == INGEST_SCHEMA_AUTO ? ingest_schema_detect(el) : schema,
-                             index, el, channel);
+            rc =
+                decode_post(c, el, schema == INGEST_SCHEMA_AUTO ? ingest_schema_detect(el) : schema,
+                            index, el, channel);
         if (rc)
             return rc;
     }
@@ -401,9 +400,10 @@ static int decode_record(struct ingest_decoder *dec, const struct ingest_record 
 
     dec->stats.records++;
     /* A whole export document has its own, larger limit. */
-    size_t limit = rec->schema == INGEST_SCHEMA_TELEGRAM && dec->cfg.max_document > dec->cfg.max_record
-                       ? dec->cfg.max_document
-                       : dec->cfg.max_record;
+    size_t limit =
+        rec->schema == INGEST_SCHEMA_TELEGRAM && dec->cfg.max_document > dec->cfg.max_record
+            ? dec->cfg.max_document
+            : dec->cfg.max_record;
     const char *limit_name = limit == dec->cfg.max_record ? "max_record" : "max_document";
     if (rec->oversize || len > limit) {
         dec->stats.elements++;
@@ -417,8 +417,8 @@ static int decode_record(struct ingest_decoder *dec, const struct ingest_record 
     bad = ingest_utf8_valid_prefix(data, len);
     if (bad != len) {
         dec->stats.elements++;
-        return deadf(&c, INGEST_DL_BAD_UTF8, 0, NULL,
-                     "invalid UTF-8 at byte %zu (0x%02x)", bad, (unsigned char)data[bad]);
+        return deadf(&c, INGEST_DL_BAD_UTF8, 0, NULL, "invalid UTF-8 at byte %zu (0x%02x)", bad,
+                     (unsigned char)data[bad]);
     }
     /* Some Windows tools start every file with a BOM; it is not JSON. */
     if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {

@@ -128,11 +128,11 @@ struct ingest_record {
     const char *data; /* borrowed; not NUL-terminated */
     size_t len;
     struct ingest_pos pos;
-    int64_t arrival_ms;           /* when the record arrived (read time, Kafka ts) */
-    enum ingest_schema schema;    /* hint from the source: a Telegram export
-                                     file says TELEGRAM; AUTO otherwise */
-    int oversize;                 /* the record exceeded max_record: data holds
-                                     only its first max_record bytes */
+    int64_t arrival_ms;        /* when the record arrived (read time, Kafka ts) */
+    enum ingest_schema schema; /* hint from the source: a Telegram export
+                                  file says TELEGRAM; AUTO otherwise */
+    int oversize;              /* the record exceeded max_record: data holds
+                                  only its first max_record bytes */
 };
 
 /* ---------------------------------------------------------------------------
@@ -152,21 +152,21 @@ enum ingest_post_flags {
  * schema builds them from ids.  A Telegram export's "date" has no offset and
  * is read as UTC; "date_unixtime" is preferred when present. */
 struct ingest_post {
-    struct kz_str id;        /* "tg:123", "vk:-1_45", "x:1790...", or as given */
-    struct kz_str platform;  /* telegram, vk, x, facebook, instagram, blog, news, ... */
+    struct kz_str id;       /* "tg:123", "vk:-1_45", "x:1790...", or as given */
+    struct kz_str platform; /* telegram, vk, x, facebook, instagram, blog, news, ... */
     struct kz_str author;
     struct kz_str channel;
-    struct kz_str lang;      /* the source's language hint, if any */
+    struct kz_str lang; /* the source's language hint, if any */
     struct kz_str region;
     struct kz_str url;
     struct kz_str reply_to;
     struct kz_str repost_of;
-    struct kz_str text;      /* at most max_text bytes */
-    size_t text_full_len;    /* length before truncation */
-    int64_t ts_ms;           /* event time, ms since the epoch (UTC) */
+    struct kz_str text;           /* at most max_text bytes */
+    size_t text_full_len;         /* length before truncation */
+    int64_t ts_ms;                /* event time, ms since the epoch (UTC) */
     int64_t views, likes, shares; /* -1 when absent */
-    unsigned flags;          /* enum ingest_post_flags */
-    enum ingest_schema schema; /* the schema actually used */
+    unsigned flags;               /* enum ingest_post_flags */
+    enum ingest_schema schema;    /* the schema actually used */
     struct ingest_pos pos;
 };
 
@@ -175,14 +175,14 @@ struct ingest_post {
  * ------------------------------------------------------------------------ */
 
 enum ingest_dl_reason {
-    INGEST_DL_BAD_JSON = 0,  /* not parseable JSON */
-    INGEST_DL_BAD_UTF8,      /* bytes are not valid UTF-8 */
-    INGEST_DL_NOT_OBJECT,    /* JSON, but not an object */
-    INGEST_DL_NO_TEXT,       /* no text field */
-    INGEST_DL_EMPTY_TEXT,    /* text present but empty or only whitespace */
-    INGEST_DL_BAD_TYPE,      /* a known field has the wrong JSON type */
-    INGEST_DL_FUTURE_TS,     /* ts more than max_future_ms after arrival */
-    INGEST_DL_TOO_LARGE,     /* record longer than max_record */
+    INGEST_DL_BAD_JSON = 0, /* not parseable JSON */
+    INGEST_DL_BAD_UTF8,     /* bytes are not valid UTF-8 */
+    INGEST_DL_NOT_OBJECT,   /* JSON, but not an object */
+    INGEST_DL_NO_TEXT,      /* no text field */
+    INGEST_DL_EMPTY_TEXT,   /* text present but empty or only whitespace */
+    INGEST_DL_BAD_TYPE,     /* a known field has the wrong JSON type */
+    INGEST_DL_FUTURE_TS,    /* ts more than max_future_ms after arrival */
+    INGEST_DL_TOO_LARGE,    /* record longer than max_record */
     INGEST_DL_REASON_COUNT
 };
 
@@ -193,10 +193,10 @@ const char *ingest_dl_reason_name(enum ingest_dl_reason r);
 
 struct ingest_dead {
     enum ingest_dl_reason reason;
-    const char *detail;      /* human detail, e.g. `field "ts": expected string or
-                                number, got boolean`; NUL-terminated, borrowed */
+    const char *detail; /* human detail, e.g. `field "ts": expected string or
+                           number, got boolean`; NUL-terminated, borrowed */
     struct ingest_pos pos;
-    const char *raw;         /* the offending bytes (the record, or the element) */
+    const char *raw; /* the offending bytes (the record, or the element) */
     size_t raw_len;
 };
 
@@ -224,18 +224,18 @@ typedef int (*ingest_dead_fn)(void *ctx, const struct ingest_dead *dead);
 
 /* Per-decoder counters, for the run report. */
 struct ingest_stats {
-    uint64_t records;          /* records seen */
-    uint64_t posts;            /* posts emitted */
+    uint64_t records; /* records seen */
+    uint64_t posts;   /* posts emitted */
     uint64_t dead[INGEST_DL_REASON_COUNT];
-    uint64_t truncated;        /* posts with INGEST_POST_TRUNCATED */
-    uint64_t ts_arrival;       /* posts with INGEST_POST_TS_ARRIVAL */
-    uint64_t skipped_service;  /* Telegram service messages skipped */
+    uint64_t truncated;                      /* posts with INGEST_POST_TRUNCATED */
+    uint64_t ts_arrival;                     /* posts with INGEST_POST_TS_ARRIVAL */
+    uint64_t skipped_service;                /* Telegram service messages skipped */
     uint64_t by_schema[INGEST_SCHEMA_COUNT]; /* posts per enum ingest_schema */
-    uint64_t skipped_empty;    /* containers (messages[], data[]) with no element */
-    uint64_t elements;         /* units decoded: 1 per plain record, 1 per element
-                                  of a container (1 for an empty container).
-                                  Invariant: elements == posts + sum(dead) +
-                                  skipped_service + skipped_empty. */
+    uint64_t skipped_empty;                  /* containers (messages[], data[]) with no element */
+    uint64_t elements;                       /* units decoded: 1 per plain record, 1 per element
+                                                of a container (1 for an empty container).
+                                                Invariant: elements == posts + sum(dead) +
+                                                skipped_service + skipped_empty. */
 };
 
 /* A decoder for cfg (NULL: the defaults).  KZ_EINVAL when cfg fails
@@ -326,17 +326,17 @@ struct ingest_kafka_prop {
 };
 
 struct ingest_kafka_config {
-    const char *brokers;          /* bootstrap.servers */
-    const char *group;            /* group.id */
-    const char *const *topics;    /* subscribed; dead letters of T go to "T.dlq" */
+    const char *brokers;       /* bootstrap.servers */
+    const char *group;         /* group.id */
+    const char *const *topics; /* subscribed; dead letters of T go to "T.dlq" */
     int ntopics;
     /* librdkafka properties (-X key=value), set in order after the defaults:
      * the consumer takes them all, the DLQ producer those that are not
      * consumer-only (group.*, session.*, fetch.*, auto.*, ...). */
     const struct ingest_kafka_prop *props;
     int nprops;
-    size_t max_record;            /* longer messages are cut and flagged oversize */
-    int track_eof;                /* report partition ends (--until-eof) */
+    size_t max_record; /* longer messages are cut and flagged oversize */
+    int track_eof;     /* report partition ends (--until-eof) */
 };
 
 /* A partition, as the revoke hook sees it (topic borrowed for the call). */
@@ -386,8 +386,8 @@ int ingest_kafka_new(const struct ingest_kafka_config *cfg, const struct ingest_
  * arrival = the message's timestamp, else now), 0 when there was none (or
  * only a partition end, or a consumer error given to the log hook), or a
  * negative KZ_E* when a hook failed during a rebalance (its message in err). */
-int ingest_kafka_poll(struct ingest_kafka *k, int timeout_ms, struct ingest_record *rec,
-                      char *err, size_t errlen);
+int ingest_kafka_poll(struct ingest_kafka *k, int timeout_ms, struct ingest_record *rec, char *err,
+                      size_t errlen);
 
 /* With track_eof: has every assigned partition been read to its end?  (0
  * while nothing is assigned; a message read after an end clears it.) */

@@ -41,14 +41,21 @@
 const char *ingest_json_type_name(const json_t *v)
 {
     switch (json_typeof(v)) {
-    case JSON_OBJECT: return "object";
-    case JSON_ARRAY: return "array";
-    case JSON_STRING: return "string";
-    case JSON_INTEGER: return "integer";
-    case JSON_REAL: return "real";
+    case JSON_OBJECT:
+        return "object";
+    case JSON_ARRAY:
+        return "array";
+    case JSON_STRING:
+        return "string";
+    case JSON_INTEGER:
+        return "integer";
+    case JSON_REAL:
+        return "real";
     case JSON_TRUE:
-    case JSON_FALSE: return "boolean";
-    default: return "null";
+    case JSON_FALSE:
+        return "boolean";
+    default:
+        return "null";
     }
 }
 
@@ -247,8 +254,7 @@ static int get_count(struct ingest_map *m, const json_t *obj, const char *key, c
 }
 
 /* An object field that holds counts; NULL when absent. */
-static int get_object(struct ingest_map *m, const json_t *obj, const char *key,
-                      const json_t **out)
+static int get_object(struct ingest_map *m, const json_t *obj, const char *key, const json_t **out)
 {
     const json_t *v = get(obj, key);
     *out = NULL;
@@ -291,10 +297,9 @@ static int map_generic(struct ingest_map *m, json_t *obj)
         (rc = get_id(m, obj, "repost_of", NULL, &m->repost_of)) || (rc = get_ts(m, obj, "ts")) ||
         (rc = get_object(m, obj, "metrics", &metrics)))
         return rc;
-    if (metrics &&
-        ((rc = get_count(m, metrics, "views", "metrics.views", &m->views)) ||
-         (rc = get_count(m, metrics, "likes", "metrics.likes", &m->likes)) ||
-         (rc = get_count(m, metrics, "shares", "metrics.shares", &m->shares))))
+    if (metrics && ((rc = get_count(m, metrics, "views", "metrics.views", &m->views)) ||
+                    (rc = get_count(m, metrics, "likes", "metrics.likes", &m->likes)) ||
+                    (rc = get_count(m, metrics, "shares", "metrics.shares", &m->shares))))
         return rc;
     return 0;
 }
@@ -324,7 +329,8 @@ static int tg_text(struct ingest_map *m, const json_t *obj)
     if (!json_is_array(v))
         return bad_type(m, "text", "string or array", v);
     off = m->sc->len;
-    json_array_foreach(v, i, el) {
+    json_array_foreach(v, i, el)
+    {
         const json_t *t = el;
         if (json_is_object(el)) {
             t = get(el, "text");
@@ -446,8 +452,8 @@ static int map_vk(struct ingest_map *m, json_t *obj)
     }
     if (rpost) {
         const json_t *o = rowner ? rowner : owner;
-        if (o && (rc = vk_pair(m, "vk:", o, "reply_owner_id", rpost, "reply_post_id",
-                               &m->reply_to)))
+        if (o &&
+            (rc = vk_pair(m, "vk:", o, "reply_owner_id", rpost, "reply_post_id", &m->reply_to)))
             return rc;
     }
     if ((rc = vk_count(m, obj, "likes", "likes.count", &m->likes)) ||
@@ -477,7 +483,8 @@ static int x_refs(struct ingest_map *m, const json_t *refs)
 
     if (!json_is_array(refs))
         return bad_type(m, "referenced_tweets", "array", refs);
-    json_array_foreach(refs, i, r) {
+    json_array_foreach(refs, i, r)
+    {
         const json_t *type, *rid;
         struct ingest_val *dst;
         if (!json_is_object(r))
@@ -521,8 +528,8 @@ static int map_x(struct ingest_map *m, json_t *obj)
         return rc;
     if (id) {
         size_t off = m->sc->len;
-        if ((rc = sc_put_cstr(m, "https://x.com/i/web/status/")) ||
-            (rc = put_token(m, id, "id")) || (rc = sc_close(m, off, &m->url)))
+        if ((rc = sc_put_cstr(m, "https://x.com/i/web/status/")) || (rc = put_token(m, id, "id")) ||
+            (rc = sc_close(m, off, &m->url)))
             return rc;
     }
     refs = get(obj, "referenced_tweets");

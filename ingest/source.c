@@ -223,8 +223,8 @@ static int make_room(struct ingest_source *src)
         src->beg = 0;
         return 0;
     }
-    size_t limit = (src->max_document > src->max_record ? src->max_document : src->max_record) +
-                   BUF_INITIAL;
+    size_t limit =
+        (src->max_document > src->max_record ? src->max_document : src->max_record) + BUF_INITIAL;
     size_t cap = src->cap * 2 > limit ? limit : src->cap * 2;
     if (cap <= src->cap)
         return KZ_ERANGE;
@@ -363,8 +363,8 @@ static int detect_export(struct ingest_source *src, char *err, size_t errlen)
     /* Buffer the whole document, up to one byte more than its limit: a
      * pretty-printed document (a bare "{" first line) may be as large as
      * max_document; anything else is held to max_record like a line. */
-    size_t limit = bare_brace && src->max_document > src->max_record ? src->max_document
-                                                                     : src->max_record;
+    size_t limit =
+        bare_brace && src->max_document > src->max_record ? src->max_document : src->max_record;
     while (!src->eof && src->end - src->beg - q <= limit) {
         if ((rc = read_more(src, err, errlen)))
             return rc;

@@ -23,9 +23,9 @@
 
 #include "ingest_impl.h"
 
-#define EPOCH_SECONDS_LIMIT 100000000000LL  /* 1e11 */
-#define MS_MIN (-62167219200000LL)          /* 0000-01-01T00:00:00Z */
-#define MS_MAX 253402300799999LL            /* 9999-12-31T23:59:59.999Z */
+#define EPOCH_SECONDS_LIMIT 100000000000LL /* 1e11 */
+#define MS_MIN (-62167219200000LL)         /* 0000-01-01T00:00:00Z */
+#define MS_MAX 253402300799999LL           /* 9999-12-31T23:59:59.999Z */
 
 /* ---------------------------------------------------------------------------
  * Calendar

@@ -51,8 +51,7 @@ size_t ingest_utf8_seq_len(const unsigned char *s, size_t n)
             lo = 0x90; /* overlong below U+10000 */
         else if (c == 0xF4)
             hi = 0x8F; /* above U+10FFFF */
-        if (n < 4 || s[1] < lo || s[1] > hi || (s[2] & 0xC0) != 0x80 ||
-            (s[3] & 0xC0) != 0x80)
+        if (n < 4 || s[1] < lo || s[1] > hi || (s[2] & 0xC0) != 0x80 || (s[3] & 0xC0) != 0x80)
             return 0;
         return 4;
     }
@@ -95,9 +94,12 @@ static uint32_t decode_cp(const unsigned char *s, size_t k)
 {
     assert(k >= 1 && k <= 4);
     switch (k) {
-    case 1: return s[0];
-    case 2: return ((uint32_t)(s[0] & 0x1F) << 6) | (s[1] & 0x3F);
-    case 3: return ((uint32_t)(s[0] & 0x0F) << 12) | ((uint32_t)(s[1] & 0x3F) << 6) | (s[2] & 0x3F);
+    case 1:
+        return s[0];
+    case 2:
+        return ((uint32_t)(s[0] & 0x1F) << 6) | (s[1] & 0x3F);
+    case 3:
+        return ((uint32_t)(s[0] & 0x0F) << 12) | ((uint32_t)(s[1] & 0x3F) << 6) | (s[2] & 0x3F);
     default:
         return ((uint32_t)(s[0] & 0x07) << 18) | ((uint32_t)(s[1] & 0x3F) << 12) |
                ((uint32_t)(s[2] & 0x3F) << 6) | (s[3] & 0x3F);
@@ -114,8 +116,18 @@ static int is_blank_cp(uint32_t c)
     if (c < 0x85)
         return 0;
     switch (c) {
-    case 0x85: case 0xA0: case 0x1680: case 0x180E: case 0x2028: case 0x2029:
-    case 0x202F: case 0x205F: case 0x2060: case 0x3000: case 0x3164: case 0xFEFF:
+    case 0x85:
+    case 0xA0:
+    case 0x1680:
+    case 0x180E:
+    case 0x2028:
+    case 0x2029:
+    case 0x202F:
+    case 0x205F:
+    case 0x2060:
+    case 0x3000:
+    case 0x3164:
+    case 0xFEFF:
         return 1;
     default:
         return c >= 0x2000 && c <= 0x200D;

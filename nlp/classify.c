@@ -46,7 +46,7 @@
 _Static_assert(NLP_TOK_DATE == NLP_TOK_TIME + 1, "time and date kinds are adjacent");
 
 #define NLP_TOPIC_MIN 0.5f       /* topic reported from this score */
-#define NLP_STANCE_MIN 0.35f      /* stance decided from this score */
+#define NLP_STANCE_MIN 0.35f     /* stance decided from this score */
 #define NLP_NEG_WINDOW 3         /* tokens before a stance or call match */
 #define NLP_REPORT_DISCOUNT 0.3f /* stance inside quotes or reported speech */
 #define NLP_MOB_MIN 0.5f         /* call_to_action from this score */
@@ -73,24 +73,37 @@ static void scan_gap(const char *s, size_t from, size_t to, uint32_t *sent, uint
     while (i < to) {
         int32_t c = nlp_utf8_get(s, to, &i);
         switch (c) {
-        case '.': case '!': case '?': case '\n': case 0x2026: /* … */
+        case '.':
+        case '!':
+        case '?':
+        case '\n':
+        case 0x2026: /* … */
             (*sent)++;
             (*clause)++;
             break;
-        case ',': case ';': case ':': case '(': case ')': case 0x2013: case 0x2014: /* – — */
+        case ',':
+        case ';':
+        case ':':
+        case '(':
+        case ')':
+        case 0x2013:
+        case 0x2014: /* – — */
             (*clause)++;
             break;
         case '-': /* a dash, not a minus: " - " */
             if (prev == ' ')
                 (*clause)++;
             break;
-        case 0xAB: case 0x201C: case 0x201E: /* « “ „ */
+        case 0xAB:
+        case 0x201C:
+        case 0x201E: /* « “ „ */
             if (c == 0x201C && *depth > 0)
                 (*depth)--; /* „...“ closes with “ */
             else
                 (*depth)++;
             break;
-        case 0xBB: case 0x201D: /* » ” */
+        case 0xBB:
+        case 0x201D: /* » ” */
             if (*depth > 0)
                 (*depth)--;
             break;
@@ -179,20 +192,20 @@ static int cmp_evidence(const void *x, const void *y)
  * the result does not depend on the algorithm.
  */
 #define SMALL_SORT 24
-#define DEFINE_SORT(name, type, cmp)                                                         \
-    static void name(type *x, size_t n)                                                      \
-    {                                                                                        \
-        if (n > SMALL_SORT) {                                                                \
-            qsort(x, n, sizeof(*x), cmp);                                                    \
-            return;                                                                          \
-        }                                                                                    \
-        for (size_t i = 1; i < n; i++) {                                                     \
-            type t = x[i];                                                                   \
-            size_t j = i;                                                                    \
-            for (; j > 0 && cmp(&x[j - 1], &t) > 0; j--)                                     \
-                x[j] = x[j - 1];                                                             \
-            x[j] = t;                                                                        \
-        }                                                                                    \
+#define DEFINE_SORT(name, type, cmp)                                                               \
+    static void name(type *x, size_t n)                                                            \
+    {                                                                                              \
+        if (n > SMALL_SORT) {                                                                      \
+            qsort(x, n, sizeof(*x), cmp);                                                          \
+            return;                                                                                \
+        }                                                                                          \
+        for (size_t i = 1; i < n; i++) {                                                           \
+            type t = x[i];                                                                         \
+            size_t j = i;                                                                          \
+            for (; j > 0 && cmp(&x[j - 1], &t) > 0; j--)                                           \
+                x[j] = x[j - 1];                                                                   \
+            x[j] = t;                                                                              \
+        }                                                                                          \
     }
 DEFINE_SORT(sort_hits, struct nlp_lx_hit, cmp_hit)
 DEFINE_SORT(sort_topics, struct nlp_topic, cmp_topic)
@@ -220,8 +233,8 @@ static int negated(const struct nlp_lx_rule *rules, const struct nlp_lx_hit *hit
             return 0; /* "нет войне", "соғысқа жоқ": a negation already */
         if (!(g->last < h->first && g->last + NLP_NEG_WINDOW >= h->first &&
               ctx[g->last].clause == ctx[h->first].clause) &&
-            !(rules[g->rule].lang == NLP_LANG_KK && g->first > h->last &&
-              g->first <= h->last + 2 && ctx[g->first].clause == ctx[h->last].clause))
+            !(rules[g->rule].lang == NLP_LANG_KK && g->first > h->last && g->first <= h->last + 2 &&
+              ctx[g->first].clause == ctx[h->last].clause))
             continue;
         if (fam == NLP_CAT_OPPOSITION) {
             if (call)
@@ -241,10 +254,10 @@ static int negated(const struct nlp_lx_rule *rules, const struct nlp_lx_hit *hit
 }
 
 struct catacc {
-    float prod;     /* prod(1 - w) over closed clusters */
-    float cur;      /* the open cluster's largest weight */
-    uint32_t end;   /* the open cluster's last token; valid when cur > 0 */
-    float sum;      /* sum over clusters (stance, regions) */
+    float prod;   /* prod(1 - w) over closed clusters */
+    float cur;    /* the open cluster's largest weight */
+    uint32_t end; /* the open cluster's last token; valid when cur > 0 */
+    float sum;    /* sum over clusters (stance, regions) */
 };
 
 /* A post's category accumulators; only the categories it touches are
@@ -331,8 +344,8 @@ static bool ends_with(struct kz_str s, const char *suf)
 static bool kk_postposition(const struct nlp_token *t)
 {
     static const char *const words[] = {
-        "алдына", "алдында", "алдынан", "маңында", "маңына", "манында", "манына",
-        "жанында", "жанына", "қасында", "қасына", "касында", "касына",
+        "алдына",  "алдында", "алдынан", "маңында", "маңына",  "манында", "манына",
+        "жанында", "жанына",  "қасында", "қасына",  "касында", "касына",
     };
 
     if (t->kind != NLP_TOK_WORD)
@@ -586,8 +599,8 @@ int nlp_classify(struct nlp_analyzer *a, const struct nlp_lexicon *lx, const str
             s_ru += acc->sum;
             break;
         case NLP_CAT_REGION:
-            if (acc->sum > best_region || (acc->sum == best_region && acc->sum > 0.0f &&
-                                           c < best_region_cat)) {
+            if (acc->sum > best_region ||
+                (acc->sum == best_region && acc->sum > 0.0f && c < best_region_cat)) {
                 best_region = acc->sum;
                 best_region_cat = c;
                 v->region = cats[c].name;
@@ -610,8 +623,8 @@ int nlp_classify(struct nlp_analyzer *a, const struct nlp_lexicon *lx, const str
      * собираемся у Ерлана"): a post with no topic scores NLP_MOB_BARE less,
      * and calls to action only with a place. */
     bare = ntopics == 0;
-    v->mob_score = clamp01(0.5f * cta + 0.2f * tim + 0.15f * place + 0.3f * protest -
-                           0.4f * past - 0.45f * everyday - (bare ? NLP_MOB_BARE : 0.0f));
+    v->mob_score = clamp01(0.5f * cta + 0.2f * tim + 0.15f * place + 0.3f * protest - 0.4f * past -
+                           0.45f * everyday - (bare ? NLP_MOB_BARE : 0.0f));
     v->call_to_action = cta > 0.0f && v->mob_score >= NLP_MOB_MIN && (!bare || place > 0.0f);
     if (v->call_to_action && protest_cat >= 0 && protest < NLP_TOPIC_MIN) {
         /* a call to rally is about protest, whatever its cause */

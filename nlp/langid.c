@@ -47,11 +47,11 @@ enum { L_KK = 0, L_RU, L_UK, L_EN, NL };
  */
 #define LEAN_MARGIN 0.5f
 #define MIX_MIN 3
-#define MIX_SHARE 0.25f  /* kk against ru/uk: the minority's share of the two */
+#define MIX_SHARE 0.25f        /* kk against ru/uk: the minority's share of the two */
 #define MIX_SHARE_SCRIPTS 0.2f /* the same, English beside Cyrillic */
-#define KK_STRONG 6.0f   /* a Kazakh score this high means Kazakh-only letters */
+#define KK_STRONG 6.0f         /* a Kazakh score this high means Kazakh-only letters */
 #define KK_STRONG_MIN 2
-#define KKL_STRONG 5.0f  /* the same for Kazakh Latin: Kazakh marks */
+#define KKL_STRONG 5.0f /* the same for Kazakh Latin: Kazakh marks */
 static const uint8_t lang_of[NL] = {NLP_LANG_KK, NLP_LANG_RU, NLP_LANG_UK, NLP_LANG_EN};
 
 enum { M_KK = 1, M_RU = 2, M_UK = 4, M_EN = 8, M_KK_PLAIN = 16 };
@@ -116,16 +116,26 @@ static void wt_add(struct wtab *t, const char *w, size_t n, uint8_t mask)
 static int32_t kk_plain(int32_t cp)
 {
     switch (cp) {
-    case 0x4D9: return 0x430; /* ә а */
-    case 0x493: return 0x433; /* ғ г */
-    case 0x49B: return 0x43A; /* қ к */
-    case 0x4A3: return 0x43D; /* ң н */
-    case 0x4E9: return 0x43E; /* ө о */
-    case 0x4B1: return 0x443; /* ұ у */
-    case 0x4AF: return 0x443; /* ү у */
-    case 0x4BB: return 0x445; /* һ х */
-    case 0x456: return 0x438; /* і и */
-    default: return cp;
+    case 0x4D9:
+        return 0x430; /* ә а */
+    case 0x493:
+        return 0x433; /* ғ г */
+    case 0x49B:
+        return 0x43A; /* қ к */
+    case 0x4A3:
+        return 0x43D; /* ң н */
+    case 0x4E9:
+        return 0x43E; /* ө о */
+    case 0x4B1:
+        return 0x443; /* ұ у */
+    case 0x4AF:
+        return 0x443; /* ү у */
+    case 0x4BB:
+        return 0x445; /* һ х */
+    case 0x456:
+        return 0x438; /* і и */
+    default:
+        return cp;
     }
 }
 
@@ -192,37 +202,38 @@ struct ending {
 #define E(lit) lit, sizeof(lit) - 1
 
 static const struct ending kk_cyr_end[] = {
-    {E("лар")}, {E("лер")}, {E("дар")}, {E("дер")}, {E("тар")}, {E("тер")}, {E("ның")},
-    {E("нің")}, {E("дың")}, {E("дің")}, {E("тың")}, {E("тің")}, {E("ға")}, {E("ге")}, {E("қа")},
-    {E("ке")}, {E("мыз")}, {E("міз")}, {E("сыз")}, {E("сіз")}, {E("ған")}, {E("ген")}, {E("қан")},
-    {E("кен")}, {E("нын")}, {E("дын")}, {E("тын")}, {E("ган")}, {E("ымыз")}, {E("ыңыз")},
-    {E("айық")}, {E("ейік")}, {E("йды")}, {E("йді")}, {E("ады")}, {E("еді")}, {E("мын")},
-    {E("мін")}, {E("сың")}, {E("ды")}, {E("ты")}, {E("дағы")}, {E("дегі")}, {E("нда")},
-    {E("лык")}, {E("лық")}, {E("лік")}, {E("дық")}, {E("дік")}, {E("шы")}, {E("ші")}, {E("ылы")},
-    {E("ілі")}, {E("сы")}, {E("сі")}, {E("ғой")}, {E("пыз")}, {E("быз")},
+    {E("лар")},  {E("лер")},  {E("дар")},  {E("дер")},  {E("тар")}, {E("тер")}, {E("ның")},
+    {E("нің")},  {E("дың")},  {E("дің")},  {E("тың")},  {E("тің")}, {E("ға")},  {E("ге")},
+    {E("қа")},   {E("ке")},   {E("мыз")},  {E("міз")},  {E("сыз")}, {E("сіз")}, {E("ған")},
+    {E("ген")},  {E("қан")},  {E("кен")},  {E("нын")},  {E("дын")}, {E("тын")}, {E("ган")},
+    {E("ымыз")}, {E("ыңыз")}, {E("айық")}, {E("ейік")}, {E("йды")}, {E("йді")}, {E("ады")},
+    {E("еді")},  {E("мын")},  {E("мін")},  {E("сың")},  {E("ды")},  {E("ты")},  {E("дағы")},
+    {E("дегі")}, {E("нда")},  {E("лык")},  {E("лық")},  {E("лік")}, {E("дық")}, {E("дік")},
+    {E("шы")},   {E("ші")},   {E("ылы")},  {E("ілі")},  {E("сы")},  {E("сі")},  {E("ғой")},
+    {E("пыз")},  {E("быз")},
 };
 static const struct ending ru_end[] = {
-    {E("ость")}, {E("ение")}, {E("ание")}, {E("ться")}, {E("тся")}, {E("ого")}, {E("его")},
-    {E("ому")}, {E("ему")}, {E("ыми")}, {E("ими")}, {E("ая")}, {E("яя")}, {E("ые")}, {E("ие")},
-    {E("ый")}, {E("ий")}, {E("ой")}, {E("ов")}, {E("ев")}, {E("ать")}, {E("ять")}, {E("ить")},
-    {E("еть")}, {E("ешь")}, {E("ет")}, {E("ют")}, {E("ут")}, {E("ся")}, {E("ах")}, {E("ях")},
-    {E("ом")}, {E("ем")}, {E("ию")}, {E("ия")}, {E("ии")}, {E("ство")}, {E("ства")}, {E("ской")},
-    {E("ских")}, {E("ский")}, {E("ная")}, {E("ное")}, {E("ные")}, {E("ный")}, {E("ции")},
-    {E("ция")},
+    {E("ость")}, {E("ение")}, {E("ание")}, {E("ться")}, {E("тся")},  {E("ого")},  {E("его")},
+    {E("ому")},  {E("ему")},  {E("ыми")},  {E("ими")},  {E("ая")},   {E("яя")},   {E("ые")},
+    {E("ие")},   {E("ый")},   {E("ий")},   {E("ой")},   {E("ов")},   {E("ев")},   {E("ать")},
+    {E("ять")},  {E("ить")},  {E("еть")},  {E("ешь")},  {E("ет")},   {E("ют")},   {E("ут")},
+    {E("ся")},   {E("ах")},   {E("ях")},   {E("ом")},   {E("ем")},   {E("ию")},   {E("ия")},
+    {E("ии")},   {E("ство")}, {E("ства")}, {E("ской")}, {E("ских")}, {E("ский")}, {E("ная")},
+    {E("ное")},  {E("ные")},  {E("ный")},  {E("ции")},  {E("ция")},
 };
 static const struct ending en_end[] = {
-    {E("ing")}, {E("tion")}, {E("ed")}, {E("ly")}, {E("ness")}, {E("ment")}, {E("ous")},
-    {E("ight")}, {E("ould")}, {E("ere")}, {E("ers")}, {E("ies")}, {E("'s")}, {E("n't")},
-    {E("ful")}, {E("ive")},
+    {E("ing")}, {E("tion")}, {E("ed")},   {E("ly")},  {E("ness")}, {E("ment")},
+    {E("ous")}, {E("ight")}, {E("ould")}, {E("ere")}, {E("ers")},  {E("ies")},
+    {E("'s")},  {E("n't")},  {E("ful")},  {E("ive")},
 };
 static const struct ending kkl_end[] = {
-    {E("lar")}, {E("ler")}, {E("dar")}, {E("der")}, {E("tar")}, {E("ter")}, {E("myz")},
-    {E("miz")}, {E("nyn")}, {E("nin")}, {E("dyn")}, {E("din")}, {E("tyn")}, {E("tin")}, {E("ga")},
-    {E("ge")}, {E("qa")}, {E("dan")}, {E("den")}, {E("gan")}, {E("gen")}, {E("qan")}, {E("ymyz")},
-    {E("yniz")}, {E("aiyq")}, {E("iyq")}, {E("ady")}, {E("edi")}, {E("ity")}, {E("ty")},
-    {E("dy")}, {E("syz")}, {E("siz")}, {E("yq")}, {E("yk")}, {E("ys")}, {E("ym")}, {E("ğa")},
-    {E("ǵa")}, {E("ǵe")},
-    {E("sin")}, {E("syn")}, {E("gen")}, {E("ken")}, {E("qan")},
+    {E("lar")}, {E("ler")},  {E("dar")},  {E("der")},  {E("tar")}, {E("ter")}, {E("myz")},
+    {E("miz")}, {E("nyn")},  {E("nin")},  {E("dyn")},  {E("din")}, {E("tyn")}, {E("tin")},
+    {E("ga")},  {E("ge")},   {E("qa")},   {E("dan")},  {E("den")}, {E("gan")}, {E("gen")},
+    {E("qan")}, {E("ymyz")}, {E("yniz")}, {E("aiyq")}, {E("iyq")}, {E("ady")}, {E("edi")},
+    {E("ity")}, {E("ty")},   {E("dy")},   {E("syz")},  {E("siz")}, {E("yq")},  {E("yk")},
+    {E("ys")},  {E("ym")},   {E("ğa")},   {E("ǵa")},   {E("ǵe")},  {E("sin")}, {E("syn")},
+    {E("gen")}, {E("ken")},  {E("qan")},
 };
 
 static void add_endings(struct wtab *t, const struct ending *list, size_t n, uint8_t mask)
@@ -388,25 +399,35 @@ static void score_cyrillic(const struct nlp_wordtab *wt, const struct kz_str *w,
                            struct tokscore *sc)
 {
     size_t i = 0;
-    bool kk_letter = false, uk_letter = false, dotted_i = false, ru_only = false,
-         uk_apos = false;
+    bool kk_letter = false, uk_letter = false, dotted_i = false, ru_only = false, uk_apos = false;
     const struct wentry *e;
     uint8_t em;
 
     while (i < w->n) {
         int32_t cp = nlp_utf8_get(w->p, w->n, &i);
         switch (cp) {
-        case 0x4D9: case 0x493: case 0x49B: case 0x4A3: case 0x4E9: case 0x4B1: case 0x4AF:
+        case 0x4D9:
+        case 0x493:
+        case 0x49B:
+        case 0x4A3:
+        case 0x4E9:
+        case 0x4B1:
+        case 0x4AF:
         case 0x4BB:
             kk_letter = true;
             break;
-        case 0x457: case 0x454: case 0x491:
+        case 0x457:
+        case 0x454:
+        case 0x491:
             uk_letter = true;
             break;
         case 0x456:
             dotted_i = true;
             break;
-        case 0x44B: case 0x44D: case 0x44A: case 0x451:
+        case 0x44B:
+        case 0x44D:
+        case 0x44A:
+        case 0x451:
             ru_only = true; /* ы э ъ ё: never Ukrainian */
             break;
         case '\'':
@@ -470,8 +491,20 @@ static void score_latin(const struct nlp_wordtab *wt, const struct kz_str *w, st
     while (i < w->n) {
         int32_t cp = nlp_utf8_get(w->p, w->n, &i);
         switch (cp) {
-        case 0xE4: case 0xF6: case 0xFC: case 0x11F: case 0x15F: case 0x131: case 0xF1:
-        case 0x16B: case 0xE1: case 0x1F5: case 0x144: case 0xF3: case 0xFA: case 0xFD:
+        case 0xE4:
+        case 0xF6:
+        case 0xFC:
+        case 0x11F:
+        case 0x15F:
+        case 0x131:
+        case 0xF1:
+        case 0x16B:
+        case 0xE1:
+        case 0x1F5:
+        case 0x144:
+        case 0xF3:
+        case 0xFA:
+        case 0xFD:
             kk_mark = true;
             break;
         case 'q':
@@ -563,7 +596,8 @@ static int argmax(const float *s, float *margin)
 void nlp_langid(struct nlp_analyzer *a, enum nlp_lang hint, struct nlp_doc *doc)
 {
     float total[NL] = {0};
-    size_t nconf = 0, nlat = 0, ncyr = 0, fam_kk = 0, fam_sl = 0, kk_strong = 0, en_lean = 0, kkl_lean = 0, kkl_strong = 0;
+    size_t nconf = 0, nlat = 0, ncyr = 0, fam_kk = 0, fam_sl = 0, kk_strong = 0, en_lean = 0,
+           kkl_lean = 0, kkl_strong = 0;
     float margin;
     int best;
     enum nlp_lang last[2] = {NLP_LANG_UND, NLP_LANG_UND}; /* per script: Cyrillic, Latin */
@@ -635,12 +669,12 @@ void nlp_langid(struct nlp_analyzer *a, enum nlp_lang hint, struct nlp_doc *doc)
         }
     }
 
-    doc->script = nlat && ncyr ? (ncyr >= 4 * nlat ? NLP_SCRIPT_CYRL
+    doc->script = nlat && ncyr ? (ncyr >= 4 * nlat   ? NLP_SCRIPT_CYRL
                                   : nlat >= 4 * ncyr ? NLP_SCRIPT_LATN
                                                      : NLP_SCRIPT_MIXED)
-                  : ncyr ? NLP_SCRIPT_CYRL
-                  : nlat ? NLP_SCRIPT_LATN
-                         : NLP_SCRIPT_NONE;
+                  : ncyr       ? NLP_SCRIPT_CYRL
+                  : nlat       ? NLP_SCRIPT_LATN
+                               : NLP_SCRIPT_NONE;
 
     /* A Cyrillic post with no evidence is most likely Russian; Latin, English. */
     if (ncyr)
@@ -696,9 +730,9 @@ void nlp_langid(struct nlp_analyzer *a, enum nlp_lang hint, struct nlp_doc *doc)
          * ("jaksy", "Reseyge") leans English word by word too often. */
         size_t other = fam_kk + fam_sl + (ncyr ? kkl_lean : kkl_strong);
         mn = en_lean < other ? en_lean : other;
-        if (mn >= MIX_MIN && (float)mn >= (doc->script == NLP_SCRIPT_MIXED ? MIX_SHARE_SCRIPTS
-                                                                          : MIX_SHARE) *
-                                             (float)(en_lean + other))
+        if (mn >= MIX_MIN &&
+            (float)mn >= (doc->script == NLP_SCRIPT_MIXED ? MIX_SHARE_SCRIPTS : MIX_SHARE) *
+                             (float)(en_lean + other))
             doc->lang = NLP_LANG_MIXED;
     }
 

@@ -33,7 +33,7 @@
 
 #include "lexicon_int.h"
 
-#define NLP_LX_MAX_PATTOK 16  /* tokens in one pattern */
+#define NLP_LX_MAX_PATTOK 16 /* tokens in one pattern */
 
 /* ---------------------------------------------------------------------------
  * Hash tables: string -> symbol id, and (state, symbol) -> state
@@ -173,7 +173,7 @@ struct lx_build {
     int stop_at_first;
     const char *fname; /* current file and line, for messages */
     size_t line;
-    uint32_t *src;     /* per pattern: file index << 20 | line, for duplicates */
+    uint32_t *src; /* per pattern: file index << 20 | line, for duplicates */
     size_t capsrc;
     const struct nlp_lexicon_file *files;
     /* the entry being added */
@@ -227,13 +227,20 @@ static int category_family(const char *s, size_t n)
         const char *name;
         int family;
     } fixed[] = {
-        {"stance/pro_ukraine", NLP_CAT_PRO_UKRAINE}, {"stance/pro_russia", NLP_CAT_PRO_RUSSIA},
-        {"cue/call_to_action", NLP_CAT_CALL},        {"cue/negation", NLP_CAT_NEGATION},
-        {"cue/reporting", NLP_CAT_REPORTING},        {"cue/time", NLP_CAT_TIME},
-        {"cue/place", NLP_CAT_PLACE},                {"cue/past", NLP_CAT_PAST},
-        {"cue/everyday", NLP_CAT_EVERYDAY},          {"cue/target_russia", NLP_CAT_TARGET_RU},
-        {"cue/target_ukraine", NLP_CAT_TARGET_UA},   {"cue/target_west", NLP_CAT_TARGET_WEST},
-        {"cue/positive", NLP_CAT_POSITIVE},          {"cue/negative", NLP_CAT_NEGATIVE},
+        {"stance/pro_ukraine", NLP_CAT_PRO_UKRAINE},
+        {"stance/pro_russia", NLP_CAT_PRO_RUSSIA},
+        {"cue/call_to_action", NLP_CAT_CALL},
+        {"cue/negation", NLP_CAT_NEGATION},
+        {"cue/reporting", NLP_CAT_REPORTING},
+        {"cue/time", NLP_CAT_TIME},
+        {"cue/place", NLP_CAT_PLACE},
+        {"cue/past", NLP_CAT_PAST},
+        {"cue/everyday", NLP_CAT_EVERYDAY},
+        {"cue/target_russia", NLP_CAT_TARGET_RU},
+        {"cue/target_ukraine", NLP_CAT_TARGET_UA},
+        {"cue/target_west", NLP_CAT_TARGET_WEST},
+        {"cue/positive", NLP_CAT_POSITIVE},
+        {"cue/negative", NLP_CAT_NEGATIVE},
         {"cue/opposition", NLP_CAT_OPPOSITION},
     };
 
@@ -366,13 +373,13 @@ static int normalize_pattern(struct lx_build *b, const char *p, size_t n, enum n
                 cps++;
             }
             if (cps < NLP_LX_MIN_PREFIX) {
-                report(b, "stem \"%.*s*\" is shorter than %d letters", (int)t->norm.n,
-                       t->norm.p, NLP_LX_MIN_PREFIX);
+                report(b, "stem \"%.*s*\" is shorter than %d letters", (int)t->norm.n, t->norm.p,
+                       NLP_LX_MIN_PREFIX);
                 return -1;
             }
             if (cps > NLP_LX_MAX_PREFIX) {
-                report(b, "stem \"%.*s*\" is longer than %d letters", (int)t->norm.n,
-                       t->norm.p, NLP_LX_MAX_PREFIX);
+                report(b, "stem \"%.*s*\" is longer than %d letters", (int)t->norm.n, t->norm.p,
+                       NLP_LX_MAX_PREFIX);
                 return -1;
             }
             if (cps > b->lx->max_prefix)
@@ -407,10 +414,11 @@ static int add_entry(struct lx_build *b, size_t fileno, const char *const f[5], 
 
     family = category_family(f[0], fl[0]);
     if (family < 0) {
-        report(b, "unknown category \"%.*s\" (expected topic/<name>, stance/pro_ukraine, "
-                  "stance/pro_russia, cue/call_to_action|negation|opposition|reporting|time|"
-                  "place|past|everyday|target_russia|target_ukraine|target_west|positive|"
-                  "negative or region/<id>, names in ASCII snake_case)",
+        report(b,
+               "unknown category \"%.*s\" (expected topic/<name>, stance/pro_ukraine, "
+               "stance/pro_russia, cue/call_to_action|negation|opposition|reporting|time|"
+               "place|past|everyday|target_russia|target_ukraine|target_west|positive|"
+               "negative or region/<id>, names in ASCII snake_case)",
                (int)fl[0], f[0]);
         return 0;
     }
@@ -513,8 +521,8 @@ static int insert_seq(struct lx_build *b, const struct pat_sym *syms, int nsym, 
             if (quiet)
                 return 0;
             report(b, "duplicate of %s:%u (%.*s \"%.*s\" normalizes to the same pattern)",
-                   b->files[src >> 20].name ? b->files[src >> 20].name : "(lexicon)",
-                   src & 0xFFFFF, (int)fl[0], f[0], (int)fl[1], f[1]);
+                   b->files[src >> 20].name ? b->files[src >> 20].name : "(lexicon)", src & 0xFFFFF,
+                   (int)fl[0], f[0], (int)fl[1], f[1]);
             return 0;
         }
     }
@@ -562,8 +570,9 @@ static int parse_line(struct lx_build *b, size_t fileno, const char *s, size_t n
         start = i + 1;
     }
     if (nf != 5) {
-        report(b, "expected 5 TAB-separated fields (category, pattern, weight, lang, note), "
-                  "got %zu",
+        report(b,
+               "expected 5 TAB-separated fields (category, pattern, weight, lang, note), "
+               "got %zu",
                nf);
         return 0;
     }
@@ -616,8 +625,8 @@ static bool str_is(struct kz_str s, const char *lit)
 /* Add sym under the folded key s[0..n) of t: the key's id becomes sym, or a
  * list in fsets when another symbol folds alike (a new list replaces the old
  * one; the old stays unused, which only compilation pays for). */
-static int fold_add(struct nlp_lexicon *lx, struct symtab *t, const char *s, size_t n,
-                    uint32_t sym, bool filter)
+static int fold_add(struct nlp_lexicon *lx, struct symtab *t, const char *s, size_t n, uint32_t sym,
+                    bool filter)
 {
     uint32_t h = nlp_hash(s, n), old = 0, *set = NULL, cnt = 1, off;
     size_t j;

@@ -51,7 +51,7 @@ struct edgetab {
 struct nlp_lexicon {
     uint32_t id; /* unique per compiled lexicon in the process, never 0: names
                     it in the analyzers' symbol caches */
-    char *pool; /* every string: categories, rules, symbols */
+    char *pool;  /* every string: categories, rules, symbols */
     size_t npool, cappool;
     struct symtab words, prefixes;
     struct symtab heads; /* the first NLP_LX_MIN_PREFIX code points of every prefix:
@@ -76,7 +76,7 @@ struct nlp_lexicon {
     uint32_t *root_child; /* per symbol (1 .. nsyms): the root's child, or 0;
                              every match starts with this edge, so it is an
                              array rather than a probe of edges */
-    uint32_t *out; /* per state: first pattern index + 1, or 0 */
+    uint32_t *out;        /* per state: first pattern index + 1, or 0 */
     uint32_t nstates;
     size_t capstates;
     struct nlp_lx_rule *rules; /* per pattern; strings resolved at the end */
@@ -102,8 +102,12 @@ struct nlp_lexicon {
 static inline const char *nlp_lx_fold_pair(unsigned char c, unsigned char d)
 {
     if (c == 0xD2)
-        return d == 0x93 ? "\xD0\xB3" : d == 0x9B ? "\xD0\xBA" : d == 0xA3 ? "\xD0\xBD"
-             : d == 0xB1 || d == 0xAF ? "\xD1\x83" : d == 0xBB ? "\xD1\x85" : NULL;
+        return d == 0x93                ? "\xD0\xB3"
+               : d == 0x9B              ? "\xD0\xBA"
+               : d == 0xA3              ? "\xD0\xBD"
+               : d == 0xB1 || d == 0xAF ? "\xD1\x83"
+               : d == 0xBB              ? "\xD1\x85"
+                                        : NULL;
     if (c == 0xD3)
         return d == 0x99 ? "\xD0\xB0" : d == 0xA9 ? "\xD0\xBE" : NULL;
     return c == 0xD1 && d == 0x96 ? "\xD0\xB8" : NULL;

@@ -91,8 +91,8 @@ static size_t put_syms(const struct nlp_lexicon *lx, uint32_t id, bool folded, u
  * stem prefixes are tried only when the key's first NLP_LX_MIN_PREFIX code
  * points are the head of some prefix.
  */
-static inline size_t key_symbols(const struct nlp_lexicon *lx, bool folded, const char *s,
-                                 size_t n, uint32_t *syms, size_t ns)
+static inline size_t key_symbols(const struct nlp_lexicon *lx, bool folded, const char *s, size_t n,
+                                 uint32_t *syms, size_t ns)
 {
     const struct symtab *words = folded ? &lx->fwords : &lx->words;
     const struct symtab *prefixes = folded ? &lx->fprefixes : &lx->prefixes;
@@ -130,8 +130,7 @@ static inline size_t key_symbols(const struct nlp_lexicon *lx, bool folded, cons
 }
 
 /* Symbols of one token's norm in the exact tables. */
-static size_t token_symbols(const struct nlp_lexicon *lx, const struct kz_str *norm,
-                            uint32_t *syms)
+static size_t token_symbols(const struct nlp_lexicon *lx, const struct kz_str *norm, uint32_t *syms)
 {
     return key_symbols(lx, false, norm->p, norm->n, syms, 0);
 }
@@ -185,8 +184,7 @@ static uint32_t remember_set(struct nlp_analyzer *a, const uint32_t *syms, size_
  * cache, or with too many symbols, looked up each time).
  */
 static size_t cached_symbols(const struct nlp_lexicon *lx, struct nlp_analyzer *a, size_t i,
-                             const struct kz_str *norm, uint32_t *syms,
-                             struct nlp_wc_entry **slot)
+                             const struct kz_str *norm, uint32_t *syms, struct nlp_wc_entry **slot)
 {
     struct nlp_wc_entry *e = a->tokwc[i];
     uint32_t sym;
@@ -261,8 +259,8 @@ static bool token_folds(const struct nlp_token *t)
 }
 
 /* Append the folded symbols of norm (those not among syms[0..ns)) to syms. */
-static size_t lookup_folded(const struct nlp_lexicon *lx, const struct kz_str *norm,
-                            uint32_t *syms, size_t ns)
+static size_t lookup_folded(const struct nlp_lexicon *lx, const struct kz_str *norm, uint32_t *syms,
+                            size_t ns)
 {
     char buf[NLP_LX_FOLD_MAX];
 

@@ -23,9 +23,9 @@
  * with the best macro-F1 (ties: the larger blend), stored in the model: on
  * the held-out split for stance and mobilization; for topics on every
  * example, out of fold (model_train.c, oof_predict), as a tenth of the
- * posts holds too few of each of many topics to rank the blends by.  The lexicon verdict is an input of
- * the model too (x:, v: features), so the model learns how far to trust each
- * lexicon signal; the blend only guards the cases the model has not seen.
+ * posts holds too few of each of many topics to rank the blends by.  The lexicon verdict is an
+ * input of the model too (x:, v: features), so the model learns how far to trust each lexicon
+ * signal; the blend only guards the cases the model has not seen.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -40,9 +40,12 @@ const char *const nlp_model_stance_labels[3] = {"none", "pro_ukraine", "pro_russ
 const char *nlp_model_kind_name(enum nlp_model_kind k)
 {
     switch (k) {
-    case NLP_MODEL_STANCE: return "stance";
-    case NLP_MODEL_TOPICS: return "topics";
-    case NLP_MODEL_MOBILIZATION: return "mobilization";
+    case NLP_MODEL_STANCE:
+        return "stance";
+    case NLP_MODEL_TOPICS:
+        return "topics";
+    case NLP_MODEL_MOBILIZATION:
+        return "mobilization";
     }
     return "unknown";
 }
@@ -412,10 +415,9 @@ static void add_evidence(struct nlp_analyzer *a, const struct nlp_model *m,
 }
 
 /* Apply one model's blended decision to the verdict. */
-static int apply_model(struct nlp_analyzer *a, const struct nlp_model *m,
-                       const struct nlp_doc *doc, const struct nlp_verdict *lexv,
-                       struct nlp_verdict *v, const struct featset *fs,
-                       struct nlp_evidence *ev, size_t *nev)
+static int apply_model(struct nlp_analyzer *a, const struct nlp_model *m, const struct nlp_doc *doc,
+                       const struct nlp_verdict *lexv, struct nlp_verdict *v,
+                       const struct featset *fs, struct nlp_evidence *ev, size_t *nev)
 {
     float p[NLP_MODEL_MAX_LABELS], lex[NLP_MODEL_MAX_LABELS], s[NLP_MODEL_MAX_LABELS];
     size_t K = m->nlabels;
@@ -493,8 +495,9 @@ int nlp_classify_with_models(struct nlp_analyzer *a, const struct nlp_lexicon *l
     if (!nmodels || !models)
         return 0;
     lexv = *v;
-    ev = nlp_arena_alloc(&a->arena, (v->nevidence + nmodels * NLP_MODEL_MAX_LABELS *
-                                                        NLP_MODEL_TOP_EVIDENCE) * sizeof(*ev));
+    ev = nlp_arena_alloc(&a->arena,
+                         (v->nevidence + nmodels * NLP_MODEL_MAX_LABELS * NLP_MODEL_TOP_EVIDENCE) *
+                             sizeof(*ev));
     if (!ev)
         return KZ_ENOMEM;
     if (v->nevidence)

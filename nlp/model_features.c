@@ -36,9 +36,9 @@
 
 #include "model_int.h"
 
-#define NLP_MODEL_CHAR_MIN 3           /* character n-grams of 3..5 code points */
+#define NLP_MODEL_CHAR_MIN 3 /* character n-grams of 3..5 code points */
 #define NLP_MODEL_CHAR_MAX 5
-#define NLP_MODEL_CHAR_MAXCP 40        /* longer tokens give no character n-grams */
+#define NLP_MODEL_CHAR_MAXCP 40 /* longer tokens give no character n-grams */
 
 #define FNV64_INIT 0xCBF29CE484222325ull
 
@@ -180,8 +180,8 @@ static void target_parts(const struct nlp_doc *doc, const struct feat *f, struct
     }
 }
 
-void nlp_feat_parts(const struct nlp_doc *doc, const struct nlp_verdict *v,
-                    const struct feat *f, struct fparts *fp)
+void nlp_feat_parts(const struct nlp_doc *doc, const struct nlp_verdict *v, const struct feat *f,
+                    struct fparts *fp)
 {
     const struct nlp_token *t;
 
@@ -190,11 +190,26 @@ void nlp_feat_parts(const struct nlp_doc *doc, const struct nlp_verdict *v,
     case FS_WORD:
         t = &doc->tokens[f->a];
         switch (t->kind) {
-        case NLP_TOK_WORD: part_c(fp, "w:"); part(fp, t->stem.p, t->stem.n); break;
-        case NLP_TOK_HASHTAG: part_c(fp, "h:"); part(fp, t->norm.p, t->norm.n); break;
-        case NLP_TOK_EMOJI: part_c(fp, "e:"); part(fp, t->norm.p, t->norm.n); break;
-        case NLP_TOK_MENTION: part_c(fp, "m:"); part(fp, t->norm.p, t->norm.n); break;
-        default: part_c(fp, "k:"); part_c(fp, nlp_kind_name((enum nlp_kind)t->kind)); break;
+        case NLP_TOK_WORD:
+            part_c(fp, "w:");
+            part(fp, t->stem.p, t->stem.n);
+            break;
+        case NLP_TOK_HASHTAG:
+            part_c(fp, "h:");
+            part(fp, t->norm.p, t->norm.n);
+            break;
+        case NLP_TOK_EMOJI:
+            part_c(fp, "e:");
+            part(fp, t->norm.p, t->norm.n);
+            break;
+        case NLP_TOK_MENTION:
+            part_c(fp, "m:");
+            part(fp, t->norm.p, t->norm.n);
+            break;
+        default:
+            part_c(fp, "k:");
+            part_c(fp, nlp_kind_name((enum nlp_kind)t->kind));
+            break;
         }
         break;
     case FS_NORM:
@@ -237,16 +252,29 @@ void nlp_feat_parts(const struct nlp_doc *doc, const struct nlp_verdict *v,
         part_c(fp, "v:stance/");
         part_c(fp, nlp_stance_name(v->stance));
         break;
-    case FS_VMOB: part_c(fp, "v:mob"); break;
-    case FS_VCTA: part_c(fp, "v:cta"); break;
+    case FS_VMOB:
+        part_c(fp, "v:mob");
+        break;
+    case FS_VCTA:
+        part_c(fp, "v:cta");
+        break;
     case FS_VTOPIC:
         part_c(fp, "v:topic/");
         part(fp, v->topics[f->a].name.p, v->topics[f->a].name.n);
         break;
-    case FS_LANG: part_c(fp, "lang:"); part_c(fp, nlp_lang_name(doc->lang)); break;
-    case FS_SCRIPT: part_c(fp, "script:"); part_c(fp, nlp_script_name(doc->script)); break;
-    case FS_TARGET: target_parts(doc, f, fp); break;
-    default: break;
+    case FS_LANG:
+        part_c(fp, "lang:");
+        part_c(fp, nlp_lang_name(doc->lang));
+        break;
+    case FS_SCRIPT:
+        part_c(fp, "script:");
+        part_c(fp, nlp_script_name(doc->script));
+        break;
+    case FS_TARGET:
+        target_parts(doc, f, fp);
+        break;
+    default:
+        break;
     }
 }
 
@@ -261,7 +289,8 @@ static void feat_hash(const struct nlp_doc *doc, const struct nlp_verdict *v, st
 {
     struct fparts fp;
     uint64_t h = FNV64_INIT;
-    const struct nlp_token *t = f->src == FS_WORD || f->src == FS_BIGRAM ? &doc->tokens[f->a] : NULL;
+    const struct nlp_token *t =
+        f->src == FS_WORD || f->src == FS_BIGRAM ? &doc->tokens[f->a] : NULL;
 
     if (f->src == FS_WORD && t->kind == NLP_TOK_WORD) {
         h = fnv64(FNV_W, t->stem.p, t->stem.n);
@@ -344,7 +373,7 @@ static void feat_sort(struct feat *f, size_t n)
  * gives them with glibc (test_nlp_model compares the two); larger counts
  * call log1pf. */
 static const float log1p_small[32] = {
-    0x0p+0f,      0x1.62e43p-1f, 0x1.193ea8p+0f, 0x1.62e43p+0f,  0x1.9c042p+0f,  0x1.cab0cp+0f,
+    0x0p+0f,        0x1.62e43p-1f,  0x1.193ea8p+0f, 0x1.62e43p+0f,  0x1.9c042p+0f,  0x1.cab0cp+0f,
     0x1.f2272cp+0f, 0x1.0a2b24p+1f, 0x1.193ea8p+1f, 0x1.26bb1cp+1f, 0x1.32ee3cp+1f, 0x1.3e116cp+1f,
     0x1.485042p+1f, 0x1.51cca2p+1f, 0x1.5aa164p+1f, 0x1.62e43p+1f,  0x1.6aa6bcp+1f, 0x1.71f7b4p+1f,
     0x1.78e36p+1f,  0x1.7f7428p+1f, 0x1.85b2eap+1f, 0x1.8ba748p+1f, 0x1.9157ep+1f,  0x1.96ca78p+1f,

@@ -61,9 +61,8 @@ static inline const float *nlp_model_row(const struct nlp_model *m, uint32_t idx
         uint64_t word = m->nzmap[idx >> 6], bit = 1ull << (idx & 63);
         if (!(word & bit))
             return NULL;
-        return m->rows +
-               ((size_t)m->nzrank[idx >> 6] + (size_t)nlp_popcount64(word & (bit - 1))) *
-                   m->nlabels;
+        return m->rows + ((size_t)m->nzrank[idx >> 6] + (size_t)nlp_popcount64(word & (bit - 1))) *
+                             m->nlabels;
     }
     return m->w + (size_t)idx * m->nlabels;
 }
@@ -107,8 +106,8 @@ struct fparts {
 };
 
 /* The string of feature f, in up to four pieces borrowed from doc and v. */
-void nlp_feat_parts(const struct nlp_doc *doc, const struct nlp_verdict *v,
-                    const struct feat *f, struct fparts *fp);
+void nlp_feat_parts(const struct nlp_doc *doc, const struct nlp_verdict *v, const struct feat *f,
+                    struct fparts *fp);
 /* log(1 + count), the dampened value of a feature seen count times. */
 float nlp_feat_log1p(size_t count);
 /* The features of an analysed, lexicon-classified post, merged by bucket and

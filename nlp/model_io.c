@@ -54,8 +54,7 @@ static uint16_t get_u16(const unsigned char *p)
 
 static uint32_t get_u32(const unsigned char *p)
 {
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
-           ((uint32_t)p[3] << 24);
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
 }
 
 static float get_f32(const unsigned char *p)
@@ -199,8 +198,7 @@ int nlp_model_load(const void *buf, size_t len, struct nlp_model **out, char *er
     if (enc > 1 || (flags & ~NLP_MODEL_F_ALL))
         LOAD_FAIL(KZ_EDECODE, "unknown weight encoding %u (0 dense, 1 sparse) or feature flags %u",
                   enc, flags);
-    if (!nlabels || nlabels > NLP_MODEL_MAX_LABELS ||
-        (kind == NLP_MODEL_STANCE && nlabels != 3) ||
+    if (!nlabels || nlabels > NLP_MODEL_MAX_LABELS || (kind == NLP_MODEL_STANCE && nlabels != 3) ||
         (kind == NLP_MODEL_MOBILIZATION && nlabels != 1))
         LOAD_FAIL(KZ_EDECODE, "%zu labels for a %s model", nlabels,
                   nlp_model_kind_name((enum nlp_model_kind)kind));
@@ -215,8 +213,10 @@ int nlp_model_load(const void *buf, size_t len, struct nlp_model **out, char *er
         LOAD_FAIL(KZ_EDECODE, "sparse model with %zu entries for %zu weights", nent, cells);
     /* the checksum covers everything before it; verify before reading further */
     if (get_u32(p + len - 4) != (uint32_t)crc32(0L, p, (uInt)(len - 4)))
-        LOAD_FAIL(KZ_EDECODE, "checksum mismatch: the model file is truncated or corrupt "
-                              "(%zu bytes)", len);
+        LOAD_FAIL(KZ_EDECODE,
+                  "checksum mismatch: the model file is truncated or corrupt "
+                  "(%zu bytes)",
+                  len);
     pos = NLP_MODEL_HEADER;
     for (size_t k = 0; k < nlabels; k++) {
         size_t l;
@@ -233,11 +233,10 @@ int nlp_model_load(const void *buf, size_t len, struct nlp_model **out, char *er
         for (size_t q = 0; q < k; q++)
             if (labels[q].n == l && !memcmp(labels[q].p, labels[k].p, l))
                 LOAD_FAIL(KZ_EDECODE, "label %zu duplicates label %zu", k + 1, q + 1);
-        if (kind == NLP_MODEL_STANCE &&
-            (l != strlen(nlp_model_stance_labels[k]) ||
-             memcmp(p + pos, nlp_model_stance_labels[k], l)))
-            LOAD_FAIL(KZ_EDECODE, "stance label %zu is \"%.*s\", expected \"%s\"", k + 1,
-                      (int)l, (const char *)p + pos, nlp_model_stance_labels[k]);
+        if (kind == NLP_MODEL_STANCE && (l != strlen(nlp_model_stance_labels[k]) ||
+                                         memcmp(p + pos, nlp_model_stance_labels[k], l)))
+            LOAD_FAIL(KZ_EDECODE, "stance label %zu is \"%.*s\", expected \"%s\"", k + 1, (int)l,
+                      (const char *)p + pos, nlp_model_stance_labels[k]);
         pos += l;
     }
     need = pos + 4 * nlabels + (enc ? 8 * nent : 4 * nent) + 4;

@@ -30,9 +30,9 @@
 struct tset {
     uint32_t *idx; /* all examples' features, concatenated */
     float *val;
-    size_t *off;   /* example i: [off[i], off[i+1]) */
-    float *y;      /* [n * K]: targets 0/1 */
-    float *lex;    /* [n * K]: lexicon scores */
+    size_t *off; /* example i: [off[i], off[i+1]) */
+    float *y;    /* [n * K]: targets 0/1 */
+    float *lex;  /* [n * K]: lexicon scores */
     size_t n, nf, capf;
 };
 
@@ -333,10 +333,9 @@ static void shuffle(size_t *a, size_t n, uint64_t *rng)
 /* Weights w, bias fitted from zero to order[0..n) for `epochs` epochs, the
  * order reshuffled before each, class weights from those examples; G, Gb
  * are the AdaGrad sums (D * K and K floats), zeroed here too. */
-static void fit_from_zero(const struct nlp_train_config *cfg, const struct nlp_model *m,
-                          float *w, float *bias, float *G, float *Gb, const struct tset *t,
-                          size_t *order, size_t n, unsigned epochs, uint64_t *rng,
-                          struct feat *scratch)
+static void fit_from_zero(const struct nlp_train_config *cfg, const struct nlp_model *m, float *w,
+                          float *bias, float *G, float *Gb, const struct tset *t, size_t *order,
+                          size_t n, unsigned epochs, uint64_t *rng, struct feat *scratch)
 {
     size_t DK = ((size_t)1 << m->bits) * m->nlabels;
     float cw[2 * NLP_MODEL_MAX_LABELS];
@@ -413,8 +412,9 @@ int nlp_model_train(struct nlp_analyzer *a, const struct nlp_lexicon *lx,
         cfg->hash_bits < NLP_MODEL_MIN_BITS || cfg->hash_bits > NLP_MODEL_MAX_BITS ||
         !(cfg->heldout >= 0.0f && cfg->heldout < 0.9f) || !(cfg->l2 >= 0.0f) ||
         !(cfg->rate > 0.0f) || !cfg->epochs) {
-        snprintf(err, errlen, "bad training configuration (kind, hash bits %u-%u, held-out "
-                              "fraction [0, 0.9), l2 >= 0, rate > 0, epochs >= 1)",
+        snprintf(err, errlen,
+                 "bad training configuration (kind, hash bits %u-%u, held-out "
+                 "fraction [0, 0.9), l2 >= 0, rate > 0, epochs >= 1)",
                  NLP_MODEL_MIN_BITS, NLP_MODEL_MAX_BITS);
         return KZ_EINVAL;
     }
@@ -430,8 +430,8 @@ int nlp_model_train(struct nlp_analyzer *a, const struct nlp_lexicon *lx,
                  cfg->hash_bits, nlabels, NLP_MODEL_MAX_CELLS);
         return KZ_ERANGE;
     }
-    flags = (cfg->char_ngrams ? NLP_MODEL_F_CHAR : 0) |
-            (cfg->target_features ? NLP_MODEL_F_TARGET : 0);
+    flags =
+        (cfg->char_ngrams ? NLP_MODEL_F_CHAR : 0) | (cfg->target_features ? NLP_MODEL_F_TARGET : 0);
     if ((rc = nlp_model_alloc(cfg->kind, cfg->hash_bits, flags, labels, nlabels, &m)))
         goto fail;
     K = nlabels;
@@ -542,8 +542,7 @@ int nlp_model_train(struct nlp_analyzer *a, const struct nlp_lexicon *lx,
         /* Again from zero on every example, for the epochs the held-out part
          * chose; the blend chosen stays.  (The held-out figures above are
          * those of the first fit: the refit has nothing left to score on.) */
-        fit_from_zero(cfg, m, m->w, m->bias, G, Gb, &t, order, t.n, rep->best_epoch, &rng,
-                      scratch);
+        fit_from_zero(cfg, m, m->w, m->bias, G, Gb, &t, order, t.n, rep->best_epoch, &rng, scratch);
         ntrain = t.n;
     }
     rep->ntrain = ntrain;

@@ -23,9 +23,9 @@ static const char *const script_names[] = {
 };
 
 static const char *const kind_names[] = {
-    [NLP_TOK_WORD] = "word",     [NLP_TOK_HASHTAG] = "hashtag", [NLP_TOK_MENTION] = "mention",
-    [NLP_TOK_URL] = "url",       [NLP_TOK_EMOJI] = "emoji",     [NLP_TOK_NUMBER] = "number",
-    [NLP_TOK_TIME] = "time",     [NLP_TOK_DATE] = "date",
+    [NLP_TOK_WORD] = "word", [NLP_TOK_HASHTAG] = "hashtag", [NLP_TOK_MENTION] = "mention",
+    [NLP_TOK_URL] = "url",   [NLP_TOK_EMOJI] = "emoji",     [NLP_TOK_NUMBER] = "number",
+    [NLP_TOK_TIME] = "time", [NLP_TOK_DATE] = "date",
 };
 
 static const char *const stance_names[] = {
@@ -73,10 +73,10 @@ int nlp_lang_parse(const char *s, size_t n)
         const char *name;
         int lang;
     } table[] = {
-        {"kk", NLP_LANG_KK},       {"kaz", NLP_LANG_KK}, {"kazakh", NLP_LANG_KK},
-        {"ru", NLP_LANG_RU},       {"rus", NLP_LANG_RU}, {"russian", NLP_LANG_RU},
-        {"uk", NLP_LANG_UK},       {"ukr", NLP_LANG_UK}, {"ukrainian", NLP_LANG_UK},
-        {"en", NLP_LANG_EN},       {"eng", NLP_LANG_EN}, {"english", NLP_LANG_EN},
+        {"kk", NLP_LANG_KK},       {"kaz", NLP_LANG_KK},  {"kazakh", NLP_LANG_KK},
+        {"ru", NLP_LANG_RU},       {"rus", NLP_LANG_RU},  {"russian", NLP_LANG_RU},
+        {"uk", NLP_LANG_UK},       {"ukr", NLP_LANG_UK},  {"ukrainian", NLP_LANG_UK},
+        {"en", NLP_LANG_EN},       {"eng", NLP_LANG_EN},  {"english", NLP_LANG_EN},
         {"mixed", NLP_LANG_MIXED}, {"und", NLP_LANG_UND},
     };
     char buf[16];

@@ -28,7 +28,14 @@
 
 #include "kz.h"
 
-enum nlp_lang { NLP_LANG_UND = 0, NLP_LANG_KK, NLP_LANG_RU, NLP_LANG_UK, NLP_LANG_EN, NLP_LANG_MIXED };
+enum nlp_lang {
+    NLP_LANG_UND = 0,
+    NLP_LANG_KK,
+    NLP_LANG_RU,
+    NLP_LANG_UK,
+    NLP_LANG_EN,
+    NLP_LANG_MIXED
+};
 enum nlp_script { NLP_SCRIPT_NONE = 0, NLP_SCRIPT_CYRL, NLP_SCRIPT_LATN, NLP_SCRIPT_MIXED };
 enum nlp_kind {
     NLP_TOK_WORD = 0,
@@ -43,8 +50,8 @@ enum nlp_kind {
 
 const char *nlp_lang_name(enum nlp_lang l);     /* kk ru uk en mixed und */
 const char *nlp_script_name(enum nlp_script s); /* cyrl latn mixed none */
-const char *nlp_kind_name(enum nlp_kind k);     /* word hashtag mention url emoji number time date */
-int nlp_lang_parse(const char *s, size_t n);    /* NLP_LANG_UND when unknown */
+const char *nlp_kind_name(enum nlp_kind k);  /* word hashtag mention url emoji number time date */
+int nlp_lang_parse(const char *s, size_t n); /* NLP_LANG_UND when unknown */
 
 enum nlp_token_flags {
     NLP_TOKF_HASHTAG_PART = 1 << 0, /* a word taken from inside a hashtag */
@@ -72,8 +79,8 @@ struct nlp_doc {
 };
 
 struct nlp_config {
-    size_t arena_bytes;  /* initial scratch arena; default 256 KiB (grows if needed) */
-    size_t max_tokens;   /* tokens kept per post; default 65536 */
+    size_t arena_bytes; /* initial scratch arena; default 256 KiB (grows if needed) */
+    size_t max_tokens;  /* tokens kept per post; default 65536 */
 };
 
 void nlp_config_default(struct nlp_config *cfg);
@@ -231,8 +238,7 @@ int nlp_model_save(const struct nlp_model *m, void **buf, size_t *len);
 /* Parse and validate a serialized model.  Returns 0, KZ_EDECODE (truncated,
  * corrupt or foreign: err says which), KZ_EUNSUPPORTED (another version),
  * KZ_ERANGE or KZ_ENOMEM. */
-int nlp_model_load(const void *buf, size_t len, struct nlp_model **out, char *err,
-                   size_t errlen);
+int nlp_model_load(const void *buf, size_t len, struct nlp_model **out, char *err, size_t errlen);
 void nlp_model_free(struct nlp_model *m);
 enum nlp_model_kind nlp_model_get_kind(const struct nlp_model *m);
 size_t nlp_model_labels(const struct nlp_model *m, const char *const **labels);

@@ -40,10 +40,10 @@ char *nlp_arena_strdup(struct nlp_arena *ar, const char *s, size_t n);
 
 /* -- wordcache.c ------------------------------------------------------------ */
 
-#define NLP_WC_SLOTS 65536u /* entries, a power of two (see wordcache.c) */
-#define NLP_WC_KEY 28  /* longest form cached, bytes */
-#define NLP_WC_STEM 20 /* longest stem stored when it is not a prefix of the form */
-#define NLP_WC_PREFIX 0x80 /* slen flag: the stem is the form's first (slen & 0x7F) bytes */
+#define NLP_WC_SLOTS 65536u  /* entries, a power of two (see wordcache.c) */
+#define NLP_WC_KEY 28        /* longest form cached, bytes */
+#define NLP_WC_STEM 20       /* longest stem stored when it is not a prefix of the form */
+#define NLP_WC_PREFIX 0x80   /* slen flag: the stem is the form's first (slen & 0x7F) bytes */
 #define NLP_WC_TRANSLIT 0xFF /* stem_lang of an entry holding a transliteration */
 
 /* One cache line: the table is touched once or twice per token. */
@@ -76,7 +76,7 @@ struct nlp_wc_entry {
 #define NLP_SC_EPOCH_BITS 8
 #define NLP_SC_SET 0x800000u
 #define NLP_SC_FOLDK 0x400000u
-#define NLP_SC_FOLDX 0x200000u /* single symbols are below it */
+#define NLP_SC_FOLDX 0x200000u     /* single symbols are below it */
 #define NLP_SC_SETS_MAX (1u << 20) /* words of a->symset, at most */
 #define NLP_SC_MANY ((UINT32_MAX >> NLP_SC_EPOCH_BITS))
 
@@ -166,7 +166,7 @@ struct nlp_wordtab;
 struct nlp_analyzer {
     struct nlp_config cfg;
     struct nlp_arena arena;
-    struct nlp_token *toks; /* reused across posts; grows up to cfg.max_tokens */
+    struct nlp_token *toks;      /* reused across posts; grows up to cfg.max_tokens */
     struct nlp_wc_entry **tokwc; /* per token: its word-cache slot from langid, or NULL */
     size_t ntimes;               /* time and date tokens among toks (the latest analysis) */
     size_t ntoks, captoks;
@@ -183,7 +183,7 @@ struct nlp_analyzer {
     uint32_t *wcfold;          /* per wc slot: its form's folded symbols (NLP_SC_FOLDX),
                                   allocated when first needed */
     size_t nsymset, capsymset;
-    void *verdict_scratch;     /* classify.c */
+    void *verdict_scratch; /* classify.c */
 };
 
 /* Append a token; silently drops it once cfg.max_tokens is reached. */
@@ -234,9 +234,8 @@ static inline int32_t nlp_utf8_get(const char *s, size_t n, size_t *i)
     return -1;
 }
 
-
-size_t nlp_utf8_put(char *out, int32_t cp);                /* writes 1..4 bytes */
-int nlp_script_of(int32_t cp);                             /* enum nlp_script of a letter */
+size_t nlp_utf8_put(char *out, int32_t cp); /* writes 1..4 bytes */
+int nlp_script_of(int32_t cp);              /* enum nlp_script of a letter */
 int nlp_normalize_word(struct nlp_analyzer *a, const char *s, size_t n, struct kz_str *norm,
                        uint8_t *script, uint8_t *flags);
 int nlp_normalize_emoji(struct nlp_analyzer *a, const char *s, size_t n, struct kz_str *norm,
@@ -268,8 +267,8 @@ int nlp_tokenize(struct nlp_analyzer *a, const char *s, size_t n);
  * ICU always with force_icu.  Fills up to cap segment ends and word flags;
  * *nseg is the full count.  For tests comparing the two segmenters.
  */
-int nlp_segment_gap(struct nlp_analyzer *a, const char *s, size_t n, bool force_icu,
-                    size_t *ends, bool *words, size_t cap, size_t *nseg, bool *fast);
+int nlp_segment_gap(struct nlp_analyzer *a, const char *s, size_t n, bool force_icu, size_t *ends,
+                    bool *words, size_t cap, size_t *nseg, bool *fast);
 
 /* -- langid.c --------------------------------------------------------------- */
 
@@ -310,22 +309,22 @@ enum nlp_cat_family {
     NLP_CAT_TIME,      /* cue/time */
     NLP_CAT_PLACE,     /* cue/place */
     NLP_CAT_REGION,
-    NLP_CAT_PAST,      /* cue/past: a report of a past event */
-    NLP_CAT_EVERYDAY,  /* cue/everyday: an everyday invitation (той, football) */
+    NLP_CAT_PAST,     /* cue/past: a report of a past event */
+    NLP_CAT_EVERYDAY, /* cue/everyday: an everyday invitation (той, football) */
     /* read only by the models' target features (model_features.c): */
     NLP_CAT_TARGET_RU,   /* cue/target_russia: Russia's side named (Russia, Putin, Kremlin) */
     NLP_CAT_TARGET_UA,   /* cue/target_ukraine: Ukraine's side named (Ukraine, Zelensky, Kyiv) */
     NLP_CAT_TARGET_WEST, /* cue/target_west: the West named (NATO, the US, the EU) */
     NLP_CAT_POSITIVE,    /* cue/positive: a word that praises (victory, brave, liberate) */
     NLP_CAT_NEGATIVE,    /* cue/negative: a word that condemns (crime, invader, collapse) */
-    NLP_CAT_OPPOSITION,  /* cue/opposition: против, against, қарсы, осуждаю (classify.c) */
+    NLP_CAT_OPPOSITION, /* cue/opposition: против, against, қарсы, осуждаю (classify.c) */
 };
 
 struct nlp_lx_cat {
     struct kz_str category; /* "topic/protest"; in the lexicon */
     struct kz_str name;     /* "protest": after the slash */
     uint32_t name_off, name_len;
-    uint8_t family;         /* enum nlp_cat_family */
+    uint8_t family; /* enum nlp_cat_family */
 };
 
 struct nlp_lx_rule {
@@ -333,10 +332,10 @@ struct nlp_lx_rule {
     struct kz_str category; /* of cats[cat] */
     struct kz_str name;
     float weight;
-    uint32_t cat;           /* index into the lexicon's categories */
+    uint32_t cat; /* index into the lexicon's categories */
     uint8_t family;
     uint8_t ntokens;
-    uint8_t lang;           /* enum nlp_lang of the entry; UND for '*' */
+    uint8_t lang; /* enum nlp_lang of the entry; UND for '*' */
 };
 
 /* One pattern matched over tokens [first, last]. */

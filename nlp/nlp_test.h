@@ -32,7 +32,7 @@
 /* Byte length of the Kazakh stem of the case-folded Cyrillic word w; *final is
  * a replacement for its last letter (voicing: кітаб -> кітап) or 0. */
 size_t nlp_stem_kk(const char *w, size_t n, int32_t *final);
-int nlp_stem_kk_check_tables(void); /* 0, or -(index) of the first misordered entry */
+int nlp_stem_kk_check_tables(void);         /* 0, or -(index) of the first misordered entry */
 size_t nlp_utf8_put(char *out, int32_t cp); /* writes 1..4 bytes */
 
 /* -- tokenize.c (test_nlp_tokenize.c) ------------------------------------- */
@@ -43,8 +43,8 @@ size_t nlp_utf8_put(char *out, int32_t cp); /* writes 1..4 bytes */
  * ICU always with force_icu.  Fills up to cap segment ends and word flags;
  * *nseg is the full count.
  */
-int nlp_segment_gap(struct nlp_analyzer *a, const char *s, size_t n, bool force_icu,
-                    size_t *ends, bool *words, size_t cap, size_t *nseg, bool *fast);
+int nlp_segment_gap(struct nlp_analyzer *a, const char *s, size_t n, bool force_icu, size_t *ends,
+                    bool *words, size_t cap, size_t *nseg, bool *fast);
 
 /* -- model_features.c, model.c (test_nlp_model.c) ------------------------- */
 

@@ -34,20 +34,20 @@
 static const struct {
     int32_t from, to;
 } lat2cyr[] = {
-    {'A', 0x410}, {'B', 0x412}, {'C', 0x421}, {'E', 0x415}, {'H', 0x41D}, {'I', 0x406},
-    {'K', 0x41A}, {'M', 0x41C}, {'O', 0x41E}, {'P', 0x420}, {'T', 0x422}, {'X', 0x425},
-    {'Y', 0x423}, {'a', 0x430}, {'c', 0x441}, {'e', 0x435}, {'h', 0x4BB}, {'i', 0x456},
-    {'k', 0x43A}, {'o', 0x43E}, {'p', 0x440}, {'x', 0x445}, {'y', 0x443}, {0x18F, 0x4D8},
+    {'A', 0x410},   {'B', 0x412},   {'C', 0x421},   {'E', 0x415}, {'H', 0x41D}, {'I', 0x406},
+    {'K', 0x41A},   {'M', 0x41C},   {'O', 0x41E},   {'P', 0x420}, {'T', 0x422}, {'X', 0x425},
+    {'Y', 0x423},   {'a', 0x430},   {'c', 0x441},   {'e', 0x435}, {'h', 0x4BB}, {'i', 0x456},
+    {'k', 0x43A},   {'o', 0x43E},   {'p', 0x440},   {'x', 0x445}, {'y', 0x443}, {0x18F, 0x4D8},
     {0x259, 0x4D9}, {0x19F, 0x4E8}, {0x275, 0x4E9},
 };
 
 static const struct {
     int32_t from, to;
 } cyr2lat[] = {
-    {0x405, 'S'}, {0x406, 'I'}, {0x408, 'J'}, {0x410, 'A'}, {0x412, 'B'}, {0x415, 'E'},
-    {0x41A, 'K'}, {0x41C, 'M'}, {0x41D, 'H'}, {0x41E, 'O'}, {0x420, 'P'}, {0x421, 'C'},
-    {0x422, 'T'}, {0x423, 'Y'}, {0x425, 'X'}, {0x430, 'a'}, {0x435, 'e'}, {0x43A, 'k'},
-    {0x43E, 'o'}, {0x440, 'p'}, {0x441, 'c'}, {0x443, 'y'}, {0x445, 'x'}, {0x455, 's'},
+    {0x405, 'S'}, {0x406, 'I'}, {0x408, 'J'}, {0x410, 'A'},   {0x412, 'B'},   {0x415, 'E'},
+    {0x41A, 'K'}, {0x41C, 'M'}, {0x41D, 'H'}, {0x41E, 'O'},   {0x420, 'P'},   {0x421, 'C'},
+    {0x422, 'T'}, {0x423, 'Y'}, {0x425, 'X'}, {0x430, 'a'},   {0x435, 'e'},   {0x43A, 'k'},
+    {0x43E, 'o'}, {0x440, 'p'}, {0x441, 'c'}, {0x443, 'y'},   {0x445, 'x'},   {0x455, 's'},
     {0x456, 'i'}, {0x458, 'j'}, {0x4BB, 'h'}, {0x4D8, 0x18F}, {0x4D9, 0x259},
 };
 
@@ -165,9 +165,8 @@ static inline int32_t cyr_lower(int32_t cp)
  * The general path: homoglyph folding, utf8proc NFKC + case fold for code
  * points outside ASCII and the Cyrillic block, repeat folding.
  */
-static int normalize_general(struct nlp_analyzer *a, const char *s, size_t n, size_t ncp,
-                             bool slow, int target, struct kz_str *norm, uint8_t *script,
-                             uint8_t *flags)
+static int normalize_general(struct nlp_analyzer *a, const char *s, size_t n, size_t ncp, bool slow,
+                             int target, struct kz_str *norm, uint8_t *script, uint8_t *flags)
 {
     size_t i = 0, on = 0, lat = 0, cyr = 0;
     bool folded = false;
@@ -201,11 +200,11 @@ static int normalize_general(struct nlp_analyzer *a, const char *s, size_t n, si
             a->cps[ncp++] = '\'';
         } else {
             int last = 0;
-            utf8proc_ssize_t k = utf8proc_decompose_char(
-                cp, a->cps + ncp, (utf8proc_ssize_t)(a->capcps - ncp),
-                UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_IGNORE |
-                    UTF8PROC_STABLE,
-                &last);
+            utf8proc_ssize_t k =
+                utf8proc_decompose_char(cp, a->cps + ncp, (utf8proc_ssize_t)(a->capcps - ncp),
+                                        UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD |
+                                            UTF8PROC_IGNORE | UTF8PROC_STABLE,
+                                        &last);
             if (k < 0 || (size_t)k > a->capcps - ncp)
                 continue;
             ncp += (size_t)k;
@@ -282,7 +281,7 @@ static bool already_normal(const char *s, size_t n, uint8_t *script)
             if (i + 1 >= n)
                 return false;
             b = u[i + 1];
-            if (c == 0xD0 ? b - 0xB0u < 0x10u              /* а..п */
+            if (c == 0xD0   ? b - 0xB0u < 0x10u            /* а..п */
                 : c == 0xD1 ? b - 0x80u < 0x20u            /* р..я ѐ..џ */
                 : c == 0xD2 ? b - 0x8Au < 0x36u && (b & 1) /* ғ қ ң ү ұ һ ... */
                 : c == 0xD3 ? b - 0x90u < 0x30u && (b & 1) /* ә ө ... */

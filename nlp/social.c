@@ -158,10 +158,10 @@ static size_t match_emoji(const char *s, size_t n, size_t i)
 
 /* -- URLs, mentions, hashtags ----------------------------------------------- */
 
-static const char *const tlds[] = {"kz", "ru", "com", "me", "org", "net", "ua", "io", "be",
-                                   "ly", "gl", "cc", "su", "tv", "info", "gov", "edu", "co",
-                                   "to", "app", "site", "online", "news", "by", "uz", "kg",
-                                   "link", "gg", "am", "ge", "tj", "az", "ms", "fm", "pro"};
+static const char *const tlds[] = {
+    "kz", "ru", "com",  "me",  "org", "net", "ua", "io",  "be",   "ly",     "gl",   "cc",
+    "su", "tv", "info", "gov", "edu", "co",  "to", "app", "site", "online", "news", "by",
+    "uz", "kg", "link", "gg",  "am",  "ge",  "tj", "az",  "ms",   "fm",     "pro"};
 
 static bool is_tld(const char *p, size_t n)
 {
@@ -225,8 +225,8 @@ static size_t match_email(const char *s, size_t n, size_t i)
 {
     size_t j = i;
 
-    while (j < n && (is_alnum_ascii(s[j]) || s[j] == '.' || s[j] == '_' || s[j] == '-' ||
-                     s[j] == '+'))
+    while (j < n &&
+           (is_alnum_ascii(s[j]) || s[j] == '.' || s[j] == '_' || s[j] == '-' || s[j] == '+'))
         j++;
     if (j == i || j >= n || s[j] != '@')
         return 0;
@@ -345,18 +345,18 @@ static bool starts(const char *w, const char *p)
 /* Month number of a month word (ru/uk genitive, kk with any suffix, en), or 0. */
 static int month_of(const char *w)
 {
-    static const char *const kk[] = {"қаңтар", "ақпан", "наурыз", "сәуір", "мамыр", "маусым",
-                                     "шілде", "тамыз", "қыркүйек", "қазан", "қараша", "желтоқсан"};
-    static const char *const kk_plain[] = {"кантар", "акпан", "науруз", "сауир", "мамыр",
-                                           "маусым", "шилде", "тамыз", "кыркуйек", "казан",
-                                           "караша", "желтоксан"};
-    static const char *const ru[] = {"январ", "феврал", "март", "апрел", "ма", "июн",
-                                     "июл", "август", "сентябр", "октябр", "ноябр", "декабр"};
-    static const char *const uk[] = {"січня", "лютого", "березня", "квітня", "травня", "червня",
+    static const char *const kk[] = {"қаңтар", "ақпан", "наурыз",   "сәуір", "мамыр",  "маусым",
+                                     "шілде",  "тамыз", "қыркүйек", "қазан", "қараша", "желтоқсан"};
+    static const char *const kk_plain[] = {"кантар",   "акпан",  "науруз", "сауир",
+                                           "мамыр",    "маусым", "шилде",  "тамыз",
+                                           "кыркуйек", "казан",  "караша", "желтоксан"};
+    static const char *const ru[] = {"январ", "феврал", "март",    "апрел",  "ма",    "июн",
+                                     "июл",   "август", "сентябр", "октябр", "ноябр", "декабр"};
+    static const char *const uk[] = {"січня", "лютого", "березня", "квітня", "травня",    "червня",
                                      "липня", "серпня", "вересня", "жовтня", "листопада", "грудня"};
-    static const char *const en[] = {"january", "february", "march", "april", "may", "june",
-                                     "july", "august", "september", "october", "november",
-                                     "december"};
+    static const char *const en[] = {"january",   "february", "march",    "april",
+                                     "may",       "june",     "july",     "august",
+                                     "september", "october",  "november", "december"};
 
     for (int m = 0; m < 12; m++) {
         if (starts(w, kk[m]) || starts(w, kk_plain[m]))
@@ -465,16 +465,16 @@ static enum part_of_day pod_before_word(const char *w)
         const char *w;
         enum part_of_day pod;
     } words[] = {
-        {"таңғы", POD_MORNING},   {"тангы", POD_MORNING},   {"таңертең", POD_MORNING},
-        {"танертен", POD_MORNING}, {"tańǵy", POD_MORNING}, {"tangy", POD_MORNING},
-        {"түскі", POD_AFTERNOON}, {"туски", POD_AFTERNOON}, {"тускі", POD_AFTERNOON},
-        {"túski", POD_AFTERNOON}, {"tuski", POD_AFTERNOON}, {"кешкі", POD_EVENING},
-        {"кешки", POD_EVENING},   {"кешке", POD_EVENING},   {"кешкісін", POD_EVENING},
-        {"keshki", POD_EVENING},  {"keshke", POD_EVENING},  {"түнгі", POD_NIGHT},
-        {"тунги", POD_NIGHT},     {"тунгі", POD_NIGHT},     {"түнде", POD_NIGHT},
-        {"тунде", POD_NIGHT},     {"túngi", POD_NIGHT},     {"tungi", POD_NIGHT},
-        {"túnde", POD_NIGHT},     {"tunde", POD_NIGHT},     {"утром", POD_MORNING},
-        {"днём", POD_AFTERNOON},  {"днем", POD_AFTERNOON},  {"вечером", POD_EVENING},
+        {"таңғы", POD_MORNING},    {"тангы", POD_MORNING},   {"таңертең", POD_MORNING},
+        {"танертен", POD_MORNING}, {"tańǵy", POD_MORNING},   {"tangy", POD_MORNING},
+        {"түскі", POD_AFTERNOON},  {"туски", POD_AFTERNOON}, {"тускі", POD_AFTERNOON},
+        {"túski", POD_AFTERNOON},  {"tuski", POD_AFTERNOON}, {"кешкі", POD_EVENING},
+        {"кешки", POD_EVENING},    {"кешке", POD_EVENING},   {"кешкісін", POD_EVENING},
+        {"keshki", POD_EVENING},   {"keshke", POD_EVENING},  {"түнгі", POD_NIGHT},
+        {"тунги", POD_NIGHT},      {"тунгі", POD_NIGHT},     {"түнде", POD_NIGHT},
+        {"тунде", POD_NIGHT},      {"túngi", POD_NIGHT},     {"tungi", POD_NIGHT},
+        {"túnde", POD_NIGHT},      {"tunde", POD_NIGHT},     {"утром", POD_MORNING},
+        {"днём", POD_AFTERNOON},   {"днем", POD_AFTERNOON},  {"вечером", POD_EVENING},
         {"ночью", POD_NIGHT},
     };
 
@@ -615,8 +615,8 @@ static bool match_numeric(const char *s, size_t n, size_t i, size_t lo, struct n
         char sep = s[j];
         lb = digits(s, n, j + 1, &b);
         if (lb <= 2 && j + 1 + lb + 1 < n && s[j + 1 + lb] == sep &&
-            ((lc = digits(s, n, j + 2 + lb, &c)) == 4 || lc == 2) && a >= 1 && a <= 31 &&
-            b >= 1 && b <= 12) {
+            ((lc = digits(s, n, j + 2 + lb, &c)) == 4 || lc == 2) && a >= 1 && a <= 31 && b >= 1 &&
+            b <= 12) {
             m->end = j + 2 + lb + lc;
             m->kind = NLP_TOK_DATE;
             m->normlen = (size_t)snprintf(m->norm, sizeof(m->norm), "%04u-%02u-%02u",
@@ -624,8 +624,8 @@ static bool match_numeric(const char *s, size_t n, size_t i, size_t lo, struct n
             return true;
         }
         if (sep == '.' && lb == 2 && a <= 23 && b <= 59 &&
-            !(j + 3 < n && (is_digit(s[j + 3]) || (s[j + 3] == '.' && j + 4 < n &&
-                                                    is_digit(s[j + 4]))))) {
+            !(j + 3 < n &&
+              (is_digit(s[j + 3]) || (s[j + 3] == '.' && j + 4 < n && is_digit(s[j + 4]))))) {
             size_t cs = cue_before(s, i, lo, kk_cues, KZ_ARRAY_LEN(kk_cues));
             size_t cr = cue_before(s, i, lo, ru_cues, KZ_ARRAY_LEN(ru_cues));
             if (b % 5 == 0 || cs != i || cr != i) {
@@ -659,8 +659,8 @@ static bool match_numeric(const char *s, size_t n, size_t i, size_t lo, struct n
                 m->normlen =
                     (size_t)snprintf(m->norm, sizeof(m->norm), "%04u-%02u-%02u", y, mon, a);
             } else {
-                m->normlen = (size_t)snprintf(m->norm, sizeof(m->norm), "%02u-%02u",
-                                              (unsigned)mon, a);
+                m->normlen =
+                    (size_t)snprintf(m->norm, sizeof(m->norm), "%02u-%02u", (unsigned)mon, a);
             }
             return true;
         }

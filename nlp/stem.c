@@ -42,11 +42,10 @@ void nlp_stem_fini(struct nlp_analyzer *a)
 size_t nlp_stem_uk(const char *w, size_t n)
 {
     static const char *const endings[] = {
-        "ього", "ому",  "ого",  "ими",  "ами",  "ями",  "ові",  "еві",  "ій",   "ої",
-        "ою",   "ею",   "их",   "ів",   "ах",   "ях",   "ам",   "ям",   "ом",   "ем",
-        "ть",   "ла",   "ло",   "ли",   "ться", "ся",   "ний",  "ная",  "ного",
-        "уть",  "ють",  "ить",  "ать",  "ємо",  "имо",  "ете",  "ите",  "а",    "я",
-        "о",    "е",    "у",    "ю",    "і",    "и",    "ї",    "й",
+        "ього", "ому", "ого", "ими", "ами",  "ями", "ові", "еві", "ій",  "ої",  "ою",  "ею",
+        "их",   "ів",  "ах",  "ях",  "ам",   "ям",  "ом",  "ем",  "ть",  "ла",  "ло",  "ли",
+        "ться", "ся",  "ний", "ная", "ного", "уть", "ють", "ить", "ать", "ємо", "имо", "ете",
+        "ите",  "а",   "я",   "о",   "е",    "у",   "ю",   "і",   "и",   "ї",   "й",
     };
     size_t best = 0, ncp = 0, i = 0;
 
@@ -56,8 +55,7 @@ size_t nlp_stem_uk(const char *w, size_t n)
     }
     for (size_t k = 0; k < KZ_ARRAY_LEN(endings); k++) {
         size_t el = strlen(endings[k]);
-        if (el > best && el < n && memcmp(w + n - el, endings[k], el) == 0 &&
-            ncp - el / 2 >= 3)
+        if (el > best && el < n && memcmp(w + n - el, endings[k], el) == 0 && ncp - el / 2 >= 3)
             best = el;
     }
     return n - best;
@@ -93,8 +91,7 @@ int nlp_stem_token(struct nlp_analyzer *a, struct nlp_token *t, enum nlp_lang la
     bool hit = e != NULL;
     int rc;
 
-    if (lang != NLP_LANG_RU && lang != NLP_LANG_EN && lang != NLP_LANG_KK &&
-        lang != NLP_LANG_UK) {
+    if (lang != NLP_LANG_RU && lang != NLP_LANG_EN && lang != NLP_LANG_KK && lang != NLP_LANG_UK) {
         t->stem = t->norm;
         return 0;
     }

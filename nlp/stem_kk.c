@@ -31,7 +31,7 @@ enum cond {
     AFTER_VOWEL = 1,     /* root ends in a vowel */
     AFTER_CONS = 2,      /* root ends in a consonant */
     AFTER_VOWEL_MNN = 3, /* vowel or м н ң (genitive/accusative н-forms) */
-        AFTER_POSS3 = 5,     /* root ends in ы or і: қала-сы-н */
+    AFTER_POSS3 = 5,     /* root ends in ы or і: қала-сы-н */
 };
 
 struct sfx {
@@ -59,149 +59,149 @@ struct sfx {
  * and бар-ған-да loses -да, then -ған.
  */
 static const struct sfx suffixes[] = {
-    {S("га"), ANY, 3}, /* plain */
-    {S("да"), ANY, 3}, /* loc */
-    {S("ка"), AFTER_CONS, 3}, /* plain */
-    {S("на"), AFTER_POSS3, 3}, /* dat */
-    {S("нда"), AFTER_POSS3, 3}, /* loc */
-    {S("та"), AFTER_CONS, 3}, /* loc */
-    {S("ға"), ANY, 3}, /* dat */
-    {S("қа"), AFTER_CONS, 3}, /* dat */
-    {S("ге"), ANY, 3}, /* dat */
-    {S("де"), ANY, 3}, /* loc */
-    {S("ке"), AFTER_CONS, 3}, /* dat */
-    {S("нде"), AFTER_POSS3, 3}, /* loc */
-    {S("не"), AFTER_POSS3, 3}, /* dat */
-    {S("те"), AFTER_CONS, 3}, /* loc */
-    {S("амыз"), AFTER_CONS, 5}, /* verb */
-    {S("быз"), ANY, 5}, /* pers */
-    {S("біз"), ANY, 5}, /* pers */
-    {S("еміз"), AFTER_CONS, 5}, /* verb */
-    {S("ймыз"), AFTER_VOWEL, 5}, /* verb */
-    {S("йміз"), AFTER_VOWEL, 5}, /* verb */
-    {S("миз"), ANY, 5}, /* plain */
-    {S("мыз"), ANY, 5}, /* pers */
-    {S("міз"), ANY, 5}, /* pers */
-    {S("пыз"), AFTER_CONS, 5}, /* pers */
-    {S("піз"), AFTER_CONS, 5}, /* pers */
-    {S("сиз"), ANY, 5}, /* plain */
-    {S("сыз"), ANY, 5}, /* pers */
-    {S("сіз"), ANY, 5}, /* pers */
-    {S("ымыз"), AFTER_CONS, 2}, /* poss */
-    {S("ыңыз"), AFTER_CONS, 2}, /* poss */
-    {S("іміз"), AFTER_CONS, 2}, /* poss */
-    {S("іңіз"), AFTER_CONS, 2}, /* poss */
-    {S("ңыз"), AFTER_VOWEL, 2}, /* poss */
-    {S("ңіз"), AFTER_VOWEL, 2}, /* poss */
-    {S("деги"), ANY, 3}, /* plain */
-    {S("дай"), ANY, 3}, /* loc */
-    {S("дей"), ANY, 3}, /* loc */
-    {S("тай"), AFTER_CONS, 3}, /* loc */
-    {S("тей"), AFTER_CONS, 3}, /* loc */
-    {S("айык"), AFTER_CONS, 5}, /* plain */
-    {S("бек"), ANY, 0}, /* verb */
-    {S("ейик"), AFTER_CONS, 5}, /* plain */
-    {S("ейік"), AFTER_CONS, 5}, /* verb */
-    {S("йік"), AFTER_VOWEL, 5}, /* verb */
-    {S("мек"), ANY, 0}, /* verb */
-    {S("пек"), AFTER_CONS, 0}, /* verb */
-    {S("ым"), AFTER_CONS, 2}, /* poss */
-    {S("ім"), AFTER_CONS, 2}, /* poss */
-    {S("амын"), AFTER_CONS, 5}, /* verb */
-    {S("атын"), AFTER_CONS, 0}, /* verb */
-    {S("бен"), ANY, 3}, /* loc */
-    {S("бын"), ANY, 5}, /* pers */
-    {S("бін"), ANY, 5}, /* pers */
-    {S("ган"), ANY, 0}, /* plain */
-    {S("ген"), ANY, 0}, /* verb */
-    {S("дан"), ANY, 3}, /* loc */
-    {S("ден"), ANY, 3}, /* loc */
-    {S("дин"), AFTER_CONS, 3}, /* plain */
-    {S("дын"), AFTER_CONS, 3}, /* plain */
-    {S("емін"), AFTER_CONS, 5}, /* verb */
-    {S("етін"), AFTER_CONS, 0}, /* verb */
-    {S("ймын"), AFTER_VOWEL, 5}, /* verb */
-    {S("ймін"), AFTER_VOWEL, 5}, /* verb */
-    {S("йтын"), AFTER_VOWEL, 0}, /* verb */
-    {S("йтін"), AFTER_VOWEL, 0}, /* verb */
-    {S("кан"), AFTER_CONS, 0}, /* plain */
-    {S("кен"), AFTER_CONS, 0}, /* verb */
-    {S("мен"), ANY, 3}, /* loc */
-    {S("мин"), ANY, 5}, /* plain */
-    {S("мын"), ANY, 5}, /* pers */
-    {S("мін"), ANY, 5}, /* pers */
-    {S("н"), AFTER_POSS3, 3}, /* acc */
+    {S("га"), ANY, 3},              /* plain */
+    {S("да"), ANY, 3},              /* loc */
+    {S("ка"), AFTER_CONS, 3},       /* plain */
+    {S("на"), AFTER_POSS3, 3},      /* dat */
+    {S("нда"), AFTER_POSS3, 3},     /* loc */
+    {S("та"), AFTER_CONS, 3},       /* loc */
+    {S("ға"), ANY, 3},              /* dat */
+    {S("қа"), AFTER_CONS, 3},       /* dat */
+    {S("ге"), ANY, 3},              /* dat */
+    {S("де"), ANY, 3},              /* loc */
+    {S("ке"), AFTER_CONS, 3},       /* dat */
+    {S("нде"), AFTER_POSS3, 3},     /* loc */
+    {S("не"), AFTER_POSS3, 3},      /* dat */
+    {S("те"), AFTER_CONS, 3},       /* loc */
+    {S("амыз"), AFTER_CONS, 5},     /* verb */
+    {S("быз"), ANY, 5},             /* pers */
+    {S("біз"), ANY, 5},             /* pers */
+    {S("еміз"), AFTER_CONS, 5},     /* verb */
+    {S("ймыз"), AFTER_VOWEL, 5},    /* verb */
+    {S("йміз"), AFTER_VOWEL, 5},    /* verb */
+    {S("миз"), ANY, 5},             /* plain */
+    {S("мыз"), ANY, 5},             /* pers */
+    {S("міз"), ANY, 5},             /* pers */
+    {S("пыз"), AFTER_CONS, 5},      /* pers */
+    {S("піз"), AFTER_CONS, 5},      /* pers */
+    {S("сиз"), ANY, 5},             /* plain */
+    {S("сыз"), ANY, 5},             /* pers */
+    {S("сіз"), ANY, 5},             /* pers */
+    {S("ымыз"), AFTER_CONS, 2},     /* poss */
+    {S("ыңыз"), AFTER_CONS, 2},     /* poss */
+    {S("іміз"), AFTER_CONS, 2},     /* poss */
+    {S("іңіз"), AFTER_CONS, 2},     /* poss */
+    {S("ңыз"), AFTER_VOWEL, 2},     /* poss */
+    {S("ңіз"), AFTER_VOWEL, 2},     /* poss */
+    {S("деги"), ANY, 3},            /* plain */
+    {S("дай"), ANY, 3},             /* loc */
+    {S("дей"), ANY, 3},             /* loc */
+    {S("тай"), AFTER_CONS, 3},      /* loc */
+    {S("тей"), AFTER_CONS, 3},      /* loc */
+    {S("айык"), AFTER_CONS, 5},     /* plain */
+    {S("бек"), ANY, 0},             /* verb */
+    {S("ейик"), AFTER_CONS, 5},     /* plain */
+    {S("ейік"), AFTER_CONS, 5},     /* verb */
+    {S("йік"), AFTER_VOWEL, 5},     /* verb */
+    {S("мек"), ANY, 0},             /* verb */
+    {S("пек"), AFTER_CONS, 0},      /* verb */
+    {S("ым"), AFTER_CONS, 2},       /* poss */
+    {S("ім"), AFTER_CONS, 2},       /* poss */
+    {S("амын"), AFTER_CONS, 5},     /* verb */
+    {S("атын"), AFTER_CONS, 0},     /* verb */
+    {S("бен"), ANY, 3},             /* loc */
+    {S("бын"), ANY, 5},             /* pers */
+    {S("бін"), ANY, 5},             /* pers */
+    {S("ган"), ANY, 0},             /* plain */
+    {S("ген"), ANY, 0},             /* verb */
+    {S("дан"), ANY, 3},             /* loc */
+    {S("ден"), ANY, 3},             /* loc */
+    {S("дин"), AFTER_CONS, 3},      /* plain */
+    {S("дын"), AFTER_CONS, 3},      /* plain */
+    {S("емін"), AFTER_CONS, 5},     /* verb */
+    {S("етін"), AFTER_CONS, 0},     /* verb */
+    {S("ймын"), AFTER_VOWEL, 5},    /* verb */
+    {S("ймін"), AFTER_VOWEL, 5},    /* verb */
+    {S("йтын"), AFTER_VOWEL, 0},    /* verb */
+    {S("йтін"), AFTER_VOWEL, 0},    /* verb */
+    {S("кан"), AFTER_CONS, 0},      /* plain */
+    {S("кен"), AFTER_CONS, 0},      /* verb */
+    {S("мен"), ANY, 3},             /* loc */
+    {S("мин"), ANY, 5},             /* plain */
+    {S("мын"), ANY, 5},             /* pers */
+    {S("мін"), ANY, 5},             /* pers */
+    {S("н"), AFTER_POSS3, 3},       /* acc */
     {S("нан"), AFTER_VOWEL_MNN, 3}, /* loc */
     {S("нен"), AFTER_VOWEL_MNN, 3}, /* loc */
     {S("нин"), AFTER_VOWEL_MNN, 3}, /* plain */
     {S("нын"), AFTER_VOWEL_MNN, 3}, /* plain */
-    {S("пен"), AFTER_CONS, 3}, /* loc */
-    {S("пын"), AFTER_CONS, 5}, /* pers */
-    {S("пін"), AFTER_CONS, 5}, /* pers */
-    {S("тан"), AFTER_CONS, 3}, /* loc */
-    {S("тен"), AFTER_CONS, 3}, /* loc */
-    {S("тин"), AFTER_CONS, 3}, /* plain */
-    {S("тын"), AFTER_CONS, 3}, /* plain */
-    {S("ын"), AFTER_CONS, 2}, /* plain */
-    {S("ған"), ANY, 0}, /* verb */
-    {S("қан"), AFTER_CONS, 0}, /* verb */
-    {S("ып"), AFTER_CONS, 0}, /* verb */
-    {S("іп"), AFTER_CONS, 0}, /* verb */
-    {S("дар"), ANY, 1}, /* pl */
-    {S("дер"), ANY, 1}, /* pl */
-    {S("лар"), ANY, 1}, /* pl */
-    {S("лер"), ANY, 1}, /* pl */
-    {S("сыздар"), ANY, 5}, /* pers */
-    {S("сыңдар"), ANY, 5}, /* pers */
-    {S("сіздер"), ANY, 5}, /* pers */
-    {S("сіңдер"), ANY, 5}, /* pers */
-    {S("тар"), ANY, 1}, /* pl */
-    {S("тер"), ANY, 1}, /* pl */
-    {S("ыңдар"), AFTER_CONS, 5}, /* verb */
-    {S("ыңыздар"), AFTER_CONS, 5}, /* verb */
-    {S("іңдер"), AFTER_CONS, 5}, /* verb */
-    {S("іңіздер"), AFTER_CONS, 5}, /* verb */
-    {S("ңдар"), AFTER_VOWEL, 5}, /* verb */
-    {S("ңдер"), AFTER_VOWEL, 5}, /* verb */
-    {S("ңыздар"), AFTER_VOWEL, 5}, /* verb */
-    {S("ңіздер"), AFTER_VOWEL, 5}, /* verb */
-    {S("ады"), AFTER_CONS, 5}, /* verb */
-    {S("дагы"), ANY, 3}, /* plain */
-    {S("дағы"), ANY, 3}, /* loc */
-    {S("ды"), ANY, 3}, /* acc */
-    {S("йды"), AFTER_VOWEL, 5}, /* verb */
-    {S("ндағы"), AFTER_POSS3, 3}, /* loc */
-    {S("ны"), AFTER_VOWEL, 3}, /* acc */
-    {S("сы"), AFTER_VOWEL, 2}, /* poss */
-    {S("тағы"), AFTER_CONS, 3}, /* loc */
-    {S("ты"), AFTER_CONS, 3}, /* acc */
-    {S("ы"), AFTER_CONS, 2}, /* poss */
-    {S("дегі"), ANY, 3}, /* loc */
-    {S("ді"), ANY, 3}, /* acc */
-    {S("еді"), AFTER_CONS, 5}, /* verb */
-    {S("йді"), AFTER_VOWEL, 5}, /* verb */
-    {S("ндегі"), AFTER_POSS3, 3}, /* loc */
-    {S("ні"), AFTER_VOWEL, 3}, /* acc */
-    {S("сі"), AFTER_VOWEL, 2}, /* poss */
-    {S("тегі"), AFTER_CONS, 3}, /* loc */
-    {S("ті"), AFTER_CONS, 3}, /* acc */
-    {S("і"), AFTER_CONS, 2}, /* poss */
-    {S("айық"), AFTER_CONS, 5}, /* verb */
-    {S("бақ"), ANY, 0}, /* verb */
-    {S("йық"), AFTER_VOWEL, 5}, /* verb */
-    {S("мақ"), ANY, 0}, /* verb */
-    {S("пақ"), AFTER_CONS, 0}, /* verb */
-    {S("дың"), AFTER_CONS, 3}, /* gen */
-    {S("дің"), AFTER_CONS, 3}, /* gen */
-    {S("ларың"), ANY, 2}, /* poss */
+    {S("пен"), AFTER_CONS, 3},      /* loc */
+    {S("пын"), AFTER_CONS, 5},      /* pers */
+    {S("пін"), AFTER_CONS, 5},      /* pers */
+    {S("тан"), AFTER_CONS, 3},      /* loc */
+    {S("тен"), AFTER_CONS, 3},      /* loc */
+    {S("тин"), AFTER_CONS, 3},      /* plain */
+    {S("тын"), AFTER_CONS, 3},      /* plain */
+    {S("ын"), AFTER_CONS, 2},       /* plain */
+    {S("ған"), ANY, 0},             /* verb */
+    {S("қан"), AFTER_CONS, 0},      /* verb */
+    {S("ып"), AFTER_CONS, 0},       /* verb */
+    {S("іп"), AFTER_CONS, 0},       /* verb */
+    {S("дар"), ANY, 1},             /* pl */
+    {S("дер"), ANY, 1},             /* pl */
+    {S("лар"), ANY, 1},             /* pl */
+    {S("лер"), ANY, 1},             /* pl */
+    {S("сыздар"), ANY, 5},          /* pers */
+    {S("сыңдар"), ANY, 5},          /* pers */
+    {S("сіздер"), ANY, 5},          /* pers */
+    {S("сіңдер"), ANY, 5},          /* pers */
+    {S("тар"), ANY, 1},             /* pl */
+    {S("тер"), ANY, 1},             /* pl */
+    {S("ыңдар"), AFTER_CONS, 5},    /* verb */
+    {S("ыңыздар"), AFTER_CONS, 5},  /* verb */
+    {S("іңдер"), AFTER_CONS, 5},    /* verb */
+    {S("іңіздер"), AFTER_CONS, 5},  /* verb */
+    {S("ңдар"), AFTER_VOWEL, 5},    /* verb */
+    {S("ңдер"), AFTER_VOWEL, 5},    /* verb */
+    {S("ңыздар"), AFTER_VOWEL, 5},  /* verb */
+    {S("ңіздер"), AFTER_VOWEL, 5},  /* verb */
+    {S("ады"), AFTER_CONS, 5},      /* verb */
+    {S("дагы"), ANY, 3},            /* plain */
+    {S("дағы"), ANY, 3},            /* loc */
+    {S("ды"), ANY, 3},              /* acc */
+    {S("йды"), AFTER_VOWEL, 5},     /* verb */
+    {S("ндағы"), AFTER_POSS3, 3},   /* loc */
+    {S("ны"), AFTER_VOWEL, 3},      /* acc */
+    {S("сы"), AFTER_VOWEL, 2},      /* poss */
+    {S("тағы"), AFTER_CONS, 3},     /* loc */
+    {S("ты"), AFTER_CONS, 3},       /* acc */
+    {S("ы"), AFTER_CONS, 2},        /* poss */
+    {S("дегі"), ANY, 3},            /* loc */
+    {S("ді"), ANY, 3},              /* acc */
+    {S("еді"), AFTER_CONS, 5},      /* verb */
+    {S("йді"), AFTER_VOWEL, 5},     /* verb */
+    {S("ндегі"), AFTER_POSS3, 3},   /* loc */
+    {S("ні"), AFTER_VOWEL, 3},      /* acc */
+    {S("сі"), AFTER_VOWEL, 2},      /* poss */
+    {S("тегі"), AFTER_CONS, 3},     /* loc */
+    {S("ті"), AFTER_CONS, 3},       /* acc */
+    {S("і"), AFTER_CONS, 2},        /* poss */
+    {S("айық"), AFTER_CONS, 5},     /* verb */
+    {S("бақ"), ANY, 0},             /* verb */
+    {S("йық"), AFTER_VOWEL, 5},     /* verb */
+    {S("мақ"), ANY, 0},             /* verb */
+    {S("пақ"), AFTER_CONS, 0},      /* verb */
+    {S("дың"), AFTER_CONS, 3},      /* gen */
+    {S("дің"), AFTER_CONS, 3},      /* gen */
+    {S("ларың"), ANY, 2},           /* poss */
     {S("ның"), AFTER_VOWEL_MNN, 3}, /* gen */
     {S("нің"), AFTER_VOWEL_MNN, 3}, /* gen */
-    {S("сың"), ANY, 5}, /* pers */
-    {S("сің"), ANY, 5}, /* pers */
-    {S("тың"), AFTER_CONS, 3}, /* gen */
-    {S("тің"), AFTER_CONS, 3}, /* gen */
-    {S("ың"), AFTER_CONS, 2}, /* poss */
-    {S("ің"), AFTER_CONS, 2}, /* poss */
+    {S("сың"), ANY, 5},             /* pers */
+    {S("сің"), ANY, 5},             /* pers */
+    {S("тың"), AFTER_CONS, 3},      /* gen */
+    {S("тің"), AFTER_CONS, 3},      /* gen */
+    {S("ың"), AFTER_CONS, 2},       /* poss */
+    {S("ің"), AFTER_CONS, 2},       /* poss */
 };
 
 /* Words that end like a suffix but are roots (or are better left whole);
@@ -210,26 +210,40 @@ static const struct {
     const char *w;
     size_t n;
 } protected_words[] = {
-    {S2("адам")}, {S2("азамат")}, {S2("азаматтар")}, {S2("алаң")}, {S2("алматы")}, {S2("ана")},
-    {S2("апай")}, {S2("ата")}, {S2("ауыл")}, {S2("ағай")}, {S2("бала")}, {S2("барлығы")},
-    {S2("бейсенбі")}, {S2("бері")}, {S2("білім")}, {S2("бірақ")}, {S2("бірге")}, {S2("бүгін")},
-    {S2("бәрі")}, {S2("бәріне")}, {S2("дүйсенбі")}, {S2("ереуіл")}, {S2("ертең")}, {S2("есім")},
-    {S2("жаксы")}, {S2("жақсы")}, {S2("жексенбі")}, {S2("жетім")}, {S2("жұма")}, {S2("және")},
-    {S2("ислам")}, {S2("кейде")}, {S2("керек")}, {S2("кеше")}, {S2("кілем")}, {S2("кәрі")},
-    {S2("көлем")}, {S2("көше")}, {S2("мектеп")}, {S2("митинг")}, {S2("мында")}, {S2("мұнда")},
-    {S2("немесе")}, {S2("онда")}, {S2("отбасы")}, {S2("рахмет")}, {S2("сайлау")}, {S2("сары")},
-    {S2("себебі")}, {S2("сейсенбі")}, {S2("сенбі")}, {S2("сонда")}, {S2("сілтеме")},
-    {S2("сәлем")}, {S2("сәрсенбі")}, {S2("тамыз")}, {S2("тағы")}, {S2("теңге")}, {S2("тірі")},
-    {S2("төлем")}, {S2("шеру")}, {S2("ірі")}, {S2("ғылым")}, {S2("қазан")}, {S2("қазір")},
-    {S2("қала")}, {S2("қалам")}, {S2("қара")}, {S2("қосымша")}, {S2("үшін")}, {S2("әлем")},
-    {S2("әрі")}, {S2("өлім")}, {S2("өте")},
+    {S2("адам")},     {S2("азамат")},   {S2("азаматтар")}, {S2("алаң")},    {S2("алматы")},
+    {S2("ана")},      {S2("апай")},     {S2("ата")},       {S2("ауыл")},    {S2("ағай")},
+    {S2("бала")},     {S2("барлығы")},  {S2("бейсенбі")},  {S2("бері")},    {S2("білім")},
+    {S2("бірақ")},    {S2("бірге")},    {S2("бүгін")},     {S2("бәрі")},    {S2("бәріне")},
+    {S2("дүйсенбі")}, {S2("ереуіл")},   {S2("ертең")},     {S2("есім")},    {S2("жаксы")},
+    {S2("жақсы")},    {S2("жексенбі")}, {S2("жетім")},     {S2("жұма")},    {S2("және")},
+    {S2("ислам")},    {S2("кейде")},    {S2("керек")},     {S2("кеше")},    {S2("кілем")},
+    {S2("кәрі")},     {S2("көлем")},    {S2("көше")},      {S2("мектеп")},  {S2("митинг")},
+    {S2("мында")},    {S2("мұнда")},    {S2("немесе")},    {S2("онда")},    {S2("отбасы")},
+    {S2("рахмет")},   {S2("сайлау")},   {S2("сары")},      {S2("себебі")},  {S2("сейсенбі")},
+    {S2("сенбі")},    {S2("сонда")},    {S2("сілтеме")},   {S2("сәлем")},   {S2("сәрсенбі")},
+    {S2("тамыз")},    {S2("тағы")},     {S2("теңге")},     {S2("тірі")},    {S2("төлем")},
+    {S2("шеру")},     {S2("ірі")},      {S2("ғылым")},     {S2("қазан")},   {S2("қазір")},
+    {S2("қала")},     {S2("қалам")},    {S2("қара")},      {S2("қосымша")}, {S2("үшін")},
+    {S2("әлем")},     {S2("әрі")},      {S2("өлім")},      {S2("өте")},
 };
 
 static bool is_vowel(int32_t cp)
 {
     switch (cp) {
-    case 0x430: case 0x435: case 0x438: case 0x43E: case 0x443: case 0x44B: case 0x44D:
-    case 0x44E: case 0x44F: case 0x451: case 0x4D9: case 0x4E9: case 0x4AF: case 0x4B1:
+    case 0x430:
+    case 0x435:
+    case 0x438:
+    case 0x43E:
+    case 0x443:
+    case 0x44B:
+    case 0x44D:
+    case 0x44E:
+    case 0x44F:
+    case 0x451:
+    case 0x4D9:
+    case 0x4E9:
+    case 0x4AF:
+    case 0x4B1:
     case 0x456:
         return true;
     default:
@@ -241,9 +255,16 @@ static bool is_vowel(int32_t cp)
 static int harmony(int32_t cp)
 {
     switch (cp) {
-    case 0x430: case 0x43E: case 0x4B1: case 0x44B: /* а о ұ ы */
+    case 0x430:
+    case 0x43E:
+    case 0x4B1:
+    case 0x44B: /* а о ұ ы */
         return 1;
-    case 0x4D9: case 0x435: case 0x4E9: case 0x4AF: case 0x456: /* ә е ө ү і */
+    case 0x4D9:
+    case 0x435:
+    case 0x4E9:
+    case 0x4AF:
+    case 0x456: /* ә е ө ү і */
         return -1;
     default:
         return 0;
@@ -378,7 +399,7 @@ size_t nlp_stem_kk(const char *w, size_t n, int32_t *final)
     int32_t cps[64];
     size_t offs[65], ncp, len;
 
-    int8_t hv[65]; /* hv[k]: harmony of the last harmonic vowel in cps[0..k) */
+    int8_t hv[65];     /* hv[k]: harmony of the last harmonic vowel in cps[0..k) */
     unsigned slot = 6; /* suffixes still allowed: those of a smaller slot */
 
     *final = 0;

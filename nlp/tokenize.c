@@ -300,29 +300,144 @@ enum {
     FC_WS,      /* WSegSpace: ' ' */
     FC_CR,
     FC_LF,
-    FC_NL,      /* Newline: VT, FF */
-    FC_OT,      /* Other: the rest of ASCII punctuation (':' too) and controls, « » – — “ ” „ … № NBSP */
+    FC_NL, /* Newline: VT, FF */
+    FC_OT, /* Other: the rest of ASCII punctuation (':' too) and controls, « » – — “ ” „ … № NBSP */
 };
 
 static const uint8_t fc_ascii[128] = {
     /* controls: Other, except TAB..CR */
-    FC_OT, FC_OT, FC_OT, FC_OT, FC_OT, FC_OT, FC_OT, FC_OT, FC_OT, FC_OT, FC_LF, FC_NL,
-    FC_NL, FC_CR, FC_OT, FC_OT, FC_OT, FC_OT, FC_OT, FC_OT, FC_OT, FC_OT, FC_OT, FC_OT,
-    FC_OT, FC_OT, FC_OT, FC_OT, FC_OT, FC_OT, FC_OT, FC_OT,
+    FC_OT,
+    FC_OT,
+    FC_OT,
+    FC_OT,
+    FC_OT,
+    FC_OT,
+    FC_OT,
+    FC_OT,
+    FC_OT,
+    FC_OT,
+    FC_LF,
+    FC_NL,
+    FC_NL,
+    FC_CR,
+    FC_OT,
+    FC_OT,
+    FC_OT,
+    FC_OT,
+    FC_OT,
+    FC_OT,
+    FC_OT,
+    FC_OT,
+    FC_OT,
+    FC_OT,
+    FC_OT,
+    FC_OT,
+    FC_OT,
+    FC_OT,
+    FC_OT,
+    FC_OT,
+    FC_OT,
+    FC_OT,
     /* ' ' ! " # $ % & ' ( ) * + , - . / */
-    FC_WS, FC_OT, FC_OT, FC_OT, FC_OT, FC_OT, FC_OT, FC_SQ, FC_OT, FC_OT, FC_OT, FC_OT,
-    FC_MN, FC_OT, FC_MNL, FC_OT,
+    FC_WS,
+    FC_OT,
+    FC_OT,
+    FC_OT,
+    FC_OT,
+    FC_OT,
+    FC_OT,
+    FC_SQ,
+    FC_OT,
+    FC_OT,
+    FC_OT,
+    FC_OT,
+    FC_MN,
+    FC_OT,
+    FC_MNL,
+    FC_OT,
     /* 0-9 : ; < = > ? */
-    FC_NU, FC_NU, FC_NU, FC_NU, FC_NU, FC_NU, FC_NU, FC_NU, FC_NU, FC_NU, FC_OT, FC_MN,
-    FC_OT, FC_OT, FC_OT, FC_OT,
+    FC_NU,
+    FC_NU,
+    FC_NU,
+    FC_NU,
+    FC_NU,
+    FC_NU,
+    FC_NU,
+    FC_NU,
+    FC_NU,
+    FC_NU,
+    FC_OT,
+    FC_MN,
+    FC_OT,
+    FC_OT,
+    FC_OT,
+    FC_OT,
     /* @ A-Z [ \ ] ^ _ */
-    FC_BAD, FC_AL, FC_AL, FC_AL, FC_AL, FC_AL, FC_AL, FC_AL, FC_AL, FC_AL, FC_AL, FC_AL,
-    FC_AL, FC_AL, FC_AL, FC_AL, FC_AL, FC_AL, FC_AL, FC_AL, FC_AL, FC_AL, FC_AL, FC_AL,
-    FC_AL, FC_AL, FC_AL, FC_OT, FC_OT, FC_OT, FC_OT, FC_BAD,
+    FC_BAD,
+    FC_AL,
+    FC_AL,
+    FC_AL,
+    FC_AL,
+    FC_AL,
+    FC_AL,
+    FC_AL,
+    FC_AL,
+    FC_AL,
+    FC_AL,
+    FC_AL,
+    FC_AL,
+    FC_AL,
+    FC_AL,
+    FC_AL,
+    FC_AL,
+    FC_AL,
+    FC_AL,
+    FC_AL,
+    FC_AL,
+    FC_AL,
+    FC_AL,
+    FC_AL,
+    FC_AL,
+    FC_AL,
+    FC_AL,
+    FC_OT,
+    FC_OT,
+    FC_OT,
+    FC_OT,
+    FC_BAD,
     /* ` a-z { | } ~ DEL */
-    FC_OT, FC_AL, FC_AL, FC_AL, FC_AL, FC_AL, FC_AL, FC_AL, FC_AL, FC_AL, FC_AL, FC_AL,
-    FC_AL, FC_AL, FC_AL, FC_AL, FC_AL, FC_AL, FC_AL, FC_AL, FC_AL, FC_AL, FC_AL, FC_AL,
-    FC_AL, FC_AL, FC_AL, FC_OT, FC_OT, FC_OT, FC_OT, FC_OT,
+    FC_OT,
+    FC_AL,
+    FC_AL,
+    FC_AL,
+    FC_AL,
+    FC_AL,
+    FC_AL,
+    FC_AL,
+    FC_AL,
+    FC_AL,
+    FC_AL,
+    FC_AL,
+    FC_AL,
+    FC_AL,
+    FC_AL,
+    FC_AL,
+    FC_AL,
+    FC_AL,
+    FC_AL,
+    FC_AL,
+    FC_AL,
+    FC_AL,
+    FC_AL,
+    FC_AL,
+    FC_AL,
+    FC_AL,
+    FC_AL,
+    FC_OT,
+    FC_OT,
+    FC_OT,
+    FC_OT,
+    FC_OT,
 };
 
 /* Class of the character at s[i] (i < n) and its byte length in *len. */
@@ -352,9 +467,15 @@ static inline int fast_class(const unsigned char *s, size_t i, size_t n, size_t 
         *len = 3;
         if (c1 == 0x80) {
             switch (c2) {
-            case 0x93: case 0x94: case 0x9C: case 0x9D: case 0x9E: case 0xA6:
+            case 0x93:
+            case 0x94:
+            case 0x9C:
+            case 0x9D:
+            case 0x9E:
+            case 0xA6:
                 return FC_OT; /* – — “ ” „ … */
-            case 0x98: case 0x99:
+            case 0x98:
+            case 0x99:
                 return FC_MNL; /* ‘ ’ */
             default:
                 return FC_BAD;
@@ -475,8 +596,8 @@ struct gapseg {
     bool icu;
 };
 
-static int seg_open(struct nlp_analyzer *a, struct gapseg *g, const char *s, size_t gs,
-                    size_t ge, bool icu)
+static int seg_open(struct nlp_analyzer *a, struct gapseg *g, const char *s, size_t gs, size_t ge,
+                    bool icu)
 {
     g->s = s;
     g->gs = g->pos = gs;
@@ -497,8 +618,8 @@ static int seg_open(struct nlp_analyzer *a, struct gapseg *g, const char *s, siz
 
 /* The next segment [*p, *c), whether it is a word and may hold a '.' or ':'
  * (ICU's: always may); false at the end. */
-static bool seg_next(struct nlp_analyzer *a, struct gapseg *g, size_t *p, size_t *c,
-                     bool *is_word, bool *dots)
+static bool seg_next(struct nlp_analyzer *a, struct gapseg *g, size_t *p, size_t *c, bool *is_word,
+                     bool *dots)
 {
     if (g->pos >= g->ge)
         return false;
@@ -517,8 +638,8 @@ static bool seg_next(struct nlp_analyzer *a, struct gapseg *g, size_t *p, size_t
     return true;
 }
 
-int nlp_segment_gap(struct nlp_analyzer *a, const char *s, size_t n, bool force_icu,
-                    size_t *ends, bool *words, size_t cap, size_t *nseg, bool *fast)
+int nlp_segment_gap(struct nlp_analyzer *a, const char *s, size_t n, bool force_icu, size_t *ends,
+                    bool *words, size_t cap, size_t *nseg, bool *fast)
 {
     struct gapseg g;
     size_t p, c;
@@ -600,7 +721,6 @@ int nlp_tokenize(struct nlp_analyzer *a, const char *s, size_t n)
     size_t i = 0, gap = 0;
     struct nlp_match m;
     int rc;
-
 
     while (i < n) {
         unsigned char c = (unsigned char)s[i];

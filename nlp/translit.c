@@ -43,15 +43,13 @@ struct cp_map {
 
 /* Single Latin letters (and accented ones of 2018/2021). */
 static const struct cp_map single[] = {
-    {'a', 0x430},   {'b', 0x431},   {'c', 0x441},   {'d', 0x434},   {'e', 0x435},
-    {'f', 0x444},   {'g', 0x433},   {'h', 0x445},   {'i', 0x456},   {'j', 0x436},
-    {'k', 0x43A},   {'l', 0x43B},   {'m', 0x43C},   {'n', 0x43D},   {'o', 0x43E},
-    {'p', 0x43F},   {'q', 0x49B},   {'r', 0x440},   {'s', 0x441},   {'t', 0x442},
-    {'u', 0x443},   {'v', 0x432},   {'w', 0x443},   {'x', 0x445},   {'y', 0x44B},
-    {'z', 0x437},   {0xE4, 0x4D9},  {0x11F, 0x493}, {0x131, 0x456}, {0xF1, 0x4A3},
-    {0xF6, 0x4E9},  {0x15F, 0x448}, {0x16B, 0x4B1}, {0xFC, 0x4AF},  {0xE7, 0x447},
-    {0xE1, 0x4D9},  {0x1F5, 0x493}, {0x144, 0x4A3}, {0xF3, 0x4E9},  {0xFA, 0x4AF},
-    {0xFD, 0x443},  {0x259, 0x4D9},
+    {'a', 0x430},   {'b', 0x431},   {'c', 0x441},   {'d', 0x434},   {'e', 0x435},   {'f', 0x444},
+    {'g', 0x433},   {'h', 0x445},   {'i', 0x456},   {'j', 0x436},   {'k', 0x43A},   {'l', 0x43B},
+    {'m', 0x43C},   {'n', 0x43D},   {'o', 0x43E},   {'p', 0x43F},   {'q', 0x49B},   {'r', 0x440},
+    {'s', 0x441},   {'t', 0x442},   {'u', 0x443},   {'v', 0x432},   {'w', 0x443},   {'x', 0x445},
+    {'y', 0x44B},   {'z', 0x437},   {0xE4, 0x4D9},  {0x11F, 0x493}, {0x131, 0x456}, {0xF1, 0x4A3},
+    {0xF6, 0x4E9},  {0x15F, 0x448}, {0x16B, 0x4B1}, {0xFC, 0x4AF},  {0xE7, 0x447},  {0xE1, 0x4D9},
+    {0x1F5, 0x493}, {0x144, 0x4A3}, {0xF3, 0x4E9},  {0xFA, 0x4AF},  {0xFD, 0x443},  {0x259, 0x4D9},
 };
 
 /* Letter + apostrophe (2017). */
@@ -70,14 +68,13 @@ static int32_t lookup(const struct cp_map *m, size_t n, int32_t c)
 
 static bool case_ending(const char *p, size_t n)
 {
-    static const char *const e[] = {"da",  "de",  "ta",  "te",  "dan", "den", "tan", "ten",
-                                    "nan", "nen", "ga",  "ge",  "qa",  "ke",  "na",  "ne",
-                                    "ny",  "ni",  "dy",  "di",  "ty",  "ti",  "nyn", "nin",
-                                    "dyn", "din", "tyn", "tin", "nyñ", "niñ", "men", "ben",
-                                    "pen", "ǵa",  "ğa",  "lar", "ler", "dar", "der", "tar",
-                                    "ter", "nda", "nde", "daǵy", "dağy", "dagy", "degi",
-                                    "nyń", "niń", "dyń", "diń", "tyń", "tiń", "ǵa", "ǵe",
-                                    "ğe", "qa", "ke", "nan", "nen", "y", "i", "ı"};
+    static const char *const e[] = {
+        "da",   "de",   "ta",   "te",  "dan", "den", "tan", "ten", "nan", "nen", "ga",
+        "ge",   "qa",   "ke",   "na",  "ne",  "ny",  "ni",  "dy",  "di",  "ty",  "ti",
+        "nyn",  "nin",  "dyn",  "din", "tyn", "tin", "nyñ", "niñ", "men", "ben", "pen",
+        "ǵa",   "ğa",   "lar",  "ler", "dar", "der", "tar", "ter", "nda", "nde", "daǵy",
+        "dağy", "dagy", "degi", "nyń", "niń", "dyń", "diń", "tyń", "tiń", "ǵa",  "ǵe",
+        "ğe",   "qa",   "ke",   "nan", "nen", "y",   "i",   "ı"};
     for (size_t i = 0; i < KZ_ARRAY_LEN(e); i++)
         if (strlen(e[i]) == n && memcmp(e[i], p, n) == 0)
             return true;
@@ -129,8 +126,20 @@ static bool has_acute(const char *s, size_t n)
 static bool cyr_vowel(int32_t c)
 {
     switch (c) {
-    case 0x430: case 0x4D9: case 0x435: case 0x451: case 0x438: case 0x43E: case 0x4E9:
-    case 0x443: case 0x4B1: case 0x4AF: case 0x44B: case 0x456: case 0x44D: case 0x44E:
+    case 0x430:
+    case 0x4D9:
+    case 0x435:
+    case 0x451:
+    case 0x438:
+    case 0x43E:
+    case 0x4E9:
+    case 0x443:
+    case 0x4B1:
+    case 0x4AF:
+    case 0x44B:
+    case 0x456:
+    case 0x44D:
+    case 0x44E:
     case 0x44F:
         return true;
     default:
@@ -144,8 +153,8 @@ int nlp_translit_kk(struct nlp_analyzer *a, const struct kz_str *surface, const 
     const char *s = in->p;
     size_t n = in->n, i = 0, o = 0;
     char *buf = nlp_arena_alloc(&a->arena, 2 * n + 1);
-    bool proper = surface->n > 0 && ((unsigned char)surface->p[0] >= 'A' &&
-                                     (unsigned char)surface->p[0] <= 'Z');
+    bool proper = surface->n > 0 &&
+                  ((unsigned char)surface->p[0] >= 'A' && (unsigned char)surface->p[0] <= 'Z');
     bool acute = has_acute(s, n), pv = false; /* pv: the last letter written was a vowel */
     /* ı marks a 2021 word, unless 2018 acutes or the digraphs 2021 does not
      * use (sh ch zh: ıshki is і and і, not і and и) say otherwise */
@@ -187,8 +196,10 @@ int nlp_translit_kk(struct nlp_analyzer *a, const struct kz_str *surface, const 
             }
         }
         if (to < 0 && c2 == 'h' && (c == 's' || c == 'c' || c == 'z' || c == 'k' || c == 'g')) {
-            static const int32_t hmap[] = {['s' - 'a'] = 0x448, ['c' - 'a'] = 0x447,
-                                           ['z' - 'a'] = 0x436, ['k' - 'a'] = 0x445,
+            static const int32_t hmap[] = {['s' - 'a'] = 0x448,
+                                           ['c' - 'a'] = 0x447,
+                                           ['z' - 'a'] = 0x436,
+                                           ['k' - 'a'] = 0x445,
                                            ['g' - 'a'] = 0x493};
             to = hmap[c - 'a'];
             next = k2;

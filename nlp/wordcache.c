@@ -20,7 +20,6 @@
 
 #include "nlp_int.h"
 
-
 _Static_assert(sizeof(struct nlp_wc_entry) == 64, "a word-cache entry is one cache line");
 
 int nlp_wc_init(struct nlp_analyzer *a)

@@ -92,8 +92,8 @@ static int same_str(struct kz_str a, struct kz_str b)
     return a.n == b.n && !memcmp(a.p, b.p, a.n);
 }
 
-static int facts_from(struct pipeline *p, const struct ingest_post *post,
-                      const struct nlp_doc *doc, const struct nlp_verdict *v, struct agg_facts *f)
+static int facts_from(struct pipeline *p, const struct ingest_post *post, const struct nlp_doc *doc,
+                      const struct nlp_verdict *v, struct agg_facts *f)
 {
     size_t need = post->platform.n + post->region.n + post->lang.n + 8;
     if (grow((void **)&p->lower, &p->cap_lower, need, 1))
@@ -127,7 +127,8 @@ static int facts_from(struct pipeline *p, const struct ingest_post *post,
         const struct nlp_token *t = &doc->tokens[i];
         if (t->kind != NLP_TOK_HASHTAG || t->norm.n < 2)
             continue;
-        struct kz_str tag = t->norm.p[0] == '#' ? kz_str_make(t->norm.p + 1, t->norm.n - 1) : t->norm;
+        struct kz_str tag =
+            t->norm.p[0] == '#' ? kz_str_make(t->norm.p + 1, t->norm.n - 1) : t->norm;
         size_t j;
         for (j = 0; j < nh && !same_str(p->hashtags[j], tag); j++)
             ;
@@ -207,7 +208,7 @@ int pipeline_dead_to_file(void *file, const struct ingest_dead *d)
  * ------------------------------------------------------------------------ */
 
 int pipeline_new(const struct kz_config *cfg, struct agg_store *store, pipeline_dead_fn dead,
-                    void *dead_ctx, struct pipeline **out, char *err, size_t errlen)
+                 void *dead_ctx, struct pipeline **out, char *err, size_t errlen)
 {
     struct pipeline *p = calloc(1, sizeof(*p));
     if (!p)
@@ -297,8 +298,7 @@ int pipeline_flush(struct pipeline *p, char *err, size_t errlen)
     return 0;
 }
 
-int pipeline_record(struct pipeline *p, const struct ingest_record *rec, char *err,
-                       size_t errlen)
+int pipeline_record(struct pipeline *p, const struct ingest_record *rec, char *err, size_t errlen)
 {
     int rc = p->batch ? note_position(p, &rec->pos) : 0;
     if (rc == 1) {

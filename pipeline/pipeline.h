@@ -58,32 +58,32 @@ struct kz_config {
     char *topics[KZ_MAX_TOPICS];
     int ntopics;
     char *redis;
-    int stats_interval;          /* run: seconds between stats lines; 0 = off (default 10) */
-    int until_eof;               /* run: exit once every partition is drained */
-    int stats_json;              /* run: stats as JSON lines on stderr */
-    int64_t lateness_ms;         /* run: allowed lateness for the watermark; default 60000 */
-    int64_t from_ms, to_ms;      /* query: window [from, to); 0 = default */
-    int gran;                    /* query: enum agg_gran */
-    int limit;                   /* query: top-k size; default 10 */
-    int64_t minute_ttl_s;        /* run: Redis retention of minute buckets; default 7 days */
-    int64_t hour_ttl_s;          /* run: ... of hour, top and authors buckets; default 400 days */
-    double rate;                 /* produce: posts/s, 0 = full speed */
-    double speed;                /* produce: pace of the original times x speed, 0 = off */
+    int stats_interval;     /* run: seconds between stats lines; 0 = off (default 10) */
+    int until_eof;          /* run: exit once every partition is drained */
+    int stats_json;         /* run: stats as JSON lines on stderr */
+    int64_t lateness_ms;    /* run: allowed lateness for the watermark; default 60000 */
+    int64_t from_ms, to_ms; /* query: window [from, to); 0 = default */
+    int gran;               /* query: enum agg_gran */
+    int limit;              /* query: top-k size; default 10 */
+    int64_t minute_ttl_s;   /* run: Redis retention of minute buckets; default 7 days */
+    int64_t hour_ttl_s;     /* run: ... of hour, top and authors buckets; default 400 days */
+    double rate;            /* produce: posts/s, 0 = full speed */
+    double speed;           /* produce: pace of the original times x speed, 0 = off */
     struct kz_kv kafka_props[KZ_MAX_KAFKA_PROPS]; /* -X key=value, in order */
     int nkafka_props;
     char *gold;                  /* eval, train: gold-labelled JSON lines */
     char *models[KZ_MAX_MODELS]; /* --model files, at most one per label kind */
     int nmodels;
-    char *train_label;           /* train: stance, topics or mobilization */
-    char *train_out;             /* train: model file written */
-    uint64_t train_seed;         /* train: default 1 */
-    int train_epochs;            /* train: at most; default 30 */
-    double train_l2;             /* train: L2 penalty; default 1e-4 */
-    double train_rate;           /* train: AdaGrad learning rate; 0 = the trainer's (0.2) */
-    int train_hash_bits;         /* train: 2^bits feature buckets; default 18 */
-    int train_char_ngrams;       /* train: character 3-5-gram features; default 0 */
-    int train_target_features;   /* train: word x named-side features; default 0 */
-    int train_refit;             /* train: refit on all posts after early stopping; default 0 */
+    char *train_label;         /* train: stance, topics or mobilization */
+    char *train_out;           /* train: model file written */
+    uint64_t train_seed;       /* train: default 1 */
+    int train_epochs;          /* train: at most; default 30 */
+    double train_l2;           /* train: L2 penalty; default 1e-4 */
+    double train_rate;         /* train: AdaGrad learning rate; 0 = the trainer's (0.2) */
+    int train_hash_bits;       /* train: 2^bits feature buckets; default 18 */
+    int train_char_ngrams;     /* train: character 3-5-gram features; default 0 */
+    int train_target_features; /* train: word x named-side features; default 0 */
+    int train_refit;           /* train: refit on all posts after early stopping; default 0 */
 };
 
 void kz_config_init(struct kz_config *c);
@@ -157,8 +157,8 @@ struct kz_option;
 
 /* Set o's field of c from the text v; `what` names the setting in errors.
  * Returns 0, or -1 with a one-line error in err. */
-typedef int (*kz_option_set_fn)(struct kz_config *c, const struct kz_option *o,
-                                const char *what, const char *v, char *err, size_t errlen);
+typedef int (*kz_option_set_fn)(struct kz_config *c, const struct kz_option *o, const char *what,
+                                const char *v, char *err, size_t errlen);
 
 struct kz_option {
     const char *name;     /* long flag, without its dashes: "max-text" */
@@ -243,8 +243,7 @@ void pipeline_on_verdict(struct pipeline *p, pipeline_verdict_fn fn, void *ctx);
 
 /* Feed one record; with autoflush on (the default), applies the batch at
  * record boundaries once it holds cfg->flush_posts posts. */
-int pipeline_record(struct pipeline *p, const struct ingest_record *rec, char *err,
-                    size_t errlen);
+int pipeline_record(struct pipeline *p, const struct ingest_record *rec, char *err, size_t errlen);
 /* Analyse and classify a plain text (no record, no metadata): the verdict
  * callback sees it with post NULL and id as given.  Store-less pipelines only. */
 int pipeline_text(struct pipeline *p, const char *text, size_t n, char *err, size_t errlen);
@@ -295,8 +294,7 @@ int pipeline_walk_file(struct pipeline *p, const char *path, char *err, size_t e
  * Returns 0, PIPELINE_BAD_SOURCE (a read error), or a negative KZ_E* code
  * with "path:line: why" in err.
  */
-int pipeline_walk_lines(struct pipeline *p, FILE *in, const char *path, char *err,
-                        size_t errlen);
+int pipeline_walk_lines(struct pipeline *p, FILE *in, const char *path, char *err, size_t errlen);
 
 /* Is the line blank (only spaces, tabs and line ends)?  Readers of JSON lines
  * (eval and train read gold files) skip such lines. */
@@ -361,8 +359,8 @@ struct pipeline_report {
     const struct ingest_stats *ingest; /* records, dead letters, flags */
     const char *const *sources;        /* the files replayed, as named */
     int nsources;
-    const char *dead_letters;          /* where the dead letters went */
-    int top;                           /* entries in each top-k list */
+    const char *dead_letters; /* where the dead letters went */
+    int top;                  /* entries in each top-k list */
 };
 
 /* The replay report: totals, flags, dead letters by reason, posts per hour,

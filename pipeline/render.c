@@ -101,8 +101,8 @@ int pipeline_render_top(FILE *f, enum pipeline_format fmt, const struct pipeline
     }
     json_t *o = window_json(q), *items = json_array();
     for (size_t i = 0; i < t->n; i++)
-        json_array_append_new(items, json_pack("[s, I]", t->items[i].member,
-                                               (json_int_t)t->items[i].count));
+        json_array_append_new(
+            items, json_pack("[s, I]", t->items[i].member, (json_int_t)t->items[i].count));
     json_object_set_new(o, "items", items);
     return put_json(f, o);
 }
@@ -217,7 +217,9 @@ int pipeline_query_render(struct agg_store *st, const struct pipeline_query *q,
     int rc = queries[i].run(st, q, fmt, f, why, sizeof(why));
     if (rc) /* the store says why; a renderer does not */
         snprintf(err, errlen, "%s %s: %s", q->what, q->arg,
-                 why[0] ? why : ferror(f) ? "writing the answer failed" : kz_strerror(rc));
+                 why[0]      ? why
+                 : ferror(f) ? "writing the answer failed"
+                             : kz_strerror(rc));
     return rc;
 }
 
@@ -327,7 +329,7 @@ static void text_dims(FILE *f, struct agg_store *s, const struct window *w, cons
 /* One line per day: a 24-cell sparkline of posts per hour and the day's total. */
 static void text_hours(FILE *f, const struct agg_series *h)
 {
-    static const char *const ticks[] = {" ", "\u2581", "\u2582", "\u2583", "\u2584",
+    static const char *const ticks[] = {" ",      "\u2581", "\u2582", "\u2583", "\u2584",
                                         "\u2585", "\u2586", "\u2587", "\u2588"};
     int64_t max = 0, peak_ms = 0;
     for (size_t i = 0; i < h->n; i++)
@@ -403,8 +405,9 @@ static int report_text(FILE *f, const struct pipeline_report *in)
     } else {
         fprintf(f, "counted      0 posts\n");
     }
-    fprintf(f, "flagged      %s truncated to the text limit, %s with arrival time for a "
-               "missing or unreadable timestamp\n",
+    fprintf(f,
+            "flagged      %s truncated to the text limit, %s with arrival time for a "
+            "missing or unreadable timestamp\n",
             grouped((int64_t)is->truncated, b1, 32), grouped((int64_t)is->ts_arrival, b2, 32));
     if (is->skipped_service)
         fprintf(f, "skipped      %s Telegram service messages\n",

@@ -207,9 +207,10 @@ static int dlq_wait(struct stream *s)
             s->retries++;
         if (stop_now(s)) {
             ingest_kafka_dlq_purge(s->src);
-            set_fatal(s, "the broker did not confirm the dead letters of the last batch "
-                         "within %lld ms of the stop; the batch is not applied and its "
-                         "offsets are not committed: the next start reads it again",
+            set_fatal(s,
+                      "the broker did not confirm the dead letters of the last batch "
+                      "within %lld ms of the stop; the batch is not applied and its "
+                      "offsets are not committed: the next start reads it again",
                       (long long)(stream_now_ms() - s->stop_seen_ms));
             return KZ_EAGAIN;
         }

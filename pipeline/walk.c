@@ -63,8 +63,7 @@ int pipeline_walk_file(struct pipeline *p, const char *path, char *err, size_t e
     return status;
 }
 
-int pipeline_walk_lines(struct pipeline *p, FILE *in, const char *path, char *err,
-                        size_t errlen)
+int pipeline_walk_lines(struct pipeline *p, FILE *in, const char *path, char *err, size_t errlen)
 {
     const struct kz_config *cfg = pipeline_config(p);
     char *line = NULL, why[512];

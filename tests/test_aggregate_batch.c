@@ -16,7 +16,10 @@
 #include "tap.h"
 
 /* SI() for static tables, S() in expressions. */
-#define SI(lit) {lit, sizeof(lit) - 1}
+#define SI(lit)                                                                                    \
+    {                                                                                              \
+        lit, sizeof(lit) - 1                                                                       \
+    }
 #define S(lit) kz_str_make(lit, sizeof(lit) - 1)
 
 /* ---------------------------------------------------------------------------
@@ -62,8 +65,8 @@ static int on_count(void *ctx, enum agg_gran g, int64_t bucket, struct kz_str di
 {
     char buf[512];
 
-    snprintf(buf, sizeof buf, "%c %lld %.*s = %lld", g == AGG_MINUTE ? 'm' : 'h',
-             (long long)bucket, (int)dim.n, dim.p, (long long)n);
+    snprintf(buf, sizeof buf, "%c %lld %.*s = %lld", g == AGG_MINUTE ? 'm' : 'h', (long long)bucket,
+             (int)dim.n, dim.p, (long long)n);
     return lines_add(ctx, buf);
 }
 
@@ -80,8 +83,8 @@ static int on_author(void *ctx, int64_t hour, struct kz_str dim, struct kz_str a
 {
     char buf[512];
 
-    snprintf(buf, sizeof buf, "%lld %.*s %.*s", (long long)hour, (int)dim.n, dim.p,
-             (int)author.n, author.p);
+    snprintf(buf, sizeof buf, "%lld %.*s %.*s", (long long)hour, (int)dim.n, dim.p, (int)author.n,
+             author.p);
     return lines_add(ctx, buf);
 }
 
@@ -143,22 +146,43 @@ static void test_dimensions(void)
     static const struct kz_str tags[] = {SI("жаңаөзен"), SI("#Митинг")};
     static const struct kz_str terms[] = {SI("газ"), SI("бағасы")};
     struct agg_facts f = {
-        .ts_ms = TS, .platform = S("Telegram"), .lang = S("kk"), .region = S("mangystau"),
-        .author = S("tg:1001"), .channel = S("zhanaozen_live"), .topics = topics, .ntopics = 2,
-        .stance = S("pro_ukraine"), .mobilization = 1, .hashtags = tags, .nhashtags = 2,
-        .terms = terms, .nterms = 2,
+        .ts_ms = TS,
+        .platform = S("Telegram"),
+        .lang = S("kk"),
+        .region = S("mangystau"),
+        .author = S("tg:1001"),
+        .channel = S("zhanaozen_live"),
+        .topics = topics,
+        .ntopics = 2,
+        .stance = S("pro_ukraine"),
+        .mobilization = 1,
+        .hashtags = tags,
+        .nhashtags = 2,
+        .terms = terms,
+        .nterms = 2,
     };
     static const char *const dims[] = {
-        "all", "platform:telegram", "lang:kk", "region:mangystau", "stance:pro_ukraine",
-        "mob:call", "stance:pro_ukraine|lang:kk", "topic:protest",
-        "topic:protest|region:mangystau", "topic:protest|stance:pro_ukraine",
-        "topic:protest|platform:telegram", "topic:war_ukraine",
-        "topic:war_ukraine|region:mangystau", "topic:war_ukraine|stance:pro_ukraine",
+        "all",
+        "platform:telegram",
+        "lang:kk",
+        "region:mangystau",
+        "stance:pro_ukraine",
+        "mob:call",
+        "stance:pro_ukraine|lang:kk",
+        "topic:protest",
+        "topic:protest|region:mangystau",
+        "topic:protest|stance:pro_ukraine",
+        "topic:protest|platform:telegram",
+        "topic:war_ukraine",
+        "topic:war_ukraine|region:mangystau",
+        "topic:war_ukraine|stance:pro_ukraine",
         "topic:war_ukraine|platform:telegram",
     };
     static const char *const tops[] = {
-        "hashtag " HOUR_B " жаңаөзен = 1", "hashtag " HOUR_B " Митинг = 1",
-        "term " HOUR_B " газ = 1",         "term " HOUR_B " бағасы = 1",
+        "hashtag " HOUR_B " жаңаөзен = 1",
+        "hashtag " HOUR_B " Митинг = 1",
+        "term " HOUR_B " газ = 1",
+        "term " HOUR_B " бағасы = 1",
         "channel " HOUR_B " zhanaozen_live = 1",
     };
     static const char *const authors[] = {
@@ -197,7 +221,10 @@ static void test_empty_and_none(void)
     struct agg_facts empty = {.ts_ms = 0};
     struct agg_facts none = {.ts_ms = 0, .lang = S("ru"), .stance = S("none")};
     static const char *const counts[] = {
-        "m 0 all = 2", "h 0 all = 2", "m 0 lang:ru = 1", "h 0 lang:ru = 1",
+        "m 0 all = 2",
+        "h 0 all = 2",
+        "m 0 lang:ru = 1",
+        "h 0 lang:ru = 1",
     };
     static const char *const nothing[] = {0};
     struct agg_batch *b = NULL;
@@ -220,22 +247,20 @@ static void test_folding(void)
     static const struct kz_str topics[] = {SI("Protest"), SI("protest"), SI(""), SI("a|b")};
     static const struct kz_str tags[] = {SI("#Almaty"), SI("almaty"), SI("АЛМАТЫ"), SI("#")};
     struct agg_facts f = {
-        .ts_ms = 0, .region = S("Алматы"), .topics = topics, .ntopics = 4,
-        .hashtags = tags, .nhashtags = 4,
+        .ts_ms = 0,
+        .region = S("Алматы"),
+        .topics = topics,
+        .ntopics = 4,
+        .hashtags = tags,
+        .nhashtags = 4,
     };
     static const char *const counts[] = {
-        "m 0 all = 1",
-        "m 0 region:Алматы = 1",
-        "m 0 topic:protest = 1",
-        "m 0 topic:protest|region:Алматы = 1",
-        "m 0 topic:a_b = 1",
-        "m 0 topic:a_b|region:Алматы = 1",
-        "h 0 all = 1",
-        "h 0 region:Алматы = 1",
-        "h 0 topic:protest = 1",
-        "h 0 topic:protest|region:Алматы = 1",
-        "h 0 topic:a_b = 1",
-        "h 0 topic:a_b|region:Алматы = 1",
+        "m 0 all = 1",           "m 0 region:Алматы = 1",
+        "m 0 topic:protest = 1", "m 0 topic:protest|region:Алматы = 1",
+        "m 0 topic:a_b = 1",     "m 0 topic:a_b|region:Алматы = 1",
+        "h 0 all = 1",           "h 0 region:Алматы = 1",
+        "h 0 topic:protest = 1", "h 0 topic:protest|region:Алматы = 1",
+        "h 0 topic:a_b = 1",     "h 0 topic:a_b|region:Алматы = 1",
     };
     static const char *const tops[] = {"hashtag 0 almaty = 1", "hashtag 0 АЛМАТЫ = 1"};
     struct agg_batch *b = NULL;
@@ -254,18 +279,31 @@ static void test_coalescing(void)
     static const struct kz_str topics[] = {SI("protest")};
     static const struct kz_str tags[] = {SI("митинг")};
     struct agg_facts f = {
-        .platform = S("vk"), .region = S("almaty"), .topics = topics, .ntopics = 1,
-        .hashtags = tags, .nhashtags = 1,
+        .platform = S("vk"),
+        .region = S("almaty"),
+        .topics = topics,
+        .ntopics = 1,
+        .hashtags = tags,
+        .nhashtags = 1,
     };
     static const char *const counts[] = {
-        "m 0 all = 6000", "m 0 platform:vk = 6000", "m 0 region:almaty = 6000",
-        "m 0 topic:protest = 6000", "m 0 topic:protest|region:almaty = 6000",
+        "m 0 all = 6000",
+        "m 0 platform:vk = 6000",
+        "m 0 region:almaty = 6000",
+        "m 0 topic:protest = 6000",
+        "m 0 topic:protest|region:almaty = 6000",
         "m 0 topic:protest|platform:vk = 6000",
-        "m 60000 all = 4000", "m 60000 platform:vk = 4000", "m 60000 region:almaty = 4000",
-        "m 60000 topic:protest = 4000", "m 60000 topic:protest|region:almaty = 4000",
+        "m 60000 all = 4000",
+        "m 60000 platform:vk = 4000",
+        "m 60000 region:almaty = 4000",
+        "m 60000 topic:protest = 4000",
+        "m 60000 topic:protest|region:almaty = 4000",
         "m 60000 topic:protest|platform:vk = 4000",
-        "h 0 all = 10000", "h 0 platform:vk = 10000", "h 0 region:almaty = 10000",
-        "h 0 topic:protest = 10000", "h 0 topic:protest|region:almaty = 10000",
+        "h 0 all = 10000",
+        "h 0 platform:vk = 10000",
+        "h 0 region:almaty = 10000",
+        "h 0 topic:protest = 10000",
+        "h 0 topic:protest|region:almaty = 10000",
         "h 0 topic:protest|platform:vk = 10000",
     };
     static const char *const tops[] = {"hashtag 0 митинг = 10000"};
@@ -297,7 +335,7 @@ static void test_alignment(void)
         {60000, 0, "m 60000 all = 1", "h 0 all = 1"},
         {3599999, 0, "m 3540000 all = 1", "h 0 all = 1"},
         {3600000, 0, "m 3600000 all = 1", "h 3600000 all = 1"},
-        {-1, 0, "m -60000 all = 1", "h -3600000 all = 1"},        /* floor, not truncation */
+        {-1, 0, "m -60000 all = 1", "h -3600000 all = 1"}, /* floor, not truncation */
         {-60000, 0, "m -60000 all = 1", "h -3600000 all = 1"},
         {-60001, 0, "m -120000 all = 1", "h -3600000 all = 1"},
         {-3600001, 0, "m -3660000 all = 1", "h -7200000 all = 1"},
@@ -343,8 +381,8 @@ static size_t heap_in_use(void)
 
 static void fill(struct agg_batch *b, int posts)
 {
-    static const struct kz_str topics[][2] = {
-        {SI("protest"), SI("prices")}, {SI("war_ukraine"), SI("mobilization")}};
+    static const struct kz_str topics[][2] = {{SI("protest"), SI("prices")},
+                                              {SI("war_ukraine"), SI("mobilization")}};
     static const struct kz_str regions[] = {SI("almaty"), SI("mangystau"), SI("astana")};
     static const struct kz_str tags[] = {SI("жаңаөзен"), SI("митинг"), SI("qantar")};
     char author[32];
@@ -352,10 +390,16 @@ static void fill(struct agg_batch *b, int posts)
     for (int i = 0; i < posts; i++) {
         int n = snprintf(author, sizeof author, "vk:%d", i % 97);
         struct agg_facts f = {
-            .ts_ms = TS + i * 1000LL, .platform = S("vk"), .lang = S("ru"),
-            .region = regions[i % 3], .author = kz_str_make(author, (size_t)n),
-            .topics = topics[i % 2], .ntopics = 2, .stance = S("pro_russia"),
-            .hashtags = &tags[i % 3], .nhashtags = 1,
+            .ts_ms = TS + i * 1000LL,
+            .platform = S("vk"),
+            .lang = S("ru"),
+            .region = regions[i % 3],
+            .author = kz_str_make(author, (size_t)n),
+            .topics = topics[i % 2],
+            .ntopics = 2,
+            .stance = S("pro_russia"),
+            .hashtags = &tags[i % 3],
+            .nhashtags = 1,
         };
 
         CHECK_EQ_INT(agg_batch_add(b, &f), 0);
@@ -407,10 +451,14 @@ static void test_authors_dedup(void)
     static const struct kz_str topics[] = {SI("protest")};
     struct agg_facts f = {.region = S("almaty"), .topics = topics, .ntopics = 1};
     static const char *const want[] = {
-        "0 all tg:aizhan",         "0 topic:protest tg:aizhan",
-        "0 region:almaty tg:aizhan", "0 all tg:nurlan",
-        "0 topic:protest tg:nurlan", "0 region:almaty tg:nurlan",
-        "3600000 all tg:aizhan",   "3600000 topic:protest tg:aizhan",
+        "0 all tg:aizhan",
+        "0 topic:protest tg:aizhan",
+        "0 region:almaty tg:aizhan",
+        "0 all tg:nurlan",
+        "0 topic:protest tg:nurlan",
+        "0 region:almaty tg:nurlan",
+        "3600000 all tg:aizhan",
+        "3600000 topic:protest tg:aizhan",
         "3600000 region:almaty tg:aizhan",
     };
     struct agg_batch *b = NULL;

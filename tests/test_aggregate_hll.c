@@ -52,12 +52,8 @@ static void test_redis_agreement(void)
         int n;
         uint64_t want;
     } cases[] = {
-        {"author-", 1, 1},
-        {"author-", 10, 10},
-        {"author-", 1000, 990},
-        {"author-", 20000, 20240},
-        {"author-", 100000, 100684},
-        {"author-", 1000000, 1004702},
+        {"author-", 1, 1},         {"author-", 10, 10},         {"author-", 1000, 990},
+        {"author-", 20000, 20240}, {"author-", 100000, 100684}, {"author-", 1000000, 1004702},
         {"автор-", 5000, 4973}, /* UTF-8 elements hash as bytes */
     };
 

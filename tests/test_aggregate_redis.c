@@ -118,8 +118,14 @@ static void post(struct agg_batch *b, int64_t ts, const char *topic, const char 
 {
     struct kz_str t = cs(topic), h = cs(hashtag);
     struct agg_facts f = {
-        .ts_ms = ts, .platform = cs("telegram"), .lang = cs("kk"), .region = cs("almaty"),
-        .author = cs(author), .topics = &t, .ntopics = topic ? 1 : 0, .hashtags = &h,
+        .ts_ms = ts,
+        .platform = cs("telegram"),
+        .lang = cs("kk"),
+        .region = cs("almaty"),
+        .author = cs(author),
+        .topics = &t,
+        .ntopics = topic ? 1 : 0,
+        .hashtags = &h,
         .nhashtags = hashtag ? 1 : 0,
     };
 
@@ -166,8 +172,8 @@ static int64_t series_total(struct agg_store *s, enum agg_gran g, const char *di
  * Comparing two stores
  * ------------------------------------------------------------------------ */
 
-static void same_series(struct agg_store *a, struct agg_store *b, enum agg_gran g,
-                        const char *dim, int64_t from, int64_t to)
+static void same_series(struct agg_store *a, struct agg_store *b, enum agg_gran g, const char *dim,
+                        int64_t from, int64_t to)
 {
     struct agg_series x, y;
     char e1[256], e2[256];
@@ -204,8 +210,8 @@ out:
 }
 
 /* Returns the number of members. */
-static size_t same_topk(struct agg_store *a, struct agg_store *b, enum agg_top_kind k,
-                        int64_t from, int64_t to, size_t limit)
+static size_t same_topk(struct agg_store *a, struct agg_store *b, enum agg_top_kind k, int64_t from,
+                        int64_t to, size_t limit)
 {
     struct agg_top x, y;
     char e1[256], e2[256];
@@ -218,15 +224,15 @@ static size_t same_topk(struct agg_store *a, struct agg_store *b, enum agg_top_k
     tap_checks++;
     if (x.n != y.n) {
         tap_failed++;
-        fprintf(stderr, "topk %s limit %zu: n %zu vs %zu (%s / %s)\n", agg_top_kind_name(k),
-                limit, x.n, y.n, r1 ? e1 : "", r2 ? e2 : "");
+        fprintf(stderr, "topk %s limit %zu: n %zu vs %zu (%s / %s)\n", agg_top_kind_name(k), limit,
+                x.n, y.n, r1 ? e1 : "", r2 ? e2 : "");
     } else {
         for (size_t i = 0; i < x.n; i++) {
             if (strcmp(x.items[i].member, y.items[i].member) != 0 ||
                 x.items[i].count != y.items[i].count) {
                 tap_failed++;
-                fprintf(stderr, "topk %s: item %zu: %s=%lld vs %s=%lld\n", agg_top_kind_name(k),
-                        i, x.items[i].member, (long long)x.items[i].count, y.items[i].member,
+                fprintf(stderr, "topk %s: item %zu: %s=%lld vs %s=%lld\n", agg_top_kind_name(k), i,
+                        x.items[i].member, (long long)x.items[i].count, y.items[i].member,
                         (long long)y.items[i].count);
                 break;
             }
@@ -308,18 +314,18 @@ static uint64_t rnd(uint64_t *st)
 #define N_POSTS 20000
 #define N_PART 5 /* four Kafka partitions and one file */
 
-static const char *const topics[] = {"protest", "war_ukraine", "prices", "mobilization",
-                                     "elections", "ecology"};
-static const char *const regions[] = {"almaty", "astana", "mangystau", "atyrau",
-                                      "shymkent", "zhanaozen", "", ""};
+static const char *const topics[] = {"protest",      "war_ukraine", "prices",
+                                     "mobilization", "elections",   "ecology"};
+static const char *const regions[] = {"almaty",   "astana",    "mangystau", "atyrau",
+                                      "shymkent", "zhanaozen", "",          ""};
 static const char *const stances[] = {"pro_ukraine", "pro_russia", "none", ""};
 
 static void random_post(struct agg_batch *b, uint64_t *st)
 {
     static const char *const platforms[] = {"telegram", "vk", "x", "instagram"};
     static const char *const langs[] = {"kk", "ru", "mixed", "en", ""};
-    static const char *const tag_stems[] = {"митинг", "жаңаөзен", "Qantar", "газ", "peace",
-                                            "Бірлік", "news"};
+    static const char *const tag_stems[] = {"митинг", "жаңаөзен", "Qantar", "газ",
+                                            "peace",  "Бірлік",   "news"};
     char author[32], channel[32], tagbuf[3][48], termbuf[4][32];
     struct kz_str tp[2], tags[3], terms[4];
     struct agg_facts f;
@@ -574,8 +580,8 @@ static void test_ttl(void)
         goto out;
     m = now / MIN * MIN;
     h = now / HOUR * HOUR;
-    old = now - 8 * 86400000LL;        /* past the minute retention only */
-    ancient = now - 401 * 86400000LL;  /* past both */
+    old = now - 8 * 86400000LL;       /* past the minute retention only */
+    ancient = now - 401 * 86400000LL; /* past both */
     post(b, now, "protest", "a1", "ttl");
     post(b, old, "protest", "a2", "ttl");
     post(b, ancient, "protest", "a3", "ttl");
@@ -701,10 +707,17 @@ out:
 
 static void test_urls(void)
 {
-    static const char *const bad[] = {"redis://", "redis://host:0", "redis://host:65536",
-                                      "redis://host:12x", "redis://host/db", "redis://[::1",
-                                      "redis://host:1/2/3", "redis://user@host", "redis://h o",
-                                      "127.0.0.1:6379", ""};
+    static const char *const bad[] = {"redis://",
+                                      "redis://host:0",
+                                      "redis://host:65536",
+                                      "redis://host:12x",
+                                      "redis://host/db",
+                                      "redis://[::1",
+                                      "redis://host:1/2/3",
+                                      "redis://user@host",
+                                      "redis://h o",
+                                      "127.0.0.1:6379",
+                                      ""};
     struct agg_redis_config cfg;
     struct agg_redis_addr a;
     struct agg_store *s = (struct agg_store *)&cfg; /* not a store: must be reset to NULL */
@@ -783,8 +796,8 @@ static void test_windows(void)
 
     if (!s)
         return;
-    CHECK_EQ_INT(agg_store_series(s, AGG_MINUTE, "all", 0, (int64_t)(1 << 24) * MIN + MIN, &r,
-                                  err, sizeof err),
+    CHECK_EQ_INT(agg_store_series(s, AGG_MINUTE, "all", 0, (int64_t)(1 << 24) * MIN + MIN, &r, err,
+                                  sizeof err),
                  KZ_ERANGE);
     CHECK(strstr(err, "series") != NULL);
     CHECK_EQ_INT(agg_store_topk(s, AGG_TOP_TERM, INT64_MIN, INT64_MAX, 0, &t, err, sizeof err),

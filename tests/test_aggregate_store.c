@@ -29,9 +29,16 @@ static void post(struct agg_batch *b, int64_t ts, const char *platform, const ch
 {
     struct kz_str t = cs(topic), h = cs(hashtag);
     struct agg_facts f = {
-        .ts_ms = ts, .platform = cs(platform), .lang = S("kk"), .region = cs(region),
-        .author = cs(author), .topics = &t, .ntopics = topic ? 1 : 0, .stance = cs(stance),
-        .hashtags = &h, .nhashtags = hashtag ? 1 : 0,
+        .ts_ms = ts,
+        .platform = cs(platform),
+        .lang = S("kk"),
+        .region = cs(region),
+        .author = cs(author),
+        .topics = &t,
+        .ntopics = topic ? 1 : 0,
+        .stance = cs(stance),
+        .hashtags = &h,
+        .nhashtags = hashtag ? 1 : 0,
     };
 
     CHECK_EQ_INT(agg_batch_add(b, &f), 0);
@@ -88,8 +95,7 @@ static void check_series(struct agg_store *s, enum agg_gran g, const char *dim, 
     agg_series_free(&r);
 }
 
-#define CHECK_SERIES(s, g, dim, from, to, want)                                               \
-    check_series(s, g, dim, from, to, want, __LINE__)
+#define CHECK_SERIES(s, g, dim, from, to, want) check_series(s, g, dim, from, to, want, __LINE__)
 
 /* A top-k or dims result as "a=3 b=2". */
 static void check_top(struct agg_store *s, enum agg_top_kind k, int64_t from, int64_t to,
@@ -127,8 +133,7 @@ static void check_dims(struct agg_store *s, enum agg_gran g, const char *prefix,
     tap_checks++;
     if (strcmp(got, want) != 0) {
         tap_failed++;
-        fprintf(stderr, "line %d: dims \"%s\": got \"%s\", want \"%s\"\n", line, prefix, got,
-                want);
+        fprintf(stderr, "line %d: dims \"%s\": got \"%s\", want \"%s\"\n", line, prefix, got, want);
     }
     agg_dimcounts_free(&r);
 }
@@ -186,15 +191,15 @@ static void test_series(void)
     CHECK_SERIES(fx.s, AGG_HOUR, "topic:war_ukraine|stance:pro_ukraine", 0, 2 * HOUR, "1 0");
     CHECK_SERIES(fx.s, AGG_HOUR, "stance:none", 0, 2 * HOUR, "0 0");
     CHECK_SERIES(fx.s, AGG_HOUR, "topic:no_such", 0, 2 * HOUR, "0 0");
-    CHECK_SERIES(fx.s, AGG_HOUR, "all", 2 * HOUR, HOUR, "");  /* empty window */
-    CHECK_SERIES(fx.s, AGG_HOUR, "all", 10, 20, "");          /* floors to [0, 0) */
+    CHECK_SERIES(fx.s, AGG_HOUR, "all", 2 * HOUR, HOUR, ""); /* empty window */
+    CHECK_SERIES(fx.s, AGG_HOUR, "all", 10, 20, "");         /* floors to [0, 0) */
     {
         struct agg_series r;
         char err[128] = "";
 
-        CHECK_EQ_INT(agg_store_series(fx.s, AGG_MINUTE, "all", INT64_MIN, INT64_MAX, &r, err,
-                                      sizeof err),
-                     KZ_ERANGE);
+        CHECK_EQ_INT(
+            agg_store_series(fx.s, AGG_MINUTE, "all", INT64_MIN, INT64_MAX, &r, err, sizeof err),
+            KZ_ERANGE);
         CHECK(err[0] != '\0');
         CHECK(r.points == NULL && r.n == 0);
         CHECK_EQ_INT(agg_store_series(fx.s, (enum agg_gran)7, "all", 0, 1, &r, err, sizeof err),
@@ -206,8 +211,8 @@ static void test_series(void)
 static void test_topk(void)
 {
     struct fixture fx;
-    static const char *const tags[] = {"митинг", "митинг", "митинг", "жаңаөзен", "жаңаөзен",
-                                       "qantar", "qantar"};
+    static const char *const tags[] = {"митинг",   "митинг", "митинг", "жаңаөзен",
+                                       "жаңаөзен", "qantar", "qantar"};
 
     if (!setup(&fx, NULL)) {
         teardown(&fx);
@@ -294,8 +299,7 @@ static void test_dims(void)
     post(fx.b, HOUR, "x", NULL, "war_ukraine", "pro_ukraine", NULL, NULL);
     CHECK_EQ_INT(apply(fx.s, fx.b, NULL, 0), 0);
 
-    check_dims(fx.s, AGG_HOUR, "topic:", 0, HOUR, "topic:protest=3 topic:war_ukraine=2",
-               __LINE__);
+    check_dims(fx.s, AGG_HOUR, "topic:", 0, HOUR, "topic:protest=3 topic:war_ukraine=2", __LINE__);
     check_dims(fx.s, AGG_HOUR, "topic:", 0, 2 * HOUR, "topic:protest=3 topic:war_ukraine=3",
                __LINE__);
     check_dims(fx.s, AGG_MINUTE, "platform:", 0, MIN,
@@ -490,8 +494,7 @@ static void test_wrapper(void)
                  KZ_EUNSUPPORTED);
     CHECK(strstr(err, "nop") != NULL);
     CHECK_EQ_INT(agg_store_offset(s, "kz.posts", 0, &off, err, sizeof err), KZ_EUNSUPPORTED);
-    CHECK_EQ_INT(agg_store_publish_watermark(s, "g", "m", 0, 0, err, sizeof err),
-                 KZ_EUNSUPPORTED);
+    CHECK_EQ_INT(agg_store_publish_watermark(s, "g", "m", 0, 0, err, sizeof err), KZ_EUNSUPPORTED);
     CHECK(strstr(err, "nop") != NULL);
     CHECK_EQ_INT(agg_store_retire(s, "g", "m", err, sizeof err), KZ_EUNSUPPORTED);
     CHECK_EQ_INT(agg_store_watermark(s, "g", 0, 0, &off, err, sizeof err), KZ_EUNSUPPORTED);
@@ -527,9 +530,8 @@ static void test_watermarks(void)
         char m[32];
 
         snprintf(m, sizeof m, "host-%d:%d", i % 7, 1000 + i);
-        CHECK_EQ_INT(agg_store_publish_watermark(s, "big", m, T0 + 1000 * (i % 13), T0, err,
-                                                 sizeof err),
-                     0);
+        CHECK_EQ_INT(
+            agg_store_publish_watermark(s, "big", m, T0 + 1000 * (i % 13), T0, err, sizeof err), 0);
     }
     CHECK_EQ_INT(agg_store_publish_watermark(s, "other", "host-0:1000", -1, T0, err, sizeof err),
                  0);
@@ -618,15 +620,14 @@ static void test_randomized(void)
 
         CHECK_EQ_INT(agg_store_mem_bounds(fx.s, &from, &to), 0);
         CHECK(from >= base - HOUR && to <= base + R_MINUTES * MIN + HOUR);
-        CHECK_EQ_INT(agg_store_series(fx.s, AGG_MINUTE, "all", base, base + R_MINUTES * MIN, &s1,
-                                      NULL, 0),
-                     0);
+        CHECK_EQ_INT(
+            agg_store_series(fx.s, AGG_MINUTE, "all", base, base + R_MINUTES * MIN, &s1, NULL, 0),
+            0);
         CHECK_EQ_INT(agg_store_series(fx.s, AGG_MINUTE, "topic:protest|region:almaty", base,
                                       base + R_MINUTES * MIN, &s2, NULL, 0),
                      0);
-        CHECK_EQ_INT(agg_store_series(fx.s, AGG_HOUR, "all", base, base + R_MINUTES * MIN, &s3,
-                                      NULL, 0),
-                     0);
+        CHECK_EQ_INT(
+            agg_store_series(fx.s, AGG_HOUR, "all", base, base + R_MINUTES * MIN, &s3, NULL, 0), 0);
         CHECK_EQ_INT(s1.n, R_MINUTES);
         CHECK_EQ_INT(s2.n, R_MINUTES);
         CHECK_EQ_INT(s3.n, R_MINUTES / 60);
@@ -649,8 +650,7 @@ static void test_randomized(void)
     {
         struct agg_dimcounts d;
 
-        CHECK_EQ_INT(agg_store_dims(fx.s, AGG_MINUTE, "topic:", INT64_MIN, INT64_MAX, &d, NULL,
-                                    0),
+        CHECK_EQ_INT(agg_store_dims(fx.s, AGG_MINUTE, "topic:", INT64_MIN, INT64_MAX, &d, NULL, 0),
                      0);
         CHECK_EQ_INT(d.n, 4);
         for (size_t i = 0; i < d.n; i++)

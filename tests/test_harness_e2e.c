@@ -36,9 +36,9 @@
 #define N_AUTHORS 37
 #define N_PARTITIONS 4
 #define N_PLATFORMS 4
-#define BATCH 128          /* posts per Redis apply + offset commit */
-#define DEADLINE_S 120     /* hard limit for the whole test (SIGALRM) */
-#define CONSUME_S 90       /* consume phase gives up after this */
+#define BATCH 128      /* posts per Redis apply + offset commit */
+#define DEADLINE_S 120 /* hard limit for the whole test (SIGALRM) */
+#define CONSUME_S 90   /* consume phase gives up after this */
 
 static const char *const platforms[N_PLATFORMS] = {"telegram", "vk", "x", "instagram"};
 static const char *const id_prefixes[N_PLATFORMS] = {"tg", "vk", "x", "ig"};
@@ -67,12 +67,12 @@ struct counts {
     long all;
 };
 
-static struct counts want;      /* what was produced */
-static int seen[N_POSTS];       /* times each id was consumed */
+static struct counts want; /* what was produced */
+static int seen[N_POSTS];  /* times each id was consumed */
 static char topic[96];
 static char hash_key[128];
-static const char *brokers;     /* KZ_TEST_BROKERS */
-static redisContext *redis;     /* connection to KZ_TEST_REDIS_PORT */
+static const char *brokers; /* KZ_TEST_BROKERS */
+static redisContext *redis; /* connection to KZ_TEST_REDIS_PORT */
 
 /* -------------------------------------------------------------------------- */
 /* Helpers                                                                     */
@@ -112,8 +112,8 @@ static int post_json(int i, char *buf, size_t size)
     return snprintf(buf, size,
                     "{\"id\":\"%s:%d\",\"platform\":\"%s\",\"author\":\"a%d\","
                     "\"ts\":\"2026-11-20T%02d:%02d:%02d+05:00\",\"text\":\"%s\"}",
-                    id_prefixes[p], i, platforms[p], post_author(i), 10 + i / 3600,
-                    (i / 60) % 60, i % 60, texts[(size_t)i % N_TEXTS]);
+                    id_prefixes[p], i, platforms[p], post_author(i), 10 + i / 3600, (i / 60) % 60,
+                    i % 60, texts[(size_t)i % N_TEXTS]);
 }
 
 /* Find "name":"value" in a NUL-terminated JSON line; copy value to out. */
@@ -340,7 +340,8 @@ static void take_message(const rd_kafka_message_t *m, struct counts *batch)
     memcpy(line, m->payload, n);
     line[n] = '\0';
 
-    if (json_str(line, "id", id, sizeof id) || json_str(line, "platform", platform, sizeof platform) ||
+    if (json_str(line, "id", id, sizeof id) ||
+        json_str(line, "platform", platform, sizeof platform) ||
         json_str(line, "author", author, sizeof author)) {
         fprintf(stderr, "unparseable message at %s[%" PRId32 "]@%" PRId64 ": %s\n", topic,
                 m->partition, m->offset, line);
@@ -539,8 +540,9 @@ int main(void)
     brokers = getenv("KZ_TEST_BROKERS");
     const char *redis_port = getenv("KZ_TEST_REDIS_PORT");
     if (!brokers || !*brokers || !redis_port || !*redis_port) {
-        fprintf(stderr, "test_harness_e2e: KZ_TEST_BROKERS and KZ_TEST_REDIS_PORT must be set; "
-                        "run it as tests/harness/with-servers.sh %s (meson test does)\n",
+        fprintf(stderr,
+                "test_harness_e2e: KZ_TEST_BROKERS and KZ_TEST_REDIS_PORT must be set; "
+                "run it as tests/harness/with-servers.sh %s (meson test does)\n",
                 "build/tests/test_harness_e2e");
         return 1;
     }

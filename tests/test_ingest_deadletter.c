@@ -63,8 +63,8 @@ static long b64decode(const char *s, unsigned char *out, size_t cap)
             v[k] = s[i + k] == '=' ? 0 : b64val(s[i + k]);
         if (v[0] < 0 || v[1] < 0 || v[2] < 0 || v[3] < 0)
             return -1;
-        uint32_t w = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 |
-                     (uint32_t)v[3];
+        uint32_t w =
+            (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
         int bytes = s[i + 2] == '=' ? 1 : s[i + 3] == '=' ? 2 : 3;
         for (int k = 0; k < bytes; k++) {
             if (o >= cap)
@@ -175,15 +175,27 @@ static void test_invalid_utf8(void)
        "{\"text\":\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD na benzin\"}");
     /* A truncated sequence, an overlong slash, a surrogate, above U+10FFFF;
      * each invalid byte is one U+FFFD, valid neighbours survive. */
-    RT("қ\xE2\x82" "A", "қ\xEF\xBF\xBD\xEF\xBF\xBD" "A");
+    RT("қ\xE2\x82"
+       "A",
+       "қ\xEF\xBF\xBD\xEF\xBF\xBD"
+       "A");
     RT("\xC0\xAF", "\xEF\xBF\xBD\xEF\xBF\xBD");
     RT("\xED\xA0\x80", "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
     RT("\xF4\x90\x80\x80!", "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD!");
     /* base64 padding: lengths 1, 2, 3 and 4 mod 3. */
     RT("\xFF", "\xEF\xBF\xBD");
-    RT("\xFF" "a", "\xEF\xBF\xBD" "a");
-    RT("\xFF" "ab", "\xEF\xBF\xBD" "ab");
-    RT("\xFF" "abc", "\xEF\xBF\xBD" "abc");
+    RT("\xFF"
+       "a",
+       "\xEF\xBF\xBD"
+       "a");
+    RT("\xFF"
+       "ab",
+       "\xEF\xBF\xBD"
+       "ab");
+    RT("\xFF"
+       "abc",
+       "\xEF\xBF\xBD"
+       "abc");
     /* A NUL among invalid bytes: escaped in raw, exact in raw_b64. */
     RT("\xFE\x00z", "\xEF\xBF\xBD\x00z");
 }

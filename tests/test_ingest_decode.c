@@ -118,8 +118,8 @@ static void sink_free(struct sink *s)
 {
     for (int i = 0; i < s->nposts; i++) {
         struct cpost *c = &s->post[i];
-        char **f[] = {&c->id,  &c->platform, &c->author,   &c->channel,   &c->lang,
-                      &c->region, &c->url,   &c->reply_to, &c->repost_of, &c->text};
+        char **f[] = {&c->id,     &c->platform, &c->author,   &c->channel,   &c->lang,
+                      &c->region, &c->url,      &c->reply_to, &c->repost_of, &c->text};
         for (size_t k = 0; k < KZ_ARRAY_LEN(f); k++)
             free(*f[k]);
     }
@@ -430,8 +430,9 @@ static void test_telegram_export(void)
         CHECK_EQ_INT(s.dead[0].reason, INGEST_DL_EMPTY_TEXT);
         CHECK_EQ_INT(s.dead[0].index, 3);
         /* raw is the element alone, re-serialized. */
-        CHECK_EQ_STR(s.dead[0].raw, "{\"id\":4,\"type\":\"message\",\"date_unixtime\":\"1772960800\","
-                                    "\"photo\":\"photos/1.jpg\",\"text\":\"\"}");
+        CHECK_EQ_STR(s.dead[0].raw,
+                     "{\"id\":4,\"type\":\"message\",\"date_unixtime\":\"1772960800\","
+                     "\"photo\":\"photos/1.jpg\",\"text\":\"\"}");
         CHECK_EQ_INT(s.dead[1].reason, INGEST_DL_NOT_OBJECT);
         CHECK_EQ_INT(s.dead[1].index, 4);
         CHECK_EQ_STR(s.dead[1].raw, "[\"not\",\"a\",\"message\"]");
@@ -518,7 +519,7 @@ static void test_vk(void)
     ingest_decoder_free(dec);
 }
 
-#define X_TWEET(id, extra)                                                                    \
+#define X_TWEET(id, extra)                                                                         \
     "{\"id\":\"" id "\",\"author_id\":\"2244994945\",\"created_at\":\"2026-03-08T09:05:00.000Z\"," \
     "\"lang\":\"ru\",\"text\":\"Алматыда бензин тағы қымбаттады, " id "\"" extra "}"
 
@@ -553,13 +554,14 @@ static void test_x(void)
     sink_free(&s);
 
     /* {"data": {...}} with a long-form note_tweet. */
-    CHECK_EQ_INT(decode(dec,
-                        "{\"data\":" X_TWEET("1790000000000000002",
-                                             ",\"note_tweet\":{\"text\":\"Ұзын мәтін: бензин "
-                                             "бағасы туралы толық жазба\"}") ","
-                        "\"includes\":{\"users\":[]}}",
-                        &s),
-                 0);
+    CHECK_EQ_INT(
+        decode(dec,
+               "{\"data\":" X_TWEET("1790000000000000002",
+                                    ",\"note_tweet\":{\"text\":\"Ұзын мәтін: бензин "
+                                    "бағасы туралы толық жазба\"}") ","
+                                                                    "\"includes\":{\"users\":[]}}",
+               &s),
+        0);
     CHECK_EQ_INT(s.nposts, 1);
     CHECK_EQ_STR(s.post[0].id, "x:1790000000000000002");
     CHECK_EQ_STR(s.post[0].text, "Ұзын мәтін: бензин бағасы туралы толық жазба");
@@ -568,8 +570,8 @@ static void test_x(void)
 
     /* {"data": [...]} with a bad element: index and raw per element. */
     CHECK_EQ_INT(decode(dec,
-                        "{\"data\":[" X_TWEET("11", "") "," X_TWEET("12", ",\"lang\":5") ","
-                                                        X_TWEET("13", "") "],\"meta\":{}}",
+                        "{\"data\":[" X_TWEET("11", "") "," X_TWEET(
+                            "12", ",\"lang\":5") "," X_TWEET("13", "") "],\"meta\":{}}",
                         &s),
                  0);
     CHECK_EQ_INT(s.nposts, 2);
@@ -685,7 +687,8 @@ static void test_dead_reasons(void)
                 "field \"text\" holds only white space (12 bytes)");
     expect_dead("{\"text\":\"Ертең\",\"ts\":true}", INGEST_DL_BAD_TYPE,
                 "field \"ts\": expected string or number, got boolean");
-    expect_dead("{\"text\":42}", INGEST_DL_BAD_TYPE, "field \"text\": expected string, got integer");
+    expect_dead("{\"text\":42}", INGEST_DL_BAD_TYPE,
+                "field \"text\": expected string, got integer");
     expect_dead("{\"text\":\"Ертең\",\"id\":1.5}", INGEST_DL_BAD_TYPE,
                 "field \"id\": expected string or integer, got real");
     expect_dead("{\"text\":\"Ертең\",\"lang\":[\"kk\"]}", INGEST_DL_BAD_TYPE,
@@ -697,7 +700,8 @@ static void test_dead_reasons(void)
     expect_dead("{\"text\":\"Ертең\",\"metrics\":{\"likes\":2.5}}", INGEST_DL_BAD_TYPE,
                 "field \"metrics.likes\": expected integer, got real");
     expect_dead("{\"type\":\"message\",\"date\":\"2026-03-08T09:05:00\",\"text\":[1]}",
-                INGEST_DL_BAD_TYPE, "field \"text[0]\": expected string or entity object, got integer");
+                INGEST_DL_BAD_TYPE,
+                "field \"text[0]\": expected string or entity object, got integer");
     expect_dead("{\"type\":\"message\",\"date\":\"2026-03-08T09:05:00\",\"text\":{}}",
                 INGEST_DL_BAD_TYPE, "field \"text\": expected string or array, got object");
     /* ts 2026-03-10T09:05:00Z is 47 h after arrival: more than one day. */
@@ -1033,7 +1037,7 @@ static void test_schema_table(void)
     }
     CHECK_EQ_STR(ingest_schema_name(INGEST_SCHEMA_COUNT), "unknown");
     CHECK(ingest_schema_about(INGEST_SCHEMA_COUNT) == NULL);
-    CHECK_EQ_STR(ingest_schema_name((enum ingest_schema)-1), "unknown");
+    CHECK_EQ_STR(ingest_schema_name((enum ingest_schema) - 1), "unknown");
 
     /* Explicit lengths: a name need not end where the buffer does. */
     CHECK_EQ_INT(ingest_schema_by_name("vkontakte", 2), INGEST_SCHEMA_VK);
@@ -1093,10 +1097,10 @@ static void test_utf8_validator(void)
     CHECK_EQ_INT(ingest_utf8_valid_prefix(kz, strlen(kz)), strlen(kz));
     CHECK_EQ_INT(ingest_utf8_valid_prefix(kz, 30), 29); /* a cut letter is not valid */
     CHECK_EQ_INT(ingest_utf8_valid_prefix("abcdefghij\x80", 11), 10);
-    CHECK_EQ_INT(ingest_utf8_valid_prefix("\xE0\x9F\xBF", 3), 0);         /* overlong */
-    CHECK_EQ_INT(ingest_utf8_valid_prefix("\xF0\x8F\xBF\xBF", 4), 0);     /* overlong */
-    CHECK_EQ_INT(ingest_utf8_valid_prefix("\xF4\x8F\xBF\xBF", 4), 4);     /* U+10FFFF */
-    CHECK_EQ_INT(ingest_utf8_valid_prefix("\xF4\x90\x80\x80", 4), 0);     /* > U+10FFFF */
+    CHECK_EQ_INT(ingest_utf8_valid_prefix("\xE0\x9F\xBF", 3), 0);             /* overlong */
+    CHECK_EQ_INT(ingest_utf8_valid_prefix("\xF0\x8F\xBF\xBF", 4), 0);         /* overlong */
+    CHECK_EQ_INT(ingest_utf8_valid_prefix("\xF4\x8F\xBF\xBF", 4), 4);         /* U+10FFFF */
+    CHECK_EQ_INT(ingest_utf8_valid_prefix("\xF4\x90\x80\x80", 4), 0);         /* > U+10FFFF */
     CHECK_EQ_INT(ingest_utf8_valid_prefix("\xED\x9F\xBF\xED\xA0\x80", 6), 3); /* D7FF, D800 */
     CHECK_EQ_INT(ingest_utf8_valid_prefix("\xEF\xBF\xBF", 3), 3);
     CHECK_EQ_INT(ingest_utf8_valid_prefix("ab\xD2", 3), 2); /* truncated at the end */

@@ -166,8 +166,14 @@ static struct ingest_kafka *source(const char *group, struct hooks_seen *h,
 {
     const char *topics[1] = {topic};
     struct ingest_kafka_config cfg = {
-        .brokers = brokers, .group = group, .topics = topics, .ntopics = 1,
-        .props = props, .nprops = nprops, .max_record = MAX_REC, .track_eof = 1,
+        .brokers = brokers,
+        .group = group,
+        .topics = topics,
+        .ntopics = 1,
+        .props = props,
+        .nprops = nprops,
+        .max_record = MAX_REC,
+        .track_eof = 1,
     };
     struct ingest_kafka_hooks hooks = {.start = on_start, .revoke = on_revoke};
     struct ingest_kafka *k = NULL;
@@ -333,8 +339,11 @@ int main(void)
     CHECK_EQ_INT(ingest_kafka_lag(k), 0);
     {
         struct ingest_dead d = {
-            .reason = INGEST_DL_BAD_TYPE, .detail = "field \"text\": a number",
-            .pos = {topic, 1, 17, 0}, .raw = "{\"text\":1", .raw_len = 9,
+            .reason = INGEST_DL_BAD_TYPE,
+            .detail = "field \"text\": a number",
+            .pos = {topic, 1, 17, 0},
+            .raw = "{\"text\":1",
+            .raw_len = 9,
         };
 
         CHECK_EQ_INT(ingest_kafka_dead(k, &d), 0);

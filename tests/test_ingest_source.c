@@ -412,8 +412,9 @@ static void test_telegram_export(void)
         cfg.max_record = 100;
         struct ingest_decoder *d2 = NULL;
         int n2 = 0;
-        struct ingest_record whole = {export_doc, doc_len, {"result.json", -1, 0, 0},
-                                      1790000000000LL, INGEST_SCHEMA_TELEGRAM, 0};
+        struct ingest_record whole = {
+            export_doc, doc_len, {"result.json", -1, 0, 0}, 1790000000000LL, INGEST_SCHEMA_TELEGRAM,
+            0};
         CHECK_EQ_INT(ingest_decoder_new(&cfg, &d2), 0);
         if (d2)
             CHECK_EQ_INT(ingest_decode(d2, &whole, count_post, NULL, &n2), 0);
@@ -536,10 +537,17 @@ static void test_errors(void)
 static void cleanup(void)
 {
     static const char *files[] = {
-        "plain.jsonl", "looks-plain.jsonl", "empty.jsonl", "blank.jsonl", "bom.jsonl",
-        "posts.jsonl.gz", "multi.gz", "posts.zst", "big.jsonl", "big.gz", "big.zst",
-        "tail.jsonl", "result.json", "result.json.gz", "result.zst", "first-complete.jsonl",
-        "pretty.json", "broken.jsonl", "stdin.gz", "cut.gz", "bad.gz", "cut.zst",
+        "plain.jsonl", "looks-plain.jsonl",
+        "empty.jsonl", "blank.jsonl",
+        "bom.jsonl",   "posts.jsonl.gz",
+        "multi.gz",    "posts.zst",
+        "big.jsonl",   "big.gz",
+        "big.zst",     "tail.jsonl",
+        "result.json", "result.json.gz",
+        "result.zst",  "first-complete.jsonl",
+        "pretty.json", "broken.jsonl",
+        "stdin.gz",    "cut.gz",
+        "bad.gz",      "cut.zst",
     };
     for (size_t i = 0; i < KZ_ARRAY_LEN(files); i++)
         unlink(path_of(files[i]));

@@ -19,19 +19,19 @@ static int64_t parse(const char *s, int *rc)
     return ms;
 }
 
-#define CHECK_TIME(s, want)                                                                   \
-    do {                                                                                      \
-        int rc_;                                                                              \
-        int64_t got_ = parse(s, &rc_);                                                        \
-        CHECK_EQ_INT(rc_, 0);                                                                 \
-        CHECK_EQ_INT(got_, want);                                                             \
+#define CHECK_TIME(s, want)                                                                        \
+    do {                                                                                           \
+        int rc_;                                                                                   \
+        int64_t got_ = parse(s, &rc_);                                                             \
+        CHECK_EQ_INT(rc_, 0);                                                                      \
+        CHECK_EQ_INT(got_, want);                                                                  \
     } while (0)
 
-#define CHECK_BAD(s)                                                                          \
-    do {                                                                                      \
-        int rc_;                                                                              \
-        (void)parse(s, &rc_);                                                                 \
-        CHECK_EQ_INT(rc_, KZ_EDECODE);                                                        \
+#define CHECK_BAD(s)                                                                               \
+    do {                                                                                           \
+        int rc_;                                                                                   \
+        (void)parse(s, &rc_);                                                                      \
+        CHECK_EQ_INT(rc_, KZ_EDECODE);                                                             \
     } while (0)
 
 static void test_rfc3339_offsets(void)
@@ -118,7 +118,7 @@ static void test_garbage(void)
     CHECK_EQ_INT(ingest_parse_time("", 0, &ms), KZ_EDECODE);
     CHECK_EQ_INT(ingest_parse_time(NULL, 0, &ms), KZ_EDECODE);
     CHECK_EQ_INT(ms, 7); /* untouched on failure */
-    CHECK_BAD("кеше");      /* "yesterday" in Kazakh */
+    CHECK_BAD("кеше");   /* "yesterday" in Kazakh */
     CHECK_BAD("вчера в 12:00");
     CHECK_BAD("yesterday");
     CHECK_BAD("12abc");

@@ -113,28 +113,27 @@ out:
     nlp_lexicon_free(lx);
 }
 
-static const char lex_stance[] =
-    "stance/pro_russia\tсво\t1.0\tru\t\n"
-    "stance/pro_russia\tденацификац*\t1.0\tru\t\n"
-    "stance/pro_ukraine\t\"слава украине\"\t1.0\tru\t\n"
-    "cue/negation\tне\t1.0\tru\t\n"
-    "cue/negation\t\"не поддерживаю\"\t1.0\tru\t\n"
-    "cue/negation\tнет\t1.0\tru\t\n"
-    "cue/opposition\tпротив\t0.9\tru\t\n"
-    "stance/pro_ukraine\t\"нет войне\"\t0.9\tru\t\n"
-    "cue/opposition\tборьба\t0.8\tru\t\n"
-    "cue/opposition\tқарсы\t0.9\tkk\t\n"
-    "cue/opposition\tagainst\t0.9\ten\t\n"
-    "stance/pro_ukraine\tоккупант*\t0.9\tru\t\n"
-    "cue/negative\tоккупант*\t1.0\tru\t\n"
-    "stance/pro_ukraine\tбасқыншы*\t0.7\tkk\t\n"
-    "cue/negative\tбасқыншы*\t1.0\tkk\t\n"
-    "stance/pro_ukraine\t\"russian aggression\"\t0.8\ten\t\n"
-    "cue/negative\taggression\t1.0\ten\t\n"
-    "stance/pro_russia\tукронацист*\t1.0\tru\t\n"
-    "cue/negative\tукронацист*\t1.0\tru\t\n"
-    "stance/pro_russia\t\"русский мир\"\t0.9\tru\t\n"
-    "cue/reporting\t\"по словам\"\t1.0\tru\t\n";
+static const char lex_stance[] = "stance/pro_russia\tсво\t1.0\tru\t\n"
+                                 "stance/pro_russia\tденацификац*\t1.0\tru\t\n"
+                                 "stance/pro_ukraine\t\"слава украине\"\t1.0\tru\t\n"
+                                 "cue/negation\tне\t1.0\tru\t\n"
+                                 "cue/negation\t\"не поддерживаю\"\t1.0\tru\t\n"
+                                 "cue/negation\tнет\t1.0\tru\t\n"
+                                 "cue/opposition\tпротив\t0.9\tru\t\n"
+                                 "stance/pro_ukraine\t\"нет войне\"\t0.9\tru\t\n"
+                                 "cue/opposition\tборьба\t0.8\tru\t\n"
+                                 "cue/opposition\tқарсы\t0.9\tkk\t\n"
+                                 "cue/opposition\tagainst\t0.9\ten\t\n"
+                                 "stance/pro_ukraine\tоккупант*\t0.9\tru\t\n"
+                                 "cue/negative\tоккупант*\t1.0\tru\t\n"
+                                 "stance/pro_ukraine\tбасқыншы*\t0.7\tkk\t\n"
+                                 "cue/negative\tбасқыншы*\t1.0\tkk\t\n"
+                                 "stance/pro_ukraine\t\"russian aggression\"\t0.8\ten\t\n"
+                                 "cue/negative\taggression\t1.0\ten\t\n"
+                                 "stance/pro_russia\tукронацист*\t1.0\tru\t\n"
+                                 "cue/negative\tукронацист*\t1.0\tru\t\n"
+                                 "stance/pro_russia\t\"русский мир\"\t0.9\tru\t\n"
+                                 "cue/reporting\t\"по словам\"\t1.0\tru\t\n";
 
 static void test_stance(struct nlp_analyzer *a)
 {
@@ -262,25 +261,24 @@ static void test_mobilization(struct nlp_analyzer *a, const struct nlp_lexicon *
     }
 }
 
-static const char lex_mob[] =
-    "cue/call_to_action\tжиналамыз\t1.0\tkk\t\n"
-    "cue/call_to_action\tвыходим\t1.0\tru\t\n"
-    "cue/call_to_action\tвыходите\t0.9\tru\t\n"
-    "cue/call_to_action\tприходите\t0.8\tru\t\n"
-    "cue/negation\tне\t1.0\tru\t\n"
-    "cue/opposition\tпротив\t0.9\tru\t\n"
-    "cue/time\tзавтра\t0.8\tru\t\n"
-    "cue/time\tертең\t0.8\tkk\t\n"
-    "cue/place\tалаң*\t0.8\tkk\t\n"
-    "cue/place\tакимат*\t0.8\tru\t\n"
-    "cue/place\tплощад*\t0.8\tru\t\n"
-    "cue/place\tпарк*\t0.5\tru\t\n"
-    "cue/place\tалдына\t0.5\tkk\t\n"
-    "cue/place\tалдында\t0.5\tkk\t\n"
-    "cue/past\tвчера\t1.0\tru\t\n"
-    "cue/past\tпрошёл\t1.0\tru\t\n"
-    "cue/everyday\tфутбол*\t1.0\tru\t\n"
-    "topic/protest\tмитинг*\t0.9\tru\t\n";
+static const char lex_mob[] = "cue/call_to_action\tжиналамыз\t1.0\tkk\t\n"
+                              "cue/call_to_action\tвыходим\t1.0\tru\t\n"
+                              "cue/call_to_action\tвыходите\t0.9\tru\t\n"
+                              "cue/call_to_action\tприходите\t0.8\tru\t\n"
+                              "cue/negation\tне\t1.0\tru\t\n"
+                              "cue/opposition\tпротив\t0.9\tru\t\n"
+                              "cue/time\tзавтра\t0.8\tru\t\n"
+                              "cue/time\tертең\t0.8\tkk\t\n"
+                              "cue/place\tалаң*\t0.8\tkk\t\n"
+                              "cue/place\tакимат*\t0.8\tru\t\n"
+                              "cue/place\tплощад*\t0.8\tru\t\n"
+                              "cue/place\tпарк*\t0.5\tru\t\n"
+                              "cue/place\tалдына\t0.5\tkk\t\n"
+                              "cue/place\tалдында\t0.5\tkk\t\n"
+                              "cue/past\tвчера\t1.0\tru\t\n"
+                              "cue/past\tпрошёл\t1.0\tru\t\n"
+                              "cue/everyday\tфутбол*\t1.0\tru\t\n"
+                              "topic/protest\tмитинг*\t0.9\tru\t\n";
 
 /* ---------------------------------------------------------------------------
  * Lint
@@ -307,17 +305,16 @@ static int has_prefix(const char *s, const char *p)
 
 static void test_lint(void)
 {
-    static const char bad[] =
-        "# errors on lines 2, 3, 4, 5, 6, 7, 8\n"
-        "topic/protest\tмитинг\t0.9\tru\t\n"
-        "topic/protest\tМИТИНГ\t0.5\tru\tduplicate after case folding\n"
-        "topic/protest\t…\t0.5\tru\tempty after normalization\n"
-        "topic/Protest Now\tx\t0.5\tru\tunknown category\n"
-        "cue/shout\tx\t0.5\tru\tunknown category\n"
-        "topic/protest\tстачка\t1.5\tru\tbad weight\n"
-        "topic/protest\tзабастовка\t0.5\tru\n"
-        "topic/protest\tпикет\t0\tru\tbad weight\n"
-        "topic/protest\tголодовка\t0.7\tde\tbad lang\n";
+    static const char bad[] = "# errors on lines 2, 3, 4, 5, 6, 7, 8\n"
+                              "topic/protest\tмитинг\t0.9\tru\t\n"
+                              "topic/protest\tМИТИНГ\t0.5\tru\tduplicate after case folding\n"
+                              "topic/protest\t…\t0.5\tru\tempty after normalization\n"
+                              "topic/Protest Now\tx\t0.5\tru\tunknown category\n"
+                              "cue/shout\tx\t0.5\tru\tunknown category\n"
+                              "topic/protest\tстачка\t1.5\tru\tbad weight\n"
+                              "topic/protest\tзабастовка\t0.5\tru\n"
+                              "topic/protest\tпикет\t0\tru\tbad weight\n"
+                              "topic/protest\tголодовка\t0.7\tde\tbad lang\n";
     struct nlp_lexicon_file f = {"bad.tsv", bad, strlen(bad)};
     struct nlp_lexicon *lx = NULL;
     struct errs e;
@@ -405,8 +402,8 @@ static void test_symbol_cache(struct nlp_analyzer *a)
             goto out;
         if (lx == la)
             bad += count_ev(&v, "topic/protest") != 3 || count_ev(&v, "topic/ecology") != 1 ||
-                   count_ev(&v, "topic/economy") != 1 ||
-                   count_ev(&v, "stance/pro_ukraine") != 1 || count_ev(&v, "region/aktau") != 0;
+                   count_ev(&v, "topic/economy") != 1 || count_ev(&v, "stance/pro_ukraine") != 1 ||
+                   count_ev(&v, "region/aktau") != 0;
         else
             bad += count_ev(&v, "topic/economy") != 1 || count_ev(&v, "topic/ecology") != 2 ||
                    count_ev(&v, "region/aktau") != 1 || count_ev(&v, "topic/protest") != 0;
@@ -503,8 +500,8 @@ static void test_folded(struct nlp_analyzer *a)
         e = find_ev(&v, cases[i].cat, cases[i].rule);
         if (!cases[i].match) {
             if (e)
-                fprintf(stderr, "folded: %s hit %s in \"%s\"\n", cases[i].rule,
-                        cases[i].cat, cases[i].text);
+                fprintf(stderr, "folded: %s hit %s in \"%s\"\n", cases[i].rule, cases[i].cat,
+                        cases[i].text);
             CHECK(e == NULL);
         } else {
             if (!e)
@@ -529,7 +526,8 @@ static void test_folded(struct nlp_analyzer *a)
 static int has_topic(const struct nlp_verdict *v, const char *name)
 {
     for (size_t i = 0; i < v->ntopics; i++)
-        if (v->topics[i].name.n == strlen(name) && !memcmp(v->topics[i].name.p, name, v->topics[i].name.n))
+        if (v->topics[i].name.n == strlen(name) &&
+            !memcmp(v->topics[i].name.p, name, v->topics[i].name.n))
             return 1;
     return 0;
 }

@@ -194,22 +194,22 @@ static void run_file(struct nlp_analyzer *an, const char *path, struct buf *rege
     if (!fp)
         return;
     input_copy[0] = '\0';
-#define FLUSH_CASE()                                                                      \
-    do {                                                                                  \
-        if (in_case) {                                                                    \
-            CHECK(want.n == got.n && memcmp(want.p, got.p, got.n) == 0);                  \
-            if (!(want.n == got.n && memcmp(want.p, got.p, got.n) == 0))                  \
-                fprintf(stderr, "%s: case \"%s\":\n--- want\n%s--- got\n%s", path,        \
-                        input_copy, want.p ? want.p : "", got.p ? got.p : "");             \
-            puts_(regen, got.p ? got.p : "");                                             \
-            puts_(regen, "\n");                                                           \
-            want.n = got.n = 0;                                                           \
-            if (want.p)                                                                   \
-                want.p[0] = '\0';                                                         \
-            if (got.p)                                                                    \
-                got.p[0] = '\0';                                                          \
-            in_case = 0;                                                                  \
-        }                                                                                 \
+#define FLUSH_CASE()                                                                               \
+    do {                                                                                           \
+        if (in_case) {                                                                             \
+            CHECK(want.n == got.n && memcmp(want.p, got.p, got.n) == 0);                           \
+            if (!(want.n == got.n && memcmp(want.p, got.p, got.n) == 0))                           \
+                fprintf(stderr, "%s: case \"%s\":\n--- want\n%s--- got\n%s", path, input_copy,     \
+                        want.p ? want.p : "", got.p ? got.p : "");                                 \
+            puts_(regen, got.p ? got.p : "");                                                      \
+            puts_(regen, "\n");                                                                    \
+            want.n = got.n = 0;                                                                    \
+            if (want.p)                                                                            \
+                want.p[0] = '\0';                                                                  \
+            if (got.p)                                                                             \
+                got.p[0] = '\0';                                                                   \
+            in_case = 0;                                                                           \
+        }                                                                                          \
     } while (0)
 
     while ((len = getline(&line, &cap, fp)) >= 0) {

@@ -50,8 +50,7 @@ static const struct lcase cases[] = {
     {"Слава Україні", NLP_LANG_UK, NLP_SCRIPT_CYRL},
     {"Ми не здамося, бо це наша земля", NLP_LANG_UK, NLP_SCRIPT_CYRL},
     /* English */
-    {"The weather is nice today and the children play outside.", NLP_LANG_EN,
-     NLP_SCRIPT_LATN},
+    {"The weather is nice today and the children play outside.", NLP_LANG_EN, NLP_SCRIPT_LATN},
     {"Thanks", NLP_LANG_EN, NLP_SCRIPT_LATN},
     {"Stop the war", NLP_LANG_EN, NLP_SCRIPT_LATN},
     /* Code switching */

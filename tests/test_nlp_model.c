@@ -36,8 +36,7 @@ static const struct row train_rows[] = {
     {"Денацификация и демилитаризация: своих не бросаем", NLP_STANCE_PRO_RUSSIA, 0, "war"},
     {"Киевский режим ответит, спецоперация продолжается", NLP_STANCE_PRO_RUSSIA, 0, "war"},
     {"The special operation goes to plan, denazification now", NLP_STANCE_PRO_RUSSIA, 0, "war"},
-    {"Kiev regime will answer, the special operation continues", NLP_STANCE_PRO_RUSSIA, 0,
-     "war"},
+    {"Kiev regime will answer, the special operation continues", NLP_STANCE_PRO_RUSSIA, 0, "war"},
     {"Своих не бросаем, киевский режим падёт", NLP_STANCE_PRO_RUSSIA, 0, "war"},
     {"Denazification continues, we do not abandon our own", NLP_STANCE_PRO_RUSSIA, 0, "war"},
     {"Цены на хлеб опять выросли, зарплаты стоят", NLP_STANCE_NONE, 0, "prices"},
@@ -93,7 +92,7 @@ static struct nlp_train_example *examples(struct kz_str *topics)
     return ex;
 }
 
-static int g_char_ngrams;       /* train with character n-grams */
+static int g_char_ngrams;    /* train with character n-grams */
 static unsigned g_bits = 12; /* hash bits of train() */
 
 static struct nlp_model *train(struct nlp_analyzer *a, enum nlp_model_kind kind, uint64_t seed)
@@ -136,8 +135,8 @@ static void classify(struct nlp_analyzer *a, const struct nlp_model *m, const ch
 static int has_topic(const struct nlp_verdict *v, const char *name)
 {
     for (size_t i = 0; i < v->ntopics; i++)
-        if (v->topics[i].name.n == strlen(name) && !memcmp(v->topics[i].name.p, name,
-                                                           v->topics[i].name.n))
+        if (v->topics[i].name.n == strlen(name) &&
+            !memcmp(v->topics[i].name.p, name, v->topics[i].name.n))
             return 1;
     return 0;
 }
@@ -179,9 +178,8 @@ static void test_predicts_heldout(void)
             fprintf(stderr, "stance of \"%s\": %s\n", r->text, nlp_stance_name(v.stance));
         CHECK_EQ_INT(v.stance, r->stance);
         if (r->stance != NLP_STANCE_NONE) {
-            const struct nlp_evidence *e =
-                model_evidence(&v, r->stance == NLP_STANCE_PRO_UKRAINE ? "model/pro_ukraine"
-                                                                       : "model/pro_russia");
+            const struct nlp_evidence *e = model_evidence(
+                &v, r->stance == NLP_STANCE_PRO_UKRAINE ? "model/pro_ukraine" : "model/pro_russia");
             CHECK(e != NULL);
             /* a token feature's span points at its text */
             if (e && e->match.n)
@@ -385,16 +383,15 @@ out:
  * often under both labels, so a bag of words is at chance, while words paired
  * with the side named next to them (--target-features) separate the two.
  */
-static const char lex_targets[] =
-    "cue/target_russia\trussia*\t1.0\ten\t\n"
-    "cue/target_russia\tросси*\t1.0\tru\t\n"
-    "cue/target_ukraine\tukrain*\t1.0\ten\t\n"
-    "cue/target_ukraine\tукраин*\t1.0\tru\t\n"
-    "cue/positive\tadvanc*\t1.0\ten\t\n"
-    "cue/positive\tнаступ*\t1.0\tru\t\n"
-    "cue/negative\tcollaps*\t1.0\ten\t\n"
-    "cue/negative\tотступ*\t1.0\tru\t\n"
-    "cue/negation\tnot\t1.0\ten\t\n";
+static const char lex_targets[] = "cue/target_russia\trussia*\t1.0\ten\t\n"
+                                  "cue/target_russia\tросси*\t1.0\tru\t\n"
+                                  "cue/target_ukraine\tukrain*\t1.0\ten\t\n"
+                                  "cue/target_ukraine\tукраин*\t1.0\tru\t\n"
+                                  "cue/positive\tadvanc*\t1.0\ten\t\n"
+                                  "cue/positive\tнаступ*\t1.0\tru\t\n"
+                                  "cue/negative\tcollaps*\t1.0\ten\t\n"
+                                  "cue/negative\tотступ*\t1.0\tru\t\n"
+                                  "cue/negation\tnot\t1.0\ten\t\n";
 
 static const struct row target_rows[] = {
     {"The Russian army is collapsing near the river", NLP_STANCE_PRO_UKRAINE, 0, NULL},
@@ -527,8 +524,8 @@ static void test_topics_blend(void)
     cfg.hash_bits = 12;
     cfg.heldout = 0.25f;
     for (int i = 0; i < 2 && ex && a; i++) {
-        CHECK_EQ_INT(nlp_model_train(a, NULL, &cfg, ex, KZ_ARRAY_LEN(train_rows), &m[i], &rep,
-                                     err, sizeof(err)),
+        CHECK_EQ_INT(nlp_model_train(a, NULL, &cfg, ex, KZ_ARRAY_LEN(train_rows), &m[i], &rep, err,
+                                     sizeof(err)),
                      0);
         CHECK(rep.best_epoch >= 1);
         CHECK(rep.heldout_macro_f1 >= 0.0 && rep.heldout_macro_f1 <= 1.0);
@@ -591,8 +588,11 @@ static void check_packed(struct nlp_analyzer *a, unsigned bits, int dense_file)
     size_t len = 0, nonzero = 0, D;
     char err[256];
     static const char *const texts[] = {
-        "Украина победит, слава героям", "Спецоперация по плану, своих не бросаем",
-        "Ертең алаңға жиналамыз, бағалар өсті", "Цены на хлеб выросли", "",
+        "Украина победит, слава героям",
+        "Спецоперация по плану, своих не бросаем",
+        "Ертең алаңға жиналамыз, бағалар өсті",
+        "Цены на хлеб выросли",
+        "",
     };
 
     g_bits = bits;

@@ -57,11 +57,11 @@ static void test_repeats(void)
 
 static void test_zero_width(void)
 {
-    norm_of("ми\xE2\x80\x8Bтинг", "митинг", 0, NLP_SCRIPT_CYRL);     /* ZWSP */
-    norm_of("ми\xE2\x81\xA0тинг", "митинг", 0, NLP_SCRIPT_CYRL);     /* WORD JOINER */
-    norm_of("ми\xC2\xADтинг", "митинг", 0, NLP_SCRIPT_CYRL);         /* soft hyphen */
-    norm_of("\xEF\xBB\xBFмитинг", "митинг", 0, NLP_SCRIPT_CYRL);     /* BOM */
-    norm_of("ми\xE2\x80\x8Cтинг", "митинг", 0, NLP_SCRIPT_CYRL);     /* ZWNJ */
+    norm_of("ми\xE2\x80\x8Bтинг", "митинг", 0, NLP_SCRIPT_CYRL); /* ZWSP */
+    norm_of("ми\xE2\x81\xA0тинг", "митинг", 0, NLP_SCRIPT_CYRL); /* WORD JOINER */
+    norm_of("ми\xC2\xADтинг", "митинг", 0, NLP_SCRIPT_CYRL);     /* soft hyphen */
+    norm_of("\xEF\xBB\xBFмитинг", "митинг", 0, NLP_SCRIPT_CYRL); /* BOM */
+    norm_of("ми\xE2\x80\x8Cтинг", "митинг", 0, NLP_SCRIPT_CYRL); /* ZWNJ */
 }
 
 static void test_homoglyphs(void)
