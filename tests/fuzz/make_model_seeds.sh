@@ -6,8 +6,10 @@
 #                                               else build/cli/kzpulse)
 #
 # 2^8 hash buckets keep each model small (a few KB); the seeds cover every
-# label kind and each feature flag, so the loader's field checks behind the
-# checksum all see valid values to mutate.  Overwrites tests/fuzz/corpus_model/
+# label kind and the feature flags, so the loader's field checks behind the
+# checksum all see valid values to mutate.  These three are what
+# `fuzz_model -merge=1` keeps: models differing only in label or flags
+# (stance with --char-ngrams, topics without flags, ...) add no coverage.  Overwrites tests/fuzz/corpus_model/
 # model_*; other seeds there (kept findings) are left alone.
 set -eu
 
@@ -31,9 +33,6 @@ train() {
         --out "$out/model_$name" "$@" >/dev/null
 }
 train stance --label stance
-train topics --label topics
-train mobilization --label mobilization
-train stance_ngrams --label stance --char-ngrams
 train topics_target --label topics --target-features --refit
 train mob_all --label mobilization --char-ngrams --target-features --seed 7
 ls -l "$out"
