@@ -14,6 +14,10 @@
 # 5. runs `meson test` on all suites, then the unit suite (C unit tests and
 #    command-line tests, no servers) again on the sanitizer build, where any
 #    sanitizer report fails the test;
+#    then every libFuzzer target for 30 s (tests/fuzz/run.sh 30, in
+#    build-test-fuzz/, parallel), which counts as one test, "fuzz": any
+#    crash, leak, timeout or OOM input (kept under build-test-fuzz/fuzz-findings/)
+#    or a failed fuzz build fails it;
 # 6. prints `N passed, M failed` as the last line (skipped tests on the line
 #    before, when there are any) and exits non-zero when M > 0.  A failed
 #    install or build prints `0 passed, 1 failed`.
@@ -103,6 +107,9 @@ say "sanitizer build: the unit suite"
 ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1 \
     UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1 \
     meson test -C "$asan" --suite unit --print-errorlogs --num-processes 2 || test_rc=$?
+say "fuzzing: every target for 30 s"
+fuzz_rc=0
+KZ_FUZZ_BUILD_DIR="$build-fuzz" tests/fuzz/run.sh 30 >&2 || fuzz_rc=$?
 say "tests took $((SECONDS - t_test)) s (meson test exit status $test_rc); total $((SECONDS - t_start)) s"
 
 # -- 6. summary -----------------------------------------------------------------
@@ -141,6 +148,13 @@ print(passed, failed, skipped)
 PY
 ) || { say "cannot read $testlog"; echo "0 passed, 1 failed"; exit 1; }
 
+# The fuzz run is one test of its own.
+if [ "$fuzz_rc" -eq 0 ]; then
+    passed=$((passed + 1))
+else
+    failed=$((failed + 1))
+    say "FAIL: fuzz (tests/fuzz/run.sh exit status $fuzz_rc; findings in $build-fuzz/fuzz-findings/)"
+fi
 if [ "$failed" -eq 0 ] && [ "$test_rc" -ne 0 ]; then
     # Every test passed but meson or the harness did not (e.g. a server would
     # not stop): count it, so the summary and the exit status agree.

@@ -12,6 +12,7 @@
  * through the JSON writer to /dev/null.  Decoders live for the whole run,
  * like in the pipeline, so scratch-buffer reuse between records is exercised.
  * The first byte of the input picks nothing: all configurations see all input.
+ * Dictionary: json.dict (tests/fuzz/run.sh passes it with -dict=).
  */
 #include <stdint.h>
 #include <stdio.h>

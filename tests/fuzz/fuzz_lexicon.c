@@ -12,6 +12,7 @@
  * lies inside its text.
  *   CC=clang meson setup build-fuzz -Dfuzz=true && ninja -C build-fuzz tests/fuzz/fuzz_lexicon
  *   build-fuzz/tests/fuzz/fuzz_lexicon -max_total_time=600 /tmp/fz-lex tests/fuzz/corpus_lexicon
+ * Dictionary: lexicon.dict (tests/fuzz/run.sh passes it with -dict=).
  */
 #include <stdint.h>
 #include <stdio.h>

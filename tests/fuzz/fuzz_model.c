@@ -10,10 +10,8 @@
  * saves back to exactly the bytes it was loaded from when those were
  * canonical, and always to bytes that load again.
  *   CC=clang meson setup build-fuzz -Dfuzz=true && ninja -C build-fuzz tests/fuzz/fuzz_model
- *   kzpulse train --gold tests/data/gold.jsonl --label stance --hash-bits 8 --out /tmp/fz/seed
- *   kzpulse train --gold tests/data/gold.jsonl --label topics --hash-bits 8 --char-ngrams \
- *       --out /tmp/fz/seed2   (a model with feature flags set)
- *   build-fuzz/tests/fuzz/fuzz_model -max_total_time=600 /tmp/fz
+ *   tests/fuzz/make_model_seeds.sh   (the seeds in tests/fuzz/corpus_model)
+ *   build-fuzz/tests/fuzz/fuzz_model -max_total_time=600 /tmp/fz-model tests/fuzz/corpus_model
  */
 #include <stdint.h>
 #include <stdlib.h>
