@@ -84,7 +84,12 @@ fi
 
 # Compressed copies and stdin give the same counts (compression found by magic bytes, not name).
 gzip -c "$ROOT/samples/posts.jsonl" >"$tmp/posts-gz.data"
-if command -v zstd >/dev/null; then zstd -q -c "$ROOT/samples/posts.jsonl" >"$tmp/posts-zst.data"; fi
+# tests/run.sh installs zstd; without it the zstd case fails rather than vanish.
+if command -v zstd >/dev/null; then
+    zstd -q -c "$ROOT/samples/posts.jsonl" >"$tmp/posts-zst.data"
+else
+    echo "FAIL: no zstd binary: the zstd case cannot run (apt-get install zstd)"; fails=$((fails + 1))
+fi
 for f in "$tmp/posts-gz.data" "$tmp/posts-zst.data" -; do
     [ "$f" = - ] || [ -f "$f" ] || continue
     if [ "$f" = - ]; then

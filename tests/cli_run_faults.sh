@@ -244,6 +244,9 @@ live="z1 z2"
 finish z "$R" 11 "gz-$stamp" "g2: two writers of every partition"
 nc=$(grep -c "fenced:" "$tmp/z1.err" "$tmp/z2.err" | awk -F: '{ s += $2 } END { print s + 0 }')
 echo "     g2: $nc batches fenced off (conflicts) and re-read"
+# Two writers of every partition must collide: no conflict means the fence was
+# never exercised, and the exact counts above prove nothing about it.
+[ "$nc" -ge 1 ] || fail "g2: two writers of every partition and not one batch fenced off"
 
 # ---------------------------------------------------------------------------
 # h. SIGHUP reloads the lexicons mid-stream (a good set, then a broken one that
