@@ -284,6 +284,7 @@ int agg_redis_parse_url(const char *url, struct agg_redis_addr *out, char *err, 
 /* Configuration; strings are borrowed during agg_store_redis_new() only. */
 struct agg_redis_config {
     const char *url;      /* redis://HOST:PORT[/DB]; default redis://127.0.0.1:6379 */
+    const char *password; /* AUTH with this instead of the URL's; NULL = the URL's */
     const char *group;    /* consumer group name for the offsets key; default "kzpulse" */
     int64_t minute_ttl_s; /* minute keys expire at bucket start + this; default 7 days */
     int64_t hour_ttl_s;   /* hour, top and authors keys; default 400 days; 0 = never */

@@ -43,6 +43,7 @@ void agg_redis_config_default(struct agg_redis_config *c)
     if (!c)
         return;
     c->url = "redis://127.0.0.1:6379";
+    c->password = NULL;
     c->group = "kzpulse";
     c->minute_ttl_s = 7 * 86400;
     c->hour_ttl_s = 400 * 86400;

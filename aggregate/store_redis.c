@@ -553,6 +553,16 @@ int agg_store_redis_new(const struct agg_redis_config *cfg, struct agg_store **o
         free(s);
         return rc;
     }
+    if (cfg->password) {
+        size_t pl = strlen(cfg->password);
+        if (!pl || pl >= sizeof c->addr.password) {
+            free(s);
+            return agg_errf(err, errlen, KZ_EINVAL,
+                            "redis store: the password must be 1 to %zu bytes",
+                            sizeof c->addr.password - 1);
+        }
+        memcpy(c->addr.password, cfg->password, pl + 1);
+    }
     v6 = strchr(c->addr.host, ':') != NULL;
     snprintf(c->where, sizeof c->where, "%s%s%s:%d/%d", v6 ? "[" : "", c->addr.host, v6 ? "]" : "",
              c->addr.port, c->addr.db);

@@ -47,12 +47,7 @@ int kz_cmd_query(struct kz_config *cfg, char **args, int nargs)
     }
     int64_t from = cfg->from_ms, to = cfg->to_ms;
     if (cfg->redis) {
-        struct agg_redis_config rc_cfg;
-        agg_redis_config_default(&rc_cfg);
-        rc_cfg.url = cfg->redis;
-        if (cfg->group)
-            rc_cfg.group = cfg->group;
-        if ((rc = agg_store_redis_new(&rc_cfg, &st, err, sizeof(err)))) {
+        if ((rc = pipeline_redis_open(cfg, &st, err, sizeof(err)))) {
             fprintf(stderr, "kzpulse query: --redis: %s\n", err);
             status = rc == KZ_EINVAL ? KZ_EXIT_USAGE : KZ_EXIT_FAIL;
             goto out;

@@ -42,7 +42,6 @@ static void install_handlers(void)
 
 int kz_cmd_run(struct kz_config *cfg, char **args, int nargs)
 {
-    struct agg_redis_config rcfg;
     struct agg_store *store = NULL;
     int status = KZ_EXIT_OK, rc;
     char err[768];
@@ -62,12 +61,7 @@ int kz_cmd_run(struct kz_config *cfg, char **args, int nargs)
         goto out;
     }
 
-    agg_redis_config_default(&rcfg);
-    rcfg.url = cfg->redis;
-    rcfg.group = cfg->group;
-    rcfg.minute_ttl_s = cfg->minute_ttl_s;
-    rcfg.hour_ttl_s = cfg->hour_ttl_s;
-    if ((rc = agg_store_redis_new(&rcfg, &store, err, sizeof err))) {
+    if ((rc = pipeline_redis_open(cfg, &store, err, sizeof err))) {
         fprintf(stderr, "kzpulse run: --redis: %s\n", err);
         status = rc == KZ_EINVAL ? KZ_EXIT_USAGE : KZ_EXIT_FAIL;
         goto out;

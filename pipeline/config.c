@@ -49,6 +49,7 @@ void kz_config_free(struct kz_config *c)
     free(c->brokers);
     free(c->group);
     free(c->redis);
+    free(c->redis_password_file);
     for (int i = 0; i < c->ntopics; i++)
         free(c->topics[i]);
     for (int i = 0; i < c->nkafka_props; i++) {

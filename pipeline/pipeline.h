@@ -58,6 +58,8 @@ struct kz_config {
     char *topics[KZ_MAX_TOPICS];
     int ntopics;
     char *redis;
+    /* --redis-password-file: the file holding the password, not in the URL */
+    char *redis_password_file;
     int stats_interval;     /* run: seconds between stats lines; 0 = off (default 10) */
     int until_eof;          /* run: exit once every partition is drained */
     int stats_json;         /* run: stats as JSON lines on stderr */
@@ -124,6 +126,7 @@ enum kz_opt_id {
     OPT_BROKERS,
     OPT_GROUP,
     OPT_REDIS,
+    OPT_REDIS_PASSWORD_FILE,
     OPT_KAFKA_PROP,
     /* flags only */
     OPT_REPORT,
@@ -417,6 +420,16 @@ struct pipeline_signals {
  * lexicons or the models; err says which), or another negative KZ_E* with
  * err saying why (for a failure while running: "stopping: <why>").
  */
+/*
+ * Open the Redis store the configuration names: --redis URL, --group, the
+ * retention options and the password from --redis-password-file, the URL or
+ * $REDISCLI_AUTH, in that order (pipeline/redis.c).  Returns what
+ * agg_store_redis_new() returns; KZ_EINVAL also for an unreadable or empty
+ * password file.  The password never appears in err.
+ */
+int pipeline_redis_open(const struct kz_config *cfg, struct agg_store **out, char *err,
+                        size_t errlen);
+
 int pipeline_stream_run(const struct kz_config *cfg, struct agg_store *store,
                         struct pipeline_signals *sig, char *err, size_t errlen);
 

@@ -59,13 +59,14 @@ static void test_unknown_key_lists_the_table(void)
     CHECK(strstr(err, "config key \"max_txt\": unknown key (accepted: schema, max_text, "
                       "max_record, max_future_s, dead_letters, lexicons, top, flush_posts, "
                       "flush_ms, stats_interval, minute_ttl_s, hour_ttl_s, brokers, group, "
-                      "redis, kafka)") != NULL);
+                      "redis, redis_password_file, kafka)") != NULL);
     kz_config_free(&c);
 }
 
 static int is_string_key(const char *key)
 {
-    static const char *const keys[] = {"dead_letters", "lexicons", "brokers", "group", "redis"};
+    static const char *const keys[] = {"dead_letters", "lexicons", "brokers",
+                                       "group",        "redis",    "redis_password_file"};
     for (size_t i = 0; i < KZ_ARRAY_LEN(keys); i++)
         if (!strcmp(key, keys[i]))
             return 1;

@@ -1,0 +1,89 @@
+/*
+ * redis.c -- open the Redis store from the configuration: URL, consumer group,
+ * retention and the password, wherever the user put it.
+ *
+ * A password in the URL shows in `ps` and in shell history, so it can come
+ * from two other places, in this order of precedence:
+ *   1. --redis-password-file FILE (config key redis_password_file): the first
+ *      line of FILE, without its line end;
+ *   2. the URL's redis://USER:PASSWORD@HOST...;
+ *   3. the REDISCLI_AUTH environment variable (as redis-cli reads it).
+ * The password is never printed: errors name the file, not its content, and
+ * URLs in messages have their credentials masked by the store.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline.h"
+
+#define PASSWORD_MAX 255 /* as struct agg_redis_addr holds it */
+
+/* The first line of path into pw (NUL-terminated).  0, or -1 with err. */
+static int read_password_file(const char *path, char *pw, size_t size, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    size_t n;
+
+    if (!f) {
+        snprintf(err, errlen, "--redis-password-file %s: %s", path, strerror(errno));
+        return -1;
+    }
+    n = fread(pw, 1, size - 1, f);
+    int bad = ferror(f), more = !bad && n == size - 1 && fgetc(f) != EOF;
+    fclose(f);
+    pw[n] = '\0';
+    if (bad) {
+        snprintf(err, errlen, "--redis-password-file %s: read error", path);
+        return -1;
+    }
+    size_t len = 0;
+    while (len < n && pw[len] != '\n' && pw[len] != '\r')
+        len++;
+    if (more && len == n) {
+        snprintf(err, errlen, "--redis-password-file %s: the password is longer than %d bytes",
+                 path, PASSWORD_MAX);
+        return -1;
+    }
+    if (!len || memchr(pw, '\0', len)) {
+        snprintf(err, errlen, "--redis-password-file %s: %s", path,
+                 !len ? "the first line is empty" : "the password holds a NUL byte");
+        return -1;
+    }
+    pw[len] = '\0';
+    return 0;
+}
+
+int pipeline_redis_open(const struct kz_config *cfg, struct agg_store **out, char *err,
+                        size_t errlen)
+{
+    struct agg_redis_config rc;
+    struct agg_redis_addr addr;
+    char pw[PASSWORD_MAX + 2];
+    int ret;
+
+    *out = NULL;
+    agg_redis_config_default(&rc);
+    if (cfg->redis)
+        rc.url = cfg->redis;
+    if (cfg->group)
+        rc.group = cfg->group;
+    rc.minute_ttl_s = cfg->minute_ttl_s; /* 0 = keep forever */
+    rc.hour_ttl_s = cfg->hour_ttl_s;
+    if ((ret = agg_redis_parse_url(rc.url, &addr, err, errlen)))
+        return ret;
+    if (cfg->redis_password_file) {
+        if (read_password_file(cfg->redis_password_file, pw, sizeof pw, err, errlen))
+            return KZ_EINVAL;
+        rc.password = pw;
+    } else if (!addr.password[0]) {
+        const char *env = getenv("REDISCLI_AUTH");
+        if (env && *env)
+            rc.password = env;
+    }
+    ret = agg_store_redis_new(&rc, out, err, errlen);
+    memset(pw, 0, sizeof pw);
+    memset(&addr, 0, sizeof addr);
+    return ret;
+}
