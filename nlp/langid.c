@@ -28,6 +28,7 @@
  * word, ending and trigram tables are open-addressing hashes owned by the
  * analyzer (no globals), built once at analyzer creation.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -253,14 +254,36 @@ static int wtab_init(struct wtab *t, size_t nentries)
     return t->slots ? 0 : KZ_ENOMEM;
 }
 
-int nlp_langid_init(struct nlp_analyzer *a)
+/*
+ * The word, ending and n-gram tables are the same for every analyzer and
+ * never change once built, so a process builds them once, on the first
+ * analyzer, and every analyzer reads them (they live until exit).  Building
+ * them was most of what creating an analyzer cost -- and a lexicon compile
+ * creates one to fold its entries.
+ */
+static struct nlp_wordtab *g_words;
+static int g_words_rc;
+static pthread_once_t g_words_once = PTHREAD_ONCE_INIT;
+
+static void words_free(struct nlp_wordtab *t)
+{
+    if (!t)
+        return;
+    free(t->words.slots);
+    free(t->ends.slots);
+    free(t->ngr.slots);
+    free(t->pool);
+    free(t);
+}
+
+static void words_build(void)
 {
     struct nlp_wordtab *t = calloc(1, sizeof(*t));
     size_t nw, ne;
 
+    g_words_rc = KZ_ENOMEM;
     if (!t)
-        return KZ_ENOMEM;
-    a->words = t;
+        return;
     nw = count_words(nlp_words_kk) * 2 + count_words(nlp_words_kk_latn) +
          count_words(nlp_words_ru) + count_words(nlp_words_uk) + count_words(nlp_words_en);
     ne = KZ_ARRAY_LEN(kk_cyr_end) + KZ_ARRAY_LEN(ru_end) + KZ_ARRAY_LEN(en_end) +
@@ -268,8 +291,10 @@ int nlp_langid_init(struct nlp_analyzer *a)
     t->pool_cap = sizeof(nlp_words_kk);
     t->pool = malloc(t->pool_cap);
     if (!t->pool || wtab_init(&t->words, nw) || wtab_init(&t->ends, ne) ||
-        wtab_init(&t->ngr, KZ_ARRAY_LEN(nlp_ngrams)))
-        return KZ_ENOMEM;
+        wtab_init(&t->ngr, KZ_ARRAY_LEN(nlp_ngrams))) {
+        words_free(t);
+        return;
+    }
     for (size_t i = 0; i < KZ_ARRAY_LEN(nlp_ngrams); i++) {
         size_t n = strlen(nlp_ngrams[i].t);
         uint32_t h = nlp_hash(nlp_ngrams[i].t, n);
@@ -288,19 +313,20 @@ int nlp_langid_init(struct nlp_analyzer *a)
     add_endings(&t->ends, ru_end, KZ_ARRAY_LEN(ru_end), E_RU);
     add_endings(&t->ends, en_end, KZ_ARRAY_LEN(en_end), E_EN);
     add_endings(&t->ends, kkl_end, KZ_ARRAY_LEN(kkl_end), E_KKL);
-    return 0;
+    g_words = t;
+    g_words_rc = 0;
+}
+
+int nlp_langid_init(struct nlp_analyzer *a)
+{
+    pthread_once(&g_words_once, words_build);
+    a->words = g_words;
+    return g_words_rc;
 }
 
 void nlp_langid_fini(struct nlp_analyzer *a)
 {
-    if (!a->words)
-        return;
-    free(a->words->words.slots);
-    free(a->words->ends.slots);
-    free(a->words->ngr.slots);
-    free(a->words->pool);
-    free(a->words);
-    a->words = NULL;
+    a->words = NULL; /* shared: see g_words */
 }
 
 /*

@@ -175,13 +175,14 @@ struct nlp_analyzer {
     UBreakIterator *brk; /* the one word iterator, re-pointed per gap */
     UText *ut;
     struct sb_stemmer *stem_ru, *stem_en;
-    struct nlp_wordtab *words; /* language-ID word table (langid.c) */
-    struct nlp_wc_entry *wc;   /* word-form cache (wordcache.c) */
-    uint32_t sc_lexid;         /* the lexicon whose symbols wc[].lxsym hold, */
-    uint32_t sc_epoch;         /* under this epoch (1 .. 2^NLP_SC_EPOCH_BITS - 1) */
-    uint32_t *symset;          /* forms' symbol lists, for this epoch (lexicon_match.c) */
-    uint32_t *wcfold;          /* per wc slot: its form's folded symbols (NLP_SC_FOLDX),
-                                  allocated when first needed */
+    /* language-ID word table (langid.c), shared by every analyzer */
+    const struct nlp_wordtab *words;
+    struct nlp_wc_entry *wc; /* word-form cache (wordcache.c) */
+    uint32_t sc_lexid;       /* the lexicon whose symbols wc[].lxsym hold, */
+    uint32_t sc_epoch;       /* under this epoch (1 .. 2^NLP_SC_EPOCH_BITS - 1) */
+    uint32_t *symset;        /* forms' symbol lists, for this epoch (lexicon_match.c) */
+    uint32_t *wcfold;        /* per wc slot: its form's folded symbols (NLP_SC_FOLDX),
+                                allocated when first needed */
     size_t nsymset, capsymset;
     void *verdict_scratch; /* classify.c */
 };
