@@ -10,8 +10,8 @@
  * verdict JSON object per line, in the shape of DESIGN.md, with every piece
  * of evidence and its byte span in the post's text.
  *
- * The lexicon directory is --lexicons DIR, else ./lexicons when it exists
- * (pipeline_lexicons_default).  The pipeline walks the lines, with no store;
+ * The lexicons are --lexicons DIR, else the shipped ones (pipeline_data_default;
+ * --no-lexicons: none).  The pipeline walks the lines, with no store;
  * this file only prints each verdict.  --model FILE (one per label
  * kind) adds learned models: their labels blend model and lexicon scores and
  * their top features appear in the evidence as "model/<label>".
@@ -137,7 +137,7 @@ int kz_cmd_classify(struct kz_config *cfg, char **args, int nargs)
     FILE *in = NULL;
     const char *path = args[0]; /* main.c makes it exactly one, "-" by default */
 
-    if (pipeline_lexicons_default(cfg, err, sizeof(err))) {
+    if (pipeline_data_default(cfg, err, sizeof(err))) {
         fprintf(stderr, "kzpulse classify: %s\n", err);
         status = KZ_EXIT_USAGE;
         goto out;

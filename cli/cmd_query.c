@@ -67,6 +67,11 @@ int kz_cmd_query(struct kz_config *cfg, char **args, int nargs)
             status = KZ_EXIT_FAIL;
             goto out;
         }
+        if ((rc = pipeline_data_default(cfg, err, sizeof(err)))) {
+            fprintf(stderr, "kzpulse query: %s\n", err);
+            status = rc == KZ_ENOMEM ? KZ_EXIT_FAIL : KZ_EXIT_USAGE;
+            goto out;
+        }
         if ((rc = pipeline_new(cfg, st, NULL, NULL, &p, err, sizeof(err)))) {
             fprintf(stderr, "kzpulse query: %s\n", err);
             status = rc == KZ_ENOMEM ? KZ_EXIT_FAIL : KZ_EXIT_USAGE;

@@ -39,6 +39,11 @@ int kz_cmd_replay(struct kz_config *cfg, char **files, int nfiles)
         status = KZ_EXIT_USAGE;
         goto out;
     }
+    if ((rc = pipeline_data_default(cfg, err, sizeof(err)))) {
+        fprintf(stderr, "kzpulse replay: %s\n", err);
+        status = rc == KZ_ENOMEM ? KZ_EXIT_FAIL : KZ_EXIT_USAGE;
+        goto out;
+    }
     if (!cfg->dead_letters)
         cfg->dead_letters = strdup("kzpulse-dead.jsonl");
     if (!strcmp(cfg->dead_letters, "-")) {

@@ -62,6 +62,11 @@ int kz_cmd_run(struct kz_config *cfg, char **args, int nargs)
         goto out;
     }
 
+    if ((rc = pipeline_data_default(cfg, err, sizeof err))) {
+        fprintf(stderr, "kzpulse run: %s\n", err);
+        status = rc == KZ_ENOMEM ? KZ_EXIT_FAIL : KZ_EXIT_USAGE;
+        goto out;
+    }
     agg_redis_config_default(&rcfg);
     rcfg.url = cfg->redis;
     rcfg.group = cfg->group;

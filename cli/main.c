@@ -31,12 +31,15 @@
         0, NULL                                                                                    \
     }
 #define INGEST_OPTS OPT(SCHEMA), OPT(MAX_TEXT), OPT(MAX_RECORD), OPT(MAX_FUTURE)
-#define LEXICONS_OR_DEFAULT WORDED(LEXICONS, "lexicon directory (default ./lexicons if it exists)")
+/* Every command that classifies uses the shipped lexicons (and models) unless
+ * told otherwise (pipeline_data_default); those that can run without any take
+ * --no-lexicons. */
+#define LEXICONS_OPTS OPT(LEXICONS), OPT(NO_LEXICONS)
 
 /* Only replay writes a dead-letter file: run sends dead letters to <topic>.dlq,
  * and query's archives are read for counting only. */
 static const struct kz_cmd_opt replay_opts[] = {
-    OPT(HELP),   OPT(CONFIG), INGEST_OPTS, OPT(DEAD_LETTERS), OPT(LEXICONS), OPT(MODEL),
+    OPT(HELP),   OPT(CONFIG), INGEST_OPTS, OPT(DEAD_LETTERS), LEXICONS_OPTS, OPT(MODEL),
     OPT(REPORT), OPT(JSON),   OPT(TOP),    OPT(FLUSH_POSTS),  END,
 };
 
@@ -76,7 +79,7 @@ static const struct kz_cmd_opt run_opts[] = {
     OPT(HOUR_TTL),
     OPT(KAFKA_PROP),
     INGEST_OPTS,
-    OPT(LEXICONS),
+    LEXICONS_OPTS,
     OPT(MODEL),
     END,
 };
@@ -84,7 +87,7 @@ static const struct kz_cmd_opt run_opts[] = {
 static const struct kz_cmd_opt classify_opts[] = {
     OPT(HELP),
     OPT(CONFIG),
-    LEXICONS_OR_DEFAULT,
+    LEXICONS_OPTS,
     OPT(MODEL),
     WORDED(SCHEMA, "schema of JSON lines: auto (default), generic, telegram, vk, x"),
     WORDED(MAX_TEXT, "bytes of text analysed per post (default 64K)"),
@@ -92,9 +95,8 @@ static const struct kz_cmd_opt classify_opts[] = {
 };
 
 static const struct kz_cmd_opt eval_opts[] = {
-    OPT(HELP),  OPT(CONFIG),
-    OPT(GOLD),  LEXICONS_OR_DEFAULT,
-    OPT(MODEL), WORDED(JSON, "print the figures as JSON"),
+    OPT(HELP),     OPT(CONFIG), OPT(GOLD),
+    OPT(LEXICONS), OPT(MODEL),  WORDED(JSON, "print the figures as JSON"),
     END,
 };
 
@@ -104,7 +106,7 @@ static const struct kz_cmd_opt train_opts[] = {
     OPT(GOLD),
     OPT(LABEL),
     OPT(OUT),
-    LEXICONS_OR_DEFAULT,
+    OPT(LEXICONS),
     OPT(SEED),
     OPT(EPOCHS),
     OPT(L2),
@@ -131,7 +133,8 @@ static const struct kz_cmd_opt query_opts[] = {
     OPT(GRAN),
     OPT(LIMIT),
     WORDED(JSON, "print one JSON object instead of tab-separated rows"),
-    WORDED(LEXICONS, "lexicons for replaying archives"),
+    WORDED(LEXICONS, "lexicons for replaying archives (default: the shipped ones)"),
+    OPT(NO_LEXICONS),
     INGEST_OPTS,
     END,
 };

@@ -342,7 +342,7 @@ const struct kz_option kz_options[KZ_OPT_COUNT] = {
         "dead-letter file, JSON lines (default kzpulse-dead.jsonl; - for stderr)",
         set_str, F(char *, dead_letters), 1, 0, "a file path (or - for stderr)", "dead_letters"},
     [OPT_LEXICONS] = {"lexicons", 'l', "DIR",
-        "lexicon directory (TSV files) for classification",
+        "lexicon directory (default: the shipped lexicons, see README \"Data directory\")",
         set_str, F(char *, lexicons), 0, 0, NULL, "lexicons"},
     [OPT_TOP] = {"top", 0, "N",
         "entries in each top-k list (default 10)",
@@ -455,6 +455,9 @@ const struct kz_option kz_options[KZ_OPT_COUNT] = {
     [OPT_REFIT] = {"refit", 0, NULL,
         "after early stopping on the held-out part, train again on all posts for as many epochs",
         set_on, F(int, train_refit), 0, 0, NULL, NULL},
+    [OPT_NO_LEXICONS] = {"no-lexicons", 0, NULL,
+        "classify with no lexicons: neither the shipped ones nor any --lexicons",
+        set_on, F(int, no_lexicons), 0, 0, NULL, NULL},
 };
 /* clang-format on */
 

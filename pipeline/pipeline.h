@@ -47,7 +47,8 @@ struct kz_kv {
 struct kz_config {
     struct ingest_config ingest; /* schema, max_text, max_record, max_future_ms */
     char *dead_letters;          /* dead-letter file; default "kzpulse-dead.jsonl" */
-    char *lexicons;              /* lexicon directory; NULL = none */
+    char *lexicons;              /* lexicon directory; NULL = none (see pipeline_data_default) */
+    int no_lexicons;             /* --no-lexicons: classify with no lexicons nor shipped models */
     int report_json;             /* --json */
     int report_text;             /* --report (default when neither is given) */
     int top;                     /* top-k size in reports; default 10 */
@@ -150,6 +151,7 @@ enum kz_opt_id {
     OPT_CHAR_NGRAMS,
     OPT_TARGET_FEATURES,
     OPT_REFIT,
+    OPT_NO_LEXICONS,
     KZ_OPT_COUNT
 };
 
@@ -191,9 +193,18 @@ int kz_config_set(struct kz_config *c, enum kz_opt_id id, const char *what, cons
  * lexicon (caller frees it with nlp_lexicon_free). */
 int pipeline_lexicons_load(const char *dir, struct nlp_lexicon **out, char *err, size_t errlen);
 
-/* No --lexicons: use ./lexicons if it is a directory (0, cfg->lexicons set);
- * else KZ_ENOTFOUND with the reason in err. */
-int pipeline_lexicons_default(struct kz_config *cfg, char *err, size_t errlen);
+/*
+ * The shipped data, for commands that classify: with --no-lexicons
+ * (cfg->no_lexicons) none (cfg->lexicons cleared); with --lexicons DIR that
+ * directory; else the first data directory found, in this order: the
+ * environment variable KZPULSE_DATA (then only it), next to the binary
+ * (<bindir>/lexicons, <bindir>/../share/kzpulse/lexicons), the source tree when
+ * the binary runs from its build tree, the install's <datadir>/kzpulse.  A
+ * data directory's lexicons/ becomes cfg->lexicons and, when no --model was
+ * given, the *.kzpm files of its models/ folder become cfg->models.  Returns 0,
+ * KZ_ENOTFOUND with every path tried in err, KZ_EINVAL or KZ_ENOMEM.
+ */
+int pipeline_data_default(struct kz_config *cfg, char *err, size_t errlen);
 
 /*
  * Load the --model files of cfg.  models[] receives caller-owned models (free
