@@ -1,0 +1,80 @@
+#!/bin/sh
+# cli_output.sh -- what the commands print (issue 15, item 6): JSON is UTF-8
+# (raw Cyrillic, never \u-escaped) in every JSON the program writes; the
+# "term" top-k is filled with the lexicon entries behind the topics; an
+# unknown dimension is refused; classify reads every input replay reads; the
+# dead-letter file exists only when there is a dead letter.
+set -u
+KZ_BIN="$1"
+kz() { ${KZ_WRAP:-} "$KZ_BIN" "$@"; }
+ROOT="${KZ_SOURCE_ROOT:-$(dirname "$0")/..}"
+ROOT=$(cd "$ROOT" && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+ok() { echo "ok   $*"; }
+bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+cd "$tmp" || exit 1
+
+cat >"$tmp/posts.jsonl" <<'J'
+{"id":"p1","ts":"2026-03-05T10:01:00+05:00","platform":"telegram","author":"aigerim","text":"Жаңаөзенде мұнайшылар ереуілге шықты, митинг екінші күн жалғасып жатыр"}
+{"id":"p2","ts":"2026-03-05T10:02:00+05:00","platform":"vk","author":"dmitry","text":"В Алматы снова митинг у акимата, люди требуют снизить цены на газ"}
+{"id":"p3","ts":"2026-03-05T10:03:00+05:00","platform":"x","author":"saule","text":"Митингке барамыз ба? Газ бағасы тағы өсті"}
+{"id":"p4","ts":"2026-03-05T10:04:00+05:00","platform":"telegram","author":"arman","text":"Сегодня в Астане хорошая погода, гуляем с детьми в парке"}
+J
+
+# --- JSON is UTF-8 --------------------------------------------------------
+# utf8_json FILE WHAT: FILE holds raw Cyrillic and no \u escape of it.
+utf8_json() {
+    if python3 - "$1" <<'PY'; then ok "$2: UTF-8 JSON, Cyrillic as it is"; else bad "$2"; head -c 300 "$1"; echo; fi
+import re, sys
+b = open(sys.argv[1], "rb").read()
+if re.search(rb"\\u0[4-5]", b):
+    print("    \\u-escaped Cyrillic"); sys.exit(1)
+if not re.search(rb"[\xd0-\xd3][\x80-\xbf]", b):
+    print("    no raw Cyrillic"); sys.exit(1)
+b.decode("utf-8")
+PY
+}
+kz classify "$tmp/posts.jsonl" >"$tmp/o.classify" 2>"$tmp/err"
+utf8_json "$tmp/o.classify" "classify"
+kz replay --json -d "$tmp/dl.jsonl" "$tmp/posts.jsonl" >"$tmp/o.replay" 2>"$tmp/err"
+utf8_json "$tmp/o.replay" "replay --json"
+kz query top term --json "$tmp/posts.jsonl" >"$tmp/o.qtop" 2>"$tmp/err"
+utf8_json "$tmp/o.qtop" "query top term --json"
+kz query top hashtag --json "$ROOT/samples/posts.jsonl" >"$tmp/o.qtag" 2>"$tmp/err"
+utf8_json "$tmp/o.qtag" "query top hashtag --json"
+kz tokens "$tmp/posts.jsonl" >"$tmp/o.tokens" 2>"$tmp/err"
+utf8_json "$tmp/o.tokens" "tokens"
+cat >"$tmp/gold.jsonl" <<'J'
+{"text": "Жаңаөзенде мұнайшылар ереуілге шықты", "topics": ["protest"], "stance": "none", "mobilization": false}
+{"text": "Ертең сағат 12-де алаңға шығайық, бәріміз барамыз!", "topics": ["protest"], "stance": "none", "mobilization": true}
+{"text": "Слава Украине, нет войне", "topics": ["war_ukraine"], "stance": "pro_ukraine", "mobilization": false}
+{"text": "Сегодня хорошая погода", "topics": [], "stance": "none", "mobilization": false}
+J
+kz eval --json --gold "$tmp/gold.jsonl" >"$tmp/o.eval" 2>"$tmp/err"
+utf8_json "$tmp/o.eval" "eval --json"
+printf '{"id":"d1","text":"Митинг болады","ts":"2099-01-01T00:00:00Z"}\n{"id":"d2","text":""}\n' \
+    >"$tmp/dead.jsonl"
+kz replay -d "$tmp/dl2.jsonl" --schema generic "$tmp/dead.jsonl" >/dev/null 2>"$tmp/err"
+utf8_json "$tmp/dl2.jsonl" "dead letters"
+
+# --- top terms --------------------------------------------------------------
+kz query top term "$tmp/posts.jsonl" >"$tmp/terms" 2>"$tmp/err"
+if [ "$(head -n 1 "$tmp/terms")" = "$(printf 'митинг*\t3')" ] && grep -q "^газ	2$" "$tmp/terms" \
+    && ! grep -q "погод\|парк" "$tmp/terms"; then
+    ok "query top term: the lexicon entries behind the topics, counted per post"
+else bad "query top term"; cat "$tmp/terms" "$tmp/err"; fi
+if python3 -c 'import json,sys; t=json.load(open(sys.argv[1]))["top_terms"]; sys.exit(not t or t[0]["term"] != "митинг*" or t[0]["count"] != 3)' "$tmp/o.replay"; then
+    ok "replay --json: top_terms"
+else bad "replay --json: top_terms"; fi
+kz replay -d "$tmp/dl.jsonl" "$tmp/posts.jsonl" >"$tmp/o.report" 2>"$tmp/err"
+if grep -q "^Top terms" "$tmp/o.report" && grep -q "1\. митинг\*" "$tmp/o.report"; then
+    ok "replay report: Top terms"
+else bad "replay report: Top terms"; fi
+kz query top term --no-lexicons "$tmp/posts.jsonl" >"$tmp/terms0" 2>"$tmp/err"
+if [ ! -s "$tmp/terms0" ]; then ok "--no-lexicons: no terms"
+else bad "--no-lexicons gave terms"; cat "$tmp/terms0"; fi
+
+[ $fails -eq 0 ] && echo "all output checks passed"
+exit $((fails > 0))
