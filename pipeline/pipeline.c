@@ -448,3 +448,8 @@ const struct kz_config *pipeline_config(const struct pipeline *p)
 {
     return p->cfg;
 }
+
+const struct nlp_lexicon *pipeline_lexicon(const struct pipeline *p)
+{
+    return p->lex;
+}

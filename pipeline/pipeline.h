@@ -280,6 +280,8 @@ const struct agg_position *pipeline_positions(const struct pipeline *p, size_t *
 const struct ingest_stats *pipeline_ingest_stats(const struct pipeline *p);
 struct pipeline_stats *pipeline_stats(struct pipeline *p);
 const struct kz_config *pipeline_config(const struct pipeline *p);
+/* The lexicons in use (NULL: none); valid until the next swap. */
+const struct nlp_lexicon *pipeline_lexicon(const struct pipeline *p);
 
 /* ---------------------------------------------------------------------------
  * Walkers: a whole source through the pipeline
@@ -333,16 +335,50 @@ enum pipeline_format {
 
 /* A query over a store.  Strings are borrowed. */
 struct pipeline_query {
-    const char *what;       /* "series", "top", "distinct" or "dims" */
-    const char *arg;        /* a dimension (series, distinct), a top-k kind (hashtag,
-                               term, channel) or a dimension prefix (dims) */
-    enum agg_gran gran;     /* series and dims */
-    int64_t from_ms, to_ms; /* the window [from, to) */
-    size_t limit;           /* top: at most this many members, 0 = all */
+    const char *what;                  /* "series", "top", "distinct" or "dims" */
+    const char *arg;                   /* a dimension (series, distinct), a top-k kind (hashtag,
+                                          term, channel) or a dimension prefix (dims) */
+    enum agg_gran gran;                /* series and dims */
+    int64_t from_ms, to_ms;            /* the window [from, to) */
+    size_t limit;                      /* top: at most this many members, 0 = all */
+    const struct nlp_lexicon *lexicon; /* topics and regions known besides the store's;
+                                          NULL: none (see pipeline_query_check) */
 };
 
 /* Is what the name of a query? */
 bool pipeline_query_known(const char *what);
+
+/*
+ * Dimensions a query may name (dims.c).  A query for a dimension nobody
+ * counts is refused rather than answered with zeros: pipeline_query_check()
+ * says whether q's argument is one (series, posts and distinct: a dimension;
+ * dims: a prefix of one; top: a top-k kind), checking each KIND:VALUE against
+ * the known values of its kind.  pipeline_query_render() calls it first.
+ * Returns 0, or KZ_EINVAL with a one-line error listing what is known.
+ */
+struct pipeline_known {
+    const struct nlp_lexicon *lexicon; /* loaded lexicons, or NULL */
+    struct agg_store *store;           /* what it counted over [from_ms, to_ms) counts too */
+    int64_t from_ms, to_ms;
+};
+int pipeline_query_check(const struct pipeline_query *q, const struct pipeline_known *known,
+                         char *err, size_t errlen);
+/* One dimension ("topic:protest", "topic:protest|region:astana"); with prefix,
+ * the last value may be cut short or absent (a dims prefix). */
+int pipeline_dim_check(const struct pipeline_known *known, const char *dim, bool prefix, char *err,
+                       size_t errlen);
+
+/* The known values of a dimension kind, sorted, owned by out (free with
+ * pipeline_values_free): stance and mob fixed, topic and region from the
+ * lexicons' categories and the store.  Returns 1 (out filled), 0 when the kind
+ * takes any value of its syntax (platform, lang; out empty), or KZ_ENOMEM. */
+struct pipeline_values {
+    char **v;
+    size_t n, cap;
+};
+int pipeline_dim_values(const struct pipeline_known *known, const char *kind,
+                        struct pipeline_values *out);
+void pipeline_values_free(struct pipeline_values *vals);
 
 /*
  * Run q against the store and render the answer to f: what `kzpulse query`

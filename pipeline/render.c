@@ -209,12 +209,12 @@ int pipeline_query_render(struct agg_store *st, const struct pipeline_query *q,
         snprintf(err, errlen, "expected one of series, top, distinct, dims; got \"%s\"", q->what);
         return KZ_EINVAL;
     }
-    if (!strcmp(q->what, "top") && agg_top_kind_parse(q->arg) < 0) {
-        snprintf(err, errlen, "top: expected one of hashtag, term, channel; got \"%s\"", q->arg);
-        return KZ_EINVAL;
-    }
+    struct pipeline_known known = {q->lexicon, st, q->from_ms, q->to_ms};
+    int rc = pipeline_query_check(q, &known, err, errlen);
+    if (rc)
+        return rc;
     char why[512] = "";
-    int rc = queries[i].run(st, q, fmt, f, why, sizeof(why));
+    rc = queries[i].run(st, q, fmt, f, why, sizeof(why));
     if (rc) /* the store says why; a renderer does not */
         snprintf(err, errlen, "%s %s: %s", q->what, q->arg,
                  why[0]      ? why

@@ -76,5 +76,41 @@ kz query top term --no-lexicons "$tmp/posts.jsonl" >"$tmp/terms0" 2>"$tmp/err"
 if [ ! -s "$tmp/terms0" ]; then ok "--no-lexicons: no terms"
 else bad "--no-lexicons gave terms"; cat "$tmp/terms0"; fi
 
+# --- unknown dimensions are refused, with what is known -------------------
+# refuse PATTERN QUERY ARG: exit 2, one line on stderr matching PATTERN, nothing on stdout.
+refuse() {
+    pat=$1
+    shift
+    kz query "$@" "$tmp/posts.jsonl" >"$tmp/q.out" 2>"$tmp/q.err"
+    rc=$?
+    if [ $rc -eq 2 ] && [ ! -s "$tmp/q.out" ] && [ "$(wc -l <"$tmp/q.err")" -eq 1 ] \
+        && grep -q -- "$pat" "$tmp/q.err"; then ok "query $* refused: $(cut -c1-90 "$tmp/q.err")"
+    else bad "query $*: exit $rc"; cat "$tmp/q.out" "$tmp/q.err" | head -3; fi
+}
+refuse 'unknown dimension "topics:protest": expected all, platform:<p>' series topics:protest
+refuse 'unknown region "mars" in "region:mars"; known: .*astana' series region:mars
+refuse 'unknown stance "maybe" in "stance:maybe"; known: pro_ukraine, pro_russia' series stance:maybe
+refuse 'unknown topic "protestt" .*known: .*protest, .*war_ukraine' series topic:protestt
+refuse 'unknown mob "now"' series mob:now
+refuse 'the cross is counted as topic:...|region:...' series 'region:astana|topic:protest'
+refuse 'lang and topic are not crossed' series 'lang:kk|topic:protest'
+refuse 'unknown dimension "Platform:x"' series Platform:x
+refuse 'distinct: authors are counted for all, topic:<t> and region:<r>' distinct platform:x
+refuse 'unknown region "mars"' distinct region:mars
+refuse 'unknown dimension "topics:"' dims topics:
+refuse 'dims: expected a prefix' dims topic
+refuse 'top: expected one of hashtag, term, channel' top terms
+# known ones are answered: lexicon topics, the post's own region, any platform
+for d in topic:protest region:zhanaozen platform:vk platform:myspace 'topic:protest|region:almaty_city' \
+    stance:pro_russia mob:call all; do
+    kz query series "$d" "$tmp/posts.jsonl" >"$tmp/q.out" 2>"$tmp/q.err"
+    rc=$?
+    if [ $rc -eq 0 ] && grep -q "^total" "$tmp/q.out"; then ok "query series $d answered"
+    else bad "query series $d: exit $rc"; cat "$tmp/q.err"; fi
+done
+kz query dims "topic:protest|region:" "$tmp/posts.jsonl" >"$tmp/q.out" 2>"$tmp/q.err"
+if grep -q "^topic:protest|region:zhanaozen	1" "$tmp/q.out"; then ok "query dims of a cross prefix"
+else bad "query dims topic:protest|region:"; cat "$tmp/q.out" "$tmp/q.err"; fi
+
 [ $fails -eq 0 ] && echo "all output checks passed"
 exit $((fails > 0))
