@@ -2,10 +2,12 @@
  * cmd_classify.c -- `kzpulse classify` (posts or lines in, verdicts out) and
  * `kzpulse lexicon lint DIR`.
  *
- * classify reads lines: a line whose first non-blank byte is '{' is a post
- * and goes through the ingest decoder (any schema it knows, so Telegram, VK
- * and X records work too; undecodable ones are written to stderr as dead
- * letters and produce no verdict), any other line is plain text.  Each post
+ * classify reads what replay reads (plain, gzip or zstd JSON lines, a
+ * Telegram Desktop export, stdin) through the same source and decoder
+ * (pipeline_walk_lines): a record whose first non-blank byte is '{' is a post
+ * (any schema the decoder knows; an export gives one verdict per message;
+ * undecodable ones are written to stderr as dead letters and produce no
+ * verdict), any other line is plain text.  Each post
  * is analysed and classified with the compiled lexicons and printed as one
  * verdict JSON object per line, in the shape of DESIGN.md, with every piece
  * of evidence and its byte span in the post's text.
@@ -134,7 +136,6 @@ int kz_cmd_classify(struct kz_config *cfg, char **args, int nargs)
     struct pipeline *p = NULL;
     char err[768];
     int status = KZ_EXIT_OK, rc;
-    FILE *in = NULL;
     const char *path = args[0]; /* main.c makes it exactly one, "-" by default */
 
     if (pipeline_data_default(cfg, err, sizeof(err))) {
@@ -142,12 +143,7 @@ int kz_cmd_classify(struct kz_config *cfg, char **args, int nargs)
         status = KZ_EXIT_USAGE;
         goto out;
     }
-    in = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-    if (!in) {
-        fprintf(stderr, "kzpulse classify: cannot read %s: %s\n", path, strerror(errno));
-        status = KZ_EXIT_USAGE;
-        goto out;
-    }
+
     /* No store: verdicts are printed, not counted; dead letters go to stderr. */
     if ((rc = pipeline_new(cfg, NULL, pipeline_dead_to_file, stderr, &p, err, sizeof(err)))) {
         fprintf(stderr, "kzpulse classify: %s\n", err);
@@ -155,7 +151,7 @@ int kz_cmd_classify(struct kz_config *cfg, char **args, int nargs)
         goto out;
     }
     pipeline_on_verdict(p, print_verdict, NULL);
-    rc = pipeline_walk_lines(p, in, path, err, sizeof(err));
+    rc = pipeline_walk_lines(p, path, err, sizeof(err));
     if (rc) {
         fprintf(stderr, "kzpulse classify: %s\n", err);
         status = rc == PIPELINE_BAD_SOURCE ? KZ_EXIT_USAGE : KZ_EXIT_FAIL;
@@ -166,8 +162,6 @@ int kz_cmd_classify(struct kz_config *cfg, char **args, int nargs)
     }
 out:
     pipeline_free(p);
-    if (in && in != stdin)
-        fclose(in);
     return status;
 }
 

@@ -181,7 +181,8 @@ static const struct kz_cmd commands[] = {
      produce_opts, KZ_ARGS_ANY, kz_cmd_produce},
     {"classify", "[options] [FILE|-]",
      "Classify posts (JSON lines) or plain-text lines: one verdict JSON per line.",
-     "A line starting with '{' is a post (any schema replay accepts); any other line is text.\n"
+     "Reads what replay reads (JSON lines, gzip, zstd, a Telegram export: one verdict per\n"
+     "message); a line not starting with '{' is plain text.\n"
      "Each verdict gives language, topics, war stance, mobilization (score, call to action,\n"
      "when, where), region, hashtags, mentions, URLs and the evidence: every lexicon match\n"
      "with its rule, category and byte span in the text.",

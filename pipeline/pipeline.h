@@ -300,14 +300,13 @@ const struct nlp_lexicon *pipeline_lexicon(const struct pipeline *p);
 int pipeline_walk_file(struct pipeline *p, const char *path, char *err, size_t errlen);
 
 /*
- * Read lines from in (named path in positions and errors): a line whose first
- * non-blank byte is '{' is a record and goes through the decoder (any schema
- * it knows); any other non-blank line is plain text (pipeline_text), cut to
- * cfg->ingest.max_text at a character boundary.  Store-less pipelines only.
- * Returns 0, PIPELINE_BAD_SOURCE (a read error), or a negative KZ_E* code
- * with "path:line: why" in err.
+ * Like pipeline_walk_file (the same source: plain, gzip, zstd, a Telegram
+ * export, "-" for stdin), but a record whose first non-blank byte is not '{'
+ * is plain text (pipeline_text), cut to cfg->ingest.max_text at a character
+ * boundary: what classify reads.  Store-less pipelines only.  Returns 0,
+ * PIPELINE_BAD_SOURCE, or a negative KZ_E* code with "path: why" in err.
  */
-int pipeline_walk_lines(struct pipeline *p, FILE *in, const char *path, char *err, size_t errlen);
+int pipeline_walk_lines(struct pipeline *p, const char *path, char *err, size_t errlen);
 
 /* Is the line blank (only spaces, tabs and line ends)?  Readers of JSON lines
  * (eval and train read gold files) skip such lines. */

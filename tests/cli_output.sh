@@ -112,5 +112,37 @@ kz query dims "topic:protest|region:" "$tmp/posts.jsonl" >"$tmp/q.out" 2>"$tmp/q
 if grep -q "^topic:protest|region:zhanaozen	1" "$tmp/q.out"; then ok "query dims of a cross prefix"
 else bad "query dims topic:protest|region:"; cat "$tmp/q.out" "$tmp/q.err"; fi
 
+# --- classify reads what replay reads --------------------------------------
+kz classify "$ROOT/samples/telegram_export.json" >"$tmp/c.tg" 2>"$tmp/c.tg.err"
+rc=$?
+kz replay --json -d "$tmp/dl.tg" "$ROOT/samples/telegram_export.json" >"$tmp/r.tg" 2>/dev/null
+want=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["posts"])' "$tmp/r.tg")
+got=$(wc -l <"$tmp/c.tg")
+if [ $rc -eq 0 ] && [ "$got" -eq "$want" ] && [ "$got" -gt 0 ] \
+    && [ "$(grep -c '^{"id":"tg:' "$tmp/c.tg")" -eq "$got" ]; then
+    ok "classify of a Telegram export: one verdict per message ($got, as replay counts)"
+else bad "classify of a Telegram export: exit $rc, $got verdicts, replay counts $want"; head -c 300 "$tmp/c.tg.err"; fi
+# JSON lines with a plain-text line among them, plain, gzip, zstd and stdin: the same verdicts
+{ cat "$tmp/posts.jsonl"; echo "Ертең сағат 12-де алаңға шығайық, бәріміз барамыз!"; } >"$tmp/mixed.jsonl"
+kz classify "$tmp/mixed.jsonl" >"$tmp/c.plain" 2>&1
+gzip -c "$tmp/mixed.jsonl" >"$tmp/mixed.gz.data"
+kz classify "$tmp/mixed.gz.data" >"$tmp/c.gz" 2>&1
+kz classify <"$tmp/mixed.jsonl" >"$tmp/c.stdin" 2>&1
+if [ "$(wc -l <"$tmp/c.plain")" -eq 5 ] && grep -q '"call_to_action":true' "$tmp/c.plain" \
+    && cmp -s "$tmp/c.plain" "$tmp/c.gz" && cmp -s "$tmp/c.plain" "$tmp/c.stdin"; then
+    ok "classify: gzip and stdin give the plain file's 5 verdicts (4 posts, 1 text line)"
+else bad "classify gzip/stdin differ from plain"; head -c 300 "$tmp/c.gz"; fi
+if command -v zstd >/dev/null; then
+    zstd -q -c "$tmp/mixed.jsonl" >"$tmp/mixed.zst.data"
+    kz classify "$tmp/mixed.zst.data" >"$tmp/c.zst" 2>&1
+    if cmp -s "$tmp/c.plain" "$tmp/c.zst"; then ok "classify: zstd gives the plain file's verdicts"
+    else bad "classify zstd differs from plain"; head -c 300 "$tmp/c.zst"; fi
+fi
+printf '\037\213\010\000garbage' >"$tmp/bad.gz"
+kz classify "$tmp/bad.gz" >"$tmp/c.bad" 2>"$tmp/c.bad.err"
+rc=$?
+if [ $rc -eq 2 ] && [ "$(wc -l <"$tmp/c.bad.err")" -eq 1 ]; then ok "classify of a corrupt gzip: exit 2: $(cat "$tmp/c.bad.err")"
+else bad "classify of a corrupt gzip: exit $rc"; cat "$tmp/c.bad.err"; fi
+
 [ $fails -eq 0 ] && echo "all output checks passed"
 exit $((fails > 0))
