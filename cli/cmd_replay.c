@@ -11,8 +11,47 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
+
+/* The dead-letter file, created at the first dead letter only: a run without
+ * any leaves no empty file behind (nor touches an old one). */
+struct dead_sink {
+    const char *path; /* "-": stderr */
+    FILE *f;          /* NULL until the first dead letter */
+    int open_errno;   /* the file could not be created */
+};
+
+static int dead_letter(void *ctx, const struct ingest_dead *d)
+{
+    struct dead_sink *s = ctx;
+    if (!s->f && !strcmp(s->path, "-"))
+        s->f = stderr;
+    if (!s->f && !(s->f = fopen(s->path, "w"))) {
+        s->open_errno = errno;
+        return KZ_EIO;
+    }
+    return pipeline_dead_to_file(s->f, d);
+}
+
+/* Could path be created or written?  (Checked before the run, so that a bad
+ * --dead-letters fails at once, not at the first dead letter.) */
+static bool writable(const char *path)
+{
+    if (access(path, F_OK) == 0)
+        return access(path, W_OK) == 0;
+    char dir[4096];
+    snprintf(dir, sizeof(dir), "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        return access(".", W_OK | X_OK) == 0;
+    if (slash == dir)
+        slash[1] = 0;
+    else
+        *slash = 0;
+    return access(dir, W_OK | X_OK) == 0;
+}
 
 /* Run one file through the pipeline.  Returns KZ_EXIT_OK, KZ_EXIT_USAGE for a
  * bad input file (the run goes on), or KZ_EXIT_FAIL (the run stops). */
@@ -29,7 +68,7 @@ int kz_cmd_replay(struct kz_config *cfg, char **files, int nfiles)
 {
     int status = KZ_EXIT_OK, rc;
     char err[512];
-    FILE *dead = NULL;
+    struct dead_sink dead = {NULL, NULL, 0};
     struct agg_store *store = NULL;
     struct pipeline *p = NULL;
 
@@ -46,10 +85,14 @@ int kz_cmd_replay(struct kz_config *cfg, char **files, int nfiles)
     }
     if (!cfg->dead_letters)
         cfg->dead_letters = strdup("kzpulse-dead.jsonl");
-    if (!strcmp(cfg->dead_letters, "-")) {
-        dead = stderr;
-    } else if (!(dead = fopen(cfg->dead_letters, "w"))) {
-        fprintf(stderr, "kzpulse replay: --dead-letters: cannot write %s: %s\n", cfg->dead_letters,
+    if (!cfg->dead_letters) {
+        fprintf(stderr, "kzpulse replay: out of memory\n");
+        status = KZ_EXIT_FAIL;
+        goto out;
+    }
+    dead.path = cfg->dead_letters;
+    if (strcmp(dead.path, "-") && !writable(dead.path)) {
+        fprintf(stderr, "kzpulse replay: --dead-letters: cannot write %s: %s\n", dead.path,
                 strerror(errno));
         status = KZ_EXIT_USAGE;
         goto out;
@@ -61,7 +104,7 @@ int kz_cmd_replay(struct kz_config *cfg, char **files, int nfiles)
         status = KZ_EXIT_FAIL;
         goto out;
     }
-    if ((rc = pipeline_new(cfg, store, pipeline_dead_to_file, dead, &p, err, sizeof(err)))) {
+    if ((rc = pipeline_new(cfg, store, dead_letter, &dead, &p, err, sizeof(err)))) {
         fprintf(stderr, "kzpulse replay: %s\n", err);
         status = rc == KZ_ENOMEM ? KZ_EXIT_FAIL : KZ_EXIT_USAGE;
         goto out;
@@ -72,7 +115,11 @@ int kz_cmd_replay(struct kz_config *cfg, char **files, int nfiles)
         if (s > status)
             status = s;
     }
-    if (status != KZ_EXIT_FAIL && fflush(dead)) {
+    if (dead.open_errno) {
+        fprintf(stderr, "kzpulse replay: --dead-letters: cannot write %s: %s\n", dead.path,
+                strerror(dead.open_errno));
+        status = KZ_EXIT_FAIL;
+    } else if (status != KZ_EXIT_FAIL && dead.f && fflush(dead.f)) {
         fprintf(stderr, "kzpulse replay: %s: %s\n", cfg->dead_letters, strerror(errno));
         status = KZ_EXIT_FAIL;
     }
@@ -97,7 +144,7 @@ int kz_cmd_replay(struct kz_config *cfg, char **files, int nfiles)
 out:
     pipeline_free(p);
     agg_store_free(store);
-    if (dead && dead != stderr && fclose(dead) && status == KZ_EXIT_OK) {
+    if (dead.f && dead.f != stderr && fclose(dead.f) && status == KZ_EXIT_OK) {
         fprintf(stderr, "kzpulse replay: %s: %s\n", cfg->dead_letters, strerror(errno));
         status = KZ_EXIT_FAIL;
     }

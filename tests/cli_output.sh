@@ -144,5 +144,24 @@ rc=$?
 if [ $rc -eq 2 ] && [ "$(wc -l <"$tmp/c.bad.err")" -eq 1 ]; then ok "classify of a corrupt gzip: exit 2: $(cat "$tmp/c.bad.err")"
 else bad "classify of a corrupt gzip: exit $rc"; cat "$tmp/c.bad.err"; fi
 
+# --- the dead-letter file exists only when there is a dead letter -----------
+mkdir -p "$tmp/dlcase" && cd "$tmp/dlcase" || exit 1
+kz replay "$tmp/posts.jsonl" >/dev/null 2>&1
+kz replay -d "$tmp/dlcase/named.jsonl" "$tmp/posts.jsonl" >"$tmp/dl.report" 2>&1
+if [ ! -e kzpulse-dead.jsonl ] && [ ! -e named.jsonl ] && grep -q "^dead letters 0$" "$tmp/dl.report"; then
+    ok "no dead letter: no dead-letter file (default name or -d)"
+else bad "no dead letter, yet a dead-letter file"; ls -l; fi
+kz replay "$tmp/dead.jsonl" >"$tmp/dl.report" 2>&1
+if [ "$(wc -l <kzpulse-dead.jsonl 2>/dev/null)" = 2 ] \
+    && grep -q "^dead letters 2 -> kzpulse-dead.jsonl" "$tmp/dl.report"; then
+    ok "two dead letters: the file holds both"
+else bad "dead letters not written"; cat "$tmp/dl.report"; fi
+kz replay -d "$tmp/nodir/dl.jsonl" "$tmp/posts.jsonl" >/dev/null 2>"$tmp/dl.err"
+rc=$?
+if [ $rc -eq 2 ] && grep -q "cannot write $tmp/nodir/dl.jsonl" "$tmp/dl.err"; then
+    ok "an unwritable --dead-letters fails before the run (exit 2)"
+else bad "unwritable --dead-letters: exit $rc"; cat "$tmp/dl.err"; fi
+cd "$tmp" || exit 1
+
 [ $fails -eq 0 ] && echo "all output checks passed"
 exit $((fails > 0))
