@@ -36,7 +36,7 @@ for c in replay query tokens run produce classify eval train lexicon; do
     expect 0 "exit codes" kz $c -h
 done
 # kzpulse help COMMAND is COMMAND --help, byte for byte
-for c in replay query run lexicon; do
+for c in replay query tokens run produce classify eval train lexicon; do
     kz help $c >"$tmp/h1" 2>&1; r1=$?
     kz $c --help >"$tmp/h2" 2>&1; r2=$?
     if [ $r1 -eq 0 ] && [ $r2 -eq 0 ] && cmp -s "$tmp/h1" "$tmp/h2" && grep -q "usage: kzpulse $c" "$tmp/h1"; then
