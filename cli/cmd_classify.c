@@ -7,7 +7,8 @@
  * (pipeline_walk_lines): a record whose first non-blank byte is '{' is a post
  * (any schema the decoder knows; an export gives one verdict per message;
  * undecodable ones are written to stderr as dead letters and produce no
- * verdict), any other line is plain text.  Each post
+ * verdict; they go to --dead-letters, stderr by default), any other line
+ * is plain text.  Each post
  * is analysed and classified with the compiled lexicons and printed as one
  * verdict JSON object per line, in the shape of DESIGN.md, with every piece
  * of evidence and its byte span in the post's text.
@@ -137,6 +138,7 @@ int kz_cmd_classify(struct kz_config *cfg, char **args, int nargs)
     char err[768];
     int status = KZ_EXIT_OK, rc;
     const char *path = args[0]; /* main.c makes it exactly one, "-" by default */
+    struct pipeline_dead_file dead = {NULL, NULL, 0};
 
     if (pipeline_data_default(cfg, err, sizeof(err))) {
         fprintf(stderr, "kzpulse classify: %s\n", err);
@@ -144,8 +146,16 @@ int kz_cmd_classify(struct kz_config *cfg, char **args, int nargs)
         goto out;
     }
 
-    /* No store: verdicts are printed, not counted; dead letters go to stderr. */
-    if ((rc = pipeline_new(cfg, NULL, pipeline_dead_to_file, stderr, &p, err, sizeof(err)))) {
+    /* No store: verdicts are printed, not counted; dead letters go to
+     * --dead-letters, stderr by default. */
+    dead.path = cfg->dead_letters ? cfg->dead_letters : "-";
+    if (!pipeline_dead_path_ok(dead.path)) {
+        fprintf(stderr, "kzpulse classify: --dead-letters: cannot write %s: %s\n", dead.path,
+                strerror(errno));
+        status = KZ_EXIT_USAGE;
+        goto out;
+    }
+    if ((rc = pipeline_new(cfg, NULL, pipeline_dead_to_path, &dead, &p, err, sizeof(err)))) {
         fprintf(stderr, "kzpulse classify: %s\n", err);
         status = rc == KZ_ENOMEM ? KZ_EXIT_FAIL : KZ_EXIT_USAGE;
         goto out;
@@ -160,8 +170,17 @@ int kz_cmd_classify(struct kz_config *cfg, char **args, int nargs)
         fprintf(stderr, "kzpulse classify: writing output: %s\n", strerror(errno));
         status = KZ_EXIT_FAIL;
     }
+    if (dead.open_errno) {
+        fprintf(stderr, "kzpulse classify: --dead-letters: cannot write %s: %s\n", dead.path,
+                strerror(dead.open_errno));
+        status = KZ_EXIT_FAIL;
+    }
 out:
     pipeline_free(p);
+    if (pipeline_dead_file_close(&dead) && status == KZ_EXIT_OK) {
+        fprintf(stderr, "kzpulse classify: %s: %s\n", dead.path, strerror(errno));
+        status = KZ_EXIT_FAIL;
+    }
     return status;
 }
 

@@ -11,47 +11,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
-
-/* The dead-letter file, created at the first dead letter only: a run without
- * any leaves no empty file behind (nor touches an old one). */
-struct dead_sink {
-    const char *path; /* "-": stderr */
-    FILE *f;          /* NULL until the first dead letter */
-    int open_errno;   /* the file could not be created */
-};
-
-static int dead_letter(void *ctx, const struct ingest_dead *d)
-{
-    struct dead_sink *s = ctx;
-    if (!s->f && !strcmp(s->path, "-"))
-        s->f = stderr;
-    if (!s->f && !(s->f = fopen(s->path, "w"))) {
-        s->open_errno = errno;
-        return KZ_EIO;
-    }
-    return pipeline_dead_to_file(s->f, d);
-}
-
-/* Could path be created or written?  (Checked before the run, so that a bad
- * --dead-letters fails at once, not at the first dead letter.) */
-static bool writable(const char *path)
-{
-    if (access(path, F_OK) == 0)
-        return access(path, W_OK) == 0;
-    char dir[4096];
-    snprintf(dir, sizeof(dir), "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (!slash)
-        return access(".", W_OK | X_OK) == 0;
-    if (slash == dir)
-        slash[1] = 0;
-    else
-        *slash = 0;
-    return access(dir, W_OK | X_OK) == 0;
-}
 
 /* Run one file through the pipeline.  Returns KZ_EXIT_OK, KZ_EXIT_USAGE for a
  * bad input file (the run goes on), or KZ_EXIT_FAIL (the run stops). */
@@ -68,7 +29,7 @@ int kz_cmd_replay(struct kz_config *cfg, char **files, int nfiles)
 {
     int status = KZ_EXIT_OK, rc;
     char err[512];
-    struct dead_sink dead = {NULL, NULL, 0};
+    struct pipeline_dead_file dead = {NULL, NULL, 0};
     struct agg_store *store = NULL;
     struct pipeline *p = NULL;
 
@@ -91,7 +52,7 @@ int kz_cmd_replay(struct kz_config *cfg, char **files, int nfiles)
         goto out;
     }
     dead.path = cfg->dead_letters;
-    if (strcmp(dead.path, "-") && !writable(dead.path)) {
+    if (!pipeline_dead_path_ok(dead.path)) {
         fprintf(stderr, "kzpulse replay: --dead-letters: cannot write %s: %s\n", dead.path,
                 strerror(errno));
         status = KZ_EXIT_USAGE;
@@ -104,7 +65,7 @@ int kz_cmd_replay(struct kz_config *cfg, char **files, int nfiles)
         status = KZ_EXIT_FAIL;
         goto out;
     }
-    if ((rc = pipeline_new(cfg, store, dead_letter, &dead, &p, err, sizeof(err)))) {
+    if ((rc = pipeline_new(cfg, store, pipeline_dead_to_path, &dead, &p, err, sizeof(err)))) {
         fprintf(stderr, "kzpulse replay: %s\n", err);
         status = rc == KZ_ENOMEM ? KZ_EXIT_FAIL : KZ_EXIT_USAGE;
         goto out;
@@ -119,7 +80,7 @@ int kz_cmd_replay(struct kz_config *cfg, char **files, int nfiles)
         fprintf(stderr, "kzpulse replay: --dead-letters: cannot write %s: %s\n", dead.path,
                 strerror(dead.open_errno));
         status = KZ_EXIT_FAIL;
-    } else if (status != KZ_EXIT_FAIL && dead.f && fflush(dead.f)) {
+    } else if (status != KZ_EXIT_FAIL && pipeline_dead_file_close(&dead)) {
         fprintf(stderr, "kzpulse replay: %s: %s\n", cfg->dead_letters, strerror(errno));
         status = KZ_EXIT_FAIL;
     }
@@ -130,7 +91,7 @@ int kz_cmd_replay(struct kz_config *cfg, char **files, int nfiles)
             .sources = (const char *const *)files,
             .nsources = nfiles,
             .dead_letters = cfg->dead_letters,
-            .top = cfg->top,
+            .top = cfg->limit,
         };
         if (cfg->report_text || !cfg->report_json)
             rc = pipeline_render_report(stdout, PIPELINE_TEXT, &in);
@@ -144,7 +105,7 @@ int kz_cmd_replay(struct kz_config *cfg, char **files, int nfiles)
 out:
     pipeline_free(p);
     agg_store_free(store);
-    if (dead.f && dead.f != stderr && fclose(dead.f) && status == KZ_EXIT_OK) {
+    if (pipeline_dead_file_close(&dead) && status == KZ_EXIT_OK) {
         fprintf(stderr, "kzpulse replay: %s: %s\n", cfg->dead_letters, strerror(errno));
         status = KZ_EXIT_FAIL;
     }

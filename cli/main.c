@@ -26,6 +26,10 @@
     {                                                                                              \
         OPT_##id, help                                                                             \
     }
+#define HIDDEN(id)                                                                                 \
+    {                                                                                              \
+        OPT_##id, KZ_HIDDEN                                                                        \
+    }
 #define END                                                                                        \
     {                                                                                              \
         0, NULL                                                                                    \
@@ -40,7 +44,7 @@
  * and query's archives are read for counting only. */
 static const struct kz_cmd_opt replay_opts[] = {
     OPT(HELP),   OPT(CONFIG), INGEST_OPTS, OPT(DEAD_LETTERS), LEXICONS_OPTS, OPT(MODEL),
-    OPT(REPORT), OPT(JSON),   OPT(TOP),    OPT(FLUSH_POSTS),  END,
+    OPT(REPORT), OPT(JSON),   OPT(LIMIT),  OPT(FLUSH_POSTS),  HIDDEN(TOP),   END,
 };
 
 static const struct kz_cmd_opt tokens_opts[] = {
@@ -85,12 +89,9 @@ static const struct kz_cmd_opt run_opts[] = {
 };
 
 static const struct kz_cmd_opt classify_opts[] = {
-    OPT(HELP),
-    OPT(CONFIG),
-    LEXICONS_OPTS,
-    OPT(MODEL),
-    WORDED(SCHEMA, "schema of JSON lines: auto (default), generic, telegram, vk, x"),
-    WORDED(MAX_TEXT, "bytes of text analysed per post (default 64K)"),
+    OPT(HELP),     OPT(CONFIG),
+    LEXICONS_OPTS, OPT(MODEL),
+    INGEST_OPTS,   WORDED(DEAD_LETTERS, "dead-letter file, JSON lines (default - for stderr)"),
     END,
 };
 
@@ -111,6 +112,7 @@ static const struct kz_cmd_opt train_opts[] = {
     OPT(EPOCHS),
     OPT(L2),
     OPT(LEARN_RATE),
+    HIDDEN(LEARN_RATE_OLD),
     OPT(HASH_BITS),
     OPT(CHAR_NGRAMS),
     OPT(TARGET_FEATURES),

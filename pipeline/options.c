@@ -345,8 +345,8 @@ const struct kz_option kz_options[KZ_OPT_COUNT] = {
         "lexicon directory (default: the shipped lexicons, see README \"Data directory\")",
         set_str, F(char *, lexicons), 0, 0, NULL, "lexicons"},
     [OPT_TOP] = {"top", 0, "N",
-        "entries in each top-k list (default 10)",
-        set_int, F(int, top), 1, 1000, "an integer from 1 to 1000", "top"},
+        "the old name of --limit in replay (and the config key of both)",
+        set_int, F(int, limit), 1, 1000, "an integer from 1 to 1000", "top"},
     [OPT_FLUSH_POSTS] = {"flush-posts", 0, "N",
         "posts per batch applied to the store (default 10000)",
         set_u64, F(uint64_t, flush_posts), 1, 100000000,
@@ -417,7 +417,7 @@ const struct kz_option kz_options[KZ_OPT_COUNT] = {
         "series and dims granularity (default hour)",
         set_gran, F(int, gran), 0, 0, "one of minute, hour", NULL},
     [OPT_LIMIT] = {"limit", 'n', "N",
-        "top-k size (default 10; 0 = all)",
+        "entries in each top-k list (default 10; 0 = all)",
         set_int, F(int, limit), 0, 1000000, "an integer from 0 (all) to 1000000", NULL},
     [OPT_GOLD] = {"gold", 'g', "FILE",
         "gold-labelled posts, JSON lines (required)",
@@ -440,7 +440,7 @@ const struct kz_option kz_options[KZ_OPT_COUNT] = {
     [OPT_L2] = {"l2", 0, "X",
         "L2 penalty (default 1e-4)",
         set_real, F(double, train_l2), 0, 1, "a number from 0 to 1 (e.g. 1e-4)", NULL},
-    [OPT_LEARN_RATE] = {"rate", 0, "X",
+    [OPT_LEARN_RATE] = {"learn-rate", 0, "X",
         "AdaGrad learning rate (default 0.2)",
         set_positive, F(double, train_rate), 0, 1000000000, "a positive number (e.g. 0.2)", NULL},
     [OPT_HASH_BITS] = {"hash-bits", 0, "N",
@@ -458,6 +458,9 @@ const struct kz_option kz_options[KZ_OPT_COUNT] = {
     [OPT_NO_LEXICONS] = {"no-lexicons", 0, NULL,
         "classify with no lexicons: neither the shipped ones nor any --lexicons",
         set_on, F(int, no_lexicons), 0, 0, NULL, NULL},
+    [OPT_LEARN_RATE_OLD] = {"rate", 0, "X",
+        "the old name of train's --learn-rate",
+        set_positive, F(double, train_rate), 0, 1000000000, "a positive number (e.g. 0.2)", NULL},
 };
 /* clang-format on */
 

@@ -16,8 +16,10 @@
  * lower-casing scratch buffer grow to the largest post seen and are reused.
  */
 #include <assert.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pipeline.h"
 
@@ -244,6 +246,44 @@ static int on_dead(void *ctx, const struct ingest_dead *d)
 int pipeline_dead_to_file(void *file, const struct ingest_dead *d)
 {
     return ingest_dead_write_json(file, d) ? KZ_EIO : 0;
+}
+
+int pipeline_dead_to_path(void *ctx, const struct ingest_dead *d)
+{
+    struct pipeline_dead_file *df = ctx;
+    if (!df->f && !strcmp(df->path, "-"))
+        df->f = stderr;
+    if (!df->f && !(df->f = fopen(df->path, "w"))) {
+        df->open_errno = errno;
+        return KZ_EIO;
+    }
+    return pipeline_dead_to_file(df->f, d);
+}
+
+bool pipeline_dead_path_ok(const char *path)
+{
+    char dir[4096];
+    if (!strcmp(path, "-"))
+        return true;
+    if (access(path, F_OK) == 0)
+        return access(path, W_OK) == 0;
+    snprintf(dir, sizeof(dir), "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        return access(".", W_OK | X_OK) == 0;
+    slash[slash == dir] = 0; /* "/x" -> "/", "a/x" -> "a" */
+    return access(dir, W_OK | X_OK) == 0;
+}
+
+int pipeline_dead_file_close(struct pipeline_dead_file *df)
+{
+    int rc = 0;
+    if (df->f == stderr)
+        rc = fflush(stderr);
+    else if (df->f)
+        rc = fclose(df->f);
+    df->f = NULL;
+    return rc ? KZ_EIO : 0;
 }
 
 /* ---------------------------------------------------------------------------

@@ -51,7 +51,6 @@ struct kz_config {
     int no_lexicons;             /* --no-lexicons: classify with no lexicons nor shipped models */
     int report_json;             /* --json */
     int report_text;             /* --report (default when neither is given) */
-    int top;                     /* top-k size in reports; default 10 */
     uint64_t flush_posts;        /* posts per batch; default 10000 */
     int flush_ms;                /* Kafka flush interval; default 500 */
     char *brokers;
@@ -65,7 +64,7 @@ struct kz_config {
     int64_t lateness_ms;    /* run: allowed lateness for the watermark; default 60000 */
     int64_t from_ms, to_ms; /* query: window [from, to); 0 = default */
     int gran;               /* query: enum agg_gran */
-    int limit;              /* query: top-k size; default 10 */
+    int limit;              /* replay, query: top-k size (--limit, key "top"); default 10 */
     int64_t minute_ttl_s;   /* run: Redis retention of minute buckets; default 7 days */
     int64_t hour_ttl_s;     /* run: ... of hour, top and authors buckets; default 400 days */
     double rate;            /* produce: posts/s, 0 = full speed */
@@ -152,6 +151,7 @@ enum kz_opt_id {
     OPT_TARGET_FEATURES,
     OPT_REFIT,
     OPT_NO_LEXICONS,
+    OPT_LEARN_RATE_OLD, /* train's --rate, hidden: --learn-rate */
     KZ_OPT_COUNT
 };
 
@@ -234,6 +234,23 @@ struct pipeline_stats {
 typedef int (*pipeline_dead_fn)(void *ctx, const struct ingest_dead *d);
 /* A dead-letter sink writing JSON lines to a FILE * (ctx). */
 int pipeline_dead_to_file(void *file, const struct ingest_dead *d);
+
+/* A dead-letter file (--dead-letters) created at its first dead letter only,
+ * so a run without any leaves no empty file (and an old one untouched).
+ * pipeline_dead_to_path is its sink (ctx: the struct); a file that cannot be
+ * created stops the pipeline (KZ_EIO) with open_errno set. */
+struct pipeline_dead_file {
+    const char *path; /* borrowed; "-": stderr */
+    FILE *f;          /* NULL until the first dead letter */
+    int open_errno;
+};
+int pipeline_dead_to_path(void *dead_file, const struct ingest_dead *d);
+/* Could path be created or written?  Checked before a run, so that a bad
+ * --dead-letters fails at once; errno says why not. */
+bool pipeline_dead_path_ok(const char *path);
+/* Flush and close the file if it was created (stderr is only flushed).
+ * Returns 0, or KZ_EIO with errno set. */
+int pipeline_dead_file_close(struct pipeline_dead_file *df);
 
 /* Each classified post, for commands that print verdicts (classify).  post is
  * NULL for a plain-text line.  Everything is borrowed for the call only.
