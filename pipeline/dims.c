@@ -132,7 +132,8 @@ int pipeline_dim_values(const struct pipeline_known *known, const char *kind,
         pipeline_values_free(out);
         return rc;
     }
-    qsort(out->v, out->n, sizeof(char *), cmp_str);
+    if (out->n)
+        qsort(out->v, out->n, sizeof(char *), cmp_str);
     return 1;
 }
 
@@ -196,8 +197,18 @@ static int check_part(const struct pipeline_known *known, const char *dim, const
     return found ? 0 : KZ_EINVAL;
 }
 
-int pipeline_dim_check(const struct pipeline_known *known, const char *dim, bool prefix, char *err,
-                       size_t errlen)
+/* The argument is the user's, quoted in the message: a control character in
+ * it (a newline) must not break the one line. */
+static int one_line(int rc, char *err)
+{
+    for (char *c = err; rc && *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            *c = '?';
+    return rc;
+}
+
+static int dim_check(const struct pipeline_known *known, const char *dim, bool prefix, char *err,
+                     size_t errlen)
 {
     char k1[16] = "", k2[16] = "";
     int rc;
@@ -226,8 +237,14 @@ int pipeline_dim_check(const struct pipeline_known *known, const char *dim, bool
     return KZ_EINVAL;
 }
 
-int pipeline_query_check(const struct pipeline_query *q, const struct pipeline_known *known,
-                         char *err, size_t errlen)
+int pipeline_dim_check(const struct pipeline_known *known, const char *dim, bool prefix, char *err,
+                       size_t errlen)
+{
+    return one_line(dim_check(known, dim, prefix, err, errlen), err);
+}
+
+static int query_check(const struct pipeline_query *q, const struct pipeline_known *known,
+                       char *err, size_t errlen)
 {
     if (!strcmp(q->what, "top")) {
         if (agg_top_kind_parse(q->arg) >= 0)
@@ -249,5 +266,11 @@ int pipeline_query_check(const struct pipeline_query *q, const struct pipeline_k
                  q->arg);
         return KZ_EINVAL;
     }
-    return pipeline_dim_check(known, q->arg, !strcmp(q->what, "dims"), err, errlen);
+    return dim_check(known, q->arg, !strcmp(q->what, "dims"), err, errlen);
+}
+
+int pipeline_query_check(const struct pipeline_query *q, const struct pipeline_known *known,
+                         char *err, size_t errlen)
+{
+    return one_line(query_check(q, known, err, errlen), err);
 }
