@@ -7,6 +7,8 @@
  * per label kind (stance, topics, mobilization), each checked by the model
  * loader (nlp_model_load: magic, version, checksum).  Both are read whole into
  * memory first: they are small, and the compilers want the bytes in one piece.
+ * Without --lexicons, the shipped data directory is found here too
+ * (pipeline_data_default; the search order is in its section below).
  */
 #include <dirent.h>
 #include <errno.h>
