@@ -2,16 +2,19 @@
  * cmd_classify.c -- `kzpulse classify` (posts or lines in, verdicts out) and
  * `kzpulse lexicon lint DIR`.
  *
- * classify reads lines: a line whose first non-blank byte is '{' is a post
- * and goes through the ingest decoder (any schema it knows, so Telegram, VK
- * and X records work too; undecodable ones are written to stderr as dead
- * letters and produce no verdict), any other line is plain text.  Each post
+ * classify reads what replay reads (plain, gzip or zstd JSON lines, a
+ * Telegram Desktop export, stdin) through the same source and decoder
+ * (pipeline_walk_lines): a record whose first non-blank byte is '{' is a post
+ * (any schema the decoder knows; an export gives one verdict per message;
+ * undecodable ones are written to stderr as dead letters and produce no
+ * verdict; they go to --dead-letters, stderr by default), any other line
+ * is plain text.  Each post
  * is analysed and classified with the compiled lexicons and printed as one
  * verdict JSON object per line, in the shape of DESIGN.md, with every piece
  * of evidence and its byte span in the post's text.
  *
- * The lexicon directory is --lexicons DIR, else ./lexicons when it exists
- * (pipeline_lexicons_default).  The pipeline walks the lines, with no store;
+ * The lexicons are --lexicons DIR, else the shipped ones (pipeline_data_default;
+ * --no-lexicons: none).  The pipeline walks the lines, with no store;
  * this file only prints each verdict.  --model FILE (one per label
  * kind) adds learned models: their labels blend model and lexicon scores and
  * their top features appear in the evidence as "model/<label>".
@@ -134,28 +137,31 @@ int kz_cmd_classify(struct kz_config *cfg, char **args, int nargs)
     struct pipeline *p = NULL;
     char err[768];
     int status = KZ_EXIT_OK, rc;
-    FILE *in = NULL;
     const char *path = args[0]; /* main.c makes it exactly one, "-" by default */
+    struct pipeline_dead_file dead = {NULL, NULL, 0};
 
-    if (pipeline_lexicons_default(cfg, err, sizeof(err))) {
+    if (pipeline_data_default(cfg, err, sizeof(err))) {
         fprintf(stderr, "kzpulse classify: %s\n", err);
         status = KZ_EXIT_USAGE;
         goto out;
     }
-    in = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-    if (!in) {
-        fprintf(stderr, "kzpulse classify: cannot read %s: %s\n", path, strerror(errno));
+
+    /* No store: verdicts are printed, not counted; dead letters go to
+     * --dead-letters, stderr by default. */
+    dead.path = cfg->dead_letters ? cfg->dead_letters : "-";
+    if (!pipeline_dead_path_ok(dead.path)) {
+        fprintf(stderr, "kzpulse classify: --dead-letters: cannot write %s: %s\n", dead.path,
+                strerror(errno));
         status = KZ_EXIT_USAGE;
         goto out;
     }
-    /* No store: verdicts are printed, not counted; dead letters go to stderr. */
-    if ((rc = pipeline_new(cfg, NULL, pipeline_dead_to_file, stderr, &p, err, sizeof(err)))) {
+    if ((rc = pipeline_new(cfg, NULL, pipeline_dead_to_path, &dead, &p, err, sizeof(err)))) {
         fprintf(stderr, "kzpulse classify: %s\n", err);
         status = rc == KZ_ENOMEM ? KZ_EXIT_FAIL : KZ_EXIT_USAGE;
         goto out;
     }
     pipeline_on_verdict(p, print_verdict, NULL);
-    rc = pipeline_walk_lines(p, in, path, err, sizeof(err));
+    rc = pipeline_walk_lines(p, path, err, sizeof(err));
     if (rc) {
         fprintf(stderr, "kzpulse classify: %s\n", err);
         status = rc == PIPELINE_BAD_SOURCE ? KZ_EXIT_USAGE : KZ_EXIT_FAIL;
@@ -164,10 +170,17 @@ int kz_cmd_classify(struct kz_config *cfg, char **args, int nargs)
         fprintf(stderr, "kzpulse classify: writing output: %s\n", strerror(errno));
         status = KZ_EXIT_FAIL;
     }
+    if (dead.open_errno) {
+        fprintf(stderr, "kzpulse classify: --dead-letters: cannot write %s: %s\n", dead.path,
+                strerror(dead.open_errno));
+        status = KZ_EXIT_FAIL;
+    }
 out:
     pipeline_free(p);
-    if (in && in != stdin)
-        fclose(in);
+    if (pipeline_dead_file_close(&dead) && status == KZ_EXIT_OK) {
+        fprintf(stderr, "kzpulse classify: %s: %s\n", dead.path, strerror(errno));
+        status = KZ_EXIT_FAIL;
+    }
     return status;
 }
 

@@ -409,7 +409,7 @@ int kz_cmd_eval(struct kz_config *cfg, char **args, int nargs)
         status = KZ_EXIT_USAGE;
         goto out;
     }
-    if (pipeline_lexicons_default(cfg, err, sizeof(err))) {
+    if (pipeline_data_default(cfg, err, sizeof(err))) {
         fprintf(stderr, "kzpulse eval: %s\n", err);
         status = KZ_EXIT_USAGE;
         goto out;

@@ -30,6 +30,7 @@ int kz_cmd_query(struct kz_config *cfg, char **args, int nargs)
     char err[1024];
     struct agg_store *st = NULL;
     struct pipeline *p = NULL;
+    struct nlp_lexicon *lex = NULL;
 
     if (nargs < 2 || (cfg->redis && nargs > 2) || (!cfg->redis && nargs < 3)) {
         fprintf(stderr, "kzpulse query: expected QUERY ARG and either --redis URL or archive "
@@ -52,6 +53,11 @@ int kz_cmd_query(struct kz_config *cfg, char **args, int nargs)
             status = rc == KZ_EINVAL ? KZ_EXIT_USAGE : KZ_EXIT_FAIL;
             goto out;
         }
+        /* The lexicons name the topics and regions a query may ask for
+         * (besides what Redis holds); without any, the store's alone. */
+        if (pipeline_data_default(cfg, err, sizeof(err)) == 0 && cfg->lexicons &&
+            pipeline_lexicons_load(cfg->lexicons, &lex, err, sizeof(err)))
+            lex = NULL;
         if (!to)
             to = ((int64_t)time(NULL) * 1000 / AGG_MINUTE_MS + 1) * AGG_MINUTE_MS;
         if (!from)
@@ -60,6 +66,11 @@ int kz_cmd_query(struct kz_config *cfg, char **args, int nargs)
         struct agg_mem_config mc = {0, 0};
         if (agg_store_mem_new(&mc, &st)) {
             status = KZ_EXIT_FAIL;
+            goto out;
+        }
+        if ((rc = pipeline_data_default(cfg, err, sizeof(err)))) {
+            fprintf(stderr, "kzpulse query: %s\n", err);
+            status = rc == KZ_ENOMEM ? KZ_EXIT_FAIL : KZ_EXIT_USAGE;
             goto out;
         }
         if ((rc = pipeline_new(cfg, st, NULL, NULL, &p, err, sizeof(err)))) {
@@ -103,6 +114,7 @@ int kz_cmd_query(struct kz_config *cfg, char **args, int nargs)
         .from_ms = from,
         .to_ms = to,
         .limit = (size_t)cfg->limit,
+        .lexicon = p ? pipeline_lexicon(p) : lex,
     };
     rc = pipeline_query_render(st, &q, cfg->report_json ? PIPELINE_JSON : PIPELINE_TEXT, stdout,
                                err, sizeof(err));
@@ -114,6 +126,7 @@ int kz_cmd_query(struct kz_config *cfg, char **args, int nargs)
     }
 out:
     pipeline_free(p);
+    nlp_lexicon_free(lex);
     agg_store_free(st);
     return status;
 }

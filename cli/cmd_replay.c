@@ -29,7 +29,7 @@ int kz_cmd_replay(struct kz_config *cfg, char **files, int nfiles)
 {
     int status = KZ_EXIT_OK, rc;
     char err[512];
-    FILE *dead = NULL;
+    struct pipeline_dead_file dead = {NULL, NULL, 0};
     struct agg_store *store = NULL;
     struct pipeline *p = NULL;
 
@@ -39,12 +39,21 @@ int kz_cmd_replay(struct kz_config *cfg, char **files, int nfiles)
         status = KZ_EXIT_USAGE;
         goto out;
     }
+    if ((rc = pipeline_data_default(cfg, err, sizeof(err)))) {
+        fprintf(stderr, "kzpulse replay: %s\n", err);
+        status = rc == KZ_ENOMEM ? KZ_EXIT_FAIL : KZ_EXIT_USAGE;
+        goto out;
+    }
     if (!cfg->dead_letters)
         cfg->dead_letters = strdup("kzpulse-dead.jsonl");
-    if (!strcmp(cfg->dead_letters, "-")) {
-        dead = stderr;
-    } else if (!(dead = fopen(cfg->dead_letters, "w"))) {
-        fprintf(stderr, "kzpulse replay: --dead-letters: cannot write %s: %s\n", cfg->dead_letters,
+    if (!cfg->dead_letters) {
+        fprintf(stderr, "kzpulse replay: out of memory\n");
+        status = KZ_EXIT_FAIL;
+        goto out;
+    }
+    dead.path = cfg->dead_letters;
+    if (!pipeline_dead_path_ok(dead.path)) {
+        fprintf(stderr, "kzpulse replay: --dead-letters: cannot write %s: %s\n", dead.path,
                 strerror(errno));
         status = KZ_EXIT_USAGE;
         goto out;
@@ -56,7 +65,7 @@ int kz_cmd_replay(struct kz_config *cfg, char **files, int nfiles)
         status = KZ_EXIT_FAIL;
         goto out;
     }
-    if ((rc = pipeline_new(cfg, store, pipeline_dead_to_file, dead, &p, err, sizeof(err)))) {
+    if ((rc = pipeline_new(cfg, store, pipeline_dead_to_path, &dead, &p, err, sizeof(err)))) {
         fprintf(stderr, "kzpulse replay: %s\n", err);
         status = rc == KZ_ENOMEM ? KZ_EXIT_FAIL : KZ_EXIT_USAGE;
         goto out;
@@ -67,7 +76,11 @@ int kz_cmd_replay(struct kz_config *cfg, char **files, int nfiles)
         if (s > status)
             status = s;
     }
-    if (status != KZ_EXIT_FAIL && fflush(dead)) {
+    if (dead.open_errno) {
+        fprintf(stderr, "kzpulse replay: --dead-letters: cannot write %s: %s\n", dead.path,
+                strerror(dead.open_errno));
+        status = KZ_EXIT_FAIL;
+    } else if (status != KZ_EXIT_FAIL && pipeline_dead_file_close(&dead)) {
         fprintf(stderr, "kzpulse replay: %s: %s\n", cfg->dead_letters, strerror(errno));
         status = KZ_EXIT_FAIL;
     }
@@ -78,7 +91,7 @@ int kz_cmd_replay(struct kz_config *cfg, char **files, int nfiles)
             .sources = (const char *const *)files,
             .nsources = nfiles,
             .dead_letters = cfg->dead_letters,
-            .top = cfg->top,
+            .top = cfg->limit,
         };
         if (cfg->report_text || !cfg->report_json)
             rc = pipeline_render_report(stdout, PIPELINE_TEXT, &in);
@@ -92,7 +105,7 @@ int kz_cmd_replay(struct kz_config *cfg, char **files, int nfiles)
 out:
     pipeline_free(p);
     agg_store_free(store);
-    if (dead && dead != stderr && fclose(dead) && status == KZ_EXIT_OK) {
+    if (pipeline_dead_file_close(&dead) && status == KZ_EXIT_OK) {
         fprintf(stderr, "kzpulse replay: %s: %s\n", cfg->dead_letters, strerror(errno));
         status = KZ_EXIT_FAIL;
     }

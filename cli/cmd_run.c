@@ -61,6 +61,11 @@ int kz_cmd_run(struct kz_config *cfg, char **args, int nargs)
         goto out;
     }
 
+    if ((rc = pipeline_data_default(cfg, err, sizeof err))) {
+        fprintf(stderr, "kzpulse run: %s\n", err);
+        status = rc == KZ_ENOMEM ? KZ_EXIT_FAIL : KZ_EXIT_USAGE;
+        goto out;
+    }
     if ((rc = pipeline_redis_open(cfg, &store, err, sizeof err))) {
         fprintf(stderr, "kzpulse run: --redis: %s\n", err);
         status = rc == KZ_EINVAL ? KZ_EXIT_USAGE : KZ_EXIT_FAIL;

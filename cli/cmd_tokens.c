@@ -5,6 +5,9 @@
  * language and script and every token (surface, norm, stem, lang, script,
  * kind, byte span, flags), exactly what lexicon patterns are matched against.
  * Lines are read whole however long; bytes past --max-text are not analysed.
+ * Bytes that are not UTF-8 make no token; nothing is dropped unsaid: a line
+ * with any says how many ("invalid_utf8": N) and a last stderr line gives the
+ * total.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -21,10 +24,27 @@ static json_t *jstr(struct kz_str s)
     return j ? j : json_null();
 }
 
-static int print_doc(const struct nlp_doc *doc, uint64_t line)
+/* Bytes of s that are not part of valid UTF-8: each byte where a sequence
+ * breaks counts once, and the count resumes at the next byte. */
+static size_t invalid_utf8(const char *s, size_t n)
+{
+    size_t bad = 0, i = 0;
+    while (i < n) {
+        i += ingest_utf8_valid_prefix(s + i, n - i);
+        if (i < n) {
+            bad++;
+            i++;
+        }
+    }
+    return bad;
+}
+
+static int print_doc(const struct nlp_doc *doc, uint64_t line, size_t bad)
 {
     json_t *o = json_object();
     json_object_set_new(o, "line", json_integer((json_int_t)line));
+    if (bad)
+        json_object_set_new(o, "invalid_utf8", json_integer((json_int_t)bad));
     json_object_set_new(o, "lang", json_string(nlp_lang_name(doc->lang)));
     json_object_set_new(o, "script", json_string(nlp_script_name(doc->script)));
     json_t *toks = json_array();
@@ -78,7 +98,7 @@ int kz_cmd_tokens(struct kz_config *cfg, char **args, int nargs)
         goto out;
     }
     ssize_t n;
-    uint64_t lineno = 0;
+    uint64_t lineno = 0, bad_bytes = 0, bad_lines = 0;
     while ((n = getline(&line, &cap, in)) >= 0) {
         lineno++;
         size_t len = (size_t)n;
@@ -95,7 +115,10 @@ int kz_cmd_tokens(struct kz_config *cfg, char **args, int nargs)
             status = KZ_EXIT_FAIL;
             break;
         }
-        if (print_doc(&doc, lineno)) {
+        size_t bad = invalid_utf8(line, cut);
+        bad_bytes += bad;
+        bad_lines += bad > 0;
+        if (print_doc(&doc, lineno, bad)) {
             status = KZ_EXIT_FAIL;
             break;
         }
@@ -104,6 +127,13 @@ int kz_cmd_tokens(struct kz_config *cfg, char **args, int nargs)
         fprintf(stderr, "kzpulse tokens: reading %s: %s\n", path, strerror(errno));
         status = KZ_EXIT_USAGE;
     }
+    if (bad_bytes)
+        fprintf(stderr,
+                "kzpulse tokens: %llu byte%s of invalid UTF-8 on %llu line%s made no token (see "
+                "\"invalid_utf8\" in %s)\n",
+                (unsigned long long)bad_bytes, bad_bytes == 1 ? "" : "s",
+                (unsigned long long)bad_lines, bad_lines == 1 ? "" : "s",
+                bad_lines == 1 ? "that line" : "those lines");
 out:
     nlp_analyzer_free(a);
     if (in && in != stdin)

@@ -238,7 +238,7 @@ int kz_cmd_train(struct kz_config *cfg, char **args, int nargs)
         goto out;
     }
     kind = nlp_model_kind_parse(cfg->train_label, strlen(cfg->train_label));
-    if (pipeline_lexicons_default(cfg, err, sizeof(err))) {
+    if (pipeline_data_default(cfg, err, sizeof(err))) {
         fprintf(stderr, "kzpulse train: %s\n", err);
         status = KZ_EXIT_USAGE;
         goto out;

@@ -26,18 +26,25 @@
     {                                                                                              \
         OPT_##id, help                                                                             \
     }
+#define HIDDEN(id)                                                                                 \
+    {                                                                                              \
+        OPT_##id, KZ_HIDDEN                                                                        \
+    }
 #define END                                                                                        \
     {                                                                                              \
         0, NULL                                                                                    \
     }
 #define INGEST_OPTS OPT(SCHEMA), OPT(MAX_TEXT), OPT(MAX_RECORD), OPT(MAX_FUTURE)
-#define LEXICONS_OR_DEFAULT WORDED(LEXICONS, "lexicon directory (default ./lexicons if it exists)")
+/* Every command that classifies uses the shipped lexicons (and models) unless
+ * told otherwise (pipeline_data_default); those that can run without any take
+ * --no-lexicons. */
+#define LEXICONS_OPTS OPT(LEXICONS), OPT(NO_LEXICONS)
 
 /* Only replay writes a dead-letter file: run sends dead letters to <topic>.dlq,
  * and query's archives are read for counting only. */
 static const struct kz_cmd_opt replay_opts[] = {
-    OPT(HELP),   OPT(CONFIG), INGEST_OPTS, OPT(DEAD_LETTERS), OPT(LEXICONS), OPT(MODEL),
-    OPT(REPORT), OPT(JSON),   OPT(TOP),    OPT(FLUSH_POSTS),  END,
+    OPT(HELP),   OPT(CONFIG), INGEST_OPTS, OPT(DEAD_LETTERS), LEXICONS_OPTS, OPT(MODEL),
+    OPT(REPORT), OPT(JSON),   OPT(LIMIT),  OPT(FLUSH_POSTS),  HIDDEN(TOP),   END,
 };
 
 static const struct kz_cmd_opt tokens_opts[] = {
@@ -77,25 +84,21 @@ static const struct kz_cmd_opt run_opts[] = {
     OPT(HOUR_TTL),
     OPT(KAFKA_PROP),
     INGEST_OPTS,
-    OPT(LEXICONS),
+    LEXICONS_OPTS,
     OPT(MODEL),
     END,
 };
 
 static const struct kz_cmd_opt classify_opts[] = {
-    OPT(HELP),
-    OPT(CONFIG),
-    LEXICONS_OR_DEFAULT,
-    OPT(MODEL),
-    WORDED(SCHEMA, "schema of JSON lines: auto (default), generic, telegram, vk, x"),
-    WORDED(MAX_TEXT, "bytes of text analysed per post (default 64K)"),
+    OPT(HELP),     OPT(CONFIG),
+    LEXICONS_OPTS, OPT(MODEL),
+    INGEST_OPTS,   WORDED(DEAD_LETTERS, "dead-letter file, JSON lines (default - for stderr)"),
     END,
 };
 
 static const struct kz_cmd_opt eval_opts[] = {
-    OPT(HELP),  OPT(CONFIG),
-    OPT(GOLD),  LEXICONS_OR_DEFAULT,
-    OPT(MODEL), WORDED(JSON, "print the figures as JSON"),
+    OPT(HELP),     OPT(CONFIG), OPT(GOLD),
+    OPT(LEXICONS), OPT(MODEL),  WORDED(JSON, "print the figures as JSON"),
     END,
 };
 
@@ -105,11 +108,12 @@ static const struct kz_cmd_opt train_opts[] = {
     OPT(GOLD),
     OPT(LABEL),
     OPT(OUT),
-    LEXICONS_OR_DEFAULT,
+    OPT(LEXICONS),
     OPT(SEED),
     OPT(EPOCHS),
     OPT(L2),
     OPT(LEARN_RATE),
+    HIDDEN(LEARN_RATE_OLD),
     OPT(HASH_BITS),
     OPT(CHAR_NGRAMS),
     OPT(TARGET_FEATURES),
@@ -133,7 +137,8 @@ static const struct kz_cmd_opt query_opts[] = {
     OPT(GRAN),
     OPT(LIMIT),
     WORDED(JSON, "print one JSON object instead of tab-separated rows"),
-    WORDED(LEXICONS, "lexicons for replaying archives"),
+    WORDED(LEXICONS, "lexicons for replaying archives (default: the shipped ones)"),
+    OPT(NO_LEXICONS),
     INGEST_OPTS,
     END,
 };
@@ -180,7 +185,8 @@ static const struct kz_cmd commands[] = {
      produce_opts, KZ_ARGS_ANY, kz_cmd_produce},
     {"classify", "[options] [FILE|-]",
      "Classify posts (JSON lines) or plain-text lines: one verdict JSON per line.",
-     "A line starting with '{' is a post (any schema replay accepts); any other line is text.\n"
+     "Reads what replay reads (JSON lines, gzip, zstd, a Telegram export: one verdict per\n"
+     "message); a line not starting with '{' is plain text.\n"
      "Each verdict gives language, topics, war stance, mobilization (score, call to action,\n"
      "when, where), region, hashtags, mentions, URLs and the evidence: every lexicon match\n"
      "with its rule, category and byte span in the text.",

@@ -28,6 +28,8 @@ void kz_print_help(const struct kz_cmd *cmd, FILE *f)
     for (const struct kz_cmd_opt *co = cmd->opts; co->id; co++) {
         const struct kz_option *o = &kz_options[co->id];
         char left[64];
+        if (co->help && !co->help[0]) /* KZ_HIDDEN */
+            continue;
         if (o->shortname)
             snprintf(left, sizeof(left), "-%c, --%s%s%s", o->shortname, o->name, o->arg ? " " : "",
                      o->arg ? o->arg : "");

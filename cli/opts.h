@@ -14,8 +14,13 @@
  * (NULL: the table's).  A command's list ends with {0, NULL}. */
 struct kz_cmd_opt {
     enum kz_opt_id id;
-    const char *help;
+    const char *help; /* KZ_HIDDEN: an old name, accepted but not in --help */
 };
+
+/* The help of an old flag name kept for scripts that use it: accepted, not
+ * shown.  Every concept a command shares has one name in --help
+ * (cli_usage.sh checks). */
+#define KZ_HIDDEN ""
 
 /* What a command takes besides options. */
 enum kz_cmd_args {

@@ -23,6 +23,7 @@
  * The compiled lexicon (struct nlp_lexicon, lexicon_int.h) is immutable
  * once nlp_lexicon_compile() returns.
  */
+#include <assert.h>
 #include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
@@ -871,4 +872,15 @@ void nlp_lexicon_free(struct nlp_lexicon *lx)
 size_t nlp_lexicon_size(const struct nlp_lexicon *lx)
 {
     return lx ? lx->nrules : 0;
+}
+
+size_t nlp_lexicon_categories(const struct nlp_lexicon *lx)
+{
+    return lx ? lx->ncats : 0;
+}
+
+struct kz_str nlp_lexicon_category(const struct nlp_lexicon *lx, size_t i)
+{
+    assert(lx && i < lx->ncats);
+    return lx->cats[i].category;
 }

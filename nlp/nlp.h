@@ -121,6 +121,10 @@ int nlp_lexicon_compile(const struct nlp_lexicon_file *files, size_t nfiles,
                         struct nlp_lexicon **out, char *err, size_t errlen);
 void nlp_lexicon_free(struct nlp_lexicon *lx);
 size_t nlp_lexicon_size(const struct nlp_lexicon *lx); /* entries compiled */
+/* The categories of a compiled lexicon ("topic/protest", "region/astana", ...),
+ * i < nlp_lexicon_categories(lx); borrowed from the lexicon.  NULL: none. */
+size_t nlp_lexicon_categories(const struct nlp_lexicon *lx);
+struct kz_str nlp_lexicon_category(const struct nlp_lexicon *lx, size_t i);
 
 /*
  * Lint: validate lexicon files as nlp_lexicon_compile() does, but report every

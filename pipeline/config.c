@@ -22,7 +22,6 @@ void kz_config_init(struct kz_config *c)
 {
     memset(c, 0, sizeof(*c));
     ingest_config_default(&c->ingest);
-    c->top = 10;
     c->flush_posts = 10000;
     c->flush_ms = 500;
     c->stats_interval = 10;

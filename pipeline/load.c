@@ -7,12 +7,16 @@
  * per label kind (stance, topics, mobilization), each checked by the model
  * loader (nlp_model_load: magic, version, checksum).  Both are read whole into
  * memory first: they are small, and the compilers want the bytes in one piece.
+ * Without --lexicons, the shipped data directory is found here too
+ * (pipeline_data_default; the search order is in its section below).
  */
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "pipeline.h"
 
@@ -137,17 +141,160 @@ int pipeline_lexicons_load(const char *dir, struct nlp_lexicon **out, char *err,
     return rc;
 }
 
-int pipeline_lexicons_default(struct kz_config *cfg, char *err, size_t errlen)
+/* ---------------------------------------------------------------------------
+ * The shipped data directory
+ *
+ * A data directory holds lexicons/ (the *.tsv files) and, optionally,
+ * models/ (*.kzpm files from kzpulse train, at most one per label kind).
+ * Without --lexicons the commands look for one, in this order, and take the
+ * first that has a lexicons/ folder:
+ *   1. $KZPULSE_DATA, when set (then only it: a wrong setting is an error);
+ *   2. next to the binary: <bindir>/lexicons, then <bindir>/../share/kzpulse
+ *      (a relocated install);
+ *   3. the source tree, when the binary runs from its build tree (a fresh
+ *      build works with no flags: build/cli/kzpulse replay samples/...);
+ *   4. the install's data dir, <prefix>/<datadir>/kzpulse (meson install
+ *      puts lexicons/ there).
+ * None found is an error that names every path tried.
+ * ------------------------------------------------------------------------ */
+
+#ifndef KZ_DATADIR
+#define KZ_DATADIR "/usr/local/share/kzpulse"
+#endif
+
+static bool is_dir(const char *path)
 {
     struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
 
+/* The directory of the running binary, or "" when unknown. */
+static void exe_dir(char *out, size_t outlen)
+{
+    char buf[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+    out[0] = 0;
+    if (n <= 0)
+        return;
+    buf[n] = 0;
+    char *slash = strrchr(buf, '/');
+    if (!slash)
+        return;
+    *slash = 0;
+    snprintf(out, outlen, "%s", buf[0] ? buf : "/");
+}
+
+/* Does path lie inside dir (both absolute, dir without a trailing slash)? */
+static bool path_inside(const char *path, const char *dir)
+{
+    size_t n = strlen(dir);
+    return n && !strncmp(path, dir, n) && (path[n] == '/' || path[n] == 0);
+}
+
+/* The data directories to try, in order; returns 1 when KZPULSE_DATA is set
+ * (then it is the only one). */
+static int data_candidates(char paths[][PATH_MAX], size_t max, size_t *n)
+{
+    const char *env = getenv("KZPULSE_DATA");
+    char bin[PATH_MAX];
+
+    *n = 0;
+    if (env && *env) {
+        if (max)
+            snprintf(paths[(*n)++], PATH_MAX, "%s", env);
+        return 1; /* only it */
+    }
+    exe_dir(bin, sizeof(bin));
+    if (bin[0] && *n < max)
+        snprintf(paths[(*n)++], PATH_MAX, "%s", bin);
+    if (bin[0] && *n < max)
+        snprintf(paths[(*n)++], PATH_MAX, "%s/../share/kzpulse", bin);
+#if defined(KZ_BUILD_ROOT) && defined(KZ_SOURCE_ROOT)
+    char real_build[PATH_MAX];
+    if (bin[0] && realpath(KZ_BUILD_ROOT, real_build) && path_inside(bin, real_build) && *n < max)
+        snprintf(paths[(*n)++], PATH_MAX, "%s", KZ_SOURCE_ROOT);
+#endif
+    if (*n < max)
+        snprintf(paths[(*n)++], PATH_MAX, "%s", KZ_DATADIR);
+    return 0;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n > m && !strcmp(s + n - m, suffix);
+}
+
+/* Add the *.kzpm files of dir's models folder, in name order, as --model files. */
+static int add_default_models(struct kz_config *cfg, const char *dir, char *err, size_t errlen)
+{
+    char mdir[PATH_MAX + 8];
+    if (snprintf(mdir, sizeof(mdir), "%s/models", dir) >= (int)sizeof(mdir))
+        return 0;
+    DIR *d = opendir(mdir);
+    if (!d)
+        return 0; /* the release ships lexicons only */
+    char *names[KZ_MAX_MODELS + 1];
+    size_t n = 0;
+    struct dirent *e;
+    int rc = 0;
+    while (!rc && (e = readdir(d))) {
+        if (!ends_with(e->d_name, ".kzpm"))
+            continue;
+        if (n == KZ_MAX_MODELS) {
+            snprintf(err, errlen, "%s: more than %d models (at most one per label kind)", mdir,
+                     KZ_MAX_MODELS);
+            rc = KZ_EINVAL;
+        } else if (!(names[n] = strdup(e->d_name))) {
+            rc = KZ_ENOMEM;
+        } else {
+            n++;
+        }
+    }
+    closedir(d);
+    qsort(names, n, sizeof(char *), cmp_str);
+    for (size_t i = 0; i < n; i++) {
+        char path[2 * PATH_MAX];
+        snprintf(path, sizeof(path), "%s/%s", mdir, names[i]);
+        if (!rc && !(cfg->models[cfg->nmodels] = strdup(path)))
+            rc = KZ_ENOMEM;
+        else if (!rc)
+            cfg->nmodels++;
+        free(names[i]);
+    }
+    return rc;
+}
+
+int pipeline_data_default(struct kz_config *cfg, char *err, size_t errlen)
+{
+    char paths[8][PATH_MAX];
+    size_t n;
+
+    if (cfg->no_lexicons) {
+        free(cfg->lexicons);
+        cfg->lexicons = NULL;
+        return 0;
+    }
     if (cfg->lexicons)
         return 0;
-    if (stat("lexicons", &st) == 0 && S_ISDIR(st.st_mode)) {
-        cfg->lexicons = strdup("lexicons");
-        return cfg->lexicons ? 0 : KZ_ENOMEM;
+    bool only_env = data_candidates(paths, 8, &n);
+    for (size_t i = 0; i < n; i++) {
+        char lex[PATH_MAX + 16];
+        if (snprintf(lex, sizeof(lex), "%s/lexicons", paths[i]) >= (int)sizeof(lex) || !is_dir(lex))
+            continue;
+        if (!(cfg->lexicons = strdup(lex)))
+            return KZ_ENOMEM;
+        return cfg->nmodels ? 0 : add_default_models(cfg, paths[i], err, errlen);
     }
-    snprintf(err, errlen, "no lexicons: pass --lexicons DIR (./lexicons does not exist)");
+    size_t used = (size_t)snprintf(err, errlen, "%s", only_env ? "KZPULSE_DATA: " : "");
+    used += (size_t)snprintf(err + (used < errlen ? used : errlen),
+                             used < errlen ? errlen - used : 0, "no lexicons found (tried");
+    for (size_t i = 0; i < n; i++)
+        used += (size_t)snprintf(err + (used < errlen ? used : errlen),
+                                 used < errlen ? errlen - used : 0, "%s %s/lexicons", i ? "," : "",
+                                 paths[i]);
+    snprintf(err + (used < errlen ? used : errlen), used < errlen ? errlen - used : 0,
+             "); pass --lexicons DIR, set KZPULSE_DATA, or --no-lexicons");
     return KZ_ENOTFOUND;
 }
 

@@ -16,8 +16,10 @@
  * lower-casing scratch buffer grow to the largest post seen and are reused.
  */
 #include <assert.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pipeline.h"
 
@@ -43,8 +45,8 @@ struct pipeline {
     int npos;
 
     /* per-post scratch, reused */
-    struct kz_str *hashtags, *topics;
-    size_t cap_hashtags, cap_topics;
+    struct kz_str *hashtags, *topics, *terms;
+    size_t cap_hashtags, cap_topics, cap_terms;
     char *lower;
     size_t cap_lower, used_lower;
 
@@ -90,6 +92,49 @@ static struct kz_str lower_ascii(struct pipeline *p, struct kz_str s)
 static int same_str(struct kz_str a, struct kz_str b)
 {
     return a.n == b.n && !memcmp(a.p, b.p, a.n);
+}
+
+/* The term of a piece of evidence: its lexicon pattern as written, a phrase
+ * without its quotes ("нет войне" -> нет войне, митинг* stays митинг*). */
+static struct kz_str evidence_term(const struct nlp_evidence *e)
+{
+    struct kz_str r = e->rule;
+    if (r.n >= 2 && r.p[0] == '"' && r.p[r.n - 1] == '"')
+        r = kz_str_make(r.p + 1, r.n - 2);
+    return r;
+}
+
+static bool is_topic_evidence(const struct nlp_evidence *e)
+{
+    return e->category.n > 6 && !memcmp(e->category.p, "topic/", 6);
+}
+
+/* Terms (the "term" top-k): the lexicon entries behind the post's topics,
+ * each once -- what the topics were said with.  Patterns are lower case and
+ * normalized already, so inflected forms of one stem (митингке, митингіне)
+ * count as their entry (митинг*), and no stop word can be one.  Evidence of
+ * stance, cues, regions and models is left out: it is not what a topic is
+ * about.  Borrowed from the lexicon; the batch copies them. */
+static int facts_terms(struct pipeline *p, const struct nlp_verdict *v, struct agg_facts *f)
+{
+    size_t n = 0;
+    if (!v->ntopics)
+        return 0;
+    if (grow((void **)&p->terms, &p->cap_terms, v->nevidence + 1, sizeof(struct kz_str)))
+        return KZ_ENOMEM;
+    for (size_t i = 0; i < v->nevidence; i++) {
+        if (!is_topic_evidence(&v->evidence[i]))
+            continue;
+        struct kz_str t = evidence_term(&v->evidence[i]);
+        size_t j;
+        for (j = 0; j < n && !same_str(p->terms[j], t); j++)
+            ;
+        if (t.n && j == n)
+            p->terms[n++] = t;
+    }
+    f->terms = p->terms;
+    f->nterms = n;
+    return 0;
 }
 
 static int facts_from(struct pipeline *p, const struct ingest_post *post, const struct nlp_doc *doc,
@@ -149,7 +194,7 @@ static int facts_from(struct pipeline *p, const struct ingest_post *post, const 
         f->stance = kz_str_make(sn, strlen(sn));
     }
     f->mobilization = v->call_to_action;
-    return 0;
+    return facts_terms(p, v, f);
 }
 
 /* ---------------------------------------------------------------------------
@@ -201,6 +246,44 @@ static int on_dead(void *ctx, const struct ingest_dead *d)
 int pipeline_dead_to_file(void *file, const struct ingest_dead *d)
 {
     return ingest_dead_write_json(file, d) ? KZ_EIO : 0;
+}
+
+int pipeline_dead_to_path(void *ctx, const struct ingest_dead *d)
+{
+    struct pipeline_dead_file *df = ctx;
+    if (!df->f && !strcmp(df->path, "-"))
+        df->f = stderr;
+    if (!df->f && !(df->f = fopen(df->path, "w"))) {
+        df->open_errno = errno;
+        return KZ_EIO;
+    }
+    return pipeline_dead_to_file(df->f, d);
+}
+
+bool pipeline_dead_path_ok(const char *path)
+{
+    char dir[4096];
+    if (!strcmp(path, "-"))
+        return true;
+    if (access(path, F_OK) == 0)
+        return access(path, W_OK) == 0;
+    snprintf(dir, sizeof(dir), "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        return access(".", W_OK | X_OK) == 0;
+    slash[slash == dir] = 0; /* "/x" -> "/", "a/x" -> "a" */
+    return access(dir, W_OK | X_OK) == 0;
+}
+
+int pipeline_dead_file_close(struct pipeline_dead_file *df)
+{
+    int rc = 0;
+    if (df->f == stderr)
+        rc = fflush(stderr);
+    else if (df->f)
+        rc = fclose(df->f);
+    df->f = NULL;
+    return rc ? KZ_EIO : 0;
 }
 
 /* ---------------------------------------------------------------------------
@@ -256,6 +339,7 @@ void pipeline_free(struct pipeline *p)
         free((char *)p->pos[i].source);
     free(p->hashtags);
     free(p->topics);
+    free(p->terms);
     free(p->lower);
     free(p);
 }
@@ -403,4 +487,9 @@ struct pipeline_stats *pipeline_stats(struct pipeline *p)
 const struct kz_config *pipeline_config(const struct pipeline *p)
 {
     return p->cfg;
+}
+
+const struct nlp_lexicon *pipeline_lexicon(const struct pipeline *p)
+{
+    return p->lex;
 }

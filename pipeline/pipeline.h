@@ -47,10 +47,10 @@ struct kz_kv {
 struct kz_config {
     struct ingest_config ingest; /* schema, max_text, max_record, max_future_ms */
     char *dead_letters;          /* dead-letter file; default "kzpulse-dead.jsonl" */
-    char *lexicons;              /* lexicon directory; NULL = none */
+    char *lexicons;              /* lexicon directory; NULL = none (see pipeline_data_default) */
+    int no_lexicons;             /* --no-lexicons: classify with no lexicons nor shipped models */
     int report_json;             /* --json */
     int report_text;             /* --report (default when neither is given) */
-    int top;                     /* top-k size in reports; default 10 */
     uint64_t flush_posts;        /* posts per batch; default 10000 */
     int flush_ms;                /* Kafka flush interval; default 500 */
     char *brokers;
@@ -66,7 +66,7 @@ struct kz_config {
     int64_t lateness_ms;    /* run: allowed lateness for the watermark; default 60000 */
     int64_t from_ms, to_ms; /* query: window [from, to); 0 = default */
     int gran;               /* query: enum agg_gran */
-    int limit;              /* query: top-k size; default 10 */
+    int limit;              /* replay, query: top-k size (--limit, key "top"); default 10 */
     int64_t minute_ttl_s;   /* run: Redis retention of minute buckets; default 7 days */
     int64_t hour_ttl_s;     /* run: ... of hour, top and authors buckets; default 400 days */
     double rate;            /* produce: posts/s, 0 = full speed */
@@ -153,6 +153,8 @@ enum kz_opt_id {
     OPT_CHAR_NGRAMS,
     OPT_TARGET_FEATURES,
     OPT_REFIT,
+    OPT_NO_LEXICONS,
+    OPT_LEARN_RATE_OLD, /* train's --rate, hidden: --learn-rate */
     KZ_OPT_COUNT
 };
 
@@ -194,9 +196,18 @@ int kz_config_set(struct kz_config *c, enum kz_opt_id id, const char *what, cons
  * lexicon (caller frees it with nlp_lexicon_free). */
 int pipeline_lexicons_load(const char *dir, struct nlp_lexicon **out, char *err, size_t errlen);
 
-/* No --lexicons: use ./lexicons if it is a directory (0, cfg->lexicons set);
- * else KZ_ENOTFOUND with the reason in err. */
-int pipeline_lexicons_default(struct kz_config *cfg, char *err, size_t errlen);
+/*
+ * The shipped data, for commands that classify: with --no-lexicons
+ * (cfg->no_lexicons) none (cfg->lexicons cleared); with --lexicons DIR that
+ * directory; else the first data directory found, in this order: the
+ * environment variable KZPULSE_DATA (then only it), next to the binary
+ * (<bindir>/lexicons, <bindir>/../share/kzpulse/lexicons), the source tree when
+ * the binary runs from its build tree, the install's <datadir>/kzpulse.  A
+ * data directory's lexicons/ becomes cfg->lexicons and, when no --model was
+ * given, the *.kzpm files of its models/ folder become cfg->models.  Returns 0,
+ * KZ_ENOTFOUND with every path tried in err, KZ_EINVAL or KZ_ENOMEM.
+ */
+int pipeline_data_default(struct kz_config *cfg, char *err, size_t errlen);
 
 /*
  * Load the --model files of cfg.  models[] receives caller-owned models (free
@@ -226,6 +237,23 @@ struct pipeline_stats {
 typedef int (*pipeline_dead_fn)(void *ctx, const struct ingest_dead *d);
 /* A dead-letter sink writing JSON lines to a FILE * (ctx). */
 int pipeline_dead_to_file(void *file, const struct ingest_dead *d);
+
+/* A dead-letter file (--dead-letters) created at its first dead letter only,
+ * so a run without any leaves no empty file (and an old one untouched).
+ * pipeline_dead_to_path is its sink (ctx: the struct); a file that cannot be
+ * created stops the pipeline (KZ_EIO) with open_errno set. */
+struct pipeline_dead_file {
+    const char *path; /* borrowed; "-": stderr */
+    FILE *f;          /* NULL until the first dead letter */
+    int open_errno;
+};
+int pipeline_dead_to_path(void *dead_file, const struct ingest_dead *d);
+/* Could path be created or written?  Checked before a run, so that a bad
+ * --dead-letters fails at once; errno says why not. */
+bool pipeline_dead_path_ok(const char *path);
+/* Flush and close the file if it was created (stderr is only flushed).
+ * Returns 0, or KZ_EIO with errno set. */
+int pipeline_dead_file_close(struct pipeline_dead_file *df);
 
 /* Each classified post, for commands that print verdicts (classify).  post is
  * NULL for a plain-text line.  Everything is borrowed for the call only.
@@ -272,6 +300,8 @@ const struct agg_position *pipeline_positions(const struct pipeline *p, size_t *
 const struct ingest_stats *pipeline_ingest_stats(const struct pipeline *p);
 struct pipeline_stats *pipeline_stats(struct pipeline *p);
 const struct kz_config *pipeline_config(const struct pipeline *p);
+/* The lexicons in use (NULL: none); valid until the next swap. */
+const struct nlp_lexicon *pipeline_lexicon(const struct pipeline *p);
 
 /* ---------------------------------------------------------------------------
  * Walkers: a whole source through the pipeline
@@ -290,14 +320,13 @@ const struct kz_config *pipeline_config(const struct pipeline *p);
 int pipeline_walk_file(struct pipeline *p, const char *path, char *err, size_t errlen);
 
 /*
- * Read lines from in (named path in positions and errors): a line whose first
- * non-blank byte is '{' is a record and goes through the decoder (any schema
- * it knows); any other non-blank line is plain text (pipeline_text), cut to
- * cfg->ingest.max_text at a character boundary.  Store-less pipelines only.
- * Returns 0, PIPELINE_BAD_SOURCE (a read error), or a negative KZ_E* code
- * with "path:line: why" in err.
+ * Like pipeline_walk_file (the same source: plain, gzip, zstd, a Telegram
+ * export, "-" for stdin), but a record whose first non-blank byte is not '{'
+ * is plain text (pipeline_text), cut to cfg->ingest.max_text at a character
+ * boundary: what classify reads.  Store-less pipelines only.  Returns 0,
+ * PIPELINE_BAD_SOURCE, or a negative KZ_E* code with "path: why" in err.
  */
-int pipeline_walk_lines(struct pipeline *p, FILE *in, const char *path, char *err, size_t errlen);
+int pipeline_walk_lines(struct pipeline *p, const char *path, char *err, size_t errlen);
 
 /* Is the line blank (only spaces, tabs and line ends)?  Readers of JSON lines
  * (eval and train read gold files) skip such lines. */
@@ -325,16 +354,50 @@ enum pipeline_format {
 
 /* A query over a store.  Strings are borrowed. */
 struct pipeline_query {
-    const char *what;       /* "series", "top", "distinct" or "dims" */
-    const char *arg;        /* a dimension (series, distinct), a top-k kind (hashtag,
-                               term, channel) or a dimension prefix (dims) */
-    enum agg_gran gran;     /* series and dims */
-    int64_t from_ms, to_ms; /* the window [from, to) */
-    size_t limit;           /* top: at most this many members, 0 = all */
+    const char *what;                  /* "series", "top", "distinct" or "dims" */
+    const char *arg;                   /* a dimension (series, distinct), a top-k kind (hashtag,
+                                          term, channel) or a dimension prefix (dims) */
+    enum agg_gran gran;                /* series and dims */
+    int64_t from_ms, to_ms;            /* the window [from, to) */
+    size_t limit;                      /* top: at most this many members, 0 = all */
+    const struct nlp_lexicon *lexicon; /* topics and regions known besides the store's;
+                                          NULL: none (see pipeline_query_check) */
 };
 
 /* Is what the name of a query? */
 bool pipeline_query_known(const char *what);
+
+/*
+ * Dimensions a query may name (dims.c).  A query for a dimension nobody
+ * counts is refused rather than answered with zeros: pipeline_query_check()
+ * says whether q's argument is one (series, posts and distinct: a dimension;
+ * dims: a prefix of one; top: a top-k kind), checking each KIND:VALUE against
+ * the known values of its kind.  pipeline_query_render() calls it first.
+ * Returns 0, or KZ_EINVAL with a one-line error listing what is known.
+ */
+struct pipeline_known {
+    const struct nlp_lexicon *lexicon; /* loaded lexicons, or NULL */
+    struct agg_store *store;           /* what it counted over [from_ms, to_ms) counts too */
+    int64_t from_ms, to_ms;
+};
+int pipeline_query_check(const struct pipeline_query *q, const struct pipeline_known *known,
+                         char *err, size_t errlen);
+/* One dimension ("topic:protest", "topic:protest|region:astana"); with prefix,
+ * the last value may be cut short or absent (a dims prefix). */
+int pipeline_dim_check(const struct pipeline_known *known, const char *dim, bool prefix, char *err,
+                       size_t errlen);
+
+/* The known values of a dimension kind, sorted, owned by out (free with
+ * pipeline_values_free): stance and mob fixed, topic and region from the
+ * lexicons' categories and the store.  Returns 1 (out filled), 0 when the kind
+ * takes any value of its syntax (platform, lang; out empty), or KZ_ENOMEM. */
+struct pipeline_values {
+    char **v;
+    size_t n, cap;
+};
+int pipeline_dim_values(const struct pipeline_known *known, const char *kind,
+                        struct pipeline_values *out);
+void pipeline_values_free(struct pipeline_values *vals);
 
 /*
  * Run q against the store and render the answer to f: what `kzpulse query`

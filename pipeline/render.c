@@ -209,12 +209,12 @@ int pipeline_query_render(struct agg_store *st, const struct pipeline_query *q,
         snprintf(err, errlen, "expected one of series, top, distinct, dims; got \"%s\"", q->what);
         return KZ_EINVAL;
     }
-    if (!strcmp(q->what, "top") && agg_top_kind_parse(q->arg) < 0) {
-        snprintf(err, errlen, "top: expected one of hashtag, term, channel; got \"%s\"", q->arg);
-        return KZ_EINVAL;
-    }
+    struct pipeline_known known = {q->lexicon, st, q->from_ms, q->to_ms};
+    int rc = pipeline_query_check(q, &known, err, errlen);
+    if (rc)
+        return rc;
     char why[512] = "";
-    int rc = queries[i].run(st, q, fmt, f, why, sizeof(why));
+    rc = queries[i].run(st, q, fmt, f, why, sizeof(why));
     if (rc) /* the store says why; a renderer does not */
         snprintf(err, errlen, "%s %s: %s", q->what, q->arg,
                  why[0]      ? why
@@ -380,6 +380,28 @@ static void text_hours(FILE *f, const struct agg_series *h)
     }
 }
 
+/* A top-k list of the report, members shown after prefix ("#" for hashtags). */
+static void text_top(FILE *f, struct agg_store *st, const struct window *w, enum agg_top_kind kind,
+                     const char *title, const char *prefix, int n)
+{
+    struct agg_top top = {0};
+    char err[256], b1[32];
+    if (w->empty || agg_store_topk(st, kind, w->from, w->to, (size_t)n, &top, err, sizeof(err)))
+        return;
+    fprintf(f, "\n%s%s\n", title, top.n ? "" : ": none");
+    int64_t max = top.n ? top.items[0].count : 0;
+    for (size_t i = 0; i < top.n; i++) {
+        char tag[160];
+        snprintf(tag, sizeof(tag), "%s%s", prefix, top.items[i].member);
+        fprintf(f, "  %2zu. ", i + 1);
+        pad(f, tag, 30);
+        fprintf(f, " %7s  ", grouped(top.items[i].count, b1, 32));
+        bar(f, top.items[i].count, max, 20);
+        fputc('\n', f);
+    }
+    agg_top_free(&top);
+}
+
 static int report_text(FILE *f, const struct pipeline_report *in)
 {
     struct window w = window_of(in->store);
@@ -430,22 +452,9 @@ static int report_text(FILE *f, const struct pipeline_report *in)
     for (size_t i = 0; i < KZ_ARRAY_LEN(dim_sections); i++)
         text_dims(f, in->store, &w, dim_sections[i][0], dim_sections[i][1], all.total, in->top);
 
-    struct agg_top top = {0};
-    if (!w.empty && agg_store_topk(in->store, AGG_TOP_HASHTAG, w.from, w.to, (size_t)in->top, &top,
-                                   err, sizeof(err)) == 0) {
-        fprintf(f, "\nTop hashtags%s\n", top.n ? "" : ": none");
-        int64_t max = top.n ? top.items[0].count : 0;
-        for (size_t i = 0; i < top.n; i++) {
-            char tag[96];
-            snprintf(tag, sizeof(tag), "#%s", top.items[i].member);
-            fprintf(f, "  %2zu. ", i + 1);
-            pad(f, tag, 30);
-            fprintf(f, " %7s  ", grouped(top.items[i].count, b1, 32));
-            bar(f, top.items[i].count, max, 20);
-            fputc('\n', f);
-        }
-        agg_top_free(&top);
-    }
+    text_top(f, in->store, &w, AGG_TOP_HASHTAG, "Top hashtags", "#", in->top);
+    text_top(f, in->store, &w, AGG_TOP_TERM, "Top terms (the lexicon entries behind the topics)",
+             "", in->top);
     agg_series_free(&all);
     return written(f);
 }
@@ -535,6 +544,15 @@ static int report_json(FILE *f, const struct pipeline_report *in)
         agg_top_free(&top);
     }
     json_object_set_new(root, "top_hashtags", tags);
+    json_t *terms = json_array();
+    if (!w.empty && agg_store_topk(in->store, AGG_TOP_TERM, w.from, w.to, (size_t)in->top, &top,
+                                   err, sizeof(err)) == 0) {
+        for (size_t i = 0; i < top.n; i++)
+            json_array_append_new(terms, json_pack("{s:s, s:I}", "term", top.items[i].member,
+                                                   "count", (json_int_t)top.items[i].count));
+        agg_top_free(&top);
+    }
+    json_object_set_new(root, "top_terms", terms);
 
     int rc = json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) ? KZ_EIO : 0;
     fputc('\n', f);

@@ -3,16 +3,18 @@
  * files, serve over files) and lines of posts or plain text (classify).
  *
  * An archive is read record by record through ingest_source (plain, gzip,
- * zstd, a Telegram export, stdin); each record's arrival time is the wall
+ * zstd, a Telegram export, stdin), and so are classify's lines, so that
+ * classify reads every input replay reads; there a record that does not
+ * start with '{' is plain text; each record's arrival time is the wall
  * clock when it is read, the fallback for posts without a usable time.  What
  * the source left pending is applied while it is still open, since the
  * batch's positions name it.  An unreadable or corrupt source is
  * PIPELINE_BAD_SOURCE: reported, counted, and the caller goes on with the
  * next one; only a failure of the pipeline itself stops the run.
  */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdbool.h>
 #include <time.h>
 
 #include "pipeline.h"
@@ -24,7 +26,26 @@ static int64_t wall_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int pipeline_walk_file(struct pipeline *p, const char *path, char *err, size_t errlen)
+/* One record: through the decoder, or, in a walk of lines (text_lines), as
+ * plain text when its first non-blank byte is not '{'. */
+static int walk_record(struct pipeline *p, const struct ingest_record *rec, bool text_lines,
+                       char *why, size_t whylen)
+{
+    size_t k = 0, len = rec->len;
+    while (text_lines && k < len && (rec->data[k] == ' ' || rec->data[k] == '\t'))
+        k++;
+    if (!text_lines || (k < len && rec->data[k] == '{'))
+        return pipeline_record(p, rec, why, whylen);
+    if (k == len)
+        return 0; /* a blank line */
+    size_t max = pipeline_config(p)->ingest.max_text;
+    size_t cut = len > max ? max : len;
+    while (cut < len && cut > 0 && ((unsigned char)rec->data[cut] & 0xC0) == 0x80)
+        cut--;
+    return pipeline_text(p, rec->data, cut, why, whylen);
+}
+
+static int walk(struct pipeline *p, const char *path, bool text_lines, char *err, size_t errlen)
 {
     const struct kz_config *cfg = pipeline_config(p);
     struct pipeline_stats *st = pipeline_stats(p);
@@ -40,7 +61,7 @@ int pipeline_walk_file(struct pipeline *p, const char *path, char *err, size_t e
     struct ingest_record rec;
     while ((rc = ingest_source_next(src, &rec, why, sizeof(why))) == 1) {
         rec.arrival_ms = wall_ms();
-        if ((status = pipeline_record(p, &rec, why, sizeof(why)))) {
+        if ((status = walk_record(p, &rec, text_lines, why, sizeof(why)))) {
             snprintf(err, errlen, "%s: %s", path, why);
             break;
         }
@@ -63,53 +84,12 @@ int pipeline_walk_file(struct pipeline *p, const char *path, char *err, size_t e
     return status;
 }
 
-int pipeline_walk_lines(struct pipeline *p, FILE *in, const char *path, char *err, size_t errlen)
+int pipeline_walk_file(struct pipeline *p, const char *path, char *err, size_t errlen)
 {
-    const struct kz_config *cfg = pipeline_config(p);
-    char *line = NULL, why[512];
-    size_t cap = 0;
-    ssize_t n;
-    uint64_t lineno = 0, offset = 0;
-    int rc = 0;
+    return walk(p, path, false, err, errlen);
+}
 
-    while ((n = getline(&line, &cap, in)) >= 0) {
-        size_t len = (size_t)n, k = 0;
-        lineno++;
-        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-            len--;
-        while (k < len && (line[k] == ' ' || line[k] == '\t'))
-            k++;
-        if (k == len) {
-            offset += (uint64_t)n;
-            continue;
-        }
-        if (line[k] == '{') {
-            struct ingest_record rec;
-            memset(&rec, 0, sizeof(rec));
-            rec.data = line;
-            rec.len = len;
-            rec.pos.source = path;
-            rec.pos.partition = -1;
-            rec.pos.offset = offset;
-            rec.arrival_ms = (int64_t)time(NULL) * 1000;
-            rec.schema = cfg->ingest.schema;
-            rc = pipeline_record(p, &rec, why, sizeof(why));
-        } else {
-            size_t cut = len > cfg->ingest.max_text ? cfg->ingest.max_text : len;
-            while (cut < len && cut > 0 && ((unsigned char)line[cut] & 0xC0) == 0x80)
-                cut--;
-            rc = pipeline_text(p, line, cut, why, sizeof(why));
-        }
-        offset += (uint64_t)n;
-        if (rc) {
-            snprintf(err, errlen, "%s:%llu: %s", path, (unsigned long long)lineno, why);
-            break;
-        }
-    }
-    if (!rc && ferror(in)) {
-        snprintf(err, errlen, "reading %s: %s", path, strerror(errno));
-        rc = PIPELINE_BAD_SOURCE;
-    }
-    free(line);
-    return rc;
+int pipeline_walk_lines(struct pipeline *p, const char *path, char *err, size_t errlen)
+{
+    return walk(p, path, true, err, errlen);
 }

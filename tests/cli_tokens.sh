@@ -1,7 +1,8 @@
 #!/bin/sh
 # cli_tokens.sh -- `kzpulse tokens`: one JSON object per input line, the same
 # from a file, from stdin and from "-"; bytes that are not UTF-8 make no token
-# (the spans of the others still point into the original line); bytes past
+# (the spans of the others still point into the original line) but are
+# counted on their line and in a stderr line; bytes past
 # --max-text are not analysed; and the usage errors with their exit codes.
 set -u
 KZ_BIN="$1"
@@ -53,15 +54,20 @@ kz tokens - <"$tmp/in.txt" >"$tmp/got" 2>&1
 same "tokens - (stdin)" "$tmp/want.jsonl" "$tmp/got"
 
 # Invalid UTF-8: a lone Latin-1 byte and a broken two-byte sequence make no
-# token and no error; "ok" keeps its byte span in the original line.
-printf 'caf\351 \303\050 ok\n' >"$tmp/bad.txt"
+# token, but are counted, never dropped unsaid: the line says how many bytes
+# ("invalid_utf8") and stderr gives the total; "ok" keeps its byte span in the
+# original line.
+printf 'caf\351 \303\050 ok\nАлматы\n' >"$tmp/bad.txt"
 cat >"$tmp/want-bad.jsonl" <<'EOF'
-{"line":1,"lang":"en","script":"latn","tokens":[{"surface":"caf","norm":"caf","stem":"caf","lang":"en","script":"latn","kind":"word","start":0,"end":3},{"surface":"ok","norm":"ok","stem":"ok","lang":"en","script":"latn","kind":"word","start":8,"end":10}]}
+{"line":1,"invalid_utf8":2,"lang":"en","script":"latn","tokens":[{"surface":"caf","norm":"caf","stem":"caf","lang":"en","script":"latn","kind":"word","start":0,"end":3},{"surface":"ok","norm":"ok","stem":"ok","lang":"en","script":"latn","kind":"word","start":8,"end":10}]}
+{"line":2,"lang":"kk","script":"cyrl","tokens":[{"surface":"Алматы","norm":"алматы","stem":"алматы","lang":"kk","script":"cyrl","kind":"word","start":0,"end":12}]}
 EOF
-kz tokens "$tmp/bad.txt" >"$tmp/got" 2>&1
+kz tokens "$tmp/bad.txt" >"$tmp/got" 2>"$tmp/err"
 rc=$?
 [ $rc -eq 0 ] && ok "invalid UTF-8: exit 0" || fail "invalid UTF-8: exit $rc"
-same "invalid UTF-8: the exact tokens" "$tmp/want-bad.jsonl" "$tmp/got"
+same "invalid UTF-8: the exact tokens, and the count on its line" "$tmp/want-bad.jsonl" "$tmp/got"
+echo 'kzpulse tokens: 2 bytes of invalid UTF-8 on 1 line made no token (see "invalid_utf8" in that line)' >"$tmp/want-err"
+same "invalid UTF-8: one stderr line with the count" "$tmp/want-err" "$tmp/err"
 
 # --max-text: thirteen words fill the first 64 bytes; the one after them is
 # not analysed.
