@@ -264,6 +264,23 @@ const struct ingest_stats *ingest_decoder_stats(const struct ingest_decoder *dec
 int ingest_parse_time(const char *s, size_t n, int64_t *ms);
 int ingest_time_from_number(double v, int64_t *ms);
 
+/*
+ * Parse a time spec -- the edge of a window as a person gives it (--from,
+ * --to, and the HTTP API's from/to) -- relative to now_ms (the caller's
+ * clock, so the function is pure and thread-safe):
+ *   RFC 3339 with Z or an offset     2026-03-05T14:00:00+05:00
+ *   epoch, digits only               1772960700 (seconds: below 1e11), 1772960700000 (ms)
+ *   now                              now_ms
+ *   a time ago, -<digits>[unit]      -30s -15m -2h -7d -1w; no unit = seconds (-3600)
+ * Nothing else: no sign on an epoch ("-3600" is an hour ago, not 1969), no
+ * spaces, no fractions, units in lower case, at most 12 digits in a time
+ * ago.  Returns 0 and *ms, or KZ_EINVAL with a one-line message in err (what
+ * is accepted, and the input quoted); *ms is untouched on failure.  Whether
+ * the time is in the future is the caller's rule, not this parser's.
+ */
+int ingest_time_spec_parse(const char *s, size_t n, int64_t now_ms, int64_t *ms, char *err,
+                           size_t errlen);
+
 /* Length of the longest valid UTF-8 prefix of s (== n when all valid). */
 size_t ingest_utf8_valid_prefix(const char *s, size_t n);
 
