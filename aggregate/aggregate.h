@@ -17,6 +17,8 @@
  *   platform:<p>  lang:<l>  region:<r>  topic:<t>  stance:<s>  mob:call
  *   crosses: topic:<t>|region:<r>, topic:<t>|stance:<s>, stance:<s>|lang:<l>,
  *            topic:<t>|platform:<p>
+ *   undated                   posts without a usable event time, by arrival
+ *                             (agg_facts.undated); such a post counts nowhere else
  * stance:none is not counted (the share is taken against topic:war_ukraine or
  * all); empty facts produce no dimension.  Values keep their bytes except that
  * ASCII A-Z is lowered (non-ASCII is left to nlp/'s normalization) and '|'
@@ -58,7 +60,10 @@ int agg_top_kind_parse(const char *s);              /* -1 if unknown */
 
 /* What analysis concluded about one post.  Empty strings mean "unknown". */
 struct agg_facts {
-    int64_t ts_ms; /* event time */
+    int64_t ts_ms; /* event time; for an undated post, when it arrived */
+    int undated;   /* the post has no usable event time: it counts toward the
+                      dimension "undated" (in the buckets of its arrival) and
+                      nothing else, so no series is stretched to arrival time */
     struct kz_str platform, lang, region, author, channel;
     const struct kz_str *topics;
     size_t ntopics;

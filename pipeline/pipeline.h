@@ -263,6 +263,12 @@ int pipeline_reload_lexicons(struct pipeline *p, char *err, size_t errlen);
 /* The streaming loop turns autoflush off and decides itself when to flush,
  * so that a failed flush can be retried. */
 void pipeline_set_autoflush(struct pipeline *p, int on);
+/* Undated posts (INGEST_POST_UNDATED: no time of their own and no broker
+ * timestamp) are counted by the decoder's statistics and kept out of the
+ * store (the default: an archive's span stays its data's); with on, they go
+ * to the store as the dimension "undated" in the buckets of their arrival
+ * and nothing else (the streaming job, so that Redis readers see them). */
+void pipeline_set_store_undated(struct pipeline *p, int on);
 uint64_t pipeline_pending(const struct pipeline *p); /* posts in the batch */
 /* Positions covered by the pending batch (valid until the next flush). */
 const struct agg_position *pipeline_positions(const struct pipeline *p, size_t *n);
