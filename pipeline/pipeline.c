@@ -50,7 +50,7 @@ struct pipeline {
 
     int autoflush;
     int store_undated; /* undated posts go to the store as "undated" (run) */
-    int error; /* a failure inside a callback */
+    int error;         /* a failure inside a callback */
     char errbuf[256];
 };
 
