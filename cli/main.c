@@ -26,6 +26,11 @@
     {                                                                                              \
         OPT_##id, help                                                                             \
     }
+/* A flag that parses but is not listed in --help (an older name of another). */
+#define HIDDEN(id)                                                                                 \
+    {                                                                                              \
+        OPT_##id, kz_opt_hidden                                                                    \
+    }
 #define END                                                                                        \
     {                                                                                              \
         0, NULL                                                                                    \
@@ -128,7 +133,9 @@ static const struct kz_cmd_opt query_opts[] = {
     WORDED(REDIS, "query Redis (redis://HOST:PORT[/DB]) instead of archives"),
     OPT(FROM),
     OPT(TO),
-    OPT(GRAN),
+    OPT(STEP),
+    HIDDEN(GRAN), /* the older name of --step */
+    OPT(TZ),
     OPT(LIMIT),
     WORDED(JSON, "print one JSON object instead of tab-separated rows"),
     WORDED(LEXICONS, "lexicons for replaying archives"),
@@ -153,7 +160,14 @@ static const struct kz_cmd commands[] = {
      "  top KIND        top hashtags, terms or channels (KIND = hashtag, term, channel)\n"
      "  distinct DIM    distinct authors (DIM = all, topic:<t>, region:<r>), HyperLogLog\n"
      "  dims PREFIX     totals of every dimension starting with PREFIX (platform:, topic:, ...)\n"
-     "Windows are [--from, --to); defaults: the last 24 hours (Redis), the data's span (archives).",
+     "Windows are [--from, --to): TIME is RFC 3339 with an offset, epoch seconds, now, or a time\n"
+     "ago (-30s, -15m, -2h, -7d, -1w; a bare -3600 is seconds ago).  Defaults: the last 24 hours\n"
+     "up to now (Redis), the data's span (archives).  Every bucket that overlaps the window is\n"
+     "shown, the current partial minute or hour included.  --step auto (default) takes minute\n"
+     "up to 3 hours, hour up to 7 days, else day; days are local days of --tz (default\n"
+     "Asia/Almaty, UTC+5 since 2024-03-01, from the system tzdata), and times print in that\n"
+     "zone.  Hour and day steps need a whole-hour zone.  Posts without a usable time of their\n"
+     "own (no ts, no Kafka timestamp) are not in any series: an \"undated\" line counts them.",
      query_opts, KZ_ARGS_ANY, kz_cmd_query},
     {"tokens", "[options] [FILE|-]",
      "Print the tokens of each input line as JSON (surface, norm, stem, lang, kind, span).",

@@ -19,6 +19,8 @@
 
 #include "opts.h"
 
+const char kz_opt_hidden[] = "";
+
 void kz_print_help(const struct kz_cmd *cmd, FILE *f)
 {
     fprintf(f, "usage: kzpulse %s %s\n\n%s\n", cmd->name, cmd->usage, cmd->summary);
@@ -28,6 +30,8 @@ void kz_print_help(const struct kz_cmd *cmd, FILE *f)
     for (const struct kz_cmd_opt *co = cmd->opts; co->id; co++) {
         const struct kz_option *o = &kz_options[co->id];
         char left[64];
+        if (co->help == kz_opt_hidden)
+            continue;
         if (o->shortname)
             snprintf(left, sizeof(left), "-%c, --%s%s%s", o->shortname, o->name, o->arg ? " " : "",
                      o->arg ? o->arg : "");

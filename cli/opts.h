@@ -14,8 +14,10 @@
  * (NULL: the table's).  A command's list ends with {0, NULL}. */
 struct kz_cmd_opt {
     enum kz_opt_id id;
-    const char *help;
+    const char *help; /* NULL: the table's; kz_opt_hidden: not listed in --help */
 };
+
+extern const char kz_opt_hidden[];
 
 /* What a command takes besides options. */
 enum kz_cmd_args {

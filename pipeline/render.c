@@ -12,7 +12,16 @@
  * top-k, distinct), never from side counters, so the report is also a check
  * that the store holds what was fed in; input accounting (records, dead
  * letters by reason, truncations, arrival-time fallbacks) comes from the
- * decoder's statistics.  Both formats carry the same facts.  Times are UTC.
+ * decoder's statistics.  Both formats carry the same facts.
+ *
+ * Time: query answers print every time in the query's zone as RFC 3339 with
+ * its offset (2026-03-05T14:00:00+05:00), text and JSON alike.  Store buckets
+ * are UTC minutes and hours; a window [from, to) is widened to the buckets
+ * that overlap it (down at from, up at to), so the partial bucket holding
+ * "now" is in it -- the store's own rule, floor(from) <= start < floor(to),
+ * would leave it out.  Day buckets are the zone's local days, summed here
+ * from hour buckets.  Posts without a usable time are reported apart, as
+ * "undated", never inside a series.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -48,13 +57,14 @@ static int written(FILE *f)
  * Query answers
  * ------------------------------------------------------------------------ */
 
-/* {"query": ..., "arg": ..., "from": ..., "to": ...}: what every answer starts with. */
+/* {"query": ..., "arg": ..., "from": ..., "to": ..., "tz": ...}: what every answer starts with. */
 static json_t *window_json(const struct pipeline_query *q)
 {
-    char a[32], b[32];
-    fmt_time(q->from_ms, a, sizeof(a), ISO_SECOND);
-    fmt_time(q->to_ms, b, sizeof(b), ISO_SECOND);
-    return json_pack("{s:s, s:s, s:s, s:s}", "query", q->what, "arg", q->arg, "from", a, "to", b);
+    char a[40], b[40];
+    agg_zone_format(q->zone, q->from_ms, a, sizeof(a));
+    agg_zone_format(q->zone, q->to_ms, b, sizeof(b));
+    return json_pack("{s:s, s:s, s:s, s:s, s:s}", "query", q->what, "arg", q->arg, "from", a, "to",
+                     b, "tz", agg_zone_name(q->zone));
 }
 
 /* One line of compact JSON; takes the reference to o. */
@@ -69,25 +79,28 @@ static int put_json(FILE *f, json_t *o)
 }
 
 int pipeline_render_series(FILE *f, enum pipeline_format fmt, const struct pipeline_query *q,
-                           const struct agg_series *s)
+                           const struct agg_series *s, int64_t undated)
 {
-    char t[32];
+    char t[40];
     if (fmt == PIPELINE_TEXT) {
         for (size_t i = 0; i < s->n; i++) {
-            fmt_time(s->points[i].bucket_ms, t, sizeof(t), ISO_SECOND);
+            agg_zone_format(q->zone, s->points[i].bucket_ms, t, sizeof(t));
             fprintf(f, "%s\t%lld\n", t, (long long)s->points[i].count);
         }
         fprintf(f, "total\t%lld\n", (long long)s->total);
+        if (undated > 0)
+            fprintf(f, "undated\t%lld\n", (long long)undated);
         return written(f);
     }
     json_t *o = window_json(q), *pts = json_array();
     for (size_t i = 0; i < s->n; i++) {
-        fmt_time(s->points[i].bucket_ms, t, sizeof(t), ISO_SECOND);
+        agg_zone_format(q->zone, s->points[i].bucket_ms, t, sizeof(t));
         json_array_append_new(pts, json_pack("[s, I]", t, (json_int_t)s->points[i].count));
     }
-    json_object_set_new(o, "gran", json_string(agg_gran_name(q->gran)));
+    json_object_set_new(o, "step", json_string(pipeline_step_name(q->step)));
     json_object_set_new(o, "points", pts);
     json_object_set_new(o, "total", json_integer(s->total));
+    json_object_set_new(o, "undated", json_integer(undated > 0 ? undated : 0));
     return put_json(f, o);
 }
 
@@ -120,17 +133,21 @@ int pipeline_render_distinct(FILE *f, enum pipeline_format fmt, const struct pip
 }
 
 int pipeline_render_dims(FILE *f, enum pipeline_format fmt, const struct pipeline_query *q,
-                         const struct agg_dimcounts *d)
+                         const struct agg_dimcounts *d, int64_t undated)
 {
     if (fmt == PIPELINE_TEXT) {
         for (size_t i = 0; i < d->n; i++)
             fprintf(f, "%s\t%lld\n", d->items[i].dim, (long long)d->items[i].count);
+        if (undated > 0)
+            fprintf(f, "undated\t%lld\n", (long long)undated);
         return written(f);
     }
     json_t *o = window_json(q), *items = json_object();
     for (size_t i = 0; i < d->n; i++)
         json_object_set_new(items, d->items[i].dim, json_integer(d->items[i].count));
+    json_object_set_new(o, "step", json_string(pipeline_step_name(q->step)));
     json_object_set_new(o, "dims", items);
+    json_object_set_new(o, "undated", json_integer(undated > 0 ? undated : 0));
     return put_json(f, o);
 }
 
@@ -138,13 +155,86 @@ int pipeline_render_dims(FILE *f, enum pipeline_format fmt, const struct pipelin
  * Named queries: read the store, render the answer
  * ------------------------------------------------------------------------ */
 
+static int64_t floor_to(int64_t t, int64_t w)
+{
+    return t - ((t % w) + w) % w;
+}
+
+/* The store's granularity for q's step, and the bucket range [*from, *to)
+ * covering q's window: widened down at from and up at to, to whole buckets of
+ * the step (local days for day). */
+static enum agg_gran buckets_of(const struct pipeline_query *q, enum pipeline_step step,
+                                int64_t *from, int64_t *to)
+{
+    if (step == PIPELINE_STEP_DAY) {
+        *from = agg_zone_day_floor(q->zone, q->from_ms);
+        *to = agg_zone_day_ceil(q->zone, q->to_ms);
+        return AGG_HOUR;
+    }
+    int64_t w = step == PIPELINE_STEP_MINUTE ? AGG_MINUTE_MS : AGG_HOUR_MS;
+    *from = floor_to(q->from_ms, w);
+    *to = q->to_ms > INT64_MAX - w ? q->to_ms : floor_to(q->to_ms + w - 1, w);
+    return step == PIPELINE_STEP_MINUTE ? AGG_MINUTE : AGG_HOUR;
+}
+
+/* Posts without a usable time over q's window: q->undated, or the store's
+ * "undated" dimension (the streaming job's, by arrival) when it is -1. */
+static int undated_of(struct agg_store *st, const struct pipeline_query *q, int64_t *n, char *err,
+                      size_t errlen)
+{
+    *n = q->undated;
+    if (q->undated >= 0)
+        return 0;
+    int64_t from, to;
+    struct agg_series s = {0};
+    enum agg_gran g = buckets_of(q, PIPELINE_STEP_HOUR, &from, &to);
+    int rc = agg_store_series(st, g, "undated", from, to, &s, err, errlen);
+    *n = rc ? 0 : s.total;
+    agg_series_free(&s);
+    return rc;
+}
+
+/* Hour points summed into the zone's local days (s is dense and starts at a
+ * local midnight).  Refuses an hour whose offset is not whole hours. */
+static int fold_days(const struct pipeline_query *q, struct agg_series *s, char *err, size_t errlen)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        int64_t at = s->points[i].bucket_ms;
+        if (agg_zone_offset(q->zone, at) % 3600) {
+            char t[40];
+            agg_zone_format(q->zone, at, t, sizeof(t));
+            snprintf(err, errlen,
+                     "--tz %s: at %s the offset is not a whole number of hours, and day "
+                     "buckets are built from whole UTC hours; use --step minute",
+                     agg_zone_name(q->zone), t);
+            return KZ_EINVAL;
+        }
+        int64_t day = agg_zone_day_floor(q->zone, at);
+        if (o && s->points[o - 1].bucket_ms == day) {
+            s->points[o - 1].count += s->points[i].count;
+        } else {
+            s->points[o].bucket_ms = day;
+            s->points[o++].count = s->points[i].count;
+        }
+    }
+    s->n = o;
+    return 0;
+}
+
 static int query_series(struct agg_store *st, const struct pipeline_query *q,
                         enum pipeline_format fmt, FILE *f, char *err, size_t errlen)
 {
     struct agg_series s = {0};
-    int rc = agg_store_series(st, q->gran, q->arg, q->from_ms, q->to_ms, &s, err, errlen);
+    int64_t from, to, undated = 0;
+    enum agg_gran g = buckets_of(q, q->step, &from, &to);
+    int rc = agg_store_series(st, g, q->arg, from, to, &s, err, errlen);
+    if (rc == 0 && q->step == PIPELINE_STEP_DAY)
+        rc = fold_days(q, &s, err, errlen);
     if (rc == 0)
-        rc = pipeline_render_series(f, fmt, q, &s);
+        rc = undated_of(st, q, &undated, err, errlen);
+    if (rc == 0)
+        rc = pipeline_render_series(f, fmt, q, &s, undated);
     agg_series_free(&s);
     return rc;
 }
@@ -153,8 +243,11 @@ static int query_top(struct agg_store *st, const struct pipeline_query *q, enum 
                      FILE *f, char *err, size_t errlen)
 {
     struct agg_top t = {0};
-    int rc = agg_store_topk(st, (enum agg_top_kind)agg_top_kind_parse(q->arg), q->from_ms, q->to_ms,
-                            q->limit, &t, err, errlen);
+    int64_t from, to; /* top-k lives in hour buckets */
+    buckets_of(q, q->step == PIPELINE_STEP_DAY ? PIPELINE_STEP_DAY : PIPELINE_STEP_HOUR, &from,
+               &to);
+    int rc = agg_store_topk(st, (enum agg_top_kind)agg_top_kind_parse(q->arg), from, to, q->limit,
+                            &t, err, errlen);
     if (rc == 0)
         rc = pipeline_render_top(f, fmt, q, &t);
     agg_top_free(&t);
@@ -165,7 +258,10 @@ static int query_distinct(struct agg_store *st, const struct pipeline_query *q,
                           enum pipeline_format fmt, FILE *f, char *err, size_t errlen)
 {
     uint64_t n = 0;
-    int rc = agg_store_distinct(st, q->arg, q->from_ms, q->to_ms, &n, err, errlen);
+    int64_t from, to; /* author sketches live in hour buckets */
+    buckets_of(q, q->step == PIPELINE_STEP_DAY ? PIPELINE_STEP_DAY : PIPELINE_STEP_HOUR, &from,
+               &to);
+    int rc = agg_store_distinct(st, q->arg, from, to, &n, err, errlen);
     return rc ? rc : pipeline_render_distinct(f, fmt, q, n);
 }
 
@@ -173,9 +269,13 @@ static int query_dims(struct agg_store *st, const struct pipeline_query *q,
                       enum pipeline_format fmt, FILE *f, char *err, size_t errlen)
 {
     struct agg_dimcounts d = {0};
-    int rc = agg_store_dims(st, q->gran, q->arg, q->from_ms, q->to_ms, &d, err, errlen);
+    int64_t from, to, undated = 0;
+    enum agg_gran g = buckets_of(q, q->step, &from, &to);
+    int rc = agg_store_dims(st, g, q->arg, from, to, &d, err, errlen);
     if (rc == 0)
-        rc = pipeline_render_dims(f, fmt, q, &d);
+        rc = undated_of(st, q, &undated, err, errlen);
+    if (rc == 0)
+        rc = pipeline_render_dims(f, fmt, q, &d, undated);
     agg_dimcounts_free(&d);
     return rc;
 }
