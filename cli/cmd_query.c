@@ -104,7 +104,7 @@ int kz_cmd_query(struct kz_config *cfg, char **args, int nargs)
         win.archive = 1;
         if (agg_store_mem_bounds(st, &win.data_from, &win.data_to))
             win.data_from = win.data_to = 0;
-        undated = (int64_t)pipeline_ingest_stats(p)->undated; /* whatever the window */
+        undated = (int64_t)pipeline_ingest_stats(p)->ts_arrival; /* whatever the window */
     }
     struct pipeline_window w;
     if (pipeline_window_resolve(&win, &w, err, sizeof(err))) {

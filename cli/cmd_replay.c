@@ -32,11 +32,17 @@ int kz_cmd_replay(struct kz_config *cfg, char **files, int nfiles)
     FILE *dead = NULL;
     struct agg_store *store = NULL;
     struct pipeline *p = NULL;
+    struct agg_zone *zone = NULL;
 
     if (nfiles == 0) {
         fprintf(stderr, "kzpulse replay: no input files (give FILE... or - for stdin; see "
                         "kzpulse replay --help)\n");
         status = KZ_EXIT_USAGE;
+        goto out;
+    }
+    if ((rc = agg_zone_open(cfg->tz ? cfg->tz : PIPELINE_DEFAULT_TZ, &zone, err, sizeof(err)))) {
+        fprintf(stderr, "kzpulse replay: --tz: %s\n", err);
+        status = rc == KZ_ENOMEM ? KZ_EXIT_FAIL : KZ_EXIT_USAGE;
         goto out;
     }
     if (!cfg->dead_letters)
@@ -79,6 +85,7 @@ int kz_cmd_replay(struct kz_config *cfg, char **files, int nfiles)
             .nsources = nfiles,
             .dead_letters = cfg->dead_letters,
             .top = cfg->top,
+            .zone = zone,
         };
         if (cfg->report_text || !cfg->report_json)
             rc = pipeline_render_report(stdout, PIPELINE_TEXT, &in);
@@ -92,6 +99,7 @@ int kz_cmd_replay(struct kz_config *cfg, char **files, int nfiles)
 out:
     pipeline_free(p);
     agg_store_free(store);
+    agg_zone_free(zone);
     if (dead && dead != stderr && fclose(dead) && status == KZ_EXIT_OK) {
         fprintf(stderr, "kzpulse replay: %s: %s\n", cfg->dead_letters, strerror(errno));
         status = KZ_EXIT_FAIL;

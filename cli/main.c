@@ -42,7 +42,7 @@
  * and query's archives are read for counting only. */
 static const struct kz_cmd_opt replay_opts[] = {
     OPT(HELP),   OPT(CONFIG), INGEST_OPTS, OPT(DEAD_LETTERS), OPT(LEXICONS), OPT(MODEL),
-    OPT(REPORT), OPT(JSON),   OPT(TOP),    OPT(FLUSH_POSTS),  END,
+    OPT(REPORT), OPT(JSON),   OPT(TOP),    OPT(FLUSH_POSTS),  OPT(TZ),       END,
 };
 
 static const struct kz_cmd_opt tokens_opts[] = {
@@ -167,7 +167,8 @@ static const struct kz_cmd commands[] = {
      "up to 3 hours, hour up to 7 days, else day; days are local days of --tz (default\n"
      "Asia/Almaty, UTC+5 since 2024-03-01, from the system tzdata), and times print in that\n"
      "zone.  Hour and day steps need a whole-hour zone.  Posts without a usable time of their\n"
-     "own (no ts, no Kafka timestamp) are not in any series: an \"undated\" line counts them.",
+     "own (no ts: a Kafka timestamp does not count) are not in any series: an \"undated\" line "
+     "counts them.",
      query_opts, KZ_ARGS_ANY, kz_cmd_query},
     {"tokens", "[options] [FILE|-]",
      "Print the tokens of each input line as JSON (surface, norm, stem, lang, kind, span).",

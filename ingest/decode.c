@@ -269,8 +269,6 @@ static int decode_post(struct call *c, json_t *obj, enum ingest_schema schema, u
     } else {
         p.ts_ms = c->rec->arrival_ms;
         p.flags |= INGEST_POST_TS_ARRIVAL;
-        if (!c->rec->arrival_is_event)
-            p.flags |= INGEST_POST_UNDATED;
     }
     p.text_full_len = m->text.n;
     if (m->text.n > dec->cfg.max_text) {
@@ -306,8 +304,6 @@ static int decode_post(struct call *c, json_t *obj, enum ingest_schema schema, u
         dec->stats.truncated++;
     if (p.flags & INGEST_POST_TS_ARRIVAL)
         dec->stats.ts_arrival++;
-    if (p.flags & INGEST_POST_UNDATED)
-        dec->stats.undated++;
     return c->on_post ? c->on_post(c->ctx, &p) : 0;
 }
 

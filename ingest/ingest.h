@@ -133,9 +133,6 @@ struct ingest_record {
                                   file says TELEGRAM; AUTO otherwise */
     int oversize;              /* the record exceeded max_record: data holds
                                   only its first max_record bytes */
-    int arrival_is_event;      /* arrival_ms is a usable event time: the Kafka
-                                  message's own timestamp (CreateTime or
-                                  LogAppendTime); 0 for a file's read time */
 };
 
 /* ---------------------------------------------------------------------------
@@ -144,12 +141,11 @@ struct ingest_record {
 
 enum ingest_post_flags {
     INGEST_POST_TRUNCATED = 1 << 0,   /* text cut to max_text */
-    INGEST_POST_TS_ARRIVAL = 1 << 1,  /* ts missing or unparseable: arrival time used */
+    INGEST_POST_TS_ARRIVAL = 1 << 1,  /* ts missing or unparseable: the post is undated;
+                                         ts_ms holds its arrival time (a file's read time,
+                                         the Kafka message's timestamp), which is no event
+                                         time and must not be counted in a time series */
     INGEST_POST_HAS_METRICS = 1 << 2, /* views/likes/shares present */
-    INGEST_POST_UNDATED = 1 << 3,     /* with TS_ARRIVAL: and the arrival time is no event
-                                         time either (a file's read time, a Kafka message
-                                         without a timestamp); ts_ms is the arrival time and
-                                         must not be counted in a time series */
 };
 
 /* A decoded post.  Absent string fields have n == 0 (JSON null and "" count as
@@ -235,8 +231,7 @@ struct ingest_stats {
     uint64_t posts;   /* posts emitted */
     uint64_t dead[INGEST_DL_REASON_COUNT];
     uint64_t truncated;                      /* posts with INGEST_POST_TRUNCATED */
-    uint64_t ts_arrival;                     /* posts with INGEST_POST_TS_ARRIVAL */
-    uint64_t undated;                        /* of them, with INGEST_POST_UNDATED */
+    uint64_t ts_arrival;                     /* posts with INGEST_POST_TS_ARRIVAL: undated */
     uint64_t skipped_service;                /* Telegram service messages skipped */
     uint64_t by_schema[INGEST_SCHEMA_COUNT]; /* posts per enum ingest_schema */
     uint64_t skipped_empty;                  /* containers (messages[], data[]) with no element */

@@ -455,9 +455,6 @@ int ingest_kafka_poll(struct ingest_kafka *k, int timeout_ms, struct ingest_reco
         rec->pos.offset = (uint64_t)m->offset;
         rec->pos.index = 0;
         rec->arrival_ms = ts > 0 ? ts : (int64_t)time(NULL) * 1000;
-        /* a broker timestamp is when the post was produced or logged: a
-         * usable event time for a post without one of its own */
-        rec->arrival_is_event = ts > 0 && tt != RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
         rec->schema = INGEST_SCHEMA_AUTO;
         rec->oversize = m->len > k->max_record;
         if (rec->oversize)

@@ -103,7 +103,7 @@ static int facts_from(struct pipeline *p, const struct ingest_post *post, const 
 
     memset(f, 0, sizeof(*f));
     f->ts_ms = post->ts_ms;
-    f->undated = (post->flags & INGEST_POST_UNDATED) != 0;
+    f->undated = (post->flags & INGEST_POST_TS_ARRIVAL) != 0;
     f->platform = lower_ascii(p, post->platform);
     f->author = post->author;
     f->channel = post->channel;
@@ -185,7 +185,7 @@ static int on_post(void *ctx, const struct ingest_post *post)
      * apart by the decoder's statistics and kept out of the store, whose
      * bounds are an archive's span; the streaming job stores it as
      * "undated" at its arrival so that Redis readers see it too. */
-    int undated = (post->flags & INGEST_POST_UNDATED) != 0;
+    int undated = (post->flags & INGEST_POST_TS_ARRIVAL) != 0;
     if (p->batch && (!undated || p->store_undated)) {
         if ((rc = facts_from(p, post, &doc, &v, &f)))
             return fail(p, rc, "facts");

@@ -267,11 +267,12 @@ int pipeline_reload_lexicons(struct pipeline *p, char *err, size_t errlen);
 /* The streaming loop turns autoflush off and decides itself when to flush,
  * so that a failed flush can be retried. */
 void pipeline_set_autoflush(struct pipeline *p, int on);
-/* Undated posts (INGEST_POST_UNDATED: no time of their own and no broker
- * timestamp) are counted by the decoder's statistics and kept out of the
- * store (the default: an archive's span stays its data's); with on, they go
- * to the store as the dimension "undated" in the buckets of their arrival
- * and nothing else (the streaming job, so that Redis readers see them). */
+/* Undated posts (INGEST_POST_TS_ARRIVAL: no usable time of their own; a
+ * Kafka message's timestamp is when it was produced, which for an archive
+ * sent by `kzpulse produce` is today, so it does not date a post) are
+ * counted by the decoder's statistics and kept out of the store (the default: an archive's span
+ * stays its data's); with on, they go to the store as the dimension "undated" in the buckets of
+ * their arrival and nothing else (the streaming job, so that Redis readers see them). */
 void pipeline_set_store_undated(struct pipeline *p, int on);
 uint64_t pipeline_pending(const struct pipeline *p); /* posts in the batch */
 /* Positions covered by the pending batch (valid until the next flush). */
@@ -430,13 +431,17 @@ struct pipeline_report {
     const struct ingest_stats *ingest; /* records, dead letters, flags */
     const char *const *sources;        /* the files replayed, as named */
     int nsources;
-    const char *dead_letters; /* where the dead letters went */
-    int top;                  /* entries in each top-k list */
+    const char *dead_letters;    /* where the dead letters went */
+    int top;                     /* entries in each top-k list */
+    const struct agg_zone *zone; /* days of the hourly chart, times printed; NULL = UTC */
 };
 
-/* The replay report: totals, flags, dead letters by reason, posts per hour,
- * posts by platform, language, region, topic, stance and mobilization, and
- * the top hashtags, every count read back from the store. */
+/* The replay report: totals, flags (undated posts among them: in no series
+ * and no count by dimension), dead letters by reason, posts per hour (a line
+ * a local day of r->zone), posts by platform, language, region, topic,
+ * stance and mobilization, and the top hashtags, every count read back from
+ * the store.  JSON: "from"/"to" in RFC 3339 with the zone's offset,
+ * posts_per_hour keyed by UTC hour ("YYYY-MM-DDTHH", as the store's). */
 int pipeline_render_report(FILE *f, enum pipeline_format fmt, const struct pipeline_report *r);
 
 /* ---------------------------------------------------------------------------

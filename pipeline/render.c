@@ -426,8 +426,9 @@ static void text_dims(FILE *f, struct agg_store *s, const struct window *w, cons
     agg_dimcounts_free(&d);
 }
 
-/* One line per day: a 24-cell sparkline of posts per hour and the day's total. */
-static void text_hours(FILE *f, const struct agg_series *h)
+/* One line per local day of zone: a sparkline of posts per hour (24 cells; 23
+ * or 25 on a day the clocks change) and the day's total. */
+static void text_hours(FILE *f, const struct agg_series *h, const struct agg_zone *zone)
 {
     static const char *const ticks[] = {" ",      "\u2581", "\u2582", "\u2583", "\u2584",
                                         "\u2585", "\u2586", "\u2587", "\u2588"};
@@ -435,20 +436,21 @@ static void text_hours(FILE *f, const struct agg_series *h)
     for (size_t i = 0; i < h->n; i++)
         if (h->points[i].count > max)
             max = h->points[i].count, peak_ms = h->points[i].bucket_ms;
-    char day[32], b1[32];
-    fprintf(f, "\nPosts per hour (UTC; one cell an hour, 00..23; peak %s at ",
+    char day[40], b1[32];
+    fprintf(f, "\nPosts per hour (%s; one cell an hour, 00..23; peak %s at ", agg_zone_name(zone),
             grouped(max, b1, sizeof(b1)));
-    fmt_time(peak_ms, day, sizeof(day), "%Y-%m-%d %H:00");
-    fprintf(f, "%s)\n", day);
+    agg_zone_format(zone, peak_ms, day, sizeof(day));
+    fprintf(f, "%.16s)\n", day); /* 2026-03-05T14:00 */
     size_t i = 0;
     int64_t skipped = 0;
     while (i < h->n) {
-        int64_t day_start = h->points[i].bucket_ms - (h->points[i].bucket_ms % 86400000LL);
+        int64_t day_start = agg_zone_day_floor(zone, h->points[i].bucket_ms);
+        int64_t day_end = agg_zone_day_ceil(zone, h->points[i].bucket_ms + 1);
         /* a day without posts is one line of nothing: fold runs of them */
         size_t j = i;
-        while (j < h->n && h->points[j].bucket_ms < day_start + 86400000LL && !h->points[j].count)
+        while (j < h->n && h->points[j].bucket_ms < day_end && !h->points[j].count)
             j++;
-        if (j < h->n && h->points[j].bucket_ms >= day_start + 86400000LL) {
+        if (j < h->n && h->points[j].bucket_ms >= day_end) {
             i = j;
             skipped++;
             continue;
@@ -461,20 +463,25 @@ static void text_hours(FILE *f, const struct agg_series *h)
             fprintf(f, "  %s days without posts\n", grouped(skipped, b1, sizeof(b1)));
             skipped = 0;
         }
-        fmt_time(day_start, day, sizeof(day), "%Y-%m-%d");
-        fprintf(f, "  %s |", day);
+        agg_zone_format(zone, day_start, day, sizeof(day));
+        fprintf(f, "  %.10s |", day);
         int64_t sum = 0;
-        for (int hr = 0; hr < 24; hr++) {
-            int64_t at = day_start + hr * AGG_HOUR_MS;
-            if (i < h->n && h->points[i].bucket_ms == at) {
-                int64_t c = h->points[i].count;
-                sum += c;
-                int level = c == 0 ? 0 : max ? 1 + (int)((c - 1) * 8 / max) : 0;
-                fputs(ticks[level > 8 ? 8 : level], f);
-                i++;
-            } else {
+        for (int64_t at = day_start; at < day_end; at += AGG_HOUR_MS) {
+            /* the store's hours in this local hour: one, or two halves in a
+             * zone such as +05:30; none before the window */
+            int64_t c = 0;
+            int any = 0;
+            for (; i < h->n && h->points[i].bucket_ms < at + AGG_HOUR_MS &&
+                   h->points[i].bucket_ms < day_end;
+                 i++, any = 1)
+                c += h->points[i].count;
+            if (!any) {
                 fputc(' ', f);
+                continue;
             }
+            sum += c;
+            int level = c == 0 ? 0 : max ? 1 + (int)((c - 1) * 8 / max) : 0;
+            fputs(ticks[level > 8 ? 8 : level], f);
         }
         fprintf(f, "| %9s\n", grouped(sum, b1, sizeof(b1)));
     }
@@ -483,7 +490,7 @@ static void text_hours(FILE *f, const struct agg_series *h)
 static int report_text(FILE *f, const struct pipeline_report *in)
 {
     struct window w = window_of(in->store);
-    char err[256], b1[32], b2[32], t1[32], t2[32];
+    char err[256], b1[32], b2[32], t1[40], t2[40];
     const struct ingest_stats *is = in->ingest;
     struct agg_series all = {0};
 
@@ -495,9 +502,9 @@ static int report_text(FILE *f, const struct pipeline_report *in)
             grouped((int64_t)is->posts, b2, 32));
     if (!w.empty &&
         agg_store_series(in->store, AGG_HOUR, "all", w.from, w.to, &all, err, sizeof(err)) == 0) {
-        fmt_time(w.from, t1, sizeof(t1), "%Y-%m-%d %H:00");
-        fmt_time(w.to, t2, sizeof(t2), "%Y-%m-%d %H:00");
-        fprintf(f, "counted      %s posts, %s .. %s UTC\n", grouped(all.total, b1, 32), t1, t2);
+        agg_zone_format(in->zone, w.from, t1, sizeof(t1));
+        agg_zone_format(in->zone, w.to, t2, sizeof(t2));
+        fprintf(f, "counted      %s posts, %s .. %s\n", grouped(all.total, b1, 32), t1, t2);
         uint64_t authors = 0;
         if (agg_store_distinct(in->store, "all", w.from, w.to, &authors, err, sizeof(err)) == 0)
             fprintf(f, "authors      ~%s distinct (HyperLogLog)\n",
@@ -505,10 +512,13 @@ static int report_text(FILE *f, const struct pipeline_report *in)
     } else {
         fprintf(f, "counted      0 posts\n");
     }
-    fprintf(f,
-            "flagged      %s truncated to the text limit, %s with arrival time for a "
-            "missing or unreadable timestamp\n",
-            grouped((int64_t)is->truncated, b1, 32), grouped((int64_t)is->ts_arrival, b2, 32));
+    fprintf(f, "flagged      %s truncated to the text limit\n",
+            grouped((int64_t)is->truncated, b1, 32));
+    if (is->ts_arrival)
+        fprintf(f,
+                "undated      %s posts without a usable time (missing or unreadable ts): "
+                "in no series or count below\n",
+                grouped((int64_t)is->ts_arrival, b2, 32));
     if (is->skipped_service)
         fprintf(f, "skipped      %s Telegram service messages\n",
                 grouped((int64_t)is->skipped_service, b1, 32));
@@ -526,7 +536,7 @@ static int report_text(FILE *f, const struct pipeline_report *in)
                     grouped((int64_t)is->dead[r], b1, 32));
 
     if (all.n)
-        text_hours(f, &all);
+        text_hours(f, &all, in->zone);
     for (size_t i = 0; i < KZ_ARRAY_LEN(dim_sections); i++)
         text_dims(f, in->store, &w, dim_sections[i][0], dim_sections[i][1], all.total, in->top);
 
@@ -572,7 +582,7 @@ static int report_json(FILE *f, const struct pipeline_report *in)
 {
     struct window w = window_of(in->store);
     const struct ingest_stats *is = in->ingest;
-    char err[256], t[32];
+    char err[256], t[40];
     json_t *root = json_object();
 
     json_t *src = json_array();
@@ -583,6 +593,7 @@ static int report_json(FILE *f, const struct pipeline_report *in)
     json_object_set_new(root, "posts", json_integer((json_int_t)is->posts));
     json_object_set_new(root, "truncated", json_integer((json_int_t)is->truncated));
     json_object_set_new(root, "ts_arrival", json_integer((json_int_t)is->ts_arrival));
+    json_object_set_new(root, "undated", json_integer((json_int_t)is->ts_arrival));
     json_object_set_new(root, "skipped_service", json_integer((json_int_t)is->skipped_service));
 
     json_t *dead = json_object();
@@ -606,10 +617,11 @@ static int report_json(FILE *f, const struct pipeline_report *in)
             fmt_time(all.points[i].bucket_ms, t, sizeof(t), "%Y-%m-%dT%H");
             json_object_set_new(hours, t, json_integer(all.points[i].count));
         }
-        fmt_time(w.from, t, sizeof(t), "%Y-%m-%dT%H:00:00Z");
+        agg_zone_format(in->zone, w.from, t, sizeof(t));
         json_object_set_new(root, "from", json_string(t));
-        fmt_time(w.to, t, sizeof(t), "%Y-%m-%dT%H:00:00Z");
+        agg_zone_format(in->zone, w.to, t, sizeof(t));
         json_object_set_new(root, "to", json_string(t));
+        json_object_set_new(root, "tz", json_string(agg_zone_name(in->zone)));
     }
     json_object_set_new(root, "counted", json_integer(all.total));
     uint64_t authors = 0;

@@ -236,8 +236,7 @@ static void test_generic_minimal(void)
     CHECK(p->lang == NULL && p->url == NULL && p->reply_to == NULL && p->repost_of == NULL);
     CHECK_EQ_STR(p->text, "Цены на бензин опять выросли");
     CHECK_EQ_INT(p->ts_ms, ARRIVAL);
-    /* a file's read time is no event time: the post is undated */
-    CHECK_EQ_INT(p->flags, INGEST_POST_TS_ARRIVAL | INGEST_POST_UNDATED);
+    CHECK_EQ_INT(p->flags, INGEST_POST_TS_ARRIVAL);
     CHECK_EQ_INT(p->views, -1);
     CHECK_EQ_INT(p->likes, -1);
     CHECK_EQ_INT(p->shares, -1);
@@ -253,41 +252,8 @@ static void test_generic_minimal(void)
     CHECK_EQ_INT(s.nposts, 1);
     CHECK(s.post[0].lang == NULL && s.post[0].author == NULL);
     CHECK_EQ_STR(s.post[0].platform, "blog");
-    CHECK_EQ_INT(s.post[0].flags, INGEST_POST_TS_ARRIVAL | INGEST_POST_UNDATED);
-    sink_free(&s);
-    CHECK_EQ_INT(ingest_decoder_stats(dec)->undated, 2);
-    ingest_decoder_free(dec);
-}
-
-/* Issue 15: a post without a time of its own is dated by its Kafka message's
- * timestamp when there is one, and undated otherwise -- never silently by
- * the time it happened to be read. */
-static void test_undated(void)
-{
-    struct ingest_decoder *dec = new_decoder(INGEST_SCHEMA_AUTO, 0);
-    const char *json = "{\"text\":\"Жаңаөзенде бүгін тағы жиналыс болады\",\"author\":\"a1\"}";
-    struct sink s = {0};
-    struct ingest_record r = record(json, strlen(json));
-    r.arrival_is_event = 1; /* a broker timestamp */
-    CHECK_EQ_INT(ingest_decode(dec, &r, on_post, on_dead, &s), 0);
-    CHECK_EQ_INT(s.nposts, 1);
-    CHECK_EQ_INT(s.post[0].ts_ms, ARRIVAL);
     CHECK_EQ_INT(s.post[0].flags, INGEST_POST_TS_ARRIVAL);
     sink_free(&s);
-    r.arrival_is_event = 0; /* a file's read time */
-    CHECK_EQ_INT(ingest_decode(dec, &r, on_post, on_dead, &s), 0);
-    CHECK_EQ_INT(s.post[0].flags, INGEST_POST_TS_ARRIVAL | INGEST_POST_UNDATED);
-    sink_free(&s);
-    /* a post's own time wins over the broker's */
-    json = "{\"text\":\"Митинг в 12:00 на площади\",\"ts\":\"2026-03-08T14:05:00+05:00\"}";
-    r = record(json, strlen(json));
-    r.arrival_is_event = 1;
-    CHECK_EQ_INT(ingest_decode(dec, &r, on_post, on_dead, &s), 0);
-    CHECK_EQ_INT(s.post[0].ts_ms, T0);
-    CHECK_EQ_INT(s.post[0].flags, 0);
-    sink_free(&s);
-    CHECK_EQ_INT(ingest_decoder_stats(dec)->ts_arrival, 2);
-    CHECK_EQ_INT(ingest_decoder_stats(dec)->undated, 1);
     ingest_decoder_free(dec);
 }
 
@@ -341,8 +307,7 @@ static void test_ts_forms(void)
             if (s.post[0].ts_ms != want)
                 fprintf(stderr, "  ts case %s\n", cases[i].ts);
             CHECK_EQ_INT(s.post[0].ts_ms, want);
-            CHECK_EQ_INT(s.post[0].flags,
-                         cases[i].want ? 0 : INGEST_POST_TS_ARRIVAL | INGEST_POST_UNDATED);
+            CHECK_EQ_INT(s.post[0].flags, cases[i].want ? 0 : INGEST_POST_TS_ARRIVAL);
         }
         sink_free(&s);
     }
@@ -1146,7 +1111,6 @@ int main(void)
 {
     RUN(test_generic_full);
     RUN(test_generic_minimal);
-    RUN(test_undated);
     RUN(test_numeric_ids);
     RUN(test_ts_forms);
     RUN(test_telegram_message);

@@ -414,7 +414,7 @@ static void test_telegram_export(void)
         int n2 = 0;
         struct ingest_record whole = {
             export_doc, doc_len, {"result.json", -1, 0, 0}, 1790000000000LL, INGEST_SCHEMA_TELEGRAM,
-            0,          0};
+            0};
         CHECK_EQ_INT(ingest_decoder_new(&cfg, &d2), 0);
         if (d2)
             CHECK_EQ_INT(ingest_decode(d2, &whole, count_post, NULL, &n2), 0);
