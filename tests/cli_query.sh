@@ -54,7 +54,7 @@ same() { # DESC QUERY...
         fails=$((fails + 1))
     fi
 }
-same "hourly series of all" series all
+same "hourly series of all" series all --step hour
 same "minute series of topic:protest" series topic:protest --step minute --from 2026-03-05T08:00:00Z --to 2026-03-05T13:00:00Z
 same "daily series of all (local days)" series all --step day
 same "hourly series in UTC (--gran, the older name)" series topic:protest --gran hour --tz UTC
