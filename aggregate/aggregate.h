@@ -359,8 +359,9 @@ const char *agg_zone_name(const struct agg_zone *z); /* as opened; "UTC" for NUL
 /* Seconds east of UTC in force at utc_ms (Asia/Almaty: 21600 before
  * 2024-02-29T18:00:00Z, 18000 from then on). */
 int32_t agg_zone_offset(const struct agg_zone *z, int64_t utc_ms);
-/* The start (UTC ms) of the local day holding utc_ms, and of the first local
- * day starting at or after utc_ms. */
+/* The start (UTC ms) of the local day holding utc_ms (<= utc_ms), and of the
+ * first local day starting at or after utc_ms (>= utc_ms).  Instants are
+ * those of years 0000..9999, as every parsed time is. */
 int64_t agg_zone_day_floor(const struct agg_zone *z, int64_t utc_ms);
 int64_t agg_zone_day_ceil(const struct agg_zone *z, int64_t utc_ms);
 /* utc_ms as local RFC 3339 with its offset, to the second:

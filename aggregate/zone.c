@@ -466,7 +466,13 @@ int64_t agg_zone_day_ceil(const struct agg_zone *z, int64_t utc_ms)
     int64_t f = agg_zone_day_floor(z, utc_ms);
     if (f == utc_ms)
         return f;
-    return agg_zone_day_floor(z, f + 30 * AGG_HOUR_MS); /* days are 23 to 25 hours */
+    int64_t c = agg_zone_day_floor(z, f + 30 * AGG_HOUR_MS); /* days are 23 to 25 hours */
+    /* a zone whose offset jumps by more than a few hours (none in tzdata, but
+     * a TZif file may say anything) must not give an end before utc_ms */
+    if (c > utc_ms)
+        return c;
+    int64_t h = floor_div(utc_ms, AGG_HOUR_MS) * AGG_HOUR_MS;
+    return h == utc_ms ? h : h + AGG_HOUR_MS;
 }
 
 void agg_zone_format(const struct agg_zone *z, int64_t utc_ms, char *buf, size_t n)

@@ -167,7 +167,7 @@ static const struct kz_cmd commands[] = {
      "up to 3 hours, hour up to 7 days, else day; days are local days of --tz (default\n"
      "Asia/Almaty, UTC+5 since 2024-03-01, from the system tzdata), and times print in that\n"
      "zone.  Hour and day steps need a whole-hour zone.  Posts without a usable time of their\n"
-     "own (no ts: a Kafka timestamp does not count) are not in any series: an \"undated\" line "
+     "own (no ts; a Kafka timestamp does not count) are in no series: an \"undated\" row\n"
      "counts them.",
      query_opts, KZ_ARGS_ANY, kz_cmd_query},
     {"tokens", "[options] [FILE|-]",
