@@ -60,7 +60,7 @@ int kz_cmd_query(struct kz_config *cfg, char **args, int nargs)
         .to_ms = cfg->to_ms,
         .step = (enum pipeline_step)cfg->step,
         .zone = zone,
-        .now_ms = pipeline_now_ms(),
+        .now_ms = cfg->now_ms ? cfg->now_ms : pipeline_now_ms(), /* the specs' clock */
     };
     int64_t undated = -1; /* Redis: the store's "undated" */
     if (cfg->redis) {

@@ -216,13 +216,17 @@ static int set_step(struct kz_config *c, const struct kz_option *o, const char *
 }
 
 /* A time spec (ingest_time_spec_parse: RFC 3339, epoch, now, -15m ...),
- * read against the wall clock now and kept as epoch ms. */
+ * kept as epoch ms.  Every spec of a command is read against one clock,
+ * c->now_ms, taken at the first: "--from -10m --to -10m" is empty however
+ * slowly the flags are parsed. */
 static int set_time(struct kz_config *c, const struct kz_option *o, const char *what, const char *v,
                     char *err, size_t errlen)
 {
     int64_t ms;
     char why[400];
-    if (ingest_time_spec_parse(v, strlen(v), pipeline_now_ms(), &ms, why, sizeof(why))) {
+    if (!c->now_ms)
+        c->now_ms = pipeline_now_ms();
+    if (ingest_time_spec_parse(v, strlen(v), c->now_ms, &ms, why, sizeof(why))) {
         snprintf(err, errlen, "%s: %s", what, why);
         return -1;
     }

@@ -64,6 +64,8 @@ struct kz_config {
     int64_t lateness_ms;    /* run: allowed lateness for the watermark; default 60000 */
     int64_t from_ms, to_ms; /* query: window [from, to); 0 = default (see
                                pipeline_window_resolve) */
+    int64_t now_ms;         /* the clock every time spec of the command is read
+                               against: taken once, at the first (0 = not yet) */
     int step;               /* query: enum pipeline_step; default PIPELINE_STEP_AUTO */
     char *tz;               /* query, replay: IANA zone; NULL = PIPELINE_DEFAULT_TZ */
     int limit;              /* query: top-k size; default 10 */
