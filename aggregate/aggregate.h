@@ -17,6 +17,8 @@
  *   platform:<p>  lang:<l>  region:<r>  topic:<t>  stance:<s>  mob:call
  *   crosses: topic:<t>|region:<r>, topic:<t>|stance:<s>, stance:<s>|lang:<l>,
  *            topic:<t>|platform:<p>
+ *   undated                   posts without a usable event time, by arrival
+ *                             (agg_facts.undated); such a post counts nowhere else
  * stance:none is not counted (the share is taken against topic:war_ukraine or
  * all); empty facts produce no dimension.  Values keep their bytes except that
  * ASCII A-Z is lowered (non-ASCII is left to nlp/'s normalization) and '|'
@@ -58,7 +60,10 @@ int agg_top_kind_parse(const char *s);              /* -1 if unknown */
 
 /* What analysis concluded about one post.  Empty strings mean "unknown". */
 struct agg_facts {
-    int64_t ts_ms; /* event time */
+    int64_t ts_ms; /* event time; for an undated post, when it arrived */
+    int undated;   /* the post has no usable event time: it counts toward the
+                      dimension "undated" (in the buckets of its arrival) and
+                      nothing else, so no series is stretched to arrival time */
     struct kz_str platform, lang, region, author, channel;
     const struct kz_str *topics;
     size_t ntopics;
@@ -325,6 +330,45 @@ struct agg_redis_stats {
 
 /* KZ_EINVAL if s is not a Redis store. */
 int agg_store_redis_stats(const struct agg_store *s, struct agg_redis_stats *out);
+
+/* ---------------------------------------------------------------------------
+ * Time zones (zone.c): the system tzdata's rules, for local hour and day
+ * buckets and for printing times
+ *
+ * The store keeps minute and hour buckets in UTC; a reader that wants local
+ * days (or prints local times) asks a zone for the offset at an instant.  A
+ * zone is read from the TZif file $TZDIR/NAME (TZDIR defaults to
+ * /usr/share/zoneinfo, Debian's tzdata package), never from ICU's built-in
+ * copy (ICU 72 predates tzdata 2024a: Asia/Almaty is UTC+5 from 2024-03-01)
+ * and never through the TZ environment variable.  A zone is immutable once
+ * made: any number of threads may share one.  NULL stands for UTC in every
+ * lookup.
+ * ------------------------------------------------------------------------ */
+
+struct agg_zone;
+
+/* Open an IANA zone ("Asia/Almaty", "UTC", "Asia/Kolkata").  0, KZ_EINVAL
+ * ("unknown time zone \"Mars/Olympus\" (path: why): expected an IANA name
+ * ...", one line) or KZ_ENOMEM. */
+int agg_zone_open(const char *name, struct agg_zone **out, char *err, size_t errlen);
+/* The same from TZif bytes (RFC 8536, versions 1 to 4) in memory: 0,
+ * KZ_EDECODE (not a valid TZif file) or KZ_ENOMEM.  For tests and fuzzing. */
+int agg_zone_from_tzif(const char *name, const void *data, size_t n, struct agg_zone **out,
+                       char *err, size_t errlen);
+void agg_zone_free(struct agg_zone *z);
+const char *agg_zone_name(const struct agg_zone *z); /* as opened; "UTC" for NULL */
+/* Seconds east of UTC in force at utc_ms (Asia/Almaty: 21600 before
+ * 2024-02-29T18:00:00Z, 18000 from then on). */
+int32_t agg_zone_offset(const struct agg_zone *z, int64_t utc_ms);
+/* The start (UTC ms) of the local day holding utc_ms (<= utc_ms), and of the
+ * first local day starting at or after utc_ms (>= utc_ms).  Instants are
+ * those of years 0000..9999, as every parsed time is. */
+int64_t agg_zone_day_floor(const struct agg_zone *z, int64_t utc_ms);
+int64_t agg_zone_day_ceil(const struct agg_zone *z, int64_t utc_ms);
+/* utc_ms as local RFC 3339 with its offset, to the second:
+ * "2026-03-05T14:00:00+05:00" ("...Z" for UTC, and for old local mean times
+ * whose offset is not whole minutes).  n >= 32. */
+void agg_zone_format(const struct agg_zone *z, int64_t utc_ms, char *buf, size_t n);
 
 /* ---------------------------------------------------------------------------
  * HyperLogLog, compatible with Redis's (p = 14, 6-bit registers, MurmurHash64A)

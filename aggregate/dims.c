@@ -314,6 +314,8 @@ int agg_expand(struct agg_expansion *x, const struct agg_facts *f)
     x->bytes_count = x->bytes_author = x->bytes_top = 0;
     if ((f->ntopics && !f->topics) || (f->nhashtags && !f->hashtags) || (f->nterms && !f->terms))
         return KZ_EINVAL;
+    if (f->undated) /* no event time: counted apart, in no series, top-k or sketch */
+        return push1(x, AGG_KEY_COUNT, "undated", KZ_STR_NULL);
     if ((rc = expand_counts(x, f)) || (rc = expand_authors(x, f)))
         return rc;
     if ((rc = expand_list(x, AGG_TOP_HASHTAG, f->hashtags, f->nhashtags, 1)) ||

@@ -10,17 +10,21 @@
  * bucket or member, then a total) or, with --json, one JSON object: the
  * pipeline renders it (pipeline_query_render), as it will for the HTTP API.
  *
- *   kzpulse query series DIM      [--gran minute|hour] [--from T] [--to T]
+ *   kzpulse query series DIM      [--step minute|hour|day|auto] [--from T] [--to T] [--tz Z]
  *   kzpulse query top KIND        [--limit N] [--from T] [--to T]     KIND: hashtag|term|channel
  *   kzpulse query distinct DIM    [--from T] [--to T]                 DIM: all|topic:x|region:y
- *   kzpulse query dims PREFIX     [--gran ...] [--from T] [--to T]    PREFIX: platform: ...
+ *   kzpulse query dims PREFIX     [--step ...] [--from T] [--to T]    PREFIX: platform: ...
  *
- * Windows are [from, to), aligned down to the granularity.  Defaults: with
- * Redis the last 24 hours; with archives the span of their data.
+ * Windows are [from, to) (pipeline_window_resolve): T is RFC 3339, epoch
+ * seconds, now, or a time ago (-15m, -2h, -7d).  Defaults: with Redis the
+ * last 24 hours up to now, with archives the span of their data.  Every
+ * bucket that overlaps the window is shown, the partial one holding "now"
+ * included.  --step auto picks minute, hour or day by the span; day buckets
+ * and printed times follow --tz (default Asia/Almaty, from the system
+ * tzdata).  Posts without a usable time are reported apart ("undated").
  */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli.h"
 
@@ -31,6 +35,7 @@ int kz_cmd_query(struct kz_config *cfg, char **args, int nargs)
     struct agg_store *st = NULL;
     struct pipeline *p = NULL;
     struct nlp_lexicon *lex = NULL;
+    struct agg_zone *zone = NULL;
 
     if (nargs < 2 || (cfg->redis && nargs > 2) || (!cfg->redis && nargs < 3)) {
         fprintf(stderr, "kzpulse query: expected QUERY ARG and either --redis URL or archive "
@@ -46,7 +51,19 @@ int kz_cmd_query(struct kz_config *cfg, char **args, int nargs)
         status = KZ_EXIT_USAGE;
         goto out;
     }
-    int64_t from = cfg->from_ms, to = cfg->to_ms;
+    if ((rc = agg_zone_open(cfg->tz ? cfg->tz : PIPELINE_DEFAULT_TZ, &zone, err, sizeof(err)))) {
+        fprintf(stderr, "kzpulse query: --tz: %s\n", err);
+        status = rc == KZ_ENOMEM ? KZ_EXIT_FAIL : KZ_EXIT_USAGE;
+        goto out;
+    }
+    struct pipeline_window_in win = {
+        .from_ms = cfg->from_ms,
+        .to_ms = cfg->to_ms,
+        .step = (enum pipeline_step)cfg->step,
+        .zone = zone,
+        .now_ms = cfg->now_ms ? cfg->now_ms : pipeline_now_ms(), /* the specs' clock */
+    };
+    int64_t undated = -1; /* Redis: the store's "undated" */
     if (cfg->redis) {
         if ((rc = pipeline_redis_open(cfg, &st, err, sizeof(err)))) {
             fprintf(stderr, "kzpulse query: --redis: %s\n", err);
@@ -58,10 +75,6 @@ int kz_cmd_query(struct kz_config *cfg, char **args, int nargs)
         if (pipeline_data_default(cfg, err, sizeof(err)) == 0 && cfg->lexicons &&
             pipeline_lexicons_load(cfg->lexicons, &lex, err, sizeof(err)))
             lex = NULL;
-        if (!to)
-            to = ((int64_t)time(NULL) * 1000 / AGG_MINUTE_MS + 1) * AGG_MINUTE_MS;
-        if (!from)
-            from = to - 24 * AGG_HOUR_MS;
     } else {
         struct agg_mem_config mc = {0, 0};
         if (agg_store_mem_new(&mc, &st)) {
@@ -94,27 +107,27 @@ int kz_cmd_query(struct kz_config *cfg, char **args, int nargs)
                     "kzpulse query: %llu records could not be decoded and are not "
                     "counted (kzpulse replay writes them with their reasons)\n",
                     (unsigned long long)dead);
-        int64_t b0 = 0, b1 = 0;
-        if (agg_store_mem_bounds(st, &b0, &b1) == 0) {
-            if (!from)
-                from = b0;
-            if (!to)
-                to = b1;
-        }
+        win.archive = 1;
+        if (agg_store_mem_bounds(st, &win.data_from, &win.data_to))
+            win.data_from = win.data_to = 0;
+        undated = (int64_t)pipeline_ingest_stats(p)->ts_arrival; /* whatever the window */
     }
-    if (to <= from) {
-        fprintf(stderr, "kzpulse query: empty window: --to must be after --from\n");
+    struct pipeline_window w;
+    if (pipeline_window_resolve(&win, &w, err, sizeof(err))) {
+        fprintf(stderr, "kzpulse query: %s\n", err);
         status = KZ_EXIT_USAGE;
         goto out;
     }
     struct pipeline_query q = {
         .what = args[0],
         .arg = args[1],
-        .gran = (enum agg_gran)cfg->gran,
-        .from_ms = from,
-        .to_ms = to,
+        .step = w.step,
+        .zone = zone,
+        .from_ms = w.from_ms,
+        .to_ms = w.to_ms,
         .limit = (size_t)cfg->limit,
         .lexicon = p ? pipeline_lexicon(p) : lex,
+        .undated = undated,
     };
     rc = pipeline_query_render(st, &q, cfg->report_json ? PIPELINE_JSON : PIPELINE_TEXT, stdout,
                                err, sizeof(err));
@@ -128,5 +141,6 @@ out:
     pipeline_free(p);
     nlp_lexicon_free(lex);
     agg_store_free(st);
+    agg_zone_free(zone);
     return status;
 }

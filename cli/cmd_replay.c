@@ -32,6 +32,7 @@ int kz_cmd_replay(struct kz_config *cfg, char **files, int nfiles)
     struct pipeline_dead_file dead = {NULL, NULL, 0};
     struct agg_store *store = NULL;
     struct pipeline *p = NULL;
+    struct agg_zone *zone = NULL;
 
     if (nfiles == 0) {
         fprintf(stderr, "kzpulse replay: no input files (give FILE... or - for stdin; see "
@@ -41,6 +42,11 @@ int kz_cmd_replay(struct kz_config *cfg, char **files, int nfiles)
     }
     if ((rc = pipeline_data_default(cfg, err, sizeof(err)))) {
         fprintf(stderr, "kzpulse replay: %s\n", err);
+        status = rc == KZ_ENOMEM ? KZ_EXIT_FAIL : KZ_EXIT_USAGE;
+        goto out;
+    }
+    if ((rc = agg_zone_open(cfg->tz ? cfg->tz : PIPELINE_DEFAULT_TZ, &zone, err, sizeof(err)))) {
+        fprintf(stderr, "kzpulse replay: --tz: %s\n", err);
         status = rc == KZ_ENOMEM ? KZ_EXIT_FAIL : KZ_EXIT_USAGE;
         goto out;
     }
@@ -92,6 +98,7 @@ int kz_cmd_replay(struct kz_config *cfg, char **files, int nfiles)
             .nsources = nfiles,
             .dead_letters = cfg->dead_letters,
             .top = cfg->limit,
+            .zone = zone,
         };
         if (cfg->report_text || !cfg->report_json)
             rc = pipeline_render_report(stdout, PIPELINE_TEXT, &in);
@@ -105,6 +112,7 @@ int kz_cmd_replay(struct kz_config *cfg, char **files, int nfiles)
 out:
     pipeline_free(p);
     agg_store_free(store);
+    agg_zone_free(zone);
     if (pipeline_dead_file_close(&dead) && status == KZ_EXIT_OK) {
         fprintf(stderr, "kzpulse replay: %s: %s\n", cfg->dead_letters, strerror(errno));
         status = KZ_EXIT_FAIL;

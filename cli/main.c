@@ -43,8 +43,9 @@
 /* Only replay writes a dead-letter file: run sends dead letters to <topic>.dlq,
  * and query's archives are read for counting only. */
 static const struct kz_cmd_opt replay_opts[] = {
-    OPT(HELP),   OPT(CONFIG), INGEST_OPTS, OPT(DEAD_LETTERS), LEXICONS_OPTS, OPT(MODEL),
-    OPT(REPORT), OPT(JSON),   OPT(LIMIT),  OPT(FLUSH_POSTS),  HIDDEN(TOP),   END,
+    OPT(HELP),  OPT(CONFIG), INGEST_OPTS, OPT(DEAD_LETTERS), LEXICONS_OPTS,
+    OPT(MODEL), OPT(REPORT), OPT(JSON),   OPT(LIMIT),        OPT(FLUSH_POSTS),
+    OPT(TZ),    HIDDEN(TOP), END,
 };
 
 static const struct kz_cmd_opt tokens_opts[] = {
@@ -134,7 +135,9 @@ static const struct kz_cmd_opt query_opts[] = {
     OPT(REDIS_PASSWORD_FILE),
     OPT(FROM),
     OPT(TO),
-    OPT(GRAN),
+    OPT(STEP),
+    HIDDEN(GRAN), /* the older name of --step */
+    OPT(TZ),
     OPT(LIMIT),
     WORDED(JSON, "print one JSON object instead of tab-separated rows"),
     WORDED(LEXICONS, "lexicons for replaying archives (default: the shipped ones)"),
@@ -160,7 +163,15 @@ static const struct kz_cmd commands[] = {
      "  top KIND        top hashtags, terms or channels (KIND = hashtag, term, channel)\n"
      "  distinct DIM    distinct authors (DIM = all, topic:<t>, region:<r>), HyperLogLog\n"
      "  dims PREFIX     totals of every dimension starting with PREFIX (platform:, topic:, ...)\n"
-     "Windows are [--from, --to); defaults: the last 24 hours (Redis), the data's span (archives).",
+     "Windows are [--from, --to): TIME is RFC 3339 with an offset, epoch seconds, now, or a time\n"
+     "ago (-30s, -15m, -2h, -7d, -1w; a bare -3600 is seconds ago).  Defaults: the last 24 hours\n"
+     "up to now (Redis), the data's span (archives).  Every bucket that overlaps the window is\n"
+     "shown, the current partial minute or hour included.  --step auto (default) takes minute\n"
+     "up to 3 hours, hour up to 7 days, else day; days are local days of --tz (default\n"
+     "Asia/Almaty, UTC+5 since 2024-03-01, from the system tzdata), and times print in that\n"
+     "zone.  Hour and day steps need a whole-hour zone.  Posts without a usable time of their\n"
+     "own (no ts; a Kafka timestamp does not count) are in no series: an \"undated\" row\n"
+     "counts them.",
      query_opts, KZ_ARGS_ANY, kz_cmd_query},
     {"tokens", "[options] [FILE|-]",
      "Print the tokens of each input line as JSON (surface, norm, stem, lang, kind, span).",

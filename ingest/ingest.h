@@ -141,7 +141,10 @@ struct ingest_record {
 
 enum ingest_post_flags {
     INGEST_POST_TRUNCATED = 1 << 0,   /* text cut to max_text */
-    INGEST_POST_TS_ARRIVAL = 1 << 1,  /* ts missing or unparseable: arrival time used */
+    INGEST_POST_TS_ARRIVAL = 1 << 1,  /* ts missing or unparseable: the post is undated;
+                                         ts_ms holds its arrival time (a file's read time,
+                                         the Kafka message's timestamp), which is no event
+                                         time and must not be counted in a time series */
     INGEST_POST_HAS_METRICS = 1 << 2, /* views/likes/shares present */
 };
 
@@ -228,7 +231,7 @@ struct ingest_stats {
     uint64_t posts;   /* posts emitted */
     uint64_t dead[INGEST_DL_REASON_COUNT];
     uint64_t truncated;                      /* posts with INGEST_POST_TRUNCATED */
-    uint64_t ts_arrival;                     /* posts with INGEST_POST_TS_ARRIVAL */
+    uint64_t ts_arrival;                     /* posts with INGEST_POST_TS_ARRIVAL: undated */
     uint64_t skipped_service;                /* Telegram service messages skipped */
     uint64_t by_schema[INGEST_SCHEMA_COUNT]; /* posts per enum ingest_schema */
     uint64_t skipped_empty;                  /* containers (messages[], data[]) with no element */
@@ -263,6 +266,23 @@ const struct ingest_stats *ingest_decoder_stats(const struct ingest_decoder *dec
  */
 int ingest_parse_time(const char *s, size_t n, int64_t *ms);
 int ingest_time_from_number(double v, int64_t *ms);
+
+/*
+ * Parse a time spec -- the edge of a window as a person gives it (--from,
+ * --to, and the HTTP API's from/to) -- relative to now_ms (the caller's
+ * clock, so the function is pure and thread-safe):
+ *   RFC 3339 with Z or an offset     2026-03-05T14:00:00+05:00
+ *   epoch, digits only               1772960700 (seconds: below 1e11), 1772960700000 (ms)
+ *   now                              now_ms
+ *   a time ago, -<digits>[unit]      -30s -15m -2h -7d -1w; no unit = seconds (-3600)
+ * Nothing else: no sign on an epoch ("-3600" is an hour ago, not 1969), no
+ * spaces, no fractions, units in lower case, at most 12 digits in a time
+ * ago.  Returns 0 and *ms, or KZ_EINVAL with a one-line message in err (what
+ * is accepted, and the input quoted); *ms is untouched on failure.  Whether
+ * the time is in the future is the caller's rule, not this parser's.
+ */
+int ingest_time_spec_parse(const char *s, size_t n, int64_t now_ms, int64_t *ms, char *err,
+                           size_t errlen);
 
 /* Length of the longest valid UTF-8 prefix of s (== n when all valid). */
 size_t ingest_utf8_valid_prefix(const char *s, size_t n);

@@ -14,6 +14,13 @@
  * milliseconds, so the two ranges cannot be confused for real posts) and
  * milliseconds otherwise.  Every result is kept within years 0000..9999 so
  * arithmetic on it cannot overflow.
+ *
+ * Time specs (ingest_time_spec_parse) are what a person types for a window's
+ * edge: the RFC 3339 and epoch forms above (integers only, no sign), "now",
+ * and an offset back from now, "-<digits><unit>" with unit s, m, h, d or w, or
+ * "-<digits>" alone for seconds ("-3600" is an hour ago, never 1969).  The
+ * function is pure: "now" is an argument, so the command line and an HTTP
+ * request read a spec the same way and tests can fix the clock.
  */
 #include <assert.h>
 #include <math.h>
@@ -232,6 +239,97 @@ int ingest_parse_time(const char *s, size_t n, int64_t *ms)
     if (n >= 5 && s[4] == '-')
         return ingest_time_parse_rfc3339(s, n, 0, ms);
     return parse_numeric(s, n, ms);
+}
+
+/* ---------------------------------------------------------------------------
+ * Time specs: --from / --to
+ * ------------------------------------------------------------------------ */
+
+#define SPEC_EXPECTS                                                                               \
+    "expected an RFC 3339 time (2026-03-05T14:00:00+05:00), epoch seconds (or milliseconds "       \
+    "from 1e11), now, or a time ago (-30s, -15m, -2h, -7d, -1w; -3600 is seconds)"
+
+static int spec_bad(const char *s, size_t n, char *err, size_t errlen, const char *why)
+{
+    if (err && errlen) {
+        /* quote at most 64 bytes of what was given, and only printable ASCII
+         * as it is: the message stays one line whatever the input holds */
+        char shown[64 * 4 + 8];
+        size_t o = 0;
+        for (size_t i = 0; i < n && i < 64; i++) {
+            unsigned char c = (unsigned char)s[i];
+            if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\')
+                shown[o++] = (char)c;
+            else if (c >= 0x80)
+                shown[o++] = (char)c; /* UTF-8 bytes pass (the caller's terminal decides) */
+            else
+                o += (size_t)snprintf(shown + o, sizeof(shown) - o, "\\x%02x", c);
+        }
+        if (n > 64)
+            o += (size_t)snprintf(shown + o, sizeof(shown) - o, "...");
+        shown[o] = 0;
+        snprintf(err, errlen, "%s; got \"%s\"", why ? why : SPEC_EXPECTS, shown);
+    }
+    return KZ_EINVAL;
+}
+
+int ingest_time_spec_parse(const char *s, size_t n, int64_t now_ms, int64_t *ms, char *err,
+                           size_t errlen)
+{
+    static const struct {
+        char unit;
+        int64_t ms;
+    } units[] = {{'s', 1000}, {'m', 60000}, {'h', 3600000}, {'d', 86400000}, {'w', 604800000}};
+    int64_t v;
+
+    if (!s || n == 0)
+        return spec_bad("", 0, err, errlen, NULL);
+    if (n == 3 && !memcmp(s, "now", 3)) {
+        *ms = now_ms;
+        return 0;
+    }
+    if (s[0] == '-') { /* a time ago: -<digits>[unit] */
+        size_t i = 1;
+        int64_t k = 0;
+        while (i < n && s[i] >= '0' && s[i] <= '9' && i <= 12)
+            k = k * 10 + (s[i++] - '0');
+        if (i == 1 || (i < n && s[i] >= '0' && s[i] <= '9'))
+            return spec_bad(s, n, err, errlen, i == 1 ? NULL : "a time ago has at most 12 digits");
+        int64_t unit = 1000;
+        if (i < n) {
+            size_t u;
+            for (u = 0; u < KZ_ARRAY_LEN(units) && units[u].unit != s[i]; u++)
+                ;
+            if (u == KZ_ARRAY_LEN(units) || i + 1 != n)
+                return spec_bad(s, n, err, errlen, NULL);
+            unit = units[u].ms;
+        }
+        /* divide, not multiply: 1e12 weeks in ms does not fit in 63 bits */
+        if (now_ms < MS_MIN || now_ms > MS_MAX || k > (now_ms - MS_MIN) / unit)
+            return spec_bad(s, n, err, errlen, "a time ago before year 0000");
+        *ms = now_ms - k * unit;
+        return 0;
+    }
+    if (n >= 5 && s[4] == '-') {
+        if (ingest_time_parse_rfc3339(s, n, 0, &v))
+            return spec_bad(s, n, err, errlen,
+                            "expected an RFC 3339 time with seconds and an offset "
+                            "(2026-03-05T14:00:00+05:00 or ...Z)");
+        *ms = v;
+        return 0;
+    }
+    /* epoch: digits only, the post rule (below 1e11 seconds, else ms) */
+    if (n > 18)
+        return spec_bad(s, n, err, errlen, NULL);
+    v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return spec_bad(s, n, err, errlen, NULL);
+        v = v * 10 + (s[i] - '0');
+    }
+    if (ingest_time_from_int(v, ms))
+        return spec_bad(s, n, err, errlen, "an epoch time after year 9999");
+    return 0;
 }
 
 /* ---------------------------------------------------------------------------

@@ -26,7 +26,7 @@ void kz_config_init(struct kz_config *c)
     c->flush_ms = 500;
     c->stats_interval = 10;
     c->lateness_ms = 60000;
-    c->gran = AGG_HOUR;
+    c->step = PIPELINE_STEP_AUTO;
     c->minute_ttl_s = 7 * 86400;
     c->hour_ttl_s = 400 * 86400;
     c->limit = 10;
@@ -49,6 +49,7 @@ void kz_config_free(struct kz_config *c)
     free(c->group);
     free(c->redis);
     free(c->redis_password_file);
+    free(c->tz);
     for (int i = 0; i < c->ntopics; i++)
         free(c->topics[i]);
     for (int i = 0; i < c->nkafka_props; i++) {

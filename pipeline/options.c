@@ -204,24 +204,51 @@ static int set_schema(struct kz_config *c, const struct kz_option *o, const char
     return 0;
 }
 
-static int set_gran(struct kz_config *c, const struct kz_option *o, const char *what, const char *v,
+/* --step (and its older name --gran): minute, hour, day or auto. */
+static int set_step(struct kz_config *c, const struct kz_option *o, const char *what, const char *v,
                     char *err, size_t errlen)
 {
-    if (strcmp(v, "minute") && strcmp(v, "hour"))
+    int s = pipeline_step_parse(v);
+    if (s == PIPELINE_STEP_INVALID)
         return bad(o, what, v, err, errlen);
-    *FIELD(c, o, int) = !strcmp(v, "hour") ? AGG_HOUR : AGG_MINUTE;
+    *FIELD(c, o, int) = s;
     return 0;
 }
 
-/* RFC 3339, epoch seconds or epoch milliseconds, kept as epoch ms. */
+/* A time spec (ingest_time_spec_parse: RFC 3339, epoch, now, -15m ...),
+ * kept as epoch ms.  Every spec of a command is read against one clock,
+ * c->now_ms, taken at the first: "--from -10m --to -10m" is empty however
+ * slowly the flags are parsed. */
 static int set_time(struct kz_config *c, const struct kz_option *o, const char *what, const char *v,
                     char *err, size_t errlen)
 {
     int64_t ms;
-    if (ingest_parse_time(v, strlen(v), &ms))
-        return bad(o, what, v, err, errlen);
+    char why[400];
+    if (!c->now_ms)
+        c->now_ms = pipeline_now_ms();
+    if (ingest_time_spec_parse(v, strlen(v), c->now_ms, &ms, why, sizeof(why))) {
+        snprintf(err, errlen, "%s: %s", what, why);
+        return -1;
+    }
     *FIELD(c, o, int64_t) = ms;
     return 0;
+}
+
+/* An IANA zone the system tzdata knows; opened once here to check it. */
+static int set_tz(struct kz_config *c, const struct kz_option *o, const char *what, const char *v,
+                  char *err, size_t errlen)
+{
+    struct agg_zone *z = NULL;
+    char why[600];
+    int rc = agg_zone_open(v, &z, why, sizeof(why));
+    agg_zone_free(z);
+    if (rc == KZ_ENOMEM)
+        return oom(err, errlen);
+    if (rc) {
+        snprintf(err, errlen, "%s: %s", what, why);
+        return -1;
+    }
+    return set_str(c, o, what, v, err, errlen);
 }
 
 static int set_redis(struct kz_config *c, const struct kz_option *o, const char *what,
@@ -409,16 +436,24 @@ const struct kz_option kz_options[KZ_OPT_COUNT] = {
         set_i64, F(int64_t, lateness_ms), 0, 30 * DAY_S * 1000,
         "milliseconds from 0 to 2592000000", NULL},
     [OPT_FROM] = {"from", 0, "TIME",
-        "window start, RFC 3339 or epoch (default: see above)",
+        "window start: RFC 3339, epoch seconds, now, or a time ago (-15m, -2h, -7d)",
         set_time, F(int64_t, from_ms), 0, 0,
-        "an RFC 3339 time (2026-03-05T14:00:00+05:00) or epoch seconds or milliseconds", NULL},
+        "an RFC 3339 time (2026-03-05T14:00:00+05:00), epoch seconds, now, or -15m/-2h/-7d",
+        NULL},
     [OPT_TO] = {"to", 0, "TIME",
-        "window end, exclusive",
+        "window end, exclusive, in the same forms (default: now, or the archives' end)",
         set_time, F(int64_t, to_ms), 0, 0,
-        "an RFC 3339 time (2026-03-05T14:00:00+05:00) or epoch seconds or milliseconds", NULL},
-    [OPT_GRAN] = {"gran", 0, "minute|hour",
-        "series and dims granularity (default hour)",
-        set_gran, F(int, gran), 0, 0, "one of minute, hour", NULL},
+        "an RFC 3339 time (2026-03-05T14:00:00+05:00), epoch seconds, now, or -15m/-2h/-7d",
+        NULL},
+    [OPT_GRAN] = {"gran", 0, "STEP",
+        "the older name of --step",
+        set_step, F(int, step), 0, 0, "one of minute, hour, day, auto", NULL},
+    [OPT_STEP] = {"step", 0, "STEP",
+        "minute, hour, day or auto (default: by the window's span)",
+        set_step, F(int, step), 0, 0, "one of minute, hour, day, auto", NULL},
+    [OPT_TZ] = {"tz", 0, "ZONE",
+        "IANA time zone of day buckets and printed times (default Asia/Almaty)",
+        set_tz, F(char *, tz), 1, 0, "an IANA time zone name such as Asia/Almaty or UTC", NULL},
     [OPT_LIMIT] = {"limit", 'n', "N",
         "entries in each top-k list (default 10; 0 = all)",
         set_int, F(int, limit), 0, 1000000, "an integer from 0 (all) to 1000000", NULL},

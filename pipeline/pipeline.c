@@ -51,7 +51,8 @@ struct pipeline {
     size_t cap_lower, used_lower;
 
     int autoflush;
-    int error; /* a failure inside a callback */
+    int store_undated; /* undated posts go to the store as "undated" (run) */
+    int error;         /* a failure inside a callback */
     char errbuf[256];
 };
 
@@ -147,6 +148,7 @@ static int facts_from(struct pipeline *p, const struct ingest_post *post, const 
 
     memset(f, 0, sizeof(*f));
     f->ts_ms = post->ts_ms;
+    f->undated = (post->flags & INGEST_POST_TS_ARRIVAL) != 0;
     f->platform = lower_ascii(p, post->platform);
     f->author = post->author;
     f->channel = post->channel;
@@ -224,14 +226,20 @@ static int on_post(void *ctx, const struct ingest_post *post)
         return fail(p, rc, "classify");
     if (p->verdict && (rc = p->verdict(p->verdict_ctx, post, &doc, &v)))
         return fail(p, rc, "verdict");
-    if (p->batch) {
+    /* An undated post (no time of its own, read from a file) is counted
+     * apart by the decoder's statistics and kept out of the store, whose
+     * bounds are an archive's span; the streaming job stores it as
+     * "undated" at its arrival so that Redis readers see it too. */
+    int undated = (post->flags & INGEST_POST_TS_ARRIVAL) != 0;
+    if (p->batch && (!undated || p->store_undated)) {
         if ((rc = facts_from(p, post, &doc, &v, &f)))
             return fail(p, rc, "facts");
         if ((rc = agg_batch_add(p->batch, &f)))
             return fail(p, rc, "aggregate");
     }
     p->stats.posts++;
-    p->stats.last_ts_ms = post->ts_ms;
+    if (!undated)
+        p->stats.last_ts_ms = post->ts_ms;
     return 0;
 }
 
@@ -461,6 +469,11 @@ int pipeline_text(struct pipeline *p, const char *text, size_t n, char *err, siz
 void pipeline_set_autoflush(struct pipeline *p, int on)
 {
     p->autoflush = on;
+}
+
+void pipeline_set_store_undated(struct pipeline *p, int on)
+{
+    p->store_undated = on;
 }
 
 uint64_t pipeline_pending(const struct pipeline *p)

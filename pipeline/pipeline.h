@@ -64,8 +64,12 @@ struct kz_config {
     int until_eof;          /* run: exit once every partition is drained */
     int stats_json;         /* run: stats as JSON lines on stderr */
     int64_t lateness_ms;    /* run: allowed lateness for the watermark; default 60000 */
-    int64_t from_ms, to_ms; /* query: window [from, to); 0 = default */
-    int gran;               /* query: enum agg_gran */
+    int64_t from_ms, to_ms; /* query: window [from, to); 0 = default (see
+                               pipeline_window_resolve) */
+    int64_t now_ms;         /* the clock every time spec of the command is read
+                               against: taken once, at the first (0 = not yet) */
+    int step;               /* query: enum pipeline_step; default PIPELINE_STEP_AUTO */
+    char *tz;               /* query, replay: IANA zone; NULL = PIPELINE_DEFAULT_TZ */
     int limit;              /* replay, query: top-k size (--limit, key "top"); default 10 */
     int64_t minute_ttl_s;   /* run: Redis retention of minute buckets; default 7 days */
     int64_t hour_ttl_s;     /* run: ... of hour, top and authors buckets; default 400 days */
@@ -139,7 +143,9 @@ enum kz_opt_id {
     OPT_LATENESS_MS,
     OPT_FROM,
     OPT_TO,
-    OPT_GRAN,
+    OPT_GRAN, /* the older name of OPT_STEP, kept as an alias */
+    OPT_STEP,
+    OPT_TZ,
     OPT_LIMIT,
     OPT_GOLD,
     OPT_MODEL,
@@ -294,6 +300,13 @@ int pipeline_reload_lexicons(struct pipeline *p, char *err, size_t errlen);
 /* The streaming loop turns autoflush off and decides itself when to flush,
  * so that a failed flush can be retried. */
 void pipeline_set_autoflush(struct pipeline *p, int on);
+/* Undated posts (INGEST_POST_TS_ARRIVAL: no usable time of their own; a
+ * Kafka message's timestamp is when it was produced, which for an archive
+ * sent by `kzpulse produce` is today, so it does not date a post) are
+ * counted by the decoder's statistics and kept out of the store (the default: an archive's span
+ * stays its data's); with on, they go to the store as the dimension "undated" in the buckets of
+ * their arrival and nothing else (the streaming job, so that Redis readers see them). */
+void pipeline_set_store_undated(struct pipeline *p, int on);
 uint64_t pipeline_pending(const struct pipeline *p); /* posts in the batch */
 /* Positions covered by the pending batch (valid until the next flush). */
 const struct agg_position *pipeline_positions(const struct pipeline *p, size_t *n);
@@ -339,6 +352,62 @@ static inline bool pipeline_blank_line(const char *s, size_t n)
 }
 
 /* ---------------------------------------------------------------------------
+ * Windows: --from, --to, --step and --tz made into a query's window
+ *
+ * A window is [from, to) in UTC ms.  Its buckets are those of the step that
+ * overlap it: minute and hour buckets are the store's UTC ones, day buckets
+ * are local days of the zone summed from hour buckets -- so the current,
+ * partial minute or hour is always in a window that reaches now.  Hour and
+ * day steps need a zone whose offset is a whole number of hours (the store's
+ * hours are UTC hours); a zone such as Asia/Kolkata (+05:30) takes --step
+ * minute, or the window is refused with a message that says so.
+ * ------------------------------------------------------------------------ */
+
+#define PIPELINE_DEFAULT_TZ "Asia/Almaty" /* Kazakhstan: one zone, UTC+5, since 2024-03-01 */
+
+enum pipeline_step {
+    PIPELINE_STEP_INVALID = -2,
+    PIPELINE_STEP_AUTO = -1,
+    PIPELINE_STEP_MINUTE = AGG_MINUTE,
+    PIPELINE_STEP_HOUR = AGG_HOUR,
+    PIPELINE_STEP_DAY = 2,
+};
+
+/* "minute", "hour", "day", "auto" <-> the enum (PIPELINE_STEP_INVALID if unknown). */
+int pipeline_step_parse(const char *s);
+const char *pipeline_step_name(enum pipeline_step s);
+
+/* The wall clock, epoch ms (the one place commands read it). */
+int64_t pipeline_now_ms(void);
+
+struct pipeline_window_in {
+    int64_t from_ms, to_ms;      /* as given; 0 = the default */
+    enum pipeline_step step;     /* PIPELINE_STEP_AUTO: by the span */
+    const struct agg_zone *zone; /* NULL = UTC */
+    int64_t now_ms;
+    int archive;                /* defaults: the data's span (else the last 24 hours to now) */
+    int64_t data_from, data_to; /* archives: the store's bounds; data_to 0 when empty */
+};
+
+struct pipeline_window {
+    int64_t from_ms, to_ms;
+    enum pipeline_step step; /* never auto */
+};
+
+/*
+ * Resolve a window.  Defaults: live (Redis), [now - 24 h, now); archives,
+ * the data's span (when the archives hold no dated post, the last 24 hours).
+ * --step auto: a span up to 3 hours gives minute, up to 7 days hour, else
+ * day.  Refused with KZ_EINVAL and a one-line message naming the parameter: a
+ * --from after now; an empty or inverted window (--to at or before --from,
+ * or a --from after the archives' last post); an hour or day step in a zone
+ * whose offset in the window is not a whole number of hours.  Pure: the
+ * clock comes in now_ms.
+ */
+int pipeline_window_resolve(const struct pipeline_window_in *in, struct pipeline_window *out,
+                            char *err, size_t errlen);
+
+/* ---------------------------------------------------------------------------
  * Rendering: query answers and the replay report, as text or JSON
  *
  * One place turns store answers into output, so `kzpulse query`, `kzpulse
@@ -352,16 +421,19 @@ enum pipeline_format {
     PIPELINE_JSON, /* query: one compact JSON object a line; report: indented JSON */
 };
 
-/* A query over a store.  Strings are borrowed. */
+/* A query over a store.  Strings and the zone are borrowed. */
 struct pipeline_query {
     const char *what;                  /* "series", "top", "distinct" or "dims" */
     const char *arg;                   /* a dimension (series, distinct), a top-k kind (hashtag,
                                           term, channel) or a dimension prefix (dims) */
-    enum agg_gran gran;                /* series and dims */
-    int64_t from_ms, to_ms;            /* the window [from, to) */
+    enum pipeline_step step;           /* series and dims: minute, hour or day (not auto) */
+    const struct agg_zone *zone;       /* day boundaries and printed times; NULL = UTC */
+    int64_t from_ms, to_ms;            /* the window [from, to), as resolved */
     size_t limit;                      /* top: at most this many members, 0 = all */
     const struct nlp_lexicon *lexicon; /* topics and regions known besides the store's;
                                           NULL: none (see pipeline_query_check) */
+    int64_t undated;                   /* series, dims: posts without a usable time to report
+                                          apart; -1 = read the store's "undated" over the window */
 };
 
 /* Is what the name of a query? */
@@ -409,15 +481,17 @@ int pipeline_query_render(struct agg_store *st, const struct pipeline_query *q,
                           enum pipeline_format fmt, FILE *f, char *err, size_t errlen);
 
 /* The renderers alone, for answers already read from a store.  The JSON
- * objects name q's query, argument and window (and gran for a series). */
+ * objects name q's query, argument, window and zone (and the step and the
+ * undated posts for a series or dims).  Times print in q->zone as RFC 3339
+ * with the offset ("2026-03-05T14:00:00+05:00"), in text and JSON alike. */
 int pipeline_render_series(FILE *f, enum pipeline_format fmt, const struct pipeline_query *q,
-                           const struct agg_series *s);
+                           const struct agg_series *s, int64_t undated);
 int pipeline_render_top(FILE *f, enum pipeline_format fmt, const struct pipeline_query *q,
                         const struct agg_top *t);
 int pipeline_render_distinct(FILE *f, enum pipeline_format fmt, const struct pipeline_query *q,
                              uint64_t n);
 int pipeline_render_dims(FILE *f, enum pipeline_format fmt, const struct pipeline_query *q,
-                         const struct agg_dimcounts *d);
+                         const struct agg_dimcounts *d, int64_t undated);
 
 /* What the replay report covers; everything is borrowed. */
 struct pipeline_report {
@@ -425,13 +499,17 @@ struct pipeline_report {
     const struct ingest_stats *ingest; /* records, dead letters, flags */
     const char *const *sources;        /* the files replayed, as named */
     int nsources;
-    const char *dead_letters; /* where the dead letters went */
-    int top;                  /* entries in each top-k list */
+    const char *dead_letters;    /* where the dead letters went */
+    int top;                     /* entries in each top-k list */
+    const struct agg_zone *zone; /* days of the hourly chart, times printed; NULL = UTC */
 };
 
-/* The replay report: totals, flags, dead letters by reason, posts per hour,
- * posts by platform, language, region, topic, stance and mobilization, and
- * the top hashtags, every count read back from the store. */
+/* The replay report: totals, flags (undated posts among them: in no series
+ * and no count by dimension), dead letters by reason, posts per hour (a line
+ * a local day of r->zone), posts by platform, language, region, topic,
+ * stance and mobilization, and the top hashtags, every count read back from
+ * the store.  JSON: "from"/"to" in RFC 3339 with the zone's offset,
+ * posts_per_hour keyed by UTC hour ("YYYY-MM-DDTHH", as the store's). */
 int pipeline_render_report(FILE *f, enum pipeline_format fmt, const struct pipeline_report *r);
 
 /* ---------------------------------------------------------------------------

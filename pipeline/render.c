@@ -12,7 +12,16 @@
  * top-k, distinct), never from side counters, so the report is also a check
  * that the store holds what was fed in; input accounting (records, dead
  * letters by reason, truncations, arrival-time fallbacks) comes from the
- * decoder's statistics.  Both formats carry the same facts.  Times are UTC.
+ * decoder's statistics.  Both formats carry the same facts.
+ *
+ * Time: query answers print every time in the query's zone as RFC 3339 with
+ * its offset (2026-03-05T14:00:00+05:00), text and JSON alike.  Store buckets
+ * are UTC minutes and hours; a window [from, to) is widened to the buckets
+ * that overlap it (down at from, up at to), so the partial bucket holding
+ * "now" is in it -- the store's own rule, floor(from) <= start < floor(to),
+ * would leave it out.  Day buckets are the zone's local days, summed here
+ * from hour buckets.  Posts without a usable time are reported apart, as
+ * "undated", never inside a series.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -48,13 +57,14 @@ static int written(FILE *f)
  * Query answers
  * ------------------------------------------------------------------------ */
 
-/* {"query": ..., "arg": ..., "from": ..., "to": ...}: what every answer starts with. */
+/* {"query": ..., "arg": ..., "from": ..., "to": ..., "tz": ...}: what every answer starts with. */
 static json_t *window_json(const struct pipeline_query *q)
 {
-    char a[32], b[32];
-    fmt_time(q->from_ms, a, sizeof(a), ISO_SECOND);
-    fmt_time(q->to_ms, b, sizeof(b), ISO_SECOND);
-    return json_pack("{s:s, s:s, s:s, s:s}", "query", q->what, "arg", q->arg, "from", a, "to", b);
+    char a[40], b[40];
+    agg_zone_format(q->zone, q->from_ms, a, sizeof(a));
+    agg_zone_format(q->zone, q->to_ms, b, sizeof(b));
+    return json_pack("{s:s, s:s, s:s, s:s, s:s}", "query", q->what, "arg", q->arg, "from", a, "to",
+                     b, "tz", agg_zone_name(q->zone));
 }
 
 /* One line of compact JSON; takes the reference to o. */
@@ -69,25 +79,28 @@ static int put_json(FILE *f, json_t *o)
 }
 
 int pipeline_render_series(FILE *f, enum pipeline_format fmt, const struct pipeline_query *q,
-                           const struct agg_series *s)
+                           const struct agg_series *s, int64_t undated)
 {
-    char t[32];
+    char t[40];
     if (fmt == PIPELINE_TEXT) {
         for (size_t i = 0; i < s->n; i++) {
-            fmt_time(s->points[i].bucket_ms, t, sizeof(t), ISO_SECOND);
+            agg_zone_format(q->zone, s->points[i].bucket_ms, t, sizeof(t));
             fprintf(f, "%s\t%lld\n", t, (long long)s->points[i].count);
         }
         fprintf(f, "total\t%lld\n", (long long)s->total);
+        if (undated > 0)
+            fprintf(f, "undated\t%lld\n", (long long)undated);
         return written(f);
     }
     json_t *o = window_json(q), *pts = json_array();
     for (size_t i = 0; i < s->n; i++) {
-        fmt_time(s->points[i].bucket_ms, t, sizeof(t), ISO_SECOND);
+        agg_zone_format(q->zone, s->points[i].bucket_ms, t, sizeof(t));
         json_array_append_new(pts, json_pack("[s, I]", t, (json_int_t)s->points[i].count));
     }
-    json_object_set_new(o, "gran", json_string(agg_gran_name(q->gran)));
+    json_object_set_new(o, "step", json_string(pipeline_step_name(q->step)));
     json_object_set_new(o, "points", pts);
     json_object_set_new(o, "total", json_integer(s->total));
+    json_object_set_new(o, "undated", json_integer(undated > 0 ? undated : 0));
     return put_json(f, o);
 }
 
@@ -120,17 +133,21 @@ int pipeline_render_distinct(FILE *f, enum pipeline_format fmt, const struct pip
 }
 
 int pipeline_render_dims(FILE *f, enum pipeline_format fmt, const struct pipeline_query *q,
-                         const struct agg_dimcounts *d)
+                         const struct agg_dimcounts *d, int64_t undated)
 {
     if (fmt == PIPELINE_TEXT) {
         for (size_t i = 0; i < d->n; i++)
             fprintf(f, "%s\t%lld\n", d->items[i].dim, (long long)d->items[i].count);
+        if (undated > 0)
+            fprintf(f, "undated\t%lld\n", (long long)undated);
         return written(f);
     }
     json_t *o = window_json(q), *items = json_object();
     for (size_t i = 0; i < d->n; i++)
         json_object_set_new(items, d->items[i].dim, json_integer(d->items[i].count));
+    json_object_set_new(o, "step", json_string(pipeline_step_name(q->step)));
     json_object_set_new(o, "dims", items);
+    json_object_set_new(o, "undated", json_integer(undated > 0 ? undated : 0));
     return put_json(f, o);
 }
 
@@ -138,13 +155,86 @@ int pipeline_render_dims(FILE *f, enum pipeline_format fmt, const struct pipelin
  * Named queries: read the store, render the answer
  * ------------------------------------------------------------------------ */
 
+static int64_t floor_to(int64_t t, int64_t w)
+{
+    return t - ((t % w) + w) % w;
+}
+
+/* The store's granularity for q's step, and the bucket range [*from, *to)
+ * covering q's window: widened down at from and up at to, to whole buckets of
+ * the step (local days for day). */
+static enum agg_gran buckets_of(const struct pipeline_query *q, enum pipeline_step step,
+                                int64_t *from, int64_t *to)
+{
+    if (step == PIPELINE_STEP_DAY) {
+        *from = agg_zone_day_floor(q->zone, q->from_ms);
+        *to = agg_zone_day_ceil(q->zone, q->to_ms);
+        return AGG_HOUR;
+    }
+    int64_t w = step == PIPELINE_STEP_MINUTE ? AGG_MINUTE_MS : AGG_HOUR_MS;
+    *from = floor_to(q->from_ms, w);
+    *to = q->to_ms > INT64_MAX - w ? q->to_ms : floor_to(q->to_ms + w - 1, w);
+    return step == PIPELINE_STEP_MINUTE ? AGG_MINUTE : AGG_HOUR;
+}
+
+/* Posts without a usable time over q's window: q->undated, or the store's
+ * "undated" dimension (the streaming job's, by arrival) when it is -1. */
+static int undated_of(struct agg_store *st, const struct pipeline_query *q, int64_t *n, char *err,
+                      size_t errlen)
+{
+    *n = q->undated;
+    if (q->undated >= 0)
+        return 0;
+    int64_t from, to;
+    struct agg_series s = {0};
+    enum agg_gran g = buckets_of(q, PIPELINE_STEP_HOUR, &from, &to);
+    int rc = agg_store_series(st, g, "undated", from, to, &s, err, errlen);
+    *n = rc ? 0 : s.total;
+    agg_series_free(&s);
+    return rc;
+}
+
+/* Hour points summed into the zone's local days (s is dense and starts at a
+ * local midnight).  Refuses an hour whose offset is not whole hours. */
+static int fold_days(const struct pipeline_query *q, struct agg_series *s, char *err, size_t errlen)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        int64_t at = s->points[i].bucket_ms;
+        if (agg_zone_offset(q->zone, at) % 3600) {
+            char t[40];
+            agg_zone_format(q->zone, at, t, sizeof(t));
+            snprintf(err, errlen,
+                     "--tz %s: at %s the offset is not a whole number of hours, and day "
+                     "buckets are built from whole UTC hours; use --step minute",
+                     agg_zone_name(q->zone), t);
+            return KZ_EINVAL;
+        }
+        int64_t day = agg_zone_day_floor(q->zone, at);
+        if (o && s->points[o - 1].bucket_ms == day) {
+            s->points[o - 1].count += s->points[i].count;
+        } else {
+            s->points[o].bucket_ms = day;
+            s->points[o++].count = s->points[i].count;
+        }
+    }
+    s->n = o;
+    return 0;
+}
+
 static int query_series(struct agg_store *st, const struct pipeline_query *q,
                         enum pipeline_format fmt, FILE *f, char *err, size_t errlen)
 {
     struct agg_series s = {0};
-    int rc = agg_store_series(st, q->gran, q->arg, q->from_ms, q->to_ms, &s, err, errlen);
+    int64_t from, to, undated = 0;
+    enum agg_gran g = buckets_of(q, q->step, &from, &to);
+    int rc = agg_store_series(st, g, q->arg, from, to, &s, err, errlen);
+    if (rc == 0 && q->step == PIPELINE_STEP_DAY)
+        rc = fold_days(q, &s, err, errlen);
     if (rc == 0)
-        rc = pipeline_render_series(f, fmt, q, &s);
+        rc = undated_of(st, q, &undated, err, errlen);
+    if (rc == 0)
+        rc = pipeline_render_series(f, fmt, q, &s, undated);
     agg_series_free(&s);
     return rc;
 }
@@ -153,8 +243,11 @@ static int query_top(struct agg_store *st, const struct pipeline_query *q, enum 
                      FILE *f, char *err, size_t errlen)
 {
     struct agg_top t = {0};
-    int rc = agg_store_topk(st, (enum agg_top_kind)agg_top_kind_parse(q->arg), q->from_ms, q->to_ms,
-                            q->limit, &t, err, errlen);
+    int64_t from, to; /* top-k lives in hour buckets */
+    buckets_of(q, q->step == PIPELINE_STEP_DAY ? PIPELINE_STEP_DAY : PIPELINE_STEP_HOUR, &from,
+               &to);
+    int rc = agg_store_topk(st, (enum agg_top_kind)agg_top_kind_parse(q->arg), from, to, q->limit,
+                            &t, err, errlen);
     if (rc == 0)
         rc = pipeline_render_top(f, fmt, q, &t);
     agg_top_free(&t);
@@ -165,7 +258,10 @@ static int query_distinct(struct agg_store *st, const struct pipeline_query *q,
                           enum pipeline_format fmt, FILE *f, char *err, size_t errlen)
 {
     uint64_t n = 0;
-    int rc = agg_store_distinct(st, q->arg, q->from_ms, q->to_ms, &n, err, errlen);
+    int64_t from, to; /* author sketches live in hour buckets */
+    buckets_of(q, q->step == PIPELINE_STEP_DAY ? PIPELINE_STEP_DAY : PIPELINE_STEP_HOUR, &from,
+               &to);
+    int rc = agg_store_distinct(st, q->arg, from, to, &n, err, errlen);
     return rc ? rc : pipeline_render_distinct(f, fmt, q, n);
 }
 
@@ -173,9 +269,13 @@ static int query_dims(struct agg_store *st, const struct pipeline_query *q,
                       enum pipeline_format fmt, FILE *f, char *err, size_t errlen)
 {
     struct agg_dimcounts d = {0};
-    int rc = agg_store_dims(st, q->gran, q->arg, q->from_ms, q->to_ms, &d, err, errlen);
+    int64_t from, to, undated = 0;
+    enum agg_gran g = buckets_of(q, q->step, &from, &to);
+    int rc = agg_store_dims(st, g, q->arg, from, to, &d, err, errlen);
     if (rc == 0)
-        rc = pipeline_render_dims(f, fmt, q, &d);
+        rc = undated_of(st, q, &undated, err, errlen);
+    if (rc == 0)
+        rc = pipeline_render_dims(f, fmt, q, &d, undated);
     agg_dimcounts_free(&d);
     return rc;
 }
@@ -326,8 +426,9 @@ static void text_dims(FILE *f, struct agg_store *s, const struct window *w, cons
     agg_dimcounts_free(&d);
 }
 
-/* One line per day: a 24-cell sparkline of posts per hour and the day's total. */
-static void text_hours(FILE *f, const struct agg_series *h)
+/* One line per local day of zone: a sparkline of posts per hour (24 cells; 23
+ * or 25 on a day the clocks change) and the day's total. */
+static void text_hours(FILE *f, const struct agg_series *h, const struct agg_zone *zone)
 {
     static const char *const ticks[] = {" ",      "\u2581", "\u2582", "\u2583", "\u2584",
                                         "\u2585", "\u2586", "\u2587", "\u2588"};
@@ -335,20 +436,21 @@ static void text_hours(FILE *f, const struct agg_series *h)
     for (size_t i = 0; i < h->n; i++)
         if (h->points[i].count > max)
             max = h->points[i].count, peak_ms = h->points[i].bucket_ms;
-    char day[32], b1[32];
-    fprintf(f, "\nPosts per hour (UTC; one cell an hour, 00..23; peak %s at ",
+    char day[40], b1[32];
+    fprintf(f, "\nPosts per hour (%s; one cell an hour, 00..23; peak %s at ", agg_zone_name(zone),
             grouped(max, b1, sizeof(b1)));
-    fmt_time(peak_ms, day, sizeof(day), "%Y-%m-%d %H:00");
-    fprintf(f, "%s)\n", day);
+    agg_zone_format(zone, peak_ms, day, sizeof(day));
+    fprintf(f, "%.16s)\n", day); /* 2026-03-05T14:00 */
     size_t i = 0;
     int64_t skipped = 0;
     while (i < h->n) {
-        int64_t day_start = h->points[i].bucket_ms - (h->points[i].bucket_ms % 86400000LL);
+        int64_t day_start = agg_zone_day_floor(zone, h->points[i].bucket_ms);
+        int64_t day_end = agg_zone_day_ceil(zone, h->points[i].bucket_ms + 1);
         /* a day without posts is one line of nothing: fold runs of them */
         size_t j = i;
-        while (j < h->n && h->points[j].bucket_ms < day_start + 86400000LL && !h->points[j].count)
+        while (j < h->n && h->points[j].bucket_ms < day_end && !h->points[j].count)
             j++;
-        if (j < h->n && h->points[j].bucket_ms >= day_start + 86400000LL) {
+        if (j < h->n && h->points[j].bucket_ms >= day_end) {
             i = j;
             skipped++;
             continue;
@@ -361,20 +463,25 @@ static void text_hours(FILE *f, const struct agg_series *h)
             fprintf(f, "  %s days without posts\n", grouped(skipped, b1, sizeof(b1)));
             skipped = 0;
         }
-        fmt_time(day_start, day, sizeof(day), "%Y-%m-%d");
-        fprintf(f, "  %s |", day);
+        agg_zone_format(zone, day_start, day, sizeof(day));
+        fprintf(f, "  %.10s |", day);
         int64_t sum = 0;
-        for (int hr = 0; hr < 24; hr++) {
-            int64_t at = day_start + hr * AGG_HOUR_MS;
-            if (i < h->n && h->points[i].bucket_ms == at) {
-                int64_t c = h->points[i].count;
-                sum += c;
-                int level = c == 0 ? 0 : max ? 1 + (int)((c - 1) * 8 / max) : 0;
-                fputs(ticks[level > 8 ? 8 : level], f);
-                i++;
-            } else {
+        for (int64_t at = day_start; at < day_end; at += AGG_HOUR_MS) {
+            /* the store's hours in this local hour: one, or two halves in a
+             * zone such as +05:30; none before the window */
+            int64_t c = 0;
+            int any = 0;
+            for (; i < h->n && h->points[i].bucket_ms < at + AGG_HOUR_MS &&
+                   h->points[i].bucket_ms < day_end;
+                 i++, any = 1)
+                c += h->points[i].count;
+            if (!any) {
                 fputc(' ', f);
+                continue;
             }
+            sum += c;
+            int level = c == 0 ? 0 : max ? 1 + (int)((c - 1) * 8 / max) : 0;
+            fputs(ticks[level > 8 ? 8 : level], f);
         }
         fprintf(f, "| %9s\n", grouped(sum, b1, sizeof(b1)));
     }
@@ -405,7 +512,7 @@ static void text_top(FILE *f, struct agg_store *st, const struct window *w, enum
 static int report_text(FILE *f, const struct pipeline_report *in)
 {
     struct window w = window_of(in->store);
-    char err[256], b1[32], b2[32], t1[32], t2[32];
+    char err[256], b1[32], b2[32], t1[40], t2[40];
     const struct ingest_stats *is = in->ingest;
     struct agg_series all = {0};
 
@@ -417,9 +524,9 @@ static int report_text(FILE *f, const struct pipeline_report *in)
             grouped((int64_t)is->posts, b2, 32));
     if (!w.empty &&
         agg_store_series(in->store, AGG_HOUR, "all", w.from, w.to, &all, err, sizeof(err)) == 0) {
-        fmt_time(w.from, t1, sizeof(t1), "%Y-%m-%d %H:00");
-        fmt_time(w.to, t2, sizeof(t2), "%Y-%m-%d %H:00");
-        fprintf(f, "counted      %s posts, %s .. %s UTC\n", grouped(all.total, b1, 32), t1, t2);
+        agg_zone_format(in->zone, w.from, t1, sizeof(t1));
+        agg_zone_format(in->zone, w.to, t2, sizeof(t2));
+        fprintf(f, "counted      %s posts, %s .. %s\n", grouped(all.total, b1, 32), t1, t2);
         uint64_t authors = 0;
         if (agg_store_distinct(in->store, "all", w.from, w.to, &authors, err, sizeof(err)) == 0)
             fprintf(f, "authors      ~%s distinct (HyperLogLog)\n",
@@ -427,10 +534,13 @@ static int report_text(FILE *f, const struct pipeline_report *in)
     } else {
         fprintf(f, "counted      0 posts\n");
     }
-    fprintf(f,
-            "flagged      %s truncated to the text limit, %s with arrival time for a "
-            "missing or unreadable timestamp\n",
-            grouped((int64_t)is->truncated, b1, 32), grouped((int64_t)is->ts_arrival, b2, 32));
+    fprintf(f, "flagged      %s truncated to the text limit\n",
+            grouped((int64_t)is->truncated, b1, 32));
+    if (is->ts_arrival)
+        fprintf(f,
+                "undated      %s posts without a usable time (missing or unreadable ts): "
+                "in no series or count below\n",
+                grouped((int64_t)is->ts_arrival, b2, 32));
     if (is->skipped_service)
         fprintf(f, "skipped      %s Telegram service messages\n",
                 grouped((int64_t)is->skipped_service, b1, 32));
@@ -448,7 +558,7 @@ static int report_text(FILE *f, const struct pipeline_report *in)
                     grouped((int64_t)is->dead[r], b1, 32));
 
     if (all.n)
-        text_hours(f, &all);
+        text_hours(f, &all, in->zone);
     for (size_t i = 0; i < KZ_ARRAY_LEN(dim_sections); i++)
         text_dims(f, in->store, &w, dim_sections[i][0], dim_sections[i][1], all.total, in->top);
 
@@ -481,7 +591,7 @@ static int report_json(FILE *f, const struct pipeline_report *in)
 {
     struct window w = window_of(in->store);
     const struct ingest_stats *is = in->ingest;
-    char err[256], t[32];
+    char err[256], t[40];
     json_t *root = json_object();
 
     json_t *src = json_array();
@@ -492,6 +602,7 @@ static int report_json(FILE *f, const struct pipeline_report *in)
     json_object_set_new(root, "posts", json_integer((json_int_t)is->posts));
     json_object_set_new(root, "truncated", json_integer((json_int_t)is->truncated));
     json_object_set_new(root, "ts_arrival", json_integer((json_int_t)is->ts_arrival));
+    json_object_set_new(root, "undated", json_integer((json_int_t)is->ts_arrival));
     json_object_set_new(root, "skipped_service", json_integer((json_int_t)is->skipped_service));
 
     json_t *dead = json_object();
@@ -515,10 +626,11 @@ static int report_json(FILE *f, const struct pipeline_report *in)
             fmt_time(all.points[i].bucket_ms, t, sizeof(t), "%Y-%m-%dT%H");
             json_object_set_new(hours, t, json_integer(all.points[i].count));
         }
-        fmt_time(w.from, t, sizeof(t), "%Y-%m-%dT%H:00:00Z");
+        agg_zone_format(in->zone, w.from, t, sizeof(t));
         json_object_set_new(root, "from", json_string(t));
-        fmt_time(w.to, t, sizeof(t), "%Y-%m-%dT%H:00:00Z");
+        agg_zone_format(in->zone, w.to, t, sizeof(t));
         json_object_set_new(root, "to", json_string(t));
+        json_object_set_new(root, "tz", json_string(agg_zone_name(in->zone)));
     }
     json_object_set_new(root, "counted", json_integer(all.total));
     uint64_t authors = 0;

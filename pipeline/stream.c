@@ -450,6 +450,7 @@ static int start(struct stream *s, char *err, size_t errlen)
     if ((rc = pipeline_new(cfg, s->store, on_dead, s, &s->pipe, err, errlen)))
         return rc == KZ_ENOMEM ? rc : KZ_EINVAL; /* lexicons or models that do not load */
     pipeline_set_autoflush(s->pipe, 0);
+    pipeline_set_store_undated(s->pipe, 1);
     assert(cfg->nkafka_props <= KZ_MAX_KAFKA_PROPS);
     for (int i = 0; i < cfg->nkafka_props; i++) {
         props[i].key = cfg->kafka_props[i].key;

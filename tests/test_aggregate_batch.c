@@ -240,6 +240,44 @@ static void test_empty_and_none(void)
     agg_batch_free(b);
 }
 
+/* Issue 15: a post without a usable time counts toward "undated" in the
+ * buckets of its arrival, and toward nothing else: not "all", no topic, no
+ * top-k, no author sketch. */
+static void test_undated(void)
+{
+    const struct kz_str topics[] = {S("protest")};
+    const struct kz_str tags[] = {S("жаңаөзен")};
+    struct agg_facts f = {.ts_ms = TS,
+                          .undated = 1,
+                          .platform = S("telegram"),
+                          .lang = S("kk"),
+                          .region = S("mangystau"),
+                          .author = S("a1"),
+                          .channel = S("news_kz"),
+                          .topics = topics,
+                          .ntopics = 1,
+                          .mobilization = 1,
+                          .hashtags = tags,
+                          .nhashtags = 1};
+    static const char *const counts[] = {
+        "m " MIN_B " undated = 2",
+        "h " HOUR_B " undated = 2",
+    };
+    static const char *const nothing[] = {0};
+    struct agg_batch *b = NULL;
+
+    CHECK_EQ_INT(agg_batch_new(&b), 0);
+    if (!b)
+        return;
+    CHECK_EQ_INT(agg_batch_add(b, &f), 0);
+    CHECK_EQ_INT(agg_batch_add(b, &f), 0);
+    CHECK_EQ_INT(agg_batch_posts(b), 2);
+    CHECK_LINES(b, COUNTS, counts);
+    check_lines(b, TOPS, nothing, 0, __LINE__);
+    check_lines(b, AUTHORS, nothing, 0, __LINE__);
+    agg_batch_free(b);
+}
+
 static void test_folding(void)
 {
     /* Equal topics after ASCII folding count once; non-ASCII bytes are left
@@ -513,6 +551,7 @@ int main(void)
 {
     RUN(test_dimensions);
     RUN(test_empty_and_none);
+    RUN(test_undated);
     RUN(test_folding);
     RUN(test_coalescing);
     RUN(test_alignment);

@@ -137,8 +137,113 @@ static void test_garbage(void)
     CHECK_EQ_INT(ms, T0);
 }
 
+/* ---------------------------------------------------------------------------
+ * Time specs (--from, --to): every form, every bad form
+ * ------------------------------------------------------------------------ */
+
+#define NOW 1772960700000LL /* the test's clock: 2026-03-08T09:05:00Z */
+
+static int spec(const char *s, int64_t *ms, char *err, size_t errlen)
+{
+    return ingest_time_spec_parse(s, strlen(s), NOW, ms, err, errlen);
+}
+
+#define CHECK_SPEC(s, want)                                                                        \
+    do {                                                                                           \
+        int64_t ms_ = -42;                                                                         \
+        char err_[512] = "";                                                                       \
+        CHECK_EQ_INT(spec(s, &ms_, err_, sizeof(err_)), 0);                                        \
+        CHECK_EQ_INT(ms_, want);                                                                   \
+        CHECK_EQ_STR(err_, "");                                                                    \
+    } while (0)
+
+#define CHECK_SPEC_BAD(s, msg)                                                                     \
+    do {                                                                                           \
+        int64_t ms_ = -42;                                                                         \
+        char err_[512] = "";                                                                       \
+        CHECK_EQ_INT(spec(s, &ms_, err_, sizeof(err_)), KZ_EINVAL);                                \
+        CHECK_EQ_INT(ms_, -42);                                                                    \
+        CHECK(strstr(err_, msg) != NULL);                                                          \
+        CHECK(strchr(err_, '\n') == NULL);                                                         \
+    } while (0)
+
+static void test_spec_forms(void)
+{
+    CHECK_SPEC("now", NOW);
+    CHECK_SPEC("2026-03-08T14:05:00+05:00", NOW);
+    CHECK_SPEC("2026-03-08T09:05:00Z", NOW);
+    CHECK_SPEC("2026-03-08T09:05:00.250Z", NOW + 250);
+    CHECK_SPEC("1772960700", NOW);    /* epoch seconds */
+    CHECK_SPEC("1772960700000", NOW); /* epoch milliseconds: 1e11 and above */
+    CHECK_SPEC("99999999999", 99999999999000LL);
+    CHECK_SPEC("0", 0);
+    CHECK_SPEC("-30s", NOW - 30000);
+    CHECK_SPEC("-15m", NOW - 15 * 60000);
+    CHECK_SPEC("-2h", NOW - 2 * 3600000LL);
+    CHECK_SPEC("-7d", NOW - 7 * 86400000LL);
+    CHECK_SPEC("-1w", NOW - 604800000LL);
+    CHECK_SPEC("-3600", NOW - 3600000LL); /* a bare negative number: seconds ago */
+    CHECK_SPEC("-0", NOW);
+    CHECK_SPEC("-0h", NOW);
+    CHECK_SPEC("-000000000001m", NOW - 60000);           /* 12 digits */
+    CHECK_SPEC("-59999999999s", NOW - 59999999999000LL); /* year 125 */
+}
+
+static void test_spec_bad(void)
+{
+    const char *forms = "expected an RFC 3339 time";
+    CHECK_SPEC_BAD("", forms);
+    CHECK_SPEC_BAD("yesterday", "got \"yesterday\"");
+    CHECK_SPEC_BAD("кеше", forms); /* "yesterday" */
+    CHECK_SPEC_BAD("вчера", forms);
+    CHECK_SPEC_BAD("NOW", forms);
+    CHECK_SPEC_BAD("now ", forms);
+    CHECK_SPEC_BAD(" now", forms);
+    CHECK_SPEC_BAD("now-1h", forms);
+    CHECK_SPEC_BAD("-", forms);
+    CHECK_SPEC_BAD("-h", forms);
+    CHECK_SPEC_BAD("-1H", forms);
+    CHECK_SPEC_BAD("-1y", forms);
+    CHECK_SPEC_BAD("-1hh", forms);
+    CHECK_SPEC_BAD("-1.5h", forms);
+    CHECK_SPEC_BAD("- 1h", forms);
+    CHECK_SPEC_BAD("+1h", forms);
+    CHECK_SPEC_BAD("1h", forms);
+    CHECK_SPEC_BAD("--1h", forms);
+    CHECK_SPEC_BAD("-1000000000000s", "at most 12 digits");
+    CHECK_SPEC_BAD("-999999999999w", "before year 0000"); /* 6e20 ms: no overflow */
+    CHECK_SPEC_BAD("-999999999999s", "before year 0000");
+    CHECK_SPEC_BAD("1772960700.5", forms); /* no fractions on the command line */
+    CHECK_SPEC_BAD("1.7e9", forms);
+    CHECK_SPEC_BAD("+1772960700", forms);
+    CHECK_SPEC_BAD("1234567890123456789", forms);
+    CHECK_SPEC_BAD("999999999999999999", "after year 9999");
+    CHECK_SPEC_BAD("2026-03-08T09:05:00", "with seconds and an offset"); /* no offset */
+    CHECK_SPEC_BAD("2026-03-08", "with seconds and an offset");
+    CHECK_SPEC_BAD("2026-02-30T00:00:00Z", "with seconds and an offset");
+    CHECK_SPEC_BAD("2026-03-08T09:05Z", "with seconds and an offset");
+    CHECK_SPEC_BAD("a\nb", "got \"a\\x0ab\""); /* one line, whatever the input */
+
+    /* the length is honoured, NUL bytes and all; NULL is refused */
+    int64_t ms = 5;
+    char err[512];
+    CHECK_EQ_INT(ingest_time_spec_parse("now\0", 4, NOW, &ms, err, sizeof(err)), KZ_EINVAL);
+    CHECK_EQ_INT(ingest_time_spec_parse("nowhere", 3, NOW, &ms, err, sizeof(err)), 0);
+    CHECK_EQ_INT(ms, NOW);
+    CHECK_EQ_INT(ingest_time_spec_parse(NULL, 0, NOW, &ms, err, sizeof(err)), KZ_EINVAL);
+    CHECK_EQ_INT(ingest_time_spec_parse("-1h", 3, NOW, &ms, NULL, 0), 0); /* err optional */
+    CHECK_EQ_INT(ingest_time_spec_parse("x", 1, NOW, &ms, NULL, 0), KZ_EINVAL);
+    /* a long input is quoted cut, and the message still fits */
+    char big[300];
+    memset(big, 'x', sizeof(big) - 1);
+    big[sizeof(big) - 1] = 0;
+    CHECK_SPEC_BAD(big, "xxx...\"");
+}
+
 int main(void)
 {
+    RUN(test_spec_forms);
+    RUN(test_spec_bad);
     RUN(test_rfc3339_offsets);
     RUN(test_rfc3339_fraction);
     RUN(test_rfc3339_edges);

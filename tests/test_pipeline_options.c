@@ -149,8 +149,22 @@ static void test_values_land(void)
     CHECK_EQ_INT(c.ingest.max_future_ms, 60000);
     CHECK_EQ_INT(kz_config_set(&c, OPT_SCHEMA, "--schema", "vk", err, sizeof(err)), 0);
     CHECK_EQ_INT(c.ingest.schema, ingest_schema_parse("vk"));
+    CHECK_EQ_INT(c.step, PIPELINE_STEP_AUTO); /* the default */
     CHECK_EQ_INT(kz_config_set(&c, OPT_GRAN, "--gran", "minute", err, sizeof(err)), 0);
-    CHECK_EQ_INT(c.gran, AGG_MINUTE);
+    CHECK_EQ_INT(c.step, PIPELINE_STEP_MINUTE); /* --gran: the older name of --step */
+    CHECK_EQ_INT(kz_config_set(&c, OPT_STEP, "--step", "day", err, sizeof(err)), 0);
+    CHECK_EQ_INT(c.step, PIPELINE_STEP_DAY);
+    CHECK_EQ_INT(kz_config_set(&c, OPT_STEP, "--step", "week", err, sizeof(err)), -1);
+    CHECK_EQ_STR(err, "--step: expected one of minute, hour, day, auto; got \"week\"");
+    CHECK_EQ_INT(kz_config_set(&c, OPT_TZ, "--tz", "Asia/Almaty", err, sizeof(err)), 0);
+    CHECK_EQ_STR(c.tz, "Asia/Almaty");
+    CHECK_EQ_INT(kz_config_set(&c, OPT_TZ, "--tz", "Asia/Astana", err, sizeof(err)), -1);
+    CHECK(strstr(err, "--tz: unknown time zone \"Asia/Astana\"") == err);
+    CHECK_EQ_STR(c.tz, "Asia/Almaty"); /* a refused value changes nothing */
+    CHECK_EQ_INT(kz_config_set(&c, OPT_FROM, "--from", "-2h", err, sizeof(err)), 0);
+    CHECK(c.from_ms > 0 && c.from_ms < pipeline_now_ms() - 7190000);
+    CHECK_EQ_INT(kz_config_set(&c, OPT_FROM, "--from", "вчера", err, sizeof(err)), -1);
+    CHECK(strstr(err, "--from: expected an RFC 3339 time") == err);
     CHECK_EQ_INT(kz_config_set(&c, OPT_LEARN_RATE, "--rate", "0.1", err, sizeof(err)), 0);
     CHECK(c.train_rate == 0.1 && c.rate == 0);
     CHECK_EQ_INT(kz_config_set(&c, OPT_RATE, "--rate", "500", err, sizeof(err)), 0);
