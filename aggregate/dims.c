@@ -239,6 +239,8 @@ static int expand_counts(struct agg_expansion *x, const struct agg_facts *f)
         return rc;
     if (f->region.n && (rc = push1(x, AGG_KEY_COUNT, "region:", f->region)))
         return rc;
+    if (f->city.n && (rc = push1(x, AGG_KEY_COUNT, "city:", f->city)))
+        return rc;
     if (stance && (rc = push1(x, AGG_KEY_COUNT, "stance:", f->stance)))
         return rc;
     if (f->mobilization && (rc = push1(x, AGG_KEY_COUNT, "mob:call", KZ_STR_NULL)))

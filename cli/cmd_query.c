@@ -30,6 +30,7 @@ int kz_cmd_query(struct kz_config *cfg, char **args, int nargs)
     char err[1024];
     struct agg_store *st = NULL;
     struct pipeline *p = NULL;
+    struct nlp_gazetteer *gaz = NULL; /* Redis: names of regions, read alone */
 
     if (nargs < 2 || (cfg->redis && nargs > 2) || (!cfg->redis && nargs < 3)) {
         fprintf(stderr, "kzpulse query: expected QUERY ARG and either --redis URL or archive "
@@ -56,6 +57,16 @@ int kz_cmd_query(struct kz_config *cfg, char **args, int nargs)
             fprintf(stderr, "kzpulse query: --redis: %s\n", err);
             status = rc == KZ_EINVAL ? KZ_EXIT_USAGE : KZ_EXIT_FAIL;
             goto out;
+        }
+        /* Names beside region codes come from the gazetteer of the lexicons, if
+         * any can be found; without it the codes print alone. */
+        if (cfg->lexicons || pipeline_lexicons_default(cfg, err, sizeof(err)) == 0) {
+            if ((rc = pipeline_gazetteer_load(cfg->lexicons, &gaz, err, sizeof(err))) &&
+                rc != KZ_EIO) {
+                fprintf(stderr, "kzpulse query: %s\n", err);
+                status = rc == KZ_ENOMEM ? KZ_EXIT_FAIL : KZ_EXIT_USAGE;
+                goto out;
+            }
         }
         if (!to)
             to = ((int64_t)time(NULL) * 1000 / AGG_MINUTE_MS + 1) * AGG_MINUTE_MS;
@@ -108,6 +119,8 @@ int kz_cmd_query(struct kz_config *cfg, char **args, int nargs)
         .from_ms = from,
         .to_ms = to,
         .limit = (size_t)cfg->limit,
+        .gaz = gaz ? gaz : pipeline_gazetteer(p),
+        .names = (enum nlp_names)cfg->names,
     };
     rc = pipeline_query_render(st, &q, cfg->report_json ? PIPELINE_JSON : PIPELINE_TEXT, stdout,
                                err, sizeof(err));
@@ -118,6 +131,7 @@ int kz_cmd_query(struct kz_config *cfg, char **args, int nargs)
         status = KZ_EXIT_FAIL;
     }
 out:
+    nlp_gazetteer_free(gaz);
     pipeline_free(p);
     agg_store_free(st);
     return status;

@@ -37,7 +37,7 @@
  * and query's archives are read for counting only. */
 static const struct kz_cmd_opt replay_opts[] = {
     OPT(HELP),   OPT(CONFIG), INGEST_OPTS, OPT(DEAD_LETTERS), OPT(LEXICONS), OPT(MODEL),
-    OPT(REPORT), OPT(JSON),   OPT(TOP),    OPT(FLUSH_POSTS),  END,
+    OPT(REPORT), OPT(JSON),   OPT(TOP),    OPT(FLUSH_POSTS),  OPT(NAMES),    END,
 };
 
 static const struct kz_cmd_opt tokens_opts[] = {
@@ -131,7 +131,8 @@ static const struct kz_cmd_opt query_opts[] = {
     OPT(GRAN),
     OPT(LIMIT),
     WORDED(JSON, "print one JSON object instead of tab-separated rows"),
-    WORDED(LEXICONS, "lexicons for replaying archives"),
+    WORDED(LEXICONS, "lexicons for replaying archives (and the gazetteer's names)"),
+    OPT(NAMES),
     INGEST_OPTS,
     END,
 };
@@ -152,6 +153,8 @@ static const struct kz_cmd commands[] = {
      "  series DIM      posts per bucket of a dimension (all, topic:protest, lang:kk, ...)\n"
      "  top KIND        top hashtags, terms or channels (KIND = hashtag, term, channel)\n"
      "  distinct DIM    distinct authors (DIM = all, topic:<t>, region:<r>), HyperLogLog\n"
+     "Regions are ISO 3166-2:KZ codes (region:KZ-47, any case; region:unknown), towns city:<slug>\n"
+     "(city:zhanaozen); --names kk|kk-latn|ru|en names them (default en).\n"
      "  dims PREFIX     totals of every dimension starting with PREFIX (platform:, topic:, ...)\n"
      "Windows are [--from, --to); defaults: the last 24 hours (Redis), the data's span (archives).",
      query_opts, KZ_ARGS_ANY, kz_cmd_query},

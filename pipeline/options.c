@@ -204,6 +204,16 @@ static int set_schema(struct kz_config *c, const struct kz_option *o, const char
     return 0;
 }
 
+static int set_names(struct kz_config *c, const struct kz_option *o, const char *what,
+                     const char *v, char *err, size_t errlen)
+{
+    int l = nlp_names_parse(v);
+    if (l < 0)
+        return bad(o, what, v, err, errlen);
+    *FIELD(c, o, int) = l;
+    return 0;
+}
+
 static int set_gran(struct kz_config *c, const struct kz_option *o, const char *what, const char *v,
                     char *err, size_t errlen)
 {
@@ -455,6 +465,9 @@ const struct kz_option kz_options[KZ_OPT_COUNT] = {
     [OPT_REFIT] = {"refit", 0, NULL,
         "after early stopping on the held-out part, train again on all posts for as many epochs",
         set_on, F(int, train_refit), 0, 0, NULL, NULL},
+    [OPT_NAMES] = {"names", 0, "kk|kk-latn|ru|en",
+        "language of region and town names beside their codes (default en)",
+        set_names, F(int, names), 0, 0, "one of kk, kk-latn, ru, en", NULL},
 };
 /* clang-format on */
 

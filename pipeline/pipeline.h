@@ -65,6 +65,7 @@ struct kz_config {
     int64_t from_ms, to_ms; /* query: window [from, to); 0 = default */
     int gran;               /* query: enum agg_gran */
     int limit;              /* query: top-k size; default 10 */
+    int names;              /* query, replay: enum nlp_names of region names; default en */
     int64_t minute_ttl_s;   /* run: Redis retention of minute buckets; default 7 days */
     int64_t hour_ttl_s;     /* run: ... of hour, top and authors buckets; default 400 days */
     double rate;            /* produce: posts/s, 0 = full speed */
@@ -150,6 +151,7 @@ enum kz_opt_id {
     OPT_CHAR_NGRAMS,
     OPT_TARGET_FEATURES,
     OPT_REFIT,
+    OPT_NAMES,
     KZ_OPT_COUNT
 };
 
@@ -215,7 +217,8 @@ struct pipeline_stats {
     uint64_t records, posts, dead_total, sources_ok, sources_failed;
     uint64_t bytes_in;
     uint64_t flushes, duplicate_batches;
-    int64_t last_ts_ms; /* event time of the last post counted */
+    uint64_t region_unknown; /* posts whose own region field names no place of the gazetteer */
+    int64_t last_ts_ms;      /* event time of the last post counted */
 };
 
 /* Where dead letters go: a JSON-lines file (replay, classify) or a Kafka
@@ -269,6 +272,12 @@ const struct agg_position *pipeline_positions(const struct pipeline *p, size_t *
 const struct ingest_stats *pipeline_ingest_stats(const struct pipeline *p);
 struct pipeline_stats *pipeline_stats(struct pipeline *p);
 const struct kz_config *pipeline_config(const struct pipeline *p);
+/* The gazetteer of the pipeline's lexicons (NULL without one): the known
+ * region codes and city slugs, for checking and naming region:/city: values. */
+const struct nlp_gazetteer *pipeline_gazetteer(const struct pipeline *p);
+/* Read DIR/gazetteer.tsv alone (query --redis names regions without compiling
+ * the lexicons).  Returns 0, KZ_EIO or KZ_EINVAL (err: file:line) or KZ_ENOMEM. */
+int pipeline_gazetteer_load(const char *dir, struct nlp_gazetteer **out, char *err, size_t errlen);
 
 /* ---------------------------------------------------------------------------
  * Walkers: a whole source through the pipeline
@@ -322,12 +331,14 @@ enum pipeline_format {
 
 /* A query over a store.  Strings are borrowed. */
 struct pipeline_query {
-    const char *what;       /* "series", "top", "distinct" or "dims" */
-    const char *arg;        /* a dimension (series, distinct), a top-k kind (hashtag,
-                               term, channel) or a dimension prefix (dims) */
-    enum agg_gran gran;     /* series and dims */
-    int64_t from_ms, to_ms; /* the window [from, to) */
-    size_t limit;           /* top: at most this many members, 0 = all */
+    const char *what;                /* "series", "top", "distinct" or "dims" */
+    const char *arg;                 /* a dimension (series, distinct), a top-k kind (hashtag,
+                                        term, channel) or a dimension prefix (dims) */
+    enum agg_gran gran;              /* series and dims */
+    int64_t from_ms, to_ms;          /* the window [from, to) */
+    size_t limit;                    /* top: at most this many members, 0 = all */
+    const struct nlp_gazetteer *gaz; /* names beside region: and city: values; NULL: codes only */
+    enum nlp_names names;            /* in this language */
 };
 
 /* Is what the name of a query? */
@@ -359,8 +370,11 @@ struct pipeline_report {
     const struct ingest_stats *ingest; /* records, dead letters, flags */
     const char *const *sources;        /* the files replayed, as named */
     int nsources;
-    const char *dead_letters; /* where the dead letters went */
-    int top;                  /* entries in each top-k list */
+    const char *dead_letters;        /* where the dead letters went */
+    int top;                         /* entries in each top-k list */
+    const struct nlp_gazetteer *gaz; /* names beside region codes; NULL: codes only */
+    enum nlp_names names;
+    uint64_t region_unknown; /* posts whose region field named no known place */
 };
 
 /* The replay report: totals, flags, dead letters by reason, posts per hour,

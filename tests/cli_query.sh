@@ -28,7 +28,7 @@ win=(--from 2026-03-01T00:00:00Z --to 2026-03-09T00:00:00Z)
 same() { # DESC QUERY...
     local desc=$1
     shift
-    kz query "${win[@]}" "$@" --redis "$url" >"$tmp/redis.out" 2>"$tmp/redis.err"
+    kz query "${win[@]}" "$@" --redis "$url" --lexicons "$ROOT/lexicons" >"$tmp/redis.out" 2>"$tmp/redis.err"
     local r1=$?
     kz query "${win[@]}" "$@" --lexicons "$ROOT/lexicons" "$archive" >"$tmp/mem.out" 2>"$tmp/mem.err"
     local r2=$?
@@ -44,7 +44,7 @@ same() { # DESC QUERY...
 }
 same "hourly series of all" series all
 same "minute series of topic:protest" series topic:protest --gran minute --from 2026-03-05T08:00:00Z --to 2026-03-05T13:00:00Z
-same "series of a cross (JSON)" series "topic:protest|region:mangystau" --json
+same "series of a cross (JSON)" series "topic:protest|region:KZ-47" --json
 same "top hashtags" top hashtag --limit 20
 same "all channels (JSON)" top channel --limit 0 --json
 same "distinct authors" distinct all
@@ -52,6 +52,9 @@ same "distinct authors of a topic" distinct topic:economy
 same "platform totals" dims platform:
 same "topic totals per minute" dims topic: --gran minute
 same "stance by language crosses" dims "stance:pro_ukraine|lang:"
+same "region totals, Kazakh names" dims region: --names kk
+same "town totals (JSON, Russian names)" dims city: --json --names ru
+same "a region in lower case" series region:kz-47 --json
 
 # Usage errors: exit 2, one line naming what is wrong.
 err() { # DESC PATTERN ARGS...
