@@ -2,7 +2,7 @@
 # cli_geo.sh -- the region dimension from the command line: posts that name
 # towns in Kazakh (Cyrillic and Latin) and Russian, posts with their own
 # region field (a name, an ISO code in either case, a town, an unknown
-# place), and posts with no region at all.  Every region value is an
+# place) or geo object, and posts with no region at all.  Every region value is an
 # ISO 3166-2:KZ code or unknown; towns give city:<slug>; unknown and missing
 # regions are counted, not dropped; --names puts names beside codes; queries
 # take a code in either case; a broken gazetteer is a file:line error.
@@ -29,6 +29,7 @@ cat >"$tmp/geo.jsonl" <<'EOF'
 {"id":"g10","platform":"telegram","author":"marat_a","ts":"2026-03-05T10:09:00+05:00","text":"Бүгін ауа райы жақсы, серуендеуге шығайық"}
 {"id":"g11","platform":"telegram","author":"aigerim_m","ts":"2026-03-05T10:10:00+05:00","text":"Ақтауда жарық жоқ","region":"Zhanaozen"}
 {"id":"g12","platform":"x","author":"timur_zh","ts":"2026-03-05T10:11:00+05:00","text":"Temirtau metallurgteri jalaqy talap etedi"}
+{"id":"g13","platform":"vk","author":"gulnar_a","ts":"2026-03-05T10:12:00+05:00","text":"Мұнай қаласында жол жөндеу басталды","geo":{"lat":46.95,"lon":54.0,"city":"Кульсары"}}
 EOF
 
 # replay: regions, towns, unknowns, names
@@ -43,11 +44,12 @@ def check(what, got, want):
     print(("ok   " if got == want else "FAIL: ") + f"{what}: {got!r}" + ("" if got == want else f", want {want!r}"))
     bad += got != want
 check("by region", rep["by_region"],
-      {"kz-47": 4, "unknown": 3, "kz-63": 1, "kz-75": 1, "kz-62": 1, "kz-33": 1, "kz-35": 1})
+      {"kz-47": 4, "unknown": 3, "kz-63": 1, "kz-75": 1, "kz-62": 1, "kz-33": 1, "kz-35": 1,
+       "kz-23": 1})
 check("every region value is a code or unknown",
       [r for r in rep["by_region"] if not re.fullmatch(r"kz-\d\d|unknown", r)], [])
 check("regions count every post", sum(rep["by_region"].values()), rep["counted"])
-check("by city", rep["by_city"], {"zhanaozen": 4, "oskemen": 1, "temirtau": 1})
+check("by city", rep["by_city"], {"zhanaozen": 4, "oskemen": 1, "temirtau": 1, "kulsary": 1})
 check("region fields naming no place", rep["region_unknown_field"], 2)
 check("Kazakh names", [rep["place_names"].get(k) for k in ("kz-47", "kz-63", "zhanaozen")],
       ["Маңғыстау облысы", "Шығыс Қазақстан облысы", "Жаңаөзен"])
@@ -67,7 +69,7 @@ kz classify --lexicons "$ROOT/lexicons" "$tmp/geo.jsonl" >"$tmp/v.jsonl" 2>"$tmp
 got=$(python3 -c '
 import json, sys
 print(" ".join("%s/%s" % (v["region"], v["city"]) for v in map(json.loads, open(sys.argv[1]))))' "$tmp/v.jsonl")
-want="KZ-47/zhanaozen KZ-47/zhanaozen KZ-47/zhanaozen KZ-63/oskemen KZ-75/None KZ-62/None KZ-33/None unknown/None unknown/None None/None KZ-47/zhanaozen KZ-35/temirtau"
+want="KZ-47/zhanaozen KZ-47/zhanaozen KZ-47/zhanaozen KZ-63/oskemen KZ-75/None KZ-62/None KZ-33/None unknown/None unknown/None None/None KZ-47/zhanaozen KZ-35/temirtau KZ-23/kulsary"
 [ "$got" = "$want" ] && ok "classify regions and cities" || no "classify: got $got"
 
 # query: names beside codes, either case of a code, the same counter
