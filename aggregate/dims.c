@@ -2,7 +2,7 @@
  *
  * Design: agg_expand() writes every key of one post into a reusable scratch
  * (struct agg_expansion): the counter dimensions ("all", "platform:telegram",
- * "topic:protest|region:almaty", ...), the dimensions whose distinct authors
+ * "topic:protest|region:kz-75", ...), the dimensions whose distinct authors
  * are kept ("all", "topic:<t>", "region:<r>") and the top-k members
  * (hashtags, terms, the channel).  Each key is hashed once here, so the batch
  * can combine that hash with the minute and the hour bucket without hashing

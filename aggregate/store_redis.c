@@ -51,7 +51,7 @@
  *                  deletes its field
  *
  *   e.g. HGETALL kzp:v2:m:29416320 -> all 412, topic:protest 37,
- *        topic:protest|region:almaty 9, lang:kk 250, ...
+ *        topic:protest|region:kz-75 9, lang:kk 250, ...
  *
  * (bench/peer/peer.py, the benchmark's Python peer, writes keys of its own
  * under "peer:"; kzpulse never reads them.)  The watermark keys are
