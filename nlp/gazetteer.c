@@ -553,23 +553,28 @@ int nlp_gazetteer_build(const char *name, const char *data, size_t len,
     return 0;
 }
 
+struct first_err {
+    char *err;
+    size_t errlen;
+};
+
 static void first_error(void *ctx, const char *msg)
 {
-    char **e = ctx;
-    if (e[0] && (size_t)(uintptr_t)e[1] && !e[0][0])
-        snprintf(e[0], (size_t)(uintptr_t)e[1], "%s", msg);
+    struct first_err *fe = ctx;
+    if (fe->err && fe->errlen && !fe->err[0])
+        snprintf(fe->err, fe->errlen, "%s", msg);
 }
 
 int nlp_gazetteer_parse(const char *name, const char *data, size_t len, struct nlp_gazetteer **out,
                         char *err, size_t errlen)
 {
-    char *e[2] = {err, (char *)(uintptr_t)errlen};
+    struct first_err fe = {err, errlen};
     size_t nerr;
     int rc;
 
     if (err && errlen)
         err[0] = 0;
-    rc = nlp_gazetteer_build(name, data, len, first_error, e, 1, out, &nerr);
+    rc = nlp_gazetteer_build(name, data, len, first_error, &fe, 1, out, &nerr);
     if (rc && err && errlen && !err[0])
         snprintf(err, errlen, "%s: %s", name ? name : "(gazetteer)", kz_strerror(rc));
     return rc;
