@@ -3,7 +3,7 @@
  *
  * Analysis says what a post is (struct agg_facts); this module decides what
  * that counts toward.  agg_batch_add() expands the facts into dimensions
- * ("all", "topic:protest", "topic:protest|region:almaty", ...), buckets them by
+ * ("all", "topic:protest", "topic:protest|region:kz-75", ...), buckets them by
  * event time into minute and hour buckets, and coalesces them in memory so a
  * flush sends each key once, however many posts hit it.  A store applies a
  * batch atomically together with the source positions it covers, and answers
@@ -14,11 +14,17 @@
  *
  * Dimensions (the "field" of a bucket), all lower case:
  *   all                       every post
- *   platform:<p>  lang:<l>  region:<r>  topic:<t>  stance:<s>  mob:call
+ *   platform:<p>  lang:<l>  region:<r>  city:<c>  topic:<t>  stance:<s>  mob:call
  *   crosses: topic:<t>|region:<r>, topic:<t>|stance:<s>, stance:<s>|lang:<l>,
  *            topic:<t>|platform:<p>
  *   undated                   posts without a usable event time, by arrival
  *                             (agg_facts.undated); such a post counts nowhere else
+ * Regions are ISO 3166-2:KZ codes folded like every value: "region:kz-47"
+ * (Mangystau), or "region:unknown" for a post whose region is not known;
+ * city:<c> is a town's ASCII slug ("city:zhanaozen").  The module does not
+ * check them: pipeline/ maps every post through the gazetteer
+ * (lexicons/gazetteer.tsv) first.  Queries fold the dimension they are given
+ * the same way, so "region:KZ-47" and "region:kz-47" are the same counter.
  * stance:none is not counted (the share is taken against topic:war_ukraine or
  * all); empty facts produce no dimension.  Values keep their bytes except that
  * ASCII A-Z is lowered (non-ASCII is left to nlp/'s normalization) and '|'
@@ -65,6 +71,7 @@ struct agg_facts {
                       dimension "undated" (in the buckets of its arrival) and
                       nothing else, so no series is stretched to arrival time */
     struct kz_str platform, lang, region, author, channel;
+    struct kz_str city; /* a town inside region (gazetteer slug), or empty */
     const struct kz_str *topics;
     size_t ntopics;
     struct kz_str stance;          /* pro_ukraine, pro_russia, none or empty */
@@ -229,7 +236,7 @@ int agg_store_offset(struct agg_store *s, const char *source, int32_t partition,
  * members, those whose heartbeat is less than max_age_ms before its own now_ms
  * (a member that died stops holding the group back after max_age_ms); a clean
  * exit retires the member, deleting both.  The Redis store keeps them in
- * kzp:v1:watermarks:{group} and kzp:v1:heartbeats:{group} (store_redis.c),
+ * kzp:v2:watermarks:{group} and kzp:v2:heartbeats:{group} (store_redis.c),
  * the in-process store in memory.
  *
  * publish: 0 or a negative KZ_E* (KZ_EAGAIN when Redis is unreachable: the

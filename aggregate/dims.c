@@ -2,7 +2,7 @@
  *
  * Design: agg_expand() writes every key of one post into a reusable scratch
  * (struct agg_expansion): the counter dimensions ("all", "platform:telegram",
- * "topic:protest|region:almaty", ...), the dimensions whose distinct authors
+ * "topic:protest|region:kz-75", ...), the dimensions whose distinct authors
  * are kept ("all", "topic:<t>", "region:<r>") and the top-k members
  * (hashtags, terms, the channel).  Each key is hashed once here, so the batch
  * can combine that hash with the minute and the hour bucket without hashing
@@ -238,6 +238,8 @@ static int expand_counts(struct agg_expansion *x, const struct agg_facts *f)
     if (f->lang.n && (rc = push1(x, AGG_KEY_COUNT, "lang:", f->lang)))
         return rc;
     if (f->region.n && (rc = push1(x, AGG_KEY_COUNT, "region:", f->region)))
+        return rc;
+    if (f->city.n && (rc = push1(x, AGG_KEY_COUNT, "city:", f->city)))
         return rc;
     if (stance && (rc = push1(x, AGG_KEY_COUNT, "stance:", f->stance)))
         return rc;

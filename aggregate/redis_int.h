@@ -19,7 +19,7 @@
 
 #include "aggregate.h"
 
-#define AGG_REDIS_PREFIX "kzp:v1:"
+#define AGG_REDIS_PREFIX "kzp:v2:"
 #define AGG_REDIS_KEY_MAX 48    /* bytes of a key besides its dimension, NUL included */
 #define AGG_REDIS_NUM_MAX 24    /* bytes of a decimal int64, NUL included */
 #define AGG_REDIS_CMD_ARGS 5    /* arguments of a pipelined command, at most */
@@ -57,7 +57,7 @@ struct agg_redis_op {
 
 struct agg_redis_store {
     struct agg_redis_conn conn;
-    char *offsets_key; /* kzp:v1:offsets:{group} */
+    char *offsets_key; /* kzp:v2:offsets:{group} */
     int64_t ttl_s[4];  /* by enum agg_redis_type; 0 = no TTL */
     /* Buffers reused from apply to apply and query to query. */
     struct agg_redis_op *ops;

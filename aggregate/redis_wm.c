@@ -1,8 +1,8 @@
 /* redis_wm.c -- the Redis store's watermarks and heartbeats.
  *
  * Design: two hashes per consumer group, field = member ("<host>:<pid>"):
- *   kzp:v1:watermarks:{group}  member -> watermark, epoch ms
- *   kzp:v1:heartbeats:{group}  member -> wall-clock time of the publication
+ *   kzp:v2:watermarks:{group}  member -> watermark, epoch ms
+ *   kzp:v2:heartbeats:{group}  member -> wall-clock time of the publication
  * (the schema is in store_redis.c's top comment).  A publication is one
  * pipelined round trip: HSET of both fields, then EXPIRE 86400 on both keys,
  * so a group's entries vanish a day after its last publication, whatever

@@ -96,6 +96,19 @@ static void clear_err(char *err, size_t errlen)
         err[0] = '\0';
 }
 
+/* A queried dimension folded as stored ones are (dims.c: ASCII A-Z to a-z),
+ * so "region:KZ-47" finds "region:kz-47".  Into buf when it fits; else the
+ * dimension as given (no stored dimension is that long). */
+static const char *fold_dim(const char *dim, char *buf, size_t cap)
+{
+    size_t n = strlen(dim);
+    if (n >= cap)
+        return dim;
+    for (size_t i = 0; i <= n; i++)
+        buf[i] = (char)(dim[i] >= 'A' && dim[i] <= 'Z' ? dim[i] + 32 : dim[i]);
+    return buf;
+}
+
 static int check_gran(enum agg_gran g, char *err, size_t errlen)
 {
     if (g != AGG_MINUTE && g != AGG_HOUR)
@@ -137,7 +150,9 @@ int agg_store_series(struct agg_store *s, enum agg_gran g, const char *dim, int6
         return rc;
     if (!s->ops->series)
         return agg_errf(err, errlen, KZ_EUNSUPPORTED, "%s: series not supported", s->ops->name);
-    rc = s->ops->series(s->self, g, dim, from_ms, to_ms, out, err, errlen);
+    char fb[512];
+    rc =
+        s->ops->series(s->self, g, fold_dim(dim, fb, sizeof(fb)), from_ms, to_ms, out, err, errlen);
     if (rc < 0)
         agg_series_free(out);
     return finish(rc, err, errlen, "series");
@@ -174,6 +189,8 @@ int agg_store_distinct(struct agg_store *s, const char *dim, int64_t from_ms, in
         return agg_errf(err, errlen, KZ_EINVAL, "distinct: missing store, dimension or result");
     if (!s->ops->distinct)
         return agg_errf(err, errlen, KZ_EUNSUPPORTED, "%s: distinct not supported", s->ops->name);
+    char fb[512];
+    dim = fold_dim(dim, fb, sizeof(fb));
     return finish(s->ops->distinct(s->self, dim, from_ms, to_ms, out, err, errlen), err, errlen,
                   "distinct");
 }
@@ -192,7 +209,9 @@ int agg_store_dims(struct agg_store *s, enum agg_gran g, const char *prefix, int
         return rc;
     if (!s->ops->dims)
         return agg_errf(err, errlen, KZ_EUNSUPPORTED, "%s: dims not supported", s->ops->name);
-    rc = s->ops->dims(s->self, g, prefix, from_ms, to_ms, out, err, errlen);
+    char fb[512];
+    rc = s->ops->dims(s->self, g, fold_dim(prefix, fb, sizeof(fb)), from_ms, to_ms, out, err,
+                      errlen);
     if (rc < 0)
         agg_dimcounts_free(out);
     return finish(rc, err, errlen, "dims");

@@ -19,39 +19,39 @@
  * included, because hll.c computes what PFCOUNT computes.
  *
  * Schema, version 1 (dashboards depend on it; the README's table copies this
- * one).  Every key kzpulse writes is here.  Every key starts with "kzp:v1:".
+ * one).  Every key kzpulse writes is here.  Every key starts with "kzp:v2:".
  * {x} is a placeholder: the braces are not part of the key.  An epoch minute
  * (hour) is floor(ms since 1970-01-01 UTC / 60 000 (3 600 000)), written in
  * decimal; the bucket holds [start, start + width).  Dimensions, members and
  * their folding are those of aggregate.h.  Bucket retention is an EXPIREAT
  * by event time (see below).
  *
- *   kzp:v1:m:{epoch_minute}             hash
+ *   kzp:v2:m:{epoch_minute}             hash
  *       content:   dimension -> posts in the minute
  *       retention: bucket start + minute_ttl_s (default 7 days)
- *   kzp:v1:h:{epoch_hour}               hash
+ *   kzp:v2:h:{epoch_hour}               hash
  *       content:   dimension -> posts in the hour
  *       retention: bucket start + hour_ttl_s (default 400 days)
- *   kzp:v1:top:{epoch_hour}:{kind}      sorted set
+ *   kzp:v2:top:{epoch_hour}:{kind}      sorted set
  *       content:   member -> posts; kind is hashtag, term or channel
  *       retention: bucket start + hour_ttl_s (default 400 days)
- *   kzp:v1:authors:{epoch_hour}:{dim}   HyperLogLog
+ *   kzp:v2:authors:{epoch_hour}:{dim}   HyperLogLog
  *       content:   distinct authors; dim is all, topic:<t> or region:<r>
  *       retention: bucket start + hour_ttl_s (default 400 days)
- *   kzp:v1:offsets:{group}              hash
+ *   kzp:v2:offsets:{group}              hash
  *       content:   <topic>/<partition> -> last applied offset
  *       retention: never expires
- *   kzp:v1:watermarks:{group}           hash
+ *   kzp:v2:watermarks:{group}           hash
  *       content:   <host>:<pid> -> the process's watermark, epoch ms
  *       retention: a day after the group's last publication (EXPIRE 86400); a clean exit
  *                  deletes its field
- *   kzp:v1:heartbeats:{group}           hash
+ *   kzp:v2:heartbeats:{group}           hash
  *       content:   <host>:<pid> -> when it last published, epoch ms
  *       retention: a day after the group's last publication (EXPIRE 86400); a clean exit
  *                  deletes its field
  *
- *   e.g. HGETALL kzp:v1:m:29416320 -> all 412, topic:protest 37,
- *        topic:protest|region:almaty 9, lang:kk 250, ...
+ *   e.g. HGETALL kzp:v2:m:29416320 -> all 412, topic:protest 37,
+ *        topic:protest|region:kz-75 9, lang:kk 250, ...
  *
  * (bench/peer/peer.py, the benchmark's Python peer, writes keys of its own
  * under "peer:"; kzpulse never reads them.)  The watermark keys are

@@ -1,7 +1,7 @@
 /* wmtab.c -- the in-process store's watermarks and heartbeats.
  *
  * Design: what the Redis store keeps in two hashes per group
- * (kzp:v1:watermarks:{group} and kzp:v1:heartbeats:{group}, field = member)
+ * (kzp:v2:watermarks:{group} and kzp:v2:heartbeats:{group}, field = member)
  * is here one array of (group, member, watermark, heartbeat) entries, searched
  * linearly: a group has a handful of members, and a member publishes about
  * once a second.  A publication replaces both values (so a watermark may move

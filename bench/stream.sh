@@ -96,7 +96,7 @@ for job in ${LAT_JOBS:-kzpulse peer}; do
     if [ $job = kzpulse ]; then
         "$K" run --brokers "$B" --topic "$topic" --group "lat" --redis "redis://127.0.0.1:$R/4" \
             --lexicons "$ROOT/lexicons" --stats-interval 0 ${LAT_FLAGS:-} 2>"$tmp/lat-run" &
-        key="kzp:v1:offsets:lat"
+        key="kzp:v2:offsets:lat"
     else
         "$PY" "$ROOT/bench/peer/peer.py" --brokers "$B" --topic "$topic" --group lat \
             --redis-port "$R" --db 4 2>"$tmp/lat-peer" &

@@ -49,6 +49,6 @@ done
 echo
 wait "$tpid" || { echo "run failed"; tail -5 "$tmp/run.err"; exit 1; }
 t1=$(date +%s.%N)
-applied=$(redis-cli -p "$KZ_TEST_REDIS_PORT" -n 1 hvals "kzp:v1:offsets:g-$topic" | awk '{ s += $1 + 1 } END { print s }')
+applied=$(redis-cli -p "$KZ_TEST_REDIS_PORT" -n 1 hvals "kzp:v2:offsets:g-$topic" | awk '{ s += $1 + 1 } END { print s }')
 awk -v a="$t0" -v b="$t1" -v n="$applied" 'BEGIN { printf "run: %d records in %.1f s: %.0f records/s\n", n, b - a, n / (b - a) }'
 awk '/Maximum resident/ { printf "peak RSS: %.0f MB\n", $6 / 1024 }' "$tmp/time"

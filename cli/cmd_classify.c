@@ -100,6 +100,7 @@ static json_t *verdict_json(struct kz_str id, const struct nlp_doc *doc,
     json_object_set_new(mob, "where", jstr_or_null(v->where));
     json_object_set_new(o, "mobilization", mob);
     json_object_set_new(o, "region", jstr_or_null(v->region));
+    json_object_set_new(o, "city", jstr_or_null(v->city));
     json_object_set_new(o, "hashtags", token_list(doc, NLP_TOK_HASHTAG, '#'));
     json_object_set_new(o, "mentions", token_list(doc, NLP_TOK_MENTION, '@'));
     json_object_set_new(o, "urls", token_list(doc, NLP_TOK_URL, 0));

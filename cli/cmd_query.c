@@ -36,6 +36,7 @@ int kz_cmd_query(struct kz_config *cfg, char **args, int nargs)
     struct pipeline *p = NULL;
     struct nlp_lexicon *lex = NULL;
     struct agg_zone *zone = NULL;
+    struct nlp_gazetteer *gaz = NULL; /* Redis: names of regions, read alone */
 
     if (nargs < 2 || (cfg->redis && nargs > 2) || (!cfg->redis && nargs < 3)) {
         fprintf(stderr, "kzpulse query: expected QUERY ARG and either --redis URL or archive "
@@ -71,10 +72,18 @@ int kz_cmd_query(struct kz_config *cfg, char **args, int nargs)
             goto out;
         }
         /* The lexicons name the topics and regions a query may ask for
-         * (besides what Redis holds); without any, the store's alone. */
-        if (pipeline_data_default(cfg, err, sizeof(err)) == 0 && cfg->lexicons &&
-            pipeline_lexicons_load(cfg->lexicons, &lex, err, sizeof(err)))
-            lex = NULL;
+         * (besides what Redis holds), and their gazetteer names the regions;
+         * without any, the store's values alone and codes without names. */
+        if (pipeline_data_default(cfg, err, sizeof(err)) == 0 && cfg->lexicons) {
+            if (pipeline_lexicons_load(cfg->lexicons, &lex, err, sizeof(err)))
+                lex = NULL;
+            if ((rc = pipeline_gazetteer_load(cfg->lexicons, &gaz, err, sizeof(err))) &&
+                rc != KZ_EIO) {
+                fprintf(stderr, "kzpulse query: %s\n", err);
+                status = rc == KZ_ENOMEM ? KZ_EXIT_FAIL : KZ_EXIT_USAGE;
+                goto out;
+            }
+        }
     } else {
         struct agg_mem_config mc = {0, 0};
         if (agg_store_mem_new(&mc, &st)) {
@@ -128,6 +137,8 @@ int kz_cmd_query(struct kz_config *cfg, char **args, int nargs)
         .limit = (size_t)cfg->limit,
         .lexicon = p ? pipeline_lexicon(p) : lex,
         .undated = undated,
+        .gaz = gaz ? gaz : pipeline_gazetteer(p),
+        .names = (enum nlp_names)cfg->names,
     };
     rc = pipeline_query_render(st, &q, cfg->report_json ? PIPELINE_JSON : PIPELINE_TEXT, stdout,
                                err, sizeof(err));
@@ -138,6 +149,7 @@ int kz_cmd_query(struct kz_config *cfg, char **args, int nargs)
         status = KZ_EXIT_FAIL;
     }
 out:
+    nlp_gazetteer_free(gaz);
     pipeline_free(p);
     nlp_lexicon_free(lex);
     agg_store_free(st);

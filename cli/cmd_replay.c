@@ -99,6 +99,9 @@ int kz_cmd_replay(struct kz_config *cfg, char **files, int nfiles)
             .dead_letters = cfg->dead_letters,
             .top = cfg->limit,
             .zone = zone,
+            .gaz = pipeline_gazetteer(p),
+            .names = (enum nlp_names)cfg->names,
+            .region_unknown = pipeline_stats(p)->region_unknown,
         };
         if (cfg->report_text || !cfg->report_json)
             rc = pipeline_render_report(stdout, PIPELINE_TEXT, &in);

@@ -43,9 +43,9 @@
 /* Only replay writes a dead-letter file: run sends dead letters to <topic>.dlq,
  * and query's archives are read for counting only. */
 static const struct kz_cmd_opt replay_opts[] = {
-    OPT(HELP),  OPT(CONFIG), INGEST_OPTS, OPT(DEAD_LETTERS), LEXICONS_OPTS,
-    OPT(MODEL), OPT(REPORT), OPT(JSON),   OPT(LIMIT),        OPT(FLUSH_POSTS),
-    OPT(TZ),    HIDDEN(TOP), END,
+    OPT(HELP),   OPT(CONFIG), INGEST_OPTS, OPT(DEAD_LETTERS), LEXICONS_OPTS, OPT(MODEL),
+    OPT(REPORT), OPT(JSON),   OPT(LIMIT),  OPT(FLUSH_POSTS),  OPT(TZ),       OPT(NAMES),
+    HIDDEN(TOP), END,
 };
 
 static const struct kz_cmd_opt tokens_opts[] = {
@@ -140,8 +140,10 @@ static const struct kz_cmd_opt query_opts[] = {
     OPT(TZ),
     OPT(LIMIT),
     WORDED(JSON, "print one JSON object instead of tab-separated rows"),
-    WORDED(LEXICONS, "lexicons for replaying archives (default: the shipped ones)"),
+    WORDED(LEXICONS,
+           "lexicons for replaying archives and the gazetteer's names (default: the shipped ones)"),
     OPT(NO_LEXICONS),
+    OPT(NAMES),
     INGEST_OPTS,
     END,
 };
@@ -162,6 +164,8 @@ static const struct kz_cmd commands[] = {
      "  series DIM      posts per bucket of a dimension (all, topic:protest, lang:kk, ...)\n"
      "  top KIND        top hashtags, terms or channels (KIND = hashtag, term, channel)\n"
      "  distinct DIM    distinct authors (DIM = all, topic:<t>, region:<r>), HyperLogLog\n"
+     "Regions are ISO 3166-2:KZ codes (region:KZ-47, any case; region:unknown), towns city:<slug>\n"
+     "(city:zhanaozen); --names kk|kk-latn|ru|en names them (default en).\n"
      "  dims PREFIX     totals of every dimension starting with PREFIX (platform:, topic:, ...)\n"
      "Windows are [--from, --to): TIME is RFC 3339 with an offset, epoch seconds, now, or a time\n"
      "ago (-30s, -15m, -2h, -7d, -1w; a bare -3600 is seconds ago).  Defaults: the last 24 hours\n"

@@ -278,6 +278,33 @@ static int get_text_string(struct ingest_map *m, const json_t *obj, const char *
     return 0;
 }
 
+/* The post's own place when it has no "region": a "geo" string, or the
+ * first string of "region", "city", "name" or "title" in a "geo" object or
+ * in its "place" object (VK's geo.place.title).  Leniently: "geo" is not part
+ * of the post contract and sources fill it every way, so coordinates and
+ * other shapes are not a place and never a dead letter (there is no reverse
+ * geocoding here).  The pipeline maps the value through the gazetteer. */
+static void get_geo(struct ingest_map *m, const json_t *obj)
+{
+    static const char *const keys[] = {"region", "city", "name", "title"};
+    const json_t *g = get(obj, "geo");
+
+    if (m->region.n)
+        return;
+    if (json_is_string(g)) {
+        m->region = borrow(g);
+        return;
+    }
+    for (int depth = 0; depth < 2 && json_is_object(g); depth++, g = get(g, "place"))
+        for (size_t i = 0; i < KZ_ARRAY_LEN(keys); i++) {
+            const json_t *v = get(g, keys[i]);
+            if (json_is_string(v) && json_string_length(v)) {
+                m->region = borrow(v);
+                return;
+            }
+        }
+}
+
 /* ---------------------------------------------------------------------------
  * Generic: the post contract of DESIGN.md
  * ------------------------------------------------------------------------ */
@@ -297,6 +324,7 @@ static int map_generic(struct ingest_map *m, json_t *obj)
         (rc = get_id(m, obj, "repost_of", NULL, &m->repost_of)) || (rc = get_ts(m, obj, "ts")) ||
         (rc = get_object(m, obj, "metrics", &metrics)))
         return rc;
+    get_geo(m, obj);
     if (metrics && ((rc = get_count(m, metrics, "views", "metrics.views", &m->views)) ||
                     (rc = get_count(m, metrics, "likes", "metrics.likes", &m->likes)) ||
                     (rc = get_count(m, metrics, "shares", "metrics.shares", &m->shares))))
@@ -435,6 +463,7 @@ static int map_vk(struct ingest_map *m, json_t *obj)
         return rc;
     if (m->author.n == 0)
         m->author = m->channel;
+    get_geo(m, obj);
 
     hist = get(obj, "copy_history");
     if (hist && !json_is_array(hist))

@@ -279,6 +279,50 @@ static struct catacc *acc_of(struct accs *s, size_t c)
     return &s->acc[c];
 }
 
+/* The region of a post: the region category with the largest summed weight,
+ * a town's hits counting for its region too; then the town of that region
+ * with the largest sum, if any.  Ties go to the category listed first.
+ * Categories are closed; a post touches few of them, so pairs are cheap. */
+static void region_close(const struct accs *as, const struct nlp_lx_cat *cats, size_t ncats,
+                         struct nlp_verdict *v)
+{
+    size_t best = SIZE_MAX, city = SIZE_MAX;
+    float best_sum = 0.0f, city_sum = 0.0f;
+
+    for (size_t k = 0; k < as->ntouched; k++) {
+        size_t c = as->touched[k], r;
+        float sum = 0.0f;
+        if (c == ncats || (cats[c].family != NLP_CAT_REGION && cats[c].family != NLP_CAT_CITY))
+            continue;
+        r = cats[c].family == NLP_CAT_CITY ? cats[c].parent : c;
+        if (r == best || r >= ncats)
+            continue;
+        for (size_t j = 0; j < as->ntouched; j++) {
+            size_t d = as->touched[j];
+            if (d < ncats && (d == r || (cats[d].family == NLP_CAT_CITY && cats[d].parent == r)))
+                sum += as->acc[d].sum;
+        }
+        if (sum > best_sum || (sum == best_sum && sum > 0.0f && r < best)) {
+            best_sum = sum;
+            best = r;
+        }
+    }
+    if (best == SIZE_MAX)
+        return;
+    v->region = cats[best].name;
+    for (size_t k = 0; k < as->ntouched; k++) {
+        size_t c = as->touched[k];
+        if (c == ncats || cats[c].family != NLP_CAT_CITY || cats[c].parent != best)
+            continue;
+        if (as->acc[c].sum > city_sum || (as->acc[c].sum == city_sum && c < city)) {
+            city_sum = as->acc[c].sum;
+            city = c;
+        }
+    }
+    if (city != SIZE_MAX && city_sum > 0.0f)
+        v->city = cats[city].name;
+}
+
 static void acc_add(struct catacc *c, uint32_t first, uint32_t last, float w)
 {
     if (w <= 0.0f)
@@ -425,12 +469,11 @@ int nlp_classify(struct nlp_analyzer *a, const struct nlp_lexicon *lx, const str
     uint32_t *tf, *tl, *pf, *pl, *td;
     size_t ntd, nrules, ncats, nhits, ntime = 0, nplace = 0, nev = 0, ntopics = 0;
     const char *base;
-    float cta = 0.0f, tim = 0.0f, place = 0.0f, protest = 0.0f, s_ua, s_ru, best_region = 0.0f;
+    float cta = 0.0f, tim = 0.0f, place = 0.0f, protest = 0.0f, s_ua, s_ru;
     float past = 0.0f, everyday = 0.0f;
     bool bare;
     int rc;
     long protest_cat, war; /* the protest topic; war_ukraine, which stance terms imply */
-    size_t best_region_cat = SIZE_MAX;
 
     memset(v, 0, sizeof(*v));
     v->lang = doc->lang;
@@ -535,6 +578,7 @@ int nlp_classify(struct nlp_analyzer *a, const struct nlp_lexicon *lx, const str
             break;
         case NLP_CAT_PLACE:
         case NLP_CAT_REGION:
+        case NLP_CAT_CITY:
             if (w > place)
                 place = w;
             pf[nplace] = h->first;
@@ -598,18 +642,11 @@ int nlp_classify(struct nlp_analyzer *a, const struct nlp_lexicon *lx, const str
         case NLP_CAT_PRO_RUSSIA:
             s_ru += acc->sum;
             break;
-        case NLP_CAT_REGION:
-            if (acc->sum > best_region ||
-                (acc->sum == best_region && acc->sum > 0.0f && c < best_region_cat)) {
-                best_region = acc->sum;
-                best_region_cat = c;
-                v->region = cats[c].name;
-            }
-            break;
         default:
             break;
         }
     }
+    region_close(&as, cats, ncats, v);
 
     if (s_ua > s_ru && s_ua - s_ru >= NLP_STANCE_MIN) {
         v->stance = NLP_STANCE_PRO_UKRAINE;

@@ -182,7 +182,8 @@ struct lx_build {
     int family;
     enum nlp_lang lang;
     size_t fileno;
-    int dup; /* insert_seq() found the sequence already in the category */
+    int dup;        /* insert_seq() found the sequence already in the category */
+    int gaz_family; /* > 0: the entry comes from the gazetteer, of this family */
 };
 
 struct pat_sym;
@@ -250,8 +251,6 @@ static int category_family(const char *s, size_t n)
             return fixed[i].family;
     if (n > 6 && !memcmp(s, "topic/", 6) && is_snake(s + 6, n - 6))
         return NLP_CAT_TOPIC;
-    if (n > 7 && !memcmp(s, "region/", 7) && is_snake(s + 7, n - 7))
-        return NLP_CAT_REGION;
     return -1;
 }
 
@@ -293,6 +292,7 @@ static int intern_category(struct nlp_lexicon *lx, const char *s, size_t n, int 
     lx->cats[lx->ncats].name_off = off;
     lx->cats[lx->ncats].name_len = (uint32_t)n;
     lx->cats[lx->ncats].family = (uint8_t)family;
+    lx->cats[lx->ncats].parent = UINT32_MAX;
     *idx = (uint32_t)lx->ncats++;
     return 0;
 }
@@ -413,13 +413,21 @@ static int add_entry(struct lx_build *b, size_t fileno, const char *const f[5], 
     uint32_t cat;
     enum nlp_lang lang;
 
-    family = category_family(f[0], fl[0]);
+    family = b->gaz_family > 0 ? b->gaz_family : category_family(f[0], fl[0]);
+    if (family < 0 &&
+        ((fl[0] > 7 && !memcmp(f[0], "region/", 7)) || (fl[0] > 5 && !memcmp(f[0], "city/", 5)))) {
+        report(b,
+               "\"%.*s\": regions and towns are rows of gazetteer.tsv (match ID PATTERN "
+               "WEIGHT LANG note), not lexicon categories",
+               (int)fl[0], f[0]);
+        return 0;
+    }
     if (family < 0) {
         report(b,
                "unknown category \"%.*s\" (expected topic/<name>, stance/pro_ukraine, "
                "stance/pro_russia, cue/call_to_action|negation|opposition|reporting|time|"
                "place|past|everyday|target_russia|target_ukraine|target_west|positive|"
-               "negative or region/<id>, names in ASCII snake_case)",
+               "negative, names in ASCII snake_case)",
                (int)fl[0], f[0]);
         return 0;
     }
@@ -580,6 +588,75 @@ static int parse_line(struct lx_build *b, size_t fileno, const char *s, size_t n
     return add_entry(b, fileno, f, fl);
 }
 
+/* ---------------------------------------------------------------------------
+ * The gazetteer file: its places become categories region/<code> and
+ * city/<slug> (a city's parent is its region), its match rows entries
+ * ------------------------------------------------------------------------ */
+
+static bool is_gazetteer(const char *name)
+{
+    size_t n = name ? strlen(name) : 0, k = strlen("gazetteer.tsv");
+    return n >= k && !strcmp(name + n - k, "gazetteer.tsv") && (n == k || name[n - k - 1] == '/');
+}
+
+static int parse_gazetteer(struct lx_build *b, size_t fileno)
+{
+    const struct nlp_lexicon_file *file = &b->files[fileno];
+    struct nlp_lexicon *lx = b->lx;
+    const struct nlp_gaz_match *m;
+    size_t nerr, np, nm;
+    uint32_t *cat;
+    char name[80];
+    int rc;
+
+    b->fname = file->name;
+    if (lx->gaz) {
+        b->line = 1;
+        report(b, "a second gazetteer file (give one)");
+        return 0;
+    }
+    rc = nlp_gazetteer_build(file->name, file->data, file->len, b->on_error, b->ctx,
+                             b->stop_at_first, &lx->gaz, &nerr);
+    b->nerrors += nerr;
+    if (rc)
+        return rc == KZ_EINVAL ? 0 : rc;
+    np = nlp_gazetteer_count(lx->gaz);
+    if (!(cat = malloc((np + 1) * sizeof(*cat))))
+        return KZ_ENOMEM;
+    for (size_t i = 0; i < np && !rc; i++) {
+        const struct nlp_place *p = nlp_gazetteer_place(lx->gaz, i);
+        int town = p->kind == NLP_PLACE_TOWN;
+        int n = snprintf(name, sizeof(name), "%s/%.*s", town ? "city" : "region", (int)p->id.n,
+                         p->id.p);
+        rc = intern_category(lx, name, (size_t)n, town ? NLP_CAT_CITY : NLP_CAT_REGION, &cat[i]);
+    }
+    for (size_t i = 0; i < np && !rc; i++) {
+        const struct nlp_place *p = nlp_gazetteer_place(lx->gaz, i);
+        if (p->kind == NLP_PLACE_TOWN)
+            lx->cats[cat[i]].parent = cat[p->region_index];
+    }
+    nm = nlp_gazetteer_matches(lx->gaz, &m);
+    for (size_t i = 0; i < nm && !rc; i++) {
+        const struct nlp_place *p = nlp_gazetteer_place(lx->gaz, m[i].place);
+        const struct nlp_lx_cat *c = &lx->cats[cat[m[i].place]];
+        const char *f[5] = {lx->pool + c->name_off, m[i].pattern.p, m[i].weight.p, m[i].lang.p,
+                            m[i].note.p};
+        const size_t fl[5] = {c->name_len, m[i].pattern.n, m[i].weight.n, m[i].lang.n, m[i].note.n};
+        char catbuf[80];
+        /* the pool may move while the entry is added: the category goes by copy */
+        memcpy(catbuf, f[0], fl[0]);
+        f[0] = catbuf;
+        b->line = m[i].line;
+        b->gaz_family = p->kind == NLP_PLACE_TOWN ? NLP_CAT_CITY : NLP_CAT_REGION;
+        rc = add_entry(b, fileno, f, fl);
+        b->gaz_family = 0;
+        if (b->nerrors && b->stop_at_first)
+            break;
+    }
+    free(cat);
+    return rc;
+}
+
 static int parse_file(struct lx_build *b, size_t fileno)
 {
     const struct nlp_lexicon_file *file = &b->files[fileno];
@@ -587,6 +664,8 @@ static int parse_file(struct lx_build *b, size_t fileno)
     size_t n = file->len, pos = 0;
     int rc;
 
+    if (is_gazetteer(file->name))
+        return parse_gazetteer(b, fileno);
     b->fname = file->name ? file->name : "(lexicon)";
     b->line = 0;
     while (pos < n) {
@@ -866,7 +945,13 @@ void nlp_lexicon_free(struct nlp_lexicon *lx)
     free(lx->next_out);
     free(lx->rule_off);
     free(lx->cats);
+    nlp_gazetteer_free(lx->gaz);
     free(lx);
+}
+
+const struct nlp_gazetteer *nlp_lexicon_gazetteer(const struct nlp_lexicon *lx)
+{
+    return lx ? lx->gaz : NULL;
 }
 
 size_t nlp_lexicon_size(const struct nlp_lexicon *lx)

@@ -86,6 +86,7 @@ struct nlp_lexicon {
     struct nlp_lx_cat *cats;
     size_t ncats, capcats;
     long war_cat, protest_cat; /* topic/war_ukraine, topic/protest; -1: absent */
+    struct nlp_gazetteer *gaz; /* from the gazetteer file, or NULL; owned */
 };
 
 #define NLP_LX_FSET 0x80000000u /* a folded key's id that names a list in fsets */

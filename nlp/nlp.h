@@ -162,7 +162,8 @@ struct nlp_verdict {
     float mob_score;
     int call_to_action;
     struct kz_str when, where; /* spans of the original text, empty if none */
-    struct kz_str region;      /* region id from the gazetteer, empty if none */
+    struct kz_str region;      /* ISO 3166-2:KZ code ("KZ-47") from the gazetteer, or empty */
+    struct kz_str city;        /* town slug ("zhanaozen") inside region, or empty */
     const struct nlp_evidence *evidence;
     size_t nevidence;
 };
@@ -174,6 +175,60 @@ struct nlp_verdict {
  */
 int nlp_classify(struct nlp_analyzer *a, const struct nlp_lexicon *lx, const struct nlp_doc *doc,
                  struct nlp_verdict *v);
+
+/* ---------------------------------------------------------------------------
+ * Gazetteer (gazetteer.c): Kazakhstan's regions and towns
+ *
+ * The 20 regions of ISO 3166-2:KZ and the towns in them, with their names in
+ * kk (Cyrillic and 2021 Latin), ru and en, parsed from lexicons/gazetteer.tsv
+ * (format: lexicons/README.md).  nlp_lexicon_compile() parses a file whose
+ * name ends in "gazetteer.tsv" as the gazetteer and compiles its match rows
+ * into categories region/<code> and city/<slug>; nlp_lexicon_gazetteer()
+ * hands it out.  It can also be parsed alone (names for query output).
+ * Ownership: nlp_gazetteer_parse returns a caller-owned object, released with
+ * nlp_gazetteer_free; the one inside a lexicon belongs to the lexicon.
+ * Places and their strings live as long as their gazetteer.  Immutable once
+ * built; any number of threads may read it.
+ * ------------------------------------------------------------------------ */
+
+struct nlp_gazetteer;
+
+enum nlp_place_kind { NLP_PLACE_OBLAST = 0, NLP_PLACE_CITY, NLP_PLACE_TOWN };
+/* The languages of place names: kk Cyrillic, kk 2021 Latin, ru, en. */
+enum nlp_names { NLP_NAMES_KK = 0, NLP_NAMES_KK_LATN, NLP_NAMES_RU, NLP_NAMES_EN, NLP_NAMES_COUNT };
+const char *nlp_names_name(enum nlp_names l); /* kk kk-latn ru en */
+int nlp_names_parse(const char *s);           /* -1 when unknown */
+
+struct nlp_place {
+    struct kz_str id;     /* "KZ-47" (a region, oblast or city) or "zhanaozen" (a town) */
+    struct kz_str region; /* the region's code: id itself, or the town's region */
+    enum nlp_place_kind kind;
+    struct kz_str name[NLP_NAMES_COUNT];
+    size_t region_index; /* nlp_gazetteer_place() index of the region */
+    uint32_t line;       /* where the file defines it */
+};
+
+int nlp_gazetteer_parse(const char *name, const char *data, size_t len, struct nlp_gazetteer **out,
+                        char *err, size_t errlen);
+/* Every error as "name:line: message" to on_error; returns their number or KZ_ENOMEM. */
+long nlp_gazetteer_check(const char *name, const char *data, size_t len,
+                         nlp_lexicon_error_fn on_error, void *ctx);
+void nlp_gazetteer_free(struct nlp_gazetteer *g);
+/* The gazetteer compiled into lx, or NULL when its files had none. */
+const struct nlp_gazetteer *nlp_lexicon_gazetteer(const struct nlp_lexicon *lx);
+
+/* The known places: regions and towns in file order, 0 .. count - 1.  This
+ * is the list of region codes (kind != NLP_PLACE_TOWN) and city slugs (towns)
+ * that the region: and city: dimensions can hold, besides region:unknown. */
+size_t nlp_gazetteer_count(const struct nlp_gazetteer *g);
+const struct nlp_place *nlp_gazetteer_place(const struct nlp_gazetteer *g, size_t i);
+/* The region a place is in (itself for a region). */
+const struct nlp_place *nlp_gazetteer_region_of(const struct nlp_gazetteer *g,
+                                                const struct nlp_place *p);
+/* The place named s[0..n): its code or slug, any name or spelling variant the
+ * file gives it, in any case ("KZ-47", "kz-47", "ЖАҢАӨЗЕН", "Ust-Kamenogorsk",
+ * "almaty_city"); NULL when unknown.  Allocates nothing. */
+const struct nlp_place *nlp_gazetteer_find(const struct nlp_gazetteer *g, const char *s, size_t n);
 
 /* ---------------------------------------------------------------------------
  * Learned models (model.c): logistic regression on hashed features

@@ -319,13 +319,15 @@ enum nlp_cat_family {
     NLP_CAT_POSITIVE,    /* cue/positive: a word that praises (victory, brave, liberate) */
     NLP_CAT_NEGATIVE,    /* cue/negative: a word that condemns (crime, invader, collapse) */
     NLP_CAT_OPPOSITION, /* cue/opposition: против, against, қарсы, осуждаю (classify.c) */
+    NLP_CAT_CITY, /* city/<slug>: a town of the gazetteer; counts for its region too */
 };
 
 struct nlp_lx_cat {
     struct kz_str category; /* "topic/protest"; in the lexicon */
     struct kz_str name;     /* "protest": after the slash */
     uint32_t name_off, name_len;
-    uint8_t family; /* enum nlp_cat_family */
+    uint8_t family;  /* enum nlp_cat_family */
+    uint32_t parent; /* city/<slug>: the index of its region/<code>; else UINT32_MAX */
 };
 
 struct nlp_lx_rule {
@@ -354,5 +356,22 @@ void nlp_lexicon_topic_cats(const struct nlp_lexicon *lx, long *war, long *prote
  * memoized beside a's word cache. */
 int nlp_lexicon_match(const struct nlp_lexicon *lx, struct nlp_analyzer *a,
                       const struct nlp_doc *doc, struct nlp_lx_hit **hits, size_t *nhits);
+
+/* -- gazetteer.c ----------------------------------------------------------- */
+
+/* A match row: a lexicon pattern naming place `place` (an index). */
+struct nlp_gaz_match {
+    struct kz_str id, pattern, weight, lang, note;
+    uint32_t line;
+    size_t place;
+};
+
+/* Parse a gazetteer, errors to on_error ("name:line: message"); the first
+ * one stops it when stop_at_first.  Returns 0, KZ_EINVAL (*nerrors > 0) or
+ * KZ_ENOMEM; *out only on 0. */
+int nlp_gazetteer_build(const char *name, const char *data, size_t len,
+                        nlp_lexicon_error_fn on_error, void *ctx, int stop_at_first,
+                        struct nlp_gazetteer **out, size_t *nerrors);
+size_t nlp_gazetteer_matches(const struct nlp_gazetteer *g, const struct nlp_gaz_match **m);
 
 #endif /* KZ_NLP_INT_H */

@@ -30,6 +30,7 @@ void kz_config_init(struct kz_config *c)
     c->minute_ttl_s = 7 * 86400;
     c->hour_ttl_s = 400 * 86400;
     c->limit = 10;
+    c->names = NLP_NAMES_EN;
     c->train_seed = 1;
     c->train_epochs = 30;
     c->train_l2 = 1e-4;

@@ -10,13 +10,16 @@
  *   all | KIND:VALUE | a cross: topic:<t>|region:<r>, topic:<t>|stance:<s>,
  *                               stance:<s>|lang:<l>, topic:<t>|platform:<p>
  *
- * Known values (pipeline_dim_values, the one place that says them, so that a
- * gazetteer's list of regions can replace the lexicons' one): stance and mob
- * are fixed; topic and region are the loaded lexicons' categories together
- * with whatever the store counted over the window (posts carry their own
- * region field, and a store filled by `kzpulse run` may have lexicons of its
- * own); platform and lang take any value of their syntax, since any source
- * may bring a new one.
+ * Known values (pipeline_dim_values, the one place that says them): stance
+ * and mob are fixed; topic is the loaded lexicons' categories; region and
+ * city are the gazetteer's ISO 3166-2:KZ codes and town slugs (compiled into
+ * the lexicons as region/<code> and city/<slug> categories) plus
+ * region:unknown; each together with whatever the store counted over the
+ * window (a store filled by `kzpulse run` may have lexicons of its own);
+ * platform and lang take any value of their syntax, since any source may
+ * bring a new one.  Values are folded as aggregate.h folds them (ASCII
+ * lower case), so "region:KZ-47" asks for the counter region:kz-47; a region
+ * or town given by name ("region:astana") is refused with the code to use.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +30,7 @@
  * Kinds and their values
  * ------------------------------------------------------------------------ */
 
-static const char *const kinds[] = {"platform", "lang", "region", "topic", "stance", "mob"};
+static const char *const kinds[] = {"platform", "lang", "region", "city", "topic", "stance", "mob"};
 
 /* The crosses the store counts, as "first|second" kinds (aggregate.h). */
 static const char *const crosses[][2] = {
@@ -60,8 +63,23 @@ static bool value_syntax(const char *v, size_t n)
     return true;
 }
 
+/* ASCII upper case to lower, in place: the store's folding of values. */
+static void fold_ascii(char *v)
+{
+    for (; *v; v++)
+        if (*v >= 'A' && *v <= 'Z')
+            *v = (char)(*v - 'A' + 'a');
+}
+
 static int add_value(struct pipeline_values *vals, const char *v, size_t n)
 {
+    char tmp[256];
+    if (n < sizeof(tmp)) {
+        memcpy(tmp, v, n);
+        tmp[n] = '\0';
+        fold_ascii(tmp);
+        v = tmp;
+    }
     for (size_t i = 0; i < vals->n; i++)
         if (strlen(vals->v[i]) == n && !memcmp(vals->v[i], v, n))
             return 0;
@@ -105,8 +123,10 @@ int pipeline_dim_values(const struct pipeline_known *known, const char *kind,
     }
     if (!strcmp(kind, "mob"))
         return add_value(out, "call", 4) ? KZ_ENOMEM : 1;
-    if (strcmp(kind, "topic") && strcmp(kind, "region"))
+    if (strcmp(kind, "topic") && strcmp(kind, "region") && strcmp(kind, "city"))
         return 0; /* platform, lang: any value of their syntax */
+    if (!strcmp(kind, "region") && (rc = add_value(out, "unknown", 7)))
+        return rc;
 
     size_t klen = strlen(kind);
     for (size_t i = 0; i < nlp_lexicon_categories(known->lexicon) && !rc; i++) {
@@ -156,7 +176,8 @@ static void list_values(const struct pipeline_values *vals, char *err, size_t er
 }
 
 static const char dim_grammar[] =
-    "all, platform:<p>, lang:<l>, region:<r>, topic:<t>, stance:<s>, mob:call, or a cross "
+    "all, platform:<p>, lang:<l>, region:<r>, city:<c>, topic:<t>, stance:<s>, mob:call, or a "
+    "cross "
     "topic:<t>|region:<r>, topic:<t>|stance:<s>, stance:<s>|lang:<l>, topic:<t>|platform:<p>";
 
 /* One KIND:VALUE part of a dimension (n bytes at d); prefix: the value may be
@@ -174,6 +195,13 @@ static int check_part(const struct pipeline_known *known, const char *dim, const
     size_t vn = n - (size_t)(v - d);
     if (prefix && !vn)
         return 0;
+    char folded[256];
+    if (vn < sizeof(folded)) { /* "region:KZ-47" is the counter region:kz-47 */
+        memcpy(folded, v, vn);
+        folded[vn] = '\0';
+        fold_ascii(folded);
+        v = folded;
+    }
     if (!value_syntax(v, vn)) {
         snprintf(err, errlen,
                  "unknown dimension \"%s\": a %s value is lower-case letters, digits, '_', '-' "
@@ -190,8 +218,24 @@ static int check_part(const struct pipeline_known *known, const char *dim, const
         found = prefix ? !strncmp(vals.v[i], v, vn)
                        : strlen(vals.v[i]) == vn && !memcmp(vals.v[i], v, vn);
     if (!found) {
-        snprintf(err, errlen, "unknown %s \"%.*s\" in \"%s\"; known: ", kind, (int)vn, v, dim);
-        list_values(&vals, err, errlen);
+        /* a place given by name: say which code or slug counts it */
+        const struct nlp_gazetteer *g =
+            known->lexicon ? nlp_lexicon_gazetteer(known->lexicon) : NULL;
+        const struct nlp_place *pl = g && (!strcmp(kind, "region") || !strcmp(kind, "city"))
+                                         ? nlp_gazetteer_find(g, v, vn)
+                                         : NULL;
+        if (pl) {
+            const struct nlp_place *r = nlp_gazetteer_region_of(g, pl);
+            snprintf(err, errlen,
+                     "unknown %s \"%.*s\" in \"%s\": regions are ISO 3166-2:KZ codes, towns "
+                     "city:<slug>; \"%.*s\" is %s:%.*s (%.*s)",
+                     kind, (int)vn, v, dim, (int)vn, v,
+                     pl->kind == NLP_PLACE_TOWN ? "city" : "region", (int)pl->id.n, pl->id.p,
+                     (int)r->name[NLP_NAMES_EN].n, r->name[NLP_NAMES_EN].p);
+        } else {
+            snprintf(err, errlen, "unknown %s \"%.*s\" in \"%s\"; known: ", kind, (int)vn, v, dim);
+            list_values(&vals, err, errlen);
+        }
     }
     pipeline_values_free(&vals);
     return found ? 0 : KZ_EINVAL;

@@ -141,6 +141,22 @@ int pipeline_lexicons_load(const char *dir, struct nlp_lexicon **out, char *err,
     return rc;
 }
 
+int pipeline_gazetteer_load(const char *dir, struct nlp_gazetteer **out, char *err, size_t errlen)
+{
+    char path[512], *data;
+    size_t len;
+    int rc;
+
+    snprintf(path, sizeof(path), "%s/gazetteer.tsv", dir);
+    if ((rc = read_file(path, &data, &len))) {
+        snprintf(err, errlen, "%s: %s", path, read_error(rc));
+        return rc;
+    }
+    rc = nlp_gazetteer_parse(path, data, len, out, err, errlen);
+    free(data);
+    return rc;
+}
+
 /* ---------------------------------------------------------------------------
  * The shipped data directory
  *

@@ -204,6 +204,16 @@ static int set_schema(struct kz_config *c, const struct kz_option *o, const char
     return 0;
 }
 
+static int set_names(struct kz_config *c, const struct kz_option *o, const char *what,
+                     const char *v, char *err, size_t errlen)
+{
+    int l = nlp_names_parse(v);
+    if (l < 0)
+        return bad(o, what, v, err, errlen);
+    *FIELD(c, o, int) = l;
+    return 0;
+}
+
 /* --step (and its older name --gran): minute, hour, day or auto. */
 static int set_step(struct kz_config *c, const struct kz_option *o, const char *what, const char *v,
                     char *err, size_t errlen)
@@ -499,6 +509,9 @@ const struct kz_option kz_options[KZ_OPT_COUNT] = {
     [OPT_LEARN_RATE_OLD] = {"rate", 0, "X",
         "the old name of train's --learn-rate",
         set_positive, F(double, train_rate), 0, 1000000000, "a positive number (e.g. 0.2)", NULL},
+    [OPT_NAMES] = {"names", 0, "kk|kk-latn|ru|en",
+        "language of region and town names beside their codes (default en)",
+        set_names, F(int, names), 0, 0, "one of kk, kk-latn, ru, en", NULL},
 };
 /* clang-format on */
 

@@ -161,7 +161,10 @@ static int facts_from(struct pipeline *p, const struct ingest_post *post, const 
     } else {
         f->lang = lower_ascii(p, post->lang);
     }
-    f->region = post->region.n ? lower_ascii(p, post->region) : v->region;
+    /* Region: resolved in on_post (the post's own field, else the text);
+     * a post with neither counts as region:unknown. */
+    f->region = v->region.n ? v->region : kz_str_make("unknown", 7);
+    f->city = v->city;
 
     /* Hashtags: each distinct one once per post, without the '#'. */
     size_t nh = 0;
@@ -210,6 +213,29 @@ static int fail(struct pipeline *p, int rc, const char *what)
     return rc;
 }
 
+/* The post's own region field, if any, decides its region and town: any name
+ * the gazetteer knows, or "unknown" (counted in the stats) when it names no
+ * place or there is no gazetteer.  Without the field the text's verdict
+ * stands. */
+static void resolve_region(struct pipeline *p, const struct ingest_post *post,
+                           struct nlp_verdict *v)
+{
+    const struct nlp_gazetteer *g = p->lex ? nlp_lexicon_gazetteer(p->lex) : NULL;
+    const struct nlp_place *pl;
+
+    if (!post->region.n)
+        return;
+    pl = nlp_gazetteer_find(g, post->region.p, post->region.n);
+    if (!pl) {
+        v->region = kz_str_make("unknown", 7);
+        v->city = KZ_STR_NULL;
+        p->stats.region_unknown++;
+        return;
+    }
+    v->region = pl->region;
+    v->city = pl->kind == NLP_PLACE_TOWN ? pl->id : KZ_STR_NULL;
+}
+
 static int on_post(void *ctx, const struct ingest_post *post)
 {
     struct pipeline *p = ctx;
@@ -224,6 +250,7 @@ static int on_post(void *ctx, const struct ingest_post *post)
     if ((rc = nlp_classify_with_models(p->nlp, p->lex, (const struct nlp_model *const *)p->models,
                                        p->nmodels, &doc, &v)))
         return fail(p, rc, "classify");
+    resolve_region(p, post, &v);
     if (p->verdict && (rc = p->verdict(p->verdict_ctx, post, &doc, &v)))
         return fail(p, rc, "verdict");
     /* An undated post (no time of its own, read from a file) is counted
@@ -440,6 +467,11 @@ int pipeline_reload_lexicons(struct pipeline *p, char *err, size_t errlen)
         return rc;
     nlp_lexicon_free(pipeline_swap_lexicon(p, lex));
     return 0;
+}
+
+const struct nlp_gazetteer *pipeline_gazetteer(const struct pipeline *p)
+{
+    return p && p->lex ? nlp_lexicon_gazetteer(p->lex) : NULL;
 }
 
 void pipeline_on_verdict(struct pipeline *p, pipeline_verdict_fn fn, void *ctx)

@@ -71,6 +71,7 @@ struct kz_config {
     int step;               /* query: enum pipeline_step; default PIPELINE_STEP_AUTO */
     char *tz;               /* query, replay: IANA zone; NULL = PIPELINE_DEFAULT_TZ */
     int limit;              /* replay, query: top-k size (--limit, key "top"); default 10 */
+    int names;              /* query, replay: enum nlp_names of region names; default en */
     int64_t minute_ttl_s;   /* run: Redis retention of minute buckets; default 7 days */
     int64_t hour_ttl_s;     /* run: ... of hour, top and authors buckets; default 400 days */
     double rate;            /* produce: posts/s, 0 = full speed */
@@ -161,6 +162,7 @@ enum kz_opt_id {
     OPT_REFIT,
     OPT_NO_LEXICONS,
     OPT_LEARN_RATE_OLD, /* train's --rate, hidden: --learn-rate */
+    OPT_NAMES,
     KZ_OPT_COUNT
 };
 
@@ -235,7 +237,8 @@ struct pipeline_stats {
     uint64_t records, posts, dead_total, sources_ok, sources_failed;
     uint64_t bytes_in;
     uint64_t flushes, duplicate_batches;
-    int64_t last_ts_ms; /* event time of the last post counted */
+    uint64_t region_unknown; /* posts whose own region field names no place of the gazetteer */
+    int64_t last_ts_ms;      /* event time of the last post counted */
 };
 
 /* Where dead letters go: a JSON-lines file (replay, classify) or a Kafka
@@ -315,6 +318,12 @@ struct pipeline_stats *pipeline_stats(struct pipeline *p);
 const struct kz_config *pipeline_config(const struct pipeline *p);
 /* The lexicons in use (NULL: none); valid until the next swap. */
 const struct nlp_lexicon *pipeline_lexicon(const struct pipeline *p);
+/* The gazetteer of the pipeline's lexicons (NULL without one): the known
+ * region codes and city slugs, for checking and naming region:/city: values. */
+const struct nlp_gazetteer *pipeline_gazetteer(const struct pipeline *p);
+/* Read DIR/gazetteer.tsv alone (query --redis names regions without compiling
+ * the lexicons).  Returns 0, KZ_EIO or KZ_EINVAL (err: file:line) or KZ_ENOMEM. */
+int pipeline_gazetteer_load(const char *dir, struct nlp_gazetteer **out, char *err, size_t errlen);
 
 /* ---------------------------------------------------------------------------
  * Walkers: a whole source through the pipeline
@@ -434,6 +443,8 @@ struct pipeline_query {
                                           NULL: none (see pipeline_query_check) */
     int64_t undated;                   /* series, dims: posts without a usable time to report
                                           apart; -1 = read the store's "undated" over the window */
+    const struct nlp_gazetteer *gaz;   /* names beside region: and city: values; NULL: codes only */
+    enum nlp_names names;              /* in this language */
 };
 
 /* Is what the name of a query? */
@@ -499,9 +510,12 @@ struct pipeline_report {
     const struct ingest_stats *ingest; /* records, dead letters, flags */
     const char *const *sources;        /* the files replayed, as named */
     int nsources;
-    const char *dead_letters;    /* where the dead letters went */
-    int top;                     /* entries in each top-k list */
-    const struct agg_zone *zone; /* days of the hourly chart, times printed; NULL = UTC */
+    const char *dead_letters;        /* where the dead letters went */
+    int top;                         /* entries in each top-k list */
+    const struct agg_zone *zone;     /* days of the hourly chart, times printed; NULL = UTC */
+    const struct nlp_gazetteer *gaz; /* names beside region codes; NULL: codes only */
+    enum nlp_names names;
+    uint64_t region_unknown; /* posts whose region field named no known place */
 };
 
 /* The replay report: totals, flags (undated posts among them: in no series

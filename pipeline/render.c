@@ -22,6 +22,10 @@
  * would leave it out.  Day buckets are the zone's local days, summed here
  * from hour buckets.  Posts without a usable time are reported apart, as
  * "undated", never inside a series.
+ *
+ * Region and town values are shown with their name from the gazetteer in the
+ * language asked (--names): a third column in text, a "name" (or "names")
+ * member in JSON, the code or slug itself unchanged.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -54,6 +58,36 @@ static int written(FILE *f)
 }
 
 /* ---------------------------------------------------------------------------
+ * Place names
+ * ------------------------------------------------------------------------ */
+
+/* The place a dimension's region: or city: value names (the last one in a
+ * cross: "topic:protest|region:kz-47"), or NULL. */
+static const struct nlp_place *dim_place(const struct nlp_gazetteer *g, const char *dim)
+{
+    const char *v = NULL, *s;
+    if (!g || !dim)
+        return NULL;
+    for (s = dim; *s; s++)
+        if ((s == dim || s[-1] == '|') && (!strncmp(s, "region:", 7) || !strncmp(s, "city:", 5)))
+            v = strchr(s, ':') + 1;
+    if (!v)
+        return NULL;
+    size_t n = strcspn(v, "|");
+    return nlp_gazetteer_find(g, v, n);
+}
+
+static const char *dim_name(const struct nlp_gazetteer *g, enum nlp_names l, const char *dim,
+                            char *buf, size_t cap)
+{
+    const struct nlp_place *pl = dim_place(g, dim);
+    if (!pl || (unsigned)l >= NLP_NAMES_COUNT)
+        return NULL;
+    snprintf(buf, cap, "%.*s", (int)pl->name[l].n, pl->name[l].p);
+    return buf;
+}
+
+/* ---------------------------------------------------------------------------
  * Query answers
  * ------------------------------------------------------------------------ */
 
@@ -63,8 +97,12 @@ static json_t *window_json(const struct pipeline_query *q)
     char a[40], b[40];
     agg_zone_format(q->zone, q->from_ms, a, sizeof(a));
     agg_zone_format(q->zone, q->to_ms, b, sizeof(b));
-    return json_pack("{s:s, s:s, s:s, s:s, s:s}", "query", q->what, "arg", q->arg, "from", a, "to",
-                     b, "tz", agg_zone_name(q->zone));
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "query", q->what, "arg", q->arg, "from", a,
+                          "to", b, "tz", agg_zone_name(q->zone));
+    char nm[256];
+    if (o && strcmp(q->what, "dims") && dim_name(q->gaz, q->names, q->arg, nm, sizeof(nm)))
+        json_object_set_new(o, "name", json_string(nm));
+    return o;
 }
 
 /* One line of compact JSON; takes the reference to o. */
@@ -135,19 +173,30 @@ int pipeline_render_distinct(FILE *f, enum pipeline_format fmt, const struct pip
 int pipeline_render_dims(FILE *f, enum pipeline_format fmt, const struct pipeline_query *q,
                          const struct agg_dimcounts *d, int64_t undated)
 {
+    char nm[256];
     if (fmt == PIPELINE_TEXT) {
-        for (size_t i = 0; i < d->n; i++)
-            fprintf(f, "%s\t%lld\n", d->items[i].dim, (long long)d->items[i].count);
+        for (size_t i = 0; i < d->n; i++) {
+            const char *name = dim_name(q->gaz, q->names, d->items[i].dim, nm, sizeof(nm));
+            fprintf(f, "%s\t%lld%s%s\n", d->items[i].dim, (long long)d->items[i].count,
+                    name ? "\t" : "", name ? name : "");
+        }
         if (undated > 0)
             fprintf(f, "undated\t%lld\n", (long long)undated);
         return written(f);
     }
-    json_t *o = window_json(q), *items = json_object();
-    for (size_t i = 0; i < d->n; i++)
+    json_t *o = window_json(q), *items = json_object(), *names = json_object();
+    for (size_t i = 0; i < d->n; i++) {
         json_object_set_new(items, d->items[i].dim, json_integer(d->items[i].count));
+        if (dim_name(q->gaz, q->names, d->items[i].dim, nm, sizeof(nm)))
+            json_object_set_new(names, d->items[i].dim, json_string(nm));
+    }
     json_object_set_new(o, "step", json_string(pipeline_step_name(q->step)));
     json_object_set_new(o, "dims", items);
     json_object_set_new(o, "undated", json_integer(undated > 0 ? undated : 0));
+    if (json_object_size(names))
+        json_object_set_new(o, "names", names);
+    else
+        json_decref(names);
     return put_json(f, o);
 }
 
@@ -329,7 +378,7 @@ int pipeline_query_render(struct agg_store *st, const struct pipeline_query *q,
  * ------------------------------------------------------------------------ */
 
 static const char *const dim_sections[][2] = {
-    {"platform:", "platform"}, {"lang:", "language"}, {"region:", "region"},
+    {"platform:", "platform"}, {"lang:", "language"}, {"region:", "region"},    {"city:", "city"},
     {"topic:", "topic"},       {"stance:", "stance"}, {"mob:", "mobilization"},
 };
 
@@ -391,11 +440,13 @@ static void bar(FILE *f, int64_t v, int64_t max, int width)
         fputc(' ', f);
 }
 
-static void text_dims(FILE *f, struct agg_store *s, const struct window *w, const char *prefix,
-                      const char *title, int64_t total, int top)
+static void text_dims(FILE *f, const struct pipeline_report *in, const struct window *w,
+                      const char *prefix, const char *title, int64_t total, int top)
 {
+    struct agg_store *s = in->store;
     struct agg_dimcounts d = {0};
-    char err[256], b1[32];
+    char err[256], b1[32], label[320], nm[256];
+    int width = in->gaz && (!strcmp(prefix, "region:") || !strcmp(prefix, "city:")) ? 44 : 28;
     if (agg_store_dims(s, AGG_HOUR, prefix, w->from, w->to, &d, err, sizeof(err)))
         return;
     fprintf(f, "\nBy %s", title);
@@ -410,7 +461,14 @@ static void text_dims(FILE *f, struct agg_store *s, const struct window *w, cons
         if ((int)i >= top)
             continue;
         fputs("  ", f);
-        pad(f, d.items[i].dim + strlen(prefix), 28);
+        const struct nlp_place *pl = dim_place(in->gaz, d.items[i].dim);
+        if (pl && dim_name(in->gaz, in->names, d.items[i].dim, nm, sizeof(nm))) {
+            /* the code as ISO writes it, then the name */
+            snprintf(label, sizeof(label), "%.*s  %s", (int)pl->id.n, pl->id.p, nm);
+        } else {
+            snprintf(label, sizeof(label), "%s", d.items[i].dim + strlen(prefix));
+        }
+        pad(f, label, width);
         fprintf(f, " %9s  %5.1f%%\n", grouped(d.items[i].count, b1, sizeof(b1)),
                 total ? 100.0 * (double)d.items[i].count / (double)total : 0.0);
     }
@@ -420,9 +478,12 @@ static void text_dims(FILE *f, struct agg_store *s, const struct window *w, cons
     const char *rest = !strcmp(prefix, "stance:") ? "(none)"
                        : !strcmp(prefix, "mob:")  ? "(no call)"
                                                   : "(unknown)";
-    if (strcmp(prefix, "topic:") && total > counted)
-        fprintf(f, "  %-28s %9s  %5.1f%%\n", rest, grouped(total - counted, b1, sizeof(b1)),
+    if (strcmp(prefix, "topic:") && strcmp(prefix, "city:") && total > counted) {
+        fputs("  ", f);
+        pad(f, rest, width);
+        fprintf(f, " %9s  %5.1f%%\n", grouped(total - counted, b1, sizeof(b1)),
                 100.0 * (double)(total - counted) / (double)total);
+    }
     agg_dimcounts_free(&d);
 }
 
@@ -541,6 +602,11 @@ static int report_text(FILE *f, const struct pipeline_report *in)
                 "undated      %s posts without a usable time (missing or unreadable ts): "
                 "in no series or count below\n",
                 grouped((int64_t)is->ts_arrival, b2, 32));
+    if (in->region_unknown)
+        fprintf(f,
+                "             %s with a region field that names no place of the gazetteer "
+                "(counted as region unknown)\n",
+                grouped((int64_t)in->region_unknown, b1, 32));
     if (is->skipped_service)
         fprintf(f, "skipped      %s Telegram service messages\n",
                 grouped((int64_t)is->skipped_service, b1, 32));
@@ -560,7 +626,7 @@ static int report_text(FILE *f, const struct pipeline_report *in)
     if (all.n)
         text_hours(f, &all, in->zone);
     for (size_t i = 0; i < KZ_ARRAY_LEN(dim_sections); i++)
-        text_dims(f, in->store, &w, dim_sections[i][0], dim_sections[i][1], all.total, in->top);
+        text_dims(f, in, &w, dim_sections[i][0], dim_sections[i][1], all.total, in->top);
 
     text_top(f, in->store, &w, AGG_TOP_HASHTAG, "Top hashtags", "#", in->top);
     text_top(f, in->store, &w, AGG_TOP_TERM, "Top terms (the lexicon entries behind the topics)",
@@ -573,15 +639,21 @@ static int report_text(FILE *f, const struct pipeline_report *in)
  * The replay report as JSON
  * ------------------------------------------------------------------------ */
 
-static json_t *json_dims(struct agg_store *s, const struct window *w, const char *prefix)
+/* {value: count} of a prefix; names, if given, gets {value: name} of places. */
+static json_t *json_dims(const struct pipeline_report *in, const struct window *w,
+                         const char *prefix, json_t *names)
 {
     json_t *o = json_object();
     struct agg_dimcounts d = {0};
-    char err[256];
+    char err[256], nm[256];
     if (!w->empty &&
-        agg_store_dims(s, AGG_HOUR, prefix, w->from, w->to, &d, err, sizeof(err)) == 0) {
-        for (size_t i = 0; i < d.n; i++)
-            json_object_set_new(o, d.items[i].dim + strlen(prefix), json_integer(d.items[i].count));
+        agg_store_dims(in->store, AGG_HOUR, prefix, w->from, w->to, &d, err, sizeof(err)) == 0) {
+        for (size_t i = 0; i < d.n; i++) {
+            const char *v = d.items[i].dim + strlen(prefix);
+            json_object_set_new(o, v, json_integer(d.items[i].count));
+            if (names && dim_name(in->gaz, in->names, d.items[i].dim, nm, sizeof(nm)))
+                json_object_set_new(names, v, json_string(nm));
+        }
         agg_dimcounts_free(&d);
     }
     return o;
@@ -604,6 +676,7 @@ static int report_json(FILE *f, const struct pipeline_report *in)
     json_object_set_new(root, "ts_arrival", json_integer((json_int_t)is->ts_arrival));
     json_object_set_new(root, "undated", json_integer((json_int_t)is->ts_arrival));
     json_object_set_new(root, "skipped_service", json_integer((json_int_t)is->skipped_service));
+    json_object_set_new(root, "region_unknown_field", json_integer((json_int_t)in->region_unknown));
 
     json_t *dead = json_object();
     uint64_t dead_total = 0;
@@ -640,11 +713,16 @@ static int report_json(FILE *f, const struct pipeline_report *in)
     json_object_set_new(root, "posts_per_hour", hours);
     agg_series_free(&all);
 
+    json_t *place_names = json_object();
     for (size_t i = 0; i < KZ_ARRAY_LEN(dim_sections); i++) {
         char key[32];
+        int places = !strcmp(dim_sections[i][0], "region:") || !strcmp(dim_sections[i][0], "city:");
         snprintf(key, sizeof(key), "by_%s", dim_sections[i][1]);
-        json_object_set_new(root, key, json_dims(in->store, &w, dim_sections[i][0]));
+        json_object_set_new(root, key,
+                            json_dims(in, &w, dim_sections[i][0], places ? place_names : NULL));
     }
+    /* region codes and town slugs -> names in the language asked (--names) */
+    json_object_set_new(root, "place_names", place_names);
 
     json_t *tags = json_array();
     struct agg_top top = {0};

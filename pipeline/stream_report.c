@@ -10,8 +10,8 @@
  * partition given away stops counting.  Partitions that have not yielded a
  * post yet do not count; a process without any has no watermark.  After a
  * flush, at most once a second, it is published through the store
- * (agg_store_publish_watermark: in Redis the hashes kzp:v1:watermarks:{group}
- * and kzp:v1:heartbeats:{group}, field <host>:<pid>, with the wall-clock time
+ * (agg_store_publish_watermark: in Redis the hashes kzp:v2:watermarks:{group}
+ * and kzp:v2:heartbeats:{group}, field <host>:<pid>, with the wall-clock time
  * as the heartbeat and EXPIRE 86400), and retired at exit.  A reader takes the
  * minimum over the members whose heartbeat is less than 30 s old
  * (agg_store_watermark).  A publication that fails is counted and made up by

@@ -54,7 +54,7 @@ def check(what, cond):
     print(("ok   " if cond else "FAIL: ") + what)
     bad += not cond
 check(f"{len(outs)} verdicts for {len(texts)} lines", len(outs) == len(texts))
-keys = ["id", "lang", "script", "topics", "stance", "mobilization", "region", "hashtags",
+keys = ["id", "lang", "script", "topics", "stance", "mobilization", "region", "city", "hashtags",
         "mentions", "urls", "evidence"]
 for t, v in zip(texts, outs):
     b = t.encode("utf-8")
@@ -68,7 +68,7 @@ check("tg:1 id and stance", outs[1]["id"] == "tg:1" and outs[1]["stance"]["war"]
 check("line 1 calls to action", outs[0]["mobilization"]["call_to_action"] is True)
 check("line 1 when/where", outs[0]["mobilization"]["when"] is not None and
       outs[0]["mobilization"]["where"] is not None)
-check("line 1 region", outs[0]["region"] == "zhanaozen")
+check("line 1 region and city", outs[0]["region"] == "KZ-47" and outs[0]["city"] == "zhanaozen")
 check("line 1 hashtag", outs[0]["hashtags"] == ["митинг"])
 check("line 1 protest topic", "protest" in [t["name"] for t in outs[0]["topics"]])
 check("line 3 calls to action", outs[2]["mobilization"]["call_to_action"] is True)

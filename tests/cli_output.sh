@@ -88,11 +88,14 @@ refuse() {
     else bad "query $*: exit $rc"; cat "$tmp/q.out" "$tmp/q.err" | head -3; fi
 }
 refuse 'unknown dimension "topics:protest": expected all, platform:<p>' series topics:protest
-refuse 'unknown region "mars" in "region:mars"; known: .*astana' series region:mars
+refuse 'unknown region "mars" in "region:mars"; known: kz-10, .*kz-71, .*unknown' series region:mars
+refuse '"astana" is region:KZ-71 (Astana)' series region:astana
+refuse '"zhanaozen" is city:zhanaozen (Mangystau Region)' series region:zhanaozen
+refuse 'unknown city "kz-47"' series city:KZ-47
 refuse 'unknown stance "maybe" in "stance:maybe"; known: pro_ukraine, pro_russia' series stance:maybe
 refuse 'unknown topic "protestt" .*known: .*protest, .*war_ukraine' series topic:protestt
 refuse 'unknown mob "now"' series mob:now
-refuse 'the cross is counted as topic:...|region:...' series 'region:astana|topic:protest'
+refuse 'the cross is counted as topic:...|region:...' series 'region:KZ-71|topic:protest'
 refuse 'lang and topic are not crossed' series 'lang:kk|topic:protest'
 refuse 'unknown dimension "Platform:x"' series Platform:x
 refuse 'distinct: authors are counted for all, topic:<t> and region:<r>' distinct platform:x
@@ -100,8 +103,9 @@ refuse 'unknown region "mars"' distinct region:mars
 refuse 'unknown dimension "topics:"' dims topics:
 refuse 'dims: expected a prefix' dims topic
 refuse 'top: expected one of hashtag, term, channel' top terms
-# known ones are answered: lexicon topics, the post's own region, any platform
-for d in topic:protest region:zhanaozen platform:vk platform:myspace 'topic:protest|region:almaty_city' \
+# known ones are answered: lexicon topics, regions by code in either case, towns, any platform
+for d in topic:protest region:KZ-47 region:kz-47 region:unknown city:zhanaozen platform:vk \
+    platform:myspace 'topic:protest|region:KZ-75' \
     stance:pro_russia mob:call all; do
     kz query series "$d" "$tmp/posts.jsonl" >"$tmp/q.out" 2>"$tmp/q.err"
     rc=$?
@@ -109,7 +113,7 @@ for d in topic:protest region:zhanaozen platform:vk platform:myspace 'topic:prot
     else bad "query series $d: exit $rc"; cat "$tmp/q.err"; fi
 done
 kz query dims "topic:protest|region:" "$tmp/posts.jsonl" >"$tmp/q.out" 2>"$tmp/q.err"
-if grep -q "^topic:protest|region:zhanaozen	1" "$tmp/q.out"; then ok "query dims of a cross prefix"
+if grep -q "^topic:protest|region:kz-47	1	Mangystau Region$" "$tmp/q.out"; then ok "query dims of a cross prefix"
 else bad "query dims topic:protest|region:"; cat "$tmp/q.out" "$tmp/q.err"; fi
 
 # --- classify reads what replay reads --------------------------------------

@@ -28,7 +28,7 @@ win=(--from 2026-03-01T00:00:00Z --to 2026-03-09T00:00:00Z)
 same() { # DESC QUERY...
     local desc=$1
     shift
-    kz query "${win[@]}" "$@" --redis "$url" >"$tmp/redis.out" 2>"$tmp/redis.err"
+    kz query "${win[@]}" "$@" --redis "$url" --lexicons "$ROOT/lexicons" >"$tmp/redis.out" 2>"$tmp/redis.err"
     local r1=$?
     kz query "${win[@]}" "$@" --lexicons "$ROOT/lexicons" "$archive" >"$tmp/mem.out" 2>"$tmp/mem.err"
     local r2=$?
@@ -58,7 +58,7 @@ same "hourly series of all" series all --step hour
 same "minute series of topic:protest" series topic:protest --step minute --from 2026-03-05T08:00:00Z --to 2026-03-05T13:00:00Z
 same "daily series of all (local days)" series all --step day
 same "hourly series in UTC (--gran, the older name)" series topic:protest --gran hour --tz UTC
-same "series of a cross (JSON)" series "topic:protest|region:mangystau" --json
+same "series of a cross (JSON)" series "topic:protest|region:KZ-47" --json
 same "top hashtags" top hashtag --limit 20
 same "all channels (JSON)" top channel --limit 0 --json
 same "distinct authors" distinct all
@@ -66,6 +66,9 @@ same "distinct authors of a topic" distinct topic:economy
 same "platform totals" dims platform:
 same "topic totals per minute" dims topic: --step minute
 same "stance by language crosses" dims "stance:pro_ukraine|lang:"
+same "region totals, Kazakh names" dims region: --names kk
+same "town totals (JSON, Russian names)" dims city: --json --names ru
+same "a region in lower case" series region:kz-47 --json
 
 # The default Redis window is the last 24 hours up to now: the posts without a
 # time of their own went to Redis as "undated" by their arrival (now), in no

@@ -31,7 +31,7 @@ r = redis.Redis(port=int(port), db=int(db))
 rep = json.load(open(rep_path))
 hours = {}
 fields = {}
-for k in r.scan_iter("kzp:v1:h:*"):
+for k in r.scan_iter("kzp:v2:h:*"):
     h = r.hgetall(k)
     ep = int(k.decode().rsplit(":", 1)[1])
     t = time.strftime("%Y-%m-%dT%H", time.gmtime(ep * 3600))
@@ -114,7 +114,7 @@ topic2="kill-$stamp"
 kz replay --json -d /dev/null "$tmp/big.jsonl" >"$tmp/replay.json" 2>/dev/null || { echo "FAIL: replay big"; exit 1; }
 redis-cli -p "$KZ_TEST_REDIS_PORT" -n 4 flushdb >/dev/null
 "$KZ_BIN" produce -b "$KZ_TEST_BROKERS" -t "$topic2" "$tmp/big.jsonl" 2>/dev/null
-applied() { redis-cli -p "$KZ_TEST_REDIS_PORT" -n 4 hvals "kzp:v1:offsets:k-$stamp" | awk '{ s += $1 } END { print s + 0 }'; }
+applied() { redis-cli -p "$KZ_TEST_REDIS_PORT" -n 4 hvals "kzp:v2:offsets:k-$stamp" | awk '{ s += $1 } END { print s + 0 }'; }
 for i in 1 2 3 4 5; do
     "$KZ_BIN" run --brokers "$KZ_TEST_BROKERS" --topic "$topic2" --group "k-$stamp" \
         --redis "redis://127.0.0.1:$KZ_TEST_REDIS_PORT/4" --flush-posts 50 --flush-ms 20 \

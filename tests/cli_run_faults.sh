@@ -278,8 +278,8 @@ printf 'this is\tnot a\tvalid line\n' >"$tmp/lex/zz_bad.tsv"
 hup 6
 rm -f "$tmp/lex/zz_bad.tsv"
 sleep 2
-wm=$(redis-cli -p "$R" -n 10 hgetall "kzp:v1:watermarks:gh-$stamp" | sed -n 2p)
-hb=$(redis-cli -p "$R" -n 10 hgetall "kzp:v1:heartbeats:gh-$stamp" | sed -n 2p)
+wm=$(redis-cli -p "$R" -n 10 hgetall "kzp:v2:watermarks:gh-$stamp" | sed -n 2p)
+hb=$(redis-cli -p "$R" -n 10 hgetall "kzp:v2:heartbeats:gh-$stamp" | sed -n 2p)
 finish h "$R" 10 "gh-$stamp" "h: lexicons reloaded 5 times mid-stream, a broken set refused"
 n=$(grep -c "SIGHUP: lexicons reloaded" "$tmp/h1.err")
 [ "$n" -eq 5 ] && echo "ok   h: 5 reloads logged" || fail "h: $n reloads logged, want 5"
@@ -307,7 +307,7 @@ check("watermark in the stats = the published one or later",
       wm.lstrip("-").isdigit() and lines[-1]["watermark_ms"] >= int(wm))
 sys.exit(1 if bad else 0)
 PY
-[ -z "$(redis-cli -p "$R" -n 10 hget "kzp:v1:watermarks:gh-$stamp" "$(hostname):$h1_pid")" ] &&
+[ -z "$(redis-cli -p "$R" -n 10 hget "kzp:v2:watermarks:gh-$stamp" "$(hostname):$h1_pid")" ] &&
     echo "ok   h: the watermark field is deleted on exit" || fail "h: watermark field left after exit"
 
 echo "     all scenarios took $((SECONDS - T0)) s"

@@ -96,7 +96,7 @@ check topic "$B" "$topic" 1
 total=$(wc -l <"$tmp/posts.jsonl")
 
 applied() { # DB GROUP: messages whose offsets the store holds
-    redis-cli -p "$R" -n "$1" hgetall "kzp:v1:offsets:$2" |
+    redis-cli -p "$R" -n "$1" hgetall "kzp:v2:offsets:$2" |
         awk 'NR % 2 == 0 { s += $1 + 1 } END { print s + 0 }'
 }
 

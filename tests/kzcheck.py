@@ -9,7 +9,7 @@ Run with Debian's /usr/bin/python3 (python3-confluent-kafka, python3-redis).
                                          wait until the group's offsets in Redis
                                          cover every message of TOPIC
   dump REDIS DB OUT                      canonical JSON of every counter, top-k
-                                         score and HLL count (kzp:v1:h/top/authors)
+                                         score and HLL count (kzp:v2:h/top/authors)
   same DUMP_A DUMP_B WHAT                exact equality of two dumps
   compare REDIS DB REPLAY_JSON WHAT      Redis against a `kzpulse replay --json` report
   dlq BROKERS TOPIC DEAD_JSONL WHAT      <TOPIC>.dlq against replay's dead-letter file:
@@ -70,7 +70,7 @@ def cmd_wait_applied(brokers, topic, port, db, group, seconds):
     while True:
         stored = {}
         try:
-            got = r.hgetall("kzp:v1:offsets:" + group)
+            got = r.hgetall("kzp:v2:offsets:" + group)
             stored = {k.decode(): int(v) for k, v in got.items()}
         except redis.exceptions.ConnectionError:
             pass
@@ -89,7 +89,7 @@ def dump(port, db):
     import redis
     r = redis.Redis(port=int(port), db=int(db))
     out = {}
-    for k in r.scan_iter("kzp:v1:*", count=1000):
+    for k in r.scan_iter("kzp:v2:*", count=1000):
         ks = k.decode()
         kind = ks.split(":")[2]
         if kind == "h" or kind == "m":

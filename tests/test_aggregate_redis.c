@@ -587,30 +587,30 @@ static void test_ttl(void)
     post(b, ancient, "protest", "a3", "ttl");
     CHECK_EQ_INT(apply(s, b, &p, 1, err, sizeof err), 0);
 
-    snprintf(key, sizeof key, "kzp:v1:m:%lld", (long long)(m / MIN));
+    snprintf(key, sizeof key, "kzp:v2:m:%lld", (long long)(m / MIN));
     t = ttl_of(key);
     CHECK(t > 7 * 86400 - 120 && t <= 7 * 86400);
-    snprintf(key, sizeof key, "kzp:v1:h:%lld", (long long)(h / HOUR));
+    snprintf(key, sizeof key, "kzp:v2:h:%lld", (long long)(h / HOUR));
     t = ttl_of(key);
     CHECK(t > 400 * 86400 - 3700 && t <= 400 * 86400);
-    snprintf(key, sizeof key, "kzp:v1:top:%lld:hashtag", (long long)(h / HOUR));
+    snprintf(key, sizeof key, "kzp:v2:top:%lld:hashtag", (long long)(h / HOUR));
     CHECK(ttl_of(key) > 399 * 86400);
-    snprintf(key, sizeof key, "kzp:v1:authors:%lld:topic:protest", (long long)(h / HOUR));
+    snprintf(key, sizeof key, "kzp:v2:authors:%lld:topic:protest", (long long)(h / HOUR));
     CHECK(ttl_of(key) > 399 * 86400);
     CHECK_EQ_INT(rint_cmd("PFCOUNT %s", key), 1);
 
     /* Eight days old: its minute is gone already, its hour is kept. */
-    snprintf(key, sizeof key, "kzp:v1:m:%lld", (long long)(old / MIN));
+    snprintf(key, sizeof key, "kzp:v2:m:%lld", (long long)(old / MIN));
     CHECK_EQ_INT(rint_cmd("EXISTS %s", key), 0);
-    snprintf(key, sizeof key, "kzp:v1:h:%lld", (long long)(old / HOUR));
+    snprintf(key, sizeof key, "kzp:v2:h:%lld", (long long)(old / HOUR));
     t = ttl_of(key);
     CHECK(t > 391 * 86400 && t < 393 * 86400);
     /* 401 days old: nothing written at all. */
-    snprintf(key, sizeof key, "kzp:v1:h:%lld", (long long)(ancient / HOUR));
+    snprintf(key, sizeof key, "kzp:v2:h:%lld", (long long)(ancient / HOUR));
     CHECK_EQ_INT(rint_cmd("EXISTS %s", key), 0);
-    snprintf(key, sizeof key, "kzp:v1:top:%lld:hashtag", (long long)(ancient / HOUR));
+    snprintf(key, sizeof key, "kzp:v2:top:%lld:hashtag", (long long)(ancient / HOUR));
     CHECK_EQ_INT(rint_cmd("EXISTS %s", key), 0);
-    snprintf(key, sizeof key, "kzp:v1:authors:%lld:all", (long long)(ancient / HOUR));
+    snprintf(key, sizeof key, "kzp:v2:authors:%lld:all", (long long)(ancient / HOUR));
     CHECK_EQ_INT(rint_cmd("EXISTS %s", key), 0);
     CHECK_EQ_INT(series_total(s, AGG_HOUR, "all", ancient - HOUR, ancient + HOUR), 0);
     CHECK_EQ_INT(series_total(s, AGG_HOUR, "all", old - HOUR, old + HOUR), 1);
@@ -619,7 +619,7 @@ static void test_ttl(void)
     /* minute of old and ancient; hour, top and authors (all, topic, region) of ancient */
     CHECK_EQ_INT(st.expired_keys, 2 + 1 + 1 + 3);
     /* The offsets advanced anyway, and never expire. */
-    CHECK_EQ_INT(rint_cmd("TTL %s", "kzp:v1:offsets:test"), -1);
+    CHECK_EQ_INT(rint_cmd("TTL %s", "kzp:v2:offsets:test"), -1);
 out:
     agg_batch_free(b);
     agg_store_free(s);
@@ -640,8 +640,8 @@ static void test_wrongtype(void)
     CHECK_EQ_INT(agg_batch_new(&b), 0);
     if (!s || !b)
         goto out;
-    snprintf(key, sizeof key, "kzp:v1:h:%lld", (long long)(BASE / HOUR));
-    snprintf(mkey, sizeof mkey, "kzp:v1:m:%lld", (long long)(BASE / MIN));
+    snprintf(key, sizeof key, "kzp:v2:h:%lld", (long long)(BASE / HOUR));
+    snprintf(mkey, sizeof mkey, "kzp:v2:m:%lld", (long long)(BASE / MIN));
     rr = redisCommand(raw, "SET %s %s", key, "not a hash");
     CHECK(rr && rr->type == REDIS_REPLY_STATUS);
     if (rr)
@@ -660,7 +660,7 @@ static void test_wrongtype(void)
     CHECK(strstr(err, "WRONGTYPE") != NULL);
     /* A string that is not a HyperLogLog is refused as well. */
     CHECK_EQ_INT(rint_cmd("DEL %s", key), 1);
-    snprintf(key, sizeof key, "kzp:v1:authors:%lld:all", (long long)(BASE / HOUR));
+    snprintf(key, sizeof key, "kzp:v2:authors:%lld:all", (long long)(BASE / HOUR));
     rr = redisCommand(raw, "SET %s %s", key, "plain");
     if (rr)
         freeReplyObject(rr);
@@ -835,28 +835,28 @@ static void test_watermarks(void)
     CHECK_EQ_INT(agg_store_publish_watermark(s, "t-g4", "kz-1.example:4242", T0 - 61000, T0, err,
                                              sizeof err),
                  0);
-    CHECK_EQ_STR(hget("kzp:v1:watermarks:t-g4", "kz-1.example:4242", buf, sizeof buf),
+    CHECK_EQ_STR(hget("kzp:v2:watermarks:t-g4", "kz-1.example:4242", buf, sizeof buf),
                  "1767225539000");
-    CHECK_EQ_STR(hget("kzp:v1:heartbeats:t-g4", "kz-1.example:4242", buf, sizeof buf),
+    CHECK_EQ_STR(hget("kzp:v2:heartbeats:t-g4", "kz-1.example:4242", buf, sizeof buf),
                  "1767225600000");
-    t = ttl_of("kzp:v1:watermarks:t-g4");
+    t = ttl_of("kzp:v2:watermarks:t-g4");
     CHECK(t > 86300 && t <= 86400);
-    t = ttl_of("kzp:v1:heartbeats:t-g4");
+    t = ttl_of("kzp:v2:heartbeats:t-g4");
     CHECK(t > 86300 && t <= 86400);
     CHECK_EQ_INT(agg_store_retire(s, "t-g4", "kz-1.example:4242", err, sizeof err), 0);
-    CHECK_EQ_INT(rint_cmd("EXISTS %s", "kzp:v1:watermarks:t-g4"), 0); /* last field gone */
-    CHECK_EQ_INT(rint_cmd("EXISTS %s", "kzp:v1:heartbeats:t-g4"), 0);
+    CHECK_EQ_INT(rint_cmd("EXISTS %s", "kzp:v2:watermarks:t-g4"), 0); /* last field gone */
+    CHECK_EQ_INT(rint_cmd("EXISTS %s", "kzp:v2:heartbeats:t-g4"), 0);
 
     /* A watermark without a heartbeat is not live; a value that is no number is an error. */
-    freeReplyObject(redisCommand(raw, "HSET kzp:v1:watermarks:t-g5 ghost:1 5"));
+    freeReplyObject(redisCommand(raw, "HSET kzp:v2:watermarks:t-g5 ghost:1 5"));
     CHECK_EQ_INT(agg_store_watermark(s, "t-g5", 3600000, T0, &wm, err, sizeof err), KZ_ENOTFOUND);
-    freeReplyObject(redisCommand(raw, "HSET kzp:v1:watermarks:t-g5 bad:2 soon"));
-    freeReplyObject(redisCommand(raw, "HSET kzp:v1:heartbeats:t-g5 bad:2 %lld", (long long)T0));
+    freeReplyObject(redisCommand(raw, "HSET kzp:v2:watermarks:t-g5 bad:2 soon"));
+    freeReplyObject(redisCommand(raw, "HSET kzp:v2:heartbeats:t-g5 bad:2 %lld", (long long)T0));
     CHECK_EQ_INT(agg_store_watermark(s, "t-g5", 3600000, T0, &wm, err, sizeof err), KZ_EIO);
     fprintf(stderr, "  (expected) %s\n", err);
     CHECK(strstr(err, "bad:2") != NULL && strstr(err, "soon") != NULL);
     /* ... and a key of the wrong type is Redis's WRONGTYPE, not a crash. */
-    freeReplyObject(redisCommand(raw, "SET kzp:v1:watermarks:t-g6 x"));
+    freeReplyObject(redisCommand(raw, "SET kzp:v2:watermarks:t-g6 x"));
     CHECK_EQ_INT(agg_store_publish_watermark(s, "t-g6", "m:1", 1, T0, err, sizeof err), KZ_EIO);
     CHECK(strstr(err, "WRONGTYPE") != NULL);
     CHECK_EQ_INT(agg_store_watermark(s, "t-g6", 1000, T0, &wm, err, sizeof err), KZ_EIO);

@@ -257,6 +257,45 @@ static void test_generic_minimal(void)
     ingest_decoder_free(dec);
 }
 
+/* The post's own place beside "region": a "geo" string, or a name inside a
+ * "geo" object or its "place" (VK); coordinates and other shapes are not a
+ * place and never a dead letter; "region" wins over "geo". */
+static void test_geo(void)
+{
+    static const struct {
+        const char *json, *region;
+    } cases[] = {
+        {"{\"text\":\"Жаңаөзенде жиын\",\"geo\":\"Жаңаөзен\"}", "Жаңаөзен"},
+        {"{\"text\":\"Су жоқ\",\"geo\":{\"region\":\"Mangystau\",\"city\":\"Aktau\"}}",
+         "Mangystau"},
+        {"{\"text\":\"Су жоқ\",\"geo\":{\"city\":\"Aktau\"}}", "Aktau"},
+        {"{\"text\":\"Свет отключили\",\"region\":\"KZ-47\",\"geo\":\"Almaty\"}", "KZ-47"},
+        {"{\"text\":\"Свет отключили\",\"geo\":{\"lat\":43.2,\"lon\":76.9}}", NULL},
+        {"{\"text\":\"Свет отключили\",\"geo\":[43.2,76.9]}", NULL},
+        {"{\"text\":\"Свет отключили\",\"geo\":17}", NULL},
+        {"{\"text\":\"Свет отключили\",\"geo\":\"\"}", NULL},
+        {"{\"id\":48,\"owner_id\":-1,\"from_id\":1,\"date\":1772960700,\"text\":\"Жол жабық\","
+         "\"geo\":{\"type\":\"point\",\"coordinates\":\"51.1 71.4\","
+         "\"place\":{\"id\":1,\"title\":\"Астана\"}}}",
+         "Астана"},
+    };
+    struct ingest_decoder *dec = new_decoder(INGEST_SCHEMA_AUTO, 0);
+    for (size_t i = 0; i < KZ_ARRAY_LEN(cases); i++) {
+        struct sink s = {0};
+        CHECK_EQ_INT(decode(dec, cases[i].json, &s), 0);
+        CHECK_EQ_INT(s.nposts, 1);
+        CHECK_EQ_INT(s.ndead, 0);
+        if (s.nposts == 1) {
+            if (cases[i].region)
+                CHECK_EQ_STR(s.post[0].region, cases[i].region);
+            else
+                CHECK(s.post[0].region == NULL);
+        }
+        sink_free(&s);
+    }
+    ingest_decoder_free(dec);
+}
+
 static void test_numeric_ids(void)
 {
     struct ingest_decoder *dec = new_decoder(INGEST_SCHEMA_AUTO, 0);
@@ -1111,6 +1150,7 @@ int main(void)
 {
     RUN(test_generic_full);
     RUN(test_generic_minimal);
+    RUN(test_geo);
     RUN(test_numeric_ids);
     RUN(test_ts_forms);
     RUN(test_telegram_message);

@@ -9,18 +9,38 @@
 #include "nlp.h"
 #include "tap.h"
 
-static struct nlp_lexicon *compile(const char *tsv)
+/* A lexicon file and, if gaz is not NULL, a gazetteer beside it. */
+static struct nlp_lexicon *compile_gaz(const char *tsv, const char *gaz)
 {
-    struct nlp_lexicon_file f = {"test.tsv", tsv, strlen(tsv)};
+    struct nlp_lexicon_file f[2] = {{"test.tsv", tsv, strlen(tsv)},
+                                    {"lexicons/gazetteer.tsv", gaz, gaz ? strlen(gaz) : 0}};
     struct nlp_lexicon *lx = NULL;
     char err[256];
-    int rc = nlp_lexicon_compile(&f, 1, &lx, err, sizeof(err));
+    int rc = nlp_lexicon_compile(f, gaz ? 2 : 1, &lx, err, sizeof(err));
 
     if (rc)
         fprintf(stderr, "compile: %s\n", err);
     CHECK_EQ_INT(rc, 0);
     return lx;
 }
+
+static struct nlp_lexicon *compile(const char *tsv)
+{
+    return compile_gaz(tsv, NULL);
+}
+
+/* Mangystau, two of its towns, the hashtags that name them. */
+static const char gaz_mangystau[] =
+    "region\tKZ-47\toblast\tМаңғыстау облысы\tMañğystau oblysy\tМангистауская область\t"
+    "Mangystau Region\n"
+    "town\tzhanaozen\tKZ-47\tЖаңаөзен\tJañaözen\tЖанаозен\tZhanaozen\n"
+    "town\taktau\tKZ-47\tАқтау\tAqtau\tАктау\tAktau\n"
+    "match\tzhanaozen\t#жаңаөзен\t1.0\tkk\thashtag\n";
+static const char gaz_aktau[] =
+    "region\tKZ-47\toblast\tМаңғыстау облысы\tMañğystau oblysy\tМангистауская область\t"
+    "Mangystau Region\n"
+    "town\taktau\tKZ-47\tАқтау\tAqtau\tАктау\tAktau\n"
+    "match\taktau\t#ақтау\t1.0\tkk\t\n";
 
 /* The evidence of category cat and rule rule, or NULL. */
 static const struct nlp_evidence *find_ev(const struct nlp_verdict *v, const char *cat,
@@ -64,13 +84,12 @@ static const char lex_match[] =
     "topic/protest\tжиналамыз\t0.6\tkk\t\n"
     "topic/war_ukraine\t\"нет войне\"\t1.0\tru\tphrase\n"
     "topic/war_ukraine\t\"так называем*\"\t0.3\tru\tphrase ending in a stem\n"
-    "region/zhanaozen\t#жаңаөзен\t1.0\tkk\thashtag\n"
     "stance/pro_ukraine\t🇺🇦\t0.9\t*\tflag\n"
     "stance/pro_ukraine\t💙💛\t0.8\t*\ttwo emoji\n";
 
 static void test_matching(struct nlp_analyzer *a)
 {
-    struct nlp_lexicon *lx = compile(lex_match);
+    struct nlp_lexicon *lx = compile_gaz(lex_match, gaz_mangystau);
     struct nlp_verdict v;
     const char *t1 = "Завтра митингующие и «нет войне» #Жаңаөзен 🇺🇦 💙💛";
     const char *t2 = "Ертең алаңға жиналамыз, так называемые выборы";
@@ -82,10 +101,11 @@ static void test_matching(struct nlp_analyzer *a)
         goto out;
     check_span(t1, find_ev(&v, "topic/protest", "митинг*"), "митингующие");
     check_span(t1, find_ev(&v, "topic/war_ukraine", "\"нет войне\""), "нет войне");
-    check_span(t1, find_ev(&v, "region/zhanaozen", "#жаңаөзен"), "#Жаңаөзен");
+    check_span(t1, find_ev(&v, "city/zhanaozen", "#жаңаөзен"), "#Жаңаөзен");
     check_span(t1, find_ev(&v, "stance/pro_ukraine", "🇺🇦"), "🇺🇦");
     check_span(t1, find_ev(&v, "stance/pro_ukraine", "💙💛"), "💙💛");
-    CHECK_EQ_MEM(v.region.p, v.region.n, "zhanaozen");
+    CHECK_EQ_MEM(v.region.p, v.region.n, "KZ-47");
+    CHECK_EQ_MEM(v.city.p, v.city.n, "zhanaozen");
     CHECK(v.ntopics >= 1);
     CHECK_EQ_INT(v.stance, NLP_STANCE_PRO_UKRAINE);
     /* topics sorted by score, best first */
@@ -371,8 +391,7 @@ static const char lex_a[] = "topic/protest\tмитинг*\t0.9\tru\t\n"
                             "topic/ecology\tқоқыс\t0.9\tkk\t\n"
                             "stance/pro_ukraine\t🇺🇦\t0.9\t*\t\n";
 static const char lex_b[] = "topic/economy\tмитинг\t0.9\tru\t\n"
-                            "topic/ecology\tмитингующие\t0.9\tru\t\n"
-                            "region/aktau\t#ақтау\t1.0\tkk\t\n";
+                            "topic/ecology\tмитингующие\t0.9\tru\t\n";
 
 static size_t count_ev(const struct nlp_verdict *v, const char *cat)
 {
@@ -387,7 +406,7 @@ static size_t count_ev(const struct nlp_verdict *v, const char *cat)
 static void test_symbol_cache(struct nlp_analyzer *a)
 {
     static const char text[] = "Митинг и митингующие, қоқыс 🇺🇦 #Ақтау митингующие";
-    struct nlp_lexicon *la = compile(lex_a), *lb = compile(lex_b);
+    struct nlp_lexicon *la = compile(lex_a), *lb = compile_gaz(lex_b, gaz_aktau);
     struct nlp_analyzer *other = NULL;
     struct nlp_verdict v;
     struct nlp_doc doc;
@@ -403,16 +422,16 @@ static void test_symbol_cache(struct nlp_analyzer *a)
         if (lx == la)
             bad += count_ev(&v, "topic/protest") != 3 || count_ev(&v, "topic/ecology") != 1 ||
                    count_ev(&v, "topic/economy") != 1 || count_ev(&v, "stance/pro_ukraine") != 1 ||
-                   count_ev(&v, "region/aktau") != 0;
+                   count_ev(&v, "city/aktau") != 0;
         else
             bad += count_ev(&v, "topic/economy") != 1 || count_ev(&v, "topic/ecology") != 2 ||
-                   count_ev(&v, "region/aktau") != 1 || count_ev(&v, "topic/protest") != 0;
+                   count_ev(&v, "city/aktau") != 1 || count_ev(&v, "topic/protest") != 0;
     }
     CHECK_EQ_INT(bad, 0);
 
     /* A new lexicon in the old one's place (a reload). */
     nlp_lexicon_free(la);
-    la = compile(lex_b);
+    la = compile_gaz(lex_b, gaz_aktau);
     if (!la || classify(a, la, text, &v))
         goto out;
     CHECK_EQ_INT(count_ev(&v, "topic/economy"), 1);
@@ -447,7 +466,7 @@ static void test_symbol_cache(struct nlp_analyzer *a)
     CHECK_EQ_INT(nlp_analyze(other, text, strlen(text), NLP_LANG_UND, &doc), 0);
     CHECK_EQ_INT(nlp_classify(a, lb, &doc, &v), 0);
     CHECK_EQ_INT(count_ev(&v, "topic/ecology"), 2);
-    CHECK_EQ_INT(count_ev(&v, "region/aktau"), 1);
+    CHECK_EQ_INT(count_ev(&v, "city/aktau"), 1);
 out:
     nlp_analyzer_free(other);
     nlp_lexicon_free(la);

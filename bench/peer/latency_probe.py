@@ -4,7 +4,7 @@
   latency_probe.py BROKERS TOPIC REDIS_PORT DB OFFSETS_KEY TOTAL [TIMEOUT_S]
 
 Both jobs write, atomically with their counters, the last offset of every
-partition they applied (kzpulse: kzp:v1:offsets:{group}, in the same Lua
+partition they applied (kzpulse: kzp:v2:offsets:{group}, in the same Lua
 script; the peer: peer:offsets:{group}, in the same MULTI).  So when the probe
 sees a partition's stored offset move from a to b at wall-clock time T, the
 counts of messages a+1..b became visible to readers at T.  The probe polls

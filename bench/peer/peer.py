@@ -34,10 +34,18 @@ def load_lexicons(d):
     """category -> one compiled alternation over its patterns."""
     pats = {}
     for path in sorted(glob.glob(os.path.join(d, "*.tsv"))):
+        gaz = os.path.basename(path) == "gazetteer.tsv"  # region codes; towns count for theirs
+        parent = {}
         for line in open(path, encoding="utf-8"):
             if not line.strip() or line.startswith("#"):
                 continue
             f = line.rstrip("\n").split("\t")
+            if gaz:
+                if f[0] == "town" and len(f) > 2:
+                    parent[f[1]] = f[2]
+                if f[0] != "match" or len(f) < 3:
+                    continue
+                f = ["region/" + parent.get(f[1], f[1]).lower(), f[2]]
             if len(f) < 2:
                 continue
             cat, p = f[0], f[1].strip()
