@@ -16,6 +16,8 @@
  * files of recent tzdata have few transitions and rely on it).  A lookup is a
  * binary search, or for an instant after the last transition the footer's
  * rule for that year (Mm.w.d, Jn and n day forms, RFC 8536 section 3.3.1).
+ * tests/test_aggregate_zone.c holds the answers to the C library's own
+ * (localtime_r under TZ=zone, 1900..2100, twelve zones).
  *
  * Invariants checked at load: at least one local time type; transitions
  * strictly ascending; every transition's type index in range; every offset

@@ -8,6 +8,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "aggregate.h"
 #include "tap.h"
@@ -136,10 +137,58 @@ static void test_bad_zones(void)
     CHECK_EQ_INT(agg_zone_from_tzif("x", tzif, 40, &z, err, sizeof(err)), KZ_EDECODE);
 }
 
+/*
+ * zone.c reads the TZif files itself (ICU here carries 2022e data; the C
+ * library converts only through the process-wide TZ).  Its answers must be
+ * the C library's own over the same files: for each zone, the UTC offset at
+ * an instant every 7 h 13 min from 1900 to 2100 (so every hour of the day and
+ * every day of the week is hit, and the footer's rules past the last stored
+ * transition too), against localtime_r under TZ=zone -- here, in one thread,
+ * where setting TZ is safe.
+ */
+static void test_same_as_libc(void)
+{
+    static const char *const zones[] = {
+        "Asia/Almaty",   "Asia/Qyzylorda",   "Asia/Aqtobe",         "Asia/Oral",
+        "Europe/Moscow", "Europe/Kyiv",      "Europe/Berlin",       "America/New_York",
+        "Asia/Kolkata",  "America/Santiago", "Australia/Lord_Howe", "UTC",
+    };
+    const char *old = getenv("TZ");
+    char *saved = old ? strdup(old) : NULL;
+    for (size_t i = 0; i < sizeof(zones) / sizeof(zones[0]); i++) {
+        struct agg_zone *z = open_zone(zones[i]);
+        if (!z)
+            continue;
+        setenv("TZ", zones[i], 1);
+        tzset();
+        long n = 0, diff = 0;
+        for (int64_t t = -2208988800LL; t < 4102444800LL; t += 7 * 3600 + 13 * 60, n++) {
+            time_t tt = (time_t)t;
+            struct tm tm;
+            if (!localtime_r(&tt, &tm))
+                continue;
+            if (agg_zone_offset(z, t * 1000) != (int32_t)tm.tm_gmtoff && diff++ < 3)
+                fprintf(stderr, "# %s at %lld: zone.c %d s, libc %ld s\n", zones[i], (long long)t,
+                        (int)agg_zone_offset(z, t * 1000), (long)tm.tm_gmtoff);
+        }
+        CHECK_EQ_INT(diff, 0);
+        CHECK(n > 200000);
+        agg_zone_free(z);
+    }
+    if (saved) {
+        setenv("TZ", saved, 1);
+        free(saved);
+    } else {
+        unsetenv("TZ");
+    }
+    tzset();
+}
+
 int main(void)
 {
     RUN(test_almaty_2024);
     RUN(test_other_zones);
     RUN(test_bad_zones);
+    RUN(test_same_as_libc);
     return TAP_DONE();
 }
