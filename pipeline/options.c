@@ -458,6 +458,9 @@ const struct kz_option kz_options[KZ_OPT_COUNT] = {
     [OPT_REFIT] = {"refit", 0, NULL,
         "after early stopping on the held-out part, train again on all posts for as many epochs",
         set_on, F(int, train_refit), 0, 0, NULL, NULL},
+    [OPT_CHECK_RULES] = {"check-rules", 0, "FILE",
+        "validate a rules file: OK, or every error as FILE:LINE:COL: message (exit 2)",
+        set_str, F(char *, alerts_check), 1, 0, "a rules file", NULL},
 };
 /* clang-format on */
 
