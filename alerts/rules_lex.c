@@ -92,7 +92,8 @@ static int diag_cmp(const void *a, const void *b)
 
 void rules_diag_flush(struct parser *p)
 {
-    qsort(p->diags, p->ndiags, sizeof(*p->diags), diag_cmp);
+    if (p->ndiags) /* qsort's base must not be NULL, even for 0 elements */
+        qsort(p->diags, p->ndiags, sizeof(*p->diags), diag_cmp);
     for (size_t i = 0; i < p->ndiags; i++) {
         p->diag(p->ctx, p->file, p->diags[i].line, p->diags[i].col, p->diags[i].msg);
         free(p->diags[i].msg);
