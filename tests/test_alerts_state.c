@@ -151,6 +151,8 @@ static void test_record_of_event(void)
                        "\"2026-03-04T06:15:00Z\",\"region\":\"KZ-47\",\"region_name\":"
                        "\"Маңғыстау облысы\",\"dimension\":\"mob:call|region:kz-47\","
                        "\"count\":80,\"authors\":40,\"expected\":4.0,\"probability\":") == json);
+    /* mpmath: gammainc(80, 0, 4, regularized=True) = 3.93435635884e-73 */
+    CHECK(strstr(json, "\"probability\":3.93436e-73,\"evidence\"") != NULL);
     CHECK(strstr(json, "\"evidence\":{\"samples\":[],\"top_terms\":[],\"top_hashtags\":[]}}"));
     free(json);
 }
