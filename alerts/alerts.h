@@ -241,7 +241,11 @@ struct alerts_obs {
 };
 
 /* Judge count and authors against e under rule r (with the short-history
- * min_count factor).  Unknown authors (-1) fail a min_authors above 0. */
+ * min_count factor): hot needs the count's tail probability under the
+ * threshold, min_count, min_authors, and the distinct authors' own tail
+ * probability (against the expected posts) under the threshold -- a crowd,
+ * not a loud few.  Unknown authors (-1) fail a min_authors above 0 and skip
+ * the crowd test when min_authors is 0. */
 void alerts_evaluate(const struct alerts_rule *r, const struct alerts_expect *e, int64_t minute_ms,
                      bool final, int64_t count, int64_t authors, struct alerts_obs *out);
 

@@ -3,9 +3,14 @@
  *
  * alerts_evaluate() turns a count, its distinct authors and the baseline into
  * an observation: hot when the tail probability is below the rule's threshold
- * AND the count reaches min_count AND the authors reach min_authors (so a
- * jump from 1 to 4 at night, or two accounts posting a hundred times, is not a
- * crowd), quiet when the probability is back above resolve_above or the count
+ * AND the count reaches min_count AND the authors reach min_authors AND the
+ * distinct authors are themselves improbable under the same baseline (so a
+ * jump from 1 to 4 at night is not an alert, and neither are two accounts
+ * posting a hundred times into an ordinary afternoon: the window then holds
+ * its usual authors plus two, however many posts).  Distinct authors never
+ * exceed posts, so judging them against the expected number of posts is
+ * conservative: a real crowd of new voices passes, a loud few do not.  Quiet
+ * when the count's probability is back above resolve_above or the count is
  * under min_count.
  *
  * alerts_step() is the state machine: idle -> firing -> cooling -> idle.
@@ -39,6 +44,11 @@ void alerts_evaluate(const struct alerts_rule *r, const struct alerts_expect *e,
     out->expected = e->mean;
     out->probability = exp(lp);
     bool authors_ok = r->min_authors <= 0 || (authors >= 0 && authors >= r->min_authors);
+    if (authors_ok && authors >= 0) {
+        double la = e->r > 0 ? alerts_negbin_logsf(authors, e->mean, e->r)
+                             : alerts_poisson_logsf(authors, e->mean);
+        authors_ok = la < log(r->threshold);
+    }
     out->hot = lp < log(r->threshold) && count >= min_count && authors_ok;
     out->quiet = !(lp <= log(r->resolve_above)) || count < min_count;
 }

@@ -95,15 +95,15 @@ static void test_reevaluation(void)
     struct alerts_state s;
     rule_init();
     alerts_state_init(&s);
-    struct alerts_obs o = obs(0, false, 30, 10);
+    struct alerts_obs o = obs(0, false, 30, 20);
     CHECK_EQ_INT(alerts_step(&s, &rule, &o), ALERTS_EV_FIRING);
-    o = obs(0, true, 45, 12);
+    o = obs(0, true, 45, 22);
     CHECK_EQ_INT(alerts_step(&s, &rule, &o), ALERTS_EV_UPDATE);
     CHECK_EQ_INT(s.count, 45);
     CHECK_EQ_INT(alerts_step(&s, &rule, &o), ALERTS_EV_NONE);
-    o = obs(1, false, 20, 10); /* hot, early */
+    o = obs(1, false, 20, 18); /* hot, early */
     CHECK_EQ_INT(alerts_step(&s, &rule, &o), ALERTS_EV_UPDATE);
-    o = obs(0, true, 45, 12);
+    o = obs(0, true, 45, 22);
     CHECK_EQ_INT(alerts_step(&s, &rule, &o), KZ_EINVAL);
     /* quiet early looks do not resolve */
     for (int i = 0; i < 10; i++) {

@@ -155,6 +155,15 @@ static void test_verdicts(void)
     /* the same count from two accounts: spam, not a crowd */
     alerts_evaluate(&r, &e, 0, true, 400, 2, &o);
     CHECK(!o.hot);
+    /* two accounts posting 150 times into an ordinary afternoon of 20 posts
+     * by 20 people: 170 posts (P ~ 1e-80) but 22 voices where 20 posts were
+     * expected (P = 0.32): not a crowd */
+    struct alerts_sample noon[] = {{20, 1}, {19, 1}, {21, 1}, {20, 1}};
+    alerts_baseline_fit(noon, 4, false, &e);
+    alerts_evaluate(&r, &e, 0, true, 170, 22, &o);
+    CHECK(!o.hot && o.probability < 1e-50);
+    alerts_evaluate(&r, &e, 0, true, 170, 120, &o); /* the same posts from 120 people */
+    CHECK(o.hot);
     /* authors unknown: a rule that asks for authors does not fire */
     alerts_evaluate(&r, &e, 0, true, 400, -1, &o);
     CHECK(!o.hot);
