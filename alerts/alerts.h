@@ -191,12 +191,15 @@ struct alerts_expect {
 #define ALERTS_SHORT_MIN_COUNT_FACTOR 3
 
 /*
- * Fit the samples: the mean of the values (floored at ALERTS_FLOOR_MEAN, or
- * ALERTS_SHORT_FLOOR_MEAN when short), and the dispersion by the method of
- * moments on the raw counts value / frac: r = m^2 / (v - m) when their sample
- * variance v exceeds their mean m (two samples or more), else Poisson.
- * Thinning keeps r: a window that is a fraction of an hour bucket has the same
- * shape as the hour.  n may be 0 (then the floor alone, short).
+ * Fit the samples: with three or more, the quietest (by raw count) is left
+ * out (a holiday or an outage must not lower what is expected, nor widen the
+ * tail until a real burst hides in it); then the mean of the values (floored
+ * at ALERTS_FLOOR_MEAN, or ALERTS_SHORT_FLOOR_MEAN when short), and the
+ * dispersion by the method of moments on the raw counts value / frac:
+ * r = m^2 / (v - m) when their sample variance v exceeds their mean m (two
+ * samples or more), else Poisson.  Thinning keeps r: a window that is a
+ * fraction of an hour bucket has the same shape as the hour.  n may be 0
+ * (then the floor alone, short).  nsamples counts the valid samples given.
  */
 void alerts_baseline_fit(const struct alerts_sample *s, size_t n, bool short_history,
                          struct alerts_expect *out);
