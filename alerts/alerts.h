@@ -227,6 +227,21 @@ int alerts_baseline_read(struct agg_store *s, const char *dim, int64_t end_minut
                          int weeks, alerts_offset_fn off, void *offctx, struct alerts_expect *out,
                          char *err, size_t errlen);
 
+/*
+ * Stance shares (stance_share rules): expect den_now times the weeks' share,
+ * sum(num) / sum(den) over the samples whose denominator is positive and not
+ * under the numerator; Poisson (r = 0), floored like alerts_baseline_fit.
+ * alerts_share_read() reads both dimensions from the same weeks (or days,
+ * short history) as alerts_baseline_read(); den_now is the denominator's
+ * count in the window being judged.
+ */
+void alerts_share_fit(const struct alerts_sample *num, const struct alerts_sample *den, size_t n,
+                      double den_now, bool short_history, struct alerts_expect *out);
+int alerts_share_read(struct agg_store *s, const char *num_dim, const char *den_dim,
+                      int64_t end_minute_ms, int window, int weeks, double den_now,
+                      alerts_offset_fn off, void *offctx, struct alerts_expect *out, char *err,
+                      size_t errlen);
+
 /* ---------------------------------------------------------------------------
  * Evaluation and the state machine (state.c)
  * ------------------------------------------------------------------------ */

@@ -23,6 +23,13 @@
  * it (one holiday in four weeks: r ~ 3, and 40 -> 190 posts is P ~ 4e-4).
  * High weeks are kept: they make the detector more careful, never less.
  *
+ * Shares (stance_share): what a window should hold of a stance is the
+ * window's denominator now (posts on the war, or all) times the share the
+ * same weeks had, sum of numerators over sum of denominators -- a ratio of
+ * totals, not a mean of ratios, so a quiet week with 1 of 2 posts does not
+ * weigh like a busy one.  The tail is Poisson with that mean: the binomial's
+ * upper tail is lighter, so this is conservative.
+ *
  * Short history (no week back at all): the same local minute 1..6 days back,
  * from minute buckets, mean floored at ALERTS_SHORT_FLOOR_MEAN, and
  * alerts_evaluate() asks ALERTS_SHORT_MIN_COUNT_FACTOR times the rule's
@@ -127,11 +134,14 @@ static int has_history(struct agg_store *st, int64_t t, bool *yes, char *err, si
     return 0;
 }
 
-int alerts_baseline_read(struct agg_store *s, const char *dim, int64_t end_minute_ms, int window,
-                         int weeks, alerts_offset_fn off, void *offctx, struct alerts_expect *out,
-                         char *err, size_t errlen)
+/* The past samples of up to two dimensions (den may be NULL) for the window
+ * ending with end_minute_ms: the weeks from hour buckets, else (*short_out)
+ * days 1..6 from minute buckets.  The same weeks or days for both. */
+static int read_samples(struct agg_store *s, const char *dim, const char *den,
+                        int64_t end_minute_ms, int window, int weeks, alerts_offset_fn off,
+                        void *offctx, struct alerts_sample smp[8], struct alerts_sample dsmp[8],
+                        size_t *nout, bool *short_out, char *err, size_t errlen)
 {
-    struct alerts_sample smp[8];
     size_t n = 0;
     int64_t w = (int64_t)window * AGG_MINUTE_MS;
     int64_t from = end_minute_ms + AGG_MINUTE_MS - w;
@@ -149,28 +159,85 @@ int alerts_baseline_read(struct agg_store *s, const char *dim, int64_t end_minut
             continue;
         if ((rc = hour_sample(s, dim, f, w, &smp[n], err, errlen)))
             return rc;
+        if (den && (rc = hour_sample(s, den, f, w, &dsmp[n], err, errlen)))
+            return rc;
         n++;
     }
-    if (n) {
-        alerts_baseline_fit(smp, n, false, out);
-        return 0;
+    *short_out = n == 0;
+    if (*short_out) { /* the short-history fallback */
+        for (int d = 1; d <= 6; d++) {
+            int64_t f = alerts_local_shift(from, d * DAY_MS, off, offctx);
+            bool yes;
+            int rc = has_history(s, f, &yes, err, errlen);
+            if (rc)
+                return rc;
+            if (!yes)
+                continue;
+            for (int k = 0; k < (den ? 2 : 1); k++) {
+                struct agg_series ser;
+                struct alerts_sample *x = k ? &dsmp[n] : &smp[n];
+                rc = agg_store_series(s, AGG_MINUTE, k ? den : dim, f, f + w, &ser, err, errlen);
+                if (rc)
+                    return rc;
+                x->value = (double)ser.total;
+                x->frac = 1.0;
+                agg_series_free(&ser);
+            }
+            n++;
+        }
     }
-    for (int d = 1; d <= 6; d++) { /* the short-history fallback */
-        int64_t f = alerts_local_shift(from, d * DAY_MS, off, offctx);
-        bool yes;
-        int rc = has_history(s, f, &yes, err, errlen);
-        if (rc)
-            return rc;
-        if (!yes)
+    *nout = n;
+    return 0;
+}
+
+int alerts_baseline_read(struct agg_store *s, const char *dim, int64_t end_minute_ms, int window,
+                         int weeks, alerts_offset_fn off, void *offctx, struct alerts_expect *out,
+                         char *err, size_t errlen)
+{
+    struct alerts_sample smp[8];
+    size_t n = 0;
+    bool short_history;
+    int rc = read_samples(s, dim, NULL, end_minute_ms, window, weeks, off, offctx, smp, NULL, &n,
+                          &short_history, err, errlen);
+    if (rc)
+        return rc;
+    alerts_baseline_fit(smp, n, short_history, out);
+    return 0;
+}
+
+void alerts_share_fit(const struct alerts_sample *num, const struct alerts_sample *den, size_t n,
+                      double den_now, bool short_history, struct alerts_expect *out)
+{
+    double sn = 0, sd = 0;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(num[i].value) || !isfinite(den[i].value) || num[i].value < 0 ||
+            den[i].value <= 0 || num[i].value > den[i].value)
             continue;
-        struct agg_series ser;
-        if ((rc = agg_store_series(s, AGG_MINUTE, dim, f, f + w, &ser, err, errlen)))
-            return rc;
-        smp[n].value = (double)ser.total;
-        smp[n].frac = 1.0;
-        agg_series_free(&ser);
-        n++;
+        sn += num[i].value;
+        sd += den[i].value;
+        m++;
     }
-    alerts_baseline_fit(smp, n, true, out);
+    memset(out, 0, sizeof(*out));
+    out->nsamples = (int)m;
+    out->short_history = short_history || m == 0;
+    double mean = sd > 0 && den_now > 0 ? den_now * sn / sd : 0;
+    double floor = out->short_history ? ALERTS_SHORT_FLOOR_MEAN : ALERTS_FLOOR_MEAN;
+    out->mean = mean > floor ? mean : floor;
+}
+
+int alerts_share_read(struct agg_store *s, const char *num_dim, const char *den_dim,
+                      int64_t end_minute_ms, int window, int weeks, double den_now,
+                      alerts_offset_fn off, void *offctx, struct alerts_expect *out, char *err,
+                      size_t errlen)
+{
+    struct alerts_sample num[8], den[8];
+    size_t n = 0;
+    bool short_history;
+    int rc = read_samples(s, num_dim, den_dim, end_minute_ms, window, weeks, off, offctx, num, den,
+                          &n, &short_history, err, errlen);
+    if (rc)
+        return rc;
+    alerts_share_fit(num, den, n, den_now, short_history, out);
     return 0;
 }

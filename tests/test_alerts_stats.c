@@ -312,6 +312,43 @@ static void test_local_shift(void)
     CHECK_EQ_INT(alerts_offset_almaty(NULL, want), 6 * HOUR_MS);
 }
 
+/* Shares: 42 of 410 posts on the war were pro-Russian over the weeks; now
+ * 200 posts on the war. */
+static void test_share(void)
+{
+    struct alerts_sample num[] = {{10, 1}, {12, 1}, {9, 1}, {11, 1}, {5, 1}};
+    struct alerts_sample den[] = {{100, 1}, {110, 1}, {95, 1}, {105, 1}, {0, 1}};
+    struct alerts_expect e;
+    struct alerts_rule r;
+    struct alerts_obs o;
+    rule_init(&r);
+    alerts_share_fit(num, den, 5, 200, false, &e); /* the last: no denominator, left out */
+    CHECK_REL(e.mean, 200.0 * 42 / 410, 1e-12);
+    CHECK(e.r == 0 && e.nsamples == 4 && !e.short_history);
+    alerts_evaluate(&r, &e, 0, true, 60, 45, &o); /* 30% where 10% is usual */
+    CHECK(o.hot);
+    alerts_evaluate(&r, &e, 0, true, 25, 25, &o); /* 12.5% */
+    CHECK(!o.hot);
+    alerts_share_fit(num, den, 0, 200, false, &e);
+    CHECK(e.short_history && e.mean == ALERTS_SHORT_FLOOR_MEAN);
+
+    /* from the store: the month's protest posts in KZ-47 are all its posts,
+     * a share of 1, so what is expected is the denominator now; against a
+     * dimension never counted (lang:ru) there is no share to go by */
+    struct agg_store *st;
+    char err[256];
+    CHECK(agg_store_mem_new(NULL, &st) == 0);
+    CHECK(add_posts(st, T0, T0 + 28 * DAY_MS, per_minute) == 0);
+    int64_t at = T0 + 28 * DAY_MS + 19 * HOUR_MS + 4 * MIN_MS;
+    CHECK(alerts_share_read(st, "topic:protest|region:kz-47", "all", at, 5, 4, 50,
+                            alerts_offset_almaty, NULL, &e, err, sizeof(err)) == 0);
+    CHECK_REL(e.mean, 50, 1e-9);
+    CHECK(alerts_share_read(st, "topic:protest|region:kz-47", "lang:ru", at, 5, 4, 50,
+                            alerts_offset_almaty, NULL, &e, err, sizeof(err)) == 0);
+    CHECK(e.nsamples == 0 && e.short_history && e.mean == ALERTS_SHORT_FLOOR_MEAN);
+    agg_store_free(st);
+}
+
 int main(void)
 {
     RUN(test_poisson_tail);
@@ -320,5 +357,6 @@ int main(void)
     RUN(test_verdicts);
     RUN(test_baseline_read);
     RUN(test_local_shift);
+    RUN(test_share);
     return TAP_DONE();
 }
