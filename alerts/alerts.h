@@ -116,6 +116,10 @@ struct alerts_rules {
     size_t n;
 };
 
+/* Diagnostics handed over at most (a binary file is an error a line): the
+ * rest are counted in one last message, "N more errors not shown". */
+#define ALERTS_MAX_DIAGS 100
+
 /* One problem in a rules file: name:line:col: msg (msg NUL-terminated, valid
  * during the call). */
 typedef void (*alerts_diag_fn)(void *ctx, const char *file, int line, int col, const char *msg);
@@ -123,7 +127,8 @@ typedef void (*alerts_diag_fn)(void *ctx, const char *file, int line, int col, c
 /*
  * Parse and validate a rules file held in text[0..n) (any bytes), the TOML
  * subset README.md documents ("For people who wire alerts").  Every error is
- * reported through diag (may be NULL), not only the first: syntax, unknown
+ * reported through diag (may be NULL), in line order, not only the first (up
+ * to ALERTS_MAX_DIAGS, then a count): syntax, unknown
  * keys, wrong types, values out of range, duplicate ids, unknown kinds,
  * regions the callback does not know (regions NULL: alerts_regions_iso).
  * Returns 0 and *out (caller frees with alerts_rules_free), the number of

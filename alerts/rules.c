@@ -640,14 +640,20 @@ long alerts_rules_load(const char *path, const struct alerts_regions *regions, a
     while (!rc && (k = fread(chunk, 1, sizeof(chunk), f)) > 0)
         rc = b.n + k > (16u << 20) ? KZ_ERANGE : rules_buf_put(&b, chunk, k);
     bool bad = ferror(f);
+    int read_errno = errno;
     fclose(f);
     if (rc == KZ_ENOMEM) {
         free(b.p);
         return KZ_ENOMEM;
     }
     if (bad || rc) {
-        if (diag)
-            diag(ctx, path, 0, 0, bad ? "read error" : "larger than 16 MiB: not a rules file");
+        if (diag) {
+            char msg[300];
+            snprintf(msg, sizeof(msg), "%s%s",
+                     bad ? "cannot read: " : "larger than 16 MiB: not a rules file",
+                     bad ? strerror(read_errno) : "");
+            diag(ctx, path, 0, 0, msg);
+        }
         free(b.p);
         return 1;
     }

@@ -95,8 +95,14 @@ void rules_diag_flush(struct parser *p)
     if (p->ndiags) /* qsort's base must not be NULL, even for 0 elements */
         qsort(p->diags, p->ndiags, sizeof(*p->diags), diag_cmp);
     for (size_t i = 0; i < p->ndiags; i++) {
-        p->diag(p->ctx, p->file, p->diags[i].line, p->diags[i].col, p->diags[i].msg);
+        if (i < ALERTS_MAX_DIAGS)
+            p->diag(p->ctx, p->file, p->diags[i].line, p->diags[i].col, p->diags[i].msg);
         free(p->diags[i].msg);
+    }
+    if (p->ndiags > ALERTS_MAX_DIAGS) {
+        char msg[96];
+        snprintf(msg, sizeof(msg), "%zu more errors not shown", p->ndiags - ALERTS_MAX_DIAGS);
+        p->diag(p->ctx, p->file, p->diags[ALERTS_MAX_DIAGS].line, 1, msg);
     }
     free(p->diags);
     p->diags = NULL;

@@ -294,6 +294,25 @@ static void test_defaults_file(void)
     alerts_rules_free(r);
     CHECK_EQ_INT(alerts_rules_load("/nonexistent/x.rules", NULL, collect, &d, &r), 1);
     CHECK(strstr(d.all, "/nonexistent/x.rules:0:0: cannot read: No such file"));
+    memset(&d, 0, sizeof(d));
+    CHECK_EQ_INT(alerts_rules_load("/", NULL, collect, &d, &r), 1);
+    CHECK(strstr(d.all, "/:0:0: cannot read: Is a directory"));
+}
+
+/* A file that is an error a line: the first ALERTS_MAX_DIAGS, then a count. */
+static void test_many_errors(void)
+{
+    char text[4000] = "";
+    size_t n = 0;
+    struct diags d;
+    struct alerts_rules *r;
+    for (int i = 0; i < 150; i++)
+        n += (size_t)snprintf(text + n, sizeof(text) - n, "?\n");
+    CHECK_EQ_INT(parse(text, &d, &r), 150);
+    CHECK_EQ_INT(d.count, ALERTS_MAX_DIAGS + 1);
+    CHECK(strstr(d.all, "r.rules:100:1: expected [rule.NAME]") != NULL);
+    CHECK(strstr(d.all, "r.rules:101:1: expected") == NULL);
+    CHECK(strstr(d.all, "r.rules:101:1: 50 more errors not shown\n") != NULL);
 }
 
 int main(void)
@@ -303,5 +322,6 @@ int main(void)
     RUN(test_syntax_corners);
     RUN(test_region_callback);
     RUN(test_defaults_file);
+    RUN(test_many_errors);
     return TAP_DONE();
 }
