@@ -148,6 +148,12 @@ static const struct kz_cmd_opt query_opts[] = {
     END,
 };
 
+static const struct kz_cmd_opt alerts_opts[] = {
+    OPT(HELP),
+    OPT(CHECK_RULES),
+    END,
+};
+
 static const struct kz_cmd commands[] = {
     {"replay", "[options] FILE...",
      "Run archives through decode -> analyse -> aggregate into the in-process store and report.",
@@ -225,6 +231,12 @@ static const struct kz_cmd commands[] = {
      "Check lexicon TSV files: fields, categories, weights, languages, duplicates.",
      "Reports every error as FILE:LINE: message.  Exit 0 when clean, 2 otherwise.", lexicon_opts,
      KZ_ARGS_ANY, kz_cmd_lexicon},
+    {"alerts", "--check-rules FILE",
+     "Check an alert rules file (the evaluator over Redis comes next).",
+     "Rules are a TOML subset, one [rule.NAME] table per rule (README.md, \"For people who\n"
+     "wire alerts\"; the shipped defaults are alerts/default.rules).  --check-rules prints\n"
+     "FILE: OK and the rules, or every error as FILE:LINE:COL: message and exits 2.",
+     alerts_opts, KZ_ARGS_ANY, kz_cmd_alerts},
 };
 
 static void usage(FILE *f)

@@ -46,6 +46,7 @@ void kz_config_free(struct kz_config *c)
         free(c->models[i]);
     free(c->train_label);
     free(c->train_out);
+    free(c->alerts_check);
     free(c->brokers);
     free(c->group);
     free(c->redis);

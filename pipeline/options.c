@@ -512,6 +512,9 @@ const struct kz_option kz_options[KZ_OPT_COUNT] = {
     [OPT_NAMES] = {"names", 0, "kk|kk-latn|ru|en",
         "language of region and town names beside their codes (default en)",
         set_names, F(int, names), 0, 0, "one of kk, kk-latn, ru, en", NULL},
+    [OPT_CHECK_RULES] = {"check-rules", 0, "FILE",
+        "validate a rules file: OK, or every error as FILE:LINE:COL: message (exit 2)",
+        set_str, F(char *, alerts_check), 1, 0, "a rules file", NULL},
 };
 /* clang-format on */
 

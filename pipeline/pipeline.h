@@ -91,6 +91,7 @@ struct kz_config {
     int train_char_ngrams;     /* train: character 3-5-gram features; default 0 */
     int train_target_features; /* train: word x named-side features; default 0 */
     int train_refit;           /* train: refit on all posts after early stopping; default 0 */
+    char *alerts_check;        /* alerts --check-rules: the rules file to validate */
 };
 
 void kz_config_init(struct kz_config *c);
@@ -163,6 +164,7 @@ enum kz_opt_id {
     OPT_NO_LEXICONS,
     OPT_LEARN_RATE_OLD, /* train's --rate, hidden: --learn-rate */
     OPT_NAMES,
+    OPT_CHECK_RULES,
     KZ_OPT_COUNT
 };
 

@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BUILD_PKGS="meson ninja-build gcc pkg-config librdkafka-dev libicu-dev libutf8proc-dev
- libhiredis-dev libjansson-dev libstemmer-dev zlib1g-dev libzstd-dev"
+ libhiredis-dev libjansson-dev libstemmer-dev zlib1g-dev libzstd-dev libssl-dev"
 missing=$(for p in $BUILD_PKGS; do
     dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'install ok installed' || echo "$p"
 done)

@@ -31,7 +31,7 @@ expect 2 "usage: kzpulse COMMAND" kz
 expect 0 "commands:" kz --help
 expect 0 "kzpulse 0" kz --version
 expect 2 'unknown command "frobnicate"' kz frobnicate
-for c in replay query tokens run produce classify eval train lexicon; do
+for c in replay query tokens run produce classify eval train lexicon alerts; do
     expect 0 "usage: kzpulse $c" kz $c --help
     expect 0 "exit codes" kz $c -h
 done

@@ -1,0 +1,396 @@
+/*
+ * alerts.h -- the alert engine's foundation: rules as data, the detector's
+ * statistics, the per-(rule, dimension) state machine, the alert record and
+ * its id, and Standard Webhooks signing.
+ *
+ * DESIGN.md: alerts/ reads the store only.  It knows nothing of Kafka; counts
+ * come through the store interface (aggregate.h), so the same code runs over
+ * the in-process store (archives, `replay --alerts`) and over Redis (the live
+ * evaluator).  Everything here but alerts_baseline_read() and the secret
+ * loader is a pure function of its arguments.
+ *
+ * How the evaluator (to come: `kzpulse alerts --redis URL --group G`) is meant
+ * to call it, once a minute and again as posts arrive:
+ *   1. alerts_rules_load() once (and on SIGHUP), with the gazetteer's region
+ *      callback; each enabled rule gives its keys: overall, each known
+ *      region (region = "any", alerts_regions.each) or the listed ones, and
+ *      alerts_rule_dim() names each key's store dimension;
+ *   2. for each key and the minute m being evaluated (early: the partial
+ *      minute; final: once the group's watermark, agg_store_watermark(),
+ *      passed it): alerts_baseline_read() for the expected count of the
+ *      window ending at m, agg_store_series() for the observed count, the
+ *      distinct authors, then alerts_evaluate() -> struct alerts_obs;
+ *   3. alerts_step() with the key's struct alerts_state (kept in memory,
+ *      rebuilt after a restart from the alert stream) -> at most one event;
+ *   4. for an event, alerts_record_fill() + evidence, alerts_record_json();
+ *      the record's id (alerts_alert_id(): rule, dimension, first minute) is
+ *      what two evaluators claim atomically in Redis (SET NX) and what a
+ *      replay reproduces;
+ *   5. delivery signs each body with alerts_webhook_sign().
+ *
+ * Ownership: objects from *_new / *_load are the caller's, freed with their
+ * *_free.  A struct alerts_rule belongs to its struct alerts_rules; strings
+ * in it live as long as the set.  Records borrow every string they point to.
+ * Errors: 0 or a negative KZ_E* code, and a message in err where a person
+ * needs one; rule files report every error as "file:line:col: message".
+ */
+#ifndef KZ_ALERTS_H
+#define KZ_ALERTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "aggregate.h"
+#include "kz.h"
+
+/* ---------------------------------------------------------------------------
+ * Regions: a callback, so the gazetteer (ISO 3166-2:KZ) plugs in
+ * ------------------------------------------------------------------------ */
+
+/* Is code (e.g. "KZ-47") a known region?  1 and its name (borrowed, may be
+ * NULL) in *name, or 0.  The set's iteration: alerts_regions.each. */
+struct alerts_regions {
+    int (*lookup)(void *ctx, const char *code, const char **name);
+    /* Call fn(code, name) for every known region, in a stable order. */
+    void (*each)(void *ctx, void (*fn)(void *arg, const char *code, const char *name), void *arg);
+    void *ctx;
+};
+
+/* The built-in list of the 20 ISO 3166-2:KZ codes (17 oblasts, 3 cities),
+ * names in Kazakh, until the gazetteer supplies its own. */
+extern const struct alerts_regions alerts_regions_iso;
+
+/* The store dimension of a region: "region:" + the code, ASCII lowered
+ * ("region:kz-47"), as aggregate/ folds values.  Returns the length written
+ * (snprintf's). */
+int alerts_region_dim(const char *code, char *out, size_t outlen);
+
+/* ---------------------------------------------------------------------------
+ * Rules
+ * ------------------------------------------------------------------------ */
+
+/* Rule kinds: one row each in rules.c's kind table. */
+enum alerts_kind {
+    ALERTS_CALL = 0,     /* mob:call posts (calls to action) */
+    ALERTS_TOPIC,        /* volume of a topic ("topic = ...") */
+    ALERTS_STANCE_SHARE, /* posts of a stance against a denominator ("stance", "of") */
+    ALERTS_TERM_SURGE,   /* a term ("term = ...") */
+    ALERTS_HASHTAG_SURGE /* a hashtag ("hashtag = ...") */
+};
+const char *alerts_kind_name(enum alerts_kind k);
+
+enum alerts_severity { ALERTS_INFO = 0, ALERTS_WARNING, ALERTS_CRITICAL };
+const char *alerts_severity_name(enum alerts_severity s);
+
+/* Where a rule looks: the whole country, every region apart, or a list. */
+enum alerts_scope { ALERTS_OVERALL = 0, ALERTS_EACH_REGION, ALERTS_REGIONS };
+
+#define ALERTS_MAX_REGIONS 32
+
+struct alerts_rule {
+    char *id; /* [a-z0-9_.-], unique in its set */
+    enum alerts_kind kind;
+    char *subject; /* topic, stance, term or hashtag; NULL for call */
+    char *of;      /* stance_share denominator dimension ("all" default) */
+    enum alerts_scope scope;
+    char *regions[ALERTS_MAX_REGIONS]; /* ALERTS_REGIONS: the codes as written */
+    size_t nregions;
+    int window;                    /* minutes, 1..1440 (default 5) */
+    int baseline_weeks;            /* 1..8 (default 4) */
+    int64_t min_count;             /* default 10 */
+    int64_t min_authors;           /* default 3 (0 = not checked) */
+    double threshold;              /* tail probability, (0, 0.5] (default 1e-4) */
+    enum alerts_severity severity; /* default warning */
+    int cooldown;                  /* minutes after resolving before a new alert (default 60) */
+    int resolve_after;             /* quiet final minutes that resolve it (default 10) */
+    double resolve_above; /* a minute is quiet when its probability > this (default 0.01) */
+    bool enabled;         /* default true */
+    char *description;    /* free text, may be NULL */
+    int line;             /* where the rule starts in its file (0 if built) */
+};
+
+struct alerts_rules {
+    struct alerts_rule *rules;
+    size_t n;
+};
+
+/* Diagnostics handed over at most (a binary file is an error a line): the
+ * rest are counted in one last message, "N more errors not shown". */
+#define ALERTS_MAX_DIAGS 100
+
+/* One problem in a rules file: name:line:col: msg (msg NUL-terminated, valid
+ * during the call). */
+typedef void (*alerts_diag_fn)(void *ctx, const char *file, int line, int col, const char *msg);
+
+/*
+ * Parse and validate a rules file held in text[0..n) (any bytes), the TOML
+ * subset README.md documents ("For people who wire alerts").  Every error is
+ * reported through diag (may be NULL), in line order, not only the first (up
+ * to ALERTS_MAX_DIAGS, then a count): syntax, unknown
+ * keys, wrong types, values out of range, duplicate ids, unknown kinds,
+ * regions the callback does not know (regions NULL: alerts_regions_iso).
+ * Returns 0 and *out (caller frees with alerts_rules_free), the number of
+ * errors (> 0, *out NULL), or KZ_ENOMEM.
+ */
+long alerts_rules_parse(const char *file, const char *text, size_t n,
+                        const struct alerts_regions *regions, alerts_diag_fn diag, void *ctx,
+                        struct alerts_rules **out);
+/* The same, reading path: an unreadable file is one error (line 0). */
+long alerts_rules_load(const char *path, const struct alerts_regions *regions, alerts_diag_fn diag,
+                       void *ctx, struct alerts_rules **out);
+void alerts_rules_free(struct alerts_rules *r);
+const struct alerts_rule *alerts_rules_find(const struct alerts_rules *r, const char *id);
+
+/* The canonical text of a set: [rule.ID] tables, every field, in one order;
+ * parsing it gives the same rules (alerts_rules_equal).  0 or KZ_EIO. */
+int alerts_rules_write(const struct alerts_rules *r, FILE *f);
+/* Same rules, field by field (line numbers aside).  1 or 0. */
+int alerts_rules_equal(const struct alerts_rules *a, const struct alerts_rules *b);
+
+/* The store dimension a rule counts for a region code (NULL: overall), or
+ * KZ_EUNSUPPORTED when the store keeps no such counter yet (a term or hashtag
+ * surge: top-k members live in hour buckets only; a stance per region).
+ * call: "mob:call", per region "mob:call|region:kz-47" (a cross aggregate/
+ * must add: README, "For people who wire alerts"); topic: "topic:<t>",
+ * "topic:<t>|region:<r>"; stance_share: "stance:<s>".  0 or KZ_ERANGE. */
+int alerts_rule_dim(const struct alerts_rule *r, const char *region, char *out, size_t outlen);
+
+/* ---------------------------------------------------------------------------
+ * Statistics: tail probabilities (stats.c)
+ * ------------------------------------------------------------------------ */
+
+/* ln P(X >= k) for X ~ Poisson(lambda), lambda > 0: accurate in the far tail
+ * (P ~ 1e-300 and far below: the log stays finite).  0 for k <= 0. */
+double alerts_poisson_logsf(int64_t k, double lambda);
+/* ln P(X >= k) for X ~ negative binomial with mean mu > 0 and shape r > 0
+ * (variance mu + mu^2 / r).  0 for k <= 0. */
+double alerts_negbin_logsf(int64_t k, double mu, double r);
+
+/* ---------------------------------------------------------------------------
+ * Baselines (baseline.c)
+ * ------------------------------------------------------------------------ */
+
+/* One past observation of the window: value is the count in the window (hour
+ * buckets already scaled to it), frac the window's share of the buckets it was
+ * read from (1 for minute buckets, window/60 inside one hour bucket), so that
+ * value / frac is the raw bucket count the dispersion is estimated from. */
+struct alerts_sample {
+    double value;
+    double frac;
+};
+
+/* What to expect in the window. */
+struct alerts_expect {
+    double mean;        /* expected count (after the floor) */
+    double r;           /* negative-binomial shape; 0 = Poisson */
+    int nsamples;       /* samples the mean came from */
+    bool short_history; /* fewer than baseline weeks' worth: the fallback */
+};
+
+/* The floor of an expected count, and of the short-history fallback. */
+#define ALERTS_FLOOR_MEAN 0.5
+#define ALERTS_SHORT_FLOOR_MEAN 2.0
+/* With short history a rule needs this many times its min_count. */
+#define ALERTS_SHORT_MIN_COUNT_FACTOR 3
+
+/*
+ * Fit the samples: with three or more, the quietest (by raw count) is left
+ * out (a holiday or an outage must not lower what is expected, nor widen the
+ * tail until a real burst hides in it); then the mean of the values (floored
+ * at ALERTS_FLOOR_MEAN, or ALERTS_SHORT_FLOOR_MEAN when short), and the
+ * dispersion by the method of moments on the raw counts value / frac:
+ * r = m^2 / (v - m) when their sample variance v exceeds their mean m (two
+ * samples or more), else Poisson.  Thinning keeps r: a window that is a
+ * fraction of an hour bucket has the same shape as the hour.  n may be 0
+ * (then the floor alone, short).  nsamples counts the valid samples given.
+ */
+void alerts_baseline_fit(const struct alerts_sample *s, size_t n, bool short_history,
+                         struct alerts_expect *out);
+
+/* The UTC offset in ms of the analysts' local time at a UTC instant (the zone
+ * module plugs in; alerts_offset_almaty is UTC+5 since 2024-03-01, UTC+6
+ * before). */
+typedef int64_t (*alerts_offset_fn)(void *ctx, int64_t utc_ms);
+int64_t alerts_offset_almaty(void *ctx, int64_t utc_ms);
+
+/* The start of the same local minute j weeks (days) earlier. */
+int64_t alerts_local_shift(int64_t utc_ms, int64_t back_ms, alerts_offset_fn off, void *offctx);
+
+/*
+ * The expected count of dim in the window of `window` minutes ending with the
+ * minute that starts at end_minute_ms (inclusive), from the store: the same
+ * local minute-of-day and weekday 1..weeks weeks back, read from hour buckets
+ * (minute buckets are kept 7 days) and scaled to the window.  A week whose
+ * day before the window holds no post at all ("all" is zero over the 24
+ * hours) counts as no history.  With no weekly sample at all (under a week of
+ * history), the fallback: the same local minute of days 1..6 back from minute
+ * buckets, short_history set, the higher floor.  0 or the store's error.
+ */
+int alerts_baseline_read(struct agg_store *s, const char *dim, int64_t end_minute_ms, int window,
+                         int weeks, alerts_offset_fn off, void *offctx, struct alerts_expect *out,
+                         char *err, size_t errlen);
+
+/*
+ * Stance shares (stance_share rules): expect den_now times the weeks' share,
+ * sum(num) / sum(den) over the samples whose denominator is positive and not
+ * under the numerator; Poisson (r = 0), floored like alerts_baseline_fit.
+ * alerts_share_read() reads both dimensions from the same weeks (or days,
+ * short history) as alerts_baseline_read(); den_now is the denominator's
+ * count in the window being judged.
+ */
+void alerts_share_fit(const struct alerts_sample *num, const struct alerts_sample *den, size_t n,
+                      double den_now, bool short_history, struct alerts_expect *out);
+int alerts_share_read(struct agg_store *s, const char *num_dim, const char *den_dim,
+                      int64_t end_minute_ms, int window, int weeks, double den_now,
+                      alerts_offset_fn off, void *offctx, struct alerts_expect *out, char *err,
+                      size_t errlen);
+
+/* ---------------------------------------------------------------------------
+ * Evaluation and the state machine (state.c)
+ * ------------------------------------------------------------------------ */
+
+/* One evaluation of a key at a minute. */
+struct alerts_obs {
+    int64_t minute_ms; /* start of the window's last minute */
+    bool final;        /* the watermark passed the minute (else early, partial) */
+    int64_t count;     /* observed in the window */
+    int64_t authors;   /* distinct authors in the window; -1 unknown */
+    double expected;
+    double probability; /* P(X >= count) under the baseline */
+    bool hot;           /* all firing conditions hold */
+    bool quiet;         /* a quiet minute toward resolving */
+};
+
+/* Judge count and authors against e under rule r (with the short-history
+ * min_count factor): hot needs the count's tail probability under the
+ * threshold, min_count, min_authors, and the distinct authors' own tail
+ * probability (against the expected posts) under the threshold -- a crowd,
+ * not a loud few.  Unknown authors (-1) fail a min_authors above 0 and skip
+ * the crowd test when min_authors is 0. */
+void alerts_evaluate(const struct alerts_rule *r, const struct alerts_expect *e, int64_t minute_ms,
+                     bool final, int64_t count, int64_t authors, struct alerts_obs *out);
+
+enum alerts_phase { ALERTS_IDLE = 0, ALERTS_FIRING, ALERTS_COOLING };
+
+/* The state of one key (rule, dimension); alerts_state_init() it to start. */
+struct alerts_state {
+    enum alerts_phase phase;
+    int64_t first_ms, last_ms; /* the current (or last) alert's minutes */
+    int64_t peak_count;        /* largest count while firing */
+    int64_t count, authors;    /* at last_ms */
+    double expected, probability;
+    int quiet;             /* consecutive quiet final minutes */
+    int64_t resolved_ms;   /* when the last alert resolved */
+    int64_t last_step_ms;  /* the newest minute stepped; INT64_MIN before any */
+    int64_t last_final_ms; /* the newest minute stepped final; INT64_MIN before any */
+    uint64_t suppressed;   /* hot minutes ignored while cooling down */
+};
+void alerts_state_init(struct alerts_state *s);
+
+enum alerts_event { ALERTS_EV_NONE = 0, ALERTS_EV_FIRING, ALERTS_EV_UPDATE, ALERTS_EV_RESOLVED };
+const char *alerts_event_name(enum alerts_event e);
+
+/*
+ * Step a key's state with one observation; returns the event.  Minutes go
+ * forward: an observation older than the last one stepped is refused
+ * (KZ_EINVAL as a negative return); the same minute again (the final
+ * evaluation after an early one) is a re-evaluation.
+ *   idle    + hot            -> firing (FIRING: a new alert, first = last = minute)
+ *   firing  + hot            -> UPDATE when the minute or count moved (one alert,
+ *                               never a repeat)
+ *   firing  + quiet (final)  -> after resolve_after consecutive ones: RESOLVED,
+ *                               last = the last hot minute; cooling
+ *   cooling + hot            -> nothing (counted in suppressed) until cooldown
+ *                               minutes after the resolution, then a new alert
+ * Early (partial) observations may fire or update but never count as quiet.
+ */
+int alerts_step(struct alerts_state *s, const struct alerts_rule *r, const struct alerts_obs *o);
+
+/* ---------------------------------------------------------------------------
+ * The alert record (record.c)
+ * ------------------------------------------------------------------------ */
+
+/* The id: hex of the first 128 bits of SHA-256 over "kzp-alert-v1", the rule
+ * id, the dimension and the first minute in epoch ms, NUL-separated; the same
+ * in every evaluator and in a replay. */
+#define ALERTS_ID_LEN 32
+int alerts_alert_id(const char *rule_id, const char *dim, int64_t first_ms,
+                    char out[ALERTS_ID_LEN + 1]); /* 0 or KZ_ENOMEM */
+
+struct alerts_post {
+    const char *id, *platform, *author, *text, *url; /* NULL: left out */
+    int64_t ts_ms;
+};
+struct alerts_member {
+    const char *member;
+    int64_t count;
+};
+
+/* Every string borrowed. */
+struct alerts_record {
+    char id[ALERTS_ID_LEN + 1];
+    const char *rule;
+    const char *kind;
+    const char *state; /* "firing" or "resolved" */
+    const char *severity;
+    const char *dim;
+    int64_t first_ms, last_ms;
+    const char *region_code, *region_name; /* NULL when overall / unknown */
+    int64_t count, authors;                /* authors -1: unknown, left null */
+    double expected, probability;
+    const struct alerts_post *samples; /* up to 10 */
+    size_t nsamples;
+    const struct alerts_member *top_terms, *top_hashtags;
+    size_t nterms, nhashtags;
+};
+
+/* A record from a rule, its key and its state after an event (id included;
+ * evidence left empty).  0 or KZ_ENOMEM. */
+int alerts_record_fill(struct alerts_record *rec, const struct alerts_rule *r, const char *dim,
+                       const char *region_code, const char *region_name,
+                       const struct alerts_state *s, enum alerts_event ev);
+
+/* The record as one JSON object (no newline), UTF-8 as it is (no \u escapes
+ * of non-ASCII).  *out is malloc'd, the caller frees it.  0 or KZ_ENOMEM. */
+int alerts_record_json(const struct alerts_record *rec, char **out);
+
+/* RFC 3339 UTC of an epoch ms at second precision: "2026-03-05T10:15:00Z". */
+void alerts_rfc3339(int64_t ms, char out[32]);
+
+/* ---------------------------------------------------------------------------
+ * Webhooks: the Standard Webhooks signature (sign.c)
+ * ------------------------------------------------------------------------ */
+
+#define ALERTS_SECRET_MAX 256
+
+/* A signing key: the bytes of a "whsec_<base64>" secret. */
+struct alerts_secret {
+    unsigned char key[ALERTS_SECRET_MAX];
+    size_t n;
+};
+
+/* Parse "whsec_" + base64 (the prefix optional, surrounding white space
+ * ignored).  0, or KZ_EINVAL with a message that never shows the secret. */
+int alerts_secret_parse(const char *text, size_t n, struct alerts_secret *out, char *err,
+                        size_t errlen);
+/* From the first line of a file, else (path NULL) from the environment
+ * variable env (never from a flag: ps would show it).  0, KZ_EIO (unreadable
+ * file), KZ_ENOTFOUND (the variable unset or empty) or KZ_EINVAL. */
+int alerts_secret_load(const char *path, const char *env, struct alerts_secret *out, char *err,
+                       size_t errlen);
+
+/* webhook-signature's value: "v1," + base64(HMAC-SHA256(key, id "." ts "."
+ * body)).  Needs outlen >= ALERTS_SIG_LEN + 1; 0, KZ_ERANGE or KZ_EIO. */
+#define ALERTS_SIG_LEN 47
+int alerts_webhook_sign(const struct alerts_secret *key, const char *msg_id, int64_t ts_s,
+                        const char *body, size_t n, char *out, size_t outlen);
+/* Check a webhook-signature header (space-separated "v1,..." entries, any one
+ * may match) in constant time per entry, and that ts_s is within tolerance_s
+ * of now_s.  1 valid, 0 not. */
+int alerts_webhook_verify(const struct alerts_secret *key, const char *msg_id, int64_t ts_s,
+                          const char *body, size_t n, const char *header, int64_t now_s,
+                          int64_t tolerance_s);
+
+#endif /* KZ_ALERTS_H */
