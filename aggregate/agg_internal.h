@@ -63,6 +63,15 @@ struct agg_expansion {
 int agg_expand(struct agg_expansion *x, const struct agg_facts *f);
 void agg_expansion_free(struct agg_expansion *x);
 
+/* Encode the sample record of f into dst (AGG_SAMPLE_REC_MAX bytes; see
+ * aggregate.h, "Sample posts"); returns its length (samples.c). */
+size_t agg_sample_encode(char *dst, const struct agg_facts *f);
+
+/* Append a copy of a record to a posts result (store.c): 0 or KZ_ENOMEM
+ * (out stays consistent: agg_posts_free releases what it holds). */
+int agg_posts_push(struct agg_posts *out, size_t *cap, int64_t minute_ms, const char *rec,
+                   size_t len);
+
 /* Write a one-line message to err (if any); returns rc for tail calls. */
 int agg_errf(char *err, size_t errlen, int rc, const char *fmt, ...)
 #if defined(__GNUC__)

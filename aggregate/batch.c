@@ -16,6 +16,14 @@
  * tables have grown to a flush's working set, adding a post allocates nothing.
  * agg_batch_reset() empties entries, slots and arena but keeps their memory.
  *
+ * Samples: a fourth table, (minute, dimension) -> samples kept, and a list
+ * of references (entry, record) in the order posts were added.  A post's
+ * record is encoded into the arena once, the first time one of its sampled
+ * dimensions still has room (AGG_SAMPLES_MAX), and shared by every
+ * dimension that keeps it; once a (minute, dimension) is full, later posts
+ * cost a lookup.  Memory is bounded by the posts of a flush: one record
+ * (<= AGG_SAMPLE_REC_MAX bytes) and a few references per post at most.
+ *
  * Invariants: the load factor of every slot array stays <= 3/4; an entry's
  * key bytes live at arena[off, off + len) and, for authors, the first split
  * bytes are the dimension and the rest the author.
@@ -45,8 +53,17 @@ struct agg_tab {
     size_t nslot;   /* power of two, or 0 before first use */
 };
 
+struct agg_sample_ref {
+    uint32_t entry; /* index into samples.e: the (minute, dim) */
+    uint32_t len;   /* record bytes */
+    size_t off;     /* record bytes in the arena */
+};
+
 struct agg_batch {
     struct agg_tab counts, tops, authors;
+    struct agg_tab samples; /* (minute, dim) -> samples kept, <= AGG_SAMPLES_MAX */
+    struct agg_sample_ref *refs;
+    size_t nrefs, cap_refs;
     char *arena;
     size_t alen, acap;
     struct agg_expansion x;
@@ -150,6 +167,25 @@ static int arena_reserve(struct agg_batch *b, size_t more)
     return KZ_OK;
 }
 
+static int refs_reserve(struct agg_batch *b, size_t more)
+{
+    size_t cap = b->cap_refs ? b->cap_refs : 256;
+    struct agg_sample_ref *r;
+
+    if (b->nrefs + more <= b->cap_refs)
+        return KZ_OK;
+    if (more > UINT32_MAX / 2 || b->nrefs + more > UINT32_MAX / 2)
+        return KZ_ERANGE;
+    while (cap < b->nrefs + more)
+        cap *= 2;
+    r = realloc(b->refs, cap * sizeof *r);
+    if (!r)
+        return KZ_ENOMEM;
+    b->refs = r;
+    b->cap_refs = cap;
+    return KZ_OK;
+}
+
 /* Add n to the entry for (hash, bucket, sub, a||c); room must be reserved.
  * Returns the entry so that set semantics can ignore the count. */
 static struct agg_entry *tab_upsert(struct agg_batch *b, struct agg_tab *t, uint64_t hash,
@@ -213,6 +249,8 @@ void agg_batch_free(struct agg_batch *b)
     tab_free(&b->counts);
     tab_free(&b->tops);
     tab_free(&b->authors);
+    tab_free(&b->samples);
+    free(b->refs);
     agg_expansion_free(&b->x);
     free(b->arena);
     free(b);
@@ -225,6 +263,8 @@ void agg_batch_reset(struct agg_batch *b)
     tab_clear(&b->counts);
     tab_clear(&b->tops);
     tab_clear(&b->authors);
+    tab_clear(&b->samples);
+    b->nrefs = 0;
     b->alen = 0;
     b->posts = 0;
 }
@@ -233,7 +273,7 @@ int agg_batch_add(struct agg_batch *b, const struct agg_facts *f)
 {
     struct agg_expansion *x;
     int64_t minute, hour;
-    size_t arena_more;
+    size_t arena_more, nsample, sample_bytes;
     int rc;
 
     if (!b || !f)
@@ -250,14 +290,26 @@ int agg_batch_add(struct agg_batch *b, const struct agg_facts *f)
     if (f->author.n > UINT32_MAX / 4 || x->len > UINT32_MAX / 4)
         return KZ_ERANGE;
 
+    /* The sampled dimensions (a prefix test per counter key). */
+    nsample = sample_bytes = 0;
+    for (size_t i = 0; i < x->n; i++)
+        if (x->keys[i].kind == AGG_KEY_COUNT &&
+            agg_sample_dim(x->buf + x->keys[i].off, x->keys[i].len))
+            nsample++, sample_bytes += x->keys[i].len;
+
     /* Worst case: every key is new.  Reserve it all before touching a table. */
     arena_more = 2 * x->bytes_count + x->bytes_top + x->bytes_author + x->n_author * f->author.n;
+    if (nsample)
+        arena_more += sample_bytes + AGG_SAMPLE_REC_MAX;
     if ((rc = tab_reserve(&b->counts, 2 * x->n_count)) || (rc = tab_reserve(&b->tops, x->n_top)) ||
-        (rc = tab_reserve(&b->authors, x->n_author)) || (rc = arena_reserve(b, arena_more)))
+        (rc = tab_reserve(&b->authors, x->n_author)) || (rc = tab_reserve(&b->samples, nsample)) ||
+        (rc = refs_reserve(b, nsample)) || (rc = arena_reserve(b, arena_more)))
         return rc;
 
     {
         uint64_t ah = f->author.n ? agg_murmur64a(f->author.p, f->author.n, AGG_AUTHOR_SEED) : 0;
+        size_t rec_off = 0, rec_len = 0;
+        int have_rec = 0;
 
         for (size_t i = 0; i < x->n; i++) {
             const struct agg_key *k = &x->keys[i];
@@ -269,6 +321,25 @@ int agg_batch_add(struct agg_batch *b, const struct agg_facts *f)
                            p, k->len, NULL, 0, 1);
                 tab_upsert(b, &b->counts, key_hash(k->hash, hour, AGG_HOUR), hour, AGG_HOUR, p,
                            k->len, NULL, 0, 1);
+                if (nsample && agg_sample_dim(p, k->len)) {
+                    struct agg_entry *e = tab_upsert(b, &b->samples, key_hash(k->hash, minute, 7),
+                                                     minute, 0, p, k->len, NULL, 0, 0);
+                    struct agg_sample_ref *r;
+
+                    if (e->count >= AGG_SAMPLES_MAX)
+                        break;
+                    if (!have_rec) { /* reserved above: AGG_SAMPLE_REC_MAX */
+                        rec_off = b->alen;
+                        rec_len = agg_sample_encode(b->arena + b->alen, f);
+                        b->alen += rec_len;
+                        have_rec = 1;
+                    }
+                    e->count++;
+                    r = &b->refs[b->nrefs++];
+                    r->entry = (uint32_t)(e - b->samples.e);
+                    r->off = rec_off;
+                    r->len = (uint32_t)rec_len;
+                }
                 break;
             case AGG_KEY_TOP:
                 tab_upsert(b, &b->tops, key_hash(k->hash, hour, k->sub), hour, k->sub, p, k->len,
@@ -286,6 +357,11 @@ int agg_batch_add(struct agg_batch *b, const struct agg_facts *f)
     }
     b->posts++;
     return KZ_OK;
+}
+
+size_t agg_batch_samples(const struct agg_batch *b)
+{
+    return b ? b->nrefs : 0;
 }
 
 uint64_t agg_batch_posts(const struct agg_batch *b)
@@ -337,6 +413,22 @@ int agg_batch_foreach_author(const struct agg_batch *b, agg_author_fn fn, void *
         const char *p = b->arena + e->off;
         int rc = fn(ctx, e->bucket_ms, kz_str_make(p, e->split),
                     kz_str_make(p + e->split, e->len - e->split));
+
+        if (rc)
+            return rc;
+    }
+    return KZ_OK;
+}
+
+int agg_batch_foreach_sample(const struct agg_batch *b, agg_sample_fn fn, void *ctx)
+{
+    if (!b || !fn)
+        return KZ_EINVAL;
+    for (size_t i = 0; i < b->nrefs; i++) {
+        const struct agg_sample_ref *r = &b->refs[i];
+        const struct agg_entry *e = &b->samples.e[r->entry];
+        int rc = fn(ctx, e->bucket_ms, kz_str_make(b->arena + e->off, e->len),
+                    kz_str_make(b->arena + r->off, r->len));
 
         if (rc)
             return rc;

@@ -29,6 +29,13 @@
  * sketches live in hour buckets and go with them.  Interned strings are
  * never dropped (their number is bounded by distinct dimensions and members).
  *
+ * Samples (drill-down) live in minute buckets: per dimension a list of at
+ * most AGG_SAMPLES_MAX (offset, length) pairs into the bucket's record bytes,
+ * filled in the order batches bring them, so the first ones stay -- as in
+ * Redis.  Prepare counts the records each list will take (pending) and grows
+ * the record bytes for them; commit copies them in.  Retention drops them
+ * with their minute.
+ *
  * Query windows: a bucket is in [from, to) when floor(from) <= start <
  * floor(to), both floored to the bucket width, as aggregate.h states.
  */
@@ -45,8 +52,19 @@
  * Buckets
  * ------------------------------------------------------------------------ */
 
+struct mem_slist {
+    uint32_t off[AGG_SAMPLES_MAX], len[AGG_SAMPLES_MAX]; /* records in mem_bucket.recs */
+    uint8_t n;                                           /* kept */
+    uint8_t pending;                                     /* prepared, not yet committed */
+};
+
 struct mem_bucket {
     int64_t start;
+    struct agg_imap sample_idx; /* dim id -> index into sl (minute only) */
+    struct mem_slist *sl;
+    size_t nsl, cap_sl;
+    char *recs; /* sample records, back to back */
+    size_t rlen, rcap, rreserved;
     int live;                /* holds committed data (placeholders alone do not count) */
     struct agg_imap counts;  /* dim id -> posts */
     struct agg_imap top[3];  /* member id -> posts, per enum agg_top_kind (hour only) */
@@ -86,6 +104,9 @@ static void bucket_free(struct mem_bucket *b)
     for (size_t k = 0; k < KZ_ARRAY_LEN(b->top); k++)
         agg_imap_free(&b->top[k]);
     agg_imap_free(&b->hll_idx);
+    agg_imap_free(&b->sample_idx);
+    free(b->sl);
+    free(b->recs);
     for (size_t i = 0; i < b->nhll; i++)
         free(b->hlls[i]);
     free(b->hlls);
@@ -336,6 +357,85 @@ static int apply_author(void *vctx, int64_t hour_ms, struct kz_str dim, struct k
     return KZ_OK;
 }
 
+/* Prepare: make the list, count the record in if the list has room, grow the
+ * record bytes.  Commit: copy the records prepare counted in. */
+static int apply_sample(void *vctx, int64_t minute_ms, struct kz_str dim, struct kz_str rec)
+{
+    struct apply_ctx *c = vctx;
+    struct mem_gran *g = &c->m->gran[AGG_MINUTE];
+    struct mem_bucket *b;
+    struct mem_slist *sl;
+    uint32_t id;
+    int64_t *val;
+    int isnew, rc;
+
+    if (!c->commit) {
+        if ((rc = agg_strtab_intern(&c->m->strs, dim.p, dim.n, &id)) ||
+            (rc = bucket_get(g, minute_ms, &b)))
+            return rc;
+        if (!agg_imap_find(&b->sample_idx, id)) {
+            if (b->nsl == b->cap_sl) {
+                size_t cap = b->cap_sl ? b->cap_sl * 2 : 4;
+                struct mem_slist *a = realloc(b->sl, cap * sizeof *a);
+
+                if (!a)
+                    return KZ_ENOMEM;
+                b->sl = a;
+                b->cap_sl = cap;
+            }
+            if ((rc = agg_imap_upsert(&b->sample_idx, id, &val, &isnew)))
+                return rc;
+            memset(&b->sl[b->nsl], 0, sizeof *b->sl);
+            *val = (int64_t)b->nsl++;
+        }
+        sl = &b->sl[*agg_imap_find(&b->sample_idx, id)];
+        if (sl->n + sl->pending >= AGG_SAMPLES_MAX)
+            return KZ_OK;
+        if (rec.n > UINT32_MAX / 4 || b->rlen + b->rreserved + rec.n > UINT32_MAX / 2)
+            return KZ_ERANGE;
+        if (b->rlen + b->rreserved + rec.n > b->rcap) {
+            size_t cap = b->rcap ? b->rcap : 1024;
+            char *p;
+
+            while (cap < b->rlen + b->rreserved + rec.n)
+                cap *= 2;
+            if (!(p = realloc(b->recs, cap)))
+                return KZ_ENOMEM;
+            b->recs = p;
+            b->rcap = cap;
+        }
+        sl->pending++;
+        b->rreserved += rec.n;
+        return KZ_OK;
+    }
+    if (!agg_strtab_find(&c->m->strs, dim.p, dim.n, &id) || !(b = bucket_find(g, minute_ms)) ||
+        !(val = agg_imap_find(&b->sample_idx, id)))
+        return KZ_EINVAL;
+    sl = &b->sl[*val];
+    if (!sl->pending)
+        return KZ_OK; /* the list was full */
+    memcpy(b->recs + b->rlen, rec.p, rec.n);
+    sl->off[sl->n] = (uint32_t)b->rlen;
+    sl->len[sl->n++] = (uint32_t)rec.n;
+    sl->pending--;
+    b->rlen += rec.n;
+    b->rreserved -= rec.n;
+    gran_commit(g, b);
+    return KZ_OK;
+}
+
+/* After a failed prepare: forget what it counted in (the bytes it grew stay). */
+static void samples_unprepare(struct mem_store *m)
+{
+    struct mem_gran *g = &m->gran[AGG_MINUTE];
+
+    for (size_t i = 0; i < g->n; i++) {
+        for (size_t j = 0; j < g->b[i]->nsl; j++)
+            g->b[i]->sl[j].pending = 0;
+        g->b[i]->rreserved = 0;
+    }
+}
+
 static int mem_apply(void *self, const struct agg_batch *batch, const struct agg_position *pos,
                      size_t npos, char *err, size_t errlen)
 {
@@ -368,14 +468,18 @@ static int mem_apply(void *self, const struct agg_batch *batch, const struct agg
                             (int)pos[i].partition, kz_strerror(rc));
     if ((rc = agg_batch_foreach_count(batch, apply_count, &c)) ||
         (rc = agg_batch_foreach_top(batch, apply_top, &c)) ||
-        (rc = agg_batch_foreach_author(batch, apply_author, &c)))
+        (rc = agg_batch_foreach_author(batch, apply_author, &c)) ||
+        (rc = agg_batch_foreach_sample(batch, apply_sample, &c))) {
+        samples_unprepare(m);
         return agg_errf(err, errlen, rc, "apply: preparing %zu keys: %s (nothing applied)",
                         agg_batch_keys(batch), kz_strerror(rc));
+    }
 
     c.commit = 1;
     if ((rc = agg_batch_foreach_count(batch, apply_count, &c)) ||
         (rc = agg_batch_foreach_top(batch, apply_top, &c)) ||
-        (rc = agg_batch_foreach_author(batch, apply_author, &c)))
+        (rc = agg_batch_foreach_author(batch, apply_author, &c)) ||
+        (rc = agg_batch_foreach_sample(batch, apply_sample, &c)))
         return agg_errf(err, errlen, rc, "apply: internal error: commit missed a prepared key");
     for (size_t i = 0; i < npos; i++) {
         struct mem_offset *o = offset_find(m, pos[i].source, pos[i].partition);
@@ -596,6 +700,32 @@ static int mem_dims(void *self, enum agg_gran gr, const char *prefix, int64_t fr
     return KZ_OK;
 }
 
+static int mem_posts(void *self, const char *dim, int64_t from_ms, int64_t to_ms,
+                     struct agg_posts *out, char *err, size_t errlen)
+{
+    struct mem_store *m = self;
+    const struct mem_gran *g = &m->gran[AGG_MINUTE];
+    size_t lo, hi, cap = 0;
+    uint32_t id;
+    int rc;
+
+    if (!agg_strtab_find(&m->strs, dim, strlen(dim), &id))
+        return KZ_OK;
+    window(g, from_ms, to_ms, &lo, &hi);
+    for (size_t i = lo; i < hi; i++) {
+        const struct mem_bucket *b = g->b[i];
+        const int64_t *v = agg_imap_find(&b->sample_idx, id);
+
+        if (!v)
+            continue;
+        for (size_t j = 0; j < b->sl[*v].n; j++)
+            if ((rc = agg_posts_push(out, &cap, b->start, b->recs + b->sl[*v].off[j],
+                                     b->sl[*v].len[j])))
+                return rc;
+    }
+    return KZ_OK;
+}
+
 static int mem_offset_get(void *self, const char *source, int32_t partition, int64_t *offset,
                           char *err, size_t errlen)
 {
@@ -658,6 +788,7 @@ static const struct agg_store_ops mem_ops = {
     .distinct = mem_distinct,
     .dims = mem_dims,
     .offset = mem_offset_get,
+    .posts = mem_posts,
     .publish_watermark = mem_publish_watermark,
     .retire = mem_retire,
     .watermark = mem_watermark,

@@ -143,16 +143,19 @@ static const struct kz_cmd commands[] = {
      "Desktop export (result.json), or - for stdin.  Records that cannot be decoded go to the\n"
      "dead-letter file with their reason; everything else is counted.  The report gives totals,\n"
      "posts per hour, posts by platform, language, region and topic, top hashtags, distinct\n"
-     "authors and dead letters by reason.",
+     "authors, dead letters by reason, and the calls to action found (the newest --top of\n"
+     "them: time, region, snippet, evidence).",
      replay_opts, KZ_ARGS_ANY, kz_cmd_replay},
-    {"query", "series|top|distinct|dims ARG (--redis URL | FILE...) [options]",
-     "Read a series, a top-k, a distinct count or dimension totals from a store.",
+    {"query", "series|top|distinct|dims|posts ARG (--redis URL | FILE...) [options]",
+     "Read a series, a top-k, a distinct count, dimension totals or sample posts from a store.",
      "The same queries run against Redis (--redis) or against archives replayed into the\n"
      "in-process store, with the same output either way:\n"
      "  series DIM      posts per bucket of a dimension (all, topic:protest, lang:kk, ...)\n"
      "  top KIND        top hashtags, terms or channels (KIND = hashtag, term, channel)\n"
      "  distinct DIM    distinct authors (DIM = all, topic:<t>, region:<r>), HyperLogLog\n"
      "  dims PREFIX     totals of every dimension starting with PREFIX (platform:, topic:, ...)\n"
+     "  posts DIM       the sample posts behind a count, newest first, at most --limit (0: all);\n"
+     "                  DIM = topic:<t>, stance:<s>, mob:call, region:<r> (20 kept a minute)\n"
      "Windows are [--from, --to); defaults: the last 24 hours (Redis), the data's span (archives).",
      query_opts, KZ_ARGS_ANY, kz_cmd_query},
     {"tokens", "[options] [FILE|-]",

@@ -45,6 +45,8 @@ struct pipeline {
     /* per-post scratch, reused */
     struct kz_str *hashtags, *topics;
     size_t cap_hashtags, cap_topics;
+    struct agg_evidence *evidence;
+    size_t cap_evidence;
     char *lower;
     size_t cap_lower, used_lower;
 
@@ -149,6 +151,20 @@ static int facts_from(struct pipeline *p, const struct ingest_post *post, const 
         f->stance = kz_str_make(sn, strlen(sn));
     }
     f->mobilization = v->call_to_action;
+
+    /* What a sample post shows: the batch reads these only when it keeps one. */
+    f->id = post->id;
+    f->text = post->text;
+    if (grow((void **)&p->evidence, &p->cap_evidence, v->nevidence + 1,
+             sizeof(struct agg_evidence)))
+        return KZ_ENOMEM;
+    for (size_t i = 0; i < v->nevidence; i++) {
+        p->evidence[i].category = v->evidence[i].category;
+        p->evidence[i].rule = v->evidence[i].rule;
+        p->evidence[i].match = v->evidence[i].match;
+    }
+    f->evidence = p->evidence;
+    f->nevidence = v->nevidence;
     return 0;
 }
 
@@ -256,6 +272,7 @@ void pipeline_free(struct pipeline *p)
         free((char *)p->pos[i].source);
     free(p->hashtags);
     free(p->topics);
+    free(p->evidence);
     free(p->lower);
     free(p);
 }

@@ -322,12 +322,12 @@ enum pipeline_format {
 
 /* A query over a store.  Strings are borrowed. */
 struct pipeline_query {
-    const char *what;       /* "series", "top", "distinct" or "dims" */
-    const char *arg;        /* a dimension (series, distinct), a top-k kind (hashtag,
-                               term, channel) or a dimension prefix (dims) */
+    const char *what;       /* "series", "top", "distinct", "dims" or "posts" */
+    const char *arg;        /* a dimension (series, distinct, posts), a top-k kind
+                               (hashtag, term, channel) or a dimension prefix (dims) */
     enum agg_gran gran;     /* series and dims */
     int64_t from_ms, to_ms; /* the window [from, to) */
-    size_t limit;           /* top: at most this many members, 0 = all */
+    size_t limit;           /* top, posts: at most this many members or posts, 0 = all */
 };
 
 /* Is what the name of a query? */
@@ -352,6 +352,13 @@ int pipeline_render_distinct(FILE *f, enum pipeline_format fmt, const struct pip
                              uint64_t n);
 int pipeline_render_dims(FILE *f, enum pipeline_format fmt, const struct pipeline_query *q,
                          const struct agg_dimcounts *d);
+/* Sample posts, newest first: text is a block per post (a tab-separated
+ * header line -- time, id, author, platform, region -- then the snippet and
+ * the evidence, indented) and a last line "shown N of M ..."; JSON is one
+ * object with "posts" (time, id, author, platform, region, snippet,
+ * evidence: [{category, rule, match}]), "shown" and "total". */
+int pipeline_render_posts(FILE *f, enum pipeline_format fmt, const struct pipeline_query *q,
+                          const struct agg_posts *ps);
 
 /* What the replay report covers; everything is borrowed. */
 struct pipeline_report {
@@ -364,8 +371,9 @@ struct pipeline_report {
 };
 
 /* The replay report: totals, flags, dead letters by reason, posts per hour,
- * posts by platform, language, region, topic, stance and mobilization, and
- * the top hashtags, every count read back from the store. */
+ * posts by platform, language, region, topic, stance and mobilization, the
+ * top hashtags and the calls to action (the newest `top` sample posts of
+ * mob:call), every count read back from the store. */
 int pipeline_render_report(FILE *f, enum pipeline_format fmt, const struct pipeline_report *r);
 
 /* ---------------------------------------------------------------------------

@@ -61,7 +61,7 @@ err() { # DESC PATTERN ARGS...
     if [ $? -eq 2 ] && grep -q -- "$pat" "$tmp/e"; then echo "ok   $desc"; else
         echo "FAIL: $desc: $(cat "$tmp/e")"; fails=$((fails + 1)); fi
 }
-err "unknown query" 'expected one of series, top, distinct, dims; got "sum"' sum all --redis "$url"
+err "unknown query" 'expected one of series, top, distinct, dims, posts; got "sum"' sum all --redis "$url"
 err "unknown top kind" 'expected one of hashtag, term, channel' top emoji --redis "$url"
 err "bad time" '--from: expected an RFC 3339 time' series all --from yesterday --redis "$url"
 err "bad granularity" '--gran: expected one of minute, hour' series all --gran day --redis "$url"
