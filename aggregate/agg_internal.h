@@ -44,7 +44,7 @@ struct agg_key {
     size_t len;
     uint64_t hash; /* agg_murmur64a of the bytes */
     uint8_t kind;  /* enum agg_key_kind */
-    uint8_t sub;
+    uint8_t sub;   /* AGG_KEY_TOP: the top-k kind; AGG_KEY_COUNT: 1 if sampled */
 };
 
 /* Scratch for one post's keys.  Reused post after post: it only allocates

@@ -106,9 +106,11 @@ struct agg_facts {
 #define AGG_SNIPPET_CHARS 280       /* characters of a snippet, at most */
 #define AGG_SAMPLE_FIELD_MAX 128    /* bytes of id, author, platform, region */
 #define AGG_SAMPLE_EVIDENCE_MAX 768 /* bytes of the encoded evidence */
-/* bytes of a record, at most: ts, four fields, snippet, evidence, 6 tabs */
+/* bytes of a record, at most: ts, four fields, snippet, evidence, 6 tabs
+ * (and room for an evidence entry that is written, then dropped) */
 #define AGG_SAMPLE_REC_MAX                                                                         \
-    (24 + 4 * AGG_SAMPLE_FIELD_MAX + 4 * AGG_SNIPPET_CHARS + AGG_SAMPLE_EVIDENCE_MAX + 8)
+    (24 + 4 * AGG_SAMPLE_FIELD_MAX + 4 * AGG_SNIPPET_CHARS + AGG_SAMPLE_EVIDENCE_MAX + 3 * 64 +    \
+     3 + 8)
 
 /* Is dim (n bytes) a dimension whose posts are sampled?  topic:<t>,
  * stance:<s>, mob:call, region:<r>; never a cross. */

@@ -16,13 +16,14 @@
  * tables have grown to a flush's working set, adding a post allocates nothing.
  * agg_batch_reset() empties entries, slots and arena but keeps their memory.
  *
- * Samples: a fourth table, (minute, dimension) -> samples kept, and a list
- * of references (entry, record) in the order posts were added.  A post's
- * record is encoded into the arena once, the first time one of its sampled
- * dimensions still has room (AGG_SAMPLES_MAX), and shared by every
- * dimension that keeps it; once a (minute, dimension) is full, later posts
- * cost a lookup.  Memory is bounded by the posts of a flush: one record
- * (<= AGG_SAMPLE_REC_MAX bytes) and a few references per post at most.
+ * Samples: a list of references (minute counter entry, record) in the order
+ * posts were added.  The minute counter of a sampled dimension is the tally:
+ * a post whose increment leaves it at most AGG_SAMPLES_MAX is among the
+ * first 20 of its (minute, dimension) and is kept, so sampling costs no
+ * lookup of its own.  A post's record is encoded into the arena once, the
+ * first time one of its dimensions keeps it, and shared by the others.
+ * Memory is bounded by the posts of a flush: one record (<=
+ * AGG_SAMPLE_REC_MAX bytes) and a few references per post at most.
  *
  * Invariants: the load factor of every slot array stays <= 3/4; an entry's
  * key bytes live at arena[off, off + len) and, for authors, the first split
@@ -54,14 +55,13 @@ struct agg_tab {
 };
 
 struct agg_sample_ref {
-    uint32_t entry; /* index into samples.e: the (minute, dim) */
+    uint32_t entry; /* index into counts.e: the (minute, dim) counter */
     uint32_t len;   /* record bytes */
     size_t off;     /* record bytes in the arena */
 };
 
 struct agg_batch {
     struct agg_tab counts, tops, authors;
-    struct agg_tab samples; /* (minute, dim) -> samples kept, <= AGG_SAMPLES_MAX */
     struct agg_sample_ref *refs;
     size_t nrefs, cap_refs;
     char *arena;
@@ -249,7 +249,6 @@ void agg_batch_free(struct agg_batch *b)
     tab_free(&b->counts);
     tab_free(&b->tops);
     tab_free(&b->authors);
-    tab_free(&b->samples);
     free(b->refs);
     agg_expansion_free(&b->x);
     free(b->arena);
@@ -263,7 +262,6 @@ void agg_batch_reset(struct agg_batch *b)
     tab_clear(&b->counts);
     tab_clear(&b->tops);
     tab_clear(&b->authors);
-    tab_clear(&b->samples);
     b->nrefs = 0;
     b->alen = 0;
     b->posts = 0;
@@ -273,7 +271,7 @@ int agg_batch_add(struct agg_batch *b, const struct agg_facts *f)
 {
     struct agg_expansion *x;
     int64_t minute, hour;
-    size_t arena_more, nsample, sample_bytes;
+    size_t arena_more, nsample;
     int rc;
 
     if (!b || !f)
@@ -290,20 +288,18 @@ int agg_batch_add(struct agg_batch *b, const struct agg_facts *f)
     if (f->author.n > UINT32_MAX / 4 || x->len > UINT32_MAX / 4)
         return KZ_ERANGE;
 
-    /* The sampled dimensions (a prefix test per counter key). */
-    nsample = sample_bytes = 0;
+    /* The sampled dimensions (dims.c marks them). */
+    nsample = 0;
     for (size_t i = 0; i < x->n; i++)
-        if (x->keys[i].kind == AGG_KEY_COUNT &&
-            agg_sample_dim(x->buf + x->keys[i].off, x->keys[i].len))
-            nsample++, sample_bytes += x->keys[i].len;
+        nsample += x->keys[i].kind == AGG_KEY_COUNT && x->keys[i].sub;
 
     /* Worst case: every key is new.  Reserve it all before touching a table. */
     arena_more = 2 * x->bytes_count + x->bytes_top + x->bytes_author + x->n_author * f->author.n;
     if (nsample)
-        arena_more += sample_bytes + AGG_SAMPLE_REC_MAX;
+        arena_more += AGG_SAMPLE_REC_MAX;
     if ((rc = tab_reserve(&b->counts, 2 * x->n_count)) || (rc = tab_reserve(&b->tops, x->n_top)) ||
-        (rc = tab_reserve(&b->authors, x->n_author)) || (rc = tab_reserve(&b->samples, nsample)) ||
-        (rc = refs_reserve(b, nsample)) || (rc = arena_reserve(b, arena_more)))
+        (rc = tab_reserve(&b->authors, x->n_author)) || (rc = refs_reserve(b, nsample)) ||
+        (rc = arena_reserve(b, arena_more)))
         return rc;
 
     {
@@ -316,31 +312,32 @@ int agg_batch_add(struct agg_batch *b, const struct agg_facts *f)
             const char *p = x->buf + k->off;
 
             switch (k->kind) {
-            case AGG_KEY_COUNT:
-                tab_upsert(b, &b->counts, key_hash(k->hash, minute, AGG_MINUTE), minute, AGG_MINUTE,
-                           p, k->len, NULL, 0, 1);
+            case AGG_KEY_COUNT: {
+                /* The minute counter is also the (minute, dim)'s tally of
+                 * posts: the first AGG_SAMPLES_MAX of them are kept. */
+                struct agg_entry *e =
+                    tab_upsert(b, &b->counts, key_hash(k->hash, minute, AGG_MINUTE), minute,
+                               AGG_MINUTE, p, k->len, NULL, 0, 1);
+                size_t entry = (size_t)(e - b->counts.e);
+
                 tab_upsert(b, &b->counts, key_hash(k->hash, hour, AGG_HOUR), hour, AGG_HOUR, p,
                            k->len, NULL, 0, 1);
-                if (nsample && agg_sample_dim(p, k->len)) {
-                    struct agg_entry *e = tab_upsert(b, &b->samples, key_hash(k->hash, minute, 7),
-                                                     minute, 0, p, k->len, NULL, 0, 0);
+                if (k->sub && b->counts.e[entry].count <= AGG_SAMPLES_MAX) {
                     struct agg_sample_ref *r;
 
-                    if (e->count >= AGG_SAMPLES_MAX)
-                        break;
                     if (!have_rec) { /* reserved above: AGG_SAMPLE_REC_MAX */
                         rec_off = b->alen;
                         rec_len = agg_sample_encode(b->arena + b->alen, f);
                         b->alen += rec_len;
                         have_rec = 1;
                     }
-                    e->count++;
                     r = &b->refs[b->nrefs++];
-                    r->entry = (uint32_t)(e - b->samples.e);
+                    r->entry = (uint32_t)entry;
                     r->off = rec_off;
                     r->len = (uint32_t)rec_len;
                 }
                 break;
+            }
             case AGG_KEY_TOP:
                 tab_upsert(b, &b->tops, key_hash(k->hash, hour, k->sub), hour, k->sub, p, k->len,
                            NULL, 0, 1);
@@ -426,7 +423,7 @@ int agg_batch_foreach_sample(const struct agg_batch *b, agg_sample_fn fn, void *
         return KZ_EINVAL;
     for (size_t i = 0; i < b->nrefs; i++) {
         const struct agg_sample_ref *r = &b->refs[i];
-        const struct agg_entry *e = &b->samples.e[r->entry];
+        const struct agg_entry *e = &b->counts.e[r->entry];
         int rc = fn(ctx, e->bucket_ms, kz_str_make(b->arena + e->off, e->len),
                     kz_str_make(b->arena + r->off, r->len));
 

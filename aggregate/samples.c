@@ -94,9 +94,48 @@ size_t agg_snippet(char *dst, const char *text, size_t n)
 
     while (i < n) {
         uint32_t cp;
-        size_t len = u8_len(s + i, n - i, &cp);
+        size_t len, run = i, runchars = 0;
+        size_t used = chars + (size_t)space;
+        size_t budget = used < AGG_SNIPPET_CHARS - 1 ? AGG_SNIPPET_CHARS - 1 - used : 0;
 
-        if (len == 0) { /* malformed: skip the byte */
+        /* A run of the characters that need no check -- printable ASCII, a
+         * single space between two of them, and the two-byte letters from
+         * U+00C0 on (Latin accents, Greek, Cyrillic: most of a Kazakh or
+         * Russian post) -- is copied at once, up to the 279th character. */
+        while (budget && run < n) {
+            unsigned c = s[run];
+
+            if (c - 0x21u < 0x5Eu) {
+                run++;
+            } else if (c - 0xC3u <= 0xDFu - 0xC3u && run + 1 < n && (s[run + 1] & 0xC0) == 0x80) {
+                run += 2;
+            } else if (c == ' ' && (chars || runchars) && !space && run + 1 < n &&
+                       (s[run + 1] - 0x21u < 0x5Eu || s[run + 1] - 0xC3u <= 0xDFu - 0xC3u)) {
+                run++; /* one space before a letter: kept as it is */
+            } else {
+                break;
+            }
+            runchars++;
+            budget--;
+        }
+        if (runchars && s[run - 1] == ' ') { /* the budget ran out after a space */
+            run--;
+            runchars--;
+        }
+        if (runchars) {
+            if (space) {
+                dst[o++] = ' ';
+                chars++;
+                space = 0;
+            }
+            memcpy(dst + o, s + i, run - i);
+            o += run - i;
+            chars += runchars;
+            i = run;
+            cut_o = o; /* fewer than AGG_SNIPPET_CHARS - 1 characters so far */
+            continue;
+        }
+        if ((len = u8_len(s + i, n - i, &cp)) == 0) { /* malformed: skip the byte */
             i++;
             continue;
         }
@@ -131,6 +170,26 @@ size_t agg_snippet(char *dst, const char *text, size_t n)
  * Records
  * ------------------------------------------------------------------------ */
 
+/* Does p[0..n) hold a byte below 0x20?  Eight bytes at a time: a byte b <
+ * 0x20 is one where (b - 0x20) borrows into its top bit while b's is clear. */
+static int has_control(const char *p, size_t n)
+{
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    size_t i = 0;
+
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+
+        memcpy(&w, p + i, 8);
+        if ((w - 0x20 * ones) & ~w & highs)
+            return 1;
+    }
+    for (; i < n; i++)
+        if ((unsigned char)p[i] < 0x20)
+            return 1;
+    return 0;
+}
+
 /* Copy at most max bytes of v, cut at a character boundary, control bytes as
  * spaces; returns the bytes written. */
 static size_t put_field(char *dst, struct kz_str v, size_t max)
@@ -142,17 +201,35 @@ static size_t put_field(char *dst, struct kz_str v, size_t max)
         while (n > 0 && ((unsigned char)v.p[n] & 0xC0) == 0x80)
             n--;
     }
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)v.p[i];
-
-        dst[i] = c < 0x20 ? ' ' : (char)c;
-    }
+    if (n)
+        memcpy(dst, v.p, n);
+    if (has_control(v.p, n))
+        for (size_t i = 0; i < n; i++)
+            if ((unsigned char)dst[i] < 0x20)
+                dst[i] = ' ';
     return n;
+}
+
+/* Decimal int64 into dst (at most 20 bytes); returns its length. */
+static size_t put_i64(char *dst, int64_t v)
+{
+    char tmp[24];
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    size_t n = 0, o = 0;
+
+    do
+        tmp[n++] = (char)('0' + u % 10);
+    while ((u /= 10) != 0);
+    if (v < 0)
+        dst[o++] = '-';
+    while (n)
+        dst[o++] = tmp[--n];
+    return o;
 }
 
 size_t agg_sample_encode(char *dst, const struct agg_facts *f)
 {
-    size_t o = (size_t)snprintf(dst, 24, "%lld", (long long)f->ts_ms), ev;
+    size_t o = put_i64(dst, f->ts_ms), ev;
 
     dst[o++] = '\t';
     o += put_field(dst + o, f->id, AGG_SAMPLE_FIELD_MAX);
@@ -168,21 +245,20 @@ size_t agg_sample_encode(char *dst, const struct agg_facts *f)
     ev = o;
     for (size_t i = 0; i < f->nevidence; i++) {
         const struct agg_evidence *e = &f->evidence[i];
-        char tmp[3 * 64 + 3];
-        size_t k = 0;
+        size_t k = o;
 
-        /* each part at most 64 bytes: an entry is a pattern and a word, not prose */
+        /* each part at most 64 bytes (an entry is a pattern and a word, not
+         * prose); whole entries only, within AGG_SAMPLE_EVIDENCE_MAX */
         if (i > 0)
-            tmp[k++] = 0x1E;
-        k += put_field(tmp + k, e->category, 64);
-        tmp[k++] = 0x1F;
-        k += put_field(tmp + k, e->rule, 64);
-        tmp[k++] = 0x1F;
-        k += put_field(tmp + k, e->match, 64);
-        if (o - ev + k > AGG_SAMPLE_EVIDENCE_MAX)
-            break; /* whole entries only */
-        memcpy(dst + o, tmp, k);
-        o += k;
+            dst[k++] = 0x1E;
+        k += put_field(dst + k, e->category, 64);
+        dst[k++] = 0x1F;
+        k += put_field(dst + k, e->rule, 64);
+        dst[k++] = 0x1F;
+        k += put_field(dst + k, e->match, 64);
+        if (k - ev > AGG_SAMPLE_EVIDENCE_MAX)
+            break; /* did not fit: dropped (AGG_SAMPLE_REC_MAX has room for it) */
+        o = k;
     }
     return o;
 }

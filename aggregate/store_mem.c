@@ -33,8 +33,10 @@
  * most AGG_SAMPLES_MAX (offset, length) pairs into the bucket's record bytes,
  * filled in the order batches bring them, so the first ones stay -- as in
  * Redis.  Prepare counts the records each list will take (pending) and grows
- * the record bytes for them; commit copies them in.  Retention drops them
- * with their minute.
+ * the record bytes for them; commit copies them in.  A post kept for several
+ * dimensions of one minute is stored once (the batch hands its samples one
+ * after another, with the same bytes) and referred to by each list.
+ * Retention drops them with their minute.
  *
  * Query windows: a bucket is in [from, to) when floor(from) <= start <
  * floor(to), both floored to the bucket width, as aggregate.h states.
@@ -88,8 +90,17 @@ struct mem_offset {
     int64_t offset;
 };
 
+/* Where prepare put a sample: its bucket and list, and whether it is kept. */
+struct mem_sres {
+    struct mem_bucket *b;
+    uint32_t sl;
+    int keep;
+};
+
 struct mem_store {
     struct mem_gran gran[2]; /* by enum agg_gran */
+    struct mem_sres *sres;   /* one per sample of the batch being applied */
+    size_t nsres, cap_sres;
     struct agg_strtab strs;
     struct mem_offset *off;
     size_t noff, cap_off;
@@ -223,6 +234,22 @@ static void window(const struct mem_gran *g, int64_t from, int64_t to, size_t *l
 struct apply_ctx {
     struct mem_store *m;
     int commit; /* 0: prepare (may fail), 1: commit (must not) */
+    /* The record last counted in (prepare) or copied (commit), and where: the
+     * batch hands one post's samples one after the other with the same
+     * bytes, so a bucket stores a post's record once for all its dims. */
+    const char *last_rec;
+    const struct mem_bucket *last_b;
+    uint32_t last_off;
+    size_t isres; /* commit: the next entry of m->sres */
+    /* prepare: (minute, dim) -> bucket and list, by the address of the dim's
+     * bytes in the batch (one address per batch entry, fixed while it is
+     * applied): the posts of a minute hit it, sparing intern and lookups */
+    struct {
+        const char *dim;
+        int64_t minute;
+        struct mem_bucket *b;
+        uint32_t sl;
+    } hit[64];
 };
 
 static struct mem_offset *offset_find(const struct mem_store *m, const char *source,
@@ -358,11 +385,12 @@ static int apply_author(void *vctx, int64_t hour_ms, struct kz_str dim, struct k
 }
 
 /* Prepare: make the list, count the record in if the list has room, grow the
- * record bytes.  Commit: copy the records prepare counted in. */
+ * record bytes, and remember where the sample goes (m->sres), so that commit
+ * copies without looking anything up again. */
 static int apply_sample(void *vctx, int64_t minute_ms, struct kz_str dim, struct kz_str rec)
 {
     struct apply_ctx *c = vctx;
-    struct mem_gran *g = &c->m->gran[AGG_MINUTE];
+    struct mem_store *m = c->m;
     struct mem_bucket *b;
     struct mem_slist *sl;
     uint32_t id;
@@ -370,11 +398,26 @@ static int apply_sample(void *vctx, int64_t minute_ms, struct kz_str dim, struct
     int isnew, rc;
 
     if (!c->commit) {
-        if ((rc = agg_strtab_intern(&c->m->strs, dim.p, dim.n, &id)) ||
-            (rc = bucket_get(g, minute_ms, &b)))
-            return rc;
-        if (!agg_imap_find(&b->sample_idx, id)) {
-            if (b->nsl == b->cap_sl) {
+        if (m->nsres == m->cap_sres) {
+            size_t cap = m->cap_sres ? m->cap_sres * 2 : 1024;
+            struct mem_sres *a = realloc(m->sres, cap * sizeof *a);
+
+            if (!a)
+                return KZ_ENOMEM;
+            m->sres = a;
+            m->cap_sres = cap;
+        }
+        size_t h = ((uintptr_t)dim.p >> 3) % KZ_ARRAY_LEN(c->hit);
+        uint32_t sli;
+
+        if (c->hit[h].dim == dim.p && c->hit[h].minute == minute_ms) {
+            b = c->hit[h].b;
+            sli = c->hit[h].sl;
+        } else {
+            if ((rc = agg_strtab_intern(&m->strs, dim.p, dim.n, &id)) ||
+                (rc = bucket_get(&m->gran[AGG_MINUTE], minute_ms, &b)))
+                return rc;
+            if (b->nsl == b->cap_sl) { /* room for a new list (harmless if unused) */
                 size_t cap = b->cap_sl ? b->cap_sl * 2 : 4;
                 struct mem_slist *a = realloc(b->sl, cap * sizeof *a);
 
@@ -385,42 +428,68 @@ static int apply_sample(void *vctx, int64_t minute_ms, struct kz_str dim, struct
             }
             if ((rc = agg_imap_upsert(&b->sample_idx, id, &val, &isnew)))
                 return rc;
-            memset(&b->sl[b->nsl], 0, sizeof *b->sl);
-            *val = (int64_t)b->nsl++;
+            if (isnew) {
+                memset(&b->sl[b->nsl], 0, sizeof *b->sl);
+                *val = (int64_t)b->nsl++;
+            }
+            sli = (uint32_t)*val;
+            c->hit[h].dim = dim.p;
+            c->hit[h].minute = minute_ms;
+            c->hit[h].b = b;
+            c->hit[h].sl = sli;
         }
-        sl = &b->sl[*agg_imap_find(&b->sample_idx, id)];
-        if (sl->n + sl->pending >= AGG_SAMPLES_MAX)
+        m->sres[m->nsres].b = b;
+        m->sres[m->nsres].sl = sli;
+        m->sres[m->nsres].keep = 0;
+        sl = &b->sl[sli];
+        if (sl->n + sl->pending >= AGG_SAMPLES_MAX) {
+            m->nsres++;
             return KZ_OK;
-        if (rec.n > UINT32_MAX / 4 || b->rlen + b->rreserved + rec.n > UINT32_MAX / 2)
-            return KZ_ERANGE;
-        if (b->rlen + b->rreserved + rec.n > b->rcap) {
-            size_t cap = b->rcap ? b->rcap : 1024;
-            char *p;
+        }
+        if (!(rec.p == c->last_rec && b == c->last_b)) { /* else: shares the record before */
+            if (rec.n > UINT32_MAX / 4 || b->rlen + b->rreserved + rec.n > UINT32_MAX / 2)
+                return KZ_ERANGE;
+            if (b->rlen + b->rreserved + rec.n > b->rcap) {
+                size_t cap = b->rcap ? b->rcap : 1024;
+                char *p;
 
-            while (cap < b->rlen + b->rreserved + rec.n)
-                cap *= 2;
-            if (!(p = realloc(b->recs, cap)))
-                return KZ_ENOMEM;
-            b->recs = p;
-            b->rcap = cap;
+                while (cap < b->rlen + b->rreserved + rec.n)
+                    cap *= 2;
+                if (!(p = realloc(b->recs, cap)))
+                    return KZ_ENOMEM;
+                b->recs = p;
+                b->rcap = cap;
+            }
+            b->rreserved += rec.n;
+            c->last_rec = rec.p;
+            c->last_b = b;
         }
         sl->pending++;
-        b->rreserved += rec.n;
+        m->sres[m->nsres++].keep = 1;
         return KZ_OK;
     }
-    if (!agg_strtab_find(&c->m->strs, dim.p, dim.n, &id) || !(b = bucket_find(g, minute_ms)) ||
-        !(val = agg_imap_find(&b->sample_idx, id)))
-        return KZ_EINVAL;
-    sl = &b->sl[*val];
-    if (!sl->pending)
-        return KZ_OK; /* the list was full */
-    memcpy(b->recs + b->rlen, rec.p, rec.n);
-    sl->off[sl->n] = (uint32_t)b->rlen;
+    if (c->isres >= m->nsres)
+        return KZ_EINVAL; /* commit saw more samples than prepare: a bug */
+    {
+        const struct mem_sres *r = &m->sres[c->isres++];
+
+        if (!r->keep)
+            return KZ_OK; /* the list was full */
+        b = r->b;
+        sl = &b->sl[r->sl];
+    }
+    if (rec.p != c->last_rec || b != c->last_b) {
+        memcpy(b->recs + b->rlen, rec.p, rec.n);
+        c->last_rec = rec.p;
+        c->last_b = b;
+        c->last_off = (uint32_t)b->rlen;
+        b->rlen += rec.n;
+        b->rreserved -= rec.n;
+    }
+    sl->off[sl->n] = c->last_off;
     sl->len[sl->n++] = (uint32_t)rec.n;
     sl->pending--;
-    b->rlen += rec.n;
-    b->rreserved -= rec.n;
-    gran_commit(g, b);
+    gran_commit(&m->gran[AGG_MINUTE], b);
     return KZ_OK;
 }
 
@@ -440,7 +509,7 @@ static int mem_apply(void *self, const struct agg_batch *batch, const struct agg
                      size_t npos, char *err, size_t errlen)
 {
     struct mem_store *m = self;
-    struct apply_ctx c = {m, 0};
+    struct apply_ctx c;
     int rc;
 
     if (npos) { /* the same rule as the Redis script: see agg_store_apply() */
@@ -462,6 +531,9 @@ static int mem_apply(void *self, const struct agg_batch *batch, const struct agg
             return AGG_APPLY_CONFLICT;
     }
 
+    memset(&c, 0, sizeof c);
+    c.m = m;
+    m->nsres = 0;
     for (size_t i = 0; i < npos; i++)
         if ((rc = offset_prepare(m, &pos[i])))
             return agg_errf(err, errlen, rc, "apply: preparing offset of %s/%d: %s", pos[i].source,
@@ -476,6 +548,9 @@ static int mem_apply(void *self, const struct agg_batch *batch, const struct agg
     }
 
     c.commit = 1;
+    c.last_rec = NULL;
+    c.last_b = NULL;
+    c.isres = 0;
     if ((rc = agg_batch_foreach_count(batch, apply_count, &c)) ||
         (rc = agg_batch_foreach_top(batch, apply_top, &c)) ||
         (rc = agg_batch_foreach_author(batch, apply_author, &c)) ||
@@ -777,6 +852,7 @@ static void mem_free(void *self)
     free(m->off);
     agg_strtab_free(&m->strs);
     agg_wmtab_free(&m->wm);
+    free(m->sres);
     free(m);
 }
 
