@@ -20,8 +20,10 @@
  * posts were added.  The minute counter of a sampled dimension is the tally:
  * a post whose increment leaves it at most AGG_SAMPLES_MAX is among the
  * first 20 of its (minute, dimension) and is kept, so sampling costs no
- * lookup of its own.  A post's record is encoded into the arena once, the
- * first time one of its dimensions keeps it, and shared by the others.
+ * lookup of its own.  A post's record is encoded once, the
+ * first time one of its dimensions keeps it, and shared by the others; records
+ * have a buffer of their own, so that the key bytes the tables compare stay
+ * dense in the arena (records in between cost the counters cache misses).
  * Memory is bounded by the posts of a flush: one record (<=
  * AGG_SAMPLE_REC_MAX bytes) and a few references per post at most.
  *
@@ -57,13 +59,15 @@ struct agg_tab {
 struct agg_sample_ref {
     uint32_t entry; /* index into counts.e: the (minute, dim) counter */
     uint32_t len;   /* record bytes */
-    size_t off;     /* record bytes in the arena */
+    size_t off;     /* record bytes in recs */
 };
 
 struct agg_batch {
     struct agg_tab counts, tops, authors;
     struct agg_sample_ref *refs;
     size_t nrefs, cap_refs;
+    char *recs; /* sample records: apart from the key bytes, which stay dense */
+    size_t rlen, rcap;
     char *arena;
     size_t alen, acap;
     struct agg_expansion x;
@@ -186,6 +190,24 @@ static int refs_reserve(struct agg_batch *b, size_t more)
     return KZ_OK;
 }
 
+/* Room for one more sample record. */
+static int recs_reserve(struct agg_batch *b)
+{
+    size_t cap = b->rcap ? b->rcap : 65536;
+    char *p;
+
+    if (b->rlen + AGG_SAMPLE_REC_MAX <= b->rcap)
+        return KZ_OK;
+    while (cap < b->rlen + AGG_SAMPLE_REC_MAX)
+        cap *= 2;
+    p = realloc(b->recs, cap);
+    if (!p)
+        return KZ_ENOMEM;
+    b->recs = p;
+    b->rcap = cap;
+    return KZ_OK;
+}
+
 /* Add n to the entry for (hash, bucket, sub, a||c); room must be reserved.
  * Returns the entry so that set semantics can ignore the count. */
 static struct agg_entry *tab_upsert(struct agg_batch *b, struct agg_tab *t, uint64_t hash,
@@ -250,6 +272,7 @@ void agg_batch_free(struct agg_batch *b)
     tab_free(&b->tops);
     tab_free(&b->authors);
     free(b->refs);
+    free(b->recs);
     agg_expansion_free(&b->x);
     free(b->arena);
     free(b);
@@ -263,6 +286,7 @@ void agg_batch_reset(struct agg_batch *b)
     tab_clear(&b->tops);
     tab_clear(&b->authors);
     b->nrefs = 0;
+    b->rlen = 0;
     b->alen = 0;
     b->posts = 0;
 }
@@ -295,11 +319,9 @@ int agg_batch_add(struct agg_batch *b, const struct agg_facts *f)
 
     /* Worst case: every key is new.  Reserve it all before touching a table. */
     arena_more = 2 * x->bytes_count + x->bytes_top + x->bytes_author + x->n_author * f->author.n;
-    if (nsample)
-        arena_more += AGG_SAMPLE_REC_MAX;
     if ((rc = tab_reserve(&b->counts, 2 * x->n_count)) || (rc = tab_reserve(&b->tops, x->n_top)) ||
         (rc = tab_reserve(&b->authors, x->n_author)) || (rc = refs_reserve(b, nsample)) ||
-        (rc = arena_reserve(b, arena_more)))
+        (rc = arena_reserve(b, arena_more)) || (nsample && (rc = recs_reserve(b))))
         return rc;
 
     {
@@ -326,9 +348,9 @@ int agg_batch_add(struct agg_batch *b, const struct agg_facts *f)
                     struct agg_sample_ref *r;
 
                     if (!have_rec) { /* reserved above: AGG_SAMPLE_REC_MAX */
-                        rec_off = b->alen;
-                        rec_len = agg_sample_encode(b->arena + b->alen, f);
-                        b->alen += rec_len;
+                        rec_off = b->rlen;
+                        rec_len = agg_sample_encode(b->recs + b->rlen, f);
+                        b->rlen += rec_len;
                         have_rec = 1;
                     }
                     r = &b->refs[b->nrefs++];
@@ -425,7 +447,7 @@ int agg_batch_foreach_sample(const struct agg_batch *b, agg_sample_fn fn, void *
         const struct agg_sample_ref *r = &b->refs[i];
         const struct agg_entry *e = &b->counts.e[r->entry];
         int rc = fn(ctx, e->bucket_ms, kz_str_make(b->arena + e->off, e->len),
-                    kz_str_make(b->arena + r->off, r->len));
+                    kz_str_make(b->recs + r->off, r->len));
 
         if (rc)
             return rc;

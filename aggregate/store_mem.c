@@ -29,14 +29,15 @@
  * sketches live in hour buckets and go with them.  Interned strings are
  * never dropped (their number is bounded by distinct dimensions and members).
  *
- * Samples (drill-down) live in minute buckets: per dimension a list of at
- * most AGG_SAMPLES_MAX (offset, length) pairs into the bucket's record bytes,
- * filled in the order batches bring them, so the first ones stay -- as in
- * Redis.  Prepare counts the records each list will take (pending) and grows
- * the record bytes for them; commit copies them in.  A post kept for several
- * dimensions of one minute is stored once (the batch hands its samples one
- * after another, with the same bytes) and referred to by each list.
- * Retention drops them with their minute.
+ * Samples (drill-down) live in minute buckets: per dimension a tally of at
+ * most AGG_SAMPLES_MAX kept, and per bucket one array of the kept samples
+ * (list, offset and length in the bucket's record bytes), filled in the order
+ * batches bring them, so the first ones stay -- as in Redis.  (A fixed array
+ * of 20 per list would cost 160 bytes for a list of one: most minutes of an
+ * archive hold a post or two per region.)  Prepare counts the records each list will take (pending)
+ * and grows the record bytes for them; commit copies them in.  A post kept for several dimensions
+ * of one minute is stored once (the batch hands its samples one after another, with the same bytes)
+ * and referred to by each list. Retention drops them with their minute.
  *
  * Query windows: a bucket is in [from, to) when floor(from) <= start <
  * floor(to), both floored to the bucket width, as aggregate.h states.
@@ -55,9 +56,13 @@
  * ------------------------------------------------------------------------ */
 
 struct mem_slist {
-    uint32_t off[AGG_SAMPLES_MAX], len[AGG_SAMPLES_MAX]; /* records in mem_bucket.recs */
-    uint8_t n;                                           /* kept */
-    uint8_t pending;                                     /* prepared, not yet committed */
+    uint8_t n;       /* kept */
+    uint8_t pending; /* prepared, not yet committed */
+};
+
+/* A kept sample: its list and its record in mem_bucket.recs. */
+struct mem_sent {
+    uint32_t sl, off, len;
 };
 
 struct mem_bucket {
@@ -65,6 +70,8 @@ struct mem_bucket {
     struct agg_imap sample_idx; /* dim id -> index into sl (minute only) */
     struct mem_slist *sl;
     size_t nsl, cap_sl;
+    struct mem_sent *se; /* every kept sample of the minute, in the order kept */
+    size_t nse, cap_se, npending;
     char *recs; /* sample records, back to back */
     size_t rlen, rcap, rreserved;
     int live;                /* holds committed data (placeholders alone do not count) */
@@ -117,6 +124,7 @@ static void bucket_free(struct mem_bucket *b)
     agg_imap_free(&b->hll_idx);
     agg_imap_free(&b->sample_idx);
     free(b->sl);
+    free(b->se);
     free(b->recs);
     for (size_t i = 0; i < b->nhll; i++)
         free(b->hlls[i]);
@@ -446,6 +454,15 @@ static int apply_sample(void *vctx, int64_t minute_ms, struct kz_str dim, struct
             m->nsres++;
             return KZ_OK;
         }
+        if (b->nse + b->npending == b->cap_se) {
+            size_t cap = b->cap_se ? b->cap_se * 2 : 16;
+            struct mem_sent *a = realloc(b->se, cap * sizeof *a);
+
+            if (!a)
+                return KZ_ENOMEM;
+            b->se = a;
+            b->cap_se = cap;
+        }
         if (!(rec.p == c->last_rec && b == c->last_b)) { /* else: shares the record before */
             if (rec.n > UINT32_MAX / 4 || b->rlen + b->rreserved + rec.n > UINT32_MAX / 2)
                 return KZ_ERANGE;
@@ -465,6 +482,7 @@ static int apply_sample(void *vctx, int64_t minute_ms, struct kz_str dim, struct
             c->last_b = b;
         }
         sl->pending++;
+        b->npending++;
         m->sres[m->nsres++].keep = 1;
         return KZ_OK;
     }
@@ -486,9 +504,12 @@ static int apply_sample(void *vctx, int64_t minute_ms, struct kz_str dim, struct
         b->rlen += rec.n;
         b->rreserved -= rec.n;
     }
-    sl->off[sl->n] = c->last_off;
-    sl->len[sl->n++] = (uint32_t)rec.n;
+    b->se[b->nse].sl = (uint32_t)(sl - b->sl);
+    b->se[b->nse].off = c->last_off;
+    b->se[b->nse++].len = (uint32_t)rec.n;
+    sl->n++;
     sl->pending--;
+    b->npending--;
     gran_commit(&m->gran[AGG_MINUTE], b);
     return KZ_OK;
 }
@@ -501,6 +522,7 @@ static void samples_unprepare(struct mem_store *m)
     for (size_t i = 0; i < g->n; i++) {
         for (size_t j = 0; j < g->b[i]->nsl; j++)
             g->b[i]->sl[j].pending = 0;
+        g->b[i]->npending = 0;
         g->b[i]->rreserved = 0;
     }
 }
@@ -793,9 +815,9 @@ static int mem_posts(void *self, const char *dim, int64_t from_ms, int64_t to_ms
 
         if (!v)
             continue;
-        for (size_t j = 0; j < b->sl[*v].n; j++)
-            if ((rc = agg_posts_push(out, &cap, b->start, b->recs + b->sl[*v].off[j],
-                                     b->sl[*v].len[j])))
+        for (size_t j = 0; j < b->nse; j++)
+            if (b->se[j].sl == (uint32_t)*v &&
+                (rc = agg_posts_push(out, &cap, b->start, b->recs + b->se[j].off, b->se[j].len)))
                 return rc;
     }
     return KZ_OK;
