@@ -2,7 +2,7 @@
 # cli_query.sh -- `kzpulse query` prints the same thing from Redis (filled by
 # `kzpulse run` from Kafka) as from the archive replayed into the in-process
 # store: series at both granularities, top-k, distinct authors, dimension
-# totals.  Plus its usage errors.  Needs tests/harness/with-servers.sh.
+# totals, sample posts.  Plus its usage errors.  Needs tests/harness/with-servers.sh.
 set -u
 KZ_BIN="$1"
 kz() { ${KZ_WRAP:-} "$KZ_BIN" "$@"; }
@@ -52,6 +52,9 @@ same "distinct authors of a topic" distinct topic:economy
 same "platform totals" dims platform:
 same "topic totals per minute" dims topic: --gran minute
 same "stance by language crosses" dims "stance:pro_ukraine|lang:"
+same "sample posts of mob:call" posts mob:call --limit 0
+same "sample posts of a topic (JSON)" posts topic:protest --json --limit 30
+same "sample posts of a region in an afternoon" posts region:mangystau --from 2026-03-05T12:00:00Z --to 2026-03-05T18:00:00Z
 
 # Usage errors: exit 2, one line naming what is wrong.
 err() { # DESC PATTERN ARGS...
@@ -68,6 +71,7 @@ err "bad granularity" '--gran: expected one of minute, hour' series all --gran d
 err "empty window" 'empty window' series all --from 2026-03-02T00:00:00Z --to 2026-03-01T00:00:00Z --redis "$url"
 err "no store" 'either --redis URL or archive' series all
 err "bad url" '--redis: expected redis://' series all --redis http://x
+err "posts of a cross" 'keeps no sample posts' posts "topic:protest|region:almaty" --redis "$url"
 
 echo "$fails failed"
 [ "$fails" -eq 0 ]
