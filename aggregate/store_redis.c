@@ -11,7 +11,9 @@
  * writer applied, nothing changes either and the caller hears of the conflict
  * (fencing; see below).  Otherwise it checks the type of
  * every key it will write (so a WRONGTYPE conflict aborts before any write),
- * applies HINCRBY, ZINCRBY, PFADD and EXPIREAT, and raises the offsets.  A
+ * applies HINCRBY, ZINCRBY, PFADD, RPUSH (sample posts) and EXPIREAT, and
+ * raises the offsets.  Sample posts are part of the same script, so a batch
+ * applied twice, or refused by fencing, adds no sample either.  A
  * lost connection is KZ_EAGAIN and is remade on the next call (redis_conn.c);
  * because the script runs whole or not at all, a retry either applies the
  * batch or finds it applied.  Queries (redis_query.c) only read, and answer
@@ -38,6 +40,13 @@
  *   kzp:v1:authors:{epoch_hour}:{dim}   HyperLogLog
  *       content:   distinct authors; dim is all, topic:<t> or region:<r>
  *       retention: bucket start + hour_ttl_s (default 400 days)
+ *   kzp:v1:posts:{epoch_minute}:{dim}   list
+ *       content:   sample posts behind the minute's count, at most 20, the first
+ *                  ones applied, oldest first; dim is topic:<t>, stance:<s>,
+ *                  mob:call or region:<r>; each entry a record: ts TAB id TAB
+ *                  author TAB platform TAB region TAB snippet TAB evidence
+ *                  (aggregate.h, "Sample posts")
+ *       retention: bucket start + minute_ttl_s (default 7 days), as minute keys
  *   kzp:v1:offsets:{group}              hash
  *       content:   <topic>/<partition> -> last applied offset
  *       retention: never expires
@@ -67,14 +76,18 @@
  * The script (APPLY_LUA) takes KEYS[1] = the offsets key and an ARGV of
  *   P, then P triples  field first last  the batch's positions: the first and
  *                                        the last offset it covers
- *   then triples     "H"|"Z"|"P" key at    select the hash, zset or HLL key
+ *   then triples     "H"|"Z"|"P"|"L" key at  select the hash, zset, HLL or list key
  *                                          to write, expiring at `at` (0: no
  *                                          EXPIREAT)
  *                    "h" field n           HINCRBY key field n
  *                    "z" member n          ZINCRBY key n member
  *                    "p" author ""         PFADD key author (the script adds 512
  *                                          per PFADD call)
- * The client groups the ops by key (a sort), so each key is named once.  It
+ *                    "l" record ""         RPUSH key record while the list
+ *                                          holds fewer than 20 (an "L" key
+ *                                          select reads LLEN first)
+ * The client groups the ops by key (a sort, stable for the samples of one
+ * list: they keep the batch's order), so each key is named once.  It
  * returns 0 for a duplicate (every last <= its stored offset), 1 for applied
  * (every first > its stored offset, or none stored), and 2, applying nothing,
  * for a conflict: a partition whose first <= stored < last, or a batch that
