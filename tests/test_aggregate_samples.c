@@ -381,6 +381,67 @@ static void test_record_roundtrip(void)
     CHECK(!agg_sample_dim("platform:vk", 11));
 }
 
+/* A post with 60 pieces of evidence and an id of 300 bytes: the record keeps
+ * whole entries within AGG_SAMPLE_EVIDENCE_MAX and AGG_SAMPLE_FIELD_MAX bytes
+ * of the id, cut at a character boundary. */
+static void test_record_limits(void)
+{
+    static const struct kz_str topics[] = {{"war_ukraine", 11}};
+    struct agg_evidence ev[60];
+    char id[301], err[256];
+    struct agg_batch *b = NULL;
+    struct agg_store *st = NULL;
+    struct agg_posts ps = {0};
+
+    for (size_t i = 0; i < 60; i++)
+        ev[i] =
+            (struct agg_evidence){S("stance/pro_ukraine"), S("слава україні"), S("Слава Україні")};
+    for (size_t i = 0; i < 150; i++)
+        memcpy(id + 2 * i, "ж", 2);
+    id[300] = '\0';
+    {
+        struct agg_facts f = {
+            .ts_ms = T0,
+            .topics = topics,
+            .ntopics = 1,
+            .id = kz_str_make(id, 300),
+            .text = S("Слава Україні! Соғысқа жоқ."),
+            .evidence = ev,
+            .nevidence = 60,
+        };
+
+        CHECK_EQ_INT(agg_batch_new(&b), 0);
+        CHECK_EQ_INT(agg_store_mem_new(NULL, &st), 0);
+        if (!b || !st)
+            goto out;
+        CHECK_EQ_INT(agg_batch_add(b, &f), 0);
+    }
+    CHECK_EQ_INT(agg_store_apply(st, b, NULL, 0, err, sizeof err), 0);
+    CHECK_EQ_INT(agg_store_posts(st, "topic:war_ukraine", T0, T0 + MIN, 0, &ps, err, sizeof err),
+                 0);
+    CHECK_EQ_INT(ps.n, 1);
+    if (ps.n == 1) {
+        const struct agg_sample *s = &ps.items[0].s;
+        struct kz_str rest = s->evidence;
+        struct agg_evidence e;
+        size_t entry = strlen("stance/pro_ukraine") + 2 * strlen("Слава Україні") + 2, k = 0;
+
+        CHECK(s->evidence.n <= AGG_SAMPLE_EVIDENCE_MAX);
+        while (agg_evidence_next(&rest, &e)) {
+            k++;
+            CHECK_EQ_MEM(e.match.p, e.match.n, "Слава Україні");
+        }
+        CHECK_EQ_INT(k, (AGG_SAMPLE_EVIDENCE_MAX + 1) / (entry + 1)); /* whole entries */
+        CHECK_EQ_INT(s->id.n, AGG_SAMPLE_FIELD_MAX);
+        CHECK(u8_chars(s->id.p, s->id.n) == AGG_SAMPLE_FIELD_MAX / 2);
+        CHECK(ps.items[0].len <= AGG_SAMPLE_REC_MAX);
+    }
+out:
+    agg_posts_free(&ps);
+    agg_store_free(st);
+    agg_batch_free(b);
+}
+
 /* 50 calls in one minute: the first 20 are kept, in order; a second minute
  * keeps its own 20; memory stays with the posts of the batch. */
 static void test_batch_cap(void)
@@ -544,6 +605,7 @@ int main(void)
     RUN(test_snippet_invalid_cuts);
     RUN(test_snippet_reference);
     RUN(test_record_roundtrip);
+    RUN(test_record_limits);
     RUN(test_batch_cap);
     RUN(test_store_cap_and_duplicates);
     RUN(test_store_retention);
