@@ -7,7 +7,7 @@
  * event time into minute and hour buckets, and coalesces them in memory so a
  * flush sends each key once, however many posts hit it.  A store applies a
  * batch atomically together with the source positions it covers, and answers
- * series, top-k and distinct-count queries over any window.  Two stores share
+ * series, top-k, distinct-count and sample-post queries over any window.  Two stores share
  * one interface: the in-process store (store_mem.c) and Redis (store_redis.c,
  * whose comment documents the Redis key schema).
  * The module knows nothing of ICU, Kafka or JSON.
