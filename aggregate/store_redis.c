@@ -85,7 +85,8 @@
  *                                          per PFADD call)
  *                    "l" record ""         RPUSH key record while the list
  *                                          holds fewer than 20 (an "L" key
- *                                          select reads LLEN first)
+ *                                          select reads LLEN first; one
+ *                                          RPUSH per key takes them all)
  * The client groups the ops by key (a sort, stable for the samples of one
  * list: they keep the batch's order), so each key is named once.  It
  * returns 0 for a duplicate (every last <= its stored offset), 1 for applied
@@ -160,9 +161,10 @@ static const char APPLY_LUA[] =
     "    end\n"
     "  end\n"
     "end\n"
-    "local key, at, buf, nb, room = nil, '0', {}, 0, 0\n"
+    "local key, at, buf, nb, room, list, nl = nil, '0', {}, 0, 0, {}, 0\n"
     "local function done()\n"
     "  if nb > 0 then redis.call('PFADD', key, unpack(buf, 1, nb)) nb = 0 end\n"
+    "  if nl > 0 then redis.call('RPUSH', key, unpack(list, 1, nl)) nl = 0 end\n"
     "  if key and at ~= '0' then redis.call('EXPIREAT', key, at) end\n"
     "end\n"
     "for i = first, n, 3 do\n"
@@ -170,7 +172,7 @@ static const char APPLY_LUA[] =
     "  if op == 'h' then redis.call('HINCRBY', key, a, b)\n"
     "  elseif op == 'z' then redis.call('ZINCRBY', key, b, a)\n"
     "  elseif op == 'l' then\n"
-    "    if room > 0 then redis.call('RPUSH', key, a) room = room - 1 end\n"
+    "    if room > 0 then nl = nl + 1 list[nl] = a room = room - 1 end\n"
     "  elseif op == 'p' then\n"
     "    nb = nb + 1 buf[nb] = a\n"
     "    if nb == 512 then redis.call('PFADD', key, unpack(buf, 1, nb)) nb = 0 end\n"
