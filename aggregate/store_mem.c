@@ -514,6 +514,41 @@ static int apply_sample(void *vctx, int64_t minute_ms, struct kz_str dim, struct
     return KZ_OK;
 }
 
+/* After a commit: a minute older than the newest rarely takes more samples
+ * (late posts only), so the buckets this apply wrote to, but the newest, give
+ * back the room doubling left in their records and sample arrays (realloc
+ * shrinks in place; a late post grows them again).  On a sparse archive that
+ * room was a third of the samples' memory. */
+static void samples_fit(struct mem_store *m)
+{
+    const struct mem_gran *g = &m->gran[AGG_MINUTE];
+    struct mem_bucket *last = NULL;
+
+    for (size_t i = 0; i < m->nsres; i++) {
+        struct mem_bucket *b = m->sres[i].b;
+
+        if (b == last || b->start >= g->newest)
+            continue;
+        last = b;
+        if (b->rcap > b->rlen + 64 && b->rlen) {
+            char *p = realloc(b->recs, b->rlen);
+
+            if (p) {
+                b->recs = p;
+                b->rcap = b->rlen;
+            }
+        }
+        if (b->cap_se > b->nse + 4 && b->nse) {
+            struct mem_sent *a = realloc(b->se, b->nse * sizeof *a);
+
+            if (a) {
+                b->se = a;
+                b->cap_se = b->nse;
+            }
+        }
+    }
+}
+
 /* After a failed prepare: forget what it counted in (the bytes it grew stay). */
 static void samples_unprepare(struct mem_store *m)
 {
@@ -585,6 +620,7 @@ static int mem_apply(void *self, const struct agg_batch *batch, const struct agg
             o->offset = pos[i].offset;
         o->set = 1;
     }
+    samples_fit(m);
     gran_sweep(&m->gran[AGG_MINUTE]);
     gran_sweep(&m->gran[AGG_HOUR]);
     return KZ_OK;

@@ -94,6 +94,21 @@ static int same_str(struct kz_str a, struct kz_str b)
     return a.n == b.n && !memcmp(a.p, b.p, a.n);
 }
 
+/* The cues that are features for the models and decide nothing on their own
+ * (the sides of the war a post names, praise and blame words): a sample's
+ * evidence leaves them out, so that it shows why the post counted. */
+static int model_cue(struct kz_str c)
+{
+    static const struct {
+        const char *p;
+        size_t n;
+    } pre[] = {{"cue/target_", 11}, {"cue/positive", 12}, {"cue/negative", 12}};
+    for (size_t i = 0; i < KZ_ARRAY_LEN(pre); i++)
+        if (c.n >= pre[i].n && !memcmp(c.p, pre[i].p, pre[i].n))
+            return 1;
+    return 0;
+}
+
 static int facts_from(struct pipeline *p, const struct ingest_post *post, const struct nlp_doc *doc,
                       const struct nlp_verdict *v, struct agg_facts *f)
 {
@@ -158,13 +173,16 @@ static int facts_from(struct pipeline *p, const struct ingest_post *post, const 
     if (grow((void **)&p->evidence, &p->cap_evidence, v->nevidence + 1,
              sizeof(struct agg_evidence)))
         return KZ_ENOMEM;
+    size_t ne = 0;
     for (size_t i = 0; i < v->nevidence; i++) {
-        p->evidence[i].category = v->evidence[i].category;
-        p->evidence[i].rule = v->evidence[i].rule;
-        p->evidence[i].match = v->evidence[i].match;
+        if (model_cue(v->evidence[i].category))
+            continue;
+        p->evidence[ne].category = v->evidence[i].category;
+        p->evidence[ne].rule = v->evidence[i].rule;
+        p->evidence[ne++].match = v->evidence[i].match;
     }
     f->evidence = p->evidence;
-    f->nevidence = v->nevidence;
+    f->nevidence = ne;
     return 0;
 }
 
