@@ -73,6 +73,17 @@ PY
 kz query posts region:mangystau --lexicons "$LEX" "$tmp/calls.jsonl" >"$tmp/out" 2>/dev/null
 grep -q 'tg:zhanaozen_live/101' "$tmp/out" && ok "query posts region:mangystau" || bad "region: $(cat "$tmp/out")"
 
+# A war post: its stance sample shows why it counted, without the model cues
+# (cue/target_russia fires on it: classify lists it, the sample does not).
+cat >"$tmp/war.jsonl" <<'EOF'
+{"id":"tg:war_kz/1","platform":"telegram","author":"marat_s","ts":"2026-03-05T12:00:00Z","region":"astana","text":"Российская армия снова обстреляла Харьков, погибли мирные жители. Нет войне!"}
+EOF
+kz classify --lexicons "$LEX" "$tmp/war.jsonl" 2>/dev/null | grep -q '"cue/target_russia"' &&
+    kz query posts stance:pro_ukraine --lexicons "$LEX" "$tmp/war.jsonl" >"$tmp/out" 2>/dev/null &&
+    grep -q '^  evidence: .*stance/pro_ukraine "нет войне" "Нет войне"' "$tmp/out" &&
+    ! grep -q 'cue/target' "$tmp/out" && ok "a stance sample: its evidence, without the model cues" ||
+    bad "stance sample: $(cat "$tmp/out")"
+
 # A dimension that keeps no posts: refused, naming those that do.
 kz query posts 'topic:protest|region:mangystau' --lexicons "$LEX" "$tmp/calls.jsonl" >"$tmp/out" 2>"$tmp/err"
 rc=$?
