@@ -44,7 +44,7 @@ struct agg_key {
     size_t len;
     uint64_t hash; /* agg_murmur64a of the bytes */
     uint8_t kind;  /* enum agg_key_kind */
-    uint8_t sub;
+    uint8_t sub;   /* AGG_KEY_TOP: the top-k kind; AGG_KEY_COUNT: 1 if sampled */
 };
 
 /* Scratch for one post's keys.  Reused post after post: it only allocates
@@ -62,6 +62,15 @@ struct agg_expansion {
  * top members).  Resets x first.  Returns 0 or KZ_ENOMEM. */
 int agg_expand(struct agg_expansion *x, const struct agg_facts *f);
 void agg_expansion_free(struct agg_expansion *x);
+
+/* Encode the sample record of f into dst (AGG_SAMPLE_REC_MAX bytes; see
+ * aggregate.h, "Sample posts"); returns its length (samples.c). */
+size_t agg_sample_encode(char *dst, const struct agg_facts *f);
+
+/* Append a copy of a record to a posts result (store.c): 0 or KZ_ENOMEM
+ * (out stays consistent: agg_posts_free releases what it holds). */
+int agg_posts_push(struct agg_posts *out, size_t *cap, int64_t minute_ms, const char *rec,
+                   size_t len);
 
 /* Write a one-line message to err (if any); returns rc for tail calls. */
 int agg_errf(char *err, size_t errlen, int rc, const char *fmt, ...)

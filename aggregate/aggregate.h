@@ -7,7 +7,7 @@
  * event time into minute and hour buckets, and coalesces them in memory so a
  * flush sends each key once, however many posts hit it.  A store applies a
  * batch atomically together with the source positions it covers, and answers
- * series, top-k and distinct-count queries over any window.  Two stores share
+ * series, top-k, distinct-count and sample-post queries over any window.  Two stores share
  * one interface: the in-process store (store_mem.c) and Redis (store_redis.c,
  * whose comment documents the Redis key schema).
  * The module knows nothing of ICU, Kafka or JSON.
@@ -34,6 +34,13 @@
  * hour for "all", each topic and each region.
  * Top-k members per hour: hashtags (a leading '#' dropped), terms and channels,
  * folded like values.
+ * Sample posts (drill-down: the posts behind a count) are kept per minute for
+ * the dimensions an analyst opens -- topic:<t>, stance:<s>, mob:call and
+ * region:<r>, not the crosses (a sample carries its region and platform, so a
+ * cross's posts are read off its topic's samples; keeping crosses too would
+ * multiply the samples by four).  At most AGG_SAMPLES_MAX per (minute,
+ * dimension): the first ones in the order posts were added, so a replay keeps
+ * the same samples and every store keeps the same ones.
  *
  * Time: buckets are [start, start + width) in UTC; minute = 60 000 ms,
  * hour = 3 600 000 ms.  Query windows are [from_ms, to_ms), aligned down to
@@ -64,6 +71,13 @@ const char *agg_gran_name(enum agg_gran g);         /* "minute", "hour" */
 const char *agg_top_kind_name(enum agg_top_kind k); /* "hashtag", "term", "channel" */
 int agg_top_kind_parse(const char *s);              /* -1 if unknown */
 
+/* One piece of evidence that fired on a post: the lexicon or model category
+ * ("topic/protest", "cue/call_to_action", "model/stance"), its rule (pattern
+ * or feature) and the text it matched. */
+struct agg_evidence {
+    struct kz_str category, rule, match;
+};
+
 /* What analysis concluded about one post.  Empty strings mean "unknown". */
 struct agg_facts {
     int64_t ts_ms; /* event time; for an undated post, when it arrived */
@@ -80,7 +94,62 @@ struct agg_facts {
     size_t nhashtags;
     const struct kz_str *terms;
     size_t nterms;
+    /* For sample posts (drill-down); only read when a sample is kept. */
+    struct kz_str id;                    /* the post's id */
+    struct kz_str text;                  /* its text; a sample keeps a snippet */
+    const struct agg_evidence *evidence; /* what fired, in the classifier's order */
+    size_t nevidence;
 };
+
+/* ---------------------------------------------------------------------------
+ * Sample posts
+ *
+ * A sample is one record of bytes, the same in the batch, in every store and
+ * in Redis:  ts TAB id TAB author TAB platform TAB region TAB snippet TAB
+ * evidence, where ts is the event time in epoch ms (decimal) and evidence is
+ * its entries separated by 0x1E, each "category 0x1F rule 0x1F match".  Bytes
+ * below 0x20 in a field become spaces when the record is made, so the
+ * separators are unambiguous.  id, author, platform and region keep at most
+ * AGG_SAMPLE_FIELD_MAX bytes each, the evidence the entries that fit in
+ * AGG_SAMPLE_EVIDENCE_MAX bytes (cuts fall on UTF-8 character boundaries).
+ * ------------------------------------------------------------------------ */
+
+#define AGG_SAMPLES_MAX 20          /* samples kept per (minute, dimension) */
+#define AGG_SNIPPET_CHARS 280       /* characters of a snippet, at most */
+#define AGG_SAMPLE_FIELD_MAX 128    /* bytes of id, author, platform, region */
+#define AGG_SAMPLE_EVIDENCE_MAX 768 /* bytes of the encoded evidence */
+/* bytes of a record, at most: ts, four fields, snippet, evidence, 6 tabs
+ * (and room for an evidence entry that is written, then dropped) */
+#define AGG_SAMPLE_REC_MAX                                                                         \
+    (24 + 4 * AGG_SAMPLE_FIELD_MAX + 4 * AGG_SNIPPET_CHARS + AGG_SAMPLE_EVIDENCE_MAX + 3 * 64 +    \
+     3 + 8)
+
+/* Is dim (n bytes) a dimension whose posts are sampled?  topic:<t>,
+ * stance:<s>, mob:call, region:<r>; never a cross. */
+int agg_sample_dim(const char *dim, size_t n);
+
+/*
+ * The snippet of a text: whitespace runs (ASCII space and controls, NBSP,
+ * the Unicode spaces and line separators) collapsed to one space, leading and
+ * trailing ones dropped, at most AGG_SNIPPET_CHARS characters; a longer text
+ * is cut at a character boundary and ends in "…" (counted in the 280).
+ * Bytes that are not well-formed UTF-8 are skipped, so a cut never splits a
+ * character.  dst holds at least 4 * AGG_SNIPPET_CHARS bytes; returns the
+ * bytes written (no NUL).
+ */
+size_t agg_snippet(char *dst, const char *text, size_t n);
+
+/* A record's fields, as views into the record's bytes. */
+struct agg_sample {
+    int64_t ts_ms;
+    struct kz_str id, author, platform, region, snippet;
+    struct kz_str evidence; /* encoded: walk it with agg_evidence_next() */
+};
+
+/* Split a record (n bytes).  0, or KZ_EDECODE when it is not a record. */
+int agg_sample_decode(const char *rec, size_t n, struct agg_sample *out);
+/* The next evidence entry of *rest (which it advances): 1, or 0 at the end. */
+int agg_evidence_next(struct kz_str *rest, struct agg_evidence *e);
 
 /* ---------------------------------------------------------------------------
  * Batch: coalesced increments waiting for a flush
@@ -110,6 +179,11 @@ typedef int (*agg_author_fn)(void *ctx, int64_t hour_ms, struct kz_str dim, stru
 int agg_batch_foreach_count(const struct agg_batch *b, agg_count_fn fn, void *ctx);
 int agg_batch_foreach_top(const struct agg_batch *b, agg_topm_fn fn, void *ctx);
 int agg_batch_foreach_author(const struct agg_batch *b, agg_author_fn fn, void *ctx);
+/* Samples in the order they were added (so per (minute, dim) the first ones
+ * first); rec is an encoded record, see "Sample posts". */
+typedef int (*agg_sample_fn)(void *ctx, int64_t minute_ms, struct kz_str dim, struct kz_str rec);
+int agg_batch_foreach_sample(const struct agg_batch *b, agg_sample_fn fn, void *ctx);
+size_t agg_batch_samples(const struct agg_batch *b); /* (minute, dim, post) samples held */
 
 /* ---------------------------------------------------------------------------
  * Store interface
@@ -156,6 +230,21 @@ struct agg_dimcounts {
     size_t n;
 };
 
+/* A sample post of a query: rec (owned, NUL-terminated) and its fields,
+ * which point into rec. */
+struct agg_post {
+    char *rec;
+    size_t len;
+    int64_t minute_ms; /* the minute bucket it was kept in */
+    size_t seq;        /* its place in the store's order: by minute, then as kept */
+    struct agg_sample s;
+};
+struct agg_posts {
+    struct agg_post *items; /* newest first: ts descending, then as kept */
+    size_t n;
+    size_t total; /* samples in the window, before the limit */
+};
+
 struct agg_store;
 
 /* The operations every store implements; self is the implementation's state. */
@@ -173,6 +262,9 @@ struct agg_store_ops {
                 struct agg_dimcounts *out, char *err, size_t errlen);
     int (*offset)(void *self, const char *source, int32_t partition, int64_t *offset, char *err,
                   size_t errlen);
+    /* every sample of dim in the window, by minute ascending, then as kept */
+    int (*posts)(void *self, const char *dim, int64_t from_ms, int64_t to_ms, struct agg_posts *out,
+                 char *err, size_t errlen);
     int (*publish_watermark)(void *self, const char *group, const char *member,
                              int64_t watermark_ms, int64_t now_ms, char *err, size_t errlen);
     int (*retire)(void *self, const char *group, const char *member, char *err, size_t errlen);
@@ -222,6 +314,12 @@ int agg_store_distinct(struct agg_store *s, const char *dim, int64_t from_ms, in
  * ("platform:", "topic:" ...; crosses excluded unless the prefix has '|'). */
 int agg_store_dims(struct agg_store *s, enum agg_gran g, const char *prefix, int64_t from_ms,
                    int64_t to_ms, struct agg_dimcounts *out, char *err, size_t errlen);
+/* The sample posts of a dimension over the minutes of [from_ms, to_ms),
+ * newest first (event time descending; ties in the order they were kept),
+ * at most `limit` (0: all); out->total counts them before the limit.  A
+ * dimension that is not sampled (agg_sample_dim) is KZ_EINVAL. */
+int agg_store_posts(struct agg_store *s, const char *dim, int64_t from_ms, int64_t to_ms,
+                    size_t limit, struct agg_posts *out, char *err, size_t errlen);
 /* The last applied offset of a partition; KZ_ENOTFOUND if none. */
 int agg_store_offset(struct agg_store *s, const char *source, int32_t partition, int64_t *offset,
                      char *err, size_t errlen);
@@ -255,6 +353,7 @@ int agg_store_watermark(struct agg_store *s, const char *group, int64_t max_age_
 void agg_series_free(struct agg_series *s);
 void agg_top_free(struct agg_top *t);
 void agg_dimcounts_free(struct agg_dimcounts *d);
+void agg_posts_free(struct agg_posts *p);
 
 /* ---------------------------------------------------------------------------
  * The in-process store
@@ -300,6 +399,7 @@ struct agg_redis_config {
     const char *group;    /* consumer group name for the offsets key; default "kzpulse" */
     int64_t minute_ttl_s; /* minute keys expire at bucket start + this; default 7 days */
     int64_t hour_ttl_s;   /* hour, top and authors keys; default 400 days; 0 = never */
+                          /* (posts keys, the samples, expire as minute keys do) */
     int timeout_ms;       /* connect and command timeout; default 2000 */
 };
 

@@ -16,6 +16,17 @@
  * tables have grown to a flush's working set, adding a post allocates nothing.
  * agg_batch_reset() empties entries, slots and arena but keeps their memory.
  *
+ * Samples: a list of references (minute counter entry, record) in the order
+ * posts were added.  The minute counter of a sampled dimension is the tally:
+ * a post whose increment leaves it at most AGG_SAMPLES_MAX is among the
+ * first 20 of its (minute, dimension) and is kept, so sampling costs no
+ * lookup of its own.  A post's record is encoded once, the
+ * first time one of its dimensions keeps it, and shared by the others; records
+ * have a buffer of their own, so that the key bytes the tables compare stay
+ * dense in the arena (records in between cost the counters cache misses).
+ * Memory is bounded by the posts of a flush: one record (<=
+ * AGG_SAMPLE_REC_MAX bytes) and a few references per post at most.
+ *
  * Invariants: the load factor of every slot array stays <= 3/4; an entry's
  * key bytes live at arena[off, off + len) and, for authors, the first split
  * bytes are the dimension and the rest the author.
@@ -45,8 +56,18 @@ struct agg_tab {
     size_t nslot;   /* power of two, or 0 before first use */
 };
 
+struct agg_sample_ref {
+    uint32_t entry; /* index into counts.e: the (minute, dim) counter */
+    uint32_t len;   /* record bytes */
+    size_t off;     /* record bytes in recs */
+};
+
 struct agg_batch {
     struct agg_tab counts, tops, authors;
+    struct agg_sample_ref *refs;
+    size_t nrefs, cap_refs;
+    char *recs; /* sample records: apart from the key bytes, which stay dense */
+    size_t rlen, rcap;
     char *arena;
     size_t alen, acap;
     struct agg_expansion x;
@@ -150,6 +171,43 @@ static int arena_reserve(struct agg_batch *b, size_t more)
     return KZ_OK;
 }
 
+static int refs_reserve(struct agg_batch *b, size_t more)
+{
+    size_t cap = b->cap_refs ? b->cap_refs : 256;
+    struct agg_sample_ref *r;
+
+    if (b->nrefs + more <= b->cap_refs)
+        return KZ_OK;
+    if (more > UINT32_MAX / 2 || b->nrefs + more > UINT32_MAX / 2)
+        return KZ_ERANGE;
+    while (cap < b->nrefs + more)
+        cap *= 2;
+    r = realloc(b->refs, cap * sizeof *r);
+    if (!r)
+        return KZ_ENOMEM;
+    b->refs = r;
+    b->cap_refs = cap;
+    return KZ_OK;
+}
+
+/* Room for one more sample record. */
+static int recs_reserve(struct agg_batch *b)
+{
+    size_t cap = b->rcap ? b->rcap : 65536;
+    char *p;
+
+    if (b->rlen + AGG_SAMPLE_REC_MAX <= b->rcap)
+        return KZ_OK;
+    while (cap < b->rlen + AGG_SAMPLE_REC_MAX)
+        cap *= 2;
+    p = realloc(b->recs, cap);
+    if (!p)
+        return KZ_ENOMEM;
+    b->recs = p;
+    b->rcap = cap;
+    return KZ_OK;
+}
+
 /* Add n to the entry for (hash, bucket, sub, a||c); room must be reserved.
  * Returns the entry so that set semantics can ignore the count. */
 static struct agg_entry *tab_upsert(struct agg_batch *b, struct agg_tab *t, uint64_t hash,
@@ -213,6 +271,8 @@ void agg_batch_free(struct agg_batch *b)
     tab_free(&b->counts);
     tab_free(&b->tops);
     tab_free(&b->authors);
+    free(b->refs);
+    free(b->recs);
     agg_expansion_free(&b->x);
     free(b->arena);
     free(b);
@@ -225,6 +285,8 @@ void agg_batch_reset(struct agg_batch *b)
     tab_clear(&b->counts);
     tab_clear(&b->tops);
     tab_clear(&b->authors);
+    b->nrefs = 0;
+    b->rlen = 0;
     b->alen = 0;
     b->posts = 0;
 }
@@ -233,7 +295,7 @@ int agg_batch_add(struct agg_batch *b, const struct agg_facts *f)
 {
     struct agg_expansion *x;
     int64_t minute, hour;
-    size_t arena_more;
+    size_t arena_more, nsample;
     int rc;
 
     if (!b || !f)
@@ -250,26 +312,54 @@ int agg_batch_add(struct agg_batch *b, const struct agg_facts *f)
     if (f->author.n > UINT32_MAX / 4 || x->len > UINT32_MAX / 4)
         return KZ_ERANGE;
 
+    /* The sampled dimensions (dims.c marks them). */
+    nsample = 0;
+    for (size_t i = 0; i < x->n; i++)
+        nsample += x->keys[i].kind == AGG_KEY_COUNT && x->keys[i].sub;
+
     /* Worst case: every key is new.  Reserve it all before touching a table. */
     arena_more = 2 * x->bytes_count + x->bytes_top + x->bytes_author + x->n_author * f->author.n;
     if ((rc = tab_reserve(&b->counts, 2 * x->n_count)) || (rc = tab_reserve(&b->tops, x->n_top)) ||
-        (rc = tab_reserve(&b->authors, x->n_author)) || (rc = arena_reserve(b, arena_more)))
+        (rc = tab_reserve(&b->authors, x->n_author)) || (rc = refs_reserve(b, nsample)) ||
+        (rc = arena_reserve(b, arena_more)) || (nsample && (rc = recs_reserve(b))))
         return rc;
 
     {
         uint64_t ah = f->author.n ? agg_murmur64a(f->author.p, f->author.n, AGG_AUTHOR_SEED) : 0;
+        size_t rec_off = 0, rec_len = 0;
+        int have_rec = 0;
 
         for (size_t i = 0; i < x->n; i++) {
             const struct agg_key *k = &x->keys[i];
             const char *p = x->buf + k->off;
 
             switch (k->kind) {
-            case AGG_KEY_COUNT:
-                tab_upsert(b, &b->counts, key_hash(k->hash, minute, AGG_MINUTE), minute, AGG_MINUTE,
-                           p, k->len, NULL, 0, 1);
+            case AGG_KEY_COUNT: {
+                /* The minute counter is also the (minute, dim)'s tally of
+                 * posts: the first AGG_SAMPLES_MAX of them are kept. */
+                struct agg_entry *e =
+                    tab_upsert(b, &b->counts, key_hash(k->hash, minute, AGG_MINUTE), minute,
+                               AGG_MINUTE, p, k->len, NULL, 0, 1);
+                size_t entry = (size_t)(e - b->counts.e);
+
                 tab_upsert(b, &b->counts, key_hash(k->hash, hour, AGG_HOUR), hour, AGG_HOUR, p,
                            k->len, NULL, 0, 1);
+                if (k->sub && b->counts.e[entry].count <= AGG_SAMPLES_MAX) {
+                    struct agg_sample_ref *r;
+
+                    if (!have_rec) { /* reserved above: AGG_SAMPLE_REC_MAX */
+                        rec_off = b->rlen;
+                        rec_len = agg_sample_encode(b->recs + b->rlen, f);
+                        b->rlen += rec_len;
+                        have_rec = 1;
+                    }
+                    r = &b->refs[b->nrefs++];
+                    r->entry = (uint32_t)entry;
+                    r->off = rec_off;
+                    r->len = (uint32_t)rec_len;
+                }
                 break;
+            }
             case AGG_KEY_TOP:
                 tab_upsert(b, &b->tops, key_hash(k->hash, hour, k->sub), hour, k->sub, p, k->len,
                            NULL, 0, 1);
@@ -286,6 +376,11 @@ int agg_batch_add(struct agg_batch *b, const struct agg_facts *f)
     }
     b->posts++;
     return KZ_OK;
+}
+
+size_t agg_batch_samples(const struct agg_batch *b)
+{
+    return b ? b->nrefs : 0;
 }
 
 uint64_t agg_batch_posts(const struct agg_batch *b)
@@ -337,6 +432,22 @@ int agg_batch_foreach_author(const struct agg_batch *b, agg_author_fn fn, void *
         const char *p = b->arena + e->off;
         int rc = fn(ctx, e->bucket_ms, kz_str_make(p, e->split),
                     kz_str_make(p + e->split, e->len - e->split));
+
+        if (rc)
+            return rc;
+    }
+    return KZ_OK;
+}
+
+int agg_batch_foreach_sample(const struct agg_batch *b, agg_sample_fn fn, void *ctx)
+{
+    if (!b || !fn)
+        return KZ_EINVAL;
+    for (size_t i = 0; i < b->nrefs; i++) {
+        const struct agg_sample_ref *r = &b->refs[i];
+        const struct agg_entry *e = &b->counts.e[r->entry];
+        int rc = fn(ctx, e->bucket_ms, kz_str_make(b->arena + e->off, e->len),
+                    kz_str_make(b->recs + r->off, r->len));
 
         if (rc)
             return rc;

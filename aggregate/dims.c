@@ -216,6 +216,8 @@ static int push_(struct agg_expansion *x, enum agg_key_kind kind, uint8_t sub, c
 #define push(x, kind, sub, p1, v1, p2, v2)                                                         \
     push_(x, kind, sub, p1, sizeof(p1) - 1, v1, p2, sizeof(p2) - 1, v2)
 #define push1(x, kind, p, v) push_(x, kind, 0, p, sizeof(p) - 1, v, NULL, 0, KZ_STR_NULL)
+/* A counter dimension whose posts are sampled (agg_sample_dim): sub 1. */
+#define push_sampled(x, p, v) push_(x, AGG_KEY_COUNT, 1, p, sizeof(p) - 1, v, NULL, 0, KZ_STR_NULL)
 
 static int stance_counted(struct kz_str s)
 {
@@ -237,13 +239,13 @@ static int expand_counts(struct agg_expansion *x, const struct agg_facts *f)
         return rc;
     if (f->lang.n && (rc = push1(x, AGG_KEY_COUNT, "lang:", f->lang)))
         return rc;
-    if (f->region.n && (rc = push1(x, AGG_KEY_COUNT, "region:", f->region)))
+    if (f->region.n && (rc = push_sampled(x, "region:", f->region)))
         return rc;
     if (f->city.n && (rc = push1(x, AGG_KEY_COUNT, "city:", f->city)))
         return rc;
-    if (stance && (rc = push1(x, AGG_KEY_COUNT, "stance:", f->stance)))
+    if (stance && (rc = push_sampled(x, "stance:", f->stance)))
         return rc;
-    if (f->mobilization && (rc = push1(x, AGG_KEY_COUNT, "mob:call", KZ_STR_NULL)))
+    if (f->mobilization && (rc = push_sampled(x, "mob:call", KZ_STR_NULL)))
         return rc;
     if (stance && f->lang.n &&
         (rc = push(x, AGG_KEY_COUNT, 0, "stance:", f->stance, "lang:", f->lang)))
@@ -253,7 +255,7 @@ static int expand_counts(struct agg_expansion *x, const struct agg_facts *f)
 
         if (t.n == 0 || repeats(f->topics, i))
             continue;
-        if ((rc = push1(x, AGG_KEY_COUNT, "topic:", t)))
+        if ((rc = push_sampled(x, "topic:", t)))
             return rc;
         if (f->region.n && (rc = push(x, AGG_KEY_COUNT, 0, "topic:", t, "region:", f->region)))
             return rc;

@@ -1,4 +1,5 @@
-/* redis_query.c -- the Redis store's queries: series, top-k, distinct authors, dimensions, offsets.
+/* redis_query.c -- the Redis store's queries: series, top-k, distinct authors, dimensions, posts,
+ * offsets.
  *
  * Design: queries only read.  The keys of a window are known from the schema
  * (store_redis.c), so a query sends one command per bucket, pipelined
@@ -6,10 +7,9 @@
  * ZRANGE WITHSCORES per hour for top-k (summed and ranked client-side rather
  * than ZUNIONSTORE, which would write), HGETALL per bucket for dimension
  * totals, one PFCOUNT over all the hours for distinct authors (PFCOUNT of
- * several keys counts their union).  Results and their order are exactly
- * the in-process store's: series dense with zeros, top-k and dimensions by
- * count descending then bytes ascending, zero totals left out, crosses only
- * when the prefix has '|'.
+ * several keys counts their union), LRANGE per minute for sample posts.  Results and their order
+ * are exactly the in-process store's: series dense with zeros, top-k and dimensions by count
+ * descending then bytes ascending, zero totals left out, crosses only when the prefix has '|'.
  *
  * Cost: one round trip per AGG_REDIS_PIPELINE buckets.  Windows over
  * RS_MAX_BUCKETS buckets are refused (KZ_ERANGE).  Over RS_PFCOUNT_DIRECT
@@ -453,6 +453,65 @@ int agg_redis_dims(void *self, enum agg_gran g, const char *prefix, int64_t from
     free(r);
     acc_free(&q.acc);
     return rc;
+}
+
+/* Sample posts: LRANGE 0 -1 of each minute's list, in minute order. */
+struct rs_posts {
+    struct rs_query q;
+    struct agg_posts *out;
+    size_t cap;
+};
+
+static int build_lrange(void *ctx, size_t i, const char **argv, size_t *lens, int *argc)
+{
+    struct rs_posts *d = ctx;
+    struct agg_redis_store *s = d->q.s;
+    int rc = agg_redis_key(s, AGG_RK_POSTS, q_bucket(&d->q, i), 0, d->q.dim, &lens[1]);
+
+    if (rc)
+        return rc;
+    argv[0] = "LRANGE";
+    lens[0] = 6;
+    argv[1] = s->kbuf;
+    argv[2] = "0";
+    lens[2] = 1;
+    argv[3] = "-1";
+    lens[3] = 2;
+    *argc = 4;
+    return KZ_OK;
+}
+
+static int on_lrange(void *ctx, size_t i, const redisReply *r, char *err, size_t errlen)
+{
+    struct rs_posts *d = ctx;
+    int rc;
+
+    if (r->type != REDIS_REPLY_ARRAY)
+        return agg_redis_unexpected(&d->q.s->conn, r, "posts: LRANGE", err, errlen);
+    for (size_t j = 0; j < r->elements; j++) {
+        const redisReply *e = r->element[j];
+
+        if (!e || e->type != REDIS_REPLY_STRING)
+            return agg_redis_unexpected(&d->q.s->conn, e ? e : r, "posts: LRANGE", err, errlen);
+        if ((rc = agg_posts_push(d->out, &d->cap, q_bucket(&d->q, i), e->str, e->len)))
+            return rc;
+    }
+    return KZ_OK;
+}
+
+int agg_redis_posts(void *self, const char *dim, int64_t from_ms, int64_t to_ms,
+                    struct agg_posts *out, char *err, size_t errlen)
+{
+    struct agg_redis_store *s = self;
+    struct rs_posts d = {.q = {.s = s, .type = AGG_RK_POSTS, .dim = kz_str_make(dim, strlen(dim))},
+                         .out = out};
+    size_t n;
+    int rc;
+
+    if ((rc = rs_window("posts", from_ms, to_ms, AGG_MINUTE_MS, &d.q.first, &n, err, errlen)) ||
+        n == 0)
+        return rc;
+    return agg_redis_pipeline(&s->conn, n, build_lrange, on_lrange, &d, "posts", err, errlen);
 }
 
 int agg_redis_offset(void *self, const char *source, int32_t partition, int64_t *offset, char *err,

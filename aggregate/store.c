@@ -232,6 +232,63 @@ int agg_store_offset(struct agg_store *s, const char *source, int32_t partition,
     return rc == KZ_ENOTFOUND ? rc : finish(rc, err, errlen, "offset");
 }
 
+/* Newest first: event time descending, then the store's order. */
+static int post_cmp(const void *a, const void *b)
+{
+    const struct agg_post *x = a, *y = b;
+
+    if (x->s.ts_ms != y->s.ts_ms)
+        return x->s.ts_ms > y->s.ts_ms ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+int agg_store_posts(struct agg_store *s, const char *dim, int64_t from_ms, int64_t to_ms,
+                    size_t limit, struct agg_posts *out, char *err, size_t errlen)
+{
+    size_t k = 0;
+    int rc;
+
+    clear_err(err, errlen);
+    if (out)
+        memset(out, 0, sizeof *out);
+    if (!s || !dim || !out)
+        return agg_errf(err, errlen, KZ_EINVAL, "posts: missing store, dimension or result");
+    if (!agg_sample_dim(dim, strlen(dim)))
+        return agg_errf(err, errlen, KZ_EINVAL,
+                        "posts: \"%s\" keeps no sample posts; expected topic:<t>, stance:<s>, "
+                        "mob:call or region:<r>",
+                        dim);
+    if (!s->ops->posts)
+        return agg_errf(err, errlen, KZ_EUNSUPPORTED, "%s: posts not supported", s->ops->name);
+    char fb[512];
+    rc = s->ops->posts(s->self, fold_dim(dim, fb, sizeof(fb)), from_ms, to_ms, out, err, errlen);
+    if (rc < 0) {
+        agg_posts_free(out);
+        return finish(rc, err, errlen, "posts");
+    }
+    /* Decode; a record that is not one (written by something else) is left out. */
+    for (size_t i = 0; i < out->n; i++) {
+        struct agg_post *p = &out->items[i];
+
+        if (agg_sample_decode(p->rec, p->len, &p->s)) {
+            free(p->rec);
+            continue;
+        }
+        p->seq = i;
+        out->items[k++] = *p;
+    }
+    out->n = k;
+    if (k > 1)
+        qsort(out->items, k, sizeof *out->items, post_cmp);
+    out->total = k;
+    if (limit && k > limit) {
+        for (size_t i = limit; i < k; i++)
+            free(out->items[i].rec);
+        out->n = limit;
+    }
+    return rc;
+}
+
 /* A group or member name: non-empty. */
 static int check_name(const char *what, const char *v, char *err, size_t errlen)
 {
@@ -320,6 +377,42 @@ void agg_dimcounts_free(struct agg_dimcounts *d)
         free(d->items[i].dim);
     free(d->items);
     memset(d, 0, sizeof *d);
+}
+
+int agg_posts_push(struct agg_posts *out, size_t *cap, int64_t minute_ms, const char *rec,
+                   size_t len)
+{
+    struct agg_post *p;
+
+    if (out->n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 32;
+        struct agg_post *a = realloc(out->items, nc * sizeof *a);
+
+        if (!a)
+            return KZ_ENOMEM;
+        out->items = a;
+        *cap = nc;
+    }
+    p = &out->items[out->n];
+    memset(p, 0, sizeof *p);
+    if (!(p->rec = malloc(len + 1)))
+        return KZ_ENOMEM;
+    memcpy(p->rec, rec, len);
+    p->rec[len] = '\0';
+    p->len = len;
+    p->minute_ms = minute_ms;
+    out->n++;
+    return KZ_OK;
+}
+
+void agg_posts_free(struct agg_posts *p)
+{
+    if (!p)
+        return;
+    for (size_t i = 0; i < p->n; i++)
+        free(p->items[i].rec);
+    free(p->items);
+    memset(p, 0, sizeof *p);
 }
 
 int agg_ranked_cmp(const void *a, const void *b)

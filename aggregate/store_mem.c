@@ -29,6 +29,16 @@
  * sketches live in hour buckets and go with them.  Interned strings are
  * never dropped (their number is bounded by distinct dimensions and members).
  *
+ * Samples (drill-down) live in minute buckets: per dimension a tally of at
+ * most AGG_SAMPLES_MAX kept, and per bucket one array of the kept samples
+ * (list, offset and length in the bucket's record bytes), filled in the order
+ * batches bring them, so the first ones stay -- as in Redis.  (A fixed array
+ * of 20 per list would cost 160 bytes for a list of one: most minutes of an
+ * archive hold a post or two per region.)  Prepare counts the records each list will take (pending)
+ * and grows the record bytes for them; commit copies them in.  A post kept for several dimensions
+ * of one minute is stored once (the batch hands its samples one after another, with the same bytes)
+ * and referred to by each list. Retention drops them with their minute.
+ *
  * Query windows: a bucket is in [from, to) when floor(from) <= start <
  * floor(to), both floored to the bucket width, as aggregate.h states.
  */
@@ -45,8 +55,25 @@
  * Buckets
  * ------------------------------------------------------------------------ */
 
+struct mem_slist {
+    uint8_t n;       /* kept */
+    uint8_t pending; /* prepared, not yet committed */
+};
+
+/* A kept sample: its list and its record in mem_bucket.recs. */
+struct mem_sent {
+    uint32_t sl, off, len;
+};
+
 struct mem_bucket {
     int64_t start;
+    struct agg_imap sample_idx; /* dim id -> index into sl (minute only) */
+    struct mem_slist *sl;
+    size_t nsl, cap_sl;
+    struct mem_sent *se; /* every kept sample of the minute, in the order kept */
+    size_t nse, cap_se, npending;
+    char *recs; /* sample records, back to back */
+    size_t rlen, rcap, rreserved;
     int live;                /* holds committed data (placeholders alone do not count) */
     struct agg_imap counts;  /* dim id -> posts */
     struct agg_imap top[3];  /* member id -> posts, per enum agg_top_kind (hour only) */
@@ -70,8 +97,17 @@ struct mem_offset {
     int64_t offset;
 };
 
+/* Where prepare put a sample: its bucket and list, and whether it is kept. */
+struct mem_sres {
+    struct mem_bucket *b;
+    uint32_t sl;
+    int keep;
+};
+
 struct mem_store {
     struct mem_gran gran[2]; /* by enum agg_gran */
+    struct mem_sres *sres;   /* one per sample of the batch being applied */
+    size_t nsres, cap_sres;
     struct agg_strtab strs;
     struct mem_offset *off;
     size_t noff, cap_off;
@@ -86,6 +122,10 @@ static void bucket_free(struct mem_bucket *b)
     for (size_t k = 0; k < KZ_ARRAY_LEN(b->top); k++)
         agg_imap_free(&b->top[k]);
     agg_imap_free(&b->hll_idx);
+    agg_imap_free(&b->sample_idx);
+    free(b->sl);
+    free(b->se);
+    free(b->recs);
     for (size_t i = 0; i < b->nhll; i++)
         free(b->hlls[i]);
     free(b->hlls);
@@ -202,6 +242,22 @@ static void window(const struct mem_gran *g, int64_t from, int64_t to, size_t *l
 struct apply_ctx {
     struct mem_store *m;
     int commit; /* 0: prepare (may fail), 1: commit (must not) */
+    /* The record last counted in (prepare) or copied (commit), and where: the
+     * batch hands one post's samples one after the other with the same
+     * bytes, so a bucket stores a post's record once for all its dims. */
+    const char *last_rec;
+    const struct mem_bucket *last_b;
+    uint32_t last_off;
+    size_t isres; /* commit: the next entry of m->sres */
+    /* prepare: (minute, dim) -> bucket and list, by the address of the dim's
+     * bytes in the batch (one address per batch entry, fixed while it is
+     * applied): the posts of a minute hit it, sparing intern and lookups */
+    struct {
+        const char *dim;
+        int64_t minute;
+        struct mem_bucket *b;
+        uint32_t sl;
+    } hit[64];
 };
 
 static struct mem_offset *offset_find(const struct mem_store *m, const char *source,
@@ -336,11 +392,181 @@ static int apply_author(void *vctx, int64_t hour_ms, struct kz_str dim, struct k
     return KZ_OK;
 }
 
+/* Prepare: make the list, count the record in if the list has room, grow the
+ * record bytes, and remember where the sample goes (m->sres), so that commit
+ * copies without looking anything up again. */
+static int apply_sample(void *vctx, int64_t minute_ms, struct kz_str dim, struct kz_str rec)
+{
+    struct apply_ctx *c = vctx;
+    struct mem_store *m = c->m;
+    struct mem_bucket *b;
+    struct mem_slist *sl;
+    uint32_t id;
+    int64_t *val;
+    int isnew, rc;
+
+    if (!c->commit) {
+        if (m->nsres == m->cap_sres) {
+            size_t cap = m->cap_sres ? m->cap_sres * 2 : 1024;
+            struct mem_sres *a = realloc(m->sres, cap * sizeof *a);
+
+            if (!a)
+                return KZ_ENOMEM;
+            m->sres = a;
+            m->cap_sres = cap;
+        }
+        size_t h = ((uintptr_t)dim.p >> 3) % KZ_ARRAY_LEN(c->hit);
+        uint32_t sli;
+
+        if (c->hit[h].dim == dim.p && c->hit[h].minute == minute_ms) {
+            b = c->hit[h].b;
+            sli = c->hit[h].sl;
+        } else {
+            if ((rc = agg_strtab_intern(&m->strs, dim.p, dim.n, &id)) ||
+                (rc = bucket_get(&m->gran[AGG_MINUTE], minute_ms, &b)))
+                return rc;
+            if (b->nsl == b->cap_sl) { /* room for a new list (harmless if unused) */
+                size_t cap = b->cap_sl ? b->cap_sl * 2 : 4;
+                struct mem_slist *a = realloc(b->sl, cap * sizeof *a);
+
+                if (!a)
+                    return KZ_ENOMEM;
+                b->sl = a;
+                b->cap_sl = cap;
+            }
+            if ((rc = agg_imap_upsert(&b->sample_idx, id, &val, &isnew)))
+                return rc;
+            if (isnew) {
+                memset(&b->sl[b->nsl], 0, sizeof *b->sl);
+                *val = (int64_t)b->nsl++;
+            }
+            sli = (uint32_t)*val;
+            c->hit[h].dim = dim.p;
+            c->hit[h].minute = minute_ms;
+            c->hit[h].b = b;
+            c->hit[h].sl = sli;
+        }
+        m->sres[m->nsres].b = b;
+        m->sres[m->nsres].sl = sli;
+        m->sres[m->nsres].keep = 0;
+        sl = &b->sl[sli];
+        if (sl->n + sl->pending >= AGG_SAMPLES_MAX) {
+            m->nsres++;
+            return KZ_OK;
+        }
+        if (b->nse + b->npending == b->cap_se) {
+            size_t cap = b->cap_se ? b->cap_se * 2 : 16;
+            struct mem_sent *a = realloc(b->se, cap * sizeof *a);
+
+            if (!a)
+                return KZ_ENOMEM;
+            b->se = a;
+            b->cap_se = cap;
+        }
+        if (!(rec.p == c->last_rec && b == c->last_b)) { /* else: shares the record before */
+            if (rec.n > UINT32_MAX / 4 || b->rlen + b->rreserved + rec.n > UINT32_MAX / 2)
+                return KZ_ERANGE;
+            if (b->rlen + b->rreserved + rec.n > b->rcap) {
+                size_t cap = b->rcap ? b->rcap : 1024;
+                char *p;
+
+                while (cap < b->rlen + b->rreserved + rec.n)
+                    cap *= 2;
+                if (!(p = realloc(b->recs, cap)))
+                    return KZ_ENOMEM;
+                b->recs = p;
+                b->rcap = cap;
+            }
+            b->rreserved += rec.n;
+            c->last_rec = rec.p;
+            c->last_b = b;
+        }
+        sl->pending++;
+        b->npending++;
+        m->sres[m->nsres++].keep = 1;
+        return KZ_OK;
+    }
+    if (c->isres >= m->nsres)
+        return KZ_EINVAL; /* commit saw more samples than prepare: a bug */
+    {
+        const struct mem_sres *r = &m->sres[c->isres++];
+
+        if (!r->keep)
+            return KZ_OK; /* the list was full */
+        b = r->b;
+        sl = &b->sl[r->sl];
+    }
+    if (rec.p != c->last_rec || b != c->last_b) {
+        memcpy(b->recs + b->rlen, rec.p, rec.n);
+        c->last_rec = rec.p;
+        c->last_b = b;
+        c->last_off = (uint32_t)b->rlen;
+        b->rlen += rec.n;
+        b->rreserved -= rec.n;
+    }
+    b->se[b->nse].sl = (uint32_t)(sl - b->sl);
+    b->se[b->nse].off = c->last_off;
+    b->se[b->nse++].len = (uint32_t)rec.n;
+    sl->n++;
+    sl->pending--;
+    b->npending--;
+    gran_commit(&m->gran[AGG_MINUTE], b);
+    return KZ_OK;
+}
+
+/* After a commit: a minute older than the newest rarely takes more samples
+ * (late posts only), so the buckets this apply wrote to, but the newest, give
+ * back the room doubling left in their records and sample arrays (realloc
+ * shrinks in place; a late post grows them again).  On a sparse archive that
+ * room was a third of the samples' memory. */
+static void samples_fit(struct mem_store *m)
+{
+    const struct mem_gran *g = &m->gran[AGG_MINUTE];
+    struct mem_bucket *last = NULL;
+
+    for (size_t i = 0; i < m->nsres; i++) {
+        struct mem_bucket *b = m->sres[i].b;
+
+        if (b == last || b->start >= g->newest)
+            continue;
+        last = b;
+        if (b->rcap > b->rlen + 64 && b->rlen) {
+            char *p = realloc(b->recs, b->rlen);
+
+            if (p) {
+                b->recs = p;
+                b->rcap = b->rlen;
+            }
+        }
+        if (b->cap_se > b->nse + 4 && b->nse) {
+            struct mem_sent *a = realloc(b->se, b->nse * sizeof *a);
+
+            if (a) {
+                b->se = a;
+                b->cap_se = b->nse;
+            }
+        }
+    }
+}
+
+/* After a failed prepare: forget what it counted in (the bytes it grew stay). */
+static void samples_unprepare(struct mem_store *m)
+{
+    struct mem_gran *g = &m->gran[AGG_MINUTE];
+
+    for (size_t i = 0; i < g->n; i++) {
+        for (size_t j = 0; j < g->b[i]->nsl; j++)
+            g->b[i]->sl[j].pending = 0;
+        g->b[i]->npending = 0;
+        g->b[i]->rreserved = 0;
+    }
+}
+
 static int mem_apply(void *self, const struct agg_batch *batch, const struct agg_position *pos,
                      size_t npos, char *err, size_t errlen)
 {
     struct mem_store *m = self;
-    struct apply_ctx c = {m, 0};
+    struct apply_ctx c;
     int rc;
 
     if (npos) { /* the same rule as the Redis script: see agg_store_apply() */
@@ -362,20 +588,30 @@ static int mem_apply(void *self, const struct agg_batch *batch, const struct agg
             return AGG_APPLY_CONFLICT;
     }
 
+    memset(&c, 0, sizeof c);
+    c.m = m;
+    m->nsres = 0;
     for (size_t i = 0; i < npos; i++)
         if ((rc = offset_prepare(m, &pos[i])))
             return agg_errf(err, errlen, rc, "apply: preparing offset of %s/%d: %s", pos[i].source,
                             (int)pos[i].partition, kz_strerror(rc));
     if ((rc = agg_batch_foreach_count(batch, apply_count, &c)) ||
         (rc = agg_batch_foreach_top(batch, apply_top, &c)) ||
-        (rc = agg_batch_foreach_author(batch, apply_author, &c)))
+        (rc = agg_batch_foreach_author(batch, apply_author, &c)) ||
+        (rc = agg_batch_foreach_sample(batch, apply_sample, &c))) {
+        samples_unprepare(m);
         return agg_errf(err, errlen, rc, "apply: preparing %zu keys: %s (nothing applied)",
                         agg_batch_keys(batch), kz_strerror(rc));
+    }
 
     c.commit = 1;
+    c.last_rec = NULL;
+    c.last_b = NULL;
+    c.isres = 0;
     if ((rc = agg_batch_foreach_count(batch, apply_count, &c)) ||
         (rc = agg_batch_foreach_top(batch, apply_top, &c)) ||
-        (rc = agg_batch_foreach_author(batch, apply_author, &c)))
+        (rc = agg_batch_foreach_author(batch, apply_author, &c)) ||
+        (rc = agg_batch_foreach_sample(batch, apply_sample, &c)))
         return agg_errf(err, errlen, rc, "apply: internal error: commit missed a prepared key");
     for (size_t i = 0; i < npos; i++) {
         struct mem_offset *o = offset_find(m, pos[i].source, pos[i].partition);
@@ -384,6 +620,7 @@ static int mem_apply(void *self, const struct agg_batch *batch, const struct agg
             o->offset = pos[i].offset;
         o->set = 1;
     }
+    samples_fit(m);
     gran_sweep(&m->gran[AGG_MINUTE]);
     gran_sweep(&m->gran[AGG_HOUR]);
     return KZ_OK;
@@ -596,6 +833,32 @@ static int mem_dims(void *self, enum agg_gran gr, const char *prefix, int64_t fr
     return KZ_OK;
 }
 
+static int mem_posts(void *self, const char *dim, int64_t from_ms, int64_t to_ms,
+                     struct agg_posts *out, char *err, size_t errlen)
+{
+    struct mem_store *m = self;
+    const struct mem_gran *g = &m->gran[AGG_MINUTE];
+    size_t lo, hi, cap = 0;
+    uint32_t id;
+    int rc;
+
+    if (!agg_strtab_find(&m->strs, dim, strlen(dim), &id))
+        return KZ_OK;
+    window(g, from_ms, to_ms, &lo, &hi);
+    for (size_t i = lo; i < hi; i++) {
+        const struct mem_bucket *b = g->b[i];
+        const int64_t *v = agg_imap_find(&b->sample_idx, id);
+
+        if (!v)
+            continue;
+        for (size_t j = 0; j < b->nse; j++)
+            if (b->se[j].sl == (uint32_t)*v &&
+                (rc = agg_posts_push(out, &cap, b->start, b->recs + b->se[j].off, b->se[j].len)))
+                return rc;
+    }
+    return KZ_OK;
+}
+
 static int mem_offset_get(void *self, const char *source, int32_t partition, int64_t *offset,
                           char *err, size_t errlen)
 {
@@ -647,6 +910,7 @@ static void mem_free(void *self)
     free(m->off);
     agg_strtab_free(&m->strs);
     agg_wmtab_free(&m->wm);
+    free(m->sres);
     free(m);
 }
 
@@ -658,6 +922,7 @@ static const struct agg_store_ops mem_ops = {
     .distinct = mem_distinct,
     .dims = mem_dims,
     .offset = mem_offset_get,
+    .posts = mem_posts,
     .publish_watermark = mem_publish_watermark,
     .retire = mem_retire,
     .watermark = mem_watermark,

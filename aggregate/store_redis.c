@@ -11,7 +11,9 @@
  * writer applied, nothing changes either and the caller hears of the conflict
  * (fencing; see below).  Otherwise it checks the type of
  * every key it will write (so a WRONGTYPE conflict aborts before any write),
- * applies HINCRBY, ZINCRBY, PFADD and EXPIREAT, and raises the offsets.  A
+ * applies HINCRBY, ZINCRBY, PFADD, RPUSH (sample posts) and EXPIREAT, and
+ * raises the offsets.  Sample posts are part of the same script, so a batch
+ * applied twice, or refused by fencing, adds no sample either.  A
  * lost connection is KZ_EAGAIN and is remade on the next call (redis_conn.c);
  * because the script runs whole or not at all, a retry either applies the
  * batch or finds it applied.  Queries (redis_query.c) only read, and answer
@@ -38,6 +40,13 @@
  *   kzp:v2:authors:{epoch_hour}:{dim}   HyperLogLog
  *       content:   distinct authors; dim is all, topic:<t> or region:<r>
  *       retention: bucket start + hour_ttl_s (default 400 days)
+ *   kzp:v2:posts:{epoch_minute}:{dim}   list
+ *       content:   sample posts behind the minute's count, at most 20, the first
+ *                  ones applied, oldest first; dim is topic:<t>, stance:<s>,
+ *                  mob:call or region:<r>; each entry a record: ts TAB id TAB
+ *                  author TAB platform TAB region TAB snippet TAB evidence
+ *                  (aggregate.h, "Sample posts")
+ *       retention: bucket start + minute_ttl_s (default 7 days), as minute keys
  *   kzp:v2:offsets:{group}              hash
  *       content:   <topic>/<partition> -> last applied offset
  *       retention: never expires
@@ -67,14 +76,19 @@
  * The script (APPLY_LUA) takes KEYS[1] = the offsets key and an ARGV of
  *   P, then P triples  field first last  the batch's positions: the first and
  *                                        the last offset it covers
- *   then triples     "H"|"Z"|"P" key at    select the hash, zset or HLL key
+ *   then triples     "H"|"Z"|"P"|"L" key at  select the hash, zset, HLL or list key
  *                                          to write, expiring at `at` (0: no
  *                                          EXPIREAT)
  *                    "h" field n           HINCRBY key field n
  *                    "z" member n          ZINCRBY key n member
  *                    "p" author ""         PFADD key author (the script adds 512
  *                                          per PFADD call)
- * The client groups the ops by key (a sort), so each key is named once.  It
+ *                    "l" record ""         RPUSH key record while the list
+ *                                          holds fewer than 20 (an "L" key
+ *                                          select reads LLEN first; one
+ *                                          RPUSH per key takes them all)
+ * The client groups the ops by key (a sort, stable for the samples of one
+ * list: they keep the batch's order), so each key is named once.  It
  * returns 0 for a duplicate (every last <= its stored offset), 1 for applied
  * (every first > its stored offset, or none stored), and 2, applying nothing,
  * for a conflict: a partition whose first <= stored < last, or a batch that
@@ -110,6 +124,8 @@
 #define RS_MAX_REQUEST ((size_t)512 * 1024 * 1024) /* Redis refuses requests over 1 GB */
 #define RS_MAX_EXPIREAT 253402300799LL             /* 9999-12-31T23:59:59Z */
 #define OFFSETS_PREFIX AGG_REDIS_PREFIX "offsets:"
+#define KZ_STR_(x) #x
+#define KZ_XSTR(x) KZ_STR_(x)
 
 static const char APPLY_LUA[] =
     "local off = KEYS[1]\n"
@@ -131,7 +147,7 @@ static const char APPLY_LUA[] =
     "if np > 0 and new == 0 then return 0 end\n"
     "if dup > 0 then return 2 end\n"
     "local first, n = 3 * np + 2, #ARGV\n"
-    "local want = {H = 'hash', Z = 'zset', P = 'string'}\n"
+    "local want = {H = 'hash', Z = 'zset', P = 'string', L = 'list'}\n"
     "for i = first, n, 3 do\n"
     "  local t = want[ARGV[i]]\n"
     "  if t then\n"
@@ -145,33 +161,41 @@ static const char APPLY_LUA[] =
     "    end\n"
     "  end\n"
     "end\n"
-    "local key, at, buf, nb = nil, '0', {}, 0\n"
+    "local key, at, buf, nb, room, list, nl = nil, '0', {}, 0, 0, {}, 0\n"
     "local function done()\n"
     "  if nb > 0 then redis.call('PFADD', key, unpack(buf, 1, nb)) nb = 0 end\n"
+    "  if nl > 0 then redis.call('RPUSH', key, unpack(list, 1, nl)) nl = 0 end\n"
     "  if key and at ~= '0' then redis.call('EXPIREAT', key, at) end\n"
     "end\n"
     "for i = first, n, 3 do\n"
     "  local op, a, b = ARGV[i], ARGV[i + 1], ARGV[i + 2]\n"
     "  if op == 'h' then redis.call('HINCRBY', key, a, b)\n"
     "  elseif op == 'z' then redis.call('ZINCRBY', key, b, a)\n"
+    "  elseif op == 'l' then\n"
+    "    if room > 0 then nl = nl + 1 list[nl] = a room = room - 1 end\n"
     "  elseif op == 'p' then\n"
     "    nb = nb + 1 buf[nb] = a\n"
     "    if nb == 512 then redis.call('PFADD', key, unpack(buf, 1, nb)) nb = 0 end\n"
-    "  else done() key, at = a, b end\n"
-    "end\n"
-    "done()\n"
-    "for i = 1, np do\n"
-    "  local f, o = ARGV[3 * i - 1], ARGV[3 * i + 1]\n"
-    "  local cur = redis.call('HGET', off, f)\n"
-    "  if not cur or lt(cur, o) then redis.call('HSET', off, f, o) end\n"
-    "end\n"
-    "return 1\n";
+    "  else\n"
+    "    done() key, at = a, b\n"
+    "    if op == 'L' then room = " KZ_XSTR(
+        AGG_SAMPLES_MAX) " - redis.call('LLEN', key) end\n"
+                         "  end\n"
+                         "end\n"
+                         "done()\n"
+                         "for i = 1, np do\n"
+                         "  local f, o = ARGV[3 * i - 1], ARGV[3 * i + 1]\n"
+                         "  local cur = redis.call('HGET', off, f)\n"
+                         "  if not cur or lt(cur, o) then redis.call('HSET', off, f, o) end\n"
+                         "end\n"
+                         "return 1\n";
 
 /* ---------------------------------------------------------------------------
  * Keys
  * ------------------------------------------------------------------------ */
 
-const int64_t agg_redis_width[4] = {AGG_MINUTE_MS, AGG_HOUR_MS, AGG_HOUR_MS, AGG_HOUR_MS};
+const int64_t agg_redis_width[5] = {AGG_MINUTE_MS, AGG_HOUR_MS, AGG_HOUR_MS, AGG_HOUR_MS,
+                                    AGG_MINUTE_MS};
 
 size_t agg_redis_key_format(char *dst, enum agg_redis_type t, int64_t bucket_ms, int sub,
                             struct kz_str dim)
@@ -191,7 +215,10 @@ size_t agg_redis_key_format(char *dst, enum agg_redis_type t, int64_t bucket_ms,
                      agg_top_kind_name((enum agg_top_kind)sub));
         break;
     default:
-        n = snprintf(dst, AGG_REDIS_KEY_MAX, AGG_REDIS_PREFIX "authors:%lld:", unit);
+        n = snprintf(dst, AGG_REDIS_KEY_MAX,
+                     t == AGG_RK_POSTS ? AGG_REDIS_PREFIX "posts:%lld:"
+                                       : AGG_REDIS_PREFIX "authors:%lld:",
+                     unit);
         if (dim.n)
             memcpy(dst + n, dim.p, dim.n);
         n += (int)dim.n;
@@ -267,7 +294,7 @@ static int op_add(struct agg_redis_store *s, struct agg_redis_op op)
 
 static int gather_count(void *ctx, enum agg_gran g, int64_t bucket_ms, struct kz_str dim, int64_t n)
 {
-    struct agg_redis_op op = {bucket_ms, KZ_STR_NULL, dim, n, (uint8_t)g, 0};
+    struct agg_redis_op op = {bucket_ms, KZ_STR_NULL, dim, n, (uint8_t)g, 0, 0};
 
     return op_add(ctx, op);
 }
@@ -275,14 +302,22 @@ static int gather_count(void *ctx, enum agg_gran g, int64_t bucket_ms, struct kz
 static int gather_top(void *ctx, int64_t hour_ms, enum agg_top_kind k, struct kz_str member,
                       int64_t n)
 {
-    struct agg_redis_op op = {hour_ms, KZ_STR_NULL, member, n, AGG_RK_TOP, (uint8_t)k};
+    struct agg_redis_op op = {hour_ms, KZ_STR_NULL, member, n, AGG_RK_TOP, (uint8_t)k, 0};
 
     return op_add(ctx, op);
 }
 
 static int gather_author(void *ctx, int64_t hour_ms, struct kz_str dim, struct kz_str author)
 {
-    struct agg_redis_op op = {hour_ms, dim, author, 0, AGG_RK_AUTHORS, 0};
+    struct agg_redis_op op = {hour_ms, dim, author, 0, AGG_RK_AUTHORS, 0, 0};
+
+    return op_add(ctx, op);
+}
+
+static int gather_sample(void *ctx, int64_t minute_ms, struct kz_str dim, struct kz_str rec)
+{
+    struct agg_redis_store *s = ctx;
+    struct agg_redis_op op = {minute_ms, dim, rec, 0, AGG_RK_POSTS, 0, (uint32_t)s->nops};
 
     return op_add(ctx, op);
 }
@@ -306,9 +341,16 @@ static int op_key_cmp(const struct agg_redis_op *x, const struct agg_redis_op *y
     return x->dim.n < y->dim.n ? -1 : x->dim.n > y->dim.n;
 }
 
+/* By key, then in gathering order: qsort is not stable, and the samples of
+ * one key must reach the script in the order the batch kept them. */
 static int op_cmp(const void *a, const void *b)
 {
-    return op_key_cmp(a, b);
+    const struct agg_redis_op *x = a, *y = b;
+    int c = op_key_cmp(x, y);
+
+    if (c)
+        return c;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
 /* Appends arguments; the arena was sized beforehand, so pointers stay valid. */
@@ -384,7 +426,7 @@ static int encode(struct agg_redis_store *s, const struct agg_position *pos, siz
         const struct agg_redis_op *op = &s->ops[i];
 
         if (i == 0 || op_key_cmp(&s->ops[i - 1], op) != 0) {
-            static const char sel[] = "HHZP"; /* by enum agg_redis_type */
+            static const char sel[] = "HHZPL"; /* by enum agg_redis_type */
             int64_t at;
             char *p;
             size_t n;
@@ -417,6 +459,11 @@ static int encode(struct agg_redis_store *s, const struct agg_position *pos, siz
             put(e, op->arg.p, op->arg.n);
             put_num(e, op->n);
             break;
+        case AGG_RK_POSTS:
+            put(e, "l", 1);
+            put(e, op->arg.p, op->arg.n);
+            put(e, "", 0);
+            break;
         default:
             put(e, "p", 1);
             put(e, op->arg.p, op->arg.n);
@@ -438,7 +485,8 @@ static int redis_apply(void *self, const struct agg_batch *b, const struct agg_p
     s->nops = 0;
     if ((rc = agg_batch_foreach_count(b, gather_count, s)) ||
         (rc = agg_batch_foreach_top(b, gather_top, s)) ||
-        (rc = agg_batch_foreach_author(b, gather_author, s)))
+        (rc = agg_batch_foreach_author(b, gather_author, s)) ||
+        (rc = agg_batch_foreach_sample(b, gather_sample, s)))
         return agg_errf(err, errlen, rc, "apply: collecting %zu keys: %s (nothing applied)",
                         agg_batch_keys(b), kz_strerror(rc));
     if (s->nops > 1)
@@ -513,6 +561,7 @@ static const struct agg_store_ops redis_ops = {
     .distinct = agg_redis_distinct,
     .dims = agg_redis_dims,
     .offset = agg_redis_offset,
+    .posts = agg_redis_posts,
     .publish_watermark = agg_redis_publish_watermark,
     .retire = agg_redis_retire,
     .watermark = agg_redis_watermark,
@@ -577,6 +626,7 @@ int agg_store_redis_new(const struct agg_redis_config *cfg, struct agg_store **o
     memcpy(s->offsets_key + sizeof OFFSETS_PREFIX - 1, cfg->group, glen + 1);
     s->ttl_s[AGG_RK_MINUTE] = cfg->minute_ttl_s;
     s->ttl_s[AGG_RK_HOUR] = s->ttl_s[AGG_RK_TOP] = s->ttl_s[AGG_RK_AUTHORS] = cfg->hour_ttl_s;
+    s->ttl_s[AGG_RK_POSTS] = cfg->minute_ttl_s; /* samples live as long as their minute */
     c->timeout.tv_sec = cfg->timeout_ms / 1000;
     c->timeout.tv_usec = (cfg->timeout_ms % 1000) * 1000;
     if ((rc = agg_redis_connect(c, err, errlen))) {

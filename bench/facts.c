@@ -14,6 +14,24 @@ static const char *const platforms[] = {"telegram", "vk", "x", "instagram"};
 static const char *const langs[] = {"kk", "ru", "mixed", "en"};
 static const char *const stances[] = {"pro_ukraine", "pro_russia", "none"};
 
+/* Texts of the shape posts have (the snippet a sample keeps is all of them). */
+static const char *const texts[] = {
+    "Мұнайшылардың талабы орындалмаса, ертең сағат 11:00-де алаңға шығамыз! #Жаңаөзен",
+    "Все, кому не всё равно: завтра в 12:00 выходим на площадь у акимата. Мирно, без "
+    "провокаций.",
+    "Бензин тағы қымбаттады, айлық сол күйі. Қалай өмір сүреміз? Әкімдік үндемейді.",
+    "Цены на газ опять выросли, а зарплаты стоят на месте. Сколько можно терпеть? Подробнее: "
+    "t.me/tengri_talqy/79828",
+    "Украинадағы соғыс туралы жаңалықтар: бейбіт тұрғындар зардап шегуде. Соғысқа жоқ!",
+    "Сегодня в Алматы прошёл пикет против повышения тарифов, полиция задержала троих "
+    "участников. Видео в комментариях."};
+static const char *const ev_cat[] = {"topic/protest", "cue/call_to_action", "cue/time",
+                                     "cue/place",     "region/mangystau",   "topic/economy"};
+static const char *const ev_rule[] = {"митинг*", "\"алаңға шығамыз\"", "ертең",
+                                      "алаң*",   "жаңаөзен*",          "бағасы*"};
+static const char *const ev_match[] = {"митингке", "алаңға шығамыз", "ертең",
+                                       "алаңға",   "Жаңаөзен",       "бағасы"};
+
 static uint64_t rnd(uint64_t *st)
 {
     *st ^= *st >> 12;
@@ -67,4 +85,20 @@ void bench_facts_next(struct bench_facts *g, int i, struct agg_facts *f)
         g->hs[j] = str(g->tags[rnd(st) % BENCH_TAGS]);
     for (size_t j = 0; j < 4; j++)
         g->tm[j] = str(g->terms[rnd(st) % BENCH_TERMS]);
+    /* The sample fields draw from a stream of their own, so the counters'
+     * stream is the one the figures before them measured. */
+    uint64_t h = 0x9e3779b97f4a7c15ULL * (uint64_t)(i + 1);
+
+    snprintf(g->id, sizeof g->id, "tg:kz_news/%d", i);
+    f->id = str(g->id);
+    f->text = str(texts[rnd(&h) % KZ_ARRAY_LEN(texts)]);
+    f->nevidence = 2 + (size_t)(rnd(&h) % 3);
+    for (size_t j = 0; j < f->nevidence; j++) {
+        size_t k = (size_t)(rnd(&h) % KZ_ARRAY_LEN(ev_cat));
+
+        g->ev[j].category = str(ev_cat[k]);
+        g->ev[j].rule = str(ev_rule[k]);
+        g->ev[j].match = str(ev_match[k]);
+    }
+    f->evidence = g->ev;
 }

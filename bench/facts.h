@@ -4,7 +4,9 @@
  * bench_aggregate and bench_redis_apply feed the same stream of facts, with
  * the shape of real traffic: 1-2 topics, a region most of the time, a stance
  * on war posts, 0-3 hashtags, a few terms, 50 000 authors, event times in
- * order over a span.  Deterministic for a given seed.
+ * order over a span, and what a sample post shows: an id, a Kazakh or Russian
+ * text of 60-170 characters and 2-4 pieces of evidence.  Deterministic for a
+ * given seed.
  */
 #ifndef KZ_BENCH_FACTS_H
 #define KZ_BENCH_FACTS_H
@@ -21,6 +23,8 @@ struct bench_facts {
     int posts;
     char authors[BENCH_AUTHORS][16], tags[BENCH_TAGS][24], terms[BENCH_TERMS][24];
     struct kz_str tp[2], hs[3], tm[4]; /* the current post's lists */
+    struct agg_evidence ev[4];
+    char id[32];
 };
 
 /* Posts 0..posts-1 get event times base + i * span / posts.  g is large

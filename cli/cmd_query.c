@@ -1,6 +1,6 @@
 /*
- * cmd_query.c -- `kzpulse query`: read series, top-k, distinct counts and
- * dimension totals from a store.
+ * cmd_query.c -- `kzpulse query`: read series, top-k, distinct counts,
+ * dimension totals and sample posts from a store.
  *
  * The same queries run against Redis (--redis URL: the live counters) or
  * against the in-process store filled by replaying archives given as
@@ -14,6 +14,8 @@
  *   kzpulse query top KIND        [--limit N] [--from T] [--to T]     KIND: hashtag|term|channel
  *   kzpulse query distinct DIM    [--from T] [--to T]                 DIM: all|topic:x|region:y
  *   kzpulse query dims PREFIX     [--step ...] [--from T] [--to T]    PREFIX: platform: ...
+ *   kzpulse query posts DIM       [--limit N] [--from T] [--to T]     DIM:
+ * topic:x|stance:s|mob:call|region:y
  *
  * Windows are [from, to) (pipeline_window_resolve): T is RFC 3339, epoch
  * seconds, now, or a time ago (-15m, -2h, -7d).  Defaults: with Redis the
@@ -46,7 +48,7 @@ int kz_cmd_query(struct kz_config *cfg, char **args, int nargs)
     }
     if (!pipeline_query_known(args[0])) {
         fprintf(stderr,
-                "kzpulse query: expected one of series, top, distinct, dims; got \"%s\" "
+                "kzpulse query: expected one of series, top, distinct, dims, posts; got \"%s\" "
                 "(see kzpulse query --help)\n",
                 args[0]);
         status = KZ_EXIT_USAGE;

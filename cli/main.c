@@ -161,10 +161,11 @@ static const struct kz_cmd commands[] = {
      "Desktop export (result.json), or - for stdin.  Records that cannot be decoded go to the\n"
      "dead-letter file with their reason; everything else is counted.  The report gives totals,\n"
      "posts per hour, posts by platform, language, region and topic, top hashtags, distinct\n"
-     "authors and dead letters by reason.",
+     "authors, dead letters by reason, and the calls to action found (the newest --top of\n"
+     "them: time, region, snippet, evidence).",
      replay_opts, KZ_ARGS_ANY, kz_cmd_replay},
-    {"query", "series|top|distinct|dims ARG (--redis URL | FILE...) [options]",
-     "Read a series, a top-k, a distinct count or dimension totals from a store.",
+    {"query", "series|top|distinct|dims|posts ARG (--redis URL | FILE...) [options]",
+     "Read a series, a top-k, a distinct count, dimension totals or sample posts from a store.",
      "The same queries run against Redis (--redis) or against archives replayed into the\n"
      "in-process store, with the same output either way:\n"
      "  series DIM      posts per bucket of a dimension (all, topic:protest, lang:kk, ...)\n"
@@ -173,6 +174,8 @@ static const struct kz_cmd commands[] = {
      "Regions are ISO 3166-2:KZ codes (region:KZ-47, any case; region:unknown), towns city:<slug>\n"
      "(city:zhanaozen); --names kk|kk-latn|ru|en names them (default en).\n"
      "  dims PREFIX     totals of every dimension starting with PREFIX (platform:, topic:, ...)\n"
+     "  posts DIM       the sample posts behind a count, newest first, at most --limit (0: all);\n"
+     "                  DIM = topic:<t>, stance:<s>, mob:call, region:<r> (20 kept a minute)\n"
      "Windows are [--from, --to): TIME is RFC 3339 with an offset, epoch seconds, now, or a time\n"
      "ago (-30s, -15m, -2h, -7d, -1w; a bare -3600 is seconds ago).  Defaults: the last 24 hours\n"
      "up to now (Redis), the data's span (archives).  Every bucket that overlaps the window is\n"

@@ -47,6 +47,8 @@ struct pipeline {
     /* per-post scratch, reused */
     struct kz_str *hashtags, *topics, *terms;
     size_t cap_hashtags, cap_topics, cap_terms;
+    struct agg_evidence *evidence;
+    size_t cap_evidence;
     char *lower;
     size_t cap_lower, used_lower;
 
@@ -138,6 +140,21 @@ static int facts_terms(struct pipeline *p, const struct nlp_verdict *v, struct a
     return 0;
 }
 
+/* The cues that are features for the models and decide nothing on their own
+ * (the sides of the war a post names, praise and blame words): a sample's
+ * evidence leaves them out, so that it shows why the post counted. */
+static int model_cue(struct kz_str c)
+{
+    static const struct {
+        const char *p;
+        size_t n;
+    } pre[] = {{"cue/target_", 11}, {"cue/positive", 12}, {"cue/negative", 12}};
+    for (size_t i = 0; i < KZ_ARRAY_LEN(pre); i++)
+        if (c.n >= pre[i].n && !memcmp(c.p, pre[i].p, pre[i].n))
+            return 1;
+    return 0;
+}
+
 static int facts_from(struct pipeline *p, const struct ingest_post *post, const struct nlp_doc *doc,
                       const struct nlp_verdict *v, struct agg_facts *f)
 {
@@ -199,6 +216,23 @@ static int facts_from(struct pipeline *p, const struct ingest_post *post, const 
         f->stance = kz_str_make(sn, strlen(sn));
     }
     f->mobilization = v->call_to_action;
+
+    /* What a sample post shows: the batch reads these only when it keeps one. */
+    f->id = post->id;
+    f->text = post->text;
+    if (grow((void **)&p->evidence, &p->cap_evidence, v->nevidence + 1,
+             sizeof(struct agg_evidence)))
+        return KZ_ENOMEM;
+    size_t ne = 0;
+    for (size_t i = 0; i < v->nevidence; i++) {
+        if (model_cue(v->evidence[i].category))
+            continue;
+        p->evidence[ne].category = v->evidence[i].category;
+        p->evidence[ne].rule = v->evidence[i].rule;
+        p->evidence[ne++].match = v->evidence[i].match;
+    }
+    f->evidence = p->evidence;
+    f->nevidence = ne;
     return facts_terms(p, v, f);
 }
 
@@ -375,6 +409,7 @@ void pipeline_free(struct pipeline *p)
     free(p->hashtags);
     free(p->topics);
     free(p->terms);
+    free(p->evidence);
     free(p->lower);
     free(p);
 }

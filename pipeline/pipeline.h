@@ -434,13 +434,13 @@ enum pipeline_format {
 
 /* A query over a store.  Strings and the zone are borrowed. */
 struct pipeline_query {
-    const char *what;                  /* "series", "top", "distinct" or "dims" */
-    const char *arg;                   /* a dimension (series, distinct), a top-k kind (hashtag,
-                                          term, channel) or a dimension prefix (dims) */
-    enum pipeline_step step;           /* series and dims: minute, hour or day (not auto) */
-    const struct agg_zone *zone;       /* day boundaries and printed times; NULL = UTC */
-    int64_t from_ms, to_ms;            /* the window [from, to), as resolved */
-    size_t limit;                      /* top: at most this many members, 0 = all */
+    const char *what;            /* "series", "top", "distinct", "dims" or "posts" */
+    const char *arg;             /* a dimension (series, distinct, posts), a top-k kind (hashtag,
+                                    term, channel) or a dimension prefix (dims) */
+    enum pipeline_step step;     /* series and dims: minute, hour or day (not auto) */
+    const struct agg_zone *zone; /* day boundaries and printed times; NULL = UTC */
+    int64_t from_ms, to_ms;      /* the window [from, to), as resolved */
+    size_t limit;                /* top, posts: at most this many members or posts, 0 = all */
     const struct nlp_lexicon *lexicon; /* topics and regions known besides the store's;
                                           NULL: none (see pipeline_query_check) */
     int64_t undated;                   /* series, dims: posts without a usable time to report
@@ -505,6 +505,13 @@ int pipeline_render_distinct(FILE *f, enum pipeline_format fmt, const struct pip
                              uint64_t n);
 int pipeline_render_dims(FILE *f, enum pipeline_format fmt, const struct pipeline_query *q,
                          const struct agg_dimcounts *d, int64_t undated);
+/* Sample posts, newest first: text is a block per post (a tab-separated
+ * header line -- time, id, author, platform, region -- then the snippet and
+ * the evidence, indented) and a last line "shown N of M ..."; JSON is one
+ * object with "posts" (time, id, author, platform, region, snippet,
+ * evidence: [{category, rule, match}]), "shown" and "total". */
+int pipeline_render_posts(FILE *f, enum pipeline_format fmt, const struct pipeline_query *q,
+                          const struct agg_posts *ps);
 
 /* What the replay report covers; everything is borrowed. */
 struct pipeline_report {
@@ -523,8 +530,9 @@ struct pipeline_report {
 /* The replay report: totals, flags (undated posts among them: in no series
  * and no count by dimension), dead letters by reason, posts per hour (a line
  * a local day of r->zone), posts by platform, language, region, topic,
- * stance and mobilization, and the top hashtags, every count read back from
- * the store.  JSON: "from"/"to" in RFC 3339 with the zone's offset,
+ * stance and mobilization, the top hashtags and terms, and the calls to
+ * action (the newest `top` sample posts of mob:call), every count read back
+ * from the store.  JSON: "from"/"to" in RFC 3339 with the zone's offset,
  * posts_per_hour keyed by UTC hour ("YYYY-MM-DDTHH", as the store's). */
 int pipeline_render_report(FILE *f, enum pipeline_format fmt, const struct pipeline_report *r);
 

@@ -200,6 +200,106 @@ int pipeline_render_dims(FILE *f, enum pipeline_format fmt, const struct pipelin
     return put_json(f, o);
 }
 
+/* A JSON string of n bytes; a string that is not UTF-8 (a record some other
+ * writer put in Redis) becomes U+FFFD rather than failing the answer. */
+static json_t *jstr(struct kz_str v)
+{
+    json_t *j = json_stringn(v.p ? v.p : "", v.n);
+    return j ? j : json_string("\xef\xbf\xbd");
+}
+
+/* A sample post as a JSON object: what `query posts` and the report print. */
+static json_t *post_json(const struct agg_post *p, const struct agg_zone *z)
+{
+    char t[40];
+    struct kz_str rest = p->s.evidence;
+    struct agg_evidence e;
+    json_t *ev = json_array(), *o;
+
+    agg_zone_format(z, p->s.ts_ms, t, sizeof(t));
+    while (agg_evidence_next(&rest, &e)) {
+        json_t *x = json_object();
+        json_object_set_new(x, "category", jstr(e.category));
+        json_object_set_new(x, "rule", jstr(e.rule));
+        json_object_set_new(x, "match", jstr(e.match));
+        json_array_append_new(ev, x);
+    }
+    o = json_object();
+    json_object_set_new(o, "time", json_string(t));
+    json_object_set_new(o, "id", jstr(p->s.id));
+    json_object_set_new(o, "author", jstr(p->s.author));
+    json_object_set_new(o, "platform", jstr(p->s.platform));
+    json_object_set_new(o, "region", jstr(p->s.region));
+    json_object_set_new(o, "snippet", jstr(p->s.snippet));
+    json_object_set_new(o, "evidence", ev);
+    return o;
+}
+
+/* A field of a post's text block: "-" when empty. */
+static void put_field(FILE *f, struct kz_str v)
+{
+    if (v.n)
+        fwrite(v.p, 1, v.n, f);
+    else
+        fputc('-', f);
+}
+
+/* The evidence of a post on one line: category rule "match"; ... */
+static void put_evidence(FILE *f, struct kz_str ev)
+{
+    struct agg_evidence e;
+    int first = 1;
+    while (agg_evidence_next(&ev, &e)) {
+        fputs(first ? "" : "; ", f);
+        fprintf(f, "%.*s %.*s \"%.*s\"", (int)e.category.n, e.category.p, (int)e.rule.n, e.rule.p,
+                (int)e.match.n, e.match.p);
+        first = 0;
+    }
+    if (first)
+        fputs("none", f);
+}
+
+/* A post as a block: a header line (time, id, author, platform, region,
+ * tab-separated), the snippet and the evidence indented. */
+static void post_text(FILE *f, const struct agg_post *p, const struct agg_zone *z,
+                      const char *indent)
+{
+    char t[40];
+    agg_zone_format(z, p->s.ts_ms, t, sizeof(t));
+    fprintf(f, "%s%s\t", indent, t);
+    put_field(f, p->s.id);
+    fputc('\t', f);
+    put_field(f, p->s.author);
+    fputc('\t', f);
+    put_field(f, p->s.platform);
+    fputc('\t', f);
+    put_field(f, p->s.region);
+    fprintf(f, "\n%s  ", indent);
+    fwrite(p->s.snippet.p, 1, p->s.snippet.n, f);
+    fprintf(f, "\n%s  evidence: ", indent);
+    put_evidence(f, p->s.evidence);
+    fputc('\n', f);
+}
+
+int pipeline_render_posts(FILE *f, enum pipeline_format fmt, const struct pipeline_query *q,
+                          const struct agg_posts *ps)
+{
+    if (fmt == PIPELINE_TEXT) {
+        for (size_t i = 0; i < ps->n; i++)
+            post_text(f, &ps->items[i], q->zone, "");
+        fprintf(f, "shown\t%zu of %zu sample posts (newest first; at most %d a minute kept)\n",
+                ps->n, ps->total, AGG_SAMPLES_MAX);
+        return written(f);
+    }
+    json_t *o = window_json(q), *items = json_array();
+    for (size_t i = 0; i < ps->n; i++)
+        json_array_append_new(items, post_json(&ps->items[i], q->zone));
+    json_object_set_new(o, "posts", items);
+    json_object_set_new(o, "shown", json_integer((json_int_t)ps->n));
+    json_object_set_new(o, "total", json_integer((json_int_t)ps->total));
+    return put_json(f, o);
+}
+
 /* ---------------------------------------------------------------------------
  * Named queries: read the store, render the answer
  * ------------------------------------------------------------------------ */
@@ -329,15 +429,24 @@ static int query_dims(struct agg_store *st, const struct pipeline_query *q,
     return rc;
 }
 
+static int query_posts(struct agg_store *st, const struct pipeline_query *q,
+                       enum pipeline_format fmt, FILE *f, char *err, size_t errlen)
+{
+    struct agg_posts ps = {0};
+    int rc = agg_store_posts(st, q->arg, q->from_ms, q->to_ms, q->limit, &ps, err, errlen);
+    if (rc == 0)
+        rc = pipeline_render_posts(f, fmt, q, &ps);
+    agg_posts_free(&ps);
+    return rc;
+}
+
 static const struct {
     const char *name;
     int (*run)(struct agg_store *st, const struct pipeline_query *q, enum pipeline_format fmt,
                FILE *f, char *err, size_t errlen);
 } queries[] = {
-    {"series", query_series},
-    {"top", query_top},
-    {"distinct", query_distinct},
-    {"dims", query_dims},
+    {"series", query_series}, {"top", query_top},     {"distinct", query_distinct},
+    {"dims", query_dims},     {"posts", query_posts},
 };
 
 bool pipeline_query_known(const char *what)
@@ -355,7 +464,8 @@ int pipeline_query_render(struct agg_store *st, const struct pipeline_query *q,
     for (i = 0; i < KZ_ARRAY_LEN(queries) && strcmp(q->what, queries[i].name); i++)
         ;
     if (i == KZ_ARRAY_LEN(queries)) {
-        snprintf(err, errlen, "expected one of series, top, distinct, dims; got \"%s\"", q->what);
+        snprintf(err, errlen, "expected one of series, top, distinct, dims, posts; got \"%s\"",
+                 q->what);
         return KZ_EINVAL;
     }
     struct pipeline_known known = {q->lexicon, st, q->from_ms, q->to_ms};
@@ -570,6 +680,28 @@ static void text_top(FILE *f, struct agg_store *st, const struct window *w, enum
     agg_top_free(&top);
 }
 
+/* The calls to action: the newest `top` sample posts of mob:call. */
+static void text_calls(FILE *f, struct agg_store *s, const struct window *w, int top,
+                       const struct agg_zone *zone)
+{
+    struct agg_posts ps = {0};
+    char err[256];
+    if (w->empty ||
+        agg_store_posts(s, "mob:call", w->from, w->to, (size_t)top, &ps, err, sizeof(err)))
+        return;
+    if (!ps.total) {
+        fprintf(f, "\nCalls to action: none\n");
+        return;
+    }
+    fprintf(f,
+            "\nCalls to action (newest %zu of %zu sample posts kept, at most %d a minute; "
+            "all: kzpulse query posts mob:call FILE --limit 0)\n",
+            ps.n, ps.total, AGG_SAMPLES_MAX);
+    for (size_t i = 0; i < ps.n; i++)
+        post_text(f, &ps.items[i], zone, "  ");
+    agg_posts_free(&ps);
+}
+
 static int report_text(FILE *f, const struct pipeline_report *in)
 {
     struct window w = window_of(in->store);
@@ -631,6 +763,7 @@ static int report_text(FILE *f, const struct pipeline_report *in)
     text_top(f, in->store, &w, AGG_TOP_HASHTAG, "Top hashtags", "#", in->top);
     text_top(f, in->store, &w, AGG_TOP_TERM, "Top terms (the lexicon entries behind the topics)",
              "", in->top);
+    text_calls(f, in->store, &w, in->top, in->zone);
     agg_series_free(&all);
     return written(f);
 }
@@ -743,6 +876,17 @@ static int report_json(FILE *f, const struct pipeline_report *in)
         agg_top_free(&top);
     }
     json_object_set_new(root, "top_terms", terms);
+
+    json_t *calls = json_array();
+    struct agg_posts ps = {0};
+    if (!w.empty && agg_store_posts(in->store, "mob:call", w.from, w.to, (size_t)in->top, &ps, err,
+                                    sizeof(err)) == 0) {
+        for (size_t i = 0; i < ps.n; i++)
+            json_array_append_new(calls, post_json(&ps.items[i], in->zone));
+    }
+    json_object_set_new(root, "calls_to_action", calls);
+    json_object_set_new(root, "calls_to_action_kept", json_integer((json_int_t)ps.total));
+    agg_posts_free(&ps);
 
     int rc = json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) ? KZ_EIO : 0;
     fputc('\n', f);

@@ -2,7 +2,7 @@
 # cli_query.sh -- `kzpulse query` prints the same thing from Redis (filled by
 # `kzpulse run` from Kafka) as from the archive replayed into the in-process
 # store: series at both granularities, top-k, distinct authors, dimension
-# totals.  Plus its usage errors.  Needs tests/harness/with-servers.sh.
+# totals, sample posts.  Plus its usage errors.  Needs tests/harness/with-servers.sh.
 set -u
 KZ_BIN="$1"
 kz() { ${KZ_WRAP:-} "$KZ_BIN" "$@"; }
@@ -90,6 +90,10 @@ out=$(kz query series all --from -5m --redis "$url")
 echo "$out" | grep -qx 'total	1' && echo "ok   --from -5m over Redis counts the post of the current minute" ||
     { echo "FAIL: --from -5m over Redis: $(echo "$out" | tail -3)"; fails=$((fails + 1)); }
 
+same "sample posts of mob:call" posts mob:call --limit 0
+same "sample posts of a topic (JSON)" posts topic:protest --json --limit 30
+same "sample posts of a region in an afternoon" posts region:KZ-47 --from 2026-03-05T12:00:00Z --to 2026-03-05T18:00:00Z
+
 # Usage errors: exit 2, one line naming what is wrong.
 err() { # DESC PATTERN ARGS...
     local desc=$1 pat=$2
@@ -98,7 +102,7 @@ err() { # DESC PATTERN ARGS...
     if [ $? -eq 2 ] && grep -q -- "$pat" "$tmp/e"; then echo "ok   $desc"; else
         echo "FAIL: $desc: $(cat "$tmp/e")"; fails=$((fails + 1)); fi
 }
-err "unknown query" 'expected one of series, top, distinct, dims; got "sum"' sum all --redis "$url"
+err "unknown query" 'expected one of series, top, distinct, dims, posts; got "sum"' sum all --redis "$url"
 err "unknown top kind" 'expected one of hashtag, term, channel' top emoji --redis "$url"
 err "bad time" '--from: expected an RFC 3339 time' series all --from yesterday --redis "$url"
 err "bad step" '--step: expected one of minute, hour, day, auto' series all --step week --redis "$url"
@@ -108,6 +112,7 @@ err "an unknown zone" '--tz: unknown time zone' series all --tz Mars/Olympus --r
 err "empty window" 'empty window' series all --from 2026-03-02T00:00:00Z --to 2026-03-01T00:00:00Z --redis "$url"
 err "no store" 'either --redis URL or archive' series all
 err "bad url" '--redis: expected redis://' series all --redis http://x
+err "posts of a cross" 'keeps no sample posts' posts "topic:protest|region:almaty" --redis "$url"
 
 echo "$fails failed"
 [ "$fails" -eq 0 ]

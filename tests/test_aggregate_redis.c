@@ -365,6 +365,29 @@ static void random_post(struct agg_batch *b, uint64_t *st)
     CHECK_EQ_INT(agg_batch_add(b, &f), 0);
 }
 
+/* The sample posts of dim over [from, to) from both stores: the same
+ * records in the same order.  Returns how many. */
+static size_t same_posts(struct agg_store *mem, struct agg_store *red, const char *dim,
+                         int64_t from, int64_t to, size_t limit)
+{
+    struct agg_posts a = {0}, b = {0};
+    char e1[256], e2[256];
+    size_t n;
+
+    CHECK_EQ_INT(agg_store_posts(mem, dim, from, to, limit, &a, e1, sizeof e1), 0);
+    CHECK_EQ_INT(agg_store_posts(red, dim, from, to, limit, &b, e2, sizeof e2), 0);
+    CHECK_EQ_INT(b.n, a.n);
+    CHECK_EQ_INT(b.total, a.total);
+    for (size_t i = 0; i < a.n && i < b.n; i++) {
+        CHECK_EQ_STR(b.items[i].rec, a.items[i].rec);
+        CHECK_EQ_INT(b.items[i].minute_ms, a.items[i].minute_ms);
+    }
+    n = a.n;
+    agg_posts_free(&a);
+    agg_posts_free(&b);
+    return n;
+}
+
 static void test_compare_random(void)
 {
     static const char *const sources[N_PART] = {"posts", "posts", "posts", "posts",
@@ -453,6 +476,18 @@ static void test_compare_random(void)
             same_distinct(mem, red, prefix, from, to);
         }
         same_distinct(mem, red, "lang:kk", from, to); /* not kept: 0 from both */
+        /* Sample posts: the same first 20 a minute, in the same order. */
+        for (size_t i = 0; i < KZ_ARRAY_LEN(topics); i++) {
+            snprintf(prefix, sizeof prefix, "topic:%s", topics[i]);
+            CHECK(same_posts(mem, red, prefix, from, to, 0) > 1000);
+            CHECK_EQ_INT(same_posts(mem, red, prefix, from, to, 15), 15);
+            same_posts(mem, red, prefix, BASE + 90 * MIN, BASE + 100 * MIN, 0);
+        }
+        for (size_t i = 0; i < 6; i++) {
+            snprintf(prefix, sizeof prefix, "region:%s", regions[i]);
+            same_posts(mem, red, prefix, from, to, 0);
+        }
+        same_posts(mem, red, "mob:call", from, to, 0);
         /* A long window: distinct asks EXISTS first (over 4096 hours). */
         same_distinct(mem, red, "all", BASE - 5000 * HOUR, to);
     }
@@ -616,13 +651,122 @@ static void test_ttl(void)
     CHECK_EQ_INT(series_total(s, AGG_HOUR, "all", old - HOUR, old + HOUR), 1);
     CHECK_EQ_INT(series_total(s, AGG_MINUTE, "all", now - HOUR, now + HOUR), 1);
     CHECK_EQ_INT(agg_store_redis_stats(s, &st), 0);
-    /* minute of old and ancient; hour, top and authors (all, topic, region) of ancient */
-    CHECK_EQ_INT(st.expired_keys, 2 + 1 + 1 + 3);
+    /* minute of old and ancient; hour, top and authors (all, topic, region) of ancient;
+     * the sample posts of old and ancient (topic and region), which expire as minutes do */
+    CHECK_EQ_INT(st.expired_keys, 2 + 1 + 1 + 3 + 2 * 2);
     /* The offsets advanced anyway, and never expire. */
     CHECK_EQ_INT(rint_cmd("TTL %s", "kzp:v2:offsets:test"), -1);
 out:
     agg_batch_free(b);
     agg_store_free(s);
+}
+
+/* A post with what a sample shows: id, Kazakh text, evidence of a call. */
+static void call_post(struct agg_batch *b, int64_t ts, int i)
+{
+    static const struct kz_str protest[] = {{"protest", 7}};
+    const struct agg_evidence ev[] = {
+        {cs("cue/call_to_action"), cs("шығамыз"), cs("шығамыз")},
+        {cs("cue/place"), cs("алаң*"), cs("алаңға")},
+    };
+    char id[48], text[160];
+    struct agg_facts f = {
+        .ts_ms = ts,
+        .platform = cs("vk"),
+        .lang = cs("kk"),
+        .region = cs("mangystau"),
+        .author = cs("dana_ivanova"),
+        .topics = protest,
+        .ntopics = 1,
+        .mobilization = 1,
+        .evidence = ev,
+        .nevidence = 2,
+    };
+
+    snprintf(id, sizeof id, "vk:-63926641_%d", i);
+    snprintf(text, sizeof text, "Талабымыз орындалмаса, ертең %d:00-де алаңға шығамыз!", i % 24);
+    f.id = cs(id);
+    f.text = cs(text);
+    CHECK_EQ_INT(agg_batch_add(b, &f), 0);
+}
+
+/* Samples in Redis: written by the apply script with the counters and the
+ * offsets, so a duplicate batch adds none; the first 20 a minute across
+ * batches; expiring with the minute keys; the same answer as the in-process
+ * store; a foreign entry in a list is left out, not a crash. */
+static void test_samples(void)
+{
+    struct agg_store *red, *mem = NULL;
+    struct agg_batch *b = NULL;
+    int64_t now = (int64_t)time(NULL) * 1000, m = now / MIN * MIN;
+    char key[128], err[256];
+    long long t;
+
+    flushdb();
+    red = redis_store(7 * 86400, 400 * 86400);
+    CHECK_EQ_INT(agg_store_mem_new(NULL, &mem), 0);
+    CHECK_EQ_INT(agg_batch_new(&b), 0);
+    if (!red || !mem || !b)
+        goto out;
+    snprintf(key, sizeof key, "kzp:v2:posts:%lld:mob:call", (long long)(m / MIN));
+    for (int k = 0; k < 3; k++) {
+        struct agg_position pos = {"calls", 0, 100 * k + 99, 100 * k};
+
+        agg_batch_reset(b);
+        for (int i = 0; i < 12; i++)
+            call_post(b, m + 1000 * i + k, 100 * k + i);
+        CHECK_EQ_INT(agg_store_apply(red, b, &pos, 1, err, sizeof err), 0);
+        CHECK_EQ_INT(agg_store_apply(mem, b, &pos, 1, err, sizeof err), 0);
+        CHECK_EQ_INT(rint_cmd("LLEN %s", key), k == 0 ? 12 : 20);
+        /* The same batch again (a retry after a lost reply): no sample added. */
+        CHECK_EQ_INT(agg_store_apply(red, b, &pos, 1, err, sizeof err), AGG_APPLY_DUPLICATE);
+        CHECK_EQ_INT(rint_cmd("LLEN %s", key), k == 0 ? 12 : 20);
+        /* Fenced (overlapping another writer's offsets): none either. */
+        if (k == 0) {
+            struct agg_position ov = {"calls", 0, 150, 50};
+
+            CHECK_EQ_INT(agg_store_apply(red, b, &ov, 1, err, sizeof err), AGG_APPLY_CONFLICT);
+            CHECK_EQ_INT(rint_cmd("LLEN %s", key), 12);
+        }
+    }
+    t = ttl_of(key);
+    CHECK(t > 7 * 86400 - 120 && t <= 7 * 86400);
+    CHECK_EQ_INT(same_posts(mem, red, "mob:call", m, m + MIN, 0), 20);
+    CHECK_EQ_INT(same_posts(mem, red, "topic:protest", m - HOUR, m + HOUR, 0), 20);
+    CHECK_EQ_INT(same_posts(mem, red, "region:mangystau", m, m + MIN, 5), 5);
+    /* The first batch's 12 and the second's first 8, in that order. */
+    {
+        redisReply *r = rcmd("LRANGE %s 0 -1", key);
+        struct agg_sample smp;
+
+        CHECK(r && r->type == REDIS_REPLY_ARRAY && r->elements == 20);
+        if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 20) {
+            CHECK_EQ_INT(agg_sample_decode(r->element[0]->str, r->element[0]->len, &smp), 0);
+            CHECK_EQ_MEM(smp.id.p, smp.id.n, "vk:-63926641_0");
+            CHECK_EQ_MEM(smp.snippet.p, smp.snippet.n,
+                         "Талабымыз орындалмаса, ертең 0:00-де алаңға шығамыз!");
+            CHECK_EQ_INT(agg_sample_decode(r->element[19]->str, r->element[19]->len, &smp), 0);
+            CHECK_EQ_MEM(smp.id.p, smp.id.n, "vk:-63926641_107");
+        }
+        if (r)
+            freeReplyObject(r);
+    }
+    /* Something else pushed a line that is not a record: it is left out. */
+    {
+        struct agg_posts ps = {0};
+        char k2[160];
+
+        snprintf(k2, sizeof k2, "kzp:v2:posts:%lld:stance:pro_russia", (long long)(m / MIN));
+        CHECK_EQ_INT(rint_cmd("RPUSH %s not-a-record", k2), 1);
+        CHECK_EQ_INT(agg_store_posts(red, "stance:pro_russia", m, m + MIN, 0, &ps, err, sizeof err),
+                     0);
+        CHECK_EQ_INT(ps.n, 0);
+        agg_posts_free(&ps);
+    }
+out:
+    agg_batch_free(b);
+    agg_store_free(mem);
+    agg_store_free(red);
 }
 
 static void test_wrongtype(void)
@@ -965,6 +1109,7 @@ int main(void)
     RUN(test_windows);
     RUN(test_idempotency);
     RUN(test_ttl);
+    RUN(test_samples);
     RUN(test_wrongtype);
     RUN(test_noscript);
     RUN(test_compare_random);
