@@ -239,7 +239,11 @@ static int expand_counts(struct agg_expansion *x, const struct agg_facts *f)
         return rc;
     if (f->lang.n && (rc = push1(x, AGG_KEY_COUNT, "lang:", f->lang)))
         return rc;
-    if (f->region.n && (rc = push_sampled(x, "region:", f->region)))
+    /* region:unknown keeps no samples: a third of posts name no place, and
+     * sampling them all cost more than the drill-down into "nowhere" gives */
+    if (f->region.n && (rc = (f->region.n == 7 && !memcmp(f->region.p, "unknown", 7))
+                                 ? push1(x, AGG_KEY_COUNT, "region:", f->region)
+                                 : push_sampled(x, "region:", f->region)))
         return rc;
     if (f->city.n && (rc = push1(x, AGG_KEY_COUNT, "city:", f->city)))
         return rc;

@@ -36,6 +36,8 @@ int agg_sample_dim(const char *dim, size_t n)
         return 0;
     if (n == 8 && memcmp(dim, "mob:call", 8) == 0)
         return 1;
+    if (n == 14 && memcmp(dim, "region:unknown", 14) == 0)
+        return 0; /* dims.c: not sampled */
     for (size_t i = 0; i < KZ_ARRAY_LEN(pre); i++)
         if (n > pre[i].n && memcmp(dim, pre[i].p, pre[i].n) == 0)
             return 1;

@@ -256,7 +256,7 @@ int agg_store_posts(struct agg_store *s, const char *dim, int64_t from_ms, int64
     if (!agg_sample_dim(dim, strlen(dim)))
         return agg_errf(err, errlen, KZ_EINVAL,
                         "posts: \"%s\" keeps no sample posts; expected topic:<t>, stance:<s>, "
-                        "mob:call or region:<r>",
+                        "mob:call or region:<r> (not unknown)",
                         dim);
     if (!s->ops->posts)
         return agg_errf(err, errlen, KZ_EUNSUPPORTED, "%s: posts not supported", s->ops->name);

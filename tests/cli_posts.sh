@@ -73,6 +73,12 @@ PY
 kz query posts region:KZ-47 --lexicons "$LEX" "$tmp/calls.jsonl" >"$tmp/out" 2>/dev/null
 grep -q 'tg:zhanaozen_live/101' "$tmp/out" && ok "query posts region:KZ-47" || bad "region: $(cat "$tmp/out")"
 
+# region:unknown is counted but keeps no samples (a third of posts name no place).
+kz query posts region:unknown --lexicons "$LEX" "$tmp/calls.jsonl" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 2 ] && grep -q 'keeps no sample posts' "$tmp/err" && ok "region:unknown keeps no samples (exit 2)" ||
+    bad "region:unknown: exit $rc: $(cat "$tmp/out" "$tmp/err")"
+
 # A war post: its stance sample shows why it counted, without the model cues
 # (cue/target_russia fires on it: classify lists it, the sample does not).
 cat >"$tmp/war.jsonl" <<'EOF'

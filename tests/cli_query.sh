@@ -112,7 +112,7 @@ err "an unknown zone" '--tz: unknown time zone' series all --tz Mars/Olympus --r
 err "empty window" 'empty window' series all --from 2026-03-02T00:00:00Z --to 2026-03-01T00:00:00Z --redis "$url"
 err "no store" 'either --redis URL or archive' series all
 err "bad url" '--redis: expected redis://' series all --redis http://x
-err "posts of a cross" 'keeps no sample posts' posts "topic:protest|region:almaty" --redis "$url"
+err "posts of a cross" 'keeps no sample posts' posts "topic:protest|region:KZ-75" --redis "$url"
 
 echo "$fails failed"
 [ "$fails" -eq 0 ]

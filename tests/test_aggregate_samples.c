@@ -116,9 +116,12 @@ static void test_snippet_invalid_cuts(void)
         size_t k = 0;
         int bad = 0;
 
-        while (k + 40 < sizeof in) {
-            memcpy(in + k, "Соғысқа жоқ! Нет войне! 🇰🇿 ", strlen("Соғысқа жоқ! Нет войне! 🇰🇿 "));
-            k += strlen("Соғысқа жоқ! Нет войне! 🇰🇿 ");
+        const char *chunk = "Соғысқа жоқ! Нет войне! 🇰🇿 ";
+        size_t cn = strlen(chunk);
+
+        while (k + cn <= sizeof in) {
+            memcpy(in + k, chunk, cn);
+            k += cn;
         }
         for (size_t cut = 0; cut <= k; cut++) {
             size_t m = agg_snippet(out, in, cut);

@@ -32,7 +32,7 @@ static char *slurp(const char *path, size_t *len)
 
 static int is(struct kz_str s, const char *lit)
 {
-    return s.n == strlen(lit) && !memcmp(s.p, lit, s.n);
+    return s.n == strlen(lit) && (!s.n || !memcmp(s.p, lit, s.n));
 }
 
 /* The 20 regions, as ISO 3166-2:KZ has them since 2022. */

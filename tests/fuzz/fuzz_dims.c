@@ -4,12 +4,11 @@
  *
  * The bytes after the first, up to the first NUL, are a query's argument; the
  * first byte picks the query (series, distinct, dims, top, posts) and whether
- * a small lexicon (two topics, two regions) and an in-process store holding
- * one post of each are known.  Invariants besides the sanitizers: the check
- * returns 0, KZ_EINVAL or KZ_ENOMEM; KZ_EINVAL always with a non-empty
- * one-line message that fits the buffer; an argument the check accepts for a
- * series is answered by the store without an error.
- *   CC=clang meson setup build-fuzz -Dfuzz=true && ninja -C build-fuzz tests/fuzz/fuzz_dims
+ * a small lexicon (two topics; a gazetteer of two regions and a town) and an in-process store
+ * holding one post of each are known.  Invariants besides the sanitizers: the check returns 0,
+ * KZ_EINVAL or KZ_ENOMEM; KZ_EINVAL always with a non-empty one-line message that fits the buffer;
+ * an argument the check accepts for a series is answered by the store without an error. CC=clang
+ * meson setup build-fuzz -Dfuzz=true && ninja -C build-fuzz tests/fuzz/fuzz_dims
  *   build-fuzz/tests/fuzz/fuzz_dims -max_total_time=600 /tmp/fz-dims tests/fuzz/corpus_dims
  */
 #include <stdint.h>
@@ -29,13 +28,22 @@ static struct agg_store *g_store;
 static void setup(void)
 {
     static const char tsv[] = "topic/protest\tмитинг*\t1.0\tru\t\n"
-                              "topic/economy\tбаға\t0.6\tkk\t\n"
-                              "region/astana\tастана\t1.0\tkk\t\n"
-                              "region/zhanaozen\tжаңаөзен*\t1.0\tkk\t\n";
-    struct nlp_lexicon_file f = {"fuzz.tsv", tsv, sizeof(tsv) - 1};
+                              "topic/economy\tбаға\t0.6\tkk\t\n";
+    /* two regions and a town, as the shipped gazetteer writes them */
+    static const char gaz[] =
+        "region\tKZ-71\tcity\tАстана\tAstana\tАстана\tAstana\n"
+        "region\tKZ-47\toblast\tМаңғыстау облысы\tMañğystau oblysy\tМангистауская область\t"
+        "Mangystau Region\n"
+        "town\tzhanaozen\tKZ-47\tЖаңаөзен\tJañaözen\tЖанаозен\tZhanaozen\n"
+        "match\tKZ-71\tастана*\t1.0\tkk\t\n"
+        "match\tzhanaozen\tжаңаөзен*\t1.0\tkk\t\n";
+    struct nlp_lexicon_file f[2] = {{"fuzz.tsv", tsv, sizeof(tsv) - 1},
+                                    {"gazetteer.tsv", gaz, sizeof(gaz) - 1}};
     char err[256];
-    if (nlp_lexicon_compile(&f, 1, &g_lex, err, sizeof(err)))
+    if (nlp_lexicon_compile(f, 2, &g_lex, err, sizeof(err))) {
+        fprintf(stderr, "fuzz_dims: %s\n", err);
         abort();
+    }
     struct agg_mem_config mc = {0, 0};
     struct agg_batch *b;
     if (agg_store_mem_new(&mc, &g_store) || agg_batch_new(&b))
@@ -45,7 +53,7 @@ static void setup(void)
     facts.ts_ms = 1772600000000LL;
     facts.platform = S("telegram");
     facts.lang = S("kk");
-    facts.region = S("almaty");
+    facts.region = S("KZ-71");
     facts.author = S("aigerim");
     facts.topics = topics;
     facts.ntopics = 1;
@@ -68,7 +76,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct pipeline_query q = {
         .what = whats[data[0] % 5],
         .arg = arg,
-        .gran = AGG_HOUR,
+        .step = PIPELINE_STEP_HOUR,
         .from_ms = 1772596800000LL,
         .to_ms = 1772604000000LL,
     };
