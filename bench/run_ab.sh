@@ -12,7 +12,9 @@
 # each build and the ratio new/old of the medians.  Interleaving keeps a
 # shared, noisy machine's drift out of the ratio.
 # Env: FLAGS adds flags to both builds' `run` (e.g. FLAGS="--flush-ms 250");
-#      NEW_FLAGS adds flags to the new build's only.
+#      NEW_FLAGS adds flags to the new build's only; OLD_LEX and NEW_LEX name
+#      each build's lexicon directory (default lexicons/ of this tree; an old
+#      build may not read a newer lexicon format).
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 if [ -z "${KZ_TEST_BROKERS:-}" ]; then
@@ -48,13 +50,13 @@ PY
 
 # one BUILD_BIN NAME I [FLAGS...]: one run; prints its wall seconds
 one() {
-    local k=$1 name=$2 i=$3
-    shift 3
+    local k=$1 name=$2 i=$3 lex=$4
+    shift 4
     redis-cli -p "$R" -n 5 flushdb >/dev/null
     local t0 t1
     t0=$(now)
     "$k" run --brokers "$B" --topic "ab-$st" --group "ab-$name-$i" \
-        --redis "redis://127.0.0.1:$R/5" --lexicons "$ROOT/lexicons" --until-eof \
+        --redis "redis://127.0.0.1:$R/5" --lexicons "$lex" --until-eof \
         --stats-interval 0 ${FLAGS:-} "$@" 2>"$tmp/$name-$i.log" || {
         echo "run_ab.sh: $name run $i failed:" >&2
         tail -5 "$tmp/$name-$i.log" >&2
@@ -66,8 +68,8 @@ one() {
 old_t=()
 new_t=()
 for i in $(seq 1 "$PAIRS"); do
-    o=$(one "$OLD" old "$i")
-    n=$(one "$NEW" new "$i" ${NEW_FLAGS:-})
+    o=$(one "$OLD" old "$i" "${OLD_LEX:-$ROOT/lexicons}")
+    n=$(one "$NEW" new "$i" "${NEW_LEX:-$ROOT/lexicons}" ${NEW_FLAGS:-})
     old_t+=("$o")
     new_t+=("$n")
     echo "pair $i: old $o s ($(awk -v n="$N" -v w="$o" 'BEGIN { printf "%.0f", n / w }') posts/s), new $n s ($(awk -v n="$N" -v w="$n" 'BEGIN { printf "%.0f", n / w }') posts/s)"
