@@ -51,6 +51,8 @@ int alerts_secret_parse(const char *text, size_t n, struct alerts_secret *out, c
     b64[n] = '\0';
     int len = EVP_DecodeBlock(raw, (const unsigned char *)b64, (int)n);
     if (len < 0) {
+        OPENSSL_cleanse(raw, sizeof(raw));
+        OPENSSL_cleanse(b64, sizeof(b64));
         snprintf(err, errlen, "the webhook secret's base64 is not valid");
         return KZ_EINVAL;
     }
@@ -58,6 +60,8 @@ int alerts_secret_parse(const char *text, size_t n, struct alerts_secret *out, c
     for (size_t i = n; i > n - 2 && b64[i - 1] == '='; i--)
         m--; /* EVP_DecodeBlock counts padding as zero bytes */
     if (!m || m > ALERTS_SECRET_MAX) {
+        OPENSSL_cleanse(raw, sizeof(raw));
+        OPENSSL_cleanse(b64, sizeof(b64));
         snprintf(err, errlen, "the webhook secret must decode to 1 to %d bytes", ALERTS_SECRET_MAX);
         return KZ_EINVAL;
     }

@@ -62,6 +62,8 @@ int kz_cmd_query(struct kz_config *cfg, char **args, int nargs)
     struct pipeline_window_in win = {
         .from_ms = cfg->from_ms,
         .to_ms = cfg->to_ms,
+        .from_set = cfg->from_set,
+        .to_set = cfg->to_set,
         .step = (enum pipeline_step)cfg->step,
         .zone = zone,
         .now_ms = cfg->now_ms ? cfg->now_ms : pipeline_now_ms(), /* the specs' clock */

@@ -161,7 +161,7 @@ static const struct kz_cmd commands[] = {
      "Desktop export (result.json), or - for stdin.  Records that cannot be decoded go to the\n"
      "dead-letter file with their reason; everything else is counted.  The report gives totals,\n"
      "posts per hour, posts by platform, language, region and topic, top hashtags, distinct\n"
-     "authors, dead letters by reason, and the calls to action found (the newest --top of\n"
+     "authors, dead letters by reason, and the calls to action found (the newest --limit of\n"
      "them: time, region, snippet, evidence).",
      replay_opts, KZ_ARGS_ANY, kz_cmd_replay},
     {"query", "series|top|distinct|dims|posts ARG (--redis URL | FILE...) [options]",

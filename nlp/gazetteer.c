@@ -84,6 +84,8 @@ static void gerr(struct gaz_build *b, uint32_t line, const char *fmt, ...)
 
     if (k < 0)
         k = 0;
+    if ((size_t)k >= sizeof(msg))
+        k = (int)sizeof(msg) - 1; /* a name that fills the buffer: the message is cut */
     va_start(ap, fmt);
     vsnprintf(msg + k, sizeof(msg) - (size_t)k, fmt, ap);
     va_end(ap);

@@ -199,6 +199,8 @@ static void report(struct lx_build *b, const char *fmt, ...)
     k = snprintf(msg, sizeof(msg), "%s:%zu: ", b->fname, b->line);
     if (k < 0)
         k = 0;
+    if ((size_t)k >= sizeof(msg))
+        k = (int)sizeof(msg) - 1; /* a name that fills the buffer: the message is cut */
     va_start(ap, fmt);
     vsnprintf(msg + k, sizeof(msg) - (size_t)k, fmt, ap);
     va_end(ap);

@@ -119,10 +119,17 @@ int pipeline_dim_values(const struct pipeline_known *known, const char *kind,
         rc = add_value(out, "pro_ukraine", 11);
         if (!rc)
             rc = add_value(out, "pro_russia", 10);
+        if (rc)
+            pipeline_values_free(out);
         return rc ? rc : 1;
     }
-    if (!strcmp(kind, "mob"))
-        return add_value(out, "call", 4) ? KZ_ENOMEM : 1;
+    if (!strcmp(kind, "mob")) {
+        if (add_value(out, "call", 4)) {
+            pipeline_values_free(out);
+            return KZ_ENOMEM;
+        }
+        return 1;
+    }
     if (strcmp(kind, "topic") && strcmp(kind, "region") && strcmp(kind, "city"))
         return 0; /* platform, lang: any value of their syntax */
     if (!strcmp(kind, "region") && (rc = add_value(out, "unknown", 7)))

@@ -120,7 +120,13 @@ int pipeline_lexicons_load(const char *dir, struct nlp_lexicon **out, char *err,
     char paths[MAX_LEXICON_FILES][512];
     size_t loaded = 0;
     for (size_t i = 0; i < n; i++) {
-        snprintf(paths[i], sizeof(paths[i]), "%s/%s", dir, names[i]);
+        if ((size_t)snprintf(paths[i], sizeof(paths[i]), "%s/%s", dir, names[i]) >=
+            sizeof(paths[i])) {
+            snprintf(err, errlen, "%s/%s: path longer than %zu bytes", dir, names[i],
+                     sizeof(paths[i]) - 1);
+            rc = KZ_EINVAL;
+            break;
+        }
         char *data;
         size_t len;
         if ((rc = read_file(paths[i], &data, &len))) {
@@ -147,7 +153,11 @@ int pipeline_gazetteer_load(const char *dir, struct nlp_gazetteer **out, char *e
     size_t len;
     int rc;
 
-    snprintf(path, sizeof(path), "%s/gazetteer.tsv", dir);
+    if ((size_t)snprintf(path, sizeof(path), "%s/gazetteer.tsv", dir) >= sizeof(path)) {
+        snprintf(err, errlen, "%s/gazetteer.tsv: path longer than %zu bytes", dir,
+                 sizeof(path) - 1);
+        return KZ_EINVAL;
+    }
     if ((rc = read_file(path, &data, &len))) {
         snprintf(err, errlen, "%s: %s", path, read_error(rc));
         return rc;

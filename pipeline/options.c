@@ -241,6 +241,10 @@ static int set_time(struct kz_config *c, const struct kz_option *o, const char *
         return -1;
     }
     *FIELD(c, o, int64_t) = ms;
+    if (o == &kz_options[OPT_FROM])
+        c->from_set = 1;
+    else if (o == &kz_options[OPT_TO])
+        c->to_set = 1;
     return 0;
 }
 
@@ -383,7 +387,7 @@ const struct kz_option kz_options[KZ_OPT_COUNT] = {
         set_str, F(char *, lexicons), 0, 0, NULL, "lexicons"},
     [OPT_TOP] = {"top", 0, "N",
         "the old name of --limit in replay (and the config key of both)",
-        set_int, F(int, limit), 1, 1000, "an integer from 1 to 1000", "top"},
+        set_int, F(int, limit), 0, 1000000, "an integer from 0 (all) to 1000000", "top"},
     [OPT_FLUSH_POSTS] = {"flush-posts", 0, "N",
         "posts per batch applied to the store (default 10000)",
         set_u64, F(uint64_t, flush_posts), 1, 100000000,

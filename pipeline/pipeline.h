@@ -66,6 +66,7 @@ struct kz_config {
     int64_t lateness_ms;    /* run: allowed lateness for the watermark; default 60000 */
     int64_t from_ms, to_ms; /* query: window [from, to); 0 = default (see
                                pipeline_window_resolve) */
+    int from_set, to_set;   /* --from / --to given (a time spec may be epoch 0) */
     int64_t now_ms;         /* the clock every time spec of the command is read
                                against: taken once, at the first (0 = not yet) */
     int step;               /* query: enum pipeline_step; default PIPELINE_STEP_AUTO */
@@ -392,7 +393,8 @@ const char *pipeline_step_name(enum pipeline_step s);
 int64_t pipeline_now_ms(void);
 
 struct pipeline_window_in {
-    int64_t from_ms, to_ms;      /* as given; 0 = the default */
+    int64_t from_ms, to_ms;      /* as given; 0 = the default, unless *_set */
+    int from_set, to_set;        /* given even when 0 (--from 1970-01-01T00:00:00Z) */
     enum pipeline_step step;     /* PIPELINE_STEP_AUTO: by the span */
     const struct agg_zone *zone; /* NULL = UTC */
     int64_t now_ms;

@@ -83,7 +83,11 @@ static const char *dim_name(const struct nlp_gazetteer *g, enum nlp_names l, con
     const struct nlp_place *pl = dim_place(g, dim);
     if (!pl || (unsigned)l >= NLP_NAMES_COUNT)
         return NULL;
-    snprintf(buf, cap, "%.*s", (int)pl->name[l].n, pl->name[l].p);
+    size_t n = pl->name[l].n < cap ? pl->name[l].n : cap - 1;
+    while (n && n < pl->name[l].n && ((unsigned char)pl->name[l].p[n] & 0xC0) == 0x80)
+        n--; /* a name cut to the buffer ends on a whole character */
+    memcpy(buf, pl->name[l].p, n);
+    buf[n] = '\0';
     return buf;
 }
 

@@ -63,22 +63,23 @@ int pipeline_window_resolve(const struct pipeline_window_in *in, struct pipeline
 {
     char a[40], b[40];
     int64_t from = in->from_ms, to = in->to_ms;
+    int has_from = in->from_set || from, has_to = in->to_set || to;
 
-    if (from && from > in->now_ms) {
+    if (has_from && from > in->now_ms) {
         agg_zone_format(in->zone, from, a, sizeof(a));
         agg_zone_format(in->zone, in->now_ms, b, sizeof(b));
         snprintf(err, errlen, "--from %s is in the future (now is %s)", a, b);
         return KZ_EINVAL;
     }
     int have_data = in->archive && in->data_to > in->data_from;
-    if (!to)
+    if (!has_to)
         to = have_data ? in->data_to : in->now_ms;
-    if (!from)
+    if (!has_from)
         from = have_data ? in->data_from : to - 24 * AGG_HOUR_MS;
     if (to <= from) {
         agg_zone_format(in->zone, from, a, sizeof(a));
         agg_zone_format(in->zone, to, b, sizeof(b));
-        if (in->to_ms)
+        if (has_to)
             snprintf(err, errlen, "empty window: --to %s must be after --from %s", b, a);
         else
             snprintf(err, errlen,

@@ -106,5 +106,13 @@ echo 'Слава Украине, Россия агрессор' | KZPULSE_DATA="
 if ! grep -q "\"category\":\"model/" "$tmp/c3"; then ok "--lexicons DIR brings no default models"
 else bad "--lexicons DIR loaded the data directory's models"; fi
 
+# A lexicon folder whose file paths would not fit: refused in one line, no cut name.
+long="$tmp/$(printf 'd%.0s' $(seq 1 240))/$(printf 'e%.0s' $(seq 1 240))"
+mkdir -p "$long" && cp "$ROOT"/lexicons/*.tsv "$long/"
+kz classify --lexicons "$long" </dev/null >"$tmp/long.out" 2>&1
+rc=$?
+[ $rc -eq 2 ] && grep -q 'path longer than 511 bytes' "$tmp/long.out" && ok "a lexicon path too long is refused" ||
+    bad "long lexicon path: exit $rc: $(head -2 "$tmp/long.out")"
+
 [ $fails -eq 0 ] && echo "all data-directory checks passed"
 exit $((fails > 0))

@@ -51,7 +51,7 @@ expect 2 "unknown flag --bogus" kz replay --bogus x.jsonl
 expect 2 "unknown flag -Q" kz replay -Q x.jsonl
 expect 2 "--schema: expected one of auto, generic, telegram, vk, x" kz replay --schema xml x.jsonl
 expect 2 "--max-text: expected a size" kz replay --max-text lots x.jsonl
-expect 2 "--top: expected an integer from 1 to 1000" kz replay --top 0 x.jsonl
+expect 2 "--top: expected an integer from 0 (all) to 1000000" kz replay --top -1 x.jsonl
 expect 2 "--top needs a value" kz replay --top
 expect 2 "--json takes no value" kz replay --json=yes x.jsonl
 expect 2 "no input files" kz replay

@@ -124,6 +124,10 @@ kz replay --tz Europe/Nowhere "$tmp/days.jsonl" -d "$tmp/dead.jsonl" >"$tmp/e" 2
     ok "--gran day" || fail "--gran day"
 kz query --help | grep -q -- "--step" && ! kz query --help | grep -q -- "--gran" &&
     ok "help names --step only" || fail "help: --gran listed or --step missing"
+# An edge at epoch 0 is an edge, not "not given": the window is the one asked.
+out=$(kz query series all "$tmp/days.jsonl" --from 1970-01-01T00:00:00Z --to 1970-01-01T00:10:00Z --tz UTC 2>&1)
+echo "$out" | grep -qx 'total	0' && echo "$out" | head -1 | grep -q '^1970-01-01T00:00:00Z' &&
+    ok "--from at epoch 0 is kept" || fail "--from at epoch 0: $(echo "$out" | head -3)"
 
 echo "$fails failed"
 [ "$fails" -eq 0 ]
