@@ -15,9 +15,10 @@
  * sketches and adds not-yet-set offset slots: everything that can fail, and
  * nothing a query can see, because queries skip zero counts, an empty sketch
  * adds nothing to a merge, bounds() only reports buckets marked live and an
- * offset slot is invisible until set.  Commit then only looks up what prepare
- * made and adds to it, which cannot fail.  A failed prepare leaves harmless
- * placeholders that a later apply reuses.
+ * offset slot is invisible until set.  Prepare notes where each entry went
+ * (bucket, map and string id; for an author, its sketch), so commit neither
+ * interns nor searches buckets again: it only adds, which cannot fail.  A
+ * failed prepare leaves harmless placeholders that a later apply reuses.
  *
  * Idempotency: when every given position is at or below the stored offset
  * of its partition, apply returns 1 before touching anything; otherwise it
@@ -104,10 +105,23 @@ struct mem_sres {
     int keep;
 };
 
+/* Where prepare put a counter, top-k member or author: commit adds there
+ * without interning or finding the bucket again.  Buckets are allocated one
+ * by one and their maps are inside them, so both addresses hold until the
+ * sweep after commit; a map's values may move as prepare grows it, so commit
+ * finds the value by id. */
+struct mem_kres {
+    struct mem_bucket *b;
+    struct agg_imap *map; /* counts or top[k]; NULL for an author (idx: its HLL) */
+    uint32_t id;          /* string id, or the HLL's index in b->hlls */
+};
+
 struct mem_store {
     struct mem_gran gran[2]; /* by enum agg_gran */
     struct mem_sres *sres;   /* one per sample of the batch being applied */
     size_t nsres, cap_sres;
+    struct mem_kres *kres; /* one per count, top-k and author entry of the batch */
+    size_t nkres, cap_kres;
     struct agg_strtab strs;
     struct mem_offset *off;
     size_t noff, cap_off;
@@ -249,6 +263,7 @@ struct apply_ctx {
     const struct mem_bucket *last_b;
     uint32_t last_off;
     size_t isres; /* commit: the next entry of m->sres */
+    size_t ikres; /* commit: the next entry of m->kres */
     /* prepare: (minute, dim) -> bucket and list, by the address of the dim's
      * bytes in the batch (one address per batch entry, fixed while it is
      * applied): the posts of a minute hit it, sparing intern and lookups */
@@ -299,29 +314,57 @@ static int offset_prepare(struct mem_store *m, const struct agg_position *p)
     return KZ_OK;
 }
 
+/* Room for one more entry in m->kres (prepare). */
+static int kres_reserve(struct mem_store *m)
+{
+    if (m->nkres == m->cap_kres) {
+        size_t cap = m->cap_kres ? m->cap_kres * 2 : 1024;
+        struct mem_kres *a = realloc(m->kres, cap * sizeof *a);
+
+        if (!a)
+            return KZ_ENOMEM;
+        m->kres = a;
+        m->cap_kres = cap;
+    }
+    return KZ_OK;
+}
+
+/* The next entry prepare left for commit, or NULL (a bug: commit saw more
+ * entries than prepare). */
+static const struct mem_kres *kres_next(struct apply_ctx *c)
+{
+    return c->ikres < c->m->nkres ? &c->m->kres[c->ikres++] : NULL;
+}
+
 /* One increment of a bucket's counters (top_kind < 0) or of one of its top-k
- * maps.  Prepare (c->commit == 0) creates every entry the increment needs;
- * commit only adds, so it cannot fail once prepare succeeded. */
+ * maps.  Prepare (c->commit == 0) creates every entry the increment needs and
+ * notes where it is (m->kres); commit only adds, so it cannot fail once
+ * prepare succeeded. */
 static int apply_to(struct apply_ctx *c, struct mem_gran *g, int64_t bucket_ms, struct kz_str key,
                     int top_kind, int64_t n)
 {
+    const struct mem_kres *r;
     struct mem_bucket *b;
+    struct agg_imap *map;
     uint32_t id;
     int64_t *val;
     int isnew, rc;
 
     if (!c->commit) {
-        if ((rc = agg_strtab_intern(&c->m->strs, key.p, key.n, &id)) ||
+        if ((rc = kres_reserve(c->m)) || (rc = agg_strtab_intern(&c->m->strs, key.p, key.n, &id)) ||
             (rc = bucket_get(g, bucket_ms, &b)))
             return rc;
-        return agg_imap_upsert(top_kind < 0 ? &b->counts : &b->top[top_kind], id, &val, &isnew);
+        map = top_kind < 0 ? &b->counts : &b->top[top_kind];
+        if ((rc = agg_imap_upsert(map, id, &val, &isnew)))
+            return rc;
+        c->m->kres[c->m->nkres++] = (struct mem_kres){b, map, id};
+        return KZ_OK;
     }
     /* Prepare made all of these; a miss would be a bug, not a runtime error. */
-    if (!agg_strtab_find(&c->m->strs, key.p, key.n, &id) || !(b = bucket_find(g, bucket_ms)) ||
-        !(val = agg_imap_find(top_kind < 0 ? &b->counts : &b->top[top_kind], id)))
+    if (!(r = kres_next(c)) || !r->map || !(val = agg_imap_find(r->map, r->id)))
         return KZ_EINVAL;
     *val += n;
-    gran_commit(g, b);
+    gran_commit(g, r->b);
     return KZ_OK;
 }
 
@@ -339,14 +382,17 @@ static int apply_top(void *vctx, int64_t hour_ms, enum agg_top_kind k, struct kz
     return apply_to(c, &c->m->gran[AGG_HOUR], hour_ms, member, (int)k, n);
 }
 
-static int hll_prepare(struct mem_bucket *b, uint32_t id)
+/* The index in b->hlls of the sketch of dim id, made empty if missing. */
+static int hll_prepare(struct mem_bucket *b, uint32_t id, uint32_t *idx)
 {
     struct agg_hll *h;
     int64_t *val;
     int isnew, rc;
 
-    if (agg_imap_find(&b->hll_idx, id))
+    if ((val = agg_imap_find(&b->hll_idx, id))) {
+        *idx = (uint32_t)*val;
         return KZ_OK;
+    }
     if (b->nhll == b->cap_hll) {
         size_t cap = b->cap_hll ? b->cap_hll * 2 : 8;
         struct agg_hll **a = realloc(b->hlls, cap * sizeof *a);
@@ -356,6 +402,8 @@ static int hll_prepare(struct mem_bucket *b, uint32_t id)
         b->hlls = a;
         b->cap_hll = cap;
     }
+    if (b->nhll >= UINT32_MAX / 2)
+        return KZ_ERANGE;
     h = malloc(sizeof *h);
     if (!h)
         return KZ_ENOMEM;
@@ -365,6 +413,7 @@ static int hll_prepare(struct mem_bucket *b, uint32_t id)
     }
     agg_hll_init(h);
     *val = (int64_t)b->nhll;
+    *idx = (uint32_t)b->nhll;
     b->hlls[b->nhll++] = h;
     return KZ_OK;
 }
@@ -373,22 +422,22 @@ static int apply_author(void *vctx, int64_t hour_ms, struct kz_str dim, struct k
 {
     struct apply_ctx *c = vctx;
     struct mem_gran *g = &c->m->gran[AGG_HOUR];
+    const struct mem_kres *r;
     struct mem_bucket *b;
-    uint32_t id;
-    int64_t *val;
+    uint32_t id, idx;
     int rc;
 
     if (!c->commit) {
-        if ((rc = agg_strtab_intern(&c->m->strs, dim.p, dim.n, &id)) ||
-            (rc = bucket_get(g, hour_ms, &b)))
+        if ((rc = kres_reserve(c->m)) || (rc = agg_strtab_intern(&c->m->strs, dim.p, dim.n, &id)) ||
+            (rc = bucket_get(g, hour_ms, &b)) || (rc = hll_prepare(b, id, &idx)))
             return rc;
-        return hll_prepare(b, id);
+        c->m->kres[c->m->nkres++] = (struct mem_kres){b, NULL, idx};
+        return KZ_OK;
     }
-    if (!agg_strtab_find(&c->m->strs, dim.p, dim.n, &id) || !(b = bucket_find(g, hour_ms)) ||
-        !(val = agg_imap_find(&b->hll_idx, id)))
+    if (!(r = kres_next(c)) || r->map || r->id >= r->b->nhll)
         return KZ_EINVAL;
-    agg_hll_add(b->hlls[*val], author.p, author.n);
-    gran_commit(g, b);
+    agg_hll_add(r->b->hlls[r->id], author.p, author.n);
+    gran_commit(g, r->b);
     return KZ_OK;
 }
 
@@ -591,6 +640,7 @@ static int mem_apply(void *self, const struct agg_batch *batch, const struct agg
     memset(&c, 0, sizeof c);
     c.m = m;
     m->nsres = 0;
+    m->nkres = 0;
     for (size_t i = 0; i < npos; i++)
         if ((rc = offset_prepare(m, &pos[i])))
             return agg_errf(err, errlen, rc, "apply: preparing offset of %s/%d: %s", pos[i].source,
@@ -608,6 +658,7 @@ static int mem_apply(void *self, const struct agg_batch *batch, const struct agg
     c.last_rec = NULL;
     c.last_b = NULL;
     c.isres = 0;
+    c.ikres = 0;
     if ((rc = agg_batch_foreach_count(batch, apply_count, &c)) ||
         (rc = agg_batch_foreach_top(batch, apply_top, &c)) ||
         (rc = agg_batch_foreach_author(batch, apply_author, &c)) ||
@@ -911,6 +962,7 @@ static void mem_free(void *self)
     agg_strtab_free(&m->strs);
     agg_wmtab_free(&m->wm);
     free(m->sres);
+    free(m->kres);
     free(m);
 }
 
