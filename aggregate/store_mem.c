@@ -116,12 +116,21 @@ struct mem_kres {
     uint32_t id;          /* string id, or the HLL's index in b->hlls */
 };
 
+/* A key's bytes in the batch being applied and their string id. */
+struct mem_sid {
+    const char *p; /* NULL: empty slot */
+    size_t n;
+    uint32_t id;
+};
+
 struct mem_store {
     struct mem_gran gran[2]; /* by enum agg_gran */
     struct mem_sres *sres;   /* one per sample of the batch being applied */
     size_t nsres, cap_sres;
     struct mem_kres *kres; /* one per count, top-k and author entry of the batch */
     size_t nkres, cap_kres;
+    struct mem_sid *sid; /* prepare: key bytes in the batch -> string id (see sid_intern) */
+    size_t nsid, used_sid;
     struct agg_strtab strs;
     struct mem_offset *off;
     size_t noff, cap_off;
@@ -314,6 +323,52 @@ static int offset_prepare(struct mem_store *m, const struct agg_position *p)
     return KZ_OK;
 }
 
+/* Intern key.  The batch keeps one copy of each distinct key of its counters
+ * and top-k members, so within one apply the address of the bytes names the
+ * string: a map address -> id (reset per apply) spares hashing the bytes and
+ * probing the string table for each of the many entries sharing a key. */
+static int sid_intern(struct mem_store *m, struct kz_str key, uint32_t *id)
+{
+    size_t i, mask;
+    int rc;
+
+    if (m->used_sid * 2 >= m->nsid) { /* keep the load <= 1/2 */
+        size_t n = m->nsid ? m->nsid * 2 : 1024;
+        struct mem_sid *a = calloc(n, sizeof *a);
+
+        if (!a)
+            return KZ_ENOMEM;
+        for (size_t j = 0; j < m->nsid; j++) {
+            if (!m->sid[j].p)
+                continue;
+            i = (size_t)(((uintptr_t)m->sid[j].p * 0x9e3779b97f4a7c15ULL) >> 20) & (n - 1);
+            while (a[i].p)
+                i = (i + 1) & (n - 1);
+            a[i] = m->sid[j];
+        }
+        free(m->sid);
+        m->sid = a;
+        m->nsid = n;
+    }
+    mask = m->nsid - 1;
+    i = (size_t)(((uintptr_t)key.p * 0x9e3779b97f4a7c15ULL) >> 20) & mask;
+    for (; m->sid[i].p; i = (i + 1) & mask) {
+        if (m->sid[i].p == key.p && m->sid[i].n == key.n) {
+            *id = m->sid[i].id;
+            return KZ_OK;
+        }
+    }
+    if ((rc = agg_strtab_intern(&m->strs, key.p, key.n, id)))
+        return rc;
+    if (key.p) {
+        m->sid[i].p = key.p;
+        m->sid[i].n = key.n;
+        m->sid[i].id = *id;
+        m->used_sid++;
+    }
+    return KZ_OK;
+}
+
 /* Room for one more entry in m->kres (prepare). */
 static int kres_reserve(struct mem_store *m)
 {
@@ -351,7 +406,7 @@ static int apply_to(struct apply_ctx *c, struct mem_gran *g, int64_t bucket_ms, 
     int isnew, rc;
 
     if (!c->commit) {
-        if ((rc = kres_reserve(c->m)) || (rc = agg_strtab_intern(&c->m->strs, key.p, key.n, &id)) ||
+        if ((rc = kres_reserve(c->m)) || (rc = sid_intern(c->m, key, &id)) ||
             (rc = bucket_get(g, bucket_ms, &b)))
             return rc;
         map = top_kind < 0 ? &b->counts : &b->top[top_kind];
@@ -641,6 +696,10 @@ static int mem_apply(void *self, const struct agg_batch *batch, const struct agg
     c.m = m;
     m->nsres = 0;
     m->nkres = 0;
+    if (m->used_sid) { /* addresses name strings within one batch only */
+        memset(m->sid, 0, m->nsid * sizeof *m->sid);
+        m->used_sid = 0;
+    }
     for (size_t i = 0; i < npos; i++)
         if ((rc = offset_prepare(m, &pos[i])))
             return agg_errf(err, errlen, rc, "apply: preparing offset of %s/%d: %s", pos[i].source,
@@ -963,6 +1022,7 @@ static void mem_free(void *self)
     agg_wmtab_free(&m->wm);
     free(m->sres);
     free(m->kres);
+    free(m->sid);
     free(m);
 }
 
