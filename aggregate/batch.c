@@ -20,7 +20,7 @@
  * tables have grown to a flush's working set, adding a post allocates nothing.
  * agg_batch_reset() empties entries, slots and arena but keeps their memory.
  *
- * Samples: a list of references (minute counter entry, record) in the order
+ * Samples: a list of references (minute, dimension, record) in the order
  * posts were added.  The minute counter of a sampled dimension is the tally:
  * a post whose increment leaves it at most AGG_SAMPLES_MAX is among the
  * first 20 of its (minute, dimension) and is kept, so sampling costs no
@@ -62,9 +62,11 @@ struct agg_tab {
 };
 
 struct agg_sample_ref {
-    uint32_t entry; /* index into counts.e: the (minute, dim) counter */
-    uint32_t len;   /* record bytes */
-    size_t off;     /* record bytes in recs */
+    int64_t minute_ms; /* the (minute, dim) counter's, copied so that iterating */
+    size_t dim_off;    /* the samples reads the refs one after the other */
+    uint32_t dim_len;
+    uint32_t len; /* record bytes */
+    size_t off;   /* record bytes in recs */
 };
 
 struct agg_batch {
@@ -396,7 +398,9 @@ int agg_batch_add(struct agg_batch *b, const struct agg_facts *f)
                         have_rec = 1;
                     }
                     r = &b->refs[b->nrefs++];
-                    r->entry = (uint32_t)entry;
+                    r->minute_ms = minute;
+                    r->dim_off = str->off;
+                    r->dim_len = str->len;
                     r->off = rec_off;
                     r->len = (uint32_t)rec_len;
                 }
@@ -486,8 +490,7 @@ int agg_batch_foreach_sample(const struct agg_batch *b, agg_sample_fn fn, void *
         return KZ_EINVAL;
     for (size_t i = 0; i < b->nrefs; i++) {
         const struct agg_sample_ref *r = &b->refs[i];
-        const struct agg_entry *e = &b->counts.e[r->entry];
-        int rc = fn(ctx, e->bucket_ms, kz_str_make(b->arena + e->off, e->len),
+        int rc = fn(ctx, r->minute_ms, kz_str_make(b->arena + r->dim_off, r->dim_len),
                     kz_str_make(b->recs + r->off, r->len));
 
         if (rc)

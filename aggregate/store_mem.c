@@ -36,7 +36,8 @@
  * batches bring them, so the first ones stay -- as in Redis.  (A fixed array
  * of 20 per list would cost 160 bytes for a list of one: most minutes of an
  * archive hold a post or two per region.)  Prepare counts the records each list will take (pending)
- * and grows the record bytes for them; commit copies them in.  A post kept for several dimensions
+ * and then grows each bucket's record bytes and sample array once, to exactly what they will hold
+ * (samples_room); commit copies them in.  A post kept for several dimensions
  * of one minute is stored once (the batch hands its samples one after another, with the same bytes)
  * and referred to by each list. Retention drops them with their minute.
  *
@@ -526,7 +527,7 @@ static int apply_sample(void *vctx, int64_t minute_ms, struct kz_str dim, struct
             b = c->hit[h].b;
             sli = c->hit[h].sl;
         } else {
-            if ((rc = agg_strtab_intern(&m->strs, dim.p, dim.n, &id)) ||
+            if ((rc = sid_intern(m, dim, &id)) ||
                 (rc = bucket_get(&m->gran[AGG_MINUTE], minute_ms, &b)))
                 return rc;
             if (b->nsl == b->cap_sl) { /* room for a new list (harmless if unused) */
@@ -558,29 +559,10 @@ static int apply_sample(void *vctx, int64_t minute_ms, struct kz_str dim, struct
             m->nsres++;
             return KZ_OK;
         }
-        if (b->nse + b->npending == b->cap_se) {
-            size_t cap = b->cap_se ? b->cap_se * 2 : 16;
-            struct mem_sent *a = realloc(b->se, cap * sizeof *a);
-
-            if (!a)
-                return KZ_ENOMEM;
-            b->se = a;
-            b->cap_se = cap;
-        }
+        /* room in se and recs is made once per bucket, by samples_room() */
         if (!(rec.p == c->last_rec && b == c->last_b)) { /* else: shares the record before */
             if (rec.n > UINT32_MAX / 4 || b->rlen + b->rreserved + rec.n > UINT32_MAX / 2)
                 return KZ_ERANGE;
-            if (b->rlen + b->rreserved + rec.n > b->rcap) {
-                size_t cap = b->rcap ? b->rcap : 1024;
-                char *p;
-
-                while (cap < b->rlen + b->rreserved + rec.n)
-                    cap *= 2;
-                if (!(p = realloc(b->recs, cap)))
-                    return KZ_ENOMEM;
-                b->recs = p;
-                b->rcap = cap;
-            }
             b->rreserved += rec.n;
             c->last_rec = rec.p;
             c->last_b = b;
@@ -618,39 +600,40 @@ static int apply_sample(void *vctx, int64_t minute_ms, struct kz_str dim, struct
     return KZ_OK;
 }
 
-/* After a commit: a minute older than the newest rarely takes more samples
- * (late posts only), so the buckets this apply wrote to, but the newest, give
- * back the room doubling left in their records and sample arrays (realloc
- * shrinks in place; a late post grows them again).  On a sparse archive that
- * room was a third of the samples' memory. */
-static void samples_fit(struct mem_store *m)
+/* After prepare counted the samples in: grow each bucket's records and
+ * sample array once, to exactly what it will hold.  A minute older than the
+ * newest rarely takes more samples (late posts only), and a minute of a
+ * sparse archive holds a few posts, so room left by doubling would mostly
+ * stay unused (it was a third of the samples' memory); the newest minute
+ * grows again, once, with the next apply. */
+static int samples_room(struct mem_store *m)
 {
-    const struct mem_gran *g = &m->gran[AGG_MINUTE];
     struct mem_bucket *last = NULL;
 
     for (size_t i = 0; i < m->nsres; i++) {
         struct mem_bucket *b = m->sres[i].b;
 
-        if (b == last || b->start >= g->newest)
+        if (b == last)
             continue;
         last = b;
-        if (b->rcap > b->rlen + 64 && b->rlen) {
-            char *p = realloc(b->recs, b->rlen);
+        if (b->rlen + b->rreserved > b->rcap) {
+            char *p = realloc(b->recs, b->rlen + b->rreserved);
 
-            if (p) {
-                b->recs = p;
-                b->rcap = b->rlen;
-            }
+            if (!p)
+                return KZ_ENOMEM;
+            b->recs = p;
+            b->rcap = b->rlen + b->rreserved;
         }
-        if (b->cap_se > b->nse + 4 && b->nse) {
-            struct mem_sent *a = realloc(b->se, b->nse * sizeof *a);
+        if (b->nse + b->npending > b->cap_se) {
+            struct mem_sent *a = realloc(b->se, (b->nse + b->npending) * sizeof *a);
 
-            if (a) {
-                b->se = a;
-                b->cap_se = b->nse;
-            }
+            if (!a)
+                return KZ_ENOMEM;
+            b->se = a;
+            b->cap_se = b->nse + b->npending;
         }
     }
+    return KZ_OK;
 }
 
 /* After a failed prepare: forget what it counted in (the bytes it grew stay). */
@@ -707,7 +690,7 @@ static int mem_apply(void *self, const struct agg_batch *batch, const struct agg
     if ((rc = agg_batch_foreach_count(batch, apply_count, &c)) ||
         (rc = agg_batch_foreach_top(batch, apply_top, &c)) ||
         (rc = agg_batch_foreach_author(batch, apply_author, &c)) ||
-        (rc = agg_batch_foreach_sample(batch, apply_sample, &c))) {
+        (rc = agg_batch_foreach_sample(batch, apply_sample, &c)) || (rc = samples_room(m))) {
         samples_unprepare(m);
         return agg_errf(err, errlen, rc, "apply: preparing %zu keys: %s (nothing applied)",
                         agg_batch_keys(batch), kz_strerror(rc));
@@ -730,7 +713,6 @@ static int mem_apply(void *self, const struct agg_batch *batch, const struct agg
             o->offset = pos[i].offset;
         o->set = 1;
     }
-    samples_fit(m);
     gran_sweep(&m->gran[AGG_MINUTE]);
     gran_sweep(&m->gran[AGG_HOUR]);
     return KZ_OK;
