@@ -170,7 +170,10 @@ int agg_batch_add(struct agg_batch *b, const struct agg_facts *f);
 uint64_t agg_batch_posts(const struct agg_batch *b); /* posts added since reset */
 size_t agg_batch_keys(const struct agg_batch *b);    /* distinct counter keys */
 
-/* Iterate the batch's contents (order unspecified); a non-zero return stops. */
+/* Iterate the batch's contents (order unspecified); a non-zero return stops.
+ * The strings handed to fn are borrowed from the batch and stay where they
+ * are until it is added to or reset; the dims and members of counts and tops
+ * are one copy per distinct string, so equal keys come at the same address. */
 typedef int (*agg_count_fn)(void *ctx, enum agg_gran g, int64_t bucket_ms, struct kz_str dim,
                             int64_t n);
 typedef int (*agg_topm_fn)(void *ctx, int64_t hour_ms, enum agg_top_kind k, struct kz_str member,

@@ -8,7 +8,11 @@
  * a linear scan and replaying the same posts yields the same order) plus a
  * power-of-two slot array of entry indices probed linearly.  A key's hash is
  * the per-post string hash from dims.c mixed with the bucket and the kind, so
- * the bytes of a dimension are hashed once for both granularities.
+ * the bytes of a dimension are hashed once for both granularities.  The keys
+ * of counts and tops are interned in a fourth table (strs) first: the arena
+ * holds one copy of each distinct key, equal keys have equal offsets, so
+ * those two tables compare offsets instead of bytes, and a store can tell a
+ * key by its address while it applies the batch (store_mem.c does).
  *
  * agg_batch_add() first expands the post, then reserves room for the worst
  * case (every key new) in the tables and the arena, and only then inserts:
@@ -16,7 +20,7 @@
  * tables have grown to a flush's working set, adding a post allocates nothing.
  * agg_batch_reset() empties entries, slots and arena but keeps their memory.
  *
- * Samples: a list of references (minute counter entry, record) in the order
+ * Samples: a list of references (minute, dimension, record) in the order
  * posts were added.  The minute counter of a sampled dimension is the tally:
  * a post whose increment leaves it at most AGG_SAMPLES_MAX is among the
  * first 20 of its (minute, dimension) and is kept, so sampling costs no
@@ -29,7 +33,8 @@
  *
  * Invariants: the load factor of every slot array stays <= 3/4; an entry's
  * key bytes live at arena[off, off + len) and, for authors, the first split
- * bytes are the dimension and the rest the author.
+ * bytes are the dimension and the rest the author; an entry of counts or tops
+ * has the off and len of its key's entry in strs.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -57,13 +62,16 @@ struct agg_tab {
 };
 
 struct agg_sample_ref {
-    uint32_t entry; /* index into counts.e: the (minute, dim) counter */
-    uint32_t len;   /* record bytes */
-    size_t off;     /* record bytes in recs */
+    int64_t minute_ms; /* the (minute, dim) counter's, copied so that iterating */
+    size_t dim_off;    /* the samples reads the refs one after the other */
+    uint32_t dim_len;
+    uint32_t len; /* record bytes */
+    size_t off;   /* record bytes in recs */
 };
 
 struct agg_batch {
     struct agg_tab counts, tops, authors;
+    struct agg_tab strs; /* the distinct key bytes of counts and tops (bucket 0, sub 0) */
     struct agg_sample_ref *refs;
     size_t nrefs, cap_refs;
     char *recs; /* sample records: apart from the key bytes, which stay dense */
@@ -246,6 +254,37 @@ static struct agg_entry *tab_upsert(struct agg_batch *b, struct agg_tab *t, uint
     return e;
 }
 
+/* Add n to the entry for (hash, bucket, sub, the string at off); room must be
+ * reserved.  Strings are interned in b->strs, so equal keys have equal
+ * offsets and the bytes need no comparison. */
+static struct agg_entry *tab_upsert_str(struct agg_tab *t, uint64_t hash, int64_t bucket,
+                                        uint8_t sub, const struct agg_entry *str, int64_t n)
+{
+    size_t mask = t->nslot - 1, i = (size_t)hash & mask;
+    struct agg_entry *e;
+
+    while (t->slot[i]) {
+        e = &t->e[t->slot[i] - 1];
+        if (e->hash == hash && e->bucket_ms == bucket && e->sub == sub && e->off == str->off &&
+            e->len == str->len) {
+            e->count += n;
+            return e;
+        }
+        i = (i + 1) & mask;
+    }
+    e = &t->e[t->n];
+    e->hash = hash;
+    e->bucket_ms = bucket;
+    e->count = n;
+    e->off = str->off;
+    e->len = str->len;
+    e->split = str->len;
+    e->sub = sub;
+    t->slot[i] = (uint32_t)(t->n + 1);
+    t->n++;
+    return e;
+}
+
 /* ---------------------------------------------------------------------------
  * Public API
  * ------------------------------------------------------------------------ */
@@ -271,6 +310,7 @@ void agg_batch_free(struct agg_batch *b)
     tab_free(&b->counts);
     tab_free(&b->tops);
     tab_free(&b->authors);
+    tab_free(&b->strs);
     free(b->refs);
     free(b->recs);
     agg_expansion_free(&b->x);
@@ -285,6 +325,7 @@ void agg_batch_reset(struct agg_batch *b)
     tab_clear(&b->counts);
     tab_clear(&b->tops);
     tab_clear(&b->authors);
+    tab_clear(&b->strs);
     b->nrefs = 0;
     b->rlen = 0;
     b->alen = 0;
@@ -320,7 +361,8 @@ int agg_batch_add(struct agg_batch *b, const struct agg_facts *f)
     /* Worst case: every key is new.  Reserve it all before touching a table. */
     arena_more = 2 * x->bytes_count + x->bytes_top + x->bytes_author + x->n_author * f->author.n;
     if ((rc = tab_reserve(&b->counts, 2 * x->n_count)) || (rc = tab_reserve(&b->tops, x->n_top)) ||
-        (rc = tab_reserve(&b->authors, x->n_author)) || (rc = refs_reserve(b, nsample)) ||
+        (rc = tab_reserve(&b->authors, x->n_author)) ||
+        (rc = tab_reserve(&b->strs, x->n_count + x->n_top)) || (rc = refs_reserve(b, nsample)) ||
         (rc = arena_reserve(b, arena_more)) || (nsample && (rc = recs_reserve(b))))
         return rc;
 
@@ -332,18 +374,20 @@ int agg_batch_add(struct agg_batch *b, const struct agg_facts *f)
         for (size_t i = 0; i < x->n; i++) {
             const struct agg_key *k = &x->keys[i];
             const char *p = x->buf + k->off;
+            const struct agg_entry *str = NULL;
 
+            if (k->kind != AGG_KEY_AUTHOR)
+                str = tab_upsert(b, &b->strs, k->hash, 0, 0, p, k->len, NULL, 0, 0);
             switch (k->kind) {
             case AGG_KEY_COUNT: {
                 /* The minute counter is also the (minute, dim)'s tally of
                  * posts: the first AGG_SAMPLES_MAX of them are kept. */
-                struct agg_entry *e =
-                    tab_upsert(b, &b->counts, key_hash(k->hash, minute, AGG_MINUTE), minute,
-                               AGG_MINUTE, p, k->len, NULL, 0, 1);
+                struct agg_entry *e = tab_upsert_str(
+                    &b->counts, key_hash(k->hash, minute, AGG_MINUTE), minute, AGG_MINUTE, str, 1);
                 size_t entry = (size_t)(e - b->counts.e);
 
-                tab_upsert(b, &b->counts, key_hash(k->hash, hour, AGG_HOUR), hour, AGG_HOUR, p,
-                           k->len, NULL, 0, 1);
+                tab_upsert_str(&b->counts, key_hash(k->hash, hour, AGG_HOUR), hour, AGG_HOUR, str,
+                               1);
                 if (k->sub && b->counts.e[entry].count <= AGG_SAMPLES_MAX) {
                     struct agg_sample_ref *r;
 
@@ -354,15 +398,16 @@ int agg_batch_add(struct agg_batch *b, const struct agg_facts *f)
                         have_rec = 1;
                     }
                     r = &b->refs[b->nrefs++];
-                    r->entry = (uint32_t)entry;
+                    r->minute_ms = minute;
+                    r->dim_off = str->off;
+                    r->dim_len = str->len;
                     r->off = rec_off;
                     r->len = (uint32_t)rec_len;
                 }
                 break;
             }
             case AGG_KEY_TOP:
-                tab_upsert(b, &b->tops, key_hash(k->hash, hour, k->sub), hour, k->sub, p, k->len,
-                           NULL, 0, 1);
+                tab_upsert_str(&b->tops, key_hash(k->hash, hour, k->sub), hour, k->sub, str, 1);
                 break;
             case AGG_KEY_AUTHOR: {
                 /* A set: a repeated (hour, dim, author) is merged, never re-added. */
@@ -445,8 +490,7 @@ int agg_batch_foreach_sample(const struct agg_batch *b, agg_sample_fn fn, void *
         return KZ_EINVAL;
     for (size_t i = 0; i < b->nrefs; i++) {
         const struct agg_sample_ref *r = &b->refs[i];
-        const struct agg_entry *e = &b->counts.e[r->entry];
-        int rc = fn(ctx, e->bucket_ms, kz_str_make(b->arena + e->off, e->len),
+        int rc = fn(ctx, r->minute_ms, kz_str_make(b->arena + r->dim_off, r->dim_len),
                     kz_str_make(b->recs + r->off, r->len));
 
         if (rc)

@@ -15,9 +15,10 @@
  * sketches and adds not-yet-set offset slots: everything that can fail, and
  * nothing a query can see, because queries skip zero counts, an empty sketch
  * adds nothing to a merge, bounds() only reports buckets marked live and an
- * offset slot is invisible until set.  Commit then only looks up what prepare
- * made and adds to it, which cannot fail.  A failed prepare leaves harmless
- * placeholders that a later apply reuses.
+ * offset slot is invisible until set.  Prepare notes where each entry went
+ * (bucket, map and string id; for an author, its sketch), so commit neither
+ * interns nor searches buckets again: it only adds, which cannot fail.  A
+ * failed prepare leaves harmless placeholders that a later apply reuses.
  *
  * Idempotency: when every given position is at or below the stored offset
  * of its partition, apply returns 1 before touching anything; otherwise it
@@ -35,7 +36,8 @@
  * batches bring them, so the first ones stay -- as in Redis.  (A fixed array
  * of 20 per list would cost 160 bytes for a list of one: most minutes of an
  * archive hold a post or two per region.)  Prepare counts the records each list will take (pending)
- * and grows the record bytes for them; commit copies them in.  A post kept for several dimensions
+ * and then grows each bucket's record bytes and sample array once, to exactly what they will hold
+ * (samples_room); commit copies them in.  A post kept for several dimensions
  * of one minute is stored once (the batch hands its samples one after another, with the same bytes)
  * and referred to by each list. Retention drops them with their minute.
  *
@@ -104,10 +106,32 @@ struct mem_sres {
     int keep;
 };
 
+/* Where prepare put a counter, top-k member or author: commit adds there
+ * without interning or finding the bucket again.  Buckets are allocated one
+ * by one and their maps are inside them, so both addresses hold until the
+ * sweep after commit; a map's values may move as prepare grows it, so commit
+ * finds the value by id. */
+struct mem_kres {
+    struct mem_bucket *b;
+    struct agg_imap *map; /* counts or top[k]; NULL for an author (idx: its HLL) */
+    uint32_t id;          /* string id, or the HLL's index in b->hlls */
+};
+
+/* A key's bytes in the batch being applied and their string id. */
+struct mem_sid {
+    const char *p; /* NULL: empty slot */
+    size_t n;
+    uint32_t id;
+};
+
 struct mem_store {
     struct mem_gran gran[2]; /* by enum agg_gran */
     struct mem_sres *sres;   /* one per sample of the batch being applied */
     size_t nsres, cap_sres;
+    struct mem_kres *kres; /* one per count, top-k and author entry of the batch */
+    size_t nkres, cap_kres;
+    struct mem_sid *sid; /* prepare: key bytes in the batch -> string id (see sid_intern) */
+    size_t nsid, used_sid;
     struct agg_strtab strs;
     struct mem_offset *off;
     size_t noff, cap_off;
@@ -249,6 +273,12 @@ struct apply_ctx {
     const struct mem_bucket *last_b;
     uint32_t last_off;
     size_t isres; /* commit: the next entry of m->sres */
+    size_t ikres; /* commit: the next entry of m->kres */
+    /* prepare: the bucket last got per granularity.  A batch lists a post's
+     * keys together, so most entries fall in the bucket of the one before;
+     * this spares the binary search over the buckets (a pointer to follow at
+     * each step) that bucket_find does for any bucket but the newest. */
+    struct mem_bucket *last[2];
     /* prepare: (minute, dim) -> bucket and list, by the address of the dim's
      * bytes in the batch (one address per batch entry, fixed while it is
      * applied): the posts of a minute hit it, sparing intern and lookups */
@@ -299,29 +329,118 @@ static int offset_prepare(struct mem_store *m, const struct agg_position *p)
     return KZ_OK;
 }
 
+/* bucket_get() through c->last. */
+static int ctx_bucket(struct apply_ctx *c, enum agg_gran gr, int64_t start, struct mem_bucket **out)
+{
+    int rc;
+
+    if (c->last[gr] && c->last[gr]->start == start) {
+        *out = c->last[gr];
+        return KZ_OK;
+    }
+    if ((rc = bucket_get(&c->m->gran[gr], start, out)))
+        return rc;
+    c->last[gr] = *out;
+    return KZ_OK;
+}
+
+/* Intern key.  The batch keeps one copy of each distinct key of its counters
+ * and top-k members, so within one apply the address of the bytes names the
+ * string: a map address -> id (reset per apply) spares hashing the bytes and
+ * probing the string table for each of the many entries sharing a key. */
+static int sid_intern(struct mem_store *m, struct kz_str key, uint32_t *id)
+{
+    size_t i, mask;
+    int rc;
+
+    if (m->used_sid * 2 >= m->nsid) { /* keep the load <= 1/2 */
+        size_t n = m->nsid ? m->nsid * 2 : 1024;
+        struct mem_sid *a = calloc(n, sizeof *a);
+
+        if (!a)
+            return KZ_ENOMEM;
+        for (size_t j = 0; j < m->nsid; j++) {
+            if (!m->sid[j].p)
+                continue;
+            i = (size_t)(((uintptr_t)m->sid[j].p * 0x9e3779b97f4a7c15ULL) >> 20) & (n - 1);
+            while (a[i].p)
+                i = (i + 1) & (n - 1);
+            a[i] = m->sid[j];
+        }
+        free(m->sid);
+        m->sid = a;
+        m->nsid = n;
+    }
+    mask = m->nsid - 1;
+    i = (size_t)(((uintptr_t)key.p * 0x9e3779b97f4a7c15ULL) >> 20) & mask;
+    for (; m->sid[i].p; i = (i + 1) & mask) {
+        if (m->sid[i].p == key.p && m->sid[i].n == key.n) {
+            *id = m->sid[i].id;
+            return KZ_OK;
+        }
+    }
+    if ((rc = agg_strtab_intern(&m->strs, key.p, key.n, id)))
+        return rc;
+    if (key.p) {
+        m->sid[i].p = key.p;
+        m->sid[i].n = key.n;
+        m->sid[i].id = *id;
+        m->used_sid++;
+    }
+    return KZ_OK;
+}
+
+/* Room for one more entry in m->kres (prepare). */
+static int kres_reserve(struct mem_store *m)
+{
+    if (m->nkres == m->cap_kres) {
+        size_t cap = m->cap_kres ? m->cap_kres * 2 : 1024;
+        struct mem_kres *a = realloc(m->kres, cap * sizeof *a);
+
+        if (!a)
+            return KZ_ENOMEM;
+        m->kres = a;
+        m->cap_kres = cap;
+    }
+    return KZ_OK;
+}
+
+/* The next entry prepare left for commit, or NULL (a bug: commit saw more
+ * entries than prepare). */
+static const struct mem_kres *kres_next(struct apply_ctx *c)
+{
+    return c->ikres < c->m->nkres ? &c->m->kres[c->ikres++] : NULL;
+}
+
 /* One increment of a bucket's counters (top_kind < 0) or of one of its top-k
- * maps.  Prepare (c->commit == 0) creates every entry the increment needs;
- * commit only adds, so it cannot fail once prepare succeeded. */
+ * maps.  Prepare (c->commit == 0) creates every entry the increment needs and
+ * notes where it is (m->kres); commit only adds, so it cannot fail once
+ * prepare succeeded. */
 static int apply_to(struct apply_ctx *c, struct mem_gran *g, int64_t bucket_ms, struct kz_str key,
                     int top_kind, int64_t n)
 {
+    const struct mem_kres *r;
     struct mem_bucket *b;
+    struct agg_imap *map;
     uint32_t id;
     int64_t *val;
     int isnew, rc;
 
     if (!c->commit) {
-        if ((rc = agg_strtab_intern(&c->m->strs, key.p, key.n, &id)) ||
-            (rc = bucket_get(g, bucket_ms, &b)))
+        if ((rc = kres_reserve(c->m)) || (rc = sid_intern(c->m, key, &id)) ||
+            (rc = ctx_bucket(c, (enum agg_gran)(g - c->m->gran), bucket_ms, &b)))
             return rc;
-        return agg_imap_upsert(top_kind < 0 ? &b->counts : &b->top[top_kind], id, &val, &isnew);
+        map = top_kind < 0 ? &b->counts : &b->top[top_kind];
+        if ((rc = agg_imap_upsert(map, id, &val, &isnew)))
+            return rc;
+        c->m->kres[c->m->nkres++] = (struct mem_kres){b, map, id};
+        return KZ_OK;
     }
     /* Prepare made all of these; a miss would be a bug, not a runtime error. */
-    if (!agg_strtab_find(&c->m->strs, key.p, key.n, &id) || !(b = bucket_find(g, bucket_ms)) ||
-        !(val = agg_imap_find(top_kind < 0 ? &b->counts : &b->top[top_kind], id)))
+    if (!(r = kres_next(c)) || !r->map || !(val = agg_imap_find(r->map, r->id)))
         return KZ_EINVAL;
     *val += n;
-    gran_commit(g, b);
+    gran_commit(g, r->b);
     return KZ_OK;
 }
 
@@ -339,14 +458,17 @@ static int apply_top(void *vctx, int64_t hour_ms, enum agg_top_kind k, struct kz
     return apply_to(c, &c->m->gran[AGG_HOUR], hour_ms, member, (int)k, n);
 }
 
-static int hll_prepare(struct mem_bucket *b, uint32_t id)
+/* The index in b->hlls of the sketch of dim id, made empty if missing. */
+static int hll_prepare(struct mem_bucket *b, uint32_t id, uint32_t *idx)
 {
     struct agg_hll *h;
     int64_t *val;
     int isnew, rc;
 
-    if (agg_imap_find(&b->hll_idx, id))
+    if ((val = agg_imap_find(&b->hll_idx, id))) {
+        *idx = (uint32_t)*val;
         return KZ_OK;
+    }
     if (b->nhll == b->cap_hll) {
         size_t cap = b->cap_hll ? b->cap_hll * 2 : 8;
         struct agg_hll **a = realloc(b->hlls, cap * sizeof *a);
@@ -356,6 +478,8 @@ static int hll_prepare(struct mem_bucket *b, uint32_t id)
         b->hlls = a;
         b->cap_hll = cap;
     }
+    if (b->nhll >= UINT32_MAX / 2)
+        return KZ_ERANGE;
     h = malloc(sizeof *h);
     if (!h)
         return KZ_ENOMEM;
@@ -365,6 +489,7 @@ static int hll_prepare(struct mem_bucket *b, uint32_t id)
     }
     agg_hll_init(h);
     *val = (int64_t)b->nhll;
+    *idx = (uint32_t)b->nhll;
     b->hlls[b->nhll++] = h;
     return KZ_OK;
 }
@@ -373,22 +498,22 @@ static int apply_author(void *vctx, int64_t hour_ms, struct kz_str dim, struct k
 {
     struct apply_ctx *c = vctx;
     struct mem_gran *g = &c->m->gran[AGG_HOUR];
+    const struct mem_kres *r;
     struct mem_bucket *b;
-    uint32_t id;
-    int64_t *val;
+    uint32_t id, idx;
     int rc;
 
     if (!c->commit) {
-        if ((rc = agg_strtab_intern(&c->m->strs, dim.p, dim.n, &id)) ||
-            (rc = bucket_get(g, hour_ms, &b)))
+        if ((rc = kres_reserve(c->m)) || (rc = agg_strtab_intern(&c->m->strs, dim.p, dim.n, &id)) ||
+            (rc = ctx_bucket(c, AGG_HOUR, hour_ms, &b)) || (rc = hll_prepare(b, id, &idx)))
             return rc;
-        return hll_prepare(b, id);
+        c->m->kres[c->m->nkres++] = (struct mem_kres){b, NULL, idx};
+        return KZ_OK;
     }
-    if (!agg_strtab_find(&c->m->strs, dim.p, dim.n, &id) || !(b = bucket_find(g, hour_ms)) ||
-        !(val = agg_imap_find(&b->hll_idx, id)))
+    if (!(r = kres_next(c)) || r->map || r->id >= r->b->nhll)
         return KZ_EINVAL;
-    agg_hll_add(b->hlls[*val], author.p, author.n);
-    gran_commit(g, b);
+    agg_hll_add(r->b->hlls[r->id], author.p, author.n);
+    gran_commit(g, r->b);
     return KZ_OK;
 }
 
@@ -422,8 +547,7 @@ static int apply_sample(void *vctx, int64_t minute_ms, struct kz_str dim, struct
             b = c->hit[h].b;
             sli = c->hit[h].sl;
         } else {
-            if ((rc = agg_strtab_intern(&m->strs, dim.p, dim.n, &id)) ||
-                (rc = bucket_get(&m->gran[AGG_MINUTE], minute_ms, &b)))
+            if ((rc = sid_intern(m, dim, &id)) || (rc = ctx_bucket(c, AGG_MINUTE, minute_ms, &b)))
                 return rc;
             if (b->nsl == b->cap_sl) { /* room for a new list (harmless if unused) */
                 size_t cap = b->cap_sl ? b->cap_sl * 2 : 4;
@@ -454,29 +578,10 @@ static int apply_sample(void *vctx, int64_t minute_ms, struct kz_str dim, struct
             m->nsres++;
             return KZ_OK;
         }
-        if (b->nse + b->npending == b->cap_se) {
-            size_t cap = b->cap_se ? b->cap_se * 2 : 16;
-            struct mem_sent *a = realloc(b->se, cap * sizeof *a);
-
-            if (!a)
-                return KZ_ENOMEM;
-            b->se = a;
-            b->cap_se = cap;
-        }
+        /* room in se and recs is made once per bucket, by samples_room() */
         if (!(rec.p == c->last_rec && b == c->last_b)) { /* else: shares the record before */
             if (rec.n > UINT32_MAX / 4 || b->rlen + b->rreserved + rec.n > UINT32_MAX / 2)
                 return KZ_ERANGE;
-            if (b->rlen + b->rreserved + rec.n > b->rcap) {
-                size_t cap = b->rcap ? b->rcap : 1024;
-                char *p;
-
-                while (cap < b->rlen + b->rreserved + rec.n)
-                    cap *= 2;
-                if (!(p = realloc(b->recs, cap)))
-                    return KZ_ENOMEM;
-                b->recs = p;
-                b->rcap = cap;
-            }
             b->rreserved += rec.n;
             c->last_rec = rec.p;
             c->last_b = b;
@@ -514,39 +619,40 @@ static int apply_sample(void *vctx, int64_t minute_ms, struct kz_str dim, struct
     return KZ_OK;
 }
 
-/* After a commit: a minute older than the newest rarely takes more samples
- * (late posts only), so the buckets this apply wrote to, but the newest, give
- * back the room doubling left in their records and sample arrays (realloc
- * shrinks in place; a late post grows them again).  On a sparse archive that
- * room was a third of the samples' memory. */
-static void samples_fit(struct mem_store *m)
+/* After prepare counted the samples in: grow each bucket's records and
+ * sample array once, to exactly what it will hold.  A minute older than the
+ * newest rarely takes more samples (late posts only), and a minute of a
+ * sparse archive holds a few posts, so room left by doubling would mostly
+ * stay unused (it was a third of the samples' memory); the newest minute
+ * grows again, once, with the next apply. */
+static int samples_room(struct mem_store *m)
 {
-    const struct mem_gran *g = &m->gran[AGG_MINUTE];
     struct mem_bucket *last = NULL;
 
     for (size_t i = 0; i < m->nsres; i++) {
         struct mem_bucket *b = m->sres[i].b;
 
-        if (b == last || b->start >= g->newest)
+        if (b == last)
             continue;
         last = b;
-        if (b->rcap > b->rlen + 64 && b->rlen) {
-            char *p = realloc(b->recs, b->rlen);
+        if (b->rlen + b->rreserved > b->rcap) {
+            char *p = realloc(b->recs, b->rlen + b->rreserved);
 
-            if (p) {
-                b->recs = p;
-                b->rcap = b->rlen;
-            }
+            if (!p)
+                return KZ_ENOMEM;
+            b->recs = p;
+            b->rcap = b->rlen + b->rreserved;
         }
-        if (b->cap_se > b->nse + 4 && b->nse) {
-            struct mem_sent *a = realloc(b->se, b->nse * sizeof *a);
+        if (b->nse + b->npending > b->cap_se) {
+            struct mem_sent *a = realloc(b->se, (b->nse + b->npending) * sizeof *a);
 
-            if (a) {
-                b->se = a;
-                b->cap_se = b->nse;
-            }
+            if (!a)
+                return KZ_ENOMEM;
+            b->se = a;
+            b->cap_se = b->nse + b->npending;
         }
     }
+    return KZ_OK;
 }
 
 /* After a failed prepare: forget what it counted in (the bytes it grew stay). */
@@ -591,6 +697,11 @@ static int mem_apply(void *self, const struct agg_batch *batch, const struct agg
     memset(&c, 0, sizeof c);
     c.m = m;
     m->nsres = 0;
+    m->nkres = 0;
+    if (m->used_sid) { /* addresses name strings within one batch only */
+        memset(m->sid, 0, m->nsid * sizeof *m->sid);
+        m->used_sid = 0;
+    }
     for (size_t i = 0; i < npos; i++)
         if ((rc = offset_prepare(m, &pos[i])))
             return agg_errf(err, errlen, rc, "apply: preparing offset of %s/%d: %s", pos[i].source,
@@ -598,7 +709,7 @@ static int mem_apply(void *self, const struct agg_batch *batch, const struct agg
     if ((rc = agg_batch_foreach_count(batch, apply_count, &c)) ||
         (rc = agg_batch_foreach_top(batch, apply_top, &c)) ||
         (rc = agg_batch_foreach_author(batch, apply_author, &c)) ||
-        (rc = agg_batch_foreach_sample(batch, apply_sample, &c))) {
+        (rc = agg_batch_foreach_sample(batch, apply_sample, &c)) || (rc = samples_room(m))) {
         samples_unprepare(m);
         return agg_errf(err, errlen, rc, "apply: preparing %zu keys: %s (nothing applied)",
                         agg_batch_keys(batch), kz_strerror(rc));
@@ -608,6 +719,7 @@ static int mem_apply(void *self, const struct agg_batch *batch, const struct agg
     c.last_rec = NULL;
     c.last_b = NULL;
     c.isres = 0;
+    c.ikres = 0;
     if ((rc = agg_batch_foreach_count(batch, apply_count, &c)) ||
         (rc = agg_batch_foreach_top(batch, apply_top, &c)) ||
         (rc = agg_batch_foreach_author(batch, apply_author, &c)) ||
@@ -620,7 +732,6 @@ static int mem_apply(void *self, const struct agg_batch *batch, const struct agg
             o->offset = pos[i].offset;
         o->set = 1;
     }
-    samples_fit(m);
     gran_sweep(&m->gran[AGG_MINUTE]);
     gran_sweep(&m->gran[AGG_HOUR]);
     return KZ_OK;
@@ -911,6 +1022,8 @@ static void mem_free(void *self)
     agg_strtab_free(&m->strs);
     agg_wmtab_free(&m->wm);
     free(m->sres);
+    free(m->kres);
+    free(m->sid);
     free(m);
 }
 
