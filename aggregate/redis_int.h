@@ -70,7 +70,19 @@ struct agg_redis_store {
     size_t cap_arena;
     char *kbuf;
     size_t cap_kbuf;
+    /* Sample lists this store has filled (store_redis.c, "Full lists"): a
+     * direct-mapped memo of (minute, dimension) -> samples the script took. */
+    struct agg_redis_sent *sent;
+    uint64_t sent_connects; /* conn.st.connects when the memo was last valid */
 };
+
+/* One slot of the memo of sample lists: the key's hash, minute and count. */
+struct agg_redis_sent {
+    uint64_t h;
+    int64_t minute_ms;
+    uint32_t n;
+};
+#define AGG_REDIS_SENT_SLOTS 8192u
 
 /* -- redis_conn.c ----------------------------------------------------------- */
 

@@ -314,12 +314,54 @@ static int gather_author(void *ctx, int64_t hour_ms, struct kz_str dim, struct k
     return op_add(ctx, op);
 }
 
+/*
+ * Full lists.  A minute's sample list takes the first AGG_SAMPLES_MAX samples
+ * and the script drops the rest; on a busy stream every flush of a minute
+ * would still send up to AGG_SAMPLES_MAX per dimension, to be dropped.  So
+ * the store remembers how many samples of each (minute, dimension) the script
+ * has taken from it (counted only for batches it applied) and sends none for
+ * a list it has filled.  The memo is direct-mapped: a slot that holds another
+ * key knows nothing, and the samples go (the script still caps the list), so
+ * it never holds back a sample from a list that is not full.  It is
+ * forgotten whenever the connection is made again (Redis may have restarted
+ * without its data).  Without memory for it (8192 slots, 192 KiB) every
+ * sample is sent, as before.
+ */
+static struct agg_redis_sent *sent_slot(struct agg_redis_store *s, int64_t minute_ms,
+                                        struct kz_str dim, uint64_t *h)
+{
+    *h = agg_murmur64a(dim.p, dim.n, (uint64_t)minute_ms);
+    return &s->sent[*h & (AGG_REDIS_SENT_SLOTS - 1)];
+}
+
 static int gather_sample(void *ctx, int64_t minute_ms, struct kz_str dim, struct kz_str rec)
 {
     struct agg_redis_store *s = ctx;
     struct agg_redis_op op = {minute_ms, dim, rec, 0, AGG_RK_POSTS, 0, (uint32_t)s->nops};
 
+    if (s->sent) {
+        uint64_t h;
+        const struct agg_redis_sent *e = sent_slot(s, minute_ms, dim, &h);
+        if (e->h == h && e->minute_ms == minute_ms && e->n >= AGG_SAMPLES_MAX)
+            return 0; /* the list is full: the script would drop it */
+    }
     return op_add(ctx, op);
+}
+
+/* After an applied batch: count the samples it sent into the memo. */
+static void sent_count(struct agg_redis_store *s)
+{
+    for (size_t i = 0; s->sent && i < s->nops; i++) {
+        const struct agg_redis_op *op = &s->ops[i];
+        if (op->type != AGG_RK_POSTS)
+            continue;
+        uint64_t h;
+        struct agg_redis_sent *e = sent_slot(s, op->bucket_ms, op->dim, &h);
+        if (e->h != h || e->minute_ms != op->bucket_ms)
+            *e = (struct agg_redis_sent){h, op->bucket_ms, 0};
+        if (e->n < UINT32_MAX)
+            e->n++;
+    }
 }
 
 /* Order by key: type, bucket, top kind, authors dimension. */
@@ -483,6 +525,15 @@ static int redis_apply(void *self, const struct agg_batch *b, const struct agg_p
     int rc;
 
     s->nops = 0;
+    /* Connect first: the script's SHA is one of the arguments, and a new
+     * connection resets the memo of full lists before the samples are taken. */
+    if ((rc = agg_redis_connect(&s->conn, err, errlen)))
+        return rc;
+    if (s->sent && s->sent_connects != s->conn.st.connects) {
+        /* a new connection: Redis may have restarted without its lists */
+        memset(s->sent, 0, AGG_REDIS_SENT_SLOTS * sizeof *s->sent);
+        s->sent_connects = s->conn.st.connects;
+    }
     if ((rc = agg_batch_foreach_count(b, gather_count, s)) ||
         (rc = agg_batch_foreach_top(b, gather_top, s)) ||
         (rc = agg_batch_foreach_author(b, gather_author, s)) ||
@@ -491,9 +542,6 @@ static int redis_apply(void *self, const struct agg_batch *b, const struct agg_p
                         agg_batch_keys(b), kz_strerror(rc));
     if (s->nops > 1)
         qsort(s->ops, s->nops, sizeof *s->ops, op_cmp);
-    /* Connect first: the script's SHA is one of the arguments. */
-    if ((rc = agg_redis_connect(&s->conn, err, errlen)))
-        return rc;
     if ((rc = encode(s, pos, npos, (int64_t)time(NULL), &e)))
         return agg_errf(err, errlen, rc, "apply: encoding %zu increments: %s (nothing applied)",
                         s->nops, kz_strerror(rc));
@@ -524,9 +572,11 @@ static int redis_apply(void *self, const struct agg_batch *b, const struct agg_p
     else
         rc = agg_redis_unexpected(&s->conn, r, "apply", err, errlen);
     freeReplyObject(r);
-    if (rc == KZ_OK)
+    if (rc == KZ_OK) {
         s->conn.st.applied++;
-    else if (rc == AGG_APPLY_DUPLICATE)
+        if (s->sent_connects == s->conn.st.connects)
+            sent_count(s);
+    } else if (rc == AGG_APPLY_DUPLICATE)
         s->conn.st.duplicates++;
     else if (rc == AGG_APPLY_CONFLICT)
         s->conn.st.conflicts++;
@@ -550,6 +600,7 @@ static void redis_free(void *self)
     free(s->lens);
     free(s->arena);
     free(s->kbuf);
+    free(s->sent);
     free(s);
 }
 
@@ -596,15 +647,18 @@ int agg_store_redis_new(const struct agg_redis_config *cfg, struct agg_store **o
                         cfg->timeout_ms);
     if (!(s = calloc(1, sizeof *s)))
         return KZ_ENOMEM;
+    s->sent = calloc(AGG_REDIS_SENT_SLOTS, sizeof *s->sent); /* NULL: the memo is off */
     c = &s->conn;
     if ((rc = agg_redis_parse_url(cfg->url ? cfg->url : "redis://127.0.0.1:6379", &c->addr, err,
                                   errlen))) {
+        free(s->sent);
         free(s);
         return rc;
     }
     if (cfg->password) {
         size_t pl = strlen(cfg->password);
         if (!pl || pl >= sizeof c->addr.password) {
+            free(s->sent);
             free(s);
             return agg_errf(err, errlen, KZ_EINVAL,
                             "redis store: the password must be 1 to %zu bytes",
@@ -619,6 +673,7 @@ int agg_store_redis_new(const struct agg_redis_config *cfg, struct agg_store **o
     c->script_len = sizeof APPLY_LUA - 1;
     glen = strlen(cfg->group);
     if (!(s->offsets_key = malloc(sizeof OFFSETS_PREFIX + glen))) {
+        free(s->sent);
         free(s);
         return KZ_ENOMEM;
     }

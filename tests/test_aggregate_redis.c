@@ -701,6 +701,7 @@ static void test_samples(void)
     int64_t now = (int64_t)time(NULL) * 1000, m = now / MIN * MIN;
     char key[128], err[256];
     long long t;
+    int rc;
 
     flushdb();
     red = redis_store(7 * 86400, 400 * 86400);
@@ -762,6 +763,29 @@ static void test_samples(void)
                      0);
         CHECK_EQ_INT(ps.n, 0);
         agg_posts_free(&ps);
+    }
+    /* A list the store has filled gets no more samples from it: with the
+     * list deleted behind its back, a fourth batch writes its counts and no
+     * list.  A new connection forgets that (Redis may have lost its data):
+     * the next batch's samples go again. */
+    {
+        struct agg_position p4 = {"calls", 0, 399, 300}, p5 = {"calls", 0, 499, 400};
+
+        CHECK_EQ_INT(rint_cmd("DEL %s", key), 1);
+        agg_batch_reset(b);
+        for (int i = 0; i < 12; i++)
+            call_post(b, m + 1000 * i + 3, 300 + i);
+        CHECK_EQ_INT(agg_store_apply(red, b, &p4, 1, err, sizeof err), 0);
+        CHECK_EQ_INT(rint_cmd("LLEN %s", key), 0);
+        CHECK_EQ_INT(rint_cmd("CLIENT KILL TYPE normal SKIPME %s", "yes") >= 1, 1);
+        agg_batch_reset(b);
+        for (int i = 0; i < 12; i++)
+            call_post(b, m + 1000 * i + 4, 400 + i);
+        rc = agg_store_apply(red, b, &p5, 1, err, sizeof err);
+        if (rc == KZ_EAGAIN) /* the dead connection is found by this call */
+            rc = agg_store_apply(red, b, &p5, 1, err, sizeof err);
+        CHECK_EQ_INT(rc, 0);
+        CHECK_EQ_INT(rint_cmd("LLEN %s", key), 12);
     }
 out:
     agg_batch_free(b);
