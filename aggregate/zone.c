@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kz_civil.h"
 #include "aggregate.h"
 
 #define TZIF_MAX (1 << 20) /* real TZif files are a few KiB */
@@ -55,31 +56,8 @@ struct agg_zone {
 };
 
 /* ---------------------------------------------------------------------------
- * Calendar (Howard Hinnant's algorithms, as in ingest/time.c)
+ * Calendar (days and dates: common/kz_civil.h)
  * ------------------------------------------------------------------------ */
-
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    unsigned yoe = (unsigned)(y - era * 400);
-    unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t)doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    unsigned doe = (unsigned)(z - era * 146097);
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = (int64_t)yoe + era * 400 + (*m <= 2);
-}
 
 static int leap(int64_t y)
 {
@@ -216,11 +194,11 @@ static int tz_footer(struct agg_zone *z, const char *s, size_t n)
 static int64_t rule_day(const struct rule *r, int64_t y)
 {
     if (r->kind == 'J')
-        return days_from_civil(y, 1, 1) + r->n - 1 + (leap(y) && r->n >= 60);
+        return kz_days_from_civil(y, 1, 1) + r->n - 1 + (leap(y) && r->n >= 60);
     if (r->kind == 'N')
-        return days_from_civil(y, 1, 1) + r->n;
+        return kz_days_from_civil(y, 1, 1) + r->n;
     static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int64_t first = days_from_civil(y, (unsigned)r->m, 1);
+    int64_t first = kz_days_from_civil(y, (unsigned)r->m, 1);
     int wd = (int)((first % 7 + 7 + 4) % 7); /* 1970-01-01 was a Thursday (4) */
     int64_t day = first + (r->d - wd + 7) % 7 + (int64_t)(r->w - 1) * 7;
     int len = mdays[r->m - 1] + (r->m == 2 && leap(y));
@@ -235,7 +213,7 @@ static int32_t rule_offset(const struct agg_zone *z, int64_t t)
         return z->std_off;
     int64_t y;
     unsigned m, d;
-    civil_from_days(floor_div(t + z->std_off, 86400), &y, &m, &d);
+    kz_civil_from_days(floor_div(t + z->std_off, 86400), &y, &m, &d);
     int64_t start = rule_day(&z->start, y) * 86400 + z->start.time_s - z->std_off;
     int64_t end = rule_day(&z->end, y) * 86400 + z->end.time_s - z->dst_off;
     int in_dst = start < end ? (t >= start && t < end) : !(t >= end && t < start);
@@ -485,7 +463,7 @@ void agg_zone_format(const struct agg_zone *z, int64_t utc_ms, char *buf, size_t
     int64_t l = floor_div(utc_ms, 1000) + off;
     int64_t y;
     unsigned m, d;
-    civil_from_days(floor_div(l, 86400), &y, &m, &d);
+    kz_civil_from_days(floor_div(l, 86400), &y, &m, &d);
     int64_t sod = l - floor_div(l, 86400) * 86400;
     char zone[16] = "Z";
     if (off)

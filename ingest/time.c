@@ -7,7 +7,7 @@
  * millisecond), "-00:00" as UTC, and second 60 (a leap second) which, as POSIX
  * time does, lands on the first second of the next minute.  The calendar is
  * checked (no 31 April, 29 February only in leap years).  Days are counted with
- * Howard Hinnant's days_from_civil (http://howardhinnant.github.io/date_algorithms.html),
+ * Howard Hinnant's days_from_civil (common/kz_civil.h),
  * which needs neither timegm() nor the TZ environment, so parsing is pure.
  *
  * Epoch numbers are seconds when below 1e11 (year 5138 in seconds, 1973 in
@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kz_civil.h"
 #include "ingest_impl.h"
 
 #define EPOCH_SECONDS_LIMIT 100000000000LL /* 1e11 */
@@ -37,29 +38,6 @@
 /* ---------------------------------------------------------------------------
  * Calendar
  * ------------------------------------------------------------------------ */
-
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    unsigned yoe = (unsigned)(y - era * 400);
-    unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t)doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    unsigned doe = (unsigned)(z - era * 146097);
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = (int64_t)yoe + era * 400 + (*m <= 2);
-}
 
 static unsigned days_in_month(int64_t y, unsigned m)
 {
@@ -145,7 +123,8 @@ int ingest_time_parse_rfc3339(const char *s, size_t n, int allow_local, int64_t 
     if (i != n)
         return KZ_EDECODE;
 
-    int64_t secs = days_from_civil(y, mo, d) * 86400 + (int64_t)h * 3600 + (int64_t)mi * 60 + sec;
+    int64_t secs =
+        kz_days_from_civil(y, mo, d) * 86400 + (int64_t)h * 3600 + (int64_t)mi * 60 + sec;
     secs -= off_min * 60; /* local = UTC + offset */
     *ms = secs * 1000 + frac;
     return 0;
@@ -346,7 +325,7 @@ void ingest_time_format(int64_t ms, char *buf, size_t n)
     }
     int64_t y;
     unsigned m, d;
-    civil_from_days(days, &y, &m, &d);
+    kz_civil_from_days(days, &y, &m, &d);
     snprintf(buf, n, "%04lld-%02u-%02uT%02u:%02u:%02u.%03uZ", (long long)y, m, d,
              (unsigned)(rem / 3600000), (unsigned)(rem / 60000 % 60), (unsigned)(rem / 1000 % 60),
              (unsigned)(rem % 1000));
