@@ -78,20 +78,12 @@ static void gerr(struct gaz_build *b, uint32_t line, const char *fmt, ...)
 
 static void gerr(struct gaz_build *b, uint32_t line, const char *fmt, ...)
 {
-    char msg[512];
-    int k = snprintf(msg, sizeof(msg), "%s:%u: ", b->fname, line);
     va_list ap;
 
-    if (k < 0)
-        k = 0;
-    if ((size_t)k >= sizeof(msg))
-        k = (int)sizeof(msg) - 1; /* a name that fills the buffer: the message is cut */
     va_start(ap, fmt);
-    vsnprintf(msg + k, sizeof(msg) - (size_t)k, fmt, ap);
+    nlp_file_verror(b->on_error, b->ctx, b->fname, line, fmt, ap);
     va_end(ap);
     b->nerrors++;
-    if (b->on_error)
-        b->on_error(b->ctx, msg);
 }
 
 static int grow(void **p, size_t *cap, size_t need, size_t elem)

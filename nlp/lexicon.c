@@ -190,23 +190,30 @@ struct pat_sym;
 static int insert_seq(struct lx_build *b, const struct pat_sym *syms, int nsym, int written,
                       uint32_t cat, const char *const f[5], const size_t fl[5], int quiet);
 
-static void report(struct lx_build *b, const char *fmt, ...)
+void nlp_file_verror(nlp_lexicon_error_fn on_error, void *ctx, const char *fname, size_t line,
+                     const char *fmt, va_list ap)
 {
     char msg[512];
-    int k;
-    va_list ap;
+    int k = snprintf(msg, sizeof(msg), "%s:%zu: ", fname, line);
 
-    k = snprintf(msg, sizeof(msg), "%s:%zu: ", b->fname, b->line);
+    if (!on_error)
+        return;
     if (k < 0)
         k = 0;
     if ((size_t)k >= sizeof(msg))
         k = (int)sizeof(msg) - 1; /* a name that fills the buffer: the message is cut */
-    va_start(ap, fmt);
     vsnprintf(msg + k, sizeof(msg) - (size_t)k, fmt, ap);
+    on_error(ctx, msg);
+}
+
+static void report(struct lx_build *b, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    nlp_file_verror(b->on_error, b->ctx, b->fname, b->line, fmt, ap);
     va_end(ap);
     b->nerrors++;
-    if (b->on_error)
-        b->on_error(b->ctx, msg);
 }
 
 static int is_snake(const char *s, size_t n)

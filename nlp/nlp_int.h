@@ -13,6 +13,7 @@
 #ifndef KZ_NLP_INT_H
 #define KZ_NLP_INT_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -296,6 +297,11 @@ void nlp_stem_fini(struct nlp_analyzer *a);
 /* e: the token's word-cache slot if the caller has it (else NULL). */
 int nlp_stem_token(struct nlp_analyzer *a, struct nlp_token *t, enum nlp_lang lang,
                    struct nlp_wc_entry *e);
+
+/* -- lexicon.c: "file:line: message" (at most 511 bytes) to on_error, if any;
+ * the lexicon and gazetteer parsers report every error through it. */
+void nlp_file_verror(nlp_lexicon_error_fn on_error, void *ctx, const char *fname, size_t line,
+                     const char *fmt, va_list ap);
 
 /* -- lexicon.c (classification; appended for issue 4) ----------------------- */
 
