@@ -14,6 +14,10 @@
 
 #include "aggregate.h"
 
+/* Grow the array *pp of elements of size sz to hold at least n, doubling
+ * (batch.c).  0, or KZ_ENOMEM (nothing changed). */
+int agg_grow(void *pp, size_t *cap, size_t n, size_t sz);
+
 /* MurmurHash64A over len bytes (hll.c); also the batch's key hash. */
 uint64_t agg_murmur64a(const void *data, size_t len, uint64_t seed);
 

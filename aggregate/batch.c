@@ -160,60 +160,45 @@ static int tab_reserve(struct agg_tab *t, size_t more)
     return KZ_OK;
 }
 
+int agg_grow(void *pp, size_t *cap, size_t n, size_t sz)
+{
+    void **p = pp;
+    size_t c = *cap ? *cap : 64;
+    void *q;
+
+    if (n <= *cap)
+        return KZ_OK;
+    while (c < n) {
+        if (c > SIZE_MAX / 2 / sz)
+            return KZ_ENOMEM;
+        c *= 2;
+    }
+    q = realloc(*p, c * sz);
+    if (!q)
+        return KZ_ENOMEM;
+    *p = q;
+    *cap = c;
+    return KZ_OK;
+}
+
 static int arena_reserve(struct agg_batch *b, size_t more)
 {
-    size_t cap = b->acap ? b->acap : 4096;
-    char *p;
-
     if (more > SIZE_MAX / 2 - b->alen)
         return KZ_ENOMEM;
-    if (b->alen + more <= b->acap)
-        return KZ_OK;
-    while (cap < b->alen + more)
-        cap *= 2;
-    p = realloc(b->arena, cap);
-    if (!p)
-        return KZ_ENOMEM;
-    b->arena = p;
-    b->acap = cap;
-    return KZ_OK;
+    return agg_grow(&b->arena, &b->acap, b->alen + more, 1);
 }
 
 static int refs_reserve(struct agg_batch *b, size_t more)
 {
-    size_t cap = b->cap_refs ? b->cap_refs : 256;
-    struct agg_sample_ref *r;
-
-    if (b->nrefs + more <= b->cap_refs)
-        return KZ_OK;
     if (more > UINT32_MAX / 2 || b->nrefs + more > UINT32_MAX / 2)
         return KZ_ERANGE;
-    while (cap < b->nrefs + more)
-        cap *= 2;
-    r = realloc(b->refs, cap * sizeof *r);
-    if (!r)
-        return KZ_ENOMEM;
-    b->refs = r;
-    b->cap_refs = cap;
-    return KZ_OK;
+    return agg_grow(&b->refs, &b->cap_refs, b->nrefs + more, sizeof *b->refs);
 }
 
 /* Room for one more sample record. */
 static int recs_reserve(struct agg_batch *b)
 {
-    size_t cap = b->rcap ? b->rcap : 65536;
-    char *p;
-
-    if (b->rlen + AGG_SAMPLE_REC_MAX <= b->rcap)
-        return KZ_OK;
-    while (cap < b->rlen + AGG_SAMPLE_REC_MAX)
-        cap *= 2;
-    p = realloc(b->recs, cap);
-    if (!p)
-        return KZ_ENOMEM;
-    b->recs = p;
-    b->rcap = cap;
-    return KZ_OK;
+    return agg_grow(&b->recs, &b->rcap, b->rlen + AGG_SAMPLE_REC_MAX, 1);
 }
 
 /* Add n to the entry for (hash, bucket, sub, a||c); room must be reserved.

@@ -336,27 +336,6 @@ fail:
     return rc;
 }
 
-int agg_redis_grow(void *pp, size_t *cap, size_t n, size_t sz)
-{
-    void **p = pp;
-    size_t c = *cap ? *cap : 64;
-    void *q;
-
-    if (n <= *cap)
-        return KZ_OK;
-    while (c < n) {
-        if (c > SIZE_MAX / 2 / sz)
-            return KZ_ENOMEM;
-        c *= 2;
-    }
-    q = realloc(*p, c * sz);
-    if (!q)
-        return KZ_ENOMEM;
-    *p = q;
-    *cap = c;
-    return KZ_OK;
-}
-
 int agg_redis_pipeline(struct agg_redis_conn *c, size_t n, agg_redis_build_fn build,
                        agg_redis_reply_fn on_reply, void *ctx, const char *what, char *err,
                        size_t errlen)

@@ -86,9 +86,6 @@ struct agg_redis_sent {
 
 /* -- redis_conn.c ----------------------------------------------------------- */
 
-/* Grow an array of elements of size sz to hold at least n.  0 or KZ_ENOMEM. */
-int agg_redis_grow(void *pp, size_t *cap, size_t n, size_t sz);
-
 /* Make sure c is connected: connect, AUTH, SELECT, SCRIPT LOAD.  KZ_EAGAIN when
  * Redis cannot be reached. */
 int agg_redis_connect(struct agg_redis_conn *c, char *err, size_t errlen);

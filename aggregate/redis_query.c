@@ -79,7 +79,7 @@ static int acc_add(struct rs_acc *a, const char *p, size_t n, int64_t v)
     int rc;
 
     if ((rc = agg_strtab_intern(&a->strs, p, n, &id)) ||
-        (rc = agg_redis_grow(&a->sum, &a->cap, (size_t)id + 1, sizeof *a->sum)))
+        (rc = agg_grow(&a->sum, &a->cap, (size_t)id + 1, sizeof *a->sum)))
         return rc;
     if (a->cap > old)
         memset(a->sum + old, 0, (a->cap - old) * sizeof *a->sum);

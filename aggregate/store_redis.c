@@ -231,7 +231,7 @@ size_t agg_redis_key_format(char *dst, enum agg_redis_type t, int64_t bucket_ms,
 int agg_redis_key(struct agg_redis_store *s, enum agg_redis_type t, int64_t bucket_ms, int sub,
                   struct kz_str dim, size_t *len)
 {
-    int rc = agg_redis_grow(&s->kbuf, &s->cap_kbuf, AGG_REDIS_KEY_MAX + dim.n, 1);
+    int rc = agg_grow(&s->kbuf, &s->cap_kbuf, AGG_REDIS_KEY_MAX + dim.n, 1);
 
     if (rc)
         return rc;
@@ -284,7 +284,7 @@ static int expiry(const struct agg_redis_store *s, enum agg_redis_type t, int64_
 
 static int op_add(struct agg_redis_store *s, struct agg_redis_op op)
 {
-    int rc = agg_redis_grow(&s->ops, &s->cap_ops, s->nops + 1, sizeof *s->ops);
+    int rc = agg_grow(&s->ops, &s->cap_ops, s->nops + 1, sizeof *s->ops);
 
     if (rc)
         return rc;
@@ -434,7 +434,7 @@ static int encode(struct agg_redis_store *s, const struct agg_position *pos, siz
         nargs += 3;
         arena += AGG_REDIS_NUM_MAX;
     }
-    if ((rc = agg_redis_grow(&s->argv, &s->cap_argv, nargs, sizeof *s->argv)))
+    if ((rc = agg_grow(&s->argv, &s->cap_argv, nargs, sizeof *s->argv)))
         return rc;
     if (s->cap_argv > SIZE_MAX / sizeof *s->lens)
         return KZ_ENOMEM;
@@ -445,7 +445,7 @@ static int encode(struct agg_redis_store *s, const struct agg_position *pos, siz
             return KZ_ENOMEM;
         s->lens = l;
     }
-    if ((rc = agg_redis_grow(&s->arena, &s->cap_arena, arena, 1)))
+    if ((rc = agg_grow(&s->arena, &s->cap_arena, arena, 1)))
         return rc;
 
     memset(e, 0, sizeof *e);
