@@ -694,7 +694,10 @@ void ingest_kafka_free(struct ingest_kafka *k)
     if (k->consumer)
         rd_kafka_destroy_flags(k->consumer, k->closed ? 0 : RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
     if (k->dlq) {
-        rd_kafka_flush(k->dlq, 5000);
+        /* every dead letter a batch covered was confirmed before the batch
+         * was applied; what is left belongs to a batch that was not, and is
+         * sent again when it is read again: a short wait is enough */
+        rd_kafka_flush(k->dlq, 1000);
         rd_kafka_destroy(k->dlq);
     }
     free(k);
