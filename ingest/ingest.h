@@ -458,5 +458,11 @@ int ingest_kafka_close(struct ingest_kafka *k);
  * runs.  Waits up to 5 s for dead letters still unconfirmed (none after
  * ingest_kafka_dlq_purge()). */
 void ingest_kafka_free(struct ingest_kafka *k);
+/* ingest_kafka_free() bounded for a process about to exit after a cut-short
+ * stop: librdkafka's destroy waits for requests an unresponsive broker may
+ * never answer (until socket.timeout.ms), so the teardown runs on its own
+ * thread and is waited for at most wait_ms; one that takes longer is left to
+ * finish while the process exits.  1 when it finished, 0 when left. */
+int ingest_kafka_free_within(struct ingest_kafka *k, int wait_ms);
 
 #endif /* KZ_INGEST_H */

@@ -43,6 +43,7 @@
  * is kept and returned by the poll that ran it.
  */
 #include <assert.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -701,4 +702,81 @@ void ingest_kafka_free(struct ingest_kafka *k)
         rd_kafka_destroy(k->dlq);
     }
     free(k);
+}
+
+/* The teardown thread of ingest_kafka_free_within and what it shares with the
+ * caller: whoever finishes last frees it. */
+struct kafka_teardown {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct ingest_kafka *k;
+    int done, abandoned;
+};
+
+static void teardown_release(struct kafka_teardown *t)
+{
+    pthread_mutex_destroy(&t->mu);
+    pthread_cond_destroy(&t->cv);
+    free(t);
+}
+
+static void *teardown_main(void *arg)
+{
+    struct kafka_teardown *t = arg;
+    int abandoned;
+
+    ingest_kafka_free(t->k);
+    pthread_mutex_lock(&t->mu);
+    t->done = 1;
+    abandoned = t->abandoned;
+    pthread_cond_signal(&t->cv);
+    pthread_mutex_unlock(&t->mu);
+    if (abandoned)
+        teardown_release(t);
+    return NULL;
+}
+
+int ingest_kafka_free_within(struct ingest_kafka *k, int wait_ms)
+{
+    struct kafka_teardown *t;
+    struct timespec until;
+    pthread_attr_t attr;
+    pthread_t th;
+    int done;
+
+    if (!k)
+        return 1;
+    if (!(t = calloc(1, sizeof *t))) {
+        ingest_kafka_free(k);
+        return 1;
+    }
+    pthread_mutex_init(&t->mu, NULL);
+    pthread_cond_init(&t->cv, NULL);
+    t->k = k;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    if (pthread_create(&th, &attr, teardown_main, t)) {
+        pthread_attr_destroy(&attr);
+        teardown_release(t);
+        ingest_kafka_free(k);
+        return 1;
+    }
+    pthread_attr_destroy(&attr);
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += wait_ms / 1000;
+    until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&t->mu);
+    while (!t->done && pthread_cond_timedwait(&t->cv, &t->mu, &until) == 0)
+        ;
+    done = t->done;
+    if (!done)
+        t->abandoned = 1;
+    pthread_mutex_unlock(&t->mu);
+    if (done)
+        teardown_release(t);
+    return done;
 }

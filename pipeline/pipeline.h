@@ -557,9 +557,13 @@ struct pipeline_signals {
 
 /* After a first stop, how long the job still waits for a broker that has not
  * confirmed the dead letters of the last batch before it gives up as on a
- * second stop (ms).  With librdkafka's teardown against a frozen broker
- * (up to ~3.5 s measured on a loaded machine) the exit stays within 5 s. */
+ * second stop (ms). */
 #define PIPELINE_STOP_GRACE_MS 1000
+/* After a stop cut short, the Kafka client's teardown is waited for until
+ * this long after the first signal (at least 100 ms more): librdkafka's
+ * destroy against a frozen broker took from 0.7 s to over 5 s, so a slower
+ * one is left to finish while the process exits, within 5 s of the signal. */
+#define PIPELINE_STOP_TEARDOWN_MS 3000
 
 /*
  * Run the streaming job of cfg: consume cfg->topics in the consumer group

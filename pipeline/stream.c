@@ -494,7 +494,17 @@ int pipeline_stream_run(const struct kz_config *cfg, struct agg_store *store,
         rc = KZ_EIO;
     }
 out:
-    ingest_kafka_free(s->src);
+    if (s->fatal && s->stop_seen) {
+        /* cut short by a stop: the exit is promised within 5 s of the
+         * signal, and librdkafka's teardown against a broker that does not
+         * answer is not bounded (it waits for in-flight requests) */
+        int64_t left = s->stop_seen_ms + PIPELINE_STOP_TEARDOWN_MS - stream_now_ms();
+
+        if (!ingest_kafka_free_within(s->src, left < 100 ? 100 : (int)left))
+            say("the Kafka client's teardown was cut short: the broker does not answer");
+    } else {
+        ingest_kafka_free(s->src);
+    }
     pipeline_free(s->pipe);
     free(s);
     return rc;

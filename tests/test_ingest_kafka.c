@@ -16,10 +16,13 @@
  *  - properties librdkafka refuses are KZ_EINVAL, named as -X.
  * An alarm ends the test after 120 s, so a broken broker never hangs CI.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -450,6 +453,31 @@ int main(void)
         CHECK_EQ_INT(rc, KZ_EINVAL);
         CHECK(k == NULL);
         CHECK(strstr(err, "-X: librdkafka rejects the properties given with -X") != NULL);
+    }
+    /* 6. A broker that accepts connections and never answers: the bounded
+     * teardown returns within its wait (plus slack), whether librdkafka's
+     * destroy finished or was left to finish on its own thread. */
+    {
+        struct sockaddr_in sa = {.sin_family = AF_INET};
+        socklen_t salen = sizeof sa;
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        char silent[64];
+        struct timespec t0, t1;
+
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        CHECK(fd >= 0 && !bind(fd, (struct sockaddr *)&sa, sizeof sa) && !listen(fd, 16) &&
+              !getsockname(fd, (struct sockaddr *)&sa, &salen));
+        snprintf(silent, sizeof silent, "127.0.0.1:%d", ntohs(sa.sin_port));
+        brokers = silent;
+        k = source(group, &h, NULL, 0, &rc, err, sizeof err);
+        CHECK_EQ_INT(rc, 0);
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        rc = ingest_kafka_free_within(k, 200);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        printf("# silent broker: the teardown %s\n", rc ? "finished" : "was left running");
+        CHECK((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 < 1200);
+        CHECK_EQ_INT(ingest_kafka_free_within(NULL, 200), 1);
+        close(fd);
     }
     rd_kafka_destroy(prod);
     return TAP_DONE();
