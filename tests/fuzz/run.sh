@@ -13,7 +13,9 @@
 # timeout or out-of-memory input is kept under build-fuzz/fuzz-findings/<name>/.
 # Prints one line per target (runs, runs/s, coverage, corpus size, findings)
 # and exits non-zero on any finding or when the build fails.
-# Env: KZ_FUZZ_BUILD_DIR (default build-fuzz), KZ_FUZZ_JOBS (default nproc).
+# Env: KZ_FUZZ_BUILD_DIR (default build-fuzz), KZ_FUZZ_JOBS (default nproc),
+# KZ_FUZZ_TARGETS (names to run, space-separated, e.g. "fuzz_rules fuzz_zone";
+# default every built target).
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -40,7 +42,12 @@ ninja -C "$build" -j"$jobs" >/dev/null || { say "the build failed"; exit 1; }
 
 targets=()
 for exe in "$build"/tests/fuzz/fuzz_*; do
-    [ -f "$exe" ] && [ -x "$exe" ] && targets+=("$(basename "$exe")")
+    [ -f "$exe" ] && [ -x "$exe" ] || continue
+    t=$(basename "$exe")
+    case " ${KZ_FUZZ_TARGETS:-$t} " in *" $t "*) targets+=("$t") ;; esac
+done
+for t in ${KZ_FUZZ_TARGETS:-}; do
+    [ -x "$build/tests/fuzz/$t" ] || { say "KZ_FUZZ_TARGETS: no target $t in $build/tests/fuzz"; exit 1; }
 done
 [ "${#targets[@]}" -gt 0 ] || { say "no fuzz_* executable in $build/tests/fuzz"; exit 1; }
 
