@@ -84,6 +84,11 @@ struct ingest_tape {
     size_t ntok, cap;
     char *mirror; /* as long as the record, plus a NUL */
     size_t mirror_cap;
+    /* The root object's members by key (open addressing, 1 + the key's
+     * token, 0 empty): a post's dozens of lookups skip the member walk.
+     * root_indexed is 0 when the root is no object or has too many. */
+    uint32_t root_slot[64];
+    int root_indexed;
 };
 
 /* 0, KZ_ENOMEM, or KZ_EAGAIN: not read here, give the record to jansson (it
@@ -110,7 +115,12 @@ static inline struct ingest_jv ingest_jv_dom(const json_t *j)
 /* The root value of a parsed tape. */
 struct ingest_jv ingest_tape_root(const struct ingest_tape *t);
 
-enum ingest_jtype ingest_jv_type(struct ingest_jv v);
+enum ingest_jtype ingest_jv_dom_type(const json_t *j); /* INGEST_J_ABSENT for NULL */
+
+static inline enum ingest_jtype ingest_jv_type(struct ingest_jv v)
+{
+    return v.t ? (enum ingest_jtype)v.t->tok[v.i].type : ingest_jv_dom_type(v.j);
+}
 
 /* The member `key` of an object (the last one of that name), JSON null
  * included; absent when there is none or obj is not an object. */

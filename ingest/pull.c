@@ -153,6 +153,20 @@ static int unicode_escape(struct pull *p, unsigned char **out)
     return 0;
 }
 
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGHS UINT64_C(0x8080808080808080)
+
+/* The high bit set in the byte of w that is a quote, a backslash or below
+ * 0x20 (the first such byte, in memory order, is marked exactly; bytes after
+ * it may be marked falsely by borrows, which only the lowest mark matters
+ * for).  UTF-8 bytes (>= 0x80) are never marked. */
+static inline uint64_t special_bytes(uint64_t w)
+{
+    uint64_t q = w ^ (ONES * '"'), b = w ^ (ONES * '\\');
+    uint64_t zq = (q - ONES) & ~q, zb = (b - ONES) & ~b, lt = (w - ONES * 0x20) & ~w;
+    return (zq | zb | lt) & HIGHS;
+}
+
 /* A string at p->s (its opening quote), unescaped into the mirror. */
 static int string(struct pull *p)
 {
@@ -166,7 +180,26 @@ static int string(struct pull *p)
     unsigned char *o0 = (unsigned char *)p->t->mirror + off, *o = o0;
     for (;;) {
         const unsigned char *s = p->s;
-        /* The run of plain bytes up to a quote, a backslash or a control. */
+        /* The run of plain bytes up to a quote, a backslash or a control:
+         * eight at a time while none is in the word (the mirror has room: o
+         * never passes s's place in it). */
+        while (p->end - s >= 8) {
+            uint64_t w, m;
+            memcpy(&w, s, 8);
+            m = special_bytes(w);
+            if (m) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+                size_t k = (size_t)__builtin_ctzll(m) / 8; /* the first marked byte */
+                memcpy(o, s, k);
+                o += k;
+                s += k;
+#endif
+                break;
+            }
+            memcpy(o, s, 8);
+            o += 8;
+            s += 8;
+        }
         while (s < p->end && *s != '"' && *s != '\\' && *s >= 0x20)
             *o++ = *s++;
         p->s = s;
@@ -379,6 +412,52 @@ static int value(struct pull *p)
     }
 }
 
+/* ---------------------------------------------------------------------------
+ * The root object's index
+ * ------------------------------------------------------------------------ */
+
+enum { ROOT_SLOTS = 64, ROOT_MAX_MEMBERS = 32 }; /* at most half full */
+
+_Static_assert(ROOT_SLOTS == sizeof(((struct ingest_tape *)0)->root_slot) / sizeof(uint32_t),
+               "root_slot[] has ROOT_SLOTS entries");
+
+/* Cheap on purpose: the keys a mapping asks for differ in length or ends. */
+static unsigned key_hash(const char *k, size_t n)
+{
+    return n ? (unsigned)(n * 7 + (unsigned char)k[0] * 3 + (unsigned char)k[n - 1]) : 0;
+}
+
+/* The slot of key in the index: its member's, or the empty one it would take. */
+static uint32_t *root_find(const struct ingest_tape *t, const char *key, size_t n)
+{
+    unsigned h = key_hash(key, n);
+    for (;; h++) {
+        uint32_t *slot = (uint32_t *)&t->root_slot[h % ROOT_SLOTS];
+        if (!*slot)
+            return slot;
+        const struct ingest_tok *kt = &t->tok[*slot - 1];
+        if (kt->n == n && memcmp(t->mirror + kt->off, key, n) == 0)
+            return slot;
+    }
+}
+
+/* Index the root object's members; a later duplicate key takes the slot of
+ * the earlier one, so a lookup finds the last, as jansson does. */
+static void index_root(struct ingest_tape *t)
+{
+    t->root_indexed = 0;
+    if (t->tok[0].type != INGEST_J_OBJECT || t->tok[0].n > ROOT_MAX_MEMBERS)
+        return;
+    memset(t->root_slot, 0, sizeof(t->root_slot));
+    uint32_t k = 1;
+    for (uint32_t m = 0; m < t->tok[0].n; m++) {
+        const struct ingest_tok *kt = &t->tok[k];
+        *root_find(t, t->mirror + kt->off, kt->n) = k + 1;
+        k = t->tok[k + 1].next;
+    }
+    t->root_indexed = 1;
+}
+
 int ingest_tape_parse(struct ingest_tape *t, const char *s, size_t n)
 {
     struct pull p = {t, (const unsigned char *)s, (const unsigned char *)s + n,
@@ -401,6 +480,7 @@ int ingest_tape_parse(struct ingest_tape *t, const char *s, size_t n)
     if (p.s != p.end)
         return KZ_EAGAIN; /* jansson: "end of file expected" */
     assert(t->ntok > 0 && t->tok[0].next == t->ntok);
+    index_root(t);
     return 0;
 }
 
@@ -421,13 +501,11 @@ static const struct ingest_tok *tok(struct ingest_jv v)
     return &v.t->tok[v.i];
 }
 
-enum ingest_jtype ingest_jv_type(struct ingest_jv v)
+enum ingest_jtype ingest_jv_dom_type(const json_t *j)
 {
-    if (v.t)
-        return (enum ingest_jtype)tok(v)->type;
-    if (!v.j)
+    if (!j)
         return INGEST_J_ABSENT;
-    switch (json_typeof(v.j)) {
+    switch (json_typeof(j)) {
     case JSON_OBJECT:
         return INGEST_J_OBJECT;
     case JSON_ARRAY:
@@ -459,6 +537,14 @@ struct ingest_jv ingest_jv_get(struct ingest_jv obj, const char *key)
     if (o->type != INGEST_J_OBJECT)
         return v;
     size_t klen = strlen(key);
+    if (obj.i == 0 && obj.t->root_indexed) {
+        uint32_t slot = *root_find(obj.t, key, klen);
+        if (slot) {
+            v.t = obj.t;
+            v.i = slot; /* the value follows its key: (slot - 1) + 1 */
+        }
+        return v;
+    }
     uint32_t k = obj.i + 1;
     for (uint32_t m = 0; m < o->n; m++) {
         const struct ingest_tok *kt = &obj.t->tok[k];

@@ -391,6 +391,32 @@ static void test_deep(void)
     free(b.p);
 }
 
+/* Wide objects, around the tape's index of the root's members (at most 32
+ * members are indexed), with duplicate and colliding keys. */
+static void test_wide(void)
+{
+    static const int widths[] = {0, 1, 5, 30, 31, 32, 33, 40, 200};
+    struct buf b = {0};
+    char key[64];
+
+    for (size_t w = 0; w < sizeof(widths) / sizeof(widths[0]); w++)
+        for (int form = 0; form < 3; form++) {
+            b.n = 0;
+            put_cstr(&b, form == 2 ? "{\"metrics\":{" : "{\"text\":\"first\",");
+            for (int i = 0; i < widths[w]; i++) {
+                /* Keys of one length, first and last letters: one hash. */
+                snprintf(key, sizeof(key), "\"k%02dk\":%d,", i % 100, i);
+                put_cstr(&b, key);
+            }
+            if (form == 1)
+                put_cstr(&b, "\"text\":\"last\",\"id\":\"x\",\"id\":7,");
+            put_cstr(&b,
+                     form == 2 ? "\"views\":3,\"views\":4},\"text\":\"w\"}" : "\"lang\":\"kk\"}");
+            compare(b.p, b.n, "wide");
+        }
+    free(b.p);
+}
+
 /* ---------------------------------------------------------------------------
  * Generated posts and their mutations
  * ------------------------------------------------------------------------ */
@@ -795,6 +821,7 @@ int main(void)
     setup();
     test_nasty();
     test_deep();
+    test_wide();
     test_tree();
     test_generated();
     test_pulled();
