@@ -181,22 +181,22 @@ static int string(struct pull *p)
     for (;;) {
         const unsigned char *s = p->s;
         /* The run of plain bytes up to a quote, a backslash or a control:
-         * eight at a time while none is in the word (the mirror has room: o
-         * never passes s's place in it). */
+         * eight at a time while none is in the word.  The mirror has room
+         * for the eight bytes stored at o: o never passes s's place in it,
+         * and what lies beyond o is not written yet. */
         while (p->end - s >= 8) {
             uint64_t w, m;
             memcpy(&w, s, 8);
+            memcpy(o, s, 8); /* all eight, even past a mark: a store, no call */
             m = special_bytes(w);
             if (m) {
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
                 size_t k = (size_t)__builtin_ctzll(m) / 8; /* the first marked byte */
-                memcpy(o, s, k);
                 o += k;
                 s += k;
 #endif
                 break;
             }
-            memcpy(o, s, 8);
             o += 8;
             s += 8;
         }
