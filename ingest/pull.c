@@ -14,6 +14,8 @@
  * (an escape of 2, 6 or 12 bytes gives 1 to 4), and its NUL goes at most
  * where its closing quote was, so strings never overlap and the mirror never
  * moves while a record is read.  Numbers are converted once, on the way.
+ * The root object's members are then indexed by key (a small open-addressed
+ * table), as a post's mapping looks up some twenty keys there.
  *
  * The pass accepts a subset of what jansson accepts, with the same values.
  * Anything else -- JSON jansson refuses, and also what jansson may take but
@@ -427,17 +429,17 @@ static unsigned key_hash(const char *k, size_t n)
     return n ? (unsigned)(n * 7 + (unsigned char)k[0] * 3 + (unsigned char)k[n - 1]) : 0;
 }
 
-/* The slot of key in the index: its member's, or the empty one it would take. */
-static uint32_t *root_find(const struct ingest_tape *t, const char *key, size_t n)
+/* The slot of key in the index: its member's, or the empty one it would
+ * take (there is one: at most half the slots are used). */
+static unsigned root_find(const struct ingest_tape *t, const char *key, size_t n)
 {
-    unsigned h = key_hash(key, n);
-    for (;; h++) {
-        uint32_t *slot = (uint32_t *)&t->root_slot[h % ROOT_SLOTS];
-        if (!*slot)
-            return slot;
-        const struct ingest_tok *kt = &t->tok[*slot - 1];
+    for (unsigned h = key_hash(key, n);; h++) {
+        unsigned i = h % ROOT_SLOTS;
+        if (!t->root_slot[i])
+            return i;
+        const struct ingest_tok *kt = &t->tok[t->root_slot[i] - 1];
         if (kt->n == n && memcmp(t->mirror + kt->off, key, n) == 0)
-            return slot;
+            return i;
     }
 }
 
@@ -452,7 +454,7 @@ static void index_root(struct ingest_tape *t)
     uint32_t k = 1;
     for (uint32_t m = 0; m < t->tok[0].n; m++) {
         const struct ingest_tok *kt = &t->tok[k];
-        *root_find(t, t->mirror + kt->off, kt->n) = k + 1;
+        t->root_slot[root_find(t, t->mirror + kt->off, kt->n)] = k + 1;
         k = t->tok[k + 1].next;
     }
     t->root_indexed = 1;
@@ -538,7 +540,7 @@ struct ingest_jv ingest_jv_get(struct ingest_jv obj, const char *key)
         return v;
     size_t klen = strlen(key);
     if (obj.i == 0 && obj.t->root_indexed) {
-        uint32_t slot = *root_find(obj.t, key, klen);
+        uint32_t slot = obj.t->root_slot[root_find(obj.t, key, klen)];
         if (slot) {
             v.t = obj.t;
             v.i = slot; /* the value follows its key: (slot - 1) + 1 */
