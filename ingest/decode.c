@@ -31,15 +31,16 @@
  * Two readers of the JSON, one outcome: a record is first read in one pass
  * without a DOM (pull.c: a tape of tokens, reused for every record), and the
  * schema mappings read the tape.  Whatever that pass leaves to jansson (see
- * pull.c), every container (a Telegram export, an X data[] array: a dead
- * element's raw bytes are jansson's re-serialization) and every record that
- * would be a dead letter are read again from the start by jansson, so every
- * dead letter -- reason, message and raw bytes -- is jansson's, as before,
- * and the tape only ever hands out posts, which must be the very posts
- * jansson would give (tests/test_ingest_pull.c and
+ * pull.c: all that is not JSON, so bad_json keeps jansson's message, and
+ * some JSON) and every container (a Telegram export, an X data[] array: a
+ * dead element's raw bytes are jansson's re-serialization) are read again
+ * from the start by jansson.  What the tape reads, it reads with jansson's
+ * values, so the mappings give the same posts and the same dead letters
+ * (bad_type, no_text, empty_text, future_ts: reason, detail, and the record
+ * as raw bytes) from either; tests/test_ingest_pull.c and
  * tests/fuzz/fuzz_decode_diff.c compare the two, ingest_test.h's switch
- * turning the tape off).  Until a post or skip is handed out the tape's
- * attempt changes nothing but stats.elements, which is put back.
+ * turning the tape off.  The tape hands a record over only before anything
+ * of it is handed out or counted, but stats.elements, which is put back.
  *
  * Memory: post strings are borrowed from the tape's mirror of the record, the
  * jansson tree or composed in one scratch buffer, and dead-letter raw text in
@@ -171,8 +172,9 @@ static int dead(struct call *c, enum ingest_dl_reason reason, uint32_t index, st
     struct ingest_dead d = {reason, dec->detail, c->rec->pos, c->rec->data, c->rec->len};
 
     assert((unsigned)reason < INGEST_DL_REASON_COUNT);
-    if (c->pull) {
-        /* Dead letters are jansson's to give: same reason, same message. */
+    if (el.t) {
+        /* An element's raw bytes are jansson's serialization of it; the
+         * tape never reaches here (decode_array() hands containers over). */
         c->fallback = 1;
         return KZ_EAGAIN;
     }
