@@ -2,9 +2,10 @@
  * ingest_impl.h -- private declarations shared by the files of ingest/.
  *
  * Nothing outside ingest/ includes this header.  It holds the scratch buffer
- * the decoder reuses between records, the "post under construction" that the
- * schema mappings fill, and the time helpers the mappings need beyond the
- * public ingest_parse_time().
+ * the decoder reuses between records, the pull decoder's tape and the JSON
+ * value interface the mappings read (a jansson node or a tape token), the
+ * "post under construction" that the schema mappings fill, and the time
+ * helpers the mappings need beyond the public ingest_parse_time().
  *
  * Scratch strings are addressed by offset, not by pointer, while a post is
  * being built: the buffer may move when it grows, so pointers are resolved
