@@ -28,9 +28,24 @@
  * rather than hand out a post with empty text, which every consumer may
  * assume never happens.
  *
- * Memory: post strings are borrowed from the jansson tree or composed in one
- * scratch buffer, and dead-letter raw text in another; both are reused for
- * every record, so after warm-up the only allocations are jansson's parse.
+ * Two readers of the JSON, one outcome: a record is first read in one pass
+ * without a DOM (pull.c: a tape of tokens, reused for every record), and the
+ * schema mappings read the tape.  Whatever that pass leaves to jansson (see
+ * pull.c: all that is not JSON, so bad_json keeps jansson's message, and
+ * some JSON) and every container (a Telegram export, an X data[] array: a
+ * dead element's raw bytes are jansson's re-serialization) are read again
+ * from the start by jansson.  What the tape reads, it reads with jansson's
+ * values, so the mappings give the same posts and the same dead letters
+ * (bad_type, no_text, empty_text, future_ts: reason, detail, and the record
+ * as raw bytes) from either; tests/test_ingest_pull.c and
+ * tests/fuzz/fuzz_decode_diff.c compare the two, ingest_test.h's switch
+ * turning the tape off.  The tape hands a record over only before anything
+ * of it is handed out or counted, but stats.elements, which is put back.
+ *
+ * Memory: post strings are borrowed from the tape's mirror of the record, the
+ * jansson tree or composed in one scratch buffer, and dead-letter raw text in
+ * another; all are reused for every record, so after warm-up a post read by
+ * the tape allocates nothing.
  *
  * Invariant kept in ingest_stats: every element ends as exactly one post, one
  * dead letter or one counted skip (elements == posts + sum(dead) +
@@ -43,6 +58,7 @@
 #include <string.h>
 
 #include "ingest_impl.h"
+#include "ingest_test.h"
 
 struct ingest_decoder {
     struct ingest_config cfg;
@@ -50,6 +66,9 @@ struct ingest_decoder {
     struct ingest_scratch sc;  /* post strings, reset per post */
     struct ingest_scratch raw; /* re-serialized container elements */
     struct ingest_map map;
+    struct ingest_tape tape; /* the pull decoder's, reused for every record */
+    int dom;                 /* 1: jansson for every record (tests) */
+    uint64_t pulled;         /* records read through the tape alone */
     char detail[512];
 };
 
@@ -60,6 +79,8 @@ struct call {
     ingest_post_fn on_post;
     ingest_dead_fn on_dead;
     void *ctx;
+    int pull;     /* reading the tape: a dead letter hands the record to jansson */
+    int fallback; /* the tape's reading stopped: hand the record to jansson */
 };
 
 void ingest_config_default(struct ingest_config *cfg)
@@ -130,6 +151,7 @@ void ingest_decoder_free(struct ingest_decoder *dec)
         return;
     ingest_scratch_free(&dec->sc);
     ingest_scratch_free(&dec->raw);
+    ingest_tape_free(&dec->tape);
     free(dec);
 }
 
@@ -144,23 +166,29 @@ const struct ingest_stats *ingest_decoder_stats(const struct ingest_decoder *dec
 
 /* Emit a dead letter whose detail is already in dec->detail.  `el` is the
  * container element it stands for, or NULL for the whole record. */
-static int dead(struct call *c, enum ingest_dl_reason reason, uint32_t index, const json_t *el)
+static int dead(struct call *c, enum ingest_dl_reason reason, uint32_t index, struct ingest_jv el)
 {
     struct ingest_decoder *dec = c->dec;
     struct ingest_dead d = {reason, dec->detail, c->rec->pos, c->rec->data, c->rec->len};
 
     assert((unsigned)reason < INGEST_DL_REASON_COUNT);
+    if (el.t) {
+        /* An element's raw bytes are jansson's serialization of it; the
+         * tape never reaches here (decode_array() hands containers over). */
+        c->fallback = 1;
+        return KZ_EAGAIN;
+    }
     if (!d.raw)
         d.raw_len = 0;
     d.pos.index = index;
-    if (el) {
+    if (el.j) {
         const size_t flags = JSON_COMPACT | JSON_ENCODE_ANY;
-        size_t n = json_dumpb(el, dec->raw.p, dec->raw.cap, flags);
+        size_t n = json_dumpb(el.j, dec->raw.p, dec->raw.cap, flags);
         if (n > dec->raw.cap) {
             dec->raw.len = 0;
             if (ingest_scratch_reserve(&dec->raw, n))
                 return KZ_ENOMEM;
-            n = json_dumpb(el, dec->raw.p, dec->raw.cap, flags);
+            n = json_dumpb(el.j, dec->raw.p, dec->raw.cap, flags);
         }
         if (n == 0 || n > dec->raw.cap)
             return KZ_ENOMEM; /* jansson fails only when it cannot allocate */
@@ -171,10 +199,10 @@ static int dead(struct call *c, enum ingest_dl_reason reason, uint32_t index, co
     return c->on_dead ? c->on_dead(c->ctx, &d) : 0;
 }
 
-static int deadf(struct call *c, enum ingest_dl_reason reason, uint32_t index, const json_t *el,
+static int deadf(struct call *c, enum ingest_dl_reason reason, uint32_t index, struct ingest_jv el,
                  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
-static int deadf(struct call *c, enum ingest_dl_reason reason, uint32_t index, const json_t *el,
+static int deadf(struct call *c, enum ingest_dl_reason reason, uint32_t index, struct ingest_jv el,
                  const char *fmt, ...)
 {
     va_list ap;
@@ -222,8 +250,8 @@ static int truncate_text(struct ingest_decoder *dec, struct ingest_map *m)
     return 0;
 }
 
-static int decode_post(struct call *c, json_t *obj, enum ingest_schema schema, uint32_t index,
-                       const json_t *el, const struct ingest_val *channel)
+static int decode_post(struct call *c, struct ingest_jv obj, enum ingest_schema schema,
+                       uint32_t index, struct ingest_jv el, const struct ingest_val *channel)
 {
     struct ingest_decoder *dec = c->dec;
     struct ingest_map *m = &dec->map;
@@ -313,23 +341,31 @@ static int decode_post(struct call *c, json_t *obj, enum ingest_schema schema, u
 
 /* Decode each element of arr as a post of `schema` (AUTO: detect per
  * element).  Elements are dead-lettered on their own, with their own bytes. */
-static int decode_array(struct call *c, const json_t *arr, enum ingest_schema schema,
+static int decode_array(struct call *c, struct ingest_jv arr, enum ingest_schema schema,
                         const struct ingest_val *channel)
 {
     struct ingest_decoder *dec = c->dec;
-    size_t i, n = json_array_size(arr);
+    size_t i, n = ingest_jv_size(arr);
+    struct ingest_jiter it;
+    struct ingest_jv el;
     int rc;
 
+    if (c->pull) {
+        /* Containers are rare on the hot path, and a dead element needs its
+         * bytes as jansson writes them: jansson reads them. */
+        c->fallback = 1;
+        return KZ_EAGAIN;
+    }
     if (n == 0) {
         dec->stats.elements++;
         dec->stats.skipped_empty++;
         return 0;
     }
-    for (i = 0; i < n; i++) {
-        json_t *el = json_array_get(arr, i);
+    ingest_jiter_init(&it, arr);
+    for (i = 0; ingest_jiter_next(&it, &el); i++) {
         uint32_t index = i > UINT32_MAX ? UINT32_MAX : (uint32_t)i;
         dec->stats.elements++;
-        if (!json_is_object(el))
+        if (!ingest_jv_is(el, INGEST_J_OBJECT))
             rc = deadf(c, INGEST_DL_NOT_OBJECT, index, el,
                        "element %zu: expected a JSON object, got %s", i, ingest_json_type_name(el));
         else
@@ -342,11 +378,11 @@ static int decode_array(struct call *c, const json_t *arr, enum ingest_schema sc
     return 0;
 }
 
-static int decode_object(struct call *c, json_t *obj)
+static int decode_object(struct call *c, struct ingest_jv obj)
 {
     struct ingest_decoder *dec = c->dec;
     enum ingest_schema s = dec->cfg.schema;
-    const json_t *v;
+    struct ingest_jv v;
 
     if (s == INGEST_SCHEMA_AUTO)
         s = c->rec->schema;
@@ -354,44 +390,69 @@ static int decode_object(struct call *c, json_t *obj)
         s = INGEST_SCHEMA_AUTO;
 
     /* A Telegram Desktop export: {"name": ..., "messages": [...]}. */
-    v = json_object_get(obj, "messages");
-    if ((s == INGEST_SCHEMA_AUTO || s == INGEST_SCHEMA_TELEGRAM) && json_is_array(v)) {
+    v = ingest_jv_get(obj, "messages");
+    if ((s == INGEST_SCHEMA_AUTO || s == INGEST_SCHEMA_TELEGRAM) &&
+        ingest_jv_is(v, INGEST_J_ARRAY)) {
         struct ingest_val channel = {NULL, 0, 0};
-        const json_t *name = json_object_get(obj, "name");
-        if (json_is_string(name))
-            channel = (struct ingest_val){json_string_value(name), 0, json_string_length(name)};
+        struct ingest_jv name = ingest_jv_get(obj, "name");
+        if (ingest_jv_is(name, INGEST_J_STRING))
+            channel = (struct ingest_val){ingest_jv_str(name), 0, ingest_jv_strlen(name)};
         return decode_array(c, v, INGEST_SCHEMA_TELEGRAM, &channel);
     }
 
     /* An X API v2 response: {"data": {...}} or {"data": [...]}.  In AUTO
      * mode a top-level "text" means a generic post that has a "data" field. */
-    v = json_object_get(obj, "data");
-    if ((s == INGEST_SCHEMA_X && v && !json_is_null(v)) ||
-        (s == INGEST_SCHEMA_AUTO && (json_is_object(v) || json_is_array(v)) &&
-         !json_object_get(obj, "text"))) {
-        if (json_is_array(v))
+    v = ingest_jv_get(obj, "data");
+    enum ingest_jtype vt = ingest_jv_type(v);
+    if ((s == INGEST_SCHEMA_X && vt != INGEST_J_ABSENT && vt != INGEST_J_NULL) ||
+        (s == INGEST_SCHEMA_AUTO && (vt == INGEST_J_OBJECT || vt == INGEST_J_ARRAY) &&
+         ingest_jv_is(ingest_jv_get(obj, "text"), INGEST_J_ABSENT))) {
+        if (vt == INGEST_J_ARRAY)
             return decode_array(c, v, INGEST_SCHEMA_X, NULL);
         dec->stats.elements++;
-        if (json_is_object(v))
-            return decode_post(c, (json_t *)v, INGEST_SCHEMA_X, 0, NULL, NULL);
-        return deadf(c, INGEST_DL_BAD_TYPE, 0, NULL,
+        if (vt == INGEST_J_OBJECT)
+            return decode_post(c, v, INGEST_SCHEMA_X, 0, INGEST_JV_NONE, NULL);
+        return deadf(c, INGEST_DL_BAD_TYPE, 0, INGEST_JV_NONE,
                      "field \"data\": expected object or array, got %s", ingest_json_type_name(v));
     }
 
     dec->stats.elements++;
     if (s == INGEST_SCHEMA_AUTO)
         s = ingest_schema_detect(obj);
-    return decode_post(c, obj, s, 0, NULL, NULL);
+    return decode_post(c, obj, s, 0, INGEST_JV_NONE, NULL);
 }
 
 /* ---------------------------------------------------------------------------
  * Records
  * ------------------------------------------------------------------------ */
 
+/* The record through the tape (pull.c); c->fallback set when the record is
+ * jansson's to read (not read by the tape, a container, or a dead letter),
+ * in which case nothing was handed out and only stats.elements may have
+ * moved. */
+static int decode_pulled(struct call *c, const char *data, size_t len)
+{
+    int rc = ingest_tape_parse(&c->dec->tape, data, len);
+
+    if (rc == KZ_EAGAIN) {
+        c->fallback = 1;
+        return rc;
+    }
+    if (rc)
+        return rc;
+    struct ingest_jv root = ingest_tape_root(&c->dec->tape);
+    if (!ingest_jv_is(root, INGEST_J_OBJECT)) {
+        c->fallback = 1;
+        return KZ_EAGAIN;
+    }
+    c->pull = 1;
+    return decode_object(c, root);
+}
+
 static int decode_record(struct ingest_decoder *dec, const struct ingest_record *rec,
                          ingest_post_fn on_post, ingest_dead_fn on_dead, void *ctx)
 {
-    struct call c = {dec, rec, on_post, on_dead, ctx};
+    struct call c = {dec, rec, on_post, on_dead, ctx, 0, 0};
     const char *data = rec->data ? rec->data : "";
     size_t len = rec->data ? rec->len : 0, bad;
     json_error_t jerr;
@@ -408,37 +469,49 @@ static int decode_record(struct ingest_decoder *dec, const struct ingest_record 
     if (rec->oversize || len > limit) {
         dec->stats.elements++;
         if (rec->oversize)
-            return deadf(&c, INGEST_DL_TOO_LARGE, 0, NULL,
+            return deadf(&c, INGEST_DL_TOO_LARGE, 0, INGEST_JV_NONE,
                          "record longer than %s (%zu bytes); only its first %zu bytes kept",
                          limit_name, limit, len);
-        return deadf(&c, INGEST_DL_TOO_LARGE, 0, NULL, "record of %zu bytes exceeds %s (%zu bytes)",
-                     len, limit_name, limit);
+        return deadf(&c, INGEST_DL_TOO_LARGE, 0, INGEST_JV_NONE,
+                     "record of %zu bytes exceeds %s (%zu bytes)", len, limit_name, limit);
     }
     bad = ingest_utf8_valid_prefix(data, len);
     if (bad != len) {
         dec->stats.elements++;
-        return deadf(&c, INGEST_DL_BAD_UTF8, 0, NULL, "invalid UTF-8 at byte %zu (0x%02x)", bad,
-                     (unsigned char)data[bad]);
+        return deadf(&c, INGEST_DL_BAD_UTF8, 0, INGEST_JV_NONE,
+                     "invalid UTF-8 at byte %zu (0x%02x)", bad, (unsigned char)data[bad]);
     }
     /* Some Windows tools start every file with a BOM; it is not JSON. */
     if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
         data += 3;
         len -= 3;
     }
+    /* An export document (the hint) is a container: jansson reads it. */
+    if (!dec->dom && rec->schema != INGEST_SCHEMA_TELEGRAM) {
+        uint64_t elements = dec->stats.elements;
+        rc = decode_pulled(&c, data, len);
+        if (!c.fallback) {
+            dec->pulled++;
+            return rc;
+        }
+        /* Nothing was handed out or counted but the element: undo that. */
+        dec->stats.elements = elements;
+        c.pull = c.fallback = 0;
+    }
     root = json_loadb(data, len, JSON_DECODE_ANY, &jerr);
     if (!root) {
         if (json_error_code(&jerr) == json_error_out_of_memory)
             return KZ_ENOMEM;
         dec->stats.elements++;
-        return deadf(&c, INGEST_DL_BAD_JSON, 0, NULL, "line %d column %d: %s", jerr.line,
+        return deadf(&c, INGEST_DL_BAD_JSON, 0, INGEST_JV_NONE, "line %d column %d: %s", jerr.line,
                      jerr.column, jerr.text);
     }
     if (!json_is_object(root)) {
         dec->stats.elements++;
-        rc = deadf(&c, INGEST_DL_NOT_OBJECT, 0, NULL, "expected a JSON object, got %s",
-                   ingest_json_type_name(root));
+        rc = deadf(&c, INGEST_DL_NOT_OBJECT, 0, INGEST_JV_NONE, "expected a JSON object, got %s",
+                   ingest_json_type_name(ingest_jv_dom(root)));
     } else {
-        rc = decode_object(&c, root);
+        rc = decode_object(&c, ingest_jv_dom(root));
     }
     json_decref(root);
     return rc;
@@ -454,6 +527,16 @@ static int stats_balanced(const struct ingest_stats *st)
     return st->elements == st->posts + dead + st->skipped_service + st->skipped_empty;
 }
 #endif
+
+void ingest_decoder_use_dom(struct ingest_decoder *dec, int on)
+{
+    dec->dom = !!on;
+}
+
+uint64_t ingest_decoder_pulled(const struct ingest_decoder *dec)
+{
+    return dec->pulled;
+}
 
 int ingest_decode(struct ingest_decoder *dec, const struct ingest_record *rec,
                   ingest_post_fn on_post, ingest_dead_fn on_dead, void *ctx)

@@ -9,8 +9,10 @@
  * forced-schema decoding all come from the table, so adding a schema is a
  * value in enum ingest_schema, a row, and its mapping and detector here.
  *
- * A mapping reads a jansson object and fills a struct ingest_map: strings are
- * borrowed from jansson when they can be used as they are, and composed in the
+ * A mapping reads a JSON object through struct ingest_jv (ingest_impl.h: a
+ * jansson node, or a token of the pull decoder's tape; the mappings cannot
+ * tell which) and fills a struct ingest_map: strings are borrowed from the
+ * tree or the tape when they can be used as they are, and composed in the
  * decoder's scratch buffer when they cannot ("tg:" + id, decimal forms of
  * numeric ids, a Telegram text given as an array of entities).  A mapping
  * never allocates beyond growing that buffer, which is reused for every post.
@@ -38,21 +40,21 @@
  * JSON type names
  * ------------------------------------------------------------------------ */
 
-const char *ingest_json_type_name(const json_t *v)
+const char *ingest_json_type_name(struct ingest_jv v)
 {
-    switch (json_typeof(v)) {
-    case JSON_OBJECT:
+    switch (ingest_jv_type(v)) {
+    case INGEST_J_OBJECT:
         return "object";
-    case JSON_ARRAY:
+    case INGEST_J_ARRAY:
         return "array";
-    case JSON_STRING:
+    case INGEST_J_STRING:
         return "string";
-    case JSON_INTEGER:
+    case INGEST_J_INTEGER:
         return "integer";
-    case JSON_REAL:
+    case INGEST_J_REAL:
         return "real";
-    case JSON_TRUE:
-    case JSON_FALSE:
+    case INGEST_J_TRUE:
+    case INGEST_J_FALSE:
         return "boolean";
     default:
         return "null";
@@ -110,7 +112,7 @@ static int fail(struct ingest_map *m, enum ingest_dl_reason r)
     return KZ_EDECODE;
 }
 
-static int bad_type(struct ingest_map *m, const char *field, const char *want, const json_t *got)
+static int bad_type(struct ingest_map *m, const char *field, const char *want, struct ingest_jv got)
 {
     snprintf(m->detail, m->detail_len, "field \"%s\": expected %s, got %s", field, want,
              ingest_json_type_name(got));
@@ -144,15 +146,41 @@ static int sc_close(struct ingest_map *m, size_t off, struct ingest_val *v)
     return 0;
 }
 
-static const json_t *get(const json_t *obj, const char *key)
+/* A member that is present and not JSON null; else absent. */
+static struct ingest_jv get(struct ingest_jv obj, const char *key)
 {
-    const json_t *v = json_object_get(obj, key);
-    return v && !json_is_null(v) ? v : NULL;
+    struct ingest_jv v = ingest_jv_get(obj, key);
+    return ingest_jv_is(v, INGEST_J_NULL) ? INGEST_JV_NONE : v;
 }
 
-static struct ingest_val borrow(const json_t *str)
+static int present(struct ingest_jv v)
 {
-    struct ingest_val v = {json_string_value(str), 0, json_string_length(str)};
+    return !ingest_jv_is(v, INGEST_J_ABSENT);
+}
+
+static int is_string(struct ingest_jv v)
+{
+    return ingest_jv_is(v, INGEST_J_STRING);
+}
+
+static int is_integer(struct ingest_jv v)
+{
+    return ingest_jv_is(v, INGEST_J_INTEGER);
+}
+
+static int is_object(struct ingest_jv v)
+{
+    return ingest_jv_is(v, INGEST_J_OBJECT);
+}
+
+static int is_array(struct ingest_jv v)
+{
+    return ingest_jv_is(v, INGEST_J_ARRAY);
+}
+
+static struct ingest_val borrow(struct ingest_jv str)
+{
+    struct ingest_val v = {ingest_jv_str(str), 0, ingest_jv_strlen(str)};
     return v;
 }
 
@@ -163,49 +191,50 @@ static struct ingest_val literal(const char *s)
 }
 
 /* A string field. */
-static int get_str(struct ingest_map *m, const json_t *obj, const char *key, struct ingest_val *out)
+static int get_str(struct ingest_map *m, struct ingest_jv obj, const char *key,
+                   struct ingest_val *out)
 {
-    const json_t *v = get(obj, key);
-    if (!v)
+    struct ingest_jv v = get(obj, key);
+    if (!present(v))
         return 0;
-    if (!json_is_string(v))
+    if (!is_string(v))
         return bad_type(m, key, "string", v);
     *out = borrow(v);
     return 0;
 }
 
 /* Append an id token (string as is, integer in decimal) to the scratch. */
-static int put_token(struct ingest_map *m, const json_t *v, const char *field)
+static int put_token(struct ingest_map *m, struct ingest_jv v, const char *field)
 {
-    if (json_is_string(v))
-        return sc_put(m, json_string_value(v), json_string_length(v));
-    if (json_is_integer(v)) {
+    if (is_string(v))
+        return sc_put(m, ingest_jv_str(v), ingest_jv_strlen(v));
+    if (is_integer(v)) {
         char buf[32];
-        int n = snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(v));
+        int n = snprintf(buf, sizeof(buf), "%lld", (long long)ingest_jv_int(v));
         return sc_put(m, buf, (size_t)n);
     }
     return bad_type(m, field, "string or integer", v);
 }
 
-static int check_token(struct ingest_map *m, const json_t *v, const char *field)
+static int check_token(struct ingest_map *m, struct ingest_jv v, const char *field)
 {
-    if (json_is_string(v) || json_is_integer(v))
+    if (is_string(v) || is_integer(v))
         return 0;
     return bad_type(m, field, "string or integer", v);
 }
 
 /* An id field: string or integer, with an optional prefix. */
-static int get_id(struct ingest_map *m, const json_t *obj, const char *key, const char *prefix,
+static int get_id(struct ingest_map *m, struct ingest_jv obj, const char *key, const char *prefix,
                   struct ingest_val *out)
 {
-    const json_t *v = get(obj, key);
+    struct ingest_jv v = get(obj, key);
     int rc;
 
-    if (!v)
+    if (!present(v))
         return 0;
     if ((rc = check_token(m, v, key)))
         return rc;
-    if (json_is_string(v) && (!prefix || json_string_length(v) == 0)) {
+    if (is_string(v) && (!prefix || ingest_jv_strlen(v) == 0)) {
         *out = borrow(v);
         return 0;
     }
@@ -216,20 +245,20 @@ static int get_id(struct ingest_map *m, const json_t *obj, const char *key, cons
 }
 
 /* A time field; unparseable values leave has_ts unset (arrival fallback). */
-static int get_ts(struct ingest_map *m, const json_t *obj, const char *key)
+static int get_ts(struct ingest_map *m, struct ingest_jv obj, const char *key)
 {
-    const json_t *v = get(obj, key);
+    struct ingest_jv v = get(obj, key);
     int64_t ms;
     int rc;
 
-    if (!v)
+    if (!present(v))
         return 0;
-    if (json_is_string(v))
-        rc = ingest_parse_time(json_string_value(v), json_string_length(v), &ms);
-    else if (json_is_integer(v))
-        rc = ingest_time_from_int(json_integer_value(v), &ms);
-    else if (json_is_real(v))
-        rc = ingest_time_from_number(json_real_value(v), &ms);
+    if (is_string(v))
+        rc = ingest_parse_time(ingest_jv_str(v), ingest_jv_strlen(v), &ms);
+    else if (is_integer(v))
+        rc = ingest_time_from_int(ingest_jv_int(v), &ms);
+    else if (ingest_jv_is(v, INGEST_J_REAL))
+        rc = ingest_time_from_number(ingest_jv_real(v), &ms);
     else
         return bad_type(m, key, "string or number", v);
     if (rc == 0) {
@@ -240,38 +269,39 @@ static int get_ts(struct ingest_map *m, const json_t *obj, const char *key)
 }
 
 /* A count: integer; field is the dotted name used in details. */
-static int get_count(struct ingest_map *m, const json_t *obj, const char *key, const char *field,
+static int get_count(struct ingest_map *m, struct ingest_jv obj, const char *key, const char *field,
                      int64_t *out)
 {
-    const json_t *v = get(obj, key);
-    if (!v)
+    struct ingest_jv v = get(obj, key);
+    if (!present(v))
         return 0;
-    if (!json_is_integer(v))
+    if (!is_integer(v))
         return bad_type(m, field, "integer", v);
-    if (json_integer_value(v) >= 0)
-        *out = json_integer_value(v);
+    if (ingest_jv_int(v) >= 0)
+        *out = ingest_jv_int(v);
     return 0;
 }
 
 /* An object field that holds counts; NULL when absent. */
-static int get_object(struct ingest_map *m, const json_t *obj, const char *key, const json_t **out)
+static int get_object(struct ingest_map *m, struct ingest_jv obj, const char *key,
+                      struct ingest_jv *out)
 {
-    const json_t *v = get(obj, key);
-    *out = NULL;
-    if (!v)
+    struct ingest_jv v = get(obj, key);
+    *out = INGEST_JV_NONE;
+    if (!present(v))
         return 0;
-    if (!json_is_object(v))
+    if (!is_object(v))
         return bad_type(m, key, "object", v);
     *out = v;
     return 0;
 }
 
-static int get_text_string(struct ingest_map *m, const json_t *obj, const char *key)
+static int get_text_string(struct ingest_map *m, struct ingest_jv obj, const char *key)
 {
-    const json_t *v = get(obj, key);
-    if (!v)
+    struct ingest_jv v = get(obj, key);
+    if (!present(v))
         return 0;
-    if (!json_is_string(v))
+    if (!is_string(v))
         return bad_type(m, key, "string", v);
     m->text = borrow(v);
     m->text_present = 1;
@@ -284,21 +314,21 @@ static int get_text_string(struct ingest_map *m, const json_t *obj, const char *
  * of the post contract and sources fill it every way, so coordinates and
  * other shapes are not a place and never a dead letter (there is no reverse
  * geocoding here).  The pipeline maps the value through the gazetteer. */
-static void get_geo(struct ingest_map *m, const json_t *obj)
+static void get_geo(struct ingest_map *m, struct ingest_jv obj)
 {
     static const char *const keys[] = {"region", "city", "name", "title"};
-    const json_t *g = get(obj, "geo");
+    struct ingest_jv g = get(obj, "geo");
 
     if (m->region.n)
         return;
-    if (json_is_string(g)) {
+    if (is_string(g)) {
         m->region = borrow(g);
         return;
     }
-    for (int depth = 0; depth < 2 && json_is_object(g); depth++, g = get(g, "place"))
+    for (int depth = 0; depth < 2 && is_object(g); depth++, g = get(g, "place"))
         for (size_t i = 0; i < KZ_ARRAY_LEN(keys); i++) {
-            const json_t *v = get(g, keys[i]);
-            if (json_is_string(v) && json_string_length(v)) {
+            struct ingest_jv v = get(g, keys[i]);
+            if (is_string(v) && ingest_jv_strlen(v)) {
                 m->region = borrow(v);
                 return;
             }
@@ -309,9 +339,9 @@ static void get_geo(struct ingest_map *m, const json_t *obj)
  * Generic: the post contract of DESIGN.md
  * ------------------------------------------------------------------------ */
 
-static int map_generic(struct ingest_map *m, json_t *obj)
+static int map_generic(struct ingest_map *m, struct ingest_jv obj)
 {
-    const json_t *metrics;
+    struct ingest_jv metrics;
     int rc;
 
     if ((rc = get_text_string(m, obj, "text")) || (rc = get_id(m, obj, "id", NULL, &m->id)) ||
@@ -325,9 +355,9 @@ static int map_generic(struct ingest_map *m, json_t *obj)
         (rc = get_object(m, obj, "metrics", &metrics)))
         return rc;
     get_geo(m, obj);
-    if (metrics && ((rc = get_count(m, metrics, "views", "metrics.views", &m->views)) ||
-                    (rc = get_count(m, metrics, "likes", "metrics.likes", &m->likes)) ||
-                    (rc = get_count(m, metrics, "shares", "metrics.shares", &m->shares))))
+    if (present(metrics) && ((rc = get_count(m, metrics, "views", "metrics.views", &m->views)) ||
+                             (rc = get_count(m, metrics, "likes", "metrics.likes", &m->likes)) ||
+                             (rc = get_count(m, metrics, "shares", "metrics.shares", &m->shares))))
         return rc;
     return 0;
 }
@@ -345,50 +375,51 @@ static int map_generic(struct ingest_map *m, json_t *obj)
  * is absent or unparseable.
  * ------------------------------------------------------------------------ */
 
-static int tg_text(struct ingest_map *m, const json_t *obj)
+static int tg_text(struct ingest_map *m, struct ingest_jv obj)
 {
-    const json_t *v = get(obj, "text");
-    size_t off, i;
-    json_t *el;
+    struct ingest_jv v = get(obj, "text"), el;
+    struct ingest_jiter it;
+    size_t off;
     int rc;
 
-    if (!v || json_is_string(v))
+    if (!present(v) || is_string(v))
         return get_text_string(m, obj, "text");
-    if (!json_is_array(v))
+    if (!is_array(v))
         return bad_type(m, "text", "string or array", v);
     off = m->sc->len;
-    json_array_foreach(v, i, el)
-    {
-        const json_t *t = el;
-        if (json_is_object(el)) {
+    ingest_jiter_init(&it, v);
+    while (ingest_jiter_next(&it, &el)) {
+        struct ingest_jv t = el;
+        size_t i = it.i - 1;
+        if (is_object(el)) {
             t = get(el, "text");
-            if (!t)
+            if (!present(t))
                 continue;
-            if (!json_is_string(t)) {
+            if (!is_string(t)) {
                 char field[48];
                 snprintf(field, sizeof(field), "text[%zu].text", i);
                 return bad_type(m, field, "string", t);
             }
-        } else if (!json_is_string(el)) {
+        } else if (!is_string(el)) {
             char field[48];
             snprintf(field, sizeof(field), "text[%zu]", i);
             return bad_type(m, field, "string or entity object", el);
         }
-        if ((rc = sc_put(m, json_string_value(t), json_string_length(t))))
+        if ((rc = sc_put(m, ingest_jv_str(t), ingest_jv_strlen(t))))
             return rc;
     }
     m->text_present = 1;
     return sc_close(m, off, &m->text);
 }
 
-static int map_telegram(struct ingest_map *m, json_t *obj)
+static int map_telegram(struct ingest_map *m, struct ingest_jv obj)
 {
-    const json_t *type = get(obj, "type"), *date;
+    struct ingest_jv type = get(obj, "type"), date;
     int rc;
 
-    if (type && !json_is_string(type))
+    if (present(type) && !is_string(type))
         return bad_type(m, "type", "string", type);
-    if (type && strcmp(json_string_value(type), "service") == 0) {
+    if (present(type) && strcmp(ingest_jv_str(type), "service") == 0) {
         m->service = 1;
         return 0;
     }
@@ -402,11 +433,10 @@ static int map_telegram(struct ingest_map *m, json_t *obj)
     if (m->author.n == 0 && (rc = get_str(m, obj, "from", &m->author)))
         return rc;
     date = get(obj, "date");
-    if (date && !json_is_string(date))
+    if (present(date) && !is_string(date))
         return bad_type(m, "date", "string", date);
-    if (!m->has_ts && date &&
-        ingest_time_parse_rfc3339(json_string_value(date), json_string_length(date), 1,
-                                  &m->ts_ms) == 0)
+    if (!m->has_ts && present(date) &&
+        ingest_time_parse_rfc3339(ingest_jv_str(date), ingest_jv_strlen(date), 1, &m->ts_ms) == 0)
         m->has_ts = 1;
     return 0;
 }
@@ -423,8 +453,8 @@ static int map_telegram(struct ingest_map *m, json_t *obj)
  * ------------------------------------------------------------------------ */
 
 /* Compose "<prefix><a>_<b>" from two id tokens. */
-static int vk_pair(struct ingest_map *m, const char *prefix, const json_t *a, const char *fa,
-                   const json_t *b, const char *fb, struct ingest_val *out)
+static int vk_pair(struct ingest_map *m, const char *prefix, struct ingest_jv a, const char *fa,
+                   struct ingest_jv b, const char *fb, struct ingest_val *out)
 {
     size_t off = m->sc->len;
     int rc;
@@ -435,29 +465,30 @@ static int vk_pair(struct ingest_map *m, const char *prefix, const json_t *a, co
     return sc_close(m, off, out);
 }
 
-static int vk_count(struct ingest_map *m, const json_t *obj, const char *key, const char *field,
+static int vk_count(struct ingest_map *m, struct ingest_jv obj, const char *key, const char *field,
                     int64_t *out)
 {
-    const json_t *o;
+    struct ingest_jv o;
     int rc = get_object(m, obj, key, &o);
-    if (rc || !o)
+    if (rc || !present(o))
         return rc;
     return get_count(m, o, "count", field, out);
 }
 
-static int map_vk(struct ingest_map *m, json_t *obj)
+static int map_vk(struct ingest_map *m, struct ingest_jv obj)
 {
-    const json_t *owner = get(obj, "owner_id"), *id = get(obj, "id"), *hist;
-    const json_t *rpost = get(obj, "reply_post_id"), *rowner = get(obj, "reply_owner_id");
+    struct ingest_jv owner = get(obj, "owner_id"), id = get(obj, "id"), hist;
+    struct ingest_jv rpost = get(obj, "reply_post_id"), rowner = get(obj, "reply_owner_id");
     int rc;
 
     m->platform = literal("vk");
-    if ((owner && (rc = check_token(m, owner, "owner_id"))) ||
-        (id && (rc = check_token(m, id, "id"))) || (rc = get_text_string(m, obj, "text")) ||
-        (rc = get_ts(m, obj, "date")) || (rc = get_id(m, obj, "from_id", NULL, &m->author)) ||
+    if ((present(owner) && (rc = check_token(m, owner, "owner_id"))) ||
+        (present(id) && (rc = check_token(m, id, "id"))) ||
+        (rc = get_text_string(m, obj, "text")) || (rc = get_ts(m, obj, "date")) ||
+        (rc = get_id(m, obj, "from_id", NULL, &m->author)) ||
         (rc = get_id(m, obj, "owner_id", NULL, &m->channel)))
         return rc;
-    if (owner && id &&
+    if (present(owner) && present(id) &&
         ((rc = vk_pair(m, "vk:", owner, "owner_id", id, "id", &m->id)) ||
          (rc = vk_pair(m, "https://vk.com/wall", owner, "owner_id", id, "id", &m->url))))
         return rc;
@@ -466,22 +497,25 @@ static int map_vk(struct ingest_map *m, json_t *obj)
     get_geo(m, obj);
 
     hist = get(obj, "copy_history");
-    if (hist && !json_is_array(hist))
+    if (present(hist) && !is_array(hist))
         return bad_type(m, "copy_history", "array", hist);
-    if (hist && json_array_size(hist) > 0) {
-        const json_t *h = json_array_get(hist, 0), *ho, *hi;
-        if (!json_is_object(h))
+    if (present(hist) && ingest_jv_size(hist) > 0) {
+        struct ingest_jv h, ho, hi;
+        struct ingest_jiter it;
+        ingest_jiter_init(&it, hist);
+        ingest_jiter_next(&it, &h);
+        if (!is_object(h))
             return bad_type(m, "copy_history[0]", "object", h);
         ho = get(h, "owner_id");
         hi = get(h, "id");
-        if (ho && hi &&
+        if (present(ho) && present(hi) &&
             (rc = vk_pair(m, "vk:", ho, "copy_history[0].owner_id", hi, "copy_history[0].id",
                           &m->repost_of)))
             return rc;
     }
-    if (rpost) {
-        const json_t *o = rowner ? rowner : owner;
-        if (o &&
+    if (present(rpost)) {
+        struct ingest_jv o = present(rowner) ? rowner : owner;
+        if (present(o) &&
             (rc = vk_pair(m, "vk:", o, "reply_owner_id", rpost, "reply_post_id", &m->reply_to)))
             return rc;
     }
@@ -504,30 +538,30 @@ static int map_vk(struct ingest_map *m, json_t *obj)
  * 280 characters), so that one is preferred when present.
  * ------------------------------------------------------------------------ */
 
-static int x_refs(struct ingest_map *m, const json_t *refs)
+static int x_refs(struct ingest_map *m, struct ingest_jv refs)
 {
-    size_t i;
-    json_t *r;
+    struct ingest_jiter it;
+    struct ingest_jv r;
     int rc;
 
-    if (!json_is_array(refs))
+    if (!is_array(refs))
         return bad_type(m, "referenced_tweets", "array", refs);
-    json_array_foreach(refs, i, r)
-    {
-        const json_t *type, *rid;
+    ingest_jiter_init(&it, refs);
+    while (ingest_jiter_next(&it, &r)) {
+        struct ingest_jv type, rid;
         struct ingest_val *dst;
-        if (!json_is_object(r))
+        if (!is_object(r))
             return bad_type(m, "referenced_tweets[]", "object", r);
         type = get(r, "type");
         rid = get(r, "id");
-        if (type && !json_is_string(type))
+        if (present(type) && !is_string(type))
             return bad_type(m, "referenced_tweets[].type", "string", type);
-        if (!type || !rid)
+        if (!present(type) || !present(rid))
             continue;
-        if (strcmp(json_string_value(type), "replied_to") == 0)
+        if (strcmp(ingest_jv_str(type), "replied_to") == 0)
             dst = &m->reply_to;
-        else if (strcmp(json_string_value(type), "retweeted") == 0 ||
-                 strcmp(json_string_value(type), "quoted") == 0)
+        else if (strcmp(ingest_jv_str(type), "retweeted") == 0 ||
+                 strcmp(ingest_jv_str(type), "quoted") == 0)
             dst = &m->repost_of;
         else
             continue;
@@ -541,9 +575,9 @@ static int x_refs(struct ingest_map *m, const json_t *refs)
     return 0;
 }
 
-static int map_x(struct ingest_map *m, json_t *obj)
+static int map_x(struct ingest_map *m, struct ingest_jv obj)
 {
-    const json_t *pm, *note, *refs, *id = get(obj, "id");
+    struct ingest_jv pm, note, refs, id = get(obj, "id");
     int rc;
 
     m->platform = literal("x");
@@ -553,18 +587,18 @@ static int map_x(struct ingest_map *m, json_t *obj)
         (rc = get_object(m, obj, "note_tweet", &note)) ||
         (rc = get_object(m, obj, "public_metrics", &pm)))
         return rc;
-    if (note && (rc = get_text_string(m, note, "text")))
+    if (present(note) && (rc = get_text_string(m, note, "text")))
         return rc;
-    if (id) {
+    if (present(id)) {
         size_t off = m->sc->len;
         if ((rc = sc_put_cstr(m, "https://x.com/i/web/status/")) || (rc = put_token(m, id, "id")) ||
             (rc = sc_close(m, off, &m->url)))
             return rc;
     }
     refs = get(obj, "referenced_tweets");
-    if (refs && (rc = x_refs(m, refs)))
+    if (present(refs) && (rc = x_refs(m, refs)))
         return rc;
-    if (!pm)
+    if (!present(pm))
         return 0;
     if ((rc = get_count(m, pm, "impression_count", "public_metrics.impression_count", &m->views)) ||
         (rc = get_count(m, pm, "like_count", "public_metrics.like_count", &m->likes)) ||
@@ -580,28 +614,28 @@ static int map_x(struct ingest_map *m, json_t *obj)
  * ------------------------------------------------------------------------ */
 
 /* A wall post has its wall's owner_id and a date, and from_id or post_type. */
-static int detect_vk(const json_t *obj)
+static int detect_vk(struct ingest_jv obj)
 {
-    return get(obj, "owner_id") && get(obj, "date") &&
-           (get(obj, "from_id") || get(obj, "post_type"));
+    return present(get(obj, "owner_id")) && present(get(obj, "date")) &&
+           (present(get(obj, "from_id")) || present(get(obj, "post_type")));
 }
 
-static int detect_x(const json_t *obj)
+static int detect_x(struct ingest_jv obj)
 {
-    return get(obj, "author_id") && get(obj, "created_at");
+    return present(get(obj, "author_id")) && present(get(obj, "created_at"));
 }
 
 /* date_unixtime is Telegram's own; otherwise a "message" or "service" type
  * with a date. */
-static int detect_telegram(const json_t *obj)
+static int detect_telegram(struct ingest_jv obj)
 {
-    const json_t *type = get(obj, "type");
+    struct ingest_jv type = get(obj, "type");
 
-    if (get(obj, "date_unixtime"))
+    if (present(get(obj, "date_unixtime")))
         return 1;
-    return type && json_is_string(type) && get(obj, "date") &&
-           (strcmp(json_string_value(type), "message") == 0 ||
-            strcmp(json_string_value(type), "service") == 0);
+    return is_string(type) && present(get(obj, "date")) &&
+           (strcmp(ingest_jv_str(type), "message") == 0 ||
+            strcmp(ingest_jv_str(type), "service") == 0);
 }
 
 /* ---------------------------------------------------------------------------
@@ -619,10 +653,10 @@ static int detect_telegram(const json_t *obj)
 
 struct schema_def {
     enum ingest_schema id;
-    const char *name;                 /* --schema, config "schema", reports */
-    const char *about;                /* one line for help text */
-    int (*detect)(const json_t *obj); /* 1: obj is one of ours; NULL: never detected */
-    ingest_map_fn map;                /* NULL only for auto */
+    const char *name;                    /* --schema, config "schema", reports */
+    const char *about;                   /* one line for help text */
+    int (*detect)(struct ingest_jv obj); /* 1: obj is one of ours; NULL: never detected */
+    ingest_map_fn map;                   /* NULL only for auto */
 };
 
 static const struct schema_def schemas[] = {
@@ -650,7 +684,7 @@ static const struct schema_def *row(enum ingest_schema s)
     return NULL;
 }
 
-enum ingest_schema ingest_schema_detect(json_t *obj)
+enum ingest_schema ingest_schema_detect(struct ingest_jv obj)
 {
     for (size_t i = 0; i < KZ_ARRAY_LEN(schemas); i++)
         if (schemas[i].detect && schemas[i].detect(obj))

@@ -78,6 +78,11 @@ size_t ingest_utf8_valid_prefix(const char *str, size_t n)
             i++;
             continue;
         }
+        /* Two-byte sequences (Cyrillic, Kazakh letters) inline. */
+        if (s[i] >= 0xC2 && s[i] < 0xE0 && i + 1 < n && (s[i + 1] & 0xC0) == 0x80) {
+            i += 2;
+            continue;
+        }
         size_t k = ingest_utf8_seq_len(s + i, n - i);
         if (k == 0)
             return i;
