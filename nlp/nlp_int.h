@@ -287,9 +287,10 @@ int nlp_translit_kk(struct nlp_analyzer *a, const struct kz_str *surface, const 
 
 /* -- stem_kk.c, stem.c ------------------------------------------------------ */
 
-/* Byte length of the Kazakh stem of the case-folded Cyrillic word w; *final is
- * a replacement for its last letter (voicing: кітаб -> кітап) or 0. */
-size_t nlp_stem_kk(const char *w, size_t n, int32_t *final);
+/* The Kazakh stem of the case-folded Cyrillic word w, written to out (cap
+ * >= n + 4 bytes: an undone alternation may add a letter, аузы -> ауыз);
+ * returns its byte length. */
+size_t nlp_stem_kk(const char *w, size_t n, char *out, size_t cap);
 size_t nlp_stem_uk(const char *w, size_t n);
 int nlp_stem_kk_check_tables(void); /* 0, or -(index) of the first misordered entry */
 int nlp_stem_init(struct nlp_analyzer *a, char *err, size_t errlen);

@@ -189,22 +189,11 @@ static int stem_one(struct nlp_analyzer *a, struct nlp_token *t, enum nlp_lang l
             return KZ_ENOMEM;
         return set_stem(a, t, (const char *)r, (size_t)sb_stemmer_length(a->stem_en));
     case NLP_LANG_KK: {
-        int32_t final;
-        size_t n;
-        char buf[260];
+        char buf[264];
 
         if (!cyr)
             return 0;
-        n = nlp_stem_kk(t->norm.p, t->norm.n, &final);
-        if (!final) {
-            t->stem = kz_str_make(t->norm.p, n);
-            return 0;
-        }
-        /* Replace the last (two-byte Cyrillic) letter of the stem. */
-        if (n < 2 || n > sizeof(buf))
-            return 0;
-        memcpy(buf, t->norm.p, n - 2);
-        return set_stem(a, t, buf, n - 2 + nlp_utf8_put(buf + n - 2, final));
+        return set_stem(a, t, buf, nlp_stem_kk(t->norm.p, t->norm.n, buf, sizeof(buf)));
     }
     case NLP_LANG_UK:
         if (cyr)
