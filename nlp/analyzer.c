@@ -260,6 +260,8 @@ int nlp_analyze(struct nlp_analyzer *a, const char *text, size_t len, enum nlp_l
         if (rc)
             return rc;
     }
+    if (nkk)
+        nlp_stem_kk_aux(a->toks, a->ntoks);
     doc->tokens = a->toks;
     doc->ntokens = a->ntoks;
     return 0;

@@ -1023,3 +1023,43 @@ size_t nlp_stem_kk(const char *w, size_t n, char *out, size_t cap)
         o += nlp_utf8_put(out + o, c.tail[k]);
     return o;
 }
+
+/*
+ * The converb before an auxiliary: in бара жатыр, ойнай отыр, күле тұр the
+ * first word is the verb with its converb -а/-е/-й, which alone could as well
+ * be a noun (жинала, ойнай; a root of one syllable must still be a listed
+ * verb: кеме тұр is "the ship stands").  The analyzer calls this for a word followed by a
+ * form of жатыр, отыр, тұр or жүр; returns the byte length of the verb root,
+ * or n when the word does not end as such a converb.
+ */
+size_t nlp_stem_kk_converb(const char *w, size_t n)
+{
+    int32_t cps[64];
+    size_t offs[65], ncp;
+    int32_t last;
+
+    if (n >= 60 * 2 || n < 6 || is_protected(w, n))
+        return n;
+    ncp = decode(w, n, cps, offs, 63);
+    if (ncp < 3)
+        return n;
+    last = cps[ncp - 1];
+    if (last == 0x430 || last == 0x435) { /* а е after a consonant: бар-а, кел-е */
+        int h = harmony(last), rh = 0;
+        for (size_t k = 0; k + 1 < ncp; k++)
+            rh = harmony(cps[k]) ? harmony(cps[k]) : rh;
+        if (vowel_at(cps, ncp - 2) || !root_ok(cps, ncp - 1) || ends_in_bad_pair(cps, ncp - 1) ||
+            (rh && rh != h))
+            return n;
+        if (syllables(cps, ncp - 1) == 1 && !listed_verb(cps, ncp - 1, false))
+            return n; /* кеме тұр: the ship stands */
+        if (cps[ncp - 2] == 0x43B && (cps[ncp - 3] == 0x430 || cps[ncp - 3] == 0x435) &&
+            syllables(cps, ncp - 2) >= 2)
+            return offs[ncp - 2]; /* the passive under it: жина-л-а */
+        return offs[ncp - 1];
+    }
+    if (last == 0x439 && ncp >= 4 && syllables(cps, ncp - 1) >= 2 &&
+        (cps[ncp - 2] == 0x430 || cps[ncp - 2] == 0x435)) /* ойна-й, сөйле-й */
+        return offs[ncp - 1];
+    return n;
+}

@@ -207,6 +207,15 @@ static void test_other_languages(void)
     stem_in("Protesters gathered peacefully in the square", "gathered", "gather");
     stem_in("Українці виходять на протести", "протести", "протест");
     stem_in("Біз ертең алаңға шығамыз", "шығамыз", "шық");
+    /* a converb -а/-е/-й before the auxiliaries жатыр, отыр, тұр, жүр */
+    stem_in("Біз алаңға бара жатырмыз", "бара", "бар");
+    stem_in("Балалар ойнай жатыр", "ойнай", "ойна");
+    stem_in("Ол күле тұрды", "күле", "күл");
+    stem_in("Ол сөйлей отырып", "сөйлей", "сөйле");
+    stem_in("Бала жатыр", "Бала", "бала"); /* a protected noun stays */
+    stem_in("Олар алаңға жинала жатыр", "жинала", "жина");
+    stem_in("Кеме тұр", "Кеме", "кеме");     /* кем is no verb root */
+    stem_in("Олар ойнай", "ойнай", "ойнай"); /* no auxiliary: could be a noun */
     /* hyphenated compounds stem their last part */
     stem_in("Қызыл-Орда қаласында", "Қызыл-Орда", "қызыл-орда");
     stem_in("Z-патриоты вышли снова", "Z-патриоты", "z-патриот");
