@@ -210,20 +210,21 @@ static bool is_kk_aux(const struct nlp_token *t)
 {
     const struct kz_str *s = &t->stem;
 
-    if (t->kind != NLP_TOK_WORD || t->lang != NLP_LANG_KK)
-        return false;
-    return (s->n == 6 && (memcmp(s->p, "жат", 6) == 0 || memcmp(s->p, "тұр", 6) == 0 ||
-                          memcmp(s->p, "жүр", 6) == 0)) ||
-           (s->n == 8 && memcmp(s->p, "отыр", 8) == 0);
+    if (s->n == 6)
+        return (memcmp(s->p, "жат", 6) == 0 || memcmp(s->p, "тұр", 6) == 0 ||
+                memcmp(s->p, "жүр", 6) == 0) &&
+               t->kind == NLP_TOK_WORD && t->lang == NLP_LANG_KK;
+    return s->n == 8 && memcmp(s->p, "отыр", 8) == 0 && t->kind == NLP_TOK_WORD &&
+           t->lang == NLP_LANG_KK;
 }
 
 void nlp_stem_kk_aux(struct nlp_token *toks, size_t n)
 {
-    for (size_t i = 0; i + 1 < n; i++) {
-        struct nlp_token *t = &toks[i];
+    for (size_t i = 1; i < n; i++) {
+        struct nlp_token *t = &toks[i - 1];
 
-        if (t->kind != NLP_TOK_WORD || t->lang != NLP_LANG_KK || t->stem.p != t->norm.p ||
-            t->stem.n != t->norm.n || !norm_is_cyrillic(&t->norm) || !is_kk_aux(&toks[i + 1]))
+        if (!is_kk_aux(&toks[i]) || t->kind != NLP_TOK_WORD || t->lang != NLP_LANG_KK ||
+            t->stem.p != t->norm.p || t->stem.n != t->norm.n || !norm_is_cyrillic(&t->norm))
             continue;
         t->stem = kz_str_make(t->norm.p, nlp_stem_kk_converb(t->norm.p, t->norm.n));
     }
