@@ -100,7 +100,9 @@ struct sfx {
  * names the role: plain is a spelling without the special letters; pres
  * present-future with its person, part participle, conv converb, vnoun
  * verbal noun, aor aorist, imp imperative, cond conditional, desid
- * desiderative (айт-қым кел-), evid evidential past, intent -мақ.
+ * desiderative (айт-қым кел-), evid evidential past, intent -мақ/-мақшы,
+ * optat optative -ғай, until -ғанша, since -ғалы/-ғасын, because
+ * -ғандықтан.
  * tests/test_nlp_stem.c checks the order.
  */
 static const struct sfx suffixes[] = {
@@ -117,13 +119,17 @@ static const struct sfx suffixes[] = {
     {S("са"), ANY, TENSE, V},             /* cond */
     {S("та"), AVL, CASE, 0},              /* loc */
     {S("ға"), ANY, CASE, 0},              /* dat */
+    {S("ғанша"), ANY, TENSE, V},          /* until */
     {S("қа"), AC, CASE, 0},               /* dat */
+    {S("қанша"), AVL, TENSE, V},          /* until */
     {S("бе"), AC, NEG, V | NV},           /* neg */
     {S("ге"), ANY, CASE, 0},              /* dat */
+    {S("генше"), ANY, TENSE, V},          /* until */
     {S("де"), ANY, CASE, 0},              /* loc */
     {S("е"), AP12, CASE, 0},              /* dat */
     {S("е"), AC, TENSE, V | VRS | FIRST}, /* converb */
     {S("ке"), AC, CASE, 0},               /* dat */
+    {S("кенше"), AVL, TENSE, V},          /* until */
     {S("ме"), ANY, NEG, V | NV},          /* neg */
     {S("нде"), AP3, CASE, 0},             /* loc */
     {S("не"), AP3, CASE, 0},              /* dat */
@@ -169,10 +175,12 @@ static const struct sfx suffixes[] = {
     {S("деги"), ANY, CASE, 0},            /* plain */
     {S("бай"), AC, NEG, V | VRS},         /* neg */
     {S("бей"), AC, NEG, V | VRS},         /* neg */
+    {S("гей"), ANY, FIN, V | VL},         /* optat */
     {S("дай"), ANY, CASE, 0},             /* sim */
     {S("дағыдай"), ANY, CASE, 0},         /* sim */
     {S("дегідей"), ANY, CASE, 0},         /* sim */
     {S("дей"), ANY, CASE, 0},             /* sim */
+    {S("кей"), AVL, FIN, V | VL},         /* optat */
     {S("май"), ANY, NEG, V},              /* neg */
     {S("мей"), ANY, NEG, V},              /* neg */
     {S("пай"), AC, NEG, V | VRS},         /* neg */
@@ -181,6 +189,8 @@ static const struct sfx suffixes[] = {
     {S("тағыдай"), AVL, CASE, 0},         /* sim */
     {S("тегідей"), AVL, CASE, 0},         /* sim */
     {S("тей"), AVL, CASE, 0},             /* sim */
+    {S("ғай"), ANY, FIN, V | VL},         /* optat */
+    {S("қай"), AVL, FIN, V | VL},         /* optat */
     {S("айык"), AC, FIN, V | VR1},        /* plain */
     {S("бек"), ANY, TENSE, V},            /* intent */
     {S("дік"), AV, FIN, V},               /* past */
@@ -220,6 +230,7 @@ static const struct sfx suffixes[] = {
     {S("бін"), AC, PERS, B},              /* pers */
     {S("ган"), ANY, TENSE, V},            /* plain */
     {S("ген"), ANY, TENSE, V},            /* part */
+    {S("гендіктен"), ANY, TENSE, V},      /* because */
     {S("генін"), ANY, TENSE, V},          /* part */
     {S("гесін"), ANY, TENSE, V},          /* since */
     {S("дан"), ANY, CASE, 0},             /* abl */
@@ -241,6 +252,7 @@ static const struct sfx suffixes[] = {
     {S("йін"), AV, FIN, V},               /* imp */
     {S("кан"), AC, TENSE, V},             /* plain */
     {S("кен"), AC, TENSE, V},             /* part */
+    {S("кендіктен"), AVL, TENSE, V},      /* because */
     {S("кенін"), AC, TENSE, V},           /* part */
     {S("кесін"), AC, TENSE, V},           /* since */
     {S("мен"), ANY, CASE, NOH},           /* instr */
@@ -264,9 +276,11 @@ static const struct sfx suffixes[] = {
     {S("ямын"), AV, FIN, V | AY},         /* pres */
     {S("ін"), AL, VOICE, V | NV},         /* pass */
     {S("ған"), ANY, TENSE, V},            /* part */
+    {S("ғандықтан"), ANY, TENSE, V},      /* because */
     {S("ғанын"), ANY, TENSE, V},          /* part */
     {S("ғасын"), ANY, TENSE, V},          /* since */
     {S("қан"), AC, TENSE, V},             /* part */
+    {S("қандықтан"), AVL, TENSE, V},      /* because */
     {S("қанын"), AC, TENSE, V},           /* part */
     {S("қасын"), AC, TENSE, V},           /* since */
     {S("п"), AV, TENSE, V | FIRST | P2},  /* conv */
@@ -314,14 +328,17 @@ static const struct sfx suffixes[] = {
     {S("т"), AV, CAUS, V | NV | P2},      /* caus */
     {S("у"), ANY, TENSE, V | VL},         /* vnoun */
     {S("ады"), AC, FIN, V | VR1},         /* pres */
+    {S("бақшы"), AC, TENSE, V},           /* intent */
     {S("дагы"), ANY, CASE, 0},            /* plain */
     {S("дағы"), ANY, CASE, 0},            /* loc */
     {S("ды"), AC, CASE, B},               /* acc */
     {S("ды"), AV, TENSE, V},              /* past */
     {S("иды"), AC, FIN, V | AI},          /* pres */
     {S("йды"), AV, FIN, V},               /* pres */
+    {S("мақшы"), ANY, TENSE, V},          /* intent */
     {S("ндағы"), AP3, CASE, 0},           /* loc */
     {S("ны"), AV, CASE, 0},               /* acc */
+    {S("пақшы"), AVL, TENSE, V},          /* intent */
     {S("сы"), AV, POSS, PS},              /* poss */
     {S("тағы"), AVL, CASE, 0},            /* loc */
     {S("ты"), AVL, CASE, B},              /* acc */
@@ -330,11 +347,15 @@ static const struct sfx suffixes[] = {
     {S("ы"), AC, POSS, 0},                /* poss */
     {S("ыпты"), AC, FIN, V},              /* evid */
     {S("яды"), AV, FIN, V | AY},          /* pres */
+    {S("ғалы"), ANY, TENSE, V},           /* since */
     {S("ғаны"), ANY, TENSE, V},           /* part */
     {S("ғысы"), ANY, FIN, V | VR1},       /* desid */
+    {S("қалы"), AVL, TENSE, V},           /* since */
     {S("қаны"), AC, TENSE, V},            /* part */
     {S("қысы"), AC, FIN, V | VR1},        /* desid */
     {S("ю"), AV, TENSE, V | AY},          /* vnoun */
+    {S("бекші"), AC, TENSE, V},           /* intent */
+    {S("гелі"), ANY, TENSE, V},           /* since */
     {S("гені"), ANY, TENSE, V},           /* part */
     {S("гісі"), ANY, FIN, V | VR1},       /* desid */
     {S("дегі"), ANY, CASE, 0},            /* loc */
@@ -343,10 +364,13 @@ static const struct sfx suffixes[] = {
     {S("еді"), AC, FIN, V | VR1},         /* pres */
     {S("иді"), AC, FIN, V | AI},          /* pres */
     {S("йді"), AV, FIN, V},               /* pres */
+    {S("келі"), AVL, TENSE, V},           /* since */
     {S("кені"), AC, TENSE, V},            /* part */
     {S("кісі"), AC, FIN, V | VR1},        /* desid */
+    {S("мекші"), ANY, TENSE, V},          /* intent */
     {S("ндегі"), AP3, CASE, 0},           /* loc */
     {S("ні"), AV, CASE, 0},               /* acc */
+    {S("пекші"), AVL, TENSE, V},          /* intent */
     {S("сі"), AV, POSS, PS},              /* poss */
     {S("тегі"), AVL, CASE, 0},            /* loc */
     {S("ті"), AVL, CASE, B},              /* acc */
