@@ -244,6 +244,22 @@ static void test_cache_consistency(void)
         CHECK_EQ_MEM(d.tokens[i].stem.p, d.tokens[i].stem.n, "бала");
 }
 
+/* nlp_stem_word: one word as a given language, Latin Kazakh transliterated
+ * first (the same rules as Cyrillic). */
+static void test_stem_word(void)
+{
+    struct kz_str st;
+
+    CHECK_EQ_INT(nlp_stem_word(an, "kıtaby", strlen("kıtaby"), NLP_LANG_KK, &st), 0);
+    CHECK_EQ_MEM(st.p, st.n, "кітап");
+    CHECK_EQ_INT(nlp_stem_word(an, "jazyldy", strlen("jazyldy"), NLP_LANG_KK, &st), 0);
+    CHECK_EQ_MEM(st.p, st.n, "жаз");
+    CHECK_EQ_INT(nlp_stem_word(an, "Ұнамады", strlen("Ұнамады"), NLP_LANG_KK, &st), 0);
+    CHECK_EQ_MEM(st.p, st.n, "ұна");
+    CHECK_EQ_INT(nlp_stem_word(an, "two words", 9, NLP_LANG_KK, &st), KZ_EINVAL);
+    CHECK_EQ_INT(nlp_stem_word(an, "", 0, NLP_LANG_KK, &st), KZ_EINVAL);
+}
+
 int main(void)
 {
     char err[256];
@@ -259,6 +275,7 @@ int main(void)
     RUN(test_kazakh_guards);
     RUN(test_other_languages);
     RUN(test_cache_consistency);
+    RUN(test_stem_word);
     nlp_analyzer_free(an);
     return TAP_DONE();
 }
