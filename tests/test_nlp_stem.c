@@ -187,6 +187,11 @@ static void test_kazakh_guards(void)
     kk("жұмысшы", "жұмысшы"); /* agent noun, not imperative -шы */
     kk("қазақстандық", "қазақстандық");
     kk("жарнамасыз", "жарнамасыз");
+    kk("ғажап", "ғажап");  /* converb -п only after а/е behind л д т н р с, or ы/і */
+    kk("ұқсайды", "ұқса"); /* conditional -са ends a word: no ұқ-са-йды */
+    kk("ойыны", "ойын");   /* a nominal ending leaving a protected word wins */
+    kk("беріңіз", "бер");  /* ... but not one that may be verbal (бері-ңіз) */
+    kk("дайын", "дайын");
 }
 
 static void stem_in(const char *text, const char *surface, const char *want)
