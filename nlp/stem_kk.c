@@ -395,6 +395,20 @@ struct cut {
     int32_t tail[2];
 };
 
+/* тау-ып, жау-ып: the converb of тап, жап (п between vowels is у). */
+static bool tau_ip(const struct sfx *x, const int32_t *cps, size_t root)
+{
+    int32_t p[3];
+
+    if (root != 3 || cps[2] != 0x443 || !is_vowel(cps[1]) || x->len != 4 || x->s[2] != (char)0xD0 ||
+        x->s[3] != (char)0xBF) /* -ып/-іп */
+        return false;
+    p[0] = cps[0];
+    p[1] = cps[1];
+    p[2] = 0x43F;
+    return listed_verb(p, 3, false);
+}
+
 /* May suffix x come off cps[0..len) here?  ctx: the flags of the suffix cut
  * just before (0 for none), slot: the slot it had. */
 static bool may_strip(const struct sfx *x, const int32_t *cps, const int8_t *hv, size_t len,
@@ -453,10 +467,11 @@ static bool may_strip(const struct sfx *x, const int32_t *cps, const int8_t *hv,
     }
     if ((x->flags & SHY) && !shy_ok(cps, root))
         return false;
-    /* Voice, causative and verbal nouns leave a verb: a listed one if it is
-     * short. */
-    if ((x->slot == VOICE || x->slot == CAUS || (x->flags & VL)) && syllables(cps, root) == 1 &&
-        !listed_verb(cps, root, vinit))
+    /* A verbal suffix leaves a verb: a listed one if it is short (үлкен is
+     * no үл-кен, нәрсе no нәр-се). */
+    if ((x->flags & (V | VL)) && syllables(cps, root) == 1 && !listed_verb(cps, root, vinit) &&
+        !(vinit && ends_in_bad_pair(cps, root) && dropped_vowel(cps, root, true)) &&
+        !tau_ip(x, cps, root))
         return false;
     /* After an ending that may be nominal (-ды, -дың), only the passive
      * (жаз-ыл-ды, сал-ын-ды, жаса-л-ды) and the causative of a listed root
@@ -508,9 +523,7 @@ static bool undo_alternation(const struct sfx *x, const int32_t *cps, const int8
         c->tail[0] = devoiced(last);
         return true;
     }
-    /* тау-ып, жау-ып: тап, жап */
-    if (root == 3 && last == 0x443 && is_vowel(cps[1]) && x->len == 4 && x->s[2] == (char)0xD0 &&
-        x->s[3] == (char)0xBF) {
+    if (tau_ip(x, cps, root)) {
         c->keep = 2;
         c->tail[0] = 0x43F;
         return true;
