@@ -260,7 +260,42 @@ int nlp_analyze(struct nlp_analyzer *a, const char *text, size_t len, enum nlp_l
         if (rc)
             return rc;
     }
+    if (nkk)
+        nlp_stem_kk_aux(a->toks, a->ntoks);
     doc->tokens = a->toks;
     doc->ntokens = a->ntoks;
+    return 0;
+}
+
+int nlp_stem_word(struct nlp_analyzer *a, const char *w, size_t n, enum nlp_lang lang,
+                  struct kz_str *stem)
+{
+    struct nlp_doc doc;
+    struct nlp_token t;
+    size_t nwords = 0;
+    int rc;
+
+    *stem = KZ_STR_NULL;
+    rc = nlp_analyze(a, w, n, lang, &doc);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < a->ntoks; i++)
+        if (a->toks[i].kind == NLP_TOK_WORD && !(a->toks[i].flags & NLP_TOKF_HASHTAG_PART)) {
+            t = a->toks[i];
+            nwords++;
+        }
+    if (nwords != 1)
+        return KZ_EINVAL;
+    if (lang == NLP_LANG_KK && t.script == NLP_SCRIPT_LATN && !(t.flags & NLP_TOKF_TRANSLIT)) {
+        rc = translit_cached(a, &t, &t.norm);
+        if (rc)
+            return rc;
+        t.flags |= NLP_TOKF_TRANSLIT;
+    }
+    t.stem = t.norm;
+    rc = nlp_stem_token(a, &t, lang, NULL);
+    if (rc)
+        return rc;
+    *stem = t.stem;
     return 0;
 }

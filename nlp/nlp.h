@@ -100,6 +100,17 @@ void nlp_analyzer_free(struct nlp_analyzer *a);
 int nlp_analyze(struct nlp_analyzer *a, const char *text, size_t len, enum nlp_lang lang_hint,
                 struct nlp_doc *doc);
 
+/*
+ * Stem one word as a word of language lang, whatever language ID would call
+ * it alone: the word is normalized as post text is (and, for Kazakh in Latin
+ * script, transliterated to Cyrillic) and stemmed.  *stem is valid until the
+ * next call on a (it lives in the analyzer's per-post arena).  For
+ * evaluation tools (bench/kk_stems).  Returns 0, KZ_EINVAL when w is not
+ * exactly one word, or KZ_ENOMEM.
+ */
+int nlp_stem_word(struct nlp_analyzer *a, const char *w, size_t n, enum nlp_lang lang,
+                  struct kz_str *stem);
+
 /* ---------------------------------------------------------------------------
  * Classification
  * ------------------------------------------------------------------------ */

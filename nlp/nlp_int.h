@@ -287,9 +287,15 @@ int nlp_translit_kk(struct nlp_analyzer *a, const struct kz_str *surface, const 
 
 /* -- stem_kk.c, stem.c ------------------------------------------------------ */
 
-/* Byte length of the Kazakh stem of the case-folded Cyrillic word w; *final is
- * a replacement for its last letter (voicing: кітаб -> кітап) or 0. */
-size_t nlp_stem_kk(const char *w, size_t n, int32_t *final);
+/* The Kazakh stem of the case-folded Cyrillic word w, written to out (cap
+ * >= n + 4 bytes: an undone alternation may add a letter, аузы -> ауыз);
+ * returns its byte length. */
+size_t nlp_stem_kk(const char *w, size_t n, char *out, size_t cap);
+/* The root of a converb (бар-а, ойна-й) before an auxiliary; n if none. */
+size_t nlp_stem_kk_converb(const char *w, size_t n);
+/* Stems the converbs of a document's Kazakh words that precede an auxiliary
+ * (бара жатыр: бар); after nlp_stem_token on every token. */
+void nlp_stem_kk_aux(struct nlp_token *toks, size_t n);
 size_t nlp_stem_uk(const char *w, size_t n);
 int nlp_stem_kk_check_tables(void); /* 0, or -(index) of the first misordered entry */
 int nlp_stem_init(struct nlp_analyzer *a, char *err, size_t errlen);

@@ -6,9 +6,7 @@
  * (STYLE.md 11): the build copies it where only the programs under tests/
  * look (tests/meson.build), and tests/check_includes.sh rejects it anywhere
  * else.  It exposes:
- *  - the Kazakh stemmer and its table check (stem_kk.c), and the UTF-8
- *    encoder the stem test rebuilds a voiced final letter with
- *    (normalize.c): test_nlp_stem.c;
+ *  - the Kazakh stemmer and its table check (stem_kk.c): test_nlp_stem.c;
  *  - the gap segmenter that compares the fast segmenter with ICU
  *    (tokenize.c): test_nlp_tokenize.c;
  *  - the feature log table (model_features.c), the popcount and the packed
@@ -27,13 +25,13 @@
 
 #include "nlp.h"
 
-/* -- stem_kk.c, normalize.c (test_nlp_stem.c) ----------------------------- */
+/* -- stem_kk.c (test_nlp_stem.c) ------------------------------------------- */
 
-/* Byte length of the Kazakh stem of the case-folded Cyrillic word w; *final is
- * a replacement for its last letter (voicing: кітаб -> кітап) or 0. */
-size_t nlp_stem_kk(const char *w, size_t n, int32_t *final);
-int nlp_stem_kk_check_tables(void);         /* 0, or -(index) of the first misordered entry */
-size_t nlp_utf8_put(char *out, int32_t cp); /* writes 1..4 bytes */
+/* The Kazakh stem of the case-folded Cyrillic word w, written to out (cap
+ * >= n + 4 bytes: an undone alternation may add a letter, аузы -> ауыз);
+ * returns its byte length. */
+size_t nlp_stem_kk(const char *w, size_t n, char *out, size_t cap);
+int nlp_stem_kk_check_tables(void); /* 0, or -(index) of the first misordered entry */
 
 /* -- tokenize.c (test_nlp_tokenize.c) ------------------------------------- */
 

@@ -189,22 +189,11 @@ static int stem_one(struct nlp_analyzer *a, struct nlp_token *t, enum nlp_lang l
             return KZ_ENOMEM;
         return set_stem(a, t, (const char *)r, (size_t)sb_stemmer_length(a->stem_en));
     case NLP_LANG_KK: {
-        int32_t final;
-        size_t n;
-        char buf[260];
+        char buf[264];
 
         if (!cyr)
             return 0;
-        n = nlp_stem_kk(t->norm.p, t->norm.n, &final);
-        if (!final) {
-            t->stem = kz_str_make(t->norm.p, n);
-            return 0;
-        }
-        /* Replace the last (two-byte Cyrillic) letter of the stem. */
-        if (n < 2 || n > sizeof(buf))
-            return 0;
-        memcpy(buf, t->norm.p, n - 2);
-        return set_stem(a, t, buf, n - 2 + nlp_utf8_put(buf + n - 2, final));
+        return set_stem(a, t, buf, nlp_stem_kk(t->norm.p, t->norm.n, buf, sizeof(buf)));
     }
     case NLP_LANG_UK:
         if (cyr)
@@ -212,5 +201,31 @@ static int stem_one(struct nlp_analyzer *a, struct nlp_token *t, enum nlp_lang l
         return 0;
     default:
         return 0;
+    }
+}
+
+/* One of the auxiliaries of the continuous aspect (жатыр, отыр, тұр, жүр) in
+ * any form, by its stem. */
+static bool is_kk_aux(const struct nlp_token *t)
+{
+    const struct kz_str *s = &t->stem;
+
+    if (s->n == 6)
+        return (memcmp(s->p, "жат", 6) == 0 || memcmp(s->p, "тұр", 6) == 0 ||
+                memcmp(s->p, "жүр", 6) == 0) &&
+               t->kind == NLP_TOK_WORD && t->lang == NLP_LANG_KK;
+    return s->n == 8 && memcmp(s->p, "отыр", 8) == 0 && t->kind == NLP_TOK_WORD &&
+           t->lang == NLP_LANG_KK;
+}
+
+void nlp_stem_kk_aux(struct nlp_token *toks, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        struct nlp_token *t = &toks[i - 1];
+
+        if (!is_kk_aux(&toks[i]) || t->kind != NLP_TOK_WORD || t->lang != NLP_LANG_KK ||
+            t->stem.p != t->norm.p || t->stem.n != t->norm.n || !norm_is_cyrillic(&t->norm))
+            continue;
+        t->stem = kz_str_make(t->norm.p, nlp_stem_kk_converb(t->norm.p, t->norm.n));
     }
 }
