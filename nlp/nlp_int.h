@@ -240,6 +240,13 @@ size_t nlp_utf8_put(char *out, int32_t cp); /* writes 1..4 bytes */
 int nlp_script_of(int32_t cp);              /* enum nlp_script of a letter */
 int nlp_normalize_word(struct nlp_analyzer *a, const char *s, size_t n, struct kz_str *norm,
                        uint8_t *script, uint8_t *flags);
+/*
+ * A hashtag's or mention's value: the text as written, case-folded and put in
+ * NFC only (no homoglyph, repeat or Latin-Kazakh folding: "#mañana" stays
+ * "#mañana"), its sigil as ASCII ('＃' -> '#', '＠' -> '@').  Fills *script.
+ */
+int nlp_normalize_tag(struct nlp_analyzer *a, const char *s, size_t n, struct kz_str *norm,
+                      uint8_t *script);
 int nlp_normalize_emoji(struct nlp_analyzer *a, const char *s, size_t n, struct kz_str *norm,
                         struct kz_str *stem);
 

@@ -10,9 +10,32 @@
  * "2026-03-05", "03-08") so lexicons and the mobilization detector can use
  * them whatever the spelling ("12.00", "сағат 12-де", "в 12 часов").
  *
- * URL recognition without a scheme accepts only hosts whose last label is in
- * a short list of top-level domains seen in Kazakh social media, so "e.g." or
- * "т.б." never become links.
+ * Entities follow how the platforms themselves parse posts (the case table is
+ * tests/data/nlp/social.golden, one case per rule below):
+ *  - URLs: "http(s)://" and "www." with any host; without a scheme, two host
+ *    labels or more of letters and digits of any script ("akorda.kz",
+ *    "президент.рф": IDN hosts as written) whose last label is a TLD of the
+ *    IANA list (nlp/tlds.txt, compiled into tlds.h by gen_tlds.py) written in
+ *    one case ("келдік.Москва" is a sentence without a space), not glued to
+ *    '@', '.', '-', '_' or '/'; then an optional port and a path, query or
+ *    fragment of any script, in which a ')' that closes no '(' of the link
+ *    ends it ("(see x.kz/a)"; "wiki/Astana_(city)" keeps its own), and the
+ *    punctuation that ends a sentence is left out.  An e-mail address is a
+ *    link too.  So "e.g.", "т.б." and "report.docx" are no links.
+ *  - Mentions: '@' or '＠', then ASCII letters, digits, '_' and inner dots
+ *    (the names the platforms allow), after anything but a word character or
+ *    one of ! # $ % & * @ -- so after punctuation, emoji, "RT" and "RT:" --
+ *    and never inside an e-mail address or a word.
+ *  - Hashtags: '#' or '＃', then letters of any script, combining marks,
+ *    digits, '_' and ZWNJ/ZWJ, at least one letter or mark (not "#2026");
+ *    after anything but a word character or '&' (emoji and punctuation
+ *    included); a '#' inside a URL is the URL's.  The value of a hashtag or
+ *    mention is its text case-folded and composed (NFC) only, never
+ *    transliterated or homoglyph-folded (normalize.c, nlp_normalize_tag).
+ *  - Cashtags: '$', 1-6 ASCII letters, an optional class suffix of '.' or
+ *    '_' and 1-2 letters ("$BRK.A"), after no word character, followed by no
+ *    Latin letter or digit ("$KZT2", "$ABCDEFG" are none, "$100" is money);
+ *    Kazakh and Russian endings may follow ("$KZT-ге").  Value: "$kzt".
  */
 #include <stdio.h>
 #include <string.h>
@@ -156,24 +179,36 @@ static size_t match_emoji(const char *s, size_t n, size_t i)
     return j;
 }
 
-/* -- URLs, mentions, hashtags ----------------------------------------------- */
+/* -- URLs, mentions, hashtags, cashtags ------------------------------------ */
 
-static const char *const tlds[] = {
-    "kz", "ru", "com",  "me",  "org", "net", "ua", "io",  "be",   "ly",     "gl",   "cc",
-    "su", "tv", "info", "gov", "edu", "co",  "to", "app", "site", "online", "news", "by",
-    "uz", "kg", "link", "gg",  "am",  "ge",  "tj", "az",  "ms",   "fm",     "pro"};
+#include "tlds.h"
 
+/* Is [p, p+n) a top-level domain of the IANA list (any case)? */
 static bool is_tld(const char *p, size_t n)
 {
-    for (size_t i = 0; i < KZ_ARRAY_LEN(tlds); i++) {
-        size_t m = strlen(tlds[i]);
-        if (m != n)
-            continue;
-        size_t k = 0;
-        while (k < m && (p[k] | 0x20) == tlds[i][k])
-            k++;
-        if (k == m)
+    char buf[NLP_TLD_MAX_BYTES + 8];
+    size_t o = 0, i = 0, lo = 0, hi = NLP_TLD_COUNT;
+
+    while (i < n) {
+        int32_t cp = nlp_utf8_get(p, n, &i);
+        if (cp < 0 || o > NLP_TLD_MAX_BYTES)
+            return false; /* buf has room for one more code point */
+        if (cp < 0x80)
+            buf[o++] = (char)(cp >= 'A' && cp <= 'Z' ? cp + 32 : cp);
+        else
+            o += nlp_utf8_put(buf + o, utf8proc_tolower(cp));
+    }
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2, tn = strlen(nlp_tlds[mid]);
+        int c = memcmp(nlp_tlds[mid], buf, tn < o ? tn : o);
+        if (c == 0)
+            c = tn < o ? -1 : tn > o;
+        if (c == 0)
             return true;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     return false;
 }
@@ -191,17 +226,31 @@ static bool url_stop(int32_t cp)
     return !nlp_is_word_cp(cp) || cp == 0xA0;
 }
 
+/*
+ * The path, query and fragment from byte j: up to a character that cannot be
+ * in a link or a ')' that closes no '(' of the link, then without the
+ * punctuation that ends a sentence ("see x.kz/a." -> "x.kz/a").
+ */
 static size_t url_tail(const char *s, size_t n, size_t j)
 {
-    size_t k;
+    size_t k, st = j;
+    unsigned depth = 0;
 
     while (j < n) {
         k = j;
-        if (url_stop(nlp_utf8_get(s, n, &k)))
+        int32_t cp = nlp_utf8_get(s, n, &k);
+        if (url_stop(cp))
             break;
+        if (cp == '(') {
+            depth++;
+        } else if (cp == ')') {
+            if (depth == 0)
+                break;
+            depth--;
+        }
         j = k;
     }
-    while (j > 0 && strchr(".,;:!?)]}'*", s[j - 1]) && s[j - 1] != '\0')
+    while (j > st && strchr(".,;:!?]}'*(", s[j - 1]) && s[j - 1] != '\0')
         j--;
     return j;
 }
@@ -218,7 +267,7 @@ static bool prefix_ci(const char *s, size_t n, size_t i, const char *p)
     return true;
 }
 
-static size_t match_host(const char *s, size_t n, size_t j);
+static size_t match_host(const char *s, size_t n, size_t i);
 
 /* name@host.tld: an e-mail address is a link too (kind url). */
 static size_t match_email(const char *s, size_t n, size_t i)
@@ -246,60 +295,183 @@ static size_t match_url(const char *s, size_t n, size_t i)
         j = url_tail(s, n, i + 4);
         return j > i + 5 ? j : 0;
     }
-    if ((j = match_email(s, n, i)) != 0)
+    if ((unsigned char)s[i] < 0x80 && (j = match_email(s, n, i)) != 0)
         return j;
+    /* A host glued to '@', '.', '-', '_' or '/' is part of something else. */
+    if (i > 0 && strchr("@.-_/", s[i - 1]) && s[i - 1] != '\0')
+        return 0;
     return match_host(s, n, i);
 }
 
-/* host.tld[/path] without a scheme: ASCII labels only, a known TLD last. */
+/* A character of a host label: a letter or digit of any script, or '-'. */
+static bool host_cp(int32_t cp)
+{
+    return cp == '-' || (cp != '_' && nlp_is_word_cp(cp));
+}
+
+/*
+ * host.tld[:port][/path] without a scheme: two labels or more of letters and
+ * digits of any script (IDN hosts as written, "президент.рф"), the last one a
+ * TLD of the IANA list.  A capitalised last label ("келдік.Москва") is a
+ * sentence typed without a space, not a link: a TLD is written in one case.
+ */
 static size_t match_host(const char *s, size_t n, size_t i)
 {
-    size_t j = i, last_label = i, labels = 0;
+    size_t j = i, k, last_label = i, labels = 0;
+    bool upper = false, lower = false;
 
     for (;;) {
         size_t st = j;
-        while (j < n && (is_alnum_ascii(s[j]) || s[j] == '-'))
-            j++;
-        if (j == st)
+        upper = lower = false;
+        while (j < n) {
+            k = j;
+            int32_t cp = nlp_utf8_get(s, n, &k);
+            if (!host_cp(cp))
+                break;
+            if (j == st) {
+                if (cp == '-')
+                    return 0;
+                upper = utf8proc_isupper(cp);
+            } else {
+                lower |= utf8proc_islower(cp);
+            }
+            j = k;
+        }
+        if (j == st || s[j - 1] == '-')
             return 0;
         labels++;
         last_label = st;
-        if (j + 1 < n && s[j] == '.' && is_alnum_ascii(s[j + 1])) {
-            j++;
-            continue;
+        if (j + 1 < n && s[j] == '.') {
+            k = j + 1;
+            int32_t cp = nlp_utf8_get(s, n, &k);
+            if (host_cp(cp) && cp != '-') {
+                j++;
+                continue;
+            }
         }
         break;
     }
-    if (labels < 2 || !is_tld(s + last_label, j - last_label))
+    if (labels < 2 || (upper && lower) || !is_tld(s + last_label, j - last_label))
         return 0;
-    if (j < n && nlp_is_word_cp(s[j]))
-        return 0;
-    if (j < n && s[j] == '/')
+    if (j + 1 < n && s[j] == ':' && is_digit(s[j + 1])) {
+        k = j + 1;
+        while (k < n && is_digit(s[k]))
+            k++;
+        if (k == n || s[k] != '.' || k + 1 == n || !is_digit(s[k + 1]))
+            j = k; /* a port, not "akorda.kz:12.30" */
+    }
+    if (j < n && (s[j] == '/' || s[j] == '?' || s[j] == '#'))
         return url_tail(s, n, j);
     return j;
 }
 
-/* @name or #tag: word characters (any script), '_' and, for mentions, inner dots. */
-static size_t match_tag(const char *s, size_t n, size_t i, bool mention)
+/*
+ * #tag: word characters of any script (letters, combining marks, digits),
+ * '_' and the joiners ZWNJ/ZWJ, at least one of them a letter or mark
+ * ("#2026" and "#_" are not tags).  @name: ASCII letters, digits and '_',
+ * with inner dots (Instagram's "@dana.marat"), as the platforms allow names;
+ * one glued to '@' or an accented Latin letter is none ("@abc@def",
+ * "@abcé"), one followed by Cyrillic ends there ("@nurlan_kzға").  body is the
+ * byte after the sigil (which may be the full-width ＃ or ＠).
+ */
+static size_t match_tag(const char *s, size_t n, size_t body, bool mention)
 {
-    size_t j = i + 1, k;
+    size_t j = body, k;
     bool letter = false;
 
     while (j < n) {
         k = j;
         int32_t cp = nlp_utf8_get(s, n, &k);
-        if (cp == '.' && mention && k < n && is_alnum_ascii(s[k])) {
-            j = k;
-            continue;
-        }
-        if (!nlp_is_word_cp(cp) && cp != 0x200C && cp != 0x200D)
+        if (mention) {
+            if (cp == '.' && j > body && k < n && is_alnum_ascii(s[k])) {
+                j = k;
+                continue;
+            }
+            if (cp < 0 || cp >= 0x80 || !(is_alnum_ascii(cp) || cp == '_'))
+                break;
+        } else if (!nlp_is_word_cp(cp) && cp != 0x200C && cp != 0x200D) {
             break;
-        if (cp != '_' && (mention || !(cp >= '0' && cp <= '9')))
-            letter = true; /* #2026 and #_ are not tags; @2gis is a name */
+        }
+        if (cp != '_' && (mention || !(cp >= '0' && cp <= '9')) && cp != 0x200C && cp != 0x200D)
+            letter = true; /* @2gis is a name */
         j = k;
     }
-    if (j == i + 1 || !letter)
+    if (j == body || !letter)
         return 0;
+    if (mention && j < n) {
+        k = j;
+        int32_t cp = nlp_utf8_get(s, n, &k);
+        if (cp == '@' || cp == 0xFF20 || (cp >= 0xC0 && cp <= 0x24F))
+            return 0;
+    }
+    return j;
+}
+
+/* Characters that keep a mention from starting right after them (besides
+ * word characters): "#@name", "!@name", "a@b" are no mentions. */
+static bool mention_blocked_after(int32_t cp)
+{
+    return cp == '!' || cp == '#' || cp == '$' || cp == '%' || cp == '&' || cp == '*' ||
+           cp == '@' || cp == 0xFF20 || cp == 0xFF03;
+}
+
+/* "RT@name", "rt:@name": the retweet marker glued to a mention. */
+static bool after_rt(const char *s, size_t i)
+{
+    size_t j = i;
+
+    if (j > 0 && s[j - 1] == ':')
+        j--;
+    return j >= 2 && (s[j - 2] | 0x20) == 'r' && (s[j - 1] | 0x20) == 't' &&
+           nlp_at_boundary(s, j - 2);
+}
+
+/* May a mention (mention) or hashtag start at byte i? */
+static bool tag_may_start(const char *s, size_t i, bool mention)
+{
+    int32_t prev = nlp_utf8_prev(s, i);
+
+    if (mention) {
+        if (nlp_is_word_cp(prev))
+            return after_rt(s, i);
+        return !mention_blocked_after(prev);
+    }
+    return !nlp_is_word_cp(prev) && prev != '&';
+}
+
+/*
+ * $TICKER: 1-6 ASCII letters after a '$' that follows no word character, an
+ * optional class or market suffix of '.' or '_' and 1-2 letters ("$BRK.A"),
+ * and no letter or digit right after ("$KZT2", "$ABCDEFG" are none; "$100"
+ * is money, a number).  Its norm is "$" and the letters, lower-cased.
+ */
+static size_t match_cashtag(const char *s, size_t n, size_t i, struct nlp_match *m)
+{
+    size_t j = i + 1, k;
+    int32_t next;
+
+    if (nlp_is_word_cp(nlp_utf8_prev(s, i)) || (i > 0 && s[i - 1] == '$'))
+        return 0;
+    while (j < n && j - i <= 7 && ((s[j] | 0x20) >= 'a' && (s[j] | 0x20) <= 'z'))
+        j++;
+    if (j == i + 1 || j - i > 7)
+        return 0;
+    if (j + 1 < n && (s[j] == '.' || s[j] == '_') &&
+        ((s[j + 1] | 0x20) >= 'a' && (s[j + 1] | 0x20) <= 'z')) {
+        k = j + 1;
+        while (k < n && k - j <= 3 && ((s[k] | 0x20) >= 'a' && (s[k] | 0x20) <= 'z'))
+            k++;
+        if (k - j <= 3 && !(k < n && is_alnum_ascii(s[k])))
+            j = k;
+    }
+    k = j;
+    next = j < n ? nlp_utf8_get(s, n, &k) : -1;
+    if (nlp_is_word_cp(next) && !(next >= 0x400 && next <= 0x4FF))
+        return 0; /* "$KZT-ге" and "$KZTға" keep the ticker */
+    m->normlen = j - i;
+    for (size_t q = 0; q < m->normlen; q++)
+        m->norm[q] = (char)(s[i + q] >= 'A' && s[i + q] <= 'Z' ? s[i + q] + 32 : s[i + q]);
+    m->norm[m->normlen] = '\0';
     return j;
 }
 
@@ -727,14 +899,48 @@ number:
     return true;
 }
 
+/* U+FF03 FULLWIDTH NUMBER SIGN and U+FF20 FULLWIDTH COMMERCIAL AT at byte i. */
+static int fullwidth_sigil(const char *s, size_t n, size_t i)
+{
+    if (i + 2 >= n || (unsigned char)s[i] != 0xEF || (unsigned char)s[i + 1] != 0xBC)
+        return 0;
+    return (unsigned char)s[i + 2] == 0x83 ? '#' : (unsigned char)s[i + 2] == 0xA0 ? '@' : 0;
+}
+
+/* A hashtag or mention whose sigil (1 or 3 bytes) starts at byte i. */
+static bool match_sigil(const char *s, size_t n, size_t i, int sigil, size_t siglen,
+                        struct nlp_match *m)
+{
+    size_t e;
+
+    if (!tag_may_start(s, i, sigil == '@'))
+        return false;
+    e = match_tag(s, n, i + siglen, sigil == '@');
+    if (!e)
+        return false;
+    m->end = e;
+    m->kind = sigil == '#' ? NLP_TOK_HASHTAG : NLP_TOK_MENTION;
+    return true;
+}
+
 bool nlp_social_match(const char *s, size_t n, size_t i, size_t lo, struct nlp_match *m)
 {
     unsigned char c = (unsigned char)s[i];
     size_t e;
+    int fw;
 
     m->normlen = 0;
     m->start = i;
     if (c >= 0x80) {
+        if (c == 0xEF && (fw = fullwidth_sigil(s, n, i)) != 0)
+            return match_sigil(s, n, i, fw, 3, m);
+        if (c >= 0xC3 && c < 0xE0) { /* a two-byte letter: only an IDN host starts with one */
+            if (!nlp_at_boundary(s, i) || !(e = match_url(s, n, i)))
+                return false;
+            m->end = e;
+            m->kind = NLP_TOK_URL;
+            return true;
+        }
         e = match_emoji(s, n, i);
         if (!e)
             return false;
@@ -742,23 +948,23 @@ bool nlp_social_match(const char *s, size_t n, size_t i, size_t lo, struct nlp_m
         m->kind = NLP_TOK_EMOJI;
         return true;
     }
-    if (!nlp_at_boundary(s, i) && c != '#' && c != '@')
-        return false;
     if (c == '#' || c == '@') {
-        if (!nlp_at_boundary(s, i))
-            return false;
-        if (c == '#' && (e = match_emoji(s, n, i)) != 0) {
+        if (c == '#' && nlp_at_boundary(s, i) && (e = match_emoji(s, n, i)) != 0) {
             m->end = e;
             m->kind = NLP_TOK_EMOJI;
             return true;
         }
-        e = match_tag(s, n, i, c == '@');
-        if (!e)
+        return match_sigil(s, n, i, c, 1, m);
+    }
+    if (c == '$') {
+        if (!(e = match_cashtag(s, n, i, m)))
             return false;
         m->end = e;
-        m->kind = c == '#' ? NLP_TOK_HASHTAG : NLP_TOK_MENTION;
+        m->kind = NLP_TOK_CASHTAG;
         return true;
     }
+    if (!nlp_at_boundary(s, i))
+        return false;
     if (is_alnum_ascii(c) && (e = match_url(s, n, i)) != 0) {
         m->end = e;
         m->kind = NLP_TOK_URL;

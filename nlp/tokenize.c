@@ -87,10 +87,11 @@ static int url_norm(struct nlp_analyzer *a, const char *p, size_t n, struct kz_s
     return 0;
 }
 
-/* A hashtag's words: split at '_', lower->Upper, "USAToday" and letter/digit changes. */
+/* A hashtag's words: split at '_', lower->Upper, "USAToday" and letter/digit changes.
+ * The sigil is '#' or the full-width '＃' (3 bytes). */
 static int hashtag_parts(struct nlp_analyzer *a, const char *s, size_t st, size_t en)
 {
-    size_t i = st + 1, ps = i;
+    size_t i = st + (s[st] == '#' ? 1 : 3), ps = i;
     int prev = 0; /* 0 start, 'l' lower, 'u' upper, 'd' digit, 'o' other letter */
     size_t prev_pos = i;
     int rc;
@@ -156,7 +157,7 @@ static int emit_social(struct nlp_analyzer *a, const char *s, const struct nlp_m
         break;
     case NLP_TOK_HASHTAG:
     case NLP_TOK_MENTION:
-        rc = nlp_normalize_word(a, t.surface.p, t.surface.n, &t.norm, &t.script, &t.flags);
+        rc = nlp_normalize_tag(a, t.surface.p, t.surface.n, &t.norm, &t.script);
         t.stem = t.norm;
         break;
     case NLP_TOK_EMOJI:
@@ -716,6 +717,28 @@ static int icu_gap(struct nlp_analyzer *a, const char *s, size_t gs, size_t ge)
 
 /* -- the scanner ------------------------------------------------------------ */
 
+/*
+ * The end of the run of two-byte letters (and ASCII letters)
+ * that starts at byte i: the rest of such a word cannot start a social token,
+ * and the byte after it says whether the word may be an IDN host's label.
+ * Returns i + 2 at least when s[i] starts a valid two-byte sequence.
+ */
+static size_t idn_word_end(const char *s, size_t n, size_t i)
+{
+    const unsigned char *u = (const unsigned char *)s;
+
+    while (i < n) {
+        unsigned c = u[i];
+        if (c >= 0xC3 && c <= 0xDF && i + 1 < n && (u[i + 1] & 0xC0) == 0x80)
+            i += 2;
+        else if (c < 0x80 && (c | 0x20) >= 'a' && (c | 0x20) <= 'z')
+            i++;
+        else
+            break;
+    }
+    return i;
+}
+
 int nlp_tokenize(struct nlp_analyzer *a, const char *s, size_t n)
 {
     size_t i = 0, gap = 0;
@@ -728,12 +751,25 @@ int nlp_tokenize(struct nlp_analyzer *a, const char *s, size_t n)
 
         if (c < 0x80) {
             bool alnum = (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
-            try = c == '#' || c == '@' || c == '*' || alnum;
+            try = c == '#' || c == '@' || c == '*' || c == '$' || alnum;
             if (alnum && i > 0 && (unsigned char)s[i - 1] < 0x80 &&
                 (nlp_is_word_cp((unsigned char)s[i - 1])))
                 try = false;
+        } else if (c >= 0xC3 && c <= 0xDF) {
+            /* A word of two-byte letters (Cyrillic, accented Latin) can start
+             * only an IDN host ("президент.рф"): ask the matchers only when
+             * the word is followed by a '.' and a letter, else skip it whole. */
+            size_t j = idn_word_end(s, n, i);
+            if (!(j + 1 < n && s[j] == '.' &&
+                  ((unsigned char)s[j + 1] >= 0xC3 ||
+                   ((s[j + 1] | 0x20) >= 'a' && (s[j + 1] | 0x20) <= 'z')) &&
+                  nlp_at_boundary(s, i))) {
+                i = j > i ? j : i + 1;
+                continue;
+            }
+            try = true;
         } else {
-            try = c == 0xC2 || c == 0xE2 || c == 0xE3 || c == 0xF0;
+            try = c == 0xC2 || c == 0xE2 || c == 0xE3 || c == 0xF0 || c == 0xEF;
         }
         if (try && nlp_social_match(s, n, i, gap, &m)) {
             if (m.start > gap && (rc = icu_gap(a, s, gap, m.start)))
@@ -749,9 +785,8 @@ int nlp_tokenize(struct nlp_analyzer *a, const char *s, size_t n)
             if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')
                 while (i < n && (unsigned char)s[i] < 0x80 && nlp_is_word_cp((unsigned char)s[i]))
                     i++;
-        } else if (c >= 0xC3 && c <= 0xDF && i + 1 < n &&
-                   ((unsigned char)s[i + 1] & 0xC0) == 0x80) {
-            i += 2; /* Cyrillic and other two-byte letters never start a social token */
+        } else if (c >= 0xC3 && c <= 0xDF) {
+            i = idn_word_end(s, n, i); /* an IDN host's first label that was none */
         } else {
             nlp_utf8_get(s, n, &i);
         }

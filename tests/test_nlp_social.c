@@ -173,8 +173,47 @@ static void test_case_table(void)
     nlp_analyzer_free(an);
 }
 
+/* Every TLD of nlp/tlds.txt (the data file nlp/tlds.h is generated from)
+ * makes a host without a scheme a link, and a made-up one does not. */
+static void test_tld_list(void)
+{
+    char path[1024], *line = NULL, text[256], got[512], want[256];
+    const char *root = getenv("KZ_SOURCE_ROOT");
+    struct nlp_analyzer *an;
+    size_t cap = 0, ntld = 0, bad = 0;
+    ssize_t len;
+    char err[256];
+    FILE *fp;
+
+    snprintf(path, sizeof(path), "%s/nlp/tlds.txt", root ? root : ".");
+    CHECK_EQ_INT(nlp_analyzer_new(NULL, &an, err, sizeof(err)), 0);
+    fp = fopen(path, "rb");
+    CHECK(fp != NULL);
+    while (fp && (len = getline(&line, &cap, fp)) >= 0) {
+        if (len && line[len - 1] == '\n')
+            line[--len] = '\0';
+        if (len == 0 || line[0] == '#')
+            continue;
+        ntld++;
+        snprintf(text, sizeof(text), "сайт kzpulse.%s бар", line);
+        snprintf(want, sizeof(want), "url:kzpulse.%s", line);
+        entities(an, text, strlen(text), got, sizeof(got));
+        if (strcmp(got, want) != 0 && bad++ < 10)
+            fprintf(stderr, "tld %s: got %s\n", line, got);
+    }
+    CHECK_EQ_INT(bad, 0);
+    CHECK(ntld > 1000);
+    entities(an, "сайт kzpulse.kzq бар", strlen("сайт kzpulse.kzq бар"), got, sizeof(got));
+    CHECK_EQ_STR(got, "-");
+    free(line);
+    if (fp)
+        fclose(fp);
+    nlp_analyzer_free(an);
+}
+
 int main(void)
 {
     RUN(test_case_table);
+    RUN(test_tld_list);
     return TAP_DONE();
 }
