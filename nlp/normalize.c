@@ -426,6 +426,10 @@ int nlp_normalize_tag(struct nlp_analyzer *a, const char *s, size_t n, struct kz
     char *out;
     int rc;
 
+    if (already_normal(s, n, script)) { /* most tags: lower-case ASCII or Cyrillic */
+        *norm = kz_str_make(s, n);
+        return 0;
+    }
     if (n > NLP_NORM_MAX_BYTES) { /* as in nlp_normalize_word: garbage, kept as it is */
         *script = NLP_SCRIPT_NONE;
         *norm = kz_str_make(s, n);

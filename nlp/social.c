@@ -304,9 +304,11 @@ static size_t match_url(const char *s, size_t n, size_t i)
 }
 
 /* A character of a host label: a letter or digit of any script, or '-'. */
-static bool host_cp(int32_t cp)
+static inline bool host_cp(int32_t cp)
 {
-    return cp == '-' || (cp != '_' && nlp_is_word_cp(cp));
+    if (cp < 0x80)
+        return cp == '-' || is_alnum_ascii(cp);
+    return nlp_is_word_cp(cp);
 }
 
 /*
@@ -315,29 +317,36 @@ static bool host_cp(int32_t cp)
  * TLD of the IANA list.  A capitalised last label ("келдік.Москва") is a
  * sentence typed without a space, not a link: a TLD is written in one case.
  */
+/* Is the label [p, p+n) capitalised ("Москва", "World"): an upper-case
+ * letter first and a lower-case one after it? */
+static bool capitalised(const char *p, size_t n)
+{
+    size_t k = 0;
+    int32_t cp = nlp_utf8_get(p, n, &k);
+
+    if (!(cp < 0x80 ? (cp >= 'A' && cp <= 'Z') : utf8proc_isupper(cp)))
+        return false;
+    while (k < n) {
+        cp = nlp_utf8_get(p, n, &k);
+        if (cp < 0x80 ? (cp >= 'a' && cp <= 'z') : utf8proc_islower(cp))
+            return true;
+    }
+    return false;
+}
+
 static size_t match_host(const char *s, size_t n, size_t i)
 {
     size_t j = i, k, last_label = i, labels = 0;
-    bool upper = false, lower = false;
 
     for (;;) {
         size_t st = j;
-        upper = lower = false;
         while (j < n) {
             k = j;
-            int32_t cp = nlp_utf8_get(s, n, &k);
-            if (!host_cp(cp))
+            if (!host_cp(nlp_utf8_get(s, n, &k)))
                 break;
-            if (j == st) {
-                if (cp == '-')
-                    return 0;
-                upper = utf8proc_isupper(cp);
-            } else {
-                lower |= utf8proc_islower(cp);
-            }
             j = k;
         }
-        if (j == st || s[j - 1] == '-')
+        if (j == st || s[st] == '-' || s[j - 1] == '-')
             return 0;
         labels++;
         last_label = st;
@@ -351,7 +360,8 @@ static size_t match_host(const char *s, size_t n, size_t i)
         }
         break;
     }
-    if (labels < 2 || (upper && lower) || !is_tld(s + last_label, j - last_label))
+    if (labels < 2 || !is_tld(s + last_label, j - last_label) ||
+        capitalised(s + last_label, j - last_label))
         return 0;
     if (j + 1 < n && s[j] == ':' && is_digit(s[j + 1])) {
         k = j + 1;
@@ -389,7 +399,8 @@ static size_t match_tag(const char *s, size_t n, size_t body, bool mention)
             }
             if (cp < 0 || cp >= 0x80 || !(is_alnum_ascii(cp) || cp == '_'))
                 break;
-        } else if (!nlp_is_word_cp(cp) && cp != 0x200C && cp != 0x200D) {
+        } else if (cp >= 0 && cp < 0x80 ? !(is_alnum_ascii(cp) || cp == '_')
+                                        : !nlp_is_word_cp(cp) && cp != 0x200C && cp != 0x200D) {
             break;
         }
         if (cp != '_' && (mention || !(cp >= '0' && cp <= '9')) && cp != 0x200C && cp != 0x200D)
