@@ -30,15 +30,16 @@
 
 #define NLP_NORM_MAX_BYTES 4096 /* longer tokens are not normalized (see below) */
 
-/* Latin look-alikes of Cyrillic letters, case-sensitive, by source code point. */
+/* Latin look-alikes of Cyrillic letters, case-sensitive, by source code point
+ * ('u' is и as handwriting and italics show it: "мuтинг"). */
 static const struct {
     int32_t from, to;
 } lat2cyr[] = {
-    {'A', 0x410},   {'B', 0x412},   {'C', 0x421},   {'E', 0x415}, {'H', 0x41D}, {'I', 0x406},
-    {'K', 0x41A},   {'M', 0x41C},   {'O', 0x41E},   {'P', 0x420}, {'T', 0x422}, {'X', 0x425},
-    {'Y', 0x423},   {'a', 0x430},   {'c', 0x441},   {'e', 0x435}, {'h', 0x4BB}, {'i', 0x456},
-    {'k', 0x43A},   {'o', 0x43E},   {'p', 0x440},   {'x', 0x445}, {'y', 0x443}, {0x18F, 0x4D8},
-    {0x259, 0x4D9}, {0x19F, 0x4E8}, {0x275, 0x4E9},
+    {'A', 0x410},   {'B', 0x412},   {'C', 0x421},   {'E', 0x415},   {'H', 0x41D}, {'I', 0x406},
+    {'K', 0x41A},   {'M', 0x41C},   {'O', 0x41E},   {'P', 0x420},   {'T', 0x422}, {'X', 0x425},
+    {'Y', 0x423},   {'a', 0x430},   {'c', 0x441},   {'e', 0x435},   {'h', 0x4BB}, {'i', 0x456},
+    {'k', 0x43A},   {'o', 0x43E},   {'p', 0x440},   {'u', 0x438},   {'x', 0x445}, {'y', 0x443},
+    {0x18F, 0x4D8}, {0x259, 0x4D9}, {0x19F, 0x4E8}, {0x275, 0x4E9},
 };
 
 static const struct {
