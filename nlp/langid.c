@@ -473,7 +473,6 @@ static void score_cyrillic(const struct nlp_wordtab *wt, const struct kz_str *w,
         else if (letters == 1)
             second = cp;
         letters++;
-        front = front && kk_front_letter(cp);
         switch (cp) {
         case 0x4D9:
         case 0x493:
@@ -524,9 +523,14 @@ static void score_cyrillic(const struct nlp_wordtab *wt, const struct kz_str *w,
      * words with і nearly always carry и, а, о, у, в, ч, ь or a cluster
      * ("привіт", "сніг", "ніч", "кінь").  Three letters are too few to tell
      * ("ліс", "кіт" are Ukrainian) unless the word starts with і. */
-    if (dotted_i && !kk_letter && !uk_letter && front &&
-        (letters >= 4 || (letters == 3 && first == 0x456)) &&
-        !(kk_consonant(first) && kk_consonant(second)))
+    if (dotted_i && !kk_letter && !uk_letter &&
+        (letters >= 4 || (letters == 3 && first == 0x456))) {
+        for (size_t j = 0; j < w->n && front;) /* rare: a second pass */
+            front = kk_front_letter(nlp_utf8_get(w->p, w->n, &j));
+    } else {
+        front = false;
+    }
+    if (front && !(kk_consonant(first) && kk_consonant(second)))
         sc->s[L_KK] += KK_SHAPE;
     e = wt_find(&wt->words, w->p, w->n);
     if (e) {

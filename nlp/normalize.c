@@ -262,7 +262,7 @@ static int normalize_general(struct nlp_analyzer *a, const char *s, size_t n, si
  * bytes says so; anything else (an upper-case letter, another block, a
  * triple) returns false and the full census below decides.
  */
-static bool already_normal(const char *s, size_t n, uint8_t *script)
+static inline bool already_normal(const char *s, size_t n, uint8_t *script)
 {
     const unsigned char *u = (const unsigned char *)s;
     unsigned p1 = 0x10000, p2 = 0x20000, lat = 0, cyr = 0;

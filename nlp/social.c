@@ -298,7 +298,8 @@ static size_t match_url(const char *s, size_t n, size_t i)
     if ((unsigned char)s[i] < 0x80 && (j = match_email(s, n, i)) != 0)
         return j;
     /* A host glued to '@', '.', '-', '_' or '/' is part of something else. */
-    if (i > 0 && strchr("@.-_/", s[i - 1]) && s[i - 1] != '\0')
+    if (i > 0 && (s[i - 1] == '@' || s[i - 1] == '.' || s[i - 1] == '-' || s[i - 1] == '_' ||
+                  s[i - 1] == '/'))
         return 0;
     return match_host(s, n, i);
 }
@@ -341,6 +342,12 @@ static size_t match_host(const char *s, size_t n, size_t i)
     for (;;) {
         size_t st = j;
         while (j < n) {
+            if ((unsigned char)s[j] < 0x80) { /* most hosts: no decoding */
+                if (!host_cp(s[j]))
+                    break;
+                j++;
+                continue;
+            }
             k = j;
             if (!host_cp(nlp_utf8_get(s, n, &k)))
                 break;
