@@ -146,10 +146,12 @@ static void test_evidence_once(struct nlp_analyzer *a)
     static const char lex[] = "topic/protest\tмитинг*\t0.5\tru\t\n"
                               "topic/protest\tмітинг*\t0.5\tkk\t\n"
                               "topic/protest\t#qandyqantar\t0.5\tkk\t\n"
-                              "topic/war_ukraine\tмитинг*\t0.3\tru\tanother category\n";
+                              "topic/war_ukraine\tмитинг*\t0.3\tru\tanother category\n"
+                              "stance/pro_ukraine\t#соғысқажоқ\t0.9\tkk\t\n";
     struct nlp_lexicon *lx = compile(lex);
     const char *t1 = "Ертең митингке шығамыз";
     const char *t2 = "Biz #QandyQantar kúnderin umytpaımyz";
+    const char *t3 = "Biz soǵysqa qarsymyz, bári alañǵa, #soǵysqajoq";
     struct nlp_verdict v;
     size_t protest = 0, war = 0;
 
@@ -170,6 +172,11 @@ static void test_evidence_once(struct nlp_analyzer *a)
         goto out;
     CHECK_EQ_INT(v.nevidence, 1);
     check_span(t2, find_ev(&v, "topic/protest", "#qandyqantar"), "#QandyQantar");
+    /* A Latin Kazakh hashtag keeps its value as written and still meets the
+     * Cyrillic row through its transliteration. */
+    if (classify(a, lx, t3, &v))
+        goto out;
+    check_span(t3, find_ev(&v, "stance/pro_ukraine", "#соғысқажоқ"), "#soǵysqajoq");
 out:
     nlp_lexicon_free(lx);
 }
