@@ -46,7 +46,7 @@ enum nlp_kind {
     NLP_TOK_NUMBER,
     NLP_TOK_TIME,
     NLP_TOK_DATE,
-    NLP_TOK_CASHTAG, /* $KZT: norm "$kzt" (rule: nlp/social.c) */
+    NLP_TOK_CASHTAG, /* $KZT: norm "$kzt" (rule: nlp/entity.c) */
 };
 
 const char *nlp_lang_name(enum nlp_lang l);     /* kk ru uk en mixed und */

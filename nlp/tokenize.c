@@ -2,10 +2,12 @@
  * tokenize.c -- one pass over a post: social tokens first, ICU for the rest.
  *
  * The scanner walks the bytes once.  At each position that can start a social
- * token (a '#', '@', digit or ASCII letter at a word boundary, or the lead byte
- * of an emoji) it asks social.c; when a matcher claims a span, the text
- * between the previous claim and this one (the "gap") goes through the
- * analyzer's single ICU word BreakIterator, then the social token is emitted.
+ * token (a '#', '@', '$', digit or ASCII letter at a word boundary, the lead
+ * byte of an emoji or of a full-width ＃ ＠, or a word of two-byte letters
+ * followed by '.' and a letter, which may be an IDN host) it asks social.c;
+ * when a matcher claims a span, the text between the previous claim and this
+ * one (the "gap") goes through the analyzer's single ICU word BreakIterator,
+ * then the social token is emitted.
  * Tokens therefore come out in text order, and every span is a byte range of
  * the caller's text.
  *
