@@ -355,33 +355,17 @@ static uint8_t ending_mask(const struct nlp_wordtab *t, const char *w, size_t n)
 
 /* -- per-token evidence ----------------------------------------------------- */
 
-/* A consonant of native Kazakh words (Cyrillic, lower case; no в ф х ц ч щ). */
+/* A consonant of native Kazakh words, lower case: б г д ж з й к л м н п р с т ш
+ * (no в ф х ц ч щ), as bits of U+0430 + k. */
+#define KK_CONSONANTS 0x0107BEDAu
+
 static bool kk_consonant(int32_t cp)
 {
-    switch (cp) {
-    case 0x431: /* б */
-    case 0x433: /* г */
-    case 0x434: /* д */
-    case 0x436: /* ж */
-    case 0x437: /* з */
-    case 0x439: /* й */
-    case 0x43A: /* к */
-    case 0x43B: /* л */
-    case 0x43C: /* м */
-    case 0x43D: /* н */
-    case 0x43F: /* п */
-    case 0x440: /* р */
-    case 0x441: /* с */
-    case 0x442: /* т */
-    case 0x448: /* ш */
-        return true;
-    default:
-        return false;
-    }
+    return cp >= 0x430 && cp <= 0x44F && (KK_CONSONANTS >> (cp - 0x430)) & 1u;
 }
 
 /* A letter of a Kazakh front-vowel word: і е ә ө ү, the native consonants,
- * ң and у (a consonant after a vowel: "түйеу"), a hyphen. */
+ * and the Kazakh consonants ң ғ қ һ. */
 static bool kk_front_letter(int32_t cp)
 {
     return cp == 0x456 || cp == 0x435 || cp == 0x4D9 || cp == 0x4E9 || cp == 0x4AF || cp == 0x4A3 ||
