@@ -50,7 +50,7 @@ static json_t *jscore(float x)
     return json_real((double)(int)(x * 1000.0f + 0.5f) / 1000.0);
 }
 
-/* Distinct norms of one token kind, without the leading sigil ('#', '@'). */
+/* Distinct norms of one token kind, without the leading sigil ('#', '@', '$'). */
 static json_t *token_list(const struct nlp_doc *doc, enum nlp_kind kind, char sigil)
 {
     json_t *arr = json_array();
@@ -104,6 +104,7 @@ static json_t *verdict_json(struct kz_str id, const struct nlp_doc *doc,
     json_object_set_new(o, "hashtags", token_list(doc, NLP_TOK_HASHTAG, '#'));
     json_object_set_new(o, "mentions", token_list(doc, NLP_TOK_MENTION, '@'));
     json_object_set_new(o, "urls", token_list(doc, NLP_TOK_URL, 0));
+    json_object_set_new(o, "cashtags", token_list(doc, NLP_TOK_CASHTAG, '$'));
     for (size_t i = 0; i < v->nevidence; i++) {
         const struct nlp_evidence *e = &v->evidence[i];
         json_t *j = json_object();

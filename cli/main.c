@@ -212,8 +212,8 @@ static const struct kz_cmd commands[] = {
      "Reads what replay reads (JSON lines, gzip, zstd, a Telegram export: one verdict per\n"
      "message); a line not starting with '{' is plain text.\n"
      "Each verdict gives language, topics, war stance, mobilization (score, call to action,\n"
-     "when, where), region, hashtags, mentions, URLs and the evidence: every lexicon match\n"
-     "with its rule, category and byte span in the text.",
+     "when, where), region, hashtags, mentions, URLs, cashtags and the evidence: every lexicon\n"
+     "match with its rule, category and byte span in the text.",
      classify_opts, KZ_ARGS_INPUT, kz_cmd_classify},
     {"eval", "--gold FILE.jsonl [options]",
      "Score classification against gold labels: P/R/F1, macro-F1, confusion, worst posts.",

@@ -7,6 +7,8 @@
  *   2. langid.c: language per token and per post;
  *   3. translit.c: if the post is Kazakh in Latin script, its Latin words get
  *      a Cyrillic norm (flag NLP_TOKF_TRANSLIT), so lexicons are written once;
+ *      a hashtag keeps its norm as written and gets the Cyrillic form as its
+ *      stem, which the lexicon matcher tries too;
  *   4. stem.c: the stem of each word in its language.
  * Everything a post produces lives in the arena, reset at the start of the
  * next post; the token array is reused and grows only up to max_tokens, so
@@ -192,7 +194,10 @@ static int translit_post(struct nlp_analyzer *a)
         rc = translit_cached(a, t, &out);
         if (rc)
             return rc;
-        t->norm = t->stem = out;
+        if (t->kind == NLP_TOK_HASHTAG)
+            t->stem = out; /* the value stays as written: "#mañana" */
+        else
+            t->norm = t->stem = out;
         t->lang = NLP_LANG_KK;
         t->flags |= NLP_TOKF_TRANSLIT;
     }

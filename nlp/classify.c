@@ -211,6 +211,35 @@ DEFINE_SORT(sort_hits, struct nlp_lx_hit, cmp_hit)
 DEFINE_SORT(sort_topics, struct nlp_topic, cmp_topic)
 DEFINE_SORT(sort_evidence, struct nlp_evidence, cmp_evidence)
 
+/*
+ * The same evidence once: hits (sorted by span) that cover the same tokens
+ * for the same category -- two spellings of one stem ("митинг*", "мітинг*"),
+ * a hashtag's written and transliterated forms -- keep the heaviest rule
+ * only, so the evidence list shows the match once and its topic counts it
+ * once.  Returns the number of hits kept, compacted in place.
+ */
+static size_t dedupe_hits(struct nlp_lx_hit *h, size_t n, const struct nlp_lx_rule *rules)
+{
+    size_t kept = 0, group = 0; /* group: the first kept hit of the current span */
+
+    for (size_t k = 0; k < n; k++) {
+        bool dup = false;
+
+        if (kept == 0 || h[group].first != h[k].first || h[group].last != h[k].last)
+            group = kept;
+        for (size_t g = group; g < kept && !dup; g++) {
+            if (rules[h[g].rule].cat != rules[h[k].rule].cat)
+                continue;
+            dup = true;
+            if (rules[h[k].rule].weight > rules[h[g].rule].weight)
+                h[g] = h[k];
+        }
+        if (!dup)
+            h[kept++] = h[k];
+    }
+    return kept;
+}
+
 /* Whether match h (a stance term, or a call when call is set) is negated.
  * A negation cue cancels it from within NLP_NEG_WINDOW tokens before it in
  * its clause (a Kazakh one also from 2 tokens after it); an opposition cue
@@ -513,8 +542,10 @@ int nlp_classify(struct nlp_analyzer *a, const struct nlp_lexicon *lx, const str
         as.seen = (uint8_t *)(as.touched + nc);
     }
     memset(as.seen, 0, ncats + 1);
-    if (nhits > 1)
+    if (nhits > 1) {
         sort_hits(hits, nhits);
+        nhits = dedupe_hits(hits, nhits, rules);
+    }
     nlp_lexicon_topic_cats(lx, &war, &protest_cat);
 
     /* Evidence, and each match's weight after the stance and mobilization rules. */

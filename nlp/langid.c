@@ -53,6 +53,7 @@ enum { L_KK = 0, L_RU, L_UK, L_EN, NL };
 #define KK_STRONG 6.0f         /* a Kazakh score this high means Kazakh-only letters */
 #define KK_STRONG_MIN 2
 #define KKL_STRONG 5.0f /* the same for Kazakh Latin: Kazakh marks */
+#define KK_SHAPE 1.5f   /* і in a word of Kazakh shape (score_cyrillic) */
 static const uint8_t lang_of[NL] = {NLP_LANG_KK, NLP_LANG_RU, NLP_LANG_UK, NLP_LANG_EN};
 
 enum { M_KK = 1, M_RU = 2, M_UK = 4, M_EN = 8, M_KK_PLAIN = 16 };
@@ -354,6 +355,23 @@ static uint8_t ending_mask(const struct nlp_wordtab *t, const char *w, size_t n)
 
 /* -- per-token evidence ----------------------------------------------------- */
 
+/* A consonant of native Kazakh words, lower case: б г д ж з й к л м н п р с т ш
+ * (no в ф х ц ч щ), as bits of U+0430 + k. */
+#define KK_CONSONANTS 0x0107BEDAu
+
+static bool kk_consonant(int32_t cp)
+{
+    return cp >= 0x430 && cp <= 0x44F && (KK_CONSONANTS >> (cp - 0x430)) & 1u;
+}
+
+/* A letter of a Kazakh front-vowel word: і е ә ө ү, the native consonants,
+ * and the Kazakh consonants ң ғ қ һ. */
+static bool kk_front_letter(int32_t cp)
+{
+    return cp == 0x456 || cp == 0x435 || cp == 0x4D9 || cp == 0x4E9 || cp == 0x4AF || cp == 0x4A3 ||
+           cp == 0x493 || cp == 0x49B || cp == 0x4BB || kk_consonant(cp);
+}
+
 struct tokscore {
     float s[NL];
 };
@@ -426,11 +444,19 @@ static void score_cyrillic(const struct nlp_wordtab *wt, const struct kz_str *w,
 {
     size_t i = 0;
     bool kk_letter = false, uk_letter = false, dotted_i = false, ru_only = false, uk_apos = false;
+    bool front = true; /* only Kazakh front vowels and native consonants so far */
+    size_t letters = 0;
+    int32_t first = -1, second = -1;
     const struct wentry *e;
     uint8_t em;
 
     while (i < w->n) {
         int32_t cp = nlp_utf8_get(w->p, w->n, &i);
+        if (letters == 0)
+            first = cp;
+        else if (letters == 1)
+            second = cp;
+        letters++;
         switch (cp) {
         case 0x4D9:
         case 0x493:
@@ -476,6 +502,20 @@ static void score_cyrillic(const struct nlp_wordtab *wt, const struct kz_str *w,
     }
     if (ru_only)
         sc->s[L_UK] -= 4;
+    /* і in a word of Kazakh shape (front harmony, native consonants, no
+     * initial cluster): "кірпіш", "жігіт", "іні" are Kazakh, where Ukrainian
+     * words with і nearly always carry и, а, о, у, в, ч, ь or a cluster
+     * ("привіт", "сніг", "ніч", "кінь").  Three letters are too few to tell
+     * ("ліс", "кіт" are Ukrainian) unless the word starts with і. */
+    if (dotted_i && !kk_letter && !uk_letter &&
+        (letters >= 4 || (letters == 3 && first == 0x456))) {
+        for (size_t j = 0; j < w->n && front;) /* rare: a second pass */
+            front = kk_front_letter(nlp_utf8_get(w->p, w->n, &j));
+    } else {
+        front = false;
+    }
+    if (front && !(kk_consonant(first) && kk_consonant(second)))
+        sc->s[L_KK] += KK_SHAPE;
     e = wt_find(&wt->words, w->p, w->n);
     if (e) {
         if (e->mask & M_KK)

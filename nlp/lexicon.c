@@ -367,7 +367,10 @@ static int normalize_pattern(struct lx_build *b, const char *p, size_t n, enum n
         }
         out[nout].s = out[nout].w = t->norm.p;
         out[nout].n = out[nout].wn = t->norm.n;
-        if (t->flags & NLP_TOKF_TRANSLIT) {
+        if ((t->flags & NLP_TOKF_TRANSLIT) && t->kind == NLP_TOK_HASHTAG) {
+            out[nout].s = t->stem.p; /* a hashtag's norm is as written, its stem Cyrillic */
+            out[nout].n = t->stem.n;
+        } else if (t->flags & NLP_TOKF_TRANSLIT) {
             struct kz_str wn;
             uint8_t script, flags = 0;
             if (nlp_normalize_word(b->a, t->surface.p, t->surface.n, &wn, &script, &flags))

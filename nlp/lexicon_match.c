@@ -392,6 +392,10 @@ int nlp_lexicon_match(const struct nlp_lexicon *lx, struct nlp_analyzer *a,
 
         if (t->lang == NLP_LANG_KK && lx->fwords.n && nsyms < NLP_LX_MAX_SYMS)
             nsyms = folded_symbols(lx, a, slot, t, syms, nsyms);
+        /* A Latin Kazakh hashtag keeps its norm as written; its Cyrillic
+         * transliteration (the stem) matches the Cyrillic patterns too. */
+        if (t->kind == NLP_TOK_HASHTAG && (t->flags & NLP_TOKF_TRANSLIT) && nsyms < NLP_LX_MAX_SYMS)
+            nsyms = key_symbols(lx, false, t->stem.p, t->stem.n, syms, nsyms);
 
         /* Matches under way go on (or die) ...  Only states with edges out
          * stay active: a single-word pattern's state is reported and left. */

@@ -25,7 +25,7 @@ static const char *const script_names[] = {
 static const char *const kind_names[] = {
     [NLP_TOK_WORD] = "word", [NLP_TOK_HASHTAG] = "hashtag", [NLP_TOK_MENTION] = "mention",
     [NLP_TOK_URL] = "url",   [NLP_TOK_EMOJI] = "emoji",     [NLP_TOK_NUMBER] = "number",
-    [NLP_TOK_TIME] = "time", [NLP_TOK_DATE] = "date",
+    [NLP_TOK_TIME] = "time", [NLP_TOK_DATE] = "date",       [NLP_TOK_CASHTAG] = "cashtag",
 };
 
 static const char *const stance_names[] = {

@@ -46,11 +46,13 @@ enum nlp_kind {
     NLP_TOK_NUMBER,
     NLP_TOK_TIME,
     NLP_TOK_DATE,
+    NLP_TOK_CASHTAG, /* $KZT: norm "$kzt" (rule: nlp/entity.c) */
 };
 
 const char *nlp_lang_name(enum nlp_lang l);     /* kk ru uk en mixed und */
 const char *nlp_script_name(enum nlp_script s); /* cyrl latn mixed none */
-const char *nlp_kind_name(enum nlp_kind k);  /* word hashtag mention url emoji number time date */
+/* word hashtag mention url emoji number time date cashtag */
+const char *nlp_kind_name(enum nlp_kind k);
 int nlp_lang_parse(const char *s, size_t n); /* NLP_LANG_UND when unknown */
 
 enum nlp_token_flags {

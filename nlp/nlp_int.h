@@ -3,8 +3,9 @@
  *
  * Nothing outside nlp/ includes this header.  It holds the analyzer struct
  * (what one analyzer owns), the arena, and the entry points of each stage:
- * normalize.c (per-token normalization), social.c (URLs, mentions, hashtags,
- * emoji, numbers, times, dates), tokenize.c (the driver and ICU segmentation),
+ * normalize.c (per-token normalization), social.c (the social matchers'
+ * dispatcher, emoji, numbers, times, dates) and entity.c (URLs, mentions,
+ * hashtags, cashtags), tokenize.c (the driver and ICU segmentation),
  * langid.c (script and language), translit.c (Kazakh Latin to Cyrillic),
  * stem_kk.c and stem.c (stemming), wordcache.c (per-form memo of language
  * scores and stems), arena.c (per-post memory).  lexicon.c and classify.c
@@ -240,6 +241,13 @@ size_t nlp_utf8_put(char *out, int32_t cp); /* writes 1..4 bytes */
 int nlp_script_of(int32_t cp);              /* enum nlp_script of a letter */
 int nlp_normalize_word(struct nlp_analyzer *a, const char *s, size_t n, struct kz_str *norm,
                        uint8_t *script, uint8_t *flags);
+/*
+ * A hashtag's or mention's value: the text as written, case-folded and put in
+ * NFC only (no homoglyph, repeat or Latin-Kazakh folding: "#mañana" stays
+ * "#mañana"), its sigil as ASCII ('＃' -> '#', '＠' -> '@').  Fills *script.
+ */
+int nlp_normalize_tag(struct nlp_analyzer *a, const char *s, size_t n, struct kz_str *norm,
+                      uint8_t *script);
 int nlp_normalize_emoji(struct nlp_analyzer *a, const char *s, size_t n, struct kz_str *norm,
                         struct kz_str *stem);
 
@@ -252,11 +260,34 @@ struct nlp_match {
     size_t normlen;
 };
 
+static inline bool nlp_ascii_digit(int c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static inline bool nlp_ascii_alnum(int c)
+{
+    return nlp_ascii_digit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+}
+
 bool nlp_is_word_cp(int32_t cp);
 int32_t nlp_utf8_prev(const char *s, size_t i);
 bool nlp_at_boundary(const char *s, size_t i);
 /* Try every social matcher at byte i; lo bounds look-behind (times: "сағат 12"). */
 bool nlp_social_match(const char *s, size_t n, size_t i, size_t lo, struct nlp_match *m);
+
+/* -- entity.c: the rules are in its top comment ----------------------------- */
+
+/* The end of a URL (or e-mail address) starting at byte i, or 0. */
+size_t nlp_match_url(const char *s, size_t n, size_t i);
+/* A hashtag (sigil '#') or mention ('@') whose sigil of siglen bytes (1, or
+ * 3 for the full-width ＃ ＠) starts at byte i: fills m's end and kind. */
+bool nlp_match_tag(const char *s, size_t n, size_t i, int sigil, size_t siglen,
+                   struct nlp_match *m);
+/* '#' or '@' when a full-width ＃ or ＠ starts at byte i, else 0. */
+int nlp_fullwidth_sigil(const char *s, size_t n, size_t i);
+/* The end of a cashtag whose '$' is at byte i (its norm in m), or 0. */
+size_t nlp_match_cashtag(const char *s, size_t n, size_t i, struct nlp_match *m);
 
 /* -- tokenize.c ------------------------------------------------------------- */
 

@@ -30,15 +30,16 @@
 
 #define NLP_NORM_MAX_BYTES 4096 /* longer tokens are not normalized (see below) */
 
-/* Latin look-alikes of Cyrillic letters, case-sensitive, by source code point. */
+/* Latin look-alikes of Cyrillic letters, case-sensitive, by source code point
+ * ('u' is и as handwriting and italics show it: "мuтинг"). */
 static const struct {
     int32_t from, to;
 } lat2cyr[] = {
-    {'A', 0x410},   {'B', 0x412},   {'C', 0x421},   {'E', 0x415}, {'H', 0x41D}, {'I', 0x406},
-    {'K', 0x41A},   {'M', 0x41C},   {'O', 0x41E},   {'P', 0x420}, {'T', 0x422}, {'X', 0x425},
-    {'Y', 0x423},   {'a', 0x430},   {'c', 0x441},   {'e', 0x435}, {'h', 0x4BB}, {'i', 0x456},
-    {'k', 0x43A},   {'o', 0x43E},   {'p', 0x440},   {'x', 0x445}, {'y', 0x443}, {0x18F, 0x4D8},
-    {0x259, 0x4D9}, {0x19F, 0x4E8}, {0x275, 0x4E9},
+    {'A', 0x410},   {'B', 0x412},   {'C', 0x421},   {'E', 0x415},   {'H', 0x41D}, {'I', 0x406},
+    {'K', 0x41A},   {'M', 0x41C},   {'O', 0x41E},   {'P', 0x420},   {'T', 0x422}, {'X', 0x425},
+    {'Y', 0x423},   {'a', 0x430},   {'c', 0x441},   {'e', 0x435},   {'h', 0x4BB}, {'i', 0x456},
+    {'k', 0x43A},   {'o', 0x43E},   {'p', 0x440},   {'u', 0x438},   {'x', 0x445}, {'y', 0x443},
+    {0x18F, 0x4D8}, {0x259, 0x4D9}, {0x19F, 0x4E8}, {0x275, 0x4E9},
 };
 
 static const struct {
@@ -261,7 +262,7 @@ static int normalize_general(struct nlp_analyzer *a, const char *s, size_t n, si
  * bytes says so; anything else (an upper-case letter, another block, a
  * triple) returns false and the full census below decides.
  */
-static bool already_normal(const char *s, size_t n, uint8_t *script)
+static inline bool already_normal(const char *s, size_t n, uint8_t *script)
 {
     const unsigned char *u = (const unsigned char *)s;
     unsigned p1 = 0x10000, p2 = 0x20000, lat = 0, cyr = 0;
@@ -408,6 +409,78 @@ int nlp_normalize_word(struct nlp_analyzer *a, const char *s, size_t n, struct k
     }
     out[on] = '\0';
     *norm = kz_str_make(out, on);
+    return 0;
+}
+
+/*
+ * Tags (hashtags and mentions) are values people search and count as they
+ * typed them, so only case and composition are normalized.  ASCII and the
+ * Cyrillic block are folded inline; anything else goes through utf8proc
+ * (canonical decomposition + case fold, then composition: NFC of the folded
+ * text, so "#man\u0303ana" equals "#mañana").
+ */
+int nlp_normalize_tag(struct nlp_analyzer *a, const char *s, size_t n, struct kz_str *norm,
+                      uint8_t *script)
+{
+    size_t i = 0, ncp = 0, on = 0, lat = 0, cyr = 0;
+    bool slow = false;
+    char *out;
+    int rc;
+
+    if (already_normal(s, n, script)) { /* most tags: lower-case ASCII or Cyrillic */
+        *norm = kz_str_make(s, n);
+        return 0;
+    }
+    if (n > NLP_NORM_MAX_BYTES) { /* as in nlp_normalize_word: garbage, kept as it is */
+        *script = NLP_SCRIPT_NONE;
+        *norm = kz_str_make(s, n);
+        return 0;
+    }
+    if ((rc = ensure_cps(a, n * 18 + 4)))
+        return rc;
+    while (i < n) {
+        int32_t cp = nlp_utf8_get(s, n, &i);
+
+        if (cp < 0)
+            continue;
+        if (ncp == 0 && (cp == 0xFF03 || cp == 0xFF20))
+            cp = cp == 0xFF03 ? '#' : '@';
+        if (cp < 0x80) {
+            a->cps[ncp++] = cp >= 'A' && cp <= 'Z' ? cp + 32 : cp;
+        } else if (cp >= 0x400 && cp <= 0x4FF) {
+            a->cps[ncp++] = cyr_lower(cp);
+        } else {
+            int last = 0;
+            utf8proc_ssize_t k = utf8proc_decompose_char(
+                cp, a->cps + ncp, (utf8proc_ssize_t)(a->capcps - ncp),
+                UTF8PROC_DECOMPOSE | UTF8PROC_CASEFOLD | UTF8PROC_STABLE, &last);
+            if (k < 0 || (size_t)k > a->capcps - ncp)
+                continue;
+            ncp += (size_t)k;
+            slow = true;
+        }
+    }
+    if (slow && ncp) {
+        utf8proc_ssize_t k = utf8proc_normalize_utf32(a->cps, (utf8proc_ssize_t)ncp,
+                                                      UTF8PROC_COMPOSE | UTF8PROC_STABLE);
+        if (k >= 0)
+            ncp = (size_t)k;
+    }
+    out = nlp_arena_alloc(&a->arena, ncp * 4 + 1);
+    if (!out)
+        return KZ_ENOMEM;
+    for (size_t k = 0; k < ncp; k++) {
+        int sc = nlp_script_of(a->cps[k]);
+        lat += sc == NLP_SCRIPT_LATN;
+        cyr += sc == NLP_SCRIPT_CYRL;
+        on += nlp_utf8_put(out + on, a->cps[k]);
+    }
+    out[on] = '\0';
+    *norm = kz_str_make(out, on);
+    *script = (uint8_t)(lat && cyr ? NLP_SCRIPT_MIXED
+                        : lat      ? NLP_SCRIPT_LATN
+                        : cyr      ? NLP_SCRIPT_CYRL
+                                   : NLP_SCRIPT_NONE);
     return 0;
 }
 

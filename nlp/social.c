@@ -10,9 +10,9 @@
  * "2026-03-05", "03-08") so lexicons and the mobilization detector can use
  * them whatever the spelling ("12.00", "сағат 12-де", "в 12 часов").
  *
- * URL recognition without a scheme accepts only hosts whose last label is in
- * a short list of top-level domains seen in Kazakh social media, so "e.g." or
- * "т.б." never become links.
+ * URLs, mentions, hashtags and cashtags are recognised by entity.c, whose
+ * top comment states the rules; this file holds the dispatcher, emoji,
+ * numbers, times and dates.
  */
 #include <stdio.h>
 #include <string.h>
@@ -21,22 +21,12 @@
 
 #include "nlp_int.h"
 
-static bool is_digit(int c)
-{
-    return c >= '0' && c <= '9';
-}
-
-static bool is_alnum_ascii(int c)
-{
-    return is_digit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
-}
-
 bool nlp_is_word_cp(int32_t cp)
 {
     if (cp < 0)
         return false;
     if (cp < 0x80)
-        return is_alnum_ascii(cp) || cp == '_';
+        return nlp_ascii_alnum(cp) || cp == '_';
     if (cp >= 0x400 && cp <= 0x4FF)
         return true;
     switch (utf8proc_category(cp)) {
@@ -115,7 +105,7 @@ static size_t match_emoji(const char *s, size_t n, size_t i)
 
     if (cp >= 0 && cp < 0x80) {
         /* Keycap: 1️⃣ #️⃣ *️⃣ */
-        if (!(is_digit(cp) || cp == '#' || cp == '*'))
+        if (!(nlp_ascii_digit(cp) || cp == '#' || cp == '*'))
             return 0;
         k = j;
         cp = nlp_utf8_get(s, n, &k);
@@ -156,153 +146,6 @@ static size_t match_emoji(const char *s, size_t n, size_t i)
     return j;
 }
 
-/* -- URLs, mentions, hashtags ----------------------------------------------- */
-
-static const char *const tlds[] = {
-    "kz", "ru", "com",  "me",  "org", "net", "ua", "io",  "be",   "ly",     "gl",   "cc",
-    "su", "tv", "info", "gov", "edu", "co",  "to", "app", "site", "online", "news", "by",
-    "uz", "kg", "link", "gg",  "am",  "ge",  "tj", "az",  "ms",   "fm",     "pro"};
-
-static bool is_tld(const char *p, size_t n)
-{
-    for (size_t i = 0; i < KZ_ARRAY_LEN(tlds); i++) {
-        size_t m = strlen(tlds[i]);
-        if (m != n)
-            continue;
-        size_t k = 0;
-        while (k < m && (p[k] | 0x20) == tlds[i][k])
-            k++;
-        if (k == m)
-            return true;
-    }
-    return false;
-}
-
-static bool url_stop(int32_t cp)
-{
-    if (cp < 0)
-        return true;
-    if (cp <= ' ' || cp == 0x7F)
-        return true;
-    if (cp < 0x80)
-        return strchr("<>\"`{}|\\^", (int)cp) != NULL;
-    /* Letters and digits of any script may appear in paths; punctuation,
-     * symbols and spaces (« » … emoji) end the link. */
-    return !nlp_is_word_cp(cp) || cp == 0xA0;
-}
-
-static size_t url_tail(const char *s, size_t n, size_t j)
-{
-    size_t k;
-
-    while (j < n) {
-        k = j;
-        if (url_stop(nlp_utf8_get(s, n, &k)))
-            break;
-        j = k;
-    }
-    while (j > 0 && strchr(".,;:!?)]}'*", s[j - 1]) && s[j - 1] != '\0')
-        j--;
-    return j;
-}
-
-static bool prefix_ci(const char *s, size_t n, size_t i, const char *p)
-{
-    size_t m = strlen(p);
-
-    if (n - i < m)
-        return false;
-    for (size_t k = 0; k < m; k++)
-        if ((s[i + k] >= 'A' && s[i + k] <= 'Z' ? s[i + k] + 32 : s[i + k]) != p[k])
-            return false;
-    return true;
-}
-
-static size_t match_host(const char *s, size_t n, size_t j);
-
-/* name@host.tld: an e-mail address is a link too (kind url). */
-static size_t match_email(const char *s, size_t n, size_t i)
-{
-    size_t j = i;
-
-    while (j < n &&
-           (is_alnum_ascii(s[j]) || s[j] == '.' || s[j] == '_' || s[j] == '-' || s[j] == '+'))
-        j++;
-    if (j == i || j >= n || s[j] != '@')
-        return 0;
-    return match_host(s, n, j + 1);
-}
-
-static size_t match_url(const char *s, size_t n, size_t i)
-{
-    size_t j;
-
-    if (prefix_ci(s, n, i, "https://") || prefix_ci(s, n, i, "http://")) {
-        size_t body = i + (s[i + 4] == ':' ? 7 : 8);
-        j = url_tail(s, n, body);
-        return j > body ? j : 0; /* a scheme alone is not a link */
-    }
-    if (prefix_ci(s, n, i, "www.")) {
-        j = url_tail(s, n, i + 4);
-        return j > i + 5 ? j : 0;
-    }
-    if ((j = match_email(s, n, i)) != 0)
-        return j;
-    return match_host(s, n, i);
-}
-
-/* host.tld[/path] without a scheme: ASCII labels only, a known TLD last. */
-static size_t match_host(const char *s, size_t n, size_t i)
-{
-    size_t j = i, last_label = i, labels = 0;
-
-    for (;;) {
-        size_t st = j;
-        while (j < n && (is_alnum_ascii(s[j]) || s[j] == '-'))
-            j++;
-        if (j == st)
-            return 0;
-        labels++;
-        last_label = st;
-        if (j + 1 < n && s[j] == '.' && is_alnum_ascii(s[j + 1])) {
-            j++;
-            continue;
-        }
-        break;
-    }
-    if (labels < 2 || !is_tld(s + last_label, j - last_label))
-        return 0;
-    if (j < n && nlp_is_word_cp(s[j]))
-        return 0;
-    if (j < n && s[j] == '/')
-        return url_tail(s, n, j);
-    return j;
-}
-
-/* @name or #tag: word characters (any script), '_' and, for mentions, inner dots. */
-static size_t match_tag(const char *s, size_t n, size_t i, bool mention)
-{
-    size_t j = i + 1, k;
-    bool letter = false;
-
-    while (j < n) {
-        k = j;
-        int32_t cp = nlp_utf8_get(s, n, &k);
-        if (cp == '.' && mention && k < n && is_alnum_ascii(s[k])) {
-            j = k;
-            continue;
-        }
-        if (!nlp_is_word_cp(cp) && cp != 0x200C && cp != 0x200D)
-            break;
-        if (cp != '_' && (mention || !(cp >= '0' && cp <= '9')))
-            letter = true; /* #2026 and #_ are not tags; @2gis is a name */
-        j = k;
-    }
-    if (j == i + 1 || !letter)
-        return 0;
-    return j;
-}
-
 /* -- numbers, times, dates -------------------------------------------------- */
 
 static size_t digits(const char *s, size_t n, size_t i, unsigned *val)
@@ -310,7 +153,7 @@ static size_t digits(const char *s, size_t n, size_t i, unsigned *val)
     size_t j = i;
     unsigned v = 0;
 
-    while (j < n && is_digit(s[j]) && j - i < 9)
+    while (j < n && nlp_ascii_digit(s[j]) && j - i < 9)
         v = v * 10 + (unsigned)(s[j++] - '0');
     *val = v;
     return j - i;
@@ -604,14 +447,14 @@ static bool match_numeric(const char *s, size_t n, size_t i, size_t lo, struct n
         return false;
     /* HH:MM */
     if (la <= 2 && j + 2 < n && s[j] == ':' && (lb = digits(s, n, j + 1, &b)) == 2 && a <= 24 &&
-        b <= 59 && !(j + 3 < n && is_digit(s[j + 3]))) {
+        b <= 59 && !(j + 3 < n && nlp_ascii_digit(s[j + 3]))) {
         m->end = num_suffix(s, n, j + 3);
         m->start = cue_before(s, i, lo, kk_cues, KZ_ARRAY_LEN(kk_cues));
         put_clock(s, n, lo, m, a, b);
         return true;
     }
     /* DD.MM.YYYY, DD/MM/YYYY, HH.MM, decimals */
-    if (la <= 2 && j + 1 < n && (s[j] == '.' || s[j] == '/') && is_digit(s[j + 1])) {
+    if (la <= 2 && j + 1 < n && (s[j] == '.' || s[j] == '/') && nlp_ascii_digit(s[j + 1])) {
         char sep = s[j];
         lb = digits(s, n, j + 1, &b);
         if (lb <= 2 && j + 1 + lb + 1 < n && s[j + 1 + lb] == sep &&
@@ -624,8 +467,8 @@ static bool match_numeric(const char *s, size_t n, size_t i, size_t lo, struct n
             return true;
         }
         if (sep == '.' && lb == 2 && a <= 23 && b <= 59 &&
-            !(j + 3 < n &&
-              (is_digit(s[j + 3]) || (s[j + 3] == '.' && j + 4 < n && is_digit(s[j + 4]))))) {
+            !(j + 3 < n && (nlp_ascii_digit(s[j + 3]) ||
+                            (s[j + 3] == '.' && j + 4 < n && nlp_ascii_digit(s[j + 4]))))) {
             size_t cs = cue_before(s, i, lo, kk_cues, KZ_ARRAY_LEN(kk_cues));
             size_t cr = cue_before(s, i, lo, ru_cues, KZ_ARRAY_LEN(ru_cues));
             if (b % 5 == 0 || cs != i || cr != i) {
@@ -654,7 +497,8 @@ static bool match_numeric(const char *s, size_t n, size_t i, size_t lo, struct n
             unsigned y;
             m->kind = NLP_TOK_DATE;
             m->end = we;
-            if (ye != we && digits(s, n, ye, &y) == 4 && !(ye + 4 < n && is_digit(s[ye + 4]))) {
+            if (ye != we && digits(s, n, ye, &y) == 4 &&
+                !(ye + 4 < n && nlp_ascii_digit(s[ye + 4]))) {
                 m->end = ye + 4;
                 m->normlen =
                     (size_t)snprintf(m->norm, sizeof(m->norm), "%04u-%02u-%02u", y, mon, a);
@@ -712,11 +556,11 @@ static bool match_numeric(const char *s, size_t n, size_t i, size_t lo, struct n
 number:
     m->start = i;
     m->kind = NLP_TOK_NUMBER;
-    while (j + 1 < n && (s[j] == '.' || s[j] == ',') && is_digit(s[j + 1])) {
+    while (j + 1 < n && (s[j] == '.' || s[j] == ',') && nlp_ascii_digit(s[j + 1])) {
         unsigned dummy;
         j += 1 + digits(s, n, j + 1, &dummy);
     }
-    while (j < n && is_digit(s[j]))
+    while (j < n && nlp_ascii_digit(s[j]))
         j++;
     m->normlen = j - i < sizeof(m->norm) ? j - i : sizeof(m->norm) - 1;
     memcpy(m->norm, s + i, m->normlen);
@@ -731,10 +575,20 @@ bool nlp_social_match(const char *s, size_t n, size_t i, size_t lo, struct nlp_m
 {
     unsigned char c = (unsigned char)s[i];
     size_t e;
+    int fw;
 
     m->normlen = 0;
     m->start = i;
     if (c >= 0x80) {
+        if (c == 0xEF && (fw = nlp_fullwidth_sigil(s, n, i)) != 0)
+            return nlp_match_tag(s, n, i, fw, 3, m);
+        if (c >= 0xC3 && c < 0xE0) { /* a two-byte letter: only an IDN host starts with one */
+            if (!nlp_at_boundary(s, i) || !(e = nlp_match_url(s, n, i)))
+                return false;
+            m->end = e;
+            m->kind = NLP_TOK_URL;
+            return true;
+        }
         e = match_emoji(s, n, i);
         if (!e)
             return false;
@@ -742,29 +596,29 @@ bool nlp_social_match(const char *s, size_t n, size_t i, size_t lo, struct nlp_m
         m->kind = NLP_TOK_EMOJI;
         return true;
     }
-    if (!nlp_at_boundary(s, i) && c != '#' && c != '@')
-        return false;
     if (c == '#' || c == '@') {
-        if (!nlp_at_boundary(s, i))
-            return false;
-        if (c == '#' && (e = match_emoji(s, n, i)) != 0) {
+        if (c == '#' && nlp_at_boundary(s, i) && (e = match_emoji(s, n, i)) != 0) {
             m->end = e;
             m->kind = NLP_TOK_EMOJI;
             return true;
         }
-        e = match_tag(s, n, i, c == '@');
-        if (!e)
+        return nlp_match_tag(s, n, i, c, 1, m);
+    }
+    if (c == '$') {
+        if (!(e = nlp_match_cashtag(s, n, i, m)))
             return false;
         m->end = e;
-        m->kind = c == '#' ? NLP_TOK_HASHTAG : NLP_TOK_MENTION;
+        m->kind = NLP_TOK_CASHTAG;
         return true;
     }
-    if (is_alnum_ascii(c) && (e = match_url(s, n, i)) != 0) {
+    if (!nlp_at_boundary(s, i))
+        return false;
+    if (nlp_ascii_alnum(c) && (e = nlp_match_url(s, n, i)) != 0) {
         m->end = e;
         m->kind = NLP_TOK_URL;
         return true;
     }
-    if (is_digit(c)) {
+    if (nlp_ascii_digit(c)) {
         if ((e = match_emoji(s, n, i)) != 0) {
             m->end = e;
             m->kind = NLP_TOK_EMOJI;

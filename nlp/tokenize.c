@@ -2,10 +2,12 @@
  * tokenize.c -- one pass over a post: social tokens first, ICU for the rest.
  *
  * The scanner walks the bytes once.  At each position that can start a social
- * token (a '#', '@', digit or ASCII letter at a word boundary, or the lead byte
- * of an emoji) it asks social.c; when a matcher claims a span, the text
- * between the previous claim and this one (the "gap") goes through the
- * analyzer's single ICU word BreakIterator, then the social token is emitted.
+ * token (a '#', '@', '$', digit or ASCII letter at a word boundary, the lead
+ * byte of an emoji or of a full-width ＃ ＠, or a word of two-byte letters
+ * followed by '.' and a letter, which may be an IDN host) it asks social.c;
+ * when a matcher claims a span, the text between the previous claim and this
+ * one (the "gap") goes through the analyzer's single ICU word BreakIterator,
+ * then the social token is emitted.
  * Tokens therefore come out in text order, and every span is a byte range of
  * the caller's text.
  *
@@ -87,10 +89,11 @@ static int url_norm(struct nlp_analyzer *a, const char *p, size_t n, struct kz_s
     return 0;
 }
 
-/* A hashtag's words: split at '_', lower->Upper, "USAToday" and letter/digit changes. */
+/* A hashtag's words: split at '_', lower->Upper, "USAToday" and letter/digit changes.
+ * The sigil is '#' or the full-width '＃' (3 bytes). */
 static int hashtag_parts(struct nlp_analyzer *a, const char *s, size_t st, size_t en)
 {
-    size_t i = st + 1, ps = i;
+    size_t i = st + (s[st] == '#' ? 1 : 3), ps = i;
     int prev = 0; /* 0 start, 'l' lower, 'u' upper, 'd' digit, 'o' other letter */
     size_t prev_pos = i;
     int rc;
@@ -156,7 +159,7 @@ static int emit_social(struct nlp_analyzer *a, const char *s, const struct nlp_m
         break;
     case NLP_TOK_HASHTAG:
     case NLP_TOK_MENTION:
-        rc = nlp_normalize_word(a, t.surface.p, t.surface.n, &t.norm, &t.script, &t.flags);
+        rc = nlp_normalize_tag(a, t.surface.p, t.surface.n, &t.norm, &t.script);
         t.stem = t.norm;
         break;
     case NLP_TOK_EMOJI:
@@ -304,141 +307,34 @@ enum {
     FC_OT, /* Other: the rest of ASCII punctuation (':' too) and controls, « » – — “ ” „ … № NBSP */
 };
 
+/* clang-format off */
 static const uint8_t fc_ascii[128] = {
-    /* controls: Other, except TAB..CR */
-    FC_OT,
-    FC_OT,
-    FC_OT,
-    FC_OT,
-    FC_OT,
-    FC_OT,
-    FC_OT,
-    FC_OT,
-    FC_OT,
-    FC_OT,
-    FC_LF,
-    FC_NL,
-    FC_NL,
-    FC_CR,
-    FC_OT,
-    FC_OT,
-    FC_OT,
-    FC_OT,
-    FC_OT,
-    FC_OT,
-    FC_OT,
-    FC_OT,
-    FC_OT,
-    FC_OT,
-    FC_OT,
-    FC_OT,
-    FC_OT,
-    FC_OT,
-    FC_OT,
-    FC_OT,
-    FC_OT,
-    FC_OT,
+    /* controls 0x00-0x0F: Other, but LF, VT and FF (Newline), CR at 0x0A-0x0D */
+    FC_OT, FC_OT, FC_OT, FC_OT, FC_OT, FC_OT, FC_OT, FC_OT,
+    FC_OT, FC_OT, FC_LF, FC_NL, FC_NL, FC_CR, FC_OT, FC_OT,
+    /* controls 0x10-0x1F */
+    FC_OT, FC_OT, FC_OT, FC_OT, FC_OT, FC_OT, FC_OT, FC_OT,
+    FC_OT, FC_OT, FC_OT, FC_OT, FC_OT, FC_OT, FC_OT, FC_OT,
     /* ' ' ! " # $ % & ' ( ) * + , - . / */
-    FC_WS,
-    FC_OT,
-    FC_OT,
-    FC_OT,
-    FC_OT,
-    FC_OT,
-    FC_OT,
-    FC_SQ,
-    FC_OT,
-    FC_OT,
-    FC_OT,
-    FC_OT,
-    FC_MN,
-    FC_OT,
-    FC_MNL,
-    FC_OT,
+    FC_WS, FC_OT, FC_OT, FC_OT, FC_OT, FC_OT, FC_OT, FC_SQ,
+    FC_OT, FC_OT, FC_OT, FC_OT, FC_MN, FC_OT, FC_MNL, FC_OT,
     /* 0-9 : ; < = > ? */
-    FC_NU,
-    FC_NU,
-    FC_NU,
-    FC_NU,
-    FC_NU,
-    FC_NU,
-    FC_NU,
-    FC_NU,
-    FC_NU,
-    FC_NU,
-    FC_OT,
-    FC_MN,
-    FC_OT,
-    FC_OT,
-    FC_OT,
-    FC_OT,
-    /* @ A-Z [ \ ] ^ _ */
-    FC_BAD,
-    FC_AL,
-    FC_AL,
-    FC_AL,
-    FC_AL,
-    FC_AL,
-    FC_AL,
-    FC_AL,
-    FC_AL,
-    FC_AL,
-    FC_AL,
-    FC_AL,
-    FC_AL,
-    FC_AL,
-    FC_AL,
-    FC_AL,
-    FC_AL,
-    FC_AL,
-    FC_AL,
-    FC_AL,
-    FC_AL,
-    FC_AL,
-    FC_AL,
-    FC_AL,
-    FC_AL,
-    FC_AL,
-    FC_AL,
-    FC_OT,
-    FC_OT,
-    FC_OT,
-    FC_OT,
-    FC_BAD,
-    /* ` a-z { | } ~ DEL */
-    FC_OT,
-    FC_AL,
-    FC_AL,
-    FC_AL,
-    FC_AL,
-    FC_AL,
-    FC_AL,
-    FC_AL,
-    FC_AL,
-    FC_AL,
-    FC_AL,
-    FC_AL,
-    FC_AL,
-    FC_AL,
-    FC_AL,
-    FC_AL,
-    FC_AL,
-    FC_AL,
-    FC_AL,
-    FC_AL,
-    FC_AL,
-    FC_AL,
-    FC_AL,
-    FC_AL,
-    FC_AL,
-    FC_AL,
-    FC_AL,
-    FC_OT,
-    FC_OT,
-    FC_OT,
-    FC_OT,
-    FC_OT,
+    FC_NU, FC_NU, FC_NU, FC_NU, FC_NU, FC_NU, FC_NU, FC_NU,
+    FC_NU, FC_NU, FC_OT, FC_MN, FC_OT, FC_OT, FC_OT, FC_OT,
+    /* @ A-O */
+    FC_BAD, FC_AL, FC_AL, FC_AL, FC_AL, FC_AL, FC_AL, FC_AL,
+    FC_AL, FC_AL, FC_AL, FC_AL, FC_AL, FC_AL, FC_AL, FC_AL,
+    /* P-Z [ \ ] ^ _ */
+    FC_AL, FC_AL, FC_AL, FC_AL, FC_AL, FC_AL, FC_AL, FC_AL,
+    FC_AL, FC_AL, FC_AL, FC_OT, FC_OT, FC_OT, FC_OT, FC_BAD,
+    /* ` a-o */
+    FC_OT, FC_AL, FC_AL, FC_AL, FC_AL, FC_AL, FC_AL, FC_AL,
+    FC_AL, FC_AL, FC_AL, FC_AL, FC_AL, FC_AL, FC_AL, FC_AL,
+    /* p-z { | } ~ DEL */
+    FC_AL, FC_AL, FC_AL, FC_AL, FC_AL, FC_AL, FC_AL, FC_AL,
+    FC_AL, FC_AL, FC_AL, FC_OT, FC_OT, FC_OT, FC_OT, FC_OT,
 };
+/* clang-format on */
 
 /* Class of the character at s[i] (i < n) and its byte length in *len. */
 static inline int fast_class(const unsigned char *s, size_t i, size_t n, size_t *len)
@@ -716,6 +612,28 @@ static int icu_gap(struct nlp_analyzer *a, const char *s, size_t gs, size_t ge)
 
 /* -- the scanner ------------------------------------------------------------ */
 
+/*
+ * The end of the run of two-byte letters (and ASCII letters)
+ * that starts at byte i: the rest of such a word cannot start a social token,
+ * and the byte after it says whether the word may be an IDN host's label.
+ * Returns i + 2 at least when s[i] starts a valid two-byte sequence.
+ */
+static size_t idn_word_end(const char *s, size_t n, size_t i)
+{
+    const unsigned char *u = (const unsigned char *)s;
+
+    while (i < n) {
+        unsigned c = u[i];
+        if (c >= 0xC3 && c <= 0xDF && i + 1 < n && (u[i + 1] & 0xC0) == 0x80)
+            i += 2;
+        else if (c < 0x80 && (c | 0x20) >= 'a' && (c | 0x20) <= 'z')
+            i++;
+        else
+            break;
+    }
+    return i;
+}
+
 int nlp_tokenize(struct nlp_analyzer *a, const char *s, size_t n)
 {
     size_t i = 0, gap = 0;
@@ -728,12 +646,25 @@ int nlp_tokenize(struct nlp_analyzer *a, const char *s, size_t n)
 
         if (c < 0x80) {
             bool alnum = (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
-            try = c == '#' || c == '@' || c == '*' || alnum;
+            try = c == '#' || c == '@' || c == '*' || c == '$' || alnum;
             if (alnum && i > 0 && (unsigned char)s[i - 1] < 0x80 &&
                 (nlp_is_word_cp((unsigned char)s[i - 1])))
                 try = false;
+        } else if (c >= 0xC3 && c <= 0xDF) {
+            /* A word of two-byte letters (Cyrillic, accented Latin) can start
+             * only an IDN host ("президент.рф"): ask the matchers only when
+             * the word is followed by a '.' and a letter, else skip it whole. */
+            size_t j = idn_word_end(s, n, i);
+            if (!(j + 1 < n && s[j] == '.' &&
+                  ((unsigned char)s[j + 1] >= 0xC3 ||
+                   ((s[j + 1] | 0x20) >= 'a' && (s[j + 1] | 0x20) <= 'z')) &&
+                  nlp_at_boundary(s, i))) {
+                i = j > i ? j : i + 1;
+                continue;
+            }
+            try = true;
         } else {
-            try = c == 0xC2 || c == 0xE2 || c == 0xE3 || c == 0xF0;
+            try = c == 0xC2 || c == 0xE2 || c == 0xE3 || c == 0xF0 || c == 0xEF;
         }
         if (try && nlp_social_match(s, n, i, gap, &m)) {
             if (m.start > gap && (rc = icu_gap(a, s, gap, m.start)))
@@ -749,9 +680,8 @@ int nlp_tokenize(struct nlp_analyzer *a, const char *s, size_t n)
             if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')
                 while (i < n && (unsigned char)s[i] < 0x80 && nlp_is_word_cp((unsigned char)s[i]))
                     i++;
-        } else if (c >= 0xC3 && c <= 0xDF && i + 1 < n &&
-                   ((unsigned char)s[i + 1] & 0xC0) == 0x80) {
-            i += 2; /* Cyrillic and other two-byte letters never start a social token */
+        } else if (c >= 0xC3 && c <= 0xDF) {
+            i = idn_word_end(s, n, i); /* an IDN host's first label that was none */
         } else {
             nlp_utf8_get(s, n, &i);
         }

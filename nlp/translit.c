@@ -17,6 +17,11 @@
  *   - "i" is і, but и in a word whose ı marks it as 2021 (tiıs -> тиіс; not
  *     beside sh, ch, zh, which 2021 writes ş, ç, j); a word with only other
  *     diacritics keeps і (ükimet -> үкімет), as people mix the alphabets;
+ *     in a back-vowel word informal "i" before a vowel or at the end is и
+ *     too, as і is a front vowel (qiyn -> қиын, sayasi -> саяси), and a
+ *     "y" after that и is ы; between consonants it stays і, for the loans
+ *     that mix the series (qazir -> қазір, kitap -> кітап); "ya" after a
+ *     vowel is я (sayasi -> саяси, partiya -> партия);
  *   - "h" is х, "ng" is ң before a consonant or at the end (tanga stays
  *     танга);
  *   - "ukrain..." keeps the Russian spelling of the loan (украина);
@@ -162,6 +167,7 @@ int nlp_translit_kk(struct nlp_analyzer *a, const struct kz_str *surface, const 
                    !memmem(s, n, "ch", 2) && !memmem(s, n, "zh", 2);
     int harm = word_harmony(s, n, acute);
     bool vowel_seen = false;
+    int32_t last = -1; /* the last Cyrillic letter written (-1: none or not a letter) */
 
     if (!buf)
         return KZ_ENOMEM;
@@ -218,18 +224,20 @@ int nlp_translit_kk(struct nlp_analyzer *a, const struct kz_str *surface, const 
                 i = k; /* a stray apostrophe */
                 continue;
             case 'y':
-                if (pv && (c2 < 0 || !lat_vowel(c2)))
-                    to = 0x439; /* qalay -> қалай */
-                else if (c2 == 'a' && o == 0) {
-                    to = 0x44F; /* ya -> я at the start: "yaǵni" */
+                if (c2 == 'a' && (o == 0 || pv)) {
+                    to = 0x44F; /* ya -> я at the start or after a vowel: "yaǵni", "sayasi" */
                     next = k2;
+                } else if (last == 0x438 && pv) {
+                    to = 0x44B; /* after и, ы: qiyn -> қиын */
+                } else if (pv && (c2 < 0 || !lat_vowel(c2))) {
+                    to = 0x439; /* qalay -> қалай */
                 }
                 break;
             case 'i':
                 if (pv)
                     to = 0x439; /* qalai -> қалай, oiyn -> ойын */
-                else if (dotless && !acute)
-                    to = 0x438; /* 2021: tiıs -> тиіс */
+                else if ((dotless && !acute) || (harm > 0 && (c2 < 0 || lat_vowel(c2))))
+                    to = 0x438; /* 2021: tiıs -> тиіс; a back word: qiyn -> қиын */
                 break;
             case 0x131:
                 to = acute ? (pv ? 0x439 : 0x438) : 0x456; /* 2018 и, й; 2021 і */
@@ -271,6 +279,7 @@ int nlp_translit_kk(struct nlp_analyzer *a, const struct kz_str *surface, const 
             pv = cyr_vowel(to);
             vowel_seen |= pv;
         }
+        last = to;
         i = next;
     }
     buf[o] = '\0';

@@ -55,7 +55,7 @@ def check(what, cond):
     bad += not cond
 check(f"{len(outs)} verdicts for {len(texts)} lines", len(outs) == len(texts))
 keys = ["id", "lang", "script", "topics", "stance", "mobilization", "region", "city", "hashtags",
-        "mentions", "urls", "evidence"]
+        "mentions", "urls", "cashtags", "evidence"]
 for t, v in zip(texts, outs):
     b = t.encode("utf-8")
     check(f"keys of the verdict for {t[:30]!r}", list(v) == keys)
@@ -75,7 +75,7 @@ check("line 3 calls to action", outs[2]["mobilization"]["call_to_action"] is Tru
 check("line 4 (past) does not", outs[3]["mobilization"]["call_to_action"] is False)
 check("line 5 (football) does not", outs[4]["mobilization"]["call_to_action"] is False)
 check("line 5 mentions and urls", outs[4]["mentions"] == ["user_kz"] and
-      outs[4]["urls"] == ["https://t.me/x/1"])
+      outs[4]["urls"] == ["https://t.me/x/1"] and outs[4]["cashtags"] == [])
 sys.exit(1 if bad else 0)
 PY
 

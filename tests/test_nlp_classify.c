@@ -124,11 +124,59 @@ static void test_matching(struct nlp_analyzer *a)
     CHECK(find_ev(&v, "topic/protest", "жиналамыз") != NULL ||
           v.nevidence > 0); /* transliteration is the analyzer's */
 
+    /* A homoglyph word (Latin u for и) matches the Cyrillic entry (issue 18). */
+    if (classify(a, lx, "Завтра мuтинг у акимата", &v))
+        goto out;
+    check_span("Завтра мuтинг у акимата", find_ev(&v, "topic/protest", "митинг*"), "мuтинг");
+
     /* No lexicon: language only. */
     if (classify(a, NULL, t1, &v))
         goto out;
     CHECK_EQ_INT(v.nevidence, 0);
     CHECK_EQ_INT(v.ntopics, 0);
+out:
+    nlp_lexicon_free(lx);
+}
+
+/* Two spellings of one stem ("митинг*", "мітинг*") and a hashtag whose
+ * Latin and Cyrillic forms both compile: each match is evidence once, and
+ * counts once for its topic (issue 18). */
+static void test_evidence_once(struct nlp_analyzer *a)
+{
+    static const char lex[] = "topic/protest\tмитинг*\t0.5\tru\t\n"
+                              "topic/protest\tмітинг*\t0.5\tkk\t\n"
+                              "topic/protest\t#qandyqantar\t0.5\tkk\t\n"
+                              "topic/war_ukraine\tмитинг*\t0.3\tru\tanother category\n"
+                              "stance/pro_ukraine\t#соғысқажоқ\t0.9\tkk\t\n";
+    struct nlp_lexicon *lx = compile(lex);
+    const char *t1 = "Ертең митингке шығамыз";
+    const char *t2 = "Biz #QandyQantar kúnderin umytpaımyz";
+    const char *t3 = "Biz soǵysqa qarsymyz, bári alañǵa, #soǵysqajoq";
+    struct nlp_verdict v;
+    size_t protest = 0, war = 0;
+
+    if (!lx)
+        return;
+    if (classify(a, lx, t1, &v))
+        goto out;
+    for (size_t i = 0; i < v.nevidence; i++) {
+        protest += v.evidence[i].category.n == strlen("topic/protest");
+        war += v.evidence[i].category.n == strlen("topic/war_ukraine");
+    }
+    CHECK_EQ_INT(protest, 1); /* was 2: митинг* and мітинг* on the same word */
+    CHECK_EQ_INT(war, 1);     /* another category is other evidence */
+    for (size_t i = 0; i < v.ntopics; i++)
+        if (v.topics[i].name.n == strlen("protest"))
+            CHECK(v.topics[i].score < 0.51f); /* 0.5 once, not 1 - 0.5 * 0.5 */
+    if (classify(a, lx, t2, &v))
+        goto out;
+    CHECK_EQ_INT(v.nevidence, 1);
+    check_span(t2, find_ev(&v, "topic/protest", "#qandyqantar"), "#QandyQantar");
+    /* A Latin Kazakh hashtag keeps its value as written and still meets the
+     * Cyrillic row through its transliteration. */
+    if (classify(a, lx, t3, &v))
+        goto out;
+    check_span(t3, find_ev(&v, "stance/pro_ukraine", "#соғысқажоқ"), "#soǵysqajoq");
 out:
     nlp_lexicon_free(lx);
 }
@@ -611,6 +659,7 @@ int main(void)
     }
     test_matching(a);
     test_stance(a);
+    test_evidence_once(a);
     test_symbol_cache(a);
     test_folded(a);
     test_thresholds(a);

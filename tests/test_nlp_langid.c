@@ -26,6 +26,16 @@ static const struct lcase cases[] = {
     {"Қосымша өте ыңғайлы екен", NLP_LANG_KK, NLP_SCRIPT_CYRL},
     {"Рақмет", NLP_LANG_KK, NLP_SCRIPT_CYRL},
     {"Керемет", NLP_LANG_KK, NLP_SCRIPT_CYRL},
+    /* one Kazakh word whose only mark is і, in a Kazakh shape (issue 18) */
+    {"Кірпіш", NLP_LANG_KK, NLP_SCRIPT_CYRL},
+    {"Жігіт", NLP_LANG_KK, NLP_SCRIPT_CYRL},
+    {"Іні", NLP_LANG_KK, NLP_SCRIPT_CYRL},
+    {"Ірі", NLP_LANG_KK, NLP_SCRIPT_CYRL},
+    /* one Kazakh word with a Kazakh-only suffix or letter */
+    {"Білеміз", NLP_LANG_KK, NLP_SCRIPT_CYRL},
+    {"Келесіңдер", NLP_LANG_KK, NLP_SCRIPT_CYRL},
+    {"Ұят", NLP_LANG_KK, NLP_SCRIPT_CYRL},
+    {"Şyndyq", NLP_LANG_KK, NLP_SCRIPT_LATN},
     /* Kazakh typed without special letters */
     {"Жаксы", NLP_LANG_KK, NLP_SCRIPT_CYRL},
     {"рахмет", NLP_LANG_KK, NLP_SCRIPT_CYRL},
@@ -48,6 +58,11 @@ static const struct lcase cases[] = {
     {"Сьогодні гарна погода, діти граються на подвір'ї.", NLP_LANG_UK, NLP_SCRIPT_CYRL},
     {"Дякую", NLP_LANG_UK, NLP_SCRIPT_CYRL},
     {"Слава Україні", NLP_LANG_UK, NLP_SCRIPT_CYRL},
+    {"Привіт", NLP_LANG_UK, NLP_SCRIPT_CYRL},
+    {"Ліс", NLP_LANG_UK, NLP_SCRIPT_CYRL},
+    {"Кіт", NLP_LANG_UK, NLP_SCRIPT_CYRL},
+    {"Сніг", NLP_LANG_UK, NLP_SCRIPT_CYRL},
+    {"Пісні", NLP_LANG_UK, NLP_SCRIPT_CYRL},
     {"Ми не здамося, бо це наша земля", NLP_LANG_UK, NLP_SCRIPT_CYRL},
     /* English */
     {"The weather is nice today and the children play outside.", NLP_LANG_EN, NLP_SCRIPT_LATN},

@@ -72,13 +72,17 @@ static void test_homoglyphs(void)
     norm_of("MИTИHГ", "митинг", NLP_TOKF_HOMOGLYPH, NLP_SCRIPT_CYRL);
     norm_of("бiз", "біз", NLP_TOKF_HOMOGLYPH, NLP_SCRIPT_CYRL);
     norm_of("сəлем", "сәлем", NLP_TOKF_HOMOGLYPH, NLP_SCRIPT_CYRL); /* Latin schwa */
+    /* Latin u looks like и in handwriting and italics (issue 18) */
+    norm_of("мuтинг", "митинг", NLP_TOKF_HOMOGLYPH, NLP_SCRIPT_CYRL);
+    norm_of("Пoлuцuя", "полиция", NLP_TOKF_HOMOGLYPH, NLP_SCRIPT_CYRL);
     /* ...and Cyrillic letters in Latin words to Latin. */
     norm_of("Hеllо", "hello", NLP_TOKF_HOMOGLYPH, NLP_SCRIPT_LATN);
     norm_of("wоrld", "world", NLP_TOKF_HOMOGLYPH, NLP_SCRIPT_LATN);
     /* A letter without a look-alike keeps the word mixed. */
     norm_of("Zпатриот", "zпатриот", 0, NLP_SCRIPT_MIXED);
-    /* A pure word is never touched. */
+    /* A pure word is never touched, nor a Latin word's u. */
     norm_of("Рутин", "рутин", 0, NLP_SCRIPT_CYRL);
+    norm_of("ukrainе", "ukraine", NLP_TOKF_HOMOGLYPH, NLP_SCRIPT_LATN);
 }
 
 /* An already-normalized word costs no copy: its norm is its surface. */

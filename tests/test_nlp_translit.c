@@ -100,6 +100,25 @@ static void test_informal(void)
     tr("zhastar kelsin", "zhastar", "жастар", 1);
 }
 
+/* Informal "i" in a back-vowel word is и (Kazakh і is a front vowel), and
+ * "y" after it is ы, "ya" after a vowel я (issue 18). */
+static void test_informal_i(void)
+{
+    const char *s = "Bul ote qiyn jagdai, tiyn da joq, auylda jiyn boldy, bugin biz kelemiz";
+    const char *t = "Siyaqty sayasi jagdai, qazaqi partiya qurdy, qazir bari jaqsy";
+
+    tr(s, "qiyn", "қиын", 1);
+    tr(s, "tiyn", "тиын", 1);
+    tr(s, "jiyn", "жиын", 1);
+    tr(s, "bugin", "бүгін", 1); /* front: і */
+    tr(s, "biz", "біз", 1);
+    tr(t, "Siyaqty", "сияқты", 1);
+    tr(t, "sayasi", "саяси", 1);
+    tr(t, "qazaqi", "қазақи", 1);
+    tr(t, "partiya", "партия", 1);
+    tr(t, "qazir", "қазір", 1); /* loans that mix the series keep і between consonants */
+}
+
 /* English stays English, in an English post and inside a Kazakh one. */
 static void test_not_english(void)
 {
@@ -123,6 +142,7 @@ int main(void)
     RUN(test_2018);
     RUN(test_2021);
     RUN(test_informal);
+    RUN(test_informal_i);
     RUN(test_not_english);
     nlp_analyzer_free(an);
     return TAP_DONE();
