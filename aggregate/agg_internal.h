@@ -38,9 +38,10 @@ static inline int agg_align(int64_t t, int64_t width, int64_t *out)
 
 /* What one expanded key counts toward. */
 enum agg_key_kind {
-    AGG_KEY_COUNT = 0,  /* a counter dimension */
-    AGG_KEY_AUTHOR = 1, /* a dimension whose distinct authors are kept */
-    AGG_KEY_TOP = 2,    /* a top-k member; sub holds the enum agg_top_kind */
+    AGG_KEY_COUNT = 0,   /* a counter dimension */
+    AGG_KEY_AUTHOR = 1,  /* a dimension whose distinct authors are kept */
+    AGG_KEY_TOP = 2,     /* a top-k member; sub holds the enum agg_top_kind */
+    AGG_KEY_MAUTHOR = 3, /* a dimension whose distinct authors are kept per minute */
 };
 
 struct agg_key {
@@ -59,7 +60,7 @@ struct agg_expansion {
     struct agg_key *keys;
     size_t n, cap_keys;
     size_t bytes_count, bytes_author, bytes_top; /* key bytes by kind, for reservations */
-    size_t n_count, n_author, n_top;
+    size_t n_count, n_author, n_top;             /* AGG_KEY_MAUTHOR counts in n_author */
 };
 
 /* Fill x with the keys of f (counter dims, author dims when f has an author,

@@ -79,7 +79,7 @@ struct mem_bucket {
     int live;                /* holds committed data (placeholders alone do not count) */
     struct agg_imap counts;  /* dim id -> posts */
     struct agg_imap top[3];  /* member id -> posts, per enum agg_top_kind (hour only) */
-    struct agg_imap hll_idx; /* dim id -> index into hlls (hour only) */
+    struct agg_imap hll_idx; /* dim id -> index into hlls (minute: mob:call dims only) */
     struct agg_hll **hlls;
     size_t nhll, cap_hll;
 };
@@ -494,10 +494,10 @@ static int hll_prepare(struct mem_bucket *b, uint32_t id, uint32_t *idx)
     return KZ_OK;
 }
 
-static int apply_author(void *vctx, int64_t hour_ms, struct kz_str dim, struct kz_str author)
+static int apply_author_in(struct apply_ctx *c, enum agg_gran gr, int64_t bucket_ms,
+                           struct kz_str dim, struct kz_str author)
 {
-    struct apply_ctx *c = vctx;
-    struct mem_gran *g = &c->m->gran[AGG_HOUR];
+    struct mem_gran *g = &c->m->gran[gr];
     const struct mem_kres *r;
     struct mem_bucket *b;
     uint32_t id, idx;
@@ -505,7 +505,7 @@ static int apply_author(void *vctx, int64_t hour_ms, struct kz_str dim, struct k
 
     if (!c->commit) {
         if ((rc = kres_reserve(c->m)) || (rc = agg_strtab_intern(&c->m->strs, dim.p, dim.n, &id)) ||
-            (rc = ctx_bucket(c, AGG_HOUR, hour_ms, &b)) || (rc = hll_prepare(b, id, &idx)))
+            (rc = ctx_bucket(c, gr, bucket_ms, &b)) || (rc = hll_prepare(b, id, &idx)))
             return rc;
         c->m->kres[c->m->nkres++] = (struct mem_kres){b, NULL, idx};
         return KZ_OK;
@@ -515,6 +515,20 @@ static int apply_author(void *vctx, int64_t hour_ms, struct kz_str dim, struct k
     agg_hll_add(r->b->hlls[r->id], author.p, author.n);
     gran_commit(g, r->b);
     return KZ_OK;
+}
+
+static int apply_author(void *vctx, int64_t hour_ms, struct kz_str dim, struct kz_str author)
+{
+    return apply_author_in(vctx, AGG_HOUR, hour_ms, dim, author);
+}
+
+/* The per-minute sketches (mob:call and its regions): dense like the hours'
+ * (16 KB per minute and dimension with a call to action), dropped with their
+ * minute bucket by minute_retention_ms. */
+static int apply_minute_author(void *vctx, int64_t minute_ms, struct kz_str dim,
+                               struct kz_str author)
+{
+    return apply_author_in(vctx, AGG_MINUTE, minute_ms, dim, author);
 }
 
 /* Prepare: make the list, count the record in if the list has room, grow the
@@ -709,6 +723,7 @@ static int mem_apply(void *self, const struct agg_batch *batch, const struct agg
     if ((rc = agg_batch_foreach_count(batch, apply_count, &c)) ||
         (rc = agg_batch_foreach_top(batch, apply_top, &c)) ||
         (rc = agg_batch_foreach_author(batch, apply_author, &c)) ||
+        (rc = agg_batch_foreach_minute_author(batch, apply_minute_author, &c)) ||
         (rc = agg_batch_foreach_sample(batch, apply_sample, &c)) || (rc = samples_room(m))) {
         samples_unprepare(m);
         return agg_errf(err, errlen, rc, "apply: preparing %zu keys: %s (nothing applied)",
@@ -723,6 +738,7 @@ static int mem_apply(void *self, const struct agg_batch *batch, const struct agg
     if ((rc = agg_batch_foreach_count(batch, apply_count, &c)) ||
         (rc = agg_batch_foreach_top(batch, apply_top, &c)) ||
         (rc = agg_batch_foreach_author(batch, apply_author, &c)) ||
+        (rc = agg_batch_foreach_minute_author(batch, apply_minute_author, &c)) ||
         (rc = agg_batch_foreach_sample(batch, apply_sample, &c)))
         return agg_errf(err, errlen, rc, "apply: internal error: commit missed a prepared key");
     for (size_t i = 0; i < npos; i++) {
@@ -860,11 +876,11 @@ static int mem_topk(void *self, enum agg_top_kind k, int64_t from_ms, int64_t to
     return KZ_OK;
 }
 
-static int mem_distinct(void *self, const char *dim, int64_t from_ms, int64_t to_ms, uint64_t *out,
-                        char *err, size_t errlen)
+static int mem_distinct(void *self, enum agg_gran gr, const char *dim, int64_t from_ms,
+                        int64_t to_ms, uint64_t *out, char *err, size_t errlen)
 {
     struct mem_store *m = self;
-    const struct mem_gran *g = &m->gran[AGG_HOUR];
+    const struct mem_gran *g = &m->gran[gr];
     struct agg_hll *acc;
     size_t lo, hi;
     uint32_t id;
