@@ -393,4 +393,108 @@ int alerts_webhook_verify(const struct alerts_secret *key, const char *msg_id, i
                           const char *body, size_t n, const char *header, int64_t now_s,
                           int64_t tolerance_s);
 
+/* ---------------------------------------------------------------------------
+ * The evaluator (eval.c): every enabled rule's keys, minute by minute
+ * ------------------------------------------------------------------------ */
+
+/* An event to publish: the record (its strings borrowed for the call) and its
+ * JSON.  Return 1 when published, 0 when it was not this process's to
+ * publish (another evaluator claimed it), or a negative KZ_E*: then the
+ * evaluation of that minute is not taken and the next call retries it. */
+typedef int (*alerts_emit_fn)(void *ctx, enum alerts_event ev, const struct alerts_record *rec,
+                              const char *json);
+
+struct alerts_eval_config {
+    const struct alerts_rules *rules;     /* borrowed for the evaluator's life */
+    const struct alerts_regions *regions; /* NULL: alerts_regions_iso */
+    struct agg_store *store;              /* borrowed */
+    alerts_offset_fn off;                 /* NULL: alerts_offset_almaty */
+    void *offctx;
+    alerts_emit_fn emit;
+    void *emit_ctx;
+    bool frozen; /* the store no longer changes (a replay): counts are read a day at a time */
+};
+
+struct alerts_eval_stats {
+    uint64_t evaluations; /* (key, minute) judged with a baseline */
+    uint64_t skipped;     /* (key, minute) under min_count: no baseline read */
+    uint64_t events;      /* events handed to emit */
+    uint64_t published;   /* of which emit published */
+};
+
+struct alerts_eval;
+
+/*
+ * Make an evaluator: one key per enabled rule and region (alerts_rule_dim()).
+ * A rule the store cannot count (term_surge, hashtag_surge: terms are kept
+ * per hour only) is refused, KZ_EUNSUPPORTED with a message naming it;
+ * KZ_EINVAL for a missing store, rules or emit.  0 and *out otherwise.
+ */
+int alerts_eval_new(const struct alerts_eval_config *cfg, struct alerts_eval **out, char *err,
+                    size_t errlen);
+void alerts_eval_free(struct alerts_eval *e);
+size_t alerts_eval_keys(const struct alerts_eval *e);
+void alerts_eval_stats(const struct alerts_eval *e, struct alerts_eval_stats *out);
+
+/*
+ * Evaluate the window ending with the minute starting at minute_ms for every
+ * key.  final: the group's watermark passed the minute; each key takes each
+ * minute once, in order (an older or repeated minute is skipped), and only
+ * final minutes resolve.  Early (!final): a look at a partial minute on a
+ * copy of the key's state that may fire or update (so a burst fires within a
+ * minute) and is replaced by the final evaluations when they catch up.  An
+ * event goes through emit once per (id, event, last minute) in this process.
+ * 0, or the store's or emit's error (the keys not yet done retry the minute
+ * on the next call; those done are not repeated).
+ */
+int alerts_eval_minute(struct alerts_eval *e, int64_t minute_ms, bool final, char *err,
+                       size_t errlen);
+
+/*
+ * Restore a key's state from a record this or another evaluator published
+ * (its JSON, as alerts_record_json() wrote it), newest first: the first
+ * record seen for a key sets it -- firing (an open alert: it is not fired
+ * again, its final minutes continue it) or resolved (cooling down) -- and
+ * older ones are ignored.  1 taken, 0 ignored (older, or a key this rule set
+ * does not have), KZ_EDECODE (not a record).
+ */
+int alerts_eval_restore(struct alerts_eval *e, const char *json, size_t n);
+
+/* The newest minute every key has taken final (INT64_MIN before any). */
+int64_t alerts_eval_final_ms(const struct alerts_eval *e);
+
+/* ---------------------------------------------------------------------------
+ * The alert stream in Redis (stream.c): claim once, publish once
+ * ------------------------------------------------------------------------ */
+
+#define ALERTS_STREAM_KEY "kzp:v2:alerts"
+#define ALERTS_CLAIM_PREFIX "kzp:v2:alerts:claim:"
+#define ALERTS_CLAIM_TTL_S 3456000 /* 40 days */
+#define ALERTS_STREAM_MAXLEN 100000
+
+struct alerts_stream;
+
+/* Where the stream is (redis://...: agg_redis_parse_url); nothing is
+ * connected until the first call.  0, KZ_EINVAL (bad URL) or KZ_ENOMEM. */
+int alerts_stream_open(const char *url, int timeout_ms, struct alerts_stream **out, char *err,
+                       size_t errlen);
+void alerts_stream_close(struct alerts_stream *s);
+
+/*
+ * One Redis EVAL: SET kzp:v2:alerts:claim:<id>:<event>:<last_minute_ms> 1 NX
+ * EX 3456000 and, only if it was set, XADD kzp:v2:alerts MAXLEN ~ 100000 *
+ * id <id> event <firing|update|resolved> record <json>.  1 published by this
+ * call, 0 claimed before (by any evaluator), KZ_EAGAIN (Redis unreachable:
+ * retry; the connection is remade on the next call) or KZ_EIO.
+ */
+int alerts_stream_publish(struct alerts_stream *s, const char *id, enum alerts_event ev,
+                          int64_t last_minute_ms, const char *json, size_t n, char *err,
+                          size_t errlen);
+
+/* The newest `max` records of the stream (XREVRANGE), newest first, each
+ * handed to fn (a non-zero return stops).  0 or KZ_EAGAIN / KZ_EIO. */
+int alerts_stream_recent(struct alerts_stream *s, size_t max,
+                         int (*fn)(void *ctx, const char *json, size_t n), void *ctx, char *err,
+                         size_t errlen);
+
 #endif /* KZ_ALERTS_H */
