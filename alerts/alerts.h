@@ -37,6 +37,7 @@
 #ifndef KZ_ALERTS_H
 #define KZ_ALERTS_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -474,10 +475,11 @@ int64_t alerts_eval_final_ms(const struct alerts_eval *e);
 
 struct alerts_stream;
 
-/* Where the stream is (redis://...: agg_redis_parse_url); nothing is
- * connected until the first call.  0, KZ_EINVAL (bad URL) or KZ_ENOMEM. */
-int alerts_stream_open(const char *url, int timeout_ms, struct alerts_stream **out, char *err,
-                       size_t errlen);
+/* Where the stream is (redis://...: agg_redis_parse_url; password, when not
+ * NULL, instead of the URL's); nothing is connected until the first call.
+ * 0, KZ_EINVAL (bad URL) or KZ_ENOMEM. */
+int alerts_stream_open(const char *url, const char *password, int timeout_ms,
+                       struct alerts_stream **out, char *err, size_t errlen);
 void alerts_stream_close(struct alerts_stream *s);
 
 /*
@@ -496,5 +498,54 @@ int alerts_stream_publish(struct alerts_stream *s, const char *id, enum alerts_e
 int alerts_stream_recent(struct alerts_stream *s, size_t max,
                          int (*fn)(void *ctx, const char *json, size_t n), void *ctx, char *err,
                          size_t errlen);
+
+/* ---------------------------------------------------------------------------
+ * Drivers (loop.c): the live evaluator over Redis, and a replay's
+ * ------------------------------------------------------------------------ */
+
+struct alerts_live_config {
+    const struct alerts_rules *rules;     /* borrowed */
+    const struct alerts_regions *regions; /* NULL: alerts_regions_iso */
+    struct agg_store *store;              /* the Redis store, borrowed */
+    struct alerts_stream *stream;         /* borrowed */
+    const char *group;                    /* whose watermark makes minutes final */
+    FILE *out;                            /* the records this process published, JSON lines */
+    FILE *log;                            /* one line per problem (Redis away, ...) */
+    int interval_ms;                      /* between two early looks; default 5000 */
+    int64_t backfill_ms;         /* final minutes taken before the first watermark; default 1 h */
+    volatile sig_atomic_t *stop; /* non-zero: return at the next step */
+};
+
+/*
+ * Run until *stop: restore the keys' states from the stream's newest
+ * records, then every interval_ms take every minute the group's watermark
+ * (agg_store_watermark, members live within 30 s) has passed final, and look
+ * early at the minutes after it up to the wall clock's.  Redis away (at the
+ * start or any time later) is a line on log and a retry with backoff (1 s
+ * doubling to 30 s), never an exit.  0 when stopped; KZ_ENOMEM, or the
+ * evaluator's refusal of the rules (alerts_eval_new), with err.
+ */
+int alerts_live_run(const struct alerts_live_config *c, char *err, size_t errlen);
+
+/*
+ * A replay's evaluation: the store holds every post of the archives
+ * (frozen), so each minute from its first to its last, and then as many
+ * empty minutes as the longest window and resolve_after need, is taken
+ * final, in order -- as a live evaluator whose watermark passes each minute
+ * in turn.  Every event's record goes to out as a JSON line.  *nevents
+ * counts them.  0, or the store's or the evaluator's error with err.
+ */
+int alerts_replay_run(const struct alerts_rules *rules, const struct alerts_regions *regions,
+                      struct agg_store *store, FILE *out, uint64_t *nevents, char *err,
+                      size_t errlen);
+
+/* The shipped rules beside a data directory's lexicons: DIR/../alerts/
+ * default.rules for lexicons DIR (pipeline_data_default's), written to
+ * path.  0 when that file is readable, else KZ_ENOTFOUND (path still says
+ * where it was looked for). */
+int alerts_rules_default(const char *lexicons_dir, char *path, size_t n);
+/* An alerts_diag_fn printing "file:line:col: msg" (or "file: msg" for line
+ * 0) to ctx, a FILE *. */
+void alerts_diag_print(void *ctx, const char *file, int line, int col, const char *msg);
 
 #endif /* KZ_ALERTS_H */

@@ -45,8 +45,8 @@ struct alerts_stream {
     redisContext *c;
 };
 
-int alerts_stream_open(const char *url, int timeout_ms, struct alerts_stream **out, char *err,
-                       size_t errlen)
+int alerts_stream_open(const char *url, const char *password, int timeout_ms,
+                       struct alerts_stream **out, char *err, size_t errlen)
 {
     struct alerts_stream *s = calloc(1, sizeof(*s));
     int rc;
@@ -60,6 +60,8 @@ int alerts_stream_open(const char *url, int timeout_ms, struct alerts_stream **o
         free(s);
         return rc;
     }
+    if (password && strlen(password) < sizeof(s->addr.password))
+        memcpy(s->addr.password, password, strlen(password) + 1);
     if (timeout_ms <= 0)
         timeout_ms = 2000;
     s->timeout.tv_sec = timeout_ms / 1000;
@@ -80,6 +82,7 @@ void alerts_stream_close(struct alerts_stream *s)
     if (!s)
         return;
     drop(s);
+    memset(&s->addr, 0, sizeof(s->addr)); /* the password */
     free(s);
 }
 

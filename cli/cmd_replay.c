@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alerts.h"
 #include "cli.h"
 
 /* Run one file through the pipeline.  Returns KZ_EXIT_OK, KZ_EXIT_USAGE for a
@@ -23,6 +24,51 @@ static int replay_file(struct pipeline *p, const char *path)
     if (rc)
         fprintf(stderr, "kzpulse replay: %s\n", err);
     return rc == 0 ? KZ_EXIT_OK : rc == PIPELINE_BAD_SOURCE ? KZ_EXIT_USAGE : KZ_EXIT_FAIL;
+}
+
+/* --alerts: the rules over the store the archives filled; an exit code. */
+static int replay_alerts(struct kz_config *cfg, struct agg_store *store)
+{
+    struct alerts_rules *rules = NULL;
+    char path[4096], err[768];
+    const char *file = cfg->alerts_rules;
+    FILE *out = stdout;
+    uint64_t n = 0;
+    int status = KZ_EXIT_OK;
+
+    if (!file) {
+        if (alerts_rules_default(cfg->lexicons, path, sizeof(path))) {
+            fprintf(stderr, "kzpulse replay: --alerts: no --rules, and no shipped rules at %s\n",
+                    path);
+            return KZ_EXIT_USAGE;
+        }
+        file = path;
+    }
+    long nerr = alerts_rules_load(file, NULL, alerts_diag_print, stderr, &rules);
+    if (nerr) {
+        fprintf(stderr, "kzpulse replay: --rules: %ld error%s in %s\n", nerr < 0 ? 1 : nerr,
+                nerr == 1 ? "" : "s", file);
+        return nerr < 0 && nerr != KZ_EIO ? KZ_EXIT_FAIL : KZ_EXIT_USAGE;
+    }
+    if (cfg->alerts_out && !(out = fopen(cfg->alerts_out, "w"))) {
+        fprintf(stderr, "kzpulse replay: --alerts-out: cannot write %s: %s\n", cfg->alerts_out,
+                strerror(errno));
+        alerts_rules_free(rules);
+        return KZ_EXIT_USAGE;
+    }
+    int rc = alerts_replay_run(rules, NULL, store, out, &n, err, sizeof(err));
+    if (rc) {
+        fprintf(stderr, "kzpulse replay: --alerts: %s\n", err);
+        status = rc == KZ_EUNSUPPORTED || rc == KZ_EINVAL ? KZ_EXIT_USAGE : KZ_EXIT_FAIL;
+    }
+    if (out != stdout && fclose(out) && !status) {
+        fprintf(stderr, "kzpulse replay: --alerts-out %s: %s\n", cfg->alerts_out, strerror(errno));
+        status = KZ_EXIT_FAIL;
+    }
+    fprintf(stderr, "kzpulse replay: %llu alert record%s\n", (unsigned long long)n,
+            n == 1 ? "" : "s");
+    alerts_rules_free(rules);
+    return status;
 }
 
 int kz_cmd_replay(struct kz_config *cfg, char **files, int nfiles)
@@ -90,6 +136,8 @@ int kz_cmd_replay(struct kz_config *cfg, char **files, int nfiles)
         fprintf(stderr, "kzpulse replay: %s: %s\n", cfg->dead_letters, strerror(errno));
         status = KZ_EXIT_FAIL;
     }
+    if (status != KZ_EXIT_FAIL && cfg->alerts && (rc = replay_alerts(cfg, store)))
+        status = rc;
     if (status != KZ_EXIT_FAIL) {
         struct pipeline_report in = {
             .store = store,

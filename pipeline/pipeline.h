@@ -93,6 +93,10 @@ struct kz_config {
     int train_target_features; /* train: word x named-side features; default 0 */
     int train_refit;           /* train: refit on all posts after early stopping; default 0 */
     char *alerts_check;        /* alerts --check-rules: the rules file to validate */
+    char *alerts_rules;        /* alerts, replay --alerts: rules; NULL = the shipped defaults */
+    int alerts;                /* replay --alerts: evaluate the rules over the archives */
+    char *alerts_out;          /* alerts, replay --alerts: JSON lines file; NULL = stdout */
+    int alerts_interval_ms;    /* alerts: ms between early looks; default 5000 */
 };
 
 void kz_config_init(struct kz_config *c);
@@ -166,6 +170,10 @@ enum kz_opt_id {
     OPT_LEARN_RATE_OLD, /* train's --rate, hidden: --learn-rate */
     OPT_NAMES,
     OPT_CHECK_RULES,
+    OPT_RULES,
+    OPT_ALERTS,
+    OPT_ALERTS_OUT,
+    OPT_ALERTS_INTERVAL,
     KZ_OPT_COUNT
 };
 
@@ -597,6 +605,11 @@ struct pipeline_signals {
  */
 int pipeline_redis_open(const struct kz_config *cfg, struct agg_store **out, char *err,
                         size_t errlen);
+/* The password pipeline_redis_open() would use instead of the URL's, into
+ * pw (n bytes, at least 257): 1 given (--redis-password-file, or
+ * $REDISCLI_AUTH when the URL has none), 0 none, -1 an unreadable file (err). */
+int pipeline_redis_password(const struct kz_config *cfg, char *pw, size_t n, char *err,
+                            size_t errlen);
 
 int pipeline_stream_run(const struct kz_config *cfg, struct agg_store *store,
                         struct pipeline_signals *sig, char *err, size_t errlen);

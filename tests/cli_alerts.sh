@@ -78,10 +78,11 @@ fi
 expect 2 "$tmp/none.rules: cannot read: No such file or directory" \
     kz alerts --check-rules "$tmp/none.rules"
 expect 2 "kzpulse alerts: 1 error in $tmp/none.rules" kz alerts --check-rules "$tmp/none.rules"
-expect 2 "kzpulse alerts: --check-rules FILE is required" kz alerts
+expect 2 "kzpulse alerts: --redis is required (or --check-rules FILE" kz alerts
+expect 2 "kzpulse alerts: --group is required" kz alerts --redis redis://127.0.0.1:1
 expect 2 "unexpected argument \"extra\"" kz alerts --check-rules "$tmp/desk.rules" extra
 expect 2 "check-rules" kz alerts --check-rules
-expect 0 "usage: kzpulse alerts --check-rules FILE" kz alerts --help
+expect 0 "usage: kzpulse alerts --redis URL --group GROUP \[--rules FILE\] | --check-rules FILE" kz alerts --help
 
 [ $fails -eq 0 ] && echo "all alerts command-line checks passed"
 [ $fails -eq 0 ]
