@@ -509,10 +509,10 @@ struct alerts_live_config {
     struct agg_store *store;              /* the Redis store, borrowed */
     struct alerts_stream *stream;         /* borrowed */
     const char *group;                    /* whose watermark makes minutes final */
-    FILE *out;                            /* the records this process published, JSON lines */
-    FILE *log;                            /* one line per problem (Redis away, ...) */
-    int interval_ms;                      /* between two early looks; default 5000 */
-    int64_t backfill_ms;         /* final minutes taken before the first watermark; default 1 h */
+    FILE *out;           /* firing and resolved records this process published, JSON lines */
+    FILE *log;           /* one line per problem (Redis away, ...) */
+    int interval_ms;     /* between two early looks; default 5000 */
+    int64_t backfill_ms; /* final minutes taken before the first watermark; default 1 h */
     volatile sig_atomic_t *stop; /* non-zero: return at the next step */
 };
 
@@ -532,8 +532,9 @@ int alerts_live_run(const struct alerts_live_config *c, char *err, size_t errlen
  * (frozen), so each minute from its first to its last, and then as many
  * empty minutes as the longest window and resolve_after need, is taken
  * final, in order -- as a live evaluator whose watermark passes each minute
- * in turn.  Every event's record goes to out as a JSON line.  *nevents
- * counts them.  0, or the store's or the evaluator's error with err.
+ * in turn.  Each firing and resolved record goes to out as a JSON line
+ * (updates are left out); *nevents counts them.  0, or the store's or the evaluator's error with
+ * err.
  */
 int alerts_replay_run(const struct alerts_rules *rules, const struct alerts_regions *regions,
                       struct agg_store *store, FILE *out, uint64_t *nevents, char *err,

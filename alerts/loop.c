@@ -10,7 +10,9 @@
  * the stream's states do not cover), then looks early at the minutes after
  * the last final one up to the wall clock's, the last three at most.  A
  * record is printed once this process has published it (the stream's claim
- * decides among evaluators).  Redis away is a log line and a retry after
+ * decides among evaluators); JSON lines hold the firing and resolved records,
+ * one each per alert, while the stream also carries the updates (a later
+ * minute, a larger count).  Redis away is a log line and a retry after
  * 1, 2, 4 ... 30 s, never an exit: the minutes not taken are taken later.
  * Any other error of one key at one minute is logged and that minute is left
  * behind (never silently: the line names it).
@@ -18,8 +20,8 @@
  * Replay: the same evaluator, frozen store, every minute final in order from
  * the archives' first to their last and past it by the longest window plus
  * resolve_after, so a burst near the end resolves as it would live.  No
- * claims: a replay publishes nowhere, it writes what would have been fired,
- * with the live engine's ids.
+ * claims: a replay publishes nowhere, it writes what would have been fired
+ * (firing and resolved records), with the live engine's ids.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -77,7 +79,7 @@ static int live_emit(void *ctx, enum alerts_event ev, const struct alerts_record
     struct live *l = ctx;
     int rc = alerts_stream_publish(l->c->stream, rec->id, ev, rec->last_ms, json, strlen(json),
                                    l->err, sizeof(l->err));
-    if (rc == 1 && l->c->out) {
+    if (rc == 1 && l->c->out && ev != ALERTS_EV_UPDATE) {
         fprintf(l->c->out, "%s\n", json);
         fflush(l->c->out);
     }
@@ -211,8 +213,9 @@ static int replay_emit(void *ctx, enum alerts_event ev, const struct alerts_reco
                        const char *json)
 {
     struct replay *r = ctx;
-    (void)ev;
     (void)rec;
+    if (ev == ALERTS_EV_UPDATE) /* the stream's, not the file's: see the top comment */
+        return 1;
     if (fprintf(r->out, "%s\n", json) < 0)
         return KZ_EIO;
     r->n++;
