@@ -434,6 +434,14 @@ struct alerts_eval;
 int alerts_eval_new(const struct alerts_eval_config *cfg, struct alerts_eval **out, char *err,
                     size_t errlen);
 void alerts_eval_free(struct alerts_eval *e);
+/* Would alerts_eval_new() take these rules?  Its answer and message, with no
+ * store needed (a command checks before it connects anywhere). */
+int alerts_eval_check(const struct alerts_rules *rules, const struct alerts_regions *regions,
+                      char *err, size_t errlen);
+/* A line on f for each enabled rule that can never fire because the store
+ * keeps no per-minute authors for it (min_authors > 0 on a topic or stance
+ * rule); returns how many. */
+int alerts_rules_warn(const struct alerts_rules *rules, FILE *f, const char *prefix);
 size_t alerts_eval_keys(const struct alerts_eval *e);
 void alerts_eval_stats(const struct alerts_eval *e, struct alerts_eval_stats *out);
 

@@ -217,6 +217,49 @@ int alerts_eval_new(const struct alerts_eval_config *cfg, struct alerts_eval **o
     return 0;
 }
 
+static int no_emit(void *ctx, enum alerts_event ev, const struct alerts_record *rec,
+                   const char *json)
+{
+    (void)ctx, (void)ev, (void)rec, (void)json;
+    return 0;
+}
+
+int alerts_eval_check(const struct alerts_rules *rules, const struct alerts_regions *regions,
+                      char *err, size_t errlen)
+{
+    struct agg_store *st = NULL;
+    struct alerts_eval *e = NULL;
+    int rc;
+
+    if ((rc = agg_store_mem_new(NULL, &st))) {
+        snprintf(err, errlen, "out of memory");
+        return rc;
+    }
+    struct alerts_eval_config c = {
+        .rules = rules, .regions = regions, .store = st, .emit = no_emit};
+    rc = alerts_eval_new(&c, &e, err, errlen);
+    alerts_eval_free(e);
+    agg_store_free(st);
+    return rc;
+}
+
+int alerts_rules_warn(const struct alerts_rules *rules, FILE *f, const char *prefix)
+{
+    int n = 0;
+    for (size_t i = 0; i < rules->n; i++) {
+        const struct alerts_rule *r = &rules->rules[i];
+        if (!r->enabled || r->kind == ALERTS_CALL || r->min_authors <= 0)
+            continue;
+        fprintf(f,
+                "%s: warning: rule %s (line %d): distinct authors are kept per minute for calls "
+                "only, so min_authors %lld cannot be met and the rule never fires; set "
+                "min_authors = 0 to judge it by its count alone\n",
+                prefix, r->id, r->line, (long long)r->min_authors);
+        n++;
+    }
+    return n;
+}
+
 void alerts_eval_free(struct alerts_eval *e)
 {
     if (!e)

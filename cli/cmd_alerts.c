@@ -151,6 +151,12 @@ int kz_cmd_alerts(struct kz_config *cfg, char **args, int nargs)
     }
     if ((status = load_rules(cfg, "alerts", &rules)))
         goto out;
+    if (alerts_eval_check(rules, NULL, err, sizeof(err))) {
+        fprintf(stderr, "kzpulse alerts: %s\n", err);
+        status = KZ_EXIT_USAGE;
+        goto out;
+    }
+    alerts_rules_warn(rules, stderr, "kzpulse alerts");
     if (cfg->alerts_out && !(out = fopen(cfg->alerts_out, "a"))) {
         fprintf(stderr, "kzpulse alerts: --alerts-out: cannot write %s: %s\n", cfg->alerts_out,
                 strerror(errno));

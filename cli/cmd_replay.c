@@ -50,6 +50,7 @@ static int replay_alerts(struct kz_config *cfg, struct agg_store *store)
                 nerr == 1 ? "" : "s", file);
         return nerr < 0 && nerr != KZ_EIO ? KZ_EXIT_FAIL : KZ_EXIT_USAGE;
     }
+    alerts_rules_warn(rules, stderr, "kzpulse replay");
     if (cfg->alerts_out && !(out = fopen(cfg->alerts_out, "w"))) {
         fprintf(stderr, "kzpulse replay: --alerts-out: cannot write %s: %s\n", cfg->alerts_out,
                 strerror(errno));

@@ -3,7 +3,7 @@
 
   gen_alerts_month.py month           a month (4 weeks and a day, from
                                       2026-03-02 00:00 Almaty time, a Monday)
-  gen_alerts_month.py live NOW_S      the 45 minutes before NOW_S (epoch s)
+  gen_alerts_month.py live NOW_S      the 50 minutes before NOW_S (epoch s)
 
 The month: ordinary talk in three regions (KZ-47 Mangystau, KZ-75 Almaty,
 KZ-71 Astana) with a daily rhythm (a post every 10 minutes at night, 1-2 a
@@ -14,8 +14,8 @@ The last day (day 28, a Monday) holds the decoys and the real burst:
   03:00-03:03 KZ-47  a night blip: 4 calls where 1 is usual;
   14:00-14:10 KZ-47  two accounts post 12 calls a minute (spam);
   19:30-19:50 KZ-47  a real burst: 30 calls a minute by new people.
-The live variant: the same decoys and burst, compressed into the last 45
-minutes (spam at -40, burst at -30 for 10 minutes), with ordinary talk and
+The live variant: the same decoys and burst, compressed into the last 50
+minutes (spam at -48, burst at -40 for 10 minutes), with ordinary talk and
 a few calls until a minute before NOW_S, and no history (the evaluator's
 short-history fallback).  Everything is deterministic (a fixed seed).
 The sentences are the test's own.
@@ -111,16 +111,16 @@ def month(g):
 
 
 def live(g, now):
-    start = now - 45 * 60
-    for m in range(44):
+    start = now - 50 * 60
+    for m in range(49):
         t = start + m * 60
         g.ordinary(t, 2)
         if m % 7 == 0:
             g.call(t + 11, "l%d" % m)
-        if 5 <= m < 9:  # spam at -40 .. -36
+        if 2 <= m < 6:  # spam at -48 .. -45
             for i in range(12):
                 g.call(t + i * 4, "spam_a" if i % 2 else "spam_b")
-        if 15 <= m < 25:  # the burst at -30 .. -20
+        if 10 <= m < 20:  # the burst at -40 .. -31
             for i in range(30):
                 g.call(t + i * 2, "crowd%d_%d" % (m, i), ("Жаңаөзен",))
 
