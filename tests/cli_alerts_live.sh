@@ -90,6 +90,15 @@ PY
 if check; then ok "one alert, published once by two evaluators"; else fail "the stream"; fi
 len1=$(rcli xlen kzp:v2:alerts)
 
+# The same posts replayed: the same alert, the same id.
+"$KZ_BIN" replay --alerts --rules "$rules" --alerts-out "$tmp/replay.jsonl" -d "$tmp/dead.jsonl" \
+    "$tmp/live.jsonl" >/dev/null 2>&1
+live_ids=$(rcli xrange kzp:v2:alerts - + | awk 'p { print; p = 0 } $0 == "id" { p = 1 }' | sort -u)
+replay_ids=$("$PY" -c 'import json, sys; print("\n".join(sorted({json.loads(l)["id"] for l in open(sys.argv[1])})))' \
+    "$tmp/replay.jsonl")
+[ -n "$live_ids" ] && [ "$live_ids" = "$replay_ids" ] && ok "replay gives the live id ($live_ids)" ||
+    fail "replay ids \"$replay_ids\" vs live \"$live_ids\""
+
 # SIGTERM: a clean, prompt exit.
 t0=$(date +%s%N)
 kill -TERM "$ev1"
