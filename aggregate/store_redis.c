@@ -72,6 +72,15 @@
  * a minute with calls in k regions adds k + 1 keys of at most 12 KB (dense;
  * sparse, a few hundred bytes, under ~3000 authors).
  *
+ * The alert evaluator (alerts/stream.c) writes two more, not through this
+ * store:
+ *   kzp:v2:alerts                       stream
+ *       content:   one entry per alert event: id, event, record (JSON)
+ *       retention: the newest ~100 000 entries (XADD MAXLEN ~ 100000)
+ *   kzp:v2:alerts:claim:{id}:{event}:{last_minute_ms}  string
+ *       content:   "1": the event was published (SET NX by the first evaluator)
+ *       retention: 40 days (EX 3456000)
+ *
  * (bench/peer/peer.py, the benchmark's Python peer, writes keys of its own
  * under "peer:"; kzpulse never reads them.)  The watermark keys are
  * redis_wm.c's; the others are written by the apply script below.

@@ -9,8 +9,9 @@
  * evaluator).  Everything here but alerts_baseline_read() and the secret
  * loader is a pure function of its arguments.
  *
- * How the evaluator (to come: `kzpulse alerts --redis URL --group G`) is meant
- * to call it, once a minute and again as posts arrive:
+ * How the evaluator (eval.c; driven by loop.c for `kzpulse alerts --redis URL
+ * --group G` and `replay --alerts`) calls it, once a minute and again as
+ * posts arrive:
  *   1. alerts_rules_load() once (and on SIGHUP), with the gazetteer's region
  *      callback; each enabled rule gives its keys: overall, each known
  *      region (region = "any", alerts_regions.each) or the listed ones, and
