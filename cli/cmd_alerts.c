@@ -9,7 +9,8 @@
  * on stderr, then a count; exit 0 or 2.
  * --redis URL --group G [--rules FILE] runs the evaluator until SIGTERM or
  * SIGINT (exit 0): the rules (default: the shipped alerts/default.rules,
- * found beside the shipped lexicons), the Redis store (Redis away at the
+ * found beside the shipped lexicons), the regions of the shipped gazetteer
+ * (else the built-in ISO list), the Redis store (Redis away at the
  * start is retried, as later), the alert stream, and alerts_live_run().  The
  * records this process published go to stdout or --alerts-out FILE.
  */
@@ -69,18 +70,38 @@ static int check_rules(const char *path)
     return KZ_EXIT_OK;
 }
 
-/* The rules of --rules, else the shipped ones; an exit code. */
-static int load_rules(struct kz_config *cfg, const char *cmd, struct alerts_rules **out)
+/* The regions of the shipped gazetteer (names in Kazakh), else NULL: the
+ * built-in ISO 3166-2:KZ list.  *data_err says why there is no data dir. */
+static struct pipeline_regions *load_regions(struct kz_config *cfg, int *data_rc, char *err,
+                                             size_t errlen)
 {
-    char path[4096], err[768];
+    struct nlp_gazetteer *g = NULL;
+    struct pipeline_regions *r = NULL;
+
+    if ((*data_rc = pipeline_data_default(cfg, err, errlen)) || !cfg->lexicons)
+        return NULL;
+    if (pipeline_gazetteer_load(cfg->lexicons, &g, err, errlen))
+        return NULL;
+    if (pipeline_regions_new(g, NLP_NAMES_KK, &r) || !pipeline_regions_count(r)) {
+        pipeline_regions_free(r);
+        r = NULL;
+    }
+    nlp_gazetteer_free(g);
+    return r;
+}
+
+/* The rules of --rules, else the shipped ones; an exit code. */
+static int load_rules(struct kz_config *cfg, const char *cmd, int data_rc, const char *data_err,
+                      const struct alerts_regions *regions, struct alerts_rules **out)
+{
+    char path[4096];
     const char *file = cfg->alerts_rules;
-    int rc;
 
     *out = NULL;
     if (!file) {
-        if ((rc = pipeline_data_default(cfg, err, sizeof(err)))) {
-            fprintf(stderr, "kzpulse %s: no --rules, and no shipped rules: %s\n", cmd, err);
-            return rc == KZ_ENOMEM ? KZ_EXIT_FAIL : KZ_EXIT_USAGE;
+        if (data_rc) {
+            fprintf(stderr, "kzpulse %s: no --rules, and no shipped rules: %s\n", cmd, data_err);
+            return data_rc == KZ_ENOMEM ? KZ_EXIT_FAIL : KZ_EXIT_USAGE;
         }
         if (alerts_rules_default(cfg->lexicons, path, sizeof(path))) {
             fprintf(stderr, "kzpulse %s: no --rules, and no shipped rules at %s\n", cmd, path);
@@ -88,7 +109,7 @@ static int load_rules(struct kz_config *cfg, const char *cmd, struct alerts_rule
         }
         file = path;
     }
-    long n = alerts_rules_load(file, NULL, alerts_diag_print, stderr, out);
+    long n = alerts_rules_load(file, regions, alerts_diag_print, stderr, out);
     if (n < 0) {
         fprintf(stderr, "kzpulse %s: %s: %s\n", cmd, file, kz_strerror((int)n));
         return KZ_EXIT_FAIL;
@@ -130,9 +151,10 @@ int kz_cmd_alerts(struct kz_config *cfg, char **args, int nargs)
     struct alerts_rules *rules = NULL;
     struct agg_store *store = NULL;
     struct alerts_stream *stream = NULL;
+    struct pipeline_regions *preg = NULL;
     FILE *out = stdout;
-    char err[768];
-    int status;
+    char err[768], data_err[768] = "";
+    int status, data_rc = 0;
 
     if (nargs) {
         fprintf(stderr, "kzpulse alerts: unexpected argument \"%s\" (see kzpulse alerts --help)\n",
@@ -149,9 +171,12 @@ int kz_cmd_alerts(struct kz_config *cfg, char **args, int nargs)
                 missing);
         return KZ_EXIT_USAGE;
     }
-    if ((status = load_rules(cfg, "alerts", &rules)))
+    preg = load_regions(cfg, &data_rc, data_err, sizeof(data_err));
+    struct alerts_regions regions = {pipeline_regions_lookup, pipeline_regions_each, preg};
+    const struct alerts_regions *reg = preg ? &regions : NULL;
+    if ((status = load_rules(cfg, "alerts", data_rc, data_err, reg, &rules)))
         goto out;
-    if (alerts_eval_check(rules, NULL, err, sizeof(err))) {
+    if (alerts_eval_check(rules, reg, err, sizeof(err))) {
         fprintf(stderr, "kzpulse alerts: %s\n", err);
         status = KZ_EXIT_USAGE;
         goto out;
@@ -182,6 +207,7 @@ int kz_cmd_alerts(struct kz_config *cfg, char **args, int nargs)
     memset(pw, 0, sizeof(pw));
     struct alerts_live_config lc = {
         .rules = rules,
+        .regions = reg,
         .store = store,
         .stream = stream,
         .group = cfg->group,
@@ -199,6 +225,7 @@ out:
     alerts_stream_close(stream);
     agg_store_free(store);
     alerts_rules_free(rules);
+    pipeline_regions_free(preg);
     if (out != stdout && fclose(out) && !status)
         status = KZ_EXIT_FAIL;
     return status;

@@ -27,9 +27,11 @@ static int replay_file(struct pipeline *p, const char *path)
 }
 
 /* --alerts: the rules over the store the archives filled; an exit code. */
-static int replay_alerts(struct kz_config *cfg, struct agg_store *store)
+static int replay_alerts(struct kz_config *cfg, struct agg_store *store,
+                         const struct nlp_gazetteer *gaz)
 {
     struct alerts_rules *rules = NULL;
+    struct pipeline_regions *preg = NULL;
     char path[4096], err[768];
     const char *file = cfg->alerts_rules;
     FILE *out = stdout;
@@ -44,8 +46,16 @@ static int replay_alerts(struct kz_config *cfg, struct agg_store *store)
         }
         file = path;
     }
-    long nerr = alerts_rules_load(file, NULL, alerts_diag_print, stderr, &rules);
+    /* the pipeline's gazetteer, the one its posts' regions come from */
+    if (gaz && pipeline_regions_new(gaz, NLP_NAMES_KK, &preg) == KZ_ENOMEM) {
+        fprintf(stderr, "kzpulse replay: out of memory\n");
+        return KZ_EXIT_FAIL;
+    }
+    struct alerts_regions regions = {pipeline_regions_lookup, pipeline_regions_each, preg};
+    const struct alerts_regions *reg = pipeline_regions_count(preg) ? &regions : NULL;
+    long nerr = alerts_rules_load(file, reg, alerts_diag_print, stderr, &rules);
     if (nerr) {
+        pipeline_regions_free(preg);
         fprintf(stderr, "kzpulse replay: --rules: %ld error%s in %s\n", nerr < 0 ? 1 : nerr,
                 nerr == 1 ? "" : "s", file);
         return nerr < 0 && nerr != KZ_EIO ? KZ_EXIT_FAIL : KZ_EXIT_USAGE;
@@ -55,9 +65,10 @@ static int replay_alerts(struct kz_config *cfg, struct agg_store *store)
         fprintf(stderr, "kzpulse replay: --alerts-out: cannot write %s: %s\n", cfg->alerts_out,
                 strerror(errno));
         alerts_rules_free(rules);
+        pipeline_regions_free(preg);
         return KZ_EXIT_USAGE;
     }
-    int rc = alerts_replay_run(rules, NULL, store, out, &n, err, sizeof(err));
+    int rc = alerts_replay_run(rules, reg, store, out, &n, err, sizeof(err));
     if (rc) {
         fprintf(stderr, "kzpulse replay: --alerts: %s\n", err);
         status = rc == KZ_EUNSUPPORTED || rc == KZ_EINVAL ? KZ_EXIT_USAGE : KZ_EXIT_FAIL;
@@ -69,6 +80,7 @@ static int replay_alerts(struct kz_config *cfg, struct agg_store *store)
     fprintf(stderr, "kzpulse replay: %llu alert record%s\n", (unsigned long long)n,
             n == 1 ? "" : "s");
     alerts_rules_free(rules);
+    pipeline_regions_free(preg);
     return status;
 }
 
@@ -137,7 +149,8 @@ int kz_cmd_replay(struct kz_config *cfg, char **files, int nfiles)
         fprintf(stderr, "kzpulse replay: %s: %s\n", cfg->dead_letters, strerror(errno));
         status = KZ_EXIT_FAIL;
     }
-    if (status != KZ_EXIT_FAIL && cfg->alerts && (rc = replay_alerts(cfg, store)))
+    if (status != KZ_EXIT_FAIL && cfg->alerts &&
+        (rc = replay_alerts(cfg, store, pipeline_gazetteer(p))))
         status = rc;
     if (status != KZ_EXIT_FAIL) {
         struct pipeline_report in = {

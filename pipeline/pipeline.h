@@ -336,6 +336,19 @@ const struct nlp_gazetteer *pipeline_gazetteer(const struct pipeline *p);
  * the lexicons).  Returns 0, KZ_EIO or KZ_EINVAL (err: file:line) or KZ_ENOMEM. */
 int pipeline_gazetteer_load(const char *dir, struct nlp_gazetteer **out, char *err, size_t errlen);
 
+/* The gazetteer's regions (not its towns), codes and names in lang, copied:
+ * for alert rules (the callbacks have the shape of alerts.h's struct
+ * alerts_regions, ctx the object).  new: 0 or KZ_ENOMEM; the object is the
+ * caller's, freed with pipeline_regions_free, and needs g only during new. */
+struct pipeline_regions;
+int pipeline_regions_new(const struct nlp_gazetteer *g, enum nlp_names lang,
+                         struct pipeline_regions **out);
+void pipeline_regions_free(struct pipeline_regions *r);
+size_t pipeline_regions_count(const struct pipeline_regions *r);
+int pipeline_regions_lookup(void *ctx, const char *code, const char **name);
+void pipeline_regions_each(void *ctx, void (*fn)(void *arg, const char *code, const char *name),
+                           void *arg);
+
 /* ---------------------------------------------------------------------------
  * Walkers: a whole source through the pipeline
  * ------------------------------------------------------------------------ */
