@@ -88,7 +88,10 @@ expect 0 "usage: kzpulse alerts --redis URL --group GROUP \[--rules FILE\] | --c
 ${KZ_WRAP:-} "$KZ_BIN" alerts --redis redis://127.0.0.1:1 --group g --rules "$tmp/desk.rules" \
     >"$tmp/out" 2>"$tmp/err" &
 pid=$!
-sleep 1.5
+for _ in $(seq 1 100); do # the second retry's line (slow under a checker)
+    grep -q "retrying in 2 s" "$tmp/err" && break
+    sleep 0.1
+done
 kill -TERM $pid
 wait $pid
 rc=$?
