@@ -18,6 +18,10 @@
  * (batch.c).  0, or KZ_ENOMEM (nothing changed). */
 int agg_grow(void *pp, size_t *cap, size_t n, size_t sz);
 
+/* The register an element sets in a HyperLogLog and the value it offers it
+ * (hll.c; agg_hll_add keeps the larger of that and the register's). */
+void agg_hll_point(const void *data, size_t len, uint32_t *index, uint8_t *value);
+
 /* MurmurHash64A over len bytes (hll.c); also the batch's key hash. */
 uint64_t agg_murmur64a(const void *data, size_t len, uint64_t seed);
 

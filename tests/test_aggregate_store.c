@@ -279,6 +279,23 @@ static void test_distinct(void)
     CHECK(n > 980 && n < 1020);
     CHECK_EQ_INT(agg_store_distinct(fx.s, "platform:telegram", 0, 2 * HOUR, &n, NULL, 0), 0);
     CHECK_EQ_INT(n, 0); /* not an author dimension */
+
+    /* A sketch kept sparse goes dense past 2048 registers, in the middle of
+     * a batch and across batches: the count is a dense sketch's, exactly. */
+    agg_hll_init(want);
+    for (int batch = 0; batch < 3; batch++) {
+        agg_batch_reset(fx.b);
+        for (int i = batch * 2000; i < (batch + 1) * 2000; i++) {
+            int len = snprintf(author, sizeof author, "kk:%d", i);
+
+            post(fx.b, 5 * HOUR + 10 * MIN, "vk", "kz-47", "protest", NULL, author, NULL);
+            agg_hll_add(want, author, (size_t)len);
+        }
+        CHECK_EQ_INT(apply(fx.s, fx.b, NULL, 0), 0);
+        CHECK_EQ_INT(agg_store_distinct(fx.s, "region:kz-47", 5 * HOUR, 6 * HOUR, &n, NULL, 0), 0);
+        CHECK_EQ_INT(n, agg_hll_count(want));
+    }
+    CHECK(n > 5900 && n < 6100);
     free(want);
     teardown(&fx);
 }
