@@ -439,6 +439,13 @@ void alerts_eval_free(struct alerts_eval *e);
  * store needed (a command checks before it connects anywhere). */
 int alerts_eval_check(const struct alerts_rules *rules, const struct alerts_regions *regions,
                       char *err, size_t errlen);
+/* The topics the rules name (topic rules' subject, stance_share's of =
+ * "topic:<t>") against the ones the lexicons know (known(ctx, name): 1
+ * known): 0, or KZ_EINVAL with "rule ID (line N): topic \"x\" is not a
+ * topic the lexicons know" for the first that is not. */
+int alerts_rules_check_topics(const struct alerts_rules *rules,
+                              int (*known)(void *ctx, const char *topic), void *ctx, char *err,
+                              size_t errlen);
 /* A line on f for each enabled rule that can never fire because the store
  * keeps no per-minute authors for it (min_authors > 0 on a topic or stance
  * rule); returns how many. */

@@ -243,6 +243,27 @@ int alerts_eval_check(const struct alerts_rules *rules, const struct alerts_regi
     return rc;
 }
 
+int alerts_rules_check_topics(const struct alerts_rules *rules,
+                              int (*known)(void *ctx, const char *topic), void *ctx, char *err,
+                              size_t errlen)
+{
+    for (size_t i = 0; i < rules->n; i++) {
+        const struct alerts_rule *r = &rules->rules[i];
+        const char *t = r->kind == ALERTS_TOPIC ? r->subject
+                        : r->kind == ALERTS_STANCE_SHARE && r->of && !strncmp(r->of, "topic:", 6)
+                            ? r->of + 6
+                            : NULL;
+        if (t && !known(ctx, t)) {
+            snprintf(err, errlen,
+                     "rule %s (line %d): topic \"%s\" is not a topic the lexicons know "
+                     "(their topic/<name> categories): the rule would never count a post",
+                     r->id, r->line, t);
+            return KZ_EINVAL;
+        }
+    }
+    return 0;
+}
+
 int alerts_rules_warn(const struct alerts_rules *rules, FILE *f, const char *prefix)
 {
     int n = 0;

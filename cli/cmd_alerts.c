@@ -176,6 +176,18 @@ int kz_cmd_alerts(struct kz_config *cfg, char **args, int nargs)
     const struct alerts_regions *reg = preg ? &regions : NULL;
     if ((status = load_rules(cfg, "alerts", data_rc, data_err, reg, &rules)))
         goto out;
+    if (!data_rc && cfg->lexicons) { /* the topics the rules name, against the lexicons' */
+        struct nlp_lexicon *lex = NULL;
+        int bad = 0;
+        if (!pipeline_lexicons_load(cfg->lexicons, &lex, err, sizeof(err)))
+            bad = alerts_rules_check_topics(rules, pipeline_topic_known, lex, err, sizeof(err));
+        nlp_lexicon_free(lex);
+        if (bad) {
+            fprintf(stderr, "kzpulse alerts: %s\n", err);
+            status = KZ_EXIT_USAGE;
+            goto out;
+        }
+    }
     if (alerts_eval_check(rules, reg, err, sizeof(err))) {
         fprintf(stderr, "kzpulse alerts: %s\n", err);
         status = KZ_EXIT_USAGE;

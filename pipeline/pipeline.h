@@ -348,6 +348,9 @@ size_t pipeline_regions_count(const struct pipeline_regions *r);
 int pipeline_regions_lookup(void *ctx, const char *code, const char **name);
 void pipeline_regions_each(void *ctx, void (*fn)(void *arg, const char *code, const char *name),
                            void *arg);
+/* Is topic one the lexicon (a const struct nlp_lexicon *) has a category
+ * topic/<topic> of?  1 or 0. */
+int pipeline_topic_known(void *lexicon, const char *topic);
 
 /* ---------------------------------------------------------------------------
  * Walkers: a whole source through the pipeline

@@ -1,8 +1,9 @@
 /*
- * regions.c -- the gazetteer's regions as a lookup and an iteration, the
- * shape alert rules take their regions in (alerts.h, struct alerts_regions:
- * the callbacks here match it, so cli/ plugs one into the other without
- * pipeline/ knowing alerts/).
+ * regions.c -- what alert rules may name, from the shipped data: the
+ * gazetteer's regions as a lookup and an iteration, the shape alert rules
+ * take their regions in (alerts.h, struct alerts_regions: the callbacks here
+ * match it, so cli/ plugs one into the other without pipeline/ knowing
+ * alerts/), and the lexicons' topics.
  *
  * The regions are the gazetteer's places that are not towns (17 oblasts and
  * 3 cities of ISO 3166-2:KZ), in file order, each with its code and its name
@@ -96,4 +97,17 @@ void pipeline_regions_each(void *ctx, void (*fn)(void *arg, const char *code, co
     const struct pipeline_regions *r = ctx;
     for (size_t i = 0; i < r->n; i++)
         fn(arg, r->code[i], r->name[i]);
+}
+
+int pipeline_topic_known(void *lexicon, const char *topic)
+{
+    const struct nlp_lexicon *lx = lexicon;
+    size_t n = strlen(topic);
+
+    for (size_t i = 0; i < nlp_lexicon_categories(lx); i++) {
+        struct kz_str c = nlp_lexicon_category(lx, i);
+        if (c.n == 6 + n && !memcmp(c.p, "topic/", 6) && !memcmp(c.p + 6, topic, n))
+            return 1;
+    }
+    return 0;
 }

@@ -106,5 +106,9 @@ printf '[rule.t]\nkind = "term_surge"\nterm = "митинг"\n' >"$tmp/term.rule
 expect 2 "rule t (line 1): kind term_surge is not evaluated" \
     kz alerts --redis redis://127.0.0.1:1 --group g --rules "$tmp/term.rules"
 
+printf '[rule.p]\nkind = "topic"\ntopic = "protset"\nmin_authors = 0\n' >"$tmp/topic.rules"
+expect 2 'rule p (line 1): topic "protset" is not a topic the lexicons know' \
+    kz alerts --redis redis://127.0.0.1:1 --group g --rules "$tmp/topic.rules"
+
 [ $fails -eq 0 ] && echo "all alerts command-line checks passed"
 [ $fails -eq 0 ]

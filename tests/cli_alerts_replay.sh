@@ -103,5 +103,15 @@ else
     fail "unknown region: exit $rc"; sed 's/^/    /' "$tmp/err5" | head -3
 fi
 
+printf '[rule.p]\nkind = "topic"\ntopic = "protset"\nmin_authors = 0\n' >"$tmp/topic.rules"
+kz replay --alerts --rules "$tmp/topic.rules" -d "$tmp/dead.jsonl" "$tmp/month.jsonl" >"$tmp/out6" 2>"$tmp/err6"
+rc=$?
+if [ $rc -eq 2 ] && grep -q 'rule p (line 1): topic "protset" is not a topic the lexicons know' "$tmp/err6" &&
+    ! [ -s "$tmp/out6" ]; then
+    ok "an unknown topic is refused, before any post is read"
+else
+    fail "unknown topic: exit $rc"; sed 's/^/    /' "$tmp/err6" | head -3
+fi
+
 [ $fails -eq 0 ] && echo "all replay --alerts checks passed"
 [ $fails -eq 0 ]
