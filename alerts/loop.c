@@ -70,6 +70,10 @@ static void nap(const struct alerts_live_config *c, int64_t ms)
 
 struct live {
     const struct alerts_live_config *c;
+    struct alerts_eval *e;
+    int64_t next_final; /* the next minute to take final; INT64_MIN before a watermark */
+    int64_t backoff;    /* ms before the next retry */
+    bool no_wm_logged;
     char err[512];
 };
 
@@ -103,100 +107,115 @@ static void log_retry(const struct alerts_live_config *c, const char *what, cons
     }
 }
 
+/* Take final every minute the watermark has passed.  false: Redis is away
+ * (said on the log); the minutes not taken wait for the next round. */
+static bool live_finals(struct live *l, int64_t now)
+{
+    const struct alerts_live_config *c = l->c;
+    int64_t wm = 0;
+    int rc = agg_store_watermark(c->store, c->group, LOOP_WM_MAX_AGE_MS, now, &wm, l->err,
+                                 sizeof(l->err));
+
+    if (rc == KZ_ENOTFOUND) {
+        if (!l->no_wm_logged && c->log)
+            fprintf(c->log,
+                    "kzpulse alerts: group %s has no live member publishing a watermark: "
+                    "final evaluation waits (early looks go on)\n",
+                    c->group);
+        l->no_wm_logged = true;
+        return true;
+    }
+    if (rc) {
+        log_retry(c, "reading the watermark", l->err, l->backoff);
+        return false;
+    }
+    l->no_wm_logged = false;
+    int64_t last = floor_minute(wm - AGG_MINUTE_MS); /* the newest minute wm passed */
+    if (l->next_final == INT64_MIN)
+        l->next_final = last - (c->backfill_ms > 0 ? c->backfill_ms : 3600000) + AGG_MINUTE_MS;
+    if (last - l->next_final > LOOP_CATCHUP_MAX_MS) {
+        if (c->log)
+            fprintf(c->log,
+                    "kzpulse alerts: the watermark jumped %lld minutes ahead: minutes before "
+                    "the last day of it are not evaluated\n",
+                    (long long)((last - l->next_final) / AGG_MINUTE_MS));
+        l->next_final = last - LOOP_CATCHUP_MAX_MS;
+    }
+    for (; l->next_final <= last && !*c->stop; l->next_final += AGG_MINUTE_MS) {
+        rc = alerts_eval_minute(l->e, l->next_final, true, l->err, sizeof(l->err));
+        if (rc == KZ_EAGAIN) {
+            log_retry(c, "final evaluation", l->err, l->backoff);
+            return false;
+        }
+        if (rc && c->log) /* one key's problem: said, and the minute left behind */
+            fprintf(c->log, "kzpulse alerts: minute %lld: %s (left behind)\n",
+                    (long long)(l->next_final / AGG_MINUTE_MS), l->err);
+    }
+    return true;
+}
+
+/* Look early at the minutes after the last final one, up to now's (three at
+ * most).  false: Redis is away. */
+static bool live_early(struct live *l, int64_t now)
+{
+    const struct alerts_live_config *c = l->c;
+    int64_t to = floor_minute(now);
+    int64_t from = to - (LOOP_EARLY_MINUTES - 1) * AGG_MINUTE_MS;
+
+    if (l->next_final != INT64_MIN && l->next_final > from)
+        from = l->next_final;
+    for (int64_t m = from; m <= to && !*c->stop; m += AGG_MINUTE_MS) {
+        int rc = alerts_eval_minute(l->e, m, false, l->err, sizeof(l->err));
+        if (rc == KZ_EAGAIN) {
+            log_retry(c, "early evaluation", l->err, l->backoff);
+            return false;
+        }
+        if (rc && c->log)
+            fprintf(c->log, "kzpulse alerts: early look at minute %lld: %s\n",
+                    (long long)(m / AGG_MINUTE_MS), l->err);
+    }
+    return true;
+}
+
+/* Sleep the backoff and double it (up to LOOP_BACKOFF_MAX_MS). */
+static void back_off(struct live *l)
+{
+    nap(l->c, l->backoff);
+    l->backoff = l->backoff * 2 > LOOP_BACKOFF_MAX_MS ? LOOP_BACKOFF_MAX_MS : l->backoff * 2;
+}
+
 int alerts_live_run(const struct alerts_live_config *c, char *err, size_t errlen)
 {
-    struct live l = {c, ""};
-    struct alerts_eval *e = NULL;
+    struct live l = {.c = c, .next_final = INT64_MIN, .backoff = 1000};
     struct alerts_eval_config ec = {.rules = c->rules,
                                     .regions = c->regions,
                                     .store = c->store,
                                     .emit = live_emit,
                                     .emit_ctx = &l};
-    int64_t interval = c->interval_ms > 0 ? c->interval_ms : 5000;
-    int64_t backfill = c->backfill_ms > 0 ? c->backfill_ms : 3600000;
-    int64_t backoff = 1000, next_final = INT64_MIN;
-    int rc, no_wm_logged = 0;
+    int rc;
 
-    if ((rc = alerts_eval_new(&ec, &e, err, errlen)))
+    if ((rc = alerts_eval_new(&ec, &l.e, err, errlen)))
         return rc;
     while (!*c->stop) { /* the states first: an open alert is not fired again */
-        rc =
-            alerts_stream_recent(c->stream, LOOP_RESTORE_MAX, restore_one, e, l.err, sizeof(l.err));
-        if (!rc)
+        if (!alerts_stream_recent(c->stream, LOOP_RESTORE_MAX, restore_one, l.e, l.err,
+                                  sizeof(l.err)))
             break;
-        log_retry(c, "reading the alert stream back", l.err, backoff);
-        nap(c, backoff);
-        backoff = backoff * 2 > LOOP_BACKOFF_MAX_MS ? LOOP_BACKOFF_MAX_MS : backoff * 2;
+        log_retry(c, "reading the alert stream back", l.err, l.backoff);
+        back_off(&l);
     }
-    backoff = 1000;
+    l.backoff = 1000;
     while (!*c->stop) {
-        int64_t now = wall_ms(), wm = 0;
-        bool failed = false;
+        int64_t now = wall_ms();
 
         l.err[0] = '\0';
-        rc = agg_store_watermark(c->store, c->group, LOOP_WM_MAX_AGE_MS, now, &wm, l.err,
-                                 sizeof(l.err));
-        if (rc == KZ_ENOTFOUND) {
-            if (!no_wm_logged && c->log)
-                fprintf(c->log,
-                        "kzpulse alerts: group %s has no live member publishing a watermark: "
-                        "final evaluation waits (early looks go on)\n",
-                        c->group);
-            no_wm_logged = 1;
-        } else if (rc) {
-            log_retry(c, "reading the watermark", l.err, backoff);
-            failed = true;
-        } else {
-            no_wm_logged = 0;
-            int64_t last = floor_minute(wm - AGG_MINUTE_MS); /* the newest minute wm passed */
-            if (next_final == INT64_MIN)
-                next_final = last - backfill + AGG_MINUTE_MS;
-            if (last - next_final > LOOP_CATCHUP_MAX_MS) {
-                if (c->log)
-                    fprintf(c->log,
-                            "kzpulse alerts: the watermark jumped %lld minutes ahead: minutes "
-                            "before the last day of it are not evaluated\n",
-                            (long long)((last - next_final) / AGG_MINUTE_MS));
-                next_final = last - LOOP_CATCHUP_MAX_MS;
-            }
-            for (; next_final <= last && !*c->stop; next_final += AGG_MINUTE_MS) {
-                rc = alerts_eval_minute(e, next_final, true, l.err, sizeof(l.err));
-                if (rc == KZ_EAGAIN) {
-                    log_retry(c, "final evaluation", l.err, backoff);
-                    failed = true;
-                    break;
-                }
-                if (rc && c->log) /* one key's problem: said, and the minute left behind */
-                    fprintf(c->log, "kzpulse alerts: minute %lld: %s (left behind)\n",
-                            (long long)(next_final / AGG_MINUTE_MS), l.err);
-            }
-        }
-        if (!failed) {
-            int64_t to = floor_minute(now);
-            int64_t from = to - (LOOP_EARLY_MINUTES - 1) * AGG_MINUTE_MS;
-            if (next_final != INT64_MIN && next_final > from)
-                from = next_final;
-            for (int64_t m = from; m <= to && !*c->stop; m += AGG_MINUTE_MS) {
-                rc = alerts_eval_minute(e, m, false, l.err, sizeof(l.err));
-                if (rc == KZ_EAGAIN) {
-                    log_retry(c, "early evaluation", l.err, backoff);
-                    failed = true;
-                    break;
-                }
-                if (rc && c->log)
-                    fprintf(c->log, "kzpulse alerts: early look at minute %lld: %s\n",
-                            (long long)(m / AGG_MINUTE_MS), l.err);
-            }
-        }
-        if (failed) {
-            nap(c, backoff);
-            backoff = backoff * 2 > LOOP_BACKOFF_MAX_MS ? LOOP_BACKOFF_MAX_MS : backoff * 2;
+        if (!live_finals(&l, now) || !live_early(&l, now)) {
+            back_off(&l);
             continue;
         }
-        backoff = 1000;
-        nap(c, interval);
+        l.backoff = 1000;
+        nap(c, c->interval_ms > 0 ? c->interval_ms : 5000);
     }
-    alerts_eval_free(e);
+    alerts_eval_free(l.e);
     return 0;
 }
 
