@@ -233,6 +233,102 @@ out:
     agg_store_free(st);
 }
 
+/* A war post in KZ-75 (Almaty), pro-Russian or not. */
+static void war(struct agg_batch *b, int64_t ts, int pro_russia, const char *author)
+{
+    static const struct kz_str topics[] = {{"war_ukraine", 11}};
+    struct agg_facts f = {
+        .ts_ms = ts,
+        .lang = kz_str_make("ru", 2),
+        .region = kz_str_make("KZ-75", 5),
+        .author = kz_str_make(author, strlen(author)),
+        .topics = topics,
+        .ntopics = 1,
+        .stance = pro_russia ? kz_str_make("pro_russia", 10) : kz_str_make("none", 4),
+    };
+    CHECK_EQ_INT(agg_batch_add(b, &f), 0);
+}
+
+/* A stance share and a topic per region, judged by count (min_authors 0):
+ * four weeks of war talk, 2 posts a minute from 10:00 to 20:00, one in ten
+ * pro-Russian; on the last day at 15:00 an hour where three accounts add
+ * six pro-Russian posts a minute (the volume four times, the share 7/8). */
+static void test_share_and_topic(void)
+{
+    static const char text[] = "[rule.share]\n"
+                               "kind = \"stance_share\"\n"
+                               "stance = \"pro_russia\"\n"
+                               "of = \"topic:war_ukraine\"\n"
+                               "window = 30\n"
+                               "min_count = 20\n"
+                               "min_authors = 0\n"
+                               "resolve_after = 30\n"
+                               "[rule.war_almaty]\n"
+                               "kind = \"topic\"\n"
+                               "topic = \"war_ukraine\"\n"
+                               "region = \"KZ-75\"\n"
+                               "window = 30\n"
+                               "min_count = 20\n"
+                               "min_authors = 0\n"
+                               "threshold = 1e-6\n"
+                               "resolve_after = 30\n";
+    struct agg_store *st = NULL;
+    struct agg_batch *b = NULL;
+    struct alerts_rules *r = rules(text);
+    struct alerts_eval *e = NULL;
+    struct got g = {.publish = 1};
+    char err[256], author[32];
+    int64_t day = T0 + LAST * DAY_MS, surge = day + 10 * HOUR_MS; /* 15:00 local */
+
+    CHECK_EQ_INT(agg_store_mem_new(NULL, &st), 0);
+    CHECK_EQ_INT(agg_batch_new(&b), 0);
+    if (!st || !b || !r)
+        goto out;
+    for (int d = 0; d <= LAST; d++)
+        for (int m = 5 * 60; m < 15 * 60; m++) /* 10:00-20:00 local */
+            for (int i = 0; i < 2; i++) {
+                int64_t t = T0 + d * DAY_MS + m * MIN_MS + i * 20000;
+                int hot = d == LAST && t >= surge && t < surge + HOUR_MS;
+                snprintf(author, sizeof(author), "w%d_%d_%d", d, m, i);
+                war(b, t, hot ? i == 0 : (m * 2 + i) % 10 == 0, author);
+                for (int k = 0; hot && k < 3; k++) {
+                    snprintf(author, sizeof(author), "loud%d", k);
+                    war(b, t + 5000 + k * 1000, 1, author);
+                }
+            }
+    CHECK_EQ_INT(agg_store_apply(st, b, NULL, 0, NULL, 0), 0);
+    struct alerts_eval_config c = {
+        .rules = r, .store = st, .emit = on_emit, .emit_ctx = &g, .frozen = true};
+    CHECK_EQ_INT(alerts_eval_new(&c, &e, err, sizeof(err)), 0);
+    if (!e)
+        goto out;
+    CHECK_EQ_INT(alerts_eval_keys(e), 2);
+    run_day(e, day, day + DAY_MS);
+    int share = -1, topic = -1;
+    for (int i = 0; i < g.n; i++) {
+        if (!strcmp(g.ev[i], "firing") && !strcmp(g.dim[i], "stance:pro_russia"))
+            share = share < 0 ? i : 99;
+        if (!strcmp(g.ev[i], "firing") && !strcmp(g.dim[i], "topic:war_ukraine|region:kz-75"))
+            topic = topic < 0 ? i : 99;
+    }
+    CHECK(share >= 0 && share < 16 && g.first[share] >= surge &&
+          g.first[share] <= surge + 10 * MIN_MS);
+    CHECK(topic >= 0 && topic < 16 && g.first[topic] >= surge &&
+          g.first[topic] <= surge + 15 * MIN_MS);
+    CHECK(topic >= 0 && topic < 16 && strstr(g.json[topic], "\"region\":\"KZ-75\"") != NULL);
+    CHECK(share >= 0 && share < 16 && strstr(g.json[share], "\"authors\":null") != NULL);
+    int resolved = 0;
+    for (int i = 0; i < g.n; i++)
+        resolved += !strcmp(g.ev[i], "resolved");
+    CHECK_EQ_INT(resolved, 2);
+out:
+    got_free(&g);
+    alerts_eval_free(e);
+    alerts_rules_free(r);
+    agg_batch_free(b);
+    agg_store_free(st);
+}
+
 static void test_refused(void)
 {
     struct agg_store *st = NULL;
@@ -257,6 +353,7 @@ int main(void)
 {
     RUN(test_month);
     RUN(test_early_and_retry);
+    RUN(test_share_and_topic);
     RUN(test_refused);
     return TAP_DONE();
 }
