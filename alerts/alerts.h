@@ -530,6 +530,12 @@ struct alerts_live_config {
     int interval_ms;     /* between two early looks; default 5000 */
     int64_t backfill_ms; /* final minutes taken before the first watermark; default 1 h */
     volatile sig_atomic_t *stop; /* non-zero: return at the next step */
+    /* SIGHUP: when *reload is non-zero the loop clears it and calls load for
+     * new rules: 0 and *out (the loop's from then on), or non-zero with the
+     * reason said already -- the rules in force stay.  NULL: never. */
+    volatile sig_atomic_t *reload;
+    int (*load)(void *ctx, struct alerts_rules **out);
+    void *load_ctx;
 };
 
 /*
@@ -538,7 +544,9 @@ struct alerts_live_config {
  * (agg_store_watermark, members live within 30 s) has passed final, and look
  * early at the minutes after it up to the wall clock's.  Redis away (at the
  * start or any time later) is a line on log and a retry with backoff (1 s
- * doubling to 30 s), never an exit.  0 when stopped; KZ_ENOMEM, or the
+ * doubling to 30 s), never an exit.  On *reload, new rules (c->load) take
+ * over at the next minute to take final: their keys' states are read back
+ * from the stream, as at a start.  0 when stopped; KZ_ENOMEM, or the
  * evaluator's refusal of the rules (alerts_eval_new), with err.
  */
 int alerts_live_run(const struct alerts_live_config *c, char *err, size_t errlen);

@@ -71,8 +71,9 @@ static void nap(const struct alerts_live_config *c, int64_t ms)
 struct live {
     const struct alerts_live_config *c;
     struct alerts_eval *e;
-    int64_t next_final; /* the next minute to take final; INT64_MIN before a watermark */
-    int64_t backoff;    /* ms before the next retry */
+    struct alerts_rules *owned; /* rules loaded on a reload (the first are the caller's) */
+    int64_t next_final;         /* the next minute to take final; INT64_MIN before a watermark */
+    int64_t backoff;            /* ms before the next retry */
     bool no_wm_logged;
     char err[512];
 };
@@ -184,6 +185,44 @@ static void back_off(struct live *l)
     l->backoff = l->backoff * 2 > LOOP_BACKOFF_MAX_MS ? LOOP_BACKOFF_MAX_MS : l->backoff * 2;
 }
 
+/* New rules (SIGHUP): a new evaluator, its states read back from the
+ * stream, then swapped in; any failure keeps the rules in force (said). */
+static void live_reload(struct live *l, struct alerts_eval_config *ec)
+{
+    const struct alerts_live_config *c = l->c;
+    struct alerts_rules *nr = NULL;
+    struct alerts_eval *ne = NULL;
+
+    if (c->load(c->load_ctx, &nr)) {
+        if (c->log)
+            fprintf(c->log, "kzpulse alerts: reload failed: the rules in force are kept\n");
+        return;
+    }
+    ec->rules = nr;
+    if (alerts_eval_new(ec, &ne, l->err, sizeof(l->err))) {
+        if (c->log)
+            fprintf(c->log, "kzpulse alerts: reload: %s; the rules in force are kept\n", l->err);
+        alerts_rules_free(nr);
+        return;
+    }
+    if (alerts_stream_recent(c->stream, LOOP_RESTORE_MAX, restore_one, ne, l->err,
+                             sizeof(l->err))) {
+        if (c->log) /* without the states an open alert could fire again: later */
+            fprintf(c->log, "kzpulse alerts: reload postponed: %s\n", l->err);
+        alerts_eval_free(ne);
+        alerts_rules_free(nr);
+        *c->reload = 1;
+        return;
+    }
+    alerts_eval_free(l->e);
+    alerts_rules_free(l->owned);
+    l->e = ne;
+    l->owned = nr;
+    if (c->log)
+        fprintf(c->log, "kzpulse alerts: rules reloaded: %zu rule%s, %zu keys\n", nr->n,
+                nr->n == 1 ? "" : "s", alerts_eval_keys(ne));
+}
+
 int alerts_live_run(const struct alerts_live_config *c, char *err, size_t errlen)
 {
     struct live l = {.c = c, .next_final = INT64_MIN, .backoff = 1000};
@@ -208,6 +247,10 @@ int alerts_live_run(const struct alerts_live_config *c, char *err, size_t errlen
         int64_t now = wall_ms();
 
         l.err[0] = '\0';
+        if (c->reload && *c->reload && c->load) {
+            *c->reload = 0;
+            live_reload(&l, &ec);
+        }
         if (!live_finals(&l, now) || !live_early(&l, now)) {
             back_off(&l);
             continue;
@@ -216,6 +259,7 @@ int alerts_live_run(const struct alerts_live_config *c, char *err, size_t errlen
         nap(c, c->interval_ms > 0 ? c->interval_ms : 5000);
     }
     alerts_eval_free(l.e);
+    alerts_rules_free(l.owned);
     return 0;
 }
 

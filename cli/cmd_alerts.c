@@ -10,9 +10,11 @@
  * --redis URL --group G [--rules FILE] runs the evaluator until SIGTERM or
  * SIGINT (exit 0): the rules (default: the shipped alerts/default.rules,
  * found beside the shipped lexicons), the regions of the shipped gazetteer
- * (else the built-in ISO list), the Redis store (Redis away at the
- * start is retried, as later), the alert stream, and alerts_live_run().  The
- * records this process published go to stdout or --alerts-out FILE.
+ * (else the built-in ISO list), the Redis store (Redis away at the start is
+ * retried, as later), the alert stream, and alerts_live_run().  SIGHUP reads
+ * the rules again (a file with mistakes is said and the rules in force
+ * stay).  The records this process published go to stdout or --alerts-out
+ * FILE.
  */
 #include <errno.h>
 #include <signal.h>
@@ -23,12 +25,14 @@
 #include "alerts.h"
 #include "cli.h"
 
-static volatile sig_atomic_t g_stop;
+static volatile sig_atomic_t g_stop, g_reload;
 
 static void on_signal(int sig)
 {
-    (void)sig;
-    g_stop = 1;
+    if (sig == SIGHUP)
+        g_reload = 1;
+    else
+        g_stop = 1;
 }
 
 static const char *scope_text(const struct alerts_rule *r, char *buf, size_t len)
@@ -121,6 +125,50 @@ static int load_rules(struct kz_config *cfg, const char *cmd, int data_rc, const
     return KZ_EXIT_OK;
 }
 
+/* Where the rules come from, at the start and on SIGHUP. */
+struct rules_src {
+    struct kz_config *cfg;
+    const struct alerts_regions *regions;
+    int data_rc;
+    const char *data_err;
+};
+
+/* The rules, checked as the evaluator will take them: the file, the topics
+ * against the lexicons', the kinds the store can count; a warning for rules
+ * that cannot fire.  An exit code; every problem said on stderr. */
+static int rules_ready(struct rules_src *src, struct alerts_rules **out)
+{
+    struct kz_config *cfg = src->cfg;
+    char err[768];
+    int status;
+
+    if ((status = load_rules(cfg, "alerts", src->data_rc, src->data_err, src->regions, out)))
+        return status;
+    if (!src->data_rc && cfg->lexicons) { /* the topics the rules name, against the lexicons' */
+        struct nlp_lexicon *lex = NULL;
+        int bad = 0;
+        if (!pipeline_lexicons_load(cfg->lexicons, &lex, err, sizeof(err)))
+            bad = alerts_rules_check_topics(*out, pipeline_topic_known, lex, err, sizeof(err));
+        nlp_lexicon_free(lex);
+        if (bad)
+            goto refused;
+    }
+    if (alerts_eval_check(*out, src->regions, err, sizeof(err)))
+        goto refused;
+    alerts_rules_warn(*out, stderr, "kzpulse alerts");
+    return KZ_EXIT_OK;
+refused:
+    fprintf(stderr, "kzpulse alerts: %s\n", err);
+    alerts_rules_free(*out);
+    *out = NULL;
+    return KZ_EXIT_USAGE;
+}
+
+static int reload_rules(void *ctx, struct alerts_rules **out)
+{
+    return rules_ready(ctx, out);
+}
+
 /* The Redis store, retried until Redis answers or a signal stops us. */
 static int open_store(const struct kz_config *cfg, struct agg_store **out)
 {
@@ -173,27 +221,9 @@ int kz_cmd_alerts(struct kz_config *cfg, char **args, int nargs)
     }
     preg = load_regions(cfg, &data_rc, data_err, sizeof(data_err));
     struct alerts_regions regions = {pipeline_regions_lookup, pipeline_regions_each, preg};
-    const struct alerts_regions *reg = preg ? &regions : NULL;
-    if ((status = load_rules(cfg, "alerts", data_rc, data_err, reg, &rules)))
+    struct rules_src src = {cfg, preg ? &regions : NULL, data_rc, data_err};
+    if ((status = rules_ready(&src, &rules)))
         goto out;
-    if (!data_rc && cfg->lexicons) { /* the topics the rules name, against the lexicons' */
-        struct nlp_lexicon *lex = NULL;
-        int bad = 0;
-        if (!pipeline_lexicons_load(cfg->lexicons, &lex, err, sizeof(err)))
-            bad = alerts_rules_check_topics(rules, pipeline_topic_known, lex, err, sizeof(err));
-        nlp_lexicon_free(lex);
-        if (bad) {
-            fprintf(stderr, "kzpulse alerts: %s\n", err);
-            status = KZ_EXIT_USAGE;
-            goto out;
-        }
-    }
-    if (alerts_eval_check(rules, reg, err, sizeof(err))) {
-        fprintf(stderr, "kzpulse alerts: %s\n", err);
-        status = KZ_EXIT_USAGE;
-        goto out;
-    }
-    alerts_rules_warn(rules, stderr, "kzpulse alerts");
     if (cfg->alerts_out && !(out = fopen(cfg->alerts_out, "a"))) {
         fprintf(stderr, "kzpulse alerts: --alerts-out: cannot write %s: %s\n", cfg->alerts_out,
                 strerror(errno));
@@ -205,6 +235,7 @@ int kz_cmd_alerts(struct kz_config *cfg, char **args, int nargs)
     sa.sa_handler = on_signal;
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
     if ((status = open_store(cfg, &store)) || g_stop)
         goto out;
     char pw[512];
@@ -219,7 +250,7 @@ int kz_cmd_alerts(struct kz_config *cfg, char **args, int nargs)
     memset(pw, 0, sizeof(pw));
     struct alerts_live_config lc = {
         .rules = rules,
-        .regions = reg,
+        .regions = src.regions,
         .store = store,
         .stream = stream,
         .group = cfg->group,
@@ -227,6 +258,9 @@ int kz_cmd_alerts(struct kz_config *cfg, char **args, int nargs)
         .log = stderr,
         .interval_ms = cfg->alerts_interval_ms,
         .stop = &g_stop,
+        .reload = &g_reload,
+        .load = reload_rules,
+        .load_ctx = &src,
     };
     int rc = alerts_live_run(&lc, err, sizeof(err));
     if (rc) {

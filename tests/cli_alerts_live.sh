@@ -9,7 +9,8 @@
 # id.  A burst in the current minute fires early, once.  An evaluator stopped
 # by SIGTERM exits 0 at once, and one started again reads its states back
 # from the stream and fires nothing again.  With its (private) Redis stopped
-# under it, an evaluator says so, retries, and goes on when Redis is back.
+# under it, an evaluator says so, retries, and goes on when Redis is back;
+# SIGHUP reads its rules again (a broken file: said, the old rules kept).
 # Needs tests/harness/with-servers.sh.
 set -u
 KZ_BIN="$1"
@@ -158,7 +159,8 @@ done
 mkdir -p "$tmp/redis2"
 KZ_REDIS_AOF=1 "$H/redis.sh" start "$tmp/redis2" >/dev/null 2>&1 || { echo "FAIL: private redis"; exit 1; }
 url2="redis://127.0.0.1:$(cat "$tmp/redis2/redis.port")/0"
-"$KZ_BIN" alerts --redis "$url2" --group "$group-2" --rules "$rules" --interval-ms 300 \
+cp "$rules" "$tmp/r4.rules"
+"$KZ_BIN" alerts --redis "$url2" --group "$group-2" --rules "$tmp/r4.rules" --interval-ms 300 \
     >"$tmp/alerts4.out" 2>"$tmp/alerts4.err" &
 ev4=$!
 pids+=($ev4)
@@ -188,6 +190,25 @@ for _ in $(seq 1 120); do # Redis back: the backoff is at most a few seconds her
 done
 [ $fired -eq 1 ] && ok "Redis back: the evaluator went on and the alert fired" ||
     fail "no alert after Redis came back"
+
+# SIGHUP: the rules read again; a file with mistakes is said, the rules in force stay.
+printf '\n[rule.country]\nkind = "call"\nmin_count = 30\nmin_authors = 10\n' >>"$tmp/r4.rules"
+kill -HUP $ev4
+for _ in $(seq 1 40); do
+    grep -q "rules reloaded" "$tmp/alerts4.err" && break
+    sleep 0.25
+done
+grep -q "kzpulse alerts: rules reloaded: 2 rules, 21 keys" "$tmp/alerts4.err" &&
+    ok "SIGHUP: rules reloaded (2 rules, 21 keys)" || fail "SIGHUP: $(tail -2 "$tmp/alerts4.err")"
+printf 'kind = "calls"\n' >>"$tmp/r4.rules"
+kill -HUP $ev4
+for _ in $(seq 1 40); do
+    grep -q "reload failed" "$tmp/alerts4.err" && break
+    sleep 0.25
+done
+grep -q "r4.rules:.*kind" "$tmp/alerts4.err" && grep -q "reload failed: the rules in force are kept" "$tmp/alerts4.err" &&
+    kill -0 $ev4 2>/dev/null && ok "SIGHUP with a broken file: said, the rules in force kept" ||
+    fail "SIGHUP with a broken file: $(tail -3 "$tmp/alerts4.err")"
 kill -TERM $ev4 $run2
 wait $ev4
 rc=$?
