@@ -18,6 +18,10 @@
  * (batch.c).  0, or KZ_ENOMEM (nothing changed). */
 int agg_grow(void *pp, size_t *cap, size_t n, size_t sz);
 
+/* The register an element sets in a HyperLogLog and the value it offers it
+ * (hll.c; agg_hll_add keeps the larger of that and the register's). */
+void agg_hll_point(const void *data, size_t len, uint32_t *index, uint8_t *value);
+
 /* MurmurHash64A over len bytes (hll.c); also the batch's key hash. */
 uint64_t agg_murmur64a(const void *data, size_t len, uint64_t seed);
 
@@ -38,9 +42,10 @@ static inline int agg_align(int64_t t, int64_t width, int64_t *out)
 
 /* What one expanded key counts toward. */
 enum agg_key_kind {
-    AGG_KEY_COUNT = 0,  /* a counter dimension */
-    AGG_KEY_AUTHOR = 1, /* a dimension whose distinct authors are kept */
-    AGG_KEY_TOP = 2,    /* a top-k member; sub holds the enum agg_top_kind */
+    AGG_KEY_COUNT = 0,   /* a counter dimension */
+    AGG_KEY_AUTHOR = 1,  /* a dimension whose distinct authors are kept */
+    AGG_KEY_TOP = 2,     /* a top-k member; sub holds the enum agg_top_kind */
+    AGG_KEY_MAUTHOR = 3, /* a dimension whose distinct authors are kept per minute */
 };
 
 struct agg_key {
@@ -59,7 +64,7 @@ struct agg_expansion {
     struct agg_key *keys;
     size_t n, cap_keys;
     size_t bytes_count, bytes_author, bytes_top; /* key bytes by kind, for reservations */
-    size_t n_count, n_author, n_top;
+    size_t n_count, n_author, n_top;             /* AGG_KEY_MAUTHOR counts in n_author */
 };
 
 /* Fill x with the keys of f (counter dims, author dims when f has an author,

@@ -16,7 +16,7 @@
  *   all                       every post
  *   platform:<p>  lang:<l>  region:<r>  city:<c>  topic:<t>  stance:<s>  mob:call
  *   crosses: topic:<t>|region:<r>, topic:<t>|stance:<s>, stance:<s>|lang:<l>,
- *            topic:<t>|platform:<p>
+ *            topic:<t>|platform:<p>, mob:call|region:<r>
  *   undated                   posts without a usable event time, by arrival
  *                             (agg_facts.undated); such a post counts nowhere else
  * Regions are ISO 3166-2:KZ codes folded like every value: "region:kz-47"
@@ -31,7 +31,8 @@
  * becomes '_', so '|' only ever separates a cross.  A value repeated within
  * one post counts once: counters count posts, not mentions.
  * Distinct authors (HyperLogLog, Redis's dense encoding and hash) are kept per
- * hour for "all", each topic and each region.
+ * hour for "all", each topic and each region, and per minute for "mob:call"
+ * and "mob:call|region:<r>" (the alert rules' crowd test, alerts/).
  * Top-k members per hour: hashtags (a leading '#' dropped), terms and channels,
  * folded like values.
  * Sample posts (drill-down: the posts behind a count) are kept per minute for
@@ -182,6 +183,9 @@ typedef int (*agg_author_fn)(void *ctx, int64_t hour_ms, struct kz_str dim, stru
 int agg_batch_foreach_count(const struct agg_batch *b, agg_count_fn fn, void *ctx);
 int agg_batch_foreach_top(const struct agg_batch *b, agg_topm_fn fn, void *ctx);
 int agg_batch_foreach_author(const struct agg_batch *b, agg_author_fn fn, void *ctx);
+/* The per-minute authors (mob:call, mob:call|region:<r>): the same callback,
+ * its bucket the minute's start. */
+int agg_batch_foreach_minute_author(const struct agg_batch *b, agg_author_fn fn, void *ctx);
 /* Samples in the order they were added (so per (minute, dim) the first ones
  * first); rec is an encoded record, see "Sample posts". */
 typedef int (*agg_sample_fn)(void *ctx, int64_t minute_ms, struct kz_str dim, struct kz_str rec);
@@ -259,8 +263,9 @@ struct agg_store_ops {
                   struct agg_series *out, char *err, size_t errlen);
     int (*topk)(void *self, enum agg_top_kind k, int64_t from_ms, int64_t to_ms, size_t limit,
                 struct agg_top *out, char *err, size_t errlen);
-    int (*distinct)(void *self, const char *dim, int64_t from_ms, int64_t to_ms, uint64_t *out,
-                    char *err, size_t errlen);
+    /* g: the sketches' granularity (AGG_MINUTE: the per-minute ones) */
+    int (*distinct)(void *self, enum agg_gran g, const char *dim, int64_t from_ms, int64_t to_ms,
+                    uint64_t *out, char *err, size_t errlen);
     int (*dims)(void *self, enum agg_gran g, const char *prefix, int64_t from_ms, int64_t to_ms,
                 struct agg_dimcounts *out, char *err, size_t errlen);
     int (*offset)(void *self, const char *source, int32_t partition, int64_t *offset, char *err,
@@ -313,6 +318,13 @@ int agg_store_topk(struct agg_store *s, enum agg_top_kind k, int64_t from_ms, in
  * any other dimension. */
 int agg_store_distinct(struct agg_store *s, const char *dim, int64_t from_ms, int64_t to_ms,
                        uint64_t *out, char *err, size_t errlen);
+/* Distinct authors of "mob:call" or "mob:call|region:<r>" over the minutes
+ * of [from_ms, to_ms), from the per-minute sketches (Redis: one PFCOUNT over
+ * the minutes' keys); 0 for any other dimension.  At most
+ * AGG_MINUTE_DISTINCT_MAX minutes (else KZ_ERANGE): an alert window. */
+#define AGG_MINUTE_DISTINCT_MAX 1440
+int agg_store_distinct_minutes(struct agg_store *s, const char *dim, int64_t from_ms, int64_t to_ms,
+                               uint64_t *out, char *err, size_t errlen);
 /* Totals over [from_ms, to_ms) of every dimension starting with prefix
  * ("platform:", "topic:" ...; crosses excluded unless the prefix has '|'). */
 int agg_store_dims(struct agg_store *s, enum agg_gran g, const char *prefix, int64_t from_ms,

@@ -3,7 +3,9 @@
  * Design: three open-addressing hash tables share one byte arena:
  *   counts   (granularity, bucket, dimension)   -> posts
  *   tops     (hour, kind, member)               -> posts
- *   authors  (hour, dimension, author)          -> present (a set)
+ *   authors  (hour, dimension, author)          -> present (a set); sub 0
+ *            (minute, dimension, author)        -> the same per minute, sub 1
+ *                                                  (AGG_KEY_MAUTHOR dims only)
  * Each table is a dense array of entries in insertion order (so iteration is
  * a linear scan and replaying the same posts yields the same order) plus a
  * power-of-two slot array of entry indices probed linearly.  A key's hash is
@@ -361,7 +363,7 @@ int agg_batch_add(struct agg_batch *b, const struct agg_facts *f)
             const char *p = x->buf + k->off;
             const struct agg_entry *str = NULL;
 
-            if (k->kind != AGG_KEY_AUTHOR)
+            if (k->kind != AGG_KEY_AUTHOR && k->kind != AGG_KEY_MAUTHOR)
                 str = tab_upsert(b, &b->strs, k->hash, 0, 0, p, k->len, NULL, 0, 0);
             switch (k->kind) {
             case AGG_KEY_COUNT: {
@@ -399,6 +401,12 @@ int agg_batch_add(struct agg_batch *b, const struct agg_facts *f)
                 uint64_t h = key_hash(k->hash ^ mix64(ah), hour, 0);
 
                 tab_upsert(b, &b->authors, h, hour, 0, p, k->len, f->author.p, f->author.n, 0);
+                break;
+            }
+            case AGG_KEY_MAUTHOR: {
+                uint64_t h = key_hash(k->hash ^ mix64(ah), minute, 1);
+
+                tab_upsert(b, &b->authors, h, minute, 1, p, k->len, f->author.p, f->author.n, 0);
                 break;
             }
             }
@@ -453,20 +461,34 @@ int agg_batch_foreach_top(const struct agg_batch *b, agg_topm_fn fn, void *ctx)
     return KZ_OK;
 }
 
-int agg_batch_foreach_author(const struct agg_batch *b, agg_author_fn fn, void *ctx)
+/* The authors entries of one granularity: sub 0 hour, 1 minute. */
+static int foreach_author(const struct agg_batch *b, uint8_t sub, agg_author_fn fn, void *ctx)
 {
     if (!b || !fn)
         return KZ_EINVAL;
     for (size_t i = 0; i < b->authors.n; i++) {
         const struct agg_entry *e = &b->authors.e[i];
         const char *p = b->arena + e->off;
-        int rc = fn(ctx, e->bucket_ms, kz_str_make(p, e->split),
-                    kz_str_make(p + e->split, e->len - e->split));
+        int rc;
 
+        if (e->sub != sub)
+            continue;
+        rc = fn(ctx, e->bucket_ms, kz_str_make(p, e->split),
+                kz_str_make(p + e->split, e->len - e->split));
         if (rc)
             return rc;
     }
     return KZ_OK;
+}
+
+int agg_batch_foreach_author(const struct agg_batch *b, agg_author_fn fn, void *ctx)
+{
+    return foreach_author(b, 0, fn, ctx);
+}
+
+int agg_batch_foreach_minute_author(const struct agg_batch *b, agg_author_fn fn, void *ctx)
+{
+    return foreach_author(b, 1, fn, ctx);
 }
 
 int agg_batch_foreach_sample(const struct agg_batch *b, agg_sample_fn fn, void *ctx)

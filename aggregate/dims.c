@@ -3,7 +3,8 @@
  * Design: agg_expand() writes every key of one post into a reusable scratch
  * (struct agg_expansion): the counter dimensions ("all", "platform:telegram",
  * "topic:protest|region:kz-75", ...), the dimensions whose distinct authors
- * are kept ("all", "topic:<t>", "region:<r>") and the top-k members
+ * are kept ("all", "topic:<t>", "region:<r>"; per minute "mob:call" and
+ * "mob:call|region:<r>") and the top-k members
  * (hashtags, terms, the channel).  Each key is hashed once here, so the batch
  * can combine that hash with the minute and the hour bucket without hashing
  * the bytes twice.
@@ -202,6 +203,7 @@ static int push_(struct agg_expansion *x, enum agg_key_kind kind, uint8_t sub, c
         x->bytes_count += len;
         break;
     case AGG_KEY_AUTHOR:
+    case AGG_KEY_MAUTHOR:
         x->n_author++;
         x->bytes_author += len;
         break;
@@ -251,6 +253,10 @@ static int expand_counts(struct agg_expansion *x, const struct agg_facts *f)
         return rc;
     if (f->mobilization && (rc = push_sampled(x, "mob:call", KZ_STR_NULL)))
         return rc;
+    /* the alert rules' per-region calls to action (alerts/, "call" rules) */
+    if (f->mobilization && f->region.n &&
+        (rc = push(x, AGG_KEY_COUNT, 0, "mob:call", KZ_STR_NULL, "region:", f->region)))
+        return rc;
     if (stance && f->lang.n &&
         (rc = push(x, AGG_KEY_COUNT, 0, "stance:", f->stance, "lang:", f->lang)))
         return rc;
@@ -287,6 +293,13 @@ static int expand_authors(struct agg_expansion *x, const struct agg_facts *f)
             return rc;
     }
     if (f->region.n && (rc = push1(x, AGG_KEY_AUTHOR, "region:", f->region)))
+        return rc;
+    /* Per minute, for the alert rules' crowd test: calls to action only (a
+     * sketch per minute of every dimension would cost 16 KB a minute each). */
+    if (f->mobilization && (rc = push1(x, AGG_KEY_MAUTHOR, "mob:call", KZ_STR_NULL)))
+        return rc;
+    if (f->mobilization && f->region.n &&
+        (rc = push_(x, AGG_KEY_MAUTHOR, 0, "mob:call", 8, KZ_STR_NULL, "region:", 7, f->region)))
         return rc;
     return KZ_OK;
 }

@@ -93,12 +93,12 @@ void agg_hll_init(struct agg_hll *h)
     memset(h->reg, 0, sizeof h->reg);
 }
 
-int agg_hll_add(struct agg_hll *h, const void *data, size_t len)
+void agg_hll_point(const void *data, size_t len, uint32_t *index, uint8_t *value)
 {
     uint64_t hash = agg_murmur64a(data, len, 0xadc83b19ULL);
-    size_t index = (size_t)(hash & AGG_HLL_MASK);
     uint8_t count = 1;
 
+    *index = (uint32_t)(hash & AGG_HLL_MASK);
     /* The sentinel bit bounds the loop and caps the run at Q + 1. */
     hash >>= AGG_HLL_P;
     hash |= (uint64_t)1 << AGG_HLL_Q;
@@ -106,6 +106,15 @@ int agg_hll_add(struct agg_hll *h, const void *data, size_t len)
         count++;
         hash >>= 1;
     }
+    *value = count;
+}
+
+int agg_hll_add(struct agg_hll *h, const void *data, size_t len)
+{
+    uint32_t index;
+    uint8_t count;
+
+    agg_hll_point(data, len, &index, &count);
     if (count > h->reg[index]) {
         h->reg[index] = count;
         return 1;

@@ -43,13 +43,15 @@ enum agg_redis_type {
     AGG_RK_HOUR = AGG_HOUR,
     AGG_RK_TOP = 2,
     AGG_RK_AUTHORS = 3,
-    AGG_RK_POSTS = 4, /* sample posts: a list per (minute, dimension) */
+    AGG_RK_POSTS = 4,    /* sample posts: a list per (minute, dimension) */
+    AGG_RK_MAUTHORS = 5, /* distinct authors per (minute, dimension) */
 };
+#define AGG_RK_NTYPES 6
 
 /* One increment of a batch, before encoding. */
 struct agg_redis_op {
     int64_t bucket_ms;
-    struct kz_str dim; /* AGG_RK_AUTHORS, AGG_RK_POSTS: the dimension in the key */
+    struct kz_str dim; /* AGG_RK_AUTHORS, _POSTS, _MAUTHORS: the dimension in the key */
     struct kz_str arg; /* field, member, author or sample record */
     int64_t n;
     uint8_t type; /* enum agg_redis_type */
@@ -59,8 +61,8 @@ struct agg_redis_op {
 
 struct agg_redis_store {
     struct agg_redis_conn conn;
-    char *offsets_key; /* kzp:v2:offsets:{group} */
-    int64_t ttl_s[5];  /* by enum agg_redis_type; 0 = no TTL */
+    char *offsets_key;            /* kzp:v2:offsets:{group} */
+    int64_t ttl_s[AGG_RK_NTYPES]; /* by enum agg_redis_type; 0 = no TTL */
     /* Buffers reused from apply to apply and query to query. */
     struct agg_redis_op *ops;
     size_t nops, cap_ops;
@@ -124,7 +126,7 @@ int agg_redis_pipeline(struct agg_redis_conn *c, size_t n, agg_redis_build_fn bu
 
 /* -- store_redis.c ---------------------------------------------------------- */
 
-extern const int64_t agg_redis_width[5]; /* bucket width by enum agg_redis_type, ms */
+extern const int64_t agg_redis_width[AGG_RK_NTYPES]; /* bucket width by enum agg_redis_type, ms */
 
 /* Write the key of a bucket into dst, which holds AGG_REDIS_KEY_MAX + dim.n
  * bytes; returns its length (a NUL follows). */
@@ -145,8 +147,8 @@ int agg_redis_series(void *self, enum agg_gran g, const char *dim, int64_t from_
                      struct agg_series *out, char *err, size_t errlen);
 int agg_redis_topk(void *self, enum agg_top_kind k, int64_t from_ms, int64_t to_ms, size_t limit,
                    struct agg_top *out, char *err, size_t errlen);
-int agg_redis_distinct(void *self, const char *dim, int64_t from_ms, int64_t to_ms, uint64_t *out,
-                       char *err, size_t errlen);
+int agg_redis_distinct(void *self, enum agg_gran g, const char *dim, int64_t from_ms, int64_t to_ms,
+                       uint64_t *out, char *err, size_t errlen);
 int agg_redis_dims(void *self, enum agg_gran g, const char *prefix, int64_t from_ms, int64_t to_ms,
                    struct agg_dimcounts *out, char *err, size_t errlen);
 int agg_redis_offset(void *self, const char *source, int32_t partition, int64_t *offset, char *err,

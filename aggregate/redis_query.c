@@ -6,7 +6,8 @@
  * (redis_conn.c), and merges the replies here: HGET per bucket for a series,
  * ZRANGE WITHSCORES per hour for top-k (summed and ranked client-side rather
  * than ZUNIONSTORE, which would write), HGETALL per bucket for dimension
- * totals, one PFCOUNT over all the hours for distinct authors (PFCOUNT of
+ * totals, one PFCOUNT over all the hours (or, for the per-minute sketches
+ * of mob:call, the minutes) for distinct authors (PFCOUNT of
  * several keys counts their union), LRANGE per minute for sample posts.  Results and their order
  * are exactly the in-process store's: series dense with zeros, top-k and dimensions by count
  * descending then bytes ascending, zero totals left out, crosses only when the prefix has '|'.
@@ -307,7 +308,7 @@ static int build_exists(void *ctx, size_t i, const char **argv, size_t *lens, in
 {
     struct rs_distinct *d = ctx;
     struct agg_redis_store *s = d->q.s;
-    int rc = agg_redis_key(s, AGG_RK_AUTHORS, q_bucket(&d->q, i), 0, d->q.dim, &lens[1]);
+    int rc = agg_redis_key(s, d->q.type, q_bucket(&d->q, i), 0, d->q.dim, &lens[1]);
 
     if (rc)
         return rc;
@@ -329,7 +330,7 @@ static int on_exists(void *ctx, size_t i, const redisReply *r, char *err, size_t
         return agg_redis_unexpected(&s->conn, r, "distinct: EXISTS", err, errlen);
     if (!r->integer)
         return KZ_OK;
-    if ((rc = agg_redis_key(s, AGG_RK_AUTHORS, q_bucket(&d->q, i), 0, d->q.dim, &len)))
+    if ((rc = agg_redis_key(s, d->q.type, q_bucket(&d->q, i), 0, d->q.dim, &len)))
         return rc;
     if (!(d->keys[d->n] = strndup(s->kbuf, len)))
         return KZ_ENOMEM;
@@ -337,18 +338,19 @@ static int on_exists(void *ctx, size_t i, const redisReply *r, char *err, size_t
     return KZ_OK;
 }
 
-int agg_redis_distinct(void *self, const char *dim, int64_t from_ms, int64_t to_ms, uint64_t *out,
-                       char *err, size_t errlen)
+int agg_redis_distinct(void *self, enum agg_gran g, const char *dim, int64_t from_ms, int64_t to_ms,
+                       uint64_t *out, char *err, size_t errlen)
 {
     struct agg_redis_store *s = self;
-    struct rs_distinct d = {
-        .q = {.s = s, .type = AGG_RK_AUTHORS, .dim = kz_str_make(dim, strlen(dim))}};
+    enum agg_redis_type t = g == AGG_MINUTE ? AGG_RK_MAUTHORS : AGG_RK_AUTHORS;
+    struct rs_distinct d = {.q = {.s = s, .type = t, .dim = kz_str_make(dim, strlen(dim))}};
     const char **argv = NULL;
     size_t *lens = NULL, n;
     redisReply *r = NULL;
     int rc;
 
-    if ((rc = rs_window("distinct", from_ms, to_ms, AGG_HOUR_MS, &d.q.first, &n, err, errlen)) ||
+    if ((rc = rs_window("distinct", from_ms, to_ms, agg_redis_width[t], &d.q.first, &n, err,
+                        errlen)) ||
         n == 0)
         return rc;
     if (!(d.keys = calloc(n, sizeof *d.keys)))
@@ -359,7 +361,7 @@ int agg_redis_distinct(void *self, const char *dim, int64_t from_ms, int64_t to_
         for (size_t i = 0; i < n && !rc; i++) {
             size_t len;
 
-            if ((rc = agg_redis_key(s, AGG_RK_AUTHORS, q_bucket(&d.q, i), 0, d.q.dim, &len)))
+            if ((rc = agg_redis_key(s, t, q_bucket(&d.q, i), 0, d.q.dim, &len)))
                 break;
             if (!(d.keys[d.n] = strndup(s->kbuf, len)))
                 rc = KZ_ENOMEM;

@@ -191,8 +191,31 @@ int agg_store_distinct(struct agg_store *s, const char *dim, int64_t from_ms, in
         return agg_errf(err, errlen, KZ_EUNSUPPORTED, "%s: distinct not supported", s->ops->name);
     char fb[512];
     dim = fold_dim(dim, fb, sizeof(fb));
-    return finish(s->ops->distinct(s->self, dim, from_ms, to_ms, out, err, errlen), err, errlen,
-                  "distinct");
+    return finish(s->ops->distinct(s->self, AGG_HOUR, dim, from_ms, to_ms, out, err, errlen), err,
+                  errlen, "distinct");
+}
+
+int agg_store_distinct_minutes(struct agg_store *s, const char *dim, int64_t from_ms, int64_t to_ms,
+                               uint64_t *out, char *err, size_t errlen)
+{
+    clear_err(err, errlen);
+    if (out)
+        *out = 0;
+    if (!s || !dim || !out)
+        return agg_errf(err, errlen, KZ_EINVAL,
+                        "distinct minutes: missing store, dimension or result");
+    if (!s->ops->distinct)
+        return agg_errf(err, errlen, KZ_EUNSUPPORTED, "%s: distinct not supported", s->ops->name);
+    if (to_ms > from_ms &&
+        ((uint64_t)to_ms - (uint64_t)from_ms) / AGG_MINUTE_MS > AGG_MINUTE_DISTINCT_MAX)
+        return agg_errf(err, errlen, KZ_ERANGE,
+                        "distinct minutes: window of %lld minutes is over the limit of %d",
+                        (long long)(((uint64_t)to_ms - (uint64_t)from_ms) / AGG_MINUTE_MS),
+                        AGG_MINUTE_DISTINCT_MAX);
+    char fb[512];
+    dim = fold_dim(dim, fb, sizeof(fb));
+    return finish(s->ops->distinct(s->self, AGG_MINUTE, dim, from_ms, to_ms, out, err, errlen), err,
+                  errlen, "distinct minutes");
 }
 
 int agg_store_dims(struct agg_store *s, enum agg_gran g, const char *prefix, int64_t from_ms,

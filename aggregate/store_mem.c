@@ -6,9 +6,9 @@
  * (appends are the common case; late posts insert in the middle), found by
  * binary search.  A bucket holds small open-addressing maps id -> count for
  * its dimensions; hour buckets also hold one map per top-k kind and a map
- * dim id -> HyperLogLog.  Per-partition offsets are a short array searched
- * linearly: a process owns a handful of partitions.  The group members'
- * watermarks and heartbeats are a table of their own (wmtab.c).
+ * dim id -> HyperLogLog (sparse while small: struct mem_sketch).  Per-partition offsets are a short
+ * array searched linearly: a process owns a handful of partitions.  The group members' watermarks
+ * and heartbeats are a table of their own (wmtab.c).
  *
  * apply is atomic by preparing before committing.  Prepare interns strings,
  * creates missing buckets, inserts zero-valued counters, allocates empty
@@ -67,6 +67,20 @@ struct mem_sent {
     uint32_t sl, off, len;
 };
 
+/* A distinct-authors sketch: sparse -- the registers set, each index << 8 |
+ * value, no index twice, unsorted -- while it has at most MEM_SPARSE_MAX of
+ * them, then a dense struct agg_hll.  Either way the registers are those
+ * agg_hll_add() would set, so counts do not change; a minute with a handful
+ * of callers costs a few dozen bytes instead of 16 KB.  pending counts the
+ * points prepared and not yet committed: prepare makes room for them (or
+ * goes dense), so commit never allocates. */
+struct mem_sketch {
+    struct agg_hll *dense; /* NULL while sparse */
+    uint32_t *pt;
+    uint32_t n, cap, pending;
+};
+#define MEM_SPARSE_MAX 2048 /* 8 KB of points; dense is 16 KB */
+
 struct mem_bucket {
     int64_t start;
     struct agg_imap sample_idx; /* dim id -> index into sl (minute only) */
@@ -79,8 +93,8 @@ struct mem_bucket {
     int live;                /* holds committed data (placeholders alone do not count) */
     struct agg_imap counts;  /* dim id -> posts */
     struct agg_imap top[3];  /* member id -> posts, per enum agg_top_kind (hour only) */
-    struct agg_imap hll_idx; /* dim id -> index into hlls (hour only) */
-    struct agg_hll **hlls;
+    struct agg_imap hll_idx; /* dim id -> index into hlls (minute: mob:call dims only) */
+    struct mem_sketch **hlls;
     size_t nhll, cap_hll;
 };
 
@@ -150,8 +164,11 @@ static void bucket_free(struct mem_bucket *b)
     free(b->sl);
     free(b->se);
     free(b->recs);
-    for (size_t i = 0; i < b->nhll; i++)
+    for (size_t i = 0; i < b->nhll; i++) {
+        free(b->hlls[i]->dense);
+        free(b->hlls[i]->pt);
         free(b->hlls[i]);
+    }
     free(b->hlls);
     free(b);
 }
@@ -461,7 +478,7 @@ static int apply_top(void *vctx, int64_t hour_ms, enum agg_top_kind k, struct kz
 /* The index in b->hlls of the sketch of dim id, made empty if missing. */
 static int hll_prepare(struct mem_bucket *b, uint32_t id, uint32_t *idx)
 {
-    struct agg_hll *h;
+    struct mem_sketch *h;
     int64_t *val;
     int isnew, rc;
 
@@ -471,7 +488,7 @@ static int hll_prepare(struct mem_bucket *b, uint32_t id, uint32_t *idx)
     }
     if (b->nhll == b->cap_hll) {
         size_t cap = b->cap_hll ? b->cap_hll * 2 : 8;
-        struct agg_hll **a = realloc(b->hlls, cap * sizeof *a);
+        struct mem_sketch **a = realloc(b->hlls, cap * sizeof *a);
 
         if (!a)
             return KZ_ENOMEM;
@@ -480,24 +497,97 @@ static int hll_prepare(struct mem_bucket *b, uint32_t id, uint32_t *idx)
     }
     if (b->nhll >= UINT32_MAX / 2)
         return KZ_ERANGE;
-    h = malloc(sizeof *h);
+    h = calloc(1, sizeof *h);
     if (!h)
         return KZ_ENOMEM;
     if ((rc = agg_imap_upsert(&b->hll_idx, id, &val, &isnew))) {
         free(h);
         return rc;
     }
-    agg_hll_init(h);
     *val = (int64_t)b->nhll;
     *idx = (uint32_t)b->nhll;
     b->hlls[b->nhll++] = h;
     return KZ_OK;
 }
 
-static int apply_author(void *vctx, int64_t hour_ms, struct kz_str dim, struct kz_str author)
+/* Room for one more point in h: a larger array, or the dense form (the
+ * same registers) once it would pass MEM_SPARSE_MAX. */
+static int sketch_reserve(struct mem_sketch *h)
 {
-    struct apply_ctx *c = vctx;
-    struct mem_gran *g = &c->m->gran[AGG_HOUR];
+    if (h->dense)
+        return KZ_OK;
+    if (h->n + h->pending + 1 > MEM_SPARSE_MAX) {
+        struct agg_hll *d = malloc(sizeof *d);
+
+        if (!d)
+            return KZ_ENOMEM;
+        agg_hll_init(d);
+        for (uint32_t i = 0; i < h->n; i++)
+            d->reg[h->pt[i] >> 8] = (uint8_t)(h->pt[i] & 0xff);
+        h->dense = d;
+        free(h->pt);
+        h->pt = NULL;
+        h->n = h->cap = 0;
+        return KZ_OK;
+    }
+    if (h->n + h->pending + 1 > h->cap) {
+        uint32_t cap = h->cap ? 2 * h->cap : 8;
+        uint32_t *p;
+
+        while (cap < h->n + h->pending + 1)
+            cap *= 2;
+        if (!(p = realloc(h->pt, cap * sizeof *p)))
+            return KZ_ENOMEM;
+        h->pt = p;
+        h->cap = cap;
+    }
+    h->pending++;
+    return KZ_OK;
+}
+
+/* Commit one author (room made by sketch_reserve). */
+static void sketch_add(struct mem_sketch *h, const char *p, size_t n)
+{
+    uint32_t index, i;
+    uint8_t v;
+
+    if (h->dense) {
+        agg_hll_add(h->dense, p, n);
+        return;
+    }
+    if (h->pending)
+        h->pending--;
+    agg_hll_point(p, n, &index, &v);
+    for (i = 0; i < h->n; i++)
+        if (h->pt[i] >> 8 == index) {
+            if (v > (h->pt[i] & 0xff))
+                h->pt[i] = index << 8 | v;
+            return;
+        }
+    if (h->n < h->cap) /* always, after sketch_reserve */
+        h->pt[h->n++] = index << 8 | v;
+}
+
+/* Fold a sketch into a dense accumulator. */
+static void sketch_merge(struct agg_hll *acc, const struct mem_sketch *h)
+{
+    if (h->dense) {
+        agg_hll_merge(acc, h->dense);
+        return;
+    }
+    for (uint32_t i = 0; i < h->n; i++) {
+        uint32_t index = h->pt[i] >> 8;
+        uint8_t v = (uint8_t)(h->pt[i] & 0xff);
+
+        if (v > acc->reg[index])
+            acc->reg[index] = v;
+    }
+}
+
+static int apply_author_in(struct apply_ctx *c, enum agg_gran gr, int64_t bucket_ms,
+                           struct kz_str dim, struct kz_str author)
+{
+    struct mem_gran *g = &c->m->gran[gr];
     const struct mem_kres *r;
     struct mem_bucket *b;
     uint32_t id, idx;
@@ -505,16 +595,31 @@ static int apply_author(void *vctx, int64_t hour_ms, struct kz_str dim, struct k
 
     if (!c->commit) {
         if ((rc = kres_reserve(c->m)) || (rc = agg_strtab_intern(&c->m->strs, dim.p, dim.n, &id)) ||
-            (rc = ctx_bucket(c, AGG_HOUR, hour_ms, &b)) || (rc = hll_prepare(b, id, &idx)))
+            (rc = ctx_bucket(c, gr, bucket_ms, &b)) || (rc = hll_prepare(b, id, &idx)) ||
+            (rc = sketch_reserve(b->hlls[idx])))
             return rc;
         c->m->kres[c->m->nkres++] = (struct mem_kres){b, NULL, idx};
         return KZ_OK;
     }
     if (!(r = kres_next(c)) || r->map || r->id >= r->b->nhll)
         return KZ_EINVAL;
-    agg_hll_add(r->b->hlls[r->id], author.p, author.n);
+    sketch_add(r->b->hlls[r->id], author.p, author.n);
     gran_commit(g, r->b);
     return KZ_OK;
+}
+
+static int apply_author(void *vctx, int64_t hour_ms, struct kz_str dim, struct kz_str author)
+{
+    return apply_author_in(vctx, AGG_HOUR, hour_ms, dim, author);
+}
+
+/* The per-minute sketches (mob:call and its regions): sparse while small,
+ * like the hours' (struct mem_sketch), dropped with their minute bucket by
+ * minute_retention_ms. */
+static int apply_minute_author(void *vctx, int64_t minute_ms, struct kz_str dim,
+                               struct kz_str author)
+{
+    return apply_author_in(vctx, AGG_MINUTE, minute_ms, dim, author);
 }
 
 /* Prepare: make the list, count the record in if the list has room, grow the
@@ -709,6 +814,7 @@ static int mem_apply(void *self, const struct agg_batch *batch, const struct agg
     if ((rc = agg_batch_foreach_count(batch, apply_count, &c)) ||
         (rc = agg_batch_foreach_top(batch, apply_top, &c)) ||
         (rc = agg_batch_foreach_author(batch, apply_author, &c)) ||
+        (rc = agg_batch_foreach_minute_author(batch, apply_minute_author, &c)) ||
         (rc = agg_batch_foreach_sample(batch, apply_sample, &c)) || (rc = samples_room(m))) {
         samples_unprepare(m);
         return agg_errf(err, errlen, rc, "apply: preparing %zu keys: %s (nothing applied)",
@@ -723,6 +829,7 @@ static int mem_apply(void *self, const struct agg_batch *batch, const struct agg
     if ((rc = agg_batch_foreach_count(batch, apply_count, &c)) ||
         (rc = agg_batch_foreach_top(batch, apply_top, &c)) ||
         (rc = agg_batch_foreach_author(batch, apply_author, &c)) ||
+        (rc = agg_batch_foreach_minute_author(batch, apply_minute_author, &c)) ||
         (rc = agg_batch_foreach_sample(batch, apply_sample, &c)))
         return agg_errf(err, errlen, rc, "apply: internal error: commit missed a prepared key");
     for (size_t i = 0; i < npos; i++) {
@@ -860,11 +967,11 @@ static int mem_topk(void *self, enum agg_top_kind k, int64_t from_ms, int64_t to
     return KZ_OK;
 }
 
-static int mem_distinct(void *self, const char *dim, int64_t from_ms, int64_t to_ms, uint64_t *out,
-                        char *err, size_t errlen)
+static int mem_distinct(void *self, enum agg_gran gr, const char *dim, int64_t from_ms,
+                        int64_t to_ms, uint64_t *out, char *err, size_t errlen)
 {
     struct mem_store *m = self;
-    const struct mem_gran *g = &m->gran[AGG_HOUR];
+    const struct mem_gran *g = &m->gran[gr];
     struct agg_hll *acc;
     size_t lo, hi;
     uint32_t id;
@@ -883,7 +990,7 @@ static int mem_distinct(void *self, const char *dim, int64_t from_ms, int64_t to
         const int64_t *v = agg_imap_find(&g->b[i]->hll_idx, id);
 
         if (v)
-            agg_hll_merge(acc, g->b[i]->hlls[*v]);
+            sketch_merge(acc, g->b[i]->hlls[*v]);
     }
     *out = agg_hll_count(acc);
     free(acc);

@@ -40,6 +40,10 @@
  *   kzp:v2:authors:{epoch_hour}:{dim}   HyperLogLog
  *       content:   distinct authors; dim is all, topic:<t> or region:<r>
  *       retention: bucket start + hour_ttl_s (default 400 days)
+ *   kzp:v2:mauthors:{epoch_minute}:{dim} HyperLogLog
+ *       content:   distinct authors in the minute; dim is mob:call or
+ *                  mob:call|region:<r> (the alert rules' crowd test)
+ *       retention: bucket start + minute_ttl_s (default 7 days), as minute keys
  *   kzp:v2:posts:{epoch_minute}:{dim}   list
  *       content:   sample posts behind the minute's count, at most 20, the first
  *                  ones applied, oldest first; dim is topic:<t>, stance:<s>,
@@ -60,7 +64,22 @@
  *                  deletes its field
  *
  *   e.g. HGETALL kzp:v2:m:29416320 -> all 412, topic:protest 37,
- *        topic:protest|region:kz-75 9, lang:kk 250, ...
+ *        topic:protest|region:kz-75 9, mob:call|region:kz-47 3, lang:kk 250, ...
+ *
+ * Cost of the per-minute sketches: a batch with calls to action writes one
+ * more HyperLogLog key per (minute, mob:call dimension) it touches -- a
+ * PFADD and an EXPIREAT inside the same script call, so no extra round trip;
+ * a minute with calls in k regions adds k + 1 keys of at most 12 KB (dense;
+ * sparse, a few hundred bytes, under ~3000 authors).
+ *
+ * The alert evaluator (alerts/stream.c) writes two more, not through this
+ * store:
+ *   kzp:v2:alerts                       stream
+ *       content:   one entry per alert event: id, event, record (JSON)
+ *       retention: the newest ~100 000 entries (XADD MAXLEN ~ 100000)
+ *   kzp:v2:alerts:claim:{id}:{event}:{last_minute_ms}  string
+ *       content:   "1": the event was published (SET NX by the first evaluator)
+ *       retention: 40 days (EX 3456000)
  *
  * (bench/peer/peer.py, the benchmark's Python peer, writes keys of its own
  * under "peer:"; kzpulse never reads them.)  The watermark keys are
@@ -81,7 +100,7 @@
  *                                          EXPIREAT)
  *                    "h" field n           HINCRBY key field n
  *                    "z" member n          ZINCRBY key n member
- *                    "p" author ""         PFADD key author (the script adds 512
+ *                    "p" author ""         PFADD key author (authors, mauthors; the script adds 512
  *                                          per PFADD call)
  *                    "l" record ""         RPUSH key record while the list
  *                                          holds fewer than 20 (an "L" key
@@ -194,8 +213,8 @@ static const char APPLY_LUA[] =
  * Keys
  * ------------------------------------------------------------------------ */
 
-const int64_t agg_redis_width[5] = {AGG_MINUTE_MS, AGG_HOUR_MS, AGG_HOUR_MS, AGG_HOUR_MS,
-                                    AGG_MINUTE_MS};
+const int64_t agg_redis_width[AGG_RK_NTYPES] = {AGG_MINUTE_MS, AGG_HOUR_MS,   AGG_HOUR_MS,
+                                                AGG_HOUR_MS,   AGG_MINUTE_MS, AGG_MINUTE_MS};
 
 size_t agg_redis_key_format(char *dst, enum agg_redis_type t, int64_t bucket_ms, int sub,
                             struct kz_str dim)
@@ -216,8 +235,9 @@ size_t agg_redis_key_format(char *dst, enum agg_redis_type t, int64_t bucket_ms,
         break;
     default:
         n = snprintf(dst, AGG_REDIS_KEY_MAX,
-                     t == AGG_RK_POSTS ? AGG_REDIS_PREFIX "posts:%lld:"
-                                       : AGG_REDIS_PREFIX "authors:%lld:",
+                     t == AGG_RK_POSTS      ? AGG_REDIS_PREFIX "posts:%lld:"
+                     : t == AGG_RK_MAUTHORS ? AGG_REDIS_PREFIX "mauthors:%lld:"
+                                            : AGG_REDIS_PREFIX "authors:%lld:",
                      unit);
         if (dim.n)
             memcpy(dst + n, dim.p, dim.n);
@@ -310,6 +330,14 @@ static int gather_top(void *ctx, int64_t hour_ms, enum agg_top_kind k, struct kz
 static int gather_author(void *ctx, int64_t hour_ms, struct kz_str dim, struct kz_str author)
 {
     struct agg_redis_op op = {hour_ms, dim, author, 0, AGG_RK_AUTHORS, 0, 0};
+
+    return op_add(ctx, op);
+}
+
+static int gather_minute_author(void *ctx, int64_t minute_ms, struct kz_str dim,
+                                struct kz_str author)
+{
+    struct agg_redis_op op = {minute_ms, dim, author, 0, AGG_RK_MAUTHORS, 0, 0};
 
     return op_add(ctx, op);
 }
@@ -468,7 +496,7 @@ static int encode(struct agg_redis_store *s, const struct agg_position *pos, siz
         const struct agg_redis_op *op = &s->ops[i];
 
         if (i == 0 || op_key_cmp(&s->ops[i - 1], op) != 0) {
-            static const char sel[] = "HHZPL"; /* by enum agg_redis_type */
+            static const char sel[] = "HHZPLP"; /* by enum agg_redis_type */
             int64_t at;
             char *p;
             size_t n;
@@ -537,6 +565,7 @@ static int redis_apply(void *self, const struct agg_batch *b, const struct agg_p
     if ((rc = agg_batch_foreach_count(b, gather_count, s)) ||
         (rc = agg_batch_foreach_top(b, gather_top, s)) ||
         (rc = agg_batch_foreach_author(b, gather_author, s)) ||
+        (rc = agg_batch_foreach_minute_author(b, gather_minute_author, s)) ||
         (rc = agg_batch_foreach_sample(b, gather_sample, s)))
         return agg_errf(err, errlen, rc, "apply: collecting %zu keys: %s (nothing applied)",
                         agg_batch_keys(b), kz_strerror(rc));
@@ -682,6 +711,7 @@ int agg_store_redis_new(const struct agg_redis_config *cfg, struct agg_store **o
     s->ttl_s[AGG_RK_MINUTE] = cfg->minute_ttl_s;
     s->ttl_s[AGG_RK_HOUR] = s->ttl_s[AGG_RK_TOP] = s->ttl_s[AGG_RK_AUTHORS] = cfg->hour_ttl_s;
     s->ttl_s[AGG_RK_POSTS] = cfg->minute_ttl_s; /* samples live as long as their minute */
+    s->ttl_s[AGG_RK_MAUTHORS] = cfg->minute_ttl_s;
     c->timeout.tv_sec = cfg->timeout_ms / 1000;
     c->timeout.tv_usec = (cfg->timeout_ms % 1000) * 1000;
     if ((rc = agg_redis_connect(c, err, errlen))) {

@@ -9,8 +9,9 @@
  * evaluator).  Everything here but alerts_baseline_read() and the secret
  * loader is a pure function of its arguments.
  *
- * How the evaluator (to come: `kzpulse alerts --redis URL --group G`) is meant
- * to call it, once a minute and again as posts arrive:
+ * How the evaluator (eval.c; driven by loop.c for `kzpulse alerts --redis URL
+ * --group G` and `replay --alerts`) calls it, once a minute and again as
+ * posts arrive:
  *   1. alerts_rules_load() once (and on SIGHUP), with the gazetteer's region
  *      callback; each enabled rule gives its keys: overall, each known
  *      region (region = "any", alerts_regions.each) or the listed ones, and
@@ -37,6 +38,7 @@
 #ifndef KZ_ALERTS_H
 #define KZ_ALERTS_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -392,5 +394,183 @@ int alerts_webhook_sign(const struct alerts_secret *key, const char *msg_id, int
 int alerts_webhook_verify(const struct alerts_secret *key, const char *msg_id, int64_t ts_s,
                           const char *body, size_t n, const char *header, int64_t now_s,
                           int64_t tolerance_s);
+
+/* ---------------------------------------------------------------------------
+ * The evaluator (eval.c): every enabled rule's keys, minute by minute
+ * ------------------------------------------------------------------------ */
+
+/* An event to publish: the record (its strings borrowed for the call) and its
+ * JSON.  Return 1 when published, 0 when it was not this process's to
+ * publish (another evaluator claimed it), or a negative KZ_E*: then the
+ * evaluation of that minute is not taken and the next call retries it. */
+typedef int (*alerts_emit_fn)(void *ctx, enum alerts_event ev, const struct alerts_record *rec,
+                              const char *json);
+
+struct alerts_eval_config {
+    const struct alerts_rules *rules;     /* borrowed for the evaluator's life */
+    const struct alerts_regions *regions; /* NULL: alerts_regions_iso */
+    struct agg_store *store;              /* borrowed */
+    alerts_offset_fn off;                 /* NULL: alerts_offset_almaty */
+    void *offctx;
+    alerts_emit_fn emit;
+    void *emit_ctx;
+    bool frozen; /* the store no longer changes (a replay): counts are read a day at a time */
+};
+
+struct alerts_eval_stats {
+    uint64_t evaluations; /* (key, minute) judged with a baseline */
+    uint64_t skipped;     /* (key, minute) under min_count: no baseline read */
+    uint64_t events;      /* events handed to emit */
+    uint64_t published;   /* of which emit published */
+};
+
+struct alerts_eval;
+
+/*
+ * Make an evaluator: one key per enabled rule and region (alerts_rule_dim()).
+ * A rule the store cannot count (term_surge, hashtag_surge: terms are kept
+ * per hour only) is refused, KZ_EUNSUPPORTED with a message naming it;
+ * KZ_EINVAL for a missing store, rules or emit.  0 and *out otherwise.
+ */
+int alerts_eval_new(const struct alerts_eval_config *cfg, struct alerts_eval **out, char *err,
+                    size_t errlen);
+void alerts_eval_free(struct alerts_eval *e);
+/* Would alerts_eval_new() take these rules?  Its answer and message, with no
+ * store needed (a command checks before it connects anywhere). */
+int alerts_eval_check(const struct alerts_rules *rules, const struct alerts_regions *regions,
+                      char *err, size_t errlen);
+/* The topics the rules name (topic rules' subject, stance_share's of =
+ * "topic:<t>") against the ones the lexicons know (known(ctx, name): 1
+ * known): 0, or KZ_EINVAL with "rule ID (line N): topic \"x\" is not a
+ * topic the lexicons know" for the first that is not. */
+int alerts_rules_check_topics(const struct alerts_rules *rules,
+                              int (*known)(void *ctx, const char *topic), void *ctx, char *err,
+                              size_t errlen);
+/* A line on f for each enabled rule that can never fire because the store
+ * keeps no per-minute authors for it (min_authors > 0 on a topic or stance
+ * rule); returns how many. */
+int alerts_rules_warn(const struct alerts_rules *rules, FILE *f, const char *prefix);
+size_t alerts_eval_keys(const struct alerts_eval *e);
+void alerts_eval_stats(const struct alerts_eval *e, struct alerts_eval_stats *out);
+
+/*
+ * Evaluate the window ending with the minute starting at minute_ms for every
+ * key.  final: the group's watermark passed the minute; each key takes each
+ * minute once, in order (an older or repeated minute is skipped), and only
+ * final minutes resolve.  Early (!final): a look at a partial minute on a
+ * copy of the key's state that may fire or update (so a burst fires within a
+ * minute) and is replaced by the final evaluations when they catch up.  An
+ * event goes through emit once per (id, event, last minute) in this process.
+ * 0, or the store's or emit's error (the keys not yet done retry the minute
+ * on the next call; those done are not repeated).
+ */
+int alerts_eval_minute(struct alerts_eval *e, int64_t minute_ms, bool final, char *err,
+                       size_t errlen);
+
+/*
+ * Restore a key's state from a record this or another evaluator published
+ * (its JSON, as alerts_record_json() wrote it), newest first: the first
+ * record seen for a key sets it -- firing (an open alert: it is not fired
+ * again, its final minutes continue it) or resolved (cooling down) -- and
+ * older ones are ignored.  1 taken, 0 ignored (older, or a key this rule set
+ * does not have), KZ_EDECODE (not a record).
+ */
+int alerts_eval_restore(struct alerts_eval *e, const char *json, size_t n);
+
+/* The newest minute every key has taken final (INT64_MIN before any). */
+int64_t alerts_eval_final_ms(const struct alerts_eval *e);
+
+/* ---------------------------------------------------------------------------
+ * The alert stream in Redis (stream.c): claim once, publish once
+ * ------------------------------------------------------------------------ */
+
+#define ALERTS_STREAM_KEY "kzp:v2:alerts"
+#define ALERTS_CLAIM_PREFIX "kzp:v2:alerts:claim:"
+#define ALERTS_CLAIM_TTL_S 3456000 /* 40 days */
+#define ALERTS_STREAM_MAXLEN 100000
+
+struct alerts_stream;
+
+/* Where the stream is (redis://...: agg_redis_parse_url; password, when not
+ * NULL, instead of the URL's); nothing is connected until the first call.
+ * 0, KZ_EINVAL (bad URL) or KZ_ENOMEM. */
+int alerts_stream_open(const char *url, const char *password, int timeout_ms,
+                       struct alerts_stream **out, char *err, size_t errlen);
+void alerts_stream_close(struct alerts_stream *s);
+
+/*
+ * One Redis EVAL: SET kzp:v2:alerts:claim:<id>:<event>:<last_minute_ms> 1 NX
+ * EX 3456000 and, only if it was set, XADD kzp:v2:alerts MAXLEN ~ 100000 *
+ * id <id> event <firing|update|resolved> record <json>.  1 published by this
+ * call, 0 claimed before (by any evaluator), KZ_EAGAIN (Redis unreachable:
+ * retry; the connection is remade on the next call) or KZ_EIO.
+ */
+int alerts_stream_publish(struct alerts_stream *s, const char *id, enum alerts_event ev,
+                          int64_t last_minute_ms, const char *json, size_t n, char *err,
+                          size_t errlen);
+
+/* The newest `max` records of the stream (XREVRANGE), newest first, each
+ * handed to fn (a non-zero return stops).  0 or KZ_EAGAIN / KZ_EIO. */
+int alerts_stream_recent(struct alerts_stream *s, size_t max,
+                         int (*fn)(void *ctx, const char *json, size_t n), void *ctx, char *err,
+                         size_t errlen);
+
+/* ---------------------------------------------------------------------------
+ * Drivers (loop.c): the live evaluator over Redis, and a replay's
+ * ------------------------------------------------------------------------ */
+
+struct alerts_live_config {
+    const struct alerts_rules *rules;     /* borrowed */
+    const struct alerts_regions *regions; /* NULL: alerts_regions_iso */
+    struct agg_store *store;              /* the Redis store, borrowed */
+    struct alerts_stream *stream;         /* borrowed */
+    const char *group;                    /* whose watermark makes minutes final */
+    FILE *out;           /* firing and resolved records this process published, JSON lines */
+    FILE *log;           /* one line per problem (Redis away, ...) */
+    int interval_ms;     /* between two early looks; default 5000 */
+    int64_t backfill_ms; /* final minutes taken before the first watermark; default 1 h */
+    volatile sig_atomic_t *stop; /* non-zero: return at the next step */
+    /* SIGHUP: when *reload is non-zero the loop clears it and calls load for
+     * new rules: 0 and *out (the loop's from then on), or non-zero with the
+     * reason said already -- the rules in force stay.  NULL: never. */
+    volatile sig_atomic_t *reload;
+    int (*load)(void *ctx, struct alerts_rules **out);
+    void *load_ctx;
+};
+
+/*
+ * Run until *stop: restore the keys' states from the stream's newest
+ * records, then every interval_ms take every minute the group's watermark
+ * (agg_store_watermark, members live within 30 s) has passed final, and look
+ * early at the minutes after it up to the wall clock's.  Redis away (at the
+ * start or any time later) is a line on log and a retry with backoff (1 s
+ * doubling to 30 s), never an exit.  On *reload, new rules (c->load) take
+ * over at the next minute to take final: their keys' states are read back
+ * from the stream, as at a start.  0 when stopped; KZ_ENOMEM, or the
+ * evaluator's refusal of the rules (alerts_eval_new), with err.
+ */
+int alerts_live_run(const struct alerts_live_config *c, char *err, size_t errlen);
+
+/*
+ * A replay's evaluation: the store holds every post of the archives
+ * (frozen), so each minute from its first to its last, and then as many
+ * empty minutes as the longest window and resolve_after need, is taken
+ * final, in order -- as a live evaluator whose watermark passes each minute
+ * in turn.  Each firing and resolved record goes to out as a JSON line
+ * (updates are left out); *nevents counts them.  0, or the store's or the evaluator's error with
+ * err.
+ */
+int alerts_replay_run(const struct alerts_rules *rules, const struct alerts_regions *regions,
+                      struct agg_store *store, FILE *out, uint64_t *nevents, char *err,
+                      size_t errlen);
+
+/* The shipped rules beside a data directory's lexicons: DIR/../alerts/
+ * default.rules for lexicons DIR (pipeline_data_default's), written to
+ * path.  0 when that file is readable, else KZ_ENOTFOUND (path still says
+ * where it was looked for). */
+int alerts_rules_default(const char *lexicons_dir, char *path, size_t n);
+/* An alerts_diag_fn printing "file:line:col: msg" (or "file: msg" for line
+ * 0) to ctx, a FILE *. */
+void alerts_diag_print(void *ctx, const char *file, int line, int col, const char *msg);
 
 #endif /* KZ_ALERTS_H */

@@ -1,24 +1,38 @@
 /*
- * cmd_alerts.c -- `kzpulse alerts`: for now, --check-rules FILE.
+ * cmd_alerts.c -- `kzpulse alerts`: the live evaluator over Redis, and
+ * --check-rules FILE.
  *
- * Validates an alert rules file with the same parser the evaluator will use
- * (alerts_rules_load, the ISO 3166-2:KZ region list until the gazetteer plugs
- * in) and prints either "FILE: OK" with one line per rule, or every error as
- * FILE:LINE:COL: message on stderr, then a count; exit 0 or 2.  The
- * long-running evaluator over Redis (--redis, --group, --rules) comes next.
+ * The wiring only; the machinery is alerts/ (eval.c, stream.c, loop.c).
+ * --check-rules validates a rules file with the evaluator's parser
+ * (alerts_rules_load, the ISO 3166-2:KZ region list) and prints either
+ * "FILE: OK" with one line per rule, or every error as FILE:LINE:COL: message
+ * on stderr, then a count; exit 0 or 2.
+ * --redis URL --group G [--rules FILE] runs the evaluator until SIGTERM or
+ * SIGINT (exit 0): the rules (default: the shipped alerts/default.rules,
+ * found beside the shipped lexicons), the regions of the shipped gazetteer
+ * (else the built-in ISO list), the Redis store (Redis away at the start is
+ * retried, as later), the alert stream, and alerts_live_run().  SIGHUP reads
+ * the rules again (a file with mistakes is said and the rules in force
+ * stay).  The records this process published go to stdout or --alerts-out
+ * FILE.
  */
-#include <stdio.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 #include "alerts.h"
 #include "cli.h"
 
-static void print_diag(void *ctx, const char *file, int line, int col, const char *msg)
+static volatile sig_atomic_t g_stop, g_reload;
+
+static void on_signal(int sig)
 {
-    (void)ctx;
-    if (line > 0)
-        fprintf(stderr, "%s:%d:%d: %s\n", file, line, col, msg);
+    if (sig == SIGHUP)
+        g_reload = 1;
     else
-        fprintf(stderr, "%s: %s\n", file, msg);
+        g_stop = 1;
 }
 
 static const char *scope_text(const struct alerts_rule *r, char *buf, size_t len)
@@ -34,32 +48,19 @@ static const char *scope_text(const struct alerts_rule *r, char *buf, size_t len
     return buf;
 }
 
-int kz_cmd_alerts(struct kz_config *cfg, char **args, int nargs)
+static int check_rules(const char *path)
 {
-    if (!cfg->alerts_check) {
-        fprintf(stderr, "kzpulse alerts: --check-rules FILE is required (the evaluator over "
-                        "Redis is not built yet; see kzpulse alerts --help)\n");
-        return KZ_EXIT_USAGE;
-    }
-    if (nargs) {
-        fprintf(stderr,
-                "kzpulse alerts: unexpected argument \"%s\" (usage: kzpulse alerts "
-                "--check-rules FILE)\n",
-                args[0]);
-        return KZ_EXIT_USAGE;
-    }
     struct alerts_rules *rules;
-    long n = alerts_rules_load(cfg->alerts_check, NULL, print_diag, NULL, &rules);
+    long n = alerts_rules_load(path, NULL, alerts_diag_print, stderr, &rules);
     if (n < 0) {
-        fprintf(stderr, "kzpulse alerts: %s: %s\n", cfg->alerts_check, kz_strerror((int)n));
+        fprintf(stderr, "kzpulse alerts: %s: %s\n", path, kz_strerror((int)n));
         return KZ_EXIT_FAIL;
     }
     if (n > 0) {
-        fprintf(stderr, "kzpulse alerts: %ld error%s in %s\n", n, n == 1 ? "" : "s",
-                cfg->alerts_check);
+        fprintf(stderr, "kzpulse alerts: %ld error%s in %s\n", n, n == 1 ? "" : "s", path);
         return KZ_EXIT_USAGE;
     }
-    printf("%s: OK, %zu rule%s\n", cfg->alerts_check, rules->n, rules->n == 1 ? "" : "s");
+    printf("%s: OK, %zu rule%s\n", path, rules->n, rules->n == 1 ? "" : "s");
     for (size_t i = 0; i < rules->n; i++) {
         const struct alerts_rule *r = &rules->rules[i];
         char regions[256];
@@ -71,4 +72,207 @@ int kz_cmd_alerts(struct kz_config *cfg, char **args, int nargs)
     }
     alerts_rules_free(rules);
     return KZ_EXIT_OK;
+}
+
+/* The regions of the shipped gazetteer (names in Kazakh), else NULL: the
+ * built-in ISO 3166-2:KZ list.  *data_err says why there is no data dir. */
+static struct pipeline_regions *load_regions(struct kz_config *cfg, int *data_rc, char *err,
+                                             size_t errlen)
+{
+    struct nlp_gazetteer *g = NULL;
+    struct pipeline_regions *r = NULL;
+
+    if ((*data_rc = pipeline_data_default(cfg, err, errlen)) || !cfg->lexicons)
+        return NULL;
+    if (pipeline_gazetteer_load(cfg->lexicons, &g, err, errlen))
+        return NULL;
+    if (pipeline_regions_new(g, NLP_NAMES_KK, &r) || !pipeline_regions_count(r)) {
+        pipeline_regions_free(r);
+        r = NULL;
+    }
+    nlp_gazetteer_free(g);
+    return r;
+}
+
+/* The rules of --rules, else the shipped ones; an exit code. */
+static int load_rules(struct kz_config *cfg, const char *cmd, int data_rc, const char *data_err,
+                      const struct alerts_regions *regions, struct alerts_rules **out)
+{
+    char path[4096];
+    const char *file = cfg->alerts_rules;
+
+    *out = NULL;
+    if (!file) {
+        if (data_rc) {
+            fprintf(stderr, "kzpulse %s: no --rules, and no shipped rules: %s\n", cmd, data_err);
+            return data_rc == KZ_ENOMEM ? KZ_EXIT_FAIL : KZ_EXIT_USAGE;
+        }
+        if (alerts_rules_default(cfg->lexicons, path, sizeof(path))) {
+            fprintf(stderr, "kzpulse %s: no --rules, and no shipped rules at %s\n", cmd, path);
+            return KZ_EXIT_USAGE;
+        }
+        file = path;
+    }
+    long n = alerts_rules_load(file, regions, alerts_diag_print, stderr, out);
+    if (n < 0) {
+        fprintf(stderr, "kzpulse %s: %s: %s\n", cmd, file, kz_strerror((int)n));
+        return KZ_EXIT_FAIL;
+    }
+    if (n > 0) {
+        fprintf(stderr, "kzpulse %s: %ld error%s in %s\n", cmd, n, n == 1 ? "" : "s", file);
+        return KZ_EXIT_USAGE;
+    }
+    return KZ_EXIT_OK;
+}
+
+/* Where the rules come from, at the start and on SIGHUP. */
+struct rules_src {
+    struct kz_config *cfg;
+    const struct alerts_regions *regions;
+    int data_rc;
+    const char *data_err;
+};
+
+/* The rules, checked as the evaluator will take them: the file, the topics
+ * against the lexicons', the kinds the store can count; a warning for rules
+ * that cannot fire.  An exit code; every problem said on stderr. */
+static int rules_ready(struct rules_src *src, struct alerts_rules **out)
+{
+    struct kz_config *cfg = src->cfg;
+    char err[768];
+    int status;
+
+    if ((status = load_rules(cfg, "alerts", src->data_rc, src->data_err, src->regions, out)))
+        return status;
+    if (!src->data_rc && cfg->lexicons) { /* the topics the rules name, against the lexicons' */
+        struct nlp_lexicon *lex = NULL;
+        int bad = 0;
+        if (!pipeline_lexicons_load(cfg->lexicons, &lex, err, sizeof(err)))
+            bad = alerts_rules_check_topics(*out, pipeline_topic_known, lex, err, sizeof(err));
+        nlp_lexicon_free(lex);
+        if (bad)
+            goto refused;
+    }
+    if (alerts_eval_check(*out, src->regions, err, sizeof(err)))
+        goto refused;
+    alerts_rules_warn(*out, stderr, "kzpulse alerts");
+    return KZ_EXIT_OK;
+refused:
+    fprintf(stderr, "kzpulse alerts: %s\n", err);
+    alerts_rules_free(*out);
+    *out = NULL;
+    return KZ_EXIT_USAGE;
+}
+
+static int reload_rules(void *ctx, struct alerts_rules **out)
+{
+    return rules_ready(ctx, out);
+}
+
+/* The Redis store, retried until Redis answers or a signal stops us. */
+static int open_store(const struct kz_config *cfg, struct agg_store **out)
+{
+    char err[768];
+    int backoff = 1;
+
+    for (;;) {
+        int rc = pipeline_redis_open(cfg, out, err, sizeof(err));
+        if (!rc)
+            return KZ_EXIT_OK;
+        if (rc != KZ_EAGAIN) {
+            fprintf(stderr, "kzpulse alerts: --redis: %s\n", err);
+            return rc == KZ_EINVAL ? KZ_EXIT_USAGE : KZ_EXIT_FAIL;
+        }
+        fprintf(stderr, "kzpulse alerts: --redis: %s; retrying in %d s\n", err, backoff);
+        for (int i = 0; i < backoff * 10 && !g_stop; i++) {
+            struct timespec ts = {0, 100000000L};
+            nanosleep(&ts, NULL);
+        }
+        if (g_stop)
+            return KZ_EXIT_OK;
+        backoff = backoff * 2 > 30 ? 30 : backoff * 2;
+    }
+}
+
+int kz_cmd_alerts(struct kz_config *cfg, char **args, int nargs)
+{
+    struct alerts_rules *rules = NULL;
+    struct agg_store *store = NULL;
+    struct alerts_stream *stream = NULL;
+    struct pipeline_regions *preg = NULL;
+    FILE *out = stdout;
+    char err[768], data_err[768] = "";
+    int status, data_rc = 0;
+
+    if (nargs) {
+        fprintf(stderr, "kzpulse alerts: unexpected argument \"%s\" (see kzpulse alerts --help)\n",
+                args[0]);
+        return KZ_EXIT_USAGE;
+    }
+    if (cfg->alerts_check)
+        return check_rules(cfg->alerts_check);
+    const char *missing = !cfg->redis ? "--redis" : !cfg->group ? "--group" : NULL;
+    if (missing) {
+        fprintf(stderr,
+                "kzpulse alerts: %s is required (or --check-rules FILE; see kzpulse alerts "
+                "--help)\n",
+                missing);
+        return KZ_EXIT_USAGE;
+    }
+    preg = load_regions(cfg, &data_rc, data_err, sizeof(data_err));
+    struct alerts_regions regions = {pipeline_regions_lookup, pipeline_regions_each, preg};
+    struct rules_src src = {cfg, preg ? &regions : NULL, data_rc, data_err};
+    if ((status = rules_ready(&src, &rules)))
+        goto out;
+    if (cfg->alerts_out && !(out = fopen(cfg->alerts_out, "a"))) {
+        fprintf(stderr, "kzpulse alerts: --alerts-out: cannot write %s: %s\n", cfg->alerts_out,
+                strerror(errno));
+        status = KZ_EXIT_USAGE;
+        goto out;
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    if ((status = open_store(cfg, &store)) || g_stop)
+        goto out;
+    char pw[512];
+    int has_pw = pipeline_redis_password(cfg, pw, sizeof(pw), err, sizeof(err));
+    if (has_pw < 0 ||
+        alerts_stream_open(cfg->redis, has_pw ? pw : NULL, 2000, &stream, err, sizeof(err))) {
+        memset(pw, 0, sizeof(pw));
+        fprintf(stderr, "kzpulse alerts: --redis: %s\n", err);
+        status = KZ_EXIT_USAGE;
+        goto out;
+    }
+    memset(pw, 0, sizeof(pw));
+    struct alerts_live_config lc = {
+        .rules = rules,
+        .regions = src.regions,
+        .store = store,
+        .stream = stream,
+        .group = cfg->group,
+        .out = out,
+        .log = stderr,
+        .interval_ms = cfg->alerts_interval_ms,
+        .stop = &g_stop,
+        .reload = &g_reload,
+        .load = reload_rules,
+        .load_ctx = &src,
+    };
+    int rc = alerts_live_run(&lc, err, sizeof(err));
+    if (rc) {
+        fprintf(stderr, "kzpulse alerts: %s\n", err);
+        status = rc == KZ_ENOMEM ? KZ_EXIT_FAIL : KZ_EXIT_USAGE;
+    }
+out:
+    alerts_stream_close(stream);
+    agg_store_free(store);
+    alerts_rules_free(rules);
+    pipeline_regions_free(preg);
+    if (out != stdout && fclose(out) && !status)
+        status = KZ_EXIT_FAIL;
+    return status;
 }

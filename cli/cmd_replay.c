@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alerts.h"
 #include "cli.h"
 
 /* Run one file through the pipeline.  Returns KZ_EXIT_OK, KZ_EXIT_USAGE for a
@@ -25,6 +26,100 @@ static int replay_file(struct pipeline *p, const char *path)
     return rc == 0 ? KZ_EXIT_OK : rc == PIPELINE_BAD_SOURCE ? KZ_EXIT_USAGE : KZ_EXIT_FAIL;
 }
 
+/* --alerts: the rules, their regions and their output, made ready before a
+ * single post is read (a mistake in the rules must not wait for the end of
+ * a year's archives). */
+struct replay_alerts {
+    struct alerts_rules *rules;
+    struct pipeline_regions *preg;
+    struct alerts_regions regions;
+    const struct alerts_regions *reg;
+    FILE *out;
+};
+
+static void replay_alerts_free(struct replay_alerts *a)
+{
+    alerts_rules_free(a->rules);
+    pipeline_regions_free(a->preg);
+    if (a->out && a->out != stdout)
+        fclose(a->out);
+    memset(a, 0, sizeof(*a));
+}
+
+/* An exit code; a is ready to run on KZ_EXIT_OK. */
+static int replay_alerts_prepare(struct kz_config *cfg, const struct pipeline *p,
+                                 struct replay_alerts *a)
+{
+    const struct nlp_gazetteer *gaz = pipeline_gazetteer(p);
+    const struct nlp_lexicon *lex = pipeline_lexicon(p);
+    char path[4096], err[768];
+    const char *file = cfg->alerts_rules;
+
+    memset(a, 0, sizeof(*a));
+    if (!file) {
+        if (alerts_rules_default(cfg->lexicons, path, sizeof(path))) {
+            fprintf(stderr, "kzpulse replay: --alerts: no --rules, and no shipped rules at %s\n",
+                    path);
+            return KZ_EXIT_USAGE;
+        }
+        file = path;
+    }
+    /* the pipeline's gazetteer, the one its posts' regions come from */
+    if (gaz && pipeline_regions_new(gaz, NLP_NAMES_KK, &a->preg) == KZ_ENOMEM) {
+        fprintf(stderr, "kzpulse replay: out of memory\n");
+        return KZ_EXIT_FAIL;
+    }
+    a->regions = (struct alerts_regions){pipeline_regions_lookup, pipeline_regions_each, a->preg};
+    a->reg = pipeline_regions_count(a->preg) ? &a->regions : NULL;
+    long nerr = alerts_rules_load(file, a->reg, alerts_diag_print, stderr, &a->rules);
+    if (nerr) {
+        fprintf(stderr, "kzpulse replay: --rules: %ld error%s in %s\n", nerr < 0 ? 1 : nerr,
+                nerr == 1 ? "" : "s", file);
+        return nerr < 0 && nerr != KZ_EIO ? KZ_EXIT_FAIL : KZ_EXIT_USAGE;
+    }
+    if ((lex && alerts_rules_check_topics(a->rules, pipeline_topic_known, (void *)lex, err,
+                                          sizeof(err))) ||
+        alerts_eval_check(a->rules, a->reg, err, sizeof(err))) {
+        fprintf(stderr, "kzpulse replay: --rules: %s\n", err);
+        return KZ_EXIT_USAGE;
+    }
+    alerts_rules_warn(a->rules, stderr, "kzpulse replay");
+    a->out = stdout;
+    if (cfg->alerts_out && !(a->out = fopen(cfg->alerts_out, "w"))) {
+        fprintf(stderr, "kzpulse replay: --alerts-out: cannot write %s: %s\n", cfg->alerts_out,
+                strerror(errno));
+        return KZ_EXIT_USAGE;
+    }
+    return KZ_EXIT_OK;
+}
+
+/* The rules over the store the archives filled; an exit code. */
+static int replay_alerts_run(struct kz_config *cfg, struct agg_store *store,
+                             struct replay_alerts *a)
+{
+    char err[768];
+    uint64_t n = 0;
+    int status = KZ_EXIT_OK;
+
+    int rc = alerts_replay_run(a->rules, a->reg, store, a->out, &n, err, sizeof(err));
+    if (rc) {
+        fprintf(stderr, "kzpulse replay: --alerts: %s\n", err);
+        status = rc == KZ_EUNSUPPORTED || rc == KZ_EINVAL ? KZ_EXIT_USAGE : KZ_EXIT_FAIL;
+    }
+    if (a->out != stdout) {
+        FILE *f = a->out;
+        a->out = NULL;
+        if (fclose(f) && !status) {
+            fprintf(stderr, "kzpulse replay: --alerts-out %s: %s\n", cfg->alerts_out,
+                    strerror(errno));
+            status = KZ_EXIT_FAIL;
+        }
+    }
+    fprintf(stderr, "kzpulse replay: %llu alert record%s\n", (unsigned long long)n,
+            n == 1 ? "" : "s");
+    return status;
+}
+
 int kz_cmd_replay(struct kz_config *cfg, char **files, int nfiles)
 {
     int status = KZ_EXIT_OK, rc;
@@ -33,6 +128,7 @@ int kz_cmd_replay(struct kz_config *cfg, char **files, int nfiles)
     struct agg_store *store = NULL;
     struct pipeline *p = NULL;
     struct agg_zone *zone = NULL;
+    struct replay_alerts alerts = {0};
 
     if (nfiles == 0) {
         fprintf(stderr, "kzpulse replay: no input files (give FILE... or - for stdin; see "
@@ -76,6 +172,8 @@ int kz_cmd_replay(struct kz_config *cfg, char **files, int nfiles)
         status = rc == KZ_ENOMEM ? KZ_EXIT_FAIL : KZ_EXIT_USAGE;
         goto out;
     }
+    if (cfg->alerts && (status = replay_alerts_prepare(cfg, p, &alerts)))
+        goto out;
 
     for (int i = 0; i < nfiles && status != KZ_EXIT_FAIL; i++) {
         int s = replay_file(p, files[i]);
@@ -90,6 +188,8 @@ int kz_cmd_replay(struct kz_config *cfg, char **files, int nfiles)
         fprintf(stderr, "kzpulse replay: %s: %s\n", cfg->dead_letters, strerror(errno));
         status = KZ_EXIT_FAIL;
     }
+    if (status != KZ_EXIT_FAIL && cfg->alerts && (rc = replay_alerts_run(cfg, store, &alerts)))
+        status = rc;
     if (status != KZ_EXIT_FAIL) {
         struct pipeline_report in = {
             .store = store,
@@ -113,6 +213,7 @@ int kz_cmd_replay(struct kz_config *cfg, char **files, int nfiles)
         }
     }
 out:
+    replay_alerts_free(&alerts);
     pipeline_free(p);
     agg_store_free(store);
     agg_zone_free(zone);

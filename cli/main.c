@@ -43,9 +43,9 @@
 /* Only replay writes a dead-letter file: run sends dead letters to <topic>.dlq,
  * and query's archives are read for counting only. */
 static const struct kz_cmd_opt replay_opts[] = {
-    OPT(HELP),   OPT(CONFIG), INGEST_OPTS, OPT(DEAD_LETTERS), LEXICONS_OPTS, OPT(MODEL),
-    OPT(REPORT), OPT(JSON),   OPT(LIMIT),  OPT(FLUSH_POSTS),  OPT(TZ),       OPT(NAMES),
-    HIDDEN(TOP), END,
+    OPT(HELP),   OPT(CONFIG), INGEST_OPTS,     OPT(DEAD_LETTERS), LEXICONS_OPTS, OPT(MODEL),
+    OPT(REPORT), OPT(JSON),   OPT(LIMIT),      OPT(FLUSH_POSTS),  OPT(TZ),       OPT(NAMES),
+    OPT(ALERTS), OPT(RULES),  OPT(ALERTS_OUT), HIDDEN(TOP),       END,
 };
 
 static const struct kz_cmd_opt tokens_opts[] = {
@@ -150,6 +150,13 @@ static const struct kz_cmd_opt query_opts[] = {
 
 static const struct kz_cmd_opt alerts_opts[] = {
     OPT(HELP),
+    OPT(CONFIG),
+    WORDED(REDIS, "redis://HOST:PORT[/DB] holding the counters and the alert stream (required)"),
+    OPT(REDIS_PASSWORD_FILE),
+    WORDED(GROUP, "the run's consumer group whose watermark makes minutes final (required)"),
+    OPT(RULES),
+    OPT(ALERTS_OUT),
+    OPT(ALERTS_INTERVAL),
     OPT(CHECK_RULES),
     END,
 };
@@ -162,7 +169,10 @@ static const struct kz_cmd commands[] = {
      "dead-letter file with their reason; everything else is counted.  The report gives totals,\n"
      "posts per hour, posts by platform, language, region and topic, top hashtags, distinct\n"
      "authors, dead letters by reason, and the calls to action found (the newest --limit of\n"
-     "them: time, region, snippet, evidence).",
+     "them: time, region, snippet, evidence).  --alerts evaluates the alert rules (--rules,\n"
+     "default the shipped ones) minute by minute over the archives' event time and writes\n"
+     "the alerts they would have fired, with the live engine's ids, to --alerts-out FILE\n"
+     "(default stdout, before the report).",
      replay_opts, KZ_ARGS_ANY, kz_cmd_replay},
     {"query", "series|top|distinct|dims|posts ARG (--redis URL | FILE...) [options]",
      "Read a series, a top-k, a distinct count, dimension totals or sample posts from a store.",
@@ -234,11 +244,16 @@ static const struct kz_cmd commands[] = {
      "Check lexicon TSV files: fields, categories, weights, languages, duplicates.",
      "Reports every error as FILE:LINE: message.  Exit 0 when clean, 2 otherwise.", lexicon_opts,
      KZ_ARGS_ANY, kz_cmd_lexicon},
-    {"alerts", "--check-rules FILE",
-     "Check an alert rules file (the evaluator over Redis comes next).",
+    {"alerts", "--redis URL --group GROUP [--rules FILE] | --check-rules FILE",
+     "Evaluate alert rules over the Redis counters, live; or check a rules file.",
      "Rules are a TOML subset, one [rule.NAME] table per rule (README.md, \"For people who\n"
-     "wire alerts\"; the shipped defaults are alerts/default.rules).  --check-rules prints\n"
-     "FILE: OK and the rules, or every error as FILE:LINE:COL: message and exits 2.",
+     "wire alerts\"; the shipped defaults are alerts/default.rules).  With --redis and\n"
+     "--group it runs until SIGTERM/SIGINT: each minute final once the group's watermark\n"
+     "passed it, early every --interval-ms; each event claimed and added once to the stream\n"
+     "kzp:v2:alerts, whichever evaluator sees it first; the records this process published\n"
+     "as JSON lines on stdout (or --alerts-out FILE).  Redis away: retried, never an exit.\n"
+     "--check-rules prints FILE: OK and the rules, or every error as FILE:LINE:COL: message\n"
+     "and exits 2.",
      alerts_opts, KZ_ARGS_ANY, kz_cmd_alerts},
 };
 

@@ -35,6 +35,7 @@ void kz_config_init(struct kz_config *c)
     c->train_epochs = 30;
     c->train_l2 = 1e-4;
     c->train_hash_bits = 18;
+    c->alerts_interval_ms = 5000;
 }
 
 void kz_config_free(struct kz_config *c)
@@ -47,6 +48,8 @@ void kz_config_free(struct kz_config *c)
     free(c->train_label);
     free(c->train_out);
     free(c->alerts_check);
+    free(c->alerts_rules);
+    free(c->alerts_out);
     free(c->brokers);
     free(c->group);
     free(c->redis);

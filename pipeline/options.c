@@ -519,6 +519,19 @@ const struct kz_option kz_options[KZ_OPT_COUNT] = {
     [OPT_CHECK_RULES] = {"check-rules", 0, "FILE",
         "validate a rules file: OK, or every error as FILE:LINE:COL: message (exit 2)",
         set_str, F(char *, alerts_check), 1, 0, "a rules file", NULL},
+    [OPT_RULES] = {"rules", 0, "FILE",
+        "alert rules (default: the shipped alerts/default.rules)",
+        set_str, F(char *, alerts_rules), 1, 0, "a rules file", NULL},
+    [OPT_ALERTS] = {"alerts", 0, NULL,
+        "evaluate the alert rules over the archives' event time (JSON lines: --alerts-out)",
+        set_on, F(int, alerts), 0, 0, NULL, NULL},
+    [OPT_ALERTS_OUT] = {"alerts-out", 0, "FILE",
+        "write the alert records, JSON lines, to FILE (default stdout)",
+        set_str, F(char *, alerts_out), 1, 0, "a file path", NULL},
+    [OPT_ALERTS_INTERVAL] = {"interval-ms", 0, "MS",
+        "ms between two early looks at the partial minutes (default 5000)",
+        set_int, F(int, alerts_interval_ms), 100, 3600000, "milliseconds from 100 to 3600000",
+        NULL},
 };
 /* clang-format on */
 

@@ -93,6 +93,10 @@ struct kz_config {
     int train_target_features; /* train: word x named-side features; default 0 */
     int train_refit;           /* train: refit on all posts after early stopping; default 0 */
     char *alerts_check;        /* alerts --check-rules: the rules file to validate */
+    char *alerts_rules;        /* alerts, replay --alerts: rules; NULL = the shipped defaults */
+    int alerts;                /* replay --alerts: evaluate the rules over the archives */
+    char *alerts_out;          /* alerts, replay --alerts: JSON lines file; NULL = stdout */
+    int alerts_interval_ms;    /* alerts: ms between early looks; default 5000 */
 };
 
 void kz_config_init(struct kz_config *c);
@@ -166,6 +170,10 @@ enum kz_opt_id {
     OPT_LEARN_RATE_OLD, /* train's --rate, hidden: --learn-rate */
     OPT_NAMES,
     OPT_CHECK_RULES,
+    OPT_RULES,
+    OPT_ALERTS,
+    OPT_ALERTS_OUT,
+    OPT_ALERTS_INTERVAL,
     KZ_OPT_COUNT
 };
 
@@ -327,6 +335,22 @@ const struct nlp_gazetteer *pipeline_gazetteer(const struct pipeline *p);
 /* Read DIR/gazetteer.tsv alone (query --redis names regions without compiling
  * the lexicons).  Returns 0, KZ_EIO or KZ_EINVAL (err: file:line) or KZ_ENOMEM. */
 int pipeline_gazetteer_load(const char *dir, struct nlp_gazetteer **out, char *err, size_t errlen);
+
+/* The gazetteer's regions (not its towns), codes and names in lang, copied:
+ * for alert rules (the callbacks have the shape of alerts.h's struct
+ * alerts_regions, ctx the object).  new: 0 or KZ_ENOMEM; the object is the
+ * caller's, freed with pipeline_regions_free, and needs g only during new. */
+struct pipeline_regions;
+int pipeline_regions_new(const struct nlp_gazetteer *g, enum nlp_names lang,
+                         struct pipeline_regions **out);
+void pipeline_regions_free(struct pipeline_regions *r);
+size_t pipeline_regions_count(const struct pipeline_regions *r);
+int pipeline_regions_lookup(void *ctx, const char *code, const char **name);
+void pipeline_regions_each(void *ctx, void (*fn)(void *arg, const char *code, const char *name),
+                           void *arg);
+/* Is topic one the lexicon (a const struct nlp_lexicon *) has a category
+ * topic/<topic> of?  1 or 0. */
+int pipeline_topic_known(void *lexicon, const char *topic);
 
 /* ---------------------------------------------------------------------------
  * Walkers: a whole source through the pipeline
@@ -601,6 +625,11 @@ struct pipeline_signals {
  */
 int pipeline_redis_open(const struct kz_config *cfg, struct agg_store **out, char *err,
                         size_t errlen);
+/* The password pipeline_redis_open() would use instead of the URL's, into
+ * pw (n bytes, at least 257): 1 given (--redis-password-file, or
+ * $REDISCLI_AUTH when the URL has none), 0 none, -1 an unreadable file (err). */
+int pipeline_redis_password(const struct kz_config *cfg, char *pw, size_t n, char *err,
+                            size_t errlen);
 
 int pipeline_stream_run(const struct kz_config *cfg, struct agg_store *store,
                         struct pipeline_signals *sig, char *err, size_t errlen);

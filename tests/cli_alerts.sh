@@ -78,10 +78,37 @@ fi
 expect 2 "$tmp/none.rules: cannot read: No such file or directory" \
     kz alerts --check-rules "$tmp/none.rules"
 expect 2 "kzpulse alerts: 1 error in $tmp/none.rules" kz alerts --check-rules "$tmp/none.rules"
-expect 2 "kzpulse alerts: --check-rules FILE is required" kz alerts
+expect 2 "kzpulse alerts: --redis is required (or --check-rules FILE" kz alerts
+expect 2 "kzpulse alerts: --group is required" kz alerts --redis redis://127.0.0.1:1
 expect 2 "unexpected argument \"extra\"" kz alerts --check-rules "$tmp/desk.rules" extra
 expect 2 "check-rules" kz alerts --check-rules
-expect 0 "usage: kzpulse alerts --check-rules FILE" kz alerts --help
+expect 0 "usage: kzpulse alerts --redis URL --group GROUP \[--rules FILE\] | --check-rules FILE" kz alerts --help
+
+# Redis away: a line on stderr and a retry, never an exit; SIGTERM stops it (exit 0).
+${KZ_WRAP:-} "$KZ_BIN" alerts --redis redis://127.0.0.1:1 --group g --rules "$tmp/desk.rules" \
+    >"$tmp/out" 2>"$tmp/err" &
+pid=$!
+for _ in $(seq 1 100); do # the second retry's line (slow under a checker)
+    grep -q "retrying in 2 s" "$tmp/err" && break
+    sleep 0.1
+done
+kill -TERM $pid
+wait $pid
+rc=$?
+if [ $rc -eq 0 ] && grep -q "kzpulse alerts: --redis: .*127.0.0.1:1.*retrying in 1 s" "$tmp/err" &&
+    grep -q "retrying in 2 s" "$tmp/err"; then
+    ok "alerts with Redis away: retries, then SIGTERM exits 0"
+else
+    fail "alerts with Redis away: exit $rc"; sed 's/^/    /' "$tmp/err" | head -5
+fi
+# Rules the evaluator cannot take: refused before Redis is touched.
+printf '[rule.t]\nkind = "term_surge"\nterm = "митинг"\n' >"$tmp/term.rules"
+expect 2 "rule t (line 1): kind term_surge is not evaluated" \
+    kz alerts --redis redis://127.0.0.1:1 --group g --rules "$tmp/term.rules"
+
+printf '[rule.p]\nkind = "topic"\ntopic = "protset"\nmin_authors = 0\n' >"$tmp/topic.rules"
+expect 2 'rule p (line 1): topic "protset" is not a topic the lexicons know' \
+    kz alerts --redis redis://127.0.0.1:1 --group g --rules "$tmp/topic.rules"
 
 [ $fails -eq 0 ] && echo "all alerts command-line checks passed"
 [ $fails -eq 0 ]

@@ -88,7 +88,7 @@ static int on_author(void *ctx, int64_t hour, struct kz_str dim, struct kz_str a
     return lines_add(ctx, buf);
 }
 
-enum what { COUNTS, TOPS, AUTHORS };
+enum what { COUNTS, TOPS, AUTHORS, MINUTE_AUTHORS };
 
 /* Compare the batch's lines of one kind with want[] (any order). */
 static void check_lines(const struct agg_batch *b, enum what w, const char *const *want,
@@ -96,9 +96,10 @@ static void check_lines(const struct agg_batch *b, enum what w, const char *cons
 {
     struct lines got = {0};
     char **sorted_want = malloc((nwant ? nwant : 1) * sizeof *sorted_want);
-    int rc = w == COUNTS ? agg_batch_foreach_count(b, on_count, &got)
-             : w == TOPS ? agg_batch_foreach_top(b, on_top, &got)
-                         : agg_batch_foreach_author(b, on_author, &got);
+    int rc = w == COUNTS    ? agg_batch_foreach_count(b, on_count, &got)
+             : w == TOPS    ? agg_batch_foreach_top(b, on_top, &got)
+             : w == AUTHORS ? agg_batch_foreach_author(b, on_author, &got)
+                            : agg_batch_foreach_minute_author(b, on_author, &got);
     size_t i, j;
 
     CHECK_EQ_INT(rc, 0);
@@ -168,6 +169,7 @@ static void test_dimensions(void)
         "region:mangystau",
         "stance:pro_ukraine",
         "mob:call",
+        "mob:call|region:mangystau",
         "stance:pro_ukraine|lang:kk",
         "topic:protest",
         "topic:protest|region:mangystau",
@@ -191,6 +193,10 @@ static void test_dimensions(void)
         HOUR_B " topic:war_ukraine tg:1001",
         HOUR_B " region:mangystau tg:1001",
     };
+    static const char *const minute_authors[] = {
+        MIN_B " mob:call tg:1001",
+        MIN_B " mob:call|region:mangystau tg:1001",
+    };
     char *want[2 * KZ_ARRAY_LEN(dims)];
     struct agg_batch *b = NULL;
 
@@ -213,6 +219,7 @@ static void test_dimensions(void)
         free(want[i]);
     CHECK_LINES(b, TOPS, tops);
     CHECK_LINES(b, AUTHORS, authors);
+    CHECK_LINES(b, MINUTE_AUTHORS, minute_authors);
     agg_batch_free(b);
 }
 

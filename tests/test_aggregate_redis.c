@@ -388,6 +388,22 @@ static size_t same_posts(struct agg_store *mem, struct agg_store *red, const cha
     return n;
 }
 
+static uint64_t same_distinct_minutes(struct agg_store *a, struct agg_store *b, const char *dim,
+                                      int64_t from, int64_t to)
+{
+    uint64_t x = 1, y = 2;
+
+    CHECK_EQ_INT(agg_store_distinct_minutes(a, dim, from, to, &x, NULL, 0), 0);
+    CHECK_EQ_INT(agg_store_distinct_minutes(b, dim, from, to, &y, NULL, 0), 0);
+    tap_checks++;
+    if (x != y) {
+        tap_failed++;
+        fprintf(stderr, "distinct minutes %s [%lld, %lld): %llu vs %llu\n", dim, (long long)from,
+                (long long)to, (unsigned long long)x, (unsigned long long)y);
+    }
+    return x;
+}
+
 static void test_compare_random(void)
 {
     static const char *const sources[N_PART] = {"posts", "posts", "posts", "posts",
@@ -464,6 +480,16 @@ static void test_compare_random(void)
             same_topk(mem, red, (enum agg_top_kind)k, BASE + 30 * MIN, BASE + 59 * MIN, 0);
         }
         CHECK(same_distinct(mem, red, "all", from, to) > 2500); /* 3000 authors */
+        /* the per-minute sketches of calls to action (mauthors keys) */
+        CHECK(same_distinct_minutes(mem, red, "mob:call", BASE, BASE + 20 * MIN) > 100);
+        same_distinct_minutes(mem, red, "mob:call", BASE + 90 * MIN, BASE + 91 * MIN);
+        for (size_t i = 0; i < KZ_ARRAY_LEN(regions); i++) {
+            if (!regions[i][0])
+                continue;
+            snprintf(prefix, sizeof prefix, "mob:call|region:%s", regions[i]);
+            CHECK(same_distinct_minutes(mem, red, prefix, BASE, BASE + 30 * MIN) > 10);
+            same_series(mem, red, AGG_MINUTE, prefix, from, to);
+        }
         for (int64_t h = BASE - 2 * HOUR; h < BASE + 6 * HOUR; h += HOUR)
             same_distinct(mem, red, "all", h, h + HOUR);
         for (size_t i = 0; i < KZ_ARRAY_LEN(topics); i++) {
@@ -620,7 +646,20 @@ static void test_ttl(void)
     post(b, now, "protest", "a1", "ttl");
     post(b, old, "protest", "a2", "ttl");
     post(b, ancient, "protest", "a3", "ttl");
+    {
+        struct agg_facts f = {
+            .ts_ms = now, .region = cs("kz-47"), .author = cs("c1"), .mobilization = 1};
+
+        CHECK_EQ_INT(agg_batch_add(b, &f), 0);
+    }
     CHECK_EQ_INT(apply(s, b, &p, 1, err, sizeof err), 0);
+    /* the per-minute sketches of calls live as long as the minute */
+    snprintf(key, sizeof key, "kzp:v2:mauthors:%lld:mob:call|region:kz-47", (long long)(m / MIN));
+    t = ttl_of(key);
+    CHECK(t > 7 * 86400 - 120 && t <= 7 * 86400);
+    CHECK_EQ_INT(rint_cmd("PFCOUNT %s", key), 1);
+    snprintf(key, sizeof key, "kzp:v2:mauthors:%lld:mob:call", (long long)(m / MIN));
+    CHECK_EQ_INT(rint_cmd("PFCOUNT %s", key), 1);
 
     snprintf(key, sizeof key, "kzp:v2:m:%lld", (long long)(m / MIN));
     t = ttl_of(key);
@@ -649,7 +688,7 @@ static void test_ttl(void)
     CHECK_EQ_INT(rint_cmd("EXISTS %s", key), 0);
     CHECK_EQ_INT(series_total(s, AGG_HOUR, "all", ancient - HOUR, ancient + HOUR), 0);
     CHECK_EQ_INT(series_total(s, AGG_HOUR, "all", old - HOUR, old + HOUR), 1);
-    CHECK_EQ_INT(series_total(s, AGG_MINUTE, "all", now - HOUR, now + HOUR), 1);
+    CHECK_EQ_INT(series_total(s, AGG_MINUTE, "all", now - HOUR, now + HOUR), 2); /* and the call */
     CHECK_EQ_INT(agg_store_redis_stats(s, &st), 0);
     /* minute of old and ancient; hour, top and authors (all, topic, region) of ancient;
      * the sample posts of old and ancient (topic and region), which expire as minutes do */

@@ -279,7 +279,80 @@ static void test_distinct(void)
     CHECK(n > 980 && n < 1020);
     CHECK_EQ_INT(agg_store_distinct(fx.s, "platform:telegram", 0, 2 * HOUR, &n, NULL, 0), 0);
     CHECK_EQ_INT(n, 0); /* not an author dimension */
+
+    /* A sketch kept sparse goes dense past 2048 registers, in the middle of
+     * a batch and across batches: the count is a dense sketch's, exactly. */
+    agg_hll_init(want);
+    for (int batch = 0; batch < 3; batch++) {
+        agg_batch_reset(fx.b);
+        for (int i = batch * 2000; i < (batch + 1) * 2000; i++) {
+            int len = snprintf(author, sizeof author, "kk:%d", i);
+
+            post(fx.b, 5 * HOUR + 10 * MIN, "vk", "kz-47", "protest", NULL, author, NULL);
+            agg_hll_add(want, author, (size_t)len);
+        }
+        CHECK_EQ_INT(apply(fx.s, fx.b, NULL, 0), 0);
+        CHECK_EQ_INT(agg_store_distinct(fx.s, "region:kz-47", 5 * HOUR, 6 * HOUR, &n, NULL, 0), 0);
+        CHECK_EQ_INT(n, agg_hll_count(want));
+    }
+    CHECK(n > 5900 && n < 6100);
     free(want);
+    teardown(&fx);
+}
+
+/* A call to action (mob:call) in region by author. */
+static void call(struct agg_batch *b, int64_t ts, const char *region, const char *author)
+{
+    struct agg_facts f = {.ts_ms = ts,
+                          .lang = S("kk"),
+                          .region = cs(region),
+                          .author = cs(author),
+                          .mobilization = 1};
+
+    CHECK_EQ_INT(agg_batch_add(b, &f), 0);
+}
+
+/* The alert rules' counters: mob:call per region, distinct callers per minute. */
+static void test_distinct_minutes(void)
+{
+    struct fixture fx;
+    uint64_t n = 99;
+    char err[256];
+
+    if (!setup(&fx, NULL)) {
+        teardown(&fx);
+        return;
+    }
+    call(fx.b, 10 * MIN + 1, "kz-47", "a1");
+    call(fx.b, 10 * MIN + 2, "kz-47", "a2");
+    call(fx.b, 10 * MIN + 3, "kz-47", "a2"); /* the same author again */
+    call(fx.b, 11 * MIN, "kz-47", "a3");
+    call(fx.b, 11 * MIN + 5, "kz-47", "a1");
+    call(fx.b, 11 * MIN + 7, "kz-75", "b1");
+    call(fx.b, 12 * MIN, NULL, "c1"); /* no region: mob:call only */
+    CHECK_EQ_INT(apply(fx.s, fx.b, NULL, 0), 0);
+    CHECK_SERIES(fx.s, AGG_MINUTE, "mob:call|region:kz-47", 10 * MIN, 13 * MIN, "3 2 0");
+    CHECK_SERIES(fx.s, AGG_MINUTE, "mob:call|region:KZ-75", 10 * MIN, 13 * MIN, "0 1 0");
+    CHECK_SERIES(fx.s, AGG_HOUR, "mob:call", 0, HOUR, "7");
+    CHECK_EQ_INT(
+        agg_store_distinct_minutes(fx.s, "mob:call|region:kz-47", 10 * MIN, 11 * MIN, &n, NULL, 0),
+        0);
+    CHECK_EQ_INT(n, 2);
+    CHECK_EQ_INT(
+        agg_store_distinct_minutes(fx.s, "mob:call|region:kz-47", 10 * MIN, 12 * MIN, &n, NULL, 0),
+        0);
+    CHECK_EQ_INT(n, 3); /* a union, not a sum: a1 posted in both minutes */
+    CHECK_EQ_INT(agg_store_distinct_minutes(fx.s, "mob:call", 0, 13 * MIN, &n, NULL, 0), 0);
+    CHECK_EQ_INT(n, 5);
+    CHECK_EQ_INT(agg_store_distinct_minutes(fx.s, "mob:call", 11 * MIN, 12 * MIN, &n, NULL, 0), 0);
+    CHECK_EQ_INT(n, 3);
+    CHECK_EQ_INT(agg_store_distinct_minutes(fx.s, "region:kz-47", 0, 13 * MIN, &n, NULL, 0), 0);
+    CHECK_EQ_INT(n, 0); /* kept per hour only */
+    CHECK_EQ_INT(agg_store_distinct(fx.s, "mob:call", 0, HOUR, &n, NULL, 0), 0);
+    CHECK_EQ_INT(n, 0); /* kept per minute only */
+    CHECK_EQ_INT(agg_store_distinct_minutes(fx.s, "mob:call", 0, 1441 * MIN, &n, err, sizeof err),
+                 KZ_ERANGE);
+    CHECK(strstr(err, "1441 minutes") != NULL);
     teardown(&fx);
 }
 
@@ -677,6 +750,7 @@ int main(void)
     RUN(test_series);
     RUN(test_topk);
     RUN(test_distinct);
+    RUN(test_distinct_minutes);
     RUN(test_dims);
     RUN(test_idempotency);
     RUN(test_retention_and_bounds);
