@@ -151,6 +151,16 @@ static const struct kz_cmd_opt query_opts[] = {
 static const struct kz_cmd_opt alerts_opts[] = {
     OPT(HELP),
     OPT(CHECK_RULES),
+    OPT(DELIVER_ONLY),
+    WORDED(REDIS, "the Redis holding the alert stream (redis://HOST:PORT[/DB])"),
+    OPT(REDIS_PASSWORD_FILE),
+    OPT(WEBHOOK),
+    OPT(WEBHOOK_SECRET_FILE),
+    OPT(ALERTMANAGER),
+    OPT(ALERTS_OUT),
+    OPT(DELIVER_TIMEOUT),
+    OPT(DELIVER_LEASE),
+    OPT(GENERATOR_URL),
     END,
 };
 
@@ -234,11 +244,15 @@ static const struct kz_cmd commands[] = {
      "Check lexicon TSV files: fields, categories, weights, languages, duplicates.",
      "Reports every error as FILE:LINE: message.  Exit 0 when clean, 2 otherwise.", lexicon_opts,
      KZ_ARGS_ANY, kz_cmd_lexicon},
-    {"alerts", "--check-rules FILE",
-     "Check an alert rules file (the evaluator over Redis comes next).",
+    {"alerts", "--check-rules FILE | --deliver-only --redis URL RECEIVER...",
+     "Check an alert rules file, or deliver the alert stream to receivers.",
      "Rules are a TOML subset, one [rule.NAME] table per rule (README.md, \"For people who\n"
      "wire alerts\"; the shipped defaults are alerts/default.rules).  --check-rules prints\n"
-     "FILE: OK and the rules, or every error as FILE:LINE:COL: message and exits 2.",
+     "FILE: OK and the rules, or every error as FILE:LINE:COL: message and exits 2.\n"
+     "--deliver-only sends every entry of the alert stream (kzp:v2:alerts) to each receiver,\n"
+     "in order, at least once, keeping a cursor per receiver in Redis: --webhook NAME=URL\n"
+     "(signed; the secret from --webhook-secret-file or $KZPULSE_WEBHOOK_SECRET),\n"
+     "--alertmanager [NAME=]URL, --alerts-out [NAME=]FILE.  SIGTERM or SIGINT stop it.",
      alerts_opts, KZ_ARGS_ANY, kz_cmd_alerts},
 };
 

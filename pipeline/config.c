@@ -35,6 +35,8 @@ void kz_config_init(struct kz_config *c)
     c->train_epochs = 30;
     c->train_l2 = 1e-4;
     c->train_hash_bits = 18;
+    c->deliver_timeout_s = 10;
+    c->deliver_lease_s = 30;
 }
 
 void kz_config_free(struct kz_config *c)
@@ -47,6 +49,10 @@ void kz_config_free(struct kz_config *c)
     free(c->train_label);
     free(c->train_out);
     free(c->alerts_check);
+    for (int i = 0; i < c->nreceivers; i++)
+        free(c->receivers[i].spec);
+    free(c->webhook_secret_file);
+    free(c->generator_url);
     free(c->brokers);
     free(c->group);
     free(c->redis);

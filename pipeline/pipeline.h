@@ -37,7 +37,15 @@
 
 #define KZ_MAX_KAFKA_PROPS 64
 #define KZ_MAX_TOPICS 16
-#define KZ_MAX_MODELS 3 /* stance, topics, mobilization */
+#define KZ_MAX_MODELS 3     /* stance, topics, mobilization */
+#define KZ_MAX_RECEIVERS 16 /* alert receivers (alerts.h: ALERTS_RX_MAX) */
+
+/* An alert receiver as given: kind in alerts.h's enum alerts_rx_kind order
+ * (0 webhook, 1 Alertmanager, 2 JSON lines), spec the flag's value. */
+struct kz_receiver {
+    int kind;
+    char *spec;
+};
 
 struct kz_kv {
     char *key;
@@ -93,6 +101,14 @@ struct kz_config {
     int train_target_features; /* train: word x named-side features; default 0 */
     int train_refit;           /* train: refit on all posts after early stopping; default 0 */
     char *alerts_check;        /* alerts --check-rules: the rules file to validate */
+    /* alerts: delivery of the alert stream (--deliver-only and the receivers) */
+    int deliver_only;                               /* --deliver-only */
+    struct kz_receiver receivers[KZ_MAX_RECEIVERS]; /* --webhook, --alertmanager, --alerts-out */
+    int nreceivers;
+    char *webhook_secret_file; /* else $KZPULSE_WEBHOOK_SECRET; never a flag's value */
+    int deliver_timeout_s;     /* per attempt; default 10 */
+    int deliver_lease_s;       /* a receiver's lease; default 30 */
+    char *generator_url;       /* Alertmanager generatorURL prefix (+ the alert id) */
 };
 
 void kz_config_init(struct kz_config *c);
@@ -166,6 +182,14 @@ enum kz_opt_id {
     OPT_LEARN_RATE_OLD, /* train's --rate, hidden: --learn-rate */
     OPT_NAMES,
     OPT_CHECK_RULES,
+    OPT_DELIVER_ONLY,
+    OPT_WEBHOOK,
+    OPT_WEBHOOK_SECRET_FILE,
+    OPT_ALERTMANAGER,
+    OPT_ALERTS_OUT,
+    OPT_DELIVER_TIMEOUT,
+    OPT_DELIVER_LEASE,
+    OPT_GENERATOR_URL,
     KZ_OPT_COUNT
 };
 
@@ -597,6 +621,12 @@ struct pipeline_signals {
  */
 int pipeline_redis_open(const struct kz_config *cfg, struct agg_store **out, char *err,
                         size_t errlen);
+/* The password pipeline_redis_open() would use instead of the URL's, by the
+ * same precedence (the file, then $REDISCLI_AUTH when the URL has none), into
+ * pw (size >= 257): "" when there is none.  0, or KZ_EINVAL with err naming
+ * the file (never its content). */
+int pipeline_redis_password(const struct kz_config *cfg, char *pw, size_t size, char *err,
+                            size_t errlen);
 
 int pipeline_stream_run(const struct kz_config *cfg, struct agg_store *store,
                         struct pipeline_signals *sig, char *err, size_t errlen);

@@ -55,6 +55,25 @@ static int read_password_file(const char *path, char *pw, size_t size, char *err
     return 0;
 }
 
+int pipeline_redis_password(const struct kz_config *cfg, char *pw, size_t size, char *err,
+                            size_t errlen)
+{
+    struct agg_redis_addr addr;
+    int ret;
+
+    pw[0] = '\0';
+    if (cfg->redis_password_file)
+        return read_password_file(cfg->redis_password_file, pw, size, err, errlen) ? KZ_EINVAL : 0;
+    if ((ret = agg_redis_parse_url(cfg->redis ? cfg->redis : "redis://127.0.0.1:6379", &addr, err,
+                                   errlen)))
+        return ret;
+    const char *env = getenv("REDISCLI_AUTH");
+    if (!addr.password[0] && env && *env)
+        snprintf(pw, size, "%s", env);
+    memset(&addr, 0, sizeof addr);
+    return 0;
+}
+
 int pipeline_redis_open(const struct kz_config *cfg, struct agg_store **out, char *err,
                         size_t errlen)
 {
