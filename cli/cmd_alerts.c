@@ -84,6 +84,8 @@ static int delivery_make(struct kz_config *cfg, struct alerts_delivery **out)
     dc.connect_timeout_ms = dc.timeout_ms < 5000 ? dc.timeout_ms : 5000;
     dc.lease_ms = cfg->deliver_lease_s * 1000;
     dc.generator_url = cfg->generator_url;
+    dc.backoff_max_ms = cfg->deliver_retry_max_s * 1000LL;
+    dc.am_resend_ms = cfg->am_resend_s * 1000LL;
     if (dc.lease_ms < dc.timeout_ms + 1000) {
         fprintf(stderr,
                 "kzpulse alerts: --deliver-lease (%d s) must exceed --deliver-timeout (%d s) "
@@ -146,7 +148,7 @@ int kz_cmd_alerts(struct kz_config *cfg, char **args, int nargs)
     if (cfg->deliver_only && !cfg->alerts_check && !nargs)
         return deliver(cfg);
     if (!cfg->alerts_check) {
-        fprintf(stderr, "kzpulse alerts: --check-rules FILE or --deliver-only is required (the "
+        fprintf(stderr, "kzpulse alerts: --check-rules FILE is required, or --deliver-only (the "
                         "evaluator over Redis is not built yet; see kzpulse alerts --help)\n");
         return KZ_EXIT_USAGE;
     }

@@ -160,6 +160,8 @@ static const struct kz_cmd_opt alerts_opts[] = {
     OPT(ALERTS_OUT),
     OPT(DELIVER_TIMEOUT),
     OPT(DELIVER_LEASE),
+    OPT(DELIVER_RETRY_MAX),
+    OPT(ALERTMANAGER_RESEND),
     OPT(GENERATOR_URL),
     END,
 };

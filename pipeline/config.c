@@ -37,6 +37,8 @@ void kz_config_init(struct kz_config *c)
     c->train_hash_bits = 18;
     c->deliver_timeout_s = 10;
     c->deliver_lease_s = 30;
+    c->deliver_retry_max_s = 300;
+    c->am_resend_s = 60;
 }
 
 void kz_config_free(struct kz_config *c)

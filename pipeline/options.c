@@ -562,6 +562,13 @@ const struct kz_option kz_options[KZ_OPT_COUNT] = {
     [OPT_GENERATOR_URL] = {"generator-url", 0, "URL",
         "Alertmanager's generatorURL of an alert: URL followed by the alert id",
         set_str, F(char *, generator_url), 1, 0, "a URL", NULL},
+    [OPT_DELIVER_RETRY_MAX] = {"deliver-retry-max", 0, "SECONDS",
+        "the longest wait between two attempts at one alert (default 300; the first is 1 s)",
+        set_int, F(int, deliver_retry_max_s), 1, 3600, "seconds from 1 to 3600", NULL},
+    [OPT_ALERTMANAGER_RESEND] = {"alertmanager-resend", 0, "SECONDS",
+        "re-send firing alerts to Alertmanager every SECONDS, under its resolve_timeout "
+        "(default 60)",
+        set_int, F(int, am_resend_s), 1, 3600, "seconds from 1 to 3600", NULL},
 };
 /* clang-format on */
 

@@ -108,6 +108,8 @@ struct kz_config {
     char *webhook_secret_file; /* else $KZPULSE_WEBHOOK_SECRET; never a flag's value */
     int deliver_timeout_s;     /* per attempt; default 10 */
     int deliver_lease_s;       /* a receiver's lease; default 30 */
+    int deliver_retry_max_s;   /* the longest wait between attempts; default 300 */
+    int am_resend_s;           /* firing alerts re-sent to Alertmanager; default 60 */
     char *generator_url;       /* Alertmanager generatorURL prefix (+ the alert id) */
 };
 
@@ -190,6 +192,8 @@ enum kz_opt_id {
     OPT_DELIVER_TIMEOUT,
     OPT_DELIVER_LEASE,
     OPT_GENERATOR_URL,
+    OPT_DELIVER_RETRY_MAX,
+    OPT_ALERTMANAGER_RESEND,
     KZ_OPT_COUNT
 };
 
