@@ -24,13 +24,13 @@ cleanup() {
     rm -rf "$tmp"
 }
 
-# publish ALERT_ID EVENT [REGION [MINUTE_OFFSET]]: XADD one event as the
+# publish ALERT_ID EVENT [REGION [LAST [FIRST]]]: XADD one event as the
 # evaluator does; appends its expected webhook-id to $tmp/ids and its stream
 # entry id to $tmp/entries.
 publish() {
     state=firing
     [ "$2" = resolved ] && state=resolved
-    rec=$(python3 "$RX" record "$1" "$state" "${3:-KZ-47}" "${4:--10}")
+    rec=$(python3 "$RX" record "$1" "$state" "${3:-KZ-47}" "${4:--10}" "${5:-$((${4:--10} - 4))}")
     eid=$(rcli XADD kzp:v2:alerts MAXLEN '~' 100000 '*' id "$1" event "$2" record "$rec")
     echo "kzp_$1_$2_$eid" >>"$tmp/ids"
     echo "$eid" >>"$tmp/entries"

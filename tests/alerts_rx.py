@@ -11,8 +11,10 @@
       may hold several, space-separated.  One JSON line per request is logged
       (flushed) before the answer: webhook-id, whether the signature and the
       timestamp are valid, the status answered and the record's id.
-  alerts_rx.py record ALERT_ID STATE [REGION] [MINUTE_OFFSET]
-      Print an alert record of the shape kzpulse writes (alerts/record.c).
+  alerts_rx.py record ALERT_ID STATE [REGION [LAST [FIRST]]]
+      Print an alert record of the shape kzpulse writes (alerts/record.c);
+      LAST and FIRST are its minutes, in minutes from now (default -10 and
+      LAST - 4).
   alerts_rx.py check LOG IDS_FILE
       Compare the webhook-ids answered 200 with the ids of IDS_FILE (one a
       line, in publication order): the same set, in the same order of first
@@ -86,11 +88,13 @@ def serve(args):
 def record(args):
     alert_id, state = args[0], args[1]
     region = args[2] if len(args) > 2 else "KZ-47"
-    offset = int(args[3]) if len(args) > 3 else -10
-    minute = (int(time.time()) // 60 + offset) * 60
+    now = int(time.time()) // 60
+    last = int(args[3]) if len(args) > 3 else -10
+    first = int(args[4]) if len(args) > 4 else last - 4
+    minute = (now + last) * 60
     t = lambda s: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(s))
     rec = {"id": alert_id, "rule": "mob_call_region", "kind": "call", "state": state,
-           "severity": "critical", "first_minute": t(minute - 240), "last_minute": t(minute),
+           "severity": "critical", "first_minute": t((now + first) * 60), "last_minute": t(minute),
            "region": region, "region_name": "Маңғыстау облысы",
            "dimension": "mob:call|region:" + region.lower(), "count": 57, "authors": 31,
            "expected": 4.25, "probability": 1.5e-12,
