@@ -145,8 +145,15 @@ static int deliver(struct kz_config *cfg)
 
 int kz_cmd_alerts(struct kz_config *cfg, char **args, int nargs)
 {
-    if (cfg->deliver_only && !cfg->alerts_check && !nargs)
-        return deliver(cfg);
+    if (cfg->deliver_only && !cfg->alerts_check) {
+        if (!nargs)
+            return deliver(cfg);
+        fprintf(stderr,
+                "kzpulse alerts: unexpected argument \"%s\" (receivers are flags: see kzpulse "
+                "alerts --help)\n",
+                args[0]);
+        return KZ_EXIT_USAGE;
+    }
     if (!cfg->alerts_check) {
         fprintf(stderr, "kzpulse alerts: --check-rules FILE is required, or --deliver-only (the "
                         "evaluator over Redis is not built yet; see kzpulse alerts --help)\n");
