@@ -362,8 +362,10 @@ static int lease_ensure(struct alerts_delivery *d, struct dl_rx *r, int64_t now,
     snprintf(r->st.cursor, sizeof r->st.cursor, "%s", strcmp(r->cursor, "0-0") ? r->cursor : "");
     dlog("%s \"%s\": delivering from after %s", alerts_rx_kind_name(r->kind), r->name,
          strcmp(r->cursor, "0-0") ? r->cursor : "the start of the stream");
-    if (r->kind == ALERTS_RX_ALERTMANAGER && firing_rebuild(d, r) < 0)
+    if (r->kind == ALERTS_RX_ALERTMANAGER && firing_rebuild(d, r) < 0) {
+        r->held = false; /* the lease is still ours: taken again (and rebuilt) next time */
         return -1;
+    }
     return 1;
 }
 
