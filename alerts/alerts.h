@@ -477,7 +477,10 @@ int alerts_delivery_add(struct alerts_delivery *d, enum alerts_rx_kind kind, con
 int alerts_delivery_poll(struct alerts_delivery *d, int max_wait_ms);
 /* Poll until *stop is set (a signal handler's flag), then release the leases.
  * A transfer in flight is abandoned when *stop is set: it is sent again by
- * whoever delivers next. */
+ * whoever delivers next.  A delivery shares nothing with its caller but
+ * *stop, so the evaluator may run it in a thread of its own (or call
+ * alerts_delivery_poll() from its loop).  Failures are logged on stderr,
+ * each line starting "kzpulse alerts: deliver: " and naming the receiver. */
 int alerts_delivery_run(struct alerts_delivery *d, volatile sig_atomic_t *stop);
 size_t alerts_delivery_count(const struct alerts_delivery *d);
 /* Receiver i's counters; KZ_ENOTFOUND past the end. */

@@ -315,6 +315,58 @@ static void lose_lease(struct dl_rx *r, const char *why)
 
 static int firing_rebuild(struct alerts_delivery *d, struct dl_rx *r);
 
+/* Compare two stream entry ids ("ms-seq"): <0, 0, >0. */
+static int id_cmp(const char *a, const char *b)
+{
+    unsigned long long am = 0, as = 0, bm = 0, bs = 0;
+    sscanf(a, "%llu-%llu", &am, &as);
+    sscanf(b, "%llu-%llu", &bm, &bs);
+    return am != bm ? (am < bm ? -1 : 1) : as != bs ? (as < bs ? -1 : 1) : 0;
+}
+
+/* The stream is capped: entries after those r has (its cursor, its queue)
+ * may have been trimmed before r got them.  Trimming removes the oldest
+ * first, so when the stream's first entry is past the newest one r has, that
+ * one was trimmed and, most likely, some after it too; an XDEL past it shows
+ * as max-deleted-entry-id (Redis 7).  Either is logged: what was removed
+ * cannot be had back.  0 or -1 (Redis). */
+static int trimmed_check(struct alerts_delivery *d, struct dl_rx *r)
+{
+    const char *argv[] = {"XINFO", "STREAM", d->stream};
+    const char *have = r->qhead < r->nq ? r->q[r->nq - 1].id : r->cursor;
+    if (!strcmp(have, "0-0"))
+        return 0;
+    sigset_t old;
+    pipe_block(&old);
+    redisReply *rep = redisCommandArgv(d->redis, 3, argv, NULL);
+    pipe_restore(&old);
+    if (!rep) {
+        redis_drop(d, d->redis->errstr[0] ? d->redis->errstr : "connection lost");
+        return -1;
+    }
+    /* no such key (an error reply): nothing known removed */
+    const char *first = NULL, *deleted = NULL;
+    for (size_t i = 0; rep->type == REDIS_REPLY_ARRAY && i + 1 < rep->elements; i += 2) {
+        const redisReply *k = rep->element[i], *v = rep->element[i + 1];
+        if (k->type != REDIS_REPLY_STRING)
+            continue;
+        if (!strcmp(k->str, "max-deleted-entry-id") && v->type == REDIS_REPLY_STRING)
+            deleted = v->str;
+        else if (!strcmp(k->str, "first-entry") && v->type == REDIS_REPLY_ARRAY &&
+                 v->elements >= 1 && v->element[0]->type == REDIS_REPLY_STRING)
+            first = v->element[0]->str;
+    }
+    if (first && id_cmp(first, have) > 0)
+        dlog("%s \"%s\": entries after %s and before %s were trimmed from %s before it got "
+             "them (the stream keeps about 100 000 events): they are lost to it",
+             alerts_rx_kind_name(r->kind), r->name, have, first, d->stream);
+    else if (deleted && id_cmp(deleted, have) > 0)
+        dlog("%s \"%s\": entries after %s (up to %s) were deleted from %s before it got them",
+             alerts_rx_kind_name(r->kind), r->name, have, deleted, d->stream);
+    freeReplyObject(rep);
+    return 0;
+}
+
 /* Hold r's lease: take it, or renew it when `fresh` ms have passed since it
  * was last renewed (0: now).  1 held, 0 not (another process delivers), -1
  * Redis failed. */
@@ -362,6 +414,8 @@ static int lease_ensure(struct alerts_delivery *d, struct dl_rx *r, int64_t now,
     snprintf(r->st.cursor, sizeof r->st.cursor, "%s", strcmp(r->cursor, "0-0") ? r->cursor : "");
     dlog("%s \"%s\": delivering from after %s", alerts_rx_kind_name(r->kind), r->name,
          strcmp(r->cursor, "0-0") ? r->cursor : "the start of the stream");
+    if (trimmed_check(d, r) < 0)
+        return -1;
     if (r->kind == ALERTS_RX_ALERTMANAGER && firing_rebuild(d, r) < 0) {
         r->held = false; /* the lease is still ours: taken again (and rebuilt) next time */
         return -1;
@@ -734,10 +788,14 @@ static int rx_step(struct alerts_delivery *d, struct dl_rx *r, int64_t now)
             dlog("%s \"%s\": entry %s (alert %s) delivered at attempt %d",
                  alerts_rx_kind_name(r->kind), r->name, e->id, e->alert_id, r->attempt + 1);
     }
+    bool was_failing = r->attempt > 0;
     r->attempt = 0;
     r->next_ms = 0;
     if ((v = cursor_commit(d, r, e->id)) <= 0)
         return v; /* lease lost: the queue is gone; Redis: sent again later */
+    /* back after failures: did the stream trim what waited behind? */
+    if (was_failing && trimmed_check(d, r) < 0)
+        return -1;
     free(e->record);
     e->record = NULL;
     r->qhead++;

@@ -155,8 +155,12 @@ int dl_http_post(CURL *h, const char *url, struct curl_slist *headers, const cha
     if (curl_easy_getinfo(h, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK && ra > 0)
         res->retry_after_ms = (int64_t)(ra > 86400 ? 86400 : ra) * 1000;
     body_line(&s);
-    snprintf(res->detail, sizeof(res->detail), "HTTP %ld%s%s", res->status, s.n ? ": " : "",
-             s.text);
+    /* A 4xx but 408 and 429 will not mend by itself: say so, and retry anyway
+     * (skipping would lose the alert; a person mends the receiver). */
+    bool refused =
+        res->status >= 400 && res->status < 500 && res->status != 408 && res->status != 429;
+    snprintf(res->detail, sizeof(res->detail), "HTTP %ld%s%s%s", res->status, s.n ? ": " : "",
+             s.text, refused ? " (the receiver refuses it: check its URL and configuration)" : "");
     return res->status >= 200 && res->status < 300 ? 0 : KZ_EAGAIN;
 }
 

@@ -9,7 +9,8 @@
 #     event is retried under the same webhook-id, then all arrive in order;
 #   - the cursors end at the last entry; SIGTERM exits 0 and gives the leases
 #     back; a restart sends nothing again, and an event published while no
-#     process ran arrives after the next start, alone.
+#     process ran arrives after the next start, alone;
+#   - events trimmed from the capped stream before delivery are reported.
 set -u
 KZ_BIN="$1"
 ROOT="${KZ_SOURCE_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}"
@@ -116,6 +117,26 @@ else
 fi
 [ "$(lines "$tmp/down.log")" = $((before_down + 1)) ] && ok "... and nothing else" ||
     fail "\"down\" got $(($(lines "$tmp/down.log") - before_down)) requests, want 1"
+kill -TERM "$dpid"
+wait "$dpid"
+
+# Trimmed before delivery (the stream is capped): lost, and the log says so.
+for i in 1 2 3; do
+    publish "$(new_alert_id)" firing KZ-47
+done
+rcli XTRIM kzp:v2:alerts MAXLEN 1 >/dev/null
+before_down=$(lines "$tmp/down.log")
+deliver
+if wait_until 10 grep -q '"down": entries after .* were trimmed from kzp:v2:alerts before it got them' \
+    "$tmp/deliver.err"; then
+    ok "entries trimmed from the stream before delivery are reported"
+else
+    fail "no report of the trimmed entries"
+fi
+at_least() { [ "$(lines "$tmp/down.log")" -ge "$1" ]; }
+wait_until 10 at_least $((before_down + 1)) && sleep 0.5
+[ "$(lines "$tmp/down.log")" = $((before_down + 1)) ] && ok "... and the entry left is delivered" ||
+    fail "\"down\" got $(($(lines "$tmp/down.log") - before_down)) requests after the trim, want 1"
 kill -TERM "$dpid"
 wait "$dpid"
 
