@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """alerts_rx.py -- a webhook receiver for the delivery tests, and their helpers.
 
-  alerts_rx.py serve --port P --log FILE [--fail N] [--delay S]
-      Listen on 127.0.0.1:P and answer every POST: 500 to the first N, then
-      200, each after S seconds.  Every request is checked the Standard
+  alerts_rx.py serve --port P --log FILE [--fail N [--status C]] [--delay S]
+      Listen on 127.0.0.1:P and answer every POST: C (default 500) to the
+      first N, then 200, each after S seconds.  Every request is checked the Standard
       Webhooks way, written here from the convention and not from kzpulse:
       the secret is "whsec_" + base64 of the key (from $KZPULSE_WEBHOOK_SECRET);
       the signed content is webhook-id "." webhook-timestamp "." body; the
@@ -15,10 +15,12 @@
       Print an alert record of the shape kzpulse writes (alerts/record.c);
       LAST and FIRST are its minutes, in minutes from now (default -10 and
       LAST - 4).
-  alerts_rx.py check LOG IDS_FILE
+  alerts_rx.py check LOG IDS_FILE [JSONL]
       Compare the webhook-ids answered 200 with the ids of IDS_FILE (one a
       line, in publication order): the same set, in the same order of first
-      arrival, every signature valid.  Prints what differs; exit 0 or 1.
+      arrival, every signature valid.  With JSONL, compare the records' ids
+      in that file with the alert ids of IDS_FILE instead, one for one.
+      Prints what differs; exit 0 or 1.
 """
 import base64
 import hashlib
@@ -44,6 +46,7 @@ def serve(args):
     port = int(args[args.index("--port") + 1])
     log_path = args[args.index("--log") + 1]
     fail = int(args[args.index("--fail") + 1]) if "--fail" in args else 0
+    fail_status = int(args[args.index("--status") + 1]) if "--status" in args else 500
     delay = float(args[args.index("--delay") + 1]) if "--delay" in args else 0.0
     secret = os.environ["KZPULSE_WEBHOOK_SECRET"].strip()
     key = base64.b64decode(secret[len("whsec_"):] if secret.startswith("whsec_") else secret)
@@ -58,7 +61,7 @@ def serve(args):
             ts = self.headers.get("webhook-timestamp", "")
             sig = self.headers.get("webhook-signature", "")
             seen["n"] += 1
-            status = 500 if seen["n"] <= fail else 200
+            status = fail_status if seen["n"] <= fail else 200
             try:
                 fresh = abs(time.time() - int(ts)) <= 300
             except ValueError:
@@ -117,6 +120,9 @@ def check(args):
     if bad:
         print("invalid signatures: %d of %d requests" % (len(bad), len(entries)))
         ok = False
+    if len(args) > 2:  # the ids of a JSON-lines file instead of a log
+        got = [json.loads(l)["id"] for l in open(args[2], encoding="utf-8") if l.strip()]
+        want = [w.split("_")[1] for w in want]
     if got != want:
         print("delivered (first arrivals):\n  " + "\n  ".join(got))
         print("published:\n  " + "\n  ".join(want))

@@ -7,6 +7,9 @@
 #     gets every event, each webhook-id once, in the order published;
 #   - "flaky": answers 500 to its first three requests, then 200: the first
 #     event is retried under the same webhook-id, then all arrive in order;
+#   - "picky": answers 400 twice (a refusal, said so in the log, and retried
+#     all the same: skipping would lose the alert), then 200;
+#   - "file": the records, one JSON line each, in order;
 #   - the cursors end at the last entry; SIGTERM exits 0 and gives the leases
 #     back; a restart sends nothing again, and an event published while no
 #     process ran arrives after the next start, alone;
@@ -24,13 +27,16 @@ trap cleanup EXIT
 rcli FLUSHDB >/dev/null
 set -- $("$ROOT/tests/harness/free-port" 2)
 port_down=$1 port_flaky=$2
+port_picky=$("$ROOT/tests/harness/free-port")
 
 receiver flaky "$port_flaky" --fail 3
+receiver picky "$port_picky" --fail 2 --status 400
 # Not through kz(): $! must be kzpulse's own pid, not a subshell's.
 deliver() {
     ${KZ_WRAP:-} "$KZ_BIN" alerts --deliver-only --redis "$REDIS_URL" \
         --webhook "down=http://127.0.0.1:$port_down/hook" \
         --webhook "flaky=http://127.0.0.1:$port_flaky/hook?team=ops" \
+        --webhook "picky=http://127.0.0.1:$port_picky/" --alerts-out "file=$tmp/alerts.jsonl" \
         --deliver-timeout 2 --deliver-lease 4 --deliver-retry-max 1 2>>"$tmp/deliver.err" &
     dpid=$!
 }
@@ -69,6 +75,17 @@ if wait_until 20 check flaky; then
 else
     fail "\"flaky\" did not get every event in order"; check flaky
 fi
+if wait_until 20 check picky; then
+    ok "\"picky\" got every event once, in order, after two 400s"
+else
+    fail "\"picky\" did not get every event in order"; check picky
+fi
+grep -q 'webhook "picky": entry .* attempt 2 failed: HTTP 400: ok (the receiver refuses it' \
+    "$tmp/deliver.err" && ok "a 400 is logged as a refusal, and retried" ||
+    fail "no refusal in the log"
+python3 "$RX" check /dev/null "$tmp/ids" "$tmp/alerts.jsonl" >"$tmp/file.check" &&
+    ok "the JSON-lines file holds every record once, in order" ||
+    { fail "the JSON-lines file"; cat "$tmp/file.check"; }
 first=$(head -n 1 "$tmp/ids")
 n500=$(grep -c "\"status\": 500" "$tmp/flaky.log")
 same=$(grep "\"status\": 500" "$tmp/flaky.log" | grep -c "\"webhook_id\": \"$first\"")
