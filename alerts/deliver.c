@@ -84,6 +84,9 @@ struct dl_rx {
     CURL *curl;
     char *lease_key;
     bool held;
+    bool ready; /* taken whole (cursor read, firing set rebuilt) and not lost since */
+    bool sent;  /* the queue's head was delivered; its cursor move is pending */
+    bool sent_after_failures;
     int64_t renewed_ms;    /* mono: when the lease was last taken or renewed */
     int64_t next_lease_ms; /* mono: when to try for the lease again */
     char cursor[ENTRY_ID_MAX];
@@ -301,6 +304,7 @@ static void queue_clear(struct dl_rx *r)
     free(r->q);
     r->q = NULL;
     r->nq = r->qhead = 0;
+    r->sent = false;
 }
 
 static void lose_lease(struct dl_rx *r, const char *why)
@@ -308,6 +312,7 @@ static void lose_lease(struct dl_rx *r, const char *why)
     if (r->held)
         dlog("%s \"%s\": %s; stopped delivering to it", alerts_rx_kind_name(r->kind), r->name, why);
     r->held = false;
+    r->ready = false;
     r->attempt = 0;
     r->next_ms = 0;
     queue_clear(r);
@@ -392,15 +397,21 @@ static int lease_ensure(struct alerts_delivery *d, struct dl_rx *r, int64_t now,
     redisReply *rep = rcmd(d, 6, set);
     if (!rep)
         return -1;
-    int ok = rep->type == REDIS_REPLY_STATUS;
+    int ok = rep->type == REDIS_REPLY_STATUS, mine = 0;
     freeReplyObject(rep);
-    /* Already ours (we were cut from Redis for a moment)? */
-    if (!ok && (ok = eval_flag(d, renew, 6)) < 0)
+    /* Still ours (we were cut from Redis for a moment)? */
+    if (!ok && (mine = eval_flag(d, renew, 6)) < 0)
         return -1;
-    if (!ok)
+    if (!ok && !mine)
         return 0;
-    queue_clear(r);
     r->renewed_ms = now;
+    if (mine && r->ready) {
+        /* ours all along, so no one moved the cursor: keep the queue and an
+         * entry sent but not yet committed */
+        r->held = true;
+        return 1;
+    }
+    queue_clear(r);
     /* Ours now: where did the last holder stop? */
     const char *get[] = {"HGET", d->cursor_key, r->name};
     if (!(rep = rcmd(d, 3, get)))
@@ -420,6 +431,7 @@ static int lease_ensure(struct alerts_delivery *d, struct dl_rx *r, int64_t now,
         r->held = false; /* the lease is still ours: taken again (and rebuilt) next time */
         return -1;
     }
+    r->ready = true;
     return 1;
 }
 
@@ -734,38 +746,21 @@ static int send_entry(struct alerts_delivery *d, struct dl_rx *r, const struct d
     return rc;
 }
 
-/* Work on receiver r: 1 when it delivered (more may be waiting), 0 when it
- * has nothing to do now, -1 when Redis failed. */
-static int rx_step(struct alerts_delivery *d, struct dl_rx *r, int64_t now)
+/* Send the queue's head e once: 1 sent (or passed, logged), 0 failed (a retry
+ * is scheduled), -1 Redis failed. */
+static int send_head(struct alerts_delivery *d, struct dl_rx *r, struct dl_entry *e)
 {
     int v;
-    int64_t third = d->c.lease_ms / 3;
-    if (r->held && r->qhead < r->nq && now < r->next_ms) {
-        /* backing off: keep the lease while waiting */
-        return lease_ensure(d, r, now, third) < 0 ? -1 : 0;
-    }
-    if ((v = lease_ensure(d, r, now, third)) <= 0)
-        return v;
-    if (r->qhead == r->nq) {
-        if (queue_fill(d, r))
-            return -1;
-        if (r->qhead == r->nq) {
-            if (r->kind == ALERTS_RX_ALERTMANAGER)
-                firing_resend(d, r, now);
-            return 0;
-        }
-    }
     /* The lease must outlast the attempt (lease_ms >= timeout_ms + 1 s). */
     if ((v = lease_ensure(d, r, mono_ms(), 1000)) <= 0)
         return v;
-    struct dl_entry *e = &r->q[r->qhead];
     char detail[400];
     int64_t retry_after = 0;
     r->st.attempts++;
     int rc = send_entry(d, r, e, detail, sizeof detail, &retry_after);
     if (rc == KZ_EAGAIN) {
         r->st.failed++;
-        if (++r->attempt == 2)
+        if (++r->attempt == 1)
             r->st.retried++;
         int64_t wait =
             alerts_backoff_ms(r->attempt, d->c.backoff_min_ms, d->c.backoff_max_ms, rand01(d));
@@ -788,17 +783,48 @@ static int rx_step(struct alerts_delivery *d, struct dl_rx *r, int64_t now)
             dlog("%s \"%s\": entry %s (alert %s) delivered at attempt %d",
                  alerts_rx_kind_name(r->kind), r->name, e->id, e->alert_id, r->attempt + 1);
     }
-    bool was_failing = r->attempt > 0;
+    r->sent = true;
+    r->sent_after_failures = r->attempt > 0;
     r->attempt = 0;
     r->next_ms = 0;
+    return 1;
+}
+
+/* Work on receiver r: 1 when it delivered (more may be waiting), 0 when it
+ * has nothing to do now, -1 when Redis failed. */
+static int rx_step(struct alerts_delivery *d, struct dl_rx *r, int64_t now)
+{
+    int v;
+    int64_t third = d->c.lease_ms / 3;
+    if (r->held && r->qhead < r->nq && now < r->next_ms) {
+        /* backing off: keep the lease while waiting */
+        return lease_ensure(d, r, now, third) < 0 ? -1 : 0;
+    }
+    if ((v = lease_ensure(d, r, now, third)) <= 0)
+        return v;
+    if (r->qhead == r->nq) {
+        if (queue_fill(d, r))
+            return -1;
+        if (r->qhead == r->nq) {
+            if (r->kind == ALERTS_RX_ALERTMANAGER)
+                firing_resend(d, r, now);
+            return 0;
+        }
+    }
+    struct dl_entry *e = &r->q[r->qhead];
+    if (!r->sent && (v = send_head(d, r, e)) <= 0)
+        return v;
+    /* Delivered (or passed): move the cursor.  When Redis fails here the
+     * entry stays sent, and the next round only commits it. */
     if ((v = cursor_commit(d, r, e->id)) <= 0)
-        return v; /* lease lost: the queue is gone; Redis: sent again later */
-    /* back after failures: did the stream trim what waited behind? */
-    if (was_failing && trimmed_check(d, r) < 0)
-        return -1;
+        return v; /* lease lost: the queue is gone (sent again by the next holder) */
+    r->sent = false;
     free(e->record);
     e->record = NULL;
     r->qhead++;
+    /* back after failures: did the stream trim what waited behind? */
+    if (r->sent_after_failures && trimmed_check(d, r) < 0)
+        return -1;
     return 1;
 }
 

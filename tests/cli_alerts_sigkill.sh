@@ -5,7 +5,8 @@
 #   1. one process, killed while the receiver holds an event: the cursor is
 #      short of the end; a new process resumes from that cursor (its log says
 #      so) once the dead one's lease expired, and every event arrives at least
-#      once, in order of first arrival, signatures valid;
+#      once, in order of first arrival, signatures valid; Redis cutting every
+#      connection meanwhile is logged and costs no duplicate;
 #   2. two processes at once: one holds the receiver's lease, the other
 #      waits, so no event is sent twice while both live; SIGKILL the holder
 #      mid-delivery and the other takes over and finishes, with at most the
@@ -53,6 +54,10 @@ else
     fail "cursor after SIGKILL: \"$cursor\" (last entry $last)"
 fi
 deliver "$tmp/d2.err"
+# Redis drops every connection while the fifth request is in flight: the
+# entry was delivered, its cursor move fails, and after reconnecting the
+# process moves the cursor without sending the entry again.
+wait_until 20 at_least 5 && rcli CLIENT KILL TYPE normal >/dev/null
 if wait_until 30 check; then
     ok "the restarted process delivered every event, in order"
 else
@@ -64,6 +69,12 @@ grep -q "\"slow\": delivering from after $cursor" "$tmp/d2.err" &&
 cursor_is() { [ "$(rcli HGET kzp:v2:alerts:cursor slow)" = "$1" ]; }
 wait_until 10 cursor_is "$last" && ok "the cursor is at the last entry" ||
     fail "the cursor did not reach the last entry"
+grep -q "Redis 127.0.0.1:$KZ_TEST_REDIS_PORT: .*; reconnecting" "$tmp/d2.err" &&
+    ok "Redis dropped the connection: logged, reconnected" ||
+    { fail "no reconnection logged"; cat "$tmp/d2.err"; }
+fifth=$(grep -c "\"webhook_id\": \"$(sed -n 4p "$tmp/ids")\"" "$tmp/slow.log")
+[ "$fifth" = 1 ] && ok "the entry delivered while Redis was cut was not sent again" ||
+    fail "the entry in flight when Redis was cut was sent $fifth times"
 kill -TERM "$dpid"
 wait "$dpid"
 
