@@ -61,7 +61,12 @@ KZPULSE_WEBHOOK_SECRET="$(cat "$tmp/good.secret")" expect 2 "needs a receiver" k
 ${KZ_WRAP:-} "$KZ_BIN" alerts --deliver-only --redis "$R" --alerts-out "$tmp/a.jsonl" \
     2>"$tmp/err" &
 pid=$!
-sleep 1.5
+i=0
+while ! grep -q "unreachable" "$tmp/err" 2>/dev/null && [ $i -lt 200 ]; do
+    sleep 0.1
+    i=$((i + 1))
+done
+sleep 0.5
 kill -TERM "$pid"
 wait "$pid"
 st=$?
