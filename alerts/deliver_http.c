@@ -164,6 +164,15 @@ int dl_http_post(CURL *h, const char *url, struct curl_slist *headers, const cha
     return res->status >= 200 && res->status < 300 ? 0 : KZ_EAGAIN;
 }
 
+struct curl_slist *dl_json_headers(void)
+{
+    struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
+    struct curl_slist *h2 = h ? curl_slist_append(h, "Expect:") : NULL;
+    if (!h2)
+        curl_slist_free_all(h);
+    return h2;
+}
+
 /* ---------------------------------------------------------------------------
  * The Alertmanager body
  * ------------------------------------------------------------------------ */
