@@ -573,4 +573,118 @@ int alerts_rules_default(const char *lexicons_dir, char *path, size_t n);
  * 0) to ctx, a FILE *. */
 void alerts_diag_print(void *ctx, const char *file, int line, int col, const char *msg);
 
+/* ---------------------------------------------------------------------------
+ * Delivery: webhooks, Alertmanager, JSON lines (deliver.c, deliver_http.c)
+ *
+ * The evaluator XADDs each event to the stream ALERTS_STREAM_KEY with the
+ * fields id (the alert id), event (firing, update, resolved) and record (the
+ * record's JSON).  Delivery reads that stream, in order, for each receiver
+ * apart, and keeps the receiver's cursor (the last stream entry it took) in
+ * the hash ALERTS_CURSOR_KEY, field = the receiver's name.  The cursor moves
+ * only after the receiver took the entry, so every entry is delivered at least
+ * once whatever dies when; a failed attempt is retried, with backoff, until it
+ * succeeds: a receiver's entries are never skipped and never reordered.  One
+ * process delivers to a receiver at a time: it holds the receiver's lease
+ * (ALERTS_LEASE_PREFIX + name, SET NX PX, renewed before every attempt), and
+ * the cursor moves only while the lease is still its own.
+ * ------------------------------------------------------------------------ */
+
+#define ALERTS_CURSOR_KEY "kzp:v2:alerts:cursor"
+#define ALERTS_LEASE_PREFIX "kzp:v2:alerts:lease:"
+/* Where the webhook secret comes from when no file is given. */
+#define ALERTS_SECRET_ENV "KZPULSE_WEBHOOK_SECRET"
+#define ALERTS_RX_NAME_MAX 64 /* [A-Za-z0-9_.-] */
+#define ALERTS_RX_MAX 16
+
+enum alerts_rx_kind { ALERTS_RX_WEBHOOK = 0, ALERTS_RX_ALERTMANAGER, ALERTS_RX_JSONL };
+const char *alerts_rx_kind_name(enum alerts_rx_kind k);
+
+/* Strings are borrowed during alerts_delivery_new() only. */
+struct alerts_delivery_config {
+    const char *redis_url;      /* redis://[USER:PASSWORD@]HOST[:PORT][/DB] (required) */
+    const char *redis_password; /* AUTH with this instead of the URL's; NULL: the URL's */
+    const char *stream;         /* default ALERTS_STREAM_KEY */
+    const char *cursor_key;     /* default ALERTS_CURSOR_KEY */
+    const char *lease_prefix;   /* default ALERTS_LEASE_PREFIX */
+    const char *generator_url;  /* Alertmanager generatorURL: this + the alert id; NULL: none */
+    int connect_timeout_ms;     /* per attempt; default 5000 */
+    int timeout_ms;             /* per attempt, all of it; default 10000 */
+    int lease_ms;               /* default 30000; at least timeout_ms + 1000 */
+    int64_t backoff_min_ms;     /* default 1000 */
+    int64_t backoff_max_ms;     /* default 300000 (5 min) */
+    int poll_ms;                /* a caught-up receiver looks again after; default 200 */
+    int batch;                  /* stream entries read at once; default 100 */
+    size_t max_body;            /* a larger record is refused (logged, skipped); default 1M */
+    int64_t am_resend_ms;       /* firing alerts re-sent to Alertmanager; default 60000 */
+    int64_t am_max_age_ms;      /* ... until this long after their last event; default 1 day */
+};
+void alerts_delivery_config_default(struct alerts_delivery_config *c);
+
+/* Counters of one receiver since the delivery was made. */
+struct alerts_rx_stats {
+    const char *name; /* borrowed from the delivery */
+    enum alerts_rx_kind kind;
+    uint64_t delivered; /* entries the receiver took (the cursor moved past) */
+    uint64_t attempts;  /* attempts to send an entry, the first ones included */
+    uint64_t failed;    /* attempts that failed (each one retried later) */
+    uint64_t retried;   /* entries that needed more than one attempt */
+    uint64_t malformed; /* entries with no usable record: logged and passed */
+    uint64_t resent;    /* Alertmanager: periodic re-sends of firing alerts */
+    char cursor[48];    /* the last entry delivered ("" none yet) */
+};
+
+struct alerts_delivery;
+
+/* Check the configuration and make a delivery (Redis is connected on the
+ * first poll).  0, KZ_EINVAL or KZ_ENOMEM with a message. */
+int alerts_delivery_new(const struct alerts_delivery_config *c, struct alerts_delivery **out,
+                        char *err, size_t errlen);
+/*
+ * Add a receiver from its spec: webhook "NAME=URL" (http or https; secret
+ * required), Alertmanager "[NAME=]URL" (its base URL: /api/v2/alerts is
+ * appended; name default "alertmanager"), JSON lines "[NAME=]FILE" (- for
+ * stdout; name default "out"; the file opened for append now).  Names are
+ * unique.  0, KZ_EINVAL (with a message naming the spec, never the secret),
+ * KZ_EIO (the file) or KZ_ENOMEM.  secret is copied.
+ */
+int alerts_delivery_add(struct alerts_delivery *d, enum alerts_rx_kind kind, const char *spec,
+                        const struct alerts_secret *secret, char *err, size_t errlen);
+/* One round over the receivers: take leases, read, send, retry what is due;
+ * then wait up to max_wait_ms when there was nothing to do.  0, or KZ_EAGAIN
+ * when Redis is out of reach (logged; the next round reconnects). */
+int alerts_delivery_poll(struct alerts_delivery *d, int max_wait_ms);
+/* Poll until *stop is set (a signal handler's flag), then release the leases.
+ * A transfer in flight is abandoned when *stop is set: it is sent again by
+ * whoever delivers next.  A delivery shares nothing with its caller but
+ * *stop, so the evaluator may run it in a thread of its own (or call
+ * alerts_delivery_poll() from its loop).  Failures are logged on stderr,
+ * each line starting "kzpulse alerts: deliver: " and naming the receiver. */
+int alerts_delivery_run(struct alerts_delivery *d, volatile sig_atomic_t *stop);
+size_t alerts_delivery_count(const struct alerts_delivery *d);
+/* Receiver i's counters; KZ_ENOTFOUND past the end. */
+int alerts_delivery_stats(const struct alerts_delivery *d, size_t i, struct alerts_rx_stats *out);
+void alerts_delivery_free(struct alerts_delivery *d);
+
+/* The wait before retry `attempt` (1 = after the first failure), in ms:
+ * b = min(max, min * 2^(attempt-1)), then uniform in [b/2, b] by u in [0, 1)
+ * ("equal jitter"), never under min_ms. */
+int64_t alerts_backoff_ms(int attempt, int64_t min_ms, int64_t max_ms, double u);
+
+/* The webhook-id of a stream entry: "kzp_" alert id "_" event "_" entry id,
+ * the same on every attempt and in every process.  0 or KZ_ERANGE. */
+int alerts_webhook_msg_id(const char *alert_id, const char *event, const char *entry_id, char *out,
+                          size_t outlen);
+
+/*
+ * The Alertmanager API v2 body for one record (its JSON in record[0..n)):
+ * a one-element array, labels alertname (the rule), rule, kind, severity,
+ * region ("all" when overall), dim, kzpulse_id; annotations summary,
+ * description, the figures and the evidence as text; startsAt = the first
+ * minute; endsAt = the end of the last minute when event is "resolved";
+ * generatorURL = generator_url + id when given.  *out malloc'd.  0,
+ * KZ_EINVAL (not a record: message in err) or KZ_ENOMEM.
+ */
+int alerts_am_json(const char *record, size_t n, const char *event, const char *generator_url,
+                   char **out, char *err, size_t errlen);
+
 #endif /* KZ_ALERTS_H */

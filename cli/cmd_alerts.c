@@ -1,8 +1,9 @@
 /*
- * cmd_alerts.c -- `kzpulse alerts`: the live evaluator over Redis, and
- * --check-rules FILE.
+ * cmd_alerts.c -- `kzpulse alerts`: the live evaluator over Redis with the
+ * delivery of its alerts, --deliver-only, and --check-rules FILE.
  *
- * The wiring only; the machinery is alerts/ (eval.c, stream.c, loop.c).
+ * The wiring only; the machinery is alerts/ (eval.c, stream.c, loop.c, and
+ * deliver*.c).
  * --check-rules validates a rules file with the evaluator's parser
  * (alerts_rules_load, the ISO 3166-2:KZ region list) and prints either
  * "FILE: OK" with one line per rule, or every error as FILE:LINE:COL: message
@@ -14,10 +15,17 @@
  * retried, as later), the alert stream, and alerts_live_run().  SIGHUP reads
  * the rules again (a file with mistakes is said and the rules in force
  * stay).  The records this process published go to stdout or --alerts-out
- * FILE.
+ * FILE.  With receivers (--webhook, --alertmanager, --deliver-file), the
+ * delivery of the stream runs beside the evaluator, on its own thread.
+ * --deliver-only runs the delivery alone: the receivers from the flags, the
+ * webhook secret from its file or the environment, the Redis password as
+ * `run` takes it; SIGTERM or SIGINT stop it (exit 0) after a last line of
+ * counters per receiver on stderr.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -46,6 +54,115 @@ static const char *scope_text(const struct alerts_rule *r, char *buf, size_t len
     for (size_t i = 0; i < r->nregions && n < len; i++)
         n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? ", " : "", r->regions[i]);
     return buf;
+}
+
+static void delivery_report(struct alerts_delivery *d);
+
+/* Fill the delivery's configuration and receivers from cfg.  0, or an exit
+ * code after printing why. */
+static int delivery_make(struct kz_config *cfg, struct alerts_delivery **out)
+{
+    struct alerts_delivery_config dc;
+    struct alerts_secret secret;
+    char err[600], pw[300];
+    int rc, webhooks = 0;
+
+    *out = NULL;
+    memset(&secret, 0, sizeof secret);
+    for (int i = 0; i < cfg->nreceivers; i++)
+        webhooks += cfg->receivers[i].kind == ALERTS_RX_WEBHOOK;
+    if (webhooks && (rc = alerts_secret_load(cfg->webhook_secret_file, ALERTS_SECRET_ENV, &secret,
+                                             err, sizeof err))) {
+        if (rc == KZ_ENOTFOUND)
+            fprintf(stderr,
+                    "kzpulse alerts: --webhook needs a signing secret: "
+                    "--webhook-secret-file FILE or the environment variable %s\n",
+                    ALERTS_SECRET_ENV);
+        else
+            fprintf(stderr, "kzpulse alerts: webhook secret: %s\n", err);
+        return KZ_EXIT_USAGE;
+    }
+    if (pipeline_redis_password(cfg, pw, sizeof pw, err, sizeof err)) {
+        fprintf(stderr, "kzpulse alerts: %s\n", err);
+        return KZ_EXIT_USAGE;
+    }
+    alerts_delivery_config_default(&dc);
+    dc.redis_url = cfg->redis;
+    dc.redis_password = pw[0] ? pw : NULL;
+    dc.timeout_ms = cfg->deliver_timeout_s * 1000;
+    dc.connect_timeout_ms = dc.timeout_ms < 5000 ? dc.timeout_ms : 5000;
+    dc.lease_ms = cfg->deliver_lease_s * 1000;
+    dc.generator_url = cfg->generator_url;
+    dc.backoff_max_ms = cfg->deliver_retry_max_s * 1000LL;
+    dc.am_resend_ms = cfg->am_resend_s * 1000LL;
+    if (dc.lease_ms < dc.timeout_ms + 1000) {
+        fprintf(stderr,
+                "kzpulse alerts: --deliver-lease (%d s) must exceed --deliver-timeout (%d s) "
+                "by a second at least\n",
+                cfg->deliver_lease_s, cfg->deliver_timeout_s);
+        return KZ_EXIT_USAGE;
+    }
+    rc = alerts_delivery_new(&dc, out, err, sizeof err);
+    memset(pw, 0, sizeof pw);
+    for (int i = 0; !rc && i < cfg->nreceivers; i++)
+        rc = alerts_delivery_add(*out, (enum alerts_rx_kind)cfg->receivers[i].kind,
+                                 cfg->receivers[i].spec, &secret, err, sizeof err);
+    memset(&secret, 0, sizeof secret);
+    if (rc) {
+        fprintf(stderr, "kzpulse alerts: %s\n", rc == KZ_ENOMEM ? "out of memory" : err);
+        alerts_delivery_free(*out);
+        *out = NULL;
+        return rc == KZ_ENOMEM ? KZ_EXIT_FAIL : KZ_EXIT_USAGE;
+    }
+    return 0;
+}
+
+static int deliver(struct kz_config *cfg)
+{
+    struct alerts_delivery *d;
+    struct sigaction sa;
+    int status;
+
+    if (!cfg->redis || !cfg->nreceivers) {
+        fprintf(stderr, "kzpulse alerts: --deliver-only needs %s (see kzpulse alerts --help)\n",
+                !cfg->redis ? "--redis URL"
+                            : "a receiver: --webhook, --alertmanager or --deliver-file");
+        return KZ_EXIT_USAGE;
+    }
+    if ((status = delivery_make(cfg, &d)))
+        return status;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    alerts_delivery_run(d, &g_stop);
+    delivery_report(d);
+    alerts_delivery_free(d);
+    return KZ_EXIT_OK;
+}
+
+/* The delivery's thread beside the evaluator: until g_stop. */
+static void *delivery_main(void *arg)
+{
+    alerts_delivery_run(arg, &g_stop);
+    return NULL;
+}
+
+/* A last line of counters per receiver, on stderr. */
+static void delivery_report(struct alerts_delivery *d)
+{
+    for (size_t i = 0; i < alerts_delivery_count(d); i++) {
+        struct alerts_rx_stats st;
+        if (alerts_delivery_stats(d, i, &st))
+            break;
+        fprintf(stderr,
+                "kzpulse alerts: %s \"%s\": %llu delivered, %llu attempts, %llu failed, %llu "
+                "retried, %llu malformed, %llu re-sent; cursor %s\n",
+                alerts_rx_kind_name(st.kind), st.name, (unsigned long long)st.delivered,
+                (unsigned long long)st.attempts, (unsigned long long)st.failed,
+                (unsigned long long)st.retried, (unsigned long long)st.malformed,
+                (unsigned long long)st.resent, st.cursor[0] ? st.cursor : "(none)");
+    }
 }
 
 static int check_rules(const char *path)
@@ -200,9 +317,11 @@ int kz_cmd_alerts(struct kz_config *cfg, char **args, int nargs)
     struct agg_store *store = NULL;
     struct alerts_stream *stream = NULL;
     struct pipeline_regions *preg = NULL;
+    struct alerts_delivery *delivery = NULL;
+    pthread_t deliverer;
     FILE *out = stdout;
     char err[768], data_err[768] = "";
-    int status, data_rc = 0;
+    int status, data_rc = 0, delivering = 0;
 
     if (nargs) {
         fprintf(stderr, "kzpulse alerts: unexpected argument \"%s\" (see kzpulse alerts --help)\n",
@@ -211,6 +330,8 @@ int kz_cmd_alerts(struct kz_config *cfg, char **args, int nargs)
     }
     if (cfg->alerts_check)
         return check_rules(cfg->alerts_check);
+    if (cfg->deliver_only)
+        return deliver(cfg);
     const char *missing = !cfg->redis ? "--redis" : !cfg->group ? "--group" : NULL;
     if (missing) {
         fprintf(stderr,
@@ -239,9 +360,8 @@ int kz_cmd_alerts(struct kz_config *cfg, char **args, int nargs)
     if ((status = open_store(cfg, &store)) || g_stop)
         goto out;
     char pw[512];
-    int has_pw = pipeline_redis_password(cfg, pw, sizeof(pw), err, sizeof(err));
-    if (has_pw < 0 ||
-        alerts_stream_open(cfg->redis, has_pw ? pw : NULL, 2000, &stream, err, sizeof(err))) {
+    if (pipeline_redis_password(cfg, pw, sizeof(pw), err, sizeof(err)) ||
+        alerts_stream_open(cfg->redis, pw[0] ? pw : NULL, 2000, &stream, err, sizeof(err))) {
         memset(pw, 0, sizeof(pw));
         fprintf(stderr, "kzpulse alerts: --redis: %s\n", err);
         status = KZ_EXIT_USAGE;
@@ -262,12 +382,28 @@ int kz_cmd_alerts(struct kz_config *cfg, char **args, int nargs)
         .load = reload_rules,
         .load_ctx = &src,
     };
+    if (cfg->nreceivers) { /* the delivery beside the evaluator */
+        if ((status = delivery_make(cfg, &delivery)))
+            goto out;
+        if (pthread_create(&deliverer, NULL, delivery_main, delivery)) {
+            fprintf(stderr, "kzpulse alerts: cannot start the delivery thread\n");
+            status = KZ_EXIT_FAIL;
+            goto out;
+        }
+        delivering = 1;
+    }
     int rc = alerts_live_run(&lc, err, sizeof(err));
     if (rc) {
         fprintf(stderr, "kzpulse alerts: %s\n", err);
         status = rc == KZ_ENOMEM ? KZ_EXIT_FAIL : KZ_EXIT_USAGE;
     }
 out:
+    if (delivering) {
+        g_stop = 1;
+        pthread_join(deliverer, NULL);
+        delivery_report(delivery);
+    }
+    alerts_delivery_free(delivery);
     alerts_stream_close(stream);
     agg_store_free(store);
     alerts_rules_free(rules);

@@ -158,6 +158,16 @@ static const struct kz_cmd_opt alerts_opts[] = {
     OPT(ALERTS_OUT),
     OPT(ALERTS_INTERVAL),
     OPT(CHECK_RULES),
+    OPT(DELIVER_ONLY),
+    OPT(WEBHOOK),
+    OPT(WEBHOOK_SECRET_FILE),
+    OPT(ALERTMANAGER),
+    OPT(DELIVER_FILE),
+    OPT(DELIVER_TIMEOUT),
+    OPT(DELIVER_LEASE),
+    OPT(DELIVER_RETRY_MAX),
+    OPT(ALERTMANAGER_RESEND),
+    OPT(GENERATOR_URL),
     END,
 };
 
@@ -244,14 +254,20 @@ static const struct kz_cmd commands[] = {
      "Check lexicon TSV files: fields, categories, weights, languages, duplicates.",
      "Reports every error as FILE:LINE: message.  Exit 0 when clean, 2 otherwise.", lexicon_opts,
      KZ_ARGS_ANY, kz_cmd_lexicon},
-    {"alerts", "--redis URL --group GROUP [--rules FILE] | --check-rules FILE",
-     "Evaluate alert rules over the Redis counters, live; or check a rules file.",
+    {"alerts",
+     "--redis URL --group GROUP [--rules FILE] [RECEIVER...] | --deliver-only --redis URL "
+     "RECEIVER... | --check-rules FILE",
+     "Evaluate alert rules over the Redis counters, live, and deliver the alerts.",
      "Rules are a TOML subset, one [rule.NAME] table per rule (README.md, \"For people who\n"
      "wire alerts\"; the shipped defaults are alerts/default.rules).  With --redis and\n"
      "--group it runs until SIGTERM/SIGINT: each minute final once the group's watermark\n"
      "passed it, early every --interval-ms; each event claimed and added once to the stream\n"
      "kzp:v2:alerts, whichever evaluator sees it first; the records this process published\n"
      "as JSON lines on stdout (or --alerts-out FILE).  Redis away: retried, never an exit.\n"
+     "Receivers get every entry of the stream, in order, at least once, with a cursor per\n"
+     "receiver in Redis: --webhook NAME=URL (signed; the secret from --webhook-secret-file\n"
+     "or $KZPULSE_WEBHOOK_SECRET), --alertmanager [NAME=]URL, --deliver-file [NAME=]FILE;\n"
+     "--deliver-only delivers without evaluating.\n"
      "--check-rules prints FILE: OK and the rules, or every error as FILE:LINE:COL: message\n"
      "and exits 2.",
      alerts_opts, KZ_ARGS_ANY, kz_cmd_alerts},

@@ -36,6 +36,10 @@ void kz_config_init(struct kz_config *c)
     c->train_l2 = 1e-4;
     c->train_hash_bits = 18;
     c->alerts_interval_ms = 5000;
+    c->deliver_timeout_s = 10;
+    c->deliver_lease_s = 30;
+    c->deliver_retry_max_s = 300;
+    c->am_resend_s = 60;
 }
 
 void kz_config_free(struct kz_config *c)
@@ -50,6 +54,10 @@ void kz_config_free(struct kz_config *c)
     free(c->alerts_check);
     free(c->alerts_rules);
     free(c->alerts_out);
+    for (int i = 0; i < c->nreceivers; i++)
+        free(c->receivers[i].spec);
+    free(c->webhook_secret_file);
+    free(c->generator_url);
     free(c->brokers);
     free(c->group);
     free(c->redis);

@@ -341,6 +341,24 @@ static int set_model(struct kz_config *c, const struct kz_option *o, const char 
     return 0;
 }
 
+/* --webhook, --alertmanager, --deliver-file: repeatable, kept in the order
+ * given; alerts/ checks the spec when the delivery starts. */
+static int set_receiver(struct kz_config *c, const struct kz_option *o, const char *what,
+                        const char *v, char *err, size_t errlen)
+{
+    int kind = o == &kz_options[OPT_WEBHOOK] ? 0 : o == &kz_options[OPT_ALERTMANAGER] ? 1 : 2;
+    if (!*v)
+        return bad(o, what, v, err, errlen);
+    if (c->nreceivers == KZ_MAX_RECEIVERS) {
+        snprintf(err, errlen, "%s: at most %d receivers in all", what, KZ_MAX_RECEIVERS);
+        return -1;
+    }
+    if (!(c->receivers[c->nreceivers].spec = strdup(v)))
+        return oom(err, errlen);
+    c->receivers[c->nreceivers++].kind = kind;
+    return 0;
+}
+
 /* ---------------------------------------------------------------------------
  * The table
  * ------------------------------------------------------------------------ */
@@ -532,6 +550,38 @@ const struct kz_option kz_options[KZ_OPT_COUNT] = {
         "ms between two early looks at the partial minutes (default 5000)",
         set_int, F(int, alerts_interval_ms), 100, 3600000, "milliseconds from 100 to 3600000",
         NULL},
+    [OPT_DELIVER_ONLY] = {"deliver-only", 0, NULL,
+        "deliver the alert stream in Redis to the receivers; evaluate nothing",
+        set_on, F(int, deliver_only), 0, 0, NULL, NULL},
+    [OPT_WEBHOOK] = {"webhook", 0, "NAME=URL",
+        "POST each alert, signed (Standard Webhooks), to URL (repeatable)",
+        set_receiver, 0, 0, 0, "NAME=URL", NULL},
+    [OPT_WEBHOOK_SECRET_FILE] = {"webhook-secret-file", 0, "FILE",
+        "the webhooks' signing secret, whsec_<base64>, on the first line of FILE "
+        "(default: $KZPULSE_WEBHOOK_SECRET)",
+        set_str, F(char *, webhook_secret_file), 1, 0, "a file path", NULL},
+    [OPT_ALERTMANAGER] = {"alertmanager", 0, "[NAME=]URL",
+        "send alerts to an Alertmanager (its base URL; API v2) (repeatable)",
+        set_receiver, 0, 0, 0, "[NAME=]URL", NULL},
+    [OPT_DELIVER_FILE] = {"deliver-file", 0, "[NAME=]FILE",
+        "append alerts to FILE as JSON lines (- for stdout) (repeatable)",
+        set_receiver, 0, 0, 0, "[NAME=]FILE (- for stdout)", NULL},
+    [OPT_DELIVER_TIMEOUT] = {"deliver-timeout", 0, "SECONDS",
+        "give up an attempt to deliver after SECONDS and retry later (default 10)",
+        set_int, F(int, deliver_timeout_s), 1, 300, "seconds from 1 to 300", NULL},
+    [OPT_DELIVER_LEASE] = {"deliver-lease", 0, "SECONDS",
+        "a receiver's lease: a stopped process's receivers move on after it (default 30)",
+        set_int, F(int, deliver_lease_s), 2, 3600, "seconds from 2 to 3600", NULL},
+    [OPT_GENERATOR_URL] = {"generator-url", 0, "URL",
+        "Alertmanager's generatorURL of an alert: URL followed by the alert id",
+        set_str, F(char *, generator_url), 1, 0, "a URL", NULL},
+    [OPT_DELIVER_RETRY_MAX] = {"deliver-retry-max", 0, "SECONDS",
+        "the longest wait between two attempts at one alert (default 300; the first is 1 s)",
+        set_int, F(int, deliver_retry_max_s), 1, 3600, "seconds from 1 to 3600", NULL},
+    [OPT_ALERTMANAGER_RESEND] = {"alertmanager-resend", 0, "SECONDS",
+        "re-send firing alerts to Alertmanager every SECONDS, under its resolve_timeout "
+        "(default 60)",
+        set_int, F(int, am_resend_s), 1, 3600, "seconds from 1 to 3600", NULL},
 };
 /* clang-format on */
 

@@ -37,7 +37,15 @@
 
 #define KZ_MAX_KAFKA_PROPS 64
 #define KZ_MAX_TOPICS 16
-#define KZ_MAX_MODELS 3 /* stance, topics, mobilization */
+#define KZ_MAX_MODELS 3     /* stance, topics, mobilization */
+#define KZ_MAX_RECEIVERS 16 /* alert receivers (alerts.h: ALERTS_RX_MAX) */
+
+/* An alert receiver as given: kind in alerts.h's enum alerts_rx_kind order
+ * (0 webhook, 1 Alertmanager, 2 JSON lines), spec the flag's value. */
+struct kz_receiver {
+    int kind;
+    char *spec;
+};
 
 struct kz_kv {
     char *key;
@@ -97,6 +105,16 @@ struct kz_config {
     int alerts;                /* replay --alerts: evaluate the rules over the archives */
     char *alerts_out;          /* alerts, replay --alerts: JSON lines file; NULL = stdout */
     int alerts_interval_ms;    /* alerts: ms between early looks; default 5000 */
+    /* alerts: delivery of the alert stream (--deliver-only and the receivers) */
+    int deliver_only;                               /* --deliver-only */
+    struct kz_receiver receivers[KZ_MAX_RECEIVERS]; /* --webhook, --alertmanager, --deliver-file */
+    int nreceivers;
+    char *webhook_secret_file; /* else $KZPULSE_WEBHOOK_SECRET; never a flag's value */
+    int deliver_timeout_s;     /* per attempt; default 10 */
+    int deliver_lease_s;       /* a receiver's lease; default 30 */
+    int deliver_retry_max_s;   /* the longest wait between attempts; default 300 */
+    int am_resend_s;           /* firing alerts re-sent to Alertmanager; default 60 */
+    char *generator_url;       /* Alertmanager generatorURL prefix (+ the alert id) */
 };
 
 void kz_config_init(struct kz_config *c);
@@ -174,6 +192,16 @@ enum kz_opt_id {
     OPT_ALERTS,
     OPT_ALERTS_OUT,
     OPT_ALERTS_INTERVAL,
+    OPT_DELIVER_ONLY,
+    OPT_WEBHOOK,
+    OPT_WEBHOOK_SECRET_FILE,
+    OPT_ALERTMANAGER,
+    OPT_DELIVER_FILE,
+    OPT_DELIVER_TIMEOUT,
+    OPT_DELIVER_LEASE,
+    OPT_GENERATOR_URL,
+    OPT_DELIVER_RETRY_MAX,
+    OPT_ALERTMANAGER_RESEND,
     KZ_OPT_COUNT
 };
 
@@ -625,10 +653,11 @@ struct pipeline_signals {
  */
 int pipeline_redis_open(const struct kz_config *cfg, struct agg_store **out, char *err,
                         size_t errlen);
-/* The password pipeline_redis_open() would use instead of the URL's, into
- * pw (n bytes, at least 257): 1 given (--redis-password-file, or
- * $REDISCLI_AUTH when the URL has none), 0 none, -1 an unreadable file (err). */
-int pipeline_redis_password(const struct kz_config *cfg, char *pw, size_t n, char *err,
+/* The password pipeline_redis_open() would use instead of the URL's, by the
+ * same precedence (the file, then $REDISCLI_AUTH when the URL has none), into
+ * pw (size >= 257): "" when there is none.  0, or KZ_EINVAL with err naming
+ * the file (never its content). */
+int pipeline_redis_password(const struct kz_config *cfg, char *pw, size_t size, char *err,
                             size_t errlen);
 
 int pipeline_stream_run(const struct kz_config *cfg, struct agg_store *store,

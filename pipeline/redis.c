@@ -55,26 +55,23 @@ static int read_password_file(const char *path, char *pw, size_t size, char *err
     return 0;
 }
 
-int pipeline_redis_password(const struct kz_config *cfg, char *pw, size_t n, char *err,
+int pipeline_redis_password(const struct kz_config *cfg, char *pw, size_t size, char *err,
                             size_t errlen)
 {
     struct agg_redis_addr addr;
-    int ret = 0;
+    int ret;
 
     pw[0] = '\0';
-    if (cfg->redis_password_file) {
-        ret = read_password_file(cfg->redis_password_file, pw, n, err, errlen) ? -1 : 1;
-    } else if (!agg_redis_parse_url(cfg->redis ? cfg->redis : "redis://127.0.0.1:6379", &addr, err,
-                                    errlen) &&
-               !addr.password[0]) {
-        const char *env = getenv("REDISCLI_AUTH");
-        if (env && *env && strlen(env) < n) {
-            memcpy(pw, env, strlen(env) + 1);
-            ret = 1;
-        }
-    }
+    if (cfg->redis_password_file)
+        return read_password_file(cfg->redis_password_file, pw, size, err, errlen) ? KZ_EINVAL : 0;
+    if ((ret = agg_redis_parse_url(cfg->redis ? cfg->redis : "redis://127.0.0.1:6379", &addr, err,
+                                   errlen)))
+        return ret;
+    const char *env = getenv("REDISCLI_AUTH");
+    if (!addr.password[0] && env && *env)
+        snprintf(pw, size, "%s", env);
     memset(&addr, 0, sizeof addr);
-    return ret;
+    return 0;
 }
 
 int pipeline_redis_open(const struct kz_config *cfg, struct agg_store **out, char *err,

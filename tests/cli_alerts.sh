@@ -82,7 +82,7 @@ expect 2 "kzpulse alerts: --redis is required (or --check-rules FILE" kz alerts
 expect 2 "kzpulse alerts: --group is required" kz alerts --redis redis://127.0.0.1:1
 expect 2 "unexpected argument \"extra\"" kz alerts --check-rules "$tmp/desk.rules" extra
 expect 2 "check-rules" kz alerts --check-rules
-expect 0 "usage: kzpulse alerts --redis URL --group GROUP \[--rules FILE\] | --check-rules FILE" kz alerts --help
+expect 0 "usage: kzpulse alerts --redis URL --group GROUP \[--rules FILE\] \[RECEIVER...\] | --deliver-only --redis URL RECEIVER... | --check-rules FILE" kz alerts --help
 
 # Redis away: a line on stderr and a retry, never an exit; SIGTERM stops it (exit 0).
 ${KZ_WRAP:-} "$KZ_BIN" alerts --redis redis://127.0.0.1:1 --group g --rules "$tmp/desk.rules" \

@@ -1,5 +1,6 @@
 #!/bin/bash
-# with-servers.sh CMD ARGS... -- run CMD with a real Redis and Kafka broker.
+# with-servers.sh CMD ARGS... -- run CMD with a real Redis and Kafka broker
+# (and a Prometheus Alertmanager when prometheus-alertmanager is installed).
 #
 # When KZ_TEST_BROKERS and KZ_TEST_REDIS_PORT are already set (tests/run.sh
 # starts the servers once for the whole suite), this simply execs CMD.
@@ -7,8 +8,10 @@
 # temporary directory, exports
 #   KZ_TEST_BROKERS=127.0.0.1:PORT  KZ_TEST_REDIS_PORT=PORT
 #   KZ_TEST_REDIS_URL=redis://127.0.0.1:PORT  KZ_TEST_HARNESS_DIR=DIR
-# runs CMD, always stops both servers (also on failure or signal), and exits
-# with CMD's status.  Servers live in DIR/redis and DIR/kafka, so a test may
+#   KZ_TEST_ALERTMANAGER_URL=http://127.0.0.1:PORT (only with an Alertmanager)
+# runs CMD, always stops the servers (also on failure or signal), and exits
+# with CMD's status.  Servers live in DIR/redis, DIR/kafka and
+# DIR/alertmanager, so a test may
 # call `redis.sh restart "$KZ_TEST_HARNESS_DIR/redis"` or the same for kafka.
 # Env: KZ_KEEP_HARNESS_DIR=1 keeps DIR (logs) after the run.
 set -eu
@@ -32,6 +35,9 @@ cleanup() {
     fi
     "$bin/kafka.sh" stop "$hdir/kafka" || status=1
     "$bin/redis.sh" stop "$hdir/redis" || status=1
+    if [ -d "$hdir/alertmanager" ]; then
+        "$bin/alertmanager.sh" stop "$hdir/alertmanager" || status=1
+    fi
     if [ "${KZ_KEEP_HARNESS_DIR:-0}" = 1 ] || [ "$status" -ne 0 ]; then
         echo "with-servers: server logs kept in $hdir" >&2
     else
@@ -59,14 +65,25 @@ trap 'on_signal 129' HUP
 # If this script is killed outright (SIGKILL, so no trap runs), a watchdog in
 # its own session stops the servers once we are gone.
 setsid bash -c 'while kill -0 "$1" 2>/dev/null; do sleep 1; done
-    "$2/kafka.sh" stop "$3/kafka"; "$2/redis.sh" stop "$3/redis"; rm -rf "$3"' \
+    "$2/kafka.sh" stop "$3/kafka"; "$2/redis.sh" stop "$3/redis"
+    [ ! -d "$3/alertmanager" ] || "$2/alertmanager.sh" stop "$3/alertmanager"; rm -rf "$3"' \
     watchdog "$$" "$bin" "$hdir" </dev/null >/dev/null 2>&1 &
 watchdog=$!
 
 t0=$SECONDS
 "$bin/redis.sh" start "$hdir/redis" || { status=1; echo "with-servers: redis failed to start" >&2; exit 1; }
 "$bin/kafka.sh" start "$hdir/kafka" || { status=1; echo "with-servers: kafka failed to start" >&2; exit 1; }
-echo "with-servers: redis and kafka up in $((SECONDS - t0)) s (dir $hdir)" >&2
+# Alertmanager is optional: without the package (or when it will not start:
+# said here) its tests skip, and the other tests run all the same.
+if command -v "${KZ_ALERTMANAGER:-prometheus-alertmanager}" >/dev/null; then
+    if "$bin/alertmanager.sh" start "$hdir/alertmanager"; then
+        KZ_TEST_ALERTMANAGER_URL="http://127.0.0.1:$(cat "$hdir/alertmanager/alertmanager.port")"
+        export KZ_TEST_ALERTMANAGER_URL
+    else
+        echo "with-servers: alertmanager failed to start; its tests will skip" >&2
+    fi
+fi
+echo "with-servers: redis, kafka${KZ_TEST_ALERTMANAGER_URL:+ and alertmanager} up in $((SECONDS - t0)) s (dir $hdir)" >&2
 
 KZ_TEST_REDIS_PORT=$(cat "$hdir/redis/redis.port")
 KZ_TEST_BROKERS="127.0.0.1:$(cat "$hdir/kafka/kafka.port")"
