@@ -42,9 +42,12 @@ rcli flushdb >/dev/null
 "$KZ_BIN" run --brokers "$KZ_TEST_BROKERS" --topic "$topic" --group "$group" --redis "$url" \
     --stats-interval 0 2>"$tmp/run.err" &
 pids+=($!)
+# The first evaluator also delivers the stream (a JSON-lines receiver).
+recv=("--deliver-file" "f=$tmp/delivered.jsonl")
 for i in 1 2; do
     "$KZ_BIN" alerts --redis "$url" --group "$group" --rules "$rules" --interval-ms 500 \
-        >"$tmp/alerts$i.out" 2>"$tmp/alerts$i.err" &
+        "${recv[@]}" >"$tmp/alerts$i.out" 2>"$tmp/alerts$i.err" &
+    recv=()
     pids+=($!)
     eval "ev$i=$!"
 done
@@ -95,6 +98,15 @@ sys.exit(1 if bad else 0)
 PY
 }
 if check; then ok "one alert, published once by two evaluators"; else fail "the stream"; fi
+
+# The evaluator's delivery thread: every stream entry in the receiver's file,
+# in the stream's order.
+stream_recs=$(rcli xrange kzp:v2:alerts - + | awk 'p { print; p = 0 } $0 == "record" { p = 1 }')
+if [ -n "$stream_recs" ] && [ "$stream_recs" = "$(cat "$tmp/delivered.jsonl" 2>/dev/null)" ]; then
+    ok "the evaluator delivered every entry of the stream, in order ($(wc -l <"$tmp/delivered.jsonl") records)"
+else
+    fail "delivered records differ from the stream's"; head -c 600 "$tmp/delivered.jsonl"
+fi
 
 # The same posts replayed: the same alert, the same id.
 "$KZ_BIN" replay --alerts --rules "$rules" --alerts-out "$tmp/replay.jsonl" -d "$tmp/dead.jsonl" \
