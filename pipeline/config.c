@@ -47,6 +47,10 @@ void kz_config_free(struct kz_config *c)
     free(c->train_label);
     free(c->train_out);
     free(c->alerts_check);
+    free(c->listen);
+    free(c->token_file);
+    free(c->cors_origin);
+    free(c->metrics_listen);
     free(c->brokers);
     free(c->group);
     free(c->redis);

@@ -93,6 +93,10 @@ struct kz_config {
     int train_target_features; /* train: word x named-side features; default 0 */
     int train_refit;           /* train: refit on all posts after early stopping; default 0 */
     char *alerts_check;        /* alerts --check-rules: the rules file to validate */
+    char *listen;              /* serve: ADDR:PORT; NULL = 127.0.0.1:8080 (SERVE_DEFAULT_LISTEN) */
+    char *token_file;          /* serve: the bearer token's file (else $KZPULSE_SERVE_TOKEN) */
+    char *cors_origin;         /* serve: the one origin allowed by CORS; NULL = no CORS headers */
+    char *metrics_listen;      /* run: ADDR:PORT of /metrics; NULL = none */
 };
 
 void kz_config_init(struct kz_config *c);
@@ -166,6 +170,10 @@ enum kz_opt_id {
     OPT_LEARN_RATE_OLD, /* train's --rate, hidden: --learn-rate */
     OPT_NAMES,
     OPT_CHECK_RULES,
+    OPT_LISTEN,
+    OPT_TOKEN_FILE,
+    OPT_CORS_ORIGIN,
+    OPT_METRICS_LISTEN,
     KZ_OPT_COUNT
 };
 
@@ -306,6 +314,11 @@ int pipeline_reload_lexicons(struct pipeline *p, char *err, size_t errlen);
 /* The streaming loop turns autoflush off and decides itself when to flush,
  * so that a failed flush can be retried. */
 void pipeline_set_autoflush(struct pipeline *p, int on);
+/* Count into m (borrowed for the pipeline's life; see metrics.h) from now on:
+ * kzpulse_posts_total{platform,language}, kzpulse_dead_letters_total{reason},
+ * kzpulse_batches_applied_total and kzpulse_apply_duration_seconds. */
+struct metrics;
+void pipeline_set_metrics(struct pipeline *p, struct metrics *m);
 /* Undated posts (INGEST_POST_TS_ARRIVAL: no usable time of their own; a
  * Kafka message's timestamp is when it was produced, which for an archive
  * sent by `kzpulse produce` is today, so it does not date a post) are
@@ -600,6 +613,12 @@ struct pipeline_signals {
  * password file.  The password never appears in err.
  */
 int pipeline_redis_open(const struct kz_config *cfg, struct agg_store **out, char *err,
+                        size_t errlen);
+
+/* Where the configuration's Redis is, with the password it would AUTH with
+ * (from the same places, in the same order) in addr->password: for readers
+ * that talk to Redis directly (serve's alert stream).  0, or KZ_EINVAL. */
+int pipeline_redis_addr(const struct kz_config *cfg, struct agg_redis_addr *addr, char *err,
                         size_t errlen);
 
 int pipeline_stream_run(const struct kz_config *cfg, struct agg_store *store,
