@@ -280,7 +280,7 @@ static int set_listen(struct kz_config *c, const struct kz_option *o, const char
 {
     const char *colon = strrchr(v, ':');
     if (!colon || colon == v || !colon[1] || strspn(colon + 1, "0123456789") != strlen(colon + 1) ||
-        strlen(colon + 1) > 5 || atoi(colon + 1) < 1 || atoi(colon + 1) > 65535)
+        strlen(colon + 1) > 5 || atoi(colon + 1) > 65535) /* 0: any free port */
         return bad(o, what, v, err, errlen);
     size_t n = (size_t)(colon - v);
     if (v[0] == '[' ? v[n - 1] != ']' || n < 3 : strspn(v, "0123456789.") != n)

@@ -110,14 +110,15 @@ int serve_alerts_read(struct serve *s, const char *after, const char *upto, size
     for (int attempt = 0; attempt < 2; attempt++) {
         if ((rc = connect_redis(s, err, errlen)))
             break;
-        char start[64];
+        char start[64], n[24];
         redisReply *r;
+        snprintf(n, sizeof(n), "%zu", count); /* hiredis formats %s and %b only */
         if (after) {
             snprintf(start, sizeof(start), "(%s", after);
-            r = redisCommand(s->redis, "XRANGE %s %s %s COUNT %zu", SERVE_ALERTS_KEY, start,
-                             upto ? upto : "+", count);
+            r = redisCommand(s->redis, "XRANGE %s %s %s COUNT %s", SERVE_ALERTS_KEY, start,
+                             upto ? upto : "+", n);
         } else {
-            r = redisCommand(s->redis, "XREVRANGE %s + - COUNT %zu", SERVE_ALERTS_KEY, count);
+            r = redisCommand(s->redis, "XREVRANGE %s + - COUNT %s", SERVE_ALERTS_KEY, n);
         }
         if (!r) { /* the connection is lost: once more on a new one */
             snprintf(err, errlen, "redis: %s", s->redis->errstr);

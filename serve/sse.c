@@ -117,10 +117,10 @@ static void look_for_totals(struct serve *s)
             continue; /* the previous minute, never seen: nothing new to say about it */
         agg_zone_format(s->default_zone, m, t, sizeof(t));
         size_t len = 0;
-        ring_push(s,
-                  format_event("minute", s->cursor,
-                               json_pack("{s:s, s:I}", "minute", t, (json_int_t)total[k]), &len),
-                  len);
+        char *ev =
+            format_event("minute", s->cursor,
+                         json_pack("{s:s, s:I}", "minute", t, "total", (json_int_t)total[k]), &len);
+        ring_push(s, ev, len);
     }
     s->minute_ms[0] = cur - AGG_MINUTE_MS;
     s->minute_total[0] = total[0];
@@ -148,7 +148,8 @@ static void look_for_alerts(struct serve *s)
             continue;
         snprintf(s->cursor, sizeof(s->cursor), "%s", id);
         size_t len = 0;
-        ring_push(s, format_event("alert", s->cursor, json_incref(e), &len), len);
+        char *ev = format_event("alert", s->cursor, json_incref(e), &len);
+        ring_push(s, ev, len);
     }
     pthread_mutex_unlock(&s->sse_lock);
     json_decref(list);
@@ -334,9 +335,10 @@ struct MHD_Response *serve_sse_response(struct serve *s, struct MHD_Connection *
     if (s->minute_ms[1] >= 0) {
         char t[40];
         agg_zone_format(s->default_zone, s->minute_ms[1], t, sizeof(t));
-        now_ev = format_event("minute", s->cursor,
-                              json_pack("{s:s, s:I}", "minute", t, (json_int_t)s->minute_total[1]),
-                              &now_len);
+        now_ev = format_event(
+            "minute", s->cursor,
+            json_pack("{s:s, s:I}", "minute", t, "total", (json_int_t)s->minute_total[1]),
+            &now_len);
     }
     c->next = s->clients;
     s->clients = c;
