@@ -51,8 +51,19 @@ void serve_reply_error(struct serve_reply *r, unsigned status, const char *param
     json_t *e = json_pack("{s:i}", "status", (int)status);
     if (e && param)
         json_object_set_new(e, "parameter", json_string(param));
+    json_t *m = json_string(msg);
+    if (!m) { /* not UTF-8 (a value echoed): the message with '?' for every non-ASCII byte */
+        char ascii[1024];
+        size_t i;
+        for (i = 0; msg[i] && i + 1 < sizeof(ascii); i++)
+            ascii[i] = (unsigned char)msg[i] < 0x80 ? msg[i] : '?';
+        ascii[i] = '\0';
+        m = json_string(ascii);
+    }
     if (e)
-        json_object_set_new(e, "message", json_string(msg)); /* NULL if not UTF-8: dropped */
+        json_object_set_new(e, "message", m);
+    else
+        json_decref(m);
     serve_reply_json(r, e ? json_pack("{s:o}", "error", e) : NULL);
     r->status = status;
     if (status == 503)

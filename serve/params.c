@@ -68,11 +68,16 @@ static int decode(const char *s, size_t n, char *out, size_t cap)
     return 0;
 }
 
+/* A refused parameter: its name (printable ASCII kept, anything else '?',
+ * as no known name holds other bytes) in param and the message in err. */
 static int fail(char *param, size_t paramlen, const char *name, char *err, size_t errlen,
                 const char *why)
 {
-    snprintf(param, paramlen, "%s", name);
-    snprintf(err, errlen, "parameter \"%s\": %s", name, why);
+    size_t i;
+    for (i = 0; name[i] && i + 1 < paramlen; i++)
+        param[i] = name[i] >= 0x20 && name[i] < 0x7f && name[i] != '"' ? name[i] : '?';
+    param[i] = '\0';
+    snprintf(err, errlen, "parameter \"%s\": %s", param, why);
     return KZ_EINVAL;
 }
 
@@ -123,6 +128,9 @@ int serve_params_parse(const char *qs, size_t n, unsigned allowed, int64_t now_m
             snprintf(what, sizeof(what), "parameter \"%s\"", name);
             if (kz_config_set(&out->cfg, params[k].opt, what, value, err, errlen)) {
                 snprintf(param, paramlen, "%s", name);
+                for (char *c = err; *c; c++) /* the value is echoed: keep it one line */
+                    if ((unsigned char)*c < 0x20 || *c == 0x7f)
+                        *c = '?';
                 return KZ_EINVAL;
             }
         } else {

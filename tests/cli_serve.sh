@@ -101,6 +101,8 @@ status mem 400 '"parameter":"dim".*more than once' "/api/v1/series?dim=all&dim=a
 status mem 400 '"parameter":"dim".*percent' "/api/v1/series?dim=topic%3"
 status mem 400 '"parameter":"dim".*not taken' "/api/v1/top?kind=term&dim=all"
 status mem 400 '"parameter":"names"' "/api/v1/dims?dim=region:&names=fr"
+status mem 400 '"parameter":"step","message":"parameter .*got ..??' "/api/v1/series?step=%FF%0A"
+status mem 400 '"parameter":"n?me","message"' "/api/v1/series?n%0Ame=1"
 status mem 404 '"status":404' "/api/v1/nothing"
 status mem 404 '"status":404' "/api/v1/series/../openapi.json" --path-as-is
 status mem 404 '"status":404' "/api/v1/%73eries"
