@@ -13,7 +13,6 @@
  * the API answers 503 until it can.  Exit codes: 0 stopped by a signal, 1 a
  * runtime failure, 2 bad usage (a non-loopback address without a token).
  */
-#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -24,37 +23,6 @@
 #include "serve.h"
 
 #define TOKEN_MAX 4096
-
-/* The token: the first line of --token-file, else $KZPULSE_SERVE_TOKEN,
- * else none.  0, or -1 with a message on stderr. */
-static int read_token(const struct kz_config *cfg, char *tok, size_t cap)
-{
-    tok[0] = '\0';
-    if (!cfg->token_file) {
-        const char *env = getenv("KZPULSE_SERVE_TOKEN");
-        if (env && strlen(env) < cap)
-            memcpy(tok, env, strlen(env) + 1);
-        else if (env)
-            fprintf(stderr, "kzpulse serve: KZPULSE_SERVE_TOKEN is longer than %zu bytes\n",
-                    cap - 1);
-        return env && !tok[0] && *env ? -1 : 0;
-    }
-    FILE *f = fopen(cfg->token_file, "rb");
-    if (!f) {
-        fprintf(stderr, "kzpulse serve: --token-file %s: %s\n", cfg->token_file, strerror(errno));
-        return -1;
-    }
-    size_t n = fread(tok, 1, cap - 1, f);
-    fclose(f);
-    tok[n] = '\0';
-    tok[strcspn(tok, "\r\n")] = '\0';
-    if (!tok[0]) {
-        fprintf(stderr, "kzpulse serve: --token-file %s: the first line is empty\n",
-                cfg->token_file);
-        return -1;
-    }
-    return 0;
-}
 
 static int open_redis(void *ctx, struct agg_store **out, char *err, size_t errlen)
 {
@@ -79,8 +47,10 @@ int kz_cmd_serve(struct kz_config *cfg, char **args, int nargs)
                         "(see kzpulse serve --help)\n");
         return KZ_EXIT_USAGE;
     }
-    if (read_token(cfg, token, sizeof(token)))
+    if (serve_token_read(cfg->token_file, token, sizeof(token), err, sizeof(err))) {
+        fprintf(stderr, "kzpulse serve: %s\n", err);
         return KZ_EXIT_USAGE;
+    }
     if (metrics_new(&m))
         return KZ_EXIT_FAIL;
     sc.listen = cfg->listen;

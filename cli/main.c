@@ -83,6 +83,9 @@ static const struct kz_cmd_opt run_opts[] = {
     OPT(LATENESS_MS),
     OPT(MINUTE_TTL),
     OPT(HOUR_TTL),
+    OPT(METRICS_LISTEN),
+    WORDED(TOKEN_FILE, "bearer token /metrics requires, from the first line of FILE "
+                       "(else $KZPULSE_SERVE_TOKEN)"),
     OPT(KAFKA_PROP),
     INGEST_OPTS,
     LEXICONS_OPTS,

@@ -600,6 +600,12 @@ struct pipeline_signals {
  * second stop, then returns without applying that batch or committing its
  * offsets: a restart reads it again.
  *
+ * With metrics (NULL: none), the job counts into that registry what the
+ * pipeline counts (pipeline_set_metrics) and keeps the gauges
+ * kzpulse_consumer_lag_messages and kzpulse_watermark_age_seconds, updated
+ * once a second from the loop (the registry is read by another thread: the
+ * /metrics server of `kzpulse run --metrics-listen`).
+ *
  * Returns 0 (stopped, everything consumed applied), KZ_EINVAL when the
  * configuration was refused before anything ran (a Kafka property, the
  * lexicons or the models; err says which), or another negative KZ_E* with
@@ -622,6 +628,7 @@ int pipeline_redis_addr(const struct kz_config *cfg, struct agg_redis_addr *addr
                         size_t errlen);
 
 int pipeline_stream_run(const struct kz_config *cfg, struct agg_store *store,
-                        struct pipeline_signals *sig, char *err, size_t errlen);
+                        struct pipeline_signals *sig, struct metrics *metrics, char *err,
+                        size_t errlen);
 
 #endif /* KZ_PIPELINE_H */

@@ -20,6 +20,7 @@
  * no-store, and CORS headers only for the configured origin.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,6 +76,43 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen
     if (inet_pton(AF_INET, host, &a->sin_addr) != 1)
         return -1;
     *len = sizeof(*a);
+    return 0;
+}
+
+int serve_token_read(const char *file, char *tok, size_t cap, char *err, size_t errlen)
+{
+    tok[0] = '\0';
+    if (!file) {
+        const char *env = getenv("KZPULSE_SERVE_TOKEN");
+        if (!env || !*env)
+            return 0;
+        if (strlen(env) >= cap) {
+            snprintf(err, errlen, "KZPULSE_SERVE_TOKEN is longer than %zu bytes", cap - 1);
+            return KZ_EINVAL;
+        }
+        memcpy(tok, env, strlen(env) + 1);
+        return 0;
+    }
+    FILE *f = fopen(file, "rb");
+    if (!f) {
+        snprintf(err, errlen, "--token-file %s: %s", file, strerror(errno));
+        return KZ_EINVAL;
+    }
+    size_t n = fread(tok, 1, cap - 1, f);
+    int more = n == cap - 1 && fgetc(f) != EOF;
+    fclose(f);
+    tok[n] = '\0';
+    size_t len = strcspn(tok, "\r\n");
+    if (more && len == n) {
+        snprintf(err, errlen, "--token-file %s: the token is longer than %zu bytes", file, cap - 1);
+        tok[0] = '\0';
+        return KZ_EINVAL;
+    }
+    tok[len] = '\0';
+    if (!len || strlen(tok) != len) {
+        snprintf(err, errlen, "--token-file %s: the first line is empty", file);
+        return KZ_EINVAL;
+    }
     return 0;
 }
 

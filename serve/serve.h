@@ -87,6 +87,11 @@ int serve_port(const struct serve *s);
 /* Close the event streams, stop the threads, free everything. */
 void serve_stop(struct serve *s);
 
+/* The bearer token into tok (cap bytes): the first line of file when given,
+ * else $KZPULSE_SERVE_TOKEN, else none (tok empty).  0, or KZ_EINVAL with a
+ * message in err (unreadable or empty file, a token longer than cap - 1). */
+int serve_token_read(const char *file, char *tok, size_t cap, char *err, size_t errlen);
+
 /* Is this ADDR:PORT on a loopback address (127.0.0.0/8, [::1])? */
 int serve_is_loopback(const char *listen);
 

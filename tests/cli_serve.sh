@@ -162,6 +162,43 @@ else
     echo "FAIL: alerts and event stream:"; cat "$tmp/sse.out"; fails=$((fails + 1))
 fi
 
+# kzpulse run --metrics-listen: the streaming job's own metrics, scraped while it runs.
+redis-cli -p "$KZ_TEST_REDIS_PORT" -n 9 flushdb >/dev/null
+: >"$tmp/run.err"
+"$KZ_BIN" run -b "$KZ_TEST_BROKERS" -t "$topic" -g "m-$topic" --redis "redis://127.0.0.1:$KZ_TEST_REDIS_PORT/9" \
+    "${lex[@]}" --stats-interval 0 --minute-ttl 0 --hour-ttl 0 --metrics-listen 127.0.0.1:0 2>"$tmp/run.err" &
+run_pid=$!
+mport=
+for i in $(seq 1 100); do
+    mport=$(sed -n 's/^kzpulse run: metrics on port \([0-9]*\).*/\1/p' "$tmp/run.err")
+    [ -n "$mport" ] && break
+    sleep 0.1
+done
+posts=$(sed -n 's/^kzpulse serve: \([0-9]*\) posts replayed.*/\1/p' "$tmp/serve-mem.err")
+sum=
+for i in $(seq 1 60); do
+    curl -s "http://127.0.0.1:$mport/metrics" >"$tmp/run.metrics"
+    sum=$(awk '/^kzpulse_posts_total\{/ { s += $2 } END { print s + 0 }' "$tmp/run.metrics")
+    [ "$sum" = "$posts" ] && grep -q '^kzpulse_consumer_lag_messages 0$' "$tmp/run.metrics" && break
+    sleep 1
+done
+check "run --metrics-listen: kzpulse_posts_total sums to the $posts posts (got $sum)" test "$sum" = "$posts"
+check "run --metrics-listen: consumer lag 0 once drained" grep -q '^kzpulse_consumer_lag_messages 0$' "$tmp/run.metrics"
+check "run --metrics-listen: batches applied, apply latency, watermark age, dead letters, alerts at 0" \
+    grep -q '^kzpulse_batches_applied_total [1-9]' "$tmp/run.metrics" -a \
+    -n "$(grep '^kzpulse_apply_duration_seconds_count [1-9]' "$tmp/run.metrics")" -a \
+    -n "$(grep '^kzpulse_watermark_age_seconds [0-9]' "$tmp/run.metrics")" -a \
+    -n "$(grep '^kzpulse_dead_letters_total{reason="bad_json"} [1-9]' "$tmp/run.metrics")" -a \
+    -n "$(grep '^kzpulse_alerts_fired_total 0$' "$tmp/run.metrics")"
+check "run --metrics-listen: only /metrics" test "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$mport/api/v1/series")" = 404
+kill -TERM $run_pid
+wait $run_pid
+check "run --metrics-listen: SIGTERM still stops the job cleanly (exit 0)" test $? -eq 0
+out=$(env -u KZPULSE_SERVE_TOKEN "$KZ_BIN" run -b "$KZ_TEST_BROKERS" -t "$topic" -g x --redis "$url" \
+    --metrics-listen 0.0.0.0:1 2>&1)
+check "run --metrics-listen on a non-loopback address without a token is refused (exit 2)" \
+    test $? -eq 2 -a -n "$(echo "$out" | grep 'refusing')"
+
 serve_stop_all
 for f in mem redis dead tok envtok; do
     grep -q 'stopping (SIGTERM)' "$tmp/serve-$f.err" ||
