@@ -35,8 +35,12 @@
 #define URI_MAX 8192
 
 struct request {
-    char *uri; /* the raw request target, or NULL when too long */
+    char *uri;   /* the raw request target, or NULL when too long */
+    int seen;    /* the handler has been called for its headers */
+    size_t body; /* bytes of a body sent with a GET (discarded, then refused) */
 };
+
+#define BODY_MAX 4096 /* a GET's body read and dropped before the connection is cut */
 
 /* ---------------------------------------------------------------------------
  * Addresses
@@ -226,6 +230,23 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
     struct request *req = *req_cls;
     struct serve_reply rep = {0, NULL, 0, NULL, 0};
 
+    /* The first call has the headers only.  A GET is answered on the second
+     * (the request read whole), so that the connection can be kept alive; a
+     * request that is not a GET, or a GET with a body, is answered at once
+     * and the connection closed after, its body never read. */
+    if (req && !req->seen && !strcmp(method, MHD_HTTP_METHOD_GET)) {
+        req->seen = 1;
+        return MHD_YES;
+    }
+    if (req && *upload_data_size) { /* a GET with a body: drop it, refuse it once read */
+        req->body += *upload_data_size;
+        *upload_data_size = 0;
+        return req->body > BODY_MAX ? MHD_NO : MHD_YES;
+    }
+    if (req && req->body) {
+        serve_reply_error(&rep, 413, NULL, "a GET takes no body");
+        return send_reply(s, conn, &rep, NULL);
+    }
     if (!authorized(s, conn)) {
         serve_reply_error(&rep, 401, NULL,
                           "a bearer token is required (Authorization: Bearer ...)");

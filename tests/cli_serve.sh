@@ -108,6 +108,13 @@ status mem 404 '"status":404' "/api/v1/series/../openapi.json" --path-as-is
 status mem 404 '"status":404' "/api/v1/%73eries"
 status mem 405 'Allow: GET' "/api/v1/series" -X POST -d x=1
 status mem 405 '"status":405' "/api/v1/series" -X DELETE
+status mem 413 '"status":413' "/api/v1/series" -X GET -d x=1
+long=$(head -c 40000 /dev/zero | tr '\0' a)
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port_mem/api/v1/series?dim=$long")
+check "a request line over the connection's 32 KiB is refused ($code)" test "$code" = 414 -o "$code" = 431
+conns=$(curl -s -o /dev/null -o /dev/null -w '%{num_connects} ' "http://127.0.0.1:$port_mem/api/v1/distinct" \
+    "http://127.0.0.1:$port_mem/api/v1/distinct")
+check "two GETs share one kept-alive connection (connects: $conns)" test "$conns" = "1 0 "
 status mem 200 '"alerts":\[\]' "/api/v1/alerts"
 status mem 200 'X-Content-Type-Options: nosniff' "/api/v1/series"
 if grep -qi '^Access-Control' "$tmp/st.hdr"; then
