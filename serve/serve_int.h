@@ -54,6 +54,7 @@ struct serve {
     struct {
         char *text;
         size_t len;
+        char alert[48]; /* an alert's entry id; "" for a minute event */
     } ring[SSE_RING];
     uint64_t head;   /* sequence number of the next event; ring[seq % SSE_RING] */
     char cursor[48]; /* the newest alert entry id in the ring ("0-0": none) */
@@ -84,6 +85,8 @@ int serve_alerts_read(struct serve *s, const char *after, const char *upto, size
                       json_t **out, char *err, size_t errlen);
 /* Is id a stream entry id ("1700000000000-0")? */
 int serve_alert_id_valid(const char *id);
+/* Compare two valid entry ids as Redis orders them: <0, 0, >0. */
+int serve_alert_id_cmp(const char *a, const char *b);
 void serve_alerts_close(struct serve *s);
 
 /* -- sse.c ------------------------------------------------------------------ */

@@ -21,7 +21,9 @@
  * had sent when it was made ("0-0" before any).  A client that reconnects
  * with Last-Event-ID gets first the alerts after that entry id up to the
  * ticker's newest, read from Redis at connect, then the ring from the moment
- * it joined -- both taken under the lock, so no alert is sent twice or lost.
+ * it joined -- both taken under the lock, so no alert is lost; and alerts of
+ * the ring at or before its Last-Event-ID are skipped (it may have had them
+ * from another server whose poller was ahead), so none is sent twice.
  *
  *   event: minute        id: 1700000000000-0
  *   data: {"minute":"2026-03-05T14:07:00+05:00","total":42}
@@ -43,8 +45,9 @@
 struct sse_client {
     struct serve *s;
     struct MHD_Connection *conn;
-    uint64_t seq; /* the next ring event to send */
-    char *buf;    /* what is being sent: the resume backlog, an event, a comment */
+    uint64_t seq;   /* the next ring event to send */
+    char after[48]; /* alerts up to this entry id were sent (resume): skip them in the ring */
+    char *buf;      /* what is being sent: the resume backlog, an event, a comment */
     size_t len, off;
     int suspended;
     int64_t last_write_ms;
@@ -75,8 +78,9 @@ static char *format_event(const char *name, const char *id, json_t *data, size_t
     return out;
 }
 
-/* Append an event to the ring (lock held); takes text. */
-static void ring_push(struct serve *s, char *text, size_t len)
+/* Append an event to the ring (lock held); takes text.  alert: the entry id
+ * of an alert event, NULL for a minute event. */
+static void ring_push(struct serve *s, char *text, size_t len, const char *alert)
 {
     if (!text)
         return;
@@ -84,6 +88,7 @@ static void ring_push(struct serve *s, char *text, size_t len)
     free(s->ring[k].text);
     s->ring[k].text = text;
     s->ring[k].len = len;
+    snprintf(s->ring[k].alert, sizeof(s->ring[k].alert), "%s", alert ? alert : "");
     s->head++;
 }
 
@@ -120,7 +125,7 @@ static void look_for_totals(struct serve *s)
         char *ev =
             format_event("minute", s->cursor,
                          json_pack("{s:s, s:I}", "minute", t, "total", (json_int_t)total[k]), &len);
-        ring_push(s, ev, len);
+        ring_push(s, ev, len, NULL);
     }
     s->minute_ms[0] = cur - AGG_MINUTE_MS;
     s->minute_total[0] = total[0];
@@ -149,7 +154,7 @@ static void look_for_alerts(struct serve *s)
         snprintf(s->cursor, sizeof(s->cursor), "%s", id);
         size_t len = 0;
         char *ev = format_event("alert", s->cursor, json_incref(e), &len);
-        ring_push(s, ev, len);
+        ring_push(s, ev, len, id);
     }
     pthread_mutex_unlock(&s->sse_lock);
     json_decref(list);
@@ -238,15 +243,20 @@ static ssize_t reader(void *cls, uint64_t pos, char *out, size_t max)
         if (c->seq < oldest) {
             c->seq = oldest;
             c->buf = strdup(": some events were dropped: this client read too slowly\n\n");
-        } else if (c->seq < s->head) {
+        }
+        while (!c->buf && c->seq < s->head) {
             const char *t = s->ring[c->seq % SSE_RING].text;
             size_t n = s->ring[c->seq % SSE_RING].len;
-            if ((c->buf = malloc(n + 1)))
+            const char *alert = s->ring[c->seq % SSE_RING].alert;
+            /* a resumed client may know an alert this server's poller had not
+             * read yet when it connected: not twice */
+            int known = alert[0] && c->after[0] && serve_alert_id_cmp(alert, c->after) <= 0;
+            if (!known && (c->buf = malloc(n + 1)))
                 memcpy(c->buf, t, n + 1);
             c->seq++;
-        } else if (mono_ms() - c->last_write_ms >= KEEPALIVE_MS) {
-            c->buf = strdup(":\n\n");
         }
+        if (!c->buf && mono_ms() - c->last_write_ms >= KEEPALIVE_MS)
+            c->buf = strdup(":\n\n");
         c->len = c->buf ? strlen(c->buf) : 0;
     }
     if (c->off == c->len) { /* nothing to send: wait for the ticker */
@@ -347,7 +357,13 @@ struct MHD_Response *serve_sse_response(struct serve *s, struct MHD_Connection *
     /* outside the lock: Redis may take its time; the reader sends nothing
      * before the backlog is in place, as the response is not queued yet */
     size_t blen = 0;
-    char *back = last_id && serve_alert_id_valid(last_id) ? backlog(s, last_id, upto, &blen) : NULL;
+    char *back = NULL;
+    if (last_id && serve_alert_id_valid(last_id) && strlen(last_id) < sizeof(c->after)) {
+        back = backlog(s, last_id, upto, &blen);
+        pthread_mutex_lock(&s->sse_lock);
+        snprintf(c->after, sizeof(c->after), "%s", last_id);
+        pthread_mutex_unlock(&s->sse_lock);
+    }
     if (asprintf(&c->buf, "retry: 2000\n\n%.*s%.*s", (int)blen, back ? back : "", (int)now_len,
                  now_ev ? now_ev : "") < 0)
         c->buf = NULL;
