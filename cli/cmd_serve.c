@@ -102,6 +102,7 @@ int kz_cmd_serve(struct kz_config *cfg, char **args, int nargs)
         sc.gaz = gaz;
         sc.undated = -1;
         sc.redis = &addr;
+        sc.group = cfg->group ? cfg->group : "kzpulse";
     } else {
         struct agg_mem_config mc = {0, 0};
         if (agg_store_mem_new(&mc, &st) ||

@@ -162,6 +162,7 @@ static const struct kz_cmd_opt serve_opts[] = {
     OPT(CONFIG),
     WORDED(REDIS, "serve Redis (redis://HOST:PORT[/DB]) instead of archives"),
     OPT(REDIS_PASSWORD_FILE),
+    WORDED(GROUP, "consumer group whose watermark age /metrics reports (default kzpulse)"),
     OPT(LISTEN),
     OPT(TOKEN_FILE),
     OPT(CORS_ORIGIN),

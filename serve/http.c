@@ -312,6 +312,21 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
  * Start and stop
  * ------------------------------------------------------------------------ */
 
+/* At each scrape (Redis): the age of the group's watermark, as the streaming
+ * job publishes it, so that a dashboard of serve alone sees a job fall behind. */
+static void collect(void *ctx, struct metrics *m)
+{
+    struct serve *s = ctx;
+    char err[256];
+    int64_t wm, now = pipeline_now_ms();
+    if (serve_store_acquire(s, err, sizeof(err)))
+        return;
+    int rc = agg_store_watermark(s->store, s->cfg.group, 60000, now, &wm, err, sizeof(err));
+    serve_store_release(s);
+    if (rc == 0)
+        metrics_set(s->m_wm_age, NULL, (double)(now - wm) / 1000.0);
+}
+
 int serve_start(const struct serve_config *c, struct serve **out, char *err, size_t errlen)
 {
     static const char *const code_label[] = {"code", NULL};
@@ -341,6 +356,13 @@ int serve_start(const struct serve_config *c, struct serve **out, char *err, siz
     pthread_cond_init(&s->sse_wake, NULL);
     s->m_http = metrics_family(c->metrics, METRICS_COUNTER, "kzpulse_http_requests_total",
                                "HTTP requests answered, by status code.", code_label, NULL, 0);
+    if (!c->metrics_only && !c->archive && c->group) {
+        s->m_wm_age = metrics_family(c->metrics, METRICS_GAUGE, "kzpulse_watermark_age_seconds",
+                                     "Wall time minus the consumer group's watermark (members "
+                                     "heard from in the last 60 s).",
+                                     NULL, NULL, 0);
+        metrics_on_collect(c->metrics, collect, s);
+    }
     if (!c->metrics_only) {
         int rc = agg_zone_open(PIPELINE_DEFAULT_TZ, &s->default_zone, err, errlen);
         if (!rc)
@@ -383,6 +405,8 @@ void serve_stop(struct serve *s)
     serve_sse_stop(s);
     if (s->daemon)
         MHD_stop_daemon(s->daemon);
+    if (s->m_wm_age)
+        metrics_on_collect(s->cfg.metrics, NULL, NULL);
     for (size_t k = 0; k < SSE_RING; k++)
         free(s->ring[k].text);
     serve_alerts_close(s);

@@ -72,6 +72,7 @@ struct serve_config {
     int64_t data_from, data_to;         /* archive: the data's span (window defaults) */
     int64_t undated;                    /* archive: undated posts; Redis: -1 */
     const struct agg_redis_addr *redis; /* the alert stream's Redis; NULL: no alerts */
+    const char *group; /* Redis: the consumer group whose watermark /metrics reports */
 };
 
 struct serve;

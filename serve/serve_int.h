@@ -34,7 +34,7 @@ struct serve {
     struct serve_config cfg;
     struct MHD_Daemon *daemon;
     int port;
-    struct metrics_family *m_http;
+    struct metrics_family *m_http, *m_wm_age;
 
     pthread_mutex_t store_lock; /* one request at a time uses the store */
     struct agg_store *store;

@@ -197,6 +197,8 @@ check "run --metrics-listen: batches applied, apply latency, watermark age, dead
     -n "$(grep '^kzpulse_watermark_age_seconds [0-9]' "$tmp/run.metrics")" -a \
     -n "$(grep '^kzpulse_dead_letters_total{reason="bad_json"} [1-9]' "$tmp/run.metrics")" -a \
     -n "$(grep '^kzpulse_alerts_fired_total 0$' "$tmp/run.metrics")"
+serve_start wm --no-lexicons --redis "redis://127.0.0.1:$KZ_TEST_REDIS_PORT/9" --group "m-$topic" || exit 1
+status wm 200 '^kzpulse_watermark_age_seconds [0-9]' /metrics
 check "run --metrics-listen: only /metrics" test "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$mport/api/v1/series")" = 404
 kill -TERM $run_pid
 wait $run_pid
