@@ -15,7 +15,8 @@
  * each look, so the pool of SERVE_THREADS threads serves any number of them
  * up to SERVE_MAX_SSE.  A client that falls SSE_RING events behind skips to
  * the oldest kept (a comment line says so).  A comment every 15 s keeps
- * proxies from closing an idle stream and lets a vanished client be noticed.
+ * proxies from closing an idle stream; a client that closed its end is
+ * noticed at the next look (peer_closed) and its stream ended.
  *
  * Ids and resume: every event's id is the newest alert entry id the stream
  * had sent when it was made ("0-0" before any).  A client that reconnects
@@ -33,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include <microhttpd.h>
@@ -50,6 +52,8 @@ struct sse_client {
     char *buf;      /* what is being sent: the resume backlog, an event, a comment */
     size_t len, off;
     int suspended;
+    int fd;   /* the connection's socket, to notice a client gone while suspended */
+    int gone; /* the client closed its end: end the stream */
     int64_t last_write_ms;
     struct sse_client *next;
 };
@@ -160,6 +164,16 @@ static void look_for_alerts(struct serve *s)
     json_decref(list);
 }
 
+/* Has the peer closed the connection?  libmicrohttpd does not watch a
+ * suspended connection, so a client that went away would hold its place
+ * among SERVE_MAX_SSE until a keepalive failed; an event-stream client sends
+ * nothing after its request, so a read of 0 bytes means it is gone. */
+static int peer_closed(int fd)
+{
+    char b;
+    return fd >= 0 && recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
+}
+
 static void *ticker(void *arg)
 {
     struct serve *s = arg;
@@ -171,6 +185,7 @@ static void *ticker(void *arg)
         pthread_mutex_lock(&s->sse_lock);
         for (struct sse_client *c = s->clients; c; c = c->next)
             if (c->suspended) {
+                c->gone = peer_closed(c->fd);
                 c->suspended = 0;
                 MHD_resume_connection(c->conn);
             }
@@ -231,7 +246,7 @@ static ssize_t reader(void *cls, uint64_t pos, char *out, size_t max)
     struct sse_client *c = cls;
     struct serve *s = c->s;
     pthread_mutex_lock(&s->sse_lock);
-    if (s->closing) {
+    if (s->closing || c->gone) {
         pthread_mutex_unlock(&s->sse_lock);
         return MHD_CONTENT_READER_END_OF_STREAM;
     }
@@ -331,6 +346,9 @@ struct MHD_Response *serve_sse_response(struct serve *s, struct MHD_Connection *
         return NULL;
     c->s = s;
     c->conn = conn;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    c->fd = ci ? ci->connect_fd : -1;
     pthread_mutex_lock(&s->sse_lock);
     if (s->nclients >= SERVE_MAX_SSE || s->closing) {
         pthread_mutex_unlock(&s->sse_lock);
