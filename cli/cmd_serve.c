@@ -131,6 +131,11 @@ int kz_cmd_serve(struct kz_config *cfg, char **args, int nargs)
         sc.gaz = pipeline_gazetteer(p);
         fprintf(stderr, "kzpulse serve: %llu posts replayed from %d archive%s\n",
                 (unsigned long long)pipeline_stats(p)->posts, nargs, nargs > 1 ? "s" : "");
+        if (pipeline_stats(p)->dead_total)
+            fprintf(stderr,
+                    "kzpulse serve: %llu records could not be decoded and are not counted "
+                    "(kzpulse replay writes them with their reasons)\n",
+                    (unsigned long long)pipeline_stats(p)->dead_total);
     }
 
     /* the server's threads inherit a mask without these: sigwait takes them */
