@@ -44,8 +44,8 @@
 
 #define SERVE_DEFAULT_LISTEN "127.0.0.1:8080"
 #define SERVE_THREADS 4
-#define SERVE_MAX_CONNECTIONS 256
-#define SERVE_MAX_SSE 64
+#define SERVE_MAX_CONNECTIONS 512
+#define SERVE_MAX_SSE 256
 #define SERVE_TIMEOUT_S 30
 #define SERVE_MEMORY_LIMIT (32 * 1024)
 #define SERVE_SSE_POLL_MS 1000 /* how often the stream looks for new totals and alerts */

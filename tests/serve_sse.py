@@ -156,18 +156,18 @@ if again:
 s.close()
 print("a resumed client does not get the alert it named again")
 
-# At most 64 event-stream clients (SERVE_MAX_SSE): the next one gets 503.
+# At most 256 event-stream clients (SERVE_MAX_SSE): the next one gets 503.
 time.sleep(1)  # the closed streams above are noticed as the ticker resumes them
-held = [Stream() for _ in range(64)]
+held = [Stream() for _ in range(256)]
 c = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
 c.request("GET", "/api/v1/stream")
 r = c.getresponse()
 if r.status != 503 or r.getheader("Retry-After") is None:
-    fail("the 65th event-stream client: HTTP %d, not 503 with Retry-After" % r.status)
+    fail("the 257th event-stream client: HTTP %d, not 503 with Retry-After" % r.status)
 c.close()
 with urllib.request.urlopen(base + "/api/v1/distinct", timeout=10) as r:
     if r.status != 200:
-        fail("the API with 64 event streams open: HTTP %d" % r.status)
+        fail("the API with 256 event streams open: HTTP %d" % r.status)
 for h in held:
     h.close()
-print("64 event-stream clients are served (with the API still answering), the 65th gets 503")
+print("256 event-stream clients are served (with the API still answering), the 257th gets 503")
