@@ -40,5 +40,6 @@ int kz_cmd_eval(struct kz_config *cfg, char **args, int nargs);
 int kz_cmd_lexicon(struct kz_config *cfg, char **args, int nargs);
 int kz_cmd_train(struct kz_config *cfg, char **args, int nargs);
 int kz_cmd_alerts(struct kz_config *cfg, char **args, int nargs);
+int kz_cmd_serve(struct kz_config *cfg, char **args, int nargs);
 
 #endif /* KZ_CLI_H */

@@ -83,6 +83,9 @@ static const struct kz_cmd_opt run_opts[] = {
     OPT(LATENESS_MS),
     OPT(MINUTE_TTL),
     OPT(HOUR_TTL),
+    OPT(METRICS_LISTEN),
+    WORDED(TOKEN_FILE, "bearer token /metrics requires, from the first line of FILE "
+                       "(else $KZPULSE_SERVE_TOKEN)"),
     OPT(KAFKA_PROP),
     INGEST_OPTS,
     LEXICONS_OPTS,
@@ -171,6 +174,23 @@ static const struct kz_cmd_opt alerts_opts[] = {
     END,
 };
 
+static const struct kz_cmd_opt serve_opts[] = {
+    OPT(HELP),
+    OPT(CONFIG),
+    WORDED(REDIS, "serve Redis (redis://HOST:PORT[/DB]) instead of archives"),
+    OPT(REDIS_PASSWORD_FILE),
+    WORDED(GROUP, "consumer group whose watermark age /metrics reports (default kzpulse)"),
+    OPT(LISTEN),
+    OPT(TOKEN_FILE),
+    OPT(CORS_ORIGIN),
+    WORDED(LEXICONS,
+           "lexicons for replaying archives and the gazetteer's names (default: the shipped ones)"),
+    OPT(NO_LEXICONS),
+    OPT(MODEL),
+    INGEST_OPTS,
+    END,
+};
+
 static const struct kz_cmd commands[] = {
     {"replay", "[options] FILE...",
      "Run archives through decode -> analyse -> aggregate into the in-process store and report.",
@@ -206,6 +226,17 @@ static const struct kz_cmd commands[] = {
      "own (no ts; a Kafka timestamp does not count) are in no series: an \"undated\" row\n"
      "counts them.",
      query_opts, KZ_ARGS_ANY, kz_cmd_query},
+    {"serve", "(--redis URL | FILE...) [--listen ADDR:PORT] [options]",
+     "Serve the JSON API, live events and Prometheus metrics over Redis or archives.",
+     "GET /api/v1/series, top, distinct, dims, posts answer what `kzpulse query --json` prints\n"
+     "(parameters dim, kind, from, to, step, tz, names, limit); /api/v1/alerts lists the alert\n"
+     "stream; /api/v1/stream sends server-sent events (minute totals, alerts; Last-Event-ID\n"
+     "resumes); /api/v1/openapi.json describes it all; /metrics is for Prometheus.  Archives\n"
+     "are replayed into memory first.  Listens on 127.0.0.1:8080 unless --listen says\n"
+     "otherwise; any address but loopback needs a bearer token (--token-file FILE, or the\n"
+     "environment variable KZPULSE_SERVE_TOKEN), which every request must then send as\n"
+     "\"Authorization: Bearer TOKEN\".  SIGINT or SIGTERM stop it.",
+     serve_opts, KZ_ARGS_ANY, kz_cmd_serve},
     {"tokens", "[options] [FILE|-]",
      "Print the tokens of each input line as JSON (surface, norm, stem, lang, kind, span).",
      "One JSON object per input line: the line's language and script, and its tokens.  Meant\n"

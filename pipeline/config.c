@@ -58,6 +58,10 @@ void kz_config_free(struct kz_config *c)
         free(c->receivers[i].spec);
     free(c->webhook_secret_file);
     free(c->generator_url);
+    free(c->listen);
+    free(c->token_file);
+    free(c->cors_origin);
+    free(c->metrics_listen);
     free(c->brokers);
     free(c->group);
     free(c->redis);

@@ -273,6 +273,34 @@ static int set_redis(struct kz_config *c, const struct kz_option *o, const char 
     return set_str(c, o, what, v, err, errlen);
 }
 
+/* ADDR:PORT: an IPv4 address or a bracketed IPv6 one, and a port 1..65535
+ * (serve.c resolves it; names are refused so that "loopback" is decidable). */
+static int set_listen(struct kz_config *c, const struct kz_option *o, const char *what,
+                      const char *v, char *err, size_t errlen)
+{
+    const char *colon = strrchr(v, ':');
+    if (!colon || colon == v || !colon[1] || strspn(colon + 1, "0123456789") != strlen(colon + 1) ||
+        strlen(colon + 1) > 5 || atoi(colon + 1) > 65535) /* 0: any free port */
+        return bad(o, what, v, err, errlen);
+    size_t n = (size_t)(colon - v);
+    if (v[0] == '[' ? v[n - 1] != ']' || n < 3 : strspn(v, "0123456789.") != n)
+        return bad(o, what, v, err, errlen);
+    return set_str(c, o, what, v, err, errlen);
+}
+
+/* An origin: scheme://host[:port], nothing after (no path, no quotes). */
+static int set_origin(struct kz_config *c, const struct kz_option *o, const char *what,
+                      const char *v, char *err, size_t errlen)
+{
+    static const char ok[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]";
+    const char *host = strncmp(v, "https://", 8) == 0  ? v + 8
+                       : strncmp(v, "http://", 7) == 0 ? v + 7
+                                                       : NULL;
+    if (!host || !*host || strspn(host, ok) != strlen(host))
+        return bad(o, what, v, err, errlen);
+    return set_str(c, o, what, v, err, errlen);
+}
+
 static int set_label(struct kz_config *c, const struct kz_option *o, const char *what,
                      const char *v, char *err, size_t errlen)
 {
@@ -582,6 +610,21 @@ const struct kz_option kz_options[KZ_OPT_COUNT] = {
         "re-send firing alerts to Alertmanager every SECONDS, under its resolve_timeout "
         "(default 60)",
         set_int, F(int, am_resend_s), 1, 3600, "seconds from 1 to 3600", NULL},
+    [OPT_LISTEN] = {"listen", 0, "ADDR:PORT",
+        "address to serve on (default 127.0.0.1:8080; any other than loopback needs a token)",
+        set_listen, F(char *, listen), 1, 0, "ADDR:PORT (127.0.0.1:8080, [::1]:8080)", NULL},
+    [OPT_TOKEN_FILE] = {"token-file", 0, "FILE",
+        "bearer token clients must send, from the first line of FILE "
+        "(else $KZPULSE_SERVE_TOKEN)",
+        set_str, F(char *, token_file), 1, 0, "a file name", NULL},
+    [OPT_CORS_ORIGIN] = {"cors-origin", 0, "ORIGIN",
+        "let pages from ORIGIN (https://host[:port]) read the API (default: no CORS headers)",
+        set_origin, F(char *, cors_origin), 1, 0, "an origin such as https://dash.example.kz",
+        NULL},
+    [OPT_METRICS_LISTEN] = {"metrics-listen", 0, "ADDR:PORT",
+        "serve Prometheus /metrics on ADDR:PORT (loopback unless a token is given)",
+        set_listen, F(char *, metrics_listen), 1, 0, "ADDR:PORT (127.0.0.1:9464, [::1]:9464)",
+        NULL},
 };
 /* clang-format on */
 

@@ -19,8 +19,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "metrics.h"
 #include "pipeline.h"
 
 #define KZ_MAX_POSITIONS 64
@@ -56,6 +58,9 @@ struct pipeline {
     int store_undated; /* undated posts go to the store as "undated" (run) */
     int error;         /* a failure inside a callback */
     char errbuf[256];
+
+    /* the registry's families this pipeline updates (pipeline_set_metrics) */
+    struct metrics_family *m_posts, *m_dead, *m_batches, *m_apply;
 };
 
 /* ---------------------------------------------------------------------------
@@ -299,6 +304,18 @@ static int on_post(void *ctx, const struct ingest_post *post)
             return fail(p, rc, "aggregate");
     }
     p->stats.posts++;
+    if (p->m_posts) {
+        const char *lang = v.lang != NLP_LANG_UND ? nlp_lang_name(v.lang) : "und";
+        char plat[METRICS_VALUE_MAX + 1];
+        size_t n = post->platform.n < METRICS_VALUE_MAX ? post->platform.n : METRICS_VALUE_MAX;
+        for (size_t i = 0; i < n; i++)
+            plat[i] = (char)(post->platform.p[i] >= 'A' && post->platform.p[i] <= 'Z'
+                                 ? post->platform.p[i] + 32
+                                 : post->platform.p[i]);
+        plat[n] = '\0';
+        const char *vals[] = {n ? plat : "unknown", lang};
+        metrics_add(p->m_posts, vals, 1);
+    }
     if (!undated)
         p->stats.last_ts_ms = post->ts_ms;
     return 0;
@@ -308,6 +325,8 @@ static int on_dead(void *ctx, const struct ingest_dead *d)
 {
     struct pipeline *p = ctx;
     p->stats.dead_total++;
+    const char *reason = ingest_dl_reason_name(d->reason);
+    metrics_add(p->m_dead, &reason, 1);
     int rc = p->dead ? p->dead(p->dead_ctx, d) : 0;
     return rc ? fail(p, rc, "writing a dead letter") : 0;
 }
@@ -435,13 +454,41 @@ static int note_position(struct pipeline *p, const struct ingest_pos *pos)
     return 0;
 }
 
+/* Seconds an apply takes: a store round trip of a millisecond up to the
+ * retries of a store in trouble. */
+static const double apply_bounds[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                      0.1,   0.25,   0.5,   1,    2.5,   5};
+
+void pipeline_set_metrics(struct pipeline *p, struct metrics *m)
+{
+    static const char *const post_labels[] = {"platform", "language", NULL};
+    static const char *const dead_labels[] = {"reason", NULL};
+    p->m_posts = metrics_family(m, METRICS_COUNTER, "kzpulse_posts_total",
+                                "Posts counted, by platform and language.", post_labels, NULL, 0);
+    p->m_dead =
+        metrics_family(m, METRICS_COUNTER, "kzpulse_dead_letters_total",
+                       "Records that could not be decoded, by reason.", dead_labels, NULL, 0);
+    p->m_batches =
+        metrics_family(m, METRICS_COUNTER, "kzpulse_batches_applied_total",
+                       "Batches applied to the store (duplicates included).", NULL, NULL, 0);
+    p->m_apply = metrics_family(m, METRICS_HISTOGRAM, "kzpulse_apply_duration_seconds",
+                                "Time to apply one batch to the store.", NULL, apply_bounds,
+                                KZ_ARRAY_LEN(apply_bounds));
+}
+
 int pipeline_flush(struct pipeline *p, char *err, size_t errlen)
 {
     if (!p->batch || (!agg_batch_posts(p->batch) && !p->npos))
         return 0;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     int rc = agg_store_apply(p->store, p->batch, p->pos, (size_t)p->npos, err, errlen);
     if (rc < 0 || rc == AGG_APPLY_CONFLICT)
         return rc; /* the batch is kept: the caller retries or discards it */
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    metrics_add(p->m_batches, NULL, 1);
+    metrics_observe(p->m_apply, NULL,
+                    (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
     p->stats.flushes++;
     if (rc == 1)
         p->stats.duplicate_batches++;

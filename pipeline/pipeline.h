@@ -115,6 +115,10 @@ struct kz_config {
     int deliver_retry_max_s;   /* the longest wait between attempts; default 300 */
     int am_resend_s;           /* firing alerts re-sent to Alertmanager; default 60 */
     char *generator_url;       /* Alertmanager generatorURL prefix (+ the alert id) */
+    char *listen;              /* serve: ADDR:PORT; NULL = 127.0.0.1:8080 (SERVE_DEFAULT_LISTEN) */
+    char *token_file;          /* serve: the bearer token's file (else $KZPULSE_SERVE_TOKEN) */
+    char *cors_origin;         /* serve: the one origin allowed by CORS; NULL = no CORS headers */
+    char *metrics_listen;      /* run: ADDR:PORT of /metrics; NULL = none */
 };
 
 void kz_config_init(struct kz_config *c);
@@ -202,6 +206,10 @@ enum kz_opt_id {
     OPT_GENERATOR_URL,
     OPT_DELIVER_RETRY_MAX,
     OPT_ALERTMANAGER_RESEND,
+    OPT_LISTEN,
+    OPT_TOKEN_FILE,
+    OPT_CORS_ORIGIN,
+    OPT_METRICS_LISTEN,
     KZ_OPT_COUNT
 };
 
@@ -342,6 +350,11 @@ int pipeline_reload_lexicons(struct pipeline *p, char *err, size_t errlen);
 /* The streaming loop turns autoflush off and decides itself when to flush,
  * so that a failed flush can be retried. */
 void pipeline_set_autoflush(struct pipeline *p, int on);
+/* Count into m (borrowed for the pipeline's life; see metrics.h) from now on:
+ * kzpulse_posts_total{platform,language}, kzpulse_dead_letters_total{reason},
+ * kzpulse_batches_applied_total and kzpulse_apply_duration_seconds. */
+struct metrics;
+void pipeline_set_metrics(struct pipeline *p, struct metrics *m);
 /* Undated posts (INGEST_POST_TS_ARRIVAL: no usable time of their own; a
  * Kafka message's timestamp is when it was produced, which for an archive
  * sent by `kzpulse produce` is today, so it does not date a post) are
@@ -639,6 +652,12 @@ struct pipeline_signals {
  * second stop, then returns without applying that batch or committing its
  * offsets: a restart reads it again.
  *
+ * With metrics (NULL: none), the job counts into that registry what the
+ * pipeline counts (pipeline_set_metrics) and keeps the gauges
+ * kzpulse_consumer_lag_messages and kzpulse_watermark_age_seconds, updated
+ * once a second from the loop (the registry is read by another thread: the
+ * /metrics server of `kzpulse run --metrics-listen`).
+ *
  * Returns 0 (stopped, everything consumed applied), KZ_EINVAL when the
  * configuration was refused before anything ran (a Kafka property, the
  * lexicons or the models; err says which), or another negative KZ_E* with
@@ -660,7 +679,14 @@ int pipeline_redis_open(const struct kz_config *cfg, struct agg_store **out, cha
 int pipeline_redis_password(const struct kz_config *cfg, char *pw, size_t size, char *err,
                             size_t errlen);
 
+/* Where the configuration's Redis is, with the password it would AUTH with
+ * (from the same places, in the same order) in addr->password: for readers
+ * that talk to Redis directly (serve's alert stream).  0, or KZ_EINVAL. */
+int pipeline_redis_addr(const struct kz_config *cfg, struct agg_redis_addr *addr, char *err,
+                        size_t errlen);
+
 int pipeline_stream_run(const struct kz_config *cfg, struct agg_store *store,
-                        struct pipeline_signals *sig, char *err, size_t errlen);
+                        struct pipeline_signals *sig, struct metrics *metrics, char *err,
+                        size_t errlen);
 
 #endif /* KZ_PIPELINE_H */

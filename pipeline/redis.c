@@ -106,3 +106,25 @@ int pipeline_redis_open(const struct kz_config *cfg, struct agg_store **out, cha
     memset(&addr, 0, sizeof addr);
     return ret;
 }
+
+int pipeline_redis_addr(const struct kz_config *cfg, struct agg_redis_addr *addr, char *err,
+                        size_t errlen)
+{
+    char pw[PASSWORD_MAX + 2];
+    int ret =
+        agg_redis_parse_url(cfg->redis ? cfg->redis : "redis://127.0.0.1:6379", addr, err, errlen);
+    if (ret)
+        return ret;
+    if (cfg->redis_password_file) {
+        if (read_password_file(cfg->redis_password_file, pw, sizeof pw, err, errlen))
+            return KZ_EINVAL;
+        size_t n = strlen(pw); /* at most PASSWORD_MAX, which the field holds */
+        memcpy(addr->password, pw, n < sizeof(addr->password) ? n + 1 : 0);
+        memset(pw, 0, sizeof pw);
+    } else if (!addr->password[0]) {
+        const char *env = getenv("REDISCLI_AUTH");
+        if (env && *env && strlen(env) < sizeof(addr->password))
+            memcpy(addr->password, env, strlen(env) + 1);
+    }
+    return 0;
+}

@@ -417,6 +417,7 @@ static void consume(struct stream *s)
             reload(s);
         }
         stream_wm_publish(s);
+        stream_metrics_update(s);
     }
 }
 
@@ -447,7 +448,9 @@ static int start(struct stream *s, char *err, size_t errlen)
         snprintf(host, sizeof host, "unknown");
     host[sizeof host - 1] = '\0';
     snprintf(s->member, sizeof s->member, "%s:%ld", host, (long)getpid());
-    if ((rc = pipeline_new(cfg, s->store, on_dead, s, &s->pipe, err, errlen)))
+    if ((rc = pipeline_new(cfg, s->store, on_dead, s, &s->pipe, err, errlen)) == 0 && s->metrics)
+        stream_metrics_declare(s);
+    if (rc)
         return rc == KZ_ENOMEM ? rc : KZ_EINVAL; /* lexicons or models that do not load */
     pipeline_set_autoflush(s->pipe, 0);
     pipeline_set_store_undated(s->pipe, 1);
@@ -460,7 +463,8 @@ static int start(struct stream *s, char *err, size_t errlen)
 }
 
 int pipeline_stream_run(const struct kz_config *cfg, struct agg_store *store,
-                        struct pipeline_signals *sig, char *err, size_t errlen)
+                        struct pipeline_signals *sig, struct metrics *metrics, char *err,
+                        size_t errlen)
 {
     struct stream *s = calloc(1, sizeof *s);
     int rc;
@@ -472,6 +476,7 @@ int pipeline_stream_run(const struct kz_config *cfg, struct agg_store *store,
     s->cfg = cfg;
     s->store = store;
     s->sig = sig;
+    s->metrics = metrics;
     s->watermark = INT64_MIN;
     if ((rc = start(s, err, errlen)))
         goto out;

@@ -47,6 +47,10 @@ struct stream {
     int wm_published;
     uint64_t wm_failed;
     char member[320]; /* <host>:<pid> */
+    /* the registry of --metrics-listen (NULL: none) and the job's gauges */
+    struct metrics *metrics;
+    struct metrics_family *m_lag, *m_wm_age;
+    int64_t last_gauges;
 };
 
 /* Monotonic clock, milliseconds. */
@@ -66,6 +70,11 @@ void stream_wm_forget(struct stream *s, const struct ingest_kafka_partition *par
 /* Publish the watermark and heartbeat through the store, at most once a
  * second, when there is one. */
 void stream_wm_publish(struct stream *s);
+/* Declare the job's metrics in s->metrics (the pipeline's counters, the
+ * gauges, and the alert counters at 0 until the alert engine lands). */
+void stream_metrics_declare(struct stream *s);
+/* Set the gauges (consumer lag, watermark age), at most once a second. */
+void stream_metrics_update(struct stream *s);
 /* At exit: delete this member's watermark and heartbeat. */
 void stream_wm_retire(struct stream *s);
 /* One stats line on stderr (a JSON object with cfg->stats_json) for the

@@ -1,0 +1,173 @@
+#!/usr/bin/env python3
+"""serve_sse.py -- the alert stream through /api/v1/alerts and the event
+stream /api/v1/stream of a `kzpulse serve --redis` (cli_serve.sh runs it).
+
+    serve_sse.py BASE_URL REDIS_PORT DB KZPULSE BROKERS REDIS_URL
+
+Writes alerts to the stream kzp:v2:alerts as the alert engine will (fields
+id, event, record), then checks: /api/v1/alerts lists them newest first with
+their records as JSON (hostile text kept as text); a client that reconnects
+with Last-Event-ID gets the alerts after that entry and not the one before;
+an alert written while it listens arrives within 5 s with its entry id as
+the event id; a post written now through Kafka and `kzpulse run` makes a
+minute event with the new total.  Prints one line per check passed.
+"""
+import http.client
+import json
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+
+base, rport, db, kz, brokers, rurl = sys.argv[1:7]
+u = urllib.parse.urlparse(base)
+KEY = "kzp:v2:alerts"
+
+
+def redis(*args):
+    out = subprocess.run(["redis-cli", "-p", rport, "-n", db] + list(args), check=True,
+                         capture_output=True, text=True)
+    return out.stdout.strip()
+
+
+def alert(n, text):
+    record = {"rule": "spike-protest", "region": "KZ-47", "text": text, "n": n}
+    return redis("XADD", KEY, "*", "id", "a%d" % n, "event", "fired",
+                 "record", json.dumps(record, ensure_ascii=False))
+
+
+def fail(msg):
+    print("FAIL: " + msg)
+    sys.exit(1)
+
+
+class Stream:
+    def __init__(self, last_id=None):
+        self.c = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+        headers = {"Last-Event-ID": last_id} if last_id else {}
+        self.c.request("GET", "/api/v1/stream", headers=headers)
+        self.r = self.c.getresponse()
+        if self.r.status != 200 or not self.r.getheader("Content-Type", "").startswith("text/event-stream"):
+            fail("stream: HTTP %d %s" % (self.r.status, self.r.getheader("Content-Type")))
+
+    def events(self, seconds):
+        """Events (dicts of event, id, data) until `seconds` pass."""
+        end = time.time() + seconds
+        ev = {}
+        while time.time() < end:
+            self.c.sock.settimeout(max(0.1, end - time.time()))
+            try:
+                line = self.r.readline()
+            except TimeoutError:
+                break
+            if not line:
+                break
+            line = line.decode("utf-8").rstrip("\n")
+            if not line:
+                if "event" in ev:
+                    yield ev
+                ev = {}
+                continue
+            if line.startswith(":"):
+                continue
+            k, _, v = line.partition(": ")
+            ev[k] = v
+
+    def close(self):
+        self.c.close()
+
+
+redis("DEL", KEY)
+hostile = "Жиналайық! <script>alert('x')</script> \"тырнақша\" \\ соңы"
+ids = [alert(1, "Ақтауда митинг"), alert(2, "Митинг в Жанаозене"), alert(3, hostile)]
+
+with urllib.request.urlopen(base + "/api/v1/alerts?limit=2", timeout=10) as r:
+    got = json.load(r)
+listed = [a["stream_id"] for a in got["alerts"]]
+if listed != [ids[2], ids[1]]:
+    fail("/api/v1/alerts?limit=2: expected %s, got %s" % ([ids[2], ids[1]], listed))
+if got["alerts"][0]["record"]["text"] != hostile or got["alerts"][0]["event"] != "fired":
+    fail("/api/v1/alerts: the record did not come back as written: %r" % got["alerts"][0])
+print("/api/v1/alerts lists the newest first, records as JSON, hostile text as text")
+
+time.sleep(2.5)  # the stream's poller has seen all three
+s = Stream(last_id=ids[0])
+seen, minute = [], None
+for ev in s.events(4):
+    if ev["event"] == "alert":
+        seen.append(ev["id"])
+        data = json.loads(ev["data"])
+        if data["stream_id"] != ev["id"]:
+            fail("an alert event's id is not its entry id: %r" % ev)
+    elif ev["event"] == "minute":
+        minute = json.loads(ev["data"])
+    if len(seen) >= 2 and minute is not None:
+        break
+if seen != ids[1:]:
+    fail("resume after %s: expected alerts %s, got %s" % (ids[0], ids[1:], seen))
+if minute is None or "total" not in minute or "+05:00" not in minute["minute"]:
+    fail("no minute event at connect: %r" % minute)
+print("Last-Event-ID %s resumes with the two alerts after it, and the current minute's total" % ids[0])
+
+new = alert(4, "Жаңа ескерту")
+t0 = time.time()
+got = None
+for ev in s.events(5):
+    if ev["event"] == "alert":
+        got = ev
+        break
+if not got or got["id"] != new:
+    fail("an alert written while listening did not arrive within 5 s: %r" % got)
+print("a new alert arrives in %.1f s with its entry id as the event id" % (time.time() - t0))
+
+# A post written now goes Kafka -> run -> Redis; the stream says the new total.
+start_total = minute["total"]
+topic = "sse-%d" % int(time.time() * 1000)
+with tempfile.NamedTemporaryFile("w", suffix=".jsonl", encoding="utf-8") as f:
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    f.write(json.dumps({"id": "sse1", "platform": "telegram", "ts": now,
+                        "text": "Бүгін алаңда жиын болады, бәріңіз келіңіздер"}, ensure_ascii=False) + "\n")
+    f.flush()
+    subprocess.run([kz, "produce", "-b", brokers, "-t", topic, f.name], check=True, capture_output=True)
+    subprocess.run([kz, "run", "-b", brokers, "-t", topic, "-g", "g-" + topic, "--redis", rurl,
+                    "--no-lexicons", "--until-eof", "--stats-interval", "0"], check=True,
+                   capture_output=True, timeout=120)
+t0 = time.time()
+got = None
+for ev in s.events(10):
+    if ev["event"] == "minute" and json.loads(ev["data"])["total"] >= 1:
+        got = json.loads(ev["data"])
+        break
+if not got:
+    fail("no minute event with the new post within 10 s")
+print("a post written now shows as a minute event (total %d) %.1f s after it reached Redis"
+      % (got["total"], time.time() - t0))
+s.close()
+
+# A client resuming from an alert this server's poller has not read yet (it
+# had it from elsewhere) does not get it again when the poller catches up.
+last = alert(5, "Тағы бір ескерту")
+s = Stream(last_id=last)
+again = [ev["id"] for ev in s.events(3) if ev["event"] == "alert"]
+if again:
+    fail("resumed at %s, the client got %s again" % (last, again))
+s.close()
+print("a resumed client does not get the alert it named again")
+
+# At most 256 event-stream clients (SERVE_MAX_SSE): the next one gets 503.
+time.sleep(1)  # the closed streams above are noticed as the ticker resumes them
+held = [Stream() for _ in range(256)]
+c = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+c.request("GET", "/api/v1/stream")
+r = c.getresponse()
+if r.status != 503 or r.getheader("Retry-After") is None:
+    fail("the 257th event-stream client: HTTP %d, not 503 with Retry-After" % r.status)
+c.close()
+with urllib.request.urlopen(base + "/api/v1/distinct", timeout=10) as r:
+    if r.status != 200:
+        fail("the API with 256 event streams open: HTTP %d" % r.status)
+for h in held:
+    h.close()
+print("256 event-stream clients are served (with the API still answering), the 257th gets 503")
