@@ -1,5 +1,5 @@
 /*
- * test_web_assets.c -- the dashboard's embedded files (web/web_assets.h).
+ * test_web_assets.c -- the dashboard's embedded files (web/web.h).
  *
  * Every file is found by its own URL path, with the bytes of the file in web/
  * (read here from the source tree, so the generator is checked against the
@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "tap.h"
-#include "web_assets.h"
+#include "web.h"
 
 /* The contents of web/<name> in the source tree (malloc'd), or NULL. */
 static unsigned char *read_source(const char *name, size_t *n)
@@ -99,7 +99,7 @@ static void test_unknown_paths(void)
         "/embed.py",
         "/assets/embed.py",
         "/meson.build",
-        "/assets/web_assets.h",
+        "/assets/web.h",
         "\\assets\\app.js",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "web_assets_int.h"
+#include "web_int.h"
 
 static int by_path(const void *key, const void *elem)
 {

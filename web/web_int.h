@@ -1,11 +1,11 @@
 /*
- * web_assets_int.h -- the generated table behind web_assets.h, private to web/:
+ * web_int.h -- the generated table behind web.h, private to web/:
  * web/embed.py defines these in web_assets_data.c, web_assets.c searches them.
  */
-#ifndef KZ_WEB_ASSETS_INT_H
-#define KZ_WEB_ASSETS_INT_H
+#ifndef KZ_WEB_INT_H
+#define KZ_WEB_INT_H
 
-#include "web_assets.h"
+#include "web.h"
 
 /* Sorted by path in strcmp order (the generator sorts and checks). */
 extern const struct web_asset web_asset_table[];

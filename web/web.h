@@ -1,5 +1,5 @@
 /*
- * web_assets.h -- the dashboard's files (web/), compiled into the binary.
+ * web.h -- the dashboard's files (web/), compiled into the binary.
  *
  * The page, its script and style sheet and the vendored uPlot are turned into
  * a constant table at build time (web/embed.py writes web_assets_data.c), so
@@ -16,8 +16,8 @@
  * program; nothing is allocated or freed.  The table is safe to read from any
  * number of threads.
  */
-#ifndef KZ_WEB_ASSETS_H
-#define KZ_WEB_ASSETS_H
+#ifndef KZ_WEB_H
+#define KZ_WEB_H
 
 #include <stddef.h>
 
