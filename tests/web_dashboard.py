@@ -100,6 +100,12 @@ TEXTS = [
     ("kk", "KZ-47", "Ақтауда мұнайшылар ереуілге шықты, жалақы үш ай бойы төленбеді."),
     ("en", "KZ-75", "Oil workers in Almaty joined the strike over unpaid wages; a rally is planned."),
 ]
+STANCE = [
+    ("ru", "KZ-71", "Нет войне. Соседям сейчас тяжело, помогаем беженцам чем можем."),
+    ("kk", "KZ-79", "Соғысқа жоқ! Бейбітшілік бәрінен қымбат."),
+    ("ru", "KZ-35", "#своихнебросаем Россия защищает своих, а Запад только болтает."),
+]
+CALL = ("ru", "KZ-47", "Выходим в субботу в 12:00 на площадь у акимата, соберёмся все вместе.")
 HOSTILE = ('<script>window.__kzpwned=1</script><img src=x onerror="window.__kzpwned=2">'
            ' Митинг в Алматы против роста цен на газ & бензин.')
 
@@ -110,10 +116,17 @@ def post(i, ts, lang, region, text, platform="telegram"):
 
 
 def seed_posts(now):
-    """Three posts a minute over the last 40 minutes, and the hostile one."""
+    """Three posts a minute over the last 40 minutes, a post with a stance
+    every other minute, a burst of calls to action 20 to 15 minutes ago, and
+    the hostile post."""
     posts, i = [], 0
     for m in range(40, 1, -1):
-        for lang, region, text in TEXTS:
+        batch = list(TEXTS)
+        if m % 2 == 0:
+            batch.append(STANCE[m // 2 % len(STANCE)])
+        if 15 <= m <= 20:
+            batch += [CALL] * (2 + 2 * (20 - m) if m > 17 else 2 + 2 * (m - 14))
+        for lang, region, text in batch:
             i += 1
             posts.append(post(i, now - 60 * m + 7 * i % 50, lang, region, text))
     posts.append(post(9999, now - 600, "ru", "KZ-75", HOSTILE))
@@ -350,6 +363,8 @@ def main():
             "f.elements.topic.value = 'protest'; f.elements.step.value = 'minute';"
             "f.elements.from.value = '-45m'; f.requestSubmit();")
         loaded(d, n)
+        ok(wait_for(lambda: chart(d, "chart-topic")["dims"] == "topic:protest", 10),
+           "the topic filter leaves one series in the topic chart", chart(d, "chart-topic")["dims"])
         d.find_element(By.CSS_SELECTOR, '#regions tr[data-region="kz-47"]').click()
         wait_for(lambda: posts_state(d)["items"], 10)
         url = d.current_url

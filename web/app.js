@@ -35,6 +35,7 @@
     var view = {};          /* see readURL() */
     var charts = {};        /* chart id -> { plot, dims, times } */
     var refreshing = false, pending = false, refreshes = 0;
+    var generation = 0;     /* bumped by every change of the view */
     var stream = null, pollTimer = null, debounce = null;
 
     /* -------------------------------------------------------------------
@@ -213,6 +214,19 @@
         }
     }
 
+    function pad(n) { return (n < 10 ? "0" : "") + n; }
+
+    /* Axis and legend times in the view's zone, 24-hour clock: "14:05", or
+     * "03-05 14:00" when the chart spans days, or "2026-03-05" by day. */
+    function fmtTime(ts, span, step) {
+        var d = tzDate(ts);
+        var day = d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate());
+        var hm = pad(d.getHours()) + ":" + pad(d.getMinutes());
+        if (step === "day") return day;
+        if (span === undefined) return day + " " + hm;
+        return span > 86400 ? day.slice(5) + " " + hm : hm;
+    }
+
     function drawChart(id, specs, answers) {
         var box = document.getElementById(id);
         var first = answers[0];
@@ -237,21 +251,33 @@
         }
         if (c) c.plot.destroy();
         clear(box);
+        var entry = { plot: null, key: key, specs: specs, times: times, step: first ? first.step : null };
         var opts = {
             width: Math.max(box.clientWidth, 300),
             height: 220,
             tzDate: tzDate,
             cursor: { drag: { x: false, y: false } },
             scales: { x: { time: true } },
-            axes: [{}, { size: 48 }],
-            series: [{}].concat(specs.map(function (s, i) {
+            axes: [{
+                space: 70,
+                values: function (u, splits) {
+                    var span = u.data[0].length ? u.data[0][u.data[0].length - 1] - u.data[0][0] : 0;
+                    return splits.map(function (t) { return fmtTime(t, span, entry.step); });
+                }
+            }, { size: 48 }],
+            series: [{
+                label: "time",
+                value: function (u, t) {
+                    return t === null || t === undefined ? "--" : fmtTime(t, undefined, entry.step);
+                }
+            }].concat(specs.map(function (s, i) {
                 return { label: s.label, stroke: COLORS[i % COLORS.length], width: 1.5,
                          points: { size: 4 } };
             }))
         };
-        var plot = new uPlot(opts, data, box);
-        charts[id] = { plot: plot, key: key, specs: specs, times: times, step: first ? first.step : null };
-        plot.over.addEventListener("click", function () { chartClick(id); });
+        entry.plot = new uPlot(opts, data, box);
+        charts[id] = entry;
+        entry.plot.over.addEventListener("click", function () { chartClick(id); });
     }
 
     /* A click on a chart: the posts behind the series nearest the cursor, in
@@ -405,7 +431,10 @@
         loadPosts();
     }
 
+    var postsAsked = 0;     /* the answer to the last request only is shown */
+
     function loadPosts() {
+        var asked = ++postsAsked;
         var sec = $("#posts"), list = $("#posts-list"), note = $("#posts-note");
         if (!view.posts) { sec.hidden = true; return Promise.resolve(); }
         sec.hidden = false;
@@ -423,6 +452,7 @@
         if (view.pfrom) { p.from = view.pfrom; p.to = view.pto; }
         delete p.step;
         return api("posts", p).then(function (ans) {
+            if (asked !== postsAsked) return;
             clear(list);
             (ans.posts || []).forEach(function (post) { list.appendChild(postItem(post)); });
             note.textContent = (note.textContent ? note.textContent + " " : "") + "Shown " +
@@ -430,7 +460,7 @@
                 (ans.total !== undefined ? ans.total : "?") + " sample posts, newest first" +
                 (ans.name ? " (" + ans.name + ")" : "") + ".";
         }, function (e) {
-            note.textContent = e.message;
+            if (asked === postsAsked) note.textContent = e.message;
         });
     }
 
@@ -461,6 +491,12 @@
     function refresh() {
         if (refreshing) { pending = true; return; }
         refreshing = true;
+        var gen = generation;
+        /* An answer for a view that has changed since is not drawn: the
+         * refresh queued by the change draws the new one. */
+        var current = function () {
+            if (gen !== generation) throw new Error("stale");
+        };
         var regionPrefix = view.topic ? "topic:" + view.topic + "|region:" : "region:";
         var totals = {};
         var dimsOf = function (key, prefix) {
@@ -468,6 +504,7 @@
         };
         Promise.all([dimsOf("topic", "topic:"), dimsOf("lang", "lang:"), dimsOf("region", regionPrefix)])
             .then(function () {
+                current();
                 fillTopics(totals.topic);
                 drawRegions(totals.region);
                 var specs = chartSpecs(totals);
@@ -475,23 +512,31 @@
                     return Promise.all(specs[id].map(function (s) {
                         return api("series", windowParams({ dim: s.dim }));
                     })).then(function (answers) {
+                        current();
                         drawChart(id, specs[id], answers);
                         return answers[0];
                     });
                 }));
             })
             .then(function (answers) {
+                current();
                 var a = answers[0];
                 if (a) $("#window").textContent = a.from + " → " + a.to + " (" + a.tz + ", step " + a.step +
                     ")" + (a.undated ? "; " + a.undated + " posts without a time are in no series" : "");
                 showError("");
                 return loadAlerts();
             })
-            .catch(function (e) { showError(e.message); })
+            .catch(function (e) {
+                if (gen === generation) showError(e.message);
+            })
             .then(function () {
                 refreshing = false;
-                refreshes++;
-                document.body.dataset.refreshes = String(refreshes);
+                if (gen === generation) { /* drawn: count it (the browser test waits on it) */
+                    refreshes++;
+                    document.body.dataset.refreshes = String(refreshes);
+                } else {
+                    pending = true;
+                }
                 if (pending) { pending = false; refresh(); }
             });
     }
@@ -561,6 +606,7 @@
      * ------------------------------------------------------------------- */
 
     function apply(push) {
+        generation++;
         writeURL(push);
         fillForm();
         disconnect();
@@ -593,6 +639,7 @@
             b.addEventListener("click", function () {
                 view.names = b.dataset.names;
                 try { window.localStorage.setItem(NAMES_KEY, view.names); } catch (e) { /* private mode */ }
+                generation++;
                 writeURL(false);
                 fillForm();
                 refresh();
