@@ -45,7 +45,8 @@ fail_early() {
 packages=(meson ninja-build gcc clang lld llvm libclang-rt-14-dev clang-format pkg-config librdkafka-dev
     libicu-dev libutf8proc-dev libhiredis-dev libjansson-dev libstemmer-dev libcurl4-openssl-dev libssl-dev
     libmicrohttpd-dev zlib1g-dev libzstd-dev zstd redis-server redis-tools valgrind maven
-    default-jre-headless python3 python3-confluent-kafka python3-redis)
+    default-jre-headless python3 python3-confluent-kafka python3-redis
+    chromium chromium-driver python3-selenium)
 
 install_packages() {
     local installed missing=() p sudo=()

@@ -52,6 +52,7 @@ try:
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 except ImportError:
     # Debian's python3-selenium is installed for Debian's python3; a python3
     # earlier on PATH (a virtualenv, pyenv) does not see it.
@@ -229,6 +230,18 @@ def region_name(d, code):
         "return r ? r.textContent : null;", code)
 
 
+def click_region(d, code):
+    """A real click on a region row; the table is redrawn on every refresh,
+    so a row found may be gone by the time it is clicked: find it again."""
+    for _ in range(20):
+        try:
+            d.find_element(By.CSS_SELECTOR, '#regions tr[data-region="%s"] td.name' % code).click()
+            return
+        except (StaleElementReferenceException, NoSuchElementException):
+            time.sleep(0.1)
+    raise AssertionError("no region row " + code)
+
+
 def posts_state(d):
     return d.execute_script(
         "var s = document.getElementById('posts');"
@@ -329,7 +342,7 @@ def main():
             print("     screenshot saved to docs/dashboard.png")
 
         # -- 3, 4. click a region row; the hostile post is text ---------------------
-        d.find_element(By.CSS_SELECTOR, '#regions tr[data-region="kz-75"]').click()
+        click_region(d, "kz-75")
         st = wait_for(lambda: (lambda s: s if "region:kz-75" in s["title"] and s["items"] else None)(
             posts_state(d)), 10)
         ok(st is not None, "a click on the KZ-75 row opens its posts", str(posts_state(d)))
@@ -365,7 +378,7 @@ def main():
         loaded(d, n)
         ok(wait_for(lambda: chart(d, "chart-topic")["dims"] == "topic:protest", 10),
            "the topic filter leaves one series in the topic chart", chart(d, "chart-topic")["dims"])
-        d.find_element(By.CSS_SELECTOR, '#regions tr[data-region="kz-47"]').click()
+        click_region(d, "kz-47")
         wait_for(lambda: posts_state(d)["items"], 10)
         url = d.current_url
         view1 = {cid: chart(d, cid)["dims"] for cid in ("chart-all", "chart-topic", "chart-stance")}

@@ -336,7 +336,6 @@
             td.appendChild(bar);
             td.appendChild(el("b", null, dims[k]));
             tr.appendChild(td);
-            tr.addEventListener("click", function () { openPosts("region:" + code, "", ""); });
             body.appendChild(tr);
             if (code !== "unknown") {
                 ensureOption(select, code, code.toUpperCase());
@@ -645,6 +644,12 @@
                 refresh();
                 loadPosts();
             });
+        });
+        /* One listener on the table, not one a row: rows are redrawn on
+         * every refresh, and a click must not be lost to a redraw. */
+        $("#regions tbody").addEventListener("click", function (ev) {
+            var tr = ev.target.closest("tr[data-region]");
+            if (tr) openPosts("region:" + tr.dataset.region, "", "");
         });
         window.addEventListener("popstate", function () { readURL(); apply(false); });
         var resizeTimer = null;
