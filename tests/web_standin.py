@@ -8,15 +8,17 @@ the dashboard's files from web/ and answers the JSON API v1 by running
 uses the real server as soon as `kzpulse serve` exists; this file is then to be
 deleted.  It is not a product: no limits, no token, no TLS; loopback only.
 
-    web_standin.py --kzpulse BIN --port P (--redis URL | FILE...) [--lexicons DIR]
+    web_standin.py --kzpulse BIN --port P (--redis URL | FILE...) [--lexicons DIR] [--alerts FILE]
 
   /  /index.html  /assets/...       the files of web/ (the table of web/meson.build)
-  /api/v1/series|top|distinct|dims|posts?dim=&from=&to=&step=&tz=&names=&limit=
+  /api/v1/series|top|distinct|dims|posts?dim=(kind= for top)&from=&to=&step=&tz=&names=&limit=
                                     `kzpulse query --json` with the same parameters;
-                                    its exit 2 is HTTP 400 {"error": its message}
-  /api/v1/alerts                    {"alerts": []} (no evaluator runs yet)
-  /api/v1/stream                    server-sent events: "minute" with the current
-                                    minute's total of all posts whenever it changes
+                                    its exit 2, or a parameter the path does not take,
+                                    is HTTP 400 {"error": {"status", "parameter", "message"}}
+  /api/v1/alerts?limit=N            {"query": "alerts", "alerts": [entries]}: the lines
+                                    of --alerts FILE, newest first (none without it)
+  /api/v1/stream                    server-sent events: "minute" {"minute", "total"}
+                                    whenever the current minute's total changes
 """
 import argparse
 import json
@@ -41,9 +43,26 @@ FILES = {
 }
 TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
          ".css": "text/css; charset=utf-8"}
-QUERIES = {"series", "top", "distinct", "dims", "posts"}
+# The parameters each path takes, as the serve branch's routes table has them
+# (serve/api.c); any other is a 400 naming it.
+WINDOW = {"from", "to", "step", "tz"}
+ROUTES = {
+    "series": WINDOW | {"dim", "names"},
+    "top": WINDOW | {"kind", "limit"},
+    "distinct": WINDOW | {"dim", "names"},
+    "dims": WINDOW | {"dim", "names"},
+    "posts": WINDOW | {"dim", "limit", "names"},
+    "alerts": {"limit"},
+}
 FLAGS = {"from": "--from", "to": "--to", "step": "--step", "tz": "--tz", "names": "--names",
          "limit": "--limit"}
+
+
+def error(status, message, parameter=None):
+    e = {"status": status, "message": message}
+    if parameter:
+        e["parameter"] = parameter
+    return json.dumps({"error": e})
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -74,14 +93,21 @@ class Handler(BaseHTTPRequestHandler):
                 data = f.read()
             ctype = TYPES.get(os.path.splitext(name)[1], "text/plain; charset=utf-8")
             return self.send(200, data, ctype)
-        if url.path == "/api/v1/alerts":
-            return self.send(200, json.dumps({"alerts": []}))
         if url.path == "/api/v1/stream":
             return self.stream()
         what = url.path[len("/api/v1/"):] if url.path.startswith("/api/v1/") else None
-        if what not in QUERIES:
-            return self.send(404, json.dumps({"error": "no such path"}))
-        argv = [self.server.kzpulse, "query", what, params.get("dim", "all"), "--json"]
+        if what not in ROUTES:
+            return self.send(404, error(404, "no such path"))
+        for k in params:
+            if k not in ROUTES[what]:
+                return self.send(400, error(400, "unknown parameter", k))
+        if what == "alerts":
+            entries = self.server.alerts[::-1][:int(params.get("limit", "1000"))]
+            return self.send(200, json.dumps({"query": "alerts", "alerts": entries}))
+        arg = params.get("kind" if what == "top" else "dim")
+        if not arg:
+            return self.send(400, error(400, "required", "kind" if what == "top" else "dim"))
+        argv = [self.server.kzpulse, "query", what, arg, "--json"]
         for k, flag in FLAGS.items():
             if k in params:
                 argv += [flag, params[k]]
@@ -90,8 +116,8 @@ class Handler(BaseHTTPRequestHandler):
         if p.returncode == 0:
             return self.send(200, p.stdout)
         msg = [ln for ln in p.stderr.splitlines() if "could not be decoded" not in ln]
-        return self.send(400 if p.returncode == 2 else 503,
-                         json.dumps({"error": " ".join(msg).strip()}))
+        code = 400 if p.returncode == 2 else 503
+        return self.send(code, error(code, " ".join(msg).strip()))
 
     def stream(self):
         self.send_response(200)
@@ -106,10 +132,13 @@ class Handler(BaseHTTPRequestHandler):
                 argv = [self.server.kzpulse, "query", "series", "all", "--json", "--from", "-2m",
                         "--to", "now", "--step", "minute"] + self.server.source
                 p = subprocess.run(argv, capture_output=True, text=True)
-                total = json.loads(p.stdout).get("total") if p.returncode == 0 else None
+                ans = json.loads(p.stdout) if p.returncode == 0 else {}
+                total = ans.get("total")
                 if total != last:
                     n += 1
-                    ev = "id: %d\nevent: minute\ndata: %s\n\n" % (n, json.dumps({"total": total}))
+                    pts = ans.get("points") or [[None, 0]]
+                    data = json.dumps({"minute": pts[-1][0], "total": pts[-1][1]})
+                    ev = "event: minute\nid: %d\ndata: %s\n\n" % (n, data)
                     self.wfile.write(ev.encode("utf-8"))
                 else:
                     self.wfile.write(b": keep-alive\n\n")
@@ -126,6 +155,7 @@ def main():
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--redis")
     ap.add_argument("--lexicons")
+    ap.add_argument("--alerts", help="JSON lines of alert stream entries for /api/v1/alerts")
     ap.add_argument("--verbose", action="store_true")
     ap.add_argument("files", nargs="*")
     a = ap.parse_args()
@@ -133,6 +163,10 @@ def main():
     srv.daemon_threads = True
     srv.kzpulse = a.kzpulse
     srv.verbose = a.verbose
+    srv.alerts = []
+    if a.alerts:
+        with open(a.alerts, encoding="utf-8") as f:
+            srv.alerts = [json.loads(line) for line in f if line.strip()]
     srv.source = (["--redis", a.redis] if a.redis else list(a.files)) + \
         (["--lexicons", a.lexicons] if a.lexicons else [])
     threading.current_thread().name = "standin"

@@ -8,9 +8,11 @@
  *    only serialisation: every change writes the URL, and loading a URL
  *    rebuilds the same view, so a link reproduces what its sender saw.  The
  *    language of names, when the URL does not say, comes from localStorage.
- *  - Every answer is the JSON of `kzpulse query --json` (series, dims, posts)
- *    plus the alert records; the page asks with the same parameters as the
- *    command line (from, to, step, tz, names, dim, limit).
+ *  - Every answer is the JSON of `kzpulse query --json` (series, dims, posts),
+ *    asked with the same parameters as the command line (from, to, step, tz,
+ *    names, dim, limit), plus the alert stream's newest entries (alerts, by
+ *    limit only), one a state change, of which the page keeps each alert's
+ *    newest.
  *  - Live: an EventSource on api/v1/stream; any event (new minute totals, an
  *    alert) schedules one refresh.  When the stream is down the page polls
  *    instead, every POLL_MS, until it comes back.  A window with a fixed end
@@ -160,7 +162,10 @@
                     var j = null;
                     try { j = JSON.parse(body); } catch (e) { j = null; }
                     if (!r.ok) {
-                        var m = j && j.error ? (typeof j.error === "string" ? j.error : j.error.message) : "";
+                        /* {"error": {"status", "parameter", "message"}} */
+                        var e = j && j.error, m = "";
+                        if (typeof e === "string") m = e;
+                        else if (e) m = (e.parameter ? "parameter " + e.parameter + ": " : "") + (e.message || "");
                         var err = new Error(what + ": HTTP " + r.status + (m ? ": " + m : ""));
                         err.status = r.status;
                         throw err;
@@ -316,16 +321,20 @@
         return last.indexOf("region:") === 0 ? last.slice(7) : null;
     }
 
+    var regionNames = {};    /* "kz-47" -> its name in the page's language */
+
     function drawRegions(answer) {
         var body = $("#regions tbody");
         clear(body);
         var dims = answer.dims || {}, names = answer.names || {};
+        regionNames = {};
         var keys = Object.keys(dims).filter(function (k) { return regionOf(k) !== null; })
             .sort(function (a, b) { return dims[b] - dims[a]; });
         var max = keys.length ? dims[keys[0]] : 0;
         var select = $("#view").elements.region;
         keys.forEach(function (k) {
             var code = regionOf(k), name = names[k] || "";
+            if (name) regionNames[code] = name;
             var tr = el("tr");
             tr.dataset.region = code;
             if (code === view.region.toLowerCase()) tr.className = "selected";
@@ -362,11 +371,32 @@
      * Alerts
      * ------------------------------------------------------------------- */
 
+    var ALERTS_LIMIT = 200;
     var alertsById = {};
 
+    /* An entry of the alert stream ({"stream_id", "id", "event", "record"},
+     * from api/v1/alerts or an "alert" event) as its record, with the entry's
+     * event (fired, updated, resolved) beside it; a bare record as it is. */
+    function alertRecord(x) {
+        if (!x || typeof x !== "object") return null;
+        if (!x.record || typeof x.record !== "object") return x.id ? x : null;
+        var r = {};
+        for (var k in x.record) if (Object.prototype.hasOwnProperty.call(x.record, k)) r[k] = x.record[k];
+        r.id = r.id || x.id;
+        r.event = x.event;
+        r.stream_id = x.stream_id;
+        return r.id ? r : null;
+    }
+
+    /* Keep the newest entry of each alert (entries come one a state change). */
+    function keepAlert(a) {
+        var old = alertsById[a.id];
+        if (!old || String(a.stream_id || "") >= String(old.stream_id || "")) alertsById[a.id] = a;
+    }
+
     function alertList(answer) {
-        if (Array.isArray(answer)) return answer;
-        return (answer && answer.alerts) || [];
+        var list = Array.isArray(answer) ? answer : (answer && answer.alerts) || [];
+        return list.map(alertRecord).filter(function (a) { return a; });
     }
 
     function drawAlerts(list) {
@@ -378,12 +408,14 @@
             li.dataset.id = a.id || "";
             li.appendChild(el("span", "sev " + String(a.severity || "").replace(/[^a-z]/g, ""),
                               a.severity || "alert"));
-            var where = a.region_name || a.region || "all of Kazakhstan";
+            /* the region's name in the page's language when the table has it */
+            var where = (a.region && regionNames[String(a.region).toLowerCase()]) || a.region_name ||
+                a.region || "all of Kazakhstan";
             var exp = typeof a.expected === "number" ? " (expected " + a.expected.toFixed(1) + ")" : "";
             li.appendChild(el("span", "what",
                 (a.rule || "") + " · " + where + " · " + (a.count !== undefined ? a.count : "?") + exp));
-            li.appendChild(el("div", "post-meta",
-                (a.state || "") + " " + (a.first_minute || "") + " → " + (a.last_minute || "")));
+            li.appendChild(el("div", "post-meta", (a.event || a.state || "") + " " +
+                alertTime(a.first_minute) + " → " + alertTime(a.last_minute)));
             li.addEventListener("click", function () {
                 var dim = postsDim(a.dimension || "");
                 var end = a.last_minute ? String(toEpoch(a.last_minute) + 60) : "";
@@ -391,13 +423,20 @@
             });
             ol.appendChild(li);
         });
-        if (!list.length) ol.appendChild(el("li", "empty", "no alerts in this window"));
+        if (!list.length) ol.appendChild(el("li", "empty", "no alerts"));
+    }
+
+    /* An alert's UTC minute in the view's zone; as given if unreadable. */
+    function alertTime(t) {
+        var ts = toEpoch(t || "");
+        return isNaN(ts) ? String(t || "") : fmtTime(ts, undefined, null);
     }
 
     function loadAlerts() {
-        return api("alerts", windowParams({})).then(function (ans) {
+        /* The alert stream's newest entries: not a window query (only limit). */
+        return api("alerts", { limit: ALERTS_LIMIT }).then(function (ans) {
             alertsById = {};
-            alertList(ans).forEach(function (a) { alertsById[a.id] = a; });
+            alertList(ans).forEach(keepAlert);
             drawAlerts(Object.keys(alertsById).map(function (k) { return alertsById[k]; }));
         }, function (e) {
             var ol = $("#alerts");
@@ -584,9 +623,9 @@
         });
         stream.addEventListener("alert", function (ev) {
             try {
-                var a = JSON.parse(ev.data);
-                if (a && a.id) {
-                    alertsById[a.id] = a;
+                var a = alertRecord(JSON.parse(ev.data));
+                if (a) {
+                    keepAlert(a);
                     drawAlerts(Object.keys(alertsById).map(function (k) { return alertsById[k]; }));
                 }
             } catch (e) { /* not a record: the refresh below reads the list */ }
