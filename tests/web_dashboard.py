@@ -17,7 +17,11 @@ by Selenium through chromedriver, then checks:
      made from it, no script run;
   5. the language switch changes the region names and is remembered across a
      reload (localStorage);
-  6. the page's URL reproduces the view in a fresh browser (no localStorage).
+  6. the page's URL reproduces the view in a fresh browser (no localStorage);
+  7. without an event stream the page polls, and still moves within 5 s;
+  8. over an archive (`serve samples/posts.jsonl`), with no window in the
+     URL, the page shows the archive's posts; a bad parameter is shown
+     with the name the server gives it.
 It saves a screenshot of the page to $KZ_BUILD_ROOT/dashboard.png, and to
 docs/dashboard.png (the README's) when KZ_UPDATE_SCREENSHOT=1.
 
@@ -168,16 +172,17 @@ def http_ok(url):
         return False
 
 
-def start_server(kz, redis_url, port, log):
+def start_server(kz, source, port, log):
+    """The dashboard's server over source (["--redis", URL] or [FILE])."""
+    lex = ["--lexicons", os.path.join(ROOT, "lexicons")]
     if has_serve(kz):
-        print("server: kzpulse serve")
-        argv = [kz, "serve", "--redis", redis_url, "--listen", "127.0.0.1:%d" % port,
-                "--lexicons", os.path.join(ROOT, "lexicons")]
+        print("server: kzpulse serve %s" % " ".join(source))
+        argv = [kz, "serve", "--listen", "127.0.0.1:%d" % port] + lex + source
     else:
         # TEMPORARY: until `kzpulse serve` is merged (see tests/web_standin.py).
-        print("server: tests/web_standin.py (this kzpulse has no serve command yet)")
+        print("server: tests/web_standin.py %s (this kzpulse has no serve command yet)" % " ".join(source))
         argv = [sys.executable, os.path.join(ROOT, "tests/web_standin.py"), "--kzpulse", kz,
-                "--port", str(port), "--redis", redis_url, "--lexicons", os.path.join(ROOT, "lexicons")]
+                "--port", str(port)] + lex + source
     return subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
 
@@ -288,7 +293,7 @@ def main():
                   "total %d" % redis_total(kz, redis_url)):
             return
         port = free_port()
-        server = start_server(kz, redis_url, port, log)
+        server = start_server(kz, ["--redis", redis_url], port, log)
         base = "http://127.0.0.1:%d/" % port
         if not ok(wait_for(lambda: http_ok(base), 20, 0.2), "the server answers " + base):
             return
@@ -310,6 +315,24 @@ def main():
            "%r %r" % (region_name(d, "kz-47"), region_name(d, "kz-75")))
         ok(d.find_element(By.ID, "error").get_attribute("hidden") is not None,
            "no error shown", d.find_element(By.ID, "error").text)
+
+        # The default window (no from, no to): the server's, the last 24 hours.
+        d.get(base)
+        loaded(d)
+        c = chart(d, "chart-all")
+        ok(c["total"] == len(seed) and c["canvases"] >= 1, "with no window in the URL, the server's default "
+           "(the last 24 hours) shows the posts", str(c))
+        d.get(base + "?from=-1h&to=now&step=minute&names=en")
+        loaded(d)
+
+        # A bad parameter: the server's 400, shown with what it names.
+        d2 = browser(os.path.join(tmp, "profile-bad"))
+        drivers.append(d2)
+        d2.get(base + "?from=yesterday")
+        err = wait_for(lambda: d2.find_element(By.ID, "error").text, 10)
+        ok(err and "from" in err and "400" in err, "from=yesterday: the error names the parameter (%s)" % err)
+        d2.quit()
+        drivers.remove(d2)
 
         # -- 2. live: the series moves within 5 s of new posts reaching Redis -----
         live = wait_for(lambda: d.find_element(By.ID, "live").get_attribute("data-mode"), 10)
@@ -404,8 +427,52 @@ def main():
         ok(region_name(d2, "kz-47") == "Маңғыстау облысы", "the link restores the names' language (kk)",
            repr(region_name(d2, "kz-47")))
 
+        # -- 2b. live without the event stream: the page polls ------------------------
+        d3 = browser(os.path.join(tmp, "profile3"))
+        drivers.append(d3)
+        d3.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": "delete window.EventSource;"})
+        d3.get(base + "?from=-1h&to=now&step=minute")
+        loaded(d3)
+        mode = wait_for(lambda: d3.find_element(By.ID, "live").get_attribute("data-mode"), 10)
+        ok(mode == "poll", "without EventSource the page polls (%s)" % mode)
+        before = chart(d3, "chart-all")["total"]
+        extra = [post(30000 + k, int(time.time()), "kk", "KZ-47", TEXTS[1][2]) for k in range(3)]
+        write_jsonl(os.path.join(tmp, "live2.jsonl"), extra)
+        subprocess.run([kz, "produce", "-b", brokers, "-t", topic, os.path.join(tmp, "live2.jsonl")],
+                       check=True, stdout=log, stderr=log)
+        want = before + len(extra)
+        ok(wait_for(lambda: redis_total(kz, redis_url) >= want, 30, 0.05), "the new posts reached Redis")
+        t_redis = time.monotonic()
+        moved = wait_for(lambda: chart(d3, "chart-all")["total"] >= want, 10, 0.05)
+        lag = time.monotonic() - t_redis
+        ok(moved and lag <= 5.0, "polling, the series moved %.2f s after the posts reached Redis (at most 5 s)" % lag,
+           "chart total %d, want %d" % (chart(d3, "chart-all")["total"], want))
+
+        errs = severe_logs(d) + severe_logs(d2) + severe_logs(d3)
+
+        # -- 7. an archive: `serve FILE` shows its data with no window given ---------
+        archive = os.path.join(ROOT, "samples/posts.jsonl")
+        p = subprocess.run([kz, "query", "series", "all", "--json", "--lexicons", lex, archive],
+                           capture_output=True, text=True)
+        want = json.loads(p.stdout)["total"]
+        port2 = free_port()
+        server2 = start_server(kz, [archive], port2, log)
+        try:
+            base2 = "http://127.0.0.1:%d/" % port2
+            ok(wait_for(lambda: http_ok(base2), 60, 0.2), "the server over the sample archive answers")
+            d3.get(base2)
+            loaded(d3, 0, 60)
+            c = chart(d3, "chart-all")
+            ok(c["canvases"] >= 1 and c["points"] > 0 and c["total"] == want,
+               "over samples/posts.jsonl the page shows the archive's %d dated posts (%d points)"
+               % (want, c["points"]), str(c))
+            ok(region_name(d3, "kz-47") is not None, "and its regions")
+            errs += severe_logs(d3)
+            d3.get("about:blank")
+        finally:
+            stop(server2)
+
         # -- no page errors -----------------------------------------------------------
-        errs = severe_logs(d) + severe_logs(d2)
         ok(not errs, "no errors in the browser console", "; ".join(errs[:3]))
     finally:
         for drv in drivers:

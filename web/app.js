@@ -29,7 +29,10 @@
     var POLL_MS = 3000;
     var NAMES = ["kk", "ru", "en"];
     var NAMES_KEY = "kzpulse.names";
-    var DEFAULTS = { from: "-24h", to: "now", step: "auto", tz: "Asia/Almaty", topic: "", region: "" };
+    /* An empty from or to is left out of every request: the server's default
+     * window, as `kzpulse query`'s (Redis: the last 24 hours up to now; an
+     * archive: the span of its data). */
+    var DEFAULTS = { from: "", to: "", step: "auto", tz: "Asia/Almaty", topic: "", region: "" };
     var COLORS = ["#0b6bcb", "#d9480f", "#2b8a3e", "#862e9c", "#e67700", "#1098ad", "#c2255c", "#5c940d"];
     var TOP_TOPICS = 6, TOP_LANGS = 5;
     var STEP_S = { minute: 60, hour: 3600, day: 86400 };
@@ -133,7 +136,8 @@
         select.appendChild(o);
     }
 
-    /* A window whose end moves (now, -5m) is live; a fixed end is not. */
+    /* A window whose end moves (now, -5m, the default) is live; a fixed end
+     * is not.  (Over an archive nothing moves, and the stream sends nothing.) */
     function isLive() {
         var t = view.to.trim();
         return t === "" || t === "now" || t.charAt(0) === "-";
@@ -477,7 +481,8 @@
         if (!view.posts) { sec.hidden = true; return Promise.resolve(); }
         sec.hidden = false;
         var dim = postsDim(view.posts);
-        var span = (view.pfrom || view.from) + " – " + (view.pfrom ? view.pto : view.to);
+        var span = view.pfrom ? view.pfrom + " – " + view.pto
+            : (view.from || "the window's start") + " – " + (view.to || "its end");
         $("#posts-title").textContent = "Posts behind " + view.posts + ", " + span;
         clear(list);
         if (!dim) {
