@@ -265,7 +265,9 @@
             width: Math.max(box.clientWidth, 300),
             height: 220,
             tzDate: tzDate,
-            cursor: { drag: { x: false, y: false } },
+            /* the series nearest the cursor stands out: the one a click opens */
+            cursor: { drag: { x: false, y: false }, focus: { prox: 30 } },
+            focus: { alpha: 0.35 },
             scales: { x: { time: true } },
             axes: [{
                 space: 70,
@@ -341,6 +343,7 @@
             if (name) regionNames[code] = name;
             var tr = el("tr");
             tr.dataset.region = code;
+            tr.tabIndex = 0;
             if (code === view.region.toLowerCase()) tr.className = "selected";
             tr.appendChild(el("td", "code", code === "unknown" ? "—" : code.toUpperCase()));
             tr.appendChild(el("td", "name", code === "unknown" ? "unknown" : name));
@@ -410,6 +413,7 @@
         list.forEach(function (a) {
             var li = el("li");
             li.dataset.id = a.id || "";
+            li.tabIndex = 0;
             li.appendChild(el("span", "sev " + String(a.severity || "").replace(/[^a-z]/g, ""),
                               a.severity || "alert"));
             /* the region's name in the page's language when the table has it */
@@ -420,10 +424,14 @@
                 (a.rule || "") + " · " + where + " · " + (a.count !== undefined ? a.count : "?") + exp));
             li.appendChild(el("div", "post-meta", (a.event || a.state || "") + " " +
                 alertTime(a.first_minute) + " → " + alertTime(a.last_minute)));
-            li.addEventListener("click", function () {
+            var open = function () {
                 var dim = postsDim(a.dimension || "");
                 var end = a.last_minute ? String(toEpoch(a.last_minute) + 60) : "";
                 openPosts(dim || a.dimension || "", a.first_minute || "", end);
+            };
+            li.addEventListener("click", open);
+            li.addEventListener("keydown", function (ev) {
+                if (ev.key === "Enter") open();
             });
             ol.appendChild(li);
         });
@@ -694,6 +702,13 @@
         $("#regions tbody").addEventListener("click", function (ev) {
             var tr = ev.target.closest("tr[data-region]");
             if (tr) openPosts("region:" + tr.dataset.region, "", "");
+        });
+        $("#regions tbody").addEventListener("keydown", function (ev) {
+            var tr = ev.target.closest("tr[data-region]");
+            if (tr && (ev.key === "Enter" || ev.key === " ")) {
+                ev.preventDefault();
+                openPosts("region:" + tr.dataset.region, "", "");
+            }
         });
         window.addEventListener("popstate", function () { readURL(); apply(false); });
         var resizeTimer = null;
