@@ -14,7 +14,9 @@ by Selenium through chromedriver, then checks:
   3. a click on a chart point, and one on a region row, opens the sample posts
      behind it, with their evidence;
   4. a hostile post (<script>, <img onerror>) is shown as text: no element
-     made from it, no script run;
+     made from it, no script run; an alert written to the alert stream
+     (kzp:v2:alerts) is listed within 5 s, its hostile text as text, its
+     update on the same line, and a click opens its posts;
   5. the language switch changes the region names and is remembered across a
      reload (localStorage);
   6. the page's URL reproduces the view in a fresh browser (no localStorage);
@@ -114,6 +116,9 @@ STANCE = [
 CALL = ("ru", "KZ-47", "Выходим в субботу в 12:00 на площадь у акимата, соберёмся все вместе.")
 HOSTILE = ('<script>window.__kzpwned=1</script><img src=x onerror="window.__kzpwned=2">'
            ' Митинг в Алматы против роста цен на газ & бензин.')
+
+
+HOSTILE_RULE = '<img src=x onerror="window.__kzpwned=3">call_burst'
 
 
 def post(i, ts, lang, region, text, platform="telegram"):
@@ -381,6 +386,49 @@ def main():
             " pwned: window.__kzpwned === undefined ? null : window.__kzpwned};")
         ok(found["scripts"] == 0 and found["pwned"] is None,
            "no element made from it and no script run", str(found))
+
+        # -- 4b. an alert arrives (an entry of the alert stream, as the alert
+        # engine writes it), with hostile text: listed as text, opens its posts
+        aid = "feedc0de%08x" % (os.getpid() & 0xffffffff)
+        minute = time.strftime("%Y-%m-%dT%H:%M:00Z", time.gmtime(time.time() - 120))
+        record = {"id": aid, "rule": HOSTILE_RULE, "kind": "call", "state": "firing",
+                  "severity": "critical", "first_minute": minute, "last_minute": minute,
+                  "region": "KZ-47", "region_name": "Mangystau Region",
+                  "dimension": "mob:call|region:kz-47", "count": 12, "authors": 9,
+                  "expected": 1.5, "probability": 1e-9,
+                  "evidence": {"samples": [], "top_terms": [], "top_hashtags": []}}
+
+        def xadd(event, rec):
+            subprocess.run(["redis-cli", "-p", redis_port, "-n", "9", "XADD", "kzp:v2:alerts", "*",
+                            "id", aid, "event", event, "record", json.dumps(rec)],
+                           check=True, stdout=subprocess.DEVNULL)
+
+        def alert_text():
+            return d.execute_script(
+                "var li = document.querySelector('#alerts li[data-id=\"' + arguments[0] + '\"]');"
+                "return li ? li.textContent : null;", aid)
+
+        xadd("firing", record)
+        t0 = time.monotonic()
+        shown = wait_for(alert_text, 10, 0.05)
+        ok(shown and time.monotonic() - t0 <= 5.0, "a new alert is listed within 5 s (%.2f s)" %
+           (time.monotonic() - t0), repr(shown))
+        ok(shown and HOSTILE_RULE in shown, "its hostile rule name is shown as text", repr(shown))
+        record = dict(record, count=30)
+        xadd("update", record)
+        ok(wait_for(lambda: (alert_text() or "").find(" 30 ") >= 0, 10, 0.05),
+           "its update replaces it (one line an alert)", repr(alert_text()))
+        found = d.execute_script(
+            "return {imgs: document.querySelectorAll('#alerts img, #alerts [onerror]').length,"
+            " lines: document.querySelectorAll('#alerts li[data-id]').length,"
+            " pwned: window.__kzpwned === undefined ? null : window.__kzpwned};")
+        ok(found["imgs"] == 0 and found["pwned"] is None and found["lines"] == 1,
+           "no element made from the alert and no script run", str(found))
+        d.find_element(By.CSS_SELECTOR, '#alerts li[data-id="%s"]' % aid).click()
+        st = wait_for(lambda: (lambda s: s if s["title"].startswith("Posts behind mob:call") else None)(
+            posts_state(d)), 10)
+        ok(st is not None, "a click on the alert opens the calls to action behind it",
+           str(posts_state(d)))
 
         # -- 5. the language switch, remembered ------------------------------------
         n = refreshes(d)

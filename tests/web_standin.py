@@ -16,9 +16,12 @@ deleted.  It is not a product: no limits, no token, no TLS; loopback only.
                                     its exit 2, or a parameter the path does not take,
                                     is HTTP 400 {"error": {"status", "parameter", "message"}}
   /api/v1/alerts?limit=N            {"query": "alerts", "alerts": [entries]}: the lines
-                                    of --alerts FILE, newest first (none without it)
+                                    of --alerts FILE, then the Redis alert stream
+                                    (kzp:v2:alerts), newest first
   /api/v1/stream                    server-sent events: "minute" {"minute", "total"}
-                                    whenever the current minute's total changes
+                                    whenever the current minute's total changes, and
+                                    "alert" {stream_id, id, event, record} for each new
+                                    entry of the alert stream
 """
 import argparse
 import json
@@ -102,7 +105,8 @@ class Handler(BaseHTTPRequestHandler):
             if k not in ROUTES[what]:
                 return self.send(400, error(400, "unknown parameter", k))
         if what == "alerts":
-            entries = self.server.alerts[::-1][:int(params.get("limit", "1000"))]
+            n = int(params.get("limit", "1000"))
+            entries = self.server.alerts[::-1][:n] + redis_alerts(self.server.redis_url, None, n)
             return self.send(200, json.dumps({"query": "alerts", "alerts": entries}))
         arg = params.get("kind" if what == "top" else "dim")
         if not arg:
@@ -125,6 +129,7 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
         last, n = None, 0
+        seen = (redis_alerts(self.server.redis_url, None, 1) or [{"stream_id": "0-0"}])[0]["stream_id"]
         try:
             self.wfile.write(b"retry: 1000\n\n")
             self.wfile.flush()
@@ -142,11 +147,43 @@ class Handler(BaseHTTPRequestHandler):
                     self.wfile.write(ev.encode("utf-8"))
                 else:
                     self.wfile.write(b": keep-alive\n\n")
+                for e in redis_alerts(self.server.redis_url, seen, 100):
+                    seen = e["stream_id"]
+                    ev = "event: alert\nid: %s\ndata: %s\n\n" % (seen, json.dumps(e))
+                    self.wfile.write(ev.encode("utf-8"))
                 self.wfile.flush()
                 last = total
                 time.sleep(0.5)
         except (BrokenPipeError, ConnectionResetError):
             return
+
+
+def redis_alerts(url, after, count):
+    """Entries of the alert stream kzp:v2:alerts as the server gives them
+    ({stream_id, id, event, record}): the newest `count`, newest first, or
+    those after the entry id `after`, oldest first."""
+    if not url:
+        return []
+    try:
+        import redis  # Debian python3-redis
+    except ImportError:
+        return []
+    r = redis.Redis.from_url(url, decode_responses=True)
+    rows = r.xrange("kzp:v2:alerts", "(" + after, "+", count) if after else \
+        r.xrevrange("kzp:v2:alerts", "+", "-", count)
+    out = []
+    for sid, f in rows:
+        e = {"stream_id": sid}
+        for k in ("id", "event"):
+            if k in f:
+                e[k] = f[k]
+        if "record" in f:
+            try:
+                e["record"] = json.loads(f["record"])
+            except ValueError:
+                e["record"] = f["record"]
+        out.append(e)
+    return out
 
 
 def main():
@@ -163,6 +200,7 @@ def main():
     srv.daemon_threads = True
     srv.kzpulse = a.kzpulse
     srv.verbose = a.verbose
+    srv.redis_url = a.redis
     srv.alerts = []
     if a.alerts:
         with open(a.alerts, encoding="utf-8") as f:
