@@ -169,7 +169,11 @@
                         /* {"error": {"status", "parameter", "message"}} */
                         var e = j && j.error, m = "";
                         if (typeof e === "string") m = e;
-                        else if (e) m = (e.parameter ? "parameter " + e.parameter + ": " : "") + (e.message || "");
+                        else if (e) {
+                            m = e.message || "";
+                            if (e.parameter && m.indexOf('"' + e.parameter + '"') < 0)
+                                m = "parameter " + e.parameter + ": " + m;
+                        }
                         var err = new Error(what + ": HTTP " + r.status + (m ? ": " + m : ""));
                         err.status = r.status;
                         throw err;
