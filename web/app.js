@@ -26,7 +26,7 @@
     "use strict";
 
     var API = "api/v1/";
-    var POLL_MS = 3000;
+    var POLL_MS = 2000;
     var NAMES = ["kk", "ru", "en"];
     var NAMES_KEY = "kzpulse.names";
     /* An empty from or to is left out of every request: the server's default
