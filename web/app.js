@@ -38,7 +38,7 @@
     var STEP_S = { minute: 60, hour: 3600, day: 86400 };
 
     var view = {};          /* see readURL() */
-    var charts = {};        /* chart id -> { plot, dims, times } */
+    var charts = {};        /* chart id -> { plot, key, specs, times, step } */
     var refreshing = false, pending = false, refreshes = 0;
     var generation = 0;     /* bumped by every change of the view */
     var stream = null, pollTimer = null, debounce = null;
@@ -124,7 +124,6 @@
         document.querySelectorAll("#names button").forEach(function (b) {
             b.setAttribute("aria-pressed", b.dataset.names === view.names ? "true" : "false");
         });
-        document.documentElement.lang = view.names;
     }
 
     function ensureOption(select, value, label) {
@@ -246,8 +245,13 @@
         var times = first ? first.points.map(function (p) { return p[0]; }) : [];
         var data = [times.map(toEpoch)];
         var sum = 0;
+        /* Each series on the first one's buckets, by time: answers asked a
+         * moment apart over a window ending "now" may differ by the bucket
+         * that has just begun (a missing bucket is a gap, not a zero). */
         answers.forEach(function (a, i) {
-            data.push(a.points.map(function (p) { return p[1]; }));
+            var at = {};
+            a.points.forEach(function (p) { at[p[0]] = p[1]; });
+            data.push(times.map(function (t) { return at[t] === undefined ? null : at[t]; }));
             if (i === 0) a.points.forEach(function (p) { sum += p[1]; });
         });
         box.dataset.points = String(times.length);
@@ -335,6 +339,8 @@
 
     function drawRegions(answer) {
         var body = $("#regions tbody");
+        var focused = document.activeElement && body.contains(document.activeElement)
+            ? document.activeElement.dataset.region : null;
         clear(body);
         var dims = answer.dims || {}, names = answer.names || {};
         regionNames = {};
@@ -350,13 +356,16 @@
             tr.tabIndex = 0;
             if (code === view.region.toLowerCase()) tr.className = "selected";
             tr.appendChild(el("td", "code", code === "unknown" ? "—" : code.toUpperCase()));
-            tr.appendChild(el("td", "name", code === "unknown" ? "unknown" : name));
+            var td0 = el("td", "name", code === "unknown" ? "unknown" : name);
+            if (name && code !== "unknown") td0.lang = view.names;
+            tr.appendChild(td0);
             var td = el("td", "num bar"), bar = el("span");
             bar.style.width = (max ? Math.round(100 * dims[k] / max) : 0) + "%";
             td.appendChild(bar);
             td.appendChild(el("b", null, dims[k]));
             tr.appendChild(td);
             body.appendChild(tr);
+            if (code === focused) tr.focus(); /* a redraw keeps the keyboard's place */
             if (code !== "unknown") {
                 ensureOption(select, code, code.toUpperCase());
                 for (var i = 0; i < select.options.length; i++)
@@ -387,7 +396,7 @@
 
     /* An entry of the alert stream ({"stream_id", "id", "event", "record"},
      * from api/v1/alerts or an "alert" event) as its record, with the entry's
-     * event (fired, updated, resolved) beside it; a bare record as it is. */
+     * event (firing, update, resolved) beside it; a bare record as it is. */
     function alertRecord(x) {
         if (!x || typeof x !== "object") return null;
         if (!x.record || typeof x.record !== "object") return x.id ? x : null;
@@ -399,10 +408,20 @@
         return r.id ? r : null;
     }
 
+    /* Redis stream ids "<ms>-<seq>" in their order (-1, 0, 1). */
+    function streamOrder(a, b) {
+        var x = String(a || "0-0").split("-"), y = String(b || "0-0").split("-");
+        for (var i = 0; i < 2; i++) {
+            var d = Number(x[i] || 0) - Number(y[i] || 0);
+            if (d) return d < 0 ? -1 : 1;
+        }
+        return 0;
+    }
+
     /* Keep the newest entry of each alert (entries come one a state change). */
     function keepAlert(a) {
         var old = alertsById[a.id];
-        if (!old || String(a.stream_id || "") >= String(old.stream_id || "")) alertsById[a.id] = a;
+        if (!old || streamOrder(a.stream_id, old.stream_id) >= 0) alertsById[a.id] = a;
     }
 
     function alertList(answer) {
@@ -446,6 +465,14 @@
     function alertTime(t) {
         var ts = toEpoch(t || "");
         return isNaN(ts) ? String(t || "") : fmtTime(ts, undefined, null);
+    }
+
+    /* A window bound as people read it: an instant (RFC 3339 or epoch
+     * seconds) in the view's zone, a relative one (-45m, now) as it is. */
+    function shownTime(t) {
+        t = String(t || "");
+        if (/^[0-9]+$/.test(t)) return fmtTime(Number(t), undefined, null);
+        return /^[0-9]{4}-/.test(t) ? alertTime(t) : t;
     }
 
     function loadAlerts() {
@@ -493,7 +520,7 @@
         if (!view.posts) { sec.hidden = true; return Promise.resolve(); }
         sec.hidden = false;
         var dim = postsDim(view.posts);
-        var span = view.pfrom ? view.pfrom + " – " + view.pto
+        var span = view.pfrom ? shownTime(view.pfrom) + " – " + shownTime(view.pto)
             : (view.from || "the window's start") + " – " + (view.to || "its end");
         $("#posts-title").textContent = "Posts behind " + view.posts + ", " + span;
         clear(list);
