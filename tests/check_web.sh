@@ -10,7 +10,9 @@
 #  - No HTML sink in the page's own script (web/app.js): innerHTML, outerHTML,
 #    insertAdjacentHTML, document.write, eval, new Function, or a string given
 #    to setTimeout/setInterval.  Server text goes in with textContent only.
-# Fails with file:line for each; reads the source tree only.
+#  - web/embed.py refuses duplicate and malformed paths and unknown types.
+# Fails with file:line for each; reads the source tree only (and runs embed.py
+# into a temporary folder).
 set -u
 ROOT="${KZ_SOURCE_ROOT:-$(dirname "$0")/..}"
 cd "$ROOT/web" || exit 1
@@ -45,5 +47,27 @@ for ref in $(grep -ohE '(src|href)="[^"]*"' index.html | sed -E 's/^(src|href)="
     }
 done
 
-[ $bad -eq 0 ] && echo "ok   web/: no outside address, no HTML sink, every reference embedded"
+# web/embed.py refuses what would make a wrong table: a path given twice, a
+# path with a character outside [A-Za-z0-9._/-] or not starting with "/", a
+# file whose content type it does not know.
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+printf 'x' >"$tmp/a.js"
+printf 'x' >"$tmp/a.exe"
+for args in "/a.js=a.js /a.js=a.js" "/a%2e.js=a.js" "a.js=a.js" "/x\"y=a.js" "/a=a.exe" "/a.js"; do
+    # shellcheck disable=SC2086 # the cases are split on spaces on purpose
+    if python3 embed.py "$tmp/out.c" "$tmp" $args >"$tmp/err" 2>&1 || [ -e "$tmp/out.c" ]; then
+        echo "FAIL: web/embed.py accepted $args"
+        bad=1
+    fi
+    rm -f "$tmp/out.c"
+done
+if ! python3 embed.py "$tmp/out.c" "$tmp" /b.js=a.js /a.js=a.js ||
+    [ "$(grep -c '^    {"/' "$tmp/out.c")" != 2 ] ||
+    [ "$(grep '^    {"/' "$tmp/out.c" | head -1 | cut -d'"' -f2)" != /a.js ]; then
+    echo "FAIL: web/embed.py: two paths of one file are not two sorted rows"
+    bad=1
+fi
+
+[ $bad -eq 0 ] && echo "ok   web/: no outside address, no HTML sink, every reference embedded, embed.py's refusals"
 [ $bad -eq 0 ]
