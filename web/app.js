@@ -15,8 +15,9 @@
  *    newest.
  *  - Live: an EventSource on api/v1/stream; any event (new minute totals, an
  *    alert) schedules one refresh.  When the stream is down the page polls
- *    instead, every POLL_MS, until it comes back.  A window with a fixed end
- *    is not refreshed.
+ *    instead, every POLL_MS, until it comes back, and a live window is
+ *    redrawn every SLIDE_MS anyway.  A window with a fixed end is not
+ *    refreshed.
  *  - Posts are hostile text.  Nothing from the server is ever parsed as HTML:
  *    every string goes into the page as a text node (textContent), and the
  *    page's Content-Security-Policy allows scripts from the page's own origin
@@ -27,6 +28,7 @@
 
     var API = "api/v1/";
     var POLL_MS = 2000;
+    var SLIDE_MS = 30000;   /* a live window is redrawn at least this often */
     var NAMES = ["kk", "ru", "en"];
     var NAMES_KEY = "kzpulse.names";
     /* An empty from or to is left out of every request: the server's default
@@ -41,7 +43,7 @@
     var charts = {};        /* chart id -> { plot, key, specs, times, step } */
     var refreshing = false, pending = false, refreshes = 0;
     var generation = 0;     /* bumped by every change of the view */
-    var stream = null, pollTimer = null, debounce = null;
+    var stream = null, pollTimer = null, slideTimer = null, debounce = null;
 
     /* -------------------------------------------------------------------
      * Small helpers: elements made from text only, never from markup
@@ -652,6 +654,10 @@
 
     function connect() {
         if (!isLive()) { setLive("fixed"); return; }
+        /* Even with the stream open: a window ending "now" slides with the
+         * clock when nothing new arrives, and a stream that went quiet
+         * without an error is not noticed otherwise. */
+        slideTimer = setInterval(soon, SLIDE_MS);
         if (!window.EventSource) { startPolling(); return; }
         stream = new EventSource(API + "stream");
         stream.onopen = function () { stopPolling(); setLive("on"); };
@@ -681,6 +687,8 @@
         if (stream) stream.close();
         stream = null;
         stopPolling();
+        if (slideTimer) clearInterval(slideTimer);
+        slideTimer = null;
     }
 
     /* -------------------------------------------------------------------
