@@ -131,6 +131,7 @@ def seed_posts(now):
     every other minute, a burst of calls to action 20 to 15 minutes ago, and
     the hostile post."""
     posts, i = [], 0
+    now -= now % 60  # each minute's posts in one clock minute
     for m in range(40, 1, -1):
         batch = list(TEXTS)
         if m % 2 == 0:
@@ -139,7 +140,7 @@ def seed_posts(now):
             batch += [CALL] * (2 + 2 * (20 - m) if m > 17 else 2 + 2 * (m - 14))
         for lang, region, text in batch:
             i += 1
-            posts.append(post(i, now - 60 * m + 7 * i % 50, lang, region, text))
+            posts.append(post(i, now - 60 * m + 7 * i % 55, lang, region, text))
     posts.append(post(9999, now - 600, "ru", "KZ-75", HOSTILE))
     return posts
 
