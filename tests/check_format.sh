@@ -9,7 +9,7 @@ set -u
 ROOT="${KZ_SOURCE_ROOT:-$(dirname "$0")/..}"
 cd "$ROOT" || exit 1
 command -v clang-format >/dev/null 2>&1 || { echo "skipped: no clang-format"; exit 77; }
-files=$(find common ingest nlp aggregate pipeline alerts cli tests bench -name '*.[ch]' \
+files=$(find common ingest nlp aggregate pipeline alerts metrics serve cli web tests bench -name '*.[ch]' \
     ! -name langid_ngrams.h ! -name tlds.h ! -path '*/build*' | sort)
 if [ "${1:-}" = --fix ]; then
     # shellcheck disable=SC2086

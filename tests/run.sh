@@ -46,7 +46,7 @@ packages=(meson ninja-build gcc clang lld llvm libclang-rt-14-dev clang-format p
     libicu-dev libutf8proc-dev libhiredis-dev libjansson-dev libstemmer-dev libcurl4-openssl-dev libssl-dev
     libmicrohttpd-dev zlib1g-dev libzstd-dev zstd redis-server redis-tools valgrind maven
     default-jre-headless python3 python3-confluent-kafka python3-redis prometheus-alertmanager
-    prometheus curl)
+    prometheus curl chromium chromium-driver python3-selenium)
 
 install_packages() {
     local installed missing=() p sudo=()
