@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "serve_int.h"
+#include "web.h"
 
 #define RETRY_AFTER_S 5
 
@@ -251,6 +252,19 @@ void serve_api(struct serve *s, const char *path, const char *qs, size_t qn, str
         }
         memcpy(r->body, a->data, a->len);
         r->len = a->len;
+        return;
+    }
+    const struct web_asset *w = web_asset_find(path); /* the dashboard */
+    if (w) {
+        r->status = 200;
+        r->ctype = w->content_type;
+        r->body = malloc(w->length ? w->length : 1);
+        if (!r->body) {
+            r->status = 500;
+            return;
+        }
+        memcpy(r->body, w->bytes, w->length);
+        r->len = w->length;
         return;
     }
     char msg[160];

@@ -187,6 +187,10 @@ static enum MHD_Result send_reply(struct serve *s, struct MHD_Connection *conn,
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, rep->ctype);
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    if (rep->ctype && !strncmp(rep->ctype, "text/html", 9)) { /* the dashboard's page */
+        MHD_add_response_header(resp, "Content-Security-Policy", SERVE_PAGE_CSP);
+        MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+    }
     if (s->cfg.cors_origin) {
         MHD_add_response_header(resp, "Access-Control-Allow-Origin", s->cfg.cors_origin);
         MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Origin");

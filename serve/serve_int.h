@@ -18,6 +18,13 @@ struct MHD_Connection;
 struct MHD_Response;
 
 /* An answer before it becomes an HTTP response. */
+/* The dashboard page's Content-Security-Policy, as its <meta> says, and no
+ * framing: only its own scripts, styles and API. */
+#define SERVE_PAGE_CSP                                                                             \
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "              \
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "                 \
+    "frame-ancestors 'none'"
+
 struct serve_reply {
     unsigned status;
     char *body; /* malloc'd, or NULL for an empty body */

@@ -27,11 +27,8 @@ by Selenium through chromedriver, then checks:
 It saves a screenshot of the page to $KZ_BUILD_ROOT/dashboard.png, and to
 docs/dashboard.png (the README's) when KZ_UPDATE_SCREENSHOT=1.
 
-The server is `kzpulse serve --listen 127.0.0.1:PORT (--redis URL | FILE)`.
-Until that command is merged (the kzpulse given has no `serve`),
-tests/web_standin.py stands in for it, answering the same API from `kzpulse
-query`; the test says which one it used.  Deleting web_standin.py at the
-merge is the switch: then only the real server passes.  Skipped (exit 77) only when chromium, chromium-driver or
+The server is `kzpulse serve --listen 127.0.0.1:PORT (--redis URL | FILE)`,
+the page its embedded one.  Skipped (exit 77) only when chromium, chromium-driver or
 python3-selenium is missing (tests/run.sh installs them).
 """
 import json
@@ -185,12 +182,6 @@ def start_server(kz, source, port, log):
     if has_serve(kz):
         print("server: kzpulse serve %s" % " ".join(source))
         argv = [kz, "serve", "--listen", "127.0.0.1:%d" % port] + lex + source
-    elif os.path.exists(os.path.join(ROOT, "tests/web_standin.py")):
-        # TEMPORARY: until `kzpulse serve` is merged; deleting web_standin.py
-        # at the merge makes a kzpulse without serve a failure here.
-        print("server: tests/web_standin.py %s (this kzpulse has no serve command yet)" % " ".join(source))
-        argv = [sys.executable, os.path.join(ROOT, "tests/web_standin.py"), "--kzpulse", kz,
-                "--port", str(port)] + lex + source
     else:
         raise AssertionError("%s has no serve command (kzpulse serve --help fails)" % kz)
     return subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
