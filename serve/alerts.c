@@ -20,23 +20,6 @@
 
 #define SERVE_REDIS_TIMEOUT_MS 2000
 
-int serve_alert_id_valid(const char *id)
-{
-    size_t a = strspn(id, "0123456789");
-    if (a == 0 || a > 20 || id[a] != '-')
-        return 0;
-    size_t b = strspn(id + a + 1, "0123456789");
-    return b > 0 && b <= 20 && id[a + 1 + b] == '\0';
-}
-
-int serve_alert_id_cmp(const char *a, const char *b)
-{
-    unsigned long long a1 = strtoull(a, NULL, 10), b1 = strtoull(b, NULL, 10);
-    unsigned long long a2 = strtoull(strchr(a, '-') + 1, NULL, 10);
-    unsigned long long b2 = strtoull(strchr(b, '-') + 1, NULL, 10);
-    return a1 != b1 ? (a1 < b1 ? -1 : 1) : a2 != b2 ? (a2 < b2 ? -1 : 1) : 0;
-}
-
 void serve_alerts_close(struct serve *s)
 {
     if (s->redis)

@@ -145,3 +145,43 @@ void serve_params_free(struct serve_params *p)
 {
     kz_config_free(&p->cfg);
 }
+
+/* One part of an entry id: 1-20 digits within 2^64 - 1; the byte after it in
+ * *end.  1 or 0. */
+static int id_part(const char *p, uint64_t *v, const char **end)
+{
+    size_t n = 0;
+
+    *v = 0;
+    for (; p[n] >= '0' && p[n] <= '9'; n++) {
+        unsigned d = (unsigned)(p[n] - '0');
+        if (n == 20 || *v > (UINT64_MAX - d) / 10)
+            return 0;
+        *v = *v * 10 + d;
+    }
+    *end = p + n;
+    return n > 0;
+}
+
+static int id_parse(const char *id, uint64_t *ms, uint64_t *seq)
+{
+    const char *p;
+
+    return id_part(id, ms, &p) && *p == '-' && id_part(p + 1, seq, &p) && *p == '\0';
+}
+
+int serve_alert_id_valid(const char *id)
+{
+    uint64_t ms, seq;
+
+    return id_parse(id, &ms, &seq);
+}
+
+int serve_alert_id_cmp(const char *a, const char *b)
+{
+    uint64_t a1 = 0, a2 = 0, b1 = 0, b2 = 0;
+
+    id_parse(a, &a1, &a2);
+    id_parse(b, &b1, &b2);
+    return a1 != b1 ? (a1 < b1 ? -1 : 1) : a2 != b2 ? (a2 < b2 ? -1 : 1) : 0;
+}

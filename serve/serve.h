@@ -122,6 +122,13 @@ struct serve_params {
     char kind[SERVE_PARAM_MAX + 1];
 };
 
+/* Stream entry ids, as a client's Last-Event-ID sends them back (params.c).
+ * Is id a Redis stream entry id, "MS-SEQ" with each part 1-20 decimal digits
+ * and at most 2^64 - 1 ("1700000000000-0")?  1 or 0. */
+int serve_alert_id_valid(const char *id);
+/* Compare two valid entry ids as Redis orders them: <0, 0, >0. */
+int serve_alert_id_cmp(const char *a, const char *b);
+
 /*
  * Parse a query string ("dim=topic%3Aprotest&from=-2h", without the '?'; n
  * bytes, not NUL-terminated) taking only the parameters in `allowed`, with

@@ -90,10 +90,6 @@ void serve_store_release(struct serve *s);
  * cannot be reached, or KZ_EIO/KZ_ENOMEM, with err. */
 int serve_alerts_read(struct serve *s, const char *after, const char *upto, size_t count,
                       json_t **out, char *err, size_t errlen);
-/* Is id a stream entry id ("1700000000000-0")? */
-int serve_alert_id_valid(const char *id);
-/* Compare two valid entry ids as Redis orders them: <0, 0, >0. */
-int serve_alert_id_cmp(const char *a, const char *b);
 void serve_alerts_close(struct serve *s);
 
 /* -- sse.c ------------------------------------------------------------------ */

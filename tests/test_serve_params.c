@@ -1,7 +1,8 @@
 /*
  * test_serve_params.c -- the API's query-string parser (serve/params.c):
  * percent-decoding and '+', values set through the flags' own setters (the
- * same words in errors), and every refusal naming its parameter.
+ * same words in errors), and every refusal naming its parameter; the stream
+ * entry ids a client's Last-Event-ID sends back.
  */
 #include <string.h>
 
@@ -85,9 +86,42 @@ static void test_refusals(void)
     refused(big, ALL, "dim", "longer than 512 bytes");
 }
 
+static void test_event_ids(void)
+{
+    static const char *const good[] = {"0-0", "1700000000000-0", "1772960730000-12",
+                                       "18446744073709551615-18446744073709551615"};
+    static const char *const bad[] = {"",
+                                      "-",
+                                      "1-",
+                                      "-1",
+                                      "1",
+                                      "1-2-3",
+                                      "+1-0",
+                                      "1-+0",
+                                      " 1-0",
+                                      "1-0 ",
+                                      "1_0",
+                                      "a-0",
+                                      "18446744073709551616-0",
+                                      "0-18446744073709551616",
+                                      "000000000000000000001-0",
+                                      "99999999999999999999-0",
+                                      "1-0\n"};
+
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+        CHECK(serve_alert_id_valid(good[i]));
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        CHECK(!serve_alert_id_valid(bad[i]));
+    CHECK(serve_alert_id_cmp("1700000000000-0", "1700000000000-0") == 0);
+    CHECK(serve_alert_id_cmp("1700000000000-1", "1700000000000-0") > 0);
+    CHECK(serve_alert_id_cmp("999-5", "1000-0") < 0); /* numbers, not text */
+    CHECK(serve_alert_id_cmp("18446744073709551615-0", "18446744073709551614-9") > 0);
+}
+
 int main(void)
 {
     RUN(test_values);
     RUN(test_refusals);
+    RUN(test_event_ids);
     return TAP_DONE();
 }
