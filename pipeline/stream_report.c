@@ -207,14 +207,6 @@ void stream_metrics_declare(struct stream *s)
     s->m_wm_age =
         metrics_family(s->metrics, METRICS_GAUGE, "kzpulse_watermark_age_seconds",
                        "Wall time minus the event-time watermark applied.", NULL, NULL, 0);
-    /* the alert engine is not in this job yet: its counters say 0, not nothing */
-    metrics_add(metrics_family(s->metrics, METRICS_COUNTER, "kzpulse_alerts_fired_total",
-                               "Alerts fired (none until the alert engine runs).", NULL, NULL, 0),
-                NULL, 0);
-    metrics_add(metrics_family(s->metrics, METRICS_COUNTER, "kzpulse_alerts_delivered_total",
-                               "Alerts delivered (none until the alert engine runs).", NULL, NULL,
-                               0),
-                NULL, 0);
 }
 
 void stream_metrics_update(struct stream *s)
