@@ -166,6 +166,18 @@ static inline int32_t cyr_lower(int32_t cp)
  * The general path: homoglyph folding, utf8proc NFKC + case fold for code
  * points outside ASCII and the Cyrillic block, repeat folding.
  */
+/* NFC over the ncp decomposed code points in a->cps: their new count (the
+ * same when utf8proc refuses). */
+static size_t compose(struct nlp_analyzer *a, size_t ncp)
+{
+    utf8proc_ssize_t k;
+
+    if (!ncp)
+        return 0;
+    k = utf8proc_normalize_utf32(a->cps, (utf8proc_ssize_t)ncp, UTF8PROC_COMPOSE | UTF8PROC_STABLE);
+    return k >= 0 ? (size_t)k : ncp;
+}
+
 static int normalize_general(struct nlp_analyzer *a, const char *s, size_t n, size_t ncp, bool slow,
                              int target, struct kz_str *norm, uint8_t *script, uint8_t *flags)
 {
@@ -211,12 +223,8 @@ static int normalize_general(struct nlp_analyzer *a, const char *s, size_t n, si
             ncp += (size_t)k;
         }
     }
-    if (slow && ncp) {
-        utf8proc_ssize_t k = utf8proc_normalize_utf32(a->cps, (utf8proc_ssize_t)ncp,
-                                                      UTF8PROC_COMPOSE | UTF8PROC_STABLE);
-        if (k >= 0)
-            ncp = (size_t)k;
-    }
+    if (slow)
+        ncp = compose(a, ncp);
 
     out = nlp_arena_alloc(&a->arena, ncp * 4 + 1);
     if (!out)
@@ -460,12 +468,8 @@ int nlp_normalize_tag(struct nlp_analyzer *a, const char *s, size_t n, struct kz
             slow = true;
         }
     }
-    if (slow && ncp) {
-        utf8proc_ssize_t k = utf8proc_normalize_utf32(a->cps, (utf8proc_ssize_t)ncp,
-                                                      UTF8PROC_COMPOSE | UTF8PROC_STABLE);
-        if (k >= 0)
-            ncp = (size_t)k;
-    }
+    if (slow)
+        ncp = compose(a, ncp);
     out = nlp_arena_alloc(&a->arena, ncp * 4 + 1);
     if (!out)
         return KZ_ENOMEM;
