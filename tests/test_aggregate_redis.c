@@ -244,21 +244,30 @@ static size_t same_topk(struct agg_store *a, struct agg_store *b, enum agg_top_k
     return n;
 }
 
-/* Returns the count. */
-static uint64_t same_distinct(struct agg_store *a, struct agg_store *b, const char *dim,
-                              int64_t from, int64_t to)
+typedef int (*distinct_fn)(struct agg_store *, const char *, int64_t, int64_t, uint64_t *, char *,
+                           size_t);
+
+/* The two stores' answers of fn (named what) agree; returns the count. */
+static uint64_t same_count(distinct_fn fn, const char *what, struct agg_store *a,
+                           struct agg_store *b, const char *dim, int64_t from, int64_t to)
 {
     uint64_t x = 1, y = 2;
 
-    CHECK_EQ_INT(agg_store_distinct(a, dim, from, to, &x, NULL, 0), 0);
-    CHECK_EQ_INT(agg_store_distinct(b, dim, from, to, &y, NULL, 0), 0);
+    CHECK_EQ_INT(fn(a, dim, from, to, &x, NULL, 0), 0);
+    CHECK_EQ_INT(fn(b, dim, from, to, &y, NULL, 0), 0);
     tap_checks++;
     if (x != y) {
         tap_failed++;
-        fprintf(stderr, "distinct %s [%lld, %lld): %llu vs %llu\n", dim, (long long)from,
+        fprintf(stderr, "%s %s [%lld, %lld): %llu vs %llu\n", what, dim, (long long)from,
                 (long long)to, (unsigned long long)x, (unsigned long long)y);
     }
     return y;
+}
+
+static uint64_t same_distinct(struct agg_store *a, struct agg_store *b, const char *dim,
+                              int64_t from, int64_t to)
+{
+    return same_count(agg_store_distinct, "distinct", a, b, dim, from, to);
 }
 
 /* Compare dims(prefix); then every dimension it lists, as series.  Returns how
@@ -391,17 +400,7 @@ static size_t same_posts(struct agg_store *mem, struct agg_store *red, const cha
 static uint64_t same_distinct_minutes(struct agg_store *a, struct agg_store *b, const char *dim,
                                       int64_t from, int64_t to)
 {
-    uint64_t x = 1, y = 2;
-
-    CHECK_EQ_INT(agg_store_distinct_minutes(a, dim, from, to, &x, NULL, 0), 0);
-    CHECK_EQ_INT(agg_store_distinct_minutes(b, dim, from, to, &y, NULL, 0), 0);
-    tap_checks++;
-    if (x != y) {
-        tap_failed++;
-        fprintf(stderr, "distinct minutes %s [%lld, %lld): %llu vs %llu\n", dim, (long long)from,
-                (long long)to, (unsigned long long)x, (unsigned long long)y);
-    }
-    return x;
+    return same_count(agg_store_distinct_minutes, "distinct minutes", a, b, dim, from, to);
 }
 
 static void test_compare_random(void)
