@@ -85,33 +85,25 @@ else
     fail "the shipped rules"; sed 's/^/    /' "$tmp/err3" | head -5
 fi
 
-# Bad input: refused, clearly.
-printf '[rule.tags]\nkind = "hashtag_surge"\nhashtag = "митинг"\n' >"$tmp/tags.rules"
-kz replay --alerts --rules "$tmp/tags.rules" -d "$tmp/dead.jsonl" "$tmp/month.jsonl" >/dev/null 2>"$tmp/err4"
-rc=$?
-if [ $rc -eq 2 ] && grep -q "rule tags (line 1): kind hashtag_surge is not evaluated" "$tmp/err4"; then
-    ok "a hashtag surge rule is refused"
-else
-    fail "hashtag surge: exit $rc"; sed 's/^/    /' "$tmp/err4" | head -3
-fi
-printf '[rule.x]\nkind = "call"\nregion = "KZ-99"\n' >"$tmp/region.rules"
-kz replay --alerts --rules "$tmp/region.rules" -d "$tmp/dead.jsonl" "$tmp/month.jsonl" >/dev/null 2>"$tmp/err5"
-rc=$?
-if [ $rc -eq 2 ] && grep -q "region.rules:3:10: .*KZ-99" "$tmp/err5"; then
-    ok "an unknown region is refused"
-else
-    fail "unknown region: exit $rc"; sed 's/^/    /' "$tmp/err5" | head -3
-fi
-
-printf '[rule.p]\nkind = "topic"\ntopic = "protset"\nmin_authors = 0\n' >"$tmp/topic.rules"
-kz replay --alerts --rules "$tmp/topic.rules" -d "$tmp/dead.jsonl" "$tmp/month.jsonl" >"$tmp/out6" 2>"$tmp/err6"
-rc=$?
-if [ $rc -eq 2 ] && grep -q 'rule p (line 1): topic "protset" is not a topic the lexicons know' "$tmp/err6" &&
-    ! [ -s "$tmp/out6" ]; then
-    ok "an unknown topic is refused, before any post is read"
-else
-    fail "unknown topic: exit $rc"; sed 's/^/    /' "$tmp/err6" | head -3
-fi
+# Bad input: refused, clearly, with exit 2, before any post is read.
+# refused WHAT RULES_TEXT PATTERN: replay --alerts with those rules
+refused() {
+    local what=$1 pattern=$3
+    printf "$2" >"$tmp/bad.rules"
+    kz replay --alerts --rules "$tmp/bad.rules" -d "$tmp/dead.jsonl" "$tmp/month.jsonl" \
+        >"$tmp/bad.out" 2>"$tmp/bad.err"
+    local rc=$?
+    if [ $rc -eq 2 ] && grep -q "$pattern" "$tmp/bad.err" && ! [ -s "$tmp/bad.out" ]; then
+        ok "$what is refused"
+    else
+        fail "$what: exit $rc"; sed 's/^/    /' "$tmp/bad.err" | head -3
+    fi
+}
+refused "a hashtag surge rule" '[rule.tags]\nkind = "hashtag_surge"\nhashtag = "митинг"\n' \
+    "rule tags (line 1): kind hashtag_surge is not evaluated"
+refused "an unknown region" '[rule.x]\nkind = "call"\nregion = "KZ-99"\n' "bad.rules:3:10: .*KZ-99"
+refused "an unknown topic" '[rule.p]\nkind = "topic"\ntopic = "protset"\nmin_authors = 0\n' \
+    'rule p (line 1): topic "protset" is not a topic the lexicons know'
 
 [ $fails -eq 0 ] && echo "all replay --alerts checks passed"
 [ $fails -eq 0 ]
