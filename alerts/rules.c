@@ -83,7 +83,7 @@ static const struct field fields[FIELD_COUNT] = {
     [F_STANCE]         = {"stance", V_STR, 0, 0, "one of pro_ukraine, pro_russia"},
     [F_OF]             = {"of", V_STR, 0, 0, "\"all\" or \"topic:<name>\""},
     [F_TERM]           = {"term", V_STR, 1, 128, "a term of 1 to 128 bytes"},
-    [F_HASHTAG]        = {"hashtag", V_STR, 1, 128, "a hashtag of 1 to 128 bytes (# optional)"},
+    [F_HASHTAG]        = {"hashtag", V_STR, 1, 128, "a hashtag of 1 to 128 bytes (# optional, no other #)"},
     [F_WINDOW]         = {"window", V_INT, 1, 1440, "minutes, an integer from 1 to 1440"},
     [F_BASELINE_WEEKS] = {"baseline_weeks", V_INT, 1, 8, "weeks, an integer from 1 to 8"},
     [F_MIN_COUNT]      = {"min_count", V_INT, 1, 1e9, "an integer from 1 to 1000000000"},
@@ -236,8 +236,8 @@ static int set_field(struct parser *p, struct alerts_rule *r, int f, struct valu
     case F_HASHTAG:
         if (v->s[0] == '#')
             memmove(v->s, v->s + 1, strlen(v->s));
-        if (!v->s[0])
-            goto range;
+        if (!v->s[0] || strchr(v->s, '#'))
+            goto range; /* "##x" would be written "#x" and read back as "x" */
         break;
     case F_TERM:
         break;

@@ -221,6 +221,12 @@ static void test_syntax_corners(void)
         {"[rule.x]\nkind = \"topic\"\ntopic = \"Protest!\"\n", "r.rules:3:9: key \"topic\""},
         {"[rule.x]\nkind = \"call\"\nof = \"all\"\n", "r.rules:3:1: key \"of\" applies"},
         {"[rule.x]\nkind = \"stance_share\"\nstance = \"s\"\n", "expected one of pro_ukraine"},
+        /* one '#' is optional; another would make the canonical text a different tag */
+        {"[rule.x]\nkind = \"hashtag_surge\"\nhashtag = \"##tag\"\n",
+         "r.rules:3:11: key \"hashtag\": expected a hashtag of 1 to 128 bytes (# optional, no "
+         "other #)"},
+        {"[rule.x]\nkind = \"hashtag_surge\"\nhashtag = \"a#b\"\n", "key \"hashtag\""},
+        {"[rule.x]\nkind = \"hashtag_surge\"\nhashtag = \"#\"\n", "key \"hashtag\""},
     };
     for (size_t i = 0; i < KZ_ARRAY_LEN(cases); i++) {
         long n = parse(cases[i].text, &d, &r);

@@ -93,7 +93,7 @@ wait
 
 # -- report ---------------------------------------------------------------------
 status=0
-printf '%-14s %10s %8s %7s %7s %-13s %s\n' target runs runs/s cov corpus dict findings
+printf '%-16s %10s %8s %7s %7s %-13s %s\n' target runs runs/s cov corpus dict findings
 for t in "${targets[@]}"; do
     log="$work/$t.log"
     rc=$(cat "$work/$t.rc" 2>/dev/null || echo 1)
@@ -112,7 +112,7 @@ for t in "${targets[@]}"; do
         cp "$log" "$art/run.log"
         note="$note (see $build/fuzz-findings/${t#fuzz_}/)"
     fi
-    printf '%-14s %10s %8s %7s %7s %-13s %s\n' "$t" "${runs:-?}" "${rate:-?}" "${cov:-?}" \
+    printf '%-16s %10s %8s %7s %7s %-13s %s\n' "$t" "${runs:-?}" "${rate:-?}" "${cov:-?}" \
         "$ncorpus" "$dict" "$note"
 done
 exit "$status"
