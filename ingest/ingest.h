@@ -454,6 +454,11 @@ const struct ingest_kafka_stats *ingest_kafka_stats(const struct ingest_kafka *k
  * sent, then the group is told (a coordinator that does not answer is given
  * up after about 5 s). */
 int ingest_kafka_close(struct ingest_kafka *k);
+/* ingest_kafka_close() for a process that was asked to stop: the same steps,
+ * given up after wait_ms (a broker that does not answer).  0 closed;
+ * KZ_EAGAIN not within wait_ms (the group is not told: it notices at the
+ * session timeout; no hook runs after the return), KZ_EIO or KZ_ENOMEM. */
+int ingest_kafka_close_within(struct ingest_kafka *k, int wait_ms);
 /* Destroy; without a completed close, the group is not told and no hook
  * runs.  Waits up to 5 s for dead letters still unconfirmed (none after
  * ingest_kafka_dlq_purge()). */

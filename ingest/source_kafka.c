@@ -682,6 +682,34 @@ int ingest_kafka_close(struct ingest_kafka *k)
     return rd_kafka_consumer_close(k->consumer) ? KZ_EIO : 0;
 }
 
+int ingest_kafka_close_within(struct ingest_kafka *k, int wait_ms)
+{
+    rd_kafka_queue_t *q;
+    rd_kafka_error_t *e;
+    int64_t until = mono_ms() + wait_ms;
+
+    if (k->closed)
+        return 0;
+    if (k->msg) {
+        rd_kafka_message_destroy(k->msg);
+        k->msg = NULL;
+    }
+    send_commits(k);
+    if (!(q = rd_kafka_queue_new(k->consumer)))
+        return KZ_ENOMEM;
+    if ((e = rd_kafka_consumer_close_queue(k->consumer, q))) {
+        rd_kafka_error_destroy(e);
+        rd_kafka_queue_destroy(q);
+        return KZ_EIO;
+    }
+    /* the revoke hook runs here, on the caller's thread, as in a close */
+    for (int64_t left; !rd_kafka_consumer_closed(k->consumer) && (left = until - mono_ms()) > 0;)
+        rd_kafka_queue_poll_callback(q, left < 100 ? (int)left : 100);
+    k->closed = rd_kafka_consumer_closed(k->consumer);
+    rd_kafka_queue_destroy(q);
+    return k->closed ? 0 : KZ_EAGAIN;
+}
+
 void ingest_kafka_free(struct ingest_kafka *k)
 {
     if (!k)

@@ -624,7 +624,7 @@ struct pipeline_signals {
  * confirmed the dead letters of the last batch before it gives up as on a
  * second stop (ms). */
 #define PIPELINE_STOP_GRACE_MS 1000
-/* After a stop cut short, the Kafka client's teardown is waited for until
+/* After a stop, leaving the group and the Kafka client's teardown are waited for until
  * this long after the first signal (at least 100 ms more): librdkafka's
  * destroy against a frozen broker took from 0.7 s to over 5 s, so a slower
  * one is left to finish while the process exits, within 5 s of the signal. */

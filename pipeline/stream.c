@@ -104,6 +104,13 @@ static int stop_now(struct stream *s)
     return s->sig->stop > 1 || stream_now_ms() - s->stop_seen_ms >= PIPELINE_STOP_GRACE_MS;
 }
 
+/* What is left of the teardown's time after a stop (100 ms at least). */
+static int teardown_left(const struct stream *s)
+{
+    int64_t left = s->stop_seen_ms + PIPELINE_STOP_TEARDOWN_MS - stream_now_ms();
+    return left < 100 ? 100 : (int)left;
+}
+
 /* Sleep ms, or less when a signal changes the stop flag (as a signal would
  * cut nanosleep short). */
 static void nap(struct stream *s, int ms)
@@ -492,20 +499,24 @@ int pipeline_stream_run(const struct kz_config *cfg, struct agg_store *store,
     }
     stream_print_stats(s); /* the final figures, always */
     stream_wm_retire(s);
-    if (!s->fatal)
+    if (!s->fatal && !s->stop_seen) {
         ingest_kafka_close(s->src);
+    } else if (!s->fatal) {
+        /* a stop: leaving the group is bounded too (the store holds the
+         * offsets; a group not told notices at the session timeout) */
+        if (ingest_kafka_close_within(s->src, teardown_left(s)))
+            say("leaving the group was cut short: the broker does not answer");
+    }
     if (s->fatal) {
         snprintf(err, errlen, "stopping: %s", s->fatal_msg);
         rc = KZ_EIO;
     }
 out:
-    if (s->fatal && s->stop_seen) {
-        /* cut short by a stop: the exit is promised within 5 s of the
-         * signal, and librdkafka's teardown against a broker that does not
-         * answer is not bounded (it waits for in-flight requests) */
-        int64_t left = s->stop_seen_ms + PIPELINE_STOP_TEARDOWN_MS - stream_now_ms();
-
-        if (!ingest_kafka_free_within(s->src, left < 100 ? 100 : (int)left))
+    if (s->stop_seen) {
+        /* after a stop the exit is promised within 5 s of the signal, and
+         * librdkafka's teardown against a broker that does not answer is
+         * not bounded (it waits for in-flight requests) */
+        if (!ingest_kafka_free_within(s->src, teardown_left(s)))
             say("the Kafka client's teardown was cut short: the broker does not answer");
     } else {
         ingest_kafka_free(s->src);

@@ -14,7 +14,9 @@
 #      SIGTERM: run must exit within 5 s;
 #   B. the broker frozen, SIGTERM, then SIGINT 0.3 s later: the second signal
 #      ends the wait at once (exit within 2.5 s of the first);
-#   C. the broker stopped (connections refused), one SIGTERM: exit within 5 s.
+#   C. the broker stopped (connections refused), one SIGTERM: exit within 5 s;
+#   D. a run caught up and idle, the broker frozen, one SIGTERM: a clean stop
+#      (exit 0) within 5 s, leaving the group given up on when it takes long.
 # Cut short, a run applies nothing more and commits nothing, and exits 1 with
 # a "stopping:" line.  Then, the broker back, each group is run again to the
 # end (--until-eof): every post is counted exactly once (Redis equals
@@ -101,7 +103,9 @@ applied() { # DB GROUP: messages whose offsets the store holds
 }
 
 # start NAME DB HOW: a run; once it has applied something (it has fetched the
-# topic by then), make the broker unreachable (HOW: freeze or stop), and wait
+# whole topic by then: one fetch response holds it all, as the fetch sizes
+# allow 16 MB, and the first post is handed out after the response is
+# read), make the broker unreachable (HOW: freeze or stop), and wait
 # until the run is stuck in a flush: offsets still for 1 s, short of the end.
 start() {
     local name=$1 db=$2 how=$3 got last same
@@ -109,7 +113,8 @@ start() {
     "$KZ_BIN" run --brokers "$B" --topic "$topic" --group "$name-$stamp" \
         --redis "redis://127.0.0.1:$R/$db" --lexicons "$ROOT/lexicons" --stats-interval 0 \
         --flush-posts 1 -X session.timeout.ms=6000 -X heartbeat.interval.ms=500 \
-        2>"$tmp/$name.err" &
+        -X max.partition.fetch.bytes=16777216 -X fetch.max.bytes=16777216 \
+        -X receive.message.max.bytes=17000000 2>"$tmp/$name.err" &
     pid=$!
     for _ in $(seq 300); do [ "$(applied "$db" "$name-$stamp")" -gt 0 ] && break; sleep 0.1; done
     sleep 0.3
@@ -129,7 +134,8 @@ start() {
         [ $same -ge 10 ] && break
         sleep 0.1
     done
-    if [ "$got" -gt 0 ] && [ "$got" -lt "$total" ] && [ $same -ge 10 ] && kill -0 "$pid" 2>/dev/null; then
+    # stuck at the malformed tail: every good post applied, not the rest
+    if [ "$got" -ge 30000 ] && [ "$got" -lt "$total" ] && [ $same -ge 10 ] && kill -0 "$pid" 2>/dev/null; then
         echo "ok   $name: stuck in a flush after $got of $total messages applied"
     else
         fail "$name: expected a live run stuck short of the end; $got of $total applied"
@@ -193,6 +199,35 @@ kill -TERM "$pid"
 stopped C 5000 "$t0" 14
 broker_back
 echo "     C: broker restarted"
+
+# -- D. an idle run, caught up, the broker frozen, one SIGTERM: a clean stop (exit 0)
+# within 5 s, leaving the group given up on (its coordinator does not answer) --------
+redis-cli -p "$R" -n 15 flushdb >/dev/null
+"$KZ_BIN" run --brokers "$B" --topic "$topic" --group "D-$stamp" --redis "redis://127.0.0.1:$R/15" \
+    --lexicons "$ROOT/lexicons" --stats-interval 0 -X session.timeout.ms=6000 \
+    -X heartbeat.interval.ms=500 2>"$tmp/D.err" &
+pid=$!
+for _ in $(seq 600); do [ "$(applied 15 "D-$stamp")" = "$total" ] && break; sleep 0.1; done
+sleep 0.5
+kill -STOP "$(cat "$KDIR/kafka.pid")" && broker=frozen
+sleep 0.5
+t0=$(date +%s%N)
+kill -TERM "$pid"
+for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+ms=$((($(date +%s%N) - t0) / 1000000))
+if kill -0 "$pid" 2>/dev/null; then
+    fail "D: still running $ms ms after the signal (limit 5000 ms)"
+    kill -9 "$pid"
+    wait "$pid" 2>/dev/null
+else
+    wait "$pid"
+    rc=$?
+    [ $rc -eq 0 ] && [ "$ms" -le 5000 ] && echo "ok   D: a caught-up run stopped in $ms ms (exit 0) with the broker frozen" ||
+        { fail "D: exit $rc after $ms ms"; tail -3 "$tmp/D.err"; }
+fi
+[ "$(applied 15 "D-$stamp")" = "$total" ] && echo "ok   D: every message applied, once" ||
+    fail "D: $(applied 15 "D-$stamp") of $total applied"
+broker_back
 
 # -- each group run again to the end -----------------------------------------------------
 for g in A:12 B:13 C:14; do
