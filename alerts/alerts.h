@@ -45,6 +45,8 @@
 #include <stdio.h>
 
 #include "aggregate.h"
+
+struct metrics; /* metrics.h: the registry of --metrics-listen */
 #include "kz.h"
 
 /* ---------------------------------------------------------------------------
@@ -536,6 +538,7 @@ struct alerts_live_config {
     volatile sig_atomic_t *reload;
     int (*load)(void *ctx, struct alerts_rules **out);
     void *load_ctx;
+    struct metrics *metrics; /* the evaluator's counters (metrics.h); NULL: none */
 };
 
 /*
@@ -617,6 +620,7 @@ struct alerts_delivery_config {
     size_t max_body;            /* a larger record is refused (logged, skipped); default 1M */
     int64_t am_resend_ms;       /* firing alerts re-sent to Alertmanager; default 60000 */
     int64_t am_max_age_ms;      /* ... until this long after their last event; default 1 day */
+    struct metrics *metrics;    /* counters per receiver go here too (metrics.h); NULL: none */
 };
 void alerts_delivery_config_default(struct alerts_delivery_config *c);
 

@@ -56,6 +56,7 @@
 #include <unistd.h>
 
 #include "deliver_int.h"
+#include "metrics.h"
 
 /* ---------------------------------------------------------------------------
  * Small things: clocks, randomness, the log
@@ -82,6 +83,42 @@ double dl_rand01(struct alerts_delivery *d)
     d->rng ^= d->rng << 25;
     d->rng ^= d->rng >> 27;
     return (double)((d->rng * 0x2545F4914F6CDD1DULL) >> 11) / 9007199254740992.0;
+}
+
+void dl_count(struct alerts_delivery *d, struct dl_rx *r, enum dl_stat k)
+{
+    uint64_t *const field[DL_NSTAT] = {
+        [DL_DELIVERED] = &r->st.delivered, [DL_ATTEMPTS] = &r->st.attempts,
+        [DL_FAILED] = &r->st.failed,       [DL_RETRIED] = &r->st.retried,
+        [DL_MALFORMED] = &r->st.malformed, [DL_RESENT] = &r->st.resent,
+    };
+    const char *labels[] = {r->name, alerts_rx_kind_name(r->kind)};
+    (*field[k])++;
+    metrics_add(d->m[k], labels, 1);
+}
+
+/* The families of dl_count(), in the delivery's registry (none without). */
+static void declare_metrics(struct alerts_delivery *d, struct metrics *m)
+{
+    static const char *const labels[] = {"receiver", "kind", NULL};
+    static const struct {
+        const char *name, *help;
+    } fam[DL_NSTAT] = {
+        [DL_DELIVERED] = {"kzpulse_alerts_delivered_total",
+                          "Alert stream entries a receiver took (its cursor moved past them)."},
+        [DL_ATTEMPTS] = {"kzpulse_alerts_delivery_attempts_total",
+                         "Attempts to send to a receiver, first ones and retries."},
+        [DL_FAILED] = {"kzpulse_alerts_delivery_failures_total",
+                       "Attempts that failed (each is retried with backoff)."},
+        [DL_RETRIED] = {"kzpulse_alerts_delivery_retried_total",
+                        "Entries that needed more than one attempt."},
+        [DL_MALFORMED] = {"kzpulse_alerts_delivery_malformed_total",
+                          "Entries with no usable record: logged and passed."},
+        [DL_RESENT] = {"kzpulse_alerts_delivery_resent_total",
+                       "Alertmanager: periodic re-sends of the firing alerts."},
+    };
+    for (int k = 0; m && k < DL_NSTAT; k++)
+        d->m[k] = metrics_family(m, METRICS_COUNTER, fam[k].name, fam[k].help, labels, NULL, 0);
 }
 
 void dl_log(const char *fmt, ...)
@@ -200,12 +237,12 @@ static int send_head(struct alerts_delivery *d, struct dl_rx *r, struct dl_entry
         return v;
     char detail[400];
     int64_t retry_after = 0;
-    r->st.attempts++;
+    dl_count(d, r, DL_ATTEMPTS);
     int rc = send_entry(d, r, e, detail, sizeof detail, &retry_after);
     if (rc == KZ_EAGAIN) {
-        r->st.failed++;
+        dl_count(d, r, DL_FAILED);
         if (++r->attempt == 1)
-            r->st.retried++;
+            dl_count(d, r, DL_RETRIED);
         int64_t wait =
             alerts_backoff_ms(r->attempt, d->c.backoff_min_ms, d->c.backoff_max_ms, dl_rand01(d));
         if (retry_after > wait)
@@ -217,12 +254,12 @@ static int send_head(struct alerts_delivery *d, struct dl_rx *r, struct dl_entry
         return 0;
     }
     if (rc == KZ_EINVAL) {
-        r->st.malformed++;
+        dl_count(d, r, DL_MALFORMED);
         dl_log("%s \"%s\": entry %s (alert %s) cannot be delivered and is passed: %s",
                alerts_rx_kind_name(r->kind), r->name, e->id, e->alert_id[0] ? e->alert_id : "?",
                detail);
     } else {
-        r->st.delivered++;
+        dl_count(d, r, DL_DELIVERED);
         if (r->attempt)
             dl_log("%s \"%s\": entry %s (alert %s) delivered at attempt %d",
                    alerts_rx_kind_name(r->kind), r->name, e->id, e->alert_id, r->attempt + 1);
@@ -344,6 +381,7 @@ int alerts_delivery_new(const struct alerts_delivery_config *c, struct alerts_de
         alerts_delivery_free(d);
         return KZ_ENOMEM;
     }
+    declare_metrics(d, c->metrics);
     *out = d;
     return 0;
 }

@@ -127,14 +127,14 @@ void dl_firing_resend(struct alerts_delivery *d, struct dl_rx *r, int64_t now)
         body[k++] = ']';
         body[k] = '\0';
         struct dl_http_result res;
-        r->st.attempts++;
+        dl_count(d, r, DL_ATTEMPTS);
         if (dl_http_post(r->curl, r->url, hdr, body, k, d->c.connect_timeout_ms, d->c.timeout_ms,
                          d->stop, &res)) {
-            r->st.failed++;
+            dl_count(d, r, DL_FAILED);
             dl_log("alertmanager \"%s\": re-sending %zu firing alerts failed: %s; again in %.0f s",
                    r->name, r->nfiring, res.detail, (double)d->c.am_resend_ms / 1000);
         } else {
-            r->st.resent++;
+            dl_count(d, r, DL_RESENT);
         }
     }
     curl_slist_free_all(hdr);

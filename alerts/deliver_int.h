@@ -23,6 +23,17 @@
 #define AM_MAX_FIRING 10000
 #define REDIS_RETRY_MAX_MS 30000
 
+/* The counters of struct alerts_rx_stats that /metrics shows too. */
+enum dl_stat {
+    DL_DELIVERED,
+    DL_ATTEMPTS,
+    DL_FAILED,
+    DL_RETRIED,
+    DL_MALFORMED,
+    DL_RESENT,
+    DL_NSTAT
+};
+
 struct dl_entry {
     char id[ENTRY_ID_MAX];
     char alert_id[ALERTS_ID_LEN + 1];
@@ -76,6 +87,7 @@ struct alerts_delivery {
     size_t nrx;
     volatile sig_atomic_t *stop;
     volatile sig_atomic_t never;
+    struct metrics_family *m[DL_NSTAT]; /* NULL: no registry */
     uint64_t rng;
 };
 
@@ -107,6 +119,8 @@ int64_t dl_mono_ms(void);
 int64_t dl_wall_ms(void);
 double dl_rand01(struct alerts_delivery *d);
 void dl_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* deliver.c: count one k for receiver r, in its stats and on /metrics. */
+void dl_count(struct alerts_delivery *d, struct dl_rx *r, enum dl_stat k);
 
 /* deliver_redis.c.  Functions of a receiver return 1 / 0 as they say, and -1
  * when Redis failed (logged; the connection dropped on an I/O error, remade

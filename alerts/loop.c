@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "alerts.h"
+#include "metrics.h"
 
 #define LOOP_WM_MAX_AGE_MS 30000             /* as the run's own readers (stream_report.c) */
 #define LOOP_RESTORE_MAX 10000               /* stream records read back at the start */
@@ -68,8 +69,14 @@ static void nap(const struct alerts_live_config *c, int64_t ms)
  * Live
  * ------------------------------------------------------------------------ */
 
+/* The evaluator's families on /metrics (all NULL without a registry). */
+struct live_metrics {
+    struct metrics_family *events, *elsewhere, *minutes, *errors, *round, *lag, *rules, *keys;
+};
+
 struct live {
     const struct alerts_live_config *c;
+    struct live_metrics m;
     struct alerts_eval *e;
     struct alerts_rules *owned; /* rules loaded on a reload (the first are the caller's) */
     int64_t next_final;         /* the next minute to take final; INT64_MIN before a watermark */
@@ -78,12 +85,61 @@ struct live {
     char err[512];
 };
 
+static void live_metrics_declare(struct live_metrics *lm, struct metrics *m)
+{
+    static const char *const rule_event[] = {"rule", "event", NULL};
+    static const char *const pass[] = {"pass", NULL};
+    static const char *const what[] = {"what", NULL};
+    static const double secs[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+
+    if (!m)
+        return;
+    lm->events = metrics_family(m, METRICS_COUNTER, "kzpulse_alerts_events_total",
+                                "Alert events this evaluator published to the stream, by rule "
+                                "and event (firing: an alert fired; update; resolved).",
+                                rule_event, NULL, 0);
+    lm->elsewhere =
+        metrics_family(m, METRICS_COUNTER, "kzpulse_alerts_events_claimed_elsewhere_total",
+                       "Events found already published by another evaluator (the "
+                       "claim in Redis decided; not published twice).",
+                       NULL, NULL, 0);
+    lm->minutes = metrics_family(m, METRICS_COUNTER, "kzpulse_alerts_evaluations_total",
+                                 "Evaluations of a minute for every rule's key: final once the "
+                                 "group's watermark passed it, early while it fills.",
+                                 pass, NULL, 0);
+    lm->errors = metrics_family(m, METRICS_COUNTER, "kzpulse_alerts_errors_total",
+                                "Rounds given up to Redis away (redis, retried with backoff) "
+                                "and minutes left behind by an error of one key (minute).",
+                                what, NULL, 0);
+    lm->round = metrics_family(m, METRICS_HISTOGRAM, "kzpulse_alerts_round_seconds",
+                               "Time of one evaluation round (final minutes, then early looks).",
+                               NULL, secs, KZ_ARRAY_LEN(secs));
+    lm->lag =
+        metrics_family(m, METRICS_GAUGE, "kzpulse_alerts_final_lag_seconds",
+                       "Wall time minus the end of the newest minute taken final.", NULL, NULL, 0);
+    lm->rules = metrics_family(m, METRICS_GAUGE, "kzpulse_alerts_rules",
+                               "Rules in force (enabled or not).", NULL, NULL, 0);
+    lm->keys =
+        metrics_family(m, METRICS_GAUGE, "kzpulse_alerts_keys",
+                       "Keys (rule, region) the evaluator judges each minute.", NULL, NULL, 0);
+}
+
+static void live_metrics_rules(struct live *l, const struct alerts_rules *r)
+{
+    metrics_set(l->m.rules, NULL, (double)r->n);
+    metrics_set(l->m.keys, NULL, (double)alerts_eval_keys(l->e));
+}
+
 static int live_emit(void *ctx, enum alerts_event ev, const struct alerts_record *rec,
                      const char *json)
 {
     struct live *l = ctx;
     int rc = alerts_stream_publish(l->c->stream, rec->id, ev, rec->last_ms, json, strlen(json),
                                    l->err, sizeof(l->err));
+    if (rc == 1)
+        metrics_add(l->m.events, (const char *const[]){rec->rule, alerts_event_name(ev)}, 1);
+    else if (rc == 0)
+        metrics_add(l->m.elsewhere, NULL, 1);
     if (rc == 1 && l->c->out && ev != ALERTS_EV_UPDATE) {
         fprintf(l->c->out, "%s\n", json);
         fflush(l->c->out);
@@ -128,6 +184,7 @@ static bool live_finals(struct live *l, int64_t now)
     }
     if (rc) {
         log_retry(c, "reading the watermark", l->err, l->backoff);
+        metrics_add(l->m.errors, (const char *const[]){"redis"}, 1);
         return false;
     }
     l->no_wm_logged = false;
@@ -146,12 +203,17 @@ static bool live_finals(struct live *l, int64_t now)
         rc = alerts_eval_minute(l->e, l->next_final, true, l->err, sizeof(l->err));
         if (rc == KZ_EAGAIN) {
             log_retry(c, "final evaluation", l->err, l->backoff);
+            metrics_add(l->m.errors, (const char *const[]){"redis"}, 1);
             return false;
         }
-        if (rc && c->log) /* one key's problem: said, and the minute left behind */
+        metrics_add(l->m.minutes, (const char *const[]){"final"}, 1);
+        if (rc) /* one key's problem: said, and the minute left behind */
+            metrics_add(l->m.errors, (const char *const[]){"minute"}, 1);
+        if (rc && c->log)
             fprintf(c->log, "kzpulse alerts: minute %lld: %s (left behind)\n",
                     (long long)(l->next_final / AGG_MINUTE_MS), l->err);
     }
+    metrics_set(l->m.lag, NULL, (double)(now - l->next_final) / 1000.0);
     return true;
 }
 
@@ -169,8 +231,10 @@ static bool live_early(struct live *l, int64_t now)
         int rc = alerts_eval_minute(l->e, m, false, l->err, sizeof(l->err));
         if (rc == KZ_EAGAIN) {
             log_retry(c, "early evaluation", l->err, l->backoff);
+            metrics_add(l->m.errors, (const char *const[]){"redis"}, 1);
             return false;
         }
+        metrics_add(l->m.minutes, (const char *const[]){"early"}, 1);
         if (rc && c->log)
             fprintf(c->log, "kzpulse alerts: early look at minute %lld: %s\n",
                     (long long)(m / AGG_MINUTE_MS), l->err);
@@ -218,6 +282,7 @@ static void live_reload(struct live *l, struct alerts_eval_config *ec)
     alerts_rules_free(l->owned);
     l->e = ne;
     l->owned = nr;
+    live_metrics_rules(l, nr);
     if (c->log)
         fprintf(c->log, "kzpulse alerts: rules reloaded: %zu rule%s, %zu keys\n", nr->n,
                 nr->n == 1 ? "" : "s", alerts_eval_keys(ne));
@@ -235,6 +300,8 @@ int alerts_live_run(const struct alerts_live_config *c, char *err, size_t errlen
 
     if ((rc = alerts_eval_new(&ec, &l.e, err, errlen)))
         return rc;
+    live_metrics_declare(&l.m, c->metrics);
+    live_metrics_rules(&l, c->rules);
     while (!*c->stop) { /* the states first: an open alert is not fired again */
         if (!alerts_stream_recent(c->stream, LOOP_RESTORE_MAX, restore_one, l.e, l.err,
                                   sizeof(l.err)))
@@ -255,6 +322,7 @@ int alerts_live_run(const struct alerts_live_config *c, char *err, size_t errlen
             back_off(&l);
             continue;
         }
+        metrics_observe(l.m.round, NULL, (double)(wall_ms() - now) / 1000.0);
         l.backoff = 1000;
         nap(c, c->interval_ms > 0 ? c->interval_ms : 5000);
     }

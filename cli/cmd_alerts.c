@@ -21,6 +21,9 @@
  * webhook secret from its file or the environment, the Redis password as
  * `run` takes it; SIGTERM or SIGINT stop it (exit 0) after a last line of
  * counters per receiver on stderr.
+ * --metrics-listen ADDR:PORT serves Prometheus /metrics (serve/, as `run`
+ * does): the evaluator's events, minutes, errors and rounds, and the
+ * delivery's counters per receiver.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -32,6 +35,8 @@
 
 #include "alerts.h"
 #include "cli.h"
+#include "metrics.h"
+#include "serve.h"
 
 static volatile sig_atomic_t g_stop, g_reload;
 
@@ -60,7 +65,7 @@ static void delivery_report(struct alerts_delivery *d);
 
 /* Fill the delivery's configuration and receivers from cfg.  0, or an exit
  * code after printing why. */
-static int delivery_make(struct kz_config *cfg, struct alerts_delivery **out)
+static int delivery_make(struct kz_config *cfg, struct metrics *m, struct alerts_delivery **out)
 {
     struct alerts_delivery_config dc;
     struct alerts_secret secret;
@@ -95,6 +100,7 @@ static int delivery_make(struct kz_config *cfg, struct alerts_delivery **out)
     dc.generator_url = cfg->generator_url;
     dc.backoff_max_ms = cfg->deliver_retry_max_s * 1000LL;
     dc.am_resend_ms = cfg->am_resend_s * 1000LL;
+    dc.metrics = m;
     if (dc.lease_ms < dc.timeout_ms + 1000) {
         fprintf(stderr,
                 "kzpulse alerts: --deliver-lease (%d s) must exceed --deliver-timeout (%d s) "
@@ -117,7 +123,7 @@ static int delivery_make(struct kz_config *cfg, struct alerts_delivery **out)
     return 0;
 }
 
-static int deliver(struct kz_config *cfg)
+static int deliver(struct kz_config *cfg, struct metrics *m)
 {
     struct alerts_delivery *d;
     struct sigaction sa;
@@ -129,7 +135,7 @@ static int deliver(struct kz_config *cfg)
                             : "a receiver: --webhook, --alertmanager or --deliver-file");
         return KZ_EXIT_USAGE;
     }
-    if ((status = delivery_make(cfg, &d)))
+    if ((status = delivery_make(cfg, m, &d)))
         return status;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -318,6 +324,8 @@ int kz_cmd_alerts(struct kz_config *cfg, char **args, int nargs)
     struct alerts_stream *stream = NULL;
     struct pipeline_regions *preg = NULL;
     struct alerts_delivery *delivery = NULL;
+    struct metrics *m = NULL;
+    struct serve *srv = NULL;
     pthread_t deliverer;
     FILE *out = stdout;
     char err[768], data_err[768] = "";
@@ -330,15 +338,29 @@ int kz_cmd_alerts(struct kz_config *cfg, char **args, int nargs)
     }
     if (cfg->alerts_check)
         return check_rules(cfg->alerts_check);
-    if (cfg->deliver_only)
-        return deliver(cfg);
-    const char *missing = !cfg->redis ? "--redis" : !cfg->group ? "--group" : NULL;
+    const char *missing = cfg->deliver_only ? NULL
+                          : !cfg->redis     ? "--redis"
+                          : !cfg->group     ? "--group"
+                                            : NULL;
     if (missing) {
         fprintf(stderr,
                 "kzpulse alerts: %s is required (or --check-rules FILE; see kzpulse alerts "
                 "--help)\n",
                 missing);
         return KZ_EXIT_USAGE;
+    }
+    if (cfg->metrics_listen) {
+        int rc =
+            serve_metrics_start(cfg->metrics_listen, cfg->token_file, &m, &srv, err, sizeof(err));
+        if (rc) {
+            fprintf(stderr, "kzpulse alerts: %s\n", err);
+            return rc == KZ_EINVAL ? KZ_EXIT_USAGE : KZ_EXIT_FAIL;
+        }
+        fprintf(stderr, "kzpulse alerts: metrics on port %d (/metrics)\n", serve_port(srv));
+    }
+    if (cfg->deliver_only) {
+        status = deliver(cfg, m);
+        goto out;
     }
     preg = load_regions(cfg, &data_rc, data_err, sizeof(data_err));
     struct alerts_regions regions = {pipeline_regions_lookup, pipeline_regions_each, preg};
@@ -381,9 +403,10 @@ int kz_cmd_alerts(struct kz_config *cfg, char **args, int nargs)
         .reload = &g_reload,
         .load = reload_rules,
         .load_ctx = &src,
+        .metrics = m,
     };
     if (cfg->nreceivers) { /* the delivery beside the evaluator */
-        if ((status = delivery_make(cfg, &delivery)))
+        if ((status = delivery_make(cfg, m, &delivery)))
             goto out;
         if (pthread_create(&deliverer, NULL, delivery_main, delivery)) {
             fprintf(stderr, "kzpulse alerts: cannot start the delivery thread\n");
@@ -408,6 +431,8 @@ out:
     agg_store_free(store);
     alerts_rules_free(rules);
     pipeline_regions_free(preg);
+    serve_stop(srv);
+    metrics_free(m);
     if (out != stdout && fclose(out) && !status)
         status = KZ_EXIT_FAIL;
     return status;

@@ -14,7 +14,6 @@
  * Exit codes: 0 stopped cleanly, 1 a runtime failure, 2 bad usage (a missing
  * option, or a -X property, lexicon or model the job refuses).
  */
-#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,7 +49,7 @@ int kz_cmd_run(struct kz_config *cfg, char **args, int nargs)
 {
     struct agg_store *store = NULL;
     int status = KZ_EXIT_OK, rc;
-    char err[768], token[4096] = "";
+    char err[768];
     struct metrics *m = NULL;
     struct serve *srv = NULL;
 
@@ -80,29 +79,9 @@ int kz_cmd_run(struct kz_config *cfg, char **args, int nargs)
         goto out;
     }
     if (cfg->metrics_listen) {
-        if ((rc = serve_token_read(cfg->token_file, token, sizeof token, err, sizeof err)) ||
-            (rc = metrics_new(&m))) {
-            fprintf(stderr, "kzpulse run: %s\n", rc == KZ_ENOMEM ? "out of memory" : err);
-            status = rc == KZ_ENOMEM ? KZ_EXIT_FAIL : KZ_EXIT_USAGE;
-            goto out;
-        }
-        struct serve_config sc = {
-            .listen = cfg->metrics_listen,
-            .token = token[0] ? token : NULL,
-            .metrics_only = 1,
-            .metrics = m,
-        };
-        /* the server's threads take no signal: they are the job's */
-        sigset_t set, old;
-        sigemptyset(&set);
-        sigaddset(&set, SIGINT);
-        sigaddset(&set, SIGTERM);
-        sigaddset(&set, SIGHUP);
-        pthread_sigmask(SIG_BLOCK, &set, &old);
-        rc = serve_start(&sc, &srv, err, sizeof err);
-        pthread_sigmask(SIG_SETMASK, &old, NULL);
-        if (rc) {
-            fprintf(stderr, "kzpulse run: --metrics-listen %s\n", err);
+        if ((rc = serve_metrics_start(cfg->metrics_listen, cfg->token_file, &m, &srv, err,
+                                      sizeof err))) {
+            fprintf(stderr, "kzpulse run: %s\n", err);
             status = rc == KZ_EINVAL ? KZ_EXIT_USAGE : KZ_EXIT_FAIL;
             goto out;
         }
@@ -116,7 +95,6 @@ int kz_cmd_run(struct kz_config *cfg, char **args, int nargs)
 out:
     serve_stop(srv);
     metrics_free(m);
-    memset(token, 0, sizeof token);
     agg_store_free(store);
     return status;
 }

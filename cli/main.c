@@ -171,6 +171,10 @@ static const struct kz_cmd_opt alerts_opts[] = {
     OPT(DELIVER_RETRY_MAX),
     OPT(ALERTMANAGER_RESEND),
     OPT(GENERATOR_URL),
+    WORDED(METRICS_LISTEN, "serve Prometheus /metrics of the evaluator and the delivery on "
+                           "ADDR:PORT (loopback unless a token is given)"),
+    WORDED(TOKEN_FILE, "bearer token /metrics requires, from the first line of FILE "
+                       "(else $KZPULSE_SERVE_TOKEN)"),
     END,
 };
 

@@ -21,6 +21,8 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -353,6 +355,10 @@ int serve_start(const struct serve_config *c, struct serve **out, char *err, siz
     if (!s)
         return KZ_ENOMEM;
     s->cfg = *c;
+    if (c->token && !(s->cfg.token = s->token_copy = strdup(c->token))) {
+        free(s);
+        return KZ_ENOMEM;
+    }
     s->store = c->store;
     pthread_mutex_init(&s->store_lock, NULL);
     pthread_mutex_init(&s->redis_lock, NULL);
@@ -397,6 +403,45 @@ int serve_start(const struct serve_config *c, struct serve **out, char *err, siz
     return 0;
 }
 
+int serve_metrics_start(const char *listen, const char *token_file, struct metrics **m,
+                        struct serve **srv, char *err, size_t errlen)
+{
+    char token[4096];
+    sigset_t set, old;
+    int rc;
+
+    *m = NULL;
+    *srv = NULL;
+    if ((rc = serve_token_read(token_file, token, sizeof token, err, errlen)))
+        return rc;
+    if ((rc = metrics_new(m))) {
+        snprintf(err, errlen, "out of memory");
+        memset(token, 0, sizeof token);
+        return rc;
+    }
+    struct serve_config sc = {
+        .listen = listen,
+        .token = token[0] ? token : NULL,
+        .metrics_only = 1,
+        .metrics = *m,
+    };
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set, &old);
+    char why[512];
+    rc = serve_start(&sc, srv, why, sizeof why);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    memset(token, 0, sizeof token);
+    if (rc) {
+        snprintf(err, errlen, "--metrics-listen %s", why);
+        metrics_free(*m);
+        *m = NULL;
+    }
+    return rc;
+}
+
 int serve_port(const struct serve *s)
 {
     return s->port;
@@ -421,5 +466,9 @@ void serve_stop(struct serve *s)
     pthread_mutex_destroy(&s->sse_lock);
     pthread_mutex_destroy(&s->redis_lock);
     pthread_mutex_destroy(&s->store_lock);
+    if (s->token_copy) {
+        memset(s->token_copy, 0, strlen(s->token_copy));
+        free(s->token_copy);
+    }
     free(s);
 }

@@ -57,7 +57,7 @@ typedef int (*serve_open_fn)(void *ctx, struct agg_store **out, char *err, size_
 
 struct serve_config {
     const char *listen;      /* ADDR:PORT (IPv4 or [IPv6]); NULL = SERVE_DEFAULT_LISTEN */
-    const char *token;       /* bearer token; NULL = none (loopback only) */
+    const char *token;       /* bearer token (copied); NULL = none (loopback only) */
     const char *cors_origin; /* NULL = no CORS headers */
     int metrics_only;        /* serve /metrics alone (kzpulse run --metrics-listen) */
     struct metrics *metrics; /* the registry /metrics renders; HTTP counts go in it too */
@@ -87,6 +87,18 @@ int serve_start(const struct serve_config *c, struct serve **out, char *err, siz
 int serve_port(const struct serve *s);
 /* Close the event streams, stop the threads, free everything. */
 void serve_stop(struct serve *s);
+
+/*
+ * The /metrics server of a command that is not `serve` (run, alerts): the
+ * token from token_file or $KZPULSE_SERVE_TOKEN (serve_token_read), a new
+ * registry in *m, and a metrics_only server on listen, started with SIGINT,
+ * SIGTERM and SIGHUP blocked so that its threads never take the command's
+ * signals.  0 with *m and *srv; KZ_EINVAL (a bad address or token, or not
+ * loopback without a token), KZ_EIO or KZ_ENOMEM with err (naming the option
+ * at fault), and nothing made.
+ */
+int serve_metrics_start(const char *listen, const char *token_file, struct metrics **m,
+                        struct serve **srv, char *err, size_t errlen);
 
 /* The bearer token into tok (cap bytes): the first line of file when given,
  * else $KZPULSE_SERVE_TOKEN, else none (tok empty).  0, or KZ_EINVAL with a

@@ -38,7 +38,8 @@ struct serve_reply {
 struct sse_client;
 
 struct serve {
-    struct serve_config cfg;
+    struct serve_config cfg; /* its token is token_copy */
+    char *token_copy;        /* the server's own copy of the bearer token */
     struct MHD_Daemon *daemon;
     int port;
     struct metrics_family *m_http, *m_wm_age;

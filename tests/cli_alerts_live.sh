@@ -11,6 +11,7 @@
 # from the stream and fires nothing again.  With its (private) Redis stopped
 # under it, an evaluator says so, retries, and goes on when Redis is back;
 # SIGHUP reads its rules again (a broken file: said, the old rules kept).
+# Both evaluators serve /metrics: their counts agree with the stream's.
 # Needs tests/harness/with-servers.sh.
 set -u
 KZ_BIN="$1"
@@ -46,7 +47,7 @@ pids+=($!)
 recv=("--deliver-file" "f=$tmp/delivered.jsonl")
 for i in 1 2; do
     "$KZ_BIN" alerts --redis "$url" --group "$group" --rules "$rules" --interval-ms 500 \
-        "${recv[@]}" >"$tmp/alerts$i.out" 2>"$tmp/alerts$i.err" &
+        --metrics-listen 127.0.0.1:0 "${recv[@]}" >"$tmp/alerts$i.out" 2>"$tmp/alerts$i.err" &
     recv=()
     pids+=($!)
     eval "ev$i=$!"
@@ -107,6 +108,45 @@ if [ -n "$stream_recs" ] && [ "$stream_recs" = "$(cat "$tmp/delivered.jsonl" 2>/
 else
     fail "delivered records differ from the stream's"; head -c 600 "$tmp/delivered.jsonl"
 fi
+
+# /metrics of both evaluators: valid exposition (promtool), their events add
+# up to the stream's entries, the firing ones to the stream's one, and the
+# first one's receiver counts every record it delivered.
+metrics_of() {
+    local port
+    port=$(sed -n 's/^kzpulse alerts: metrics on port \([0-9]*\).*/\1/p' "$tmp/alerts$1.err")
+    [ -n "$port" ] && curl -s --max-time 5 "http://127.0.0.1:$port/metrics"
+}
+sum_of() { awk -v re="$1" '$1 ~ re { s += $2 } END { print s + 0 }' "$2"; }
+xlen=$(rcli xlen kzp:v2:alerts)
+for _ in $(seq 1 20); do
+    metrics_of 1 >"$tmp/m1.txt"
+    metrics_of 2 >"$tmp/m2.txt"
+    ev=$(($(sum_of '^kzpulse_alerts_events_total[{]' "$tmp/m1.txt") + $(sum_of '^kzpulse_alerts_events_total[{]' "$tmp/m2.txt")))
+    dl=$(sum_of '^kzpulse_alerts_delivered_total[{]receiver="f",kind="jsonl"[}]' "$tmp/m1.txt")
+    [ "$ev" = "$xlen" ] && [ "$dl" = "$(wc -l <"$tmp/delivered.jsonl")" ] && break
+    sleep 0.5
+done
+fired=$(($(sum_of '^kzpulse_alerts_events_total[{].*event="firing"' "$tmp/m1.txt") + $(sum_of '^kzpulse_alerts_events_total[{].*event="firing"' "$tmp/m2.txt")))
+if promtool check metrics <"$tmp/m1.txt" >"$tmp/promtool.out" 2>&1 && promtool check metrics <"$tmp/m2.txt" >>"$tmp/promtool.out" 2>&1; then
+    ok "/metrics of both evaluators: valid exposition (promtool check metrics)"
+else
+    fail "promtool: $(head -c 400 "$tmp/promtool.out")"
+fi
+[ "$ev" = "$xlen" ] && ok "/metrics: events published add up to the stream's $xlen entries" ||
+    fail "/metrics: events published $ev, the stream holds $xlen"
+[ "$fired" = 1 ] && ok "/metrics: one alert fired (event=\"firing\")" || fail "/metrics: fired $fired"
+[ "$dl" = "$(wc -l <"$tmp/delivered.jsonl")" ] && ok "/metrics: receiver f delivered $dl" ||
+    fail "/metrics: delivered $dl, the file holds $(wc -l <"$tmp/delivered.jsonl")"
+grep -q '^kzpulse_alerts_rules 1$' "$tmp/m1.txt" && grep -q '^kzpulse_alerts_keys 20$' "$tmp/m1.txt" &&
+    grep -q '^kzpulse_alerts_evaluations_total{pass="final"} [1-9]' "$tmp/m1.txt" &&
+    grep -q '^kzpulse_alerts_evaluations_total{pass="early"} [1-9]' "$tmp/m1.txt" &&
+    grep -q '^kzpulse_alerts_round_seconds_count [1-9]' "$tmp/m1.txt" &&
+    grep -q '^kzpulse_alerts_final_lag_seconds [0-9]' "$tmp/m1.txt" &&
+    grep -q '^kzpulse_alerts_delivery_attempts_total{receiver="f",kind="jsonl"} [1-9]' "$tmp/m1.txt" &&
+    ! grep -q '^kzpulse_alerts_errors_total' "$tmp/m1.txt" &&
+    ok "/metrics: rules, keys, minutes final and early, rounds, lag, attempts; no errors" ||
+    fail "/metrics of the first evaluator: $(grep '^kzpulse_alerts' "$tmp/m1.txt" | grep -v _bucket | tr '\n' ' ')"
 
 # The same posts replayed: the same alert, the same id.
 "$KZ_BIN" replay --alerts --rules "$rules" --alerts-out "$tmp/replay.jsonl" -d "$tmp/dead.jsonl" \
@@ -177,7 +217,7 @@ KZ_REDIS_AOF=1 "$H/redis.sh" start "$tmp/redis2" >/dev/null 2>&1 || { echo "FAIL
 url2="redis://127.0.0.1:$(cat "$tmp/redis2/redis.port")/0"
 cp "$rules" "$tmp/r4.rules"
 "$KZ_BIN" alerts --redis "$url2" --group "$group-2" --rules "$tmp/r4.rules" --interval-ms 300 \
-    >"$tmp/alerts4.out" 2>"$tmp/alerts4.err" &
+    --metrics-listen 127.0.0.1:0 >"$tmp/alerts4.out" 2>"$tmp/alerts4.err" &
 ev4=$!
 pids+=($ev4)
 sleep 1
@@ -190,6 +230,10 @@ grep -q "retrying in" "$tmp/alerts4.err" && ok "Redis away: said on stderr ($(gr
     fail "Redis away: nothing on stderr"
 sleep 2
 kill -0 $ev4 2>/dev/null && ok "... and the evaluator keeps running" || fail "the evaluator exited with Redis away"
+metrics_of 4 >"$tmp/m4.txt"
+grep -q '^kzpulse_alerts_errors_total{what="redis"} [1-9]' "$tmp/m4.txt" &&
+    ok "... and counts it on /metrics ($(grep '^kzpulse_alerts_errors_total' "$tmp/m4.txt"))" ||
+    fail "/metrics with Redis away: $(grep '^kzpulse_alerts_errors' "$tmp/m4.txt")"
 "$H/redis.sh" start "$tmp/redis2" >/dev/null 2>&1 || fail "private redis: start again"
 "$KZ_BIN" produce -b "$KZ_TEST_BROKERS" -t "$topic-2" "$tmp/live.jsonl" 2>>"$tmp/produce.err"
 "$KZ_BIN" run --brokers "$KZ_TEST_BROKERS" --topic "$topic-2" --group "$group-2" --redis "$url2" \
@@ -216,6 +260,9 @@ for _ in $(seq 1 40); do
 done
 grep -q "kzpulse alerts: rules reloaded: 2 rules, 21 keys" "$tmp/alerts4.err" &&
     ok "SIGHUP: rules reloaded (2 rules, 21 keys)" || fail "SIGHUP: $(tail -2 "$tmp/alerts4.err")"
+metrics_of 4 >"$tmp/m4.txt"
+grep -q '^kzpulse_alerts_rules 2$' "$tmp/m4.txt" && grep -q '^kzpulse_alerts_keys 21$' "$tmp/m4.txt" &&
+    ok "... and /metrics shows the new rules and keys" || fail "/metrics after SIGHUP: $(grep '^kzpulse_alerts_[rk]' "$tmp/m4.txt")"
 printf 'kind = "calls"\n' >>"$tmp/r4.rules"
 kill -HUP $ev4
 for _ in $(seq 1 40); do

@@ -37,7 +37,8 @@ deliver() {
         --webhook "down=http://127.0.0.1:$port_down/hook" \
         --webhook "flaky=http://127.0.0.1:$port_flaky/hook?team=ops" \
         --webhook "picky=http://127.0.0.1:$port_picky/" --deliver-file "file=$tmp/alerts.jsonl" \
-        --deliver-timeout 2 --deliver-lease 4 --deliver-retry-max 1 2>>"$tmp/deliver.err" &
+        --deliver-timeout 2 --deliver-lease 4 --deliver-retry-max 1 --metrics-listen 127.0.0.1:0 \
+        2>>"$tmp/deliver.err" &
     dpid=$!
 }
 deliver
@@ -102,6 +103,22 @@ for r in down flaky; do
         fail "cursor of \"$r\" is \"$got\", want $last"
 done
 
+# /metrics says what the last line will: the counters per receiver.
+mport=$(sed -n 's/^kzpulse alerts: metrics on port \([0-9]*\).*/\1/p' "$tmp/deliver.err" | tail -1)
+curl -s --max-time 5 "http://127.0.0.1:$mport/metrics" >"$tmp/metrics.txt"
+cat >"$tmp/metrics.want" <<'WANT'
+kzpulse_alerts_delivered_total{receiver="flaky",kind="webhook"} 5
+kzpulse_alerts_delivery_attempts_total{receiver="flaky",kind="webhook"} 8
+kzpulse_alerts_delivery_failures_total{receiver="flaky",kind="webhook"} 3
+kzpulse_alerts_delivery_retried_total{receiver="flaky",kind="webhook"} 1
+kzpulse_alerts_delivery_failures_total{receiver="picky",kind="webhook"} 2
+kzpulse_alerts_delivered_total{receiver="file",kind="jsonl"} 5
+WANT
+missing=$(grep -vxF -f "$tmp/metrics.txt" "$tmp/metrics.want")
+[ -z "$missing" ] && ok "/metrics of --deliver-only: delivered, attempts, failures, retries per receiver" ||
+    fail "/metrics lacks: $missing"
+promtool check metrics <"$tmp/metrics.txt" >/dev/null 2>&1 && ok "... a valid exposition (promtool)" ||
+    fail "promtool check metrics: $(promtool check metrics <"$tmp/metrics.txt" 2>&1 | head -3)"
 kill -TERM "$dpid"
 wait "$dpid"
 st=$?
