@@ -9,6 +9,7 @@
 #ifndef KZ_AGG_INTERNAL_H
 #define KZ_AGG_INTERNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -65,6 +66,7 @@ struct agg_expansion {
     size_t n, cap_keys;
     size_t bytes_count, bytes_author, bytes_top; /* key bytes by kind, for reservations */
     size_t n_count, n_author, n_top;             /* AGG_KEY_MAUTHOR counts in n_author */
+    bool mauthors_all; /* per-minute authors of every rule dimension, not calls only */
 };
 
 /* Fill x with the keys of f (counter dims, author dims when f has an author,

@@ -58,6 +58,7 @@
 #ifndef KZ_AGGREGATE_H
 #define KZ_AGGREGATE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "kz.h"
@@ -161,6 +162,12 @@ struct agg_batch;
 int agg_batch_new(struct agg_batch **out);
 void agg_batch_free(struct agg_batch *b);
 void agg_batch_reset(struct agg_batch *b); /* empty it, keep its memory */
+/* Per-minute distinct authors (the alert rules' crowd test) of calls to
+ * action only (the default), or with all of every dimension an alert rule
+ * counts: topics overall, by region and by stance, and stances.  A store
+ * that alerts are evaluated over needs all (run, replay --alerts); a replay
+ * without alerts saves the sketches (bench/README.md). */
+void agg_batch_set_minute_authors(struct agg_batch *b, bool all);
 
 /* Expand facts into increments and merge them.  All or nothing per post.
  * Returns 0, KZ_ENOMEM, KZ_EINVAL (NULL, or a count with a NULL list) or

@@ -290,6 +290,12 @@ int agg_batch_new(struct agg_batch **out)
     return KZ_OK;
 }
 
+void agg_batch_set_minute_authors(struct agg_batch *b, bool all)
+{
+    if (b)
+        b->x.mauthors_all = all;
+}
+
 void agg_batch_free(struct agg_batch *b)
 {
     if (!b)

@@ -3,8 +3,9 @@
  * Design: agg_expand() writes every key of one post into a reusable scratch
  * (struct agg_expansion): the counter dimensions ("all", "platform:telegram",
  * "topic:protest|region:kz-75", ...), the dimensions whose distinct authors
- * are kept ("all", "topic:<t>", "region:<r>"; per minute "mob:call" and
- * "mob:call|region:<r>") and the top-k members
+ * are kept ("all", "topic:<t>", "region:<r>"; per minute "mob:call",
+ * "mob:call|region:<r>", "topic:<t>", "topic:<t>|region:<r>", "stance:<s>"
+ * and "topic:<t>|stance:<s>", the alert rules' dimensions) and the top-k members
  * (hashtags, terms, the channel).  Each key is hashed once here, so the batch
  * can combine that hash with the minute and the hour bucket without hashing
  * the bytes twice.
@@ -294,13 +295,33 @@ static int expand_authors(struct agg_expansion *x, const struct agg_facts *f)
     }
     if (f->region.n && (rc = push1(x, AGG_KEY_AUTHOR, "region:", f->region)))
         return rc;
-    /* Per minute, for the alert rules' crowd test: calls to action only (a
-     * sketch per minute of every dimension would cost 16 KB a minute each). */
+    /* Per minute, for the alert rules' crowd test: calls to action; with
+     * mauthors_all (a store alerts are evaluated over) every dimension a rule
+     * counts -- topics (overall and by region) and stances (overall and
+     * within a topic) too -- and no other (a minute's sketch is a few dozen
+     * bytes while sparse, but one per minute of every dimension would still
+     * be most of the store). */
     if (f->mobilization && (rc = push1(x, AGG_KEY_MAUTHOR, "mob:call", KZ_STR_NULL)))
         return rc;
     if (f->mobilization && f->region.n &&
         (rc = push_(x, AGG_KEY_MAUTHOR, 0, "mob:call", 8, KZ_STR_NULL, "region:", 7, f->region)))
         return rc;
+    if (!x->mauthors_all)
+        return KZ_OK;
+    int stance = stance_counted(f->stance);
+    if (stance && (rc = push1(x, AGG_KEY_MAUTHOR, "stance:", f->stance)))
+        return rc;
+    for (size_t i = 0; i < f->ntopics; i++) {
+        struct kz_str t = f->topics[i];
+
+        if (t.n == 0 || repeats(f->topics, i))
+            continue;
+        if ((rc = push1(x, AGG_KEY_MAUTHOR, "topic:", t)) ||
+            (f->region.n &&
+             (rc = push(x, AGG_KEY_MAUTHOR, 0, "topic:", t, "region:", f->region))) ||
+            (stance && (rc = push(x, AGG_KEY_MAUTHOR, 0, "topic:", t, "stance:", f->stance))))
+            return rc;
+    }
     return KZ_OK;
 }
 

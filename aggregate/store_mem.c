@@ -93,7 +93,7 @@ struct mem_bucket {
     int live;                /* holds committed data (placeholders alone do not count) */
     struct agg_imap counts;  /* dim id -> posts */
     struct agg_imap top[3];  /* member id -> posts, per enum agg_top_kind (hour only) */
-    struct agg_imap hll_idx; /* dim id -> index into hlls (minute: mob:call dims only) */
+    struct agg_imap hll_idx; /* dim id -> index into hlls (minute: rule dims only) */
     struct mem_sketch **hlls;
     size_t nhll, cap_hll;
 };

@@ -41,8 +41,10 @@
  *       content:   distinct authors; dim is all, topic:<t> or region:<r>
  *       retention: bucket start + hour_ttl_s (default 400 days)
  *   kzp:v2:mauthors:{epoch_minute}:{dim} HyperLogLog
- *       content:   distinct authors in the minute; dim is mob:call or
- *                  mob:call|region:<r> (the alert rules' crowd test)
+ *       content:   distinct authors in the minute; dim is one an alert rule
+ *                  counts: mob:call, mob:call|region:<r>, topic:<t>,
+ *                  topic:<t>|region:<r>, stance:<s>, topic:<t>|stance:<s>
+ *                  (the rules' crowd test)
  *       retention: bucket start + minute_ttl_s (default 7 days), as minute keys
  *   kzp:v2:posts:{epoch_minute}:{dim}   list
  *       content:   sample posts behind the minute's count, at most 20, the first

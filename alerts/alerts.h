@@ -448,10 +448,6 @@ int alerts_eval_check(const struct alerts_rules *rules, const struct alerts_regi
 int alerts_rules_check_topics(const struct alerts_rules *rules,
                               int (*known)(void *ctx, const char *topic), void *ctx, char *err,
                               size_t errlen);
-/* A line on f for each enabled rule that can never fire because the store
- * keeps no per-minute authors for it (min_authors > 0 on a topic or stance
- * rule); returns how many. */
-int alerts_rules_warn(const struct alerts_rules *rules, FILE *f, const char *prefix);
 size_t alerts_eval_keys(const struct alerts_eval *e);
 void alerts_eval_stats(const struct alerts_eval *e, struct alerts_eval_stats *out);
 

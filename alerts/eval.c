@@ -7,11 +7,9 @@
  * regions.  For the window ending with minute m it reads the observed count
  * (a minute series of the dimension), and only when that reaches min_count
  * -- nothing under it can be hot, and it is a quiet minute -- the baseline
- * (alerts_baseline_read / alerts_share_read) and, for calls, the distinct
- * authors of the window (the per-minute sketches, agg_store_distinct_minutes);
- * other dimensions have no per-minute authors, so their authors are unknown
- * (-1) and a rule over them needs min_authors = 0 to fire.  Then
- * alerts_evaluate() and alerts_step().
+ * (alerts_baseline_read / alerts_share_read) and the distinct authors of the
+ * window (the per-minute sketches every rule's dimension has,
+ * agg_store_distinct_minutes).  Then alerts_evaluate() and alerts_step().
  *
  * Two states per key: st, taken from final minutes only (the watermark passed
  * them: every post is counted), and pv, the preview, a copy of st stepped
@@ -264,23 +262,6 @@ int alerts_rules_check_topics(const struct alerts_rules *rules,
     return 0;
 }
 
-int alerts_rules_warn(const struct alerts_rules *rules, FILE *f, const char *prefix)
-{
-    int n = 0;
-    for (size_t i = 0; i < rules->n; i++) {
-        const struct alerts_rule *r = &rules->rules[i];
-        if (!r->enabled || r->kind == ALERTS_CALL || r->min_authors <= 0)
-            continue;
-        fprintf(f,
-                "%s: warning: rule %s (line %d): distinct authors are kept per minute for calls "
-                "only, so min_authors %lld cannot be met and the rule never fires; set "
-                "min_authors = 0 to judge it by its count alone\n",
-                prefix, r->id, r->line, (long long)r->min_authors);
-        n++;
-    }
-    return n;
-}
-
 void alerts_eval_free(struct alerts_eval *e)
 {
     if (!e)
@@ -478,14 +459,10 @@ static int observe(struct alerts_eval *e, struct eval_key *k, int64_t m, bool fi
                                           e->cfg.off, e->cfg.offctx, &ex, err, errlen))) {
         return rc;
     }
-    int64_t authors = -1;
-    if (r->kind == ALERTS_CALL) {
-        uint64_t d;
-        if ((rc = agg_store_distinct_minutes(e->cfg.store, k->dim, from, to, &d, err, errlen)))
-            return rc;
-        authors = (int64_t)d;
-    }
-    alerts_evaluate(r, &ex, m, final, count, authors, o);
+    uint64_t authors;
+    if ((rc = agg_store_distinct_minutes(e->cfg.store, k->dim, from, to, &authors, err, errlen)))
+        return rc;
+    alerts_evaluate(r, &ex, m, final, count, (int64_t)authors, o);
     e->stats.evaluations++;
     return 0;
 }

@@ -74,7 +74,11 @@ int alerts_rule_dim(const struct alerts_rule *r, const char *region, char *out, 
     case ALERTS_STANCE_SHARE:
         if (region)
             return KZ_EUNSUPPORTED;
-        n = snprintf(out, outlen, "stance:%s", r->subject);
+        /* the stance's posts among those of `of` (a topic: its cross) */
+        if (r->of && !strncmp(r->of, "topic:", 6))
+            n = snprintf(out, outlen, "%s|stance:%s", r->of, r->subject);
+        else
+            n = snprintf(out, outlen, "stance:%s", r->subject);
         break;
     default:
         return KZ_EUNSUPPORTED; /* top-k members: hour buckets only, for now */

@@ -257,8 +257,8 @@ struct rules_src {
 };
 
 /* The rules, checked as the evaluator will take them: the file, the topics
- * against the lexicons', the kinds the store can count; a warning for rules
- * that cannot fire.  An exit code; every problem said on stderr. */
+ * against the lexicons', the kinds the store can count.  An exit code; every
+ * problem said on stderr. */
 static int rules_ready(struct rules_src *src, struct alerts_rules **out)
 {
     struct kz_config *cfg = src->cfg;
@@ -278,7 +278,6 @@ static int rules_ready(struct rules_src *src, struct alerts_rules **out)
     }
     if (alerts_eval_check(*out, src->regions, err, sizeof(err)))
         goto refused;
-    alerts_rules_warn(*out, stderr, "kzpulse alerts");
     return KZ_EXIT_OK;
 refused:
     fprintf(stderr, "kzpulse alerts: %s\n", err);

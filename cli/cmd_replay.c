@@ -83,7 +83,6 @@ static int replay_alerts_prepare(struct kz_config *cfg, const struct pipeline *p
         fprintf(stderr, "kzpulse replay: --rules: %s\n", err);
         return KZ_EXIT_USAGE;
     }
-    alerts_rules_warn(a->rules, stderr, "kzpulse replay");
     a->out = stdout;
     if (cfg->alerts_out && !(a->out = fopen(cfg->alerts_out, "w"))) {
         fprintf(stderr, "kzpulse replay: --alerts-out: cannot write %s: %s\n", cfg->alerts_out,

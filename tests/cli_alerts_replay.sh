@@ -4,8 +4,8 @@
 # night blip, a two-account spam run and a real burst of calls in KZ-47):
 # exactly one alert fires, for the real burst, in KZ-47, within 3 minutes of
 # its start, and resolves; none for the decoys; a second replay writes the
-# same ids.  With the shipped rules the country-wide rule fires for the same
-# burst and nothing else does.  A rules file the store cannot evaluate, or
+# same ids.  With the shipped rules the country-wide calls rule and the
+# protest topic rule in KZ-47 fire for the same burst too, and nothing else.  A rules file the store cannot evaluate, or
 # with an unknown region, is refused with a clear message.
 set -u
 KZ_BIN="$1"
@@ -50,11 +50,17 @@ if mode == "month":
     check("one firing record", len(fir) == 1, [(r["rule"], r["first_minute"]) for r in fir])
     check("one resolved record", len(res) == 1, [(r["rule"], r["last_minute"]) for r in res])
 else:
-    check("two firing records (the region's, the country's)", len(fir) == 2,
+    # the burst is calls to protest: the calls in the region, the calls in
+    # the country, and the protest topic in the region (by the same crowd)
+    check("three firing records (calls in the region and the country, protest in the region)",
+          sorted(r["rule"] for r in fir) == ["mob_call_country", "mob_call_region", "protest_region"],
           [(r["rule"], r["region"], r["first_minute"]) for r in fir])
     check("the country rule's has no region", any(r["rule"] == "mob_call_country" and r["region"] is None for r in fir), fir)
-reg = [r for r in fir if r["region"] is not None]
-check("one firing record with a region", len(reg) == 1, reg)
+    pr = [r for r in fir if r["rule"] == "protest_region"]
+    check("protest in KZ-47, by a crowd", len(pr) == 1 and pr[0]["region"] == "KZ-47" and
+          pr[0]["dimension"] == "topic:protest|region:kz-47" and pr[0]["authors"] >= 25, pr)
+reg = [r for r in fir if r["region"] is not None and r["kind"] == "call"]
+check("one firing record of calls with a region", len(reg) == 1, reg)
 for r in fir:
     t = epoch(r["first_minute"])
     check("%s fires within 3 minutes of the burst's start" % r["rule"], burst <= t <= burst + 180, r["first_minute"])
@@ -77,7 +83,8 @@ b=$(cut -d, -f1 "$tmp/alerts2.jsonl" | tr '\n' ' ')
 if [ -n "$a" ] && [ "$a" = "$b" ]; then ok "same ids on a second replay"; else fail "ids differ: $a / $b"; fi
 grep -q "2 alert records" "$tmp/err1" && ok "replay counts the records" || fail "no record count on stderr"
 
-# The shipped rules: the country-wide rule fires for the same burst, nothing else.
+# The shipped rules: the region's and the country's calls and the region's
+# protest topic fire for the same burst, nothing else.
 if kz replay --alerts --alerts-out "$tmp/default.jsonl" -d "$tmp/dead.jsonl" "$tmp/month.jsonl" \
     >/dev/null 2>"$tmp/err3" && check "$tmp/default.jsonl" default; then
     ok "the shipped rules"

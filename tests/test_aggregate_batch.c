@@ -196,6 +196,14 @@ static void test_dimensions(void)
     static const char *const minute_authors[] = {
         MIN_B " mob:call tg:1001",
         MIN_B " mob:call|region:mangystau tg:1001",
+        /* every dimension an alert rule counts: topics, stances, crosses */
+        MIN_B " stance:pro_ukraine tg:1001",
+        MIN_B " topic:protest tg:1001",
+        MIN_B " topic:protest|region:mangystau tg:1001",
+        MIN_B " topic:protest|stance:pro_ukraine tg:1001",
+        MIN_B " topic:war_ukraine tg:1001",
+        MIN_B " topic:war_ukraine|region:mangystau tg:1001",
+        MIN_B " topic:war_ukraine|stance:pro_ukraine tg:1001",
     };
     char *want[2 * KZ_ARRAY_LEN(dims)];
     struct agg_batch *b = NULL;
@@ -219,6 +227,12 @@ static void test_dimensions(void)
         free(want[i]);
     CHECK_LINES(b, TOPS, tops);
     CHECK_LINES(b, AUTHORS, authors);
+    /* by default, calls only (the first two): a replay without alerts */
+    check_lines(b, MINUTE_AUTHORS, minute_authors, 2, __LINE__);
+    /* where alerts are evaluated, every rule dimension */
+    agg_batch_reset(b);
+    agg_batch_set_minute_authors(b, true);
+    CHECK_EQ_INT(agg_batch_add(b, &f), 0);
     CHECK_LINES(b, MINUTE_AUTHORS, minute_authors);
     agg_batch_free(b);
 }
