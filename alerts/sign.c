@@ -27,6 +27,7 @@
 #include <openssl/hmac.h>
 
 #include "alerts.h"
+#include "kz_secret.h"
 
 int alerts_secret_parse(const char *text, size_t n, struct alerts_secret *out, char *err,
                         size_t errlen)
@@ -78,14 +79,14 @@ int alerts_secret_load(const char *path, const char *env, struct alerts_secret *
     char line[1024], why[200];
     int rc;
     if (path) {
-        FILE *f = fopen(path, "r");
-        if (!f) {
+        if ((rc = kz_secret_first_line(path, line, sizeof(line))) == KZ_EIO) {
             snprintf(err, errlen, "webhook secret file %s: %s", path, strerror(errno));
             return KZ_EIO;
         }
-        if (!fgets(line, sizeof(line), f))
-            line[0] = '\0';
-        fclose(f);
+        if (rc) {
+            snprintf(err, errlen, "webhook secret file %s: %s", path, kz_secret_why(rc));
+            return KZ_EINVAL;
+        }
         rc = alerts_secret_parse(line, strlen(line), out, why, sizeof(why));
         OPENSSL_cleanse(line, sizeof(line));
         if (rc)

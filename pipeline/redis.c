@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kz_secret.h"
 #include "pipeline.h"
 
 #define PASSWORD_MAX 255 /* as struct agg_redis_addr holds it */
@@ -23,36 +24,16 @@
 /* The first line of path into pw (NUL-terminated).  0, or -1 with err. */
 static int read_password_file(const char *path, char *pw, size_t size, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    size_t n;
+    int rc = kz_secret_first_line(path, pw, size);
 
-    if (!f) {
+    if (rc == KZ_EIO)
         snprintf(err, errlen, "--redis-password-file %s: %s", path, strerror(errno));
-        return -1;
-    }
-    n = fread(pw, 1, size - 1, f);
-    int bad = ferror(f), more = !bad && n == size - 1 && fgetc(f) != EOF;
-    fclose(f);
-    pw[n] = '\0';
-    if (bad) {
-        snprintf(err, errlen, "--redis-password-file %s: read error", path);
-        return -1;
-    }
-    size_t len = 0;
-    while (len < n && pw[len] != '\n' && pw[len] != '\r')
-        len++;
-    if (more && len == n) {
+    else if (rc == KZ_ERANGE)
         snprintf(err, errlen, "--redis-password-file %s: the password is longer than %d bytes",
                  path, PASSWORD_MAX);
-        return -1;
-    }
-    if (!len || memchr(pw, '\0', len)) {
-        snprintf(err, errlen, "--redis-password-file %s: %s", path,
-                 !len ? "the first line is empty" : "the password holds a NUL byte");
-        return -1;
-    }
-    pw[len] = '\0';
-    return 0;
+    else if (rc)
+        snprintf(err, errlen, "--redis-password-file %s: %s", path, kz_secret_why(rc));
+    return rc ? -1 : 0;
 }
 
 int pipeline_redis_password(const struct kz_config *cfg, char *pw, size_t size, char *err,

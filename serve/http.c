@@ -32,6 +32,7 @@
 
 #include <microhttpd.h>
 
+#include "kz_secret.h"
 #include "serve_int.h"
 
 #define URI_MAX 8192
@@ -99,27 +100,14 @@ int serve_token_read(const char *file, char *tok, size_t cap, char *err, size_t 
         memcpy(tok, env, strlen(env) + 1);
         return 0;
     }
-    FILE *f = fopen(file, "rb");
-    if (!f) {
+    int rc = kz_secret_first_line(file, tok, cap);
+    if (rc == KZ_EIO)
         snprintf(err, errlen, "--token-file %s: %s", file, strerror(errno));
-        return KZ_EINVAL;
-    }
-    size_t n = fread(tok, 1, cap - 1, f);
-    int more = n == cap - 1 && fgetc(f) != EOF;
-    fclose(f);
-    tok[n] = '\0';
-    size_t len = strcspn(tok, "\r\n");
-    if (more && len == n) {
+    else if (rc == KZ_ERANGE)
         snprintf(err, errlen, "--token-file %s: the token is longer than %zu bytes", file, cap - 1);
-        tok[0] = '\0';
-        return KZ_EINVAL;
-    }
-    tok[len] = '\0';
-    if (!len || strlen(tok) != len) {
-        snprintf(err, errlen, "--token-file %s: the first line is empty", file);
-        return KZ_EINVAL;
-    }
-    return 0;
+    else if (rc)
+        snprintf(err, errlen, "--token-file %s: %s", file, kz_secret_why(rc));
+    return rc ? KZ_EINVAL : 0;
 }
 
 int serve_is_loopback(const char *listen)

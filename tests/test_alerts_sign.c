@@ -86,6 +86,26 @@ static void test_secret_loading(void)
     fclose(f);
     CHECK(alerts_secret_load(path, "KZ_TEST_NO_SUCH_VAR", &k, err, sizeof(err)) == 0);
     CHECK_EQ_INT(k.n, 32);
+    /* the first line as common/kz_secret.h reads it: CRLF cut, an empty first
+     * line and a NUL refused with the file named, never the bytes */
+    static const struct {
+        const char *bytes;
+        size_t n;
+        int rc;
+        const char *msg;
+    } lines[] = {
+        {"whsec_AAEC\r\nAAAA\n", 18, 0, NULL},
+        {"\nwhsec_AAEC\n", 12, KZ_EINVAL, "the first line is empty"},
+        {"whsec_AA\0EC\n", 12, KZ_EINVAL, "holds a NUL byte"},
+    };
+    for (size_t i = 0; i < KZ_ARRAY_LEN(lines); i++) {
+        f = fopen(path, "wb");
+        CHECK(f && fwrite(lines[i].bytes, 1, lines[i].n, f) == lines[i].n);
+        fclose(f);
+        err[0] = '\0';
+        CHECK_EQ_INT(alerts_secret_load(path, NULL, &k, err, sizeof(err)), lines[i].rc);
+        CHECK(lines[i].rc ? strstr(err, lines[i].msg) && strstr(err, path) : k.n == 3);
+    }
     unlink(path);
     CHECK(alerts_secret_load(path, NULL, &k, err, sizeof(err)) == KZ_EIO);
     CHECK(strstr(err, path) != NULL);
