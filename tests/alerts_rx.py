@@ -10,7 +10,8 @@
       signature is "v1," + base64(HMAC-SHA256(key, content)), and the header
       may hold several, space-separated.  One JSON line per request is logged
       (flushed) before the answer: webhook-id, whether the signature and the
-      timestamp are valid, the status answered and the record's id.
+      timestamp are valid, the status answered, the record's id and region,
+      and the wall-clock time the request arrived (epoch seconds).
   alerts_rx.py record ALERT_ID STATE [REGION [LAST [FIRST]]]
       Print an alert record of the shape kzpulse writes (alerts/record.c);
       LAST and FIRST are its minutes, in minutes from now (default -10 and
@@ -55,6 +56,7 @@ def serve(args):
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_POST(self):
+            arrived = time.time()
             n = int(self.headers.get("Content-Length", "0"))
             body = self.rfile.read(n)
             msg_id = self.headers.get("webhook-id", "")
@@ -67,13 +69,17 @@ def serve(args):
             except ValueError:
                 fresh = False
             try:
-                record_id = json.loads(body).get("id")
+                rec = json.loads(body)
             except ValueError:
-                record_id = None
+                rec = None
+            if not isinstance(rec, dict):
+                rec = {}
+            record_id, region = rec.get("id"), rec.get("region")
             entry = {"webhook_id": msg_id, "valid": verify(key, msg_id, ts, body, sig) and fresh,
                      "status": status, "record_id": record_id,
                      "event": self.headers.get("kzpulse-event"),
-                     "type": self.headers.get("Content-Type")}
+                     "type": self.headers.get("Content-Type"), "region": region,
+                     "arrived": round(arrived, 6)}
             log.write(json.dumps(entry) + "\n")
             log.flush()
             time.sleep(delay)
