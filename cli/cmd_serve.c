@@ -9,10 +9,13 @@
  * regions; archives: the replay walker fills the in-process store through
  * the pipeline, which also counts into the metrics), reads the bearer token
  * (--token-file, else $KZPULSE_SERVE_TOKEN), starts the server and waits for
- * SIGINT or SIGTERM.  A Redis that cannot be reached at start is not fatal:
+ * SIGINT or SIGTERM.  Archives' records that cannot be decoded are counted,
+ * and written with their reasons to --dead-letters FILE when given (as
+ * replay writes them).  A Redis that cannot be reached at start is not fatal:
  * the API answers 503 until it can.  Exit codes: 0 stopped by a signal, 1 a
  * runtime failure, 2 bad usage (a non-loopback address without a token).
  */
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -41,6 +44,7 @@ int kz_cmd_serve(struct kz_config *cfg, char **args, int nargs)
     struct serve *srv = NULL;
     struct agg_redis_addr addr;
     struct serve_config sc = {0};
+    struct pipeline_dead_file dead = {NULL, NULL, 0};
 
     if ((cfg->redis != NULL) == (nargs > 0)) {
         fprintf(stderr, "kzpulse serve: expected either --redis URL or archive FILE... "
@@ -105,8 +109,16 @@ int kz_cmd_serve(struct kz_config *cfg, char **args, int nargs)
         sc.group = cfg->group ? cfg->group : "kzpulse";
     } else {
         struct agg_mem_config mc = {0, 0};
+        dead.path = cfg->dead_letters; /* NULL: counted and said, not written */
+        if (dead.path && !pipeline_dead_path_ok(dead.path)) {
+            fprintf(stderr, "kzpulse serve: --dead-letters: cannot write %s: %s\n", dead.path,
+                    strerror(errno));
+            status = KZ_EXIT_USAGE;
+            goto out;
+        }
         if (agg_store_mem_new(&mc, &st) ||
-            (rc = pipeline_new(cfg, st, NULL, NULL, &p, err, sizeof(err)))) {
+            (rc = pipeline_new(cfg, st, dead.path ? pipeline_dead_to_path : NULL,
+                               dead.path ? &dead : NULL, &p, err, sizeof(err)))) {
             fprintf(stderr, "kzpulse serve: %s\n", st ? err : "out of memory");
             status = KZ_EXIT_USAGE;
             goto out;
@@ -120,6 +132,14 @@ int kz_cmd_serve(struct kz_config *cfg, char **args, int nargs)
                                                                              : KZ_EXIT_FAIL;
             }
         }
+        if (dead.open_errno) {
+            fprintf(stderr, "kzpulse serve: --dead-letters: cannot write %s: %s\n", dead.path,
+                    strerror(dead.open_errno));
+            status = KZ_EXIT_FAIL;
+        } else if (pipeline_dead_file_close(&dead)) {
+            fprintf(stderr, "kzpulse serve: %s: %s\n", dead.path, strerror(errno));
+            status = KZ_EXIT_FAIL;
+        }
         if (status != KZ_EXIT_OK)
             goto out;
         sc.store = st;
@@ -131,10 +151,16 @@ int kz_cmd_serve(struct kz_config *cfg, char **args, int nargs)
         sc.gaz = pipeline_gazetteer(p);
         fprintf(stderr, "kzpulse serve: %llu posts replayed from %d archive%s\n",
                 (unsigned long long)pipeline_stats(p)->posts, nargs, nargs > 1 ? "s" : "");
-        if (pipeline_stats(p)->dead_total)
+        if (pipeline_stats(p)->dead_total && dead.path)
+            fprintf(stderr,
+                    "kzpulse serve: %llu records could not be decoded and are not counted; "
+                    "written with their reasons to %s\n",
+                    (unsigned long long)pipeline_stats(p)->dead_total,
+                    strcmp(dead.path, "-") ? dead.path : "stderr");
+        else if (pipeline_stats(p)->dead_total)
             fprintf(stderr,
                     "kzpulse serve: %llu records could not be decoded and are not counted "
-                    "(kzpulse replay writes them with their reasons)\n",
+                    "(--dead-letters FILE writes them with their reasons)\n",
                     (unsigned long long)pipeline_stats(p)->dead_total);
     }
 
@@ -156,6 +182,7 @@ int kz_cmd_serve(struct kz_config *cfg, char **args, int nargs)
     sigwait(&set, &sig);
     fprintf(stderr, "kzpulse serve: stopping (%s)\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
 out:
+    pipeline_dead_file_close(&dead); /* a walk that failed half way */
     serve_stop(srv);
     if (!sc.store || sc.store == st)
         agg_store_free(st);

@@ -192,6 +192,8 @@ static const struct kz_cmd_opt serve_opts[] = {
     OPT(NO_LEXICONS),
     OPT(MODEL),
     INGEST_OPTS,
+    WORDED(DEAD_LETTERS, "archives: write the records that cannot be decoded here, JSON lines "
+                         "with their reasons (- for stderr; default: counted only)"),
     END,
 };
 

@@ -29,9 +29,24 @@ redis-cli -p "$KZ_TEST_REDIS_PORT" -n $db flushdb >/dev/null
 timeout 120 "$KZ_BIN" run -b "$KZ_TEST_BROKERS" -t "$topic" -g "s-$topic" --redis "$url" "${lex[@]}" \
     --until-eof --stats-interval 0 --minute-ttl 0 --hour-ttl 0 2>/dev/null || { echo "FAIL: run"; exit 1; }
 
-serve_start mem "${lex[@]}" "$archive" || exit 1
+serve_start mem "${lex[@]}" --dead-letters "$tmp/serve-dead.jsonl" "$archive" || exit 1
 serve_start redis "${lex[@]}" --redis "$url" || exit 1
 echo "ok   serving the archive on port $port_mem and Redis on port $port_redis"
+# The archive's records that cannot be decoded: written with their reasons,
+# the same lines as replay's dead letters, and said on stderr.
+"$KZ_BIN" replay "${lex[@]}" -d "$tmp/replay-dead.jsonl" "$archive" >/dev/null 2>&1
+ndead=$(wc -l <"$tmp/replay-dead.jsonl")
+# (each record but its detail, which quotes the arrival time of its own run)
+nodetail() { python3 -c 'import json, sys
+for l in open(sys.argv[1], encoding="utf-8"):
+    r = json.loads(l); r.pop("detail", None); print(json.dumps(r, sort_keys=True))' "$1"; }
+if [ "$ndead" -gt 0 ] && [ "$(nodetail "$tmp/serve-dead.jsonl")" = "$(nodetail "$tmp/replay-dead.jsonl")" ] &&
+    grep -q "^kzpulse serve: $ndead records could not be decoded .* written with their reasons to $tmp/serve-dead.jsonl" "$tmp/serve-mem.err"; then
+    echo "ok   serve --dead-letters: the $ndead dead letters replay writes, said on stderr"
+else
+    echo "FAIL: serve --dead-letters: $(wc -l <"$tmp/serve-dead.jsonl" 2>/dev/null) lines against replay's $ndead; $(grep 'could not be decoded' "$tmp/serve-mem.err")"
+    fails=$((fails + 1))
+fi
 
 # same DESC PATH QUERY -- CLI ARGS...: the API's body equals the command's output, byte for byte.
 same() {
