@@ -702,9 +702,23 @@ int ingest_kafka_close_within(struct ingest_kafka *k, int wait_ms)
         rd_kafka_queue_destroy(q);
         return KZ_EIO;
     }
-    /* the revoke hook runs here, on the caller's thread, as in a close */
-    for (int64_t left; !rd_kafka_consumer_closed(k->consumer) && (left = until - mono_ms()) > 0;)
-        rd_kafka_queue_poll_callback(q, left < 100 ? (int)left : 100);
+    /* The queue carries every kind of op (a rebalance, a commit's result,
+     * an error, a fetched message): served as events, the rebalance and the
+     * commit through our own callbacks -- so the revoke hook runs here, on
+     * the caller's thread, as in a close -- and the rest dropped.  (Serving
+     * it with callbacks only aborts on the first op that has none.) */
+    for (int64_t left; !rd_kafka_consumer_closed(k->consumer) && (left = until - mono_ms()) > 0;) {
+        rd_kafka_event_t *ev = rd_kafka_queue_poll(q, left < 100 ? (int)left : 100);
+        if (!ev)
+            continue;
+        if (rd_kafka_event_type(ev) == RD_KAFKA_EVENT_REBALANCE)
+            on_rebalance(k->consumer, rd_kafka_event_error(ev),
+                         rd_kafka_event_topic_partition_list(ev), k);
+        else if (rd_kafka_event_type(ev) == RD_KAFKA_EVENT_OFFSET_COMMIT)
+            on_committed(k->consumer, rd_kafka_event_error(ev),
+                         rd_kafka_event_topic_partition_list(ev), k);
+        rd_kafka_event_destroy(ev);
+    }
     k->closed = rd_kafka_consumer_closed(k->consumer);
     rd_kafka_queue_destroy(q);
     return k->closed ? 0 : KZ_EAGAIN;

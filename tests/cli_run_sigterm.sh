@@ -16,7 +16,9 @@
 #      ends the wait at once (exit within 2.5 s of the first);
 #   C. the broker stopped (connections refused), one SIGTERM: exit within 5 s;
 #   D. a run caught up and idle, the broker frozen, one SIGTERM: a clean stop
-#      (exit 0) within 5 s, leaving the group given up on when it takes long.
+#      (exit 0) within 5 s, leaving the group given up on when it takes long;
+#   E. a run in the middle of its backlog, one SIGTERM: exit 0 (leaving the
+#      group once aborted inside librdkafka on a queued message).
 # Cut short, a run applies nothing more and commits nothing, and exits 1 with
 # a "stopping:" line.  Then, the broker back, each group is run again to the
 # end (--until-eof): every post is counted exactly once (Redis equals
@@ -229,8 +231,26 @@ fi
     fail "D: $(applied 15 "D-$stamp") of $total applied"
 broker_back
 
+# -- E. a run in the middle of its backlog (messages fetched and queued), one SIGTERM:
+# a clean stop (exit 0, no abort while leaving the group), and the run again
+# below counts every post once ------------------------------------------------------
+redis-cli -p "$R" -n 11 flushdb >/dev/null
+"$KZ_BIN" run --brokers "$B" --topic "$topic" --group "E-$stamp" --redis "redis://127.0.0.1:$R/11" \
+    --lexicons "$ROOT/lexicons" --stats-interval 0 --flush-posts 200 2>"$tmp/E.err" &
+pid=$!
+for _ in $(seq 300); do [ "$(applied 11 "E-$stamp")" -gt 0 ] && break; sleep 0.05; done
+t0=$(date +%s%N)
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+got=$(applied 11 "E-$stamp")
+[ $rc -eq 0 ] && [ "$ms" -le 5000 ] &&
+    echo "ok   E: stopped mid-backlog ($got of $total applied) in $ms ms, exit 0" ||
+    { fail "E: exit $rc after $ms ms ($got of $total applied)"; tail -3 "$tmp/E.err"; }
+
 # -- each group run again to the end -----------------------------------------------------
-for g in A:12 B:13 C:14; do
+for g in A:12 B:13 C:14 E:11; do
     name=${g%:*} db=${g#*:}
     timeout 120 "$KZ_BIN" run --brokers "$B" --topic "$topic" --group "$name-$stamp" \
         --redis "redis://127.0.0.1:$R/$db" --lexicons "$ROOT/lexicons" --until-eof \
