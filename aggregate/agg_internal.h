@@ -67,6 +67,10 @@ struct agg_expansion {
     size_t bytes_count, bytes_author, bytes_top; /* key bytes by kind, for reservations */
     size_t n_count, n_author, n_top;             /* AGG_KEY_MAUTHOR counts in n_author */
     bool mauthors_all; /* per-minute authors of every rule dimension, not calls only */
+    /* watched members (agg_batch_set_watch): "hashtag:<v>" / "term:<v>", folded */
+    char *const *watch;
+    const size_t *watch_len;
+    size_t nwatch;
 };
 
 /* Fill x with the keys of f (counter dims, author dims when f has an author,

@@ -127,7 +127,8 @@ struct agg_facts {
      3 + 8)
 
 /* Is dim (n bytes) a dimension whose posts are sampled?  topic:<t>,
- * stance:<s>, mob:call, region:<r>; never a cross. */
+ * stance:<s>, mob:call, region:<r>, and a watched member hashtag:<h> or
+ * term:<t> (agg_batch_set_watch); never a cross. */
 int agg_sample_dim(const char *dim, size_t n);
 
 /*
@@ -168,6 +169,16 @@ void agg_batch_reset(struct agg_batch *b); /* empty it, keep its memory */
  * that alerts are evaluated over needs all (run, replay --alerts); a replay
  * without alerts saves the sketches (bench/README.md). */
 void agg_batch_set_minute_authors(struct agg_batch *b, bool all);
+/* Watched members: dims "hashtag:<v>" or "term:<v>" (an alert rule's surge
+ * subject, values as the store keeps them).  A post with a watched hashtag
+ * or term also counts toward that dimension (minute and hour counters,
+ * sample posts, per-minute authors), besides the hour's top-k.  The list
+ * (at most AGG_WATCH_MAX, each at most AGG_WATCH_LEN bytes) is copied and
+ * replaces the one before; takes effect from the next agg_batch_add.  0,
+ * KZ_EINVAL (a dim of another form, too many or too long) or KZ_ENOMEM. */
+#define AGG_WATCH_MAX 256
+#define AGG_WATCH_LEN 200
+int agg_batch_set_watch(struct agg_batch *b, const char *const *dims, size_t n);
 
 /* Expand facts into increments and merge them.  All or nothing per post.
  * Returns 0, KZ_ENOMEM, KZ_EINVAL (NULL, or a count with a NULL list) or
@@ -459,6 +470,21 @@ struct agg_redis_stats {
 
 /* KZ_EINVAL if s is not a Redis store. */
 int agg_store_redis_stats(const struct agg_store *s, struct agg_redis_stats *out);
+
+/*
+ * The watch set (kzp:v2:watch, a Redis set): the member dims ("hashtag:<v>",
+ * "term:<v>") that alert rules judge, which `run` counts as dimensions of
+ * their own (agg_batch_set_watch).  The evaluator adds its surge rules'
+ * subjects (SADD); a streaming job reads the set (SMEMBERS) every few
+ * seconds.  Both: 0, KZ_EINVAL (not a Redis store), KZ_EAGAIN (Redis out of
+ * reach), KZ_EIO or KZ_ENOMEM.  _get hands out a list to free with
+ * agg_watch_free().
+ */
+int agg_store_redis_watch_add(struct agg_store *s, const char *const *dims, size_t n, char *err,
+                              size_t errlen);
+int agg_store_redis_watch_get(struct agg_store *s, char ***out, size_t *n, char *err,
+                              size_t errlen);
+void agg_watch_free(char **v, size_t n);
 
 /* ---------------------------------------------------------------------------
  * Time zones (zone.c): the system tzdata's rules, for local hour and day

@@ -73,6 +73,8 @@ struct agg_sample_ref {
 
 struct agg_batch {
     struct agg_tab counts, tops, authors;
+    char **watch; /* agg_batch_set_watch: owned, folded */
+    size_t *watch_len, nwatch;
     struct agg_tab strs; /* the distinct key bytes of counts and tops (bucket 0, sub 0) */
     struct agg_sample_ref *refs;
     size_t nrefs, cap_refs;
@@ -296,6 +298,62 @@ void agg_batch_set_minute_authors(struct agg_batch *b, bool all)
         b->x.mauthors_all = all;
 }
 
+static void watch_clear(struct agg_batch *b)
+{
+    for (size_t i = 0; i < b->nwatch; i++)
+        free(b->watch[i]);
+    free(b->watch);
+    free(b->watch_len);
+    b->watch = NULL;
+    b->watch_len = NULL;
+    b->nwatch = 0;
+    b->x.watch = NULL;
+    b->x.watch_len = NULL;
+    b->x.nwatch = 0;
+}
+
+int agg_batch_set_watch(struct agg_batch *b, const char *const *dims, size_t n)
+{
+    char **w = NULL;
+    size_t *wl = NULL;
+
+    if (!b || (n && !dims) || n > AGG_WATCH_MAX)
+        return KZ_EINVAL;
+    for (size_t i = 0; i < n; i++) {
+        size_t len = dims[i] ? strlen(dims[i]) : 0;
+        size_t p = dims[i] && !strncmp(dims[i], "hashtag:", 8) ? 8
+                   : dims[i] && !strncmp(dims[i], "term:", 5)  ? 5
+                                                               : 0;
+        if (!p || len <= p || len > AGG_WATCH_LEN || memchr(dims[i] + p, '|', len - p))
+            return KZ_EINVAL;
+    }
+    if (n && (!(w = calloc(n, sizeof *w)) || !(wl = calloc(n, sizeof *wl)))) {
+        free(w);
+        return KZ_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!(w[i] = strdup(dims[i]))) {
+            while (i--)
+                free(w[i]);
+            free(w);
+            free(wl);
+            return KZ_ENOMEM;
+        }
+        for (char *c = w[i]; *c; c++) /* folded as dims.c folds: ASCII only */
+            if (*c >= 'A' && *c <= 'Z')
+                *c = (char)(*c - 'A' + 'a');
+        wl[i] = strlen(w[i]);
+    }
+    watch_clear(b);
+    b->watch = w;
+    b->watch_len = wl;
+    b->nwatch = n;
+    b->x.watch = w;
+    b->x.watch_len = wl;
+    b->x.nwatch = n;
+    return KZ_OK;
+}
+
 void agg_batch_free(struct agg_batch *b)
 {
     if (!b)
@@ -306,6 +364,7 @@ void agg_batch_free(struct agg_batch *b)
     tab_free(&b->strs);
     free(b->refs);
     free(b->recs);
+    watch_clear(b);
     agg_expansion_free(&b->x);
     free(b->arena);
     free(b);

@@ -325,9 +325,25 @@ static int expand_authors(struct agg_expansion *x, const struct agg_facts *f)
     return KZ_OK;
 }
 
-static int expand_list(struct agg_expansion *x, enum agg_top_kind kind, const struct kz_str *list,
-                       size_t n, int hashtags)
+/* Is prefix + v (folded) one of the watched members? */
+static int watched(const struct agg_expansion *x, const char *prefix, size_t plen, struct kz_str v)
 {
+    for (size_t i = 0; i < x->nwatch; i++)
+        if (x->watch_len[i] == plen + v.n && !memcmp(x->watch[i], prefix, plen) &&
+            fold_eq(kz_str_make(x->watch[i] + plen, v.n), v))
+            return 1;
+    return 0;
+}
+
+/* The top members of one kind; a watched one (an alert rule's surge
+ * subject) also counts as a dimension of its own, "hashtag:<v>" or
+ * "term:<v>", with its sample posts and, with an author, its authors per
+ * minute -- the counters a hashtag_surge or term_surge rule judges. */
+static int expand_list(struct agg_expansion *x, enum agg_top_kind kind, const struct kz_str *list,
+                       size_t n, int hashtags, int author)
+{
+    const char *prefix = hashtags ? "hashtag:" : "term:";
+    size_t plen = hashtags ? 8 : 5;
     int rc;
 
     for (size_t i = 0; i < n; i++) {
@@ -341,6 +357,11 @@ static int expand_list(struct agg_expansion *x, enum agg_top_kind kind, const st
         if (dup)
             continue;
         if ((rc = push_(x, AGG_KEY_TOP, (uint8_t)kind, "", 0, v, NULL, 0, KZ_STR_NULL)))
+            return rc;
+        if (x->nwatch && watched(x, prefix, plen, v) &&
+            ((rc = push_(x, AGG_KEY_COUNT, 1, prefix, plen, v, NULL, 0, KZ_STR_NULL)) ||
+             (author &&
+              (rc = push_(x, AGG_KEY_MAUTHOR, 0, prefix, plen, v, NULL, 0, KZ_STR_NULL)))))
             return rc;
     }
     return KZ_OK;
@@ -360,8 +381,8 @@ int agg_expand(struct agg_expansion *x, const struct agg_facts *f)
         return push1(x, AGG_KEY_COUNT, "undated", KZ_STR_NULL);
     if ((rc = expand_counts(x, f)) || (rc = expand_authors(x, f)))
         return rc;
-    if ((rc = expand_list(x, AGG_TOP_HASHTAG, f->hashtags, f->nhashtags, 1)) ||
-        (rc = expand_list(x, AGG_TOP_TERM, f->terms, f->nterms, 0)))
+    if ((rc = expand_list(x, AGG_TOP_HASHTAG, f->hashtags, f->nhashtags, 1, f->author.n > 0)) ||
+        (rc = expand_list(x, AGG_TOP_TERM, f->terms, f->nterms, 0, f->author.n > 0)))
         return rc;
     if (f->channel.n &&
         (rc = push_(x, AGG_KEY_TOP, AGG_TOP_CHANNEL, "", 0, f->channel, NULL, 0, KZ_STR_NULL)))

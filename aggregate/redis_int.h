@@ -20,6 +20,7 @@
 #include "aggregate.h"
 
 #define AGG_REDIS_PREFIX "kzp:v2:"
+#define AGG_REDIS_WATCH_KEY AGG_REDIS_PREFIX "watch" /* redis_wm.c: the watch set */
 #define AGG_REDIS_KEY_MAX 48    /* bytes of a key besides its dimension, NUL included */
 #define AGG_REDIS_NUM_MAX 24    /* bytes of a decimal int64, NUL included */
 #define AGG_REDIS_CMD_ARGS 5    /* arguments of a pipelined command, at most */
@@ -140,6 +141,8 @@ int agg_redis_key(struct agg_redis_store *s, enum agg_redis_type t, int64_t buck
 size_t agg_redis_offset_field(char *dst, const char *source, int32_t partition);
 /* A strict decimal int64 of exactly n bytes: 0, or -1. */
 int agg_redis_parse_i64(const char *p, size_t n, int64_t *out);
+/* The Redis store behind s, or NULL when s is another store. */
+struct agg_redis_store *agg_redis_of(struct agg_store *s);
 
 /* -- redis_query.c: the store's queries, as struct agg_store_ops wants them - */
 

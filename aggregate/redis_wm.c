@@ -3,7 +3,9 @@
  * Design: two hashes per consumer group, field = member ("<host>:<pid>"):
  *   kzp:v2:watermarks:{group}  member -> watermark, epoch ms
  *   kzp:v2:heartbeats:{group}  member -> wall-clock time of the publication
- * (the schema is in store_redis.c's top comment).  A publication is one
+ * (the schema is in store_redis.c's top comment).  Also the watch set
+ * (kzp:v2:watch): the member dims alert rules judge, added by the evaluator
+ * and read by the streaming job.  A publication is one
  * pipelined round trip: HSET of both fields, then EXPIRE 86400 on both keys,
  * so a group's entries vanish a day after its last publication, whatever
  * became of its processes.  Retiring (a clean exit) is HDEL of both fields.
@@ -193,4 +195,96 @@ out:
         freeReplyObject(hh);
     free(keys);
     return rc;
+}
+
+/* ---------------------------------------------------------------------------
+ * The watch set: kzp:v2:watch, the member dims alert rules judge
+ * ------------------------------------------------------------------------ */
+
+int agg_store_redis_watch_add(struct agg_store *st, const char *const *dims, size_t n, char *err,
+                              size_t errlen)
+{
+    struct agg_redis_store *s;
+    const char **argv;
+    size_t *lens;
+    redisReply *r = NULL;
+    int rc;
+
+    if (!(s = agg_redis_of(st)) || (n && !dims))
+        return KZ_EINVAL;
+    if (!n)
+        return KZ_OK;
+    argv = calloc(n + 2, sizeof *argv);
+    lens = calloc(n + 2, sizeof *lens);
+    if (!argv || !lens) {
+        free(argv);
+        free(lens);
+        return KZ_ENOMEM;
+    }
+    argv[0] = "SADD";
+    argv[1] = AGG_REDIS_WATCH_KEY;
+    for (size_t i = 0; i < n; i++)
+        argv[i + 2] = dims[i];
+    for (size_t i = 0; i < n + 2; i++)
+        lens[i] = strlen(argv[i]);
+    rc = agg_redis_command(&s->conn, (int)(n + 2), argv, lens, "watch: SADD", &r, err, errlen);
+    if (!rc && r->type != REDIS_REPLY_INTEGER)
+        rc = agg_redis_unexpected(&s->conn, r, "watch: SADD", err, errlen);
+    if (r)
+        freeReplyObject(r);
+    free(argv);
+    free(lens);
+    return rc;
+}
+
+int agg_store_redis_watch_get(struct agg_store *st, char ***out, size_t *n, char *err,
+                              size_t errlen)
+{
+    const char *argv[2] = {"SMEMBERS", AGG_REDIS_WATCH_KEY};
+    size_t lens[2] = {8, sizeof AGG_REDIS_WATCH_KEY - 1};
+    struct agg_redis_store *s;
+    redisReply *r = NULL;
+    char **v = NULL;
+    size_t k = 0;
+    int rc;
+
+    *out = NULL;
+    *n = 0;
+    if (!(s = agg_redis_of(st)))
+        return KZ_EINVAL;
+    if ((rc = agg_redis_command(&s->conn, 2, argv, lens, "watch: SMEMBERS", &r, err, errlen)))
+        return rc;
+    if (r->type != REDIS_REPLY_ARRAY) {
+        rc = agg_redis_unexpected(&s->conn, r, "watch: SMEMBERS", err, errlen);
+        freeReplyObject(r);
+        return rc;
+    }
+    if (r->elements && !(v = calloc(r->elements, sizeof *v))) {
+        freeReplyObject(r);
+        return KZ_ENOMEM;
+    }
+    for (size_t i = 0; i < r->elements; i++) {
+        const redisReply *e = r->element[i];
+        /* a member of another form (written by hand) is left out; the
+         * batch checks the rest */
+        if (e->type != REDIS_REPLY_STRING || !e->len || memchr(e->str, '\0', e->len))
+            continue;
+        if (!(v[k] = strndup(e->str, e->len))) {
+            agg_watch_free(v, k);
+            freeReplyObject(r);
+            return KZ_ENOMEM;
+        }
+        k++;
+    }
+    freeReplyObject(r);
+    *out = v;
+    *n = k;
+    return KZ_OK;
+}
+
+void agg_watch_free(char **v, size_t n)
+{
+    for (size_t i = 0; v && i < n; i++)
+        free(v[i]);
+    free(v);
 }

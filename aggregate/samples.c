@@ -30,7 +30,7 @@ int agg_sample_dim(const char *dim, size_t n)
     static const struct {
         const char *p;
         size_t n;
-    } pre[] = {{"topic:", 6}, {"stance:", 7}, {"region:", 7}};
+    } pre[] = {{"topic:", 6}, {"stance:", 7}, {"region:", 7}, {"hashtag:", 8}, {"term:", 5}};
 
     if (!dim || memchr(dim, '|', n))
         return 0;

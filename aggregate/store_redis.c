@@ -56,6 +56,10 @@
  *   kzp:v2:offsets:{group}              hash
  *       content:   <topic>/<partition> -> last applied offset
  *       retention: never expires
+ *   kzp:v2:watch                        set
+ *       content:   the member dims alert rules judge: hashtag:<h>, term:<t>
+ *                  (added by the evaluator, read by the streaming job)
+ *       retention: never expires
  *   kzp:v2:watermarks:{group}           hash
  *       content:   <host>:<pid> -> the process's watermark, epoch ms
  *       retention: a day after the group's last publication (EXPIRE 86400); a clean exit
@@ -721,6 +725,11 @@ int agg_store_redis_new(const struct agg_redis_config *cfg, struct agg_store **o
         return rc;
     }
     return agg_store_wrap(&redis_ops, s, out);
+}
+
+struct agg_redis_store *agg_redis_of(struct agg_store *s)
+{
+    return s && agg_store_ops_of(s) == &redis_ops ? agg_store_self(s) : NULL;
 }
 
 int agg_store_redis_stats(const struct agg_store *s, struct agg_redis_stats *out)

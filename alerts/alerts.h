@@ -154,12 +154,26 @@ int alerts_rules_write(const struct alerts_rules *r, FILE *f);
 int alerts_rules_equal(const struct alerts_rules *a, const struct alerts_rules *b);
 
 /* The store dimension a rule counts for a region code (NULL: overall), or
- * KZ_EUNSUPPORTED when the store keeps no such counter yet (a term or hashtag
- * surge: top-k members live in hour buckets only; a stance per region).
- * call: "mob:call", per region "mob:call|region:kz-47" (a cross aggregate/
- * must add: README, "For people who wire alerts"); topic: "topic:<t>",
- * "topic:<t>|region:<r>"; stance_share: "stance:<s>".  0 or KZ_ERANGE. */
+ * KZ_EUNSUPPORTED when the store keeps no such counter (a stance, term or
+ * hashtag per region).  call: "mob:call", per region "mob:call|region:kz-47"
+ * (a cross aggregate/ must add: README, "For people who wire alerts");
+ * topic: "topic:<t>", "topic:<t>|region:<r>"; stance_share: "stance:<s>", or
+ * "topic:<t>|stance:<s>" when of is a topic; term_surge "term:<t>" and
+ * hashtag_surge "hashtag:<h>", ASCII folded: counted for the members the
+ * store watches (alerts_rules_watch).  0 or KZ_ERANGE. */
 int alerts_rule_dim(const struct alerts_rule *r, const char *region, char *out, size_t outlen);
+/* The dims of the enabled surge rules (term_surge, hashtag_surge), each once:
+ * the members the store must watch (agg_batch_set_watch, and the Redis watch
+ * set the streaming job reads) for the rules to have counts.  0 with a list
+ * to free with agg_watch_free() (NULL when none), or KZ_ENOMEM. */
+int alerts_rules_watch(const struct alerts_rules *rules, char ***out, size_t *n);
+/* Put each hashtag_surge subject in the store's form, through hashtag_form
+ * (the analyzer's reading: pipeline_hashtag_form), before the evaluator or
+ * the watch list takes the rules.  0; KZ_EINVAL with a message naming the
+ * rule when a subject is not one hashtag; KZ_ENOMEM. */
+int alerts_rules_normalize(struct alerts_rules *rules,
+                           int (*hashtag_form)(void *ctx, const char *in, char *out, size_t len),
+                           void *ctx, char *err, size_t errlen);
 
 /* ---------------------------------------------------------------------------
  * Statistics: tail probabilities (stats.c)
@@ -430,8 +444,10 @@ struct alerts_eval;
 
 /*
  * Make an evaluator: one key per enabled rule and region (alerts_rule_dim()).
- * A rule the store cannot count (term_surge, hashtag_surge: terms are kept
- * per hour only) is refused, KZ_EUNSUPPORTED with a message naming it;
+ * A rule the store cannot count (a dimension per region it keeps no counter
+ * for) is refused, KZ_EUNSUPPORTED with a message naming it; surge rules
+ * count only what the store watches (alerts_rules_watch: the caller makes
+ * sure it does);
  * KZ_EINVAL for a missing store, rules or emit.  0 and *out otherwise.
  */
 int alerts_eval_new(const struct alerts_eval_config *cfg, struct alerts_eval **out, char *err,

@@ -92,6 +92,9 @@ static char *sample_dim(const struct alerts_rule *r)
     case ALERTS_STANCE_SHARE:
         snprintf(buf, sizeof(buf), "stance:%s", r->subject);
         return strdup(buf);
+    case ALERTS_TERM_SURGE:
+    case ALERTS_HASHTAG_SURGE: /* a watched member's dimension keeps its own samples */
+        return alerts_rule_dim(r, NULL, buf, sizeof(buf)) ? NULL : strdup(buf);
     default:
         return NULL;
     }
@@ -118,8 +121,8 @@ static void add_key(struct add_ctx *a, const char *code, const char *name)
         snprintf(a->err, a->errlen,
                  rc == KZ_EUNSUPPORTED
                      ? "rule %s (line %d): kind %s%s is not evaluated: the store keeps no "
-                       "per-minute counter for it (terms and hashtags are counted per hour; "
-                       "stances not per region); disable the rule or change its kind"
+                       "per-minute counter for it (stances, terms and hashtags are not "
+                       "counted per region); disable the rule or change its kind"
                      : "rule %s (line %d): kind %s%s: the dimension is too long",
                  a->r->id, a->r->line, alerts_kind_name(a->r->kind), code ? " per region" : "");
         return;

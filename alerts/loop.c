@@ -37,6 +37,7 @@
 #define LOOP_EARLY_MINUTES 3                 /* partial minutes looked at, at most */
 #define LOOP_CATCHUP_MAX_MS (24 * 3600000LL) /* a watermark jump past this is skipped (logged) */
 #define LOOP_BACKOFF_MAX_MS 30000
+#define LOOP_WATCH_MS 60000 /* the watch set published again this often */
 
 static int64_t wall_ms(void)
 {
@@ -81,6 +82,7 @@ struct live {
     struct alerts_rules *owned; /* rules loaded on a reload (the first are the caller's) */
     int64_t next_final;         /* the next minute to take final; INT64_MIN before a watermark */
     int64_t backoff;            /* ms before the next retry */
+    int64_t watch_next;         /* when to publish the watch set again (0: now) */
     bool no_wm_logged;
     char err[512];
 };
@@ -242,6 +244,30 @@ static bool live_early(struct live *l, int64_t now)
     return true;
 }
 
+/* Publish the surge rules' members to the Redis watch set (SADD, every
+ * LOOP_WATCH_MS and after a reload), so that the streaming jobs count them:
+ * the set outlives us and is shared by every evaluator of the store.  A
+ * failure is said and retried at the next round. */
+static void live_watch(struct live *l, int64_t now)
+{
+    const struct alerts_live_config *c = l->c;
+    const struct alerts_rules *rules = l->owned ? l->owned : c->rules;
+    char **dims = NULL;
+    size_t n = 0;
+    int rc;
+
+    if (now < l->watch_next)
+        return;
+    if ((rc = alerts_rules_watch(rules, &dims, &n)) == 0 && n)
+        rc = agg_store_redis_watch_add(c->store, (const char *const *)dims, n, l->err,
+                                       sizeof(l->err));
+    agg_watch_free(dims, n);
+    if (rc && c->log)
+        fprintf(c->log, "kzpulse alerts: publishing the watch set: %s; again at the next round\n",
+                rc == KZ_ENOMEM ? "out of memory" : l->err);
+    l->watch_next = rc ? 0 : now + LOOP_WATCH_MS;
+}
+
 /* Sleep the backoff and double it (up to LOOP_BACKOFF_MAX_MS). */
 static void back_off(struct live *l)
 {
@@ -282,6 +308,7 @@ static void live_reload(struct live *l, struct alerts_eval_config *ec)
     alerts_rules_free(l->owned);
     l->e = ne;
     l->owned = nr;
+    l->watch_next = 0; /* the new rules' members at once */
     live_metrics_rules(l, nr);
     if (c->log)
         fprintf(c->log, "kzpulse alerts: rules reloaded: %zu rule%s, %zu keys\n", nr->n,
@@ -318,6 +345,7 @@ int alerts_live_run(const struct alerts_live_config *c, char *err, size_t errlen
             *c->reload = 0;
             live_reload(&l, &ec);
         }
+        live_watch(&l, now);
         if (!live_finals(&l, now) || !live_early(&l, now)) {
             back_off(&l);
             continue;

@@ -9,6 +9,7 @@
  */
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "alerts_int.h"
@@ -80,8 +81,82 @@ int alerts_rule_dim(const struct alerts_rule *r, const char *region, char *out, 
         else
             n = snprintf(out, outlen, "stance:%s", r->subject);
         break;
+    case ALERTS_TERM_SURGE:
+    case ALERTS_HASHTAG_SURGE: {
+        /* a watched member's own dimension (agg_batch_set_watch), folded as
+         * the store folds: ASCII only (the subject is the store's form) */
+        if (region)
+            return KZ_EUNSUPPORTED;
+        n = snprintf(out, outlen, "%s:%s", r->kind == ALERTS_TERM_SURGE ? "term" : "hashtag",
+                     r->subject);
+        for (char *c = out; n > 0 && (size_t)n < outlen && *c; c++)
+            if (*c >= 'A' && *c <= 'Z')
+                *c = (char)(*c - 'A' + 'a');
+        break;
+    }
     default:
-        return KZ_EUNSUPPORTED; /* top-k members: hour buckets only, for now */
+        return KZ_EUNSUPPORTED;
     }
     return n < 0 || (size_t)n >= outlen ? KZ_ERANGE : 0;
+}
+
+int alerts_rules_watch(const struct alerts_rules *rules, char ***out, size_t *n)
+{
+    char **v = NULL, dim[256];
+    size_t k = 0;
+
+    *out = NULL;
+    *n = 0;
+    if (rules->n && !(v = calloc(rules->n, sizeof *v)))
+        return KZ_ENOMEM;
+    for (size_t i = 0; i < rules->n; i++) {
+        const struct alerts_rule *r = &rules->rules[i];
+        size_t j;
+        if (!r->enabled || (r->kind != ALERTS_TERM_SURGE && r->kind != ALERTS_HASHTAG_SURGE) ||
+            alerts_rule_dim(r, NULL, dim, sizeof dim))
+            continue;
+        for (j = 0; j < k && strcmp(v[j], dim); j++)
+            ;
+        if (j < k)
+            continue;
+        if (!(v[k] = strdup(dim))) {
+            agg_watch_free(v, k);
+            return KZ_ENOMEM;
+        }
+        k++;
+    }
+    if (!k) {
+        free(v);
+        v = NULL;
+    }
+    *out = v;
+    *n = k;
+    return 0;
+}
+
+int alerts_rules_normalize(struct alerts_rules *rules,
+                           int (*hashtag_form)(void *ctx, const char *in, char *out, size_t len),
+                           void *ctx, char *err, size_t errlen)
+{
+    char form[256];
+    for (size_t i = 0; i < rules->n; i++) {
+        struct alerts_rule *r = &rules->rules[i];
+        if (r->kind != ALERTS_HASHTAG_SURGE || !r->subject)
+            continue;
+        int rc = hashtag_form(ctx, r->subject, form, sizeof form);
+        if (rc == KZ_ENOMEM)
+            return rc;
+        if (rc) {
+            snprintf(err, errlen,
+                     "rule %s (line %d): hashtag \"%.60s\" is not one hashtag as posts write it",
+                     r->id, r->line, r->subject);
+            return KZ_EINVAL;
+        }
+        char *s = strdup(form);
+        if (!s)
+            return KZ_ENOMEM;
+        free(r->subject);
+        r->subject = s;
+    }
+    return 0;
 }

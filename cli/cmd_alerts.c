@@ -276,7 +276,8 @@ static int rules_ready(struct rules_src *src, struct alerts_rules **out)
         if (bad)
             goto refused;
     }
-    if (alerts_eval_check(*out, src->regions, err, sizeof(err)))
+    if (alerts_eval_check(*out, src->regions, err, sizeof(err)) ||
+        alerts_rules_normalize(*out, pipeline_hashtag_form, NULL, err, sizeof(err)))
         goto refused;
     return KZ_EXIT_OK;
 refused:

@@ -47,8 +47,7 @@ static void replay_alerts_free(struct replay_alerts *a)
 }
 
 /* An exit code; a is ready to run on KZ_EXIT_OK. */
-static int replay_alerts_prepare(struct kz_config *cfg, const struct pipeline *p,
-                                 struct replay_alerts *a)
+static int replay_alerts_prepare(struct kz_config *cfg, struct pipeline *p, struct replay_alerts *a)
 {
     const struct nlp_gazetteer *gaz = pipeline_gazetteer(p);
     const struct nlp_lexicon *lex = pipeline_lexicon(p);
@@ -77,12 +76,25 @@ static int replay_alerts_prepare(struct kz_config *cfg, const struct pipeline *p
                 nerr == 1 ? "" : "s", file);
         return nerr < 0 && nerr != KZ_EIO ? KZ_EXIT_FAIL : KZ_EXIT_USAGE;
     }
+    int rc;
     if ((lex && alerts_rules_check_topics(a->rules, pipeline_topic_known, (void *)lex, err,
                                           sizeof(err))) ||
-        alerts_eval_check(a->rules, a->reg, err, sizeof(err))) {
+        alerts_eval_check(a->rules, a->reg, err, sizeof(err)) ||
+        (rc = alerts_rules_normalize(a->rules, pipeline_hashtag_form, NULL, err, sizeof(err)))) {
         fprintf(stderr, "kzpulse replay: --rules: %s\n", err);
         return KZ_EXIT_USAGE;
     }
+    /* the surge rules' members, counted as dimensions of their own */
+    char **dims = NULL;
+    size_t ndims = 0;
+    if ((rc = alerts_rules_watch(a->rules, &dims, &ndims)) ||
+        (rc = pipeline_set_watch(p, (const char *const *)dims, ndims))) {
+        agg_watch_free(dims, ndims);
+        fprintf(stderr, "kzpulse replay: --rules: %s\n",
+                rc == KZ_ENOMEM ? "out of memory" : "a surge subject the store cannot watch");
+        return rc == KZ_ENOMEM ? KZ_EXIT_FAIL : KZ_EXIT_USAGE;
+    }
+    agg_watch_free(dims, ndims);
     a->out = stdout;
     if (cfg->alerts_out && !(a->out = fopen(cfg->alerts_out, "w"))) {
         fprintf(stderr, "kzpulse replay: --alerts-out: cannot write %s: %s\n", cfg->alerts_out,

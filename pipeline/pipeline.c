@@ -585,6 +585,47 @@ int pipeline_text(struct pipeline *p, const char *text, size_t n, char *err, siz
     return 0;
 }
 
+int pipeline_set_watch(struct pipeline *p, const char *const *dims, size_t n)
+{
+    return p->batch ? agg_batch_set_watch(p->batch, dims, n) : 0;
+}
+
+int pipeline_hashtag_form(void *ctx, const char *text, char *out, size_t len)
+{
+    struct nlp_config nc;
+    struct nlp_analyzer *a = NULL;
+    struct nlp_doc doc;
+    char err[256], buf[512];
+    int rc, n;
+
+    (void)ctx;
+    n = snprintf(buf, sizeof buf, "#%s", text[0] == '#' ? text + 1 : text);
+    if (n < 0 || (size_t)n >= sizeof buf)
+        return KZ_ERANGE;
+    nlp_config_default(&nc);
+    if ((rc = nlp_analyzer_new(&nc, &a, err, sizeof err)))
+        return rc;
+    rc = KZ_EINVAL;
+    if (!nlp_analyze(a, buf, (size_t)n, NLP_LANG_UND, &doc))
+        for (size_t i = 0; i < doc.ntokens; i++) {
+            const struct nlp_token *t = &doc.tokens[i];
+            /* the whole text one hashtag, as facts_from() keeps it: no '#' */
+            if (t->kind != NLP_TOK_HASHTAG || t->norm.n < 2 || t->norm.p[0] != '#' ||
+                t->start != 0 || t->end != (uint32_t)n)
+                continue;
+            if (t->norm.n > len) {
+                rc = KZ_ERANGE;
+                break;
+            }
+            memcpy(out, t->norm.p + 1, t->norm.n - 1);
+            out[t->norm.n - 1] = '\0';
+            rc = 0;
+            break;
+        }
+    nlp_analyzer_free(a);
+    return rc;
+}
+
 void pipeline_set_autoflush(struct pipeline *p, int on)
 {
     p->autoflush = on;

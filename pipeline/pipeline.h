@@ -334,6 +334,16 @@ int pipeline_record(struct pipeline *p, const struct ingest_record *rec, char *e
 /* Analyse and classify a plain text (no record, no metadata): the verdict
  * callback sees it with post NULL and id as given.  Store-less pipelines only. */
 int pipeline_text(struct pipeline *p, const char *text, size_t n, char *err, size_t errlen);
+/* The members the batch also counts as dimensions of their own: an alert
+ * rule's surge subjects ("hashtag:<h>", "term:<t>"; agg_batch_set_watch).
+ * 0 without a store; else agg_batch_set_watch's answer. */
+int pipeline_set_watch(struct pipeline *p, const char *const *dims, size_t n);
+/* A hashtag as the store keeps it: text (with or without its '#') read by
+ * the analyzer as a post would be (NFKC, case-folded), without the '#'.
+ * ctx unused (the shape of alerts_rules_normalize's callback).  0; KZ_EINVAL
+ * when the text is not one whole hashtag; KZ_ERANGE (len too small),
+ * KZ_ENOMEM. */
+int pipeline_hashtag_form(void *ctx, const char *text, char *out, size_t len);
 
 /* Apply the pending batch: 0 (applied, or a duplicate the store skipped),
  * AGG_APPLY_CONFLICT (the store refused it, see agg_store_apply(); the batch
@@ -629,6 +639,9 @@ struct pipeline_signals {
  * destroy against a frozen broker took from 0.7 s to over 5 s, so a slower
  * one is left to finish while the process exits, within 5 s of the signal. */
 #define PIPELINE_STOP_TEARDOWN_MS 3000
+/* How often the streaming job reads the watch set of alert rules (the
+ * hashtags and terms evaluators ask it to count: agg_store_redis_watch_get). */
+#define PIPELINE_WATCH_MS 5000
 
 /*
  * Run the streaming job of cfg: consume cfg->topics in the consumer group

@@ -380,6 +380,35 @@ static void reload(struct stream *s)
 }
 
 /* Consume until a stop, the end (--until-eof) or a failure (s->fatal). */
+/* The members alert rules judge (the Redis watch set the evaluators fill):
+ * read every PIPELINE_WATCH_MS and handed to the batch, so a post with a
+ * watched hashtag or term also counts toward it.  Redis away: the list in
+ * force stays, said once. */
+static void watch_refresh(struct stream *s)
+{
+    char **dims = NULL, err[256];
+    size_t n = 0;
+    int64_t now = stream_now_ms();
+    int rc;
+
+    if (now < s->watch_next_ms)
+        return;
+    s->watch_next_ms = now + PIPELINE_WATCH_MS;
+    rc = agg_store_redis_watch_get(s->store, &dims, &n, err, sizeof err);
+    if (!rc && n > AGG_WATCH_MAX)
+        n = AGG_WATCH_MAX; /* the first ones; the rest said below */
+    if (!rc)
+        rc = pipeline_set_watch(s->pipe, (const char *const *)dims, n);
+    if (rc == KZ_EINVAL) /* hand-written members of another form */
+        snprintf(err, sizeof err,
+                 "kzp:v2:watch holds a member that is not hashtag:<h> or term:<t>");
+    if (rc && !s->watch_failed)
+        say("the watch set of alert rules is not read: %s; the last one read stays in force",
+            rc == KZ_ENOMEM ? "out of memory" : err);
+    s->watch_failed = rc != 0;
+    agg_watch_free(dims, n);
+}
+
 static void consume(struct stream *s)
 {
     const struct kz_config *cfg = s->cfg;
@@ -425,6 +454,7 @@ static void consume(struct stream *s)
         }
         stream_wm_publish(s);
         stream_metrics_update(s);
+        watch_refresh(s);
     }
 }
 
@@ -488,6 +518,7 @@ int pipeline_stream_run(const struct kz_config *cfg, struct agg_store *store,
     if ((rc = start(s, err, errlen)))
         goto out;
     s->t0 = s->last_stats = s->last_flush_ms = stream_now_ms();
+    watch_refresh(s); /* before the first record */
     consume(s);
     /* Shutdown: flush what is pending, commit, leave the group. */
     if (!s->fatal) {

@@ -34,6 +34,8 @@ struct stream {
     double iv_flush_sum, iv_flush_max; /* flush latency since the last stats line */
     uint64_t iv_nflush;
     int64_t last_stats;
+    int64_t watch_next_ms; /* when to read the Redis watch set again */
+    bool watch_failed;     /* its last read failed (said once) */
     uint64_t last_posts;
     /* watermark: the newest event time per partition, consumed and applied */
     struct {

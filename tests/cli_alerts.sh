@@ -102,9 +102,9 @@ else
     fail "alerts with Redis away: exit $rc"; sed 's/^/    /' "$tmp/err" | head -5
 fi
 # Rules the evaluator cannot take: refused before Redis is touched.
-printf '[rule.t]\nkind = "term_surge"\nterm = "митинг"\n' >"$tmp/term.rules"
-expect 2 "rule t (line 1): kind term_surge is not evaluated" \
-    kz alerts --redis redis://127.0.0.1:1 --group g --rules "$tmp/term.rules"
+printf '[rule.t]\nkind = "hashtag_surge"\nhashtag = "бір екі"\n' >"$tmp/tag.rules"
+expect 2 'rule t (line 1): hashtag "бір екі" is not one hashtag as posts write it' \
+    kz alerts --redis redis://127.0.0.1:1 --group g --rules "$tmp/tag.rules"
 
 printf '[rule.p]\nkind = "topic"\ntopic = "protset"\nmin_authors = 0\n' >"$tmp/topic.rules"
 expect 2 'rule p (line 1): topic "protset" is not a topic the lexicons know' \

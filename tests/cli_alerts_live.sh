@@ -11,7 +11,8 @@
 # from the stream and fires nothing again.  With its (private) Redis stopped
 # under it, an evaluator says so, retries, and goes on when Redis is back;
 # SIGHUP reads its rules again (a broken file: said, the old rules kept).
-# Both evaluators serve /metrics: their counts agree with the stream's.
+# Both evaluators serve /metrics: their counts agree with the stream's.  A
+# hashtag surge rule fires live once the job reads the evaluator's watch set.
 # Needs tests/harness/with-servers.sh.
 set -u
 KZ_BIN="$1"
@@ -272,11 +273,42 @@ done
 grep -q "r4.rules:.*kind" "$tmp/alerts4.err" && grep -q "reload failed: the rules in force are kept" "$tmp/alerts4.err" &&
     kill -0 $ev4 2>/dev/null && ok "SIGHUP with a broken file: said, the rules in force kept" ||
     fail "SIGHUP with a broken file: $(tail -3 "$tmp/alerts4.err")"
-kill -TERM $ev4 $run2
+kill -TERM $ev4
 wait $ev4
 rc=$?
-wait $run2
 [ $rc -eq 0 ] && ok "... and it stops cleanly (exit 0)" || fail "evaluator exit $rc after the outage"
+
+# A hashtag surge, live: an evaluator with tests/data/alerts/tags.rules puts
+# its members in the watch set (kzp:v2:watch), the running job reads it
+# (every 5 s) and counts them; a burst of #Жаңаөзен by 40 people then fires.
+r2() { redis-cli -p "$(cat "$tmp/redis2/redis.port")" "$@"; }
+"$KZ_BIN" alerts --redis "$url2" --group "$group-2" --rules "$ROOT/tests/data/alerts/tags.rules" \
+    --interval-ms 300 >"$tmp/alerts6.out" 2>"$tmp/alerts6.err" &
+ev6=$!
+pids+=($ev6)
+for _ in $(seq 1 40); do
+    [ "$(r2 sismember kzp:v2:watch 'hashtag:жаңаөзен')" = 1 ] && break
+    sleep 0.25
+done
+[ "$(r2 smembers kzp:v2:watch | sort | tr '\n' ' ')" = "hashtag:алаңға hashtag:жаңаөзен " ] &&
+    ok "the evaluator published its hashtags to the watch set" ||
+    fail "watch set: $(r2 smembers kzp:v2:watch | tr '\n' ' ')"
+sleep 6 # the job's next read of the watch set
+"$PY" "$ROOT/tests/gen_alerts_month.py" burst "$(date +%s)" KZ-71 Жаңаөзен >"$tmp/tagged.jsonl"
+"$KZ_BIN" produce -b "$KZ_TEST_BROKERS" -t "$topic-2" "$tmp/tagged.jsonl" 2>>"$tmp/produce.err"
+tag=0
+for _ in $(seq 1 60); do
+    if r2 xrange kzp:v2:alerts - + | grep -q '"kind":"hashtag_surge"'; then
+        tag=1
+        break
+    fi
+    sleep 0.25
+done
+[ $tag -eq 1 ] && grep -q '"dimension":"hashtag:жаңаөзен"' "$tmp/alerts6.out" &&
+    ok "a live #Жаңаөзен burst fired the hashtag surge rule" ||
+    fail "no hashtag surge alert: $(tail -2 "$tmp/alerts6.err")"
+kill -TERM $ev6 $run2
+wait $ev6 $run2
 
 [ $fails -eq 0 ] && echo "all live alert checks passed"
 [ $fails -eq 0 ]

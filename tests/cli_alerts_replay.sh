@@ -92,6 +92,27 @@ else
     fail "the shipped rules"; sed 's/^/    /' "$tmp/err3" | head -5
 fi
 
+# Hashtag surges (tests/data/alerts/tags.rules): #Жаңаөзен of the real burst
+# fires in its first minute, by its crowd, and resolves; #алаңға of the
+# two-account spam run does not.
+if kz replay --alerts --rules "$ROOT/tests/data/alerts/tags.rules" --alerts-out "$tmp/tags.jsonl" \
+    -d "$tmp/dead.jsonl" "$tmp/month.jsonl" >/dev/null 2>"$tmp/err4" &&
+    "$PY" - "$tmp/tags.jsonl" <<'PY'
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+got = [(r["rule"], r["state"], r["dimension"], r["first_minute"], r["authors"] >= 25,
+        len(r["evidence"]["samples"]) == 10) for r in recs]
+want = [("tag_zhanaozen", s, "hashtag:жаңаөзен", "2026-03-30T14:30:00Z", True, True)
+        for s in ("firing", "resolved")]
+if got != want:
+    sys.exit("got %r" % got)
+PY
+then
+    ok "hashtag surge: #Жаңаөзен fires with the burst and resolves, the spam's #алаңға does not"
+else
+    fail "hashtag surge rules"; sed 's/^/    /' "$tmp/err4" | head -5
+fi
+
 # Bad input: refused, clearly, with exit 2, before any post is read.
 # refused WHAT RULES_TEXT PATTERN: replay --alerts with those rules
 refused() {
@@ -106,8 +127,10 @@ refused() {
         fail "$what: exit $rc"; sed 's/^/    /' "$tmp/bad.err" | head -3
     fi
 }
-refused "a hashtag surge rule" '[rule.tags]\nkind = "hashtag_surge"\nhashtag = "митинг"\n' \
-    "rule tags (line 1): kind hashtag_surge is not evaluated"
+refused "a hashtag surge per region" '[rule.tags]\nkind = "hashtag_surge"\nhashtag = "митинг"\nregion = "any"\n' \
+    "bad.rules:4:1: key \"region\": kind \"hashtag_surge\" has no per-region counter"
+refused "a hashtag that is not one" '[rule.tags]\nkind = "hashtag_surge"\nhashtag = "two words"\n' \
+    "rule tags (line 1): hashtag \"two words\" is not one hashtag"
 refused "an unknown region" '[rule.x]\nkind = "call"\nregion = "KZ-99"\n' "bad.rules:3:10: .*KZ-99"
 refused "an unknown topic" '[rule.p]\nkind = "topic"\ntopic = "protset"\nmin_authors = 0\n' \
     'rule p (line 1): topic "protset" is not a topic the lexicons know'

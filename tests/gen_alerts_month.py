@@ -4,7 +4,8 @@
   gen_alerts_month.py month           a month (4 weeks and a day, from
                                       2026-03-02 00:00 Almaty time, a Monday)
   gen_alerts_month.py live NOW_S      the 50 minutes before NOW_S (epoch s)
-  gen_alerts_month.py burst NOW_S R   40 calls by 40 people in region R at NOW_S
+  gen_alerts_month.py burst NOW_S R [TAG]  40 calls by 40 people in region R at
+                                      NOW_S (each with #TAG when given)
 
 The month: ordinary talk in three regions (KZ-47 Mangystau, KZ-75 Almaty,
 KZ-71 Astana) with a daily rhythm (a post every 10 minutes at night, 1-2 a
@@ -126,9 +127,9 @@ def live(g, now):
                 g.call(t + i * 2, "crowd%d_%d" % (m, i), ("Жаңаөзен",))
 
 
-def burst(g, now, region):
+def burst(g, now, region, tags=()):
     for i in range(40):  # 40 people in the current second
-        g.post(now, region, "now%d" % i, CALLS[i % len(CALLS)])
+        g.post(now, region, "now%d" % i, CALLS[i % len(CALLS)], tags)
 
 
 def main():
@@ -137,11 +138,11 @@ def main():
         month(g)
     elif len(sys.argv) == 3 and sys.argv[1] == "live":
         live(g, int(sys.argv[2]))
-    elif len(sys.argv) == 4 and sys.argv[1] == "burst":
+    elif len(sys.argv) in (4, 5) and sys.argv[1] == "burst":
         g.seq = 900000  # ids apart from live's
-        burst(g, int(sys.argv[2]), sys.argv[3])
+        burst(g, int(sys.argv[2]), sys.argv[3], tuple(sys.argv[4:]))
     else:
-        sys.exit("usage: gen_alerts_month.py month | live NOW_S | burst NOW_S REGION")
+        sys.exit("usage: gen_alerts_month.py month | live NOW_S | burst NOW_S REGION [HASHTAG]")
 
 
 if __name__ == "__main__":

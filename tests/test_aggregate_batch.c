@@ -237,6 +237,58 @@ static void test_dimensions(void)
     agg_batch_free(b);
 }
 
+/* Watched members (an alert rule's surge subject): a post's hashtag or term
+ * in the list also counts as its own dimension, per minute and hour, with
+ * its authors per minute; the list is folded as dims are, "#" dropped as
+ * tops drop it; other forms are refused. */
+static void test_watch(void)
+{
+    static const struct kz_str tags[] = {SI("#Miting"), SI("жаңаөзен")};
+    static const struct kz_str terms[] = {SI("газ"), SI("жалақ*")};
+    struct agg_facts f = {
+        .ts_ms = TS,
+        .author = S("tg:1001"),
+        .hashtags = tags,
+        .nhashtags = 2,
+        .terms = terms,
+        .nterms = 2,
+    };
+    static const char *const watch[] = {"hashtag:MITING", "term:жалақ*", "hashtag:газ"};
+    static const char *const counts[] = {
+        "m " MIN_B " all = 1",
+        "h " HOUR_B " all = 1",
+        "m " MIN_B " hashtag:miting = 1",
+        "h " HOUR_B " hashtag:miting = 1",
+        "m " MIN_B " term:жалақ* = 1",
+        "h " HOUR_B " term:жалақ* = 1",
+    };
+    static const char *const minute_authors[] = {
+        MIN_B " hashtag:miting tg:1001",
+        MIN_B " term:жалақ* tg:1001",
+    };
+    struct agg_batch *b = NULL;
+
+    CHECK_EQ_INT(agg_batch_new(&b), 0);
+    if (!b)
+        return;
+    /* not a member dim, a cross, empty: refused, the list unchanged */
+    CHECK_EQ_INT(agg_batch_set_watch(b, (const char *const[]){"topic:protest"}, 1), KZ_EINVAL);
+    CHECK_EQ_INT(agg_batch_set_watch(b, (const char *const[]){"hashtag:a|region:kz-47"}, 1),
+                 KZ_EINVAL);
+    CHECK_EQ_INT(agg_batch_set_watch(b, (const char *const[]){"term:"}, 1), KZ_EINVAL);
+    CHECK_EQ_INT(agg_batch_set_watch(b, watch, KZ_ARRAY_LEN(watch)), 0);
+    CHECK_EQ_INT(agg_batch_add(b, &f), 0);
+    CHECK_LINES(b, COUNTS, counts);
+    CHECK_LINES(b, MINUTE_AUTHORS, minute_authors);
+    CHECK_EQ_INT(agg_batch_samples(b), 2); /* the watched dims keep sample posts */
+    /* an empty list: tops only again */
+    agg_batch_reset(b);
+    CHECK_EQ_INT(agg_batch_set_watch(b, NULL, 0), 0);
+    CHECK_EQ_INT(agg_batch_add(b, &f), 0);
+    CHECK_LINES(b, COUNTS, ((const char *const[]){"m " MIN_B " all = 1", "h " HOUR_B " all = 1"}));
+    agg_batch_free(b);
+}
+
 static void test_empty_and_none(void)
 {
     struct agg_facts empty = {.ts_ms = 0};
@@ -571,6 +623,7 @@ static void test_names_and_args(void)
 int main(void)
 {
     RUN(test_dimensions);
+    RUN(test_watch);
     RUN(test_empty_and_none);
     RUN(test_undated);
     RUN(test_folding);
