@@ -113,6 +113,17 @@ else
     fail "hashtag surge rules"; sed 's/^/    /' "$tmp/err4" | head -5
 fi
 
+# A term surge: the burst's calls name wages (the topic lexicons' entry
+# жалақ*), twelve people in a minute where nobody did before.
+printf '[rule.term]\nkind = "term_surge"\nterm = "жалақ*"\nwindow = 5\nmin_count = 5\nmin_authors = 3\nthreshold = 1e-5\n' >"$tmp/term.rules"
+if kz replay --alerts --rules "$tmp/term.rules" --alerts-out "$tmp/term.jsonl" -d "$tmp/dead.jsonl" \
+    "$tmp/month.jsonl" >/dev/null 2>"$tmp/err5" &&
+    [ "$(cut -c1-400 "$tmp/term.jsonl" | grep -c '"kind":"term_surge".*"first_minute":"2026-03-30T14:3[0-2]:00Z".*"dimension":"term:жалақ\*"')" = 2 ]; then
+    ok "term surge: жалақ* fires with the burst and resolves"
+else
+    fail "term surge rule: $(head -c 300 "$tmp/term.jsonl")"; sed 's/^/    /' "$tmp/err5" | head -3
+fi
+
 # Bad input: refused, clearly, with exit 2, before any post is read.
 # refused WHAT RULES_TEXT PATTERN: replay --alerts with those rules
 refused() {
