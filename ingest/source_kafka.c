@@ -669,15 +669,24 @@ const struct ingest_kafka_stats *ingest_kafka_stats(const struct ingest_kafka *k
     return &k->stats;
 }
 
-int ingest_kafka_close(struct ingest_kafka *k)
+/* What both closes do first: give back the message a record borrowed and
+ * send the positions not yet committed.  0 when there is a close to make. */
+static int close_begin(struct ingest_kafka *k)
 {
     if (k->closed)
-        return 0;
+        return 1;
     if (k->msg) {
         rd_kafka_message_destroy(k->msg);
         k->msg = NULL;
     }
     send_commits(k);
+    return 0;
+}
+
+int ingest_kafka_close(struct ingest_kafka *k)
+{
+    if (close_begin(k))
+        return 0;
     k->closed = 1;
     return rd_kafka_consumer_close(k->consumer) ? KZ_EIO : 0;
 }
@@ -688,13 +697,8 @@ int ingest_kafka_close_within(struct ingest_kafka *k, int wait_ms)
     rd_kafka_error_t *e;
     int64_t until = mono_ms() + wait_ms;
 
-    if (k->closed)
+    if (close_begin(k))
         return 0;
-    if (k->msg) {
-        rd_kafka_message_destroy(k->msg);
-        k->msg = NULL;
-    }
-    send_commits(k);
     if (!(q = rd_kafka_queue_new(k->consumer)))
         return KZ_ENOMEM;
     if ((e = rd_kafka_consumer_close_queue(k->consumer, q))) {
