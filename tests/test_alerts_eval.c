@@ -249,6 +249,33 @@ static void war(struct agg_batch *b, int64_t ts, int pro_russia, const char *aut
     CHECK_EQ_INT(agg_batch_add(b, &f), 0);
 }
 
+/* Four weeks of two posts a minute from 10:00 to 20:00 local, each by a new
+ * person, one in ten marked (pro-Russian, tagged: post() decides); on the
+ * last day, from surge for an hour, three more marked posts a minute by new
+ * people (crowd) or by three loud accounts -- and, with hot_half, one
+ * ordinary post in two marked that hour. */
+typedef void (*post_fn)(struct agg_batch *b, int64_t ts, int marked, const char *author);
+
+static void fill_weeks(struct agg_batch *b, post_fn post, int64_t surge, int crowd, int hot_half)
+{
+    char author[32];
+    for (int d = 0; d <= LAST; d++)
+        for (int m = 5 * 60; m < 15 * 60; m++)
+            for (int i = 0; i < 2; i++) {
+                int64_t t = T0 + d * DAY_MS + m * MIN_MS + i * 20000;
+                int hot = d == LAST && t >= surge && t < surge + HOUR_MS;
+                snprintf(author, sizeof(author), "w%d_%d_%d", d, m, i);
+                post(b, t, hot && hot_half ? i == 0 : (m * 2 + i) % 10 == 0, author);
+                for (int k = 0; hot && k < 3; k++) {
+                    if (crowd)
+                        snprintf(author, sizeof(author), "c%d_%d_%d", m, i, k);
+                    else
+                        snprintf(author, sizeof(author), "loud%d", k);
+                    post(b, t + 5000 + k * 1000, 1, author);
+                }
+            }
+}
+
 /* A stance share and a topic per region, min_authors 0: four weeks of war
  * talk, 2 posts a minute from 10:00 to 20:00, one in ten pro-Russian; on the
  * last day at 15:00 an hour with six more pro-Russian posts a minute (the
@@ -281,7 +308,7 @@ static void share_and_topic(int crowd)
     struct alerts_rules *r = rules(text);
     struct alerts_eval *e = NULL;
     struct got g = {.publish = 1};
-    char err[256], author[32];
+    char err[256];
     int64_t day = T0 + LAST * DAY_MS, surge = day + 10 * HOUR_MS; /* 15:00 local */
 
     CHECK_EQ_INT(agg_store_mem_new(NULL, &st), 0);
@@ -289,21 +316,7 @@ static void share_and_topic(int crowd)
     agg_batch_set_minute_authors(b, true); /* as run and replay --alerts do */
     if (!st || !b || !r)
         goto out;
-    for (int d = 0; d <= LAST; d++)
-        for (int m = 5 * 60; m < 15 * 60; m++) /* 10:00-20:00 local */
-            for (int i = 0; i < 2; i++) {
-                int64_t t = T0 + d * DAY_MS + m * MIN_MS + i * 20000;
-                int hot = d == LAST && t >= surge && t < surge + HOUR_MS;
-                snprintf(author, sizeof(author), "w%d_%d_%d", d, m, i);
-                war(b, t, hot ? i == 0 : (m * 2 + i) % 10 == 0, author);
-                for (int k = 0; hot && k < 3; k++) {
-                    if (crowd)
-                        snprintf(author, sizeof(author), "c%d_%d_%d", m, i, k);
-                    else
-                        snprintf(author, sizeof(author), "loud%d", k);
-                    war(b, t + 5000 + k * 1000, 1, author);
-                }
-            }
+    fill_weeks(b, war, surge, crowd, 1);
     CHECK_EQ_INT(agg_store_apply(st, b, NULL, 0, NULL, 0), 0);
     struct alerts_eval_config c = {
         .rules = r, .store = st, .emit = on_emit, .emit_ctx = &g, .frozen = true};
@@ -388,7 +401,7 @@ static void hashtag_surge(int crowd, int watch)
     struct alerts_rules *r = rules(text);
     struct alerts_eval *e = NULL;
     struct got g = {.publish = 1};
-    char err[256], author[32], **dims = NULL;
+    char err[256], **dims = NULL;
     size_t ndims = 0;
     int64_t day = T0 + LAST * DAY_MS, surge = day + 10 * HOUR_MS; /* 15:00 local */
 
@@ -401,21 +414,7 @@ static void hashtag_surge(int crowd, int watch)
     CHECK_EQ_STR(ndims ? dims[0] : NULL, "hashtag:митинг");
     if (watch)
         CHECK_EQ_INT(agg_batch_set_watch(b, (const char *const *)dims, ndims), 0);
-    for (int d = 0; d <= LAST; d++)
-        for (int m = 5 * 60; m < 15 * 60; m++)
-            for (int i = 0; i < 2; i++) {
-                int64_t t = T0 + d * DAY_MS + m * MIN_MS + i * 20000;
-                int hot = d == LAST && t >= surge && t < surge + HOUR_MS;
-                snprintf(author, sizeof(author), "h%d_%d_%d", d, m, i);
-                tagged(b, t, (m * 2 + i) % 10 == 0, author);
-                for (int k = 0; hot && k < 3; k++) {
-                    if (crowd)
-                        snprintf(author, sizeof(author), "c%d_%d_%d", m, i, k);
-                    else
-                        snprintf(author, sizeof(author), "loud%d", k);
-                    tagged(b, t + 5000 + k * 1000, 1, author);
-                }
-            }
+    fill_weeks(b, tagged, surge, crowd, 0);
     CHECK_EQ_INT(agg_store_apply(st, b, NULL, 0, NULL, 0), 0);
     struct alerts_eval_config c = {
         .rules = r, .store = st, .emit = on_emit, .emit_ctx = &g, .frozen = true};
