@@ -36,6 +36,18 @@ topic="alerts-$stamp"
 group="g-$stamp"
 rules="$ROOT/tests/data/alerts/month.rules"
 rcli() { redis-cli -p "$KZ_TEST_REDIS_PORT" -n $db "$@"; }
+# until_ok TRIES CMD...: CMD every 0.25 s until it succeeds, TRIES times at most
+until_ok() {
+    local n=$1
+    shift
+    for _ in $(seq 1 "$n"); do
+        "$@" && return 0
+        sleep 0.25
+    done
+    return 1
+}
+# in_stream CLI PATTERN: does the alert stream of that redis-cli hold PATTERN?
+in_stream() { "$1" xrange kzp:v2:alerts - + | grep -q "$2"; }
 
 rcli flushdb >/dev/null
 "$PY" "$ROOT/tests/gen_alerts_month.py" live "$(date +%s)" >"$tmp/live.jsonl" || { echo "FAIL: generator"; exit 1; }
@@ -164,13 +176,7 @@ replay_ids=$("$PY" -c 'import json, sys; print("\n".join(sorted({json.loads(l)["
 t0=$(date +%s%N)
 "$KZ_BIN" produce -b "$KZ_TEST_BROKERS" -t "$topic" "$tmp/now.jsonl" 2>>"$tmp/produce.err"
 early=0
-for _ in $(seq 1 40); do
-    if rcli xrange kzp:v2:alerts - + | grep -q '"region":"KZ-75"'; then
-        early=1
-        break
-    fi
-    sleep 0.25
-done
+until_ok 40 in_stream rcli '"region":"KZ-75"' && early=1
 ms=$((($(date +%s%N) - t0) / 1000000))
 [ $early -eq 1 ] && ok "a burst in the current minute fired early, $ms ms after it was produced" ||
     fail "no early alert for the KZ-75 burst within 10 s"
@@ -286,25 +292,15 @@ r2() { redis-cli -p "$(cat "$tmp/redis2/redis.port")" "$@"; }
     --interval-ms 300 >"$tmp/alerts6.out" 2>"$tmp/alerts6.err" &
 ev6=$!
 pids+=($ev6)
-for _ in $(seq 1 40); do
-    [ "$(r2 sismember kzp:v2:watch 'hashtag:жаңаөзен')" = 1 ] && break
-    sleep 0.25
-done
+watched() { [ "$(r2 sismember kzp:v2:watch 'hashtag:жаңаөзен')" = 1 ]; }
+until_ok 40 watched
 [ "$(r2 smembers kzp:v2:watch | sort | tr '\n' ' ')" = "hashtag:алаңға hashtag:жаңаөзен " ] &&
     ok "the evaluator published its hashtags to the watch set" ||
     fail "watch set: $(r2 smembers kzp:v2:watch | tr '\n' ' ')"
 sleep 6 # the job's next read of the watch set
 "$PY" "$ROOT/tests/gen_alerts_month.py" burst "$(date +%s)" KZ-71 Жаңаөзен >"$tmp/tagged.jsonl"
 "$KZ_BIN" produce -b "$KZ_TEST_BROKERS" -t "$topic-2" "$tmp/tagged.jsonl" 2>>"$tmp/produce.err"
-tag=0
-for _ in $(seq 1 60); do
-    if r2 xrange kzp:v2:alerts - + | grep -q '"kind":"hashtag_surge"'; then
-        tag=1
-        break
-    fi
-    sleep 0.25
-done
-[ $tag -eq 1 ] && grep -q '"dimension":"hashtag:жаңаөзен"' "$tmp/alerts6.out" &&
+until_ok 60 in_stream r2 '"kind":"hashtag_surge"' && grep -q '"dimension":"hashtag:жаңаөзен"' "$tmp/alerts6.out" &&
     ok "a live #Жаңаөзен burst fired the hashtag surge rule" ||
     fail "no hashtag surge alert: $(tail -2 "$tmp/alerts6.err")"
 kill -TERM $ev6 $run2
