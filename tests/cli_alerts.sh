@@ -106,6 +106,13 @@ printf '[rule.t]\nkind = "hashtag_surge"\nhashtag = "бір екі"\n' >"$tmp/ta
 expect 2 'rule t (line 1): hashtag "бір екі" is not one hashtag as posts write it' \
     kz alerts --redis redis://127.0.0.1:1 --group g --rules "$tmp/tag.rules"
 
+# /metrics off loopback without a token: refused at start, as for serve and run.
+expect 2 "0.0.0.0:1 is not a loopback address: refusing to serve it without a bearer token" \
+    env -u KZPULSE_SERVE_TOKEN "$KZ_BIN" alerts --deliver-only --redis redis://127.0.0.1:1 \
+    --deliver-file "f=$tmp/f.jsonl" --metrics-listen 0.0.0.0:1
+expect 2 '--metrics-listen: expected ADDR:PORT .*got "nonsense"' \
+    kz alerts --redis redis://127.0.0.1:1 --group g --metrics-listen nonsense
+
 printf '[rule.p]\nkind = "topic"\ntopic = "protset"\nmin_authors = 0\n' >"$tmp/topic.rules"
 expect 2 'rule p (line 1): topic "protset" is not a topic the lexicons know' \
     kz alerts --redis redis://127.0.0.1:1 --group g --rules "$tmp/topic.rules"
