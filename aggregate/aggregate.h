@@ -179,6 +179,9 @@ void agg_batch_set_minute_authors(struct agg_batch *b, bool all);
 #define AGG_WATCH_MAX 256
 #define AGG_WATCH_LEN 200
 int agg_batch_set_watch(struct agg_batch *b, const char *const *dims, size_t n);
+/* Is dim a member dim agg_batch_set_watch takes ("hashtag:<h>" or
+ * "term:<t>", not empty, no '|', at most AGG_WATCH_LEN bytes)? */
+bool agg_watch_dim_ok(const char *dim);
 
 /* Expand facts into increments and merge them.  All or nothing per post.
  * Returns 0, KZ_ENOMEM, KZ_EINVAL (NULL, or a count with a NULL list) or
@@ -478,12 +481,13 @@ int agg_store_redis_stats(const struct agg_store *s, struct agg_redis_stats *out
  * subjects (SADD); a streaming job reads the set (SMEMBERS) every few
  * seconds.  Both: 0, KZ_EINVAL (not a Redis store), KZ_EAGAIN (Redis out of
  * reach), KZ_EIO or KZ_ENOMEM.  _get hands out a list to free with
- * agg_watch_free().
+ * agg_watch_free(), without the members that are not agg_watch_dim_ok()
+ * (written by hand): *left_out counts them.
  */
 int agg_store_redis_watch_add(struct agg_store *s, const char *const *dims, size_t n, char *err,
                               size_t errlen);
-int agg_store_redis_watch_get(struct agg_store *s, char ***out, size_t *n, char *err,
-                              size_t errlen);
+int agg_store_redis_watch_get(struct agg_store *s, char ***out, size_t *n, size_t *left_out,
+                              char *err, size_t errlen);
 void agg_watch_free(char **v, size_t n);
 
 /* ---------------------------------------------------------------------------

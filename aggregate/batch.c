@@ -298,6 +298,13 @@ void agg_batch_set_minute_authors(struct agg_batch *b, bool all)
         b->x.mauthors_all = all;
 }
 
+bool agg_watch_dim_ok(const char *dim)
+{
+    size_t len = dim ? strlen(dim) : 0;
+    size_t p = dim && !strncmp(dim, "hashtag:", 8) ? 8 : dim && !strncmp(dim, "term:", 5) ? 5 : 0;
+    return p && len > p && len <= AGG_WATCH_LEN && !memchr(dim + p, '|', len - p);
+}
+
 static void watch_clear(struct agg_batch *b)
 {
     for (size_t i = 0; i < b->nwatch; i++)
@@ -319,14 +326,9 @@ int agg_batch_set_watch(struct agg_batch *b, const char *const *dims, size_t n)
 
     if (!b || (n && !dims) || n > AGG_WATCH_MAX)
         return KZ_EINVAL;
-    for (size_t i = 0; i < n; i++) {
-        size_t len = dims[i] ? strlen(dims[i]) : 0;
-        size_t p = dims[i] && !strncmp(dims[i], "hashtag:", 8) ? 8
-                   : dims[i] && !strncmp(dims[i], "term:", 5)  ? 5
-                                                               : 0;
-        if (!p || len <= p || len > AGG_WATCH_LEN || memchr(dims[i] + p, '|', len - p))
+    for (size_t i = 0; i < n; i++)
+        if (!agg_watch_dim_ok(dims[i]))
             return KZ_EINVAL;
-    }
     if (n && (!(w = calloc(n, sizeof *w)) || !(wl = calloc(n, sizeof *wl)))) {
         free(w);
         return KZ_ENOMEM;

@@ -237,8 +237,8 @@ int agg_store_redis_watch_add(struct agg_store *st, const char *const *dims, siz
     return rc;
 }
 
-int agg_store_redis_watch_get(struct agg_store *st, char ***out, size_t *n, char *err,
-                              size_t errlen)
+int agg_store_redis_watch_get(struct agg_store *st, char ***out, size_t *n, size_t *left_out,
+                              char *err, size_t errlen)
 {
     const char *argv[2] = {"SMEMBERS", AGG_REDIS_WATCH_KEY};
     size_t lens[2] = {8, sizeof AGG_REDIS_WATCH_KEY - 1};
@@ -250,6 +250,7 @@ int agg_store_redis_watch_get(struct agg_store *st, char ***out, size_t *n, char
 
     *out = NULL;
     *n = 0;
+    *left_out = 0;
     if (!(s = agg_redis_of(st)))
         return KZ_EINVAL;
     if ((rc = agg_redis_command(&s->conn, 2, argv, lens, "watch: SMEMBERS", &r, err, errlen)))
@@ -265,14 +266,20 @@ int agg_store_redis_watch_get(struct agg_store *st, char ***out, size_t *n, char
     }
     for (size_t i = 0; i < r->elements; i++) {
         const redisReply *e = r->element[i];
-        /* a member of another form (written by hand) is left out; the
-         * batch checks the rest */
-        if (e->type != REDIS_REPLY_STRING || !e->len || memchr(e->str, '\0', e->len))
+        /* a member of another form (written by hand) is left out, counted */
+        if (e->type != REDIS_REPLY_STRING || !e->len || memchr(e->str, '\0', e->len)) {
+            (*left_out)++;
             continue;
+        }
         if (!(v[k] = strndup(e->str, e->len))) {
             agg_watch_free(v, k);
             freeReplyObject(r);
             return KZ_ENOMEM;
+        }
+        if (!agg_watch_dim_ok(v[k])) {
+            free(v[k]);
+            (*left_out)++;
+            continue;
         }
         k++;
     }

@@ -382,29 +382,33 @@ static void reload(struct stream *s)
 /* Consume until a stop, the end (--until-eof) or a failure (s->fatal). */
 /* The members alert rules judge (the Redis watch set the evaluators fill):
  * read every PIPELINE_WATCH_MS and handed to the batch, so a post with a
- * watched hashtag or term also counts toward it.  Redis away: the list in
- * force stays, said once. */
+ * watched hashtag or term also counts toward it.  Members of another form
+ * and those past AGG_WATCH_MAX are left out, said whenever that changes;
+ * Redis away: the list in force stays, said once. */
 static void watch_refresh(struct stream *s)
 {
     char **dims = NULL, err[256];
-    size_t n = 0;
+    size_t n = 0, bad = 0, use;
     int64_t now = stream_now_ms();
     int rc;
 
     if (now < s->watch_next_ms)
         return;
     s->watch_next_ms = now + PIPELINE_WATCH_MS;
-    rc = agg_store_redis_watch_get(s->store, &dims, &n, err, sizeof err);
-    if (!rc && n > AGG_WATCH_MAX)
-        n = AGG_WATCH_MAX; /* the first ones; the rest said below */
-    if (!rc)
-        rc = pipeline_set_watch(s->pipe, (const char *const *)dims, n);
-    if (rc == KZ_EINVAL) /* hand-written members of another form */
-        snprintf(err, sizeof err,
-                 "kzp:v2:watch holds a member that is not hashtag:<h> or term:<t>");
+    rc = agg_store_redis_watch_get(s->store, &dims, &n, &bad, err, sizeof err);
+    if (!rc) {
+        use = n > AGG_WATCH_MAX ? AGG_WATCH_MAX : n;
+        if (bad + (n - use) != s->watch_left_out && bad + (n - use))
+            say("kzp:v2:watch: %zu member%s not hashtag:<h> or term:<t> and %zu past the first "
+                "%d left out",
+                bad, bad == 1 ? "" : "s", n - use, AGG_WATCH_MAX);
+        s->watch_left_out = bad + (n - use);
+        rc = pipeline_set_watch(s->pipe, (const char *const *)dims, use);
+        if (rc)
+            snprintf(err, sizeof err, "%s", kz_strerror(rc));
+    }
     if (rc && !s->watch_failed)
-        say("the watch set of alert rules is not read: %s; the last one read stays in force",
-            rc == KZ_ENOMEM ? "out of memory" : err);
+        say("the watch set of alert rules is not read: %s; the last one read stays in force", err);
     s->watch_failed = rc != 0;
     agg_watch_free(dims, n);
 }

@@ -36,6 +36,7 @@ struct stream {
     int64_t last_stats;
     int64_t watch_next_ms; /* when to read the Redis watch set again */
     bool watch_failed;     /* its last read failed (said once) */
+    size_t watch_left_out; /* members its last read left out (said when it changes) */
     uint64_t last_posts;
     /* watermark: the newest event time per partition, consumed and applied */
     struct {

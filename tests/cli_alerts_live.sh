@@ -297,7 +297,11 @@ until_ok 40 watched
 [ "$(r2 smembers kzp:v2:watch | sort | tr '\n' ' ')" = "hashtag:алаңға hashtag:жаңаөзен " ] &&
     ok "the evaluator published its hashtags to the watch set" ||
     fail "watch set: $(r2 smembers kzp:v2:watch | tr '\n' ' ')"
+r2 sadd kzp:v2:watch "topic:protest" "hashtag:a|region:kz-47" >/dev/null # by hand, wrong
 sleep 6 # the job's next read of the watch set
+grep -q "kzp:v2:watch: 2 members not hashtag:<h> or term:<t> and 0 past the first 256 left out" \
+    "$tmp/run2.err" && kill -0 $run2 && ok "members of another form in the watch set: left out, said" ||
+    fail "bad watch members: $(grep watch "$tmp/run2.err" | tail -2)"
 "$PY" "$ROOT/tests/gen_alerts_month.py" burst "$(date +%s)" KZ-71 Жаңаөзен >"$tmp/tagged.jsonl"
 "$KZ_BIN" produce -b "$KZ_TEST_BROKERS" -t "$topic-2" "$tmp/tagged.jsonl" 2>>"$tmp/produce.err"
 until_ok 60 in_stream r2 '"kind":"hashtag_surge"' && grep -q '"dimension":"hashtag:жаңаөзен"' "$tmp/alerts6.out" &&
