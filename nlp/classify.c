@@ -24,7 +24,10 @@
  *    pro-Russian term in quotation marks is a scare quote (ridicule:
  *    «освобождение») and counts for the other side at NLP_SCARE_FLIP of its
  *    weight; quoted pro-Ukrainian terms are slogans («Нет войне») and count
- *    fully.  The sums of the two sides give
+ *    fully.  Otherwise a sarcasm cue ("ну да, конечно", "yeah right", 🙃)
+ *    in the term's sentence, or standing alone in a sentence beside it,
+ *    multiplies the term by 1 - its weight: a marker of weight 1 leaves the
+ *    term as evidence only.  The sums of the two sides give
  *    score = min(1, S_win - S_lose); the side wins when score >= NLP_STANCE_MIN.
  *  - Mobilization: a weighted sum of the strongest un-negated call to action,
  *    a time (cue or a time/date token), a place (cue or region) and the
@@ -280,6 +283,34 @@ static int negated(const struct nlp_lx_rule *rules, const struct nlp_lx_hit *hit
         neg = 1;
     }
     return neg;
+}
+
+/* How strongly sarcasm covers match h: the largest weight of a cue/sarcasm
+ * match in its sentence, or in a sentence beside it when the marker is a
+ * sentence of its own ("Ну да, конечно. Слава России..."; "... Ахаха").
+ * A marker inside the match's own span ("ну да" in a phrase) does not count. */
+static float sarcasm(const struct nlp_lx_rule *rules, const struct nlp_lx_hit *hits, size_t nhits,
+                     const struct nlp_lx_hit *h, const struct tokctx *ctx, size_t ntokens)
+{
+    float ws = 0.0f;
+
+    for (size_t k = 0; k < nhits; k++) {
+        const struct nlp_lx_hit *g = &hits[k];
+        uint32_t gs, hs = ctx[h->first].sentence;
+        if (rules[g->rule].family != NLP_CAT_SARCASM || rules[g->rule].weight <= ws)
+            continue;
+        if (g->first >= h->first && g->last <= h->last)
+            continue;
+        gs = ctx[g->first].sentence;
+        if (gs != hs) {
+            bool alone = (g->first == 0 || ctx[g->first - 1].sentence != gs) &&
+                         (g->last + 1 >= ntokens || ctx[g->last + 1].sentence != gs);
+            if (!alone || (gs + 1 != hs && hs + 1 != gs))
+                continue;
+        }
+        ws = rules[g->rule].weight;
+    }
+    return ws;
 }
 
 struct catacc {
@@ -584,6 +615,10 @@ int nlp_classify(struct nlp_analyzer *a, const struct nlp_lexicon *lx, const str
                 /* scare quotes: «освобождение» mocks the framing it quotes */
                 add(&as, ncats, h->first, h->last, w * NLP_SCARE_FLIP);
                 w = 0.0f;
+            } else {
+                /* "Ну да, конечно, всё по плану": which side a sarcastic
+                 * author takes is not in the words; evidence, no verdict */
+                w *= 1.0f - sarcasm(rules, hits, nhits, h, ctx, doc->ntokens);
             }
             break;
         }

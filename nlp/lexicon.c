@@ -253,6 +253,7 @@ static int category_family(const char *s, size_t n)
         {"cue/positive", NLP_CAT_POSITIVE},
         {"cue/negative", NLP_CAT_NEGATIVE},
         {"cue/opposition", NLP_CAT_OPPOSITION},
+        {"cue/sarcasm", NLP_CAT_SARCASM},
     };
 
     for (size_t i = 0; i < KZ_ARRAY_LEN(fixed); i++)
@@ -439,7 +440,7 @@ static int add_entry(struct lx_build *b, size_t fileno, const char *const f[5], 
                "unknown category \"%.*s\" (expected topic/<name>, stance/pro_ukraine, "
                "stance/pro_russia, cue/call_to_action|negation|opposition|reporting|time|"
                "place|past|everyday|target_russia|target_ukraine|target_west|positive|"
-               "negative, names in ASCII snake_case)",
+               "negative|sarcasm, names in ASCII snake_case)",
                (int)fl[0], f[0]);
         return 0;
     }

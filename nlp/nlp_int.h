@@ -362,7 +362,8 @@ enum nlp_cat_family {
     NLP_CAT_POSITIVE,    /* cue/positive: a word that praises (victory, brave, liberate) */
     NLP_CAT_NEGATIVE,    /* cue/negative: a word that condemns (crime, invader, collapse) */
     NLP_CAT_OPPOSITION, /* cue/opposition: против, against, қарсы, осуждаю (classify.c) */
-    NLP_CAT_CITY, /* city/<slug>: a town of the gazetteer; counts for its region too */
+    NLP_CAT_CITY,    /* city/<slug>: a town of the gazetteer; counts for its region too */
+    NLP_CAT_SARCASM, /* cue/sarcasm: "ну да, конечно", "yeah right", 🙃 (classify.c) */
 };
 
 struct nlp_lx_cat {

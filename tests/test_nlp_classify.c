@@ -201,7 +201,9 @@ static const char lex_stance[] = "stance/pro_russia\tсво\t1.0\tru\t\n"
                                  "stance/pro_russia\tукронацист*\t1.0\tru\t\n"
                                  "cue/negative\tукронацист*\t1.0\tru\t\n"
                                  "stance/pro_russia\t\"русский мир\"\t0.9\tru\t\n"
-                                 "cue/reporting\t\"по словам\"\t1.0\tru\t\n";
+                                 "cue/reporting\t\"по словам\"\t1.0\tru\t\n"
+                                 "cue/sarcasm\t\"ну да конечно\"\t1.0\tru\t\n"
+                                 "cue/sarcasm\t🤡\t0.5\t*\t\n";
 
 static void test_stance(struct nlp_analyzer *a)
 {
@@ -261,6 +263,29 @@ static void test_stance(struct nlp_analyzer *a)
     /* a plain negation still cancels a term of blame: "they are not occupiers" */
     if (!classify(a, lx, "Это не оккупанты.", &v))
         CHECK_EQ_INT(v.stance, NLP_STANCE_NONE);
+    /* Sarcasm: the term stays evidence, the verdict goes; a marker alone in
+     * its sentence covers the sentences beside it, not the ones further off;
+     * a weaker marker (0.5) halves the term (1.0 - 0.5 >= NLP_STANCE_MIN). */
+    if (!classify(a, lx, "Ну да, конечно, денацификация идёт по плану.", &v)) {
+        CHECK_EQ_INT(v.stance, NLP_STANCE_NONE);
+        CHECK(find_ev(&v, "stance/pro_russia", "денацификац*") != NULL);
+        CHECK(find_ev(&v, "cue/sarcasm", "\"ну да конечно\"") != NULL);
+    }
+    if (!classify(a, lx, "Ну да, конечно. Денацификация идёт по плану.", &v))
+        CHECK_EQ_INT(v.stance, NLP_STANCE_NONE);
+    if (!classify(a, lx, "Денацификация идёт по плану. Ну да, конечно.", &v))
+        CHECK_EQ_INT(v.stance, NLP_STANCE_NONE);
+    if (!classify(a, lx, "Ну да, конечно. Погода хорошая. Денацификация идёт.", &v))
+        CHECK_EQ_INT(v.stance, NLP_STANCE_PRO_RUSSIA);
+    if (!classify(a, lx, "Ну да, конечно, я приду. Потом поговорим. Денацификация идёт.", &v))
+        CHECK_EQ_INT(v.stance, NLP_STANCE_PRO_RUSSIA);
+    if (!classify(a, lx, "Денацификация идёт 🤡", &v)) {
+        CHECK_EQ_INT(v.stance, NLP_STANCE_PRO_RUSSIA);
+        CHECK(v.stance_score > 0.45f && v.stance_score < 0.55f);
+    }
+    /* the scare quote still flips: sarcasm does not undo it */
+    if (!classify(a, lx, "Ну да, конечно, «денацификация».", &v))
+        CHECK(v.stance != NLP_STANCE_PRO_RUSSIA);
     nlp_lexicon_free(lx);
 }
 
