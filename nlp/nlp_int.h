@@ -270,6 +270,12 @@ static inline bool nlp_ascii_alnum(int c)
     return nlp_ascii_digit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
 }
 
+/* nlp_is_word_cp() of an ASCII character, inline: a letter, a digit or '_'. */
+static inline bool nlp_ascii_word(int c)
+{
+    return nlp_ascii_alnum(c) || c == '_';
+}
+
 bool nlp_is_word_cp(int32_t cp);
 int32_t nlp_utf8_prev(const char *s, size_t i);
 bool nlp_at_boundary(const char *s, size_t i);

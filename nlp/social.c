@@ -26,7 +26,7 @@ bool nlp_is_word_cp(int32_t cp)
     if (cp < 0)
         return false;
     if (cp < 0x80)
-        return nlp_ascii_alnum(cp) || cp == '_';
+        return nlp_ascii_word(cp);
     if (cp >= 0x400 && cp <= 0x4FF)
         return true;
     switch (utf8proc_category(cp)) {

@@ -647,8 +647,7 @@ int nlp_tokenize(struct nlp_analyzer *a, const char *s, size_t n)
         if (c < 0x80) {
             bool alnum = (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
             try = c == '#' || c == '@' || c == '*' || c == '$' || alnum;
-            if (alnum && i > 0 && (unsigned char)s[i - 1] < 0x80 &&
-                (nlp_is_word_cp((unsigned char)s[i - 1])))
+            if (alnum && i > 0 && (unsigned char)s[i - 1] < 0x80 && nlp_ascii_word(s[i - 1]))
                 try = false;
         } else if (c >= 0xC3 && c <= 0xDF) {
             /* A word of two-byte letters (Cyrillic, accented Latin) can start
@@ -678,7 +677,7 @@ int nlp_tokenize(struct nlp_analyzer *a, const char *s, size_t n)
             i++;
             /* The rest of an ASCII word cannot start a social token. */
             if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')
-                while (i < n && (unsigned char)s[i] < 0x80 && nlp_is_word_cp((unsigned char)s[i]))
+                while (i < n && (unsigned char)s[i] < 0x80 && nlp_ascii_word(s[i]))
                     i++;
         } else if (c >= 0xC3 && c <= 0xDF) {
             i = idn_word_end(s, n, i); /* an IDN host's first label that was none */
