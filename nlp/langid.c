@@ -698,13 +698,18 @@ void nlp_langid(struct nlp_analyzer *a, enum nlp_lang hint, struct nlp_doc *doc)
                 score_latin(a->words, &w, &sc);
                 sc.s[L_RU] = sc.s[L_UK] = -100;
             }
-            if (ce) {
-                for (int l = 0; l < NL; l++) {
-                    float v = sc.s[l] * 64.0f;
-                    ce->s[l] = (int16_t)(v > 32767 ? 32767 : v < -32768 ? -32768 : v);
-                }
-                ce->has_scores = 1;
+            /* A fresh score is used as the cache keeps it, rounded to 1/64,
+             * so that a post comes out the same whether its words were seen
+             * before or not (and whether a form fits the cache or not). */
+            for (int l = 0; l < NL; l++) {
+                float v = sc.s[l] * 64.0f;
+                int16_t q = (int16_t)(v > 32767 ? 32767 : v < -32768 ? -32768 : v);
+                if (ce)
+                    ce->s[l] = q;
+                sc.s[l] = (float)q / 64.0f;
             }
+            if (ce)
+                ce->has_scores = 1;
         }
         a->tokwc[i] = ce;
         best = argmax(sc.s, &margin);
