@@ -42,7 +42,7 @@ char *nlp_arena_strdup(struct nlp_arena *ar, const char *s, size_t n);
 
 /* -- wordcache.c ------------------------------------------------------------ */
 
-#define NLP_WC_SLOTS 65536u  /* entries, a power of two (see wordcache.c) */
+#define NLP_WC_SLOTS 131072u /* entries, a power of two, in pairs (see wordcache.c) */
 #define NLP_WC_KEY 28        /* longest form cached, bytes */
 #define NLP_WC_STEM 20       /* longest stem stored when it is not a prefix of the form */
 #define NLP_WC_PREFIX 0x80   /* slen flag: the stem is the form's first (slen & 0x7F) bytes */
@@ -185,6 +185,7 @@ struct nlp_analyzer {
     uint32_t *symset;        /* forms' symbol lists, for this epoch (lexicon_match.c) */
     uint32_t *wcfold;        /* per wc slot: its form's folded symbols (NLP_SC_FOLDX),
                                 allocated when first needed */
+    uint8_t *wcmru;          /* per pair of wc slots, a bit: the second was used last */
     size_t nsymset, capsymset;
     void *verdict_scratch; /* classify.c */
 };
