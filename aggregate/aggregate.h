@@ -169,6 +169,12 @@ void agg_batch_reset(struct agg_batch *b); /* empty it, keep its memory */
  * that alerts are evaluated over needs all (run, replay --alerts); a replay
  * without alerts saves the sketches (bench/README.md). */
 void agg_batch_set_minute_authors(struct agg_batch *b, bool all);
+/* Sample posts on (the default) or off.  Off, the batch encodes no sample
+ * record and offers none to the store: the counts are the same, the posts
+ * behind them are not kept (replay and run --no-samples: a sparse archive's
+ * samples hold every post in memory, and a busy stream's fill Redis).  Takes
+ * effect from the next agg_batch_add. */
+void agg_batch_set_samples(struct agg_batch *b, bool on);
 /* Watched members: dims "hashtag:<v>" or "term:<v>" (an alert rule's surge
  * subject, values as the store keeps them).  A post with a watched hashtag
  * or term also counts toward that dimension (minute and hour counters,

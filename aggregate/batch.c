@@ -84,6 +84,7 @@ struct agg_batch {
     size_t alen, acap;
     struct agg_expansion x;
     uint64_t posts;
+    bool no_samples; /* agg_batch_set_samples(b, false) */
 };
 
 /* ---------------------------------------------------------------------------
@@ -298,6 +299,12 @@ void agg_batch_set_minute_authors(struct agg_batch *b, bool all)
         b->x.mauthors_all = all;
 }
 
+void agg_batch_set_samples(struct agg_batch *b, bool on)
+{
+    if (b)
+        b->no_samples = !on;
+}
+
 bool agg_watch_dim_ok(const char *dim)
 {
     size_t len = dim ? strlen(dim) : 0;
@@ -409,7 +416,7 @@ int agg_batch_add(struct agg_batch *b, const struct agg_facts *f)
 
     /* The sampled dimensions (dims.c marks them). */
     nsample = 0;
-    for (size_t i = 0; i < x->n; i++)
+    for (size_t i = 0; i < x->n && !b->no_samples; i++)
         nsample += x->keys[i].kind == AGG_KEY_COUNT && x->keys[i].sub;
 
     /* Worst case: every key is new.  Reserve it all before touching a table. */
@@ -442,7 +449,7 @@ int agg_batch_add(struct agg_batch *b, const struct agg_facts *f)
 
                 tab_upsert_str(&b->counts, key_hash(k->hash, hour, AGG_HOUR), hour, AGG_HOUR, str,
                                1);
-                if (k->sub && b->counts.e[entry].count <= AGG_SAMPLES_MAX) {
+                if (k->sub && nsample && b->counts.e[entry].count <= AGG_SAMPLES_MAX) {
                     struct agg_sample_ref *r;
 
                     if (!have_rec) { /* reserved above: AGG_SAMPLE_REC_MAX */

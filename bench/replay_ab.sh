@@ -12,7 +12,8 @@
 # replay posts/s (posts as the replay report counts them, over wall time)
 # over the NLP stage's posts/s (bench_nlp times itself by the wall clock),
 # by replay's wall time and by its CPU time, which a loaded machine moves
-# less.  Interleaving keeps a shared, noisy
+# less.  OLD_LEX=DIR gives the old build its own lexicons (one that cannot
+# read this checkout's: a category it does not know).  Interleaving keeps a shared, noisy
 # machine's drift out of the ratios.  Reports; never fails on a figure.
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,10 +28,10 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 echo "corpus: $CORPUS ($(wc -l <"$CORPUS") lines)"
 for i in $(seq 1 "$RUNS"); do
     for b in old new; do
-        dir=$OLD
-        [ $b = new ] && dir=$NEW
+        dir=$OLD lex=${OLD_LEX:-$ROOT/lexicons}
+        [ $b = new ] && dir=$NEW lex=$ROOT/lexicons
         t0=$(now)
-        /usr/bin/time -f "%M %U %S" -o "$tmp/rss" "$dir/cli/kzpulse" replay --lexicons "$ROOT/lexicons" \
+        /usr/bin/time -f "%M %U %S" -o "$tmp/rss" "$dir/cli/kzpulse" replay --lexicons "$lex" \
             -d /dev/null --json "$CORPUS" >"$tmp/$b.json" 2>/dev/null
         t1=$(now)
         posts=$(sed -n 's/^  "posts": \([0-9]*\),$/\1/p' "$tmp/$b.json")

@@ -213,6 +213,7 @@ int kz_cmd_replay(struct kz_config *cfg, char **files, int nfiles)
             .gaz = pipeline_gazetteer(p),
             .names = (enum nlp_names)cfg->names,
             .region_unknown = pipeline_stats(p)->region_unknown,
+            .no_samples = cfg->no_samples != 0,
         };
         if (cfg->report_text || !cfg->report_json)
             rc = pipeline_render_report(stdout, PIPELINE_TEXT, &in);

@@ -45,7 +45,7 @@
 static const struct kz_cmd_opt replay_opts[] = {
     OPT(HELP),   OPT(CONFIG), INGEST_OPTS,     OPT(DEAD_LETTERS), LEXICONS_OPTS, OPT(MODEL),
     OPT(REPORT), OPT(JSON),   OPT(LIMIT),      OPT(FLUSH_POSTS),  OPT(TZ),       OPT(NAMES),
-    OPT(ALERTS), OPT(RULES),  OPT(ALERTS_OUT), HIDDEN(TOP),       END,
+    OPT(ALERTS), OPT(RULES),  OPT(ALERTS_OUT), OPT(NO_SAMPLES),   HIDDEN(TOP),   END,
 };
 
 static const struct kz_cmd_opt tokens_opts[] = {
@@ -90,6 +90,7 @@ static const struct kz_cmd_opt run_opts[] = {
     INGEST_OPTS,
     LEXICONS_OPTS,
     OPT(MODEL),
+    OPT(NO_SAMPLES),
     END,
 };
 

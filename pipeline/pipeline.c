@@ -409,9 +409,11 @@ int pipeline_new(const struct kz_config *cfg, struct agg_store *store, pipeline_
     }
     /* every rule's crowd test where alerts are evaluated: over Redis (any
      * evaluator may read it) and in a replay with --alerts */
-    if (p->batch)
+    if (p->batch) {
         agg_batch_set_minute_authors(p->batch,
                                      cfg->alerts || !strcmp(agg_store_name(store), "redis"));
+        agg_batch_set_samples(p->batch, !cfg->no_samples);
+    }
     *out = p;
     return 0;
 fail:

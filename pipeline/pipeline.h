@@ -57,6 +57,7 @@ struct kz_config {
     char *dead_letters;          /* dead-letter file; default "kzpulse-dead.jsonl" */
     char *lexicons;              /* lexicon directory; NULL = none (see pipeline_data_default) */
     int no_lexicons;             /* --no-lexicons: classify with no lexicons nor shipped models */
+    int no_samples;              /* --no-samples: keep no sample posts (agg_batch_set_samples) */
     int report_json;             /* --json */
     int report_text;             /* --report (default when neither is given) */
     uint64_t flush_posts;        /* posts per batch; default 10000 */
@@ -189,6 +190,7 @@ enum kz_opt_id {
     OPT_TARGET_FEATURES,
     OPT_REFIT,
     OPT_NO_LEXICONS,
+    OPT_NO_SAMPLES,
     OPT_LEARN_RATE_OLD, /* train's --rate, hidden: --learn-rate */
     OPT_NAMES,
     OPT_CHECK_RULES,
@@ -602,6 +604,7 @@ struct pipeline_report {
     const struct nlp_gazetteer *gaz; /* names beside region codes; NULL: codes only */
     enum nlp_names names;
     uint64_t region_unknown; /* posts whose region field named no known place */
+    bool no_samples;         /* replayed with --no-samples: no calls to list */
 };
 
 /* The replay report: totals, flags (undated posts among them: in no series

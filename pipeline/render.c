@@ -686,10 +686,14 @@ static void text_top(FILE *f, struct agg_store *st, const struct window *w, enum
 
 /* The calls to action: the newest `top` sample posts of mob:call. */
 static void text_calls(FILE *f, struct agg_store *s, const struct window *w, int top,
-                       const struct agg_zone *zone)
+                       const struct agg_zone *zone, bool no_samples)
 {
     struct agg_posts ps = {0};
     char err[256];
+    if (no_samples) {
+        fprintf(f, "\nCalls to action: not listed (--no-samples); counted under mobilization\n");
+        return;
+    }
     if (w->empty ||
         agg_store_posts(s, "mob:call", w->from, w->to, (size_t)top, &ps, err, sizeof(err)))
         return;
@@ -767,7 +771,7 @@ static int report_text(FILE *f, const struct pipeline_report *in)
     text_top(f, in->store, &w, AGG_TOP_HASHTAG, "Top hashtags", "#", in->top);
     text_top(f, in->store, &w, AGG_TOP_TERM, "Top terms (the lexicon entries behind the topics)",
              "", in->top);
-    text_calls(f, in->store, &w, in->top, in->zone);
+    text_calls(f, in->store, &w, in->top, in->zone, in->no_samples);
     agg_series_free(&all);
     return written(f);
 }
@@ -890,6 +894,8 @@ static int report_json(FILE *f, const struct pipeline_report *in)
     }
     json_object_set_new(root, "calls_to_action", calls);
     json_object_set_new(root, "calls_to_action_kept", json_integer((json_int_t)ps.total));
+    if (in->no_samples) /* said only when off: the report's shape is unchanged otherwise */
+        json_object_set_new(root, "samples", json_false());
     agg_posts_free(&ps);
 
     int rc = json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) ? KZ_EIO : 0;

@@ -146,5 +146,24 @@ kz replay --lexicons "$LEX" -d "$tmp/dead.jsonl" "$tmp/quiet.jsonl" >"$tmp/repor
 grep -q '^Calls to action: none' "$tmp/report.txt" && ok "no calls in the archive: said so" ||
     bad "no calls: $(sed -n '/Calls/,$p' "$tmp/report.txt")"
 
+# --no-samples: the same counts, no posts kept; the report says why it lists
+# no calls (text) and "samples": false (JSON).
+kz replay --json --lexicons "$LEX" -d "$tmp/dead.jsonl" "$tmp/calls.jsonl" >"$tmp/on.json" 2>/dev/null
+kz replay --json --no-samples --lexicons "$LEX" -d "$tmp/dead.jsonl" "$tmp/calls.jsonl" \
+    >"$tmp/off.json" 2>/dev/null
+python3 -c '
+import json, sys
+on, off = (json.load(open(f)) for f in sys.argv[1:3])
+calls = on.pop("calls_to_action"), on.pop("calls_to_action_kept")
+got = off.pop("calls_to_action"), off.pop("calls_to_action_kept"), off.pop("samples", None)
+ok = on == off and got == ([], 0, False) and calls[1] == 3
+print("ok   replay --no-samples: the same counts, no calls kept, samples false" if ok
+      else "FAIL: --no-samples: %r" % (got,))
+sys.exit(0 if ok else 1)' "$tmp/on.json" "$tmp/off.json" || fails=$((fails + 1))
+kz replay --no-samples --lexicons "$LEX" -d "$tmp/dead.jsonl" "$tmp/calls.jsonl" >"$tmp/report.txt" 2>/dev/null
+grep -q '^Calls to action: not listed (--no-samples)' "$tmp/report.txt" &&
+    ok "--no-samples: the text report says why no calls are listed" ||
+    bad "--no-samples text: $(sed -n '/Calls/,$p' "$tmp/report.txt")"
+
 echo "$fails failed"
 [ "$fails" -eq 0 ]

@@ -106,6 +106,25 @@ compare 3 "$topic" "second run of the group" || fails=$((fails + 1))
 # ... and a new group on the same Redis: the store's offsets are per group, so
 # a second group would count again; that is by design (a different job).
 
+# -- 2b. --no-samples: the same counters, no sample-post lists ------------------------
+# (--minute-ttl 0: the sample posts are months old, and minute keys would expire at once)
+redis-cli -p "$KZ_TEST_REDIS_PORT" -n 5 flushdb >/dev/null
+redis-cli -p "$KZ_TEST_REDIS_PORT" -n 6 flushdb >/dev/null
+run_until_eof 5 "$topic" "n-$stamp" --no-samples --minute-ttl 0 2>/dev/null
+compare 5 "$topic" "run --no-samples" || fails=$((fails + 1))
+run_until_eof 6 "$topic" "s-$stamp" --minute-ttl 0 2>/dev/null
+keys() { redis-cli -p "$KZ_TEST_REDIS_PORT" -n "$1" --scan --pattern "$2" | wc -l; }
+with=$(keys 6 'kzp:v2:posts:*') without=$(keys 5 'kzp:v2:posts:*')
+mwith=$(keys 6 'kzp:v2:m:*') mwithout=$(keys 5 'kzp:v2:m:*')
+if [ "$with" -gt 0 ] && [ "$without" -eq 0 ] && [ "$mwith" -gt 0 ] && [ "$mwith" -eq "$mwithout" ]; then
+    echo "ok   run --no-samples writes the same $mwith minute counters and no sample lists ($with with samples)"
+else
+    echo "FAIL: --no-samples: sample lists $with / $without, minute keys $mwith / $mwithout"
+    fails=$((fails + 1))
+fi
+redis-cli -p "$KZ_TEST_REDIS_PORT" -n 5 flushdb >/dev/null
+redis-cli -p "$KZ_TEST_REDIS_PORT" -n 6 flushdb >/dev/null
+
 # -- 3. SIGKILL five times at random moments, restart each time ------------------------
 # A bigger generated archive, so that every kill lands mid-stream.
 topic2="kill-$stamp"

@@ -499,6 +499,47 @@ static size_t posts_of(struct agg_store *st, const char *dim, size_t limit, stru
 /* Three batches of 12 calls into one minute: the first 20 stay (12 + 8), the
  * third adds none; a duplicate batch adds none; a replay into a fresh store
  * keeps the very same posts; the answer is newest first, --limit cuts it. */
+static int count_sum(void *ctx, enum agg_gran g, int64_t bucket_ms, struct kz_str dim, int64_t n)
+{
+    (void)g;
+    (void)bucket_ms;
+    (void)dim;
+    *(int64_t *)ctx += n;
+    return 0;
+}
+
+/* Samples off (--no-samples): the same counts, no sample record; on again
+ * from the next post. */
+static void test_batch_samples_off(void)
+{
+    struct agg_batch *on = NULL, *off = NULL;
+    int64_t sum_on = 0, sum_off = 0;
+    char id[32];
+
+    CHECK_EQ_INT(agg_batch_new(&on), 0);
+    CHECK_EQ_INT(agg_batch_new(&off), 0);
+    if (!on || !off)
+        goto out;
+    agg_batch_set_samples(off, false);
+    for (int i = 0; i < 30; i++) {
+        snprintf(id, sizeof id, "vk:-1_%d", i);
+        call(on, T0 + i * 1000, id, "dana");
+        call(off, T0 + i * 1000, id, "dana");
+    }
+    CHECK(agg_batch_samples(on) > 0);
+    CHECK_EQ_INT(agg_batch_samples(off), 0);
+    CHECK_EQ_INT(agg_batch_foreach_count(on, count_sum, &sum_on), 0);
+    CHECK_EQ_INT(agg_batch_foreach_count(off, count_sum, &sum_off), 0);
+    CHECK(sum_on > 0);
+    CHECK_EQ_INT(sum_off, sum_on);
+    agg_batch_set_samples(off, true);
+    call(off, T0 + 2 * MIN, "vk:-1_77", "dana");
+    CHECK(agg_batch_samples(off) > 0);
+out:
+    agg_batch_free(on);
+    agg_batch_free(off);
+}
+
 static void test_store_cap_and_duplicates(void)
 {
     struct agg_store *st = NULL, *st2 = NULL;
@@ -610,6 +651,7 @@ int main(void)
     RUN(test_record_roundtrip);
     RUN(test_record_limits);
     RUN(test_batch_cap);
+    RUN(test_batch_samples_off);
     RUN(test_store_cap_and_duplicates);
     RUN(test_store_retention);
     return TAP_DONE();
