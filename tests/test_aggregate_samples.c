@@ -252,6 +252,57 @@ static void test_snippet_reference(void)
     }
     CHECK(cases > 10000);
     CHECK_EQ_INT(bad, 0);
+
+    /* Plain texts (words and single spaces: the copy at once) of every
+     * length up to past the cut, and the same with one thing that is not
+     * plain put in at each place: a double space, a tab, NBSP, a broken byte. */
+    {
+        static const char *const words[] = {
+            "Жаңаөзен", "митинг", "ертең", "12:00-де", "алаңға", "шығамыз!", "Нет", "войне",
+            "#Қаңтар",  "🇰🇿",     "✊",     "café",     "ï",      "«Қаңтар»", "—",   "x"};
+        static const char *const odd[] = {"  ", "\t", "\xc2\xa0", "\xd2", "\xe2\x80\xa8", " "};
+        int plain_cases = 0;
+
+        bad = 0;
+        for (int t = 0; t < 400; t++) {
+            size_t n = 0;
+
+            while (n < 1400) {
+                const char *w;
+                st = st * 6364136223846793005ULL + 1442695040888963407ULL;
+                w = words[(st >> 33) % KZ_ARRAY_LEN(words)];
+                if (n)
+                    in[n++] = ' ';
+                memcpy(in + n, w, strlen(w));
+                n += strlen(w);
+            }
+            for (size_t cut = 1; cut < n; cut += 1 + (size_t)(t % 5)) {
+                char buf[1500];
+                size_t m = cut, la, lb;
+
+                if ((t & 1) && cut > 2) { /* one odd piece inside, at a place that moves */
+                    const char *o = odd[(size_t)t / 2 % KZ_ARRAY_LEN(odd)];
+                    size_t at = 1 + (cut * 7) % (cut - 1), ol = strlen(o);
+                    memcpy(buf, in, at);
+                    memcpy(buf + at, o, ol);
+                    memcpy(buf + at + ol, in + at, cut - at);
+                    m = cut + ol;
+                } else {
+                    memcpy(buf, in, cut);
+                }
+                la = agg_snippet(a, buf, m);
+                lb = ref_snippet(b, buf, m);
+                plain_cases++;
+                if (la != lb || memcmp(a, b, la) != 0) {
+                    if (bad++ < 3)
+                        fprintf(stderr, "plain case %d/%zu: got \"%.*s\"\n want \"%.*s\"\n", t, cut,
+                                (int)la, a, (int)lb, b);
+                }
+            }
+        }
+        CHECK(plain_cases > 50000);
+        CHECK_EQ_INT(bad, 0);
+    }
 }
 
 /* ---------------------------------------------------------------------------
