@@ -25,7 +25,7 @@
  *    «освобождение») and counts for the other side at NLP_SCARE_FLIP of its
  *    weight; quoted pro-Ukrainian terms are slogans («Нет войне») and count
  *    fully.  Otherwise a sarcasm cue ("ну да, конечно", "yeah right", 🙃)
- *    in the term's sentence, or standing alone in a sentence beside it,
+ *    in the term's sentence, or in a sentence of markers only beside it,
  *    multiplies the term by 1 - its weight: a marker of weight 1 leaves the
  *    term as evidence only.  The sums of the two sides give
  *    score = min(1, S_win - S_lose); the side wins when score >= NLP_STANCE_MIN.
@@ -285,10 +285,32 @@ static int negated(const struct nlp_lx_rule *rules, const struct nlp_lx_hit *hit
     return neg;
 }
 
+/* Is every token of sentence sn, which holds token t, inside a cue/sarcasm
+ * match ("Ну да, конечно 🙃.": markers only)? */
+static bool only_sarcasm(const struct nlp_lx_rule *rules, const struct nlp_lx_hit *hits,
+                         size_t nhits, const struct tokctx *ctx, size_t ntokens, uint32_t t)
+{
+    uint32_t sn = ctx[t].sentence, a = t, b = t;
+
+    while (a > 0 && ctx[a - 1].sentence == sn)
+        a--;
+    while (b + 1 < ntokens && ctx[b + 1].sentence == sn)
+        b++;
+    for (uint32_t i = a; i <= b; i++) {
+        bool in = false;
+        for (size_t k = 0; k < nhits && !in; k++)
+            in = rules[hits[k].rule].family == NLP_CAT_SARCASM && hits[k].first <= i &&
+                 hits[k].last >= i;
+        if (!in)
+            return false;
+    }
+    return true;
+}
+
 /* How strongly sarcasm covers match h: the largest weight of a cue/sarcasm
- * match in its sentence, or in a sentence beside it when the marker is a
- * sentence of its own ("Ну да, конечно. Слава России..."; "... Ахаха").
- * A marker inside the match's own span ("ну да" in a phrase) does not count. */
+ * match in its sentence, or in a sentence beside it when markers are all that
+ * sentence holds ("Ну да, конечно. Слава России..."; "... Ахаха 😂").  A
+ * marker inside the match's own span ("ну да" in a phrase) does not count. */
 static float sarcasm(const struct nlp_lx_rule *rules, const struct nlp_lx_hit *hits, size_t nhits,
                      const struct nlp_lx_hit *h, const struct tokctx *ctx, size_t ntokens)
 {
@@ -302,12 +324,9 @@ static float sarcasm(const struct nlp_lx_rule *rules, const struct nlp_lx_hit *h
         if (g->first >= h->first && g->last <= h->last)
             continue;
         gs = ctx[g->first].sentence;
-        if (gs != hs) {
-            bool alone = (g->first == 0 || ctx[g->first - 1].sentence != gs) &&
-                         (g->last + 1 >= ntokens || ctx[g->last + 1].sentence != gs);
-            if (!alone || (gs + 1 != hs && hs + 1 != gs))
-                continue;
-        }
+        if (gs != hs && ((gs + 1 != hs && hs + 1 != gs) ||
+                         !only_sarcasm(rules, hits, nhits, ctx, ntokens, g->first)))
+            continue;
         ws = rules[g->rule].weight;
     }
     return ws;

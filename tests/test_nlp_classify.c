@@ -275,6 +275,11 @@ static void test_stance(struct nlp_analyzer *a)
         CHECK_EQ_INT(v.stance, NLP_STANCE_NONE);
     if (!classify(a, lx, "Денацификация идёт по плану. Ну да, конечно.", &v))
         CHECK_EQ_INT(v.stance, NLP_STANCE_NONE);
+    if (!classify(
+            a, lx,
+            "Ну да, конечно 🤡. Денацификация идёт по плану.",
+            &v))
+        CHECK_EQ_INT(v.stance, NLP_STANCE_NONE); /* markers only: the sentence is one */
     if (!classify(a, lx, "Ну да, конечно. Погода хорошая. Денацификация идёт.", &v))
         CHECK_EQ_INT(v.stance, NLP_STANCE_PRO_RUSSIA);
     if (!classify(a, lx, "Ну да, конечно, я приду. Потом поговорим. Денацификация идёт.", &v))
