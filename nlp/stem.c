@@ -84,6 +84,22 @@ static bool norm_is_cyrillic(const struct kz_str *s)
 
 static int stem_uncached(struct nlp_analyzer *a, struct nlp_token *t, enum nlp_lang lang);
 
+/*
+ * A form's stem in a second language.  The same form is stemmed as Kazakh in
+ * one post and as Russian in the next (a Russian word in a Kazakh post takes
+ * the post's language when its own is unknown); with one stem an entry, each
+ * switch stemmed it again (5% of the stems of the generated corpus).  When
+ * the entry's stem is a prefix of the form -- a length, its stem bytes
+ * unused -- those bytes hold a second (language, prefix length) pair:
+ * stem[0] the language (0: none), stem[1] NLP_WC_PREFIX | the length.
+ */
+static bool alt_stem(const struct nlp_wc_entry *e, enum nlp_lang lang)
+{
+    return e->stem_lang && e->stem_lang != NLP_WC_TRANSLIT && (e->slen & NLP_WC_PREFIX) &&
+           (unsigned char)e->stem[0] == (unsigned)lang &&
+           ((unsigned char)e->stem[1] & NLP_WC_PREFIX);
+}
+
 /* Stems go through the word cache (wordcache.c): Snowball is costly. */
 int nlp_stem_token(struct nlp_analyzer *a, struct nlp_token *t, enum nlp_lang lang,
                    struct nlp_wc_entry *e)
@@ -109,11 +125,21 @@ int nlp_stem_token(struct nlp_analyzer *a, struct nlp_token *t, enum nlp_lang la
         }
         return set_stem(a, t, e->stem, e->slen);
     }
+    if (hit && alt_stem(e, lang)) {
+        t->stem = kz_str_make(t->norm.p, (unsigned char)e->stem[1] & 0x7F);
+        return 0;
+    }
     rc = stem_uncached(a, t, lang);
     if (rc == 0 && e) {
         if (t->stem.p == t->norm.p && t->stem.n <= t->norm.n) {
-            e->slen = (uint8_t)(NLP_WC_PREFIX | t->stem.n); /* norm <= NLP_WC_KEY bytes */
-            e->stem_lang = (uint8_t)lang;
+            if (e->stem_lang && e->stem_lang != lang && (e->slen & NLP_WC_PREFIX)) {
+                e->stem[0] = (char)lang; /* beside the other language's: see alt_stem */
+                e->stem[1] = (char)(NLP_WC_PREFIX | t->stem.n);
+            } else {
+                e->slen = (uint8_t)(NLP_WC_PREFIX | t->stem.n); /* norm <= NLP_WC_KEY bytes */
+                e->stem_lang = (uint8_t)lang;
+                e->stem[0] = 0;
+            }
         } else if (t->stem.n <= NLP_WC_STEM) {
             memcpy(e->stem, t->stem.p, t->stem.n);
             e->slen = (uint8_t)t->stem.n;

@@ -251,6 +251,36 @@ static void test_cache_consistency(void)
         CHECK_EQ_MEM(d.tokens[i].stem.p, d.tokens[i].stem.n, "бала");
 }
 
+/* One form stemmed in turn as Kazakh, Russian, Ukrainian and English (a
+ * cache entry keeps a second language's stem beside the first): each answer
+ * equals a new analyzer's. */
+static void test_cache_languages(void)
+{
+    static const char *const words[] = {"митингке",   "законами",  "балаларымызға", "кітабы",
+                                        "протестами", "жиналамыз", "working",       "свободу"};
+    static const enum nlp_lang seq[] = {NLP_LANG_KK, NLP_LANG_RU, NLP_LANG_KK, NLP_LANG_RU,
+                                        NLP_LANG_EN, NLP_LANG_KK, NLP_LANG_UK, NLP_LANG_RU,
+                                        NLP_LANG_KK, NLP_LANG_EN, NLP_LANG_RU, NLP_LANG_KK};
+
+    for (size_t w = 0; w < KZ_ARRAY_LEN(words); w++) {
+        for (size_t k = 0; k < KZ_ARRAY_LEN(seq); k++) {
+            struct nlp_analyzer *fresh;
+            struct kz_str got, want;
+            char err[256], keep[128];
+
+            CHECK_EQ_INT(nlp_stem_word(an, words[w], strlen(words[w]), seq[k], &got), 0);
+            snprintf(keep, sizeof keep, "%.*s", (int)got.n, got.p);
+            if (nlp_analyzer_new(NULL, &fresh, err, sizeof(err)) != 0) {
+                CHECK(0);
+                return;
+            }
+            CHECK_EQ_INT(nlp_stem_word(fresh, words[w], strlen(words[w]), seq[k], &want), 0);
+            CHECK_EQ_MEM(want.p, want.n, keep);
+            nlp_analyzer_free(fresh);
+        }
+    }
+}
+
 /* nlp_stem_word: one word as a given language, Latin Kazakh transliterated
  * first (the same rules as Cyrillic). */
 static void test_stem_word(void)
@@ -282,6 +312,7 @@ int main(void)
     RUN(test_kazakh_guards);
     RUN(test_other_languages);
     RUN(test_cache_consistency);
+    RUN(test_cache_languages);
     RUN(test_stem_word);
     nlp_analyzer_free(an);
     return TAP_DONE();
