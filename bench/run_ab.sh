@@ -14,7 +14,11 @@
 # Env: FLAGS adds flags to both builds' `run` (e.g. FLAGS="--flush-ms 250");
 #      NEW_FLAGS adds flags to the new build's only; OLD_LEX and NEW_LEX name
 #      each build's lexicon directory (default lexicons/ of this tree; an old
-#      build may not read a newer lexicon format).
+#      build may not read a newer lexicon format); STEADY=1 also prints each
+#      run's steady rate: the median posts/s of its one-second stats lines
+#      with a backlog left (lag > 0), the first busy second (a partial one) left
+#      out -- what a stream sees once the job has joined and before the topic
+#      runs dry, without the start-up and the tail a short run is full of.
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 if [ -z "${KZ_TEST_BROKERS:-}" ]; then
@@ -48,6 +52,8 @@ a.create_topics([NewTopic(sys.argv[2], 4, 1)])[sys.argv[2]].result(30)
 PY
 "$OLD" produce -b "$B" -t "ab-$st" "$tmp/c.jsonl" 2>/dev/null
 
+IV=0
+[ -n "${STEADY:-}" ] && IV=1
 # one BUILD_BIN NAME I [FLAGS...]: one run; prints its wall seconds
 one() {
     local k=$1 name=$2 i=$3 lex=$4
@@ -57,7 +63,8 @@ one() {
     t0=$(now)
     "$k" run --brokers "$B" --topic "ab-$st" --group "ab-$name-$i" \
         --redis "redis://127.0.0.1:$R/5" --lexicons "$lex" --until-eof \
-        --stats-interval 0 ${FLAGS:-} "$@" 2>"$tmp/$name-$i.log" || {
+        --stats-interval "$IV" ${STEADY:+--stats-json} ${FLAGS:-} "$@" \
+        2>"$tmp/$name-$i.log" || {
         echo "run_ab.sh: $name run $i failed:" >&2
         tail -5 "$tmp/$name-$i.log" >&2
         exit 1
@@ -65,17 +72,44 @@ one() {
     t1=$(now)
     awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'
 }
+# steady NAME I: the median posts/s of the run's busy, backlogged seconds
+steady() {
+    "$PY" - "$tmp/$1-$2.log" <<'PY'
+import json, sys
+rates = []
+for line in open(sys.argv[1]):
+    try:
+        o = json.loads(line)
+    except ValueError:
+        continue
+    if isinstance(o, dict) and o.get("lag", 0) > 0 and o.get("posts_per_s", 0) > 0:
+        rates.append(o["posts_per_s"])
+rates = sorted(rates[1:])
+print("%.0f" % rates[len(rates) // 2] if rates else "n/a")
+PY
+}
 old_t=()
 new_t=()
+old_s=()
+new_s=()
 for i in $(seq 1 "$PAIRS"); do
     o=$(one "$OLD" old "$i" "${OLD_LEX:-$ROOT/lexicons}")
     n=$(one "$NEW" new "$i" "${NEW_LEX:-$ROOT/lexicons}" ${NEW_FLAGS:-})
     old_t+=("$o")
     new_t+=("$n")
     echo "pair $i: old $o s ($(awk -v n="$N" -v w="$o" 'BEGIN { printf "%.0f", n / w }') posts/s), new $n s ($(awk -v n="$N" -v w="$n" 'BEGIN { printf "%.0f", n / w }') posts/s)"
+    if [ -n "${STEADY:-}" ]; then
+        so=$(steady old "$i") sn=$(steady new "$i")
+        old_s+=("$so")
+        new_s+=("$sn")
+        echo "        steady: old $so posts/s, new $sn posts/s"
+    fi
 done
 median() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 mo=$(median "${old_t[@]}")
 mn=$(median "${new_t[@]}")
 echo "median: old $mo s = $(awk -v n="$N" -v w="$mo" 'BEGIN { printf "%.0f", n / w }') posts/s; new $mn s = $(awk -v n="$N" -v w="$mn" 'BEGIN { printf "%.0f", n / w }') posts/s"
 echo "ratio new/old posts/s: $(awk -v a="$mo" -v b="$mn" 'BEGIN { printf "%.3f", a / b }')"
+if [ -n "${STEADY:-}" ]; then
+    echo "steady median: old $(median "${old_s[@]}") posts/s; new $(median "${new_s[@]}") posts/s"
+fi
