@@ -165,8 +165,10 @@ int kz_config_load(struct kz_config *c, const char *path, char *err, size_t errl
         } else if (json_is_integer(val)) {
             snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(val));
             s = num;
+        } else if (json_is_boolean(val)) {
+            s = json_is_true(val) ? "true" : "false";
         } else {
-            snprintf(err, errlen, "%s: expected a string or an integer", what);
+            snprintf(err, errlen, "%s: expected a string, an integer or a boolean", what);
             goto out;
         }
         if (kz_config_set(c, (enum kz_opt_id)(o - kz_options), what, s, err, errlen))

@@ -190,6 +190,21 @@ static int set_on(struct kz_config *c, const struct kz_option *o, const char *wh
     return 0;
 }
 
+/* A switch: the flag turns it on; its config key takes true or false. */
+static int set_switch(struct kz_config *c, const struct kz_option *o, const char *what,
+                      const char *v, char *err, size_t errlen)
+{
+    if (!v || !strcmp(v, "true")) {
+        *FIELD(c, o, int) = 1;
+    } else if (!strcmp(v, "false")) {
+        *FIELD(c, o, int) = 0;
+    } else {
+        snprintf(err, errlen, "%s: expected %s; got \"%s\"", what, o->expects, v);
+        return -1;
+    }
+    return 0;
+}
+
 static int set_schema(struct kz_config *c, const struct kz_option *o, const char *what,
                       const char *v, char *err, size_t errlen)
 {
@@ -468,6 +483,9 @@ const struct kz_option kz_options[KZ_OPT_COUNT] = {
     [OPT_KAFKA_PROP] = {"property", 'X', "KEY=VALUE",
         "librdkafka consumer property (repeatable)",
         set_kafka_prop, 0, 0, 0, "key=value (a librdkafka property)", "kafka"},
+    [OPT_NO_SAMPLES] = {"no-samples", 0, NULL,
+        "keep no sample posts behind the counts (no drill-down; less memory, faster)",
+        set_switch, F(int, no_samples), 0, 0, "true or false", "no_samples"},
     /* flags only */
     [OPT_REPORT] = {"report", 'r', NULL,
         "print the report as text (the default)",
@@ -556,9 +574,6 @@ const struct kz_option kz_options[KZ_OPT_COUNT] = {
     [OPT_NO_LEXICONS] = {"no-lexicons", 0, NULL,
         "classify with no lexicons: neither the shipped ones nor any --lexicons",
         set_on, F(int, no_lexicons), 0, 0, NULL, NULL},
-    [OPT_NO_SAMPLES] = {"no-samples", 0, NULL,
-        "keep no sample posts behind the counts (no drill-down; less memory, faster)",
-        set_on, F(int, no_samples), 0, 0, NULL, NULL},
     [OPT_LEARN_RATE_OLD] = {"rate", 0, "X",
         "the old name of train's --learn-rate",
         set_positive, F(double, train_rate), 0, 1000000000, "a positive number (e.g. 0.2)", NULL},
@@ -640,5 +655,6 @@ int kz_config_set(struct kz_config *c, enum kz_opt_id id, const char *what, cons
         return -1;
     }
     assert(v || !o->arg);
-    return o->set(c, o, what, o->arg ? v : NULL, err, errlen);
+    /* a switch gets NULL from its flag and true or false from its key */
+    return o->set(c, o, what, v, err, errlen);
 }

@@ -162,6 +162,7 @@ enum kz_opt_id {
     OPT_REDIS,
     OPT_REDIS_PASSWORD_FILE,
     OPT_KAFKA_PROP,
+    OPT_NO_SAMPLES,
     /* flags only */
     OPT_REPORT,
     OPT_JSON,
@@ -190,7 +191,6 @@ enum kz_opt_id {
     OPT_TARGET_FEATURES,
     OPT_REFIT,
     OPT_NO_LEXICONS,
-    OPT_NO_SAMPLES,
     OPT_LEARN_RATE_OLD, /* train's --rate, hidden: --learn-rate */
     OPT_NAMES,
     OPT_CHECK_RULES,

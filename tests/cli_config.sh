@@ -36,7 +36,7 @@ check "unknown config key is an error" $?
 
 printf '{"top": [1]}\n' >"$tmp/bad2.json"
 kz replay --config "$tmp/bad2.json" "$tmp/long.jsonl" >"$tmp/out" 2>&1
-[ $? -eq 2 ] && grep -q 'config key "top": expected a string or an integer' "$tmp/out"
+[ $? -eq 2 ] && grep -q 'config key "top": expected a string, an integer or a boolean' "$tmp/out"
 check "wrong type in config is an error" $?
 
 printf '{"top": 5000000}\n' >"$tmp/bad3.json"

@@ -59,7 +59,7 @@ static void test_unknown_key_lists_the_table(void)
     CHECK(strstr(err, "config key \"max_txt\": unknown key (accepted: schema, max_text, "
                       "max_record, max_future_s, dead_letters, lexicons, top, flush_posts, "
                       "flush_ms, stats_interval, minute_ttl_s, hour_ttl_s, brokers, group, "
-                      "redis, redis_password_file, kafka)") != NULL);
+                      "redis, redis_password_file, kafka, no_samples)") != NULL);
     kz_config_free(&c);
 }
 
@@ -124,6 +124,29 @@ static void test_flag_and_key_agree(void)
     }
 }
 
+/* A switch: its flag turns it on, its key takes true or false (JSON or text);
+ * anything else is refused the same way from both. */
+static void test_switch_key(void)
+{
+    struct kz_config c;
+    char err[512];
+
+    kz_config_init(&c);
+    CHECK_EQ_INT(load_one(&c, "no_samples", "true", err, sizeof(err)), 0);
+    CHECK_EQ_INT(c.no_samples, 1);
+    CHECK_EQ_INT(load_one(&c, "no_samples", "false", err, sizeof(err)), 0);
+    CHECK_EQ_INT(c.no_samples, 0);
+    CHECK_EQ_INT(load_one(&c, "no_samples", "\"true\"", err, sizeof(err)), 0);
+    CHECK_EQ_INT(c.no_samples, 1);
+    CHECK(load_one(&c, "no_samples", "\"yes\"", err, sizeof(err)) != 0);
+    CHECK(strstr(err, "config key \"no_samples\": expected true or false; got \"yes\"") != NULL);
+    CHECK(load_one(&c, "no_samples", "1", err, sizeof(err)) != 0);
+    CHECK(load_one(&c, "top", "true", err, sizeof(err)) != 0); /* a boolean where a number goes */
+    CHECK_EQ_INT(kz_config_set(&c, OPT_NO_SAMPLES, "--no-samples", NULL, err, sizeof(err)), 0);
+    CHECK_EQ_INT(c.no_samples, 1);
+    kz_config_free(&c);
+}
+
 static void test_kafka_object(void)
 {
     struct kz_config c;
@@ -186,6 +209,7 @@ int main(void)
     RUN(test_rows_complete);
     RUN(test_unknown_key_lists_the_table);
     RUN(test_flag_and_key_agree);
+    RUN(test_switch_key);
     RUN(test_kafka_object);
     RUN(test_values_land);
     unlink(cfg_path);
