@@ -65,5 +65,16 @@ printf '{"kafka": {"bootstrap.servers": "127.0.0.1:1"}, "brokers": "127.0.0.1:90
 kz replay --config "$tmp/k.json" -d "$tmp/d" "$tmp/long.jsonl" >"$tmp/out" 2>&1
 check "kafka properties and brokers accepted in the file" $?
 
+# A switch's key: "no_samples": true is --no-samples; a value that is not a
+# boolean is refused like a bad flag value.
+printf '{"no_samples": true}\n' >"$tmp/ns.json"
+kz replay --config "$tmp/ns.json" --json -d "$tmp/d" "$tmp/long.jsonl" >"$tmp/out" 2>&1
+grep -q '"samples": false' "$tmp/out"
+check "config no_samples: true keeps no samples" $?
+printf '{"no_samples": "maybe"}\n' >"$tmp/ns2.json"
+kz replay --config "$tmp/ns2.json" -d "$tmp/d" "$tmp/long.jsonl" >"$tmp/out" 2>&1
+[ $? -eq 2 ] && grep -q 'config key "no_samples": expected true or false; got "maybe"' "$tmp/out"
+check "config no_samples refuses a non-boolean" $?
+
 echo "$fails failed"
 [ "$fails" -eq 0 ]
