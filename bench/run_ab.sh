@@ -18,7 +18,10 @@
 #      run's steady rate: the median posts/s of its one-second stats lines
 #      with a backlog left (lag > 0), the first busy second (a partial one) left
 #      out -- what a stream sees once the job has joined and before the topic
-#      runs dry, without the start-up and the tail a short run is full of.
+#      runs dry, without the start-up and the tail a short run is full of;
+#      SPAN_S=N rewrites the posts' times into the last N seconds, in order
+#      (1800: a busy live stream, every minute full; the generator spreads
+#      them over weeks, which keeps almost every post as a sample).
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 if [ -z "${KZ_TEST_BROKERS:-}" ]; then
@@ -44,6 +47,30 @@ now() { date +%s.%N; }
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/ { print $2 }') GiB"
 "$PY" "$ROOT/bench/gen_corpus.py" --seed 1 --count "$N" --malformed-rate 0.0072 --edge-cases off \
     --out "$tmp/c.jsonl" >/dev/null 2>&1
+if [ -n "${SPAN_S:-}" ]; then
+    "$PY" - "$tmp/c.jsonl" "$SPAN_S" <<'PY'
+import json, sys, time
+path, span = sys.argv[1], int(sys.argv[2])
+lines = open(path, "rb").read().split(b"\n")
+n, end = max(1, len(lines)), int(time.time() * 1000)
+out = []
+for i, l in enumerate(lines):
+    try:
+        d = json.loads(l)
+    except ValueError:
+        out.append(l)
+        continue
+    future = isinstance(d, dict) and isinstance(d.get("ts"), int) and d["ts"] > end + 86400000
+    if isinstance(d, dict) and "ts" in d and not future:  # future_ts letters stay letters
+        d["ts"] = end - span * 1000 + span * 1000 * i // n
+        try:
+            l = json.dumps(d, ensure_ascii=False).encode()
+        except UnicodeEncodeError:  # a lone surrogate escape: keep it escaped
+            l = json.dumps(d).encode()
+    out.append(l)
+open(path, "wb").write(b"\n".join(out))
+PY
+fi
 "$PY" - "$B" "ab-$st" <<'PY'
 import sys
 from confluent_kafka.admin import AdminClient, NewTopic
