@@ -76,7 +76,7 @@ static const struct kz_cmd_opt run_opts[] = {
     OPT(REDIS),
     OPT(REDIS_PASSWORD_FILE),
     OPT(FLUSH_MS),
-    WORDED(FLUSH_POSTS, "... or every N posts, whichever first (default 10000)"),
+    WORDED(FLUSH_POSTS, "... or every N posts, whichever first (default 20000)"),
     OPT(STATS_INTERVAL),
     OPT(UNTIL_EOF),
     OPT(STATS_JSON),
