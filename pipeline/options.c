@@ -183,23 +183,17 @@ static int set_positive(struct kz_config *c, const struct kz_option *o, const ch
 }
 
 /* A switch: the flag takes no value and sets an int to 1. */
+/* A switch: its flag (no value) turns it on; a config key, where the row has
+ * one, takes true or false. */
 static int set_on(struct kz_config *c, const struct kz_option *o, const char *what, const char *v,
                   char *err, size_t errlen)
-{
-    *FIELD(c, o, int) = 1;
-    return 0;
-}
-
-/* A switch: the flag turns it on; its config key takes true or false. */
-static int set_switch(struct kz_config *c, const struct kz_option *o, const char *what,
-                      const char *v, char *err, size_t errlen)
 {
     if (!v || !strcmp(v, "true")) {
         *FIELD(c, o, int) = 1;
     } else if (!strcmp(v, "false")) {
         *FIELD(c, o, int) = 0;
     } else {
-        snprintf(err, errlen, "%s: expected %s; got \"%s\"", what, o->expects, v);
+        snprintf(err, errlen, "%s: expected true or false; got \"%s\"", what, v);
         return -1;
     }
     return 0;
@@ -485,7 +479,7 @@ const struct kz_option kz_options[KZ_OPT_COUNT] = {
         set_kafka_prop, 0, 0, 0, "key=value (a librdkafka property)", "kafka"},
     [OPT_NO_SAMPLES] = {"no-samples", 0, NULL,
         "keep no sample posts behind the counts (no drill-down; less memory, faster)",
-        set_switch, F(int, no_samples), 0, 0, "true or false", "no_samples"},
+        set_on, F(int, no_samples), 0, 0, "true or false", "no_samples"},
     /* flags only */
     [OPT_REPORT] = {"report", 'r', NULL,
         "print the report as text (the default)",
