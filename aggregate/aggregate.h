@@ -175,6 +175,10 @@ void agg_batch_set_minute_authors(struct agg_batch *b, bool all);
  * samples hold every post in memory, and a busy stream's fill Redis).  Takes
  * effect from the next agg_batch_add. */
 void agg_batch_set_samples(struct agg_batch *b, bool on);
+/* Give dst the settings of src: minute authors, samples and watched members
+ * (a second batch that fills while the first is applied).  0, KZ_EINVAL,
+ * KZ_ENOMEM (dst keeps its own then). */
+int agg_batch_set_like(struct agg_batch *dst, const struct agg_batch *src);
 /* Watched members: dims "hashtag:<v>" or "term:<v>" (an alert rule's surge
  * subject, values as the store keeps them).  A post with a watched hashtag
  * or term also counts toward that dimension (minute and hour counters,

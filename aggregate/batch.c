@@ -379,6 +379,15 @@ void agg_batch_free(struct agg_batch *b)
     free(b);
 }
 
+int agg_batch_set_like(struct agg_batch *dst, const struct agg_batch *src)
+{
+    if (!dst || !src || dst == src)
+        return KZ_EINVAL;
+    dst->x.mauthors_all = src->x.mauthors_all;
+    dst->no_samples = src->no_samples;
+    return agg_batch_set_watch(dst, (const char *const *)src->watch, src->nwatch);
+}
+
 void agg_batch_reset(struct agg_batch *b)
 {
     if (!b)

@@ -25,8 +25,6 @@
 #include "metrics.h"
 #include "pipeline.h"
 
-#define KZ_MAX_POSITIONS 64
-
 struct pipeline {
     const struct kz_config *cfg;
     struct ingest_decoder *dec;
@@ -43,8 +41,18 @@ struct pipeline {
     struct pipeline_stats stats;
 
     /* positions covered by the pending batch; names owned */
-    struct agg_position pos[KZ_MAX_POSITIONS];
+    struct agg_position pos[PIPELINE_MAX_POSITIONS];
     int npos;
+
+    /* The batch pipeline_take() handed out (NULL: none) with its positions,
+     * and its last apply's answer and seconds: written by
+     * pipeline_apply_taken() (another thread may run it), read back on the
+     * loop's thread after it.  spare: the second batch while none is out. */
+    struct agg_batch *taken, *spare;
+    struct agg_position tpos[PIPELINE_MAX_POSITIONS];
+    int ntpos;
+    int taken_rc;
+    double taken_secs;
 
     /* per-post scratch, reused */
     struct kz_str *hashtags, *topics, *terms;
@@ -430,8 +438,12 @@ void pipeline_free(struct pipeline *p)
     nlp_lexicon_free(p->lex);
     pipeline_models_free(p->models, p->nmodels);
     agg_batch_free(p->batch);
+    agg_batch_free(p->taken);
+    agg_batch_free(p->spare);
     for (int i = 0; i < p->npos; i++)
         free((char *)p->pos[i].source);
+    for (int i = 0; i < p->ntpos; i++)
+        free((char *)p->tpos[i].source);
     free(p->hashtags);
     free(p->topics);
     free(p->terms);
@@ -448,7 +460,7 @@ static int note_position(struct pipeline *p, const struct ingest_pos *pos)
             p->pos[i].offset = (int64_t)pos->offset;
             return 0;
         }
-    if (p->npos == KZ_MAX_POSITIONS)
+    if (p->npos == PIPELINE_MAX_POSITIONS)
         return 1; /* caller flushes first */
     char *name = strdup(pos->source);
     if (!name)
@@ -483,27 +495,102 @@ void pipeline_set_metrics(struct pipeline *p, struct metrics *m)
                                 KZ_ARRAY_LEN(apply_bounds));
 }
 
+static double seconds_since(const struct timespec *t0)
+{
+    struct timespec t1;
+
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* An apply that took secs answered rc: count it when it applied the batch
+ * (or found it applied). */
+static void count_apply(struct pipeline *p, int rc, double secs)
+{
+    if (rc < 0 || rc == AGG_APPLY_CONFLICT)
+        return;
+    metrics_add(p->m_batches, NULL, 1);
+    metrics_observe(p->m_apply, NULL, secs);
+    p->stats.flushes++;
+    if (rc == AGG_APPLY_DUPLICATE)
+        p->stats.duplicate_batches++;
+}
+
 int pipeline_flush(struct pipeline *p, char *err, size_t errlen)
 {
     if (!p->batch || (!agg_batch_posts(p->batch) && !p->npos))
         return 0;
-    struct timespec t0, t1;
+    if (p->taken) { /* the store is the taken batch's until it is done */
+        snprintf(err, errlen, "a batch is being applied: flush after pipeline_taken_done()");
+        return KZ_EINVAL;
+    }
+    struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     int rc = agg_store_apply(p->store, p->batch, p->pos, (size_t)p->npos, err, errlen);
     if (rc < 0 || rc == AGG_APPLY_CONFLICT)
         return rc; /* the batch is kept: the caller retries or discards it */
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    metrics_add(p->m_batches, NULL, 1);
-    metrics_observe(p->m_apply, NULL,
-                    (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
-    p->stats.flushes++;
-    if (rc == 1)
-        p->stats.duplicate_batches++;
+    count_apply(p, rc, seconds_since(&t0));
     agg_batch_reset(p->batch);
     for (int i = 0; i < p->npos; i++)
         free((char *)p->pos[i].source);
     p->npos = 0;
     return 0;
+}
+
+int pipeline_take(struct pipeline *p)
+{
+    int rc;
+
+    if (!p->batch || p->taken)
+        return KZ_EINVAL;
+    if (!p->spare && (rc = agg_batch_new(&p->spare)))
+        return rc;
+    if ((rc = agg_batch_set_like(p->spare, p->batch)))
+        return rc;
+    p->taken = p->batch;
+    p->batch = p->spare;
+    p->spare = NULL;
+    memcpy(p->tpos, p->pos, (size_t)p->npos * sizeof *p->pos);
+    p->ntpos = p->npos;
+    p->npos = 0;
+    p->taken_rc = KZ_EAGAIN;
+    p->taken_secs = 0;
+    return 0;
+}
+
+const struct agg_position *pipeline_taken_positions(const struct pipeline *p, size_t *n)
+{
+    *n = (size_t)p->ntpos;
+    return p->tpos;
+}
+
+int pipeline_apply_taken(struct pipeline *p, char *err, size_t errlen)
+{
+    struct timespec t0;
+    int rc;
+
+    if (!p->taken) {
+        snprintf(err, errlen, "no batch is taken");
+        return KZ_EINVAL;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    rc = agg_store_apply(p->store, p->taken, p->tpos, (size_t)p->ntpos, err, errlen);
+    p->taken_secs = seconds_since(&t0);
+    p->taken_rc = rc;
+    return rc == AGG_APPLY_DUPLICATE ? 0 : rc;
+}
+
+void pipeline_taken_done(struct pipeline *p)
+{
+    if (!p->taken)
+        return;
+    count_apply(p, p->taken_rc, p->taken_secs);
+    agg_batch_reset(p->taken);
+    p->spare = p->taken;
+    p->taken = NULL;
+    for (int i = 0; i < p->ntpos; i++)
+        free((char *)p->tpos[i].source);
+    p->ntpos = 0;
 }
 
 int pipeline_record(struct pipeline *p, const struct ingest_record *rec, char *err, size_t errlen)

@@ -353,6 +353,29 @@ int pipeline_hashtag_form(void *ctx, const char *text, char *out, size_t len);
 int pipeline_flush(struct pipeline *p, char *err, size_t errlen);
 /* Drop the pending batch and its positions. */
 void pipeline_discard(struct pipeline *p);
+
+/*
+ * Applying one batch while the next one fills (the streaming job).
+ * pipeline_take() hands the pending batch and its positions out and goes on
+ * with a second batch (same settings).  pipeline_apply_taken() applies the
+ * taken batch and may run on another thread meanwhile: it touches only the
+ * store and the taken batch, and the caller makes no other use of the
+ * store, nor pipeline_flush(), until pipeline_taken_done().  It may be called
+ * again after a failure (a retry).  pipeline_taken_done(), on the loop's
+ * thread, ends it: counted when its last apply applied it (or found it
+ * applied), forgotten otherwise (a conflict, or a job giving up).  One batch
+ * at most is out at a time; pipeline_record() fails rather than flush while one
+ * is (the caller flushes at PIPELINE_MAX_POSITIONS positions).
+ */
+#define PIPELINE_MAX_POSITIONS 64 /* partitions one batch covers at most */
+/* 0; KZ_EINVAL (no store, or a batch already out), KZ_ENOMEM. */
+int pipeline_take(struct pipeline *p);
+/* 0 (applied, or a duplicate the store skipped), AGG_APPLY_CONFLICT or a
+ * negative KZ_E* code, as pipeline_flush(). */
+int pipeline_apply_taken(struct pipeline *p, char *err, size_t errlen);
+/* The taken batch's positions (valid until pipeline_taken_done()). */
+const struct agg_position *pipeline_taken_positions(const struct pipeline *p, size_t *n);
+void pipeline_taken_done(struct pipeline *p);
 /* Use lex from the next post on (call between records); returns the old one,
  * which the caller frees. */
 struct nlp_lexicon *pipeline_swap_lexicon(struct pipeline *p, struct nlp_lexicon *lex);

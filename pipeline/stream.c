@@ -2,13 +2,18 @@
  * stream.c -- the streaming job of `kzpulse run`: a Kafka consumer group into
  * a store, effectively once.
  *
- * One single-threaded loop (librdkafka keeps its own threads): poll a record
- * from the Kafka source (ingest/source_kafka.c), run it through the pipeline
- * (decode, analyse, coalesce), and every --flush-ms or --flush-posts apply
- * the batch to the store together with the last offset of every partition it
- * covers.  The store applies a batch and raises those offsets in one atomic
- * step (a Lua script in Redis) and skips a batch whose offsets it already
- * holds, so:
+ * One loop (librdkafka keeps its own threads): poll a record from the Kafka
+ * source (ingest/source_kafka.c), run it through the pipeline (decode,
+ * analyse, coalesce), and every --flush-ms or --flush-posts apply the batch
+ * to the store together with the last offset of every partition it covers.
+ * The apply runs on an applier thread while the loop fills the next batch
+ * (pipeline_take): one batch at most is in flight, and it is settled --
+ * applied and committed, retried, or dropped -- before the next is taken,
+ * so batches reach the store in the order they were consumed.  The store is
+ * the applier's while a batch is in flight; the loop reads offsets, the
+ * watch set and publishes the watermark only between two.
+ * The store applies a batch and raises those offsets in one atomic step (a
+ * Lua script in Redis) and skips a batch whose offsets it already holds, so:
  *  - Kafka offsets are committed only after the store has applied the batch;
  *    the committed offset is a hint, the store's offsets are the truth;
  *  - on assignment each partition is started at the offset after the one the
@@ -17,20 +22,21 @@
  *    batch is simply consumed again);
  *  - before partitions are revoked the pending batch is flushed (the revoke
  *    hook).
- * A flush that fails for a transient reason (the store down) is retried with
- * backoff (100 ms doubling to 5 s) while nothing more is fetched: the batch is
- * kept, the source is paused, and max.poll.interval.ms is a day, so the group
- * does not give the partitions away meanwhile.  Undecodable messages go to
- * the dead-letter topic `<topic>.dlq` and their offsets advance like any
- * other; the DLQ producer is flushed before the batch that covers them is
- * applied, so a dead letter is never lost (it may be written twice after a
- * crash: the DLQ is at-least-once).
+ * An apply that fails for a transient reason (the store down) is retried,
+ * when the loop settles it at the next flush, with backoff (100 ms doubling
+ * to 5 s) while nothing more is fetched: the batch is kept (and the next one,
+ * filled meanwhile, waits behind it), the source is paused, and max.poll.interval.ms is a day, so
+ * the group does not give the partitions away meanwhile.  Undecodable messages go to the
+ * dead-letter topic `<topic>.dlq` and their offsets advance like any other; the DLQ producer is
+ * flushed before the batch that covers them is applied, so a dead letter is never lost (it may be
+ * written twice after a crash: the DLQ is at-least-once).
  *
  * Fencing: a batch carries the first and the last offset of every partition
  * it covers, and the store refuses (AGG_APPLY_CONFLICT) one that overlaps
  * what another process applied -- a zombie, paused past its session timeout
- * while its partitions went elsewhere.  The loop then drops the batch and
- * seeks those partitions to the offsets after the stored ones.
+ * while its partitions went elsewhere.  The loop then drops the batch, and the
+ * pending one that follows it, and seeks their partitions to the offsets
+ * after the stored ones.
  *
  * Signals are the caller's (struct pipeline_signals): a stop ends the loop,
  * then the pending batch is flushed and committed and the group left; a
@@ -54,6 +60,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include "stream_int.h"
@@ -227,72 +234,200 @@ static int dlq_wait(struct stream *s)
     return rc;
 }
 
-/* Apply the pending batch, retrying transient failures with backoff until it
- * is applied or a hard stop.  Returns 0 or a KZ_E* code (fatal_msg set). */
-static int flush(struct stream *s)
+/* The members alert rules judge (the Redis watch set the evaluators fill):
+ * read every PIPELINE_WATCH_MS and handed to the batch, so a post with a
+ * watched hashtag or term also counts toward it.  Members of another form
+ * and those past AGG_WATCH_MAX are left out, said whenever that changes;
+ * Redis away: the list in force stays, said once. */
+static void watch_refresh(struct stream *s)
 {
-    struct agg_position copy[64];
-    struct ingest_pos done[64];
+    char **dims = NULL, err[256];
+    size_t n = 0, bad = 0, use;
+    int64_t now = stream_now_ms();
+    int rc;
+
+    if (now < s->watch_next_ms)
+        return;
+    s->watch_next_ms = now + PIPELINE_WATCH_MS;
+    rc = agg_store_redis_watch_get(s->store, &dims, &n, &bad, err, sizeof err);
+    if (!rc) {
+        use = n > AGG_WATCH_MAX ? AGG_WATCH_MAX : n;
+        if (bad + (n - use) != s->watch_left_out && bad + (n - use))
+            say("kzp:v2:watch: %zu member%s not hashtag:<h> or term:<t> and %zu past the first "
+                "%d left out",
+                bad, bad == 1 ? "" : "s", n - use, AGG_WATCH_MAX);
+        s->watch_left_out = bad + (n - use);
+        rc = pipeline_set_watch(s->pipe, (const char *const *)dims, use);
+        if (rc)
+            snprintf(err, sizeof err, "%s", kz_strerror(rc));
+    }
+    if (rc && !s->watch_failed)
+        say("the watch set of alert rules is not read: %s; the last one read stays in force", err);
+    s->watch_failed = rc != 0;
+    agg_watch_free(dims, n);
+}
+
+/* The applier thread: one apply of the taken batch. */
+static void *applier(void *arg)
+{
+    struct stream *s = arg;
+
+    s->apply_rc = pipeline_apply_taken(s->pipe, s->apply_err, sizeof s->apply_err);
+    s->apply_end_ms = stream_now_ms();
+    atomic_store(&s->apply_done, 1);
+    return NULL;
+}
+
+/* A failed job ends: wait for the applier, keep what it did (the store holds
+ * the offsets), commit nothing. */
+static void abandon(struct stream *s)
+{
+    if (!s->inflight)
+        return;
+    if (!s->applier_inline)
+        pthread_join(s->applier, NULL);
+    s->applier_inline = 0;
+    s->inflight = 0;
+    pipeline_taken_done(s->pipe);
+}
+
+/* The positions of the batch in flight, then those of the pending batch's
+ * partitions it does not cover (a partition in both starts at the first's). */
+static size_t both_positions(struct stream *s, struct agg_position *out, size_t cap)
+{
+    size_t nt, np, n = 0;
+    const struct agg_position *t = pipeline_taken_positions(s->pipe, &nt);
+    const struct agg_position *p = pipeline_positions(s->pipe, &np);
+
+    for (size_t i = 0; i < nt && n < cap; i++)
+        out[n++] = t[i];
+    for (size_t j = 0; j < np && n < cap; j++) {
+        size_t i = 0;
+
+        while (i < nt && !(t[i].partition == p[j].partition && !strcmp(t[i].source, p[j].source)))
+            i++;
+        if (i == nt)
+            out[n++] = p[j];
+    }
+    return n;
+}
+
+/* Wait for the batch in flight and settle it: applied (its offsets committed,
+ * its posts count for the watermark), retried with backoff while the store
+ * fails for a transient reason (nothing more is fetched meanwhile), or
+ * refused by fencing -- then it is dropped together with the pending batch,
+ * whose offsets follow it, and their partitions start again after the
+ * store's offsets.  Returns 0 or a KZ_E* code (fatal_msg set). */
+static int settle(struct stream *s)
+{
+    struct agg_position both[2 * PIPELINE_MAX_POSITIONS];
+    struct ingest_pos done[PIPELINE_MAX_POSITIONS];
     const struct agg_position *pos;
-    char err[256];
     int backoff = 100, paused = 0, rc;
-    int64_t t0;
     size_t n;
 
-    if ((rc = dlq_wait(s)))
-        return rc;
-    pos = pipeline_positions(s->pipe, &n);
-    assert(n <= KZ_ARRAY_LEN(copy)); /* the pipeline flushes itself at 64 positions */
-    for (size_t i = 0; i < n; i++) {
-        copy[i] = pos[i];
-        copy[i].source = strdup(pos[i].source); /* NULL if it fails: the store holds the truth */
-    }
-    t0 = stream_now_ms();
-    for (;;) {
-        rc = pipeline_flush(s->pipe, err, sizeof err);
-        if (rc != KZ_EAGAIN)
-            break; /* applied, or an error retrying cannot mend */
+    if (!s->inflight)
+        return 0;
+    if (!s->applier_inline)
+        pthread_join(s->applier, NULL);
+    s->applier_inline = 0;
+    s->inflight = 0;
+    rc = s->apply_rc;
+    while (rc == KZ_EAGAIN) {
         s->retries++;
-        say("store: %s; retrying in %d ms", err, backoff);
+        say("store: %s; retrying in %d ms", s->apply_err, backoff);
         if (!paused)
             paused = ingest_kafka_pause(s->src) == 0; /* fetch nothing more meanwhile */
-        if (stopping(s) && (s->sig->stop > 1 || stream_now_ms() - t0 > 4000))
+        if (stopping(s) && (s->sig->stop > 1 || stream_now_ms() - s->apply_t0 > 4000))
             break; /* shutting down and the store is gone: exit without commit, lose nothing */
         nap(s, backoff);
         backoff = backoff < 5000 ? backoff * 2 : 5000;
+        rc = pipeline_apply_taken(s->pipe, s->apply_err, sizeof s->apply_err);
+        s->apply_end_ms = stream_now_ms();
     }
     if (paused)
         ingest_kafka_resume(s->src);
     if (rc == AGG_APPLY_CONFLICT) {
         s->conflicts++;
         say("fenced: the batch overlaps offsets another process applied (this one was paused "
-            "past its session timeout?); dropping it and resuming after the stored offsets");
+            "past its session timeout?); dropping it and the next one and resuming after the "
+            "stored offsets");
+        n = both_positions(s, both, KZ_ARRAY_LEN(both));
+        for (size_t i = 0; i < n; i++) /* NULL if it fails: the store holds the truth */
+            both[i].source = both[i].source ? strdup(both[i].source) : NULL;
+        pipeline_taken_done(s->pipe);
         pipeline_discard(s->pipe);
         assert(pipeline_pending(s->pipe) == 0);
-        reseek(s, copy, n);
+        reseek(s, both, n);
+        for (size_t i = 0; i < n; i++)
+            free((char *)both[i].source);
         stream_wm_rollback(s);
         rc = 0;
     } else if (rc == 0) {
-        double ms = (double)(stream_now_ms() - t0);
-        size_t left;
+        double ms = (double)(s->apply_end_ms - s->apply_t0);
 
-        pipeline_positions(s->pipe, &left);
-        assert(left == 0 && pipeline_pending(s->pipe) == 0); /* applied: nothing pending */
         s->flush_ms_sum += ms;
         s->flush_ms_max = ms > s->flush_ms_max ? ms : s->flush_ms_max;
         s->nflush++;
         s->iv_flush_sum += ms;
         s->iv_flush_max = ms > s->iv_flush_max ? ms : s->iv_flush_max;
         s->iv_nflush++;
-        ingest_kafka_commit(s->src, done, to_source(copy, n, done));
+        pos = pipeline_taken_positions(s->pipe, &n);
+        ingest_kafka_commit(s->src, done, to_source(pos, n, done));
+        pipeline_taken_done(s->pipe);
         stream_wm_applied(s);
     } else {
-        set_fatal(s, "store: %s", err);
+        set_fatal(s, "store: %s", s->apply_err);
+        pipeline_taken_done(s->pipe); /* not applied: the next start reads it again */
     }
-    for (size_t i = 0; i < n; i++)
-        free((char *)copy[i].source);
-    s->last_flush_ms = stream_now_ms();
     return rc;
+}
+
+/* Hand the pending batch to an applier thread and go on: the next batch
+ * fills while this one is applied.  Its dead letters are confirmed first.
+ * A batch of fewer than STREAM_APPLY_THREAD_MIN posts is applied here: a
+ * thread would cost more than the overlap saves (--flush-posts 1 ran at half
+ * the speed).  Returns 0 or a KZ_E* code (fatal_msg set). */
+static int launch(struct stream *s)
+{
+    int rc;
+    int here = pipeline_pending(s->pipe) < STREAM_APPLY_THREAD_MIN;
+
+    assert(!s->inflight);
+    if ((rc = dlq_wait(s)))
+        return rc;
+    if ((rc = pipeline_take(s->pipe))) {
+        set_fatal(s, "taking the batch: %s", kz_strerror(rc));
+        return rc;
+    }
+    stream_wm_taken(s);
+    atomic_store(&s->apply_done, 0);
+    s->apply_t0 = stream_now_ms();
+    s->last_flush_ms = s->apply_t0;
+    s->inflight = 1;
+    if (here || pthread_create(&s->applier, NULL, applier, s)) {
+        applier(s); /* here: settle() retries it if need be */
+        s->applier_inline = 1;
+    }
+    return 0;
+}
+
+/* Settle the batch in flight, then start applying the pending one; with
+ * wait, settle that one too (a revoke, the shutdown).  The store is free
+ * between the two: the watermark is published and the watch set read then. */
+static int flush(struct stream *s, int wait)
+{
+    size_t npos;
+    int rc;
+
+    if ((rc = settle(s)))
+        return rc;
+    stream_wm_publish(s);
+    watch_refresh(s);
+    pipeline_positions(s->pipe, &npos);
+    if (npos && (rc = launch(s)))
+        return rc;
+    return wait || s->applier_inline ? settle(s) : 0;
 }
 
 /* ---------------------------------------------------------------------------
@@ -307,6 +442,10 @@ static int on_start(void *ctx, const char *topic, int32_t partition, int64_t *ne
     int64_t off;
     int rc, backoff = 100;
 
+    if ((rc = settle(s))) { /* the store is the applier's until then */
+        snprintf(err, errlen, "%s", s->fatal_msg);
+        return rc;
+    }
     while ((rc = agg_store_offset(s->store, topic, partition, &off, why, sizeof why)) ==
                KZ_EAGAIN &&
            !stopping(s)) {
@@ -333,7 +472,7 @@ static int on_revoke(void *ctx, const struct ingest_kafka_partition *parts, size
     int rc = 0;
 
     pipeline_positions(s->pipe, &npos);
-    if (npos && (rc = flush(s)))
+    if ((npos || s->inflight) && (rc = flush(s, 1)))
         snprintf(err, errlen, "%s", s->fatal_msg);
     stream_wm_forget(s, parts, n, all);
     return rc;
@@ -380,39 +519,6 @@ static void reload(struct stream *s)
 }
 
 /* Consume until a stop, the end (--until-eof) or a failure (s->fatal). */
-/* The members alert rules judge (the Redis watch set the evaluators fill):
- * read every PIPELINE_WATCH_MS and handed to the batch, so a post with a
- * watched hashtag or term also counts toward it.  Members of another form
- * and those past AGG_WATCH_MAX are left out, said whenever that changes;
- * Redis away: the list in force stays, said once. */
-static void watch_refresh(struct stream *s)
-{
-    char **dims = NULL, err[256];
-    size_t n = 0, bad = 0, use;
-    int64_t now = stream_now_ms();
-    int rc;
-
-    if (now < s->watch_next_ms)
-        return;
-    s->watch_next_ms = now + PIPELINE_WATCH_MS;
-    rc = agg_store_redis_watch_get(s->store, &dims, &n, &bad, err, sizeof err);
-    if (!rc) {
-        use = n > AGG_WATCH_MAX ? AGG_WATCH_MAX : n;
-        if (bad + (n - use) != s->watch_left_out && bad + (n - use))
-            say("kzp:v2:watch: %zu member%s not hashtag:<h> or term:<t> and %zu past the first "
-                "%d left out",
-                bad, bad == 1 ? "" : "s", n - use, AGG_WATCH_MAX);
-        s->watch_left_out = bad + (n - use);
-        rc = pipeline_set_watch(s->pipe, (const char *const *)dims, use);
-        if (rc)
-            snprintf(err, sizeof err, "%s", kz_strerror(rc));
-    }
-    if (rc && !s->watch_failed)
-        say("the watch set of alert rules is not read: %s; the last one read stays in force", err);
-    s->watch_failed = rc != 0;
-    agg_watch_free(dims, n);
-}
-
 static void consume(struct stream *s)
 {
     const struct kz_config *cfg = s->cfg;
@@ -442,9 +548,9 @@ static void consume(struct stream *s)
         }
         pipeline_positions(s->pipe, &npos);
         if (npos &&
-            (pipeline_pending(s->pipe) >= cfg->flush_posts ||
+            (pipeline_pending(s->pipe) >= cfg->flush_posts || npos == PIPELINE_MAX_POSITIONS ||
              stream_now_ms() - s->last_flush_ms >= cfg->flush_ms) &&
-            flush(s)) {
+            flush(s, 0)) {
             s->fatal = 1;
             break;
         }
@@ -456,9 +562,17 @@ static void consume(struct stream *s)
             s->sig->reload = 0;
             reload(s);
         }
-        stream_wm_publish(s);
+        /* an apply that is over is settled at once: its offsets committed,
+         * its posts in the watermark, the store free */
+        if (s->inflight && atomic_load(&s->apply_done) && settle(s)) {
+            s->fatal = 1;
+            break;
+        }
+        if (!s->inflight) { /* else the store is the applier's: flush() does these */
+            stream_wm_publish(s);
+            watch_refresh(s);
+        }
         stream_metrics_update(s);
-        watch_refresh(s);
     }
 }
 
@@ -529,9 +643,10 @@ int pipeline_stream_run(const struct kz_config *cfg, struct agg_store *store,
         size_t npos;
 
         pipeline_positions(s->pipe, &npos);
-        if (npos && flush(s))
+        if ((npos || s->inflight) && flush(s, 1))
             s->fatal = 1;
     }
+    abandon(s);
     stream_print_stats(s); /* the final figures, always */
     stream_wm_retire(s);
     if (!s->fatal && !s->stop_seen) {

@@ -10,12 +10,15 @@
 #ifndef KZ_PIPELINE_STREAM_INT_H
 #define KZ_PIPELINE_STREAM_INT_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "pipeline.h"
 
-#define STREAM_LOG "kzpulse run: " /* the prefix of every line on stderr */
-#define STREAM_MAX_WM 1024         /* partitions whose watermark is tracked */
+#define STREAM_LOG "kzpulse run: "  /* the prefix of every line on stderr */
+#define STREAM_MAX_WM 1024          /* partitions whose watermark is tracked */
+#define STREAM_APPLY_THREAD_MIN 100 /* posts of a batch applied on a thread, at least */
 
 struct stream {
     const struct kz_config *cfg;
@@ -28,6 +31,18 @@ struct stream {
     int64_t t0, last_flush_ms;
     int fatal;
     char fatal_msg[512];
+    /* The batch in flight: taken from the pipeline and applied by the
+     * applier thread while the loop fills the next one.  The applier writes
+     * apply_rc, apply_err and apply_end_ms, then sets apply_done; the loop
+     * reads them after joining it, and makes no other use of the store
+     * meanwhile. */
+    pthread_t applier;
+    int inflight;       /* a batch is taken and not settled */
+    int applier_inline; /* applied in the loop (a small batch, or no thread) */
+    int apply_rc;
+    char apply_err[256];
+    int64_t apply_t0, apply_end_ms;
+    atomic_int apply_done; /* the applier has finished (the loop settles it) */
     /* counters for the stats line */
     uint64_t retries, conflicts, reloads, reload_failed, nflush;
     double flush_ms_sum, flush_ms_max;
@@ -42,7 +57,7 @@ struct stream {
     struct {
         char topic[256];
         int32_t partition;
-        int64_t seen, applied; /* INT64_MIN: none */
+        int64_t seen, taken, applied; /* INT64_MIN: none */
     } wm[STREAM_MAX_WM];
     int nwm;
     int64_t watermark; /* INT64_MIN: none */
@@ -63,9 +78,11 @@ int64_t stream_now_ms(void);
 
 /* A post with event time ts was consumed from topic/partition. */
 void stream_wm_seen(struct stream *s, const char *topic, int32_t partition, int64_t ts);
-/* The batch is applied: everything consumed counts for the watermark. */
+/* The pending batch is taken to be applied: what is consumed so far is in it. */
+void stream_wm_taken(struct stream *s);
+/* The taken batch is applied: what it holds counts for the watermark. */
 void stream_wm_applied(struct stream *s);
-/* The batch was dropped (fenced): forget what it had seen. */
+/* The taken and the pending batch were dropped (fenced): forget what they had seen. */
 void stream_wm_rollback(struct stream *s);
 /* Partitions given away (all: every one) no longer hold the watermark back. */
 void stream_wm_forget(struct stream *s, const struct ingest_kafka_partition *parts, size_t n,

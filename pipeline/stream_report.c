@@ -5,9 +5,11 @@
  * Watermark (DESIGN.md, "Time"): the minimum over this process's partitions
  * of the newest event time it has applied to the store, less cfg->lateness_ms
  * (default 60000).  Per partition the job keeps the newest event time
- * consumed ("seen") and the newest applied: an applied batch makes every seen
- * time applied, a fenced (dropped) batch rolls seen back to applied, and a
- * partition given away stops counting.  Partitions that have not yielded a
+ * consumed ("seen"), the newest in the batch taken to be applied ("taken":
+ * seen when it was taken) and the newest applied: an applied batch makes its
+ * taken times applied, a fenced (dropped) batch rolls seen back to applied
+ * (the pending batch is dropped with it), and a partition given away stops
+ * counting.  Partitions that have not yielded a
  * post yet do not count; a process without any has no watermark.  After a
  * flush, at most once a second, it is published through the store
  * (agg_store_publish_watermark: in Redis the hashes kzp:v2:watermarks:{group}
@@ -47,7 +49,7 @@ static int wm_index(struct stream *s, const char *topic, int32_t partition, int 
     i = s->nwm++;
     snprintf(s->wm[i].topic, sizeof s->wm[i].topic, "%s", topic);
     s->wm[i].partition = partition;
-    s->wm[i].seen = s->wm[i].applied = INT64_MIN;
+    s->wm[i].seen = s->wm[i].taken = s->wm[i].applied = INT64_MIN;
     return i;
 }
 
@@ -59,12 +61,19 @@ void stream_wm_seen(struct stream *s, const char *topic, int32_t partition, int6
         s->wm[i].seen = ts;
 }
 
+void stream_wm_taken(struct stream *s)
+{
+    for (int i = 0; i < s->nwm; i++)
+        s->wm[i].taken = s->wm[i].seen;
+}
+
 void stream_wm_applied(struct stream *s)
 {
     int64_t w = INT64_MAX;
 
     for (int i = 0; i < s->nwm; i++) {
-        s->wm[i].applied = s->wm[i].seen;
+        if (s->wm[i].taken > s->wm[i].applied)
+            s->wm[i].applied = s->wm[i].taken;
         if (s->wm[i].applied != INT64_MIN && s->wm[i].applied < w)
             w = s->wm[i].applied;
     }
@@ -75,7 +84,7 @@ void stream_wm_applied(struct stream *s)
 void stream_wm_rollback(struct stream *s)
 {
     for (int i = 0; i < s->nwm; i++)
-        s->wm[i].seen = s->wm[i].applied;
+        s->wm[i].seen = s->wm[i].taken = s->wm[i].applied;
 }
 
 void stream_wm_forget(struct stream *s, const struct ingest_kafka_partition *parts, size_t n,

@@ -5,6 +5,8 @@ Run with Debian's /usr/bin/python3 (python3-confluent-kafka, python3-redis).
 
   topic BROKERS TOPIC N                  create TOPIC with N partitions, verify N
   ends BROKERS TOPIC                     print "partition high" per partition
+  group-stable BROKERS GROUP N SECONDS   wait until GROUP is stable with N members,
+                                         each holding an assignment
   wait-applied BROKERS TOPIC REDIS DB GROUP SECONDS
                                          wait until the group's offsets in Redis
                                          cover every message of TOPIC
@@ -60,6 +62,26 @@ def cmd_ends(brokers, topic):
     for p, (lo, hi) in kafka_ends(brokers, topic).items():
         print(p, hi)
     return 0
+
+
+def cmd_group_stable(brokers, group, n, seconds):
+    from confluent_kafka.admin import AdminClient
+    n, seconds = int(n), float(seconds)
+    a = AdminClient({"bootstrap.servers": brokers})
+    deadline, seen = time.time() + seconds, None
+    while time.time() < deadline:
+        gs = a.list_groups(group, timeout=10)
+        g = gs[0] if gs else None
+        # a member's assignment is the consumer protocol's bytes: more than the
+        # empty one's header when it holds partitions
+        if g and g.state == "Stable" and len(g.members) == n and \
+                all(len(m.assignment or b"") > 10 for m in g.members):
+            print(f"ok   group {group}: stable with {n} members, each assigned")
+            return 0
+        seen = (g.state, len(g.members)) if g else None
+        time.sleep(0.2)
+    print(f"FAIL: group {group}: not stable with {n} assigned members in {seconds:g} s ({seen})")
+    return 1
 
 
 def cmd_wait_applied(brokers, topic, port, db, group, seconds):
@@ -260,7 +282,8 @@ def cmd_dlq(brokers, topic, dead_path, what):
 
 
 def main(argv):
-    cmds = {"topic": cmd_topic, "ends": cmd_ends, "wait-applied": cmd_wait_applied,
+    cmds = {"topic": cmd_topic, "ends": cmd_ends, "group-stable": cmd_group_stable,
+            "wait-applied": cmd_wait_applied,
             "dump": cmd_dump, "same": cmd_same, "compare": cmd_compare, "dlq": cmd_dlq}
     if len(argv) < 2 or argv[1] not in cmds:
         print(__doc__, file=sys.stderr)
