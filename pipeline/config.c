@@ -22,7 +22,7 @@ void kz_config_init(struct kz_config *c)
 {
     memset(c, 0, sizeof(*c));
     ingest_config_default(&c->ingest);
-    c->flush_posts = 20000; /* bench/README.md, "Issue 19: where replay and run stand" */
+    c->flush_posts = 0; /* the command's own: pipeline_flush_posts() */
     c->flush_ms = 500;
     c->stats_interval = 10;
     c->lateness_ms = 60000;

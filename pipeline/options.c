@@ -444,7 +444,7 @@ const struct kz_option kz_options[KZ_OPT_COUNT] = {
         "the old name of --limit in replay (and the config key of both)",
         set_int, F(int, limit), 0, 1000000, "an integer from 0 (all) to 1000000", "top"},
     [OPT_FLUSH_POSTS] = {"flush-posts", 0, "N",
-        "posts per batch applied to the store (default 20000)",
+        "posts per batch applied to the store (default 20000 in run, 2000 in replay)",
         set_u64, F(uint64_t, flush_posts), 1, 100000000,
         "an integer from 1 to 100000000", "flush_posts"},
     [OPT_FLUSH_MS] = {"flush-ms", 0, "MS",

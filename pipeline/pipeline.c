@@ -63,8 +63,9 @@ struct pipeline {
     size_t cap_lower, used_lower;
 
     int autoflush;
-    int store_undated; /* undated posts go to the store as "undated" (run) */
-    int error;         /* a failure inside a callback */
+    uint64_t flush_posts; /* pipeline_flush_posts(cfg, 0) */
+    int store_undated;    /* undated posts go to the store as "undated" (run) */
+    int error;            /* a failure inside a callback */
     char errbuf[256];
 
     /* the registry's families this pipeline updates (pipeline_set_metrics) */
@@ -397,6 +398,7 @@ int pipeline_new(const struct kz_config *cfg, struct agg_store *store, pipeline_
     p->dead = dead;
     p->dead_ctx = dead_ctx;
     p->autoflush = 1;
+    p->flush_posts = pipeline_flush_posts(cfg, 0);
     int rc;
     struct nlp_config nc;
     nlp_config_default(&nc);
@@ -516,6 +518,13 @@ static void count_apply(struct pipeline *p, int rc, double secs)
         p->stats.duplicate_batches++;
 }
 
+uint64_t pipeline_flush_posts(const struct kz_config *cfg, int streaming)
+{
+    if (cfg->flush_posts)
+        return cfg->flush_posts;
+    return streaming ? PIPELINE_FLUSH_POSTS_RUN : PIPELINE_FLUSH_POSTS_WALK;
+}
+
 int pipeline_flush(struct pipeline *p, char *err, size_t errlen)
 {
     if (!p->batch || (!agg_batch_posts(p->batch) && !p->npos))
@@ -610,7 +619,7 @@ int pipeline_record(struct pipeline *p, const struct ingest_record *rec, char *e
         snprintf(err, errlen, "%s", p->error ? p->errbuf : kz_strerror(rc));
         return rc;
     }
-    if (p->batch && p->autoflush && agg_batch_posts(p->batch) >= p->cfg->flush_posts)
+    if (p->batch && p->autoflush && agg_batch_posts(p->batch) >= p->flush_posts)
         return pipeline_flush(p, err, errlen);
     return 0;
 }

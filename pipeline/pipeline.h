@@ -60,7 +60,7 @@ struct kz_config {
     int no_samples;              /* --no-samples: keep no sample posts (agg_batch_set_samples) */
     int report_json;             /* --json */
     int report_text;             /* --report (default when neither is given) */
-    uint64_t flush_posts;        /* posts per batch; default 10000 */
+    uint64_t flush_posts;        /* posts per batch; 0 (default): pipeline_flush_posts() */
     int flush_ms;                /* Kafka flush interval; default 500 */
     char *brokers;
     char *group;
@@ -330,8 +330,16 @@ int pipeline_new(const struct kz_config *cfg, struct agg_store *store, pipeline_
 void pipeline_free(struct pipeline *p);
 void pipeline_on_verdict(struct pipeline *p, pipeline_verdict_fn fn, void *ctx);
 
+/* Posts per batch: cfg->flush_posts when given, else the command's own --
+ * PIPELINE_FLUSH_POSTS_RUN for the streaming job (a backlog in fewer, larger
+ * Redis applies), PIPELINE_FLUSH_POSTS_WALK for the walkers (replay, query
+ * over archives: a smaller batch stays in the caches; the same output).
+ * bench/README.md, "Issue 19". */
+#define PIPELINE_FLUSH_POSTS_RUN 20000
+#define PIPELINE_FLUSH_POSTS_WALK 2000
+uint64_t pipeline_flush_posts(const struct kz_config *cfg, int streaming);
 /* Feed one record; with autoflush on (the default), applies the batch at
- * record boundaries once it holds cfg->flush_posts posts. */
+ * record boundaries once it holds pipeline_flush_posts(cfg, 0) posts. */
 int pipeline_record(struct pipeline *p, const struct ingest_record *rec, char *err, size_t errlen);
 /* Analyse and classify a plain text (no record, no metadata): the verdict
  * callback sees it with post NULL and id as given.  Store-less pipelines only. */
@@ -672,7 +680,7 @@ struct pipeline_signals {
 /*
  * Run the streaming job of cfg: consume cfg->topics in the consumer group
  * cfg->group from cfg->brokers (with cfg->kafka_props), take every message
- * through the pipeline, and every cfg->flush_ms or cfg->flush_posts apply the
+ * through the pipeline, and every cfg->flush_ms or pipeline_flush_posts(cfg, 1) apply the
  * batch to store (borrowed) with the offsets it covers, then commit them to
  * Kafka.  Dead letters go to "<topic>.dlq" before the batch that covers them
  * is applied.  A flush the store cannot take (KZ_EAGAIN) is retried with

@@ -548,7 +548,7 @@ static void consume(struct stream *s)
         }
         pipeline_positions(s->pipe, &npos);
         if (npos &&
-            (pipeline_pending(s->pipe) >= cfg->flush_posts || npos == PIPELINE_MAX_POSITIONS ||
+            (pipeline_pending(s->pipe) >= s->flush_posts || npos == PIPELINE_MAX_POSITIONS ||
              stream_now_ms() - s->last_flush_ms >= cfg->flush_ms) &&
             flush(s, 0)) {
             s->fatal = 1;
@@ -633,6 +633,7 @@ int pipeline_stream_run(const struct kz_config *cfg, struct agg_store *store,
     s->sig = sig;
     s->metrics = metrics;
     s->watermark = INT64_MIN;
+    s->flush_posts = pipeline_flush_posts(cfg, 1);
     if ((rc = start(s, err, errlen)))
         goto out;
     s->t0 = s->last_stats = s->last_flush_ms = stream_now_ms();

@@ -29,6 +29,7 @@ struct stream {
     int stop_seen;        /* the job has seen sig->stop set ... */
     int64_t stop_seen_ms; /* ... first at this time */
     int64_t t0, last_flush_ms;
+    uint64_t flush_posts; /* pipeline_flush_posts(cfg, 1) */
     int fatal;
     char fatal_msg[512];
     /* The batch in flight: taken from the pipeline and applied by the
