@@ -17,6 +17,7 @@
  */
 #include <assert.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -53,6 +54,14 @@ struct pipeline {
     int ntpos;
     int taken_rc;
     double taken_secs;
+
+    /* The walkers' batch in flight (pipeline_set_apply_thread): applied to
+     * the store by walk_thread while the next one fills. */
+    int apply_thread; /* on */
+    int walk_inflight;
+    pthread_t walk_thread;
+    int walk_rc;
+    char walk_err[256];
 
     /* per-post scratch, reused */
     struct kz_str *hashtags, *topics, *terms;
@@ -398,6 +407,8 @@ int pipeline_new(const struct kz_config *cfg, struct agg_store *store, pipeline_
     p->dead = dead;
     p->dead_ctx = dead_ctx;
     p->autoflush = 1;
+    /* the in-process store is memory only: its applies may overlap the walk */
+    p->apply_thread = store && strcmp(agg_store_name(store), "redis") != 0;
     p->flush_posts = pipeline_flush_posts(cfg, 0);
     int rc;
     struct nlp_config nc;
@@ -431,10 +442,13 @@ fail:
     return rc;
 }
 
+static int walk_settle(struct pipeline *p, char *err, size_t errlen);
+
 void pipeline_free(struct pipeline *p)
 {
     if (!p)
         return;
+    walk_settle(p, NULL, 0);
     ingest_decoder_free(p->dec);
     nlp_analyzer_free(p->nlp);
     nlp_lexicon_free(p->lex);
@@ -525,8 +539,69 @@ uint64_t pipeline_flush_posts(const struct kz_config *cfg, int streaming)
     return streaming ? PIPELINE_FLUSH_POSTS_RUN : PIPELINE_FLUSH_POSTS_WALK;
 }
 
+/* The walker's applier thread: one apply of the taken batch. */
+static void *walk_applier(void *arg)
+{
+    struct pipeline *p = arg;
+
+    p->walk_rc = pipeline_apply_taken(p, p->walk_err, sizeof p->walk_err);
+    return NULL;
+}
+
+/* Wait for the walker's batch in flight; 0, or its apply's error (err set:
+ * the batch is dropped, and the walk ends with the error). */
+static int walk_settle(struct pipeline *p, char *err, size_t errlen)
+{
+    int rc;
+
+    if (!p->walk_inflight)
+        return 0;
+    if (p->walk_inflight == 1)
+        pthread_join(p->walk_thread, NULL);
+    p->walk_inflight = 0;
+    rc = p->walk_rc;
+    if (rc && err && errlen)
+        snprintf(err, errlen, "%s", p->walk_err);
+    pipeline_taken_done(p);
+    return rc;
+}
+
+/* Settle the batch in flight, then hand the pending one to a thread. */
+static int walk_flush(struct pipeline *p, char *err, size_t errlen)
+{
+    int rc;
+
+    if ((rc = walk_settle(p, err, errlen)))
+        return rc;
+    if (!agg_batch_posts(p->batch) && !p->npos)
+        return 0;
+    if ((rc = pipeline_take(p))) {
+        snprintf(err, errlen, "taking the batch: %s", kz_strerror(rc));
+        return rc;
+    }
+    p->walk_inflight = 1;
+    if (pthread_create(&p->walk_thread, NULL, walk_applier, p)) {
+        walk_applier(p); /* no thread: applied here */
+        p->walk_inflight = 2;
+    }
+    return 0;
+}
+
+void pipeline_set_apply_thread(struct pipeline *p, int on)
+{
+    p->apply_thread = on;
+}
+
+int pipeline_settle(struct pipeline *p, char *err, size_t errlen)
+{
+    return walk_settle(p, err, errlen);
+}
+
 int pipeline_flush(struct pipeline *p, char *err, size_t errlen)
 {
+    int rc0 = walk_settle(p, err, errlen);
+    if (rc0)
+        return rc0;
     if (!p->batch || (!agg_batch_posts(p->batch) && !p->npos))
         return 0;
     if (p->taken) { /* the store is the taken batch's until it is done */
@@ -606,7 +681,7 @@ int pipeline_record(struct pipeline *p, const struct ingest_record *rec, char *e
 {
     int rc = p->batch ? note_position(p, &rec->pos) : 0;
     if (rc == 1) {
-        if ((rc = pipeline_flush(p, err, errlen)))
+        if ((rc = p->apply_thread ? walk_flush(p, err, errlen) : pipeline_flush(p, err, errlen)))
             return rc;
         rc = note_position(p, &rec->pos);
     }
@@ -620,7 +695,7 @@ int pipeline_record(struct pipeline *p, const struct ingest_record *rec, char *e
         return rc;
     }
     if (p->batch && p->autoflush && agg_batch_posts(p->batch) >= p->flush_posts)
-        return pipeline_flush(p, err, errlen);
+        return p->apply_thread ? walk_flush(p, err, errlen) : pipeline_flush(p, err, errlen);
     return 0;
 }
 

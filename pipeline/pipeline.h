@@ -361,6 +361,16 @@ int pipeline_hashtag_form(void *ctx, const char *text, char *out, size_t len);
 int pipeline_flush(struct pipeline *p, char *err, size_t errlen);
 /* Drop the pending batch and its positions. */
 void pipeline_discard(struct pipeline *p);
+/* With on (the default over an in-process store), the flushes of autoflush
+ * apply each batch on a thread while the next one fills (the walkers of
+ * replay and query over archives; the streaming job has its own,
+ * pipeline_take()): the store sees the batches in the same order, so it
+ * ends the same.  A failed apply is told by the next pipeline_record() or
+ * pipeline_flush(), which also waits for the batch in flight: flush, or
+ * pipeline_settle(), before reading the store. */
+void pipeline_set_apply_thread(struct pipeline *p, int on);
+/* Wait for the batch in flight, if any: 0 or its apply's error. */
+int pipeline_settle(struct pipeline *p, char *err, size_t errlen);
 
 /*
  * Applying one batch while the next one fills (the streaming job).

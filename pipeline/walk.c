@@ -79,6 +79,8 @@ static int walk(struct pipeline *p, const char *path, bool text_lines, char *err
     if (status >= 0 && (rc = pipeline_flush(p, why, sizeof(why)))) {
         snprintf(err, errlen, "store: %s", why);
         status = rc > 0 ? KZ_EIO : rc;
+    } else if (status < 0) {
+        pipeline_settle(p, why, sizeof(why)); /* the walk's own error is the one told */
     }
     ingest_source_close(src);
     return status;
