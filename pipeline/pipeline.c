@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fblock.h"
 #include "metrics.h"
 #include "pipeline.h"
 
@@ -55,9 +56,13 @@ struct pipeline {
     int taken_rc;
     double taken_secs;
 
-    /* The walkers' batch in flight (pipeline_set_apply_thread): applied to
-     * the store by walk_thread while the next one fills. */
+    /* The walkers' applier (pipeline_set_apply_thread): the loop copies each
+     * post's facts into fill; a full block is handed over as out, which
+     * walk_thread coalesces into the taken batch (p->batch, empty, keeps the
+     * settings) and applies while the loop fills the next block. */
     int apply_thread; /* on */
+    struct fblock fill, out;
+    struct fblock_reader reader; /* walk_thread's */
     int walk_inflight;
     pthread_t walk_thread;
     int walk_rc;
@@ -318,7 +323,7 @@ static int on_post(void *ctx, const struct ingest_post *post)
     if (p->batch && (!undated || p->store_undated)) {
         if ((rc = facts_from(p, post, &doc, &v, &f)))
             return fail(p, rc, "facts");
-        if ((rc = agg_batch_add(p->batch, &f)))
+        if (p->apply_thread ? (rc = fblock_put(&p->fill, &f)) : (rc = agg_batch_add(p->batch, &f)))
             return fail(p, rc, "aggregate");
     }
     p->stats.posts++;
@@ -449,6 +454,9 @@ void pipeline_free(struct pipeline *p)
     if (!p)
         return;
     walk_settle(p, NULL, 0);
+    fblock_free(&p->fill);
+    fblock_free(&p->out);
+    fblock_reader_free(&p->reader);
     ingest_decoder_free(p->dec);
     nlp_analyzer_free(p->nlp);
     nlp_lexicon_free(p->lex);
@@ -539,13 +547,51 @@ uint64_t pipeline_flush_posts(const struct kz_config *cfg, int streaming)
     return streaming ? PIPELINE_FLUSH_POSTS_RUN : PIPELINE_FLUSH_POSTS_WALK;
 }
 
-/* The walker's applier thread: one apply of the taken batch. */
+/* The walker's applier thread: the block's facts into the taken batch, and
+ * one apply of it. */
 static void *walk_applier(void *arg)
 {
     struct pipeline *p = arg;
+    struct agg_facts f;
+    int rc;
 
+    fblock_read(&p->reader, &p->out);
+    while ((rc = fblock_next(&p->reader, &f)) == 1)
+        if ((rc = agg_batch_add(p->taken, &f)))
+            break;
+    if (rc) {
+        snprintf(p->walk_err, sizeof p->walk_err, "aggregate: %s", kz_strerror(rc));
+        p->walk_rc = p->taken_rc = rc;
+        return NULL;
+    }
     p->walk_rc = pipeline_apply_taken(p, p->walk_err, sizeof p->walk_err);
     return NULL;
+}
+
+/* Hand the filled block and its positions out: the taken batch is the spare
+ * one, with the settings of p->batch. */
+static int walk_take(struct pipeline *p)
+{
+    struct fblock t;
+    int rc;
+
+    assert(!p->taken && !agg_batch_posts(p->batch));
+    if (!p->spare && (rc = agg_batch_new(&p->spare)))
+        return rc;
+    if ((rc = agg_batch_set_like(p->spare, p->batch)))
+        return rc;
+    p->taken = p->spare;
+    p->spare = NULL;
+    memcpy(p->tpos, p->pos, (size_t)p->npos * sizeof *p->pos);
+    p->ntpos = p->npos;
+    p->npos = 0;
+    p->taken_rc = KZ_EAGAIN;
+    p->taken_secs = 0;
+    t = p->out;
+    p->out = p->fill;
+    p->fill = t;
+    fblock_reset(&p->fill);
+    return 0;
 }
 
 /* Wait for the walker's batch in flight; 0, or its apply's error (err set:
@@ -573,9 +619,9 @@ static int walk_flush(struct pipeline *p, char *err, size_t errlen)
 
     if ((rc = walk_settle(p, err, errlen)))
         return rc;
-    if (!agg_batch_posts(p->batch) && !p->npos)
+    if (!p->fill.nposts && !p->npos)
         return 0;
-    if ((rc = pipeline_take(p))) {
+    if ((rc = walk_take(p))) {
         snprintf(err, errlen, "taking the batch: %s", kz_strerror(rc));
         return rc;
     }
@@ -589,6 +635,7 @@ static int walk_flush(struct pipeline *p, char *err, size_t errlen)
 
 void pipeline_set_apply_thread(struct pipeline *p, int on)
 {
+    assert(!p->fill.nposts && !agg_batch_posts(p->batch)); /* before the first post */
     p->apply_thread = on;
 }
 
@@ -599,7 +646,9 @@ int pipeline_settle(struct pipeline *p, char *err, size_t errlen)
 
 int pipeline_flush(struct pipeline *p, char *err, size_t errlen)
 {
-    int rc0 = walk_settle(p, err, errlen);
+    int rc0 = p->apply_thread ? walk_flush(p, err, errlen) : 0;
+    if (!rc0)
+        rc0 = walk_settle(p, err, errlen);
     if (rc0)
         return rc0;
     if (!p->batch || (!agg_batch_posts(p->batch) && !p->npos))
@@ -625,7 +674,7 @@ int pipeline_take(struct pipeline *p)
 {
     int rc;
 
-    if (!p->batch || p->taken)
+    if (!p->batch || p->taken || p->apply_thread) /* the walkers' applier has its own */
         return KZ_EINVAL;
     if (!p->spare && (rc = agg_batch_new(&p->spare)))
         return rc;
@@ -694,7 +743,8 @@ int pipeline_record(struct pipeline *p, const struct ingest_record *rec, char *e
         snprintf(err, errlen, "%s", p->error ? p->errbuf : kz_strerror(rc));
         return rc;
     }
-    if (p->batch && p->autoflush && agg_batch_posts(p->batch) >= p->flush_posts)
+    if (p->batch && p->autoflush &&
+        (p->apply_thread ? p->fill.nposts : agg_batch_posts(p->batch)) >= p->flush_posts)
         return p->apply_thread ? walk_flush(p, err, errlen) : pipeline_flush(p, err, errlen);
     return 0;
 }
@@ -708,6 +758,7 @@ struct nlp_lexicon *pipeline_swap_lexicon(struct pipeline *p, struct nlp_lexicon
 
 void pipeline_discard(struct pipeline *p)
 {
+    fblock_reset(&p->fill);
     if (p->batch)
         agg_batch_reset(p->batch);
     for (int i = 0; i < p->npos; i++)
@@ -811,7 +862,7 @@ void pipeline_set_store_undated(struct pipeline *p, int on)
 
 uint64_t pipeline_pending(const struct pipeline *p)
 {
-    return p->batch ? agg_batch_posts(p->batch) : 0;
+    return p->batch ? agg_batch_posts(p->batch) + p->fill.nposts : 0;
 }
 
 const struct agg_position *pipeline_positions(const struct pipeline *p, size_t *n)

@@ -361,11 +361,13 @@ int pipeline_hashtag_form(void *ctx, const char *text, char *out, size_t len);
 int pipeline_flush(struct pipeline *p, char *err, size_t errlen);
 /* Drop the pending batch and its positions. */
 void pipeline_discard(struct pipeline *p);
-/* With on (the default over an in-process store), the flushes of autoflush
- * apply each batch on a thread while the next one fills (the walkers of
- * replay and query over archives; the streaming job has its own,
- * pipeline_take()): the store sees the batches in the same order, so it
- * ends the same.  A failed apply is told by the next pipeline_record() or
+/* With on (the default over an in-process store; set it before the first
+ * record), the walkers' posts are coalesced and applied on a thread: the
+ * loop copies each post's facts into a block, and a full block is
+ * coalesced into a batch and applied to the store by a thread while the
+ * loop fills the next (replay and query over archives; the streaming job
+ * has its own, pipeline_take()).  The store sees the same batches in the
+ * same order, so it ends the same.  A failed apply is told by the next pipeline_record() or
  * pipeline_flush(), which also waits for the batch in flight: flush, or
  * pipeline_settle(), before reading the store. */
 void pipeline_set_apply_thread(struct pipeline *p, int on);
@@ -386,7 +388,8 @@ int pipeline_settle(struct pipeline *p, char *err, size_t errlen);
  * is (the caller flushes at PIPELINE_MAX_POSITIONS positions).
  */
 #define PIPELINE_MAX_POSITIONS 64 /* partitions one batch covers at most */
-/* 0; KZ_EINVAL (no store, or a batch already out), KZ_ENOMEM. */
+/* 0; KZ_EINVAL (no store, a batch already out, or the walkers' applier on:
+ * pipeline_set_apply_thread), KZ_ENOMEM. */
 int pipeline_take(struct pipeline *p);
 /* 0 (applied, or a duplicate the store skipped), AGG_APPLY_CONFLICT or a
  * negative KZ_E* code, as pipeline_flush(). */

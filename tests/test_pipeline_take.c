@@ -69,6 +69,7 @@ static int rig_new_n(struct rig *r, int no_samples, uint64_t flush_posts)
         return -1;
     }
     pipeline_set_autoflush(r->p, 0);
+    pipeline_set_apply_thread(r->p, 0); /* as the streaming job's, over Redis */
     return 0;
 }
 
@@ -244,7 +245,8 @@ static void test_apply_thread(void)
     char err[512];
     int64_t base = (int64_t)time(NULL) / 3600 * 3600 - 7200, from = (base - 3600) * 1000,
             to = (base + 7200) * 1000;
-    const char *dims[] = {"all", "mob:call", "topic:protest", "lang:ru", "region:unknown"};
+    const char *dims[] = {"all",     "mob:call",       "topic:protest",
+                          "lang:ru", "region:unknown", "hashtag:жаңаөзен"};
 
     if (rig_new_n(&on, 0, 7) || rig_new_n(&off, 0, 7)) {
         CHECK(0);
@@ -252,7 +254,10 @@ static void test_apply_thread(void)
     }
     pipeline_set_autoflush(on.p, 1);
     pipeline_set_autoflush(off.p, 1);
-    pipeline_set_apply_thread(off.p, 0);
+    pipeline_set_apply_thread(on.p, 1);
+    CHECK_EQ_INT(pipeline_take(on.p), KZ_EINVAL); /* the walkers' applier has its own */
+    CHECK_EQ_INT(pipeline_set_watch(on.p, (const char *const[]){"hashtag:жаңаөзен"}, 1), 0);
+    CHECK_EQ_INT(pipeline_set_watch(off.p, (const char *const[]){"hashtag:жаңаөзен"}, 1), 0);
     for (int i = 0; i < NPOSTS; i++) {
         CHECK_EQ_INT(feed(on.p, i, base, err, sizeof err), 0);
         CHECK_EQ_INT(feed(off.p, i, base, err, sizeof err), 0);
@@ -264,6 +269,7 @@ static void test_apply_thread(void)
     for (size_t d = 0; d < sizeof dims / sizeof *dims; d++)
         CHECK_EQ_INT((int)total(on.store, dims[d], from, to),
                      (int)total(off.store, dims[d], from, to));
+    CHECK_EQ_INT((int)total(on.store, "hashtag:жаңаөзен", from, to), NPOSTS / 5);
     CHECK_EQ_INT((int)nposts(on.store, "mob:call", from, to),
                  (int)nposts(off.store, "mob:call", from, to));
     /* the same records again: the store refuses a batch over offsets it
