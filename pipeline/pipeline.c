@@ -60,7 +60,9 @@ struct pipeline {
      * post's facts into fill; a full block is handed over as out, which
      * walk_thread coalesces into the taken batch (p->batch, empty, keeps the
      * settings) and applies while the loop fills the next block. */
-    int apply_thread; /* on */
+    int apply_thread;  /* on */
+    int defer;         /* facts go to fill, coalesced by pipeline_apply_taken() */
+    int out_coalesced; /* out is in the taken batch (a retry only applies) */
     struct fblock fill, out;
     struct fblock_reader reader; /* walk_thread's */
     int walk_inflight;
@@ -323,7 +325,7 @@ static int on_post(void *ctx, const struct ingest_post *post)
     if (p->batch && (!undated || p->store_undated)) {
         if ((rc = facts_from(p, post, &doc, &v, &f)))
             return fail(p, rc, "facts");
-        if (p->apply_thread ? (rc = fblock_put(&p->fill, &f)) : (rc = agg_batch_add(p->batch, &f)))
+        if (p->defer ? (rc = fblock_put(&p->fill, &f)) : (rc = agg_batch_add(p->batch, &f)))
             return fail(p, rc, "aggregate");
     }
     p->stats.posts++;
@@ -413,7 +415,7 @@ int pipeline_new(const struct kz_config *cfg, struct agg_store *store, pipeline_
     p->dead_ctx = dead_ctx;
     p->autoflush = 1;
     /* the in-process store is memory only: its applies may overlap the walk */
-    p->apply_thread = store && strcmp(agg_store_name(store), "redis") != 0;
+    p->apply_thread = p->defer = store && strcmp(agg_store_name(store), "redis") != 0;
     p->flush_posts = pipeline_flush_posts(cfg, 0);
     int rc;
     struct nlp_config nc;
@@ -547,30 +549,39 @@ uint64_t pipeline_flush_posts(const struct kz_config *cfg, int streaming)
     return streaming ? PIPELINE_FLUSH_POSTS_RUN : PIPELINE_FLUSH_POSTS_WALK;
 }
 
-/* The walker's applier thread: the block's facts into the taken batch, and
- * one apply of it. */
+/* The walker's applier thread: one apply of the taken block. */
 static void *walk_applier(void *arg)
 {
     struct pipeline *p = arg;
+
+    p->walk_rc = pipeline_apply_taken(p, p->walk_err, sizeof p->walk_err);
+    return NULL;
+}
+
+/* The taken block's facts into the taken batch (once: a retry only applies). */
+static int coalesce(struct pipeline *p, char *err, size_t errlen)
+{
     struct agg_facts f;
     int rc;
 
+    if (p->out_coalesced)
+        return 0;
     fblock_read(&p->reader, &p->out);
     while ((rc = fblock_next(&p->reader, &f)) == 1)
         if ((rc = agg_batch_add(p->taken, &f)))
             break;
     if (rc) {
-        snprintf(p->walk_err, sizeof p->walk_err, "aggregate: %s", kz_strerror(rc));
-        p->walk_rc = p->taken_rc = rc;
-        return NULL;
+        agg_batch_reset(p->taken); /* whole or not at all, if it is tried again */
+        snprintf(err, errlen, "aggregate: %s", kz_strerror(rc));
+        return rc;
     }
-    p->walk_rc = pipeline_apply_taken(p, p->walk_err, sizeof p->walk_err);
-    return NULL;
+    p->out_coalesced = 1;
+    return 0;
 }
 
 /* Hand the filled block and its positions out: the taken batch is the spare
- * one, with the settings of p->batch. */
-static int walk_take(struct pipeline *p)
+ * one, with the settings of p->batch, and is filled by coalesce(). */
+static int take_block(struct pipeline *p)
 {
     struct fblock t;
     int rc;
@@ -591,6 +602,7 @@ static int walk_take(struct pipeline *p)
     p->out = p->fill;
     p->fill = t;
     fblock_reset(&p->fill);
+    p->out_coalesced = 0;
     return 0;
 }
 
@@ -621,7 +633,7 @@ static int walk_flush(struct pipeline *p, char *err, size_t errlen)
         return rc;
     if (!p->fill.nposts && !p->npos)
         return 0;
-    if ((rc = walk_take(p))) {
+    if ((rc = take_block(p))) {
         snprintf(err, errlen, "taking the batch: %s", kz_strerror(rc));
         return rc;
     }
@@ -636,7 +648,13 @@ static int walk_flush(struct pipeline *p, char *err, size_t errlen)
 void pipeline_set_apply_thread(struct pipeline *p, int on)
 {
     assert(!p->fill.nposts && !agg_batch_posts(p->batch)); /* before the first post */
-    p->apply_thread = on;
+    p->apply_thread = p->defer = on;
+}
+
+void pipeline_set_deferred(struct pipeline *p, int on)
+{
+    assert(!p->fill.nposts && !agg_batch_posts(p->batch)); /* before the first post */
+    p->defer = on || p->apply_thread;
 }
 
 int pipeline_settle(struct pipeline *p, char *err, size_t errlen)
@@ -655,6 +673,10 @@ int pipeline_flush(struct pipeline *p, char *err, size_t errlen)
         return 0;
     if (p->taken) { /* the store is the taken batch's until it is done */
         snprintf(err, errlen, "a batch is being applied: flush after pipeline_taken_done()");
+        return KZ_EINVAL;
+    }
+    if (p->defer) { /* pipeline_set_deferred(): the caller takes the block */
+        snprintf(err, errlen, "a deferred pipeline is applied with pipeline_take()");
         return KZ_EINVAL;
     }
     struct timespec t0;
@@ -676,6 +698,8 @@ int pipeline_take(struct pipeline *p)
 
     if (!p->batch || p->taken || p->apply_thread) /* the walkers' applier has its own */
         return KZ_EINVAL;
+    if (p->defer)
+        return take_block(p);
     if (!p->spare && (rc = agg_batch_new(&p->spare)))
         return rc;
     if ((rc = agg_batch_set_like(p->spare, p->batch)))
@@ -707,6 +731,10 @@ int pipeline_apply_taken(struct pipeline *p, char *err, size_t errlen)
         return KZ_EINVAL;
     }
     clock_gettime(CLOCK_MONOTONIC, &t0);
+    if (p->defer && (rc = coalesce(p, err, errlen))) {
+        p->taken_rc = rc;
+        return rc;
+    }
     rc = agg_store_apply(p->store, p->taken, p->tpos, (size_t)p->ntpos, err, errlen);
     p->taken_secs = seconds_since(&t0);
     p->taken_rc = rc;
@@ -719,6 +747,8 @@ void pipeline_taken_done(struct pipeline *p)
         return;
     count_apply(p, p->taken_rc, p->taken_secs);
     agg_batch_reset(p->taken);
+    fblock_reset(&p->out);
+    p->out_coalesced = 0;
     p->spare = p->taken;
     p->taken = NULL;
     for (int i = 0; i < p->ntpos; i++)
@@ -744,7 +774,7 @@ int pipeline_record(struct pipeline *p, const struct ingest_record *rec, char *e
         return rc;
     }
     if (p->batch && p->autoflush &&
-        (p->apply_thread ? p->fill.nposts : agg_batch_posts(p->batch)) >= p->flush_posts)
+        (p->defer ? p->fill.nposts : agg_batch_posts(p->batch)) >= p->flush_posts)
         return p->apply_thread ? walk_flush(p, err, errlen) : pipeline_flush(p, err, errlen);
     return 0;
 }

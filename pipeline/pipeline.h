@@ -371,6 +371,14 @@ void pipeline_discard(struct pipeline *p);
  * pipeline_flush(), which also waits for the batch in flight: flush, or
  * pipeline_settle(), before reading the store. */
 void pipeline_set_apply_thread(struct pipeline *p, int on);
+/* With on (set it before the first record), each post's facts are copied
+ * into a block instead of the batch: pipeline_take() hands the block out,
+ * and pipeline_apply_taken() coalesces it into a batch (once; a retry only
+ * applies) and applies it, on whatever thread runs it -- so the loop only
+ * analyses (the streaming job; the walkers' applier implies it).
+ * pipeline_flush() then refuses: the caller takes.  Same counts, samples
+ * and order as the batch filled in the loop. */
+void pipeline_set_deferred(struct pipeline *p, int on);
 /* Wait for the batch in flight, if any: 0 or its apply's error. */
 int pipeline_settle(struct pipeline *p, char *err, size_t errlen);
 

@@ -267,7 +267,8 @@ static void watch_refresh(struct stream *s)
     agg_watch_free(dims, n);
 }
 
-/* The applier thread: one apply of the taken batch. */
+/* The applier thread: one apply of the taken batch (its posts' facts
+ * coalesced first: pipeline_set_deferred). */
 static void *applier(void *arg)
 {
     struct stream *s = arg;
@@ -608,6 +609,7 @@ static int start(struct stream *s, char *err, size_t errlen)
     if (rc)
         return rc == KZ_ENOMEM ? rc : KZ_EINVAL; /* lexicons or models that do not load */
     pipeline_set_autoflush(s->pipe, 0);
+    pipeline_set_deferred(s->pipe, 1); /* the applier thread coalesces too */
     pipeline_set_store_undated(s->pipe, 1);
     assert(cfg->nkafka_props <= KZ_MAX_KAFKA_PROPS);
     for (int i = 0; i < cfg->nkafka_props; i++) {

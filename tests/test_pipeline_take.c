@@ -45,6 +45,9 @@ static int feed(struct pipeline *p, int i, int64_t base_s, char *err, size_t err
     return pipeline_record(p, &rec, err, errlen);
 }
 
+/* The streaming job's pipeline: its posts' facts coalesced when taken. */
+static int deferred;
+
 struct rig {
     struct kz_config cfg;
     struct agg_store *store;
@@ -70,12 +73,27 @@ static int rig_new_n(struct rig *r, int no_samples, uint64_t flush_posts)
     }
     pipeline_set_autoflush(r->p, 0);
     pipeline_set_apply_thread(r->p, 0); /* as the streaming job's, over Redis */
+    pipeline_set_deferred(r->p, deferred);
     return 0;
 }
 
 static int rig_new(struct rig *r, int no_samples)
 {
     return rig_new_n(r, no_samples, 0);
+}
+
+/* Apply what is pending: a flush, or (deferred) a take, apply and done. */
+static int apply_pending(struct pipeline *p, char *err, size_t errlen)
+{
+    int rc;
+
+    if (!deferred)
+        return pipeline_flush(p, err, errlen);
+    if ((rc = pipeline_take(p)))
+        return rc;
+    rc = pipeline_apply_taken(p, err, errlen);
+    pipeline_taken_done(p);
+    return rc;
 }
 
 static void rig_free(struct rig *r)
@@ -129,7 +147,7 @@ static void test_same_as_one_flush(void)
     }
     for (int i = 0; i < NPOSTS; i++)
         CHECK_EQ_INT(feed(one.p, i, base, err, sizeof err), 0);
-    CHECK_EQ_INT(pipeline_flush(one.p, err, sizeof err), 0);
+    CHECK_EQ_INT(apply_pending(one.p, err, sizeof err), 0);
 
     for (int i = 0; i < NPOSTS / 2; i++)
         CHECK_EQ_INT(feed(two.p, i, base, err, sizeof err), 0);
@@ -155,7 +173,7 @@ static void test_same_as_one_flush(void)
     pipeline_taken_done(two.p);
     CHECK_EQ_INT((int)pipeline_stats(two.p)->flushes, 1);
     CHECK_EQ_INT(pipeline_apply_taken(two.p, err, sizeof err), KZ_EINVAL); /* none out */
-    CHECK_EQ_INT(pipeline_flush(two.p, err, sizeof err), 0);
+    CHECK_EQ_INT(apply_pending(two.p, err, sizeof err), 0);
     CHECK_EQ_INT((int)pipeline_stats(two.p)->flushes, 2);
     CHECK_EQ_INT(agg_store_offset(two.store, "t", 1, &off, err, sizeof err), 0);
     CHECK_EQ_INT((int)off, (NPOSTS - 1) / 2);
@@ -216,7 +234,7 @@ static void test_conflict_counts_nothing(void)
     }
     for (int i = 0; i < 20; i++)
         CHECK_EQ_INT(feed(r.p, i, base, err, sizeof err), 0);
-    CHECK_EQ_INT(pipeline_flush(r.p, err, sizeof err), 0);
+    CHECK_EQ_INT(apply_pending(r.p, err, sizeof err), 0);
     /* records 10..19 again (offsets 5..9 of each partition, applied) and
      * 20..29: a batch that overlaps what the store holds is refused */
     for (int i = 10; i < 30; i++)
@@ -293,5 +311,10 @@ int main(void)
     RUN(test_second_batch_settings);
     RUN(test_conflict_counts_nothing);
     RUN(test_apply_thread);
+    deferred = 1; /* the same, with the facts coalesced when taken */
+    RUN(test_same_as_one_flush);
+    RUN(test_second_batch_settings);
+    RUN(test_conflict_counts_nothing);
+    CHECK_EQ_INT(deferred, 1);
     return TAP_DONE();
 }
