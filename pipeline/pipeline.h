@@ -367,8 +367,8 @@ void pipeline_discard(struct pipeline *p);
  * coalesced into a batch and applied to the store by a thread while the
  * loop fills the next (replay and query over archives; the streaming job
  * has its own, pipeline_take()).  The store sees the same batches in the
- * same order, so it ends the same.  A failed apply is told by the next pipeline_record() or
- * pipeline_flush(), which also waits for the batch in flight: flush, or
+ * same order, so it ends the same.  A failed apply is told by the pipeline_record() that
+ * flushes next, or by pipeline_flush(), which also waits for the batch in flight: flush, or
  * pipeline_settle(), before reading the store. */
 void pipeline_set_apply_thread(struct pipeline *p, int on);
 /* With on (set it before the first record), each post's facts are copied
@@ -387,7 +387,8 @@ int pipeline_settle(struct pipeline *p, char *err, size_t errlen);
  * pipeline_take() hands the pending batch and its positions out and goes on
  * with a second batch (same settings).  pipeline_apply_taken() applies the
  * taken batch and may run on another thread meanwhile: it touches only the
- * store and the taken batch, and the caller makes no other use of the
+ * store, the taken batch and (deferred) the taken block and its reader,
+ * and the caller makes no other use of the
  * store, nor pipeline_flush(), until pipeline_taken_done().  It may be called
  * again after a failure (a retry).  pipeline_taken_done(), on the loop's
  * thread, ends it: counted when its last apply applied it (or found it
@@ -716,7 +717,7 @@ struct pipeline_signals {
  *
  * When a stop comes while the last flush cannot complete -- the store down,
  * or dead letters the broker does not confirm -- the job waits
- * PIPELINE_STOP_GRACE_MS (the store: 4 s from the flush's start), or until a
+ * PIPELINE_STOP_GRACE_MS (the store: 4 s from the apply's start or the stop), or until a
  * second stop, then returns without applying that batch or committing its
  * offsets: a restart reads it again.
  *

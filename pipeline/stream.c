@@ -23,8 +23,8 @@
  *  - before partitions are revoked the pending batch is flushed (the revoke
  *    hook).
  * An apply that fails for a transient reason (the store down) is retried,
- * when the loop settles it at the next flush, with backoff (100 ms doubling
- * to 5 s) while nothing more is fetched: the batch is kept (and the next one,
+ * when the loop settles it (as soon as it has ended), with backoff (100 ms
+ * doubling to 5 s) while nothing more is fetched: the batch is kept (and the next one,
  * filled meanwhile, waits behind it), the source is paused, and max.poll.interval.ms is a day, so
  * the group does not give the partitions away meanwhile.  Undecodable messages go to the
  * dead-letter topic `<topic>.dlq` and their offsets advance like any other; the DLQ producer is
@@ -45,11 +45,10 @@
  * half by each); if they fail to load, the old ones stay and the error is
  * logged.  The waits of the last flush are bounded: for the broker to
  * confirm the dead letters it covers, PIPELINE_STOP_GRACE_MS after the stop
- * was first seen; for the store, 4 s from the flush's start; either, until a
- * second stop.  Giving up on that flush applies nothing and commits nothing
- * (the dead letters not yet confirmed are dropped from the producer), and the
- * job ends as failed without leaving the group: a restart reads the batch
- * again and sends its dead letters again.
+ * was first seen; for the store, 4 s from the apply's start or the stop, the sooner; either, until
+ * a second stop.  Giving up on that flush applies nothing and commits nothing (the dead letters not
+ * yet confirmed are dropped from the producer), and the job ends as failed without leaving the
+ * group: a restart reads the batch again and sends its dead letters again.
  *
  * The watermark and the stats line are stream_report.c's; stream_int.h holds
  * the state the two files share.
@@ -163,11 +162,15 @@ static size_t to_source(const struct agg_position *pos, size_t n, struct ingest_
     return n;
 }
 
-/* After a conflict: start the batch's partitions again after the offsets the
- * store holds (partitions no longer assigned are ignored by the source). */
-static void reseek(struct stream *s, const struct agg_position *pos, size_t n)
+/* After a conflict: start the dropped batches' partitions again after the
+ * offsets the store holds (partitions no longer assigned are ignored by the
+ * source).  0, or KZ_EIO when a partition could not be placed (its stored
+ * offset unreadable, a name not copied, the seek refused): its dropped posts
+ * would be skipped, so the job ends without committing and a restart starts
+ * from the store (fatal_msg set). */
+static int reseek(struct stream *s, const struct agg_position *pos, size_t n)
 {
-    struct ingest_pos to[64];
+    struct ingest_pos to[2 * PIPELINE_MAX_POSITIONS]; /* the batch in flight and the pending one */
     size_t m = 0;
     char err[256];
 
@@ -176,8 +179,11 @@ static void reseek(struct stream *s, const struct agg_position *pos, size_t n)
         int64_t off;
         int rc, tries = 0;
 
-        if (!pos[i].source)
-            continue;
+        if (!pos[i].source) {
+            set_fatal(s, "fenced: a partition of the dropped batch could not be noted (no "
+                         "memory); ending so that a restart starts from the store");
+            return KZ_EIO;
+        }
         while ((rc = agg_store_offset(s->store, pos[i].source, pos[i].partition, &off, err,
                                       sizeof err)) == KZ_EAGAIN &&
                tries++ < 50 && !stopping(s)) {
@@ -191,9 +197,11 @@ static void reseek(struct stream *s, const struct agg_position *pos, size_t n)
              * part of it again, or those posts would be skipped for good. */
             off = pos[i].first_offset;
         } else {
-            say("fenced: no stored offset for %s/%d: %s", pos[i].source, (int)pos[i].partition,
-                err);
-            continue;
+            set_fatal(s,
+                      "fenced: no stored offset for %s/%d: %s; ending so that a restart "
+                      "starts from the store",
+                      pos[i].source, (int)pos[i].partition, err);
+            return KZ_EIO;
         }
         to[m].source = pos[i].source;
         to[m].partition = pos[i].partition;
@@ -201,8 +209,11 @@ static void reseek(struct stream *s, const struct agg_position *pos, size_t n)
         to[m].index = 0;
         m++;
     }
-    if (m && ingest_kafka_seek(s->src, to, m, err, sizeof err))
-        say("%s", err);
+    if (m && ingest_kafka_seek(s->src, to, m, err, sizeof err)) {
+        set_fatal(s, "fenced: %s; ending so that a restart starts from the store", err);
+        return KZ_EIO;
+    }
+    return 0;
 }
 
 /* The dead letters this batch covers must be safe before its offsets move.
@@ -339,8 +350,11 @@ static int settle(struct stream *s)
         say("store: %s; retrying in %d ms", s->apply_err, backoff);
         if (!paused)
             paused = ingest_kafka_pause(s->src) == 0; /* fetch nothing more meanwhile */
-        if (stopping(s) && (s->sig->stop > 1 || stream_now_ms() - s->apply_t0 > 4000))
-            break; /* shutting down and the store is gone: exit without commit, lose nothing */
+        /* shutting down and the store is gone: exit without commit, lose
+         * nothing -- 4 s from the apply's start or from the stop, the sooner */
+        if (stopping(s) && (s->sig->stop > 1 || stream_now_ms() - s->apply_t0 > 4000 ||
+                            stream_now_ms() - s->stop_seen_ms > 4000))
+            break;
         nap(s, backoff);
         backoff = backoff < 5000 ? backoff * 2 : 5000;
         rc = pipeline_apply_taken(s->pipe, s->apply_err, sizeof s->apply_err);
@@ -359,11 +373,10 @@ static int settle(struct stream *s)
         pipeline_taken_done(s->pipe);
         pipeline_discard(s->pipe);
         assert(pipeline_pending(s->pipe) == 0);
-        reseek(s, both, n);
+        rc = reseek(s, both, n);
         for (size_t i = 0; i < n; i++)
             free((char *)both[i].source);
         stream_wm_rollback(s);
-        rc = 0;
     } else if (rc == 0) {
         double ms = (double)(s->apply_end_ms - s->apply_t0);
 
@@ -555,7 +568,7 @@ static void consume(struct stream *s)
             s->fatal = 1;
             break;
         }
-        if (cfg->until_eof && !npos && ingest_kafka_drained(s->src))
+        if (cfg->until_eof && !npos && !s->inflight && ingest_kafka_drained(s->src))
             break;
         if (cfg->stats_interval && stream_now_ms() - s->last_stats >= cfg->stats_interval * 1000LL)
             stream_print_stats(s);

@@ -35,8 +35,8 @@ struct stream {
     /* The batch in flight: taken from the pipeline and applied by the
      * applier thread while the loop fills the next one.  The applier writes
      * apply_rc, apply_err and apply_end_ms, then sets apply_done; the loop
-     * reads them after joining it, and makes no other use of the store
-     * meanwhile. */
+     * reads them after joining it (and writes them itself when it retries),
+     * and makes no other use of the store meanwhile. */
     pthread_t applier;
     int inflight;       /* a batch is taken and not settled */
     int applier_inline; /* applied in the loop (a small batch, or no thread) */
