@@ -579,30 +579,38 @@ static int coalesce(struct pipeline *p, char *err, size_t errlen)
     return 0;
 }
 
-/* Hand the filled block and its positions out: the taken batch is the spare
- * one, with the settings of p->batch, and is filled by coalesce(). */
-static int take_block(struct pipeline *p)
+/* Hand the pending posts out with their positions.  Deferred, they are the
+ * filled block, and the taken batch is the spare one, filled by coalesce();
+ * else the taken batch is the pending one, and the spare goes on in its
+ * place.  Either way the taken batch has the settings of p->batch. */
+static int take(struct pipeline *p)
 {
-    struct fblock t;
     int rc;
 
-    assert(!p->taken && !agg_batch_posts(p->batch));
+    assert(!p->taken);
     if (!p->spare && (rc = agg_batch_new(&p->spare)))
         return rc;
     if ((rc = agg_batch_set_like(p->spare, p->batch)))
         return rc;
-    p->taken = p->spare;
+    if (p->defer) {
+        struct fblock t = p->out;
+
+        assert(!agg_batch_posts(p->batch));
+        p->taken = p->spare;
+        p->out = p->fill;
+        p->fill = t;
+        fblock_reset(&p->fill);
+        p->out_coalesced = 0;
+    } else {
+        p->taken = p->batch;
+        p->batch = p->spare;
+    }
     p->spare = NULL;
     memcpy(p->tpos, p->pos, (size_t)p->npos * sizeof *p->pos);
     p->ntpos = p->npos;
     p->npos = 0;
     p->taken_rc = KZ_EAGAIN;
     p->taken_secs = 0;
-    t = p->out;
-    p->out = p->fill;
-    p->fill = t;
-    fblock_reset(&p->fill);
-    p->out_coalesced = 0;
     return 0;
 }
 
@@ -633,7 +641,7 @@ static int walk_flush(struct pipeline *p, char *err, size_t errlen)
         return rc;
     if (!p->fill.nposts && !p->npos)
         return 0;
-    if ((rc = take_block(p))) {
+    if ((rc = take(p))) {
         snprintf(err, errlen, "taking the batch: %s", kz_strerror(rc));
         return rc;
     }
@@ -694,25 +702,9 @@ int pipeline_flush(struct pipeline *p, char *err, size_t errlen)
 
 int pipeline_take(struct pipeline *p)
 {
-    int rc;
-
     if (!p->batch || p->taken || p->apply_thread) /* the walkers' applier has its own */
         return KZ_EINVAL;
-    if (p->defer)
-        return take_block(p);
-    if (!p->spare && (rc = agg_batch_new(&p->spare)))
-        return rc;
-    if ((rc = agg_batch_set_like(p->spare, p->batch)))
-        return rc;
-    p->taken = p->batch;
-    p->batch = p->spare;
-    p->spare = NULL;
-    memcpy(p->tpos, p->pos, (size_t)p->npos * sizeof *p->pos);
-    p->ntpos = p->npos;
-    p->npos = 0;
-    p->taken_rc = KZ_EAGAIN;
-    p->taken_secs = 0;
-    return 0;
+    return take(p);
 }
 
 const struct agg_position *pipeline_taken_positions(const struct pipeline *p, size_t *n)

@@ -48,6 +48,10 @@ static int feed(struct pipeline *p, int i, int64_t base_s, char *err, size_t err
 /* The streaming job's pipeline: its posts' facts coalesced when taken. */
 static int deferred;
 
+/* The posts' times start at base (two hours ago, on the hour); every query
+ * window is [from, to), which holds them all (set in main). */
+static int64_t base, from, to;
+
 struct rig {
     struct kz_config cfg;
     struct agg_store *store;
@@ -134,8 +138,6 @@ static void test_same_as_one_flush(void)
 {
     struct rig one, two;
     char err[512];
-    int64_t base = (int64_t)time(NULL) / 3600 * 3600 - 7200, from = (base - 3600) * 1000,
-            to = (base + 7200) * 1000;
     const char *dims[] = {"all", "mob:call", "topic:protest", "platform:telegram", "lang:kk"};
     size_t n;
     const struct agg_position *pos;
@@ -196,8 +198,6 @@ static void test_second_batch_settings(void)
 {
     struct rig r;
     char err[512];
-    int64_t base = (int64_t)time(NULL) / 3600 * 3600 - 7200, from = (base - 3600) * 1000,
-            to = (base + 7200) * 1000;
     const char *watch[] = {"hashtag:жаңаөзен"};
 
     if (rig_new(&r, 1)) {
@@ -225,8 +225,6 @@ static void test_conflict_counts_nothing(void)
 {
     struct rig r;
     char err[512];
-    int64_t base = (int64_t)time(NULL) / 3600 * 3600 - 7200, from = (base - 3600) * 1000,
-            to = (base + 7200) * 1000;
 
     if (rig_new(&r, 0)) {
         CHECK(0);
@@ -261,8 +259,6 @@ static void test_apply_thread(void)
 {
     struct rig on, off;
     char err[512];
-    int64_t base = (int64_t)time(NULL) / 3600 * 3600 - 7200, from = (base - 3600) * 1000,
-            to = (base + 7200) * 1000;
     const char *dims[] = {"all",     "mob:call",       "topic:protest",
                           "lang:ru", "region:unknown", "hashtag:жаңаөзен"};
 
@@ -307,6 +303,9 @@ static void test_apply_thread(void)
 
 int main(void)
 {
+    base = (int64_t)time(NULL) / 3600 * 3600 - 7200;
+    from = (base - 3600) * 1000;
+    to = (base + 7200) * 1000;
     RUN(test_same_as_one_flush);
     RUN(test_second_batch_settings);
     RUN(test_conflict_counts_nothing);
