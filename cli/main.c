@@ -45,7 +45,8 @@
 static const struct kz_cmd_opt replay_opts[] = {
     OPT(HELP),   OPT(CONFIG), INGEST_OPTS,     OPT(DEAD_LETTERS), LEXICONS_OPTS, OPT(MODEL),
     OPT(REPORT), OPT(JSON),   OPT(LIMIT),      OPT(FLUSH_POSTS),  OPT(TZ),       OPT(NAMES),
-    OPT(ALERTS), OPT(RULES),  OPT(ALERTS_OUT), OPT(NO_SAMPLES),   HIDDEN(TOP),   END,
+    OPT(ALERTS), OPT(RULES),  OPT(ALERTS_OUT), OPT(NO_SAMPLES),   OPT(JOBS),     HIDDEN(TOP),
+    END,
 };
 
 static const struct kz_cmd_opt tokens_opts[] = {
@@ -149,6 +150,7 @@ static const struct kz_cmd_opt query_opts[] = {
     OPT(NO_LEXICONS),
     OPT(NAMES),
     INGEST_OPTS,
+    OPT(JOBS),
     END,
 };
 
@@ -195,6 +197,7 @@ static const struct kz_cmd_opt serve_opts[] = {
     INGEST_OPTS,
     WORDED(DEAD_LETTERS, "archives: write the records that cannot be decoded here, JSON lines "
                          "with their reasons (- for stderr; default: counted only)"),
+    OPT(JOBS),
     END,
 };
 

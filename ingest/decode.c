@@ -160,6 +160,24 @@ const struct ingest_stats *ingest_decoder_stats(const struct ingest_decoder *dec
     return &dec->stats;
 }
 
+void ingest_decoder_stats_move(struct ingest_decoder *to, struct ingest_decoder *from)
+{
+    struct ingest_stats *t = &to->stats, *f = &from->stats;
+
+    t->records += f->records;
+    t->posts += f->posts;
+    for (size_t i = 0; i < INGEST_DL_REASON_COUNT; i++)
+        t->dead[i] += f->dead[i];
+    t->truncated += f->truncated;
+    t->ts_arrival += f->ts_arrival;
+    t->skipped_service += f->skipped_service;
+    for (size_t i = 0; i < INGEST_SCHEMA_COUNT; i++)
+        t->by_schema[i] += f->by_schema[i];
+    t->skipped_empty += f->skipped_empty;
+    t->elements += f->elements;
+    memset(f, 0, sizeof *f);
+}
+
 /* ---------------------------------------------------------------------------
  * Dead letters
  * ------------------------------------------------------------------------ */

@@ -258,6 +258,9 @@ int ingest_decode(struct ingest_decoder *dec, const struct ingest_record *rec,
                   ingest_post_fn on_post, ingest_dead_fn on_dead, void *ctx);
 
 const struct ingest_stats *ingest_decoder_stats(const struct ingest_decoder *dec);
+/* Add from's counts to to's and zero from's: the decoders of one walk's
+ * threads counted as one. */
+void ingest_decoder_stats_move(struct ingest_decoder *to, struct ingest_decoder *from);
 
 /*
  * Parse a timestamp: RFC 3339 with any offset ("2026-03-08T14:05:00+05:00",

@@ -50,6 +50,15 @@ static void put_str(struct fblock *b, struct kz_str s)
     put(b, s.p, s.n);
 }
 
+int fblock_append(struct fblock *b, const struct fblock *more)
+{
+    if (reserve(b, more->len))
+        return KZ_ENOMEM;
+    put(b, more->buf, more->len);
+    b->nposts += more->nposts;
+    return 0;
+}
+
 int fblock_put(struct fblock *b, const struct agg_facts *f)
 {
     const struct kz_str one[] = {f->platform, f->lang,   f->region, f->author, f->channel,

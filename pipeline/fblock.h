@@ -23,6 +23,8 @@ struct fblock {
 
 /* Append f; 0 or KZ_ENOMEM (the block is left as it was). */
 int fblock_put(struct fblock *b, const struct agg_facts *f);
+/* Append more's posts after b's; 0 or KZ_ENOMEM (b is left as it was). */
+int fblock_append(struct fblock *b, const struct fblock *more);
 /* Empty it, keeping its memory. */
 void fblock_reset(struct fblock *b);
 void fblock_free(struct fblock *b);

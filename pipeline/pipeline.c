@@ -26,6 +26,7 @@
 #include "fblock.h"
 #include "metrics.h"
 #include "pipeline.h"
+#include "pipeline_int.h"
 
 struct pipeline {
     const struct kz_config *cfg;
@@ -79,6 +80,9 @@ struct pipeline {
     size_t cap_lower, used_lower;
 
     int autoflush;
+    int worker;                /* a parallel walk's worker (par.c): lex and models borrowed */
+    struct pipeline **workers; /* a walker's, made at its first parallel walk */
+    int nworkers;
     uint64_t flush_posts; /* pipeline_flush_posts(cfg, 0) */
     int store_undated;    /* undated posts go to the store as "undated" (run) */
     int error;            /* a failure inside a callback */
@@ -92,13 +96,15 @@ struct pipeline {
  * Post -> facts
  * ------------------------------------------------------------------------ */
 
-static int grow(void **p, size_t *cap, size_t need, size_t elem)
+int pipeline_grow(void **p, size_t *cap, size_t need, size_t elem)
 {
     if (need <= *cap)
         return 0;
     size_t nc = *cap ? *cap : 16;
     while (nc < need)
         nc *= 2;
+    if (nc > SIZE_MAX / elem)
+        return KZ_ENOMEM;
     void *np = realloc(*p, nc * elem);
     if (!np)
         return KZ_ENOMEM;
@@ -153,7 +159,7 @@ static int facts_terms(struct pipeline *p, const struct nlp_verdict *v, struct a
     size_t n = 0;
     if (!v->ntopics)
         return 0;
-    if (grow((void **)&p->terms, &p->cap_terms, v->nevidence + 1, sizeof(struct kz_str)))
+    if (pipeline_grow((void **)&p->terms, &p->cap_terms, v->nevidence + 1, sizeof(struct kz_str)))
         return KZ_ENOMEM;
     for (size_t i = 0; i < v->nevidence; i++) {
         if (!is_topic_evidence(&v->evidence[i]))
@@ -189,7 +195,7 @@ static int facts_from(struct pipeline *p, const struct ingest_post *post, const 
                       const struct nlp_verdict *v, struct agg_facts *f)
 {
     size_t need = post->platform.n + post->region.n + post->lang.n + 8;
-    if (grow((void **)&p->lower, &p->cap_lower, need, 1))
+    if (pipeline_grow((void **)&p->lower, &p->cap_lower, need, 1))
         return KZ_ENOMEM;
     p->used_lower = 0;
 
@@ -217,7 +223,7 @@ static int facts_from(struct pipeline *p, const struct ingest_post *post, const 
     size_t nh = 0;
     for (size_t i = 0; i < doc->ntokens; i++)
         nh += doc->tokens[i].kind == NLP_TOK_HASHTAG;
-    if (grow((void **)&p->hashtags, &p->cap_hashtags, nh + 1, sizeof(struct kz_str)))
+    if (pipeline_grow((void **)&p->hashtags, &p->cap_hashtags, nh + 1, sizeof(struct kz_str)))
         return KZ_ENOMEM;
     nh = 0;
     for (size_t i = 0; i < doc->ntokens; i++) {
@@ -235,7 +241,7 @@ static int facts_from(struct pipeline *p, const struct ingest_post *post, const 
     f->hashtags = p->hashtags;
     f->nhashtags = nh;
 
-    if (grow((void **)&p->topics, &p->cap_topics, v->ntopics + 1, sizeof(struct kz_str)))
+    if (pipeline_grow((void **)&p->topics, &p->cap_topics, v->ntopics + 1, sizeof(struct kz_str)))
         return KZ_ENOMEM;
     for (size_t i = 0; i < v->ntopics; i++)
         p->topics[i] = v->topics[i].name;
@@ -250,8 +256,8 @@ static int facts_from(struct pipeline *p, const struct ingest_post *post, const 
     /* What a sample post shows: the batch reads these only when it keeps one. */
     f->id = post->id;
     f->text = post->text;
-    if (grow((void **)&p->evidence, &p->cap_evidence, v->nevidence + 1,
-             sizeof(struct agg_evidence)))
+    if (pipeline_grow((void **)&p->evidence, &p->cap_evidence, v->nevidence + 1,
+                      sizeof(struct agg_evidence)))
         return KZ_ENOMEM;
     size_t ne = 0;
     for (size_t i = 0; i < v->nevidence; i++) {
@@ -322,7 +328,7 @@ static int on_post(void *ctx, const struct ingest_post *post)
      * bounds are an archive's span; the streaming job stores it as
      * "undated" at its arrival so that Redis readers see it too. */
     int undated = (post->flags & INGEST_POST_TS_ARRIVAL) != 0;
-    if (p->batch && (!undated || p->store_undated)) {
+    if ((p->batch || p->worker) && (!undated || p->store_undated)) {
         if ((rc = facts_from(p, post, &doc, &v, &f)))
             return fail(p, rc, "facts");
         if (p->defer ? (rc = fblock_put(&p->fill, &f)) : (rc = agg_batch_add(p->batch, &f)))
@@ -403,6 +409,21 @@ int pipeline_dead_file_close(struct pipeline_dead_file *df)
  * Public
  * ------------------------------------------------------------------------ */
 
+/* p's own decoder and analyzer. */
+static int analysis_new(struct pipeline *p, char *err, size_t errlen)
+{
+    struct nlp_config nc;
+    int rc;
+
+    nlp_config_default(&nc);
+    nc.max_tokens = nc.max_tokens ? nc.max_tokens : 65536;
+    if ((rc = ingest_decoder_new(&p->cfg->ingest, &p->dec))) {
+        snprintf(err, errlen, "decoder: %s", kz_strerror(rc));
+        return rc;
+    }
+    return nlp_analyzer_new(&nc, &p->nlp, err, errlen);
+}
+
 int pipeline_new(const struct kz_config *cfg, struct agg_store *store, pipeline_dead_fn dead,
                  void *dead_ctx, struct pipeline **out, char *err, size_t errlen)
 {
@@ -418,14 +439,7 @@ int pipeline_new(const struct kz_config *cfg, struct agg_store *store, pipeline_
     p->apply_thread = p->defer = store && strcmp(agg_store_name(store), "redis") != 0;
     p->flush_posts = pipeline_flush_posts(cfg, 0);
     int rc;
-    struct nlp_config nc;
-    nlp_config_default(&nc);
-    nc.max_tokens = nc.max_tokens ? nc.max_tokens : 65536;
-    if ((rc = ingest_decoder_new(&cfg->ingest, &p->dec))) {
-        snprintf(err, errlen, "decoder: %s", kz_strerror(rc));
-        goto fail;
-    }
-    if ((rc = nlp_analyzer_new(&nc, &p->nlp, err, errlen)))
+    if ((rc = analysis_new(p, err, errlen)))
         goto fail;
     if (cfg->lexicons && (rc = pipeline_lexicons_load(cfg->lexicons, &p->lex, err, errlen)))
         goto fail;
@@ -456,13 +470,18 @@ void pipeline_free(struct pipeline *p)
     if (!p)
         return;
     walk_settle(p, NULL, 0);
+    for (int i = 0; i < p->nworkers; i++)
+        pipeline_free(p->workers[i]);
+    free(p->workers);
     fblock_free(&p->fill);
     fblock_free(&p->out);
     fblock_reader_free(&p->reader);
     ingest_decoder_free(p->dec);
     nlp_analyzer_free(p->nlp);
-    nlp_lexicon_free(p->lex);
-    pipeline_models_free(p->models, p->nmodels);
+    if (!p->worker) {
+        nlp_lexicon_free(p->lex);
+        pipeline_models_free(p->models, p->nmodels);
+    }
     agg_batch_free(p->batch);
     agg_batch_free(p->taken);
     agg_batch_free(p->spare);
@@ -547,6 +566,16 @@ uint64_t pipeline_flush_posts(const struct kz_config *cfg, int streaming)
     if (cfg->flush_posts)
         return cfg->flush_posts;
     return streaming ? PIPELINE_FLUSH_POSTS_RUN : PIPELINE_FLUSH_POSTS_WALK;
+}
+
+int pipeline_jobs(const struct kz_config *cfg)
+{
+    long n;
+
+    if (cfg->jobs)
+        return cfg->jobs;
+    n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > PIPELINE_JOBS_DEFAULT_MAX ? PIPELINE_JOBS_DEFAULT_MAX : (int)n;
 }
 
 /* The walker's applier thread: one apply of the taken block. */
@@ -911,4 +940,131 @@ const struct kz_config *pipeline_config(const struct pipeline *p)
 const struct nlp_lexicon *pipeline_lexicon(const struct pipeline *p)
 {
     return p->lex;
+}
+
+/* ---------------------------------------------------------------------------
+ * A parallel walk's workers and its reduce (par.c, pipeline_int.h)
+ * ------------------------------------------------------------------------ */
+
+int pipeline_workers(struct pipeline *p, int n, struct pipeline ***out, char *err, size_t errlen)
+{
+    int rc;
+
+    if (n > p->nworkers) {
+        struct pipeline **w = realloc(p->workers, (size_t)n * sizeof *w);
+        if (!w)
+            return KZ_ENOMEM;
+        p->workers = w;
+        for (; p->nworkers < n; p->nworkers++) {
+            if (!(w[p->nworkers] = calloc(1, sizeof **w)))
+                return KZ_ENOMEM;
+            w[p->nworkers]->worker = 1;
+            w[p->nworkers]->cfg = p->cfg;
+            w[p->nworkers]->defer = 1;
+            if ((rc = analysis_new(w[p->nworkers], err, errlen))) {
+                pipeline_free(w[p->nworkers]);
+                return rc;
+            }
+        }
+    }
+    for (int i = 0; i < n; i++) { /* what the parent has now, read only */
+        struct pipeline *w = p->workers[i];
+        w->lex = p->lex;
+        memcpy(w->models, p->models, sizeof w->models);
+        w->nmodels = p->nmodels;
+        w->store_undated = p->store_undated;
+        w->m_posts = p->m_posts;
+        w->m_dead = p->m_dead;
+    }
+    *out = p->workers;
+    return 0;
+}
+
+bool pipeline_parallel_ok(const struct pipeline *p)
+{
+    return p->batch && p->apply_thread && !p->verdict && p->autoflush && !p->worker;
+}
+
+void pipeline_worker_begin(struct pipeline *w, struct pipeline_part *part, pipeline_dead_fn keep,
+                           void *ctx)
+{
+    struct fblock t = w->fill;
+
+    w->fill = part->facts;
+    part->facts = t;
+    fblock_reset(&w->fill);
+    memset(&w->stats, 0, sizeof w->stats);
+    w->stats.last_ts_ms = INT64_MIN;
+    w->dead = keep;
+    w->dead_ctx = ctx;
+}
+
+int pipeline_worker_record(struct pipeline *w, const struct ingest_record *rec, char *err,
+                           size_t errlen)
+{
+    int rc;
+
+    w->stats.records++;
+    w->error = 0;
+    if ((rc = ingest_decode(w->dec, rec, on_post, on_dead, w)))
+        snprintf(err, errlen, "%s", w->error ? w->errbuf : kz_strerror(rc));
+    return rc;
+}
+
+void pipeline_worker_end(struct pipeline *w, struct pipeline_part *part)
+{
+    struct fblock t = part->facts;
+
+    part->facts = w->fill;
+    w->fill = t;
+    part->st = w->stats;
+}
+
+void pipeline_workers_done(struct pipeline *p, int n)
+{
+    for (int i = 0; i < n; i++)
+        ingest_decoder_stats_move(p->dec, p->workers[i]->dec);
+}
+
+int pipeline_part_reduce(struct pipeline *p, struct pipeline_part *part, char *err, size_t errlen)
+{
+    const struct pipeline_stats *s = &part->st;
+    int rc;
+
+    if ((rc = note_position(p, &part->last)) == 1) {
+        if ((rc = walk_flush(p, err, errlen)))
+            return rc;
+        rc = note_position(p, &part->last);
+    }
+    if (rc) {
+        snprintf(err, errlen, "%s", kz_strerror(rc));
+        return rc;
+    }
+    p->stats.records += s->records;
+    p->stats.posts += s->posts;
+    p->stats.dead_total += s->dead_total;
+    p->stats.region_unknown += s->region_unknown;
+    if (s->last_ts_ms != INT64_MIN)
+        p->stats.last_ts_ms = s->last_ts_ms;
+    if (!p->fill.nposts) { /* take the part's block as it is */
+        struct fblock t = p->fill;
+        p->fill = part->facts;
+        part->facts = t;
+    } else if ((rc = fblock_append(&p->fill, &part->facts))) {
+        snprintf(err, errlen, "aggregate: %s", kz_strerror(rc));
+        return rc;
+    }
+    fblock_reset(&part->facts);
+    if (p->fill.nposts >= p->flush_posts)
+        return walk_flush(p, err, errlen);
+    return 0;
+}
+
+int pipeline_dead_emit(struct pipeline *p, const struct ingest_dead *d, char *err, size_t errlen)
+{
+    int rc = p->dead ? p->dead(p->dead_ctx, d) : 0;
+
+    if (rc)
+        snprintf(err, errlen, "writing a dead letter: %s", kz_strerror(rc));
+    return rc;
 }

@@ -61,6 +61,7 @@ struct kz_config {
     int report_json;             /* --json */
     int report_text;             /* --report (default when neither is given) */
     uint64_t flush_posts;        /* posts per batch; 0 (default): pipeline_flush_posts() */
+    int jobs;                    /* threads analysing an archive; 0 (default): pipeline_jobs() */
     int flush_ms;                /* Kafka flush interval; default 500 */
     char *brokers;
     char *group;
@@ -163,6 +164,7 @@ enum kz_opt_id {
     OPT_REDIS_PASSWORD_FILE,
     OPT_KAFKA_PROP,
     OPT_NO_SAMPLES,
+    OPT_JOBS,
     /* flags only */
     OPT_REPORT,
     OPT_JSON,
@@ -338,6 +340,15 @@ void pipeline_on_verdict(struct pipeline *p, pipeline_verdict_fn fn, void *ctx);
 #define PIPELINE_FLUSH_POSTS_RUN 20000
 #define PIPELINE_FLUSH_POSTS_WALK 2000
 uint64_t pipeline_flush_posts(const struct kz_config *cfg, int streaming);
+/* Threads analysing an archive's records (replay, query and serve over
+ * archives): cfg->jobs when given, else the machine's online cores, at most
+ * PIPELINE_JOBS_DEFAULT_MAX.  More than one: the walk reads and applies on
+ * its own thread while that many workers decode, analyse and classify
+ * chunks of records, reduced in the records' order, so every output is the
+ * same as with one (pipeline_walk_file). */
+#define PIPELINE_JOBS_DEFAULT_MAX 8
+#define PIPELINE_JOBS_MAX 64
+int pipeline_jobs(const struct kz_config *cfg);
 /* Feed one record; with autoflush on (the default), applies the batch at
  * record boundaries once it holds pipeline_flush_posts(cfg, 0) posts. */
 int pipeline_record(struct pipeline *p, const struct ingest_record *rec, char *err, size_t errlen);

@@ -17,9 +17,9 @@
 #include <stdbool.h>
 #include <time.h>
 
-#include "pipeline.h"
+#include "pipeline_int.h"
 
-static int64_t wall_ms(void)
+int64_t pipeline_wall_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -57,13 +57,18 @@ static int walk(struct pipeline *p, const char *path, bool text_lines, char *err
         st->sources_failed++;
         return PIPELINE_BAD_SOURCE;
     }
-    int status = 0;
+    int status = 0, jobs = pipeline_jobs(cfg);
     struct ingest_record rec;
-    while ((rc = ingest_source_next(src, &rec, why, sizeof(why))) == 1) {
-        rec.arrival_ms = wall_ms();
-        if ((status = walk_record(p, &rec, text_lines, why, sizeof(why)))) {
+    if (jobs > 1 && !text_lines && pipeline_parallel_ok(p)) {
+        if ((status = pipeline_par_walk(p, src, jobs, &rc, why, sizeof(why))))
             snprintf(err, errlen, "%s: %s", path, why);
-            break;
+    } else {
+        while ((rc = ingest_source_next(src, &rec, why, sizeof(why))) == 1) {
+            rec.arrival_ms = pipeline_wall_ms();
+            if ((status = walk_record(p, &rec, text_lines, why, sizeof(why)))) {
+                snprintf(err, errlen, "%s: %s", path, why);
+                break;
+            }
         }
     }
     if (rc < 0 && !status) {

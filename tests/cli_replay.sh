@@ -157,5 +157,27 @@ rc=$?
 if [ $rc -eq 2 ] && [ -s "$tmp/e7" ]; then echo "ok   truncated gzip: exit 2: $(head -1 "$tmp/e7")"; else
     echo "FAIL: truncated gzip: exit $rc"; cat "$tmp/e7"; fails=$((fails + 1)); fi
 
+# --jobs: the records analysed on one thread or on four give the same
+# reports (text and JSON) and the same dead letters in the same order (but
+# for a future_ts letter's arrival time, read from the clock): the samples,
+# the Telegram export and a gzip copy in one run, and the truncated gzip.
+for j in 1 4; do
+    kz replay --json --report --jobs $j -d "$tmp/dj$j.jsonl" "$ROOT/samples/posts.jsonl" \
+        "$ROOT/samples/telegram_export.json" "$tmp/posts-gz.data" >"$tmp/rj$j" 2>"$tmp/ej$j"
+    echo "exit $?" >>"$tmp/rj$j"
+    sed -E 's/is -?[0-9]+ ms after arrival [^ ]+ //' "$tmp/dj$j.jsonl" >"$tmp/dj$j.norm"
+    kz replay --jobs $j -d "$tmp/dc$j.jsonl" "$tmp/cut.gz" >"$tmp/rc$j" 2>&1
+    echo "exit $?" >>"$tmp/rc$j"
+done
+sed -i "s|$tmp/dj[14].jsonl|DEAD|; s|$tmp/dc[14].jsonl|DEAD|" "$tmp/rj1" "$tmp/rj4" "$tmp/rc1" "$tmp/rc4"
+if cmp -s "$tmp/rj1" "$tmp/rj4" && cmp -s "$tmp/dj1.norm" "$tmp/dj4.norm" && [ -s "$tmp/dj1.norm" ] &&
+    grep -q '^exit 0' "$tmp/rj1" && cmp -s "$tmp/rc1" "$tmp/rc4" &&
+    [ "$(cat "$tmp/dc1.jsonl" 2>/dev/null)" = "$(cat "$tmp/dc4.jsonl" 2>/dev/null)" ]; then
+    echo "ok   --jobs 4: the same reports and dead letters as --jobs 1 ($(wc -l <"$tmp/dj1.norm") letters)"
+else
+    echo "FAIL: --jobs 4 differs from --jobs 1"; diff "$tmp/rj1" "$tmp/rj4" | head; diff "$tmp/dj1.norm" "$tmp/dj4.norm" | head -4
+    diff "$tmp/rc1" "$tmp/rc4" | head -4; fails=$((fails + 1))
+fi
+
 echo "$fails failed"
 [ "$fails" -eq 0 ]

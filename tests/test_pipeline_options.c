@@ -59,7 +59,7 @@ static void test_unknown_key_lists_the_table(void)
     CHECK(strstr(err, "config key \"max_txt\": unknown key (accepted: schema, max_text, "
                       "max_record, max_future_s, dead_letters, lexicons, top, flush_posts, "
                       "flush_ms, stats_interval, minute_ttl_s, hour_ttl_s, brokers, group, "
-                      "redis, redis_password_file, kafka, no_samples)") != NULL);
+                      "redis, redis_password_file, kafka, no_samples, jobs)") != NULL);
     kz_config_free(&c);
 }
 

@@ -1,0 +1,69 @@
+/*
+ * pipeline_int.h -- private to pipeline/: what a parallel walk (par.c) uses
+ * of pipeline.c.
+ *
+ * A walk over an archive may analyse its records on several threads: each
+ * worker is a pipeline of its own (its own decoder, analyzer and scratch)
+ * that borrows the walker's lexicons, models, settings and metrics, and
+ * turns a run of records into a part: the facts of their posts, their
+ * counts, and the dead letters (kept by par.c's callback).  The walker
+ * reduces the parts in the order of their records (pipeline_part_reduce),
+ * so its store, counts and dead-letter file end as a walk in one thread
+ * leaves them.
+ */
+#ifndef KZ_PIPELINE_INT_H
+#define KZ_PIPELINE_INT_H
+
+#include <stdbool.h>
+
+#include "fblock.h"
+#include "pipeline.h"
+
+struct pipeline_part {
+    struct fblock facts;      /* the posts' facts, in order */
+    struct pipeline_stats st; /* records, posts, dead_total, region_unknown; last_ts_ms
+                                 (INT64_MIN: no dated post) */
+    struct ingest_pos last;   /* the last record's position */
+};
+
+/* Grow *p, an array of *cap elements of elem bytes, to hold need (doubling):
+ * 0 or KZ_ENOMEM (*p as it was). */
+int pipeline_grow(void **p, size_t *cap, size_t need, size_t elem);
+
+/* Can p's walks run in parallel: a store applied on the walkers' thread
+ * (pipeline_set_apply_thread), autoflush, and no verdict callback (whose
+ * calls would come from several threads, out of order). */
+bool pipeline_parallel_ok(const struct pipeline *p);
+/* p's first n workers (made at the first call, kept for p's life), each
+ * given p's lexicons, models and metrics as they are now: 0, KZ_ENOMEM, or
+ * the analyzer's error (err). */
+int pipeline_workers(struct pipeline *p, int n, struct pipeline ***out, char *err, size_t errlen);
+/* A worker's part: begin (its facts go to part's block, emptied; dead
+ * letters to keep(ctx, d)), records, end (part holds the facts and
+ * counts). */
+void pipeline_worker_begin(struct pipeline *w, struct pipeline_part *part, pipeline_dead_fn keep,
+                           void *ctx);
+/* 0, or an error that ends the walk (err says it). */
+int pipeline_worker_record(struct pipeline *w, const struct ingest_record *rec, char *err,
+                           size_t errlen);
+void pipeline_worker_end(struct pipeline *w, struct pipeline_part *part);
+/* After a walk: the workers' decoder counts into p's. */
+void pipeline_workers_done(struct pipeline *p, int n);
+/* The walker takes a part, in order: its position, counts and facts
+ * (part's block is left empty), applied on the walkers' thread once the
+ * pending block holds flush_posts posts.  0, or an error (err). */
+int pipeline_part_reduce(struct pipeline *p, struct pipeline_part *part, char *err, size_t errlen);
+/* A worker's dead letter, already counted, to p's sink: 0, or the sink's
+ * error (err). */
+int pipeline_dead_emit(struct pipeline *p, const struct ingest_dead *d, char *err, size_t errlen);
+
+/* The wall clock in ms: a record's arrival time in a walk (walk.c). */
+int64_t pipeline_wall_ms(void);
+/* par.c: the walk of src through n workers, reading and reducing here:
+ * 0 or an error of the pipeline (why says it); *read_rc is the source's
+ * last answer (negative: it failed, and why says how, when the pipeline
+ * did not fail first). */
+int pipeline_par_walk(struct pipeline *p, struct ingest_source *src, int n, int *read_rc, char *why,
+                      size_t whylen);
+
+#endif /* KZ_PIPELINE_INT_H */

@@ -1,0 +1,230 @@
+/*
+ * test_pipeline_par.c -- an archive walked by several workers (--jobs,
+ * pipeline/par.c) ends as a walk on one thread: the same store (the replay
+ * report, every count and top list, the sample posts behind them), the same
+ * counts, the same dead letters in the same order.
+ *
+ * The archive has what a real one has: posts in Kazakh, Russian and both,
+ * hashtags, calls to action, malformed JSON, invalid UTF-8, wrong types,
+ * posts without a time, region fields naming no place, a text past
+ * --max-text, and blank lines; sizes that fill many chunks and wrap the ring
+ * of slots.  Batch sizes 1 and 7 make the applier flush inside and across
+ * parts.  A dead-letter sink that fails stops the walk with its error, every
+ * worker joined.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pipeline.h"
+#include "tap.h"
+
+static const char *const texts[] = {
+    "Ертең сағат онда алаңға шығайық, бәріміз бірге барамыз #Жаңаөзен",
+    "Жалақы тағы кешікті, жұмысшылар наразы #еңбек",
+    "Завтра в 12:00 все на площадь у акимата, приходите с друзьями #Жанаозен",
+    "Цены на газ снова выросли, а зарплаты стоят на месте",
+    "Кешке паркте концерт болады, балаларды ертіп келіңіздер",
+    "Коммуналка опять подорожала, қымбатшылық бәрімізді қажытты #тариф",
+    "Сегодня в Алматы снова пробки, автобусы ходят раз в час",
+    "Мектепте жаңа спорт залы ашылды, балалар өте қуанышты",
+};
+
+static const char *const platforms[] = {"telegram", "vk", "facebook", "x", "instagram"};
+
+/* n records of the archive, lines from k on; the base time in seconds. */
+static int write_archive(const char *path, int k0, int n, long long base)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return -1;
+    for (int k = k0; k < k0 + n; k++) {
+        if (k % 37 == 5)
+            fprintf(f, "{\"id\": \"p%d\", \"text\": \"не закрыта\n", k); /* malformed */
+        else if (k % 53 == 7)
+            fprintf(f, "{\"id\": \"p%d\", \"ts\": %lld, \"text\": \"\xd0\xd0 bad\"}\n", k,
+                    base + k * 61);
+        else if (k % 59 == 3)
+            fprintf(f, "{\"id\": \"p%d\", \"ts\": true, \"text\": \"тип\"}\n", k);
+        else if (k % 71 == 1)
+            fprintf(f, "{\"id\": \"p%d\", \"text\": \"%s\"}\n", k, texts[k % 8]); /* undated */
+        else if (k % 89 == 2)
+            fprintf(f, "\n");
+        else if (k % 97 == 4)
+            fprintf(f,
+                    "{\"id\": \"p%d\", \"ts\": %lld, \"region\": \"Атлантида\", \"text\": "
+                    "\"%s\"}\n",
+                    k, base + k * 61, texts[k % 8]);
+        else if (k == 1234) {
+            fprintf(f, "{\"id\": \"p%d\", \"ts\": %lld, \"text\": \"", k, base + k * 61);
+            for (int i = 0; i < 2000; i++)
+                fprintf(f, "%s ", texts[i % 8]);
+            fprintf(f, "\"}\n");
+        } else
+            fprintf(f,
+                    "{\"id\": \"p%d\", \"platform\": \"%s\", \"author\": \"u%d\", \"ts\": %lld, "
+                    "\"text\": \"%s %d\"}\n",
+                    k, platforms[k % 5], k % 113, base + k * 61, texts[(k * 7) % 8], k % 10);
+    }
+    return fclose(f);
+}
+
+struct out {
+    char *report, *dead;
+    size_t nreport, ndead;
+    struct pipeline_stats st;
+    struct ingest_stats in;
+    int rc;
+    char err[512];
+};
+
+static void out_free(struct out *o)
+{
+    free(o->report);
+    free(o->dead);
+}
+
+static int failing_sink_left;
+static int failing_sink(void *file, const struct ingest_dead *d)
+{
+    if (--failing_sink_left < 0)
+        return KZ_EIO;
+    return pipeline_dead_to_file(file, d);
+}
+
+static const char *const sample_dims[] = {"lang:kk", "lang:ru", "mob:call", "platform:vk",
+                                          "topic:protest"};
+
+/* Walk the archives with jobs workers and batches of flush_posts. */
+static void walk(const char *const *paths, int npaths, int jobs, uint64_t flush_posts,
+                 int fail_after, struct out *o)
+{
+    struct kz_config cfg;
+    struct agg_store *store = NULL;
+    struct pipeline *p = NULL;
+    char lex[1024];
+    const char *root = getenv("KZ_SOURCE_ROOT");
+    FILE *rep, *dead;
+
+    memset(o, 0, sizeof *o);
+    kz_config_init(&cfg);
+    snprintf(lex, sizeof lex, "%s/lexicons", root ? root : ".");
+    cfg.lexicons = strdup(lex);
+    cfg.jobs = jobs;
+    cfg.flush_posts = flush_posts;
+    cfg.ingest.max_text = 4096;
+    rep = open_memstream(&o->report, &o->nreport);
+    dead = open_memstream(&o->dead, &o->ndead);
+    failing_sink_left = fail_after;
+    if (agg_store_mem_new(NULL, &store) ||
+        (o->rc = pipeline_new(&cfg, store, fail_after ? failing_sink : pipeline_dead_to_file, dead,
+                              &p, o->err, sizeof o->err))) {
+        o->rc = o->rc ? o->rc : -1;
+        goto out;
+    }
+    for (int i = 0; i < npaths && !o->rc; i++)
+        o->rc = pipeline_walk_file(p, paths[i], o->err, sizeof o->err);
+    if (!o->rc)
+        o->rc = pipeline_flush(p, o->err, sizeof o->err);
+    o->st = *pipeline_stats(p);
+    o->in = *pipeline_ingest_stats(p);
+    if (!o->rc) {
+        struct pipeline_report r = {
+            .store = store,
+            .ingest = pipeline_ingest_stats(p),
+            .sources = paths,
+            .nsources = npaths,
+            .dead_letters = "mem",
+            .top = 0,
+            .gaz = pipeline_gazetteer(p),
+            .region_unknown = pipeline_stats(p)->region_unknown,
+        };
+        pipeline_render_report(rep, PIPELINE_JSON, &r);
+        for (size_t d = 0; d < sizeof sample_dims / sizeof *sample_dims; d++) {
+            struct agg_posts ps;
+            char err[256];
+            if (agg_store_posts(store, sample_dims[d], 0, INT64_MAX / 2, 0, &ps, err, sizeof err)) {
+                fprintf(rep, "%s: %s\n", sample_dims[d], err);
+                continue;
+            }
+            fprintf(rep, "%s: %zu\n", sample_dims[d], ps.total);
+            for (size_t i = 0; i < ps.n; i++)
+                fprintf(rep, "%.*s\n", (int)ps.items[i].len, ps.items[i].rec);
+            agg_posts_free(&ps);
+        }
+    }
+out:
+    pipeline_free(p);
+    agg_store_free(store);
+    fclose(rep);
+    fclose(dead);
+    kz_config_free(&cfg);
+}
+
+static int same(const struct out *a, const struct out *b)
+{
+    return a->rc == b->rc && a->nreport == b->nreport &&
+           !memcmp(a->report, b->report, a->nreport) && a->ndead == b->ndead &&
+           !memcmp(a->dead, b->dead, a->ndead) && a->st.records == b->st.records &&
+           a->st.posts == b->st.posts && a->st.dead_total == b->st.dead_total &&
+           a->st.region_unknown == b->st.region_unknown && a->st.last_ts_ms == b->st.last_ts_ms &&
+           a->st.sources_ok == b->st.sources_ok && !memcmp(&a->in, &b->in, sizeof a->in);
+}
+
+static char big[64], small[64];
+
+static void test_same_as_one_thread(void)
+{
+    const char *paths[] = {big, small};
+    struct out one, many;
+
+    walk(paths, 2, 1, 0, 0, &one);
+    CHECK_EQ_INT(one.rc, 0);
+    CHECK(one.st.posts > 5000 && one.st.dead_total > 200);
+    CHECK(one.st.region_unknown > 0 && one.in.ts_arrival > 0 && one.in.truncated == 1);
+    CHECK(strstr(one.report, "\"mob:call") || strstr(one.report, "mob:call"));
+    static const struct {
+        int jobs;
+        uint64_t flush;
+    } cases[] = {{2, 0}, {3, 0}, {4, 7}, {2, 1}, {8, 2000}};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        walk(paths, 2, cases[i].jobs, cases[i].flush, 0, &many);
+        CHECK_EQ_INT(many.rc, 0);
+        if (!same(&one, &many))
+            fprintf(stderr, "# --jobs %d --flush-posts %llu differs\n", cases[i].jobs,
+                    (unsigned long long)cases[i].flush);
+        CHECK(same(&one, &many));
+        out_free(&many);
+    }
+    out_free(&one);
+}
+
+/* One walk that failed on its dead-letter sink reports it, like one thread. */
+static void test_sink_fails(void)
+{
+    const char *paths[] = {big};
+    struct out one, many;
+
+    walk(paths, 1, 1, 0, 40, &one);
+    walk(paths, 1, 3, 0, 40, &many);
+    CHECK(one.rc < 0 && many.rc < 0);
+    CHECK(strstr(many.err, "dead letter") != NULL);
+    CHECK_EQ_INT((int)many.ndead, (int)one.ndead); /* the 40 before, in order */
+    CHECK(!memcmp(one.dead, many.dead, one.ndead));
+    out_free(&one);
+    out_free(&many);
+}
+
+int main(void)
+{
+    snprintf(big, sizeof big, "/tmp/kz-par-%d-a.jsonl", (int)getpid());
+    snprintf(small, sizeof small, "/tmp/kz-par-%d-b.jsonl", (int)getpid());
+    if (write_archive(big, 0, 6000, 1767225600LL) || write_archive(small, 6000, 30, 1767225600LL))
+        return TAP_SKIP("cannot write the archives in /tmp");
+    RUN(test_same_as_one_thread);
+    RUN(test_sink_fails);
+    unlink(big);
+    unlink(small);
+    return TAP_DONE();
+}
