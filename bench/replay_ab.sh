@@ -12,7 +12,8 @@
 # replay posts/s (posts as the replay report counts them, over wall time)
 # over the NLP stage's posts/s (bench_nlp times itself by the wall clock),
 # by replay's wall time and by its CPU time, which a loaded machine moves
-# less.  OLD_LEX=DIR gives the old build its own lexicons (one that cannot
+# less.  OLD_FLAGS and NEW_FLAGS are added to each side's replay (e.g.
+# NEW_FLAGS="--jobs 1" for one build against itself).  OLD_LEX=DIR gives the old build its own lexicons (one that cannot
 # read this checkout's: a category it does not know).  Interleaving keeps a shared, noisy
 # machine's drift out of the ratios.  Reports; never fails on a figure.
 set -eu
@@ -28,11 +29,12 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 echo "corpus: $CORPUS ($(wc -l <"$CORPUS") lines)"
 for i in $(seq 1 "$RUNS"); do
     for b in old new; do
-        dir=$OLD lex=${OLD_LEX:-$ROOT/lexicons}
-        [ $b = new ] && dir=$NEW lex=$ROOT/lexicons
+        dir=$OLD lex=${OLD_LEX:-$ROOT/lexicons} flags=${OLD_FLAGS:-}
+        [ $b = new ] && dir=$NEW lex=$ROOT/lexicons flags=${NEW_FLAGS:-}
         t0=$(now)
+        # shellcheck disable=SC2086 # the flags are words
         /usr/bin/time -f "%M %U %S" -o "$tmp/rss" "$dir/cli/kzpulse" replay --lexicons "$lex" \
-            -d /dev/null --json "$CORPUS" >"$tmp/$b.json" 2>/dev/null
+            -d /dev/null --json $flags "$CORPUS" >"$tmp/$b.json" 2>/dev/null
         t1=$(now)
         posts=$(sed -n 's/^  "posts": \([0-9]*\),$/\1/p' "$tmp/$b.json")
         wall=$(echo "$t1 - $t0" | bc -l)

@@ -1046,11 +1046,10 @@ int pipeline_part_reduce(struct pipeline *p, struct pipeline_part *part, char *e
     p->stats.region_unknown += s->region_unknown;
     if (s->last_ts_ms != INT64_MIN)
         p->stats.last_ts_ms = s->last_ts_ms;
-    if (!p->fill.nposts) { /* take the part's block as it is */
-        struct fblock t = p->fill;
-        p->fill = part->facts;
-        part->facts = t;
-    } else if ((rc = fblock_append(&p->fill, &part->facts))) {
+    /* copied, not swapped: a part's block stays the size of a part, and the
+     * pending block the size of a batch (swapped, every block grew to a
+     * batch: 20 MB more memory touched, and 9% more CPU in page faults) */
+    if ((rc = fblock_append(&p->fill, &part->facts))) {
         snprintf(err, errlen, "aggregate: %s", kz_strerror(rc));
         return rc;
     }
