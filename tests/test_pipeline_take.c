@@ -193,6 +193,77 @@ static void test_same_as_one_flush(void)
     rig_free(&two);
 }
 
+/* A store that refuses its first `fail` applies untouched (a Redis that is
+ * down), then applies to the in-process store it wraps. */
+struct flaky {
+    struct agg_store *inner;
+    int fail;
+};
+
+static int flaky_apply(void *self, const struct agg_batch *b, const struct agg_position *pos,
+                       size_t npos, char *err, size_t errlen)
+{
+    struct flaky *f = self;
+
+    if (f->fail > 0) {
+        f->fail--;
+        snprintf(err, errlen, "store down");
+        return KZ_EIO;
+    }
+    return agg_store_apply(f->inner, b, pos, npos, err, errlen);
+}
+
+static void flaky_free(void *self)
+{
+    free(self);
+}
+
+static const struct agg_store_ops flaky_ops = {
+    .name = "flaky", .apply = flaky_apply, .free = flaky_free};
+
+/* A failed apply is tried again with the same batch: its block is coalesced
+ * once, so the retry counts every post once (coalesced again, it would count
+ * them twice: the store never saw the first try). */
+static void test_retry_coalesces_once(void)
+{
+    struct rig r;
+    struct flaky *f = calloc(1, sizeof *f);
+    struct agg_store *flaky_store = NULL;
+    char err[512];
+
+    if (!f || rig_new(&r, 0)) {
+        free(f);
+        CHECK(0);
+        return;
+    }
+    f->inner = r.store;
+    f->fail = 2;
+    CHECK_EQ_INT(agg_store_wrap(&flaky_ops, f, &flaky_store), 0);
+    pipeline_free(r.p);
+    CHECK_EQ_INT(pipeline_new(&r.cfg, flaky_store, NULL, NULL, &r.p, err, sizeof err), 0);
+    pipeline_set_autoflush(r.p, 0);
+    pipeline_set_apply_thread(r.p, 0);
+    pipeline_set_deferred(r.p, deferred);
+    for (int i = 0; i < 20; i++)
+        CHECK_EQ_INT(feed(r.p, i, base, err, sizeof err), 0);
+    CHECK_EQ_INT(pipeline_take(r.p), 0);
+    CHECK_EQ_INT(pipeline_apply_taken(r.p, err, sizeof err), KZ_EIO);
+    CHECK(strstr(err, "store down") != NULL);
+    CHECK_EQ_INT(pipeline_apply_taken(r.p, err, sizeof err), KZ_EIO);
+    CHECK_EQ_INT(pipeline_apply_taken(r.p, err, sizeof err), 0);
+    pipeline_taken_done(r.p);
+    CHECK_EQ_INT((int)pipeline_stats(r.p)->flushes, 1);
+    CHECK_EQ_INT((int)total(r.store, "all", from, to), 20);
+    CHECK_EQ_INT((int)total(r.store, "platform:telegram", from, to), 20);
+    CHECK(total(r.store, "mob:call", from, to) > 0);
+    CHECK_EQ_INT((int)nposts(r.store, "mob:call", from, to),
+                 (int)total(r.store, "mob:call", from, to)); /* each kept once */
+    pipeline_free(r.p);
+    r.p = NULL;
+    agg_store_free(flaky_store);
+    rig_free(&r);
+}
+
 /* The second batch takes the first's settings: no samples, watched members. */
 static void test_second_batch_settings(void)
 {
@@ -312,6 +383,7 @@ int main(void)
     RUN(test_apply_thread);
     deferred = 1; /* the same, with the facts coalesced when taken */
     RUN(test_same_as_one_flush);
+    RUN(test_retry_coalesces_once);
     RUN(test_second_batch_settings);
     RUN(test_conflict_counts_nothing);
     CHECK_EQ_INT(deferred, 1);
