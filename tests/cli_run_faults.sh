@@ -144,8 +144,13 @@ stream() {
 # finish NAME PORT DB GROUP WHAT: wait for the producer, for Redis to cover the
 # whole topic; stop the consumers named in $live; compare with the reference.
 finish() {
-    local name=$1 port=$2 db=$3 group=$4 what=$5 c
+    local name=$1 port=$2 db=$3 group=$4 what=$5 c held
     wait "$prod_pid" || { fail "$what: produce exit $?"; tail -3 "$tmp/produce-$name.err"; }
+    # Every record in the topic: a count that differs below would otherwise
+    # be blamed on the consumers.
+    held=$("$PY" "$CHECK" ends "$B" "$name-$stamp" | awk '{ s += $2 } END { print s + 0 }')
+    [ "$held" -eq "$(wc -l <"$tmp/s.jsonl")" ] ||
+        fail "$what: the topic holds $held of $(wc -l <"$tmp/s.jsonl") records, lost before any consumer read them ($(tail -1 "$tmp/produce-$name.err"))"
     check wait-applied "$B" "$name-$stamp" "$port" "$db" "$group" 90
     for c in $live; do stop_run "$c"; done
     "$PY" "$CHECK" dump "$port" "$db" "$tmp/$name.dump.json" >/dev/null
