@@ -124,13 +124,13 @@ static json_t *verdict_json(struct kz_str id, const struct nlp_doc *doc,
  * classify
  * ------------------------------------------------------------------------ */
 
-static int print_verdict(void *ctx, const struct ingest_post *post, const struct nlp_doc *doc,
-                         const struct nlp_verdict *v)
+static int print_verdict(void *ctx, FILE *out, const struct ingest_post *post,
+                         const struct nlp_doc *doc, const struct nlp_verdict *v)
 {
     json_t *o = verdict_json(post ? post->id : KZ_STR_NULL, doc, v);
-    int rc = json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(4));
+    int rc = json_dumpf(o, out, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(4));
     json_decref(o);
-    putchar('\n');
+    putc('\n', out);
     return rc ? KZ_EIO : 0;
 }
 
@@ -162,7 +162,7 @@ int kz_cmd_classify(struct kz_config *cfg, char **args, int nargs)
         status = rc == KZ_ENOMEM ? KZ_EXIT_FAIL : KZ_EXIT_USAGE;
         goto out;
     }
-    pipeline_on_verdict(p, print_verdict, NULL);
+    pipeline_on_verdict(p, print_verdict, NULL, stdout);
     rc = pipeline_walk_lines(p, path, err, sizeof(err));
     if (rc) {
         fprintf(stderr, "kzpulse classify: %s\n", err);

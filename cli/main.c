@@ -99,7 +99,7 @@ static const struct kz_cmd_opt classify_opts[] = {
     OPT(HELP),     OPT(CONFIG),
     LEXICONS_OPTS, OPT(MODEL),
     INGEST_OPTS,   WORDED(DEAD_LETTERS, "dead-letter file, JSON lines (default - for stderr)"),
-    END,
+    OPT(JOBS),     END,
 };
 
 static const struct kz_cmd_opt eval_opts[] = {

@@ -481,7 +481,7 @@ const struct kz_option kz_options[KZ_OPT_COUNT] = {
         "keep no sample posts behind the counts (no drill-down; less memory, faster)",
         set_on, F(int, no_samples), 0, 0, "true or false", "no_samples"},
     [OPT_JOBS] = {"jobs", 0, "N",
-        "threads analysing an archive's posts (default: the cores, at most 8; 1: one thread)",
+        "threads analysing the posts read (default: the cores, at most 8; 1: one thread)",
         set_int, F(int, jobs), 1, PIPELINE_JOBS_MAX, "an integer from 1 to 64", "jobs"},
     /* flags only */
     [OPT_REPORT] = {"report", 'r', NULL,

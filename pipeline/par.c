@@ -56,6 +56,8 @@ struct slot {
     size_t dlen, dcap;
     struct dl *dls;
     size_t ndl, capdl;
+    char *vbuf; /* the verdicts, as the workers' callback wrote them */
+    size_t vlen;
     int rc;  /* the worker's: 0 or the error that ends the walk */
     int oom; /* a dead letter could not be kept */
     char err[512];
@@ -68,6 +70,8 @@ struct par {
     int nslots;
     int take; /* the next slot a worker takes */
     int stop;
+    bool text_lines; /* classify's walk of lines */
+    bool verdicts;   /* the pipeline writes verdicts */
 };
 
 struct worker {
@@ -102,19 +106,30 @@ static int keep_dead(void *ctx, const struct ingest_dead *d)
 }
 
 /* One chunk through a worker's pipeline. */
-static void analyse(struct pipeline *w, struct slot *s)
+static void analyse(const struct par *par, struct pipeline *w, struct slot *s)
 {
+    FILE *vf = NULL;
+
     s->ndl = s->dlen = 0;
     s->rc = s->oom = 0;
-    pipeline_worker_begin(w, &s->part, keep_dead, s);
+    if (par->verdicts && !(vf = open_memstream(&s->vbuf, &s->vlen))) {
+        s->rc = KZ_ENOMEM;
+        snprintf(s->err, sizeof s->err, "a buffer for the verdicts: %s", kz_strerror(s->rc));
+        return;
+    }
+    pipeline_worker_begin(w, &s->part, keep_dead, s, vf);
     for (size_t i = 0; i < s->nrecs && !s->rc; i++) {
         const struct rec *r = &s->recs[i];
         struct ingest_record rec = {s->data + r->off, r->len,    r->pos,
                                     r->arrival_ms,    r->schema, r->oversize};
-        s->rc = pipeline_worker_record(w, &rec, s->err, sizeof s->err);
+        s->rc = pipeline_walk_record(w, &rec, par->text_lines, s->err, sizeof s->err);
     }
     pipeline_worker_end(w, &s->part);
     s->part.last = s->recs[s->nrecs - 1].pos;
+    if (vf && fclose(vf) && !s->rc) {
+        s->rc = KZ_ENOMEM;
+        snprintf(s->err, sizeof s->err, "a buffer for the verdicts: %s", kz_strerror(s->rc));
+    }
 }
 
 static void *work(void *arg)
@@ -134,7 +149,7 @@ static void *work(void *arg)
         s->state = SLOT_BUSY;
         par->take = (par->take + 1) % par->nslots;
         pthread_mutex_unlock(&par->mu);
-        analyse(wk->w, s);
+        analyse(par, wk->w, s);
         pthread_mutex_lock(&par->mu);
         s->state = SLOT_DONE;
         pthread_cond_broadcast(&par->done);
@@ -182,10 +197,16 @@ static int reduce(struct pipeline *p, struct par *par, struct slot *s, char *why
     s->state = SLOT_FREE;
     pthread_mutex_unlock(&par->mu);
     s->nrecs = s->len = 0;
+    rc = !s->rc && s->vbuf ? pipeline_verdicts_emit(p, s->vbuf, s->vlen, why, whylen) : 0;
+    free(s->vbuf);
+    s->vbuf = NULL;
+    s->vlen = 0;
     if (s->rc) {
         snprintf(why, whylen, "%s", s->oom ? "keeping a dead letter: out of memory" : s->err);
         return s->rc;
     }
+    if (rc)
+        return rc;
     for (size_t i = 0; i < s->ndl; i++) {
         const struct dl *k = &s->dls[i];
         struct ingest_dead d = {k->reason, s->dbuf + k->detail, k->pos, s->dbuf + k->raw,
@@ -203,15 +224,17 @@ static void slots_free(struct slot *slots, int n)
         free(slots[i].recs);
         free(slots[i].dbuf);
         free(slots[i].dls);
+        free(slots[i].vbuf);
         fblock_free(&slots[i].part.facts);
     }
     free(slots);
 }
 
-int pipeline_par_walk(struct pipeline *p, struct ingest_source *src, int n, int *read_rc, char *why,
-                      size_t whylen)
+int pipeline_par_walk(struct pipeline *p, struct ingest_source *src, int n, bool text_lines,
+                      int *read_rc, char *why, size_t whylen)
 {
-    struct par par = {.nslots = 4 * n};
+    struct par par = {
+        .nslots = 4 * n, .text_lines = text_lines, .verdicts = pipeline_verdicts_on(p)};
     struct pipeline **ws;
     struct worker *wk;
     int status = 0, started = 0, rc = 0;

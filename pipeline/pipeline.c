@@ -41,6 +41,7 @@ struct pipeline {
     void *dead_ctx;
     pipeline_verdict_fn verdict;
     void *verdict_ctx;
+    FILE *vout; /* where verdicts go: the caller's, or a worker's buffer */
     struct pipeline_stats stats;
 
     /* positions covered by the pending batch; names owned */
@@ -321,14 +322,14 @@ static int on_post(void *ctx, const struct ingest_post *post)
                                        p->nmodels, &doc, &v)))
         return fail(p, rc, "classify");
     resolve_region(p, post, &v);
-    if (p->verdict && (rc = p->verdict(p->verdict_ctx, post, &doc, &v)))
+    if (p->verdict && (rc = p->verdict(p->verdict_ctx, p->vout, post, &doc, &v)))
         return fail(p, rc, "verdict");
     /* An undated post (no time of its own, read from a file) is counted
      * apart by the decoder's statistics and kept out of the store, whose
      * bounds are an archive's span; the streaming job stores it as
      * "undated" at its arrival so that Redis readers see it too. */
     int undated = (post->flags & INGEST_POST_TS_ARRIVAL) != 0;
-    if ((p->batch || p->worker) && (!undated || p->store_undated)) {
+    if ((p->batch || p->defer) && (!undated || p->store_undated)) {
         if ((rc = facts_from(p, post, &doc, &v, &f)))
             return fail(p, rc, "facts");
         if (p->defer ? (rc = fblock_put(&p->fill, &f)) : (rc = agg_batch_add(p->batch, &f)))
@@ -836,10 +837,11 @@ const struct nlp_gazetteer *pipeline_gazetteer(const struct pipeline *p)
     return p && p->lex ? nlp_lexicon_gazetteer(p->lex) : NULL;
 }
 
-void pipeline_on_verdict(struct pipeline *p, pipeline_verdict_fn fn, void *ctx)
+void pipeline_on_verdict(struct pipeline *p, pipeline_verdict_fn fn, void *ctx, FILE *out)
 {
     p->verdict = fn;
     p->verdict_ctx = ctx;
+    p->vout = out;
 }
 
 int pipeline_text(struct pipeline *p, const char *text, size_t n, char *err, size_t errlen)
@@ -852,7 +854,7 @@ int pipeline_text(struct pipeline *p, const char *text, size_t n, char *err, siz
     if ((rc = nlp_analyze(p->nlp, text, n, NLP_LANG_UND, &doc)) ||
         (rc = nlp_classify_with_models(p->nlp, p->lex, (const struct nlp_model *const *)p->models,
                                        p->nmodels, &doc, &v)) ||
-        (p->verdict && (rc = p->verdict(p->verdict_ctx, NULL, &doc, &v)))) {
+        (p->verdict && (rc = p->verdict(p->verdict_ctx, p->vout, NULL, &doc, &v)))) {
         snprintf(err, errlen, "%s", kz_strerror(rc));
         return rc;
     }
@@ -960,7 +962,6 @@ int pipeline_workers(struct pipeline *p, int n, struct pipeline ***out, char *er
                 return KZ_ENOMEM;
             w[p->nworkers]->worker = 1;
             w[p->nworkers]->cfg = p->cfg;
-            w[p->nworkers]->defer = 1;
             if ((rc = analysis_new(w[p->nworkers], err, errlen))) {
                 pipeline_free(w[p->nworkers]);
                 return rc;
@@ -975,6 +976,9 @@ int pipeline_workers(struct pipeline *p, int n, struct pipeline ***out, char *er
         w->store_undated = p->store_undated;
         w->m_posts = p->m_posts;
         w->m_dead = p->m_dead;
+        w->defer = p->batch != NULL; /* facts for the store, if any */
+        w->verdict = p->verdict;
+        w->verdict_ctx = p->verdict_ctx;
     }
     *out = p->workers;
     return 0;
@@ -982,11 +986,13 @@ int pipeline_workers(struct pipeline *p, int n, struct pipeline ***out, char *er
 
 bool pipeline_parallel_ok(const struct pipeline *p)
 {
-    return p->batch && p->apply_thread && !p->verdict && p->autoflush && !p->worker;
+    if (p->worker || !p->autoflush)
+        return false;
+    return p->batch ? p->apply_thread && !p->verdict : p->verdict && p->vout;
 }
 
 void pipeline_worker_begin(struct pipeline *w, struct pipeline_part *part, pipeline_dead_fn keep,
-                           void *ctx)
+                           void *ctx, FILE *vout)
 {
     struct fblock t = w->fill;
 
@@ -997,18 +1003,7 @@ void pipeline_worker_begin(struct pipeline *w, struct pipeline_part *part, pipel
     w->stats.last_ts_ms = INT64_MIN;
     w->dead = keep;
     w->dead_ctx = ctx;
-}
-
-int pipeline_worker_record(struct pipeline *w, const struct ingest_record *rec, char *err,
-                           size_t errlen)
-{
-    int rc;
-
-    w->stats.records++;
-    w->error = 0;
-    if ((rc = ingest_decode(w->dec, rec, on_post, on_dead, w)))
-        snprintf(err, errlen, "%s", w->error ? w->errbuf : kz_strerror(rc));
-    return rc;
+    w->vout = vout;
 }
 
 void pipeline_worker_end(struct pipeline *w, struct pipeline_part *part)
@@ -1029,9 +1024,9 @@ void pipeline_workers_done(struct pipeline *p, int n)
 int pipeline_part_reduce(struct pipeline *p, struct pipeline_part *part, char *err, size_t errlen)
 {
     const struct pipeline_stats *s = &part->st;
-    int rc;
+    int rc = p->batch ? note_position(p, &part->last) : 0;
 
-    if ((rc = note_position(p, &part->last)) == 1) {
+    if (rc == 1) {
         if ((rc = walk_flush(p, err, errlen)))
             return rc;
         rc = note_position(p, &part->last);
@@ -1046,6 +1041,8 @@ int pipeline_part_reduce(struct pipeline *p, struct pipeline_part *part, char *e
     p->stats.region_unknown += s->region_unknown;
     if (s->last_ts_ms != INT64_MIN)
         p->stats.last_ts_ms = s->last_ts_ms;
+    if (!p->batch)
+        return 0;
     /* copied, not swapped: a part's block stays the size of a part, and the
      * pending block the size of a batch (swapped, every block grew to a
      * batch: 20 MB more memory touched, and 9% more CPU in page faults) */
@@ -1056,6 +1053,20 @@ int pipeline_part_reduce(struct pipeline *p, struct pipeline_part *part, char *e
     fblock_reset(&part->facts);
     if (p->fill.nposts >= p->flush_posts)
         return walk_flush(p, err, errlen);
+    return 0;
+}
+
+bool pipeline_verdicts_on(const struct pipeline *p)
+{
+    return p->verdict != NULL;
+}
+
+int pipeline_verdicts_emit(struct pipeline *p, const char *buf, size_t n, char *err, size_t errlen)
+{
+    if (n && fwrite(buf, 1, n, p->vout) != n) {
+        snprintf(err, errlen, "writing the verdicts: %s", strerror(errno));
+        return KZ_EIO;
+    }
     return 0;
 }
 

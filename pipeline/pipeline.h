@@ -315,10 +315,10 @@ bool pipeline_dead_path_ok(const char *path);
  * Returns 0, or KZ_EIO with errno set. */
 int pipeline_dead_file_close(struct pipeline_dead_file *df);
 
-/* Each classified post, for commands that print verdicts (classify).  post is
- * NULL for a plain-text line.  Everything is borrowed for the call only.
- * Returns 0, or a KZ_E* code that stops the pipeline. */
-typedef int (*pipeline_verdict_fn)(void *ctx, const struct ingest_post *post,
+/* Each classified post, for commands that print verdicts (classify), written
+ * to out.  post is NULL for a plain-text line.  Everything is borrowed for
+ * the call only.  Returns 0, or a KZ_E* code that stops the pipeline. */
+typedef int (*pipeline_verdict_fn)(void *ctx, FILE *out, const struct ingest_post *post,
                                    const struct nlp_doc *doc, const struct nlp_verdict *v);
 
 /*
@@ -330,7 +330,11 @@ typedef int (*pipeline_verdict_fn)(void *ctx, const struct ingest_post *post,
 int pipeline_new(const struct kz_config *cfg, struct agg_store *store, pipeline_dead_fn dead,
                  void *dead_ctx, struct pipeline **out, char *err, size_t errlen);
 void pipeline_free(struct pipeline *p);
-void pipeline_on_verdict(struct pipeline *p, pipeline_verdict_fn fn, void *ctx);
+/* Give each verdict to fn, to be written to out.  A walk on several
+ * threads (pipeline_jobs) calls fn on each at once, each with a buffer of
+ * its own as out, and copies the buffers to out in the records' order: so
+ * out gets the same bytes, and fn must only write to out (ctx is shared). */
+void pipeline_on_verdict(struct pipeline *p, pipeline_verdict_fn fn, void *ctx, FILE *out);
 
 /* Posts per batch: cfg->flush_posts when given, else the command's own --
  * PIPELINE_FLUSH_POSTS_RUN for the streaming job (a backlog in fewer, larger
@@ -340,8 +344,8 @@ void pipeline_on_verdict(struct pipeline *p, pipeline_verdict_fn fn, void *ctx);
 #define PIPELINE_FLUSH_POSTS_RUN 20000
 #define PIPELINE_FLUSH_POSTS_WALK 2000
 uint64_t pipeline_flush_posts(const struct kz_config *cfg, int streaming);
-/* Threads analysing an archive's records (replay, query and serve over
- * archives): cfg->jobs when given, else the machine's online cores, at most
+/* Threads analysing an archive's records (replay, classify, query and
+ * serve over archives): cfg->jobs when given, else the machine's online cores, at most
  * PIPELINE_JOBS_DEFAULT_MAX.  More than one: the walk reads and applies on
  * its own thread while that many workers decode, analyse and classify
  * chunks of records, reduced in the records' order, so every output is the

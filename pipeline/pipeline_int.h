@@ -31,28 +31,33 @@ struct pipeline_part {
 int pipeline_grow(void **p, size_t *cap, size_t need, size_t elem);
 
 /* Can p's walks run in parallel: a store applied on the walkers' thread
- * (pipeline_set_apply_thread), autoflush, and no verdict callback (whose
- * calls would come from several threads, out of order). */
+ * (pipeline_set_apply_thread) and no verdict callback, or no store and
+ * verdicts written to a file (pipeline_on_verdict); autoflush on. */
 bool pipeline_parallel_ok(const struct pipeline *p);
 /* p's first n workers (made at the first call, kept for p's life), each
  * given p's lexicons, models and metrics as they are now: 0, KZ_ENOMEM, or
  * the analyzer's error (err). */
 int pipeline_workers(struct pipeline *p, int n, struct pipeline ***out, char *err, size_t errlen);
 /* A worker's part: begin (its facts go to part's block, emptied; dead
- * letters to keep(ctx, d)), records, end (part holds the facts and
- * counts). */
+ * letters to keep(ctx, d); verdicts to vout), records through
+ * pipeline_walk_record(), end (part holds the facts and counts). */
 void pipeline_worker_begin(struct pipeline *w, struct pipeline_part *part, pipeline_dead_fn keep,
-                           void *ctx);
-/* 0, or an error that ends the walk (err says it). */
-int pipeline_worker_record(struct pipeline *w, const struct ingest_record *rec, char *err,
-                           size_t errlen);
+                           void *ctx, FILE *vout);
 void pipeline_worker_end(struct pipeline *w, struct pipeline_part *part);
+/* One record of a walk (walk.c): a post through the decoder or, in a walk
+ * of lines (text_lines), a plain-text line.  0, or an error (why). */
+int pipeline_walk_record(struct pipeline *p, const struct ingest_record *rec, bool text_lines,
+                         char *why, size_t whylen);
 /* After a walk: the workers' decoder counts into p's. */
 void pipeline_workers_done(struct pipeline *p, int n);
 /* The walker takes a part, in order: its position, counts and facts
  * (part's block is left empty), applied on the walkers' thread once the
  * pending block holds flush_posts posts.  0, or an error (err). */
 int pipeline_part_reduce(struct pipeline *p, struct pipeline_part *part, char *err, size_t errlen);
+/* Does p write verdicts (pipeline_on_verdict)? */
+bool pipeline_verdicts_on(const struct pipeline *p);
+/* A part's verdicts, as a worker wrote them, to p's: 0 or KZ_EIO (err). */
+int pipeline_verdicts_emit(struct pipeline *p, const char *buf, size_t n, char *err, size_t errlen);
 /* A worker's dead letter, already counted, to p's sink: 0, or the sink's
  * error (err). */
 int pipeline_dead_emit(struct pipeline *p, const struct ingest_dead *d, char *err, size_t errlen);
@@ -63,7 +68,7 @@ int64_t pipeline_wall_ms(void);
  * 0 or an error of the pipeline (why says it); *read_rc is the source's
  * last answer (negative: it failed, and why says how, when the pipeline
  * did not fail first). */
-int pipeline_par_walk(struct pipeline *p, struct ingest_source *src, int n, int *read_rc, char *why,
-                      size_t whylen);
+int pipeline_par_walk(struct pipeline *p, struct ingest_source *src, int n, bool text_lines,
+                      int *read_rc, char *why, size_t whylen);
 
 #endif /* KZ_PIPELINE_INT_H */

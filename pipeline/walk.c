@@ -28,8 +28,8 @@ int64_t pipeline_wall_ms(void)
 
 /* One record: through the decoder, or, in a walk of lines (text_lines), as
  * plain text when its first non-blank byte is not '{'. */
-static int walk_record(struct pipeline *p, const struct ingest_record *rec, bool text_lines,
-                       char *why, size_t whylen)
+int pipeline_walk_record(struct pipeline *p, const struct ingest_record *rec, bool text_lines,
+                         char *why, size_t whylen)
 {
     size_t k = 0, len = rec->len;
     while (text_lines && k < len && (rec->data[k] == ' ' || rec->data[k] == '\t'))
@@ -59,13 +59,13 @@ static int walk(struct pipeline *p, const char *path, bool text_lines, char *err
     }
     int status = 0, jobs = pipeline_jobs(cfg);
     struct ingest_record rec;
-    if (jobs > 1 && !text_lines && pipeline_parallel_ok(p)) {
-        if ((status = pipeline_par_walk(p, src, jobs, &rc, why, sizeof(why))))
+    if (jobs > 1 && pipeline_parallel_ok(p)) {
+        if ((status = pipeline_par_walk(p, src, jobs, text_lines, &rc, why, sizeof(why))))
             snprintf(err, errlen, "%s: %s", path, why);
     } else {
         while ((rc = ingest_source_next(src, &rec, why, sizeof(why))) == 1) {
             rec.arrival_ms = pipeline_wall_ms();
-            if ((status = walk_record(p, &rec, text_lines, why, sizeof(why)))) {
+            if ((status = pipeline_walk_record(p, &rec, text_lines, why, sizeof(why)))) {
                 snprintf(err, errlen, "%s: %s", path, why);
                 break;
             }

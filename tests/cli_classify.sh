@@ -157,5 +157,26 @@ for task in ("stance", "topics", "mobilization"):
 sys.exit(1 if bad else 0)
 PY
 
+# -- --jobs: the same verdicts, in the same order, and the same dead letters --
+# The sample archive (posts and malformed records), plain-text lines of the
+# gold set, and the Telegram export, through one thread and through four.
+{ head -n 800 "$ROOT/samples/posts.jsonl"; sed -n 's/.*"text": *"\([^"]*\)".*/\1/p' \
+    "$ROOT/tests/data/gold.jsonl" | head -n 300; tail -n 800 "$ROOT/samples/posts.jsonl"; } \
+    >"$tmp/mixed.txt"
+for j in 1 4; do
+    for f in "$tmp/mixed.txt" "$ROOT/samples/telegram_export.json"; do
+        kz classify --jobs $j -d "$tmp/dead$j.jsonl" "$f" >>"$tmp/v$j.jsonl" 2>>"$tmp/e$j"
+        echo "exit $?" >>"$tmp/v$j.jsonl"
+        sed -E 's/is -?[0-9]+ ms after arrival [^ ]+ //' "$tmp/dead$j.jsonl" >>"$tmp/d$j"
+    done
+done
+if cmp -s "$tmp/v1.jsonl" "$tmp/v4.jsonl" && cmp -s "$tmp/d1" "$tmp/d4" && [ -s "$tmp/d1" ] &&
+    [ "$(grep -c '"id":null' "$tmp/v1.jsonl")" -ge 250 ] && ! grep -q '^exit [^0]' "$tmp/v1.jsonl"; then
+    echo "ok   classify --jobs 4: the same $(grep -c '^{' "$tmp/v1.jsonl") verdicts and $(wc -l <"$tmp/d1") dead letters as --jobs 1"
+else
+    echo "FAIL: classify --jobs 4 differs from --jobs 1"; diff "$tmp/v1.jsonl" "$tmp/v4.jsonl" | head -4
+    diff "$tmp/d1" "$tmp/d4" | head -4; cat "$tmp/e1" "$tmp/e4" | head -4; fails=$((fails + 1))
+fi
+
 [ $fails -eq 0 ] || { echo "$fails check group(s) failed"; exit 1; }
 echo "all classify checks passed"

@@ -10,7 +10,8 @@
  * --max-text, and blank lines; sizes that fill many chunks and wrap the ring
  * of slots.  Batch sizes 1 and 7 make the applier flush inside and across
  * parts.  A dead-letter sink that fails stops the walk with its error, every
- * worker joined.
+ * worker joined.  classify's walk of lines (posts and plain text, no store)
+ * prints the same verdicts in the same order.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -216,6 +217,90 @@ static void test_sink_fails(void)
     out_free(&many);
 }
 
+/* A verdict as a line: id, language, stance, topics, and the text's hashtags. */
+static int print_verdict(void *ctx, FILE *out, const struct ingest_post *post,
+                         const struct nlp_doc *doc, const struct nlp_verdict *v)
+{
+    (void)ctx;
+    fprintf(out, "%.*s %s %d %.3f", post ? (int)post->id.n : 4, post ? post->id.p : "text",
+            nlp_lang_name(v->lang), (int)v->stance, (double)v->stance_score);
+    for (size_t i = 0; i < v->ntopics; i++)
+        fprintf(out, " %.*s", (int)v->topics[i].name.n, v->topics[i].name.p);
+    for (size_t i = 0; i < doc->ntokens; i++)
+        if (doc->tokens[i].kind == NLP_TOK_HASHTAG)
+            fprintf(out, " %.*s", (int)doc->tokens[i].norm.n, doc->tokens[i].norm.p);
+    fputc('\n', out);
+    return 0;
+}
+
+/* classify's walk: posts and plain-text lines, verdicts printed in order. */
+static void classify(const char *path, int jobs, struct out *o)
+{
+    struct kz_config cfg;
+    struct pipeline *p = NULL;
+    char lex[1024];
+    const char *root = getenv("KZ_SOURCE_ROOT");
+    FILE *rep, *dead;
+
+    memset(o, 0, sizeof *o);
+    kz_config_init(&cfg);
+    snprintf(lex, sizeof lex, "%s/lexicons", root ? root : ".");
+    cfg.lexicons = strdup(lex);
+    cfg.jobs = jobs;
+    rep = open_memstream(&o->report, &o->nreport);
+    dead = open_memstream(&o->dead, &o->ndead);
+    if ((o->rc = pipeline_new(&cfg, NULL, pipeline_dead_to_file, dead, &p, o->err, sizeof o->err)))
+        goto out;
+    pipeline_on_verdict(p, print_verdict, NULL, rep);
+    o->rc = pipeline_walk_lines(p, path, o->err, sizeof o->err);
+    o->st = *pipeline_stats(p);
+    o->in = *pipeline_ingest_stats(p);
+out:
+    pipeline_free(p);
+    fclose(rep);
+    fclose(dead);
+    kz_config_free(&cfg);
+}
+
+static void test_classify_lines(void)
+{
+    char path[64];
+    FILE *f;
+    struct out one, many;
+
+    snprintf(path, sizeof path, "/tmp/kz-par-%d-c.txt", (int)getpid());
+    if (!(f = fopen(path, "wb"))) {
+        CHECK(0);
+        return;
+    }
+    for (int k = 0; k < 1500; k++) {
+        if (k % 3 == 0)
+            fprintf(f, "%s %d\n", texts[k % 8], k); /* plain text */
+        else if (k % 41 == 0)
+            fprintf(f, "{\"id\": \"c%d\", \"text\": \"\xff\"}\n", k); /* bad UTF-8 */
+        else if (k % 43 == 0)
+            fprintf(f, "   \n");
+        else
+            fprintf(f, "{\"id\": \"c%d\", \"ts\": %d, \"text\": \"%s\"}\n", k, 1767225600 + k,
+                    texts[(k * 3) % 8]);
+    }
+    fclose(f);
+    classify(path, 1, &one);
+    CHECK_EQ_INT(one.rc, 0);
+    CHECK(one.st.posts > 1000 && one.st.dead_total > 10);
+    CHECK(one.nreport > 0 && strstr(one.report, "\ntext kk") && strstr(one.report, "\nc1 "));
+    for (int jobs = 2; jobs <= 4; jobs++) {
+        classify(path, jobs, &many);
+        CHECK_EQ_INT(many.rc, 0);
+        if (!same(&one, &many))
+            fprintf(stderr, "# classify --jobs %d differs\n", jobs);
+        CHECK(same(&one, &many));
+        out_free(&many);
+    }
+    out_free(&one);
+    unlink(path);
+}
+
 int main(void)
 {
     snprintf(big, sizeof big, "/tmp/kz-par-%d-a.jsonl", (int)getpid());
@@ -224,6 +309,7 @@ int main(void)
         return TAP_SKIP("cannot write the archives in /tmp");
     RUN(test_same_as_one_thread);
     RUN(test_sink_fails);
+    RUN(test_classify_lines);
     unlink(big);
     unlink(small);
     return TAP_DONE();
