@@ -4,13 +4,15 @@
  * The walker's thread reads the source and copies its records, a chunk at a
  * time, into a ring of slots.  Worker threads take the filled slots in ring
  * order and make each chunk a part (pipeline_int.h): the facts of its posts,
- * its counts, and copies of its dead letters.  The walker reduces the slots in
- * ring order -- the order of the records -- writing the dead letters and
- * handing the facts to the pending block, which the walkers' applier
- * coalesces and applies as in a walk on one thread.  So the store, the
- * counts and the dead-letter file end the same whatever the number of
- * workers, and whichever worker analysed a chunk: an analyzer's caches do
- * not change its answers (test_nlp_langid, cli_posts).
+ * its counts, copies of its dead letters and, for classify, its verdicts as
+ * the callback wrote them into a buffer.  The walker reduces the slots in
+ * ring order -- the order of the records -- printing the verdicts, writing
+ * the dead letters and handing the facts to the pending block, which the
+ * walkers' applier coalesces and applies as in a walk on one thread.  So the
+ * store, the counts, the verdicts and the dead-letter file end the same
+ * whatever the number of workers, and whichever worker analysed a chunk: an
+ * analyzer's caches do not change its answers (test_nlp_langid,
+ * test_pipeline_par).
  *
  * A slot is FREE (the walker fills it), FILLED (a worker may take it), BUSY
  * (a worker has it), DONE (the walker may reduce it).  Only the state moves
@@ -260,7 +262,7 @@ int pipeline_par_walk(struct pipeline *p, struct ingest_source *src, int n, bool
         if (pthread_create(&wk[started].thread, NULL, work, &wk[started]))
             break;
     }
-    if (!started) { /* no thread at all: the walker is the one worker */
+    if (!started) { /* no thread at all: said, rather than waited for */
         snprintf(why, whylen, "no thread for a worker");
         status = KZ_ENOMEM;
         goto done;
