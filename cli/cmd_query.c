@@ -27,6 +27,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -104,6 +105,8 @@ int kz_cmd_query(struct kz_config *cfg, char **args, int nargs)
             status = rc == KZ_ENOMEM ? KZ_EXIT_FAIL : KZ_EXIT_USAGE;
             goto out;
         }
+        if (isatty(STDERR_FILENO))
+            pipeline_set_progress(p, stderr);
         for (int i = 2; i < nargs && status != KZ_EXIT_FAIL; i++) {
             char why[768];
             if ((rc = pipeline_walk_file(p, args[i], why, sizeof(why)))) {

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "alerts.h"
 #include "cli.h"
@@ -185,6 +186,8 @@ int kz_cmd_replay(struct kz_config *cfg, char **files, int nfiles)
     }
     if (cfg->alerts && (status = replay_alerts_prepare(cfg, p, &alerts)))
         goto out;
+    if (isatty(STDERR_FILENO) && strcmp(dead.path, "-")) /* not between dead letters */
+        pipeline_set_progress(p, stderr);
 
     for (int i = 0; i < nfiles && status != KZ_EXIT_FAIL; i++) {
         int s = replay_file(p, files[i]);

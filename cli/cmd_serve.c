@@ -20,6 +20,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "metrics.h"
@@ -124,6 +125,8 @@ int kz_cmd_serve(struct kz_config *cfg, char **args, int nargs)
             goto out;
         }
         pipeline_set_metrics(p, m);
+        if (isatty(STDERR_FILENO) && !(dead.path && !strcmp(dead.path, "-")))
+            pipeline_set_progress(p, stderr);
         for (int i = 0; i < nargs && status != KZ_EXIT_FAIL; i++) {
             char why[768];
             if ((rc = pipeline_walk_file(p, args[i], why, sizeof(why)))) {

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -216,6 +217,29 @@ static int write_model(const char *path, const void *buf, size_t len, char *err,
     return 0;
 }
 
+/* Training's progress on a terminal (ctx: stderr), one line rewritten:
+ * "kzpulse train: analysing 1,024 of 3,994 posts", "... epoch 4 of at most
+ * 30, held-out loss 0.6132", "... choosing the blend", "... refitting on
+ * every post (7 epochs)". */
+static void show_progress(void *ctx, const char *stage, size_t done, size_t total, double loss)
+{
+    FILE *out = ctx;
+
+    if (!strcmp(stage, "analysing"))
+        fprintf(out, "\rkzpulse train: analysing %zu of %zu posts", done, total);
+    else if (!strcmp(stage, "epoch") && loss > 0)
+        fprintf(out, "\rkzpulse train: epoch %zu of at most %zu, held-out loss %.4f", done, total,
+                loss);
+    else if (!strcmp(stage, "epoch"))
+        fprintf(out, "\rkzpulse train: epoch %zu of %zu", done, total);
+    else if (!strcmp(stage, "blend"))
+        fprintf(out, "\rkzpulse train: choosing the blend of model and lexicons");
+    else
+        fprintf(out, "\rkzpulse train: refitting on every post (%zu epochs)", total);
+    fputs("\033[K", out);
+    fflush(out);
+}
+
 int kz_cmd_train(struct kz_config *cfg, char **args, int nargs)
 {
     struct gold g;
@@ -266,9 +290,15 @@ int kz_cmd_train(struct kz_config *cfg, char **args, int nargs)
     tc.refit = cfg->train_refit;
     if (cfg->train_rate > 0)
         tc.rate = (float)cfg->train_rate;
+    if (isatty(STDERR_FILENO)) {
+        tc.progress = show_progress;
+        tc.progress_ctx = stderr;
+    }
     clock_gettime(CLOCK_MONOTONIC, &t0);
     rc = nlp_model_train(nlp, lx, &tc, g.ex, g.n, &m, &rep, err, sizeof(err));
     clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (tc.progress)
+        fputs("\r\033[K", stderr); /* the progress line erased */
     if (rc) {
         fprintf(stderr, "kzpulse train: %s: %s\n", cfg->gold, err);
         status = rc == KZ_ENOMEM ? KZ_EXIT_FAIL : KZ_EXIT_USAGE;

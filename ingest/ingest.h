@@ -319,6 +319,8 @@ int ingest_source_next(struct ingest_source *src, struct ingest_record *rec, cha
 
 /* Bytes consumed so far (compressed bytes for compressed files), for progress. */
 uint64_t ingest_source_bytes(const struct ingest_source *src);
+/* The file's size in the same bytes (0: not known, as for a pipe). */
+uint64_t ingest_source_size(const struct ingest_source *src);
 
 void ingest_source_close(struct ingest_source *src);
 

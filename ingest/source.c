@@ -30,6 +30,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <zlib.h>
@@ -472,6 +473,15 @@ void ingest_source_close(struct ingest_source *src)
 uint64_t ingest_source_bytes(const struct ingest_source *src)
 {
     return src->in_bytes;
+}
+
+uint64_t ingest_source_size(const struct ingest_source *src)
+{
+    struct stat st;
+
+    if (fstat(fileno(src->f), &st) || !S_ISREG(st.st_mode) || st.st_size < 0)
+        return 0;
+    return (uint64_t)st.st_size;
 }
 
 /* ---------------------------------------------------------------------------

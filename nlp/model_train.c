@@ -449,6 +449,8 @@ int nlp_model_train(struct nlp_analyzer *a, const struct nlp_lexicon *lx,
         struct nlp_doc doc;
         struct nlp_verdict v;
         struct featset fs;
+        if (cfg->progress && i % 256 == 0)
+            cfg->progress(cfg->progress_ctx, "analysing", i, n, 0);
         if ((rc = nlp_analyze(a, ex[i].text, ex[i].len, ex[i].lang, &doc)) ||
             (rc = nlp_classify(a, lx, &doc, &v)) ||
             (rc = nlp_feat_extract(&a->arena, &doc, &v, cfg->hash_bits, m->flags, &fs)))
@@ -494,9 +496,13 @@ int nlp_model_train(struct nlp_analyzer *a, const struct nlp_lexicon *lx,
         rep->epochs_run = ep;
         if (!nheld) {
             rep->best_epoch = ep;
+            if (cfg->progress)
+                cfg->progress(cfg->progress_ctx, "epoch", ep, cfg->epochs, 0);
             continue;
         }
         loss = predict_set(m, m->w, m->bias, &t, order, nheld, P, scratch);
+        if (cfg->progress)
+            cfg->progress(cfg->progress_ctx, "epoch", ep, cfg->epochs, loss);
         if (loss < best_loss - 1e-6) {
             best_loss = loss;
             rep->best_epoch = ep;
@@ -518,6 +524,8 @@ int nlp_model_train(struct nlp_analyzer *a, const struct nlp_lexicon *lx,
         const float *Pb = P;
         const size_t nb = m->kind == NLP_MODEL_TOPICS ? t.n : nheld;
         double best = -1.0;
+        if (cfg->progress)
+            cfg->progress(cfg->progress_ctx, "blend", 0, 21, 0);
         if (m->kind == NLP_MODEL_TOPICS) {
             if (!(Po = malloc(t.n * K * sizeof(*Po)))) {
                 rc = KZ_ENOMEM;
@@ -542,6 +550,8 @@ int nlp_model_train(struct nlp_analyzer *a, const struct nlp_lexicon *lx,
         /* Again from zero on every example, for the epochs the held-out part
          * chose; the blend chosen stays.  (The held-out figures above are
          * those of the first fit: the refit has nothing left to score on.) */
+        if (cfg->progress)
+            cfg->progress(cfg->progress_ctx, "refit", 0, rep->best_epoch, 0);
         fit_from_zero(cfg, m, m->w, m->bias, G, Gb, &t, order, t.n, rep->best_epoch, &rng, scratch);
         ntrain = t.n;
     }

@@ -272,6 +272,12 @@ struct nlp_train_config {
     int target_features;      /* words paired with the side named near them; default 0 */
     int refit;                /* after choosing the epochs and blend on the held-out part,
                                  train again on every example; default 0 */
+    /* Told as training goes (NULL: nothing): stage "analysing" every 256
+     * examples (done of total examples), "epoch" after each (done of at most
+     * total; loss: the held-out log-loss, or 0 without a held-out part),
+     * "blend" and "refit" as they start.  For a progress line. */
+    void (*progress)(void *ctx, const char *stage, size_t done, size_t total, double loss);
+    void *progress_ctx;
 };
 void nlp_train_config_default(struct nlp_train_config *c);
 

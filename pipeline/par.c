@@ -233,7 +233,7 @@ static void slots_free(struct slot *slots, int n)
 }
 
 int pipeline_par_walk(struct pipeline *p, struct ingest_source *src, int n, bool text_lines,
-                      int *read_rc, char *why, size_t whylen)
+                      pipeline_tick_fn tick, void *tick_ctx, int *read_rc, char *why, size_t whylen)
 {
     struct par par = {
         .nslots = 4 * n, .text_lines = text_lines, .verdicts = pipeline_verdicts_on(p)};
@@ -278,6 +278,7 @@ int pipeline_par_walk(struct pipeline *p, struct ingest_source *src, int n, bool
         if (s->nrecs < CHUNK_RECORDS && s->len < CHUNK_BYTES)
             continue;
         publish(&par, s);
+        tick(tick_ctx);
         fill = (fill + 1) % par.nslots;
         if (++out == par.nslots) { /* the next slot to fill is the oldest out */
             status = reduce(p, &par, &par.slots[red], why, whylen);

@@ -41,7 +41,8 @@ struct pipeline {
     void *dead_ctx;
     pipeline_verdict_fn verdict;
     void *verdict_ctx;
-    FILE *vout; /* where verdicts go: the caller's, or a worker's buffer */
+    FILE *vout;     /* where verdicts go: the caller's, or a worker's buffer */
+    FILE *progress; /* pipeline_set_progress */
     struct pipeline_stats stats;
 
     /* positions covered by the pending batch; names owned */
@@ -1054,6 +1055,16 @@ int pipeline_part_reduce(struct pipeline *p, struct pipeline_part *part, char *e
     if (p->fill.nposts >= p->flush_posts)
         return walk_flush(p, err, errlen);
     return 0;
+}
+
+void pipeline_set_progress(struct pipeline *p, FILE *out)
+{
+    p->progress = out;
+}
+
+FILE *pipeline_progress_out(const struct pipeline *p)
+{
+    return p->progress;
 }
 
 bool pipeline_verdicts_on(const struct pipeline *p)

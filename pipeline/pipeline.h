@@ -498,6 +498,18 @@ int pipeline_walk_file(struct pipeline *p, const char *path, char *err, size_t e
  */
 int pipeline_walk_lines(struct pipeline *p, const char *path, char *err, size_t errlen);
 
+/* Show the walks' progress on out (a terminal: the command checks), one
+ * line rewritten in place twice a second -- pipeline_progress_line() -- and
+ * erased when each walk ends.  NULL (the default): none. */
+void pipeline_set_progress(struct pipeline *p, FILE *out);
+/* A progress line into buf (n bytes, cut to fit), which it returns:
+ *   "NAME: 1,234,567 posts, 180.4 of 345.0 MB (52%), 48.1 MB/s, 0:04 left"
+ * done and total bytes of the file read in secs; without a total (a pipe)
+ *   "NAME: 1,234,567 posts, 180.4 MB, 48.1 MB/s"
+ * and before the first byte, or the first tenth of a second, no rate. */
+char *pipeline_progress_line(char *buf, size_t n, const char *name, uint64_t posts, uint64_t done,
+                             uint64_t total, double secs);
+
 /* Is the line blank (only spaces, tabs and line ends)?  Readers of JSON lines
  * (eval and train read gold files) skip such lines. */
 static inline bool pipeline_blank_line(const char *s, size_t n)

@@ -54,6 +54,8 @@ void pipeline_workers_done(struct pipeline *p, int n);
  * (part's block is left empty), applied on the walkers' thread once the
  * pending block holds flush_posts posts.  0, or an error (err). */
 int pipeline_part_reduce(struct pipeline *p, struct pipeline_part *part, char *err, size_t errlen);
+/* Where p's walks show their progress (NULL: nowhere). */
+FILE *pipeline_progress_out(const struct pipeline *p);
 /* Does p write verdicts (pipeline_on_verdict)? */
 bool pipeline_verdicts_on(const struct pipeline *p);
 /* A part's verdicts, as a worker wrote them, to p's: 0 or KZ_EIO (err). */
@@ -64,11 +66,13 @@ int pipeline_dead_emit(struct pipeline *p, const struct ingest_dead *d, char *er
 
 /* The wall clock in ms: a record's arrival time in a walk (walk.c). */
 int64_t pipeline_wall_ms(void);
-/* par.c: the walk of src through n workers, reading and reducing here:
- * 0 or an error of the pipeline (why says it); *read_rc is the source's
- * last answer (negative: it failed, and why says how, when the pipeline
- * did not fail first). */
+/* par.c: the walk of src through n workers, reading and reducing here,
+ * with tick(tick_ctx) after each chunk read: 0 or an error of the pipeline
+ * (why says it); *read_rc is the source's last answer (negative: it
+ * failed, and why says how, when the pipeline did not fail first). */
+typedef void (*pipeline_tick_fn)(void *ctx);
 int pipeline_par_walk(struct pipeline *p, struct ingest_source *src, int n, bool text_lines,
-                      int *read_rc, char *why, size_t whylen);
+                      pipeline_tick_fn tick, void *tick_ctx, int *read_rc, char *why,
+                      size_t whylen);
 
 #endif /* KZ_PIPELINE_INT_H */

@@ -179,5 +179,22 @@ else
     diff "$tmp/rc1" "$tmp/rc4" | head -4; fails=$((fails + 1))
 fi
 
+# Progress: with stderr on a terminal (a pseudo-terminal from script(1)) a
+# longer replay rewrites one line -- posts, MB of the file's size, MB/s, time
+# left -- and erases it before the report; with stderr in a file, none.
+for _ in $(seq 100); do cat "$ROOT/samples/posts.jsonl"; done >"$tmp/long.jsonl"
+script -qec "\"$KZ_BIN\" replay --jobs 1 -d \"$tmp/dl.jsonl\" \"$tmp/long.jsonl\"" /dev/null >"$tmp/tty.out" 2>&1
+rc=$?
+esc=$(printf '\033')
+if [ $rc -eq 0 ] && grep -aq "long.jsonl: [0-9,]* posts, [0-9.]* of [0-9.]* MB ([0-9]*%), [0-9.]* MB/s, [0-9:]* left${esc}\\[K" "$tmp/tty.out" &&
+    grep -aq "${esc}\\[K.*kzpulse replay" "$tmp/tty.out"; then
+    echo "ok   progress on a terminal: $(tr '\r' '\n' <"$tmp/tty.out" | grep -ac 'MB/s') lines, erased before the report"
+else
+    echo "FAIL: progress on a terminal (exit $rc):"; tr '\r' '\n' <"$tmp/tty.out" | head -5; fails=$((fails + 1))
+fi
+kz replay -d "$tmp/dl.jsonl" "$tmp/long.jsonl" >/dev/null 2>"$tmp/notty.err"
+if grep -q "MB/s" "$tmp/notty.err"; then echo "FAIL: progress with stderr in a file"; fails=$((fails + 1)); else
+    echo "ok   no progress when stderr is not a terminal"; fi
+
 echo "$fails failed"
 [ "$fails" -eq 0 ]

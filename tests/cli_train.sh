@@ -35,6 +35,18 @@ kz train --gold "$tmp/train.jsonl" --label stance --out "$tmp/again.kzpm" --lexi
     --seed 1 --json >"$tmp/again.json" 2>&1
 if cmp -s "$tmp/stance.kzpm" "$tmp/again.kzpm"; then ok "same seed, same model bytes"
 else fail "same seed gave different model bytes"; fi
+# On a terminal (a pseudo-terminal from script(1)): a progress line --
+# analysing, then each epoch with its held-out loss -- erased at the end;
+# the model is the same bytes.
+script -qec "\"$KZ_BIN\" train --gold \"$tmp/train.jsonl\" --label stance --out \"$tmp/tty.kzpm\" \
+    --lexicons \"$LEX\" --seed 1" /dev/null >"$tmp/tty.out" 2>&1
+if grep -aq "kzpulse train: analysing 0 of [0-9]* posts" "$tmp/tty.out" &&
+    grep -aq "kzpulse train: epoch 1 of at most 30, held-out loss [0-9.]*" "$tmp/tty.out" &&
+    grep -aq "$(printf '\r\033')\\[K" "$tmp/tty.out" && cmp -s "$tmp/stance.kzpm" "$tmp/tty.kzpm"; then
+    ok "train on a terminal: progress by epoch, erased; the same model"
+else fail "train on a terminal"; tr '\r' '\n' <"$tmp/tty.out" | head -5; fi
+grep -q "epoch 1" "$tmp/train-stance.out" && fail "train: progress with stderr in a file"
+
 python3 -c 'import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["label"] == "stance" and d["train"] + d["heldout"] == d["posts"]' \

@@ -301,6 +301,27 @@ static void test_classify_lines(void)
     unlink(path);
 }
 
+/* What the progress line says, in each of its shapes. */
+static void test_progress_line(void)
+{
+    char b[160], tiny[24];
+
+    CHECK_EQ_STR(
+        pipeline_progress_line(b, sizeof b, "a.jsonl", 1234567, 180400000, 345000000, 3.75),
+        "a.jsonl: 1,234,567 posts, 180.4 of 345.0 MB (52%), 48.1 MB/s, 0:03 left");
+    CHECK_EQ_STR(pipeline_progress_line(b, sizeof b, "stdin", 999, 5000000, 0, 2),
+                 "stdin: 999 posts, 5.0 MB, 2.5 MB/s");
+    CHECK_EQ_STR(pipeline_progress_line(b, sizeof b, "x", 0, 0, 100, 0.05),
+                 "x: 0 posts, 0.0 of 0.0 MB (0%)");
+    CHECK_EQ_STR(pipeline_progress_line(b, sizeof b, "big.zst", 1000, 1000000, 9001000000, 1),
+                 "big.zst: 1,000 posts, 1.0 of 9001.0 MB (0%), 1.0 MB/s, 2:30:00 left");
+    /* a file that grew while read: no percentage past 100, no time left */
+    CHECK_EQ_STR(pipeline_progress_line(b, sizeof b, "g", 10, 2000000, 1000000, 1),
+                 "g: 10 posts, 2.0 MB, 2.0 MB/s");
+    CHECK_EQ_STR(pipeline_progress_line(tiny, sizeof tiny, "a-long-name.jsonl", 1234567, 1, 2, 1),
+                 "a-long-name.jsonl: 1,23");
+}
+
 int main(void)
 {
     snprintf(big, sizeof big, "/tmp/kz-par-%d-a.jsonl", (int)getpid());
@@ -310,6 +331,7 @@ int main(void)
     RUN(test_same_as_one_thread);
     RUN(test_sink_fails);
     RUN(test_classify_lines);
+    RUN(test_progress_line);
     unlink(big);
     unlink(small);
     return TAP_DONE();
