@@ -270,6 +270,16 @@ static int normalize_general(struct nlp_analyzer *a, const char *s, size_t n, si
  * bytes says so; anything else (an upper-case letter, another block, a
  * triple) returns false and the full census below decides.
  */
+/* The lower-case letters of U+0400..U+04FF by lead byte (D0..D3), one bit
+ * per continuation byte (bit b - 0x80): а..п; р..я ѐ..џ; the odd (lower)
+ * ones of U+048B..U+04BF (ғ қ ң ү ұ һ ...); of U+04D1..U+04FF (ә ө ...). */
+static const uint64_t cyr_lower_ok[4] = {
+    0xFFFF000000000000ULL,
+    0x00000000FFFFFFFFULL,
+    0xAAAAAAAAAAAAA800ULL,
+    0xAAAAAAAAAAAA0000ULL,
+};
+
 static inline bool already_normal(const char *s, size_t n, uint8_t *script)
 {
     const unsigned char *u = (const unsigned char *)s;
@@ -286,15 +296,14 @@ static inline bool already_normal(const char *s, size_t n, uint8_t *script)
             k = c;
             i++;
         } else {
-            unsigned b;
+            unsigned b, hi = c - 0xD0, lo;
             if (i + 1 >= n)
                 return false;
             b = u[i + 1];
-            if (c == 0xD0   ? b - 0xB0u < 0x10u            /* а..п */
-                : c == 0xD1 ? b - 0x80u < 0x20u            /* р..я ѐ..џ */
-                : c == 0xD2 ? b - 0x8Au < 0x36u && (b & 1) /* ғ қ ң ү ұ һ ... */
-                : c == 0xD3 ? b - 0x90u < 0x30u && (b & 1) /* ә ө ... */
-                            : false) {
+            lo = b - 0x80;
+            /* one test for every lower-case letter, whichever lead byte: a
+             * chain of tests on D0 / D1 guessed wrong at every other letter */
+            if (hi < 4 && lo < 64 && (cyr_lower_ok[hi] >> lo & 1)) {
                 cyr = 1;
                 k = c << 8 | b;
                 i += 2;
