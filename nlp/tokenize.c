@@ -419,9 +419,12 @@ static int gap_kind(const char *s, size_t gs, size_t ge)
 
 /*
  * The segment of a fast gap that starts at i (< ge): its end, whether it is a
- * word, and whether a '.' lies inside it (finish_word's splits).
+ * word, and whether a '.' lies inside it (finish_word's splits).  *bad is set
+ * when it starts with a character of no fast class: the gap is not a fast one
+ * after all (a word only ever takes letters, digits and joiners, so every
+ * other character starts a segment of its own and is seen here).
  */
-static size_t fast_segment(const char *s, size_t i, size_t ge, bool *is_word, bool *dots)
+static size_t fast_segment(const char *s, size_t i, size_t ge, bool *is_word, bool *dots, bool *bad)
 {
     const unsigned char *u = (const unsigned char *)s;
     size_t len, len2, len3;
@@ -439,6 +442,9 @@ static size_t fast_segment(const char *s, size_t i, size_t ge, bool *is_word, bo
     case FC_AL:
     case FC_NU:
         break;
+    case FC_BAD:
+        *bad = true;
+        return i + len;
     default:
         return i + len;
     }
@@ -452,8 +458,8 @@ static size_t fast_segment(const char *s, size_t i, size_t ge, bool *is_word, bo
         if (b < 0x80) {
             c2 = fc_ascii[b];
             len2 = 1;
-        } else if (b >= 0xD0 && b <= 0xD1 && i + 1 < ge) {
-            c2 = FC_AL; /* a fast gap has only valid sequences here */
+        } else if (b >= 0xD0 && b <= 0xD1 && i + 1 < ge && (u[i + 1] & 0xC0) == 0x80) {
+            c2 = FC_AL; /* U+0400..U+047F: always letters */
             len2 = 2;
         } else {
             c2 = fast_class(u, i, ge, &len2);
@@ -490,6 +496,7 @@ struct gapseg {
     const char *s;
     size_t gs, ge, pos;
     bool icu;
+    bool bad; /* the fast segmenter met a character it does not know */
 };
 
 static int seg_open(struct nlp_analyzer *a, struct gapseg *g, const char *s, size_t gs, size_t ge,
@@ -499,6 +506,7 @@ static int seg_open(struct nlp_analyzer *a, struct gapseg *g, const char *s, siz
     g->gs = g->pos = gs;
     g->ge = ge;
     g->icu = icu;
+    g->bad = false;
     if (g->icu) {
         UErrorCode st = U_ZERO_ERROR;
         if (ge - gs > INT32_MAX)
@@ -528,7 +536,7 @@ static bool seg_next(struct nlp_analyzer *a, struct gapseg *g, size_t *p, size_t
         *is_word = ubrk_getRuleStatus(a->brk) >= UBRK_WORD_NONE_LIMIT;
         *dots = true;
     } else {
-        *c = fast_segment(g->s, g->pos, g->ge, is_word, dots);
+        *c = fast_segment(g->s, g->pos, g->ge, is_word, dots, &g->bad);
     }
     g->pos = *c;
     return true;
@@ -558,22 +566,27 @@ int nlp_segment_gap(struct nlp_analyzer *a, const char *s, size_t n, bool force_
 
 /*
  * Words of the gap [gs, ge) between social tokens, joined and split as the
- * file comment says.  Running ICU once over the whole post and clipping
- * segments to gaps was measured slower: it walks the social tokens too, and
- * ICU's UTF-8 access cost dominates.
+ * file comment says, by the fast segmenter or by ICU (icu).  Running ICU once
+ * over the whole post and clipping segments to gaps was measured slower: it
+ * walks the social tokens too, and ICU's UTF-8 access cost dominates.  *bad:
+ * the fast segmenter stopped at a character it does not know (the words it
+ * emitted are then to be taken back).
  */
-static int icu_gap(struct nlp_analyzer *a, const char *s, size_t gs, size_t ge)
+static int gap_words(struct nlp_analyzer *a, const char *s, size_t gs, size_t ge, bool icu,
+                     bool *bad)
 {
     struct gapseg g;
     size_t p, c, ws = 0, we = 0, je = 0;
     bool word = false, is_word, dots, wdots = false;
-    int join = JOIN_NONE, rc, kind = gap_kind(s, gs, ge);
+    int join = JOIN_NONE, rc;
 
-    if (kind == GAP_EMPTY)
-        return 0; /* ASCII spaces and punctuation only */
-    if ((rc = seg_open(a, &g, s, gs, ge, kind == GAP_ICU)))
+    if ((rc = seg_open(a, &g, s, gs, ge, icu)))
         return rc;
     while (seg_next(a, &g, &p, &c, &is_word, &dots)) {
+        if (g.bad) {
+            *bad = true;
+            return 0;
+        }
         if (is_word) {
             if (word && join != JOIN_NONE && je == p) {
                 we = c; /* hyphen, apostrophe or zero-width run between words */
@@ -608,6 +621,26 @@ static int icu_gap(struct nlp_analyzer *a, const char *s, size_t gs, size_t ge)
         return finish_word(a, s, ws, we, wdots);
     }
     return 0;
+}
+
+/*
+ * The words of a gap.  The fast segmenter goes first, without a pass to see
+ * whether it may (that pass over every gap cost as much as segmenting it,
+ * with a mispredicted branch a word); at the first character outside its
+ * classes, the words it gave are taken back and ICU segments the whole gap,
+ * as before.  ICU gives no word of a gap with no letter, digit or '_', so the
+ * fast segmenter's empty answer there is ICU's too.
+ */
+static int icu_gap(struct nlp_analyzer *a, const char *s, size_t gs, size_t ge)
+{
+    size_t ntoks = a->ntoks;
+    bool bad = false;
+    int rc = gap_words(a, s, gs, ge, false, &bad);
+
+    if (rc || !bad)
+        return rc;
+    a->ntoks = ntoks;
+    return gap_words(a, s, gs, ge, true, &bad);
 }
 
 /* -- the scanner ------------------------------------------------------------ */

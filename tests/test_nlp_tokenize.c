@@ -491,6 +491,33 @@ static void test_fast_segmenter(void)
     }
 }
 
+/* A gap the fast segmenter starts and cannot finish (a character outside its
+ * classes, late): the words it gave are taken back and ICU segments the
+ * whole gap, so each word is there once, in order, as ICU cuts it. */
+static void test_fast_then_icu(void)
+{
+    char text[2048];
+    size_t n = 0, nw = 0;
+    struct nlp_doc d;
+
+    for (int i = 0; i < 60; i++)
+        n += (size_t)snprintf(text + n, sizeof text - n, "сөз%d ", i);
+    n += (size_t)snprintf(text + n, sizeof text - n, "\xEF\xAC\x81nal 漢字 соңы");
+    CHECK_EQ_INT(nlp_analyze(an, text, n, NLP_LANG_UND, &d), 0);
+    for (size_t i = 0; i < d.ntokens; i++) {
+        char want[16];
+        snprintf(want, sizeof want, "сөз%zu", nw);
+        if (d.tokens[i].norm.n == strlen(want) && !memcmp(d.tokens[i].norm.p, want, strlen(want)))
+            nw++;
+        if (i)
+            CHECK(d.tokens[i].start >= d.tokens[i - 1].end);
+    }
+    CHECK_EQ_INT((int)nw, 60);
+    CHECK(d.ntokens >= 63 && d.ntokens <= 64); /* final, 漢字 (one or two), соңы */
+    CHECK_EQ_MEM(d.tokens[60].norm.p, d.tokens[60].norm.n, "final");
+    CHECK_EQ_MEM(d.tokens[d.ntokens - 1].norm.p, d.tokens[d.ntokens - 1].norm.n, "соңы");
+}
+
 int main(void)
 {
     char err[256];
@@ -512,6 +539,7 @@ int main(void)
     RUN(test_long_word);
     RUN(test_reuse);
     RUN(test_fast_segmenter);
+    RUN(test_fast_then_icu);
     nlp_analyzer_free(an);
     return TAP_DONE();
 }
