@@ -141,16 +141,9 @@ static size_t match_email(const char *s, size_t n, size_t i)
 
 size_t nlp_match_url(const char *s, size_t n, size_t i)
 {
-    size_t j = i;
+    size_t j;
 
-    /* Most words are no link: every link below has a '.', '@', ':' or a
-     * character of '_', '-', '+' or outside ASCII right after its first run
-     * of ASCII letters and digits ("https:", "www.", "name_x@", "my-site.kz",
-     * "abc.рф"), so a run ended by anything else ("hello,") is none. */
-    while (j < n && nlp_ascii_alnum(s[j]))
-        j++;
-    if (j > i && (j == n || ((unsigned char)s[j] < 0x80 && s[j] != '.' && s[j] != '@' &&
-                             s[j] != ':' && s[j] != '_' && s[j] != '-' && s[j] != '+')))
+    if (nlp_plain_word_end(s, n, i))
         return 0;
     if (prefix_ci(s, n, i, "https://") || prefix_ci(s, n, i, "http://")) {
         size_t body = i + (s[i + 4] == ':' ? 7 : 8);

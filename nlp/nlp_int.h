@@ -287,6 +287,24 @@ bool nlp_social_match(const char *s, size_t n, size_t i, size_t lo, struct nlp_m
 
 /* The end of a URL (or e-mail address) starting at byte i, or 0. */
 size_t nlp_match_url(const char *s, size_t n, size_t i);
+
+/* Most words are no link: every link has a '.', '@', ':' or a character of
+ * '_', '-', '+' or outside ASCII right after its first run of ASCII letters
+ * and digits ("https:", "www.", "name_x@", "my-site.kz", "abc.рф"), so a run
+ * ended by anything else ("hello,") is none.  The end of the run that starts
+ * at i when it is such a plain word, else 0 (nlp_match_url, and the scanner,
+ * which skips it whole). */
+static inline size_t nlp_plain_word_end(const char *s, size_t n, size_t i)
+{
+    size_t j = i;
+
+    while (j < n && nlp_ascii_alnum(s[j]))
+        j++;
+    if (j > i && (j == n || ((unsigned char)s[j] < 0x80 && s[j] != '.' && s[j] != '@' &&
+                             s[j] != ':' && s[j] != '_' && s[j] != '-' && s[j] != '+')))
+        return j;
+    return 0;
+}
 /* A hashtag (sigil '#') or mention ('@') whose sigil of siglen bytes (1, or
  * 3 for the full-width ＃ ＠) starts at byte i: fills m's end and kind. */
 bool nlp_match_tag(const char *s, size_t n, size_t i, int sigil, size_t siglen,

@@ -322,6 +322,53 @@ static inline bool already_normal(const char *s, size_t n, uint8_t *script)
     return true;
 }
 
+/* Is every byte ASCII?  Eight at a time. */
+static inline bool all_ascii(const char *s, size_t n)
+{
+    uint64_t acc = 0, w;
+    size_t i = 0;
+
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&w, s + i, 8);
+        acc |= w;
+    }
+    for (; i < n; i++)
+        acc |= (unsigned char)s[i];
+    return !(acc & 0x8080808080808080ULL);
+}
+
+/*
+ * An ASCII word that already_normal() refused (a capital, or a character
+ * three times over): lowered, and a letter's third and later repeats cut, in
+ * one pass without a branch a byte -- English capitals ("Russia", "NATO")
+ * made the general census below guess wrong at every letter.
+ */
+static int normalize_ascii(struct nlp_analyzer *a, const char *s, size_t n, struct kz_str *norm,
+                           uint8_t *script)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    char *out = nlp_arena_alloc(&a->arena, n + 1);
+    unsigned p1 = 0x100, p2 = 0x101, lat = 0;
+    size_t on = 0;
+
+    if (!out)
+        return KZ_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        unsigned c = u[i];
+        c |= (unsigned)(c - 'A' < 26u) << 5;
+        unsigned letter = c - 'a' < 26u;
+        lat |= letter;
+        out[on] = (char)c;
+        on += !(letter & (c == p1) & (c == p2)); /* a letter's third in a row */
+        p2 = p1;
+        p1 = c;
+    }
+    out[on] = '\0';
+    *norm = kz_str_make(out, on);
+    *script = (uint8_t)(lat ? NLP_SCRIPT_LATN : NLP_SCRIPT_NONE);
+    return 0;
+}
+
 int nlp_normalize_word(struct nlp_analyzer *a, const char *s, size_t n, struct kz_str *norm,
                        uint8_t *script, uint8_t *flags)
 {
@@ -335,6 +382,8 @@ int nlp_normalize_word(struct nlp_analyzer *a, const char *s, size_t n, struct k
         *norm = kz_str_make(s, n);
         return 0;
     }
+    if (all_ascii(s, n))
+        return normalize_ascii(a, s, n, norm, script);
     while (i < n) {
         unsigned char c = (unsigned char)s[i];
         int32_t cp;

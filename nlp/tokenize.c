@@ -682,6 +682,14 @@ int nlp_tokenize(struct nlp_analyzer *a, const char *s, size_t n)
             try = c == '#' || c == '@' || c == '*' || c == '$' || alnum;
             if (alnum && i > 0 && (unsigned char)s[i - 1] < 0x80 && nlp_ascii_word(s[i - 1]))
                 try = false;
+            /* A word that starts with a letter and is no link has no social
+             * token in it (a digit may start a time or a keycap): skipped
+             * whole, its letters read once. */
+            size_t j;
+            if (try && !nlp_ascii_digit(c) && alnum && (j = nlp_plain_word_end(s, n, i))) {
+                i = j;
+                continue;
+            }
         } else if (c >= 0xC3 && c <= 0xDF) {
             /* A word of two-byte letters (Cyrillic, accented Latin) can start
              * only an IDN host ("президент.рф"): ask the matchers only when

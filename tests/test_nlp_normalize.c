@@ -53,6 +53,13 @@ static void test_repeats(void)
     norm_of("жақсыыыы", "жақсыы", 0, NLP_SCRIPT_CYRL);
     norm_of("1000000", "1000000", 0, -1); /* digits are never folded */
     norm_of("аа", "аа", 0, NLP_SCRIPT_CYRL);
+    /* ASCII with capitals or repeats: the one-pass path */
+    norm_of("NATO", "nato", 0, NLP_SCRIPT_LATN);
+    norm_of("SoOOoo", "soo", 0, NLP_SCRIPT_LATN);
+    norm_of("COOOL1112", "cool1112", 0, NLP_SCRIPT_LATN);
+    norm_of("Zzz", "zz", 0, NLP_SCRIPT_LATN);
+    norm_of("A1B2", "a1b2", 0, NLP_SCRIPT_LATN);
+    norm_of("HelloOOO", "helloo", 0, NLP_SCRIPT_LATN);
 }
 
 static void test_zero_width(void)
