@@ -32,6 +32,10 @@ static void test_case_fold(void)
     norm_of("ӘҒҚҢӨҰҮҺІ", "әғқңөұүһі", 0, NLP_SCRIPT_CYRL);
     norm_of("ЁЛКА", "ёлка", 0, NLP_SCRIPT_CYRL);
     norm_of("ЇЖАК", "їжак", 0, NLP_SCRIPT_CYRL);
+    norm_of("\xD3\x80АЗ", "\xD3\x8Fаз", 0, NLP_SCRIPT_CYRL); /* palochka: U+04C0 -> U+04CF */
+    norm_of("ҚАЗАҚ2024", "қазақ2024", 0, NLP_SCRIPT_CYRL);
+    norm_of("ЖаңаӨзен", "жаңаөзен", 0, NLP_SCRIPT_CYRL);
+    norm_of("ЀЍЎ", "ѐѝў", 0, NLP_SCRIPT_CYRL);
     norm_of("Straße", "strasse", 0, NLP_SCRIPT_LATN);
     norm_of("ÉCOLE", "école", 0, NLP_SCRIPT_LATN);
 }
