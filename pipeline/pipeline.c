@@ -956,11 +956,11 @@ int pipeline_workers(struct pipeline *p, int n, struct pipeline ***out, char *er
     if (n > p->nworkers) {
         struct pipeline **w = realloc(p->workers, (size_t)n * sizeof *w);
         if (!w)
-            return KZ_ENOMEM;
+            goto oom;
         p->workers = w;
         for (; p->nworkers < n; p->nworkers++) {
             if (!(w[p->nworkers] = calloc(1, sizeof **w)))
-                return KZ_ENOMEM;
+                goto oom;
             w[p->nworkers]->worker = 1;
             w[p->nworkers]->cfg = p->cfg;
             if ((rc = analysis_new(w[p->nworkers], err, errlen))) {
@@ -983,6 +983,9 @@ int pipeline_workers(struct pipeline *p, int n, struct pipeline ***out, char *er
     }
     *out = p->workers;
     return 0;
+oom:
+    snprintf(err, errlen, "workers: %s", kz_strerror(KZ_ENOMEM));
+    return KZ_ENOMEM;
 }
 
 bool pipeline_parallel_ok(const struct pipeline *p)

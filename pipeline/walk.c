@@ -10,7 +10,10 @@
  * the source left pending is applied while it is still open, since the
  * batch's positions name it.  An unreadable or corrupt source is
  * PIPELINE_BAD_SOURCE: reported, counted, and the caller goes on with the
- * next one; only a failure of the pipeline itself stops the run.
+ * next one; only a failure of the pipeline itself stops the run.  With
+ * pipeline_jobs() above one the records are analysed on worker threads
+ * (par.c) and reduced here in their order; with pipeline_set_progress() a
+ * line on the terminal says how far the walk is.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -26,8 +29,6 @@ int64_t pipeline_wall_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* One record: through the decoder, or, in a walk of lines (text_lines), as
- * plain text when its first non-blank byte is not '{'. */
 /* ---------------------------------------------------------------------------
  * Progress (pipeline_set_progress)
  * ------------------------------------------------------------------------ */
@@ -133,6 +134,8 @@ static void progress_end(struct progress *pr)
     }
 }
 
+/* One record: through the decoder, or, in a walk of lines (text_lines), as
+ * plain text when its first non-blank byte is not '{'. */
 int pipeline_walk_record(struct pipeline *p, const struct ingest_record *rec, bool text_lines,
                          char *why, size_t whylen)
 {
