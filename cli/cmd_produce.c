@@ -232,13 +232,19 @@ int kz_cmd_produce(struct kz_config *cfg, char **files, int nfiles)
            mono_s() - start < 24 * 3600)
         ;
     double secs = mono_s() - start;
+    /* a message neither confirmed nor failed (no report came) is not taken
+     * as delivered: the exit status says so */
+    uint64_t unconfirmed = st.sent - st.delivered - st.failed;
     fprintf(stderr,
             "kzpulse produce: %llu messages (%.1f MB) to %s in %.2f s: %.0f msg/s; %llu delivered, "
-            "%llu failed%s%s\n",
+            "%llu failed%s%s",
             (unsigned long long)st.sent, (double)st.bytes / 1e6, cfg->topics[0], secs,
             secs > 0 ? (double)st.sent / secs : 0.0, (unsigned long long)st.delivered,
             (unsigned long long)st.failed, st.failed ? ": " : "", st.last_error);
-    if (st.failed && status == KZ_EXIT_OK)
+    if (unconfirmed)
+        fprintf(stderr, "; %llu unconfirmed", (unsigned long long)unconfirmed);
+    fputc('\n', stderr);
+    if ((st.failed || unconfirmed) && status == KZ_EXIT_OK)
         status = KZ_EXIT_FAIL;
 out:
     if (rk)
