@@ -164,8 +164,8 @@ int kz_cmd_classify(struct kz_config *cfg, char **args, int nargs)
         goto out;
     }
     pipeline_on_verdict(p, print_verdict, NULL, stdout);
-    /* progress on a terminal that shows neither verdicts nor dead letters */
-    if (isatty(STDERR_FILENO) && !isatty(STDOUT_FILENO) && strcmp(dead.path, "-"))
+    /* progress on a terminal that does not show the verdicts */
+    if (isatty(STDERR_FILENO) && !isatty(STDOUT_FILENO))
         pipeline_set_progress(p, stderr);
     rc = pipeline_walk_lines(p, path, err, sizeof(err));
     if (rc) {

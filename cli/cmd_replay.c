@@ -186,7 +186,7 @@ int kz_cmd_replay(struct kz_config *cfg, char **files, int nfiles)
     }
     if (cfg->alerts && (status = replay_alerts_prepare(cfg, p, &alerts)))
         goto out;
-    if (isatty(STDERR_FILENO) && strcmp(dead.path, "-")) /* not between dead letters */
+    if (isatty(STDERR_FILENO))
         pipeline_set_progress(p, stderr);
 
     for (int i = 0; i < nfiles && status != KZ_EXIT_FAIL; i++) {

@@ -125,7 +125,7 @@ int kz_cmd_serve(struct kz_config *cfg, char **args, int nargs)
             goto out;
         }
         pipeline_set_metrics(p, m);
-        if (isatty(STDERR_FILENO) && !(dead.path && !strcmp(dead.path, "-")))
+        if (isatty(STDERR_FILENO))
             pipeline_set_progress(p, stderr);
         for (int i = 0; i < nargs && status != KZ_EXIT_FAIL; i++) {
             char why[768];

@@ -41,8 +41,9 @@ struct pipeline {
     void *dead_ctx;
     pipeline_verdict_fn verdict;
     void *verdict_ctx;
-    FILE *vout;     /* where verdicts go: the caller's, or a worker's buffer */
-    FILE *progress; /* pipeline_set_progress */
+    FILE *vout;         /* where verdicts go: the caller's, or a worker's buffer */
+    FILE *progress;     /* pipeline_set_progress */
+    int progress_shown; /* a progress line is on it (walk.c) */
     struct pipeline_stats stats;
 
     /* positions covered by the pending batch; names owned */
@@ -354,12 +355,26 @@ static int on_post(void *ctx, const struct ingest_post *post)
     return 0;
 }
 
+/* Dead letters written to stderr while a progress line is on it: the line
+ * is erased first (the next look at the clock draws it again). */
+static void progress_clear_for_dead(struct pipeline *p)
+{
+    if (!p->progress_shown || p->dead != pipeline_dead_to_path ||
+        strcmp(((const struct pipeline_dead_file *)p->dead_ctx)->path, "-") ||
+        p->progress != stderr)
+        return;
+    fputs("\r\033[K", p->progress);
+    fflush(p->progress);
+    p->progress_shown = 0;
+}
+
 static int on_dead(void *ctx, const struct ingest_dead *d)
 {
     struct pipeline *p = ctx;
     p->stats.dead_total++;
     const char *reason = ingest_dl_reason_name(d->reason);
     metrics_add(p->m_dead, &reason, 1);
+    progress_clear_for_dead(p);
     int rc = p->dead ? p->dead(p->dead_ctx, d) : 0;
     return rc ? fail(p, rc, "writing a dead letter") : 0;
 }
@@ -1070,6 +1085,11 @@ FILE *pipeline_progress_out(const struct pipeline *p)
     return p->progress;
 }
 
+int *pipeline_progress_shown(struct pipeline *p)
+{
+    return &p->progress_shown;
+}
+
 bool pipeline_verdicts_on(const struct pipeline *p)
 {
     return p->verdict != NULL;
@@ -1086,7 +1106,10 @@ int pipeline_verdicts_emit(struct pipeline *p, const char *buf, size_t n, char *
 
 int pipeline_dead_emit(struct pipeline *p, const struct ingest_dead *d, char *err, size_t errlen)
 {
-    int rc = p->dead ? p->dead(p->dead_ctx, d) : 0;
+    int rc;
+
+    progress_clear_for_dead(p);
+    rc = p->dead ? p->dead(p->dead_ctx, d) : 0;
 
     if (rc)
         snprintf(err, errlen, "writing a dead letter: %s", kz_strerror(rc));

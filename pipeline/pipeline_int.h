@@ -54,8 +54,10 @@ void pipeline_workers_done(struct pipeline *p, int n);
  * (part's block is left empty), applied on the walkers' thread once the
  * pending block holds flush_posts posts.  0, or an error (err). */
 int pipeline_part_reduce(struct pipeline *p, struct pipeline_part *part, char *err, size_t errlen);
-/* Where p's walks show their progress (NULL: nowhere). */
+/* Where p's walks show their progress (NULL: nowhere), and whether a line
+ * is on it now (dead letters written to the same terminal erase it). */
 FILE *pipeline_progress_out(const struct pipeline *p);
+int *pipeline_progress_shown(struct pipeline *p);
 /* Does p write verdicts (pipeline_on_verdict)? */
 bool pipeline_verdicts_on(const struct pipeline *p);
 /* A part's verdicts, as a worker wrote them, to p's: 0 or KZ_EIO (err). */

@@ -45,7 +45,6 @@ struct progress {
     uint64_t total;
     double t0, next;
     unsigned n;
-    int shown;
 };
 
 static double mono_s(void)
@@ -108,7 +107,7 @@ static void progress_show(struct progress *pr)
                            ingest_source_bytes(pr->src), pr->total, mono_s() - pr->t0);
     fprintf(pr->out, "\r%s\033[K", line);
     fflush(pr->out);
-    pr->shown = 1;
+    *pipeline_progress_shown(pr->p) = 1;
 }
 
 /* A look at the clock now and then; the line when it is due. */
@@ -128,9 +127,10 @@ static void progress_tick(void *ctx)
 
 static void progress_end(struct progress *pr)
 {
-    if (pr->shown) {
+    if (pr->out && *pipeline_progress_shown(pr->p)) {
         fputs("\r\033[K", pr->out);
         fflush(pr->out);
+        *pipeline_progress_shown(pr->p) = 0;
     }
 }
 

@@ -192,6 +192,23 @@ if [ $rc -eq 0 ] && grep -aq "long.jsonl: [0-9,]* posts, [0-9.]* of [0-9.]* MB (
 else
     echo "FAIL: progress on a terminal (exit $rc):"; tr '\r' '\n' <"$tmp/tty.out" | head -5; fails=$((fails + 1))
 fi
+# Dead letters to the same terminal (-d -): the line is erased before each.
+script -qec "\"$KZ_BIN\" replay --jobs 2 -d - \"$tmp/long.jsonl\"" /dev/null >"$tmp/tty2.out" 2>&1
+python3 - "$tmp/tty2.out" <<'PY' || fails=$((fails + 1))
+import sys
+t = open(sys.argv[1], "rb").read().decode("utf-8", "replace")
+bad = n = 0
+for line in t.split("\n"):
+    k = line.find('{"reason"')
+    if k < 0:
+        continue
+    n += 1
+    if line[:k].split("\r")[-1] not in ("", "\x1b[K"):
+        bad += 1
+ok = n > 1000 and bad == 0 and "MB/s" in t
+print(("ok   " if ok else "FAIL: ") + f"-d - on the terminal: {n} dead letters, {bad} after a progress line left standing")
+sys.exit(0 if ok else 1)
+PY
 kz replay -d "$tmp/dl.jsonl" "$tmp/long.jsonl" >/dev/null 2>"$tmp/notty.err"
 if grep -q "MB/s" "$tmp/notty.err"; then echo "FAIL: progress with stderr in a file"; fails=$((fails + 1)); else
     echo "ok   no progress when stderr is not a terminal"; fi
