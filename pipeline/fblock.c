@@ -13,23 +13,13 @@
 #include <string.h>
 
 #include "fblock.h"
+#include "pipeline_int.h"
 
 static int reserve(struct fblock *b, size_t more)
 {
-    size_t cap = b->cap ? b->cap : 65536;
-    char *p;
-
     if (more > SIZE_MAX / 2 - b->len)
         return KZ_ENOMEM;
-    if (b->len + more <= b->cap)
-        return 0;
-    while (cap < b->len + more)
-        cap *= 2;
-    if (!(p = realloc(b->buf, cap)))
-        return KZ_ENOMEM;
-    b->buf = p;
-    b->cap = cap;
-    return 0;
+    return pipeline_grow((void **)&b->buf, &b->cap, b->len + more, 1);
 }
 
 static void put(struct fblock *b, const void *p, size_t n)

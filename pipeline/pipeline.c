@@ -103,11 +103,11 @@ int pipeline_grow(void **p, size_t *cap, size_t need, size_t elem)
 {
     if (need <= *cap)
         return 0;
+    if (need > SIZE_MAX / 2 / elem)
+        return KZ_ENOMEM;
     size_t nc = *cap ? *cap : 16;
     while (nc < need)
-        nc *= 2;
-    if (nc > SIZE_MAX / elem)
-        return KZ_ENOMEM;
+        nc *= 2; /* below 2 * need: no overflow */
     void *np = realloc(*p, nc * elem);
     if (!np)
         return KZ_ENOMEM;
