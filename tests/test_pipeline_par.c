@@ -97,6 +97,22 @@ static int failing_sink(void *file, const struct ingest_dead *d)
 static const char *const sample_dims[] = {"lang:kk", "lang:ru", "mob:call", "platform:vk",
                                           "topic:protest"};
 
+/* A config with the shipped lexicons and jobs workers; o emptied, its
+ * report and dead letters gathered in memory. */
+static void start(struct kz_config *cfg, int jobs, struct out *o, FILE **rep, FILE **dead)
+{
+    char lex[1024];
+    const char *root = getenv("KZ_SOURCE_ROOT");
+
+    memset(o, 0, sizeof *o);
+    kz_config_init(cfg);
+    snprintf(lex, sizeof lex, "%s/lexicons", root ? root : ".");
+    cfg->lexicons = strdup(lex);
+    cfg->jobs = jobs;
+    *rep = open_memstream(&o->report, &o->nreport);
+    *dead = open_memstream(&o->dead, &o->ndead);
+}
+
 /* Walk the archives with jobs workers and batches of flush_posts. */
 static void walk(const char *const *paths, int npaths, int jobs, uint64_t flush_posts,
                  int fail_after, struct out *o)
@@ -104,19 +120,11 @@ static void walk(const char *const *paths, int npaths, int jobs, uint64_t flush_
     struct kz_config cfg;
     struct agg_store *store = NULL;
     struct pipeline *p = NULL;
-    char lex[1024];
-    const char *root = getenv("KZ_SOURCE_ROOT");
     FILE *rep, *dead;
 
-    memset(o, 0, sizeof *o);
-    kz_config_init(&cfg);
-    snprintf(lex, sizeof lex, "%s/lexicons", root ? root : ".");
-    cfg.lexicons = strdup(lex);
-    cfg.jobs = jobs;
+    start(&cfg, jobs, o, &rep, &dead);
     cfg.flush_posts = flush_posts;
     cfg.ingest.max_text = 4096;
-    rep = open_memstream(&o->report, &o->nreport);
-    dead = open_memstream(&o->dead, &o->ndead);
     failing_sink_left = fail_after;
     if (agg_store_mem_new(NULL, &store) ||
         (o->rc = pipeline_new(&cfg, store, fail_after ? failing_sink : pipeline_dead_to_file, dead,
@@ -238,17 +246,9 @@ static void classify(const char *path, int jobs, struct out *o)
 {
     struct kz_config cfg;
     struct pipeline *p = NULL;
-    char lex[1024];
-    const char *root = getenv("KZ_SOURCE_ROOT");
     FILE *rep, *dead;
 
-    memset(o, 0, sizeof *o);
-    kz_config_init(&cfg);
-    snprintf(lex, sizeof lex, "%s/lexicons", root ? root : ".");
-    cfg.lexicons = strdup(lex);
-    cfg.jobs = jobs;
-    rep = open_memstream(&o->report, &o->nreport);
-    dead = open_memstream(&o->dead, &o->ndead);
+    start(&cfg, jobs, o, &rep, &dead);
     if ((o->rc = pipeline_new(&cfg, NULL, pipeline_dead_to_file, dead, &p, o->err, sizeof o->err)))
         goto out;
     pipeline_on_verdict(p, print_verdict, NULL, rep);
