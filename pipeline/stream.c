@@ -290,17 +290,25 @@ static void *applier(void *arg)
     return NULL;
 }
 
-/* A failed job ends: wait for the applier, keep what it did (the store holds
- * the offsets), commit nothing. */
-static void abandon(struct stream *s)
+/* Wait for the batch in flight, if any, to end its apply: 1, or 0 when
+ * none was in flight. */
+static int join_applier(struct stream *s)
 {
     if (!s->inflight)
-        return;
+        return 0;
     if (!s->applier_inline)
         pthread_join(s->applier, NULL);
     s->applier_inline = 0;
     s->inflight = 0;
-    pipeline_taken_done(s->pipe);
+    return 1;
+}
+
+/* A failed job ends: wait for the applier, keep what it did (the store holds
+ * the offsets), commit nothing. */
+static void abandon(struct stream *s)
+{
+    if (join_applier(s))
+        pipeline_taken_done(s->pipe);
 }
 
 /* The positions of the batch in flight, then those of the pending batch's
@@ -338,12 +346,8 @@ static int settle(struct stream *s)
     int backoff = 100, paused = 0, rc;
     size_t n;
 
-    if (!s->inflight)
+    if (!join_applier(s))
         return 0;
-    if (!s->applier_inline)
-        pthread_join(s->applier, NULL);
-    s->applier_inline = 0;
-    s->inflight = 0;
     rc = s->apply_rc;
     while (rc == KZ_EAGAIN) {
         s->retries++;
