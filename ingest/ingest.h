@@ -425,7 +425,9 @@ int ingest_kafka_drained(const struct ingest_kafka *k);
 int ingest_kafka_commit(struct ingest_kafka *k, const struct ingest_pos *pos, size_t n);
 
 /* Read the given partitions again from pos[i].offset (partitions no longer
- * assigned are ignored).  0 or KZ_EIO with a message. */
+ * assigned are ignored).  0; KZ_EAGAIN when the seeks did not finish within
+ * 5 s (the state of those partitions is unknown: seek them again), or KZ_EIO
+ * when refused; err says which. */
 int ingest_kafka_seek(struct ingest_kafka *k, const struct ingest_pos *pos, size_t n, char *err,
                       size_t errlen);
 

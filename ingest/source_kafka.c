@@ -544,14 +544,18 @@ int ingest_kafka_seek(struct ingest_kafka *k, const struct ingest_pos *pos, size
         rd_kafka_error_t *e = rd_kafka_seek_partitions(k->consumer, l, 5000);
 
         if (e) {
-            rc = errf(err, errlen, KZ_EIO, "seek: %s", rd_kafka_error_string(e));
+            /* timed out: the seeks may still be under way, and asking again is harmless */
+            rc = errf(err, errlen,
+                      rd_kafka_error_code(e) == RD_KAFKA_RESP_ERR__TIMED_OUT ? KZ_EAGAIN : KZ_EIO,
+                      "seek: %s", rd_kafka_error_string(e));
             rd_kafka_error_destroy(e);
         }
         for (int i = 0; i < l->cnt && !rc; i++)
             if (l->elems[i].err) /* that partition reads on where it was */
-                rc = errf(err, errlen, KZ_EIO, "seek %s/%d to %lld: %s", l->elems[i].topic,
-                          (int)l->elems[i].partition, (long long)l->elems[i].offset,
-                          rd_kafka_err2str(l->elems[i].err));
+                rc = errf(err, errlen,
+                          l->elems[i].err == RD_KAFKA_RESP_ERR__TIMED_OUT ? KZ_EAGAIN : KZ_EIO,
+                          "seek %s/%d to %lld: %s", l->elems[i].topic, (int)l->elems[i].partition,
+                          (long long)l->elems[i].offset, rd_kafka_err2str(l->elems[i].err));
     }
     rd_kafka_topic_partition_list_destroy(l);
     return rc;

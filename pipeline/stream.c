@@ -209,9 +209,15 @@ static int reseek(struct stream *s, const struct agg_position *pos, size_t n)
         to[m].index = 0;
         m++;
     }
-    if (m && ingest_kafka_seek(s->src, to, m, err, sizeof err)) {
-        set_fatal(s, "fenced: %s; ending so that a restart starts from the store", err);
-        return KZ_EIO;
+    /* a seek that timed out (a busy broker) is asked again, twice, unless
+     * the job is stopping: ending would be safe, but needless */
+    int rc;
+    for (int tries = 0; m && (rc = ingest_kafka_seek(s->src, to, m, err, sizeof err)); tries++) {
+        if (rc != KZ_EAGAIN || tries == 2 || stopping(s)) {
+            set_fatal(s, "fenced: %s; ending so that a restart starts from the store", err);
+            return KZ_EIO;
+        }
+        say("fenced: %s; seeking again", err);
     }
     return 0;
 }
