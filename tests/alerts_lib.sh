@@ -57,6 +57,27 @@ receiver() {
     done
 }
 
+# hold_port NAME: a port kept closed (refusing connections) by
+# tests/harness/hold-port until release_port NAME; the port is in $tmp/NAME.held.  Between
+# free-port and a later bind, anything else (another receiver, an outgoing
+# connection) could take a port left free; a held one cannot be taken.
+hold_port() {
+    "$ROOT/tests/harness/hold-port" >"$tmp/$1.held" &
+    echo $! >"$tmp/$1.holder"
+    pids="$pids $!"
+    i=0
+    until [ -s "$tmp/$1.held" ]; do
+        i=$((i + 1))
+        [ $i -lt 50 ] || { fail "no port held for $1"; return 1; }
+        sleep 0.1
+    done
+}
+
+release_port() {
+    kill "$(cat "$tmp/$1.holder")" 2>/dev/null
+    wait "$(cat "$tmp/$1.holder")" 2>/dev/null
+}
+
 # wait_until SECONDS CMD...: run CMD every 0.2 s until it succeeds; 1 on timeout.
 wait_until() {
     limit=$(($(date +%s) + $1))

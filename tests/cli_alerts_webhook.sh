@@ -25,9 +25,12 @@ trap cleanup EXIT
 
 [ -n "${KZ_TEST_REDIS_PORT:-}" ] || { echo "skipped: no Redis (run under with-servers.sh)"; exit 77; }
 rcli FLUSHDB >/dev/null
+# "down" is held closed until it comes up, so that no receiver started
+# meanwhile can take its port (one run of CI saw "picky" on it).
+hold_port down || exit 1
+port_down=$(cat "$tmp/down.held")
 set -- $("$ROOT/tests/harness/free-port" 2)
-port_down=$1 port_flaky=$2
-port_picky=$("$ROOT/tests/harness/free-port")
+port_flaky=$1 port_picky=$2
 
 receiver flaky "$port_flaky" --fail 3
 receiver picky "$port_picky" --fail 2 --status 400
@@ -64,6 +67,7 @@ grep -q "Couldn't connect\|Connection refused" "$tmp/deliver.err" &&
 [ "$(rcli EXISTS kzp:v2:alerts:lease:down)" = 1 ] && ok "the lease of \"down\" is held" ||
     fail "no lease key for \"down\""
 
+release_port down
 receiver down "$port_down"
 check() { python3 "$RX" check "$tmp/$1.log" "$tmp/ids"; }
 if wait_until 30 check down; then

@@ -17,7 +17,8 @@ HERE="$ROOT/tests"
 tmp=$(mktemp -d)
 fails=0
 . "$HERE/serve_lib.sh"
-trap 'serve_stop_all; rm -rf "$tmp"' EXIT
+dead_holder=
+trap 'serve_stop_all; [ -z "$dead_holder" ] || kill "$dead_holder" 2>/dev/null; rm -rf "$tmp"' EXIT
 topic="serve-$$-$(date +%s)"
 db=8
 url="redis://127.0.0.1:$KZ_TEST_REDIS_PORT/$db"
@@ -139,11 +140,17 @@ else
 fi
 
 # Redis unreachable: 503 with Retry-After, and the server keeps running.
-dead_port=$("$HERE/harness/free-port")
+# The port is held closed (not merely free) so that nothing can take it.
+"$HERE/harness/hold-port" >"$tmp/dead.port" &
+dead_holder=$!
+i=0
+until [ -s "$tmp/dead.port" ] || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
+dead_port=$(cat "$tmp/dead.port")
 serve_start dead --no-lexicons --redis "redis://127.0.0.1:$dead_port" || exit 1
 status dead 503 'Retry-After: 5' "/api/v1/series?dim=all"
 status dead 503 '"status":503' "/api/v1/alerts"
 status dead 200 'kzpulse_http_requests_total{code="503"} 2' "/metrics"
+kill "$dead_holder"
 
 # Security: a non-loopback address needs a token; with one, 401 without it.
 out=$(env -u KZPULSE_SERVE_TOKEN "$KZ_BIN" serve --no-lexicons --listen 0.0.0.0:1 "$archive" 2>&1)
