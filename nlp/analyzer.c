@@ -200,6 +200,7 @@ static int translit_post(struct nlp_analyzer *a)
             t->norm = t->stem = out;
         t->lang = NLP_LANG_KK;
         t->flags |= NLP_TOKF_TRANSLIT;
+        a->tokwc[i] = NULL; /* no longer its norm's slot */
     }
     return 0;
 }
@@ -259,9 +260,11 @@ int nlp_analyze(struct nlp_analyzer *a, const char *text, size_t len, enum nlp_l
             a->ntimes += t->kind == NLP_TOK_TIME || t->kind == NLP_TOK_DATE;
             continue;
         }
-        if ((t->flags & NLP_TOKF_HOMOGLYPH) && l == NLP_LANG_RU)
+        if ((t->flags & NLP_TOKF_HOMOGLYPH) && l == NLP_LANG_RU) {
             russian_i(t);
-        rc = nlp_stem_token(a, t, l, (t->flags & NLP_TOKF_TRANSLIT) ? NULL : a->tokwc[i]);
+            a->tokwc[i] = NULL; /* the norm was rewritten */
+        }
+        rc = nlp_stem_token(a, t, l, a->tokwc[i]);
         if (rc)
             return rc;
     }

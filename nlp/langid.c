@@ -659,6 +659,40 @@ static int argmax(const float *s, float *margin)
     return b;
 }
 
+/* How far ahead of the word being scored its slot in the word cache is
+ * asked for (nlp_wc_prefetch): by the time a word is scored its slot has
+ * arrived, rather than each word waiting for its own in turn.  Every
+ * token's is asked for, a word or not: a test would cost more than the
+ * hash. */
+#define WC_AHEAD 12
+#define WC_AHEAD_RING 16 /* > WC_AHEAD, a power of two */
+
+static inline uint32_t wc_ask(struct nlp_analyzer *a, const struct nlp_token *t)
+{
+    size_t n = t->norm.n < NLP_WC_KEY ? t->norm.n : NLP_WC_KEY;
+    uint32_t h = nlp_hash(t->norm.p, n);
+
+    nlp_wc_prefetch(a, h);
+    return h;
+}
+
+/* argmax() without branches on the scores, which come in any order: the
+ * same first maximum and the same margin to the best of the rest. */
+static inline int argmax4(const float *s, float *margin)
+{
+    int b = 0;
+    float second = -1e9f;
+
+    for (int l = 1; l < NL; l++)
+        b = s[l] > s[b] ? l : b;
+    for (int l = 0; l < NL; l++) {
+        float v = l == b ? -1e9f : s[l];
+        second = v > second ? v : second;
+    }
+    *margin = s[b] - second;
+    return b;
+}
+
 void nlp_langid(struct nlp_analyzer *a, enum nlp_lang hint, struct nlp_doc *doc)
 {
     float total[NL] = {0};
@@ -667,31 +701,38 @@ void nlp_langid(struct nlp_analyzer *a, enum nlp_lang hint, struct nlp_doc *doc)
     float margin;
     int best;
     enum nlp_lang last[2] = {NLP_LANG_UND, NLP_LANG_UND}; /* per script: Cyrillic, Latin */
+    uint32_t hring[WC_AHEAD_RING];
+    size_t ahead = a->ntoks < WC_AHEAD ? a->ntoks : WC_AHEAD;
 
+    a->wc_claims_post = a->wc_claims;
+    for (size_t i = 0; i < ahead; i++)
+        hring[i] = wc_ask(a, &a->toks[i]);
+    /* Word tokens are scored; the rest (a hashtag's parts vote for it) are
+     * skipped.  The per-word sums below are written as arithmetic on the
+     * comparisons, not as branches: which language a word leans to is as
+     * unpredictable as the text. */
     for (size_t i = 0; i < a->ntoks; i++) {
         struct nlp_token *t = &a->toks[i];
         struct tokscore sc = {{0}};
         struct kz_str w = t->norm;
-        struct nlp_wc_entry *ce;
-        bool hit;
+        struct nlp_wc_entry *ce = NULL;
+        bool hit = false, cyr = t->script == NLP_SCRIPT_CYRL, lat = t->script == NLP_SCRIPT_LATN;
+        uint32_t h = hring[i % WC_AHEAD_RING];
 
+        if (i + WC_AHEAD < a->ntoks)
+            hring[(i + WC_AHEAD) % WC_AHEAD_RING] = wc_ask(a, &a->toks[i + WC_AHEAD]);
         t->lang = NLP_LANG_UND;
-        if (t->kind == NLP_TOK_HASHTAG)
-            continue; /* its parts vote */
-        if (t->kind != NLP_TOK_WORD)
+        if (t->kind != NLP_TOK_WORD || !(cyr | lat))
             continue;
-        if (t->script == NLP_SCRIPT_CYRL)
-            ncyr++;
-        else if (t->script == NLP_SCRIPT_LATN)
-            nlat++;
-        else
-            continue;
-        ce = nlp_wc_lookup(a, w.p, w.n, &hit);
+        ncyr += cyr;
+        nlat += lat;
+        if (w.n && w.n <= NLP_WC_KEY)
+            ce = nlp_wc_lookup_h(a, w.p, w.n, h, &hit);
         if (hit && ce->has_scores) {
             for (int l = 0; l < NL; l++)
                 sc.s[l] = (float)ce->s[l] / 64.0f;
         } else {
-            if (t->script == NLP_SCRIPT_CYRL) {
+            if (cyr) {
                 score_cyrillic(a->words, &w, &sc);
                 sc.s[L_EN] = -100;
             } else {
@@ -712,31 +753,26 @@ void nlp_langid(struct nlp_analyzer *a, enum nlp_lang hint, struct nlp_doc *doc)
                 ce->has_scores = 1;
         }
         a->tokwc[i] = ce;
-        best = argmax(sc.s, &margin);
-        if (sc.s[best] > 0 && margin >= 1) {
-            t->lang = lang_of[best];
-            nconf++;
-        }
-        if (t->script == NLP_SCRIPT_LATN && sc.s[best] > 0 && margin >= LEAN_MARGIN) {
-            en_lean += best == L_EN;
-            kkl_lean += best == L_KK;
-            kkl_strong += best == L_KK && sc.s[L_KK] >= KKL_STRONG;
-        }
-        if (t->script == NLP_SCRIPT_CYRL) {
+        best = argmax4(sc.s, &margin);
+        {
+            float top = sc.s[best], kk = sc.s[L_KK];
             float sl = sc.s[L_RU] > sc.s[L_UK] ? sc.s[L_RU] : sc.s[L_UK];
-            if (sc.s[L_KK] > 0 && sc.s[L_KK] - sl >= LEAN_MARGIN) {
-                fam_kk++;
-                kk_strong += sc.s[L_KK] >= KK_STRONG;
-            } else if (sl > 0 && sl - sc.s[L_KK] >= LEAN_MARGIN) {
-                fam_sl++;
-            }
+            bool conf = (top > 0) & (margin >= 1);
+            bool lean = lat & (top > 0) & (margin >= LEAN_MARGIN);
+            bool to_kk = cyr & (kk > 0) & (kk - sl >= LEAN_MARGIN);
+
+            t->lang = conf ? lang_of[best] : NLP_LANG_UND;
+            nconf += conf;
+            en_lean += lean & (best == L_EN);
+            kkl_lean += lean & (best == L_KK);
+            kkl_strong += lean & (best == L_KK) & (kk >= KKL_STRONG);
+            fam_kk += to_kk;
+            kk_strong += to_kk & (kk >= KK_STRONG);
+            fam_sl += cyr & !to_kk & (sl > 0) & (sl - kk >= LEAN_MARGIN);
         }
         for (int l = 0; l < NL; l++) {
-            float v = sc.s[l];
-            if (v > 8)
-                v = 8;
-            if (v > 0)
-                total[l] += v;
+            float v = sc.s[l] > 8 ? 8 : sc.s[l];
+            total[l] += v > 0 ? v : 0.0f;
         }
     }
 

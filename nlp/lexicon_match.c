@@ -191,7 +191,8 @@ static size_t cached_symbols(const struct nlp_lexicon *lx, struct nlp_analyzer *
     size_t ns;
     bool hit;
 
-    if (!e || e->klen != norm->n || !nlp_key_eq(e->key, norm->p, norm->n)) {
+    if (!e ||
+        (!nlp_wc_unclaimed(a) && (e->klen != norm->n || !nlp_key_eq(e->key, norm->p, norm->n)))) {
         /* not a word langid scored (a hashtag, emoji, number...), or a
          * transliterated one: the form takes a slot of its own */
         e = nlp_wc_lookup(a, norm->p, norm->n, &hit);

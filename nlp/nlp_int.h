@@ -160,6 +160,18 @@ void nlp_wc_fini(struct nlp_analyzer *a);
 /* The slot for form w: *hit if it holds w; otherwise claimed and emptied for w.
  * NULL when w is too long to cache. */
 struct nlp_wc_entry *nlp_wc_lookup(struct nlp_analyzer *a, const char *w, size_t n, bool *hit);
+/* The same for a form of 1..NLP_WC_KEY bytes whose nlp_hash is h. */
+struct nlp_wc_entry *nlp_wc_lookup_h(struct nlp_analyzer *a, const char *w, size_t n, uint32_t h,
+                                     bool *hit);
+/* Start loading the pair of slots for hash h.  Most forms of a post live in
+ * a table far larger than the caches: a lookup is a miss to memory unless
+ * the slots were asked for a few words before (langid.c looks ahead). */
+#define nlp_wc_prefetch(a, h)                                                                      \
+    do {                                                                                           \
+        const struct nlp_wc_entry *pf_ = &(a)->wc[(h) & (NLP_WC_SLOTS - 2)];                       \
+        __builtin_prefetch(pf_);                                                                   \
+        __builtin_prefetch(pf_ + 1);                                                               \
+    } while (0)
 
 /* -- analyzer.c ------------------------------------------------------------- */
 
@@ -186,9 +198,21 @@ struct nlp_analyzer {
     uint32_t *wcfold;        /* per wc slot: its form's folded symbols (NLP_SC_FOLDX),
                                 allocated when first needed */
     uint8_t *wcmru;          /* per pair of wc slots, a bit: the second was used last */
+    /* Slots claimed for new forms so far, and the count when this post's
+     * language ID began: while the two are equal, no slot has changed hands
+     * since langid looked the post's words up, so a->tokwc[i] still holds
+     * token i's norm (every step that rewrites a norm clears its tokwc). */
+    uint64_t wc_claims, wc_claims_post;
     size_t nsymset, capsymset;
     void *verdict_scratch; /* classify.c */
 };
+
+/* Whether a->tokwc[] is known to hold each token's norm: no slot has been
+ * claimed since this post's language ID began (see wc_claims). */
+static inline bool nlp_wc_unclaimed(const struct nlp_analyzer *a)
+{
+    return a->wc_claims == a->wc_claims_post;
+}
 
 /* Append a token; silently drops it once cfg.max_tokens is reached. */
 int nlp_push_token(struct nlp_analyzer *a, const struct nlp_token *t);
@@ -356,7 +380,8 @@ size_t nlp_stem_uk(const char *w, size_t n);
 int nlp_stem_kk_check_tables(void); /* 0, or -(index) of the first misordered entry */
 int nlp_stem_init(struct nlp_analyzer *a, char *err, size_t errlen);
 void nlp_stem_fini(struct nlp_analyzer *a);
-/* e: the token's word-cache slot if the caller has it (else NULL). */
+/* e: the token's word-cache slot if the caller has it (else NULL); it is
+ * checked to hold the token's norm unless nlp_wc_unclaimed(a). */
 int nlp_stem_token(struct nlp_analyzer *a, struct nlp_token *t, enum nlp_lang lang,
                    struct nlp_wc_entry *e);
 

@@ -32,6 +32,11 @@ const float *nlp_test_model_row(const struct nlp_model *m, uint32_t idx)
     return nlp_model_row(m, idx);
 }
 
+uint32_t nlp_test_wc_pair(const char *w, size_t n)
+{
+    return (nlp_hash(w, n) & (NLP_WC_SLOTS - 1)) >> 1;
+}
+
 unsigned nlp_test_popcount64(uint64_t x)
 {
     return nlp_popcount64(x);

@@ -11,7 +11,9 @@
  *    (tokenize.c): test_nlp_tokenize.c;
  *  - the feature log table (model_features.c), the popcount and the packed
  *    rows of a model next to its dense weights (model_int.h), read through
- *    the nlp_test_* functions of nlp_test.c: test_nlp_model.c.
+ *    the nlp_test_* functions of nlp_test.c: test_nlp_model.c;
+ *  - which pair of word-cache slots a form takes (wordcache.c):
+ *    test_nlp_stem.c.
  * The declarations repeat those of nlp_int.h and model_int.h word for word;
  * nlp_test.c includes both sides, so the compiler rejects any drift.  The
  * nlp_test_* functions live in a library only the tests link (kznlptest).
@@ -68,5 +70,11 @@ struct nlp_test_model_tables nlp_test_model_tables(const struct nlp_model *m);
 const float *nlp_test_model_row(const struct nlp_model *m, uint32_t idx);
 /* nlp_popcount64(): the set bits of x. */
 unsigned nlp_test_popcount64(uint64_t x);
+
+/* -- wordcache.c (test_nlp_stem.c) ----------------------------------------- */
+
+/* The pair of word-cache slots the form w[0, n) goes to: forms of one pair
+ * evict each other, which a test arranges within one post. */
+uint32_t nlp_test_wc_pair(const char *w, size_t n);
 
 #endif /* KZ_NLP_TEST_H */

@@ -113,7 +113,8 @@ int nlp_stem_token(struct nlp_analyzer *a, struct nlp_token *t, enum nlp_lang la
     }
     /* The slot langid used may since have been taken by another form (a
      * collision later in the post) or the norm rewritten: check the key. */
-    if (e && !(e->klen == t->norm.n && nlp_key_eq(e->key, t->norm.p, t->norm.n)))
+    if (e && !nlp_wc_unclaimed(a) &&
+        !(e->klen == t->norm.n && nlp_key_eq(e->key, t->norm.p, t->norm.n)))
         e = NULL;
     hit = e != NULL;
     if (!e)

@@ -67,14 +67,20 @@ void nlp_wc_fini(struct nlp_analyzer *a)
 
 struct nlp_wc_entry *nlp_wc_lookup(struct nlp_analyzer *a, const char *w, size_t n, bool *hit)
 {
-    uint32_t h, pair;
+    *hit = false;
+    if (n == 0 || n > NLP_WC_KEY)
+        return NULL;
+    return nlp_wc_lookup_h(a, w, n, nlp_hash(w, n), hit);
+}
+
+struct nlp_wc_entry *nlp_wc_lookup_h(struct nlp_analyzer *a, const char *w, size_t n, uint32_t h,
+                                     bool *hit)
+{
+    uint32_t pair;
     uint8_t *mru, bit;
     struct nlp_wc_entry *e;
 
     *hit = false;
-    if (n == 0 || n > NLP_WC_KEY)
-        return NULL;
-    h = nlp_hash(w, n);
     pair = (h & (NLP_WC_SLOTS - 1)) >> 1;
     mru = &a->wcmru[pair >> 3];
     bit = (uint8_t)(1u << (pair & 7)); /* set: the pair's second slot was used last */
@@ -90,6 +96,7 @@ struct nlp_wc_entry *nlp_wc_lookup(struct nlp_analyzer *a, const char *w, size_t
         return e + 1;
     }
     /* Claim the slot used less recently; callers fill what they computed. */
+    a->wc_claims++;
     if (!(*mru & bit)) {
         e++;
         *mru |= bit;

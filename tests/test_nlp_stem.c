@@ -281,6 +281,87 @@ static void test_cache_languages(void)
     }
 }
 
+/*
+ * Three forms that share a pair of word-cache slots, in one post: the third
+ * takes the slot of the first, which language ID had looked up for the
+ * first's tokens.  Each token must still get its own form's stem, the same
+ * as a new analyzer gives the form alone, the first time (slots claimed in
+ * the post) and again (every form cached, nothing claimed).
+ */
+static void test_cache_pair_in_post(void)
+{
+    static const char letters[][3] = {"а", "б", "в", "г", "д", "е", "ж", "з", "и", "к",
+                                      "л", "м", "н", "о", "п", "р", "с", "т", "у", "ы"};
+    char words[3][64], post[512];
+    static uint32_t seen_pair[16384];
+    static char seen[16384][64];
+    size_t found = 0, nseen = 0;
+    uint64_t x = 88172645463325252ull;
+    struct nlp_analyzer *cold;
+    char err[256];
+
+    /* random Cyrillic words of 6-9 letters ending in -ами, until three share
+     * a pair (one in 65,536: a few thousand words are enough) */
+    while (found < 3 && nseen < KZ_ARRAY_LEN(seen)) {
+        char w[64] = "";
+        size_t len = 6 + (x % 4);
+        uint32_t pair;
+
+        for (size_t k = 0; k < len; k++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            strcat(w, letters[x % KZ_ARRAY_LEN(letters)]);
+        }
+        strcat(w, "ами");
+        pair = nlp_test_wc_pair(w, strlen(w));
+        found = 0;
+        for (size_t k = 0; k < nseen && found < 2; k++)
+            if (seen_pair[k] == pair && strcmp(seen[k], w) != 0)
+                memcpy(words[found++], seen[k], sizeof seen[k]);
+        if (found == 2) {
+            memcpy(words[2], w, sizeof w);
+            found = 3;
+            break;
+        }
+        found = 0;
+        seen_pair[nseen] = pair;
+        memcpy(seen[nseen++], w, sizeof w);
+    }
+    CHECK_EQ_INT(found, 3);
+    if (found != 3)
+        return;
+    snprintf(post, sizeof post, "%s %s %s %s %s %s", words[0], words[1], words[2], words[0],
+             words[1], words[2]);
+    if (nlp_analyzer_new(NULL, &cold, err, sizeof(err)) != 0) {
+        CHECK(0);
+        return;
+    }
+    for (int round = 0; round < 2; round++) {
+        struct nlp_doc d;
+
+        CHECK_EQ_INT(nlp_analyze(cold, post, strlen(post), NLP_LANG_RU, &d), 0);
+        CHECK_EQ_INT(d.ntokens, 6);
+        if (d.ntokens != 6)
+            break;
+        for (size_t i = 0; i < d.ntokens; i++) {
+            const struct nlp_token *t = &d.tokens[i];
+            enum nlp_lang l = t->lang != NLP_LANG_UND ? (enum nlp_lang)t->lang : d.lang;
+            struct nlp_analyzer *fresh;
+            struct kz_str want;
+            char got[128];
+
+            snprintf(got, sizeof got, "%.*s", (int)t->stem.n, t->stem.p);
+            if (nlp_analyzer_new(NULL, &fresh, err, sizeof(err)) != 0) {
+                CHECK(0);
+                break;
+            }
+            CHECK_EQ_INT(nlp_stem_word(fresh, words[i % 3], strlen(words[i % 3]), l, &want), 0);
+            CHECK_EQ_MEM(want.p, want.n, got);
+            nlp_analyzer_free(fresh);
+        }
+    }
+    nlp_analyzer_free(cold);
+}
+
 /* nlp_stem_word: one word as a given language, Latin Kazakh transliterated
  * first (the same rules as Cyrillic). */
 static void test_stem_word(void)
@@ -313,6 +394,7 @@ int main(void)
     RUN(test_other_languages);
     RUN(test_cache_consistency);
     RUN(test_cache_languages);
+    RUN(test_cache_pair_in_post);
     RUN(test_stem_word);
     nlp_analyzer_free(an);
     return TAP_DONE();
