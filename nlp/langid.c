@@ -676,22 +676,28 @@ static inline uint32_t wc_ask(struct nlp_analyzer *a, const struct nlp_token *t)
     return h;
 }
 
-/* argmax() without branches on the scores, which come in any order: the
- * same first maximum and the same margin to the best of the rest. */
-static inline int argmax4(const float *s, float *margin)
+/* argmax() of a word's scores as the cache keeps them (x 64, integers):
+ * the same first maximum, and the margin to the best of the rest, without
+ * a branch on the scores -- integer selects compile to conditional moves,
+ * float ones did not, and which language a word leans to is as
+ * unpredictable as the text. */
+static inline int argmax_q(const int32_t *q, int32_t *margin)
 {
     int b = 0;
-    float second = -1e9f;
+    int32_t second = INT32_MIN;
 
     for (int l = 1; l < NL; l++)
-        b = s[l] > s[b] ? l : b;
+        b = q[l] > q[b] ? l : b;
     for (int l = 0; l < NL; l++) {
-        float v = l == b ? -1e9f : s[l];
+        int32_t v = l == b ? INT32_MIN : q[l];
         second = v > second ? v : second;
     }
-    *margin = s[b] - second;
+    *margin = q[b] - second;
     return b;
 }
+
+/* The thresholds above in the cache's units (1/64). */
+#define Q(x) ((int32_t)((x)*64.0f))
 
 void nlp_langid(struct nlp_analyzer *a, enum nlp_lang hint, struct nlp_doc *doc)
 {
@@ -718,9 +724,11 @@ void nlp_langid(struct nlp_analyzer *a, enum nlp_lang hint, struct nlp_doc *doc)
         struct nlp_wc_entry *ce = NULL;
         bool hit = false, cyr = t->script == NLP_SCRIPT_CYRL, lat = t->script == NLP_SCRIPT_LATN;
         uint32_t h = hring[i % WC_AHEAD_RING];
+        /* near the end, the last token again rather than a branch */
+        size_t j = i + WC_AHEAD < a->ntoks ? i + WC_AHEAD : a->ntoks - 1;
+        int32_t q[NL];
 
-        if (i + WC_AHEAD < a->ntoks)
-            hring[(i + WC_AHEAD) % WC_AHEAD_RING] = wc_ask(a, &a->toks[i + WC_AHEAD]);
+        hring[j % WC_AHEAD_RING] = wc_ask(a, &a->toks[j]);
         t->lang = NLP_LANG_UND;
         if (t->kind != NLP_TOK_WORD || !(cyr | lat))
             continue;
@@ -730,7 +738,7 @@ void nlp_langid(struct nlp_analyzer *a, enum nlp_lang hint, struct nlp_doc *doc)
             ce = nlp_wc_lookup_h(a, w.p, w.n, h, &hit);
         if (hit && ce->has_scores) {
             for (int l = 0; l < NL; l++)
-                sc.s[l] = (float)ce->s[l] / 64.0f;
+                q[l] = ce->s[l];
         } else {
             if (cyr) {
                 score_cyrillic(a->words, &w, &sc);
@@ -744,35 +752,35 @@ void nlp_langid(struct nlp_analyzer *a, enum nlp_lang hint, struct nlp_doc *doc)
              * before or not (and whether a form fits the cache or not). */
             for (int l = 0; l < NL; l++) {
                 float v = sc.s[l] * 64.0f;
-                int16_t q = (int16_t)(v > 32767 ? 32767 : v < -32768 ? -32768 : v);
+                q[l] = (int16_t)(v > 32767 ? 32767 : v < -32768 ? -32768 : v);
                 if (ce)
-                    ce->s[l] = q;
-                sc.s[l] = (float)q / 64.0f;
+                    ce->s[l] = (int16_t)q[l];
             }
             if (ce)
                 ce->has_scores = 1;
         }
         a->tokwc[i] = ce;
-        best = argmax4(sc.s, &margin);
         {
-            float top = sc.s[best], kk = sc.s[L_KK];
-            float sl = sc.s[L_RU] > sc.s[L_UK] ? sc.s[L_RU] : sc.s[L_UK];
-            bool conf = (top > 0) & (margin >= 1);
-            bool lean = lat & (top > 0) & (margin >= LEAN_MARGIN);
-            bool to_kk = cyr & (kk > 0) & (kk - sl >= LEAN_MARGIN);
+            int32_t margin_q, sl = q[L_RU] > q[L_UK] ? q[L_RU] : q[L_UK], kk = q[L_KK];
+            int b = argmax_q(q, &margin_q);
+            int32_t top = q[b];
+            bool conf = (top > 0) & (margin_q >= Q(1));
+            bool lean = lat & (top > 0) & (margin_q >= Q(LEAN_MARGIN));
+            bool to_kk = cyr & (kk > 0) & (kk - sl >= Q(LEAN_MARGIN));
 
-            t->lang = conf ? lang_of[best] : NLP_LANG_UND;
+            t->lang = conf ? lang_of[b] : NLP_LANG_UND;
             nconf += conf;
-            en_lean += lean & (best == L_EN);
-            kkl_lean += lean & (best == L_KK);
-            kkl_strong += lean & (best == L_KK) & (kk >= KKL_STRONG);
+            en_lean += lean & (b == L_EN);
+            kkl_lean += lean & (b == L_KK);
+            kkl_strong += lean & (b == L_KK) & (kk >= Q(KKL_STRONG));
             fam_kk += to_kk;
-            kk_strong += to_kk & (kk >= KK_STRONG);
-            fam_sl += cyr & !to_kk & (sl > 0) & (sl - kk >= LEAN_MARGIN);
+            kk_strong += to_kk & (kk >= Q(KK_STRONG));
+            fam_sl += cyr & !to_kk & (sl > 0) & (sl - kk >= Q(LEAN_MARGIN));
         }
+        /* each language's vote: the score clipped to [0, 8] */
         for (int l = 0; l < NL; l++) {
-            float v = sc.s[l] > 8 ? 8 : sc.s[l];
-            total[l] += v > 0 ? v : 0.0f;
+            int32_t v = q[l] > Q(8) ? Q(8) : q[l];
+            total[l] += (float)(v > 0 ? v : 0) / 64.0f;
         }
     }
 
@@ -853,7 +861,7 @@ void nlp_langid(struct nlp_analyzer *a, enum nlp_lang hint, struct nlp_doc *doc)
         struct nlp_token *t = &a->toks[i];
         enum nlp_lang dl = doc->lang;
 
-        if (t->lang != NLP_LANG_UND && t->kind == NLP_TOK_WORD && doc->lang == NLP_LANG_MIXED)
+        if (doc->lang == NLP_LANG_MIXED && t->lang != NLP_LANG_UND && t->kind == NLP_TOK_WORD)
             last[t->script == NLP_SCRIPT_LATN] = (enum nlp_lang)t->lang;
         if (t->lang != NLP_LANG_UND || (t->kind != NLP_TOK_WORD && t->kind != NLP_TOK_HASHTAG))
             continue;

@@ -237,6 +237,9 @@ static bool is_kk_aux(const struct nlp_token *t)
 {
     const struct kz_str *s = &t->stem;
 
+    /* most stems have neither length: one test without a branch on it */
+    if (!((s->n < 16) & (0x140u >> (s->n & 15))))
+        return false;
     if (s->n == 6)
         return (memcmp(s->p, "жат", 6) == 0 || memcmp(s->p, "тұр", 6) == 0 ||
                 memcmp(s->p, "жүр", 6) == 0) &&
