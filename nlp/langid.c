@@ -702,8 +702,8 @@ static inline int argmax_q(const int32_t *q, int32_t *margin)
 void nlp_langid(struct nlp_analyzer *a, enum nlp_lang hint, struct nlp_doc *doc)
 {
     float total[NL] = {0};
-    size_t nconf = 0, nlat = 0, ncyr = 0, fam_kk = 0, fam_sl = 0, kk_strong = 0, en_lean = 0,
-           kkl_lean = 0, kkl_strong = 0;
+    size_t nlat = 0, ncyr = 0, fam_kk = 0, fam_sl = 0, kk_strong = 0, en_lean = 0, kkl_lean = 0,
+           kkl_strong = 0;
     float margin;
     int best;
     enum nlp_lang last[2] = {NLP_LANG_UND, NLP_LANG_UND}; /* per script: Cyrillic, Latin */
@@ -769,7 +769,6 @@ void nlp_langid(struct nlp_analyzer *a, enum nlp_lang hint, struct nlp_doc *doc)
             bool to_kk = cyr & (kk > 0) & (kk - sl >= Q(LEAN_MARGIN));
 
             t->lang = conf ? lang_of[b] : NLP_LANG_UND;
-            nconf += conf;
             en_lean += lean & (b == L_EN);
             kkl_lean += lean & (b == L_KK);
             kkl_strong += lean & (b == L_KK) & (kk >= Q(KKL_STRONG));

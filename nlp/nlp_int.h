@@ -203,6 +203,7 @@ struct nlp_analyzer {
      * since langid looked the post's words up, so a->tokwc[i] still holds
      * token i's norm (every step that rewrites a norm clears its tokwc). */
     uint64_t wc_claims, wc_claims_post;
+    bool no_plain_words; /* tests only: every word through the segmenter (tokenize.c) */
     size_t nsymset, capsymset;
     void *verdict_scratch; /* classify.c */
 };
@@ -218,6 +219,10 @@ static inline bool nlp_wc_unclaimed(const struct nlp_analyzer *a)
 int nlp_push_token(struct nlp_analyzer *a, const struct nlp_token *t);
 
 /* -- normalize.c ------------------------------------------------------------ */
+
+/* The lower-case letters of U+0400..U+04FF by lead byte (D0..D3), one bit
+ * per continuation byte (bit b - 0x80). */
+extern const uint64_t nlp_cyr_lower_ok[4];
 
 /*
  * Decode one code point at s[*i] and advance; a byte that does not

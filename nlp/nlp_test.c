@@ -32,6 +32,11 @@ const float *nlp_test_model_row(const struct nlp_model *m, uint32_t idx)
     return nlp_model_row(m, idx);
 }
 
+void nlp_test_plain_words(struct nlp_analyzer *a, bool on)
+{
+    a->no_plain_words = !on;
+}
+
 uint32_t nlp_test_wc_pair(const char *w, size_t n)
 {
     return (nlp_hash(w, n) & (NLP_WC_SLOTS - 1)) >> 1;

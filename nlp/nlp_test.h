@@ -7,8 +7,8 @@
  * look (tests/meson.build), and tests/check_includes.sh rejects it anywhere
  * else.  It exposes:
  *  - the Kazakh stemmer and its table check (stem_kk.c): test_nlp_stem.c;
- *  - the gap segmenter that compares the fast segmenter with ICU
- *    (tokenize.c): test_nlp_tokenize.c;
+ *  - the gap segmenter that compares the fast segmenter with ICU, and the
+ *    switch for the scanner's plain words (tokenize.c): test_nlp_tokenize.c;
  *  - the feature log table (model_features.c), the popcount and the packed
  *    rows of a model next to its dense weights (model_int.h), read through
  *    the nlp_test_* functions of nlp_test.c: test_nlp_model.c;
@@ -45,6 +45,11 @@ int nlp_stem_kk_check_tables(void); /* 0, or -(index) of the first misordered en
  */
 int nlp_segment_gap(struct nlp_analyzer *a, const char *s, size_t n, bool force_icu, size_t *ends,
                     bool *words, size_t cap, size_t *nseg, bool *fast);
+
+/* Whether the scanner emits plain Cyrillic words itself (the default) or
+ * hands every word to the segmenter, as it did before it learned to: the
+ * two must give the same tokens. */
+void nlp_test_plain_words(struct nlp_analyzer *a, bool on);
 
 /* -- model_features.c, model.c (test_nlp_model.c) ------------------------- */
 

@@ -293,7 +293,7 @@ static int normalize_general(struct nlp_analyzer *a, const char *s, size_t n, si
 /* The lower-case letters of U+0400..U+04FF by lead byte (D0..D3), one bit
  * per continuation byte (bit b - 0x80): а..п; р..я ѐ..џ; the odd (lower)
  * ones of U+048B..U+04BF (ғ қ ң ү ұ һ ...); of U+04D1..U+04FF (ә ө ...). */
-static const uint64_t cyr_lower_ok[4] = {
+const uint64_t nlp_cyr_lower_ok[4] = {
     0xFFFF000000000000ULL,
     0x00000000FFFFFFFFULL,
     0xAAAAAAAAAAAAA800ULL,
@@ -323,7 +323,7 @@ static inline bool already_normal(const char *s, size_t n, uint8_t *script)
             lo = b - 0x80;
             /* one test for every lower-case letter, whichever lead byte: a
              * chain of tests on D0 / D1 guessed wrong at every other letter */
-            if (hi < 4 && lo < 64 && (cyr_lower_ok[hi] >> lo & 1)) {
+            if (hi < 4 && lo < 64 && (nlp_cyr_lower_ok[hi] >> lo & 1)) {
                 cyr = 1;
                 k = c << 8 | b;
                 i += 2;

@@ -667,15 +667,109 @@ static size_t idn_word_end(const char *s, size_t n, size_t i)
     return i;
 }
 
+/*
+ * Plain Cyrillic words, taken by the scanner itself.  Most words of a post
+ * are a run of Cyrillic letters between spaces or common punctuation; for
+ * such a word the segmenter could only find the same two boundaries, and
+ * nothing can join it to its neighbours (no hyphen, apostrophe, '.', digit
+ * or '_' beside it).  So the scanner, which reads the word anyway, ends the
+ * gap before it and emits it: the segmenter does not read it again, and a
+ * word already in lower case without a tripled letter is its own norm, so
+ * normalization does not read it either.  Bytes on either side that allow
+ * it: tok_sep[] (ASCII space, tab, CR, LF and , ; ! ? ( ) "), and the
+ * guillemets.  A '.' or ':' right after the word does too when a space or
+ * the end follows it (it joins letters only).  The gap before such a word
+ * is handed to the segmenter only when it holds more than separators: a gap
+ * of separators makes no token.  A word the segmenter would join to a
+ * neighbour, or with any other character around it, takes the usual way.
+ */
+static const bool tok_sep[256] = {
+    [' '] = true, ['\t'] = true, ['\r'] = true, ['\n'] = true, [','] = true, [';'] = true,
+    ['!'] = true, ['?'] = true,  ['('] = true,  [')'] = true,  ['"'] = true,
+};
+
+/* U+0400..U+04FF letters by lead byte D0..D3, a bit per continuation byte:
+ * all but U+0482 (a sign) and U+0483..U+0489 (combining marks). */
+static const uint64_t cyr_letter[4] = {~0ULL, ~0ULL, ~0x3FCULL, ~0ULL};
+
+static bool guillemet_at(const unsigned char *u, size_t n, size_t i)
+{
+    return i + 1 < n && u[i] == 0xC2 && (u[i + 1] == 0xAB || u[i + 1] == 0xBB);
+}
+
+/* The end of the run of Cyrillic letters at i (i when none); *plain: all of
+ * them lower case and none three times in a row (the run is its own norm). */
+static size_t cyr_run_end(const unsigned char *u, size_t n, size_t i, bool *plain)
+{
+    unsigned p1 = 0, p2 = 1, low = 1, triple = 0;
+
+    while (i + 1 < n) {
+        unsigned hi = u[i] - 0xD0u, lo = u[i + 1] - 0x80u, k;
+        if (!(hi < 4 && lo < 64 && (cyr_letter[hi] >> lo & 1)))
+            break;
+        k = (unsigned)u[i] << 8 | u[i + 1];
+        low &= (unsigned)(nlp_cyr_lower_ok[hi] >> lo) & 1;
+        triple |= (k == p1) & (k == p2);
+        p2 = p1;
+        p1 = k;
+        i += 2;
+    }
+    *plain = low && !triple;
+    return i;
+}
+
+/* A plain word at i, ending at *end: see above. */
+static bool plain_cyr_word(const unsigned char *u, size_t n, size_t i, size_t *end, bool *plain)
+{
+    size_t j;
+
+    if (i > 0 && !tok_sep[u[i - 1]] && !(i >= 2 && guillemet_at(u, n, i - 2)))
+        return false;
+    j = cyr_run_end(u, n, i, plain);
+    if (j == i)
+        return false;
+    *end = j;
+    if (j == n || tok_sep[u[j]] || guillemet_at(u, n, j))
+        return true;
+    return (u[j] == '.' || u[j] == ':') && (j + 1 == n || tok_sep[u[j + 1]]);
+}
+
+static bool only_separators(const unsigned char *u, size_t from, size_t to)
+{
+    for (; from < to; from++)
+        if (!tok_sep[u[from]] && !(guillemet_at(u, to, from) && ++from))
+            return false;
+    return true;
+}
+
+static int emit_plain_cyr(struct nlp_analyzer *a, const char *s, size_t st, size_t en, bool plain)
+{
+    struct nlp_token t;
+
+    if (!plain)
+        return emit_word(a, s, st, en, 0);
+    memset(&t, 0, sizeof(t));
+    t.norm = t.surface = t.stem = kz_str_make(s + st, en - st);
+    t.script = NLP_SCRIPT_CYRL;
+    t.start = (uint32_t)st;
+    t.end = (uint32_t)en;
+    t.kind = NLP_TOK_WORD;
+    return nlp_push_token(a, &t);
+}
+
 int nlp_tokenize(struct nlp_analyzer *a, const char *s, size_t n)
 {
-    size_t i = 0, gap = 0;
+    /* gap: where the text not yet segmented starts; after a plain word
+     * (above) the word's end.  since, at: where it started after the last
+     * social token, and the token count then. */
+    size_t i = 0, gap = 0, since = 0, at = a->ntoks;
     struct nlp_match m;
     int rc;
 
     while (i < n) {
         unsigned char c = (unsigned char)s[i];
-        bool try;
+        bool try, plain;
+        size_t pe;
 
         if (c < 0x80) {
             bool alnum = (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
@@ -690,6 +784,15 @@ int nlp_tokenize(struct nlp_analyzer *a, const char *s, size_t n)
                 i = j;
                 continue;
             }
+        } else if (c >= 0xD0 && c <= 0xD3 && !a->no_plain_words &&
+                   plain_cyr_word((const unsigned char *)s, n, i, &pe, &plain)) {
+            if (gap < i && !only_separators((const unsigned char *)s, gap, i) &&
+                (rc = icu_gap(a, s, gap, i)))
+                return rc;
+            if ((rc = emit_plain_cyr(a, s, i, pe, plain)))
+                return rc;
+            i = gap = pe;
+            continue;
         } else if (c >= 0xC3 && c <= 0xDF) {
             /* A word of two-byte letters (Cyrillic, accented Latin) can start
              * only an IDN host ("президент.рф"): ask the matchers only when
@@ -706,12 +809,20 @@ int nlp_tokenize(struct nlp_analyzer *a, const char *s, size_t n)
         } else {
             try = c == 0xC2 || c == 0xE2 || c == 0xE3 || c == 0xF0 || c == 0xEF;
         }
-        if (try && nlp_social_match(s, n, i, gap, &m)) {
+        if (try && nlp_social_match(s, n, i, since, &m)) {
+            if (m.start < gap) {
+                /* A time reaching back over plain words ("сағат 12:00"):
+                 * they are taken back and the text before it segmented
+                 * as a whole, as without them. */
+                a->ntoks = at;
+                gap = since;
+            }
             if (m.start > gap && (rc = icu_gap(a, s, gap, m.start)))
                 return rc;
             if ((rc = emit_social(a, s, &m)))
                 return rc;
-            i = gap = m.end;
+            i = gap = since = m.end;
+            at = a->ntoks;
             continue;
         }
         if (c < 0x80) {

@@ -518,6 +518,159 @@ static void test_fast_then_icu(void)
     CHECK_EQ_MEM(d.tokens[d.ntokens - 1].norm.p, d.tokens[d.ntokens - 1].norm.n, "соңы");
 }
 
+/*
+ * The scanner's plain Cyrillic words against the segmenter: random texts of
+ * words (lower and upper case, Kazakh letters, tripled letters, Latin
+ * homoglyphs), every separator the shortcut accepts and many it must not
+ * (hyphens, apostrophes, dots, colons, digits, '_', '@', '#', guillemets,
+ * combining marks, soft hyphens, joiners, CJK, emoji, invalid bytes), and
+ * times that reach back over the words before them ("сағат 12:00", "в 11
+ * утра"): the same tokens with the shortcut and without it, field by field.
+ * Left out: U+0482 (҂), where ICU itself answers by text far away ("сөз҂ "
+ * is one word, "сөз҂ мит 中文" two segments), so that where the gaps end
+ * decides it.
+ */
+static void test_plain_words(void)
+{
+    static const char *const piece[] = {"сөз",
+                                        "митинг",
+                                        "жиналамыз",
+                                        "алаңға",
+                                        "в",
+                                        "и",
+                                        "ааа",
+                                        "ааааа",
+                                        "Алматы",
+                                        "ЕРТЕҢ",
+                                        "қала",
+                                        "әке",
+                                        "өмір",
+                                        "ёлка",
+                                        "мuтинг",
+                                        "мiтинг",
+                                        "ѣ",
+                                        "а\u0483",
+                                        "е\u0301",
+                                        " ",
+                                        "  ",
+                                        ",",
+                                        ";",
+                                        "!",
+                                        "?",
+                                        "(",
+                                        ")",
+                                        "\"",
+                                        "\n",
+                                        "\r\n",
+                                        "\t",
+                                        "«",
+                                        "»",
+                                        "—",
+                                        "-",
+                                        "'",
+                                        "’",
+                                        ".",
+                                        ":",
+                                        "...",
+                                        "_",
+                                        "@",
+                                        "#",
+                                        "$",
+                                        "12:00",
+                                        "11",
+                                        "сағат",
+                                        "утра",
+                                        "вечера",
+                                        "2026",
+                                        "12-де",
+                                        "19:00-де",
+                                        "abc",
+                                        "Hello",
+                                        "don't",
+                                        "x.kz",
+                                        "президент.рф",
+                                        "https://t.me/x",
+                                        "#тег",
+                                        "@user",
+                                        "$USD",
+                                        "u",
+                                        "🔥",
+                                        "\u200d",
+                                        "\u00ad",
+                                        "\u00a0",
+                                        "中文",
+                                        "\xd0",
+                                        "\xff",
+                                        "5",
+                                        "т.б.",
+                                        "ж.",
+                                        "7-ші",
+                                        "Z-патриоты",
+                                        "сағат 12",
+                                        "в 11"};
+    struct nlp_analyzer *b;
+    char err[256], text[1024];
+    uint64_t x = 0x9E3779B97F4A7C15ull;
+    int bad = 0;
+
+    if (nlp_analyzer_new(NULL, &b, err, sizeof(err)) != 0) {
+        CHECK(0);
+        return;
+    }
+    nlp_test_plain_words(b, false);
+    for (int k = 0; k < 40000 && bad < 5; k++) {
+        size_t n = 0, np;
+        struct nlp_doc d1, d2;
+
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        np = 1 + x % 24;
+        for (size_t p = 0; p < np; p++) {
+            const char *s;
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            /* plain words and spaces most often, as in posts */
+            s = x % 3 == 0   ? piece[x / 3 % 4]
+                : x % 3 == 1 ? " "
+                             : piece[x / 3 % KZ_ARRAY_LEN(piece)];
+            if (n + strlen(s) >= sizeof text)
+                break;
+            memcpy(text + n, s, strlen(s));
+            n += strlen(s);
+        }
+        if (nlp_analyze(an, text, n, NLP_LANG_UND, &d1) != 0 ||
+            nlp_analyze(b, text, n, NLP_LANG_UND, &d2) != 0) {
+            CHECK(0);
+            break;
+        }
+        bool same = d1.ntokens == d2.ntokens && d1.lang == d2.lang;
+        size_t i = 0;
+        for (; same && i < d1.ntokens; i++) {
+            const struct nlp_token *t1 = &d1.tokens[i], *t2 = &d2.tokens[i];
+            same = t1->start == t2->start && t1->end == t2->end && t1->kind == t2->kind &&
+                   t1->script == t2->script && t1->flags == t2->flags && t1->lang == t2->lang &&
+                   t1->norm.n == t2->norm.n && !memcmp(t1->norm.p, t2->norm.p, t1->norm.n) &&
+                   t1->stem.n == t2->stem.n && !memcmp(t1->stem.p, t2->stem.p, t1->stem.n);
+        }
+        if (!same) {
+            fprintf(stderr, "# differs: \"%.*s\" (%zu and %zu tokens, languages %d and %d)\n",
+                    (int)n, text, d1.ntokens, d2.ntokens, d1.lang, d2.lang);
+            if (i > 0 && i <= d1.ntokens && i <= d2.ntokens)
+                fprintf(stderr,
+                        "#   token %zu: \"%.*s\" [%u, %u) %d/%d \"%.*s\" against \"%.*s\" [%u, %u) "
+                        "%d/%d \"%.*s\"\n",
+                        i - 1, (int)d1.tokens[i - 1].surface.n, d1.tokens[i - 1].surface.p,
+                        d1.tokens[i - 1].start, d1.tokens[i - 1].end, d1.tokens[i - 1].kind,
+                        d1.tokens[i - 1].lang, (int)d1.tokens[i - 1].stem.n,
+                        d1.tokens[i - 1].stem.p, (int)d2.tokens[i - 1].surface.n,
+                        d2.tokens[i - 1].surface.p, d2.tokens[i - 1].start, d2.tokens[i - 1].end,
+                        d2.tokens[i - 1].kind, d2.tokens[i - 1].lang, (int)d2.tokens[i - 1].stem.n,
+                        d2.tokens[i - 1].stem.p);
+            bad++;
+        }
+    }
+    CHECK_EQ_INT(bad, 0);
+    nlp_analyzer_free(b);
+}
+
 int main(void)
 {
     char err[256];
@@ -540,6 +693,7 @@ int main(void)
     RUN(test_reuse);
     RUN(test_fast_segmenter);
     RUN(test_fast_then_icu);
+    RUN(test_plain_words);
     nlp_analyzer_free(an);
     return TAP_DONE();
 }
