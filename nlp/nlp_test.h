@@ -46,7 +46,7 @@ int nlp_stem_kk_check_tables(void); /* 0, or -(index) of the first misordered en
 int nlp_segment_gap(struct nlp_analyzer *a, const char *s, size_t n, bool force_icu, size_t *ends,
                     bool *words, size_t cap, size_t *nseg, bool *fast);
 
-/* Whether the scanner emits plain Cyrillic words itself (the default) or
+/* Whether the scanner emits plain words itself (the default) or
  * hands every word to the segmenter, as it did before it learned to: the
  * two must give the same tokens. */
 void nlp_test_plain_words(struct nlp_analyzer *a, bool on);

@@ -668,20 +668,23 @@ static size_t idn_word_end(const char *s, size_t n, size_t i)
 }
 
 /*
- * Plain Cyrillic words, taken by the scanner itself.  Most words of a post
- * are a run of Cyrillic letters between spaces or common punctuation; for
- * such a word the segmenter could only find the same two boundaries, and
+ * Plain words, taken by the scanner itself.  Most words of a post are a
+ * run of Cyrillic or of ASCII letters between spaces or common punctuation;
+ * for such a word the segmenter could only find the same two boundaries,
  * nothing can join it to its neighbours (no hyphen, apostrophe, '.', digit
- * or '_' beside it).  So the scanner, which reads the word anyway, ends the
- * gap before it and emits it: the segmenter does not read it again, and a
- * word already in lower case without a tripled letter is its own norm, so
- * normalization does not read it either.  Bytes on either side that allow
- * it: tok_sep[] (ASCII space, tab, CR, LF and , ; ! ? ( ) "), and the
- * guillemets.  A '.' or ':' right after the word does too when a space or
- * the end follows it (it joins letters only).  The gap before such a word
+ * or '_' beside it), and no link or address can start in it.  So the
+ * scanner, which reads the word anyway, ends the gap before it and emits
+ * it: the segmenter does not read it again, and a word already in lower
+ * case without a tripled letter is its own norm, so normalization does not
+ * read it either.  Bytes on either side that allow it: tok_sep[] (ASCII
+ * space, tab, CR, LF and , ; ! ? ( ) "), and the guillemets.  A '.' or ':'
+ * right after the word does too when a space or the end follows it (it
+ * joins letters only, and starts no link then).  The gap before such a word
  * is handed to the segmenter only when it holds more than separators: a gap
  * of separators makes no token.  A word the segmenter would join to a
  * neighbour, or with any other character around it, takes the usual way.
+ * A time that reaches back over such words ("сағат 12:00", "at 10 am")
+ * takes them back (nlp_tokenize).
  */
 static const bool tok_sep[256] = {
     [' '] = true, ['\t'] = true, ['\r'] = true, ['\n'] = true, [','] = true, [';'] = true,
@@ -718,14 +721,31 @@ static size_t cyr_run_end(const unsigned char *u, size_t n, size_t i, bool *plai
     return i;
 }
 
+/* The same for a run of ASCII letters. */
+static size_t ascii_run_end(const unsigned char *u, size_t n, size_t i, bool *plain)
+{
+    unsigned p1 = 0, p2 = 1, low = 1, triple = 0;
+
+    while (i < n && (unsigned)((u[i] | 0x20) - 'a') < 26u) {
+        unsigned k = u[i];
+        low &= k >= 'a';
+        triple |= (k == p1) & (k == p2);
+        p2 = p1;
+        p1 = k;
+        i++;
+    }
+    *plain = low && !triple;
+    return i;
+}
+
 /* A plain word at i, ending at *end: see above. */
-static bool plain_cyr_word(const unsigned char *u, size_t n, size_t i, size_t *end, bool *plain)
+static bool plain_word(const unsigned char *u, size_t n, size_t i, size_t *end, bool *plain)
 {
     size_t j;
 
     if (i > 0 && !tok_sep[u[i - 1]] && !(i >= 2 && guillemet_at(u, n, i - 2)))
         return false;
-    j = cyr_run_end(u, n, i, plain);
+    j = u[i] < 0x80 ? ascii_run_end(u, n, i, plain) : cyr_run_end(u, n, i, plain);
     if (j == i)
         return false;
     *end = j;
@@ -742,7 +762,7 @@ static bool only_separators(const unsigned char *u, size_t from, size_t to)
     return true;
 }
 
-static int emit_plain_cyr(struct nlp_analyzer *a, const char *s, size_t st, size_t en, bool plain)
+static int emit_plain(struct nlp_analyzer *a, const char *s, size_t st, size_t en, bool plain)
 {
     struct nlp_token t;
 
@@ -750,7 +770,7 @@ static int emit_plain_cyr(struct nlp_analyzer *a, const char *s, size_t st, size
         return emit_word(a, s, st, en, 0);
     memset(&t, 0, sizeof(t));
     t.norm = t.surface = t.stem = kz_str_make(s + st, en - st);
-    t.script = NLP_SCRIPT_CYRL;
+    t.script = (unsigned char)s[st] < 0x80 ? NLP_SCRIPT_LATN : NLP_SCRIPT_CYRL;
     t.start = (uint32_t)st;
     t.end = (uint32_t)en;
     t.kind = NLP_TOK_WORD;
@@ -771,6 +791,17 @@ int nlp_tokenize(struct nlp_analyzer *a, const char *s, size_t n)
         bool try, plain;
         size_t pe;
 
+        if ((c >= 0xD0 && c <= 0xD3) || (unsigned)((c | 0x20) - 'a') < 26u) {
+            if (!a->no_plain_words && plain_word((const unsigned char *)s, n, i, &pe, &plain)) {
+                if (gap < i && !only_separators((const unsigned char *)s, gap, i) &&
+                    (rc = icu_gap(a, s, gap, i)))
+                    return rc;
+                if ((rc = emit_plain(a, s, i, pe, plain)))
+                    return rc;
+                i = gap = pe;
+                continue;
+            }
+        }
         if (c < 0x80) {
             bool alnum = (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
             try = c == '#' || c == '@' || c == '*' || c == '$' || alnum;
@@ -784,15 +815,6 @@ int nlp_tokenize(struct nlp_analyzer *a, const char *s, size_t n)
                 i = j;
                 continue;
             }
-        } else if (c >= 0xD0 && c <= 0xD3 && !a->no_plain_words &&
-                   plain_cyr_word((const unsigned char *)s, n, i, &pe, &plain)) {
-            if (gap < i && !only_separators((const unsigned char *)s, gap, i) &&
-                (rc = icu_gap(a, s, gap, i)))
-                return rc;
-            if ((rc = emit_plain_cyr(a, s, i, pe, plain)))
-                return rc;
-            i = gap = pe;
-            continue;
         } else if (c >= 0xC3 && c <= 0xDF) {
             /* A word of two-byte letters (Cyrillic, accented Latin) can start
              * only an IDN host ("президент.рф"): ask the matchers only when
