@@ -5,10 +5,10 @@
  * sequences"): it rejects overlong forms (C0, C1, E0 80..9F, F0 80..8F),
  * UTF-16 surrogates (ED A0..BF) and code points above U+10FFFF (F4 90.., F5..).
  * Posts are mostly Cyrillic (two-byte sequences) with ASCII punctuation and
- * JSON syntax around them, so the loop skips ASCII eight bytes at a time and
- * decodes multi-byte sequences with a branch per lead-byte class; that is
- * fast enough that validating every record before jansson costs little next
- * to parsing it.
+ * JSON syntax around them, so the loop takes eight bytes at a time while
+ * they are ASCII and two-byte sequences (valid_2byte_words below), and
+ * decodes anything else one sequence at a time with a branch per lead-byte
+ * class.
  */
 #include <assert.h>
 #include <string.h>
@@ -58,19 +58,69 @@ size_t ingest_utf8_seq_len(const unsigned char *s, size_t n)
     return 0; /* F5..FF never appear in UTF-8 */
 }
 
+/*
+ * From s[i], eight bytes at a time while each word holds only ASCII and
+ * whole two-byte sequences (C2..DF and a continuation), a sequence allowed
+ * to straddle two words; returns where that stops, at the start of a
+ * sequence.  Per byte, as its top bit: hi (1xxxxxxx), a continuation
+ * (10xxxxxx), a lead of two (110xxxxx), three or more (111xxxxx: the slow
+ * path's); a word passes when its continuations are exactly the bytes after
+ * its leads (and byte 0 when the word before ended on a lead), and no lead
+ * is C0 or C1 (an overlong form: 110 0000x).  No branch per byte: Cyrillic
+ * words between ASCII spaces and punctuation made the byte-at-a-time loop
+ * guess wrong at every change.
+ */
+#define SWAR_HI UINT64_C(0x8080808080808080)
+
+static size_t valid_2byte_words(const unsigned char *s, size_t n, size_t i)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint64_t carry = 0;
+
+    while (i + 8 <= n) {
+        uint64_t w, hi, b6, b5, cont, lead, t, zero;
+
+        memcpy(&w, s + i, 8);
+        hi = w & SWAR_HI;
+        if (!(hi | carry)) {
+            i += 8;
+            continue;
+        }
+        b6 = (w << 1) & SWAR_HI; /* each byte's bit 6, moved to its bit 7 */
+        b5 = (w << 2) & SWAR_HI;
+        cont = hi & ~b6;
+        lead = hi & b6 & ~b5;
+        t = w & UINT64_C(0x1E1E1E1E1E1E1E1E); /* a lead's bits 4..1: zero in C0, C1 */
+        zero = ~((t + UINT64_C(0x7F7F7F7F7F7F7F7F)) | t) & SWAR_HI;
+        if ((hi & b6 & b5) | (lead & zero) | (cont ^ ((lead << 8) | carry)))
+            break;
+        carry = (lead >> 56) & 0x80; /* a lead in byte 7: byte 0 of the next word */
+        i += 8;
+    }
+    return carry ? i - 1 : i; /* back to that lead */
+#else
+    while (i + 8 <= n) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        if (w & SWAR_HI)
+            break;
+        i += 8;
+    }
+    return i;
+#endif
+}
+
 size_t ingest_utf8_valid_prefix(const char *str, size_t n)
 {
     const unsigned char *s = (const unsigned char *)str;
-    size_t i = 0;
+    size_t i = 0, slow_until = 0;
 
     while (i < n) {
-        /* ASCII fast path: eight bytes at a time while no high bit is set. */
-        while (i + 8 <= n) {
-            uint64_t w;
-            memcpy(&w, s + i, 8);
-            if (w & UINT64_C(0x8080808080808080))
-                break;
-            i += 8;
+        /* After a word the fast path refused, the rest of it goes one
+         * sequence at a time, not back to the fast path after each. */
+        if (i >= slow_until) {
+            i = valid_2byte_words(s, n, i);
+            slow_until = i + 8;
         }
         if (i >= n)
             break;

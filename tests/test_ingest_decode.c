@@ -1146,6 +1146,79 @@ static void test_utf8_validator(void)
     CHECK_EQ_INT(ingest_utf8_valid_prefix("\xF8\x88\x80\x80\x80", 5), 0);
 }
 
+/* The valid prefix by the letter of Table 3-7, one code point at a time:
+ * what the validator's eight-bytes-at-a-time path is held to. */
+static size_t utf8_prefix_ref(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+
+    while (i < n) {
+        unsigned c = s[i], lo = 0x80, hi = 0xBF;
+        size_t k;
+
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        if (c >= 0xC2 && c <= 0xDF)
+            k = 2;
+        else if (c >= 0xE0 && c <= 0xEF)
+            k = 3, lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+        else if (c >= 0xF0 && c <= 0xF4)
+            k = 4, lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+        else
+            return i;
+        if (i + k > n || s[i + 1] < lo || s[i + 1] > hi)
+            return i;
+        for (size_t j = 2; j < k; j++)
+            if ((s[i + j] & 0xC0) != 0x80)
+                return i;
+        i += k;
+    }
+    return n;
+}
+
+/* Random texts of ASCII, two-, three- and four-byte sequences, with a byte
+ * now and then replaced, dropped or cut (a lone continuation, a lead
+ * without one, C0/C1, F5..FF, a surrogate), at every length up to 70 and at
+ * every offset of the eight-byte words: the same valid prefix as above. */
+static void test_utf8_validator_random(void)
+{
+    static const char *const piece[] = {
+        "a", " ", "Қ", "ж", "é", "\xC2\xA0", "—", "🇰", "€", "\xED\x9F\xBF", "\xF4\x8F\xBF\xBF"};
+    static const unsigned char junk[] = {0x80, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF, 0xE0,
+                                         0xED, 0xF0, 0xF4, 0xF5, 0xFF, 0xA0, 0x90};
+    unsigned char buf[96];
+    uint64_t x = 0x2545F4914F6CDD1Dull;
+    int bad = 0;
+
+    for (int k = 0; k < 200000; k++) {
+        size_t n = 0, lim, off;
+
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        lim = x % 71;
+        off = (x >> 8) % 8;
+        while (n < lim) {
+            const char *p;
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            p = piece[x % 3 ? x % 4 : x % KZ_ARRAY_LEN(piece)];
+            if (off + n + strlen(p) > sizeof buf)
+                break;
+            memcpy(buf + off + n, p, strlen(p));
+            n += strlen(p);
+        }
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        if (n && x % 3 == 0)
+            buf[off + (x >> 8) % n] = junk[(x >> 20) % sizeof junk];
+        if (n && x % 7 == 1)
+            n -= 1 + (x >> 30) % (n < 3 ? n : 3); /* cut the end */
+        if (ingest_utf8_valid_prefix((const char *)buf + off, n) != utf8_prefix_ref(buf + off, n) &&
+            bad++ < 3)
+            fprintf(stderr, "# differs on %zu bytes at offset %zu\n", n, off);
+    }
+    CHECK_EQ_INT(bad, 0);
+}
+
 int main(void)
 {
     RUN(test_generic_full);
@@ -1168,5 +1241,6 @@ int main(void)
     RUN(test_config);
     RUN(test_schema_table);
     RUN(test_utf8_validator);
+    RUN(test_utf8_validator_random);
     return TAP_DONE();
 }
