@@ -89,60 +89,67 @@ static int is_space(uint32_t cp)
 }
 
 /*
- * Is a text its own snippet?  Most are: printable ASCII and two-byte
- * letters from U+00C0 on, single spaces between them, none at either end,
- * at most AGG_SNIPPET_CHARS characters.  Told eight bytes at a time, as
- * bits on each byte's top bit (the method of ingest/utf8.c): the bytes
- * allowed are 21..7E, a space, a lead C3..DF and a continuation, every
- * continuation right after a lead and every lead before one, and no space
- * beside another.  The tail is read through a word padded with letters.
- * The loop of agg_snippet below gives the same answer a character at a time;
- * this path saves its branches, which guessed wrong at every space.
+ * How much of a text is its own snippet?  Most of a post is: printable
+ * ASCII and two-byte letters from U+00C0 on, with single spaces between
+ * them.  Told eight bytes at a time, as bits on each byte's top bit (the
+ * method of ingest/utf8.c): the bytes allowed are 21..7E, a space, a lead
+ * C3..DF and a continuation, every continuation right after a lead and
+ * every lead before one, and no space beside another.  Returns the length
+ * of the longest such prefix of whole words (the last word read through a
+ * copy padded with letters) that starts and ends with a character, and in
+ * *chars its characters; agg_snippet copies it at once, as its loop would
+ * have a character at a time, and goes on from there.  This saves that
+ * loop's branches, which guessed wrong at every space.
  */
-static int snippet_is_text(const unsigned char *s, size_t n)
+static size_t snippet_plain(const unsigned char *s, size_t n, size_t *chars)
 {
+    size_t i = 0, conts = 0, p;
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL,
                    low7 = 0x7F7F7F7F7F7F7F7FULL;
     uint64_t carry_lead = 0, carry_sp = 0;
-    size_t conts = 0;
 
-    if (n == 0)
-        return 1;
-    if (n > 2 * AGG_SNIPPET_CHARS || s[0] == ' ' || s[n - 1] == ' ')
-        return 0;
-    for (size_t i = 0; i < n; i += 8) {
-        uint64_t w, hi, l7, print, x, sp, b6, b5, cont, lead;
+    if (n && s[0] != ' ') {
+        for (; i < n && i - conts + 8 < AGG_SNIPPET_CHARS; i += 8) {
+            uint64_t w, hi, l7, print, x, sp, b6, b5, cont, lead;
 
-        if (i + 8 <= n) {
-            memcpy(&w, s + i, 8);
-        } else {
-            unsigned char pad[8];
-            memset(pad, 'a', sizeof pad);
-            memcpy(pad, s + i, n - i);
-            memcpy(&w, pad, 8);
+            if (i + 8 <= n) {
+                memcpy(&w, s + i, 8);
+            } else {
+                unsigned char pad[8];
+                memset(pad, 'a', sizeof pad);
+                memcpy(pad, s + i, n - i);
+                memcpy(&w, pad, 8);
+            }
+            hi = w & highs;
+            l7 = w & low7;
+            print = ~hi & ((l7 + 0x5F * ones) & highs) & ~((l7 + ones) & highs); /* 21..7E */
+            x = w ^ (0x20 * ones);
+            sp = ~(((x & low7) + low7) | x) & highs;
+            b6 = (w << 1) & highs; /* each byte's bit 6, moved to its bit 7 */
+            b5 = (w << 2) & highs;
+            cont = hi & ~b6;
+            lead = hi & b6 & ~b5 & (((w & 0x1F * ones) + 0x7D * ones) & highs); /* C3..DF */
+            if (((print | sp | cont | lead) ^ highs) | (cont ^ ((lead << 8) | carry_lead)) |
+                (sp & ((sp << 8) | carry_sp)))
+                break;
+            carry_lead = (lead >> 56) & 0x80;
+            carry_sp = (sp >> 56) & 0x80;
+            conts += (size_t)__builtin_popcountll(cont);
         }
-        hi = w & highs;
-        l7 = w & low7;
-        print = ~hi & ((l7 + 0x5F * ones) & highs) & ~((l7 + ones) & highs); /* 21..7E */
-        x = w ^ (0x20 * ones);
-        sp = ~(((x & low7) + low7) | x) & highs;
-        b6 = (w << 1) & highs; /* each byte's bit 6, moved to its bit 7 */
-        b5 = (w << 2) & highs;
-        cont = hi & ~b6;
-        lead = hi & b6 & ~b5 & (((w & 0x1F * ones) + 0x7D * ones) & highs); /* C3..DF */
-        if (((print | sp | cont | lead) ^ highs) | (cont ^ ((lead << 8) | carry_lead)) |
-            (sp & ((sp << 8) | carry_sp)))
-            return 0;
-        carry_lead = (lead >> 56) & 0x80;
-        carry_sp = (sp >> 56) & 0x80;
-        conts += (size_t)__builtin_popcountll(cont);
     }
-    return !carry_lead && n - conts <= AGG_SNIPPET_CHARS;
+    p = i < n ? i : n;
+    if (carry_lead)
+        p--; /* a lead whose continuation is not in the prefix */
+    if (p && s[p - 1] == ' ')
+        p--; /* a space is kept only before a character */
 #else
     (void)s;
-    return n == 0;
+    (void)n;
+    p = 0;
 #endif
+    *chars = p - conts;
+    return p;
 }
 
 size_t agg_snippet(char *dst, const char *text, size_t n)
@@ -151,9 +158,16 @@ size_t agg_snippet(char *dst, const char *text, size_t n)
     size_t i = 0, o = 0, chars = 0, cut_o = 0;
     int space = 0;
 
-    if (snippet_is_text(s, n)) {
+    i = snippet_plain(s, n, &chars);
+    if (i == n && chars <= AGG_SNIPPET_CHARS) {
         memcpy(dst, text, n);
         return n;
+    }
+    if (chars < AGG_SNIPPET_CHARS) {
+        memcpy(dst, text, i);
+        o = cut_o = i;
+    } else {
+        i = chars = 0;
     }
     while (i < n) {
         uint32_t cp;
