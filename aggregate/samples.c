@@ -158,6 +158,8 @@ size_t agg_snippet(char *dst, const char *text, size_t n)
     size_t i = 0, o = 0, chars = 0, cut_o = 0;
     int space = 0;
 
+    if (n == 0)
+        return 0; /* text may be NULL then */
     i = snippet_plain(s, n, &chars);
     if (i == n && chars <= AGG_SNIPPET_CHARS) {
         memcpy(dst, text, n);
