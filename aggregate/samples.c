@@ -22,6 +22,7 @@
 
 #include "aggregate.h"
 #include "agg_internal.h"
+#include "kz_swar.h"
 
 #define ELLIPSIS "\xe2\x80\xa6" /* U+2026 */
 
@@ -90,28 +91,25 @@ static int is_space(uint32_t cp)
 
 /*
  * How much of a text is its own snippet?  Most of a post is: printable
- * ASCII and two-byte letters from U+00C0 on, with single spaces between
- * them.  Told eight bytes at a time, as bits on each byte's top bit (the
- * method of ingest/utf8.c): the bytes allowed are 21..7E, a space, a lead
- * C3..DF and a continuation, every continuation right after a lead and
- * every lead before one, and no space beside another.  Returns the length
- * of the longest such prefix of whole words (the last word read through a
- * copy padded with letters) that starts and ends with a character, and in
- * *chars its characters; agg_snippet copies it at once, as its loop would
- * have a character at a time, and goes on from there.  This saves that
- * loop's branches, which guessed wrong at every space.
+ * ASCII and two-byte letters from U+00C0 on (leads C3..DF), with single
+ * spaces between them.  Told eight bytes at a time (kz_swar.h): no byte
+ * outside 21..7E, a space and those sequences, every sequence whole, no
+ * space beside another.  Returns the length of the longest such prefix of
+ * whole words (the last word read through a copy padded with letters) that
+ * starts and ends with a character, and in *chars its characters;
+ * agg_snippet copies it at once, as its loop would have a character at a
+ * time, and goes on from there.
  */
 static size_t snippet_plain(const unsigned char *s, size_t n, size_t *chars)
 {
-    size_t i = 0, conts = 0, p;
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL,
-                   low7 = 0x7F7F7F7F7F7F7F7FULL;
+    const uint64_t ones = KZ_SWAR_ONES, low7 = 0x7F * KZ_SWAR_ONES;
     uint64_t carry_lead = 0, carry_sp = 0;
+    size_t i = 0, conts = 0, p;
 
-    if (n && s[0] != ' ') {
+    if (KZ_SWAR_LE && n && s[0] != ' ') {
         for (; i < n && i - conts + 8 < AGG_SNIPPET_CHARS; i += 8) {
-            uint64_t w, hi, l7, print, x, sp, b6, b5, cont, lead;
+            uint64_t w, l7, print, x, sp;
+            struct kz_swar_utf8 c;
 
             if (i + 8 <= n) {
                 memcpy(&w, s + i, 8);
@@ -121,21 +119,16 @@ static size_t snippet_plain(const unsigned char *s, size_t n, size_t *chars)
                 memcpy(pad, s + i, n - i);
                 memcpy(&w, pad, 8);
             }
-            hi = w & highs;
             l7 = w & low7;
-            print = ~hi & ((l7 + 0x5F * ones) & highs) & ~((l7 + ones) & highs); /* 21..7E */
+            print = ~w & ((l7 + 0x5F * ones) & ~(l7 + ones)) & KZ_SWAR_HI; /* 21..7E */
             x = w ^ (0x20 * ones);
-            sp = ~(((x & low7) + low7) | x) & highs;
-            b6 = (w << 1) & highs; /* each byte's bit 6, moved to its bit 7 */
-            b5 = (w << 2) & highs;
-            cont = hi & ~b6;
-            lead = hi & b6 & ~b5 & (((w & 0x1F * ones) + 0x7D * ones) & highs); /* C3..DF */
-            if (((print | sp | cont | lead) ^ highs) | (cont ^ ((lead << 8) | carry_lead)) |
-                (sp & ((sp << 8) | carry_sp)))
+            sp = ~(((x & low7) + low7) | x) & KZ_SWAR_HI;
+            c = kz_swar_utf8(w, 3);
+            if ((print | sp | c.cont | c.lead2) != KZ_SWAR_HI || (sp & ((sp << 8) | carry_sp)) ||
+                !kz_swar_pairs(&c, &carry_lead))
                 break;
-            carry_lead = (lead >> 56) & 0x80;
             carry_sp = (sp >> 56) & 0x80;
-            conts += (size_t)__builtin_popcountll(cont);
+            conts += (size_t)__builtin_popcountll(c.cont);
         }
     }
     p = i < n ? i : n;
@@ -143,11 +136,6 @@ static size_t snippet_plain(const unsigned char *s, size_t n, size_t *chars)
         p--; /* a lead whose continuation is not in the prefix */
     if (p && s[p - 1] == ' ')
         p--; /* a space is kept only before a character */
-#else
-    (void)s;
-    (void)n;
-    p = 0;
-#endif
     *chars = p - conts;
     return p;
 }

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "ingest_impl.h"
+#include "kz_swar.h"
 
 /* ---------------------------------------------------------------------------
  * Validation
@@ -61,53 +62,29 @@ size_t ingest_utf8_seq_len(const unsigned char *s, size_t n)
 /*
  * From s[i], eight bytes at a time while each word holds only ASCII and
  * whole two-byte sequences (C2..DF and a continuation), a sequence allowed
- * to straddle two words; returns where that stops, at the start of a
- * sequence.  Per byte, as its top bit: hi (1xxxxxxx), a continuation
- * (10xxxxxx), a lead of two (110xxxxx), three or more (111xxxxx: the slow
- * path's); a word passes when its continuations are exactly the bytes after
- * its leads (and byte 0 when the word before ended on a lead), and no lead
- * is C0 or C1 (an overlong form: 110 0000x).  No branch per byte: Cyrillic
- * words between ASCII spaces and punctuation made the byte-at-a-time loop
- * guess wrong at every change.
+ * to straddle two words (kz_swar.h); returns where that stops, at the start
+ * of a sequence.
  */
-#define SWAR_HI UINT64_C(0x8080808080808080)
-
 static size_t valid_2byte_words(const unsigned char *s, size_t n, size_t i)
 {
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     uint64_t carry = 0;
 
     while (i + 8 <= n) {
-        uint64_t w, hi, b6, b5, cont, lead, t, zero;
+        uint64_t w;
 
         memcpy(&w, s + i, 8);
-        hi = w & SWAR_HI;
-        if (!(hi | carry)) {
+        if (!((w & KZ_SWAR_HI) | carry)) {
             i += 8;
             continue;
         }
-        b6 = (w << 1) & SWAR_HI; /* each byte's bit 6, moved to its bit 7 */
-        b5 = (w << 2) & SWAR_HI;
-        cont = hi & ~b6;
-        lead = hi & b6 & ~b5;
-        t = w & UINT64_C(0x1E1E1E1E1E1E1E1E); /* a lead's bits 4..1: zero in C0, C1 */
-        zero = ~((t + UINT64_C(0x7F7F7F7F7F7F7F7F)) | t) & SWAR_HI;
-        if ((hi & b6 & b5) | (lead & zero) | (cont ^ ((lead << 8) | carry)))
+        if (!KZ_SWAR_LE)
             break;
-        carry = (lead >> 56) & 0x80; /* a lead in byte 7: byte 0 of the next word */
-        i += 8;
-    }
-    return carry ? i - 1 : i; /* back to that lead */
-#else
-    while (i + 8 <= n) {
-        uint64_t w;
-        memcpy(&w, s + i, 8);
-        if (w & SWAR_HI)
+        struct kz_swar_utf8 c = kz_swar_utf8(w, 2);
+        if (c.other || !kz_swar_pairs(&c, &carry))
             break;
         i += 8;
     }
-    return i;
-#endif
+    return carry ? i - 1 : i; /* back to the lead whose continuation is next */
 }
 
 size_t ingest_utf8_valid_prefix(const char *str, size_t n)
