@@ -13,6 +13,7 @@
 
 #include "ingest.h"
 #include "tap.h"
+#include "utf8_ref.h"
 
 #define T0 1772960700000LL       /* 2026-03-08T09:05:00Z */
 #define ARRIVAL (T0 + 3600000LL) /* records "arrive" an hour later */
@@ -1146,42 +1147,11 @@ static void test_utf8_validator(void)
     CHECK_EQ_INT(ingest_utf8_valid_prefix("\xF8\x88\x80\x80\x80", 5), 0);
 }
 
-/* The valid prefix by the letter of Table 3-7, one code point at a time:
- * what the validator's eight-bytes-at-a-time path is held to. */
-static size_t utf8_prefix_ref(const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-
-    while (i < n) {
-        unsigned c = s[i], lo = 0x80, hi = 0xBF;
-        size_t k;
-
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        if (c >= 0xC2 && c <= 0xDF)
-            k = 2;
-        else if (c >= 0xE0 && c <= 0xEF)
-            k = 3, lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
-        else if (c >= 0xF0 && c <= 0xF4)
-            k = 4, lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
-        else
-            return i;
-        if (i + k > n || s[i + 1] < lo || s[i + 1] > hi)
-            return i;
-        for (size_t j = 2; j < k; j++)
-            if ((s[i + j] & 0xC0) != 0x80)
-                return i;
-        i += k;
-    }
-    return n;
-}
-
 /* Random texts of ASCII, two-, three- and four-byte sequences, with a byte
  * now and then replaced, dropped or cut (a lone continuation, a lead
  * without one, C0/C1, F5..FF, a surrogate), at every length up to 70 and at
- * every offset of the eight-byte words: the same valid prefix as above. */
+ * every offset of the eight-byte words: the same valid prefix as
+ * tests/utf8_ref.h. */
 static void test_utf8_validator_random(void)
 {
     static const char *const piece[] = {

@@ -12,7 +12,7 @@
  * through the JSON writer to /dev/null.  Decoders live for the whole run,
  * like in the pipeline, so scratch-buffer reuse between records is exercised.
  * The input is also held to UTF-8 validation by the letter of Unicode's
- * Table 3-7, one code point at a time (utf8_prefix_ref): the validator reads
+ * Table 3-7, one code point at a time (tests/utf8_ref.h): the validator reads
  * eight bytes at a time while it can (ingest/utf8.c).
  * The first byte of the input picks nothing: all configurations see all input.
  * Dictionary: json.dict (tests/fuzz/run.sh passes it with -dict=).
@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "ingest.h"
+#include "../utf8_ref.h"
 
 #define NDEC (INGEST_SCHEMA_COUNT + 1)
 
@@ -92,37 +93,6 @@ static int on_dead(void *ctx, const struct ingest_dead *d)
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* The valid UTF-8 prefix of s[0, n), one code point at a time. */
-static size_t utf8_prefix_ref(const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-
-    while (i < n) {
-        unsigned c = s[i], lo = 0x80, hi = 0xBF;
-        size_t k;
-
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        if (c >= 0xC2 && c <= 0xDF)
-            k = 2;
-        else if (c >= 0xE0 && c <= 0xEF)
-            k = 3, lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
-        else if (c >= 0xF0 && c <= 0xF4)
-            k = 4, lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
-        else
-            return i;
-        if (i + k > n || s[i + 1] < lo || s[i + 1] > hi)
-            return i;
-        for (size_t j = 2; j < k; j++)
-            if ((s[i + j] & 0xC0) != 0x80)
-                return i;
-        i += k;
-    }
-    return n;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
