@@ -756,9 +756,14 @@ static bool plain_word(const unsigned char *u, size_t n, size_t i, size_t *end, 
 
 static bool only_separators(const unsigned char *u, size_t from, size_t to)
 {
-    for (; from < to; from++)
-        if (!tok_sep[u[from]] && !(guillemet_at(u, to, from) && ++from))
+    while (from < to) {
+        if (guillemet_at(u, to, from))
+            from += 2;
+        else if (tok_sep[u[from]])
+            from++;
+        else
             return false;
+    }
     return true;
 }
 
