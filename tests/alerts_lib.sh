@@ -17,7 +17,7 @@ KZPULSE_WEBHOOK_SECRET="whsec_$(printf 'delivery tests sign with this 32' | base
 export KZPULSE_WEBHOOK_SECRET
 
 cleanup() {
-    for p in $pids; do
+    for p in $pids $(cat "$tmp"/*.holder 2>/dev/null); do
         kill -KILL "$p" 2>/dev/null
     done
     wait 2>/dev/null
@@ -58,24 +58,22 @@ receiver() {
 }
 
 # hold_port NAME: a port kept closed (refusing connections) by
-# tests/harness/hold-port until release_port NAME; the port is in $tmp/NAME.held.  Between
+# tests/harness/hold-port until release_port NAME; prints the port.  Between
 # free-port and a later bind, anything else (another receiver, an outgoing
 # connection) could take a port left free; a held one cannot be taken.
 hold_port() {
-    "$ROOT/tests/harness/hold-port" >"$tmp/$1.held" &
-    echo $! >"$tmp/$1.holder"
-    pids="$pids $!"
-    i=0
-    until [ -s "$tmp/$1.held" ]; do
-        i=$((i + 1))
-        [ $i -lt 50 ] || { fail "no port held for $1"; return 1; }
-        sleep 0.1
-    done
+    "$ROOT/tests/harness/hold-port" "$tmp/$1.holder"
 }
 
+# release_port NAME: the holder gone, so the port can be bound at once.
 release_port() {
-    kill "$(cat "$tmp/$1.holder")" 2>/dev/null
-    wait "$(cat "$tmp/$1.holder")" 2>/dev/null
+    holder=$(cat "$tmp/$1.holder")
+    kill "$holder" 2>/dev/null
+    i=0
+    while kill -0 "$holder" 2>/dev/null && [ $i -lt 100 ]; do
+        sleep 0.05
+        i=$((i + 1))
+    done
 }
 
 # wait_until SECONDS CMD...: run CMD every 0.2 s until it succeeds; 1 on timeout.

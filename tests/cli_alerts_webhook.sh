@@ -27,8 +27,7 @@ trap cleanup EXIT
 rcli FLUSHDB >/dev/null
 # "down" is held closed until it comes up, so that no receiver started
 # meanwhile can take its port (one run of CI saw "picky" on it).
-hold_port down || exit 1
-port_down=$(cat "$tmp/down.held")
+port_down=$(hold_port down) || exit 1
 set -- $("$ROOT/tests/harness/free-port" 2)
 port_flaky=$1 port_picky=$2
 

@@ -141,11 +141,8 @@ fi
 
 # Redis unreachable: 503 with Retry-After, and the server keeps running.
 # The port is held closed (not merely free) so that nothing can take it.
-"$HERE/harness/hold-port" >"$tmp/dead.port" &
-dead_holder=$!
-i=0
-until [ -s "$tmp/dead.port" ] || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
-dead_port=$(cat "$tmp/dead.port")
+dead_port=$("$HERE/harness/hold-port" "$tmp/dead.holder") || exit 1
+dead_holder=$(cat "$tmp/dead.holder")
 serve_start dead --no-lexicons --redis "redis://127.0.0.1:$dead_port" || exit 1
 status dead 503 'Retry-After: 5' "/api/v1/series?dim=all"
 status dead 503 '"status":503' "/api/v1/alerts"
