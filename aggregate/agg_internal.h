@@ -71,7 +71,17 @@ struct agg_expansion {
     char *const *watch;
     const size_t *watch_len;
     size_t nwatch;
+    /* agg_batch_set_sample_dims: when only is set, a dimension's posts are
+     * sampled only if it is one of these (folded, with their hashes) */
+    bool only;
+    char *const *only_dim;
+    const size_t *only_len;
+    const uint64_t *only_hash;
+    size_t nonly;
 };
+
+/* The hash agg_expand gives a key's bytes (dims.c). */
+uint64_t agg_key_hash(const char *p, size_t n);
 
 /* Fill x with the keys of f (counter dims, author dims when f has an author,
  * top members).  Resets x first.  Returns 0 or KZ_ENOMEM. */

@@ -175,6 +175,16 @@ void agg_batch_set_minute_authors(struct agg_batch *b, bool all);
  * samples hold every post in memory, and a busy stream's fill Redis).  Takes
  * effect from the next agg_batch_add. */
 void agg_batch_set_samples(struct agg_batch *b, bool on);
+/* Sample posts of some dimensions only: from the next agg_batch_add, a
+ * post is kept as a sample of dims[0..n) (each a dimension agg_sample_dim
+ * takes; any case, folded as the keys are) and of no other.  dims NULL: of
+ * every sampled dimension again (the default).  A store filled only to answer
+ * known questions -- replay's report lists the calls to action, a query of
+ * archives reads one dimension -- saves the records nobody reads: most of a
+ * replay's sample work and memory.  The list (at most AGG_WATCH_MAX) is
+ * copied.  0, KZ_EINVAL (a dim that is not sampled, too many) or KZ_ENOMEM
+ * (the list before stays). */
+int agg_batch_set_sample_dims(struct agg_batch *b, const char *const *dims, size_t n);
 /* Give dst the settings of src: minute authors, samples and watched members
  * (a second batch that fills while the first is applied).  0, KZ_EINVAL,
  * KZ_ENOMEM (dst keeps its own then). */

@@ -75,6 +75,9 @@ struct agg_batch {
     struct agg_tab counts, tops, authors;
     char **watch; /* agg_batch_set_watch: owned, folded */
     size_t *watch_len, nwatch;
+    char **only; /* agg_batch_set_sample_dims: owned, folded; NULL: every dim */
+    size_t *only_len, nonly;
+    uint64_t *only_hash;
     struct agg_tab strs; /* the distinct key bytes of counts and tops (bucket 0, sub 0) */
     struct agg_sample_ref *refs;
     size_t nrefs, cap_refs;
@@ -363,10 +366,90 @@ int agg_batch_set_watch(struct agg_batch *b, const char *const *dims, size_t n)
     return KZ_OK;
 }
 
+static void only_clear(struct agg_batch *b)
+{
+    for (size_t i = 0; i < b->nonly; i++)
+        free(b->only[i]);
+    free(b->only);
+    free(b->only_len);
+    free(b->only_hash);
+    b->only = NULL;
+    b->only_len = NULL;
+    b->only_hash = NULL;
+    b->nonly = 0;
+    b->x.only = false;
+    b->x.only_dim = NULL;
+    b->x.only_len = NULL;
+    b->x.only_hash = NULL;
+    b->x.nonly = 0;
+}
+
+int agg_batch_set_sample_dims(struct agg_batch *b, const char *const *dims, size_t n)
+{
+    char **d;
+    size_t *dl;
+    uint64_t *dh;
+
+    if (!b || (n && !dims) || n > AGG_WATCH_MAX)
+        return KZ_EINVAL;
+    if (!dims) {
+        only_clear(b);
+        return KZ_OK;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!dims[i])
+            return KZ_EINVAL;
+    /* one more than n, so that an empty list is a list */
+    if (!(d = calloc(n + 1, sizeof *d)) || !(dl = calloc(n + 1, sizeof *dl))) {
+        free(d);
+        return KZ_ENOMEM;
+    }
+    if (!(dh = calloc(n + 1, sizeof *dh))) {
+        free(d);
+        free(dl);
+        return KZ_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!(d[i] = strdup(dims[i]))) {
+            while (i--)
+                free(d[i]);
+            free(d);
+            free(dl);
+            free(dh);
+            return KZ_ENOMEM;
+        }
+        for (char *c = d[i]; *c; c++) /* folded as dims.c folds: ASCII only */
+            if (*c >= 'A' && *c <= 'Z')
+                *c = (char)(*c - 'A' + 'a');
+        dl[i] = strlen(d[i]);
+        dh[i] = agg_key_hash(d[i], dl[i]);
+        if (!agg_sample_dim(d[i], dl[i])) {
+            for (size_t j = 0; j <= i; j++)
+                free(d[j]);
+            free(d);
+            free(dl);
+            free(dh);
+            return KZ_EINVAL;
+        }
+    }
+    only_clear(b);
+    b->only = d;
+    b->only_len = dl;
+    b->only_hash = dh;
+    b->nonly = n;
+    b->x.only = true;
+    b->x.only_dim = d;
+    b->x.only_len = dl;
+    b->x.only_hash = dh;
+    b->x.nonly = n;
+    return KZ_OK;
+}
+
 void agg_batch_free(struct agg_batch *b)
 {
     if (!b)
         return;
+    only_clear(b);
     tab_free(&b->counts);
     tab_free(&b->tops);
     tab_free(&b->authors);
@@ -383,8 +466,12 @@ int agg_batch_set_like(struct agg_batch *dst, const struct agg_batch *src)
 {
     if (!dst || !src || dst == src)
         return KZ_EINVAL;
+    int rc;
+
     dst->x.mauthors_all = src->x.mauthors_all;
     dst->no_samples = src->no_samples;
+    if ((rc = agg_batch_set_sample_dims(dst, (const char *const *)src->only, src->nonly)))
+        return rc;
     return agg_batch_set_watch(dst, (const char *const *)src->watch, src->nwatch);
 }
 

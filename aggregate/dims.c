@@ -167,6 +167,22 @@ static struct kz_str strip_hash(struct kz_str v)
     return v;
 }
 
+uint64_t agg_key_hash(const char *p, size_t n)
+{
+    return agg_murmur64a(p, n, AGG_HASH_SEED);
+}
+
+/* Is the key d (len bytes, hash h) one of the dimensions still sampled? */
+static int sampled(const struct agg_expansion *x, const char *d, size_t len, uint64_t h)
+{
+    if (!x->only)
+        return 1;
+    for (size_t i = 0; i < x->nonly; i++)
+        if (x->only_hash[i] == h && x->only_len[i] == len && !memcmp(x->only_dim[i], d, len))
+            return 1;
+    return 0;
+}
+
 /* Push "<p1><v1>" or "<p1><v1>|<p2><v2>" (p2 NULL for a single key).  The
  * prefixes are literals; push() passes their lengths so that nothing calls
  * strlen() on the hot path. */
@@ -196,7 +212,7 @@ static int push_(struct agg_expansion *x, enum agg_key_kind kind, uint8_t sub, c
     k->len = len;
     k->hash = agg_murmur64a(d, len, AGG_HASH_SEED);
     k->kind = (uint8_t)kind;
-    k->sub = sub;
+    k->sub = kind == AGG_KEY_COUNT && sub && !sampled(x, d, len, k->hash) ? 0 : sub;
     x->len += len;
     switch (kind) {
     case AGG_KEY_COUNT:

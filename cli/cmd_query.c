@@ -105,6 +105,16 @@ int kz_cmd_query(struct kz_config *cfg, char **args, int nargs)
             status = rc == KZ_ENOMEM ? KZ_EXIT_FAIL : KZ_EXIT_USAGE;
             goto out;
         }
+        /* the store answers this one query: the sample posts of its
+         * dimension are kept, and no others (a dimension that is never
+         * sampled is refused here and answered by the store's own error) */
+        const char *const qdim[] = {args[1]};
+        int posts = strcmp(args[0], "posts") == 0;
+        if ((rc = pipeline_set_sample_dims(p, qdim, posts ? 1 : 0)) == KZ_ENOMEM) {
+            fprintf(stderr, "kzpulse query: out of memory\n");
+            status = KZ_EXIT_FAIL;
+            goto out;
+        }
         if (isatty(STDERR_FILENO))
             pipeline_set_progress(p, stderr);
         for (int i = 2; i < nargs && status != KZ_EXIT_FAIL; i++) {

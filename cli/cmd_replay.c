@@ -186,6 +186,15 @@ int kz_cmd_replay(struct kz_config *cfg, char **files, int nfiles)
     }
     if (cfg->alerts && (status = replay_alerts_prepare(cfg, p, &alerts)))
         goto out;
+    /* Without alerts nothing but the report reads this store, and of its
+     * sample posts the report lists the calls to action alone: the others
+     * are not kept (the alert rules' evidence may come from any dimension). */
+    static const char *const report_dims[] = {"mob:call"};
+    if (!cfg->alerts && (rc = pipeline_set_sample_dims(p, report_dims, 1))) {
+        fprintf(stderr, "kzpulse replay: out of memory\n");
+        status = KZ_EXIT_FAIL;
+        goto out;
+    }
     if (isatty(STDERR_FILENO))
         pipeline_set_progress(p, stderr);
 

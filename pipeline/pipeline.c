@@ -883,6 +883,11 @@ int pipeline_set_watch(struct pipeline *p, const char *const *dims, size_t n)
     return p->batch ? agg_batch_set_watch(p->batch, dims, n) : 0;
 }
 
+int pipeline_set_sample_dims(struct pipeline *p, const char *const *dims, size_t n)
+{
+    return p->batch ? agg_batch_set_sample_dims(p->batch, dims, n) : 0;
+}
+
 int pipeline_hashtag_form(void *ctx, const char *text, char *out, size_t len)
 {
     struct nlp_config nc;

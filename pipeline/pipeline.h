@@ -363,6 +363,11 @@ int pipeline_text(struct pipeline *p, const char *text, size_t n, char *err, siz
  * rule's surge subjects ("hashtag:<h>", "term:<t>"; agg_batch_set_watch).
  * 0 without a store; else agg_batch_set_watch's answer. */
 int pipeline_set_watch(struct pipeline *p, const char *const *dims, size_t n);
+/* The dimensions whose sample posts the store is given: dims[0..n) only, or
+ * every sampled one again with dims NULL (agg_batch_set_sample_dims).  For a
+ * store filled to answer known questions (replay's report, a query of
+ * archives).  Before the first post; 0 without a store; else that answer. */
+int pipeline_set_sample_dims(struct pipeline *p, const char *const *dims, size_t n);
 /* A hashtag as the store keeps it: text (with or without its '#') read by
  * the analyzer as a post would be (NFKC, case-folded), without the '#'.
  * ctx unused (the shape of alerts_rules_normalize's callback).  0; KZ_EINVAL

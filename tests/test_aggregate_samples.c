@@ -591,6 +591,97 @@ out:
     agg_batch_free(off);
 }
 
+/* The dimensions of the samples a foreach_sample offers, counted. */
+struct dim_tally {
+    int mob, topic, region, stance, other, n;
+};
+
+static int tally_dim(void *ctx, int64_t minute_ms, struct kz_str dim, struct kz_str rec)
+{
+    struct dim_tally *t = ctx;
+
+    (void)minute_ms;
+    (void)rec;
+    t->n++;
+    if (dim.n == 8 && !memcmp(dim.p, "mob:call", 8))
+        t->mob++;
+    else if (dim.n > 6 && !memcmp(dim.p, "topic:", 6))
+        t->topic++;
+    else if (dim.n > 7 && !memcmp(dim.p, "region:", 7))
+        t->region++;
+    else if (dim.n > 7 && !memcmp(dim.p, "stance:", 7))
+        t->stance++;
+    else
+        t->other++;
+    return 0;
+}
+
+/* Samples of some dimensions only (replay keeps what its report lists): the
+ * same counts, samples of the listed dims alone (folded as keys are), the
+ * list copied to a second batch, every dim again with NULL; a dim that is
+ * never sampled is refused and the list before stays. */
+static void test_batch_sample_dims(void)
+{
+    struct agg_batch *all = NULL, *mob = NULL, *none = NULL, *like = NULL;
+    static const char *const only_mob[] = {"MOB:call"};
+    static const char *const bad[][1] = {{"platform:vk"}, {"topic:x|region:y"}, {"region:unknown"}};
+    int64_t sum_all = 0, sum_mob = 0, sum_none = 0;
+    struct dim_tally t_all = {0}, t_mob = {0}, t_none = {0}, t_like = {0};
+    char id[32];
+
+    CHECK_EQ_INT(agg_batch_new(&all), 0);
+    CHECK_EQ_INT(agg_batch_new(&mob), 0);
+    CHECK_EQ_INT(agg_batch_new(&none), 0);
+    CHECK_EQ_INT(agg_batch_new(&like), 0);
+    if (!all || !mob || !none || !like)
+        goto out;
+    CHECK_EQ_INT(agg_batch_set_sample_dims(mob, only_mob, 1), 0);
+    CHECK_EQ_INT(agg_batch_set_sample_dims(none, only_mob, 0), 0);
+    for (size_t i = 0; i < KZ_ARRAY_LEN(bad); i++)
+        CHECK_EQ_INT(agg_batch_set_sample_dims(mob, bad[i], 1), KZ_EINVAL);
+    CHECK_EQ_INT(agg_batch_set_sample_dims(mob, NULL, 1), KZ_EINVAL);
+    CHECK_EQ_INT(agg_batch_set_like(like, mob), 0);
+    for (int i = 0; i < 30; i++) {
+        snprintf(id, sizeof id, "tg:zhanaozen/%d", i);
+        call(all, T0 + i * 1000, id, "aigerim");
+        call(mob, T0 + i * 1000, id, "aigerim");
+        call(none, T0 + i * 1000, id, "aigerim");
+        call(like, T0 + i * 1000, id, "aigerim");
+    }
+    CHECK_EQ_INT(agg_batch_foreach_count(all, count_sum, &sum_all), 0);
+    CHECK_EQ_INT(agg_batch_foreach_count(mob, count_sum, &sum_mob), 0);
+    CHECK_EQ_INT(agg_batch_foreach_count(none, count_sum, &sum_none), 0);
+    CHECK(sum_all > 0);
+    CHECK_EQ_INT(sum_mob, sum_all);
+    CHECK_EQ_INT(sum_none, sum_all);
+    CHECK_EQ_INT(agg_batch_foreach_sample(all, tally_dim, &t_all), 0);
+    CHECK_EQ_INT(agg_batch_foreach_sample(mob, tally_dim, &t_mob), 0);
+    CHECK_EQ_INT(agg_batch_foreach_sample(none, tally_dim, &t_none), 0);
+    CHECK_EQ_INT(agg_batch_foreach_sample(like, tally_dim, &t_like), 0);
+    /* every post is a call about a protest in Mangystau: 20 of each kept */
+    CHECK_EQ_INT(t_all.mob, AGG_SAMPLES_MAX);
+    CHECK_EQ_INT(t_all.topic, AGG_SAMPLES_MAX);
+    CHECK_EQ_INT(t_all.region, AGG_SAMPLES_MAX);
+    CHECK_EQ_INT(t_mob.mob, AGG_SAMPLES_MAX);
+    CHECK_EQ_INT(t_mob.n, AGG_SAMPLES_MAX);
+    CHECK_EQ_INT(t_like.mob, AGG_SAMPLES_MAX);
+    CHECK_EQ_INT(t_like.n, AGG_SAMPLES_MAX);
+    CHECK_EQ_INT(t_none.n, 0);
+    /* every dim again, from the next post */
+    CHECK_EQ_INT(agg_batch_set_sample_dims(none, NULL, 0), 0);
+    call(none, T0 + 3 * MIN, "tg:zhanaozen/99", "aigerim");
+    memset(&t_none, 0, sizeof t_none);
+    CHECK_EQ_INT(agg_batch_foreach_sample(none, tally_dim, &t_none), 0);
+    CHECK_EQ_INT(t_none.mob, 1);
+    CHECK_EQ_INT(t_none.topic, 1);
+    CHECK_EQ_INT(t_none.region, 1);
+out:
+    agg_batch_free(all);
+    agg_batch_free(mob);
+    agg_batch_free(none);
+    agg_batch_free(like);
+}
+
 static void test_store_cap_and_duplicates(void)
 {
     struct agg_store *st = NULL, *st2 = NULL;
@@ -703,6 +794,7 @@ int main(void)
     RUN(test_record_limits);
     RUN(test_batch_cap);
     RUN(test_batch_samples_off);
+    RUN(test_batch_sample_dims);
     RUN(test_store_cap_and_duplicates);
     RUN(test_store_retention);
     return TAP_DONE();
