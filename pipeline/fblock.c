@@ -15,6 +15,25 @@
 #include "fblock.h"
 #include "pipeline_int.h"
 
+/* Kept here, with the block it grows first, so that fblock.c builds alone
+ * (tests/fuzz/fuzz_fblock). */
+int pipeline_grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return 0;
+    if (need > SIZE_MAX / 2 / elem)
+        return KZ_ENOMEM;
+    size_t nc = *cap ? *cap : 16;
+    while (nc < need)
+        nc *= 2; /* below 2 * need: no overflow */
+    void *np = realloc(*p, nc * elem);
+    if (!np)
+        return KZ_ENOMEM;
+    *p = np;
+    *cap = nc;
+    return 0;
+}
+
 static int reserve(struct fblock *b, size_t more)
 {
     if (more > SIZE_MAX / 2 - b->len)
@@ -155,6 +174,10 @@ int fblock_next(struct fblock_reader *r, struct agg_facts *f)
     if (get(r, n, sizeof n))
         return KZ_EDECODE;
     nstr = (size_t)n[0] + n[1] + n[2];
+    /* each string is at least its 4-byte length: counts the rest of the
+     * block cannot hold are not allocated for */
+    if (nstr > (size_t)(r->end - r->cur) / 4 || n[3] > (size_t)(r->end - r->cur) / 12)
+        return KZ_EDECODE;
     if (nstr > r->cap_strs) {
         struct kz_str *s = realloc(r->strs, nstr * sizeof *s);
         if (!s)
@@ -176,13 +199,13 @@ int fblock_next(struct fblock_reader *r, struct agg_facts *f)
         if (get_str(r, &r->ev[i].category) || get_str(r, &r->ev[i].rule) ||
             get_str(r, &r->ev[i].match))
             return KZ_EDECODE;
-    f->topics = r->strs;
+    f->topics = nstr ? r->strs : NULL; /* no arithmetic on a reader's NULL */
     f->ntopics = n[0];
-    f->hashtags = r->strs + n[0];
+    f->hashtags = nstr ? r->strs + n[0] : NULL;
     f->nhashtags = n[1];
-    f->terms = r->strs + n[0] + n[1];
+    f->terms = nstr ? r->strs + n[0] + n[1] : NULL;
     f->nterms = n[2];
-    f->evidence = r->ev;
+    f->evidence = n[3] ? r->ev : NULL;
     f->nevidence = n[3];
     return 1;
 }

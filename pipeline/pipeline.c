@@ -99,23 +99,6 @@ struct pipeline {
  * Post -> facts
  * ------------------------------------------------------------------------ */
 
-int pipeline_grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap)
-        return 0;
-    if (need > SIZE_MAX / 2 / elem)
-        return KZ_ENOMEM;
-    size_t nc = *cap ? *cap : 16;
-    while (nc < need)
-        nc *= 2; /* below 2 * need: no overflow */
-    void *np = realloc(*p, nc * elem);
-    if (!np)
-        return KZ_ENOMEM;
-    *p = np;
-    *cap = nc;
-    return 0;
-}
-
 /* ASCII-lowercase a metadata value into the scratch buffer.  Values such as
  * platform and region names are identifiers; non-ASCII bytes pass unchanged. */
 static struct kz_str lower_ascii(struct pipeline *p, struct kz_str s)
