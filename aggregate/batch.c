@@ -315,11 +315,18 @@ bool agg_watch_dim_ok(const char *dim)
     return p && len > p && len <= AGG_WATCH_LEN && !memchr(dim + p, '|', len - p);
 }
 
+static void free_list(char **d, size_t n)
+{
+    if (!d)
+        return;
+    for (size_t i = 0; i < n; i++)
+        free(d[i]);
+    free(d);
+}
+
 static void watch_clear(struct agg_batch *b)
 {
-    for (size_t i = 0; i < b->nwatch; i++)
-        free(b->watch[i]);
-    free(b->watch);
+    free_list(b->watch, b->nwatch);
     free(b->watch_len);
     b->watch = NULL;
     b->watch_len = NULL;
@@ -329,33 +336,47 @@ static void watch_clear(struct agg_batch *b)
     b->x.nwatch = 0;
 }
 
+/* Copies of dims[0..n), folded as dims.c folds keys (ASCII only), and their
+ * lengths, in arrays of n + 1 (so that an empty list is a list): 0 or
+ * KZ_ENOMEM. */
+static int fold_list(const char *const *dims, size_t n, char ***out, size_t **lens)
+{
+    char **d = calloc(n + 1, sizeof *d);
+    size_t *dl = calloc(n + 1, sizeof *dl);
+
+    if (!d || !dl) {
+        free(d);
+        free(dl);
+        return KZ_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!(d[i] = strdup(dims[i]))) {
+            free_list(d, i);
+            free(dl);
+            return KZ_ENOMEM;
+        }
+        for (char *c = d[i]; *c; c++)
+            if (*c >= 'A' && *c <= 'Z')
+                *c = (char)(*c - 'A' + 'a');
+        dl[i] = strlen(d[i]);
+    }
+    *out = d;
+    *lens = dl;
+    return KZ_OK;
+}
+
 int agg_batch_set_watch(struct agg_batch *b, const char *const *dims, size_t n)
 {
-    char **w = NULL;
-    size_t *wl = NULL;
+    char **w;
+    size_t *wl;
 
     if (!b || (n && !dims) || n > AGG_WATCH_MAX)
         return KZ_EINVAL;
     for (size_t i = 0; i < n; i++)
         if (!agg_watch_dim_ok(dims[i]))
             return KZ_EINVAL;
-    if (n && (!(w = calloc(n, sizeof *w)) || !(wl = calloc(n, sizeof *wl)))) {
-        free(w);
+    if (fold_list(dims, n, &w, &wl))
         return KZ_ENOMEM;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (!(w[i] = strdup(dims[i]))) {
-            while (i--)
-                free(w[i]);
-            free(w);
-            free(wl);
-            return KZ_ENOMEM;
-        }
-        for (char *c = w[i]; *c; c++) /* folded as dims.c folds: ASCII only */
-            if (*c >= 'A' && *c <= 'Z')
-                *c = (char)(*c - 'A' + 'a');
-        wl[i] = strlen(w[i]);
-    }
     watch_clear(b);
     b->watch = w;
     b->watch_len = wl;
@@ -368,9 +389,7 @@ int agg_batch_set_watch(struct agg_batch *b, const char *const *dims, size_t n)
 
 static void only_clear(struct agg_batch *b)
 {
-    for (size_t i = 0; i < b->nonly; i++)
-        free(b->only[i]);
-    free(b->only);
+    free_list(b->only, b->nonly);
     free(b->only_len);
     free(b->only_hash);
     b->only = NULL;
@@ -399,38 +418,21 @@ int agg_batch_set_sample_dims(struct agg_batch *b, const char *const *dims, size
     for (size_t i = 0; i < n; i++)
         if (!dims[i])
             return KZ_EINVAL;
-    /* one more than n, so that an empty list is a list */
-    if (!(d = calloc(n + 1, sizeof *d)) || !(dl = calloc(n + 1, sizeof *dl))) {
-        free(d);
+    if (fold_list(dims, n, &d, &dl))
         return KZ_ENOMEM;
-    }
     if (!(dh = calloc(n + 1, sizeof *dh))) {
-        free(d);
+        free_list(d, n);
         free(dl);
         return KZ_ENOMEM;
     }
     for (size_t i = 0; i < n; i++) {
-        if (!(d[i] = strdup(dims[i]))) {
-            while (i--)
-                free(d[i]);
-            free(d);
-            free(dl);
-            free(dh);
-            return KZ_ENOMEM;
-        }
-        for (char *c = d[i]; *c; c++) /* folded as dims.c folds: ASCII only */
-            if (*c >= 'A' && *c <= 'Z')
-                *c = (char)(*c - 'A' + 'a');
-        dl[i] = strlen(d[i]);
-        dh[i] = agg_key_hash(d[i], dl[i]);
-        if (!agg_sample_dim(d[i], dl[i])) {
-            for (size_t j = 0; j <= i; j++)
-                free(d[j]);
-            free(d);
+        if (!agg_sample_dim(d[i], dl[i])) { /* folded first: "MOB:call" is mob:call */
+            free_list(d, n);
             free(dl);
             free(dh);
             return KZ_EINVAL;
         }
+        dh[i] = agg_key_hash(d[i], dl[i]);
     }
     only_clear(b);
     b->only = d;
