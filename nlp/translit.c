@@ -229,6 +229,8 @@ int nlp_translit_kk(struct nlp_analyzer *a, const struct kz_str *surface, const 
                     next = k2;
                 } else if (last == 0x438 && pv) {
                     to = 0x44B; /* after и, ы: qiyn -> қиын */
+                } else if (last == 0x443 && o > 2) {
+                    to = 0x44B; /* after a у past the first letter, ы: auyl, oquy */
                 } else if (pv && (c2 < 0 || !lat_vowel(c2))) {
                     to = 0x439; /* qalay -> қалай */
                 }

@@ -119,6 +119,25 @@ static void test_informal_i(void)
     tr(t, "qazir", "қазір", 1); /* loans that mix the series keep і between consonants */
 }
 
+/* "y" after a у that is not the word's first letter is ы, as the 2021
+ * alphabet has it and as informal spelling mostly means it: ауыл, дауыс,
+ * бауыр, the verbal noun's оқуы.  Word-initial "uy" stays үй. */
+static void test_y_after_u(void)
+{
+    const char *s = "Auylda dauys beremiz, bauyrym, oquy kerek, tauyp aldyq, qauym jinaldy";
+
+    tr(s, "Auylda", "ауылда", 1);
+    tr(s, "dauys", "дауыс", 1);
+    tr(s, "bauyrym", "бауырым", 1);
+    tr(s, "oquy", "оқуы", 1);
+    tr(s, "tauyp", "тауып", 1);
+    tr(s, "qauym", "қауым", 1);
+    tr("Kun suyq, jauyn jaudy, uyde otyrmyz", "suyq", "суық", 1);
+    tr("Kun suyq, jauyn jaudy, uyde otyrmyz", "jauyn", "жауын", 1);
+    tr("Kun suyq, jauyn jaudy, uyde otyrmyz", "uyde", "уйде", 1);
+    tr("Qalay, bolmay qaldy", "bolmay", "болмай", 1); /* after other vowels, й */
+}
+
 /* English stays English, in an English post and inside a Kazakh one. */
 static void test_not_english(void)
 {
@@ -143,6 +162,7 @@ int main(void)
     RUN(test_2021);
     RUN(test_informal);
     RUN(test_informal_i);
+    RUN(test_y_after_u);
     RUN(test_not_english);
     nlp_analyzer_free(an);
     return TAP_DONE();
