@@ -228,14 +228,17 @@ static const struct ending en_end[] = {
     {E("ous")}, {E("ight")}, {E("ould")}, {E("ere")}, {E("ers")},  {E("ies")},
     {E("'s")},  {E("n't")},  {E("ful")},  {E("ive")},
 };
+/* The last seven: a loan in -ing under a Kazakh ending (mitingke, brifingte),
+ * as no English word ends so. */
 static const struct ending kkl_end[] = {
-    {E("lar")}, {E("ler")},  {E("dar")},  {E("der")},  {E("tar")}, {E("ter")}, {E("myz")},
-    {E("miz")}, {E("nyn")},  {E("nin")},  {E("dyn")},  {E("din")}, {E("tyn")}, {E("tin")},
-    {E("ga")},  {E("ge")},   {E("qa")},   {E("dan")},  {E("den")}, {E("gan")}, {E("gen")},
-    {E("qan")}, {E("ymyz")}, {E("yniz")}, {E("aiyq")}, {E("iyq")}, {E("ady")}, {E("edi")},
-    {E("ity")}, {E("ty")},   {E("dy")},   {E("syz")},  {E("siz")}, {E("yq")},  {E("yk")},
-    {E("ys")},  {E("ym")},   {E("ğa")},   {E("ǵa")},   {E("ǵe")},  {E("sin")}, {E("syn")},
-    {E("gen")}, {E("ken")},  {E("qan")},
+    {E("lar")},   {E("ler")},   {E("dar")},   {E("der")},  {E("tar")},  {E("ter")},  {E("myz")},
+    {E("miz")},   {E("nyn")},   {E("nin")},   {E("dyn")},  {E("din")},  {E("tyn")},  {E("tin")},
+    {E("ga")},    {E("ge")},    {E("qa")},    {E("dan")},  {E("den")},  {E("gan")},  {E("gen")},
+    {E("qan")},   {E("ymyz")},  {E("yniz")},  {E("aiyq")}, {E("iyq")},  {E("ady")},  {E("edi")},
+    {E("ity")},   {E("ty")},    {E("dy")},    {E("syz")},  {E("siz")},  {E("yq")},   {E("yk")},
+    {E("ys")},    {E("ym")},    {E("ğa")},    {E("ǵa")},   {E("ǵe")},   {E("sin")},  {E("syn")},
+    {E("gen")},   {E("ken")},   {E("qan")},   {E("ngke")}, {E("ngge")}, {E("ngte")}, {E("ngten")},
+    {E("ngter")}, {E("ngtin")}, {E("ngtyn")},
 };
 
 static void add_endings(struct wtab *t, const struct ending *list, size_t n, uint8_t mask)

@@ -24,7 +24,8 @@
  *     vowel is я (sayasi -> саяси, partiya -> партия);
  *   - "h" is х, "ng" is ң before a consonant or at the end (tanga stays
  *     танга);
- *   - "ukrain..." keeps the Russian spelling of the loan (украина);
+ *   - "ukrain..." keeps the Russian spelling of the loan (украина), and so
+ *     does a loan in -ing under a case ending (mitingke -> митингке);
  *   - vowel harmony restores what informal spelling loses: in a front word
  *     o is ө and a first-syllable u is ү; in a back word g, k are ғ, қ.
  * An apostrophe after an upper-case proper noun and before a case ending is
@@ -115,6 +116,23 @@ static int word_harmony(const char *s, size_t n, bool acute)
     return back == front ? 0 : back ? 1 : -1;
 }
 
+/*
+ * A Russian loan in -ing under a Kazakh case ending (mitingke, brifingte):
+ * the offset of its "ing", else n.  Its "i"s are и and its "ng" нг, as the
+ * loan is spelt; a native "-ің" takes no such ending directly (meningshe).
+ */
+static size_t ing_loan(const char *s, size_t n)
+{
+    static const char *const e[] = {"ke", "ge", "te", "ten", "ter", "tegi", "tin", "tyn"};
+
+    for (size_t k = 0; k < KZ_ARRAY_LEN(e); k++) {
+        size_t m = strlen(e[k]);
+        if (n >= m + 6 && !memcmp(s + n - m, e[k], m) && !memcmp(s + n - m - 3, "ing", 3))
+            return n - m - 3;
+    }
+    return n;
+}
+
 /* The 2018 alphabet's acutes; in a word that has them, ı is и (not 2021 і). */
 static bool has_acute(const char *s, size_t n)
 {
@@ -166,6 +184,7 @@ int nlp_translit_kk(struct nlp_analyzer *a, const struct kz_str *surface, const 
     bool dotless = memmem(s, n, "\xC4\xB1", 2) != NULL && !memmem(s, n, "sh", 2) &&
                    !memmem(s, n, "ch", 2) && !memmem(s, n, "zh", 2);
     int harm = word_harmony(s, n, acute);
+    size_t loan = ing_loan(s, n);
     bool vowel_seen = false;
     int32_t last = -1; /* the last Cyrillic letter written (-1: none or not a letter) */
 
@@ -209,6 +228,13 @@ int nlp_translit_kk(struct nlp_analyzer *a, const struct kz_str *surface, const 
                                            ['g' - 'a'] = 0x493};
             to = hmap[c - 'a'];
             next = k2;
+        }
+        if (to < 0 && c == 'i' && i < loan + 1 && loan < n) {
+            to = 0x438; /* the loan's и: mitingke -> митингке */
+        } else if (to < 0 && c == 'n' && c2 == 'g' && i == loan + 1) {
+            to = 0x43D; /* and its нг, whatever the harmony */
+        } else if (to < 0 && c == 'g' && i == loan + 2 && loan < n) {
+            to = 0x433;
         }
         if (to < 0 && c == 'n' && c2 == 'g') {
             size_t k3 = k2;

@@ -138,6 +138,20 @@ static void test_y_after_u(void)
     tr("Qalay, bolmay qaldy", "bolmay", "болмай", 1); /* after other vowels, й */
 }
 
+/* A Russian loan in -ing with a Kazakh case ending is Kazakh, spelt as the
+ * loan is (митингке, not мітіңке); the native ң of "meningshe" stays. */
+static void test_ing_loans(void)
+{
+    const char *s = "Erten mitingke baramyz, brifingte aitty, marketingke aqsha joq";
+
+    tr(s, "mitingke", "митингке", 1);
+    tr(s, "brifingte", "брифингте", 1);
+    tr(s, "marketingke", "маркетингке", 1);
+    tr("Mitingten keiin ketip qaldyq", "Mitingten", "митингтен", 1);
+    tr("Parkingte oryn joq", "Parkingte", "паркингте", 1); /* a back word: г, not ғ */
+    tr("Meningshe bul durys emes, sening oiyng qalai", "Meningshe", "меніңше", 1);
+}
+
 /* English stays English, in an English post and inside a Kazakh one. */
 static void test_not_english(void)
 {
@@ -163,6 +177,7 @@ int main(void)
     RUN(test_informal);
     RUN(test_informal_i);
     RUN(test_y_after_u);
+    RUN(test_ing_loans);
     RUN(test_not_english);
     nlp_analyzer_free(an);
     return TAP_DONE();
