@@ -134,7 +134,7 @@ static int next_opt(const struct kz_cmd *cmd, int argc, char **argv, int *i,
 int kz_parse_args(const struct kz_cmd *cmd, int argc, char **argv, struct kz_config *cfg,
                   char ***args, int *nargs)
 {
-    char err[512];
+    char err[1536];
     const struct kz_option *o;
     const char *v;
 
@@ -166,8 +166,10 @@ int kz_parse_args(const struct kz_cmd *cmd, int argc, char **argv, struct kz_con
         }
     }
 
-    /* Pass 2: every other flag, in order; positional arguments collected. */
+    /* Pass 2: every other flag, in order; positional arguments collected.
+     * The first value of a list on the command line replaces the file's. */
     int only_args = 0;
+    bool listed[3] = {false, false, false}; /* topics, models, receivers */
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (only_args || a[0] != '-' || !a[1]) {
@@ -182,6 +184,12 @@ int kz_parse_args(const struct kz_cmd *cmd, int argc, char **argv, struct kz_con
             return usage_error(cmd, err);
         if (!o->set) /* --help, --config: done in pass 1 */
             continue;
+        if (o->list) {
+            int g = o == &kz_options[OPT_TOPIC] ? 0 : o == &kz_options[OPT_MODEL] ? 1 : 2;
+            if (!listed[g])
+                kz_config_clear_list(cfg, (enum kz_opt_id)(o - kz_options));
+            listed[g] = true;
+        }
         char what[80];
         snprintf(what, sizeof(what), "--%s", o->name);
         if (kz_config_set(cfg, (enum kz_opt_id)(o - kz_options), what, v, err, sizeof(err)))

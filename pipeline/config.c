@@ -9,7 +9,9 @@
  * unknown key, or a value of the wrong type or shape, is a one-line error
  * that names the file, the key and what it accepts.  Kafka properties pass
  * through untouched as the "kafka" object (or `-X key=value`), as kcat does,
- * so every librdkafka setting is reachable without kzpulse knowing it.
+ * so every librdkafka setting is reachable without kzpulse knowing it.  A
+ * repeatable setting (topics, models, receivers) takes one string or an array
+ * of them; the command line's values of it replace the file's (cli/opts.c).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -144,7 +146,7 @@ int kz_config_load(struct kz_config *c, const char *path, char *err, size_t errl
         snprintf(what, sizeof(what), "%s: config key \"%s\"", path, key);
         const struct kz_option *o = find_key(key);
         if (!o) {
-            char keys[512];
+            char keys[1024];
             snprintf(err, errlen, "%s: unknown key (accepted: %s)", what,
                      key_list(keys, sizeof(keys)));
             goto out;
@@ -158,6 +160,21 @@ int kz_config_load(struct kz_config *c, const char *path, char *err, size_t errl
                 goto out;
             continue;
         }
+        if (json_is_array(val) && o->list) {
+            size_t i;
+            json_t *el;
+            json_array_foreach(val, i, el)
+            {
+                if (!json_is_string(el)) {
+                    snprintf(err, errlen, "%s: expected an array of strings", what);
+                    goto out;
+                }
+                if (kz_config_set(c, (enum kz_opt_id)(o - kz_options), what, json_string_value(el),
+                                  err, errlen))
+                    goto out;
+            }
+            continue;
+        }
         char num[64];
         const char *s;
         if (json_is_string(val)) {
@@ -168,7 +185,8 @@ int kz_config_load(struct kz_config *c, const char *path, char *err, size_t errl
         } else if (json_is_boolean(val)) {
             s = json_is_true(val) ? "true" : "false";
         } else {
-            snprintf(err, errlen, "%s: expected a string, an integer or a boolean", what);
+            snprintf(err, errlen, "%s: expected a string, an integer or a boolean%s", what,
+                     o->list ? ", or an array of strings" : "");
             goto out;
         }
         if (kz_config_set(c, (enum kz_opt_id)(o - kz_options), what, s, err, errlen))

@@ -409,7 +409,7 @@ static int set_receiver(struct kz_config *c, const struct kz_option *o, const ch
 #define DAY_S 86400LL
 
 /* name, short, metavar, help,
- *   setter, field, min, max, expected (in errors), config-file key */
+ *   setter, field, min, max, expected (in errors), config-file key, list */
 /* clang-format off */
 const struct kz_option kz_options[KZ_OPT_COUNT] = {
     [OPT_HELP] = {"help", 'h', NULL,
@@ -483,7 +483,7 @@ const struct kz_option kz_options[KZ_OPT_COUNT] = {
     [OPT_JOBS] = {"jobs", 0, "N",
         "threads analysing the posts read (default: the cores, at most 8; 1: one thread)",
         set_int, F(int, jobs), 1, PIPELINE_JOBS_MAX, "an integer from 1 to 64", "jobs"},
-    /* flags only */
+    /* flags, and from --topic on some keys */
     [OPT_REPORT] = {"report", 'r', NULL,
         "print the report as text (the default)",
         set_on, F(int, report_text), 0, 0, NULL, NULL},
@@ -492,7 +492,7 @@ const struct kz_option kz_options[KZ_OPT_COUNT] = {
         set_on, F(int, report_json), 0, 0, NULL, NULL},
     [OPT_TOPIC] = {"topic", 't', "TOPIC",
         "topic to consume (required; repeatable)",
-        set_topic, 0, 0, 0, "a Kafka topic name (1-249 of a-z A-Z 0-9 . _ -)", NULL},
+        set_topic, 0, 0, 0, "a Kafka topic name (1-249 of a-z A-Z 0-9 . _ -)", "topics", true},
     [OPT_RATE] = {"rate", 0, "N",
         "publish at N posts/s (default: as fast as possible)",
         set_positive, F(double, rate), 0, 1000000000, "a positive number (e.g. 5000)", NULL},
@@ -504,12 +504,12 @@ const struct kz_option kz_options[KZ_OPT_COUNT] = {
         set_on, F(int, until_eof), 0, 0, NULL, NULL},
     [OPT_STATS_JSON] = {"stats-json", 0, NULL,
         "print the stats lines as JSON lines (stderr)",
-        set_on, F(int, stats_json), 0, 0, NULL, NULL},
+        set_on, F(int, stats_json), 0, 0, NULL, "stats_json"},
     [OPT_LATENESS_MS] = {"lateness-ms", 0, "MS",
         "allowed lateness: the watermark published to Redis trails event time by MS "
         "(default 60000)",
         set_i64, F(int64_t, lateness_ms), 0, 30 * DAY_S * 1000,
-        "milliseconds from 0 to 2592000000", NULL},
+        "milliseconds from 0 to 2592000000", "lateness_ms"},
     [OPT_FROM] = {"from", 0, "TIME",
         "window start: RFC 3339, epoch seconds, now, or a time ago (-15m, -2h, -7d)",
         set_time, F(int64_t, from_ms), 0, 0,
@@ -528,7 +528,7 @@ const struct kz_option kz_options[KZ_OPT_COUNT] = {
         set_step, F(int, step), 0, 0, "one of minute, hour, day, auto", NULL},
     [OPT_TZ] = {"tz", 0, "ZONE",
         "IANA time zone of day buckets and printed times (default Asia/Almaty)",
-        set_tz, F(char *, tz), 1, 0, "an IANA time zone name such as Asia/Almaty or UTC", NULL},
+        set_tz, F(char *, tz), 1, 0, "an IANA time zone name such as Asia/Almaty or UTC", "tz"},
     [OPT_LIMIT] = {"limit", 'n', "N",
         "entries in each top-k list (default 10; 0 = all)",
         set_int, F(int, limit), 0, 1000000, "an integer from 0 (all) to 1000000", NULL},
@@ -537,7 +537,7 @@ const struct kz_option kz_options[KZ_OPT_COUNT] = {
         set_str, F(char *, gold), 0, 0, NULL, NULL},
     [OPT_MODEL] = {"model", 'm', "FILE",
         "model from kzpulse train (repeatable: one per label kind)",
-        set_model, 0, 0, 0, "a model file (from kzpulse train)", NULL},
+        set_model, 0, 0, 0, "a model file (from kzpulse train)", "models", true},
     [OPT_LABEL] = {"label", 0, "KIND",
         "what to learn: stance, topics or mobilization (required)",
         set_label, F(char *, train_label), 0, 0, "one of stance, topics, mobilization", NULL},
@@ -576,72 +576,97 @@ const struct kz_option kz_options[KZ_OPT_COUNT] = {
         set_positive, F(double, train_rate), 0, 1000000000, "a positive number (e.g. 0.2)", NULL},
     [OPT_NAMES] = {"names", 0, "kk|kk-latn|ru|en",
         "language of region and town names beside their codes (default en)",
-        set_names, F(int, names), 0, 0, "one of kk, kk-latn, ru, en", NULL},
+        set_names, F(int, names), 0, 0, "one of kk, kk-latn, ru, en", "names"},
     [OPT_CHECK_RULES] = {"check-rules", 0, "FILE",
         "validate a rules file: OK, or every error as FILE:LINE:COL: message (exit 2)",
         set_str, F(char *, alerts_check), 1, 0, "a rules file", NULL},
     [OPT_RULES] = {"rules", 0, "FILE",
         "alert rules (default: the shipped alerts/default.rules)",
-        set_str, F(char *, alerts_rules), 1, 0, "a rules file", NULL},
+        set_str, F(char *, alerts_rules), 1, 0, "a rules file", "rules"},
     [OPT_ALERTS] = {"alerts", 0, NULL,
         "evaluate the alert rules over the archives' event time (JSON lines: --alerts-out)",
         set_on, F(int, alerts), 0, 0, NULL, NULL},
     [OPT_ALERTS_OUT] = {"alerts-out", 0, "FILE",
         "write the alert records, JSON lines, to FILE (default stdout)",
-        set_str, F(char *, alerts_out), 1, 0, "a file path", NULL},
+        set_str, F(char *, alerts_out), 1, 0, "a file path", "alerts_out"},
     [OPT_ALERTS_INTERVAL] = {"interval-ms", 0, "MS",
         "ms between two early looks at the partial minutes (default 5000)",
         set_int, F(int, alerts_interval_ms), 100, 3600000, "milliseconds from 100 to 3600000",
-        NULL},
+        "alerts_interval_ms"},
     [OPT_DELIVER_ONLY] = {"deliver-only", 0, NULL,
         "deliver the alert stream in Redis to the receivers; evaluate nothing",
         set_on, F(int, deliver_only), 0, 0, NULL, NULL},
     [OPT_WEBHOOK] = {"webhook", 0, "NAME=URL",
         "POST each alert, signed (Standard Webhooks), to URL (repeatable)",
-        set_receiver, 0, 0, 0, "NAME=URL", NULL},
+        set_receiver, 0, 0, 0, "NAME=URL", "webhooks", true},
     [OPT_WEBHOOK_SECRET_FILE] = {"webhook-secret-file", 0, "FILE",
         "the webhooks' signing secret, whsec_<base64>, on the first line of FILE "
         "(default: $KZPULSE_WEBHOOK_SECRET)",
-        set_str, F(char *, webhook_secret_file), 1, 0, "a file path", NULL},
+        set_str, F(char *, webhook_secret_file), 1, 0, "a file path", "webhook_secret_file"},
     [OPT_ALERTMANAGER] = {"alertmanager", 0, "[NAME=]URL",
         "send alerts to an Alertmanager (its base URL; API v2) (repeatable)",
-        set_receiver, 0, 0, 0, "[NAME=]URL", NULL},
+        set_receiver, 0, 0, 0, "[NAME=]URL", "alertmanagers", true},
     [OPT_DELIVER_FILE] = {"deliver-file", 0, "[NAME=]FILE",
         "append alerts to FILE as JSON lines (- for stdout) (repeatable)",
-        set_receiver, 0, 0, 0, "[NAME=]FILE (- for stdout)", NULL},
+        set_receiver, 0, 0, 0, "[NAME=]FILE (- for stdout)", "deliver_files", true},
     [OPT_DELIVER_TIMEOUT] = {"deliver-timeout", 0, "SECONDS",
         "give up an attempt to deliver after SECONDS and retry later (default 10)",
-        set_int, F(int, deliver_timeout_s), 1, 300, "seconds from 1 to 300", NULL},
+        set_int, F(int, deliver_timeout_s), 1, 300, "seconds from 1 to 300", "deliver_timeout_s"},
     [OPT_DELIVER_LEASE] = {"deliver-lease", 0, "SECONDS",
         "a receiver's lease: a stopped process's receivers move on after it (default 30)",
-        set_int, F(int, deliver_lease_s), 2, 3600, "seconds from 2 to 3600", NULL},
+        set_int, F(int, deliver_lease_s), 2, 3600, "seconds from 2 to 3600", "deliver_lease_s"},
     [OPT_GENERATOR_URL] = {"generator-url", 0, "URL",
         "Alertmanager's generatorURL of an alert: URL followed by the alert id",
-        set_str, F(char *, generator_url), 1, 0, "a URL", NULL},
+        set_str, F(char *, generator_url), 1, 0, "a URL", "generator_url"},
     [OPT_DELIVER_RETRY_MAX] = {"deliver-retry-max", 0, "SECONDS",
         "the longest wait between two attempts at one alert (default 300; the first is 1 s)",
-        set_int, F(int, deliver_retry_max_s), 1, 3600, "seconds from 1 to 3600", NULL},
+        set_int, F(int, deliver_retry_max_s), 1, 3600, "seconds from 1 to 3600", "deliver_retry_max_s"},
     [OPT_ALERTMANAGER_RESEND] = {"alertmanager-resend", 0, "SECONDS",
         "re-send firing alerts to Alertmanager every SECONDS, under its resolve_timeout "
         "(default 60)",
-        set_int, F(int, am_resend_s), 1, 3600, "seconds from 1 to 3600", NULL},
+        set_int, F(int, am_resend_s), 1, 3600, "seconds from 1 to 3600", "alertmanager_resend_s"},
     [OPT_LISTEN] = {"listen", 0, "ADDR:PORT",
         "address to serve on (default 127.0.0.1:8080; any other than loopback needs a token)",
-        set_listen, F(char *, listen), 1, 0, "ADDR:PORT (127.0.0.1:8080, [::1]:8080)", NULL},
+        set_listen, F(char *, listen), 1, 0, "ADDR:PORT (127.0.0.1:8080, [::1]:8080)", "listen"},
     [OPT_TOKEN_FILE] = {"token-file", 0, "FILE",
         "bearer token clients must send, from the first line of FILE "
         "(else $KZPULSE_SERVE_TOKEN)",
-        set_str, F(char *, token_file), 1, 0, "a file name", NULL},
+        set_str, F(char *, token_file), 1, 0, "a file name", "token_file"},
     [OPT_CORS_ORIGIN] = {"cors-origin", 0, "ORIGIN",
         "let pages from ORIGIN (https://host[:port]) read the API (default: no CORS headers)",
         set_origin, F(char *, cors_origin), 1, 0, "an origin such as https://dash.example.kz",
-        NULL},
+        "cors_origin"},
     [OPT_METRICS_LISTEN] = {"metrics-listen", 0, "ADDR:PORT",
         "serve Prometheus /metrics on ADDR:PORT (loopback unless a token is given)",
         set_listen, F(char *, metrics_listen), 1, 0, "ADDR:PORT (127.0.0.1:9464, [::1]:9464)",
-        NULL},
+        "metrics_listen"},
 };
 /* clang-format on */
+
+void kz_config_clear_list(struct kz_config *c, enum kz_opt_id id)
+{
+    switch (id) {
+    case OPT_TOPIC:
+        for (int i = 0; i < c->ntopics; i++)
+            free(c->topics[i]);
+        c->ntopics = 0;
+        break;
+    case OPT_MODEL:
+        for (int i = 0; i < c->nmodels; i++)
+            free(c->models[i]);
+        c->nmodels = 0;
+        break;
+    case OPT_WEBHOOK:
+    case OPT_ALERTMANAGER:
+    case OPT_DELIVER_FILE:
+        for (int i = 0; i < c->nreceivers; i++)
+            free(c->receivers[i].spec);
+        c->nreceivers = 0;
+        break;
+    default:
+        break;
+    }
+}
 
 int kz_config_set(struct kz_config *c, enum kz_opt_id id, const char *what, const char *v,
                   char *err, size_t errlen)

@@ -140,8 +140,9 @@ int kz_config_load(struct kz_config *c, const char *path, char *err, size_t errl
  * kz_config_set(), so a flag and a key accept the same values and fail with
  * the same message.
  *
- * The rows with a config-file key come first, in the order the loader lists
- * them in its "unknown key" error.
+ * The loader lists the keys in table order in its "unknown key" error: the
+ * input and store settings first, then those of the streaming job, the
+ * alerts and serve.
  */
 enum kz_opt_id {
     OPT_HELP = 1, /* 0 ends a command's list of options */
@@ -165,7 +166,7 @@ enum kz_opt_id {
     OPT_KAFKA_PROP,
     OPT_NO_SAMPLES,
     OPT_JOBS,
-    /* flags only */
+    /* flags only, but for the keys of the job, alerts and serve settings below */
     OPT_REPORT,
     OPT_JSON,
     OPT_TOPIC,
@@ -234,6 +235,8 @@ struct kz_option {
     long long min, max;   /* bounds of a number; a string: min 1 = not empty */
     const char *expects;  /* what a bad value's error says is expected */
     const char *key;      /* config-file key; NULL for a flag only */
+    bool list;            /* repeatable: its key takes a JSON array too, and the
+                           * command line's values replace the file's */
 };
 
 /* The table, indexed by enum kz_opt_id (row 0 is empty). */
@@ -246,6 +249,10 @@ extern const struct kz_option kz_options[KZ_OPT_COUNT];
  */
 int kz_config_set(struct kz_config *c, enum kz_opt_id id, const char *what, const char *v,
                   char *err, size_t errlen);
+/* Empty the list a repeatable option adds to (--webhook, --alertmanager and
+ * --deliver-file share one: the receivers), before the command line's first
+ * value of it replaces what the config file gave. */
+void kz_config_clear_list(struct kz_config *c, enum kz_opt_id id);
 
 /* ---------------------------------------------------------------------------
  * Loading: lexicons and models

@@ -3,6 +3,7 @@
 # win); unknown keys and wrong types are one-line errors with exit code 2.
 set -u
 KZ_BIN="$1"
+ROOT="${KZ_SOURCE_ROOT:-$(dirname "$0")/..}"
 # KZ_WRAP (set by the valgrind-cli test setup) runs kzpulse under a checker.
 kz() { ${KZ_WRAP:-} "$KZ_BIN" "$@"; }
 fails=0
@@ -75,6 +76,35 @@ printf '{"no_samples": "maybe"}\n' >"$tmp/ns2.json"
 kz replay --config "$tmp/ns2.json" -d "$tmp/d" "$tmp/long.jsonl" >"$tmp/out" 2>&1
 [ $? -eq 2 ] && grep -q 'config key "no_samples": expected true or false; got "maybe"' "$tmp/out"
 check "config no_samples refuses a non-boolean" $?
+
+# The settings of the streaming job, the alerts and serve have keys too: a
+# deployment's file holds them (tz here, as analysts set it once).
+printf '{"tz": "UTC"}\n' >"$tmp/tz.json"
+kz query series all --config "$tmp/tz.json" --json "$ROOT/samples/posts.jsonl" >"$tmp/out" 2>&1
+grep -q '"tz":"UTC"' "$tmp/out" && grep -q '"2026-03-01T19:00:00Z"' "$tmp/out"
+check "config tz sets the zone of buckets and printed times" $?
+kz query series all --config "$tmp/tz.json" --tz Asia/Almaty --json "$ROOT/samples/posts.jsonl" >"$tmp/out" 2>&1
+grep -q '"tz":"Asia/Almaty"' "$tmp/out"
+check "--tz wins over the file's tz" $?
+
+# A list (topics, models, receivers) takes one string or an array; the
+# command line's values replace the file's, they do not add to them.
+: >"$tmp/empty.jsonl"
+printf '{"topics": ["a", "b"], "brokers": "127.0.0.1:1"}\n' >"$tmp/list.json"
+kz produce --config "$tmp/list.json" "$tmp/empty.jsonl" >"$tmp/out" 2>&1
+[ $? -eq 2 ] && grep -q -- '--topic: give exactly one topic' "$tmp/out"
+check "config topics: an array is two topics" $?
+kz produce --config "$tmp/list.json" --topic c "$tmp/empty.jsonl" >"$tmp/out" 2>&1
+[ $? -eq 0 ] && grep -q ' to c in ' "$tmp/out"
+check "--topic replaces the file's topics" $?
+printf '{"tz": ["UTC"]}\n' >"$tmp/list2.json"
+kz replay --config "$tmp/list2.json" "$tmp/long.jsonl" >"$tmp/out" 2>&1
+[ $? -eq 2 ] && grep -q 'config key "tz": expected a string, an integer or a boolean$' "$tmp/out"
+check "an array where one value goes is refused" $?
+printf '{"topics": ["ok", 7]}\n' >"$tmp/list3.json"
+kz replay --config "$tmp/list3.json" "$tmp/long.jsonl" >"$tmp/out" 2>&1
+[ $? -eq 2 ] && grep -q 'config key "topics": expected an array of strings' "$tmp/out"
+check "a list's element that is not a string is refused" $?
 
 echo "$fails failed"
 [ "$fails" -eq 0 ]

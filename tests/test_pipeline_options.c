@@ -49,7 +49,7 @@ static void test_rows_complete(void)
     }
 }
 
-/* Keys come first in the table: the loader lists them in table order. */
+/* The loader lists the keys in table order. */
 static void test_unknown_key_lists_the_table(void)
 {
     struct kz_config c;
@@ -59,14 +59,21 @@ static void test_unknown_key_lists_the_table(void)
     CHECK(strstr(err, "config key \"max_txt\": unknown key (accepted: schema, max_text, "
                       "max_record, max_future_s, dead_letters, lexicons, top, flush_posts, "
                       "flush_ms, stats_interval, minute_ttl_s, hour_ttl_s, brokers, group, "
-                      "redis, redis_password_file, kafka, no_samples, jobs)") != NULL);
+                      "redis, redis_password_file, kafka, no_samples, jobs, topics, stats_json, "
+                      "lateness_ms, tz, models, names, rules, alerts_out, alerts_interval_ms, "
+                      "webhooks, webhook_secret_file, alertmanagers, deliver_files, "
+                      "deliver_timeout_s, deliver_lease_s, generator_url, deliver_retry_max_s, "
+                      "alertmanager_resend_s, listen, token_file, cors_origin, metrics_listen)") !=
+          NULL);
     kz_config_free(&c);
 }
 
 static int is_string_key(const char *key)
 {
-    static const char *const keys[] = {"dead_letters", "lexicons", "brokers",
-                                       "group",        "redis",    "redis_password_file"};
+    static const char *const keys[] = {
+        "dead_letters",        "lexicons", "brokers",    "group",       "redis",
+        "redis_password_file", "tz",       "rules",      "alerts_out",  "webhook_secret_file",
+        "generator_url",       "listen",   "token_file", "cors_origin", "metrics_listen"};
     for (size_t i = 0; i < KZ_ARRAY_LEN(keys); i++)
         if (!strcmp(key, keys[i]))
             return 1;
@@ -93,6 +100,16 @@ static void check_same(enum kz_opt_id id, const char *v)
         CHECK(!strncmp(ea, what, strlen(what)));
         CHECK(!strncmp(eb, prefix, strlen(prefix)));
         CHECK_EQ_STR(eb + strlen(prefix), ea + strlen(what));
+    } else if (o->list) {
+        /* the same one entry in the list */
+        CHECK_EQ_INT(a.ntopics + a.nmodels + a.nreceivers, 1);
+        CHECK_EQ_INT(b.ntopics + b.nmodels + b.nreceivers, 1);
+        CHECK_EQ_STR(a.ntopics   ? a.topics[0]
+                     : a.nmodels ? a.models[0]
+                                 : a.receivers[0].spec,
+                     b.ntopics   ? b.topics[0]
+                     : b.nmodels ? b.models[0]
+                                 : b.receivers[0].spec);
     } else if (is_string_key(o->key)) {
         /* the same text in the field */
         CHECK_EQ_STR(*(char *const *)((const char *)&a + o->off),
@@ -161,6 +178,91 @@ static void test_kafka_object(void)
     kz_config_free(&c);
 }
 
+/* A list's key takes one string or an array of strings; its values go
+ * through the flag's setter; kz_config_clear_list empties it for the command
+ * line's values to replace. */
+static void test_list_keys(void)
+{
+    struct kz_config c;
+    char err[512];
+
+    kz_config_init(&c);
+    CHECK_EQ_INT(load_one(&c, "topics", "[\"posts\", \"posts.kk\"]", err, sizeof(err)), 0);
+    CHECK_EQ_INT(c.ntopics, 2);
+    CHECK_EQ_STR(c.topics[1], "posts.kk");
+    CHECK_EQ_INT(load_one(&c, "topics", "\"more\"", err, sizeof(err)), 0);
+    CHECK_EQ_INT(c.ntopics, 3);
+    CHECK(load_one(&c, "topics", "[\"bad topic\"]", err, sizeof(err)) != 0);
+    CHECK(strstr(err, "config key \"topics\": expected a Kafka topic name") != NULL);
+    CHECK(load_one(&c, "topics", "[1]", err, sizeof(err)) != 0);
+    CHECK(strstr(err, "config key \"topics\": expected an array of strings") != NULL);
+    CHECK(load_one(&c, "topics", "{}", err, sizeof(err)) != 0);
+    CHECK(strstr(err, "expected a string, an integer or a boolean, or an array of strings") !=
+          NULL);
+    CHECK(load_one(&c, "listen", "[\"127.0.0.1:8080\"]", err, sizeof(err)) != 0);
+    CHECK(strstr(err, "config key \"listen\": expected a string, an integer or a boolean") != NULL);
+    kz_config_clear_list(&c, OPT_TOPIC);
+    CHECK_EQ_INT(c.ntopics, 0);
+
+    CHECK_EQ_INT(load_one(&c, "webhooks", "[\"ops=http://127.0.0.1:9/h\"]", err, sizeof(err)), 0);
+    CHECK_EQ_INT(load_one(&c, "alertmanagers", "\"http://127.0.0.1:9093\"", err, sizeof(err)), 0);
+    CHECK_EQ_INT(load_one(&c, "deliver_files", "[\"-\"]", err, sizeof(err)), 0);
+    CHECK_EQ_INT(c.nreceivers, 3);
+    CHECK_EQ_INT(c.receivers[0].kind, 0);
+    CHECK_EQ_INT(c.receivers[1].kind, 1);
+    CHECK_EQ_INT(c.receivers[2].kind, 2);
+    kz_config_clear_list(&c, OPT_ALERTMANAGER); /* the three share one list */
+    CHECK_EQ_INT(c.nreceivers, 0);
+    CHECK_EQ_INT(load_one(&c, "models", "[\"a.kzpm\", \"b.kzpm\"]", err, sizeof(err)), 0);
+    CHECK_EQ_INT(c.nmodels, 2);
+    kz_config_clear_list(&c, OPT_MODEL);
+    CHECK_EQ_INT(c.nmodels, 0);
+    for (int id = 1; id < KZ_OPT_COUNT; id++) /* a list has a key */
+        CHECK(!kz_options[id].list || kz_options[id].key);
+    kz_config_free(&c);
+}
+
+/* The deployment settings land in their fields from the file. */
+static void test_service_keys(void)
+{
+    struct kz_config c;
+    char err[512];
+    FILE *f = fopen(cfg_path, "w");
+
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    fputs(
+        "{\"lateness_ms\": 120000, \"tz\": \"UTC\", \"names\": \"kk\", \"rules\": \"r.rules\",\n"
+        " \"alerts_out\": \"a.jsonl\", \"alerts_interval_ms\": 1000, \"stats_json\": true,\n"
+        " \"webhook_secret_file\": \"s\", \"deliver_timeout_s\": 5, \"deliver_lease_s\": 20,\n"
+        " \"generator_url\": \"http://x/\", \"deliver_retry_max_s\": 60,\n"
+        " \"alertmanager_resend_s\": 30, \"listen\": \"127.0.0.1:8081\", \"token_file\": \"t\",\n"
+        " \"cors_origin\": \"https://dash.example.kz\", \"metrics_listen\": \"127.0.0.1:9464\"}\n",
+        f);
+    fclose(f);
+    kz_config_init(&c);
+    CHECK_EQ_INT(kz_config_load(&c, cfg_path, err, sizeof(err)), 0);
+    CHECK(c.lateness_ms == 120000);
+    CHECK_EQ_STR(c.tz, "UTC");
+    CHECK_EQ_INT(c.names, NLP_NAMES_KK);
+    CHECK_EQ_STR(c.alerts_rules, "r.rules");
+    CHECK_EQ_STR(c.alerts_out, "a.jsonl");
+    CHECK_EQ_INT(c.alerts_interval_ms, 1000);
+    CHECK_EQ_INT(c.stats_json, 1);
+    CHECK_EQ_STR(c.webhook_secret_file, "s");
+    CHECK_EQ_INT(c.deliver_timeout_s, 5);
+    CHECK_EQ_INT(c.deliver_lease_s, 20);
+    CHECK_EQ_STR(c.generator_url, "http://x/");
+    CHECK_EQ_INT(c.deliver_retry_max_s, 60);
+    CHECK_EQ_INT(c.am_resend_s, 30);
+    CHECK_EQ_STR(c.listen, "127.0.0.1:8081");
+    CHECK_EQ_STR(c.token_file, "t");
+    CHECK_EQ_STR(c.cors_origin, "https://dash.example.kz");
+    CHECK_EQ_STR(c.metrics_listen, "127.0.0.1:9464");
+    kz_config_free(&c);
+}
+
 static void test_values_land(void)
 {
     struct kz_config c;
@@ -211,6 +313,8 @@ int main(void)
     RUN(test_flag_and_key_agree);
     RUN(test_switch_key);
     RUN(test_kafka_object);
+    RUN(test_list_keys);
+    RUN(test_service_keys);
     RUN(test_values_land);
     unlink(cfg_path);
     return TAP_DONE();
