@@ -248,6 +248,19 @@ def click_region(d, code):
     raise AssertionError("no region row " + code)
 
 
+def page_words(d):
+    """The page's language, a heading, the topic chart's legend and menu, the
+    stance chart's legend."""
+    return d.execute_script(
+        "var txt = function (sel) { return [...document.querySelectorAll(sel)]"
+        "  .map(e => e.textContent).join(' | '); };"
+        "return {lang: document.documentElement.lang,"
+        " regions: document.querySelector('h2[data-t=\"regions\"]').textContent,"
+        " topics: txt('#chart-topic .u-legend .u-label') + ' | ' +"
+        "         txt('#view select[name=topic] option'),"
+        " stances: txt('#chart-stance .u-legend .u-label')};")
+
+
 def posts_state(d):
     return d.execute_script(
         "var s = document.getElementById('posts');"
@@ -428,6 +441,12 @@ def main():
         ok(wait_for(lambda: region_name(d, "kz-47") == "Мангистауская область", 10),
            "the switch to ru names KZ-47 in Russian", repr(region_name(d, "kz-47")))
         ok("names=ru" in d.current_url, "the language is in the URL")
+        ok(wait_for(lambda: page_words(d)["regions"] == "Регионы Казахстана" and
+                    page_words(d)["lang"] == "ru", 10),
+           "the switch to ru puts the page's words in Russian", str(page_words(d)))
+        ok(wait_for(lambda: "протесты" in page_words(d)["topics"] and
+                    "за Украину" in page_words(d)["stances"], 10),
+           "and the charts' series and the topic menu", str(page_words(d)))
         d.get(base + "?from=-1h&to=now&step=minute")
         loaded(d)
         ok(wait_for(lambda: region_name(d, "kz-47") == "Мангистауская область", 10),
@@ -435,6 +454,9 @@ def main():
         d.find_element(By.CSS_SELECTOR, '#names button[data-names="kk"]').click()
         ok(wait_for(lambda: region_name(d, "kz-47") == "Маңғыстау облысы", 10),
            "the switch to kk names KZ-47 in Kazakh", repr(region_name(d, "kz-47")))
+        ok(wait_for(lambda: page_words(d)["regions"] == "Қазақстан өңірлері" and
+                    "наразылық" in page_words(d)["topics"] and page_words(d)["lang"] == "kk", 10),
+           "the switch to kk puts the page's words in Kazakh", str(page_words(d)))
 
         # -- 6. the URL reproduces the view ----------------------------------------
         n = refreshes(d)

@@ -8,6 +8,9 @@
  *    only serialisation: every change writes the URL, and loading a URL
  *    rebuilds the same view, so a link reproduces what its sender saw.  The
  *    language of names, when the URL does not say, comes from localStorage.
+ *  - That language is the page's too: its words come from words.js
+ *    (t(), in kk, ru or en), topic, stance and language values are shown by
+ *    their names there, and dimension strings stay as the API spells them.
  *  - Every answer is the JSON of `kzpulse query --json` (series, dims, posts),
  *    asked with the same parameters as the command line (from, to, step, tz,
  *    names, dim, limit), plus the alert stream's newest entries (alerts, by
@@ -60,6 +63,41 @@
 
     function clear(node) {
         while (node.firstChild) node.removeChild(node.firstChild);
+    }
+
+    /* The page's word for key in the view's language ({x} filled from vars);
+     * en when that language lacks it; null when no language has it. */
+    function t(key, vars) {
+        var all = window.KZ_WORDS || {}, w = all[view.names] || {}, en = all.en || {};
+        var s = w[key] !== undefined ? w[key] : en[key];
+        if (s === undefined) return null;
+        if (vars) s = s.replace(/\{([a-z]+)\}/g, function (m, k) {
+            return vars[k] !== undefined ? String(vars[k]) : m;
+        });
+        return s;
+    }
+
+    /* A value of the API (a topic, a stance, a language) by its name. */
+    function named(kind, value) {
+        return t(kind + "." + value) || value;
+    }
+
+    /* The page's fixed words: [data-t] text, [data-tp] placeholders,
+     * [data-ta] labels for assistive technology. */
+    function translatePage() {
+        document.documentElement.lang = t("page.lang") || "en";
+        document.querySelectorAll("[data-t]").forEach(function (e) {
+            var w = t(e.dataset.t);
+            if (w !== null) e.textContent = w;
+        });
+        document.querySelectorAll("[data-tp]").forEach(function (e) {
+            var w = t(e.dataset.tp);
+            if (w !== null) e.placeholder = w;
+        });
+        document.querySelectorAll("[data-ta]").forEach(function (e) {
+            var w = t(e.dataset.ta);
+            if (w !== null) e.setAttribute("aria-label", w);
+        });
     }
 
     function showError(msg) {
@@ -126,6 +164,8 @@
         document.querySelectorAll("#names button").forEach(function (b) {
             b.setAttribute("aria-pressed", b.dataset.names === view.names ? "true" : "false");
         });
+        translatePage();
+        nameTopics();
     }
 
     function ensureOption(select, value, label) {
@@ -197,16 +237,17 @@
         var region = view.region ? "region:" + view.region.toLowerCase() : "";
         return {
             "chart-all": [
-                { dim: region || "all", label: region ? region.slice(7).toUpperCase() : "all posts" },
-                { dim: "mob:call", label: "calls to action" }
+                { dim: region || "all", label: region ? region.slice(7).toUpperCase() : t("allposts") },
+                { dim: "mob:call", label: t("calls") }
             ],
             "chart-topic": topics.map(function (d) {
-                return { dim: region ? d + "|" + region : d, label: d.slice(6) };
+                return { dim: region ? d + "|" + region : d, label: named("topic", d.slice(6)) };
             }),
             "chart-stance": ["pro_ukraine", "pro_russia"].map(function (s) {
-                return { dim: (view.topic ? "topic:" + view.topic + "|" : "") + "stance:" + s, label: s };
+                return { dim: (view.topic ? "topic:" + view.topic + "|" : "") + "stance:" + s,
+                         label: named("stance", s) };
             }),
-            "chart-lang": langs.map(function (d) { return { dim: d, label: d.slice(5) }; })
+            "chart-lang": langs.map(function (d) { return { dim: d, label: named("lang", d.slice(5)) }; })
         };
     }
 
@@ -261,7 +302,7 @@
         box.dataset.dims = specs.map(function (s) { return s.dim; }).join(" ");
 
         var c = charts[id];
-        var key = specs.map(function (s) { return s.dim; }).join(" ") + "@" + view.tz;
+        var key = specs.map(function (s) { return s.dim; }).join(" ") + "@" + view.tz + "@" + view.names;
         if (c && c.key === key) {
             c.times = times;
             c.step = first ? first.step : null;
@@ -287,7 +328,7 @@
                 }
             }, { size: 48 }],
             series: [{
-                label: "time",
+                label: t("time"),
                 value: function (u, t) {
                     return t === null || t === undefined ? "--" : fmtTime(t, undefined, entry.step);
                 }
@@ -358,7 +399,7 @@
             tr.tabIndex = 0;
             if (code === view.region.toLowerCase()) tr.className = "selected";
             tr.appendChild(el("td", "code", code === "unknown" ? "—" : code.toUpperCase()));
-            var td0 = el("td", "name", code === "unknown" ? "unknown" : name);
+            var td0 = el("td", "name", code === "unknown" ? t("unknown") : name);
             if (name && code !== "unknown") td0.lang = view.names;
             tr.appendChild(td0);
             var td = el("td", "num bar"), bar = el("span");
@@ -376,7 +417,7 @@
             }
         });
         if (!keys.length) {
-            var tr = el("tr"), td = el("td", "empty", "no posts in this window");
+            var tr = el("tr"), td = el("td", "empty", t("noposts"));
             td.colSpan = 3;
             tr.appendChild(td);
             body.appendChild(tr);
@@ -386,7 +427,15 @@
     function fillTopics(answer) {
         var select = $("#view").elements.topic;
         ranked(answer, "topic:").forEach(function (d) { ensureOption(select, d.slice(6), d.slice(6)); });
+        nameTopics();
         select.value = view.topic;
+    }
+
+    /* The topic menu's entries by their names in the page's language. */
+    function nameTopics() {
+        var select = $("#view").elements.topic;
+        for (var i = 0; i < select.options.length; i++)
+            if (select.options[i].value) select.options[i].textContent = named("topic", select.options[i].value);
     }
 
     /* -------------------------------------------------------------------
@@ -443,8 +492,8 @@
                               a.severity || "alert"));
             /* the region's name in the page's language when the table has it */
             var where = (a.region && regionNames[String(a.region).toLowerCase()]) || a.region_name ||
-                a.region || "all of Kazakhstan";
-            var exp = typeof a.expected === "number" ? " (expected " + a.expected.toFixed(1) + ")" : "";
+                a.region || t("allkz");
+            var exp = typeof a.expected === "number" ? " (" + t("expected", { n: a.expected.toFixed(1) }) + ")" : "";
             li.appendChild(el("span", "what",
                 (a.rule || "") + " · " + where + " · " + (a.count !== undefined ? a.count : "?") + exp));
             li.appendChild(el("div", "post-meta", (a.event || a.state || "") + " " +
@@ -460,7 +509,7 @@
             });
             ol.appendChild(li);
         });
-        if (!list.length) ol.appendChild(el("li", "empty", "no alerts"));
+        if (!list.length) ol.appendChild(el("li", "empty", t("noalerts")));
     }
 
     /* An alert's UTC minute in the view's zone; as given if unreadable. */
@@ -486,7 +535,7 @@
         }, function (e) {
             var ol = $("#alerts");
             clear(ol);
-            ol.appendChild(el("li", "empty", "alerts unavailable (" + e.message + ")"));
+            ol.appendChild(el("li", "empty", t("alertsdown", { e: e.message })));
         });
     }
 
@@ -523,15 +572,14 @@
         sec.hidden = false;
         var dim = postsDim(view.posts);
         var span = view.pfrom ? shownTime(view.pfrom) + " – " + shownTime(view.pto)
-            : (view.from || "the window's start") + " – " + (view.to || "its end");
-        $("#posts-title").textContent = "Posts behind " + view.posts + ", " + span;
+            : (view.from || t("winStart")) + " – " + (view.to || t("winEnd"));
+        $("#posts-title").textContent = t("postsBehind", { dim: view.posts, span: span });
         clear(list);
         if (!dim) {
-            note.textContent = "No sample posts are kept for " + view.posts +
-                "; click a topic, a stance, calls to action or a region.";
+            note.textContent = t("noSamples", { dim: view.posts });
             return Promise.resolve();
         }
-        note.textContent = dim !== view.posts ? "Samples of " + dim + " (none are kept for the cross itself)." : "";
+        note.textContent = dim !== view.posts ? t("samplesOf", { dim: dim }) : "";
         var p = windowParams({ dim: dim, limit: 20 });
         if (view.pfrom) { p.from = view.pfrom; p.to = view.pto; }
         delete p.step;
@@ -539,9 +587,9 @@
             if (asked !== postsAsked) return;
             clear(list);
             (ans.posts || []).forEach(function (post) { list.appendChild(postItem(post)); });
-            note.textContent = (note.textContent ? note.textContent + " " : "") + "Shown " +
-                (ans.shown !== undefined ? ans.shown : (ans.posts || []).length) + " of " +
-                (ans.total !== undefined ? ans.total : "?") + " sample posts, newest first" +
+            note.textContent = (note.textContent ? note.textContent + " " : "") +
+                t("shown", { a: ans.shown !== undefined ? ans.shown : (ans.posts || []).length,
+                             b: ans.total !== undefined ? ans.total : "?" }) +
                 (ans.name ? " (" + ans.name + ")" : "") + ".";
         }, function (e) {
             if (asked === postsAsked) note.textContent = e.message;
@@ -605,8 +653,9 @@
             .then(function (answers) {
                 current();
                 var a = answers[0];
-                if (a) $("#window").textContent = a.from + " → " + a.to + " (" + a.tz + ", step " + a.step +
-                    ")" + (a.undated ? "; " + a.undated + " posts without a time are in no series" : "");
+                if (a) $("#window").textContent = t("window", { from: a.from, to: a.to, tz: a.tz,
+                                                                 step: named("step", a.step) }) +
+                    (a.undated ? t("undated", { n: a.undated }) : "");
                 showError("");
                 return loadAlerts();
             })
@@ -638,7 +687,7 @@
         var s = $("#live");
         s.className = mode;
         s.dataset.mode = mode;
-        s.textContent = { on: "live", poll: "polling every " + POLL_MS / 1000 + " s", fixed: "fixed window" }[mode];
+        s.textContent = t("live." + mode, { n: POLL_MS / 1000 });
     }
 
     function startPolling() {
@@ -732,6 +781,7 @@
                 generation++;
                 writeURL(false);
                 fillForm();
+                if ($("#live").dataset.mode) setLive($("#live").dataset.mode);
                 refresh();
                 loadPosts();
             });
