@@ -362,6 +362,10 @@ struct alerts_record {
     size_t nsamples;
     const struct alerts_member *top_terms, *top_hashtags;
     size_t nterms, nhashtags;
+    /* where top_terms come from: "posts" (the window's kept posts), "hours"
+     * (the top-k of the hours it touches, when no post was kept), or NULL
+     * (no evidence read: the field is left out) */
+    const char *terms_from;
 };
 
 /* A record from a rule, its key and its state after an event (id included;

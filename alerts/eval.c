@@ -350,7 +350,8 @@ struct evidence {
     struct agg_top terms, tags;
     struct alerts_post samples[EVAL_SAMPLES];
     struct alerts_member mterms[EVAL_TOP], mtags[EVAL_TOP];
-    char *strs; /* NUL-terminated copies of the samples' fields */
+    char *strs;  /* NUL-terminated copies of the samples' fields */
+    char *tstrs; /* and of the posts' top terms */
 };
 
 static void evidence_free(struct evidence *ev)
@@ -359,6 +360,83 @@ static void evidence_free(struct evidence *ev)
     agg_top_free(&ev->terms);
     agg_top_free(&ev->tags);
     free(ev->strs);
+    free(ev->tstrs);
+}
+
+struct term_count {
+    struct kz_str term;
+    int64_t count;
+};
+
+static int term_cmp(const void *a, const void *b)
+{
+    const struct term_count *x = a, *y = b;
+    if (x->count != y->count)
+        return x->count > y->count ? -1 : 1;
+    size_t n = x->term.n < y->term.n ? x->term.n : y->term.n;
+    int c = memcmp(x->term.p, y->term.p, n);
+    return c ? c : (x->term.n > y->term.n) - (x->term.n < y->term.n);
+}
+
+#define EVAL_TERMS_MAX 512 /* distinct terms counted over a window's posts */
+#define EVAL_POST_TERMS 64 /* distinct terms of one post */
+
+/* The lexicon entries behind the topics of the window's kept posts (those of
+ * the key's region), each counted once a post, as the "term" top-k counts
+ * them; the EVAL_TOP largest (ties by bytes) into ev->mterms.  0 posts: 0. */
+static int posts_terms(const struct eval_key *k, struct evidence *ev, size_t *nout)
+{
+    struct term_count *tc = calloc(EVAL_TERMS_MAX, sizeof(*tc));
+    size_t nt = 0, bytes = 0;
+
+    *nout = 0;
+    if (!tc)
+        return KZ_ENOMEM;
+    for (size_t j = 0; j < ev->posts.n; j++) {
+        const struct agg_sample *s = &ev->posts.items[j].s;
+        struct kz_str rest = s->evidence, seen[EVAL_POST_TERMS];
+        struct agg_evidence a;
+        size_t nseen = 0;
+        if (k->region && !region_is(s->region, k->region))
+            continue;
+        while (agg_evidence_next(&rest, &a)) {
+            struct kz_str t = a.rule;
+            size_t i;
+            if (a.category.n <= 6 || memcmp(a.category.p, "topic/", 6))
+                continue;
+            if (t.n >= 2 && t.p[0] == '"' && t.p[t.n - 1] == '"')
+                t = kz_str_make(t.p + 1, t.n - 2);
+            for (i = 0; i < nseen && !(seen[i].n == t.n && !memcmp(seen[i].p, t.p, t.n)); i++)
+                ;
+            if (!t.n || i < nseen || nseen == EVAL_POST_TERMS)
+                continue;
+            seen[nseen++] = t;
+            for (i = 0; i < nt && !(tc[i].term.n == t.n && !memcmp(tc[i].term.p, t.p, t.n)); i++)
+                ;
+            if (i < nt)
+                tc[i].count++;
+            else if (nt < EVAL_TERMS_MAX)
+                tc[nt++] = (struct term_count){t, 1};
+        }
+    }
+    qsort(tc, nt, sizeof(*tc), term_cmp);
+    size_t n = nt < EVAL_TOP ? nt : EVAL_TOP;
+    for (size_t i = 0; i < n; i++)
+        bytes += tc[i].term.n + 1;
+    if (n && !(ev->tstrs = malloc(bytes))) {
+        free(tc);
+        return KZ_ENOMEM;
+    }
+    char *at = ev->tstrs;
+    for (size_t i = 0; i < n; i++) {
+        memcpy(at, tc[i].term.p, tc[i].term.n);
+        at[tc[i].term.n] = '\0';
+        ev->mterms[i] = (struct alerts_member){at, tc[i].count};
+        at += tc[i].term.n + 1;
+    }
+    free(tc);
+    *nout = n;
+    return 0;
 }
 
 static const char *put_str(char **at, struct kz_str s)
@@ -370,9 +448,10 @@ static const char *put_str(char **at, struct kz_str s)
     return s.n ? p : NULL;
 }
 
-/* Up to EVAL_SAMPLES sample posts of the window (of the key's region), and
- * the top terms and hashtags of the hours the window touches (top-k is kept
- * per hour). */
+/* Up to EVAL_SAMPLES sample posts of the window (of the key's region); the
+ * terms of all its kept posts (posts_terms), or when it kept none (samples
+ * off) the top terms of the hours the window touches; and the top hashtags
+ * of those hours (top-k is kept per hour; a sample keeps no hashtags). */
 static int evidence_read(struct alerts_eval *e, const struct eval_key *k, int64_t from, int64_t to,
                          struct alerts_record *rec, struct evidence *ev, char *err, size_t errlen)
 {
@@ -406,17 +485,27 @@ static int evidence_read(struct alerts_eval *e, const struct eval_key *k, int64_
 
     int64_t hfrom = from / AGG_HOUR_MS * AGG_HOUR_MS;
     int64_t hto = (to + AGG_HOUR_MS - 1) / AGG_HOUR_MS * AGG_HOUR_MS;
-    if ((rc = agg_store_topk(e->cfg.store, AGG_TOP_TERM, hfrom, hto, EVAL_TOP, &ev->terms, err,
-                             errlen)) ||
-        (rc = agg_store_topk(e->cfg.store, AGG_TOP_HASHTAG, hfrom, hto, EVAL_TOP, &ev->tags, err,
+    size_t nterms = 0;
+    if ((rc = posts_terms(k, ev, &nterms)))
+        return rc;
+    rec->terms_from = "posts";
+    if (!n) { /* no post kept (samples off): the hours' top terms */
+        if ((rc = agg_store_topk(e->cfg.store, AGG_TOP_TERM, hfrom, hto, EVAL_TOP, &ev->terms, err,
+                                 errlen)))
+            return rc;
+        for (size_t i = 0; i < ev->terms.n && i < EVAL_TOP; i++)
+            ev->mterms[i] =
+                (struct alerts_member){ev->terms.items[i].member, ev->terms.items[i].count};
+        nterms = ev->terms.n < EVAL_TOP ? ev->terms.n : EVAL_TOP;
+        rec->terms_from = "hours";
+    }
+    if ((rc = agg_store_topk(e->cfg.store, AGG_TOP_HASHTAG, hfrom, hto, EVAL_TOP, &ev->tags, err,
                              errlen)))
         return rc;
-    for (size_t i = 0; i < ev->terms.n && i < EVAL_TOP; i++)
-        ev->mterms[i] = (struct alerts_member){ev->terms.items[i].member, ev->terms.items[i].count};
     for (size_t i = 0; i < ev->tags.n && i < EVAL_TOP; i++)
         ev->mtags[i] = (struct alerts_member){ev->tags.items[i].member, ev->tags.items[i].count};
     rec->top_terms = ev->mterms;
-    rec->nterms = ev->terms.n < EVAL_TOP ? ev->terms.n : EVAL_TOP;
+    rec->nterms = nterms;
     rec->top_hashtags = ev->mtags;
     rec->nhashtags = ev->tags.n < EVAL_TOP ? ev->tags.n : EVAL_TOP;
     return 0;

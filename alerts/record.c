@@ -150,6 +150,8 @@ int alerts_record_json(const struct alerts_record *rec, char **out)
     json_object_set_new(o, "probability", json_real(rec->probability));
     json_object_set_new(ev, "samples", samples_json(rec->samples, rec->nsamples));
     json_object_set_new(ev, "top_terms", members_json(rec->top_terms, rec->nterms));
+    if (rec->terms_from)
+        json_object_set_new(ev, "terms_from", json_string(rec->terms_from));
     json_object_set_new(ev, "top_hashtags", members_json(rec->top_hashtags, rec->nhashtags));
     json_object_set_new(o, "evidence", ev);
     *out = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));

@@ -30,18 +30,62 @@ static void call(struct agg_batch *b, int64_t ts, const char *author)
     char id[32], text[128];
     snprintf(id, sizeof(id), "p%d", ++g_seq);
     snprintf(text, sizeof(text), "Бүгін алаңға шығайық, бәріміз бірге! (%d)", g_seq);
+    static const struct kz_str topics[] = {{"protest", 7}};
+    static const struct kz_str terms[] = {{"алаң", 8}, {"шығайық", 14}};
+    static const struct agg_evidence evidence[] = {
+        {{"topic/protest", 13}, {"алаң", 8}, {"алаңға", 12}},
+        {{"topic/protest", 13}, {"\"алаңға шығайық\"", 29}, {"алаңға шығайық", 27}},
+        {{"topic/protest", 13}, {"алаң", 8}, {"алаңға", 12}}, /* once a post */
+        {{"cue/call_to_action", 18}, {"шығайық", 14}, {"шығайық", 14}},
+    };
     struct agg_facts f = {
         .ts_ms = ts,
         .platform = kz_str_make("telegram", 8),
         .lang = kz_str_make("kk", 2),
         .region = kz_str_make("KZ-47", 5),
         .author = kz_str_make(author, strlen(author)),
+        .topics = topics,
+        .ntopics = 1,
         .mobilization = 1,
+        .terms = terms,
+        .nterms = 2,
         .id = kz_str_make(id, strlen(id)),
         .text = kz_str_make(text, strlen(text)),
+        .evidence = evidence,
+        .nevidence = KZ_ARRAY_LEN(evidence),
     };
     CHECK_EQ_INT(agg_batch_add(b, &f), 0);
 }
+
+/* A post about prices, not a call: its term leads the hour's top-k. */
+static void noise(struct agg_batch *b, int64_t ts)
+{
+    static const struct kz_str topics[] = {{"economy", 7}};
+    static const struct kz_str terms[] = {{"баға", 8}};
+    static const struct agg_evidence evidence[] = {
+        {{"topic/economy", 13}, {"баға", 8}, {"баға", 8}}};
+    char id[32], author[32];
+    snprintf(id, sizeof(id), "n%d", ++g_seq);
+    snprintf(author, sizeof(author), "n%d", g_seq);
+    struct agg_facts f = {
+        .ts_ms = ts,
+        .platform = kz_str_make("telegram", 8),
+        .lang = kz_str_make("kk", 2),
+        .region = kz_str_make("KZ-47", 5),
+        .author = kz_str_make(author, strlen(author)),
+        .topics = topics,
+        .ntopics = 1,
+        .terms = terms,
+        .nterms = 1,
+        .id = kz_str_make(id, strlen(id)),
+        .text = kz_str_make("Баға тағы өсті", 26),
+        .evidence = evidence,
+        .nevidence = 1,
+    };
+    CHECK_EQ_INT(agg_batch_add(b, &f), 0);
+}
+
+static bool g_samples = true; /* fill keeps sample posts */
 
 static int fill(struct agg_store *st)
 {
@@ -51,6 +95,7 @@ static int fill(struct agg_store *st)
 
     if (agg_batch_new(&b))
         return -1;
+    agg_batch_set_samples(b, g_samples);
     for (int d = 0; d <= LAST; d++) {
         for (int m = 8 * 60; m < 22 * 60; m += 10) {
             snprintf(author, sizeof(author), "u%d_%d", d, m);
@@ -66,6 +111,9 @@ static int fill(struct agg_store *st)
             snprintf(author, sizeof(author), "crowd%d_%d", m, i);
             call(b, day + 19 * HOUR_MS + 30 * MIN_MS + m * MIN_MS + i * 2000, author);
         }
+    for (int m = 0; m < 60; m++)
+        for (int i = 0; i < 10; i++)
+            noise(b, day + 19 * HOUR_MS + m * MIN_MS + i * 3000);
     rc = agg_store_apply(st, b, NULL, 0, NULL, 0);
     agg_batch_free(b);
     return rc;
@@ -162,6 +210,13 @@ static void test_month(void)
     CHECK(g.n && strstr(g.json[0], "алаңға шығайық") != NULL); /* a sample post */
     CHECK(g.n && strstr(g.json[0], "\"author\":\"crowd") != NULL);
     CHECK(g.n && strstr(g.json[0], "spam1") == NULL);
+    /* The evidence's terms are the burst's own posts' (each once a post, the
+     * 20 kept a minute), not the hour's, where prices lead. */
+    CHECK(g.n && strstr(g.json[0], "\"top_terms\":[{\"member\":\"алаң\",\"count\":") != NULL);
+    CHECK(g.n && strstr(g.json[0], "{\"member\":\"алаңға шығайық\"") != NULL);
+    CHECK(g.n && strstr(g.json[0], "\"terms_from\":\"posts\"") != NULL);
+    CHECK(g.n && strstr(g.json[0], "баға") == NULL);
+    CHECK(g.n && strstr(g.json[0], "\"member\":\"шығайық\"") == NULL); /* a cue, not a topic */
     struct alerts_eval_stats s;
     alerts_eval_stats(e, &s);
     CHECK(s.skipped > s.evaluations); /* most minutes need no baseline */
@@ -187,6 +242,40 @@ out:
     got_free(&g2);
     alerts_eval_free(e);
     alerts_eval_free(e2);
+    alerts_rules_free(r);
+    agg_store_free(st);
+}
+
+/* A store that kept no posts (--no-samples): the evidence's terms are the
+ * hours' top-k, and say so. */
+static void test_terms_without_samples(void)
+{
+    struct agg_store *st = NULL;
+    struct alerts_rules *r = rules(RULES);
+    struct alerts_eval *e = NULL;
+    struct got g = {.publish = 1};
+    char err[256];
+    int64_t day = T0 + LAST * DAY_MS;
+
+    CHECK_EQ_INT(agg_store_mem_new(NULL, &st), 0);
+    if (!st || !r)
+        goto out;
+    g_samples = false;
+    CHECK_EQ_INT(fill(st), 0);
+    g_samples = true;
+    struct alerts_eval_config c = {
+        .rules = r, .store = st, .emit = on_emit, .emit_ctx = &g, .frozen = true};
+    CHECK_EQ_INT(alerts_eval_new(&c, &e, err, sizeof(err)), 0);
+    if (!e)
+        goto out;
+    run_day(e, day + 19 * HOUR_MS, day + 20 * HOUR_MS);
+    CHECK(g.n >= 1);
+    CHECK(g.n && strstr(g.json[0], "\"samples\":[]") != NULL);
+    CHECK(g.n && strstr(g.json[0], "\"top_terms\":[{\"member\":\"баға\",\"count\":600}") != NULL);
+    CHECK(g.n && strstr(g.json[0], "\"terms_from\":\"hours\"") != NULL);
+out:
+    got_free(&g);
+    alerts_eval_free(e);
     alerts_rules_free(r);
     agg_store_free(st);
 }
@@ -482,6 +571,7 @@ out:
 int main(void)
 {
     RUN(test_month);
+    RUN(test_terms_without_samples);
     RUN(test_early_and_retry);
     RUN(test_share_and_topic);
     RUN(test_share_and_topic_loud_few);
