@@ -161,6 +161,12 @@ static int send_entry(struct alerts_delivery *d, struct dl_rx *r, const struct d
     int rc;
 
     *retry_after_ms = 0;
+    if (e->bad) {
+        snprintf(detail, dlen,
+                 "its %s field holds bytes other than letters, digits, '-', '_', '.' and ':'",
+                 e->bad);
+        return KZ_EINVAL;
+    }
     if (!e->record) {
         snprintf(detail, dlen, "the entry has no record field");
         return KZ_EINVAL;

@@ -40,6 +40,7 @@ struct dl_entry {
     char event[16];
     char *record; /* NULL: the entry had none */
     size_t n;
+    const char *bad; /* a field that is not a plain token ("id", "event"), or NULL */
 };
 
 struct dl_firing {

@@ -317,6 +317,18 @@ static const char *field(const redisReply *fields, const char *name, size_t *len
     return NULL;
 }
 
+/* v[0..n) is letters, digits, '-', '_', '.' and ':' only. */
+static int plain_token(const char *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)v[i];
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              c == '-' || c == '_' || c == '.' || c == ':'))
+            return 0;
+    }
+    return 1;
+}
+
 /* One entry of an XREAD/XRANGE reply into e (record copied).  0, KZ_EINVAL
  * (not an entry) or KZ_ENOMEM. */
 int dl_entry_parse(const redisReply *x, struct dl_entry *e)
@@ -328,11 +340,16 @@ int dl_entry_parse(const redisReply *x, struct dl_entry *e)
         return KZ_EINVAL;
     snprintf(e->id, sizeof e->id, "%s", x->element[0]->str);
     const redisReply *f = x->element[1]->type == REDIS_REPLY_ARRAY ? x->element[1] : NULL;
+    /* The id and the event go into HTTP headers and the log: plain tokens only. */
     const char *v = field(f, "id", &n);
-    if (v && n <= ALERTS_ID_LEN)
+    if (v && !plain_token(v, n))
+        e->bad = "id";
+    else if (v && n <= ALERTS_ID_LEN)
         snprintf(e->alert_id, sizeof e->alert_id, "%.*s", (int)n, v);
     v = field(f, "event", &n);
-    if (v && n < sizeof e->event)
+    if (v && !plain_token(v, n))
+        e->bad = "event";
+    else if (v && n < sizeof e->event)
         snprintf(e->event, sizeof e->event, "%.*s", (int)n, v);
     if ((v = field(f, "record", &n))) {
         if (!(e->record = malloc(n + 1)))

@@ -156,6 +156,21 @@ static void query(struct serve *s, const char *what, unsigned allowed, const cha
         serve_reply_error(r, 400, window_param(err), err);
         goto out;
     }
+    /* Bound the work one request may ask for: the store buckets it reads. */
+    int64_t width = w.step == PIPELINE_STEP_MINUTE || (!strcmp(what, "posts") && !s->cfg.archive)
+                        ? AGG_MINUTE_MS
+                        : AGG_HOUR_MS;
+    uint64_t nb =
+        w.to_ms > w.from_ms ? ((uint64_t)w.to_ms - (uint64_t)w.from_ms) / (uint64_t)width : 0;
+    if (nb > SERVE_MAX_BUCKETS) {
+        snprintf(err, sizeof(err),
+                 "parameter \"from\": the window spans %llu %s buckets, over the %u one request "
+                 "may read; ask for a shorter window%s",
+                 (unsigned long long)nb, width == AGG_MINUTE_MS ? "minute" : "hour",
+                 SERVE_MAX_BUCKETS, width == AGG_MINUTE_MS ? " or a coarser step" : "");
+        serve_reply_error(r, 400, "from", err);
+        goto out;
+    }
     struct pipeline_query q = {
         .what = what,
         .arg = arg,
@@ -207,9 +222,17 @@ static void alerts(struct serve *s, const char *qs, size_t qn, struct serve_repl
     json_t *list = NULL;
     int rc = serve_params_parse(qs, qn, SERVE_P_LIMIT, pipeline_now_ms(), &p, param, sizeof(param),
                                 err, sizeof(err));
+    if (!rc && p.cfg.limit > SERVE_ALERTS_MAX) {
+        snprintf(err, sizeof(err),
+                 "parameter \"limit\": at most %d alerts a request (0 is %d), got %d",
+                 SERVE_ALERTS_MAX, SERVE_ALERTS_MAX, p.cfg.limit);
+        snprintf(param, sizeof(param), "limit");
+        rc = KZ_EINVAL;
+    }
     if (rc)
         serve_reply_error(r, rc == KZ_ENOMEM ? 500 : 400, param, err);
-    else if ((rc = serve_alerts_read(s, NULL, NULL, p.cfg.limit ? (size_t)p.cfg.limit : 1000, &list,
+    else if ((rc = serve_alerts_read(s, NULL, NULL,
+                                     (size_t)(p.cfg.limit ? p.cfg.limit : SERVE_ALERTS_MAX), &list,
                                      err, sizeof(err))))
         serve_reply_error(r, rc == KZ_EAGAIN ? 503 : 500, NULL, err);
     else

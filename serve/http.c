@@ -216,6 +216,24 @@ static enum MHD_Result metrics_reply(struct serve *s, struct MHD_Connection *con
     return send_reply(s, conn, &rep, NULL);
 }
 
+/* The request's headers say a body follows. */
+static int announces_body(struct MHD_Connection *conn)
+{
+    const char *te =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+    const char *cl =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (te)
+        return 1;
+    if (!cl)
+        return 0;
+    while (*cl == ' ' || *cl == '\t')
+        cl++;
+    while (*cl == '0')
+        cl++;
+    return *cl != '\0' && *cl != ' ' && *cl != '\t';
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
                               const char *method, const char *version, const char *upload_data,
                               size_t *upload_data_size, void **req_cls)
@@ -224,15 +242,18 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
     struct request *req = *req_cls;
     struct serve_reply rep = {0, NULL, 0, NULL, 0};
 
-    /* The first call has the headers only.  A GET is answered on the second
-     * (the request read whole), so that the connection can be kept alive; a
-     * request that is not a GET, or a GET with a body, is answered at once
-     * and the connection closed after, its body never read. */
+    /* The first call has the headers only.  A GET without a body is answered
+     * on the second (the request read whole), so that the connection can be
+     * kept alive; a request that is not a GET, or a GET that announces a body
+     * (a Content-Length other than 0, or any Transfer-Encoding), is answered
+     * at once and the connection closed after, its body never read. */
     if (req && !req->seen && !strcmp(method, MHD_HTTP_METHOD_GET)) {
         req->seen = 1;
-        return MHD_YES;
+        if (!announces_body(conn))
+            return MHD_YES;
+        req->body = 1;
     }
-    if (req && *upload_data_size) { /* a GET with a body: drop it, refuse it once read */
+    if (req && *upload_data_size) { /* a body the headers did not announce */
         req->body += *upload_data_size;
         *upload_data_size = 0;
         return req->body > BODY_MAX ? MHD_NO : MHD_YES;

@@ -33,6 +33,12 @@ struct serve_reply {
     int retry_after; /* seconds; 0 = no Retry-After */
 };
 
+/* The most store buckets (minutes, or hours) one query request may read: about
+ * two years of minutes, a century of hours. */
+#define SERVE_MAX_BUCKETS (1u << 20)
+/* The most alerts /api/v1/alerts returns at once (its limit=0). */
+#define SERVE_ALERTS_MAX 1000
+
 #define SSE_RING 256 /* events kept for clients that lag behind */
 
 struct sse_client;

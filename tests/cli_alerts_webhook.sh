@@ -157,6 +157,28 @@ fi
 kill -TERM "$dpid"
 wait "$dpid"
 
+# An entry whose event field carries a line break (a header it would inject):
+# passed as malformed, said in the log, never sent; the next entry goes on.
+bad=$(new_alert_id)
+rec=$(python3 "$RX" record "$bad" firing KZ-47 -10 -14)
+rcli XADD kzp:v2:alerts '*' id "$bad" event "$(printf 'firing\r\nX-Injected: 1')" record "$rec" >/dev/null
+publish "$(new_alert_id)" firing KZ-47
+before_down=$(lines "$tmp/down.log")
+deliver
+if wait_until 20 check down && wait_until 10 check flaky; then
+    ok "the entry after one with a line break in its event is delivered"
+else
+    fail "the entry after the malformed one"; check down
+fi
+grep -q "webhook \"down\": entry .* cannot be delivered and is passed: its event field holds bytes other than" \
+    "$tmp/deliver.err" && ok "... the malformed one is passed, and the log says why" ||
+    fail "no log line for the entry with a line break in its event"
+! grep -qi "injected" "$tmp/down.log" "$tmp/flaky.log" "$tmp/alerts.jsonl" &&
+    [ "$(lines "$tmp/down.log")" = $((before_down + 1)) ] &&
+    ok "... and nothing of it reaches a receiver" || fail "the malformed entry reached a receiver"
+kill -TERM "$dpid"
+wait "$dpid"
+
 # Trimmed before delivery (the stream is capped): lost, and the log says so.
 for i in 1 2 3; do
     publish "$(new_alert_id)" firing KZ-47

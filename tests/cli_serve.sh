@@ -108,6 +108,11 @@ status mem 400 '"parameter":"step"' "/api/v1/series?step=week"
 status mem 400 '"parameter":"tz"' "/api/v1/series?tz=Mars/Olympus"
 status mem 400 '"parameter":"to".*empty window' "/api/v1/series?from=2026-03-02T00:00:00Z&to=2026-03-01T00:00:00Z"
 status mem 400 '"parameter":"from".*future' "/api/v1/series?from=2099-01-01T00:00:00Z"
+status mem 400 '"parameter":"from".*minute buckets.*coarser step' "/api/v1/series?step=minute&from=2020-01-01T00:00:00Z"
+status mem 400 '"parameter":"from".*hour buckets' "/api/v1/top?kind=term&from=1900-01-01T00:00:00Z&tz=UTC"
+status mem 200 '"points"' "/api/v1/series?step=hour&from=2020-01-01T00:00:00Z"
+status redis 400 '"parameter":"from".*minute buckets' "/api/v1/posts?dim=topic:protest&from=2020-01-01T00:00:00Z"
+status mem 200 '"posts"' "/api/v1/posts?dim=topic:protest&from=2020-01-01T00:00:00Z"
 status mem 400 '"parameter":"dim".*unknown topic' "/api/v1/series?dim=topic:mars"
 status mem 400 '"parameter":"dim".*unknown region' "/api/v1/posts?dim=region:mars"
 status mem 400 '"parameter":"kind".*required' "/api/v1/top"
@@ -125,6 +130,12 @@ status mem 404 '"status":404' "/api/v1/%73eries"
 status mem 405 'Allow: GET' "/api/v1/series" -X POST -d x=1
 status mem 405 '"status":405' "/api/v1/series" -X DELETE
 status mem 413 '"status":413' "/api/v1/series" -X GET -d x=1
+# A large body or a chunked one is refused at once with the same JSON answer,
+# never read, never a cut connection with no answer.
+head -c 100000 /dev/zero | tr '\0' b >"$tmp/big.body"
+status mem 413 '"message":"a GET takes no body"' "/api/v1/series" -X GET --data-binary @"$tmp/big.body"
+status mem 413 '"status":413' "/api/v1/series" -X GET -H 'Transfer-Encoding: chunked' --data-binary @"$tmp/big.body"
+status mem 413 '"status":413' "/api/v1/series" -X GET -H 'Expect: 100-continue' --data-binary @"$tmp/big.body"
 long=$(head -c 40000 /dev/zero | tr '\0' a)
 code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port_mem/api/v1/series?dim=$long")
 check "a request line over the connection's 32 KiB is refused ($code)" test "$code" = 414 -o "$code" = 431
@@ -132,6 +143,8 @@ conns=$(curl -s -o /dev/null -o /dev/null -w '%{num_connects} ' "http://127.0.0.
     "http://127.0.0.1:$port_mem/api/v1/distinct")
 check "two GETs share one kept-alive connection (connects: $conns)" test "$conns" = "1 0 "
 status mem 200 '"alerts":\[\]' "/api/v1/alerts"
+status mem 200 '"alerts":\[\]' "/api/v1/alerts?limit=1000"
+status mem 400 '"parameter":"limit".*at most 1000 alerts' "/api/v1/alerts?limit=1001"
 status mem 200 'X-Content-Type-Options: nosniff' "/api/v1/series"
 if grep -qi '^Access-Control' "$tmp/st.hdr"; then
     echo "FAIL: CORS headers without --cors-origin"; fails=$((fails + 1))
