@@ -34,6 +34,7 @@
 
 #include "kz_secret.h"
 #include "serve_int.h"
+#include "web.h"
 
 #define URI_MAX 8192
 
@@ -262,7 +263,23 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
         serve_reply_error(&rep, 413, NULL, "a GET takes no body");
         return send_reply(s, conn, &rep, NULL);
     }
-    if (!authorized(s, conn)) {
+    char path[256] = "";
+    const char *qs = "";
+    if (req && req->uri) {
+        char *q = strchr(req->uri, '?');
+        size_t plen = q ? (size_t)(q - req->uri) : strlen(req->uri);
+        qs = q ? q + 1 : "";
+        if (plen >= sizeof(path))
+            plen = sizeof(path) - 1; /* too long for any route: stays unknown */
+        memcpy(path, req->uri, plen);
+        path[plen] = '\0';
+    }
+    /* The dashboard's own files (the page, its scripts and styles) hold no
+     * data and are served without the token, so that a browser can load the
+     * page, which then asks for the token and sends it with every API call. */
+    int open_file = !s->cfg.metrics_only && !strcmp(method, MHD_HTTP_METHOD_GET) && *path &&
+                    web_asset_find(path) != NULL;
+    if (!open_file && !authorized(s, conn)) {
         serve_reply_error(&rep, 401, NULL,
                           "a bearer token is required (Authorization: Bearer ...)");
         return send_reply(s, conn, &rep, NULL);
@@ -275,14 +292,6 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
         serve_reply_error(&rep, 414, NULL, "the request target is too long");
         return send_reply(s, conn, &rep, NULL);
     }
-    char *q = strchr(req->uri, '?');
-    size_t plen = q ? (size_t)(q - req->uri) : strlen(req->uri);
-    const char *qs = q ? q + 1 : "";
-    char path[256];
-    if (plen >= sizeof(path))
-        plen = sizeof(path) - 1; /* too long for any route: stays unknown */
-    memcpy(path, req->uri, plen);
-    path[plen] = '\0';
     if (!strcmp(path, "/metrics")) {
         if (*qs) {
             serve_reply_error(&rep, 400, NULL, "/metrics takes no parameters");

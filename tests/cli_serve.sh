@@ -162,7 +162,8 @@ status dead 503 '"status":503' "/api/v1/alerts"
 status dead 200 'kzpulse_http_requests_total{code="503"} 2' "/metrics"
 kill "$dead_holder"
 
-# Security: a non-loopback address needs a token; with one, 401 without it.
+# Security: a non-loopback address needs a token; with one, 401 without it
+# (but for the dashboard's own files).
 out=$(env -u KZPULSE_SERVE_TOKEN "$KZ_BIN" serve --no-lexicons --listen 0.0.0.0:1 "$archive" 2>&1)
 rc=$?
 check "a non-loopback address without a token is refused (exit 2)" \
@@ -177,6 +178,14 @@ status tok 401 '"status":401' "/metrics" -H "Authorization: Bearer сенім-б
 status tok 401 '"status":401' "/api/v1/series" -H "Authorization: Basic c2VuaW0="
 status tok 200 '"query":"series"' "/api/v1/series" -H "Authorization: Bearer сенім-белгісі-42"
 status tok 200 'Access-Control-Allow-Origin: https://dash.example.kz' "/api/v1/series" -H "Authorization: bearer сенім-белгісі-42"
+# The dashboard's own files hold no data: served without the token (the page
+# asks for it); everything else, and anything but GET, still needs it.
+status tok 200 'Content-Security-Policy' "/?from=-2h"
+status tok 200 'text/javascript\|application/javascript' "/assets/app.js"
+status tok 401 '"status":401' "/api/v1/openapi.json"
+status tok 401 '"status":401' "/api/v1/stream"
+status tok 401 '"status":401' "/" -X POST -d x=1
+status tok 401 '"status":401' "/assets/nothing.js"
 export KZPULSE_SERVE_TOKEN=env-token
 serve_start envtok --no-lexicons "$archive" || exit 1
 unset KZPULSE_SERVE_TOKEN

@@ -23,7 +23,11 @@ by Selenium through chromedriver, then checks:
   7. without an event stream the page polls, and still moves within 5 s;
   8. over an archive (`serve samples/posts.jsonl`), with no window in the
      URL, the page shows the archive's posts; a bad parameter is shown
-     with the name the server gives it.
+     with the name the server gives it;
+  9. a server with a token (--token-file): its files load without it, the
+     API, the stream and /metrics do not; the page asks for the token, then
+     draws, opens the stream with it (fetch) and lists a new alert within
+     5 s; a reload keeps it, a wrong one is asked for again.
 It saves a screenshot of the page to $KZ_BUILD_ROOT/dashboard.png, and to
 docs/dashboard.png (the README's) when KZ_UPDATE_SCREENSHOT=1.
 
@@ -39,6 +43,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 
 SKIP = 77
@@ -537,6 +542,75 @@ def main():
             d3.get("about:blank")
         finally:
             stop(server2)
+
+        # -- 9. a server with a token: the page asks for it, then works live ----------
+        tokfile = os.path.join(tmp, "serve.token")
+        secret = "web-test-token-%d" % os.getpid()
+        with open(tokfile, "w") as f:
+            f.write(secret + "\n")
+        port3 = free_port()
+        server3 = start_server(kz, ["--redis", redis_url, "--token-file", tokfile], port3, log)
+        try:
+            base3 = "http://127.0.0.1:%d/" % port3
+            ok(wait_for(lambda: http_ok(base3), 60, 0.2), "with a token, the page itself is served without it")
+
+            def code(path, tok=None):
+                req = urllib.request.Request(base3 + path)
+                if tok:
+                    req.add_header("Authorization", "Bearer " + tok)
+                try:
+                    with urllib.request.urlopen(req, timeout=5) as r:
+                        return r.status
+                except urllib.error.HTTPError as e:
+                    return e.code
+            codes = [code("assets/app.js"), code("api/v1/series"), code("api/v1/stream"),
+                     code("api/v1/openapi.json"), code("metrics"), code("api/v1/series", secret)]
+            ok(codes == [200, 401, 401, 401, 401, 200],
+               "its files need no token; the API, the stream and /metrics do", str(codes))
+            d4 = browser(os.path.join(tmp, "profile4"))
+            drivers.append(d4)
+            d4.get(base3 + "?from=-1h&to=now&step=minute&names=en")
+            form_shown = lambda: d4.execute_script("return !document.getElementById('auth').hidden;")
+            ok(wait_for(form_shown, 10), "the page asks for the token")
+            n = refreshes(d4)
+            box = d4.find_element(By.CSS_SELECTOR, "#auth input[name=token]")
+            box.send_keys(secret)
+            d4.find_element(By.CSS_SELECTOR, "#auth button[type=submit]").click()
+            loaded(d4, n)
+            want = redis_total(kz, redis_url)
+            ok(wait_for(lambda: chart(d4, "chart-all")["total"] == want, 10),
+               "given the token, the charts show the posts (%d)" % want, str(chart(d4, "chart-all")))
+            ok(not form_shown() and secret not in d4.current_url,
+               "the form is gone, and the token is not in the URL", d4.current_url)
+            mode = wait_for(lambda: d4.find_element(By.ID, "live").get_attribute("data-mode") == "on", 10)
+            ok(mode, "the event stream is open with the token (fetch)",
+               d4.find_element(By.ID, "live").get_attribute("data-mode"))
+            aid3 = "cafe%08x" % (os.getpid() & 0xffffffff)
+            rec3 = dict(record, id=aid3, rule="call_burst_token")
+            subprocess.run(["redis-cli", "-p", redis_port, "-n", "9", "XADD", "kzp:v2:alerts", "*",
+                            "id", aid3, "event", "firing", "record", json.dumps(rec3)],
+                           check=True, stdout=subprocess.DEVNULL)
+            t0 = time.monotonic()
+            got = wait_for(lambda: d4.execute_script(
+                "return !!document.querySelector('#alerts li[data-id=\"' + arguments[0] + '\"]');", aid3), 10, 0.05)
+            lag = time.monotonic() - t0
+            still = d4.find_element(By.ID, "live").get_attribute("data-mode")
+            ok(got and lag <= 5.0 and still == "on",
+               "a new alert comes through the stream within 5 s (%.2f s, %s)" % (lag, still))
+            n = refreshes(d4)
+            d4.get(base3 + "?from=-1h&to=now&step=minute&names=en")
+            loaded(d4)
+            ok(not form_shown() and chart(d4, "chart-all")["total"] == want,
+               "a reload in the same tab keeps the token (sessionStorage)")
+            d4.execute_script("window.sessionStorage.setItem('kzpulse.token', 'not-the-token');")
+            d4.get(base3 + "?from=-1h&to=now&step=minute&names=en")
+            ok(wait_for(form_shown, 10), "a wrong token: the form again")
+            err = wait_for(lambda: d4.find_element(By.ID, "error").text, 10)
+            ok(err and "refused the token" in err, "and the page says the token was refused", repr(err))
+            d4.quit()
+            drivers.remove(d4)
+        finally:
+            stop(server3)
 
         # -- no page errors -----------------------------------------------------------
         ok(not errs, "no errors in the browser console", "; ".join(errs[:3]))

@@ -16,7 +16,12 @@
  *    names, dim, limit), plus the alert stream's newest entries (alerts, by
  *    limit only), one a state change, of which the page keeps each alert's
  *    newest.
- *  - Live: an EventSource on api/v1/stream; any event (new minute totals, an
+ *  - A server with a token (serve --token-file) answers the API with 401
+ *    until the page sends it: the page then shows a form for it, keeps it in
+ *    sessionStorage (this tab; never the URL) and sends it as a bearer token
+ *    with every call.
+ *  - Live: an EventSource on api/v1/stream (with a token, the same stream
+ *    read with fetch(), which can send it); any event (new minute totals, an
  *    alert) schedules one refresh.  When the stream is down the page polls
  *    instead, every POLL_MS, until it comes back, and a live window is
  *    redrawn every SLIDE_MS anyway.  A window with a fixed end is not
@@ -34,6 +39,7 @@
     var SLIDE_MS = 30000;   /* a live window is redrawn at least this often */
     var NAMES = ["kk", "ru", "en"];
     var NAMES_KEY = "kzpulse.names";
+    var TOKEN_KEY = "kzpulse.token"; /* sessionStorage: this tab only, never the URL */
     /* An empty from or to is left out of every request: the server's default
      * window, as `kzpulse query`'s (Redis: the last 24 hours up to now; an
      * archive: the span of its data). */
@@ -47,6 +53,7 @@
     var refreshing = false, pending = false, refreshes = 0;
     var generation = 0;     /* bumped by every change of the view */
     var stream = null, pollTimer = null, slideTimer = null, debounce = null;
+    var token = "";         /* the server's bearer token, when it asks for one */
 
     /* -------------------------------------------------------------------
      * Small helpers: elements made from text only, never from markup
@@ -194,6 +201,24 @@
         return p;
     }
 
+    /* Request headers: what is accepted, and the token when there is one. */
+    function headers(accept) {
+        var h = { Accept: accept };
+        if (token) h.Authorization = "Bearer " + token;
+        return h;
+    }
+
+    /* The server answered 401: show the token form (a wrong token is said so). */
+    function askToken() {
+        var f = $("#auth");
+        if (!f.hidden) return;
+        f.hidden = false;
+        f.dataset.wrong = token ? "1" : "";
+        if (token) showError(t("auth.wrong"));
+        f.elements.token.value = "";
+        f.elements.token.focus();
+    }
+
     /* GET api/v1/<what>?params: the parsed JSON, or a rejection whose
      * message is the server's error (it names the bad parameter). */
     function api(what, params) {
@@ -201,8 +226,9 @@
         Object.keys(params).forEach(function (k) {
             if (params[k] !== undefined && params[k] !== null && params[k] !== "") q.set(k, params[k]);
         });
-        return fetch(API + what + "?" + q.toString(), { headers: { Accept: "application/json" } })
+        return fetch(API + what + "?" + q.toString(), { headers: headers("application/json") })
             .then(function (r) {
+                if (r.status === 401) askToken();
                 return r.text().then(function (body) {
                     var j = null;
                     try { j = JSON.parse(body); } catch (e) { j = null; }
@@ -660,7 +686,9 @@
                 return loadAlerts();
             })
             .catch(function (e) {
-                if (gen === generation) showError(e.message);
+                /* a 401 is the token form's to say (askToken) */
+                if (gen === generation)
+                    showError(e.status === 401 ? (token ? t("auth.wrong") : "") : e.message);
             })
             .then(function () {
                 refreshing = false;
@@ -706,30 +734,101 @@
         /* Even with the stream open: a window ending "now" slides with the
          * clock when nothing new arrives, and a stream that went quiet
          * without an error is not noticed otherwise. */
-        slideTimer = setInterval(soon, SLIDE_MS);
-        if (!window.EventSource) { startPolling(); return; }
-        stream = new EventSource(API + "stream");
-        stream.onopen = function () { stopPolling(); setLive("on"); };
-        stream.onerror = function () {
-            startPolling();
-            if (stream.readyState === EventSource.CLOSED) { /* refused: stay polling, retry later */
-                stream = null;
-                setTimeout(function () { if (!stream) connect(); }, 30000);
-            }
-        };
-        ["message", "minute", "totals", "series"].forEach(function (t) {
-            stream.addEventListener(t, soon);
-        });
-        stream.addEventListener("alert", function (ev) {
+        if (!slideTimer) slideTimer = setInterval(soon, SLIDE_MS);
+        openStream();
+    }
+
+    /* What the stream says: a new alert is drawn at once; any event
+     * schedules one refresh. */
+    function onStreamEvent(type, data) {
+        if (type === "alert") {
             try {
-                var a = alertRecord(JSON.parse(ev.data));
+                var a = alertRecord(JSON.parse(data));
                 if (a) {
                     keepAlert(a);
                     drawAlerts(Object.keys(alertsById).map(function (k) { return alertsById[k]; }));
                 }
             } catch (e) { /* not a record: the refresh below reads the list */ }
-            soon();
+        }
+        soon();
+    }
+
+    /* Open the stream again after ms, unless the view changed meanwhile. */
+    function reopenLater(ms) {
+        var gen = generation;
+        setTimeout(function () { if (!stream && gen === generation && isLive()) openStream(); }, ms);
+    }
+
+    function openStream() {
+        if (token) { fetchStream(); return; }
+        if (!window.EventSource) { startPolling(); return; }
+        var es = new EventSource(API + "stream");
+        stream = es;
+        es.onopen = function () { stopPolling(); setLive("on"); };
+        es.onerror = function () {
+            startPolling();
+            if (es.readyState === EventSource.CLOSED && stream === es) { /* refused: retry later */
+                stream = null;
+                reopenLater(30000);
+            }
+        };
+        ["message", "minute", "totals", "series", "alert"].forEach(function (type) {
+            es.addEventListener(type, function (ev) { onStreamEvent(type, ev.data); });
         });
+    }
+
+    /* The event stream read with fetch(), which (unlike EventSource) can send
+     * the token: the text/event-stream format parsed here, Last-Event-ID sent
+     * on reconnection so that no alert is missed. */
+    var lastEventId = "";
+    function fetchStream() {
+        var ctrl = window.AbortController ? new AbortController() : null;
+        var me = { close: function () { if (ctrl) ctrl.abort(); } };
+        stream = me;
+        var h = headers("text/event-stream");
+        if (lastEventId) h["Last-Event-ID"] = lastEventId;
+        function lost(ms) {
+            if (stream !== me) return; /* closed on purpose */
+            stream = null;
+            startPolling();
+            reopenLater(ms);
+        }
+        function dispatch(block) {
+            var type = "message", data = [], any = false;
+            block.split("\n").forEach(function (line) {
+                if (!line || line.charAt(0) === ":") return;
+                var i = line.indexOf(":");
+                var field = i < 0 ? line : line.slice(0, i);
+                var value = i < 0 ? "" : line.slice(i + 1).replace(/^ /, "");
+                if (field === "event") type = value;
+                else if (field === "data") { data.push(value); any = true; }
+                else if (field === "id") lastEventId = value;
+            });
+            if (any) onStreamEvent(type, data.join("\n"));
+        }
+        fetch(API + "stream", { headers: h, signal: ctrl ? ctrl.signal : undefined, cache: "no-store" })
+            .then(function (r) {
+                if (r.status === 401) { askToken(); lost(30000); return null; }
+                if (!r.ok || !r.body) { lost(30000); return null; }
+                if (stream !== me) return null;
+                stopPolling();
+                setLive("on");
+                var reader = r.body.getReader(), dec = new TextDecoder(), buf = "";
+                function pump() {
+                    return reader.read().then(function (x) {
+                        if (x.done) { lost(3000); return null; }
+                        buf = (buf + dec.decode(x.value, { stream: true })).replace(/\r\n?/g, "\n");
+                        var i;
+                        while ((i = buf.indexOf("\n\n")) >= 0) {
+                            dispatch(buf.slice(0, i));
+                            buf = buf.slice(i + 2);
+                        }
+                        return stream === me ? pump() : reader.cancel();
+                    });
+                }
+                return pump();
+            })
+            .catch(function () { lost(3000); });
     }
 
     function disconnect() {
@@ -756,6 +855,17 @@
 
     function start() {
         readURL();
+        try { token = window.sessionStorage.getItem(TOKEN_KEY) || ""; } catch (e) { token = ""; }
+        $("#auth").addEventListener("submit", function (ev) {
+            ev.preventDefault();
+            var f = $("#auth");
+            token = f.elements.token.value.trim();
+            try { window.sessionStorage.setItem(TOKEN_KEY, token); } catch (e) { /* kept in memory only */ }
+            f.elements.token.value = "";
+            f.hidden = true;
+            showError("");
+            apply(false);
+        });
         var f = $("#view");
         f.addEventListener("submit", function (ev) {
             ev.preventDefault();
