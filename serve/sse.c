@@ -21,10 +21,14 @@
  * Ids and resume: every event's id is the newest alert entry id the stream
  * had sent when it was made ("0-0" before any).  A client that reconnects
  * with Last-Event-ID gets first the alerts after that entry id up to the
- * ticker's newest, read from Redis at connect, then the ring from the moment
- * it joined -- both taken under the lock, so no alert is lost; and alerts of
- * the ring at or before its Last-Event-ID are skipped (it may have had them
- * from another server whose poller was ahead), so none is sent twice.
+ * ticker's newest when it joined, read from Redis RESUME_PAGE at a time as
+ * the client takes them (however many: the memory a client holds is one
+ * page), then the current minute's total, then the ring from the moment it
+ * joined -- so no alert is lost; and alerts of the ring at or before its
+ * Last-Event-ID are skipped (it may have had them from another server whose
+ * poller was ahead), so none is sent twice.  When Redis cannot be read
+ * during the resume, a "gap" event says so, with the last alert sent as its
+ * id: a client that reconnects with it resumes from there.
  *
  *   event: minute        id: 1700000000000-0
  *   data: {"minute":"2026-03-05T14:07:00+05:00","total":42}
@@ -42,13 +46,16 @@
 #include "serve_int.h"
 
 #define KEEPALIVE_MS 15000
-#define RESUME_ALERTS_MAX 1000 /* alerts replayed to a resuming client, at most */
+#define RESUME_PAGE 100 /* alerts read from Redis at a time for a resuming client */
 
 struct sse_client {
     struct serve *s;
     struct MHD_Connection *conn;
     uint64_t seq;   /* the next ring event to send */
     char after[48]; /* alerts up to this entry id were sent (resume): skip them in the ring */
+    char upto[48];  /* resuming: the backlog ends at this entry id (the ticker's when it joined) */
+    int paging;     /* resuming: pages of the backlog are still to be read */
+    char *then;     /* what follows the backlog (the minute's total); NULL: nothing */
     char *buf;      /* what is being sent: the resume backlog, an event, a comment */
     size_t len, off;
     int suspended;
@@ -241,6 +248,68 @@ void serve_sse_stop(struct serve *s)
  * Clients
  * ------------------------------------------------------------------------ */
 
+/* The next page of a resuming client's backlog into c->buf (sse_lock not
+ * held; only the client's own reader uses these fields): the alerts after
+ * c->after up to c->upto, as events; when the backlog is done, what follows
+ * it.  A Redis failure ends the backlog with a "gap" event. */
+static void next_page(struct sse_client *c)
+{
+    struct serve *s = c->s;
+    json_t *list = NULL;
+    char err[256];
+    char *buf = NULL;
+    size_t blen = 0, n = 0;
+    FILE *f = open_memstream(&buf, &blen);
+    if (!f) {
+        c->paging = 0;
+        return;
+    }
+    if (serve_alerts_read(s, c->after, c->upto, RESUME_PAGE, &list, err, sizeof(err))) {
+        char *ev = format_event("gap", c->after,
+                                json_pack("{s:s, s:s}", "after", c->after, "message",
+                                          "the alerts after this one could not be read: "
+                                          "reconnect, or read /api/v1/alerts"),
+                                &n);
+        if (ev)
+            fwrite(ev, 1, n, f);
+        free(ev);
+        c->paging = 0;
+    } else {
+        size_t i, advanced = 0;
+        json_t *e;
+        json_array_foreach(list, i, e)
+        {
+            const char *id = json_string_value(json_object_get(e, "stream_id"));
+            if (!id || !serve_alert_id_valid(id) || strlen(id) >= sizeof(c->after))
+                continue;
+            char *ev = format_event("alert", id, json_incref(e), &n);
+            if (ev)
+                fwrite(ev, 1, n, f);
+            free(ev);
+            snprintf(c->after, sizeof(c->after), "%s", id);
+            advanced++;
+        }
+        if (json_array_size(list) < RESUME_PAGE || !advanced || !strcmp(c->after, c->upto))
+            c->paging = 0;
+        json_decref(list);
+    }
+    if (!c->paging && c->then) {
+        fputs(c->then, f);
+        free(c->then);
+        c->then = NULL;
+    }
+    if (fclose(f)) {
+        free(buf);
+        return;
+    }
+    pthread_mutex_lock(&s->sse_lock);
+    free(c->buf);
+    c->buf = buf;
+    c->len = blen;
+    c->off = 0;
+    pthread_mutex_unlock(&s->sse_lock);
+}
+
 static ssize_t reader(void *cls, uint64_t pos, char *out, size_t max)
 {
     struct sse_client *c = cls;
@@ -249,6 +318,11 @@ static ssize_t reader(void *cls, uint64_t pos, char *out, size_t max)
     if (s->closing || c->gone) {
         pthread_mutex_unlock(&s->sse_lock);
         return MHD_CONTENT_READER_END_OF_STREAM;
+    }
+    if (c->off == c->len && c->paging) { /* resuming: the next page, read outside the lock */
+        pthread_mutex_unlock(&s->sse_lock);
+        next_page(c);
+        pthread_mutex_lock(&s->sse_lock);
     }
     if (c->off == c->len) {
         free(c->buf);
@@ -301,39 +375,8 @@ static void client_free(void *cls)
         }
     pthread_mutex_unlock(&s->sse_lock);
     free(c->buf);
+    free(c->then);
     free(c);
-}
-
-/* The alerts after `after` up to `upto`, as events, into one buffer. */
-static char *backlog(struct serve *s, const char *after, const char *upto, size_t *len)
-{
-    json_t *list;
-    char err[256];
-    *len = 0;
-    if (!strcmp(after, upto) ||
-        serve_alerts_read(s, after, upto, RESUME_ALERTS_MAX, &list, err, sizeof(err)))
-        return NULL;
-    char *buf = NULL;
-    size_t blen = 0;
-    FILE *f = open_memstream(&buf, &blen);
-    size_t i;
-    json_t *e;
-    json_array_foreach(list, i, e)
-    {
-        const char *id = json_string_value(json_object_get(e, "stream_id"));
-        size_t n;
-        char *ev = id ? format_event("alert", id, json_incref(e), &n) : NULL;
-        if (ev && f)
-            fwrite(ev, 1, n, f);
-        free(ev);
-    }
-    json_decref(list);
-    if (!f || fclose(f)) {
-        free(buf);
-        return NULL;
-    }
-    *len = blen;
-    return buf;
 }
 
 struct MHD_Response *serve_sse_response(struct serve *s, struct MHD_Connection *conn,
@@ -368,25 +411,25 @@ struct MHD_Response *serve_sse_response(struct serve *s, struct MHD_Connection *
             json_pack("{s:s, s:I}", "minute", t, "total", (json_int_t)s->minute_total[1]),
             &now_len);
     }
+    /* Resuming: the backlog is read page by page by the reader, and the
+     * minute's total waits for its end (its id is the newest alert's). */
+    if (last_id && serve_alert_id_valid(last_id) && strlen(last_id) < sizeof(c->after) &&
+        serve_alert_id_cmp(last_id, upto) < 0) {
+        snprintf(c->after, sizeof(c->after), "%s", last_id);
+        snprintf(c->upto, sizeof(c->upto), "%s", upto);
+        c->paging = 1;
+        c->then = now_ev;
+        now_ev = NULL;
+    } else if (last_id && serve_alert_id_valid(last_id) && strlen(last_id) < sizeof(c->after)) {
+        snprintf(c->after, sizeof(c->after), "%s", last_id);
+    }
     c->next = s->clients;
     s->clients = c;
     s->nclients++;
     pthread_mutex_unlock(&s->sse_lock);
-    /* outside the lock: Redis may take its time; the reader sends nothing
-     * before the backlog is in place, as the response is not queued yet */
-    size_t blen = 0;
-    char *back = NULL;
-    if (last_id && serve_alert_id_valid(last_id) && strlen(last_id) < sizeof(c->after)) {
-        back = backlog(s, last_id, upto, &blen);
-        pthread_mutex_lock(&s->sse_lock);
-        snprintf(c->after, sizeof(c->after), "%s", last_id);
-        pthread_mutex_unlock(&s->sse_lock);
-    }
-    if (asprintf(&c->buf, "retry: 2000\n\n%.*s%.*s", (int)blen, back ? back : "", (int)now_len,
-                 now_ev ? now_ev : "") < 0)
+    if (asprintf(&c->buf, "retry: 2000\n\n%.*s", (int)now_len, now_ev ? now_ev : "") < 0)
         c->buf = NULL;
     c->len = c->buf ? strlen(c->buf) : 0;
-    free(back);
     free(now_ev);
     c->last_write_ms = mono_ms();
     struct MHD_Response *r =

@@ -156,6 +156,45 @@ if again:
 s.close()
 print("a resumed client does not get the alert it named again")
 
+# A resume over more alerts than one page (RESUME_PAGE, 100) and than the old
+# cap of 1000: every one once, in order, then the minute's total with the
+# newest alert as its id.
+N = 1205
+cmds = "".join("XADD %s * id 'b%d' event fired record '%s'\n" %
+               (KEY, n, json.dumps({"rule": "spike-protest", "region": "KZ-47", "text": "burst-%d" % n,
+                                    "n": n}, separators=(",", ":"))) for n in range(N))
+out = subprocess.run(["redis-cli", "-p", rport, "-n", db], input=cmds, check=True, capture_output=True,
+                     text=True).stdout.split()
+if len(out) != N:
+    fail("the burst: %d entries written, not %d" % (len(out), N))
+end = time.time() + 60
+while time.time() < end:  # the poller reads 100 a second: wait until it has them all
+    probe = Stream()
+    cur = next((ev["id"] for ev in probe.events(3) if ev["event"] == "minute"), None)
+    probe.close()
+    if cur == out[-1]:
+        break
+    time.sleep(1)
+else:
+    fail("the server's poller did not reach the burst's last entry")
+s = Stream(last_id=out[0])
+seen, after = [], None
+for ev in s.events(30):
+    if ev["event"] == "alert":
+        seen.append(ev["id"])
+    elif ev["event"] == "minute" and len(seen) == N - 1:
+        after = ev["id"]
+        break
+s.close()
+if seen != out[1:]:
+    dup = len(seen) - len(set(seen))
+    fail("resume over %d alerts: got %d (%d twice), first %s last %s" %
+         (N - 1, len(seen), dup, seen[:1], seen[-1:]))
+if after != out[-1]:
+    fail("after the backlog, no minute event with the newest alert's id (%r)" % after)
+print("Last-Event-ID before a burst of %d alerts resumes with all %d, in order, once, then the minute"
+      % (N, N - 1))
+
 # At most 256 event-stream clients (SERVE_MAX_SSE): the next one gets 503.
 time.sleep(1)  # the closed streams above are noticed as the ticker resumes them
 held = [Stream() for _ in range(256)]

@@ -772,7 +772,7 @@
                 reopenLater(30000);
             }
         };
-        ["message", "minute", "totals", "series", "alert"].forEach(function (type) {
+        ["message", "minute", "totals", "series", "alert", "gap"].forEach(function (type) {
             es.addEventListener(type, function (ev) { onStreamEvent(type, ev.data); });
         });
     }
