@@ -210,6 +210,36 @@ else
     echo "FAIL: alerts and event stream:"; cat "$tmp/sse.out"; fails=$((fails + 1))
 fi
 
+# Redis away while a client catches up (a private redis-server, so the
+# harness's is left alone): an "event: gap" with the last alert sent as its
+# id; reconnecting with that id once Redis is back gets the rest, in order.
+mkdir -p "$tmp/redis-gap"
+if KZ_REDIS_AOF=1 "$HERE/harness/redis.sh" start "$tmp/redis-gap" >/dev/null 2>&1; then
+    gport=$(cat "$tmp/redis-gap/redis.port")
+    serve_start gap --no-lexicons --redis "redis://127.0.0.1:$gport/0" || exit 1
+    g=()
+    for n in 1 2 3; do
+        g+=("$(redis-cli -p "$gport" XADD kzp:v2:alerts '*' id "g$n" event fired record '{"n":'$n'}')")
+    done
+    sse() { curl -sN -m "$1" -H "Last-Event-ID: $2" "http://127.0.0.1:$port_gap/api/v1/stream"; }
+    for _ in $(seq 1 50); do # the server's poller has read the three
+        sse 1.5 "${g[2]}" | grep -qx "id: ${g[2]}" && break
+        sleep 0.2
+    done
+    "$HERE/harness/redis.sh" stop "$tmp/redis-gap" >/dev/null 2>&1
+    sse 3 "${g[0]}" >"$tmp/gap.out"
+    check "Redis away while catching up: an event: gap, its id the last alert sent" \
+        test "$(grep -A1 -x 'event: gap' "$tmp/gap.out" | tail -1)" = "id: ${g[0]}"
+    "$HERE/harness/redis.sh" start "$tmp/redis-gap" >/dev/null 2>&1 || echo "FAIL: private redis: start again"
+    sse 3 "${g[0]}" >"$tmp/gap2.out"
+    got=$(grep -A1 -x 'event: alert' "$tmp/gap2.out" | sed -n 's/^id: //p' | tr '\n' ' ')
+    check "... reconnecting with it once Redis is back gets the rest, in order ($got)" \
+        test "$got" = "${g[1]} ${g[2]} "
+    "$HERE/harness/redis.sh" stop "$tmp/redis-gap" >/dev/null 2>&1
+else
+    echo "FAIL: a private redis-server did not start"; fails=$((fails + 1))
+fi
+
 # kzpulse run --metrics-listen: the streaming job's own metrics, scraped while it runs.
 redis-cli -p "$KZ_TEST_REDIS_PORT" -n 9 flushdb >/dev/null
 : >"$tmp/run.err"
