@@ -88,24 +88,53 @@ static const char *window_param(const char *msg)
  * The store
  * ------------------------------------------------------------------------ */
 
-int serve_store_acquire(struct serve *s, char *err, size_t errlen)
+int serve_store_acquire(struct serve *s, struct agg_store **st, char *err, size_t errlen)
 {
+    *st = NULL;
     pthread_mutex_lock(&s->store_lock);
-    if (s->store)
-        return 0;
-    int rc = s->cfg.open_store ? s->cfg.open_store(s->cfg.open_ctx, &s->store, err, errlen)
-                               : (snprintf(err, errlen, "no store"), KZ_EAGAIN);
-    if (rc == 0) {
-        s->own_store = 1;
-        return 0;
+    for (;;) {
+        for (int i = 0; i < s->nstores; i++)
+            if (!s->stores[i].busy) {
+                s->stores[i].busy = 1;
+                *st = s->stores[i].st;
+                pthread_mutex_unlock(&s->store_lock);
+                return 0;
+            }
+        if (s->cfg.open_store && s->nstores + s->opening < SERVE_STORES) {
+            /* open one outside the lock: connecting may take its time */
+            s->opening++;
+            pthread_mutex_unlock(&s->store_lock);
+            struct agg_store *o = NULL;
+            int rc = s->cfg.open_store(s->cfg.open_ctx, &o, err, errlen);
+            pthread_mutex_lock(&s->store_lock);
+            s->opening--;
+            if (rc == 0 && o) {
+                int i = s->nstores++;
+                s->stores[i].st = o;
+                s->stores[i].busy = 1;
+                s->stores[i].own = 1;
+                *st = o;
+            }
+            pthread_cond_signal(&s->store_free); /* a waiter may open one in turn */
+            pthread_mutex_unlock(&s->store_lock);
+            return *st ? 0 : KZ_EAGAIN;
+        }
+        if (!s->cfg.open_store && !s->nstores) {
+            pthread_mutex_unlock(&s->store_lock);
+            snprintf(err, errlen, "no store");
+            return KZ_EAGAIN;
+        }
+        pthread_cond_wait(&s->store_free, &s->store_lock);
     }
-    s->store = NULL;
-    pthread_mutex_unlock(&s->store_lock);
-    return KZ_EAGAIN;
 }
 
-void serve_store_release(struct serve *s)
+void serve_store_release(struct serve *s, struct agg_store *st)
 {
+    pthread_mutex_lock(&s->store_lock);
+    for (int i = 0; i < s->nstores; i++)
+        if (s->stores[i].st == st)
+            s->stores[i].busy = 0;
+    pthread_cond_signal(&s->store_free);
     pthread_mutex_unlock(&s->store_lock);
 }
 
@@ -184,15 +213,16 @@ static void query(struct serve *s, const char *what, unsigned allowed, const cha
         .gaz = s->cfg.gaz,
         .names = (enum nlp_names)p.cfg.names,
     };
-    if (serve_store_acquire(s, err, sizeof(err))) {
+    struct agg_store *st;
+    if (serve_store_acquire(s, &st, err, sizeof(err))) {
         serve_reply_error(r, 503, NULL, "the store cannot be reached; try again");
         goto out;
     }
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
-    rc = f ? pipeline_query_render(s->store, &q, PIPELINE_JSON, f, err, sizeof(err)) : KZ_ENOMEM;
-    serve_store_release(s);
+    rc = f ? pipeline_query_render(st, &q, PIPELINE_JSON, f, err, sizeof(err)) : KZ_ENOMEM;
+    serve_store_release(s, st);
     if (f && fclose(f) && !rc)
         rc = KZ_ENOMEM;
     if (rc == 0) {

@@ -343,10 +343,11 @@ static void collect(void *ctx, struct metrics *m)
     struct serve *s = ctx;
     char err[256];
     int64_t wm, now = pipeline_now_ms();
-    if (serve_store_acquire(s, err, sizeof(err)))
+    struct agg_store *st;
+    if (serve_store_acquire(s, &st, err, sizeof(err)))
         return;
-    int rc = agg_store_watermark(s->store, s->cfg.group, 60000, now, &wm, err, sizeof(err));
-    serve_store_release(s);
+    int rc = agg_store_watermark(st, s->cfg.group, 60000, now, &wm, err, sizeof(err));
+    serve_store_release(s, st);
     if (rc == 0)
         metrics_set(s->m_wm_age, NULL, (double)(now - wm) / 1000.0);
 }
@@ -377,8 +378,12 @@ int serve_start(const struct serve_config *c, struct serve **out, char *err, siz
         free(s);
         return KZ_ENOMEM;
     }
-    s->store = c->store;
+    if (c->store) {
+        s->stores[0].st = c->store;
+        s->nstores = 1;
+    }
     pthread_mutex_init(&s->store_lock, NULL);
+    pthread_cond_init(&s->store_free, NULL);
     pthread_mutex_init(&s->redis_lock, NULL);
     pthread_mutex_init(&s->sse_lock, NULL);
     pthread_cond_init(&s->sse_wake, NULL);
@@ -477,12 +482,14 @@ void serve_stop(struct serve *s)
     for (size_t k = 0; k < SSE_RING; k++)
         free(s->ring[k].text);
     serve_alerts_close(s);
-    if (s->own_store)
-        agg_store_free(s->store);
+    for (int i = 0; i < s->nstores; i++)
+        if (s->stores[i].own)
+            agg_store_free(s->stores[i].st);
     agg_zone_free(s->default_zone);
     pthread_cond_destroy(&s->sse_wake);
     pthread_mutex_destroy(&s->sse_lock);
     pthread_mutex_destroy(&s->redis_lock);
+    pthread_cond_destroy(&s->store_free);
     pthread_mutex_destroy(&s->store_lock);
     if (s->token_copy) {
         memset(s->token_copy, 0, strlen(s->token_copy));

@@ -27,9 +27,11 @@
  * headers only for the configured origin.  JSON is built with jansson (every
  * string escaped) and served with X-Content-Type-Options: nosniff.
  *
- * Ownership: the config's pointers are borrowed for the server's life; the
- * store is used by one request at a time (a mutex), as stores are not
- * thread-safe.  Errors: 0 or a negative KZ_E* code, with a message in err.
+ * Ownership: the config's pointers are borrowed for the server's life; a
+ * store is used by one request at a time, as stores are not thread-safe:
+ * with open_store (Redis) the server opens up to SERVE_THREADS + 1 of them,
+ * one a concurrent request, else requests take turns on the one given.  Errors: 0 or a negative
+ * KZ_E* code, with a message in err.
  */
 #ifndef KZ_SERVE_H
 #define KZ_SERVE_H
@@ -51,8 +53,9 @@
 #define SERVE_SSE_POLL_MS 1000 /* how often the stream looks for new totals and alerts */
 #define SERVE_ALERTS_KEY "kzp:v2:alerts"
 
-/* (Re)open the store: called, under the store's lock, whenever the server
- * has none (Redis unreachable at start, or lost).  0 or a KZ_E* code. */
+/* Open a store: called whenever a request finds none free and fewer than
+ * SERVE_THREADS + 1 are open (Redis unreachable at start, or more requests
+ * at once than stores).  0 or a KZ_E* code. */
 typedef int (*serve_open_fn)(void *ctx, struct agg_store **out, char *err, size_t errlen);
 
 struct serve_config {

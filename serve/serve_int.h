@@ -36,6 +36,9 @@ struct serve_reply {
 /* The most store buckets (minutes, or hours) one query request may read: about
  * two years of minutes, a century of hours. */
 #define SERVE_MAX_BUCKETS (1u << 20)
+/* The most stores (Redis connections) open at once: a request thread each,
+ * and the event stream's ticker. */
+#define SERVE_STORES (SERVE_THREADS + 1)
 /* The most alerts /api/v1/alerts returns at once (its limit=0). */
 #define SERVE_ALERTS_MAX 1000
 
@@ -50,9 +53,17 @@ struct serve {
     int port;
     struct metrics_family *m_http, *m_wm_age;
 
-    pthread_mutex_t store_lock; /* one request at a time uses the store */
-    struct agg_store *store;
-    int own_store;                 /* opened through cfg.open_store: freed at stop */
+    /* The stores: a store is used by one request at a time (stores are not
+     * thread-safe).  With cfg.open_store (Redis) up to SERVE_STORES are
+     * opened, on demand, so that requests do not wait for each other; an
+     * archive's in-process store is the one given. */
+    pthread_mutex_t store_lock;
+    pthread_cond_t store_free;
+    struct {
+        struct agg_store *st;
+        int busy, own; /* own: opened through cfg.open_store, freed at stop */
+    } stores[SERVE_STORES];
+    int nstores, opening;
     struct agg_zone *default_zone; /* PIPELINE_DEFAULT_TZ, shared (zones are immutable) */
 
     pthread_mutex_t redis_lock; /* the alert stream's connection */
@@ -83,10 +94,11 @@ void serve_api(struct serve *s, const char *path, const char *qs, size_t qn, str
 void serve_reply_error(struct serve_reply *r, unsigned status, const char *param, const char *msg);
 /* Take the reference to o: r is 200 with its compact JSON and a line end. */
 void serve_reply_json(struct serve_reply *r, json_t *o);
-/* Hold the store lock and make sure there is a store: 0, or KZ_EAGAIN (no
- * store; lock not held) with err. */
-int serve_store_acquire(struct serve *s, char *err, size_t errlen);
-void serve_store_release(struct serve *s);
+/* A store for this request alone, until released: one from the pool, opened
+ * now when none is free and the pool is not full (with open_store), else the
+ * first one released.  0, or KZ_EAGAIN (no store could be opened) with err. */
+int serve_store_acquire(struct serve *s, struct agg_store **st, char *err, size_t errlen);
+void serve_store_release(struct serve *s, struct agg_store *st);
 
 /* -- alerts.c --------------------------------------------------------------- */
 

@@ -113,11 +113,12 @@ static void look_for_totals(struct serve *s)
     int64_t now = pipeline_now_ms(), cur = now - now % AGG_MINUTE_MS;
     int64_t total[2] = {0, 0};
     struct agg_series ser;
-    if (serve_store_acquire(s, err, sizeof(err)))
+    struct agg_store *st;
+    if (serve_store_acquire(s, &st, err, sizeof(err)))
         return;
-    int rc = agg_store_series(s->store, AGG_MINUTE, "all", cur - AGG_MINUTE_MS, cur + AGG_MINUTE_MS,
-                              &ser, err, sizeof(err));
-    serve_store_release(s);
+    int rc = agg_store_series(st, AGG_MINUTE, "all", cur - AGG_MINUTE_MS, cur + AGG_MINUTE_MS, &ser,
+                              err, sizeof(err));
+    serve_store_release(s, st);
     if (rc)
         return;
     for (size_t i = 0; i < ser.n; i++)

@@ -70,6 +70,19 @@ same() {
 }
 W='from=2026-03-01T00:00:00Z&to=2026-03-09T00:00:00Z'
 WC=(--from 2026-03-01T00:00:00Z --to 2026-03-09T00:00:00Z)
+# Concurrent requests over Redis (a store each): every answer is the command's, byte for byte.
+"$KZ_BIN" query series all "${WC[@]}" --step hour --json "${lex[@]}" --redis "$url" >"$tmp/conc.want" 2>/dev/null
+conc=()
+for w in 1 2 3 4 5 6; do
+    (for _ in $(seq 1 15); do
+        curl -s "http://127.0.0.1:$port_redis/api/v1/series?dim=all&$W&step=hour" >"$tmp/conc.$w"
+        cmp -s "$tmp/conc.$w" "$tmp/conc.want" || echo x >>"$tmp/conc.bad"
+    done) &
+    conc+=($!)
+done
+wait "${conc[@]}"
+check "90 requests from six clients at once over Redis, each the command's answer" \
+    test ! -e "$tmp/conc.bad" -a -s "$tmp/conc.want"
 same "hourly series of all" /api/v1/series "dim=all&$W&step=hour" -- series all "${WC[@]}" --step hour
 same "minute series of a topic, UTC" /api/v1/series "dim=topic%3Aprotest&from=2026-03-05T08:00:00Z&to=2026-03-05T13:00:00Z&step=minute&tz=UTC" \
     -- series topic:protest --from 2026-03-05T08:00:00Z --to 2026-03-05T13:00:00Z --step minute --tz UTC
