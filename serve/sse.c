@@ -13,10 +13,13 @@
  * connection (MHD_suspend_connection, from the content reader, as
  * libmicrohttpd allows) and the ticker resumes every suspended client after
  * each look, so the pool of SERVE_THREADS threads serves any number of them
- * up to SERVE_MAX_SSE.  A client that falls SSE_RING events behind skips to
- * the oldest kept (a comment line says so).  A comment every 15 s keeps
- * proxies from closing an idle stream; a client that closed its end is
- * noticed at the next look (peer_closed) and its stream ended.
+ * up to SERVE_MAX_SSE.  A client that falls SSE_RING events behind catches
+ * up as a resuming one does (below): the alerts it missed, from the last one
+ * it was sent, are read again from Redis, then the minute's total (the
+ * totals in between are superseded by it), then the ring from that moment.
+ * A comment every 15 s keeps proxies from closing an idle stream; a client
+ * that closed its end is noticed at the next look (peer_closed) and its
+ * stream ended.
  *
  * Ids and resume: every event's id is the newest alert entry id the stream
  * had sent when it was made ("0-0" before any).  A client that reconnects
@@ -249,6 +252,20 @@ void serve_sse_stop(struct serve *s)
  * Clients
  * ------------------------------------------------------------------------ */
 
+/* The current minute's total as an event (sse_lock held), so that a client
+ * has a start; NULL before the ticker's first look. */
+static char *minute_event(struct serve *s, size_t *len)
+{
+    char t[40];
+    *len = 0;
+    if (s->minute_ms[1] < 0)
+        return NULL;
+    agg_zone_format(s->default_zone, s->minute_ms[1], t, sizeof(t));
+    return format_event(
+        "minute", s->cursor,
+        json_pack("{s:s, s:I}", "minute", t, "total", (json_int_t)s->minute_total[1]), len);
+}
+
 /* The next page of a resuming client's backlog into c->buf (sse_lock not
  * held; only the client's own reader uses these fields): the alerts after
  * c->after up to c->upto, as events; when the backlog is done, what follows
@@ -320,19 +337,34 @@ static ssize_t reader(void *cls, uint64_t pos, char *out, size_t max)
         pthread_mutex_unlock(&s->sse_lock);
         return MHD_CONTENT_READER_END_OF_STREAM;
     }
-    if (c->off == c->len && c->paging) { /* resuming: the next page, read outside the lock */
-        pthread_mutex_unlock(&s->sse_lock);
-        next_page(c);
-        pthread_mutex_lock(&s->sse_lock);
-    }
-    if (c->off == c->len) {
+    while (c->off == c->len) {
+        if (c->paging) { /* catching up: the next page from Redis, read outside the lock */
+            pthread_mutex_unlock(&s->sse_lock);
+            next_page(c);
+            pthread_mutex_lock(&s->sse_lock);
+            if (c->off < c->len || c->paging)
+                continue;
+        }
         free(c->buf);
         c->buf = NULL;
         c->len = c->off = 0;
         uint64_t oldest = s->head > SSE_RING ? s->head - SSE_RING : 0;
         if (c->seq < oldest) {
-            c->seq = oldest;
-            c->buf = strdup(": some events were dropped: this client read too slowly\n\n");
+            /* The client read too slowly and the ring moved past it: the
+             * alerts it missed are read again from Redis, from the last one
+             * it was sent, then the minute's total; the ring goes on from
+             * now.  Minute totals in between are superseded by that one. */
+            c->seq = s->head;
+            if (s->cfg.redis && serve_alert_id_cmp(c->after, s->cursor) < 0) {
+                snprintf(c->upto, sizeof(c->upto), "%s", s->cursor);
+                c->paging = 1;
+                size_t n;
+                free(c->then);
+                c->then = minute_event(s, &n);
+                continue;
+            }
+            size_t n;
+            c->buf = minute_event(s, &n);
         }
         while (!c->buf && c->seq < s->head) {
             const char *t = s->ring[c->seq % SSE_RING].text;
@@ -341,13 +373,17 @@ static ssize_t reader(void *cls, uint64_t pos, char *out, size_t max)
             /* a resumed client may know an alert this server's poller had not
              * read yet when it connected: not twice */
             int known = alert[0] && c->after[0] && serve_alert_id_cmp(alert, c->after) <= 0;
-            if (!known && (c->buf = malloc(n + 1)))
+            if (!known && (c->buf = malloc(n + 1))) {
                 memcpy(c->buf, t, n + 1);
+                if (alert[0])
+                    snprintf(c->after, sizeof(c->after), "%s", alert);
+            }
             c->seq++;
         }
         if (!c->buf && mono_ms() - c->last_write_ms >= KEEPALIVE_MS)
             c->buf = strdup(":\n\n");
         c->len = c->buf ? strlen(c->buf) : 0;
+        break;
     }
     if (c->off == c->len) { /* nothing to send: wait for the ticker */
         c->suspended = 1;
@@ -402,16 +438,8 @@ struct MHD_Response *serve_sse_response(struct serve *s, struct MHD_Connection *
     }
     c->seq = s->head;
     snprintf(upto, sizeof(upto), "%s", s->cursor);
-    char *now_ev = NULL; /* the current minute's total, so a new client has a start */
     size_t now_len = 0;
-    if (s->minute_ms[1] >= 0) {
-        char t[40];
-        agg_zone_format(s->default_zone, s->minute_ms[1], t, sizeof(t));
-        now_ev = format_event(
-            "minute", s->cursor,
-            json_pack("{s:s, s:I}", "minute", t, "total", (json_int_t)s->minute_total[1]),
-            &now_len);
-    }
+    char *now_ev = minute_event(s, &now_len);
     /* Resuming: the backlog is read page by page by the reader, and the
      * minute's total waits for its end (its id is the newest alert's). */
     if (last_id && serve_alert_id_valid(last_id) && strlen(last_id) < sizeof(c->after) &&
@@ -423,6 +451,8 @@ struct MHD_Response *serve_sse_response(struct serve *s, struct MHD_Connection *
         now_ev = NULL;
     } else if (last_id && serve_alert_id_valid(last_id) && strlen(last_id) < sizeof(c->after)) {
         snprintf(c->after, sizeof(c->after), "%s", last_id);
+    } else { /* a new client: the alerts it may get are those after its start */
+        snprintf(c->after, sizeof(c->after), "%s", upto);
     }
     c->next = s->clients;
     s->clients = c;
