@@ -137,6 +137,17 @@ static void *uri_log(void *cls, const char *uri, struct MHD_Connection *conn)
 static void completed(void *cls, struct MHD_Connection *conn, void **req_cls,
                       enum MHD_RequestTerminationCode toe)
 {
+    struct serve *s = cls;
+    /* Requests that did not end with their answer sent: among them those
+     * libmicrohttpd refused itself (a line or headers over the limit, a
+     * malformed request), which never reach the handler or its counter. */
+    const char *why = toe == MHD_REQUEST_TERMINATED_WITH_ERROR        ? "error"
+                      : toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? "timeout"
+                      : toe == MHD_REQUEST_TERMINATED_READ_ERROR      ? "read_error"
+                      : toe == MHD_REQUEST_TERMINATED_CLIENT_ABORT    ? "client_abort"
+                                                                      : NULL;
+    if (why && s->m_http_failed)
+        metrics_add(s->m_http_failed, &why, 1);
     struct request *r = *req_cls;
     if (r) {
         free(r->uri);
@@ -355,6 +366,7 @@ static void collect(void *ctx, struct metrics *m)
 int serve_start(const struct serve_config *c, struct serve **out, char *err, size_t errlen)
 {
     static const char *const code_label[] = {"code", NULL};
+    static const char *const reason_label[] = {"reason", NULL};
     const char *listen = c->listen ? c->listen : SERVE_DEFAULT_LISTEN;
     struct sockaddr_storage ss;
     socklen_t sslen;
@@ -389,6 +401,12 @@ int serve_start(const struct serve_config *c, struct serve **out, char *err, siz
     pthread_cond_init(&s->sse_wake, NULL);
     s->m_http = metrics_family(c->metrics, METRICS_COUNTER, "kzpulse_http_requests_total",
                                "HTTP requests answered, by status code.", code_label, NULL, 0);
+    s->m_http_failed = metrics_family(
+        c->metrics, METRICS_COUNTER, "kzpulse_http_requests_failed_total",
+        "HTTP requests that ended without their answer sent: refused by the HTTP layer or "
+        "malformed (error), idle too long (timeout), or cut by the client (read_error, "
+        "client_abort).",
+        reason_label, NULL, 0);
     if (!c->metrics_only && !c->archive && c->group) {
         s->m_wm_age = metrics_family(c->metrics, METRICS_GAUGE, "kzpulse_watermark_age_seconds",
                                      "Wall time minus the consumer group's watermark (members "
@@ -413,7 +431,7 @@ int serve_start(const struct serve_config *c, struct serve **out, char *err, siz
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)SERVE_THREADS, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)SERVE_MAX_CONNECTIONS, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)SERVE_TIMEOUT_S,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SERVE_MEMORY_LIMIT, MHD_OPTION_URI_LOG_CALLBACK,
-        uri_log, NULL, MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_END);
+        uri_log, NULL, MHD_OPTION_NOTIFY_COMPLETED, completed, s, MHD_OPTION_END);
     if (!s->daemon) {
         snprintf(err, errlen, "%s: cannot listen there (in use, or not an address of this host)",
                  listen);

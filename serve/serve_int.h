@@ -51,7 +51,7 @@ struct serve {
     char *token_copy;        /* the server's own copy of the bearer token */
     struct MHD_Daemon *daemon;
     int port;
-    struct metrics_family *m_http, *m_wm_age;
+    struct metrics_family *m_http, *m_http_failed, *m_wm_age;
 
     /* The stores: a store is used by one request at a time (stores are not
      * thread-safe).  With cfg.open_store (Redis) up to SERVE_STORES are

@@ -152,6 +152,25 @@ status mem 413 '"status":413' "/api/v1/series" -X GET -H 'Expect: 100-continue' 
 long=$(head -c 40000 /dev/zero | tr '\0' a)
 code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port_mem/api/v1/series?dim=$long")
 check "a request line over the connection's 32 KiB is refused ($code)" test "$code" = 414 -o "$code" = 431
+# Requests the HTTP layer refuses, or a client cuts, are counted too.
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "X-Big: $long" "http://127.0.0.1:$port_mem/api/v1/series")
+check "a header over 32 KiB is refused ($code)" test "$code" = 431
+python3 -c 'import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"GET /api/v1/series HTTP/1.1\r\nHost: kzpulse\r\n")
+time.sleep(0.3)
+s.close()' "$port_mem"
+failed_metrics() {
+    curl -s "http://127.0.0.1:$port_mem/metrics" | grep -c \
+        -e '^kzpulse_http_requests_failed_total{reason="error"} [1-9]' \
+        -e '^kzpulse_http_requests_failed_total{reason="client_abort"} [1-9]'
+}
+for _ in $(seq 1 20); do
+    [ "$(failed_metrics)" = 2 ] && break
+    sleep 0.1
+done
+check "... counted: kzpulse_http_requests_failed_total, reasons error and client_abort" \
+    test "$(failed_metrics)" = 2
 conns=$(curl -s -o /dev/null -o /dev/null -w '%{num_connects} ' "http://127.0.0.1:$port_mem/api/v1/distinct" \
     "http://127.0.0.1:$port_mem/api/v1/distinct")
 check "two GETs share one kept-alive connection (connects: $conns)" test "$conns" = "1 0 "
