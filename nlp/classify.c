@@ -682,10 +682,19 @@ int nlp_classify(struct nlp_analyzer *a, const struct nlp_lexicon *lx, const str
         td[ntd] = (uint32_t)i;
         ntd += k - NLP_TOK_TIME <= 1u; /* NLP_TOK_TIME or NLP_TOK_DATE */
     }
+    size_t nlex = nev; /* the lexicon's evidence */
     for (size_t j = 0; j < ntd; j++) {
         const struct nlp_token *t = &doc->tokens[td[j]];
-        struct nlp_evidence *e = &ev[nev++];
         const char *rn = t->kind == NLP_TOK_TIME ? "<time>" : "<date>";
+        /* An entry the tokenizer reads as this very time ("в 11 утра" is
+         * 11:00) is the same evidence: listed once, under the heavier rule. */
+        struct nlp_evidence *e = NULL;
+        for (size_t i = 0; i < nlex && !e; i++)
+            if (ev[i].start == t->start && ev[i].end == t->end && ev[i].category.n == 8 &&
+                !memcmp(ev[i].category.p, "cue/time", 8))
+                e = &ev[i];
+        if (!e)
+            e = &ev[nev++];
 
         e->match = kz_str_make(base + t->start, t->end - t->start);
         e->rule = kz_str_make(rn, strlen(rn));
