@@ -30,8 +30,8 @@
  * Ownership: the config's pointers are borrowed for the server's life; a
  * store is used by one request at a time, as stores are not thread-safe:
  * with open_store (Redis) the server opens up to SERVE_THREADS + 1 of them,
- * one a concurrent request, else requests take turns on the one given.  Errors: 0 or a negative
- * KZ_E* code, with a message in err.
+ * one a concurrent request, else requests take turns on the one given.
+ * Errors: 0 or a negative KZ_E* code, with a message in err.
  */
 #ifndef KZ_SERVE_H
 #define KZ_SERVE_H
