@@ -80,6 +80,24 @@ class Stream:
         self.c.close()
 
 
+def burst(cmds, n, what):
+    """XADD the commands through redis-cli; wait until the server's poller
+    (100 entries a second) has read the last one.  The entry ids."""
+    ids = subprocess.run(["redis-cli", "-p", rport, "-n", db], input=cmds, check=True,
+                         capture_output=True, text=True).stdout.split()
+    if len(ids) != n:
+        fail("%s: %d entries written, not %d" % (what, len(ids), n))
+    end = time.time() + 60
+    while time.time() < end:
+        probe = Stream()
+        cur = next((ev["id"] for ev in probe.events(3) if ev["event"] == "minute"), None)
+        probe.close()
+        if cur == ids[-1]:
+            return ids
+        time.sleep(1)
+    fail("%s: the server's poller did not reach its last entry" % what)
+
+
 redis("DEL", KEY)
 hostile = "Жиналайық! <script>alert('x')</script> \"тырнақша\" \\ соңы"
 ids = [alert(1, "Ақтауда митинг"), alert(2, "Митинг в Жанаозене"), alert(3, hostile)]
@@ -164,20 +182,7 @@ N = 1205
 cmds = "".join("XADD %s * id 'b%d' event fired record '%s'\n" %
                (KEY, n, json.dumps({"rule": "spike-protest", "region": "KZ-47", "text": "burst-%d" % n,
                                     "n": n}, separators=(",", ":"))) for n in range(N))
-out = subprocess.run(["redis-cli", "-p", rport, "-n", db], input=cmds, check=True, capture_output=True,
-                     text=True).stdout.split()
-if len(out) != N:
-    fail("the burst: %d entries written, not %d" % (len(out), N))
-end = time.time() + 60
-while time.time() < end:  # the poller reads 100 a second: wait until it has them all
-    probe = Stream()
-    cur = next((ev["id"] for ev in probe.events(3) if ev["event"] == "minute"), None)
-    probe.close()
-    if cur == out[-1]:
-        break
-    time.sleep(1)
-else:
-    fail("the server's poller did not reach the burst's last entry")
+out = burst(cmds, N, "the burst")
 s = Stream(last_id=out[0])
 seen, after = [], None
 for ev in s.events(30):
@@ -209,20 +214,7 @@ time.sleep(1.5)
 cmds = "".join("XADD %s * id 's%d' event fired record '%s'\n" %
                (KEY, n, json.dumps({"n": n, "text": pad}, ensure_ascii=False, separators=(",", ":")))
                for n in range(M))
-out = subprocess.run(["redis-cli", "-p", rport, "-n", db], input=cmds, check=True, capture_output=True,
-                     text=True).stdout.split()
-if len(out) != M:
-    fail("the slow client's burst: %d entries written, not %d" % (len(out), M))
-end = time.time() + 60
-while time.time() < end:  # the poller pushes them through the ring, 100 a second
-    probe = Stream()
-    cur = next((ev["id"] for ev in probe.events(3) if ev["event"] == "minute"), None)
-    probe.close()
-    if cur == out[-1]:
-        break
-    time.sleep(1)
-else:
-    fail("the server's poller did not reach the slow client's burst")
+out = burst(cmds, M, "the slow client's burst")
 slow.settimeout(5)
 data, got = b"", []
 end = time.time() + 60
