@@ -104,11 +104,14 @@ applied() { # DB GROUP: messages whose offsets the store holds
         awk 'NR % 2 == 0 { s += $1 + 1 } END { print s + 0 }'
 }
 
-# start NAME DB HOW: a run; once it has applied something (it has fetched the
-# whole topic by then: one fetch response holds it all, as the fetch sizes
-# allow 16 MB, and the first post is handed out after the response is
-# read), make the broker unreachable (HOW: freeze or stop), and wait
-# until the run is stuck in a flush: offsets still for 1 s, short of the end.
+# start NAME DB HOW: a run; once it has applied 8,000 posts (it has
+# fetched the whole topic by then: the fetch sizes allow 16 MB, so one or two
+# fetch responses hold it all, and the second is long read while 8,000
+# posts are applied one at a time -- waiting only for the first post left a
+# loaded or sanitized run with the topic's tail unfetched, seen at 23,526
+# and 27,812 of 30,012), make the broker unreachable (HOW: freeze or stop),
+# and wait until the run is stuck in a flush: offsets still for 1 s, short
+# of the end.
 start() {
     local name=$1 db=$2 how=$3 got last same
     redis-cli -p "$R" -n "$db" flushdb >/dev/null
@@ -118,8 +121,7 @@ start() {
         -X max.partition.fetch.bytes=16777216 -X fetch.max.bytes=16777216 \
         -X receive.message.max.bytes=17000000 2>"$tmp/$name.err" &
     pid=$!
-    for _ in $(seq 300); do [ "$(applied "$db" "$name-$stamp")" -gt 0 ] && break; sleep 0.1; done
-    sleep 0.3
+    for _ in $(seq 1200); do [ "$(applied "$db" "$name-$stamp")" -ge 8000 ] && break; sleep 0.05; done
     if [ "$how" = freeze ]; then
         kill -STOP "$(cat "$KDIR/kafka.pid")" && broker=frozen
     else
