@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "deliver_int.h"
+#include "kz.h"
 
 /* ---------------------------------------------------------------------------
  * Redis: one blocking connection, remade after any I/O error
@@ -317,18 +318,6 @@ static const char *field(const redisReply *fields, const char *name, size_t *len
     return NULL;
 }
 
-/* v[0..n) is letters, digits, '-', '_', '.' and ':' only. */
-static int plain_token(const char *v, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)v[i];
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-              c == '-' || c == '_' || c == '.' || c == ':'))
-            return 0;
-    }
-    return 1;
-}
-
 /* One entry of an XREAD/XRANGE reply into e (record copied).  0, KZ_EINVAL
  * (not an entry) or KZ_ENOMEM. */
 int dl_entry_parse(const redisReply *x, struct dl_entry *e)
@@ -342,12 +331,12 @@ int dl_entry_parse(const redisReply *x, struct dl_entry *e)
     const redisReply *f = x->element[1]->type == REDIS_REPLY_ARRAY ? x->element[1] : NULL;
     /* The id and the event go into HTTP headers and the log: plain tokens only. */
     const char *v = field(f, "id", &n);
-    if (v && !plain_token(v, n))
+    if (v && !kz_plain_token(v, n))
         e->bad = "id";
     else if (v && n <= ALERTS_ID_LEN)
         snprintf(e->alert_id, sizeof e->alert_id, "%.*s", (int)n, v);
     v = field(f, "event", &n);
-    if (v && !plain_token(v, n))
+    if (v && !kz_plain_token(v, n))
         e->bad = "event";
     else if (v && n < sizeof e->event)
         snprintf(e->event, sizeof e->event, "%.*s", (int)n, v);

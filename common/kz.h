@@ -69,4 +69,17 @@ static inline struct kz_str kz_str_make(const char *p, size_t n)
 
 #define KZ_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
+/* s[0..n) is a plain token: ASCII letters, digits, '_', '.', ':' and '-' only
+ * (safe in an HTTP header, a log line and a Prometheus label). */
+static inline int kz_plain_token(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '.' || c == ':' || c == '-'))
+            return 0;
+    }
+    return 1;
+}
+
 #endif /* KZ_H */

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kz.h"
 #include "metrics.h"
 
 struct series {
@@ -115,14 +116,8 @@ struct metrics_family *metrics_family(struct metrics *m, enum metrics_type type,
 static const char *plain_value(const char *v)
 {
     size_t n = v ? strlen(v) : 0;
-    if (n > METRICS_VALUE_MAX)
+    if (n > METRICS_VALUE_MAX || !kz_plain_token(v, n))
         return "other";
-    for (size_t i = 0; i < n; i++) {
-        char c = v[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '_' || c == '.' || c == ':' || c == '-'))
-            return "other";
-    }
     return v ? v : "";
 }
 
