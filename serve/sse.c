@@ -56,7 +56,7 @@ struct sse_client {
     struct MHD_Connection *conn;
     uint64_t seq;   /* the next ring event to send */
     char after[48]; /* alerts up to this entry id were sent (resume): skip them in the ring */
-    char upto[48];  /* resuming: the backlog ends at this entry id (the ticker's when it joined) */
+    char upto[48];  /* catching up: the backlog ends at this entry id (the ticker's then) */
     int paging;     /* resuming: pages of the backlog are still to be read */
     char *then;     /* what follows the backlog (the minute's total); NULL: nothing */
     char *buf;      /* what is being sent: the resume backlog, an event, a comment */
@@ -266,6 +266,22 @@ static char *minute_event(struct serve *s, size_t *len)
         json_pack("{s:s, s:I}", "minute", t, "total", (json_int_t)s->minute_total[1]), len);
 }
 
+/* Start c's catch-up from Redis when alerts after c->after are in the
+ * stream (sse_lock held): the alerts up to the ticker's newest, then the
+ * minute's total.  1 when started. */
+static int catch_up(struct sse_client *c)
+{
+    struct serve *s = c->s;
+    size_t n;
+    if (!s->cfg.redis || serve_alert_id_cmp(c->after, s->cursor) >= 0)
+        return 0;
+    snprintf(c->upto, sizeof(c->upto), "%s", s->cursor);
+    c->paging = 1;
+    free(c->then);
+    c->then = minute_event(s, &n);
+    return 1;
+}
+
 /* The next page of a resuming client's backlog into c->buf (sse_lock not
  * held; only the client's own reader uses these fields): the alerts after
  * c->after up to c->upto, as events; when the backlog is done, what follows
@@ -355,14 +371,8 @@ static ssize_t reader(void *cls, uint64_t pos, char *out, size_t max)
              * it was sent, then the minute's total; the ring goes on from
              * now.  Minute totals in between are superseded by that one. */
             c->seq = s->head;
-            if (s->cfg.redis && serve_alert_id_cmp(c->after, s->cursor) < 0) {
-                snprintf(c->upto, sizeof(c->upto), "%s", s->cursor);
-                c->paging = 1;
-                size_t n;
-                free(c->then);
-                c->then = minute_event(s, &n);
+            if (catch_up(c))
                 continue;
-            }
             size_t n;
             c->buf = minute_event(s, &n);
         }
@@ -420,7 +430,6 @@ struct MHD_Response *serve_sse_response(struct serve *s, struct MHD_Connection *
                                         const char *last_id, unsigned *status)
 {
     struct sse_client *c = calloc(1, sizeof(*c));
-    char upto[48];
     *status = 500;
     if (!c)
         return NULL;
@@ -437,23 +446,13 @@ struct MHD_Response *serve_sse_response(struct serve *s, struct MHD_Connection *
         return NULL;
     }
     c->seq = s->head;
-    snprintf(upto, sizeof(upto), "%s", s->cursor);
+    /* The alerts the client is to get are those after its Last-Event-ID, or
+     * after now.  Resuming, the backlog is read page by page by the reader,
+     * and the minute's total waits for its end (its id is the newest alert's). */
+    int resume = last_id && serve_alert_id_valid(last_id) && strlen(last_id) < sizeof(c->after);
+    snprintf(c->after, sizeof(c->after), "%s", resume ? last_id : s->cursor);
     size_t now_len = 0;
-    char *now_ev = minute_event(s, &now_len);
-    /* Resuming: the backlog is read page by page by the reader, and the
-     * minute's total waits for its end (its id is the newest alert's). */
-    if (last_id && serve_alert_id_valid(last_id) && strlen(last_id) < sizeof(c->after) &&
-        serve_alert_id_cmp(last_id, upto) < 0) {
-        snprintf(c->after, sizeof(c->after), "%s", last_id);
-        snprintf(c->upto, sizeof(c->upto), "%s", upto);
-        c->paging = 1;
-        c->then = now_ev;
-        now_ev = NULL;
-    } else if (last_id && serve_alert_id_valid(last_id) && strlen(last_id) < sizeof(c->after)) {
-        snprintf(c->after, sizeof(c->after), "%s", last_id);
-    } else { /* a new client: the alerts it may get are those after its start */
-        snprintf(c->after, sizeof(c->after), "%s", upto);
-    }
+    char *now_ev = catch_up(c) ? NULL : minute_event(s, &now_len);
     c->next = s->clients;
     s->clients = c;
     s->nclients++;
