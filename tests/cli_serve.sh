@@ -254,15 +254,18 @@ if KZ_REDIS_AOF=1 "$HERE/harness/redis.sh" start "$tmp/redis-gap" >/dev/null 2>&
         g+=("$(redis-cli -p "$gport" XADD kzp:v2:alerts '*' id "g$n" event fired record '{"n":'$n'}')")
     done
     sse() { curl -sN -m "$1" -H "Last-Event-ID: $2" "http://127.0.0.1:$port_gap/api/v1/stream"; }
+    polled=0
     for _ in $(seq 1 50); do # the server's poller has read the three
-        sse 1.5 "${g[2]}" | grep -qx "id: ${g[2]}" && break
+        sse 1.5 "${g[2]}" | grep -qx "id: ${g[2]}" && { polled=1; break; }
         sleep 0.2
     done
+    check "the server's poller read the three alerts" test $polled = 1
     "$HERE/harness/redis.sh" stop "$tmp/redis-gap" >/dev/null 2>&1
     sse 3 "${g[0]}" >"$tmp/gap.out"
     check "Redis away while catching up: an event: gap, its id the last alert sent" \
         test "$(grep -A1 -x 'event: gap' "$tmp/gap.out" | tail -1)" = "id: ${g[0]}"
-    "$HERE/harness/redis.sh" start "$tmp/redis-gap" >/dev/null 2>&1 || echo "FAIL: private redis: start again"
+    "$HERE/harness/redis.sh" start "$tmp/redis-gap" >/dev/null 2>&1 ||
+        { echo "FAIL: private redis: start again"; fails=$((fails + 1)); }
     sse 3 "${g[0]}" >"$tmp/gap2.out"
     got=$(grep -A1 -x 'event: alert' "$tmp/gap2.out" | sed -n 's/^id: //p' | tr '\n' ' ')
     check "... reconnecting with it once Redis is back gets the rest, in order ($got)" \

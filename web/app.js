@@ -213,7 +213,6 @@
         var f = $("#auth");
         if (!f.hidden) return;
         f.hidden = false;
-        f.dataset.wrong = token ? "1" : "";
         if (token) showError(t("auth.wrong"));
         f.elements.token.value = "";
         f.elements.token.focus();
