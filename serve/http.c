@@ -231,19 +231,9 @@ static enum MHD_Result metrics_reply(struct serve *s, struct MHD_Connection *con
 /* The request's headers say a body follows. */
 static int announces_body(struct MHD_Connection *conn)
 {
-    const char *te =
-        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
-    const char *cl =
-        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-    if (te)
-        return 1;
-    if (!cl)
-        return 0;
-    while (*cl == ' ' || *cl == '\t')
-        cl++;
-    while (*cl == '0')
-        cl++;
-    return *cl != '\0' && *cl != ' ' && *cl != '\t';
+    return serve_body_announced(
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING),
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH));
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,

@@ -177,6 +177,23 @@ int serve_alert_id_valid(const char *id)
     return id_parse(id, &ms, &seq);
 }
 
+int serve_body_announced(const char *transfer_encoding, const char *content_length)
+{
+    const char *cl = content_length;
+
+    if (transfer_encoding)
+        return 1;
+    if (!cl)
+        return 0;
+    while (*cl == ' ' || *cl == '\t')
+        cl++;
+    while (*cl == '0')
+        cl++;
+    while (*cl == ' ' || *cl == '\t')
+        cl++;
+    return *cl != '\0';
+}
+
 int serve_alert_id_cmp(const char *a, const char *b)
 {
     uint64_t a1 = 0, a2 = 0, b1 = 0, b2 = 0;

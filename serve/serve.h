@@ -144,6 +144,11 @@ int serve_alert_id_valid(const char *id);
 /* Compare two valid entry ids as Redis orders them: <0, 0, >0. */
 int serve_alert_id_cmp(const char *a, const char *b);
 
+/* Do a request's headers announce a body (params.c)?  Any Transfer-Encoding
+ * does; a Content-Length does unless its value is 0 (any number of zeros,
+ * blanks around them).  NULL: the header is absent.  1 or 0. */
+int serve_body_announced(const char *transfer_encoding, const char *content_length);
+
 /*
  * Parse a query string ("dim=topic%3Aprotest&from=-2h", without the '?'; n
  * bytes, not NUL-terminated) taking only the parameters in `allowed`, with

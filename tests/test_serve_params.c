@@ -118,10 +118,26 @@ static void test_event_ids(void)
     CHECK(serve_alert_id_cmp("18446744073709551615-0", "18446744073709551614-9") > 0);
 }
 
+/* A GET's headers announcing a body: refused with 413 before it is read. */
+static void test_body_announced(void)
+{
+    static const char *const none[] = {"0", "00", " 0", "0 ", "\t0\t", ""};
+    static const char *const some[] = {"1", "100000", " 7", "01", "0 5", "x", "-0"};
+
+    CHECK(!serve_body_announced(NULL, NULL));
+    for (size_t i = 0; i < sizeof(none) / sizeof(none[0]); i++)
+        CHECK(!serve_body_announced(NULL, none[i]));
+    for (size_t i = 0; i < sizeof(some) / sizeof(some[0]); i++)
+        CHECK(serve_body_announced(NULL, some[i]));
+    CHECK(serve_body_announced("chunked", NULL));
+    CHECK(serve_body_announced("", "0")); /* any Transfer-Encoding */
+}
+
 int main(void)
 {
     RUN(test_values);
     RUN(test_refusals);
     RUN(test_event_ids);
+    RUN(test_body_announced);
     return TAP_DONE();
 }

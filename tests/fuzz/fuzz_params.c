@@ -1,7 +1,9 @@
 /*
  * fuzz_params.c -- libFuzzer target for the HTTP API's query-string parser
  * (serve/params.c: serve_params_parse), with the option setters it calls
- * (pipeline/options.c: times, steps, zones, names, limits).
+ * (pipeline/options.c: times, steps, zones, names, limits), and the
+ * Content-Length reading of serve_body_announced on the same bytes (the
+ * last one made a NUL, up to the first NUL).
  *
  * The first byte picks which parameters the "endpoint" takes (a bit each);
  * the rest is the query string, not NUL-terminated.  Invariants besides the
@@ -58,6 +60,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
     }
     serve_params_free(&p);
+    /* the same bytes, the last made a NUL, as a Content-Length value: no
+     * read past its end, and a nonzero first digit always announces a body */
+    qs[size - 1 ? size - 2 : 0] = '\0';
+    int body = serve_body_announced(NULL, qs);
+    if ((body != 0 && body != 1) || (qs[0] >= '1' && qs[0] <= '9' && !body))
+        abort();
     free(qs);
     return 0;
 }
